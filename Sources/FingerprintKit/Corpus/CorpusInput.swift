@@ -1,0 +1,224 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a corpus comes from (DESIGN.md, Inputs).
+public struct CorpusInput: Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// A directory, searched recursively for files matching the globs.
+        case directory
+        /// One text file: one document.
+        case file
+        /// A JSON Lines file: one document a line, text in `field`.
+        case jsonl
+        /// Standard input: one document.
+        case stdin
+    }
+
+    public var path: String
+    public var kind: Kind
+    /// File-name patterns for directories (fnmatch syntax).
+    public var globs: [String]
+    /// The JSONL field holding the text.
+    public var field: String
+
+    public static let defaultGlobs = ["*.txt", "*.md", "*.text"]
+
+    public var description: String { kind == .stdin ? "standard input" : path }
+
+    /// Resolves `path` (`-` is standard input).
+    /// - Throws: `.noInput` (exit 66) when the path does not exist or cannot be read.
+    public init(path: String, globs: [String] = CorpusInput.defaultGlobs, field: String = "text") throws {
+        self.path = path
+        self.globs = globs
+        self.field = field
+        if path == "-" {
+            kind = .stdin
+            return
+        }
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let why = errno == ENOENT ? "no such file or directory" : String(cString: strerror(errno))
+            throw FingerprintError.noInput("\(path): \(why); check the path")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            guard access(path, R_OK | X_OK) == 0 else {
+                throw FingerprintError.noInput("\(path): directory is not readable; check its permissions")
+            }
+            kind = .directory
+        } else {
+            guard access(path, R_OK) == 0 else {
+                throw FingerprintError.noInput("\(path): file is not readable; check its permissions")
+            }
+            kind = path.lowercased().hasSuffix(".jsonl") ? .jsonl : .file
+        }
+    }
+}
+
+/// An item of input that was not used, and why (counted and listed in reports).
+public struct Skip: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// The file, or `file:line` for JSONL.
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// A document as the reader found it.
+public struct DocumentInfo: Codable, Sendable, Equatable {
+    /// Name shown to people: the path relative to the corpus root, the file
+    /// name for a single file, `file.jsonl:LINE` for JSONL, `-` for stdin.
+    public var name: String
+    /// The file the text came from.
+    public var path: String
+    /// 1-based line for JSONL documents.
+    public var line: Int?
+    /// Bytes of text (for JSONL, of the decoded field).
+    public var bytes: Int
+}
+
+/// One unit of reading work: a whole file, a byte range of a JSONL file, or stdin.
+struct ReadUnit: Sendable {
+    enum Source: Sendable { case file, jsonlRange(start: Int, end: Int), stdin }
+    var path: String
+    var name: String
+    var source: Source
+    var size: Int
+}
+
+/// Lists the read units of an input: sorted paths for a directory (recursive,
+/// symlinks followed, loops detected), newline-aligned ranges for JSONL.
+enum UnitPlanner {
+    static let jsonlRangeBytes = 16 << 20
+
+    static func plan(_ input: CorpusInput, skips: inout [Skip]) throws -> [ReadUnit] {
+        switch input.kind {
+        case .stdin:
+            return [ReadUnit(path: "-", name: "-", source: .stdin, size: 0)]
+        case .file:
+            let size = fileSize(input.path)
+            let name = (input.path as NSString).lastPathComponent
+            return [ReadUnit(path: input.path, name: name, source: .file, size: size)]
+        case .jsonl:
+            return try jsonlRanges(input.path)
+        case .directory:
+            var files: [(rel: String, path: String, size: Int)] = []
+            var visited = Set<[UInt64]>()
+            walk(root: input.path, rel: "", globs: input.globs, visited: &visited, files: &files, skips: &skips)
+            files.sort { $0.rel.utf8.lexicographicallyPrecedes($1.rel.utf8) }
+            var units: [ReadUnit] = []
+            for f in files {
+                if f.rel.lowercased().hasSuffix(".jsonl") {
+                    // A JSONL file inside a directory contributes its lines.
+                    for var u in try jsonlRanges(f.path) {
+                        u.name = f.rel
+                        units.append(u)
+                    }
+                } else {
+                    units.append(ReadUnit(path: f.path, name: f.rel, source: .file, size: f.size))
+                }
+            }
+            return units
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    private static func walk(root: String, rel: String, globs: [String], visited: inout Set<[UInt64]>,
+                             files: inout [(rel: String, path: String, size: Int)], skips: inout [Skip]) {
+        let dirPath = rel.isEmpty ? root : root + "/" + rel
+        var st = stat()
+        guard stat(dirPath, &st) == 0 else {
+            skips.append(Skip(path: dirPath, reason: "cannot read directory: \(String(cString: strerror(errno)))"))
+            return
+        }
+        let key = [UInt64(st.st_dev), UInt64(st.st_ino)]
+        guard visited.insert(key).inserted else {
+            skips.append(Skip(path: dirPath, reason: "directory already visited (symlink loop); skipped"))
+            return
+        }
+        defer { visited.remove(key) }
+        guard let dir = opendir(dirPath) else {
+            skips.append(Skip(path: dirPath, reason: "cannot read directory: \(String(cString: strerror(errno)))"))
+            return
+        }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: &ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." || name.hasPrefix(".") { continue }
+            names.append(name)
+        }
+        closedir(dir)
+        for name in names {
+            let childRel = rel.isEmpty ? name : rel + "/" + name
+            let childPath = root + "/" + childRel
+            var cst = stat()
+            if stat(childPath, &cst) != 0 {
+                var lst = stat()
+                let dangling = lstat(childPath, &lst) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK
+                if matches(name, globs) {
+                    let why = errno == ELOOP ? "symlink loop" : (dangling ? "broken symlink" : String(cString: strerror(errno)))
+                    skips.append(Skip(path: childPath, reason: "cannot read: \(why)"))
+                }
+                continue
+            }
+            switch cst.st_mode & S_IFMT {
+            case S_IFDIR:
+                walk(root: root, rel: childRel, globs: globs, visited: &visited, files: &files, skips: &skips)
+            case S_IFREG:
+                if matches(name, globs) {
+                    files.append((childRel, childPath, Int(cst.st_size)))
+                }
+            default:
+                if matches(name, globs) {
+                    skips.append(Skip(path: childPath, reason: "not a regular file"))
+                }
+            }
+        }
+    }
+
+    static func matches(_ name: String, _ globs: [String]) -> Bool {
+        globs.contains { fnmatch($0, name, 0) == 0 }
+    }
+
+    /// Splits a JSONL file into ranges of about `jsonlRangeBytes`, each
+    /// starting at the beginning of a line.
+    static func jsonlRanges(_ path: String) throws -> [ReadUnit] {
+        let size = fileSize(path)
+        var starts = [0]
+        if size > jsonlRangeBytes {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FingerprintError.noInput("\(path): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            var buf = [UInt8](repeating: 0, count: 65536)
+            var pos = jsonlRangeBytes
+            while pos < size {
+                // Find the first newline at or after pos.
+                var found = -1
+                var p = pos
+                while found < 0 && p < size {
+                    let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 65536, off_t(p)) }
+                    if n <= 0 { break }
+                    if let k = buf[0..<n].firstIndex(of: 0x0A) { found = p + k }
+                    p += n
+                }
+                guard found >= 0, found + 1 < size else { break }
+                starts.append(found + 1)
+                pos = found + 1 + jsonlRangeBytes
+            }
+        }
+        var units: [ReadUnit] = []
+        for (i, s) in starts.enumerated() {
+            let e = i + 1 < starts.count ? starts[i + 1] : size
+            units.append(ReadUnit(path: path, name: (path as NSString).lastPathComponent,
+                                  source: .jsonlRange(start: s, end: e), size: e - s))
+        }
+        return units
+    }
+}

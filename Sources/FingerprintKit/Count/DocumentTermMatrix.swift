@@ -1,0 +1,160 @@
+import Foundation
+
+/// A sparse document × type count matrix in CSR form (rows = documents in
+/// corpus order, columns = vocabulary ids in canonical order, sorted within
+/// each row).
+public struct DocumentTermMatrix: Sendable {
+    /// `rowStart[d]..<rowStart[d+1]` are document d's entries.
+    public var rowStart: [Int]
+    public var columns: [Int32]
+    public var counts: [Int32]
+    /// Tokens in each document.
+    public var lengths: [Int]
+    public var vocabulary: Vocabulary
+
+    public var documentCount: Int { lengths.count }
+    public var typeCount: Int { vocabulary.count }
+    public var tokenCount: Int { lengths.reduce(0, +) }
+
+    public init(rowStart: [Int], columns: [Int32], counts: [Int32], lengths: [Int], vocabulary: Vocabulary) {
+        self.rowStart = rowStart; self.columns = columns; self.counts = counts
+        self.lengths = lengths; self.vocabulary = vocabulary
+    }
+
+    /// Calls `body(column, count)` for each entry of document `d`.
+    @inline(__always)
+    public func forEach(inRow d: Int, _ body: (Int, Int) -> Void) {
+        for k in rowStart[d]..<rowStart[d + 1] { body(Int(columns[k]), Int(counts[k])) }
+    }
+
+    /// The number of stored entries.
+    public var nonZeros: Int { columns.count }
+}
+
+/// A counted corpus: documents, the document-term matrix, and what the
+/// reader reported.
+public struct CountedCorpus: Sendable {
+    public var input: String
+    public var tokenizer: TokenizerSpec
+    public var documents: [DocumentInfo]
+    public var matrix: DocumentTermMatrix
+    public var skips: [Skip]
+    public var bytes: Int
+    public var invalidSequences: Int
+}
+
+/// Counts a corpus: parallel read + tokenise + count, then a deterministic
+/// merge of the per-thread vocabularies into canonical ids.
+public enum Counter {
+    /// Reads and counts `input`. The result is identical whatever the thread
+    /// count is.
+    public static func count(_ input: CorpusInput, tokenizer: TokenizerSpec = .word, hashed: Bool = false,
+                             options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil) throws -> CountedCorpus {
+        let scan = try CorpusReader.read(input, options: options, progress: progress) {
+            CountingWorker(tokenizer: tokenizer, hashed: hashed)
+        }
+        defer { scan.workers.forEach { $0.release() } }
+        let matrix = merge(scan.outputs, tables: scan.workers.map(\.localTable), hashed: hashed, threads: options.threads)
+        return CountedCorpus(input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
+                             skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
+    }
+
+    /// Merges per-worker local ids into one canonical vocabulary and builds
+    /// the CSR matrix.
+    static func merge(_ docs: [(worker: Int, output: LocalCounts)], tables: [TokenTable], hashed: Bool, threads: Int) -> DocumentTermMatrix {
+        // 1. One table over all workers' tokens.
+        var global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
+        var localToTmp: [[Int32]] = []
+        for t in tables {
+            var map = [Int32](repeating: 0, count: t.count)
+            for id in 0..<t.count {
+                map[id] = t.withToken(id) { global.insert($0, hash: t.hashes[id]) }
+            }
+            localToTmp.append(map)
+        }
+        // 2. Canonical order: by bytes (8-byte big-endian prefix, then memcmp), or by hash.
+        let n = global.count
+        var order = Array(0..<n)
+        if hashed {
+            order.sort { global.hashes[$0] < global.hashes[$1] }
+        } else {
+            let prefixes: [UInt64] = (0..<n).map { id in
+                global.withToken(id) { b in
+                    var v: UInt64 = 0
+                    for k in 0..<8 { v = v << 8 | UInt64(k < b.count ? b[k] : 0) }
+                    return v
+                }
+            }
+            global.arena.withUnsafeBufferPointer { a in
+                let offs = global.offsets
+                order.sort { x, y in
+                    if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
+                    let la = offs[x + 1] - offs[x], lb = offs[y + 1] - offs[y]
+                    let c = memcmp(a.baseAddress! + offs[x], a.baseAddress! + offs[y], min(la, lb))
+                    return c != 0 ? c < 0 : la < lb
+                }
+            }
+        }
+        var tmpToFinal = [Int32](repeating: 0, count: n)
+        for (rank, id) in order.enumerated() { tmpToFinal[id] = Int32(rank) }
+        var arena: [UInt8] = []
+        var offsets = [0]
+        var hashes = [UInt64](repeating: 0, count: n)
+        if !hashed { arena.reserveCapacity(global.arena.count); offsets.reserveCapacity(n + 1) }
+        for (rank, id) in order.enumerated() {
+            hashes[rank] = global.hashes[id]
+            if !hashed {
+                global.withToken(id) { arena.append(contentsOf: $0) }
+                offsets.append(arena.count)
+            }
+        }
+        let maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
+
+        // 3. CSR rows, sorted by final id; totals and document frequencies.
+        var rowStart = [Int](repeating: 0, count: docs.count + 1)
+        for (d, doc) in docs.enumerated() { rowStart[d + 1] = rowStart[d] + doc.output.ids.count }
+        let nnz = rowStart[docs.count]
+        var columns = [Int32](repeating: 0, count: nnz)
+        var counts = [Int32](repeating: 0, count: nnz)
+        columns.withUnsafeMutableBufferPointer { cols in
+            counts.withUnsafeMutableBufferPointer { cnts in
+                let colsP = cols.baseAddress, cntsP = cnts.baseAddress
+                parallelChunks(docs.count, threads: threads) { range in
+                    var pairs: [(Int32, Int32)] = []
+                    for d in range {
+                        let doc = docs[d].output
+                        let map = maps[docs[d].worker]
+                        pairs.removeAll(keepingCapacity: true)
+                        for k in 0..<doc.ids.count { pairs.append((map[Int(doc.ids[k])], doc.counts[k])) }
+                        pairs.sort { $0.0 < $1.0 }
+                        var o = rowStart[d]
+                        for (c, v) in pairs { colsP![o] = c; cntsP![o] = v; o += 1 }
+                    }
+                }
+            }
+        }
+        var totals = [Int](repeating: 0, count: n)
+        var df = [Int32](repeating: 0, count: n)
+        for k in 0..<nnz {
+            totals[Int(columns[k])] += Int(counts[k])
+            df[Int(columns[k])] += 1
+        }
+        let vocab = Vocabulary(hashed: hashed, arena: arena, offsets: offsets, hashes: hashes,
+                               totalCounts: totals, documentFrequency: df)
+        return DocumentTermMatrix(rowStart: rowStart, columns: columns, counts: counts,
+                                  lengths: docs.map(\.output.tokens), vocabulary: vocab)
+    }
+}
+
+/// Runs `body` over `0..<n` split into contiguous chunks on up to `threads` threads.
+public func parallelChunks(_ n: Int, threads: Int, minChunk: Int = 256, _ body: (Range<Int>) -> Void) {
+    guard n > 0 else { return }
+    let t = max(1, min(threads, (n + minChunk - 1) / minChunk))
+    if t == 1 { body(0..<n); return }
+    let chunks = t * 4
+    let size = (n + chunks - 1) / chunks
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let lo = c * size, hi = min(n, lo + size)
+        if lo < hi { body(lo..<hi) }
+    }
+}

@@ -1,0 +1,138 @@
+/// Per-scalar facts the tokenizers need: is it part of a word, is it a token
+/// of its own (CJK), its lower-case mapping, and the two properties of the
+/// Unicode Final_Sigma rule (Cased, Case_Ignorable).
+@usableFromInline
+struct ScalarInfo: Sendable {
+    /// 0: separator, 1: word character, 2: a token on its own (CJK ideograph,
+    /// Hiragana, Katakana).
+    @usableFromInline var kind: UInt8
+    @usableFromInline var cased: Bool
+    @usableFromInline var caseIgnorable: Bool
+    @usableFromInline var whitespace: Bool
+    /// UTF-8 bytes of the full lower-case mapping.
+    @usableFromInline var lower: [UInt8]
+
+    static let separator: UInt8 = 0
+    static let word: UInt8 = 1
+    static let single: UInt8 = 2
+
+    @usableFromInline
+    init(_ value: UInt32) {
+        guard let s = Unicode.Scalar(value) else {
+            // Surrogate code points never come out of the decoder; treat as U+FFFD.
+            kind = 0; cased = false; caseIgnorable = false; whitespace = false
+            lower = [0xEF, 0xBF, 0xBD]
+            return
+        }
+        let p = s.properties
+        let isWord: Bool
+        switch p.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark,
+             .decimalNumber, .letterNumber, .otherNumber:
+            isWord = true
+        default:
+            isWord = value == 0x5F
+        }
+        if isWord && ScalarInfo.isCJKSingle(value) {
+            kind = ScalarInfo.single
+        } else {
+            kind = isWord ? ScalarInfo.word : ScalarInfo.separator
+        }
+        cased = p.isCased
+        caseIgnorable = p.isCaseIgnorable
+        // Python's str.isspace(): White_Space, plus the separators U+001C–U+001F.
+        whitespace = p.isWhitespace || (0x1C...0x1F).contains(value)
+        lower = Array(p.lowercaseMapping.utf8)
+    }
+
+    /// CJK ideographs, Hiragana and Katakana: each is a token of its own.
+    @inline(__always) @usableFromInline
+    static func isCJKSingle(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FA1F,
+             0x3006, 0x3007, 0x3021...0x3029, 0x3038...0x303A,
+             0x3040...0x309F, 0x30A0...0x30FF, 0x31F0...0x31FF, 0xFF66...0xFF9F:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// A lazily built, process-wide table of `ScalarInfo` for the scalars below
+/// U+3400 (Latin, Greek, Cyrillic, and most alphabets), plus a per-scanner
+/// cache for the rest.
+@usableFromInline
+final class ScalarTable: @unchecked Sendable {
+    @usableFromInline static let shared = ScalarTable()
+    @usableFromInline static let flatLimit: UInt32 = 0x3400
+    @usableFromInline let flat: [ScalarInfo]
+
+    private init() {
+        var t = [ScalarInfo]()
+        t.reserveCapacity(Int(ScalarTable.flatLimit))
+        for v in 0..<ScalarTable.flatLimit {
+            t.append(ScalarInfo(v))
+        }
+        flat = t
+    }
+}
+
+/// Decodes one scalar from UTF-8 at `p[i..<n]` with the W3C/Unicode
+/// "maximal subpart" replacement practice (the one Python's
+/// `decode("utf-8", "replace")` follows).
+///
+/// - Returns: `(scalar, length)`, where an invalid sequence gives
+///   `(0xFFFD, length of the maximal subpart ≥ 1)`, or `nil` when the bytes
+///   at the end of the buffer are a valid but incomplete prefix and more
+///   input may follow (only when `final` is false).
+@inline(__always) @usableFromInline
+func decodeUTF8(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, final: Bool) -> (UInt32, Int)? {
+    let b0 = p[i]
+    if b0 < 0x80 { return (UInt32(b0), 1) }
+    var need: Int
+    var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+    var v: UInt32
+    switch b0 {
+    case 0xC2...0xDF: need = 1; v = UInt32(b0 & 0x1F)
+    case 0xE0: need = 2; v = UInt32(b0 & 0x0F); lo = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF: need = 2; v = UInt32(b0 & 0x0F)
+    case 0xED: need = 2; v = UInt32(b0 & 0x0F); hi = 0x9F
+    case 0xF0: need = 3; v = UInt32(b0 & 0x07); lo = 0x90
+    case 0xF1...0xF3: need = 3; v = UInt32(b0 & 0x07)
+    case 0xF4: need = 3; v = UInt32(b0 & 0x07); hi = 0x8F
+    default: return (0xFFFD, 1)
+    }
+    var k = 1
+    while k <= need {
+        if i + k >= n {
+            return final ? (0xFFFD, k) : nil
+        }
+        let b = p[i + k]
+        if k == 1 {
+            if b < lo || b > hi { return (0xFFFD, 1) }
+        } else if b & 0xC0 != 0x80 {
+            return (0xFFFD, k)
+        }
+        v = (v << 6) | UInt32(b & 0x3F)
+        k += 1
+    }
+    return (v, need + 1)
+}
+
+/// Appends the UTF-8 encoding of `v` to `out`.
+@inline(__always)
+func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
+    if v < 0x80 {
+        out.append(UInt8(v))
+    } else if v < 0x800 {
+        out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
+    } else if v < 0x10000 {
+        out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+        out.append(UInt8(0x80 | (v & 0x3F)))
+    } else {
+        out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+        out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+    }
+}

@@ -1,0 +1,141 @@
+/// Which tokenizer to use: `word`, `char:N` or `ngram:N` (see DESIGN.md,
+/// Tokenisation).
+public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertible, Codable {
+    /// Words: maximal runs of letters, marks, numbers and `_`, lower-cased.
+    case word
+    /// Character N-grams of the lower-cased text (scikit-learn's `char`).
+    case char(Int)
+    /// Word N-grams joined by one space (scikit-learn's `ngram_range=(N, N)`).
+    case ngram(Int)
+
+    /// Parses `word`, `char:N` or `ngram:N` (1 ≤ N ≤ 64).
+    /// - Throws: `FingerprintError.usage` with the accepted forms.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        func number() throws -> Int {
+            guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else {
+                throw FingerprintError.usage("tokenizer '\(text)' needs a size from 1 to 64, as in '\(parts[0]):3'")
+            }
+            return n
+        }
+        switch parts[0] {
+        case "word" where parts.count == 1: self = .word
+        case "char": self = .char(try number())
+        case "ngram": self = .ngram(try number())
+        default:
+            throw FingerprintError.usage("unknown tokenizer '\(text)'; use word, char:N or ngram:N")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .word: return "word"
+        case .char(let n): return "char:\(n)"
+        case .ngram(let n): return "ngram:\(n)"
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        try self.init(parsing: s)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+
+    /// The tokens of `text`, as strings (for tests and small inputs).
+    public func tokens(of text: String) -> [String] {
+        tokens(ofBytes: Array(text.utf8))
+    }
+
+    /// The tokens of raw bytes (invalid UTF-8 is replaced).
+    public func tokens(ofBytes bytes: [UInt8]) -> [String] {
+        var stream = TokenStream(self)
+        defer { stream.release() }
+        var out = StringCollector()
+        bytes.withUnsafeBufferPointer { stream.feed($0, into: &out) }
+        stream.finish(into: &out)
+        return out.tokens
+    }
+}
+
+/// One document's worth of tokenizer state for any `TokenizerSpec`; feed it
+/// chunks, then `finish`. Reusable across documents after `finish`.
+public struct TokenStream {
+    public let spec: TokenizerSpec
+    private var word: WordScanner?
+    private var char: CharScanner?
+    private var ring: NGramRing?
+
+    public init(_ spec: TokenizerSpec) {
+        self.spec = spec
+        switch spec {
+        case .word: word = WordScanner()
+        case .char(let n): char = CharScanner(n: n)
+        case .ngram(let n): word = WordScanner(); ring = NGramRing(n: n)
+        }
+    }
+
+    /// Invalid UTF-8 sequences replaced so far (all documents).
+    public var invalidSequences: Int { word?.invalidSequences ?? char?.invalidSequences ?? 0 }
+
+    public func release() { word?.release() }
+
+    @inline(__always)
+    public mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+        if let ring {
+            withUnsafeMutablePointer(to: &sink) { sp in
+                var j = NGramJoin(ring: ring, sink: sp)
+                word!.feed(chunk, into: &j)
+            }
+        } else if word != nil {
+            word!.feed(chunk, into: &sink)
+        } else {
+            char!.feed(chunk, into: &sink)
+        }
+    }
+
+    public mutating func finish<S: TokenSink>(into sink: inout S) {
+        if let ring {
+            withUnsafeMutablePointer(to: &sink) { sp in
+                var j = NGramJoin(ring: ring, sink: sp)
+                word!.finish(into: &j)
+            }
+            ring.reset()
+        } else if word != nil {
+            word!.finish(into: &sink)
+        } else {
+            char!.finish(into: &sink)
+        }
+    }
+}
+
+final class NGramRing {
+    let n: Int
+    var slots: [[UInt8]]
+    var seen = 0
+    var scratch: [UInt8] = []
+    init(n: Int) { self.n = n; slots = Array(repeating: [], count: n) }
+    func reset() { seen = 0 }
+}
+
+struct NGramJoin<S: TokenSink>: TokenSink {
+    let ring: NGramRing
+    let sink: UnsafeMutablePointer<S>
+    mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
+        let n = ring.n
+        let slot = ring.seen % n
+        ring.slots[slot].removeAll(keepingCapacity: true)
+        ring.slots[slot].append(contentsOf: token)
+        ring.seen += 1
+        guard ring.seen >= n else { return }
+        ring.scratch.removeAll(keepingCapacity: true)
+        for k in 0..<n {
+            if k > 0 { ring.scratch.append(0x20) }
+            ring.scratch.append(contentsOf: ring.slots[(ring.seen - n + k) % n])
+        }
+        ring.scratch.withUnsafeBufferPointer { sink.pointee.accept($0) }
+    }
+}

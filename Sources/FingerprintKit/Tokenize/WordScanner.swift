@@ -1,0 +1,238 @@
+/// The `word` tokenizer as a streaming scanner over UTF-8 bytes.
+///
+/// A token is a maximal run of Unicode letters (L*), marks (M*), numbers
+/// (Nd, Nl, No) and `_`, lower-cased with the full Unicode lowercase mapping
+/// and the Final_Sigma rule (as Python's `str.lower()`); every CJK ideograph,
+/// Hiragana and Katakana character is a token of its own. Invalid UTF-8 is
+/// replaced by U+FFFD (a separator) and counted in `invalidSequences`, by the
+/// maximal-subpart rule Python's decoder uses.
+///
+/// Bytes may arrive in chunks of any size: a scalar or a token split across
+/// two chunks is handled. Call `finish(into:)` at the end of a document.
+///
+/// - Complexity: O(bytes); ASCII goes through a 256-entry table without
+///   decoding, and no allocation happens per token.
+public struct WordScanner {
+    /// Invalid UTF-8 sequences replaced so far.
+    public private(set) var invalidSequences = 0
+    /// Tokens cut at `maxTokenBytes` (their excess bytes were dropped).
+    public private(set) var truncatedTokens = 0
+    /// Longest token kept, in bytes; a longer run is cut (bounded memory on
+    /// pathological input such as a gigabyte without a separator).
+    public let maxTokenBytes: Int
+
+    private var tok: UnsafeMutablePointer<UInt8>
+    private var len = 0
+    private var truncating = false
+    private var held = false          // token complete, waiting for a sigma decision
+    private var sigmaAt = -1          // offset of a pending σ in `tok`
+    private var carry: [UInt8] = []   // incomplete UTF-8 sequence from the last chunk
+    private var slowState = false     // last non-case-ignorable scalar was cased (as of asciiRunStart)
+    private var cache: [UInt32: ScalarInfo] = [:]
+    private let table = ScalarTable.shared
+
+    /// 256 entries: 0 for an ASCII separator, else the lower-cased byte.
+    private static let asciiLower: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x30...0x39, 0x61...0x7A, 0x5F: return UInt8(b)
+        case 0x41...0x5A: return UInt8(b + 0x20)
+        default: return 0
+        }
+    }
+
+    public init(maxTokenBytes: Int = 1 << 20) {
+        self.maxTokenBytes = max(16, maxTokenBytes)
+        tok = .allocate(capacity: self.maxTokenBytes + 8)
+    }
+
+    /// Frees the scanner's buffer. A scanner is used by one thread at a time
+    /// and must be released once (it is a struct around a raw buffer, to keep
+    /// the hot loop free of reference counting).
+    public func release() { tok.deallocate() }
+
+    /// Tokenizes one chunk of a document.
+    public mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+        guard chunk.count > 0 else { return }
+        if !carry.isEmpty {
+            // Complete the scalar split across the boundary.
+            var joined = carry
+            joined.append(contentsOf: chunk.prefix(4 - carry.count))
+            let used = joined.withUnsafeBufferPointer { j -> Int in
+                if let (v, l) = decodeUTF8(j.baseAddress!, 0, j.count, final: j.count >= 4) {
+                    scalar(v, invalid: v == 0xFFFD && !(l == 3 && j[0] == 0xEF && j[1] == 0xBF && j[2] == 0xBD), into: &sink)
+                    return l
+                }
+                return -1
+            }
+            if used < 0 {
+                carry = joined
+                return
+            }
+            let fromChunk = used - carry.count
+            carry.removeAll()
+            if fromChunk < chunk.count {
+                scan(UnsafeBufferPointer(rebasing: chunk[max(0, fromChunk)...]), into: &sink)
+            }
+            return
+        }
+        scan(chunk, into: &sink)
+    }
+
+    /// Ends the document: flushes an incomplete sequence and the last token.
+    public mutating func finish<S: TokenSink>(into sink: inout S) {
+        if !carry.isEmpty {
+            let c = carry
+            carry.removeAll()
+            c.withUnsafeBufferPointer { b in
+                var i = 0
+                while i < b.count {
+                    let (v, l) = decodeUTF8(b.baseAddress!, i, b.count, final: true)!
+                    scalar(v, invalid: v == 0xFFFD, into: &sink)
+                    i += l
+                }
+            }
+        }
+        if sigmaAt >= 0 { resolveSigma(final: true) }
+        emit(into: &sink)
+        slowState = false
+    }
+
+    @inline(__always)
+    private mutating func scan<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+        let p = chunk.baseAddress!
+        let n = chunk.count
+        var i = 0
+        var asciiRunStart = 0
+        Self.asciiLower.withUnsafeBufferPointer { lowerTable in
+            while i < n {
+                let b = p[i]
+                if b < 0x80 && sigmaAt < 0 {
+                    let c = lowerTable[Int(b)]
+                    if c != 0 {
+                        if held { emit(into: &sink) }
+                        if len < maxTokenBytes { tok[len] = c; len &+= 1 } else { truncating = true }
+                    } else if len > 0 {
+                        emit(into: &sink)
+                    }
+                    i &+= 1
+                    continue
+                }
+                // Slow path: bring the case state up to date over the ASCII run.
+                if asciiRunStart < i { slowState = Self.asciiState(p, from: asciiRunStart, to: i, else: slowState) }
+                guard let (v, l) = decodeUTF8(p, i, n, final: false) else {
+                    carry = Array(UnsafeBufferPointer(start: p + i, count: n - i))
+                    i = n
+                    asciiRunStart = n
+                    break
+                }
+                let isLiteralFFFD = l == 3 && v == 0xFFFD
+                scalar(v, invalid: v == 0xFFFD && !isLiteralFFFD, into: &sink)
+                i &+= l
+                asciiRunStart = i
+            }
+        }
+        if asciiRunStart < n { slowState = Self.asciiState(p, from: asciiRunStart, to: n, else: slowState) }
+    }
+
+    /// The "last non-case-ignorable scalar was cased" state after the ASCII
+    /// bytes `p[from..<to]`, given the state before them.
+    @inline(__always)
+    private static func asciiState(_ p: UnsafePointer<UInt8>, from: Int, to: Int, else before: Bool) -> Bool {
+        var j = to - 1
+        while j >= from {
+            let b = p[j]
+            switch b {
+            case 0x27, 0x2E, 0x3A, 0x5E, 0x60: j -= 1   // ASCII Case_Ignorable
+            case 0x41...0x5A, 0x61...0x7A: return true
+            default: return false
+            }
+        }
+        return before
+    }
+
+    @inline(__always)
+    private mutating func info(_ v: UInt32) -> ScalarInfo {
+        if v < ScalarTable.flatLimit { return table.flat[Int(v)] }
+        if let c = cache[v] { return c }
+        let c = ScalarInfo(v)
+        if cache.count < 65536 { cache[v] = c }
+        return c
+    }
+
+    /// Handles one decoded non-fast-path scalar.
+    private mutating func scalar<S: TokenSink>(_ v: UInt32, invalid: Bool, into sink: inout S) {
+        if invalid { invalidSequences += 1 }
+        // Fast classification of the big CJK and Hangul blocks, no table.
+        let inf: ScalarInfo
+        if (0x4E00...0x9FFF).contains(v) {
+            inf = ScalarInfo.cjkTemplate(v)
+        } else {
+            inf = info(v)
+        }
+        if sigmaAt >= 0 && !inf.caseIgnorable {
+            resolveSigma(final: !inf.cased)
+            if held { emit(into: &sink) }
+        }
+        let precededByCased = slowState
+        if !inf.caseIgnorable { slowState = inf.cased }
+        switch inf.kind {
+        case ScalarInfo.word:
+            if held { emit(into: &sink) }
+            if v == 0x3A3 {
+                if precededByCased && len + 2 <= maxTokenBytes { sigmaAt = len }
+                append(inf.lower)
+            } else {
+                append(inf.lower)
+            }
+        case ScalarInfo.single:
+            emit(into: &sink)
+            append(inf.lower)
+            emit(into: &sink)
+        default:
+            if len > 0 {
+                if sigmaAt >= 0 { held = true } else { emit(into: &sink) }
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func append(_ bytes: [UInt8]) {
+        if len + bytes.count <= maxTokenBytes {
+            for b in bytes { tok[len] = b; len += 1 }
+        } else {
+            truncating = true
+        }
+    }
+
+    private mutating func resolveSigma(final: Bool) {
+        if final { tok[sigmaAt + 1] = 0x82 }   // σ (CF 83) → ς (CF 82)
+        sigmaAt = -1
+    }
+
+    @inline(__always)
+    private mutating func emit<S: TokenSink>(into sink: inout S) {
+        if sigmaAt >= 0 { resolveSigma(final: true) }
+        held = false
+        guard len > 0 else { return }
+        if truncating { truncatedTokens += 1; truncating = false }
+        sink.accept(UnsafeBufferPointer(start: tok, count: len))
+        len = 0
+    }
+}
+
+extension ScalarInfo {
+    /// CJK Unified Ideographs (U+4E00–U+9FFF): all assigned, letters (Lo),
+    /// uncased, not case-ignorable, their own lowercase.
+    @inline(__always) @usableFromInline
+    static func cjkTemplate(_ v: UInt32) -> ScalarInfo {
+        var s = ScalarInfo(kind: single, cased: false, caseIgnorable: false, whitespace: false, lower: [])
+        appendUTF8(v, to: &s.lower)
+        return s
+    }
+
+    @usableFromInline
+    init(kind: UInt8, cased: Bool, caseIgnorable: Bool, whitespace: Bool, lower: [UInt8]) {
+        self.kind = kind; self.cased = cased; self.caseIgnorable = caseIgnorable
+        self.whitespace = whitespace; self.lower = lower
+    }
+}

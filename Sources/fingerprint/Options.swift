@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import FingerprintKit
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Options every command takes.
+struct SharedOptions: ParsableArguments {
+    @Option(help: "Tokenizer: word, char:N or ngram:N.")
+    var tokenizer: String = "word"
+
+    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: OutputFormat = .table
+
+    @Option(name: [.short, .long], help: "Write the result to this file (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(help: "Seed for every random choice (permutations, resamples, subsamples).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("glob"), help: "File-name pattern for directories (repeatable; default *.txt *.md *.text).")
+    var globs: [String] = []
+
+    @Option(help: "JSONL field that holds the text.")
+    var field: String = "text"
+
+    @Flag(help: "Treat any skipped input as an error (exit 65).")
+    var strict = false
+
+    @Flag(name: [.short, .long], help: "No progress bar or notes on standard error.")
+    var quiet = false
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1.") }
+        do { _ = try TokenizerSpec(parsing: tokenizer) } catch { throw ValidationError("\(error)") }
+    }
+
+    var tokenizerSpec: TokenizerSpec { try! TokenizerSpec(parsing: tokenizer) }
+
+    var readOptions: ReadOptions {
+        ReadOptions(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, strict: strict)
+    }
+
+    func input(_ path: String) throws -> CorpusInput {
+        try CorpusInput(path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field)
+    }
+
+    func progress() -> ProgressSink? { quiet ? nil : TerminalProgress.make() }
+
+    func write(_ text: String) throws { try AtomicFile.write(text, to: output) }
+
+    /// Prints a note on standard error unless --quiet.
+    func note(_ s: String) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Runs a command body and turns engine errors into one line on stderr and
+/// the sysexits code (the exit-code policy lives here).
+func runReporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as FingerprintError {
+        FileHandle.standardError.write(Data("fingerprint: error: \(e.message)\n".utf8))
+        throw ExitCode(e.code.rawValue)
+    }
+}

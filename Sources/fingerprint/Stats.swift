@@ -1,0 +1,39 @@
+import ArgumentParser
+import FingerprintKit
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Profile one corpus: sizes, entropy, Yule's K, Zipf exponent, top tokens."
+    )
+
+    @Argument(help: "A directory, a text file, a .jsonl file, or - for standard input.")
+    var corpus: String
+
+    @Option(help: "How many top tokens to list.")
+    var top: Int = 20
+
+    @Flag(help: "Identify tokens by a 64-bit hash only (bounded memory; tokens shown as hashes).")
+    var hashed = false
+
+    @OptionGroup var options: SharedOptions
+
+    func validate() throws {
+        if top < 0 { throw ValidationError("--top must be 0 or more.") }
+        if ![.table, .json, .csv].contains(options.format) {
+            throw ValidationError("stats writes table, json or csv, not \(options.format.rawValue).")
+        }
+    }
+
+    func run() throws {
+        try runReporting {
+            let counted = try Counter.count(options.input(corpus), tokenizer: options.tokenizerSpec, hashed: hashed,
+                                            options: options.readOptions, progress: options.progress())
+            let profile = CorpusProfile(counted, topN: top)
+            switch options.format {
+            case .json: try options.write(JSONOutput.encode(profile))
+            case .csv: try options.write(StatsReport.csv(profile))
+            default: try options.write(StatsReport.table(profile))
+            }
+        }
+    }
+}
