@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(
             name: "FingerprintKitTests",
             dependencies: ["FingerprintKit"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

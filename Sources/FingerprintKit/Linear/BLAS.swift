@@ -18,7 +18,7 @@ public enum BLAS {
 
     /// C ← alpha · op(A) · op(B) + beta · C.
     /// - Precondition: shapes agree (checked, with a message naming them).
-    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ ta: Transpose = .none, _ b: Matrix<T>, _ tb: Transpose = .none,
+    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none,
                                            alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) throws {
         let (m, k) = ta == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         let (kb, n) = tb == .none ? (b.rows, b.cols) : (b.cols, b.rows)
@@ -42,17 +42,17 @@ public enum BLAS {
     }
 
     /// op(A) · op(B) as a new matrix.
-    public static func product<T: BLASScalar>(_ a: Matrix<T>, _ ta: Transpose = .none, _ b: Matrix<T>, _ tb: Transpose = .none) throws -> Matrix<T> {
+    public static func product<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none) throws -> Matrix<T> {
         let m = ta == .none ? a.rows : a.cols
         let n = tb == .none ? b.cols : b.rows
         var c = Matrix<T>(rows: m, cols: n)
-        try gemm(a, ta, b, tb, into: &c)
+        try gemm(a, b, transA: ta, transB: tb, into: &c)
         return c
     }
 
     /// C ← alpha · A·Aᵀ + beta · C (trans = .none) or alpha · Aᵀ·A + beta · C,
     /// filling only `triangle` of C (the other triangle is left as it was).
-    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, _ t: Transpose = .none, triangle: Triangle = .upper,
+    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, trans t: Transpose = .none, triangle: Triangle = .upper,
                                            alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) throws {
         let (n, k) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         precondition(c.rows == n && c.cols == n, "syrk: C is \(c.rows)×\(c.cols), expected \(n)×\(n)")
@@ -66,7 +66,7 @@ public enum BLAS {
     }
 
     /// y ← alpha · op(A) · x + beta · y.
-    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ t: Transpose = .none, _ x: [T],
+    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ x: [T], trans t: Transpose = .none,
                                            alpha: T = 1, beta: T = 0, into y: inout [T]) throws {
         let (m, n) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         precondition(x.count == n && y.count == m, "gemv: x has \(x.count) (expected \(n)), y has \(y.count) (expected \(m))")
@@ -116,7 +116,7 @@ public enum BLAS {
 /// Plain-Swift loops with the same contracts as `BLAS`, used as test
 /// references and as the readable definition of each call.
 public enum ReferenceBLAS {
-    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ ta: BLAS.Transpose = .none, _ b: Matrix<T>, _ tb: BLAS.Transpose = .none,
+    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: BLAS.Transpose = .none, transB tb: BLAS.Transpose = .none,
                                            alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
         let m = c.rows, n = c.cols
         let k = ta == .none ? a.cols : a.rows
@@ -133,11 +133,11 @@ public enum ReferenceBLAS {
         }
     }
 
-    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, _ t: BLAS.Transpose = .none, triangle: BLAS.Triangle = .upper,
+    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, trans t: BLAS.Transpose = .none, triangle: BLAS.Triangle = .upper,
                                            alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
         let n = c.rows
         var full = Matrix<T>(rows: n, cols: n)
-        gemm(a, t, a, t == .none ? .transpose : .none, into: &full)
+        gemm(a, a, transA: t, transB: t == .none ? .transpose : .none, into: &full)
         for i in 0..<n {
             for j in 0..<n where triangle == .upper ? j >= i : j <= i {
                 c[i, j] = alpha * full[i, j] + beta * c[i, j]
@@ -145,7 +145,7 @@ public enum ReferenceBLAS {
         }
     }
 
-    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ t: BLAS.Transpose = .none, _ x: [T], alpha: T = 1, beta: T = 0, into y: inout [T]) {
+    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ x: [T], trans t: BLAS.Transpose = .none, alpha: T = 1, beta: T = 0, into y: inout [T]) {
         let m = t == .none ? a.rows : a.cols
         let n = x.count
         for i in 0..<m {

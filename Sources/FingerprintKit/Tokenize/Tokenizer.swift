@@ -11,7 +11,7 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
     /// Parses `word`, `char:N` or `ngram:N` (1 ≤ N ≤ 64).
     /// - Throws: `FingerprintError.usage` with the accepted forms.
     public init(parsing text: String) throws {
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         func number() throws -> Int {
             guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else {
                 throw FingerprintError.usage("tokenizer '\(text)' needs a size from 1 to 64, as in '\(parts[0]):3'")

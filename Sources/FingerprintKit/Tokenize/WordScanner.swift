@@ -125,7 +125,7 @@ public struct WordScanner {
                     asciiRunStart = n
                     break
                 }
-                let isLiteralFFFD = l == 3 && v == 0xFFFD
+                let isLiteralFFFD = l == 3 && p[i] == 0xEF
                 scalar(v, invalid: v == 0xFFFD && !isLiteralFFFD, into: &sink)
                 i &+= l
                 asciiRunStart = i

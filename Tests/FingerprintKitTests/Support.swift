@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+@testable import FingerprintKit
+
+/// The folder of committed reference fixtures (made by Fixtures/make_reference.py).
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+func loadJSON(_ name: String) throws -> Any {
+    let data = try Data(contentsOf: fixtures.appendingPathComponent(name))
+    return try JSONSerialization.jsonObject(with: data)
+}
+
+/// Relative closeness: |a − b| ≤ tol · max(1, |a|, |b|).
+func assertClose(_ a: Double, _ b: Double, _ tol: Double = 1e-9, _ msg: @autoclosure () -> String = "",
+                 file: StaticString = #filePath, line: UInt = #line) {
+    let scale = max(1, abs(a), abs(b))
+    XCTAssert(abs(a - b) <= tol * scale, "\(a) vs \(b) (tol \(tol)) \(msg())", file: file, line: line)
+}
+
+/// A fresh temporary directory, removed at the end of the test.
+func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
+
+func write(_ text: String, to url: URL) throws {
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: url)
+}
+
+func hexBytes(_ hex: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var it = hex.makeIterator()
+    while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
+    return out
+}

@@ -1,0 +1,98 @@
+import XCTest
+@testable import FingerprintKit
+
+/// The tokenizers against the Python reference (Fixtures/tokenize.json,
+/// Fixtures/utf8.json: `re.findall(r"\w+", text.lower())`, the DESIGN rule
+/// re-implemented in Python, scikit-learn's char analyzer).
+final class TokenizerTests: XCTestCase {
+    func cases(_ file: String) throws -> [[String: Any]] {
+        (try loadJSON(file) as! [String: Any])["cases"] as! [[String: Any]]
+    }
+
+    func testWordTokensMatchPythonReference() throws {
+        let all = try cases("tokenize.json")
+        XCTAssertGreaterThan(all.count, 20)
+        for c in all {
+            let text = c["text"] as! String
+            XCTAssertEqual(TokenizerSpec.word.tokens(of: text), c["word"] as! [String], "case \(c["name"]!)")
+        }
+    }
+
+    func testWordNGramsMatchScikitLearnJoin() throws {
+        for c in try cases("tokenize.json") {
+            let text = c["text"] as! String
+            XCTAssertEqual(TokenizerSpec.ngram(2).tokens(of: text), c["ngram2"] as! [String], "case \(c["name"]!)")
+            XCTAssertEqual(TokenizerSpec.ngram(3).tokens(of: text), c["ngram3"] as! [String], "case \(c["name"]!)")
+        }
+    }
+
+    func testCharNGramsMatchScikitLearnCharAnalyzer() throws {
+        for c in try cases("tokenize.json") {
+            let text = c["text"] as! String
+            XCTAssertEqual(TokenizerSpec.char(3).tokens(of: text), c["char3"] as! [String], "case \(c["name"]!)")
+            XCTAssertEqual(TokenizerSpec.char(5).tokens(of: text), c["char5"] as! [String], "case \(c["name"]!)")
+        }
+    }
+
+    func testInvalidUTF8IsReplacedAndCountedLikePython() throws {
+        for c in try cases("utf8.json") {
+            let bytes = hexBytes(c["hex"] as! String)
+            var stream = TokenStream(.word)
+            var out = StringCollector()
+            bytes.withUnsafeBufferPointer { stream.feed($0, into: &out) }
+            stream.finish(into: &out)
+            XCTAssertEqual(out.tokens, c["word"] as! [String], "case \(c["name"]!)")
+            XCTAssertEqual(stream.invalidSequences, c["replacements"] as! Int, "case \(c["name"]!)")
+            stream.release()
+        }
+    }
+
+    /// Feeding a document in chunks of every size gives the same tokens and
+    /// the same replacement count as feeding it whole (scalars and tokens
+    /// split across chunk boundaries).
+    func testChunkBoundariesDoNotChangeTokens() throws {
+        var texts = try cases("tokenize.json").map { Array(($0["text"] as! String).utf8) }
+        texts += try cases("utf8.json").map { hexBytes($0["hex"] as! String) }
+        for spec in [TokenizerSpec.word, .char(3), .ngram(2)] {
+            for bytes in texts {
+                let whole = spec.tokens(ofBytes: bytes)
+                for size in [1, 2, 3, 5, 7] {
+                    var stream = TokenStream(spec)
+                    var out = StringCollector()
+                    var i = 0
+                    while i < bytes.count {
+                        let chunk = Array(bytes[i..<min(bytes.count, i + size)])
+                        chunk.withUnsafeBufferPointer { stream.feed($0, into: &out) }
+                        i += size
+                    }
+                    stream.finish(into: &out)
+                    stream.release()
+                    XCTAssertEqual(out.tokens, whole, "\(spec) chunk \(size): \(String(decoding: bytes, as: UTF8.self).prefix(40))")
+                }
+            }
+        }
+    }
+
+    func testTokenizerSpecParsing() throws {
+        XCTAssertEqual(try TokenizerSpec(parsing: "word"), .word)
+        XCTAssertEqual(try TokenizerSpec(parsing: "char:4"), .char(4))
+        XCTAssertEqual(try TokenizerSpec(parsing: "ngram:2"), .ngram(2))
+        for bad in ["", "words", "char", "char:0", "char:x", "ngram:65", "word:2"] {
+            XCTAssertThrowsError(try TokenizerSpec(parsing: bad), bad) { e in
+                XCTAssertEqual((e as? FingerprintError)?.code, .usage)
+            }
+        }
+    }
+
+    /// Regression: a token longer than the cap is cut, counted, and memory stays bounded.
+    func testVeryLongTokenIsCutAndCounted() {
+        var scanner = WordScanner(maxTokenBytes: 64)
+        defer { scanner.release() }
+        var out = StringCollector()
+        let bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 1000) + Array(" b".utf8)
+        bytes.withUnsafeBufferPointer { scanner.feed($0, into: &out) }
+        scanner.finish(into: &out)
+        XCTAssertEqual(out.tokens, [String(repeating: "a", count: 64), "b"])
+        XCTAssertEqual(scanner.truncatedTokens, 1)
+    }
+}
