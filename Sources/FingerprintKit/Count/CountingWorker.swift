@@ -11,21 +11,16 @@ public struct CountingWorker: DocumentWorker {
     var sink: Sink
 
     struct Sink: TokenSink {
-        var table: TokenTable
-        var docCounts: [Int32] = []
-        var touched: [Int32] = []
+        let table: TokenTable
+        let scratch = DocScratch()
         var tokens = 0
 
         @inline(__always)
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-            let id = Int(table.insert(token))
-            if id >= docCounts.count {
-                docCounts.append(contentsOf: repeatElement(0, count: max(1024, docCounts.count)))
-            }
-            if docCounts[id] == 0 { touched.append(Int32(id)) }
-            docCounts[id] &+= 1
+            scratch.add(table.insert(token))
             tokens &+= 1
         }
+
     }
 
     public init(tokenizer: TokenizerSpec, hashed: Bool = false) {
@@ -42,15 +37,10 @@ public struct CountingWorker: DocumentWorker {
 
     public mutating func finish() -> LocalCounts {
         stream.finish(into: &sink)
-        var ids = sink.touched
-        ids.sort()
-        var counts = [Int32](repeating: 0, count: ids.count)
-        for (k, id) in ids.enumerated() {
-            counts[k] = sink.docCounts[Int(id)]
-            sink.docCounts[Int(id)] = 0
-        }
+        // Local ids stay in first-appearance order: the merge maps them to
+        // canonical ids and sorts there.
+        let (ids, counts) = sink.scratch.drain()
         let out = LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
-        sink.touched.removeAll(keepingCapacity: true)
         sink.tokens = 0
         return out
     }
@@ -58,8 +48,7 @@ public struct CountingWorker: DocumentWorker {
     public mutating func discard() {
         var ignore = NullSink()
         stream.finish(into: &ignore)
-        for id in sink.touched { sink.docCounts[Int(id)] = 0 }
-        sink.touched.removeAll(keepingCapacity: true)
+        _ = sink.scratch.drain()
         sink.tokens = 0
     }
 
@@ -72,3 +61,63 @@ public struct CountingWorker: DocumentWorker {
 struct NullSink: TokenSink {
     mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {}
 }
+
+/// Per-document counts by local id: a dense counter array plus the list of
+/// ids touched, so a document costs O(its distinct types), not O(V).
+final class DocScratch {
+    private var counts: UnsafeMutablePointer<Int32>
+    private var capacity = 1 << 14
+    private var touched: UnsafeMutablePointer<Int32>
+    private var touchedCount = 0
+    private var touchedCapacity = 1 << 12
+
+    init() {
+        counts = .allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: capacity)
+        touched = .allocate(capacity: touchedCapacity)
+    }
+
+    deinit { counts.deallocate(); touched.deallocate() }
+
+    @inline(__always)
+    func add(_ id32: Int32) {
+        let id = Int(id32)
+        if id >= capacity { grow(id) }
+        if counts[id] == 0 {
+            if touchedCount == touchedCapacity { growTouched() }
+            touched[touchedCount] = id32
+            touchedCount &+= 1
+        }
+        counts[id] &+= 1
+    }
+
+    /// The document's (ids, counts) in first-appearance order; resets.
+    func drain() -> ([Int32], [Int32]) {
+        let ids = Array(UnsafeBufferPointer(start: touched, count: touchedCount))
+        var cs = [Int32](repeating: 0, count: touchedCount)
+        for k in 0..<touchedCount {
+            let id = Int(touched[k])
+            cs[k] = counts[id]
+            counts[id] = 0
+        }
+        touchedCount = 0
+        return (ids, cs)
+    }
+
+    private func grow(_ id: Int) {
+        var c = capacity * 2
+        while c <= id { c *= 2 }
+        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+        n.initialize(repeating: 0, count: c)
+        n.update(from: counts, count: capacity)
+        counts.deallocate(); counts = n; capacity = c
+    }
+
+    private func growTouched() {
+        let c = touchedCapacity * 2
+        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+        n.update(from: touched, count: touchedCount)
+        touched.deallocate(); touched = n; touchedCapacity = c
+    }
+}
+

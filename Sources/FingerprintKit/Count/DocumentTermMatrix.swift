@@ -48,22 +48,27 @@ public struct CountedCorpus: Sendable {
 public enum Counter {
     /// Reads and counts `input`. The result is identical whatever the thread
     /// count is.
+    ///
+    /// With `buildMatrix: false` only the vocabulary, totals, document
+    /// frequencies and lengths are kept (the matrix has no entries): what
+    /// `stats` needs, at a fraction of the memory.
     public static func count(_ input: CorpusInput, tokenizer: TokenizerSpec = .word, hashed: Bool = false,
+                             buildMatrix: Bool = true,
                              options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil) throws -> CountedCorpus {
         let scan = try CorpusReader.read(input, options: options, progress: progress) {
             CountingWorker(tokenizer: tokenizer, hashed: hashed)
         }
         defer { scan.workers.forEach { $0.release() } }
-        let matrix = merge(scan.outputs, tables: scan.workers.map(\.localTable), hashed: hashed, threads: options.threads)
+        let matrix = merge(scan.outputs, tables: scan.workers.map(\.localTable), hashed: hashed, buildMatrix: buildMatrix)
         return CountedCorpus(input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
                              skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
     }
 
     /// Merges per-worker local ids into one canonical vocabulary and builds
     /// the CSR matrix.
-    static func merge(_ docs: [(worker: Int, output: LocalCounts)], tables: [TokenTable], hashed: Bool, threads: Int) -> DocumentTermMatrix {
+    static func merge(_ docs: [(worker: Int, output: LocalCounts)], tables: [TokenTable], hashed: Bool, buildMatrix: Bool = true) -> DocumentTermMatrix {
         // 1. One table over all workers' tokens.
-        var global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
+        let global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
         var localToTmp: [[Int32]] = []
         for t in tables {
             var map = [Int32](repeating: 0, count: t.count)
@@ -85,14 +90,13 @@ public enum Counter {
                     return v
                 }
             }
-            global.arena.withUnsafeBufferPointer { a in
-                let offs = global.offsets
-                order.sort { x, y in
-                    if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
-                    let la = offs[x + 1] - offs[x], lb = offs[y + 1] - offs[y]
-                    let c = memcmp(a.baseAddress! + offs[x], a.baseAddress! + offs[y], min(la, lb))
-                    return c != 0 ? c < 0 : la < lb
-                }
+            let a = global.arenaBytes.baseAddress
+            order.sort { x, y in
+                if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
+                let ox = global.offset(x), oy = global.offset(y)
+                let la = global.offset(x + 1) - ox, lb = global.offset(y + 1) - oy
+                let c = memcmp(a! + ox, a! + oy, min(la, lb))
+                return c != 0 ? c < 0 : la < lb
             }
         }
         var tmpToFinal = [Int32](repeating: 0, count: n)
@@ -100,7 +104,7 @@ public enum Counter {
         var arena: [UInt8] = []
         var offsets = [0]
         var hashes = [UInt64](repeating: 0, count: n)
-        if !hashed { arena.reserveCapacity(global.arena.count); offsets.reserveCapacity(n + 1) }
+        if !hashed { arena.reserveCapacity(global.arenaBytes.count); offsets.reserveCapacity(n + 1) }
         for (rank, id) in order.enumerated() {
             hashes[rank] = global.hashes[id]
             if !hashed {
@@ -110,34 +114,79 @@ public enum Counter {
         }
         let maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
 
-        // 3. CSR rows, sorted by final id; totals and document frequencies.
+        // 3. Totals and document frequencies (one pass over the entries).
         var rowStart = [Int](repeating: 0, count: docs.count + 1)
         for (d, doc) in docs.enumerated() { rowStart[d + 1] = rowStart[d] + doc.output.ids.count }
         let nnz = rowStart[docs.count]
-        var columns = [Int32](repeating: 0, count: nnz)
-        var counts = [Int32](repeating: 0, count: nnz)
-        columns.withUnsafeMutableBufferPointer { cols in
-            counts.withUnsafeMutableBufferPointer { cnts in
-                let colsP = cols.baseAddress, cntsP = cnts.baseAddress
-                parallelChunks(docs.count, threads: threads) { range in
-                    var pairs: [(Int32, Int32)] = []
-                    for d in range {
-                        let doc = docs[d].output
-                        let map = maps[docs[d].worker]
-                        pairs.removeAll(keepingCapacity: true)
-                        for k in 0..<doc.ids.count { pairs.append((map[Int(doc.ids[k])], doc.counts[k])) }
-                        pairs.sort { $0.0 < $1.0 }
-                        var o = rowStart[d]
-                        for (c, v) in pairs { colsP![o] = c; cntsP![o] = v; o += 1 }
+        var df = [Int32](repeating: 0, count: n)
+        var totals = [Int](repeating: 0, count: n)
+        df.withUnsafeMutableBufferPointer { dfp in
+            totals.withUnsafeMutableBufferPointer { tp in
+                for doc in docs {
+                    maps[doc.worker].withUnsafeBufferPointer { map in
+                        doc.output.ids.withUnsafeBufferPointer { ids in
+                            doc.output.counts.withUnsafeBufferPointer { cnt in
+                                for k in 0..<ids.count {
+                                    let c = Int(map[Int(ids[k])])
+                                    dfp[c] &+= 1
+                                    tp[c] &+= Int(cnt[k])
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        var totals = [Int](repeating: 0, count: n)
-        var df = [Int32](repeating: 0, count: n)
-        for k in 0..<nnz {
-            totals[Int(columns[k])] += Int(counts[k])
-            df[Int(columns[k])] += 1
+        // 4. CSR rows sorted by canonical id, without comparisons: scatter
+        //    the entries into columns (a counting sort by column, rows in
+        //    order), then read the columns back into rows. O(nnz + V).
+        var columns = [Int32](), counts = [Int32]()
+        if buildMatrix {
+            columns = [Int32](repeating: 0, count: nnz)
+            counts = [Int32](repeating: 0, count: nnz)
+            var colNext = [Int](repeating: 0, count: n + 1)
+            for c in 0..<n { colNext[c + 1] = colNext[c] + Int(df[c]) }
+            let cscRow = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nnz))
+            let cscVal = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nnz))
+            defer { cscRow.deallocate(); cscVal.deallocate() }
+            colNext.withUnsafeMutableBufferPointer { next in
+                for (d, doc) in docs.enumerated() {
+                    maps[doc.worker].withUnsafeBufferPointer { map in
+                        doc.output.ids.withUnsafeBufferPointer { ids in
+                            doc.output.counts.withUnsafeBufferPointer { cnt in
+                                for k in 0..<ids.count {
+                                    let c = Int(map[Int(ids[k])])
+                                    let pos = next[c]
+                                    next[c] = pos &+ 1
+                                    cscRow[pos] = Int32(truncatingIfNeeded: d)
+                                    cscVal[pos] = cnt[k]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var rowNext = rowStart
+            rowNext.withUnsafeMutableBufferPointer { rn in
+                columns.withUnsafeMutableBufferPointer { colp in
+                    counts.withUnsafeMutableBufferPointer { cntp in
+                        var pos = 0
+                        for c in 0..<n {
+                            let c32 = Int32(truncatingIfNeeded: c)
+                            for _ in 0..<Int(df[c]) {
+                                let d = Int(cscRow[pos])
+                                let o = rn[d]
+                                rn[d] = o &+ 1
+                                colp[o] = c32
+                                cntp[o] = cscVal[pos]
+                                pos &+= 1
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            rowStart = [Int](repeating: 0, count: docs.count + 1)
         }
         let vocab = Vocabulary(hashed: hashed, arena: arena, offsets: offsets, hashes: hashes,
                                totalCounts: totals, documentFrequency: df)

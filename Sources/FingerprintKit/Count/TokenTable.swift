@@ -7,97 +7,195 @@ import Foundation
 /// 64-bit hash alone: memory stays bounded by the number of distinct hashes
 /// and the collision probability for n types is about n²/2⁶⁵.
 ///
-/// - Complexity: `insert` is O(token length) expected; the table doubles at
-///   load factor 1/2.
-public struct TokenTable {
+/// Storage is manually managed (the hot loop of counting runs through
+/// `insert`, and array bounds/uniqueness checks cost ~20% there). A table is
+/// used by one thread at a time.
+///
+/// - Complexity: `insert` is O(token length) expected; the slot array
+///   doubles at load factor 1/2.
+public final class TokenTable: @unchecked Sendable {
     public let storesBytes: Bool
     public private(set) var count = 0
-    /// 64-bit hash of each id's token.
-    public private(set) var hashes: [UInt64] = []
-    /// Start of each id's bytes in `arena` (count + 1 entries when storing bytes).
-    public private(set) var offsets: [Int] = [0]
-    public private(set) var arena: [UInt8] = []
-    private var slots: [Int32]
+    /// Two words a slot: [key, meta]. key = the token's first 8 bytes
+    /// (zero-padded), or the full hash in hashed mode; meta = 0 for empty,
+    /// else (hash >> 40) << 40 | min(length, 255) << 32 | (id + 1). A probe
+    /// for a token of up to 8 bytes is answered from the slot alone, one
+    /// cache line, without touching the id arrays or the arena.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var mask: Int
+    private var hashStore: UnsafeMutablePointer<UInt64>
+    private var offsetStore: UnsafeMutablePointer<Int>   // count + 1 entries
+    private var idCapacity: Int
+    private var arenaStore: UnsafeMutablePointer<UInt8>
+    private var arenaCount = 0
+    private var arenaCapacity: Int
 
     public init(storesBytes: Bool = true, capacity: Int = 1 << 12) {
         self.storesBytes = storesBytes
         var c = 16
         while c < capacity * 2 { c <<= 1 }
-        slots = Array(repeating: -1, count: c)
+        slots = .allocate(capacity: 2 * c)
+        slots.initialize(repeating: 0, count: 2 * c)
         mask = c - 1
-        hashes.reserveCapacity(capacity)
+        idCapacity = max(16, capacity)
+        hashStore = .allocate(capacity: idCapacity)
+        offsetStore = .allocate(capacity: idCapacity + 1)
+        offsetStore[0] = 0
+        arenaCapacity = storesBytes ? max(64, capacity * 8) : 1
+        arenaStore = .allocate(capacity: arenaCapacity)
     }
+
+    deinit {
+        slots.deallocate(); hashStore.deallocate(); offsetStore.deallocate(); arenaStore.deallocate()
+    }
+
+    /// 64-bit hash of each id's token.
+    public var hashes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: hashStore, count: count) }
 
     /// The id of `token`, inserting it when new.
     @inline(__always)
-    public mutating func insert(_ token: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let h = Hash64.hash(token)
-        return insert(token, hash: h)
+    public func insert(_ token: UnsafeBufferPointer<UInt8>) -> Int32 {
+        insert(token, hash: Hash64.hash(token))
     }
 
     @inline(__always)
-    public mutating func insert(_ token: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
+    private func key(_ token: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> UInt64 {
+        guard storesBytes else { return h }
+        let n = token.count
+        if n >= 8 { return UnsafeRawPointer(token.baseAddress!).loadUnaligned(as: UInt64.self) }
+        var k: UInt64 = 0
+        var i = 0
+        while i < n { k |= UInt64(token[i]) << (8 * UInt64(i)); i += 1 }
+        return k
+    }
+
+    @inline(__always)
+    private func meta(_ h: UInt64, _ n: Int) -> UInt64 {
+        (h & 0xFFFF_FF00_0000_0000) | (UInt64(min(n, 255)) << 32)
+    }
+
+    /// Slot index of `token` (hash `h`), or of the empty slot where it belongs.
+    @inline(__always)
+    private func probe(_ token: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> (slot: Int, id: Int) {
+        let k = key(token, h)
+        let m = meta(h, token.count)
+        let n = token.count
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
-            let s = slots[i]
-            if s < 0 { break }
-            if hashes[Int(s)] == h && (!storesBytes || equal(Int(s), token)) { return s }
+            let sm = slots[2 &* i &+ 1]
+            if sm == 0 { return (i, -1) }
+            if sm & 0xFFFF_FFFF_0000_0000 == m && slots[2 &* i] == k {
+                let id = Int(truncatingIfNeeded: sm & 0xFFFF_FFFF) &- 1
+                if !storesBytes || n <= 8 || equal(id, token) { return (i, id) }
+            }
             i = (i &+ 1) & mask
         }
-        let id = Int32(count)
-        slots[i] = id
-        hashes.append(h)
+    }
+
+    @inline(__always)
+    public func insert(_ token: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
+        let (i, found) = probe(token, h)
+        if found >= 0 { return Int32(truncatingIfNeeded: found) }
+        let id = count
+        precondition(id < Int(UInt32.max) - 1, "more than 4 billion types")
+        slots[2 * i] = key(token, h)
+        slots[2 * i + 1] = meta(h, token.count) | UInt64(id + 1)
+        if id == idCapacity { growIds() }
+        hashStore[id] = h
         if storesBytes {
-            arena.append(contentsOf: token)
-            offsets.append(arena.count)
+            let n = token.count
+            if arenaCount + n > arenaCapacity { growArena(arenaCount + n) }
+            if n > 0 { (arenaStore + arenaCount).update(from: token.baseAddress!, count: n) }
+            arenaCount += n
+            offsetStore[id + 1] = arenaCount
         }
-        count += 1
-        if count * 2 > slots.count { grow() }
-        return id
+        count = id + 1
+        if count * 2 > mask + 1 { growSlots() }
+        return Int32(id)
     }
 
     /// The id of `token`, or nil.
     public func find(_ token: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let h = Hash64.hash(token)
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { return nil }
-            if hashes[Int(s)] == h && (!storesBytes || equal(Int(s), token)) { return s }
-            i = (i &+ 1) & mask
-        }
+        let (_, id) = probe(token, Hash64.hash(token))
+        return id >= 0 ? Int32(id) : nil
     }
 
     @inline(__always)
     private func equal(_ id: Int, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        let a = offsets[id], b = offsets[id + 1]
-        guard b - a == token.count else { return false }
-        if token.count == 0 { return true }
-        return arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + a, token.baseAddress!, token.count) == 0 }
+        let a = offsetStore[id], n = token.count
+        guard offsetStore[id + 1] - a == n else { return false }
+        if n == 0 { return true }
+        let x = UnsafeRawPointer(arenaStore + a), y = UnsafeRawPointer(token.baseAddress!)
+        if n <= 16 {
+            // Short tokens (most of them): overlapping 8-byte loads, no libc call.
+            if n >= 8 {
+                return x.loadUnaligned(as: UInt64.self) == y.loadUnaligned(as: UInt64.self)
+                    && x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            }
+            if n >= 4 {
+                return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+                    && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            }
+            var i = 0
+            while i < n {
+                if x.load(fromByteOffset: i, as: UInt8.self) != y.load(fromByteOffset: i, as: UInt8.self) { return false }
+                i += 1
+            }
+            return true
+        }
+        return memcmp(x, y, n) == 0
     }
 
-    private mutating func grow() {
-        let c = slots.count * 2
-        slots = Array(repeating: -1, count: c)
+    private func growSlots() {
+        let c = (mask + 1) * 2
+        let old = slots, oldCount = mask + 1
+        slots = .allocate(capacity: 2 * c)
+        slots.initialize(repeating: 0, count: 2 * c)
         mask = c - 1
-        for id in 0..<count {
-            var i = Int(truncatingIfNeeded: hashes[id]) & mask
-            while slots[i] >= 0 { i = (i &+ 1) & mask }
-            slots[i] = Int32(id)
+        for j in 0..<oldCount where old[2 * j + 1] != 0 {
+            let id = Int(old[2 * j + 1] & 0xFFFF_FFFF) - 1
+            var i = Int(truncatingIfNeeded: hashStore[id]) & mask
+            while slots[2 * i + 1] != 0 { i = (i &+ 1) & mask }
+            slots[2 * i] = old[2 * j]
+            slots[2 * i + 1] = old[2 * j + 1]
         }
+        old.deallocate()
+    }
+
+    private func growIds() {
+        let c = idCapacity * 2
+        let h = UnsafeMutablePointer<UInt64>.allocate(capacity: c)
+        h.update(from: hashStore, count: count)
+        hashStore.deallocate(); hashStore = h
+        let o = UnsafeMutablePointer<Int>.allocate(capacity: c + 1)
+        o.update(from: offsetStore, count: count + 1)
+        offsetStore.deallocate(); offsetStore = o
+        idCapacity = c
+    }
+
+    private func growArena(_ need: Int) {
+        var c = arenaCapacity * 2
+        while c < need { c *= 2 }
+        let a = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        a.update(from: arenaStore, count: arenaCount)
+        arenaStore.deallocate(); arenaStore = a
+        arenaCapacity = c
     }
 
     /// Calls `body` with the bytes of token `id` (empty in hashed mode).
     @inline(__always)
     public func withToken<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         guard storesBytes else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offsets[id]..<offsets[id + 1]])) }
+        return body(UnsafeBufferPointer(start: arenaStore + offsetStore[id], count: offsetStore[id + 1] - offsetStore[id]))
     }
+
+    /// Bytes of token `id` start at this offset in `arenaBytes`.
+    func offset(_ id: Int) -> Int { offsetStore[id] }
+    var arenaBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: arenaStore, count: arenaCount) }
 
     /// The token `id` as a string; in hashed mode, `#` and 16 hex digits.
     public func string(_ id: Int) -> String {
-        guard storesBytes else { return Vocabulary.hashLabel(hashes[id]) }
+        guard storesBytes else { return Vocabulary.hashLabel(hashStore[id]) }
         return withToken(id) { String(decoding: $0, as: UTF8.self) }
     }
 }
