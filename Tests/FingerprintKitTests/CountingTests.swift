@@ -37,6 +37,19 @@ final class CountingTests: XCTestCase {
         }
     }
 
+    /// The matrix-free path (what `stats` uses) gives the same vocabulary,
+    /// totals, document frequencies and lengths as the full one.
+    func testMatrixFreeCountingAgrees() throws {
+        let input = try CorpusInput(path: fixtures.appendingPathComponent("stats/mixed").path)
+        let full = try Counter.count(input, options: ReadOptions(threads: 3))
+        let lean = try Counter.count(input, buildMatrix: false, options: ReadOptions(threads: 3))
+        XCTAssertEqual(full.matrix.vocabulary.arena, lean.matrix.vocabulary.arena)
+        XCTAssertEqual(full.matrix.vocabulary.totalCounts, lean.matrix.vocabulary.totalCounts)
+        XCTAssertEqual(full.matrix.vocabulary.documentFrequency, lean.matrix.vocabulary.documentFrequency)
+        XCTAssertEqual(full.matrix.lengths, lean.matrix.lengths)
+        XCTAssertEqual(lean.matrix.nonZeros, 0)
+    }
+
     /// Vocabulary ids are in code-point order and CSR rows are sorted.
     func testVocabularyIsSortedAndRowsAreCanonical() throws {
         let input = try CorpusInput(path: fixtures.appendingPathComponent("stats/mixed").path)

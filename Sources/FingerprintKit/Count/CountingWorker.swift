@@ -6,9 +6,18 @@ public struct LocalCounts: Sendable {
 }
 
 /// Tokenizes documents and counts their tokens into a thread-local table.
+///
+/// With `keepDocuments` false, per-document counts are folded into the
+/// worker's totals and document frequencies at the end of each document
+/// and not kept (`LocalCounts` then has empty arrays): `stats` needs no
+/// matrix, and this saves ~8 bytes per document-type pair.
 public struct CountingWorker: DocumentWorker {
     var stream: TokenStream
     var sink: Sink
+    let keepDocuments: Bool
+    /// With `keepDocuments` false: totals and document frequencies by local id.
+    public private(set) var localTotals: [Int] = []
+    public private(set) var localDocumentFrequency: [Int32] = []
 
     struct Sink: TokenSink {
         let table: TokenTable
@@ -23,7 +32,8 @@ public struct CountingWorker: DocumentWorker {
 
     }
 
-    public init(tokenizer: TokenizerSpec, hashed: Bool = false) {
+    public init(tokenizer: TokenizerSpec, hashed: Bool = false, keepDocuments: Bool = true) {
+        self.keepDocuments = keepDocuments
         stream = TokenStream(tokenizer)
         sink = Sink(table: TokenTable(storesBytes: !hashed, capacity: 1 << 14))
     }
@@ -39,8 +49,19 @@ public struct CountingWorker: DocumentWorker {
         stream.finish(into: &sink)
         // Local ids stay in first-appearance order: the merge maps them to
         // canonical ids and sorts there.
-        let (ids, counts) = sink.scratch.drain()
-        let out = LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
+        let out: LocalCounts
+        if keepDocuments {
+            let (ids, counts) = sink.scratch.drain()
+            out = LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
+        } else {
+            let n = sink.table.count
+            if localTotals.count < n {
+                localTotals.append(contentsOf: repeatElement(0, count: n - localTotals.count))
+                localDocumentFrequency.append(contentsOf: repeatElement(0, count: n - localDocumentFrequency.count))
+            }
+            sink.scratch.fold(into: &localTotals, &localDocumentFrequency)
+            out = LocalCounts(ids: [], counts: [], tokens: sink.tokens)
+        }
         sink.tokens = 0
         return out
     }
@@ -89,6 +110,22 @@ final class DocScratch {
             touchedCount &+= 1
         }
         counts[id] &+= 1
+    }
+
+    /// Adds the document's counts to `totals` and 1 to `df` of each type
+    /// in it; resets.
+    func fold(into totals: inout [Int], _ df: inout [Int32]) {
+        totals.withUnsafeMutableBufferPointer { t in
+            df.withUnsafeMutableBufferPointer { f in
+                for k in 0..<touchedCount {
+                    let id = Int(touched[k])
+                    t[id] &+= Int(counts[id])
+                    f[id] &+= 1
+                    counts[id] = 0
+                }
+            }
+        }
+        touchedCount = 0
     }
 
     /// The document's (ids, counts) in first-appearance order; resets.

@@ -56,17 +56,18 @@ public enum Counter {
                              buildMatrix: Bool = true,
                              options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil) throws -> CountedCorpus {
         let scan = try CorpusReader.read(input, options: options, progress: progress) {
-            CountingWorker(tokenizer: tokenizer, hashed: hashed)
+            CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)
         }
         defer { scan.workers.forEach { $0.release() } }
-        let matrix = merge(scan.outputs, tables: scan.workers.map(\.localTable), hashed: hashed, buildMatrix: buildMatrix)
+        let matrix = merge(scan.outputs, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
         return CountedCorpus(input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
                              skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
     }
 
     /// Merges per-worker local ids into one canonical vocabulary and builds
     /// the CSR matrix.
-    static func merge(_ docs: [(worker: Int, output: LocalCounts)], tables: [TokenTable], hashed: Bool, buildMatrix: Bool = true) -> DocumentTermMatrix {
+    static func merge(_ docs: [(worker: Int, output: LocalCounts)], workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true) -> DocumentTermMatrix {
+        let tables = workers.map(\.localTable)
         // 1. One table over all workers' tokens.
         let global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
         var localToTmp: [[Int32]] = []
@@ -120,7 +121,16 @@ public enum Counter {
         let nnz = rowStart[docs.count]
         var df = [Int32](repeating: 0, count: n)
         var totals = [Int](repeating: 0, count: n)
-        df.withUnsafeMutableBufferPointer { dfp in
+        if !buildMatrix {
+            for (w, worker) in workers.enumerated() {
+                for (id, c) in worker.localTotals.enumerated() {
+                    let g = Int(maps[w][id])
+                    totals[g] += c
+                    df[g] += worker.localDocumentFrequency[id]
+                }
+            }
+        }
+        if buildMatrix { df.withUnsafeMutableBufferPointer { dfp in
             totals.withUnsafeMutableBufferPointer { tp in
                 for doc in docs {
                     maps[doc.worker].withUnsafeBufferPointer { map in
@@ -136,7 +146,7 @@ public enum Counter {
                     }
                 }
             }
-        }
+        } }
         // 4. CSR rows sorted by canonical id, without comparisons: scatter
         //    the entries into columns (a counting sort by column, rows in
         //    order), then read the columns back into rows. O(nnz + V).

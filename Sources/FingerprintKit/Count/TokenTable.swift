@@ -55,7 +55,26 @@ public final class TokenTable: @unchecked Sendable {
     /// The id of `token`, inserting it when new.
     @inline(__always)
     public func insert(_ token: UnsafeBufferPointer<UInt8>) -> Int32 {
-        insert(token, hash: Hash64.hash(token))
+        insert(token, hash: TokenTable.hash(token))
+    }
+
+    /// The table's 64-bit token hash (also the identity of a type in hashed
+    /// mode). Tokens of up to 8 bytes — most words — are hashed from one
+    /// word: their bytes, little-endian, mixed with the length.
+    @inline(__always)
+    public static func hash(_ token: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = token.count
+        if n > 8 { return Hash64.hash(token) }
+        var k: UInt64 = 0
+        var i = 0
+        while i < n { k |= UInt64(token[i]) << (8 &* UInt64(i)); i &+= 1 }
+        return SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// `hash` of a string's UTF-8 bytes.
+    public static func hash(_ s: String) -> UInt64 {
+        var s = s
+        return s.withUTF8 { hash($0) }
     }
 
     @inline(__always)
@@ -116,7 +135,7 @@ public final class TokenTable: @unchecked Sendable {
 
     /// The id of `token`, or nil.
     public func find(_ token: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let (_, id) = probe(token, Hash64.hash(token))
+        let (_, id) = probe(token, TokenTable.hash(token))
         return id >= 0 ? Int32(id) : nil
     }
 

@@ -37,7 +37,7 @@ public struct Vocabulary: Sendable {
     /// The id of `token`, or nil (binary search; O(log V)).
     public func id(of token: String) -> Int? {
         if hashed {
-            let h = Hash64.hash(token)
+            let h = TokenTable.hash(token)
             var lo = 0, hi = count
             while lo < hi { let m = (lo + hi) / 2; if hashes[m] < h { lo = m + 1 } else { hi = m } }
             return lo < count && hashes[lo] == h ? lo : nil
