@@ -44,8 +44,8 @@ struct SharedOptions: ParsableArguments {
         ReadOptions(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, strict: strict)
     }
 
-    func input(_ path: String) throws -> CorpusInput {
-        try CorpusInput(path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field)
+    func input(_ path: String, keyField: String? = nil) throws -> CorpusInput {
+        try CorpusInput(path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field, keyField: keyField)
     }
 
     func progress() -> ProgressSink? { quiet ? nil : TerminalProgress.make() }

@@ -22,6 +22,8 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
     public var globs: [String]
     /// The JSONL field holding the text.
     public var field: String
+    /// A JSONL field whose value (string or number) is kept as each document's key.
+    public var keyField: String?
 
     public static let defaultGlobs = ["*.txt", "*.md", "*.text"]
 
@@ -29,10 +31,11 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
 
     /// Resolves `path` (`-` is standard input).
     /// - Throws: `.noInput` (exit 66) when the path does not exist or cannot be read.
-    public init(path: String, globs: [String] = CorpusInput.defaultGlobs, field: String = "text") throws {
+    public init(path: String, globs: [String] = CorpusInput.defaultGlobs, field: String = "text", keyField: String? = nil) throws {
         self.path = path
         self.globs = globs
         self.field = field
+        self.keyField = keyField
         if path == "-" {
             kind = .stdin
             return
@@ -76,6 +79,12 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     public var line: Int?
     /// Bytes of text (for JSONL, of the decoded field).
     public var bytes: Int
+    /// For JSONL with a key field (`--pair-field`): its value as text.
+    public var key: String?
+
+    public init(name: String, path: String, line: Int?, bytes: Int, key: String? = nil) {
+        self.name = name; self.path = path; self.line = line; self.bytes = bytes; self.key = key
+    }
 }
 
 /// One unit of reading work: a whole file, a byte range of a JSONL file, or stdin.

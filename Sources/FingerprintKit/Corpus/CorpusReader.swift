@@ -166,7 +166,7 @@ public enum CorpusReader {
             defer { close(fd) }
             readStream(fd: fd, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
         case .jsonlRange(let start, let end):
-            readJSONL(unit, start: start, end: end, field: Array(input.field.utf8), options: options,
+            readJSONL(unit, start: start, end: end, field: Array(input.field.utf8), keyField: input.keyField.map { Array($0.utf8) }, options: options,
                       worker: &worker, buffer: &buffer, into: r)
         }
     }
@@ -209,7 +209,7 @@ public enum CorpusReader {
     }
 
     private static func readJSONL<W: DocumentWorker>(
-        _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], options: ReadOptions,
+        _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], keyField: [UInt8]?, options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
         let fd = open(unit.path, O_RDONLY | O_CLOEXEC)
@@ -233,16 +233,16 @@ public enum CorpusReader {
             }
             // Blank lines are not documents and not errors.
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field) }
+            let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: keyField) }
             switch res {
-            case .success(let text):
+            case .success(let (text, key)):
                 if text.isEmpty {
                     r.skips.append((lineNo, Skip(path: unit.path, reason: "empty document (field '\(fieldName)' is \"\")")))
                     return
                 }
                 text.withUnsafeBufferPointer { worker.feed($0) }
                 r.outputs.append(worker.finish())
-                r.docs.append(DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count))
+                r.docs.append(DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count, key: key))
                 r.bytes += text.count
             case .failure(.missingField):
                 r.skips.append((lineNo, Skip(path: unit.path, reason: "no field '\(fieldName)'; choose the field with --field")))

@@ -12,6 +12,12 @@ enum JSONLine {
 
     /// The decoded text of top-level `field` in `line`.
     static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8]) -> Result<[UInt8], Failure> {
+        extract(line, field: field, keyField: nil).map(\.text)
+    }
+
+    /// The decoded text of top-level `field`, and the value of `keyField`
+    /// (a string, or the literal text of a number) when present.
+    static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8], keyField: [UInt8]?) -> Result<(text: [UInt8], key: String?), Failure> {
         var p = Parser(b: line, i: 0)
         p.skipWS()
         guard p.i < line.count else { return .failure(.invalid("empty line")) }
@@ -21,6 +27,7 @@ enum JSONLine {
         }
         var found: [UInt8]? = nil
         var foundNonString = false
+        var key: String? = nil
         do {
             p.i += 1
             p.skipWS()
@@ -30,17 +37,25 @@ enum JSONLine {
                 while true {
                     p.skipWS()
                     guard p.peek == UInt8(ascii: "\"") else { throw Failure.invalid("expected a key at column \(p.i + 1)") }
-                    let key = try p.string()
+                    let key_ = try p.string()
                     p.skipWS()
                     guard p.peek == UInt8(ascii: ":") else { throw Failure.invalid("expected ':' at column \(p.i + 1)") }
                     p.i += 1
                     p.skipWS()
-                    if key == field && found == nil {
+                    if key_ == field && found == nil {
                         if p.peek == UInt8(ascii: "\"") {
                             found = try p.string()
                         } else {
                             try p.value(depth: 1)
                             foundNonString = true
+                        }
+                    } else if let keyField, key == nil, key_ == keyField {
+                        if p.peek == UInt8(ascii: "\"") {
+                            key = String(decoding: try p.string(), as: UTF8.self)
+                        } else {
+                            let s = p.i
+                            try p.value(depth: 1)
+                            key = String(decoding: UnsafeBufferPointer(rebasing: line[s..<p.i]), as: UTF8.self)
                         }
                     } else {
                         try p.value(depth: 1)
@@ -58,7 +73,7 @@ enum JSONLine {
         } catch {
             return .failure(.invalid("unreadable"))
         }
-        if let found { return .success(found) }
+        if let found { return .success((found, key)) }
         return .failure(foundNonString ? .notString : .missingField)
     }
 

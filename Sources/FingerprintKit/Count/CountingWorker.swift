@@ -23,10 +23,14 @@ public struct CountingWorker: DocumentWorker {
         let table: TokenTable
         let scratch = DocScratch()
         var tokens = 0
+        /// Receives each token's hash too (word n-grams for compare).
+        var tap: NGramCollector?
 
         @inline(__always)
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-            scratch.add(table.insert(token))
+            let h = TokenTable.hash(token)
+            scratch.add(table.insert(token, hash: h))
+            tap?.add(h)
             tokens &+= 1
         }
 

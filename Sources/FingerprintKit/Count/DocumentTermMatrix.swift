@@ -217,3 +217,28 @@ public func parallelChunks(_ n: Int, threads: Int, minChunk: Int = 256, _ body: 
         if lo < hi { body(lo..<hi) }
     }
 }
+
+extension Counter {
+    /// Counts documents held in memory (tests, benchmarks, generated data),
+    /// exactly as if each were a file of a directory read in this order.
+    public static func count(documents: [[UInt8]], names: [String]? = nil, tokenizer: TokenizerSpec = .word,
+                             label: String = "(memory)") -> CountedCorpus {
+        var worker = CountingWorker(tokenizer: tokenizer)
+        defer { worker.release() }
+        var outputs: [(worker: Int, output: LocalCounts)] = []
+        var infos: [DocumentInfo] = []
+        var skips: [Skip] = []
+        var bytes = 0
+        for (i, d) in documents.enumerated() {
+            let name = names?[i] ?? "doc\(i)"
+            guard !d.isEmpty else { skips.append(Skip(path: name, reason: "empty document")); continue }
+            d.withUnsafeBufferPointer { worker.feed($0) }
+            outputs.append((0, worker.finish()))
+            infos.append(DocumentInfo(name: name, path: name, line: nil, bytes: d.count))
+            bytes += d.count
+        }
+        let m = merge(outputs, workers: [worker], hashed: false)
+        return CountedCorpus(input: label, tokenizer: tokenizer, documents: infos, matrix: m, skips: skips,
+                             bytes: bytes, invalidSequences: worker.invalidSequences)
+    }
+}

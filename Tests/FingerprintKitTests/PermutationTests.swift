@@ -1,0 +1,59 @@
+import XCTest
+@testable import FingerprintKit
+
+/// The permutation test against a straightforward NumPy implementation
+/// given the same relabellings (Fixtures/permutation.json).
+final class PermutationTests: XCTestCase {
+    func testGEMMPermutationTestMatchesNumpyReference() throws {
+        let cases = (try loadJSON("permutation.json") as! [String: Any])["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let name = c["name"] as! String
+            let rows = (c["counts"] as! [[NSNumber]]).map { $0.map(\.doubleValue) }
+            let labels = (c["labels"] as! [NSNumber]).map { UInt8($0.intValue) }
+            let perms = (c["perms"] as! [[NSNumber]]).map { $0.map { UInt8($0.intValue) } }
+            let expected = (c["t_perm"] as! [NSNumber]).map(\.doubleValue)
+            for useFloat in [false, true] {
+                let r: PermutationTest.Result
+                if useFloat {
+                    r = try PermutationTest.run(counts: Matrix<Float>(rows.map { $0.map(Float.init) }), labels: labels, permutations: perms, block: 7)
+                } else {
+                    r = try PermutationTest.run(counts: Matrix<Double>(rows), labels: labels, permutations: perms)
+                }
+                assertClose(r.statistic, c["t_obs"] as! Double, 1e-12, name)
+                XCTAssertEqual(r.null.count, expected.count)
+                for (x, y) in zip(r.null, expected) { XCTAssertEqual(x, y, accuracy: 1e-13, name) }
+                XCTAssertEqual(r.pValue, c["p_value"] as! Double, accuracy: 1e-15, name)
+            }
+        }
+    }
+
+    func testPermutationsKeepGroupSizesAndStrata() {
+        let unpaired = Design(a: 5, b: 7)
+        for i in 0..<50 {
+            let p = unpaired.permutation(i, seed: 9)
+            XCTAssertEqual(p.filter { $0 == 0 }.count, 5)
+        }
+        XCTAssertEqual(unpaired.permutation(3, seed: 9), unpaired.permutation(3, seed: 9))
+        XCTAssertNotEqual((0..<10).map { unpaired.permutation($0, seed: 9) }, (0..<10).map { unpaired.permutation($0, seed: 10) })
+        // Pairs (i, i+4): each pair keeps one A and one B; documents 8, 9 are unmatched and never move.
+        let paired = Design(labels: [0, 0, 0, 0, 1, 1, 1, 1, 0, 1], strata: [0, 1, 2, 3, 0, 1, 2, 3, 4, 5])
+        var swapped = 0
+        for i in 0..<400 {
+            let p = paired.permutation(i, seed: 1)
+            for k in 0..<4 { XCTAssertNotEqual(p[k], p[k + 4]) }
+            XCTAssertEqual(p[8], 0); XCTAssertEqual(p[9], 1)
+            swapped += p[0] == 1 ? 1 : 0
+        }
+        // Swap probability ½: 400 draws, within ±4.5 standard deviations (σ = 10).
+        XCTAssertLessThan(abs(swapped - 200), 45)
+        XCTAssertEqual(paired.relabellings, 16)
+        XCTAssertEqual(Design(a: 3, b: 2).relabellings, 10)
+    }
+
+    func testQuantileMatchesNumpyLinear() {
+        // numpy.quantile([1, 2, 3, 4], 0.95) = 3.85; ([5], q) = 5
+        XCTAssertEqual(PermutationTest.quantile([4, 1, 3, 2], 0.95), 3.85, accuracy: 1e-12)
+        XCTAssertEqual(PermutationTest.quantile([5], 0.3), 5)
+    }
+}
