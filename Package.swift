@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FingerprintCLITests",
-            dependencies: ["FingerprintKit"],
+            dependencies: ["FingerprintKit", "fingerprint"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]

@@ -1,0 +1,193 @@
+import Foundation
+import XCTest
+import FingerprintKit
+
+/// Runs the real `fingerprint` binary and checks whole outputs and exit codes.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let fixtures = root.appendingPathComponent("Tests/FingerprintKitTests/Fixtures")
+
+    /// The built binary, next to the test bundle.
+    var binary: URL {
+        var dir = Bundle.main.bundleURL
+        if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
+        for candidate in [dir.appendingPathComponent("fingerprint"), Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("fingerprint")]
+        where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        return dir.appendingPathComponent("fingerprint")
+    }
+
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    @discardableResult
+    func run(_ args: [String], stdin: String? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = CLITests.root
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testHelpListsCommandsAndExitCodes() throws {
+        let r = try run(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for word in ["stats", "compare", "synth", "Exit codes", "64 bad usage", "66 input not found"] {
+            XCTAssertTrue(r.stdout.contains(word), "help lacks \(word):\n\(r.stdout)")
+        }
+        let s = try run(["stats", "--help"])
+        for word in ["--tokenizer", "--format", "--output", "--seed", "--threads", "--glob", "--field", "--strict", "--quiet", "table, json, jsonl, csv, html"] {
+            XCTAssertTrue(s.stdout.contains(word), "stats help lacks \(word)")
+        }
+    }
+
+    /// `stats --format json` equals the Python reference (Fixtures/stats.json).
+    func testStatsJSONMatchesPythonReference() throws {
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stats.json"))) as! [String: [String: Any]]
+        for name in ["tiny", "zipfy", "mixed"] {
+            let r = try run(["stats", "Tests/FingerprintKitTests/Fixtures/stats/\(name)", "--format", "json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stderr, "")
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            let e = expected[name]!
+            XCTAssertEqual(j["schema"] as? String, "fingerprint.stats/1")
+            for key in ["documents", "tokens", "types", "bytes", "zipf_ranks"] {
+                XCTAssertEqual(j[key] as? Int, e[key] as? Int, "\(name).\(key)")
+            }
+            for key in ["entropy_bits", "type_token_ratio", "yules_k", "zipf_exponent"] {
+                let a = (j[key] as! NSNumber).doubleValue, b = (e[key] as! NSNumber).doubleValue
+                XCTAssertEqual(a, b, accuracy: 1e-9 * max(1, abs(b)), "\(name).\(key)")
+            }
+            let top = (j["top"] as! [[String: Any]]).map { "\($0["token"]!)=\($0["count"]!)" }
+            XCTAssertEqual(top, (e["top"] as! [[Any]]).map { "\($0[0])=\($0[1])" })
+        }
+    }
+
+    /// The whole table for the tiny corpus: layout pinned here, numbers from
+    /// the Python reference.
+    func testStatsTableWholeOutput() throws {
+        let e = (try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stats.json"))) as! [String: [String: Any]])["tiny"]!
+        let r = try run(["stats", "Tests/FingerprintKitTests/Fixtures/stats/tiny", "--top", "3"])
+        XCTAssertEqual(r.status, 0)
+        let top = (e["top"] as! [[Any]]).prefix(3)
+        let tokens = e["tokens"] as! Int
+        var lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(lines.removeFirst(), "Corpus Tests/FingerprintKitTests/Fixtures/stats/tiny  (tokenizer word)")
+        let text = lines.joined(separator: "\n")
+        XCTAssertTrue(text.contains("documents  "), text)
+        XCTAssertTrue(text.contains(" \(e["documents"]!)\n"))
+        XCTAssertTrue(text.contains("entropy (bits/token)"))
+        XCTAssertTrue(text.contains(Num.f((e["entropy_bits"] as! NSNumber).doubleValue, 5)))
+        XCTAssertTrue(text.contains("Top 3 tokens"))
+        for (i, t) in top.enumerated() {
+            let count = t[1] as! Int
+            let share = Num.pct(Double(count) / Double(tokens), 2)
+            XCTAssertTrue(text.range(of: #"\s+\#(i + 1)\s+\#(t[0])\s+\#(count)\s+\#(share)"#, options: .regularExpression) != nil,
+                          "row \(i + 1) missing:\n\(text)")
+        }
+    }
+
+    func testExitCodesAndOneLineErrors() throws {
+        let missing = try run(["stats", "/nonexistent/corpus"])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertEqual(missing.stderr, "fingerprint: error: /nonexistent/corpus: no such file or directory; check the path\n")
+        XCTAssertEqual(missing.stdout, "")
+
+        let empty = try tempDir()
+        let e = try run(["stats", empty.path])
+        XCTAssertEqual(e.status, 65)
+        XCTAssertTrue(e.stderr.hasPrefix("fingerprint: error: \(empty.path): no documents found"), e.stderr)
+        XCTAssertEqual(e.stderr.filter { $0 == "\n" }.count, 1)
+
+        let bad = try run(["stats", empty.path, "--tokenizer", "char:0"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("char:0"), bad.stderr)
+
+        let threshold = try run(["compare", "-", "-"])
+        XCTAssertEqual(threshold.status, 64)
+    }
+
+    func testOutputIsAtomicAndMissingDirectoryIsIOError() throws {
+        let dir = try tempDir()
+        let target = dir.appendingPathComponent("missing/out.json")
+        let r = try run(["stats", "Tests/FingerprintKitTests/Fixtures/stats/tiny", "--format", "json", "--output", target.path])
+        XCTAssertEqual(r.status, 74)
+        XCTAssertTrue(r.stderr.contains("does not exist"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("missing").path))
+
+        let ok = dir.appendingPathComponent("out.json")
+        try Data("previous".utf8).write(to: ok)
+        let w = try run(["stats", "Tests/FingerprintKitTests/Fixtures/stats/tiny", "--format", "json", "-o", ok.path])
+        XCTAssertEqual(w.status, 0)
+        XCTAssertEqual(w.stdout, "")
+        XCTAssertTrue(try String(contentsOf: ok, encoding: .utf8).contains("fingerprint.stats/1"))
+        // A failing run leaves the previous output untouched.
+        let f = try run(["stats", "/nonexistent", "-o", ok.path])
+        XCTAssertEqual(f.status, 66)
+        XCTAssertTrue(try String(contentsOf: ok, encoding: .utf8).contains("fingerprint.stats/1"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["out.json"])
+    }
+
+    func testStrictTurnsSkipsIntoErrors() throws {
+        let dir = try tempDir()
+        try Data("some words".utf8).write(to: dir.appendingPathComponent("a.txt"))
+        try Data([0, 1, 2]).write(to: dir.appendingPathComponent("b.txt"))
+        let lax = try run(["stats", dir.path, "--format", "json"])
+        XCTAssertEqual(lax.status, 0)
+        XCTAssertTrue(lax.stdout.contains("binary file"))
+        let strict = try run(["stats", dir.path, "--strict"])
+        XCTAssertEqual(strict.status, 65)
+        XCTAssertTrue(strict.stderr.contains("b.txt"), strict.stderr)
+    }
+
+    func testStandardInputAndCSV() throws {
+        let r = try run(["stats", "-", "--format", "csv"], stdin: "The cat and the hat. THE END")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "kind,name,value")
+        XCTAssertTrue(lines.contains("measure,tokens,7"))
+        XCTAssertTrue(lines.contains("measure,types,5"))
+        XCTAssertTrue(lines.contains("top,the,3"))
+    }
+
+    /// compare: machine output carries its schema, and the same input and
+    /// seed give the same bytes whatever the thread count.
+    func testCompareJSONIsDeterministic() throws {
+        let args = ["compare", "Corpora/source-a", "Corpora/mix-10", "--format", "json", "--permutations", "199", "--bootstrap", "50"]
+        let one = try run(args + ["--threads", "1"])
+        let two = try run(args + ["--threads", "2"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertEqual(one.stdout, two.stdout)
+        let j = try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(j["schema"] as? String, "fingerprint.compare/1")
+        XCTAssertNotNil(j["version"])
+        XCTAssertEqual((j["options"] as? [String: Any])?["seed"] as? Int, 0)
+        let table = try run(["compare", "Corpora/source-a", "Corpora/source-b", "--permutations", "99"])
+        XCTAssertTrue(table.stdout.hasSuffix("share at least one 13-gram with A.\n"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("A and B are distinguishable (permutation test, p = 0.01, the smallest possible with 99 permutations"), table.stdout)
+    }
+
+    func testCompareRejectsAnEmptySide() throws {
+        let dir = try tempDir()
+        let r = try run(["compare", "Corpora/source-a", dir.path])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains(dir.path))
+    }
+}
