@@ -55,7 +55,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        try runReporting {
+        try runReporting(options) {
             var o = CompareOptions()
             o.tokenizer = options.tokenizerSpec
             o.features = features

@@ -44,6 +44,11 @@ struct SharedOptions: ParsableArguments {
         ReadOptions(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, strict: strict)
     }
 
+    /// Applies process-wide settings: the BLAS thread count follows --threads.
+    func configure() {
+        if let threads { BLAS.setThreads(threads) }
+    }
+
     func input(_ path: String, keyField: String? = nil) throws -> CorpusInput {
         try CorpusInput(path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field, keyField: keyField)
     }
@@ -61,7 +66,8 @@ struct SharedOptions: ParsableArguments {
 
 /// Runs a command body and turns engine errors into one line on stderr and
 /// the sysexits code (the exit-code policy lives here).
-func runReporting(_ body: () throws -> Void) throws {
+func runReporting(_ options: SharedOptions? = nil, _ body: () throws -> Void) throws {
+    options?.configure()
     do {
         try body()
     } catch let e as FingerprintError {

@@ -25,7 +25,7 @@ struct Stats: ParsableCommand {
     }
 
     func run() throws {
-        try runReporting {
+        try runReporting(options) {
             let counted = try Counter.count(options.input(corpus), tokenizer: options.tokenizerSpec, hashed: hashed, buildMatrix: false,
                                             options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)

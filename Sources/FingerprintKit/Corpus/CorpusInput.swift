@@ -115,7 +115,9 @@ enum UnitPlanner {
             var files: [(rel: String, path: String, size: Int)] = []
             var visited = Set<[UInt64]>()
             walk(root: input.path, rel: "", globs: input.globs, visited: &visited, files: &files, skips: &skips)
-            files.sort { $0.rel.utf8.lexicographicallyPrecedes($1.rel.utf8) }
+            let keys = files.map { Array($0.rel.utf8) }
+            let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
+            files = order.map { files[$0] }
             var units: [ReadUnit] = []
             for f in files {
                 if f.rel.lowercased().hasSuffix(".jsonl") {
@@ -125,7 +127,9 @@ enum UnitPlanner {
                         units.append(u)
                     }
                 } else {
-                    units.append(ReadUnit(path: f.path, name: f.rel, source: .file, size: f.size))
+                    // Sizes are known only where the walk had to stat (-1 otherwise);
+                    // progress then counts files.
+                    units.append(ReadUnit(path: f.path, name: f.rel, source: .file, size: max(0, f.size)))
                 }
             }
             return units
@@ -155,18 +159,28 @@ enum UnitPlanner {
             skips.append(Skip(path: dirPath, reason: "cannot read directory: \(String(cString: strerror(errno)))"))
             return
         }
-        var names: [String] = []
+        // d_type saves a stat per regular file (most of the walk's cost on
+        // many small files); links and unknown types are stat'ed.
+        var entries: [(name: String, type: UInt8)] = []
         while let ent = readdir(dir) {
             let name = withUnsafePointer(to: &ent.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             if name == "." || name == ".." || name.hasPrefix(".") { continue }
-            names.append(name)
+            entries.append((name, ent.pointee.d_type))
         }
         closedir(dir)
-        for name in names {
+        for (name, type) in entries {
             let childRel = rel.isEmpty ? name : rel + "/" + name
             let childPath = root + "/" + childRel
+            if type == UInt8(DT_REG) {
+                if matches(name, globs) { files.append((childRel, childPath, -1)) }
+                continue
+            }
+            if type == UInt8(DT_DIR) {
+                walk(root: root, rel: childRel, globs: globs, visited: &visited, files: &files, skips: &skips)
+                continue
+            }
             var cst = stat()
             if stat(childPath, &cst) != 0 {
                 var lst = stat()

@@ -97,6 +97,14 @@ public enum BLAS {
         return x.withUnsafeBufferPointer { T.nrm2(n, $0.baseAddress!, 1) }
     }
 
+    /// Caps the BLAS library's own threads (OpenBLAS); no-op for other BLAS.
+    public static func setThreads(_ n: Int) {
+        typealias SetFn = @convention(c) (Int32) -> Void
+        if let f = dlsym(dlopen(nil, RTLD_NOW), "openblas_set_num_threads") {
+            unsafeBitCast(f, to: SetFn.self)(Int32(max(1, min(n, 256))))
+        }
+    }
+
     /// Which BLAS library is loaded, its kernel and thread count (printed by
     /// benchmarks, because the reference BLAS is 20–40× slower).
     public static var runtime: (library: String, core: String, threads: Int) {
