@@ -71,7 +71,7 @@ func runReporting(_ options: SharedOptions? = nil, _ body: () throws -> Void) th
     do {
         try body()
     } catch let e as FingerprintError {
-        FileHandle.standardError.write(Data("fingerprint: error: \(e.message)\n".utf8))
+        if !e.message.isEmpty { FileHandle.standardError.write(Data("fingerprint: error: \(e.message)\n".utf8)) }
         throw ExitCode(e.code.rawValue)
     }
 }

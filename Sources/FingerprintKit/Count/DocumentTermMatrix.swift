@@ -242,3 +242,17 @@ extension Counter {
                              bytes: bytes, invalidSequences: worker.invalidSequences)
     }
 }
+
+/// Runs `body` over `0..<n` in chunks of exactly `chunk` elements (the last
+/// may be shorter), on up to `threads` threads. The chunking does not depend
+/// on the thread count, so floating-point work done per chunk (a GEMM on a
+/// block of rows) gives the same bits with 1 thread or 64.
+public func parallelFixedChunks(_ n: Int, chunk: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    guard n > 0 else { return }
+    let count = (n + chunk - 1) / chunk
+    if threads <= 1 || count == 1 {
+        for c in 0..<count { body((c * chunk)..<min(n, (c + 1) * chunk)) }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: count) { c in body((c * chunk)..<min(n, (c + 1) * chunk)) }
+    }
+}

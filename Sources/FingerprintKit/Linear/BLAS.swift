@@ -97,6 +97,23 @@ public enum BLAS {
         return x.withUnsafeBufferPointer { T.nrm2(n, $0.baseAddress!, 1) }
     }
 
+    /// sgemm on raw row-major buffers: C (m × n) ← A (m × k) · op(B), with
+    /// B stored k × n, or n × k when `transB`. For blocked kernels that work
+    /// on sub-blocks of larger matrices without copying them.
+    public static func gemmRaw(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                               transB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) throws {
+        guard m > 0, n > 0, k > 0 else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n), try blasInt(k),
+                    1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
+    }
+
+    /// The BLAS library's thread count (1 when it cannot be asked).
+    public static var threads: Int {
+        typealias GetFn = @convention(c) () -> Int32
+        if let f = dlsym(dlopen(nil, RTLD_NOW), "openblas_get_num_threads") { return Int(unsafeBitCast(f, to: GetFn.self)()) }
+        return 1
+    }
+
     /// Caps the BLAS library's own threads (OpenBLAS); no-op for other BLAS.
     public static func setThreads(_ n: Int) {
         typealias SetFn = @convention(c) (Int32) -> Void

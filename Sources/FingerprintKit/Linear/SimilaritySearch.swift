@@ -131,51 +131,88 @@ public enum SimilaritySearch {
         }
 
         let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        // Our threads run the GEMMs (one single-threaded sgemm per row chunk)
+        // so that BLAS worker threads do not spin against the sparse tail
+        // and the heap updates on a 2-core machine.
+        let blasThreads = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(blasThreads) }
+        let kk = max(1, k)
+        // Top-k min-heaps of every query row (O(nq·k)); threshold pairs per row.
+        var heapIdx = [Int32](repeating: -1, count: nq * kk)
+        var heapScore = [Float](repeating: -.infinity, count: nq * kk)
+        var heapCount = [Int](repeating: 0, count: nq)
+        let symmetric = selfPairs
+        let tailCols = c.tailCols
+        let hcols = q.head.cols
         var q0 = 0
         while q0 < nq {
             let q1 = min(nq, q0 + tile), tq = q1 - q0
-            let qHead = q.head.rowsBlock(q0..<q1)
-            // Per-row top-k (min-heaps) and threshold pairs, per row.
-            var heapIdx = [Int32](repeating: -1, count: tq * max(1, k))
-            var heapScore = [Float](repeating: -.infinity, count: tq * max(1, k))
-            var heapCount = [Int](repeating: 0, count: tq)
             var pairs = [[(Int, Int, Float)]](repeating: [], count: tq)
-            for ct in 0..<tilesC {
+            // With selfPairs, tile pair (q, c) for c > q also serves (c, q): S and Sᵀ.
+            let firstTile = symmetric ? q0 / tile : 0
+            for ct in firstTile..<tilesC {
                 let c0 = ct * tile, c1 = min(nc, c0 + tile), tc = c1 - c0
                 var s = Matrix<Float>(rows: tq, cols: tc)
-                var t = clock()
-                if q.head.cols > 0 {
-                    try BLAS.gemm(qHead, c.head.rowsBlock(c0..<c1), transB: .transpose, into: &s)
-                    timing.gemmFlops += 2 * Double(tq) * Double(tc) * Double(q.head.cols)
-                }
-                timing.gemm += clock() - t
-                t = clock()
-                let tailCols = c.tailCols
-                s.storage.withUnsafeMutableBufferPointer { sp in
-                    heapIdx.withUnsafeMutableBufferPointer { hi in
-                        heapScore.withUnsafeMutableBufferPointer { hs in
-                            heapCount.withUnsafeMutableBufferPointer { hc in
-                                pairs.withUnsafeMutableBufferPointer { pp in
-                                    let spb = sp.baseAddress!, hib = hi.baseAddress!, hsb = hs.baseAddress!, hcb = hc.baseAddress!, ppb = pp.baseAddress!
-                                    parallelChunks(tq, threads: o.threads, minChunk: 64) { rows in
-                                        for r in rows {
-                                            let i = q0 + r
-                                            let row = spb + r * tc
-                                            if tailCols > 0 {
-                                                for x in q.tailStart[i]..<q.tailStart[i + 1] {
-                                                    let w = q.tailValues[x]
-                                                    let key = ct * tailCols + Int(q.tailColumns[x])
-                                                    for p in postStart[key]..<postStart[key + 1] {
-                                                        row[Int(postDoc[p]) - c0] += w * postVal[p]
+                var tGemm = 0.0, tTail = 0.0
+                let lock = NSLock()
+                try s.storage.withUnsafeMutableBufferPointer { sp in
+                    try q.head.storage.withUnsafeBufferPointer { qh in
+                        try c.head.storage.withUnsafeBufferPointer { ch in
+                            try heapIdx.withUnsafeMutableBufferPointer { hi in
+                                try heapScore.withUnsafeMutableBufferPointer { hs in
+                                    try heapCount.withUnsafeMutableBufferPointer { hc in
+                                        try pairs.withUnsafeMutableBufferPointer { pp in
+                                            let spb = sp.baseAddress!, hib = hi.baseAddress!, hsb = hs.baseAddress!, hcb = hc.baseAddress!, ppb = pp.baseAddress!
+                                            var failure: Error?
+                                            parallelFixedChunks(tq, chunk: 128, threads: o.threads) { rows in
+                                                let t0 = clock()
+                                                if hcols > 0 {
+                                                    do {
+                                                        try BLAS.gemmRaw(m: rows.count, n: tc, k: hcols,
+                                                                         a: qh.baseAddress! + (q0 + rows.lowerBound) * hcols, lda: hcols,
+                                                                         b: ch.baseAddress! + c0 * hcols, ldb: hcols, transB: true,
+                                                                         c: spb + rows.lowerBound * tc, ldc: tc)
+                                                    } catch { lock.lock(); failure = error; lock.unlock(); return }
+                                                }
+                                                let t1 = clock()
+                                                for r in rows {
+                                                    let i = q0 + r
+                                                    let row = spb + r * tc
+                                                    if tailCols > 0 {
+                                                        for x in q.tailStart[i]..<q.tailStart[i + 1] {
+                                                            let w = q.tailValues[x]
+                                                            let key = ct * tailCols + Int(q.tailColumns[x])
+                                                            for p in postStart[key]..<postStart[key + 1] {
+                                                                row[Int(postDoc[p]) - c0] += w * postVal[p]
+                                                            }
+                                                        }
+                                                    }
+                                                    let jStart = symmetric && ct * tile == q0 ? r + 1 : 0
+                                                    if !symmetric && selfPairs && i >= c0 && i < c1 { row[i - c0] = -.infinity }
+                                                    for j in jStart..<tc {
+                                                        let cj = c0 + j
+                                                        if !symmetric && selfPairs && cj == i { continue }
+                                                        let v = row[j]
+                                                        if k > 0 { heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, Int32(cj), v) }
+                                                        if let th = o.threshold, v >= th, !selfPairs || i < cj { ppb[r].append((i, cj, v)) }
                                                     }
                                                 }
+                                                let t2 = clock()
+                                                lock.lock(); tGemm = max(tGemm, t1 - t0); tTail = max(tTail, t2 - t1); lock.unlock()
                                             }
-                                            for j in 0..<tc {
-                                                let cj = c0 + j
-                                                if selfPairs && cj == i { continue }
-                                                let v = row[j]
-                                                if k > 0 { heapPush(hib + r * k, hsb + r * k, &hcb[r], k, Int32(cj), v) }
-                                                if let th = o.threshold, v >= th, !selfPairs || i < cj { ppb[r].append((i, cj, v)) }
+                                            if let failure { throw failure }
+                                            // Sᵀ: the candidates' rows get the queries as neighbours.
+                                            if symmetric && k > 0 {
+                                                parallelFixedChunks(tc, chunk: 128, threads: o.threads) { cols in
+                                                    for j in cols {
+                                                        let cj = c0 + j
+                                                        let rEnd = ct * tile == q0 ? j : tq
+                                                        for r in 0..<rEnd {
+                                                            heapPush(hib + cj * kk, hsb + cj * kk, &hcb[cj], k, Int32(q0 + r), spb[r * tc + j])
+                                                        }
+                                                    }
+                                                }
                                             }
                                         }
                                     }
@@ -184,13 +221,16 @@ public enum SimilaritySearch {
                         }
                     }
                 }
-                timing.tail += clock() - t
+                if hcols > 0 { timing.gemmFlops += 2 * Double(tq) * Double(tc) * Double(hcols) }
+                timing.gemm += tGemm
+                timing.tail += tTail
             }
             let t = clock()
             var lists: [[Neighbor]] = []
             lists.reserveCapacity(tq)
             for r in 0..<tq {
-                var l = (0..<heapCount[r]).map { Neighbor(index: Int(heapIdx[r * max(1, k) + $0]), score: heapScore[r * max(1, k) + $0]) }
+                let i = q0 + r
+                var l = (0..<heapCount[i]).map { Neighbor(index: Int(heapIdx[i * kk + $0]), score: heapScore[i * kk + $0]) }
                 l.sort { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
                 lists.append(l)
             }

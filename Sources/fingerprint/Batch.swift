@@ -1,0 +1,129 @@
+import ArgumentParser
+import FingerprintKit
+
+extension BatchMethod: ExpressibleByArgument {}
+
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Score a whole directory: every document's nearest neighbours, pairs over a threshold, clusters.",
+        discussion: """
+        Exact TF-IDF cosine (scikit-learn's TfidfVectorizer defaults) by blocked GEMM over the frequent \
+        columns plus inverted lists over the rest; never materialises N × N. With --against REF, each \
+        document is scored against REF only. With --by-subdir, each subdirectory is one corpus and the \
+        output is the corpus × corpus matrix of JSD and centroid cosine with a clustering.
+        Ranking ties are broken by document order (sorted paths).
+        """
+    )
+
+    @Argument(help: "Directory (or .jsonl file) of documents.")
+    var dir: String
+
+    @Option(help: "Score each document against this corpus only.")
+    var against: String?
+
+    @Flag(help: "Each subdirectory of DIR is one corpus: corpus × corpus JSD and centroid cosine, with a clustering.")
+    var bySubdir = false
+
+    @Option(help: "Similarity: tfidf (exact cosine) or lsa (randomized truncated SVD, see --dims).")
+    var method: BatchMethod = .tfidf
+
+    @Option(help: "Dimensions for --method lsa.")
+    var dims: Int = 128
+
+    @Option(help: "TF-IDF vocabulary: the K types with the highest total count.")
+    var features: Int = 16384
+
+    @Flag(help: "Sublinear term frequency 1 + ln(tf).")
+    var sublinear = false
+
+    @Option(help: "Nearest neighbours per document.")
+    var top: Int = 10
+
+    @Option(help: "Also report every pair with cosine ≥ this (−1 to 1); clusters are built from these pairs.")
+    var threshold: Double?
+
+    @Flag(help: "Exit with status 1 when any pair reaches --threshold (for CI).")
+    var failOnMatch = false
+
+    @Option(help: "Documents per GEMM tile.")
+    var tile: Int = 2048
+
+    @OptionGroup var options: SharedOptions
+
+    func validate() throws {
+        guard top >= 0 else { throw ValidationError("--top must be 0 or more.") }
+        if let t = threshold, !(-1...1).contains(t) { throw ValidationError("--threshold must be between -1 and 1 (a cosine), not \(t).") }
+        if failOnMatch && threshold == nil { throw ValidationError("--fail-on-match needs --threshold.") }
+        guard features >= 1 else { throw ValidationError("--features must be at least 1.") }
+        guard dims >= 1 else { throw ValidationError("--dims must be at least 1.") }
+        guard tile >= 16 else { throw ValidationError("--tile must be at least 16.") }
+        if bySubdir && against != nil { throw ValidationError("--by-subdir and --against cannot be combined.") }
+        if top == 0 && threshold == nil && !bySubdir { throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).") }
+        guard options.format != .html else { throw ValidationError("batch writes table, json, jsonl or csv.") }
+        if bySubdir && options.format == .jsonl { throw ValidationError("--by-subdir writes table, json or csv.") }
+    }
+
+    func run() throws {
+        try runReporting(options) {
+            var o = BatchOptions()
+            o.tokenizer = options.tokenizerSpec
+            o.features = features
+            o.sublinear = sublinear
+            o.method = method
+            o.dims = dims
+            o.top = top
+            o.threshold = threshold.map(Float.init)
+            o.tile = tile
+            o.seed = options.seed
+            o.read = options.readOptions
+            let input = try options.input(dir)
+            if bySubdir {
+                guard input.kind == .directory else { throw FingerprintError.usage("--by-subdir needs a directory, not \(dir)") }
+                let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())
+                switch options.format {
+                case .json: try options.write(JSONOutput.encode(r))
+                case .csv: try options.write(r.csv())
+                default: try options.write(r.table())
+                }
+                return
+            }
+            let reference = try against.map { try options.input($0) }
+            let out = try StreamingOutput(path: options.output)
+            var matched = false
+            do {
+                switch options.format {
+                case .csv, .jsonl:
+                    let w: BatchSink = options.format == .csv ? BatchCSVWriter(out) : BatchJSONLWriter(out)
+                    let counter = MatchCounter(inner: w)
+                    try Batch.run(input, reference: reference, options: o, sink: counter, progress: options.progress())
+                    matched = counter.matched
+                default:
+                    let c = BatchCollector()
+                    try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
+                    try out.write(options.format == .json ? try c.json() : c.table())
+                    matched = !c.pairs.isEmpty
+                }
+                try out.commit()
+            } catch {
+                out.abort()
+                throw error
+            }
+            if failOnMatch && matched {
+                options.note("fingerprint: --fail-on-match: pairs reached the threshold \(threshold!)")
+                throw FingerprintError(.matchFound, "")
+            }
+        }
+    }
+}
+
+/// Passes everything on and remembers whether any pair was reported.
+final class MatchCounter: BatchSink {
+    let inner: BatchSink
+    var matched = false
+    init(inner: BatchSink) { self.inner = inner }
+    func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws { try inner.begin(h, queryNames: queryNames, candidateNames: candidateNames) }
+    func neighbors(query: Int, _ list: [Neighbor]) throws { try inner.neighbors(query: query, list) }
+    func pairs(_ p: [ScoredPair]) throws { matched = matched || !p.isEmpty; try inner.pairs(p) }
+    func end(clusters: [DocumentCluster], notes: [String]) throws { try inner.end(clusters: clusters, notes: notes) }
+}
