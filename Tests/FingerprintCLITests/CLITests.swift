@@ -190,4 +190,61 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains(dir.path))
     }
+
+    // MARK: - batch
+
+    func testBatchCSVAndExitCodes() throws {
+        let csv = try run(["batch", "Corpora/near-dups", "--format", "csv", "--top", "2"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let lines = csv.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix("# fingerprint \(FingerprintKit.Fingerprint.version) batch Corpora/near-dups method=tfidf tokenizer=word"), lines[0])
+        XCTAssertEqual(lines[1], "query,neighbor,rank,score")
+        XCTAssertEqual(lines.count, 2 + 50 * 2)
+        XCTAssertEqual(lines[2], "doc0001.txt,doc0043.txt,1," + lines[2].split(separator: ",")[3])
+
+        XCTAssertEqual(try run(["batch", "Corpora/near-dups", "--threshold", "1.5"]).status, 64)
+        XCTAssertEqual(try run(["batch", "Corpora/near-dups", "--fail-on-match"]).status, 64)
+        let fail = try run(["batch", "Corpora/near-dups", "--threshold", "0.9", "--fail-on-match", "--format", "jsonl"])
+        XCTAssertEqual(fail.status, 1)
+        XCTAssertTrue(fail.stdout.contains("\"type\":\"pair\""))
+        XCTAssertTrue(fail.stdout.contains("\"type\":\"cluster\""))
+        let pass = try run(["batch", "Corpora/source-b", "--threshold", "0.99", "--fail-on-match", "-q"])
+        XCTAssertEqual(pass.status, 0)
+
+        let dir = try tempDir()
+        try Data("alone".utf8).write(to: dir.appendingPathComponent("one.txt"))
+        let one = try run(["batch", dir.path, "--format", "json"])
+        XCTAssertEqual(one.status, 0)
+        XCTAssertTrue(one.stdout.contains("no pairs to score"))
+        XCTAssertTrue(one.stdout.contains("\"schema\" : \"fingerprint.batch/1\""))
+    }
+
+    /// Memory stays O(N·k + tile²): 12,000 documents, whose N × N float
+    /// matrix would take 576 MB, run in well under that.
+    func testBatchMemoryIsBoundedByTilesNotNSquared() throws {
+        let dir = try tempDir()
+        var rng = Xoshiro256(seed: 3)
+        let words = (0..<400).map { "w\($0)" }
+        var text = ""
+        for _ in 0..<12_000 {
+            let doc = (0..<12).map { _ in words[rng.next(below: 20) * rng.next(below: 20)] }.joined(separator: " ")
+            text += "{\"text\": \"\(doc)\"}\n"
+        }
+        let file = dir.appendingPathComponent("docs.jsonl")
+        try Data(text.utf8).write(to: file)
+        let before = childPeakKB()
+        let r = try run(["batch", file.path, "--top", "1", "--tile", "512", "--format", "csv", "-o", dir.appendingPathComponent("out.csv").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let peakMB = Double(childPeakKB()) / 1024
+        XCTAssertGreaterThanOrEqual(childPeakKB(), before)
+        XCTAssertLessThan(peakMB, 300, "peak \(peakMB) MB")
+        let rows = try String(contentsOf: dir.appendingPathComponent("out.csv"), encoding: .utf8).split(separator: "\n").count
+        XCTAssertEqual(rows, 2 + 12_000)
+    }
+
+    func childPeakKB() -> Int {
+        var u = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &u)
+        return u.ru_maxrss
+    }
 }

@@ -1,0 +1,144 @@
+import XCTest
+@testable import FingerprintKit
+
+/// batch on the shipped corpora (planted relations as ground truth), LSA
+/// against LAPACK, and the bad-input cases.
+final class BatchTests: XCTestCase {
+    let corpora = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Corpora")
+
+    func run(_ dir: String, against: String? = nil, _ configure: (inout BatchOptions) -> Void = { _ in }) throws -> BatchCollector {
+        var o = BatchOptions()
+        configure(&o)
+        let c = BatchCollector()
+        try Batch.run(try CorpusInput(path: corpora.appendingPathComponent(dir).path),
+                      reference: try against.map { try CorpusInput(path: corpora.appendingPathComponent($0).path) },
+                      options: o, sink: c)
+        return c
+    }
+
+    /// The near-duplicate clusters of the manifest are recovered exactly
+    /// (precision and recall of same-cluster pairs = 1 at threshold 0.8).
+    func testNearDuplicateClustersMatchTheManifest() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let nd = (manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "near-dups" }!
+        let truth = (nd["clusters"] as! [[String: Any]]).map { Set($0["members"] as! [String]) }
+        let c = try run("near-dups") { $0.threshold = 0.8 }
+        let found = c.clusters.map { Set($0.members.map { c.queryNames[$0] }) }
+        XCTAssertEqual(Set(found), Set(truth))
+        for cl in c.clusters { XCTAssertTrue(cl.members.contains(cl.representative)) }
+    }
+
+    /// Each substituted copy's nearest reference document is its source.
+    func testAgainstFindsTheSourceOfEachCopy() throws {
+        for (dir, minScore) in [("copy-a", Float(0.9999)), ("subst-05", 0.9), ("subst-20", 0.6)] {
+            let c = try run(dir, against: "source-a") { $0.top = 3 }
+            XCTAssertEqual(c.header?.referenceDocuments, 50)
+            for (i, l) in c.neighbors.enumerated() {
+                XCTAssertEqual(c.candidateNames[l[0].index], c.queryNames[i], "\(dir) \(c.queryNames[i])")
+                XCTAssertGreaterThanOrEqual(l[0].score, minScore)
+                XCTAssertGreaterThan(l[0].score, l[1].score)
+            }
+        }
+    }
+
+    /// In one directory holding a source and its copy, every copy ranks its
+    /// original first (score 1), and vice versa.
+    func testCopiesRankFirstForTheirSources() throws {
+        let dir = try temporaryDirectory(self)
+        for sub in ["source-a", "copy-a", "source-b"] {
+            try FileManager.default.copyItem(at: corpora.appendingPathComponent(sub), to: dir.appendingPathComponent(sub))
+        }
+        let c = BatchCollector()
+        var o = BatchOptions()
+        o.top = 2
+        o.tile = 32   // several tiles: the symmetric tile pairs are exercised
+        try Batch.run(try CorpusInput(path: dir.path), reference: nil, options: o, sink: c)
+        XCTAssertEqual(c.queryNames.count, 150)
+        for (i, name) in c.queryNames.enumerated() where !name.hasPrefix("source-b") {
+            let twin = name.hasPrefix("copy-a") ? name.replacingOccurrences(of: "copy-a", with: "source-a") : name.replacingOccurrences(of: "source-a", with: "copy-a")
+            XCTAssertEqual(c.queryNames[c.neighbors[i][0].index], twin)
+            XCTAssertEqual(c.neighbors[i][0].score, 1, accuracy: 1e-5)
+        }
+    }
+
+    func testBySubdirClustersDerivedCorporaWithTheirSources() throws {
+        let dir = try temporaryDirectory(self)
+        for sub in ["source-a", "copy-a", "subst-05", "mix-50", "source-b"] {
+            try FileManager.default.copyItem(at: corpora.appendingPathComponent(sub), to: dir.appendingPathComponent(sub))
+        }
+        let r = try CorpusMatrixReport.compute(try CorpusInput(path: dir.path), options: BatchOptions())
+        let names = r.corpora.map(\.name)
+        XCTAssertEqual(names, ["copy-a", "mix-50", "source-a", "source-b", "subst-05"])
+        func id(_ n: String) -> Int { names.firstIndex(of: n)! }
+        XCTAssertEqual(r.jsd[id("source-a")][id("copy-a")], 0, accuracy: 1e-12)
+        XCTAssertEqual(r.centroidCosine[id("source-a")][id("copy-a")], 1, accuracy: 1e-9)
+        // First merge: the copy with its source; the independent source joins last.
+        XCTAssertEqual(Set([r.merges[0].left, r.merges[0].right]), Set([id("source-a"), id("copy-a")]))
+        let last = r.merges.last!
+        XCTAssertTrue([last.left, last.right].contains(id("source-b")))
+        XCTAssertEqual(Set(r.order), Set(0..<5))
+        XCTAssertTrue(r.table().contains("Average-linkage"))
+    }
+
+    /// Average linkage against a hand-computed example (UPGMA on 4 points).
+    func testAverageLinkageByHand() {
+        // d(a,b)=1, d(c,d)=2, cross distances 6,7,8,9 → (a,b) at 1, (c,d) at 2, then mean of 4 cross = 7.5.
+        let d: [[Double]] = [[0, 1, 6, 7], [1, 0, 8, 9], [6, 8, 0, 2], [7, 9, 2, 0]]
+        let (m, order) = AverageLinkage.cluster(d)
+        XCTAssertEqual(m.map(\.distance), [1, 2, 7.5])
+        XCTAssertEqual(m.map(\.size), [2, 2, 4])
+        XCTAssertEqual(order, [0, 1, 2, 3])
+    }
+
+    /// Randomized SVD: singular values equal LAPACK's full SVD (1e-3
+    /// relative) on a small sparse matrix, and LSA cosines at full rank equal
+    /// the exact TF-IDF cosines.
+    func testRandomizedSVDAgreesWithLAPACK() throws {
+        let c = try Counter.count(try CorpusInput(path: fixtures.appendingPathComponent("tfidf").path))
+        let t = TfIdfMatrix(c.matrix, features: 56)
+        let csr = RandomizedSVD.CSR(rows: t.rows, cols: t.cols, rowStart: t.rowStart, columns: t.columns, values: t.values)
+        var dense = Matrix<Double>(rows: t.rows, cols: t.cols)
+        for i in 0..<t.rows { for (j, v) in t.dense(i).enumerated() { dense[i, j] = Double(v) } }
+        let full = try LAPACK.svd(dense)
+        let r = try RandomizedSVD.compute(csr, rank: 8, seed: 1)
+        for k in 0..<8 { XCTAssertEqual(Double(r.s[k]), full.s[k], accuracy: 1e-3 * full.s[k], "σ\(k)") }
+        // Full rank: the LSA space reproduces the exact cosines.
+        var o = BatchOptions()
+        o.method = .lsa
+        o.dims = 25
+        o.top = 3
+        o.features = 56
+        let lsa = BatchCollector()
+        try Batch.run(try CorpusInput(path: fixtures.appendingPathComponent("tfidf").path), reference: nil, options: o, sink: lsa)
+        let e = try loadJSON("tfidf.json") as! [String: Any]
+        XCTAssertEqual(lsa.neighbors.map { $0.map(\.index) }, e["top3"] as! [[Int]])
+        let cos = (e["cosine"] as! [[NSNumber]]).map { $0.map(\.doubleValue) }
+        for (i, l) in lsa.neighbors.enumerated() { for n in l { XCTAssertEqual(Double(n.score), cos[i][n.index], accuracy: 1e-4) } }
+    }
+
+    func testOneDocumentGivesEmptyResultsAndANote() throws {
+        let dir = try temporaryDirectory(self)
+        try write("just one document here", to: dir.appendingPathComponent("only.txt"))
+        let c = BatchCollector()
+        try Batch.run(try CorpusInput(path: dir.path), reference: nil, options: BatchOptions(), sink: c)
+        XCTAssertEqual(c.neighbors, [[]])
+        XCTAssertTrue(c.notes.contains { $0.contains("no pairs") })
+    }
+
+    func testTopLargerThanNListsEveryone() throws {
+        let c = try run("source-b") { $0.top = 500 }
+        XCTAssertTrue(c.neighbors.allSatisfy { $0.count == 49 })
+        XCTAssertTrue(c.notes.contains { $0.contains("--top 500") })
+    }
+
+    /// Same input, options and seed: byte-identical JSON, any thread count.
+    func testDeterministicJSON() throws {
+        let one = try run("near-dups") { $0.threshold = 0.5; $0.read = ReadOptions(threads: 1); $0.tile = 16 }
+        let two = try run("near-dups") { $0.threshold = 0.5; $0.read = ReadOptions(threads: 2); $0.tile = 16 }
+        XCTAssertEqual(try one.json(), try two.json())
+        let lsa1 = try run("near-dups") { $0.method = .lsa; $0.dims = 16 }
+        let lsa2 = try run("near-dups") { $0.method = .lsa; $0.dims = 16 }
+        XCTAssertEqual(try lsa1.json(), try lsa2.json())
+    }
+}
