@@ -96,3 +96,38 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(scanner.truncatedTokens, 1)
     }
 }
+
+/// Byte ranges of word tokens point at the original text, across chunk
+/// boundaries and through the slow (non-ASCII) path.
+final class TokenRangeTests: XCTestCase {
+    func ranges(_ bytes: [UInt8], chunk: Int) -> RangeCollector {
+        var s = WordScanner()
+        defer { s.release() }
+        var out = RangeCollector()
+        var i = 0
+        while i < bytes.count {
+            let c = Array(bytes[i..<min(bytes.count, i + chunk)])
+            c.withUnsafeBufferPointer { s.feed($0, into: &out) }
+            i += chunk
+        }
+        s.finish(into: &out)
+        return out
+    }
+
+    func testRangesSliceTheOriginalText() throws {
+        let texts = ["Hello, World! foo_bar 42", "Ελληνικά ΟΔΟΣ. και λόγος", "東京タワーはtokyo tower です", "café—naïve x\u{301}y end",
+                     "ab\u{FF}cd \u{E9}", "  lead and trail  "]
+        for t in texts {
+            let bytes = Array(t.utf8)
+            let whole = TokenizerSpec.word.tokens(of: t)
+            for chunk in [1, 2, 3, 1000] {
+                let r = ranges(bytes, chunk: chunk)
+                XCTAssertEqual(r.tokens, whole, "\(t) chunk \(chunk)")
+                for (tok, rg) in zip(r.tokens, r.ranges) {
+                    let original = String(decoding: bytes[rg], as: UTF8.self)
+                    XCTAssertEqual(TokenizerSpec.word.tokens(of: original), [tok], "\(t) chunk \(chunk): \(rg) → '\(original)'")
+                }
+            }
+        }
+    }
+}

@@ -2,6 +2,26 @@
 /// the duration of the call.
 public protocol TokenSink {
     mutating func accept(_ token: UnsafeBufferPointer<UInt8>)
+    /// The token with its byte range in the document's raw bytes (the
+    /// `word` tokenizer reports it; the default drops it).
+    mutating func accept(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>)
+}
+
+extension TokenSink {
+    @inline(__always)
+    public mutating func accept(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) { accept(token) }
+}
+
+/// Collects tokens with their byte ranges (for passage alignment and tests).
+public struct RangeCollector: TokenSink {
+    public var tokens: [String] = []
+    public var ranges: [Range<Int>] = []
+    public init() {}
+    public mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { accept(token, range: 0..<0) }
+    public mutating func accept(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        tokens.append(String(decoding: token, as: UTF8.self))
+        ranges.append(range)
+    }
 }
 
 /// Collects tokens as `String`s; convenient for tests and small inputs, not

@@ -27,6 +27,8 @@ public struct WordScanner {
     private var held = false          // token complete, waiting for a sigma decision
     private var sigmaAt = -1          // offset of a pending σ in `tok`
     private var carry: [UInt8] = []   // incomplete UTF-8 sequence from the last chunk
+    private var consumed = 0          // bytes of the document fed before the current chunk
+    private var tokStart = 0, tokEnd = 0  // byte range of the current token in the document
     private var slowState = false     // last non-case-ignorable scalar was cased (as of asciiRunStart)
     private var cache: [UInt32: ScalarInfo] = [:]
     private let table = ScalarTable.shared
@@ -53,13 +55,15 @@ public struct WordScanner {
     /// Tokenizes one chunk of a document.
     public mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
         guard chunk.count > 0 else { return }
+        defer { consumed += chunk.count }
         if !carry.isEmpty {
             // Complete the scalar split across the boundary.
             var joined = carry
             joined.append(contentsOf: chunk.prefix(4 - carry.count))
             let used = joined.withUnsafeBufferPointer { j -> Int in
                 if let (v, l) = decodeUTF8(j.baseAddress!, 0, j.count, final: j.count >= 4) {
-                    scalar(v, invalid: v == 0xFFFD && !(l == 3 && j[0] == 0xEF && j[1] == 0xBF && j[2] == 0xBD), into: &sink)
+                    scalar(v, invalid: v == 0xFFFD && !(l == 3 && j[0] == 0xEF && j[1] == 0xBF && j[2] == 0xBD),
+                           at: consumed - carry.count, length: l, into: &sink)
                     return l
                 }
                 return -1
@@ -71,11 +75,11 @@ public struct WordScanner {
             let fromChunk = used - carry.count
             carry.removeAll()
             if fromChunk < chunk.count {
-                scan(UnsafeBufferPointer(rebasing: chunk[max(0, fromChunk)...]), into: &sink)
+                scan(UnsafeBufferPointer(rebasing: chunk[max(0, fromChunk)...]), base: consumed + max(0, fromChunk), into: &sink)
             }
             return
         }
-        scan(chunk, into: &sink)
+        scan(chunk, base: consumed, into: &sink)
     }
 
     /// Ends the document: flushes an incomplete sequence and the last token.
@@ -87,18 +91,20 @@ public struct WordScanner {
                 var i = 0
                 while i < b.count {
                     let (v, l) = decodeUTF8(b.baseAddress!, i, b.count, final: true)!
-                    scalar(v, invalid: v == 0xFFFD, into: &sink)
+                    scalar(v, invalid: v == 0xFFFD, at: consumed - b.count + i, length: l, into: &sink)
                     i += l
                 }
             }
         }
         if sigmaAt >= 0 { resolveSigma(final: true) }
+        if !held { tokEnd = consumed }
         emit(into: &sink)
         slowState = false
+        consumed = 0
     }
 
     @inline(__always)
-    private mutating func scan<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+    private mutating func scan<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, base: Int, into sink: inout S) {
         let p = chunk.baseAddress!
         let n = chunk.count
         var i = 0
@@ -110,8 +116,10 @@ public struct WordScanner {
                     let c = lowerTable[Int(b)]
                     if c != 0 {
                         if held { emit(into: &sink) }
+                        if len == 0 { tokStart = base &+ i }
                         if len < maxTokenBytes { tok[len] = c; len &+= 1 } else { truncating = true }
                     } else if len > 0 {
+                        tokEnd = base &+ i
                         emit(into: &sink)
                     }
                     i &+= 1
@@ -126,7 +134,7 @@ public struct WordScanner {
                     break
                 }
                 let isLiteralFFFD = l == 3 && p[i] == 0xEF
-                scalar(v, invalid: v == 0xFFFD && !isLiteralFFFD, into: &sink)
+                scalar(v, invalid: v == 0xFFFD && !isLiteralFFFD, at: base &+ i, length: l, into: &sink)
                 i &+= l
                 asciiRunStart = i
             }
@@ -159,8 +167,8 @@ public struct WordScanner {
         return c
     }
 
-    /// Handles one decoded non-fast-path scalar.
-    private mutating func scalar<S: TokenSink>(_ v: UInt32, invalid: Bool, into sink: inout S) {
+    /// Handles one decoded non-fast-path scalar, `length` bytes at document offset `at`.
+    private mutating func scalar<S: TokenSink>(_ v: UInt32, invalid: Bool, at: Int, length: Int, into sink: inout S) {
         if invalid { invalidSequences += 1 }
         // Fast classification of the big CJK and Hangul blocks, no table.
         let inf: ScalarInfo
@@ -178,6 +186,8 @@ public struct WordScanner {
         switch inf.kind {
         case ScalarInfo.word:
             if held { emit(into: &sink) }
+            if len == 0 { tokStart = at }
+            tokEnd = at + length
             if v == 0x3A3 {
                 if precededByCased && len + 2 <= maxTokenBytes { sigmaAt = len }
                 append(inf.lower)
@@ -185,11 +195,15 @@ public struct WordScanner {
                 append(inf.lower)
             }
         case ScalarInfo.single:
+            if !held { tokEnd = at }
             emit(into: &sink)
+            tokStart = at
+            tokEnd = at + length
             append(inf.lower)
             emit(into: &sink)
         default:
-            if len > 0 {
+            if len > 0 && !held {
+                tokEnd = at
                 if sigmaAt >= 0 { held = true } else { emit(into: &sink) }
             }
         }
@@ -215,7 +229,7 @@ public struct WordScanner {
         held = false
         guard len > 0 else { return }
         if truncating { truncatedTokens += 1; truncating = false }
-        sink.accept(UnsafeBufferPointer(start: tok, count: len))
+        sink.accept(UnsafeBufferPointer(start: tok, count: len), range: tokStart..<tokEnd)
         len = 0
     }
 }
