@@ -1,0 +1,74 @@
+import ArgumentParser
+import FingerprintKit
+
+extension DedupMethod: ExpressibleByArgument {}
+extension KeepRule: ExpressibleByArgument {}
+
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Near-duplicate clusters: MinHash + LSH (verified exactly), SimHash, or exact text.",
+        discussion: "Every MinHash candidate pair is verified with the exact Jaccard of its shingle sets before it is reported. The input is never modified; --write-kept writes a deduplicated copy."
+    )
+
+    @Argument(help: "Directory (or .jsonl file) of documents.")
+    var dir: String
+
+    @Option(help: "minhash, simhash or exact.")
+    var method: DedupMethod = .minhash
+
+    @Option(help: "Words per shingle (minhash).")
+    var shingle: Int = 5
+
+    @Option(help: "MinHash permutations.")
+    var perms: Int = 128
+
+    @Option(help: "Jaccard similarity threshold (minhash).")
+    var threshold: Double = 0.8
+
+    @Option(help: "Largest Hamming distance between SimHash fingerprints (simhash).")
+    var hamming: Int = 3
+
+    @Option(help: "Which member of a cluster to keep: longest or first (by path).")
+    var keep: KeepRule = .longest
+
+    @Option(help: "Write a deduplicated copy of the corpus to this new directory.")
+    var writeKept: String?
+
+    @OptionGroup var options: SharedOptions
+
+    func validate() throws {
+        guard (1...64).contains(shingle) else { throw ValidationError("--shingle must be from 1 to 64.") }
+        guard (1...4096).contains(perms) else { throw ValidationError("--perms must be from 1 to 4096.") }
+        guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1].") }
+        guard (0...31).contains(hamming) else { throw ValidationError("--hamming must be from 0 to 31.") }
+        guard [.table, .json, .jsonl, .csv].contains(options.format) else { throw ValidationError("dedup writes table, json, jsonl or csv.") }
+    }
+
+    func run() throws {
+        try runReporting(options) {
+            var o = DedupOptions()
+            o.method = method
+            o.shingle = shingle
+            o.perms = perms
+            o.threshold = threshold
+            o.hamming = hamming
+            o.keep = keep
+            o.seed = options.seed == 0 ? 1 : options.seed
+            o.read = options.readOptions
+            let input = try options.input(dir)
+            let result = try Dedup.run(input, options: o, progress: options.progress())
+            let report = DedupReport(result, corpus: input.description, options: o)
+            switch options.format {
+            case .json: try options.write(JSONOutput.encode(report))
+            case .jsonl: try options.write(report.jsonl())
+            case .csv: try options.write(report.csv())
+            default: try options.write(report.table())
+            }
+            if let writeKept {
+                let n = try Dedup.writeKept(result, input: input, to: writeKept)
+                options.note("wrote \(n) documents to \(writeKept)")
+            }
+        }
+    }
+}

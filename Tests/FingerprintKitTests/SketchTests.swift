@@ -1,0 +1,199 @@
+import XCTest
+@testable import FingerprintKit
+
+/// MinHash accuracy, LSH recall and precision, SimHash, dedup on the
+/// shipped near-duplicate clusters, and the bad-input cases.
+final class SketchTests: XCTestCase {
+    let corpora = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Corpora")
+
+    /// Two shingle sets with a chosen overlap: |A| = |B| = size, |A ∩ B| = shared.
+    func pair(_ rng: inout Xoshiro256, size: Int, shared: Int) -> ([UInt64], [UInt64]) {
+        let common = (0..<shared).map { _ in rng.next() }
+        let a = (common + (0..<(size - shared)).map { _ in rng.next() }).sorted()
+        let b = (common + (0..<(size - shared)).map { _ in rng.next() }).sorted()
+        return (a, b)
+    }
+
+    /// ≥ 99% of 1,000 estimates fall within 3 standard errors √(J(1−J)/128)
+    /// of the exact Jaccard, for J spanning 0 to 1.
+    func testMinHashEstimatesAreWithinThreeStandardErrors() {
+        let h = MinHasher(perms: 128, seed: 1)
+        var rng = Xoshiro256(seed: 42)
+        var inside = 0
+        for t in 0..<1000 {
+            let size = 50 + rng.next(below: 400)
+            let shared = Int(Double(size) * Double(t) / 999)
+            let (a, b) = pair(&rng, size: size, shared: shared)
+            let j = exactJaccard(a, b)
+            let est = MinHasher.jaccard(h.signature(of: a), h.signature(of: b))
+            let se = (j * (1 - j) / 128).squareRoot()
+            if abs(est - j) <= 3 * se + 1e-12 { inside += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(inside, 990, "\(inside)/1000 within 3 SE")
+    }
+
+    /// On datasketch's pairs (Fixtures/minhash.json, word 5-shingles): our
+    /// estimates are as accurate as datasketch's (both within 3 SE).
+    func testMinHashOnDatasketchPairs() throws {
+        let pairs = (try loadJSON("minhash.json") as! [String: Any])["pairs"] as! [[String: Any]]
+        let h = MinHasher(perms: 128, seed: 1)
+        func shingles(_ text: String) -> [UInt64] {
+            var s = Shingler(n: 5)
+            var out: [UInt64] = []
+            for w in text.split(separator: " ") {
+                var t = String(w)
+                if let x = t.withUTF8({ s.add(TokenTable.hash($0)) }) { out.append(x) }
+            }
+            return Array(Set(out)).sorted()
+        }
+        var ours = 0.0, theirs = 0.0
+        for p in pairs {
+            let a = shingles(p["a"] as! String), b = shingles(p["b"] as! String)
+            let j = p["jaccard"] as! Double
+            XCTAssertEqual(exactJaccard(a, b), j, accuracy: 1e-12)
+            let est = MinHasher.jaccard(h.signature(of: a), h.signature(of: b))
+            let ds = p["datasketch_estimate"] as! Double
+            let se = (j * (1 - j) / 128).squareRoot()
+            XCTAssertLessThanOrEqual(abs(est - j), 3 * se + 1e-12, "ours J=\(j) est=\(est)")
+            XCTAssertLessThanOrEqual(abs(ds - j), 3 * se + 1e-12, "datasketch J=\(j) est=\(ds)")
+            ours += abs(est - j); theirs += abs(ds - j)
+        }
+        // Mean absolute error comparable to datasketch's (within a factor of 2 + 0.01).
+        XCTAssertLessThanOrEqual(ours / Double(pairs.count), 2 * theirs / Double(pairs.count) + 0.01)
+    }
+
+    /// The (bands, rows) choice equals datasketch's `_optimal_param(t, 128, 0.5, 0.5)`:
+    /// (25, 5) at 0.5, (9, 13) at 0.8, (5, 25) at 0.9.
+    func testBandingMatchesDatasketch() {
+        XCTAssertEqual(LSHBanding.optimal(threshold: 0.5, perms: 128), LSHBanding(bands: 25, rows: 5))
+        XCTAssertEqual(LSHBanding.optimal(threshold: 0.8, perms: 128), LSHBanding(bands: 9, rows: 13))
+        XCTAssertEqual(LSHBanding.optimal(threshold: 0.9, perms: 128), LSHBanding(bands: 5, rows: 25))
+        let b = LSHBanding(bands: 9, rows: 13)
+        XCTAssertEqual(b.candidateProbability(0.8), 1 - pow(1 - pow(0.8, 13), 9), accuracy: 1e-15)
+    }
+
+    /// LSH: recall ≥ 0.95 for pairs with J ≥ threshold + 0.1; precision = 1
+    /// after verification (nothing below the threshold is ever reported).
+    func testLSHRecallAndVerifiedPrecision() {
+        var o = DedupOptions()
+        o.threshold = 0.5
+        let h = MinHasher(perms: o.perms, seed: o.seed)
+        var rng = Xoshiro256(seed: 7)
+        var sketches: [SketchedDocument] = []
+        var truth: [Double] = []
+        for t in 0..<1000 {
+            let size = 100 + rng.next(below: 200)
+            let j = Double(t) / 999
+            // Shared count giving Jaccard j for equal sizes: s / (2·size − s) = j.
+            let shared = Int((2 * j * Double(size) / (1 + j)).rounded())
+            let (a, b) = pair(&rng, size: size, shared: shared)
+            truth.append(exactJaccard(a, b))
+            for s in [a, b] { sketches.append(SketchedDocument(tokens: size + 4, shingles: s, signature: h.signature(of: s), simhash: 0, exact: 0)) }
+        }
+        let docs = (0..<sketches.count).map { DocumentInfo(name: "d\($0)", path: "d\($0)", line: nil, bytes: 1) }
+        let r = Dedup.cluster(documents: docs, sketches: sketches, options: o)
+        var cluster = [Int: Int]()
+        for c in r.clusters { for m in c.members { cluster[m.document] = c.id } }
+        var high = 0, found = 0
+        for (p, j) in truth.enumerated() {
+            let together = cluster[2 * p] != nil && cluster[2 * p] == cluster[2 * p + 1]
+            if j >= 0.6 { high += 1; if together { found += 1 } }
+            if together { XCTAssertGreaterThanOrEqual(j, 0.5, "pair \(p) reported with J=\(j)") }
+        }
+        XCTAssertGreaterThanOrEqual(Double(found) / Double(high), 0.95, "recall \(found)/\(high)")
+        // No cluster mixes two unrelated pairs.
+        for c in r.clusters { XCTAssertEqual(Set(c.members.map { $0.document / 2 }).count, 1) }
+    }
+
+    /// On Corpora/near-dups: the manifest's clusters are recovered with
+    /// precision and recall ≥ 0.95 over same-cluster pairs (minhash), and
+    /// exactly on the copies of Corpora/ (exact method).
+    func testNearDuplicateClustersOfTheShippedCorpus() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let nd = (manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "near-dups" }!
+        var truth = Set<String>()
+        for c in nd["clusters"] as! [[String: Any]] {
+            let m = (c["members"] as! [String]).sorted()
+            for i in 0..<m.count { for j in (i + 1)..<m.count { truth.insert(m[i] + "|" + m[j]) } }
+        }
+        var o = DedupOptions()
+        o.threshold = 0.5
+        let r = try Dedup.run(try CorpusInput(path: corpora.appendingPathComponent("near-dups").path), options: o)
+        var found = Set<String>()
+        for c in r.clusters {
+            let m = c.members.map { r.documents[$0.document].name }.sorted()
+            for i in 0..<m.count { for j in (i + 1)..<m.count { found.insert(m[i] + "|" + m[j]) } }
+        }
+        let tp = Double(found.intersection(truth).count)
+        XCTAssertGreaterThanOrEqual(tp / Double(found.count), 0.95, "precision")
+        XCTAssertGreaterThanOrEqual(tp / Double(truth.count), 0.95, "recall")
+        for c in r.clusters {
+            // The kept document is the longest member.
+            XCTAssertEqual(r.sketches[c.kept].tokens, c.members.map { r.sketches[$0.document].tokens }.max())
+        }
+
+        var e = DedupOptions()
+        e.method = .exact
+        let dir = try temporaryDirectory(self)
+        for sub in ["source-a", "copy-a", "source-b"] {
+            try FileManager.default.copyItem(at: corpora.appendingPathComponent(sub), to: dir.appendingPathComponent(sub))
+        }
+        let x = try Dedup.run(try CorpusInput(path: dir.path), options: e)
+        XCTAssertEqual(x.clusters.count, 50)
+        XCTAssertTrue(x.clusters.allSatisfy { c in Set(c.members.map { x.documents[$0.document].name.split(separator: "/")[1] }).count == 1 })
+    }
+
+    func testSimHashFindsCloseCopiesOnly() throws {
+        var o = DedupOptions()
+        o.method = .simhash
+        o.hamming = 3
+        let dir = try temporaryDirectory(self)
+        for sub in ["source-a", "copy-a", "source-b"] {
+            try FileManager.default.copyItem(at: corpora.appendingPathComponent(sub), to: dir.appendingPathComponent(sub))
+        }
+        let r = try Dedup.run(try CorpusInput(path: dir.path), options: o)
+        XCTAssertEqual(r.clusters.count, 50)
+        for c in r.clusters {
+            XCTAssertEqual(c.members.count, 2)
+            XCTAssertEqual(c.members.map(\.score), [1, 1])
+        }
+        XCTAssertEqual(SimHasher.distance(0b1011, 0b0110), 3)
+    }
+
+    /// Documents shorter than one shingle are reported as too short and
+    /// never as duplicates of each other, even when identical; a document of
+    /// one token repeated a million times is sketched in bounded time.
+    func testShortAndRepetitiveDocuments() throws {
+        let dir = try temporaryDirectory(self)
+        try write("tiny text", to: dir.appendingPathComponent("a.txt"))
+        try write("tiny text", to: dir.appendingPathComponent("b.txt"))
+        try write("...", to: dir.appendingPathComponent("c.txt"))
+        try write("...", to: dir.appendingPathComponent("d.txt"))
+        try write(String(repeating: "la ", count: 1_000_000), to: dir.appendingPathComponent("e.txt"))
+        try write(String(repeating: "la ", count: 999_999), to: dir.appendingPathComponent("f.txt"))
+        let r = try Dedup.run(try CorpusInput(path: dir.path), options: DedupOptions())
+        XCTAssertEqual(r.tooShort.map { r.documents[$0].name }, ["a.txt", "b.txt", "c.txt", "d.txt"])
+        XCTAssertEqual(r.clusters.count, 1)
+        XCTAssertEqual(r.clusters[0].members.map { r.documents[$0.document].name }, ["e.txt", "f.txt"])
+        XCTAssertEqual(r.sketches[4].shingles.count, 1)
+        XCTAssertEqual(r.documents[r.clusters[0].kept].name, "e.txt")
+    }
+
+    func testWriteKeptCopiesAllButDuplicates() throws {
+        var o = DedupOptions()
+        o.threshold = 0.5
+        let input = try CorpusInput(path: corpora.appendingPathComponent("near-dups").path)
+        let r = try Dedup.run(input, options: o)
+        let out = try temporaryDirectory(self).appendingPathComponent("kept")
+        let n = try Dedup.writeKept(r, input: input, to: out.path)
+        XCTAssertEqual(n, 50 - r.clusters.reduce(0) { $0 + $1.members.count - 1 })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).count, n)
+        XCTAssertThrowsError(try Dedup.writeKept(r, input: input, to: out.path)) { e in
+            XCTAssertEqual((e as? FingerprintError)?.code, .usage)
+        }
+        let report = DedupReport(r, corpus: "near-dups", options: o)
+        XCTAssertEqual(report.keptDocuments, n)
+        XCTAssertTrue(report.csv().split(separator: "\n")[1] == "id,cluster,kept,score")
+    }
+}
