@@ -11,6 +11,6 @@ struct FingerprintCommand: ParsableCommand {
         65 nothing usable in a corpus; 66 input not found or unreadable; 74 cannot write output.
         """,
         version: FingerprintKit.Fingerprint.version,
-        subcommands: [Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, Synth.self]
+        subcommands: [Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, BenchCommand.self, Synth.self]
     )
 }

@@ -247,4 +247,47 @@ final class CLITests: XCTestCase {
         getrusage(RUSAGE_CHILDREN.rawValue, &u)
         return u.ru_maxrss
     }
+
+    // MARK: - bench
+
+    /// A small end-to-end bench: every figure present, accuracies in [0, 1],
+    /// the planted truth recovered on the easy cases, the BLAS named; peers
+    /// without their Python packages are skips, not failures.
+    func testBenchSmallRunAndSkippedPeers() throws {
+        let r = try run(["bench", "--size", "3MB", "--seeds", "3", "--permutations", "99", "--format", "json",
+                         "--peers", "--python", "/nonexistent/python3", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(j["schema"] as? String, "fingerprint.bench/1")
+        let machine = j["machine"] as! [String: Any]
+        XCTAssertTrue((machine["blas_library"] as! String).count > 3)
+        XCTAssertNotNil(machine["blas_threads"] as? Int)
+        let tasks = Dictionary(uniqueKeysWithValues: (j["tasks"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
+        XCTAssertEqual(Set(tasks.keys), ["stats", "compare", "permutation GEMM", "batch", "dedup (minhash)"])
+        for (name, t) in tasks {
+            XCTAssertGreaterThan((t["seconds"] as! NSNumber).doubleValue, 0, name)
+            let f = t["figures"] as! [String: NSNumber]
+            for key in ["precision", "recall", "f1", "near_dups_precision", "near_dups_recall", "copy_recall_at_1"] where f[key] != nil {
+                XCTAssertTrue((0...1).contains(f[key]!.doubleValue), "\(name).\(key)")
+            }
+        }
+        let batch = tasks["batch"]!["figures"] as! [String: NSNumber]
+        XCTAssertEqual(batch["copy_recall_at_1"]?.doubleValue, 1)
+        XCTAssertEqual(batch["near_dups_recall"]?.doubleValue, 1)
+        let compare = tasks["compare"]!["figures"] as! [String: NSNumber]
+        XCTAssertEqual(compare["mix50_detected"]?.doubleValue, 1)
+        XCTAssertEqual(compare["copy_not_distinguished"]?.doubleValue, 1)
+        XCTAssertEqual((tasks["dedup (minhash)"]!["figures"] as! [String: NSNumber])["precision"]?.doubleValue, 1)
+        let cal = j["calibration"] as! [String: Any]
+        for k in ["false_positive_rate", "power_mixture_10", "power_mixture_50", "paired_power"] {
+            let rate = ((cal[k] as! [String: Any])["rate"] as! NSNumber).doubleValue
+            XCTAssertTrue((0...1).contains(rate), k)
+        }
+        let peers = j["peers"] as! [[String: Any]]
+        XCTAssertFalse(peers.isEmpty)
+        for p in peers {
+            XCTAssertEqual(p["ran"] as? Bool, false)
+            XCTAssertTrue((p["reason"] as? String ?? "").contains("python3"), "\(p)")
+        }
+    }
 }

@@ -199,7 +199,7 @@ public enum SimilaritySearch {
                                                     }
                                                 }
                                                 let t2 = clock()
-                                                lock.lock(); tGemm = max(tGemm, t1 - t0); tTail = max(tTail, t2 - t1); lock.unlock()
+                                                lock.lock(); tGemm += t1 - t0; tTail += t2 - t1; lock.unlock()
                                             }
                                             if let failure { throw failure }
                                             // Sᵀ: the candidates' rows get the queries as neighbours.
@@ -222,8 +222,10 @@ public enum SimilaritySearch {
                     }
                 }
                 if hcols > 0 { timing.gemmFlops += 2 * Double(tq) * Double(tc) * Double(hcols) }
-                timing.gemm += tGemm
-                timing.tail += tTail
+                // CPU seconds spread over the threads that ran the chunks: wall-clock share.
+                let used = Double(max(1, min(o.threads, (tq + 127) / 128)))
+                timing.gemm += tGemm / used
+                timing.tail += tTail / used
             }
             let t = clock()
             var lists: [[Neighbor]] = []

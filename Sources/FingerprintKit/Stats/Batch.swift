@@ -77,8 +77,9 @@ public protocol BatchSink: AnyObject {
 public enum Batch {
     /// Scores every document of `input` against every other (or against
     /// `reference`), streaming results to `sink`.
+    @discardableResult
     public static func run(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
-                           sink: BatchSink, progress: ProgressSink? = nil) throws {
+                           sink: BatchSink, progress: ProgressSink? = nil) throws -> SimilaritySearch.Timing {
         let main = try Counter.count(input, tokenizer: o.tokenizer, options: o.read, progress: progress)
         let ref = try reference.map { try Counter.count($0, tokenizer: o.tokenizer, options: o.read, progress: progress) }
         let m = ref.map { DocumentTermMatrix.stacked(main.matrix, $0.matrix) } ?? main.matrix
@@ -134,8 +135,9 @@ public enum Batch {
         so.tile = o.tile
         so.threads = o.read.threads
         var allPairs: [ScoredPair] = []
+        var timing = SimilaritySearch.Timing()
         if nq > 0 && nc > 0 && !(ref == nil && nc < 2) {
-            try SimilaritySearch.run(queries: q, candidates: c, selfPairs: ref == nil, options: so) { first, lists, pairs in
+            timing = try SimilaritySearch.run(queries: q, candidates: c, selfPairs: ref == nil, options: so) { first, lists, pairs in
                 for (r, l) in lists.enumerated() { try sink.neighbors(query: first + r, l) }
                 let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
                 if !p.isEmpty { try sink.pairs(p) }
@@ -146,6 +148,7 @@ public enum Batch {
         }
         let clusters = ref == nil && o.threshold != nil ? clustersOf(allPairs, n: nq) : []
         try sink.end(clusters: clusters, notes: notes)
+        return timing
     }
 
     /// Connected components of the pair graph (union–find), each with the

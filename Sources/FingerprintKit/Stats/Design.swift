@@ -9,27 +9,32 @@ public struct Design: Sendable, Equatable {
     /// 0 = corpus A, 1 = corpus B, one per document (A's documents first).
     public var labels: [UInt8]
     /// Stratum of each document, or nil for the unrestricted design.
-    public var strata: [Int32]?
+    public var strata: [Int32]? {
+        didSet { strataMembers = Design.members(strata, count: labels.count) }
+    }
+    /// Members of each stratum (documents alone in theirs are left out:
+    /// they never change group); computed once.
+    private(set) var strataMembers: [[Int]]
 
     public init(labels: [UInt8], strata: [Int32]? = nil) {
         precondition(strata == nil || strata!.count == labels.count)
         self.labels = labels
         self.strata = strata
+        strataMembers = Design.members(strata, count: labels.count)
     }
 
     /// A's `a` documents then B's `b` documents, unpaired.
     public init(a: Int, b: Int) {
-        labels = [UInt8](repeating: 0, count: a) + [UInt8](repeating: 1, count: b)
-        strata = nil
+        self.init(labels: [UInt8](repeating: 0, count: a) + [UInt8](repeating: 1, count: b))
     }
+
+    public static func == (x: Design, y: Design) -> Bool { x.labels == y.labels && x.strata == y.strata }
 
     public var count: Int { labels.count }
     public var countA: Int { labels.lazy.filter { $0 == 0 }.count }
     public var countB: Int { count - countA }
 
-    /// Members of each stratum (documents alone in theirs are left out:
-    /// they never change group).
-    var strataMembers: [[Int]] {
+    static func members(_ strata: [Int32]?, count: Int) -> [[Int]] {
         guard let strata else { return [Array(0..<count)] }
         var groups: [Int32: [Int]] = [:]
         for (i, s) in strata.enumerated() { groups[s, default: []].append(i) }

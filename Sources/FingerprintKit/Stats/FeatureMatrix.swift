@@ -95,9 +95,13 @@ public struct FeatureMatrix<T: BLASScalar> {
     /// of `perBlock` weight rows and `blockRows` documents; `consume(r, sums)`
     /// receives each row of S (length `cols`) in order.
     /// - Complexity: 2·R·rows·cols flops in GEMMs.
+    /// - Returns: seconds spent in the GEMM calls (for benchmarks).
+    @discardableResult
     public func multiply(weightRows: Int, perBlock: Int = 256,
                          fill: (Int, UnsafeMutableBufferPointer<T>) -> Void,
-                         consume: (Int, UnsafeBufferPointer<T>) -> Void) throws {
+                         consume: (Int, UnsafeBufferPointer<T>) -> Void) throws -> Double {
+        var gemmSeconds = 0.0
+        let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         var start = 0
         let fullBlock = cached
         while start < weightRows {
@@ -107,6 +111,8 @@ public struct FeatureMatrix<T: BLASScalar> {
                 for i in 0..<r { fill(start + i, UnsafeMutableBufferPointer(rebasing: buf[(i * rows)..<((i + 1) * rows)])) }
             }
             var sums = Matrix<T>(rows: r, cols: cols)
+            let t0 = clock()
+            defer { gemmSeconds += clock() - t0 }
             if let fullBlock {
                 try BLAS.gemm(w, fullBlock, into: &sums)
             } else {
@@ -124,5 +130,6 @@ public struct FeatureMatrix<T: BLASScalar> {
             }
             start += r
         }
+        return gemmSeconds
     }
 }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import FingerprintKit
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "End-to-end benchmark: speed and accuracy of stats, compare, batch and dedup on generated corpora with planted truth.",
+        discussion: """
+        With --peers, runs scikit-learn, rensa, datasketch, NumPy and wc -w on the same corpus in the same run \
+        (pip install scikit-learn datasketch rensa numpy); missing peers are reported as skipped.
+        """
+    )
+
+    @Option(help: "Corpus size to generate, e.g. 10MB, 100MB, 1GB.")
+    var size: String = "10MB"
+
+    @Option(help: "Use this directory made by `fingerprint synth` instead of generating one.")
+    var corpus: String?
+
+    @Option(help: "Generate into this directory and keep it (default: a temporary directory, removed after).")
+    var workDir: String?
+
+    @Option(help: "Independent data sets for the compare test's false-positive rate and power.")
+    var seeds: Int = 20
+
+    @Option(help: "Permutations for the compare runs.")
+    var permutations: Int = 999
+
+    @Flag(help: "Also run the peers in Benchmarks/peers (Python) and report ratios.")
+    var peers = false
+
+    @Option(help: "Python interpreter for --peers.")
+    var python: String = "python3"
+
+    @Option(help: "Directory of the peer scripts (default: Benchmarks/peers, found from here or from the binary).")
+    var peersDir: String?
+
+    @OptionGroup var options: SharedOptions
+
+    func validate() throws {
+        guard corpus != nil || ByteSize.parse(size) != nil else { throw ValidationError("--size takes a size such as 10MB, 512MiB or 1GB, not '\(size)'.") }
+        guard (1...10_000).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 10,000.") }
+        guard [.table, .json, .csv].contains(options.format) else { throw ValidationError("bench writes table, json or csv.") }
+    }
+
+    func run() throws {
+        try runReporting(options) {
+            var o = BenchOptions()
+            o.size = ByteSize.parse(size) ?? 10_000_000
+            o.corpus = corpus
+            o.workDirectory = workDir
+            o.seed = options.seed
+            o.seeds = seeds
+            o.permutations = permutations
+            o.threads = options.readOptions.threads
+            o.peers = peers
+            o.python = python
+            o.peersDirectory = peersDir
+            o.binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            let report = try Bench.run(o) { options.note("bench: \($0)") }
+            switch options.format {
+            case .json: try options.write(JSONOutput.encode(report))
+            case .csv: try options.write(report.csv())
+            default: try options.write(report.table())
+            }
+        }
+    }
+}
