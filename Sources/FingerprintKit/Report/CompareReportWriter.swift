@@ -32,7 +32,10 @@ public enum CompareReportWriter {
             tt.add(["null mean", Num.f(t.nullMean ?? 0, 5)])
             tt.add(["null 95th percentile", Num.f(t.nullP95 ?? 0, 5)])
             tt.add(["effect T / null mean", Num.f(t.effect ?? 0, 3)])
-            if let lo = t.ciLow, let hi = t.ciHigh { tt.add(["bootstrap 95% CI of T (\(t.bootstrap))", "\(Num.f(lo, 4)) - \(Num.f(hi, 4))"]) }
+            if let lo = t.ciLow, let hi = t.ciHigh {
+                tt.add(["bootstrap 95% CI of T (\(t.bootstrap), percentile)", "\(Num.f(lo, 4)) - \(Num.f(hi, 4))"])
+                if let b = t.bootstrapBias { tt.add(["bootstrap bias of T (mean - T)", Num.f(b, 4)]) }
+            }
             if let p = t.pairs { tt.add(["matched pairs", Num.count(p)]) }
         } else {
             tt.add(["not run", t.reason ?? ""])

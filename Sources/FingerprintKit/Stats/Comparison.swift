@@ -77,10 +77,14 @@ public struct CompareReport: Codable, Sendable {
         public var effect: Double?
         public var ciLow: Double?
         public var ciHigh: Double?
+        /// Mean of the bootstrap statistics minus T: the plug-in JSD is biased
+        /// upward under resampling, so the percentile interval can lie above T.
+        public var bootstrapBias: Double?
         public var bootstrap: Int
         enum CodingKeys: String, CodingKey {
             case ran, reason, design, pairs, features, statistic, pValue = "p_value", minimumPValue = "min_p_value"
             case permutations, nullMean = "null_mean", nullP95 = "null_p95", effect, ciLow = "ci_low", ciHigh = "ci_high", bootstrap
+            case bootstrapBias = "bootstrap_bias"
         }
     }
 
@@ -265,6 +269,9 @@ public enum Comparison {
         }
         let selfBaseline = CompareReport.Baseline(splits: o.baselineSplits, a: baseline(0..<na, stream: 0xBA5E_A),
                                                   b: baseline(na..<(na + nb), stream: 0xBA5E_B))
+        if o.paired {
+            notes.append("the self-baselines split each side across different prompts; in a paired design compare T with the paired null mean instead")
+        }
 
         // Keyness over the union vocabulary.
         let k = Keyness.logOdds(ta, tb, alpha0: o.prior)
@@ -347,6 +354,7 @@ public enum Comparison {
         if !boot.isEmpty {
             test.ciLow = PermutationTest.quantile(boot, 0.025)
             test.ciHigh = PermutationTest.quantile(boot, 0.975)
+            test.bootstrapBias = boot.reduce(0, +) / Double(boot.count) - tObs
         }
         return test
     }
@@ -363,18 +371,30 @@ public enum Comparison {
     }
 
     /// JSD of bootstrap resamples: documents drawn with replacement within
-    /// each side (within pairs' sides for paired designs: pairs resampled).
+    /// each side; in a paired design whole pairs are drawn (both answers to
+    /// a prompt together), so the resamples keep the pairing.
     static func bootstrapStatistics<T: BLASScalar>(_ x: FeatureMatrix<T>, design: Design, options o: CompareOptions) throws -> [Double] {
         guard o.bootstrap > 0 else { return [] }
         let aDocs = (0..<design.count).filter { design.labels[$0] == 0 }
         let bDocs = (0..<design.count).filter { design.labels[$0] == 1 }
+        let pairs = design.strata == nil ? [] : design.strataMembers
+        /// The resample of bootstrap b as multiplicities: (A weights, B weights).
+        func draw(_ b: Int, into buf: UnsafeMutableBufferPointer<T>, side: UInt8) {
+            var rng = Xoshiro256(seed: o.seed, stream: 0xB007_0000 &+ UInt64(b))
+            if !pairs.isEmpty {
+                for _ in pairs.indices {
+                    for d in pairs[rng.next(below: pairs.count)] where design.labels[d] == side { buf[d] += 1 }
+                }
+                return
+            }
+            // A's draws first, then B's, from one stream.
+            for _ in aDocs.indices { let d = aDocs[rng.next(below: aDocs.count)]; if side == 0 { buf[d] += 1 } }
+            if side == 1 { for _ in bDocs.indices { buf[bDocs[rng.next(below: bDocs.count)]] += 1 } }
+        }
         var groupA = [T](repeating: 0, count: x.cols)
         var out = [Double](repeating: 0, count: o.bootstrap)
         try x.multiply(weightRows: 2 * o.bootstrap, fill: { r, buf in
-            var rng = Xoshiro256(seed: o.seed, stream: 0xB007_0000 &+ UInt64(r / 2))
-            // Row 2i: A's resample; row 2i+1: B's (same stream, drawn after A's).
-            for d in aDocs.indices { let i = aDocs[rng.next(below: aDocs.count)]; if r % 2 == 0 { buf[i] += 1 }; _ = d }
-            if r % 2 == 1 { for _ in bDocs.indices { buf[bDocs[rng.next(below: bDocs.count)]] += 1 } }
+            draw(r / 2, into: buf, side: UInt8(r % 2))
         }, consume: { r, sums in
             if r % 2 == 0 {
                 for j in 0..<x.cols { groupA[j] = sums[j] }
