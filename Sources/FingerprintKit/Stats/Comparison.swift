@@ -164,6 +164,15 @@ public struct CompareReport: Codable, Sendable {
     public var notes: [String]
     public var summary: String
 
+    // For charts (not in the JSON: they are large and derived).
+    /// The permutation statistics, in permutation order.
+    public var nullStatistics: [Double] = []
+    /// The bootstrap statistics.
+    public var bootstrapStatistics: [Double] = []
+    /// Type frequencies of A and of B, sorted descending (at most 5,000 each).
+    public var rankFrequencyA: [Int] = []
+    public var rankFrequencyB: [Int] = []
+
     enum CodingKeys: String, CodingKey {
         case schema, version, options, a, b, divergence, tableTests = "table_tests", test, mmd
         case selfBaseline = "self_baseline", keyness, overlap, notes, summary
@@ -249,7 +258,9 @@ public enum Comparison {
         }
 
         let docs = Array(0..<(na + nb))
-        let test = try permutationTest(m, docs: docs, design: design, typeToColumn: typeToColumn, cols: f, options: o, pairs: o.paired ? pairing.pairs : nil)
+        var nullStats: [Double] = [], bootStats: [Double] = []
+        let test = try permutationTest(m, docs: docs, design: design, typeToColumn: typeToColumn, cols: f, options: o,
+                                       pairs: o.paired ? pairing.pairs : nil, null: &nullStats, bootstrap: &bootStats)
         let mmd = try mmdTest(m, na: na, nb: nb, design: design, pairing: o.paired ? pairing : nil, options: o)
 
         // Self-baseline: random halves of each side.
@@ -297,6 +308,10 @@ public enum Comparison {
                                    test: test, mmd: mmd, selfBaseline: selfBaseline, keyness: keyness, overlap: overlap,
                                    notes: notes, summary: "")
         report.summary = summarize(report)
+        report.nullStatistics = nullStats
+        report.bootstrapStatistics = bootStats
+        report.rankFrequencyA = Array(ta.filter { $0 > 0 }.map { Int($0) }.sorted(by: >).prefix(5000))
+        report.rankFrequencyB = Array(tb.filter { $0 > 0 }.map { Int($0) }.sorted(by: >).prefix(5000))
         return report
     }
 
@@ -314,6 +329,12 @@ public enum Comparison {
 
     static func permutationTest(_ m: DocumentTermMatrix, docs: [Int], design: Design, typeToColumn: [Int32], cols f: Int,
                                 options o: CompareOptions, pairs: Int?) throws -> CompareReport.Test {
+        var n: [Double] = [], b: [Double] = []
+        return try permutationTest(m, docs: docs, design: design, typeToColumn: typeToColumn, cols: f, options: o, pairs: pairs, null: &n, bootstrap: &b)
+    }
+
+    static func permutationTest(_ m: DocumentTermMatrix, docs: [Int], design: Design, typeToColumn: [Int32], cols f: Int,
+                                options o: CompareOptions, pairs: Int?, null nullOut: inout [Double], bootstrap bootOut: inout [Double]) throws -> CompareReport.Test {
         let name = design.strata == nil ? "unpaired" : "paired"
         let ta = FeatureMatrix<Double>.columnSums(m, rows: 0..<m.documentCount, typeToColumn: typeToColumn, cols: f) { design.labels[$0] == 0 }
         let tb = FeatureMatrix<Double>.columnSums(m, rows: 0..<m.documentCount, typeToColumn: typeToColumn, cols: f) { design.labels[$0] == 1 }
@@ -343,6 +364,8 @@ public enum Comparison {
             boot = try bootstrapStatistics(counts, design: design, options: o)
         }
         let r = PermutationTest.summarize(observed: tObs, null: null)
+        nullOut = null
+        bootOut = boot
         test.ran = true
         test.pValue = r.pValue
         test.minimumPValue = 1 / Double(1 + null.count)
