@@ -10,10 +10,20 @@ public struct NGramIndex: Sendable {
     /// Builds the index from hashes in any order (duplicates removed).
     public init(_ values: [UInt64]) {
         var v = values
-        v.sort()
-        var out: [UInt64] = []
-        out.reserveCapacity(v.count)
-        for x in v where out.last != x { out.append(x) }
+        self.init(consuming: &v)
+    }
+
+    /// Builds the index by sorting and compacting `values` in place (no
+    /// copy); `values` is left empty.
+    public init(consuming values: inout [UInt64]) {
+        values.sort()
+        var w = 0
+        values.withUnsafeMutableBufferPointer { b in
+            for r in 0..<b.count where w == 0 || b[r] != b[w - 1] { b[w] = b[r]; w += 1 }
+        }
+        values.removeLast(values.count - w)
+        let out = values
+        values = []
         hashes = out
         // About 8 bits per element, at least 2^16 and at most 2^30 bits.
         var logBits: UInt64 = 16
@@ -107,6 +117,9 @@ public final class NGramCollector {
         for k in 0..<rolling.count { rolling[k] = 0 }
         return result
     }
+
+    /// Frees the collected n-grams of size index `k` (after they were copied).
+    public func releaseAll(_ k: Int) { all[k] = [] }
 
     public func discardDocument() {
         for k in 0..<sizes.count { doc[k].removeAll(keepingCapacity: true) }

@@ -199,7 +199,13 @@ public enum Comparison {
                                    hashed: false, buildMatrix: true)
         let corpus = CountedCorpus(input: input.description, tokenizer: o.tokenizer, documents: scan.documents, matrix: matrix,
                                    skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
-        let ngrams = (0..<o.ngramSizes.count).map { k in NGramIndex(scan.workers.flatMap { $0.ngrams.all[k] }) }
+        // One size at a time, releasing each worker's array once copied.
+        let ngrams = (0..<o.ngramSizes.count).map { k -> NGramIndex in
+            var all: [UInt64] = []
+            all.reserveCapacity(scan.workers.reduce(0) { $0 + $1.ngrams.all[k].count })
+            for w in scan.workers { all.append(contentsOf: w.ngrams.all[k]); w.ngrams.releaseAll(k) }
+            return NGramIndex(consuming: &all)
+        }
         return Counted(corpus: corpus, ngrams: ngrams, documentHits: scan.outputs.map { $0.output.hits })
     }
 
@@ -268,12 +274,14 @@ public enum Comparison {
             guard rows.count >= 4 else { return nil }
             var rng = Xoshiro256(seed: o.seed, stream: stream)
             var sum = 0.0
+            var inHalf = [Bool](repeating: false, count: m.documentCount)
             for _ in 0..<o.baselineSplits {
                 var idx = Array(rows)
                 rng.shuffle(&idx)
-                let half = Set(idx.prefix(rows.count / 2))
-                let x = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f) { half.contains($0) }
-                let y = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f) { !half.contains($0) }
+                for d in rows { inHalf[d] = false }
+                for d in idx.prefix(rows.count / 2) { inHalf[d] = true }
+                let x = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f) { inHalf[$0] }
+                let y = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f) { !inHalf[$0] }
                 sum += Divergence.jensenShannon(x, y)
             }
             return sum / Double(o.baselineSplits)
@@ -349,8 +357,8 @@ public enum Comparison {
             test.reason = "the design allows no relabelling"
             return test
         }
-        let counts = FeatureMatrix<Double>(m, documents: docs, typeToColumn: typeToColumn, cols: f)
-        let totals = counts.weightedColumnSums { _ in 1 }
+        var totals = [Double](repeating: 0, count: f)
+        for i in 0..<f { totals[i] = ta[i] + tb[i] }
         // Float sums are exact below 2^24; beyond, use Double GEMMs.
         let exactInFloat = (totals.max() ?? 0) < 16_777_216
         let null: [Double]
@@ -360,8 +368,9 @@ public enum Comparison {
             null = try permutationNull(x, totals: totals, design: design, options: o)
             boot = try bootstrapStatistics(x, design: design, options: o)
         } else {
-            null = try permutationNull(counts, totals: totals, design: design, options: o)
-            boot = try bootstrapStatistics(counts, design: design, options: o)
+            let x = FeatureMatrix<Double>(m, documents: docs, typeToColumn: typeToColumn, cols: f)
+            null = try permutationNull(x, totals: totals, design: design, options: o)
+            boot = try bootstrapStatistics(x, design: design, options: o)
         }
         let r = PermutationTest.summarize(observed: tObs, null: null)
         nullOut = null

@@ -11,7 +11,9 @@ public struct FeatureMatrix<T: BLASScalar> {
     public let cols: Int
     let rowStart: [Int]
     let columns: [Int32]
-    let values: [Double]
+    /// Entry values, stored in Float (counts are small integers, exact in
+    /// Float; TF-IDF weights need no more): half the memory of Double.
+    let values: [Float]
     /// Documents (row indices of the source matrix) in this matrix's row order.
     public let documents: [Int]
     /// Rows per block, chosen so a block has at most `blockBudget` entries.
@@ -27,7 +29,7 @@ public struct FeatureMatrix<T: BLASScalar> {
         self.rows = documents.count
         self.cols = cols
         self.documents = documents
-        var rs = [0], cs: [Int32] = [], vs: [Double] = []
+        var rs = [0], cs: [Int32] = [], vs: [Float] = []
         var dense = [Double](repeating: 0, count: cols)
         var touched: [Int32] = []
         for d in documents {
@@ -49,7 +51,7 @@ public struct FeatureMatrix<T: BLASScalar> {
             for c in touched {
                 let v = dense[Int(c)] / norm
                 dense[Int(c)] = 0
-                if v != 0 { cs.append(c); vs.append(v) }
+                if v != 0 { cs.append(c); vs.append(Float(v)) }
             }
             rs.append(cs.count)
         }
@@ -75,14 +77,14 @@ public struct FeatureMatrix<T: BLASScalar> {
         for d in 0..<rows {
             let w = weight(d)
             guard w != 0 else { continue }
-            for k in rowStart[d]..<rowStart[d + 1] { s[Int(columns[k])] += w * values[k] }
+            for k in rowStart[d]..<rowStart[d + 1] { s[Int(columns[k])] += w * Double(values[k]) }
         }
         return s
     }
 
     /// Squared L2 norm of each row.
     public var rowNormsSquared: [Double] {
-        (0..<rows).map { d in (rowStart[d]..<rowStart[d + 1]).reduce(0) { $0 + values[$1] * values[$1] } }
+        (0..<rows).map { d in (rowStart[d]..<rowStart[d + 1]).reduce(0.0) { $0 + Double(values[$1]) * Double(values[$1]) } }
     }
 
     /// Largest column total: decides whether Float sums are exact (< 2²⁴).
