@@ -197,3 +197,23 @@ final class SketchTests: XCTestCase {
         XCTAssertTrue(report.csv().split(separator: "\n")[1] == "id,cluster,kept,score")
     }
 }
+
+final class RadixSortTests: XCTestCase {
+    func testRadixSortEqualsStandardSort() {
+        var rng = Xoshiro256(seed: 9)
+        for n in [0, 1, 5, 70_000, 300_000] {
+            var a = (0..<n).map { _ in rng.next() }
+            // Some duplicates and some small values.
+            if n > 10 { for i in 0..<(n / 10) { a[i] = a[n - 1 - i] }; a[0] = 0; a[1] = .max }
+            var b = a
+            RadixSort.sortUniformHashes(&a)
+            b.sort()
+            XCTAssertEqual(a, b, "n = \(n)")
+        }
+        var d: [UInt64] = [5, 3, 5, 1, 3]
+        let idx = NGramIndex(consuming: &d)
+        XCTAssertEqual(idx.hashes, [1, 3, 5])
+        XCTAssertTrue(idx.contains(3))
+        XCTAssertFalse(idx.contains(4))
+    }
+}

@@ -1,5 +1,11 @@
 /// Joins two counted corpora into one matrix over their union vocabulary.
 extension DocumentTermMatrix {
+    /// A matrix with no documents and no types.
+    public static var empty: DocumentTermMatrix {
+        DocumentTermMatrix(rowStart: [0], columns: [], counts: [], lengths: [],
+                           vocabulary: Vocabulary(hashed: false, arena: [], offsets: [0], hashes: [], totalCounts: [], documentFrequency: []))
+    }
+
     /// Rows of `a` then rows of `b`, columns = the union of both
     /// vocabularies in canonical order (a linear merge of the two sorted
     /// vocabularies). Both must be exact, or both hashed.

@@ -201,10 +201,8 @@ public enum Comparison {
                                    skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
         // One size at a time, releasing each worker's array once copied.
         let ngrams = (0..<o.ngramSizes.count).map { k -> NGramIndex in
-            var all: [UInt64] = []
-            all.reserveCapacity(scan.workers.reduce(0) { $0 + $1.ngrams.all[k].count })
-            for w in scan.workers { all.append(contentsOf: w.ngrams.all[k]); w.ngrams.releaseAll(k) }
-            return NGramIndex(consuming: &all)
+            var parts = scan.workers.map { $0.ngrams.takeAll(k) }
+            return NGramIndex(parts: &parts)
         }
         return Counted(corpus: corpus, ngrams: ngrams, documentHits: scan.outputs.map { $0.output.hits })
     }
@@ -212,9 +210,9 @@ public enum Comparison {
     /// Runs the whole comparison.
     public static func run(_ inputA: CorpusInput, _ inputB: CorpusInput, options o: CompareOptions,
                            progress: ProgressSink? = nil) throws -> CompareReport {
-        let sideA = try countSide(inputA, options: o, reference: nil, progress: progress)
-        let sideB = try countSide(inputB, options: o, reference: sideA.ngrams.last, progress: progress)
-        return try analyze(sideA, sideB, options: o)
+        var sideA = try countSide(inputA, options: o, reference: nil, progress: progress)
+        var sideB = try countSide(inputB, options: o, reference: sideA.ngrams.last, progress: progress)
+        return try analyze(&sideA, &sideB, options: o)
     }
 
     static func side(_ c: CountedCorpus) -> CompareReport.Side {
@@ -222,10 +220,15 @@ public enum Comparison {
                            bytes: c.bytes, invalidUTF8: c.invalidSequences, skipped: c.skips.count, skips: c.skips)
     }
 
-    static func analyze(_ sa: Counted, _ sb: Counted, options o: CompareOptions) throws -> CompareReport {
+    /// Analyses two counted sides. Their matrices are released once stacked
+    /// (the stacked copy replaces them), to keep peak memory down.
+    static func analyze(_ sa: inout Counted, _ sb: inout Counted, options o: CompareOptions) throws -> CompareReport {
+        let summaryA = side(sa.corpus), summaryB = side(sb.corpus)
+        let m = DocumentTermMatrix.stacked(sa.corpus.matrix, sb.corpus.matrix)
+        sa.corpus.matrix = .empty
+        sb.corpus.matrix = .empty
         let ca = sa.corpus, cb = sb.corpus
         let na = ca.documents.count, nb = cb.documents.count
-        let m = DocumentTermMatrix.stacked(ca.matrix, cb.matrix)
         let v = m.vocabulary
         var notes: [String] = []
 
@@ -312,7 +315,7 @@ public enum Comparison {
 
         let options = CompareReport.Options(tokenizer: o.tokenizer, features: o.features, permutations: o.permutations,
                                             bootstrap: o.bootstrap, seed: o.seed, paired: o.paired, pairField: o.pairField, prior: o.prior)
-        var report = CompareReport(options: options, a: side(ca), b: side(cb), divergence: div, tableTests: tableTests,
+        var report = CompareReport(options: options, a: summaryA, b: summaryB, divergence: div, tableTests: tableTests,
                                    test: test, mmd: mmd, selfBaseline: selfBaseline, keyness: keyness, overlap: overlap,
                                    notes: notes, summary: "")
         report.summary = summarize(report)
