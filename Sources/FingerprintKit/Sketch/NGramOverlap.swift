@@ -203,9 +203,11 @@ public enum RadixSort {
             kept.withUnsafeMutableBufferPointer { kp in
                 let kb = kp.baseAddress!
                 parallelFixedChunks(buckets, chunk: 64, threads: threads) { range in
+                    var scratch: [UInt64] = []
+                    var counts = [Int](repeating: 0, count: (1 << 12) + 1)
                     for b in range {
-                        var slice = UnsafeMutableBufferPointer(start: base + start[b], count: start[b + 1] - start[b])
-                        slice.sort()
+                        let slice = UnsafeMutableBufferPointer(start: base + start[b], count: start[b + 1] - start[b])
+                        sortBucket(slice, scratch: &scratch, counts: &counts)
                         var w = slice.count
                         if unique && slice.count > 1 {
                             w = 1
@@ -226,6 +228,36 @@ public enum RadixSort {
         }
         out.removeLast(n - kept.reduce(0, +))
         return out
+    }
+
+    /// Sorts values that share their top 10 bits: a counting sort on the
+    /// next 12 bits, then an insertion sort, which has almost nothing left
+    /// to do for uniform hashes (a few values per sub-bucket).
+    static func sortBucket(_ p: UnsafeMutableBufferPointer<UInt64>, scratch: inout [UInt64], counts: inout [Int]) {
+        let n = p.count
+        if n > 256 {
+            if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
+            for i in 0..<counts.count { counts[i] = 0 }
+            for x in p { counts[Int((x >> 42) & 0xFFF) + 1] += 1 }
+            for i in 1..<counts.count { counts[i] += counts[i - 1] }
+            scratch.withUnsafeMutableBufferPointer { s in
+                for x in p {
+                    let k = Int((x >> 42) & 0xFFF)
+                    s[counts[k]] = x
+                    counts[k] += 1
+                }
+                _ = p.update(fromContentsOf: UnsafeBufferPointer(rebasing: s[0..<n]))
+            }
+        }
+        // Insertion sort (nearly sorted input after the counting pass).
+        var i = 1
+        while i < n {
+            let x = p[i]
+            var j = i - 1
+            while j >= 0 && p[j] > x { p[j + 1] = p[j]; j -= 1 }
+            p[j + 1] = x
+            i += 1
+        }
     }
 
     static func compact(_ a: inout [UInt64]) {

@@ -195,8 +195,10 @@ public enum Comparison {
             CompareWorker(tokenizer: o.tokenizer, hashed: false, ngramSizes: o.ngramSizes, reference: reference)
         }
         defer { scan.workers.forEach { $0.release() } }
+        Trace.mark("  read, tokenise, count, n-grams")
         let matrix = Counter.merge(scan.outputs.map { ($0.worker, $0.output.counts) }, workers: scan.workers.map(\.counting),
                                    hashed: false, buildMatrix: true)
+        Trace.mark("  merge vocabularies")
         let corpus = CountedCorpus(input: input.description, tokenizer: o.tokenizer, documents: scan.documents, matrix: matrix,
                                    skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
         // One size at a time, releasing each worker's array once copied.
@@ -210,8 +212,11 @@ public enum Comparison {
     /// Runs the whole comparison.
     public static func run(_ inputA: CorpusInput, _ inputB: CorpusInput, options o: CompareOptions,
                            progress: ProgressSink? = nil) throws -> CompareReport {
+        Trace.mark("start")
         var sideA = try countSide(inputA, options: o, reference: nil, progress: progress)
+        Trace.mark("read and count A")
         var sideB = try countSide(inputB, options: o, reference: sideA.ngrams.last, progress: progress)
+        Trace.mark("read and count B")
         return try analyze(&sideA, &sideB, options: o)
     }
 
@@ -268,9 +273,12 @@ public enum Comparison {
 
         let docs = Array(0..<(na + nb))
         var nullStats: [Double] = [], bootStats: [Double] = []
+        Trace.mark("stack, divergences, features")
         let test = try permutationTest(m, docs: docs, design: design, typeToColumn: typeToColumn, cols: f, options: o,
                                        pairs: o.paired ? pairing.pairs : nil, null: &nullStats, bootstrap: &bootStats)
+        Trace.mark("permutation test and bootstrap")
         let mmd = try mmdTest(m, na: na, nb: nb, design: design, pairing: o.paired ? pairing : nil, options: o)
+        Trace.mark("MMD")
 
         // Self-baseline: random halves of each side.
         func baseline(_ rows: Range<Int>, stream: UInt64) -> Double? {
@@ -296,6 +304,7 @@ public enum Comparison {
         }
 
         // Keyness over the union vocabulary.
+        Trace.mark("self-baselines")
         let k = Keyness.logOdds(ta, tb, alpha0: o.prior)
         func keyList(_ sign: Double) -> [CompareReport.KeyToken] {
             let ids = Vocabulary.topK(v.count, o.keyTokens) { i in
@@ -395,13 +404,23 @@ public enum Comparison {
     }
 
     static func permutationNull<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], design: Design, options o: CompareOptions) throws -> [Double] {
-        var null = [Double](repeating: 0, count: o.permutations)
-        try x.multiply(weightRows: o.permutations, fill: { r, buf in
-            let perm = design.permutation(r, seed: o.seed)
-            for d in 0..<perm.count where perm[d] == 0 { buf[d] = 1 }
-        }, consume: { r, sums in
+        let n = design.count, p = o.permutations
+        // All relabellings first (in parallel: each has its own random stream),
+        // as a P × N 0/1 byte matrix; then one pass over the documents.
+        var w = [UInt8](repeating: 0, count: p * n)
+        w.withUnsafeMutableBufferPointer { wp in
+            let base = wp.baseAddress!
+            parallelFixedChunks(p, chunk: 16, threads: o.read.threads) { rows in
+                for r in rows {
+                    let perm = design.permutation(r, seed: o.seed)
+                    for d in 0..<n where perm[d] == 0 { base[r * n + d] = 1 }
+                }
+            }
+        }
+        var null = [Double](repeating: 0, count: p)
+        try x.multiply(weights: w, weightRows: p) { r, sums in
             null[r] = PermutationTest.jsd(groupA: sums, totals: totals)
-        })
+        }
         return null
     }
 
@@ -410,34 +429,41 @@ public enum Comparison {
     /// a prompt together), so the resamples keep the pairing.
     static func bootstrapStatistics<T: BLASScalar>(_ x: FeatureMatrix<T>, design: Design, options o: CompareOptions) throws -> [Double] {
         guard o.bootstrap > 0 else { return [] }
-        let aDocs = (0..<design.count).filter { design.labels[$0] == 0 }
-        let bDocs = (0..<design.count).filter { design.labels[$0] == 1 }
+        let n = design.count
+        let aDocs = (0..<n).filter { design.labels[$0] == 0 }
+        let bDocs = (0..<n).filter { design.labels[$0] == 1 }
         let pairs = design.strata == nil ? [] : design.strataMembers
-        /// The resample of bootstrap b as multiplicities: (A weights, B weights).
-        func draw(_ b: Int, into buf: UnsafeMutableBufferPointer<T>, side: UInt8) {
-            var rng = Xoshiro256(seed: o.seed, stream: 0xB007_0000 &+ UInt64(b))
-            if !pairs.isEmpty {
-                for _ in pairs.indices {
-                    for d in pairs[rng.next(below: pairs.count)] where design.labels[d] == side { buf[d] += 1 }
+        // Rows 2b and 2b+1: multiplicities of A's and B's documents in resample b
+        // (saturating at 255: more draws of one document than that is
+        // astronomically unlikely).
+        var w = [UInt8](repeating: 0, count: 2 * o.bootstrap * n)
+        w.withUnsafeMutableBufferPointer { wp in
+            let base = wp.baseAddress!
+            parallelFixedChunks(o.bootstrap, chunk: 8, threads: o.read.threads) { range in
+                for b in range {
+                    var rng = Xoshiro256(seed: o.seed, stream: 0xB007_0000 &+ UInt64(b))
+                    let rowA = base + 2 * b * n, rowB = base + (2 * b + 1) * n
+                    func bump(_ row: UnsafeMutablePointer<UInt8>, _ d: Int) { if row[d] < 255 { row[d] += 1 } }
+                    if !pairs.isEmpty {
+                        for _ in pairs.indices {
+                            for d in pairs[rng.next(below: pairs.count)] { bump(design.labels[d] == 0 ? rowA : rowB, d) }
+                        }
+                    } else {
+                        for _ in aDocs.indices { bump(rowA, aDocs[rng.next(below: aDocs.count)]) }
+                        for _ in bDocs.indices { bump(rowB, bDocs[rng.next(below: bDocs.count)]) }
+                    }
                 }
-                return
             }
-            // A's draws first, then B's, from one stream.
-            for _ in aDocs.indices { let d = aDocs[rng.next(below: aDocs.count)]; if side == 0 { buf[d] += 1 } }
-            if side == 1 { for _ in bDocs.indices { buf[bDocs[rng.next(below: bDocs.count)]] += 1 } }
         }
-        var groupA = [T](repeating: 0, count: x.cols)
+        var groupA = [Double](repeating: 0, count: x.cols)
         var out = [Double](repeating: 0, count: o.bootstrap)
-        try x.multiply(weightRows: 2 * o.bootstrap, fill: { r, buf in
-            draw(r / 2, into: buf, side: UInt8(r % 2))
-        }, consume: { r, sums in
+        try x.multiply(weights: w, weightRows: 2 * o.bootstrap) { r, sums in
             if r % 2 == 0 {
-                for j in 0..<x.cols { groupA[j] = sums[j] }
+                for j in 0..<x.cols { groupA[j] = Double(sums[j]) }
             } else {
-                let a = groupA.map { Double($0) }, b = (0..<x.cols).map { Double(sums[$0]) }
-                out[r / 2] = Divergence.jensenShannon(a, b)
+                out[r / 2] = Divergence.jensenShannon(groupA, (0..<x.cols).map { Double(sums[$0]) })
             }
-        })
+        }
         return out
     }
 

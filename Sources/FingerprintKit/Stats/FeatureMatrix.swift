@@ -1,4 +1,5 @@
 import Foundation
+import CBLAS
 
 /// A documents × F dense feature matrix derived from a sparse one, built in
 /// row blocks on demand so memory stays bounded: feature j of a document is
@@ -131,6 +132,56 @@ public struct FeatureMatrix<T: BLASScalar> {
                 for i in 0..<r { consume(start + i, UnsafeBufferPointer(rebasing: s[(i * cols)..<((i + 1) * cols)])) }
             }
             start += r
+        }
+        return gemmSeconds
+    }
+
+    /// S = W · X for a precomputed weight matrix W (R × rows, row-major,
+    /// small non-negative integers), with the documents in the outer loop:
+    /// each block of X is densified once and multiplied by all of W in
+    /// blocks of `perBlock` rows, accumulating into S (R × cols). Each row of
+    /// S goes to `consume(r, row)` at the end.
+    /// - Returns: seconds spent in the GEMM calls.
+    @discardableResult
+    public func multiply(weights w: [UInt8], weightRows: Int, perBlock: Int = 1024,
+                         consume: (Int, UnsafeBufferPointer<T>) -> Void) throws -> Double {
+        precondition(w.count == weightRows * rows)
+        let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        var gemmSeconds = 0.0
+        var s = Matrix<T>(rows: weightRows, cols: cols)
+        var d0 = 0
+        while d0 < rows {
+            let d1 = min(rows, d0 + blockRows), nd = d1 - d0
+            let xb = cached ?? block(d0..<d1)
+            var r0 = 0
+            while r0 < weightRows {
+                let r1 = min(weightRows, r0 + perBlock), nr = r1 - r0
+                var wb = [T](repeating: 0, count: nr * nd)
+                w.withUnsafeBufferPointer { wp in
+                    wb.withUnsafeMutableBufferPointer { bp in
+                        for r in 0..<nr {
+                            let src = wp.baseAddress! + (r0 + r) * rows + d0, dst = bp.baseAddress! + r * nd
+                            for d in 0..<nd where src[d] != 0 { dst[d] = T(src[d]) }
+                        }
+                    }
+                }
+                let t0 = clock()
+                try wb.withUnsafeBufferPointer { wp in
+                    try xb.storage.withUnsafeBufferPointer { xp in
+                        try s.storage.withUnsafeMutableBufferPointer { sp in
+                            T.gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, try blasInt(nr), try blasInt(cols), try blasInt(nd),
+                                   1, wp.baseAddress!, try blasInt(nd), xp.baseAddress!, try blasInt(cols),
+                                   d0 == 0 ? 0 : 1, sp.baseAddress! + r0 * cols, try blasInt(cols))
+                        }
+                    }
+                }
+                gemmSeconds += clock() - t0
+                r0 = r1
+            }
+            d0 = d1
+        }
+        s.storage.withUnsafeBufferPointer { sp in
+            for r in 0..<weightRows { consume(r, UnsafeBufferPointer(rebasing: sp[(r * cols)..<((r + 1) * cols)])) }
         }
         return gemmSeconds
     }
