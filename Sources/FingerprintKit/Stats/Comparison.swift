@@ -229,6 +229,15 @@ public enum Comparison {
     /// (the stacked copy replaces them), to keep peak memory down.
     static func analyze(_ sa: inout Counted, _ sb: inout Counted, options o: CompareOptions) throws -> CompareReport {
         let summaryA = side(sa.corpus), summaryB = side(sb.corpus)
+        // N-gram overlap first, then free the n-gram sets (the largest
+        // structures of a big comparison) before the permutation test.
+        let containment = zip(o.ngramSizes, zip(sa.ngrams, sb.ngrams)).map { Containment(n: $0, a: $1.0, b: $1.1) }
+        let withShared = sb.documentHits.filter { $0 > 0 }.count
+        let overlap = CompareReport.Overlap(containment: containment, bDocumentsWithSharedGram: withShared,
+                                            bDocumentsWithSharedGramShare: sb.documentHits.isEmpty ? 0 : Double(withShared) / Double(sb.documentHits.count),
+                                            gramSize: o.ngramSizes.last ?? 13)
+        sa.ngrams = []
+        sb.ngrams = []
         let m = DocumentTermMatrix.stacked(sa.corpus.matrix, sb.corpus.matrix)
         sa.corpus.matrix = .empty
         sb.corpus.matrix = .empty
@@ -316,11 +325,7 @@ public enum Comparison {
         let keyness = CompareReport.Keyness(prior: o.prior, a: keyList(1), b: keyList(-1))
 
         // N-gram overlap.
-        let containment = zip(o.ngramSizes, zip(sa.ngrams, sb.ngrams)).map { Containment(n: $0, a: $1.0, b: $1.1) }
-        let withShared = sb.documentHits.filter { $0 > 0 }.count
-        let overlap = CompareReport.Overlap(containment: containment, bDocumentsWithSharedGram: withShared,
-                                            bDocumentsWithSharedGramShare: nb > 0 ? Double(withShared) / Double(nb) : 0,
-                                            gramSize: o.ngramSizes.last ?? 13)
+
 
         let options = CompareReport.Options(tokenizer: o.tokenizer, features: o.features, permutations: o.permutations,
                                             bootstrap: o.bootstrap, seed: o.seed, paired: o.paired, pairField: o.pairField, prior: o.prior)
