@@ -295,14 +295,14 @@ public enum Comparison {
             var rng = Xoshiro256(seed: o.seed, stream: stream)
             var sum = 0.0
             var inHalf = [Bool](repeating: false, count: m.documentCount)
+            let all = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f)
             for _ in 0..<o.baselineSplits {
                 var idx = Array(rows)
                 rng.shuffle(&idx)
                 for d in rows { inHalf[d] = false }
                 for d in idx.prefix(rows.count / 2) { inHalf[d] = true }
                 let x = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f) { inHalf[$0] }
-                let y = FeatureMatrix<Double>.columnSums(m, rows: rows, typeToColumn: typeToColumn, cols: f) { !inHalf[$0] }
-                sum += Divergence.jensenShannon(x, y)
+                sum += Divergence.jensenShannon(x, zip(all, x).map { $0 - $1 })
             }
             return sum / Double(o.baselineSplits)
         }
