@@ -39,6 +39,24 @@ struct Compare: ParsableCommand {
     @Option(help: "Total mass a0 of the keyness prior (pooled distribution scaled to a0).")
     var prior: Double = 1000
 
+    @Option(help: "With --format html: show at most N items of each list (tokens, passages, skipped inputs).")
+    var htmlLimit: Int = 200
+
+    @Option(help: "Shared passages to report, longest first (0 for none).")
+    var passages: Int = 20
+
+    @Option(name: .customLong("passage-k"), help: "Passage noise threshold: shortest shared run reported, in words.")
+    var passageK: Int = 8
+
+    @Option(name: .customLong("passage-w"), help: "Winnowing window; every shared run of w + k - 1 words or more is found.")
+    var passageW: Int = 8
+
+    @Option(name: .customLong("max-df"), help: "k-grams in more than this share of A's documents are boilerplate, not evidence (with 100 or more documents).")
+    var maxDF: Double = 0.05
+
+    @Option(help: "Directory of boilerplate files (licences, templates) whose text is not evidence.")
+    var boilerplate: String?
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -49,9 +67,13 @@ struct Compare: ParsableCommand {
         guard prior > 0 else { throw ValidationError("--prior must be positive.") }
         guard a != "-" || b != "-" else { throw ValidationError("Only one of A and B can be standard input.") }
         if pairField != nil && !paired { throw ValidationError("--pair-field needs --paired.") }
-        guard [.table, .json, .csv].contains(options.format) else {
-            throw ValidationError("compare writes table, json or csv, not \(options.format.rawValue).")
+        guard passages >= 0 else { throw ValidationError("--passages must be 0 or more.") }
+        guard (1...64).contains(passageK), (1...64).contains(passageW) else { throw ValidationError("--passage-k and --passage-w must be from 1 to 64.") }
+        guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
+        guard [.table, .json, .csv, .html].contains(options.format) else {
+            throw ValidationError("compare writes table, json, csv or html, not \(options.format.rawValue).")
         }
+        guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
     func run() throws {
@@ -66,6 +88,11 @@ struct Compare: ParsableCommand {
             o.pairField = pairField
             o.alpha = alpha
             o.prior = prior
+            o.passages = passages
+            o.passageK = passageK
+            o.passageW = passageW
+            o.maxDF = maxDF
+            o.boilerplate = boilerplate
             o.read = options.readOptions
             let inputA = try options.input(a, keyField: pairField)
             let inputB = try options.input(b, keyField: pairField)
@@ -73,6 +100,7 @@ struct Compare: ParsableCommand {
             switch options.format {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(CompareReportWriter.csv(report))
+            case .html: try options.write(CompareHTML.page(report, limit: htmlLimit))
             default: try options.write(CompareReportWriter.table(report))
             }
         }

@@ -203,4 +203,32 @@ final class CompareTests: XCTestCase {
         let power = try Comparison.mmdTest(c.matrix.rows(30..<90), na: 30, nb: 30, design: Design(a: 30, b: 30), pairing: nil, options: o)
         XCTAssertLessThanOrEqual(power.pValue!, 0.01)
     }
+
+    /// compare A B reports every planted passage of Corpora/planted with its
+    /// byte offsets in both files (the manifest is the truth).
+    func testComparePlantedPassagesAreReportedWithLocations() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let planted = ((manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "planted" }!)["passages"] as! [[String: Any]]
+        var o = options(permutations: 19)
+        o.passages = 1000
+        let r = try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
+                                   try CorpusInput(path: corpora.appendingPathComponent("planted").path), options: o)
+        XCTAssertGreaterThanOrEqual(r.passages.count, planted.count)
+        for p in planted {
+            let aFile = p["origin_file"] as! String, bFile = p["target_file"] as! String
+            let aOff = p["origin_offset"] as! Int, bOff = p["target_offset"] as! Int
+            let aLen = p["origin_length"] as! Int, bLen = p["target_length"] as! Int
+            let found = r.passages.first { x in
+                x.a == aFile && x.b == bFile && x.passage.aStart <= aOff && x.passage.aEnd >= aOff + aLen
+                    && x.passage.bStart <= bOff && x.passage.bEnd >= bOff + bLen
+            }
+            XCTAssertNotNil(found, "passage \(aFile)@\(aOff) → \(bFile)@\(bOff) not reported")
+        }
+        // Longest first.
+        XCTAssertEqual(r.passages.map(\.passage.tokens), r.passages.map(\.passage.tokens).sorted(by: >))
+        // Unrelated corpora share no passage.
+        let none = try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
+                                      try CorpusInput(path: corpora.appendingPathComponent("source-b").path), options: o)
+        XCTAssertTrue(none.passages.isEmpty)
+    }
 }

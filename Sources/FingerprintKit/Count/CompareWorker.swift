@@ -5,6 +5,8 @@ public struct CompareDocument: Sendable {
     public var counts: LocalCounts
     public var grams: Int
     public var hits: Int
+    /// Some of the document's n-grams found in the reference (for passages).
+    public var hitHashes: [UInt64]
 }
 
 /// Counts tokens (any tokenizer) and collects hashed word n-grams of each
@@ -44,7 +46,7 @@ public struct CompareWorker: DocumentWorker {
         let c = counting.finish()
         if words != nil { words!.finish(into: &hashSink) }
         let g = ngrams.finishDocument()
-        return CompareDocument(counts: c, grams: g.grams, hits: g.hits)
+        return CompareDocument(counts: c, grams: g.grams, hits: g.hits, hitHashes: ngrams.lastHits)
     }
 
     public mutating func discard() {

@@ -78,6 +78,14 @@ public enum CompareReportWriter {
         s += o.render()
         s += "  B documents with a \(r.overlap.gramSize)-gram of A: \(Num.count(r.overlap.bDocumentsWithSharedGram)) (\(Num.pct(r.overlap.bDocumentsWithSharedGramShare)))\n"
 
+        if !r.passages.isEmpty {
+            s += "\nShared passages (longest first; A file:line → B file:line)\n"
+            var p = TextTable(["tokens", "A", "B", "passage"], align: [.right, .left, .left, .left])
+            for x in r.passages {
+                p.add(["\(x.passage.tokens)", "\(x.a):\(x.passage.aLine)", "\(x.b):\(x.passage.bLine)", x.passage.snippet])
+            }
+            s += p.render()
+        }
         for n in r.notes { s += "\nnote: \(n)\n" }
         s += "\n" + r.summary + "\n"
         return s
@@ -105,6 +113,9 @@ public enum CompareReportWriter {
             add("overlap", "n\(c.n)_b_in_a", c.bInA); add("overlap", "n\(c.n)_a_in_b", c.aInB)
         }
         add("overlap", "b_documents_with_shared_gram_share", r.overlap.bDocumentsWithSharedGramShare)
+        for x in r.passages {
+            s += CSV.row(["passage", "\(x.a):\(x.passage.aLine) \(x.b):\(x.passage.bLine)", "\(x.passage.tokens)"])
+        }
         for x in r.keyness.a { s += CSV.row(["keyness_a", x.token, "\(x.z)"]) }
         for x in r.keyness.b { s += CSV.row(["keyness_b", x.token, "\(x.z)"]) }
         return s

@@ -71,6 +71,10 @@ public final class NGramCollector {
     private var doc: [[UInt64]]
     /// All documents' distinct n-grams, per size (duplicates across documents kept).
     public private(set) var all: [[UInt64]]
+    /// The current document's n-grams of the largest size found in the
+    /// reference (distinct, at most `maxHitsKept`), for passage alignment.
+    public private(set) var lastHits: [UInt64] = []
+    public var maxHitsKept = 4096
     static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
 
     public init(sizes: [Int] = [8, 13], reference: NGramIndex? = nil) {
@@ -105,7 +109,17 @@ public final class NGramCollector {
             all[k].append(contentsOf: doc[k])
             if k == sizes.count - 1 {
                 var hits = 0
-                if let reference { for x in doc[k] where reference.contains(x) { hits += 1 } }
+                lastHits.removeAll(keepingCapacity: true)
+                if let reference {
+                    for x in doc[k] where reference.contains(x) {
+                        hits += 1
+                        if lastHits.count < maxHitsKept { lastHits.append(x) }
+                    }
+                    if lastHits.count > 1 {
+                        lastHits.sort()
+                        RadixSort.compact(&lastHits)
+                    }
+                }
                 result = (doc[k].count, hits)
             }
             doc[k].removeAll(keepingCapacity: true)
