@@ -49,6 +49,15 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Documents per GEMM tile.")
     var tile: Int = 2048
 
+    @Option(help: "Attach the N longest shared passages to each reported pair (pairs over --threshold, else each document's nearest neighbour).")
+    var evidence: Int = 0
+
+    @Option(help: "Words per shingle for --method minhash.")
+    var shingle: Int = 5
+
+    @Option(help: "With --format html: show at most N pairs, clusters and corpora.")
+    var htmlLimit: Int = 200
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -60,7 +69,7 @@ struct BatchCommand: ParsableCommand {
         guard tile >= 16 else { throw ValidationError("--tile must be at least 16.") }
         if bySubdir && against != nil { throw ValidationError("--by-subdir and --against cannot be combined.") }
         if top == 0 && threshold == nil && !bySubdir { throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).") }
-        guard options.format != .html else { throw ValidationError("batch writes table, json, jsonl or csv.") }
+        guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
         if bySubdir && options.format == .jsonl { throw ValidationError("--by-subdir writes table, json or csv.") }
     }
 
@@ -75,6 +84,8 @@ struct BatchCommand: ParsableCommand {
             o.top = top
             o.threshold = threshold.map(Float.init)
             o.tile = tile
+            o.evidence = evidence
+            o.shingle = shingle
             o.seed = options.seed
             o.read = options.readOptions
             let input = try options.input(dir)
@@ -84,6 +95,7 @@ struct BatchCommand: ParsableCommand {
                 switch options.format {
                 case .json: try options.write(JSONOutput.encode(r))
                 case .csv: try options.write(r.csv())
+                case .html: try options.write(BatchHTML.page(r, limit: htmlLimit))
                 default: try options.write(r.table())
                 }
                 return
@@ -101,7 +113,11 @@ struct BatchCommand: ParsableCommand {
                 default:
                     let c = BatchCollector()
                     try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
-                    try out.write(options.format == .json ? try c.json() : c.table())
+                    switch options.format {
+                    case .json: try out.write(try c.json())
+                    case .html: try out.write(BatchHTML.page(c, limit: htmlLimit))
+                    default: try out.write(c.table())
+                    }
                     matched = !c.pairs.isEmpty
                 }
                 try out.commit()
@@ -125,5 +141,6 @@ final class MatchCounter: BatchSink {
     func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws { try inner.begin(h, queryNames: queryNames, candidateNames: candidateNames) }
     func neighbors(query: Int, _ list: [Neighbor]) throws { try inner.neighbors(query: query, list) }
     func pairs(_ p: [ScoredPair]) throws { matched = matched || !p.isEmpty; try inner.pairs(p) }
+    func evidence(_ e: [PairEvidence]) throws { try inner.evidence(e) }
     func end(clusters: [DocumentCluster], notes: [String]) throws { try inner.end(clusters: clusters, notes: notes) }
 }

@@ -141,4 +141,35 @@ final class BatchTests: XCTestCase {
         let lsa2 = try run("near-dups") { $0.method = .lsa; $0.dims = 16 }
         XCTAssertEqual(try lsa1.json(), try lsa2.json())
     }
+
+    /// --method minhash: verified Jaccard pairs recover the manifest's clusters.
+    func testMinHashMethodRecoversNearDuplicateClusters() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let nd = (manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "near-dups" }!
+        let truth = (nd["clusters"] as! [[String: Any]]).map { Set($0["members"] as! [String]) }
+        let c = try run("near-dups") { $0.method = .minhash; $0.threshold = 0.5; $0.top = 3 }
+        XCTAssertEqual(Set(c.clusters.map { Set($0.members.map { c.queryNames[$0] }) }), Set(truth))
+        XCTAssertTrue(c.pairs.allSatisfy { $0.score >= 0.5 })
+        for (i, l) in c.neighbors.enumerated() { for n in l { XCTAssertNotEqual(n.index, i) } }
+    }
+
+    /// --evidence: the passages behind each planted document's nearest
+    /// source document are the planted ones (offsets from the manifest).
+    func testEvidenceShowsThePlantedPassages() throws {
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let planted = ((manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "planted" }!)["passages"] as! [[String: Any]]
+        let c = try run("planted", against: "source-a") { $0.top = 1; $0.evidence = 3 }
+        XCTAssertFalse(c.evidence.isEmpty)
+        var matched = 0
+        for e in c.evidence {
+            let q = c.queryNames[e.a], cand = c.candidateNames[e.b]
+            for p in e.passages {
+                // Passage.a* = the reference (candidate) file, b* = the query file.
+                if planted.contains(where: { $0["target_file"] as? String == q && $0["origin_file"] as? String == cand
+                    && p.bStart <= $0["target_offset"] as! Int && p.aStart <= $0["origin_offset"] as! Int }) { matched += 1 }
+            }
+        }
+        XCTAssertGreaterThan(matched, 20)
+        XCTAssertTrue(try c.json().contains("\"evidence\""))
+    }
 }

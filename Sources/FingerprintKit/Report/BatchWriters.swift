@@ -75,6 +75,14 @@ public final class BatchJSONLWriter: BatchSink {
         for x in p { try out.write("{\"type\":\"pair\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"score\":\(score6(x.score))}\n") }
     }
 
+    public func evidence(_ e: [PairEvidence]) throws {
+        for x in e {
+            var line = try JSONOutput.encode(x.passages, pretty: false)
+            line.removeLast()
+            try out.write("{\"type\":\"evidence\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"passages\":\(line)}\n")
+        }
+    }
+
     public func end(clusters: [DocumentCluster], notes: [String]) throws {
         for cl in clusters {
             let m = cl.members.map { jsonString(q[$0]) }.joined(separator: ",")
@@ -92,7 +100,9 @@ public final class BatchCollector: BatchSink {
     public var pairs: [ScoredPair] = []
     public var clusters: [DocumentCluster] = []
     public var notes: [String] = []
+    public var evidence: [PairEvidence] = []
     public init() {}
+    public func evidence(_ e: [PairEvidence]) throws { evidence = e }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
         header = h; self.queryNames = queryNames; self.candidateNames = candidateNames
@@ -126,6 +136,7 @@ public final class BatchCollector: BatchSink {
         struct Item: Encodable { var doc: String; var score: Float }
     }
     struct Pair: Encodable { var a: String; var b: String; var score: Float }
+    struct Evidence: Encodable { var a: String; var b: String; var passages: [Passage] }
     struct Cluster: Encodable { var id: Int; var representative: String; var members: [String] }
     struct Whole: Encodable {
         var header: BatchHeader
@@ -133,6 +144,7 @@ public final class BatchCollector: BatchSink {
         var pairs: [Pair]
         var clusters: [Cluster]
         var notes: [String]
+        var evidence: [Evidence]
         func encode(to encoder: Encoder) throws {
             try header.encode(to: encoder)
             var c = encoder.container(keyedBy: K.self)
@@ -140,8 +152,9 @@ public final class BatchCollector: BatchSink {
             try c.encode(pairs, forKey: .pairs)
             try c.encode(clusters, forKey: .clusters)
             try c.encode(notes, forKey: .notes)
+            if !evidence.isEmpty { try c.encode(evidence, forKey: .evidence) }
         }
-        enum K: String, CodingKey { case neighbors, pairs, clusters, notes }
+        enum K: String, CodingKey { case neighbors, pairs, clusters, notes, evidence }
     }
 
     /// Rounds a score to 6 decimals (as the other writers print it).
@@ -154,7 +167,8 @@ public final class BatchCollector: BatchSink {
                       },
                       pairs: pairs.map { Pair(a: queryNames[$0.a], b: candidateNames[$0.b], score: Self.r6($0.score)) },
                       clusters: clusters.map { Cluster(id: $0.id, representative: queryNames[$0.representative], members: $0.members.map { queryNames[$0] }) },
-                      notes: notes)
+                      notes: notes,
+                      evidence: evidence.map { Evidence(a: queryNames[$0.a], b: candidateNames[$0.b], passages: $0.passages) })
         return try JSONOutput.encode(w)
     }
 
@@ -163,7 +177,11 @@ public final class BatchCollector: BatchSink {
         var s = "Batch \(h.corpus)\(h.reference.map { " against \($0)" } ?? ""): \(Num.count(h.documents)) documents"
         if let r = h.referenceDocuments { s += " vs \(Num.count(r)) reference documents" }
         s += "\nmethod \(h.method.rawValue)"
-        s += h.method == .lsa ? " (\(h.dims ?? 0) dimensions)" : " (\(h.features) features: \(h.headColumns) dense by GEMM, \(h.tailColumns) sparse)"
+        switch h.method {
+        case .lsa: s += " (\(h.dims ?? 0) dimensions)"
+        case .minhash: s += " (Jaccard of word shingles, verified)"
+        case .tfidf: s += " (\(h.features) features: \(h.headColumns) dense by GEMM, \(h.tailColumns) sparse)"
+        }
         s += ", top \(h.top)\(h.threshold.map { ", threshold \($0)" } ?? "")\n"
         if !h.skipped.isEmpty { s += "skipped \(h.skipped.count): \(h.skipped.prefix(3).map(\.description).joined(separator: "; "))\n" }
         let top = topPairs(limit)
@@ -185,6 +203,17 @@ public final class BatchCollector: BatchSink {
             }
         } else if let th = h.threshold {
             s += "\n\(Num.count(pairs.count)) pairs at or above the threshold \(th)\n"
+        }
+        if !evidence.isEmpty {
+            s += "\nEvidence: longest shared passages (\(evidence.count) pairs)\n"
+            var e = TextTable(["pair", "tokens", "where", "passage"], align: [.left, .right, .left, .left])
+            for x in evidence.prefix(limit) {
+                for p in x.passages {
+                    e.add(["\(queryNames[x.a]) ~ \(candidateNames[x.b])", "\(p.tokens)",
+                           "line \(p.bLine) / line \(p.aLine)", String(p.snippet.prefix(80))])
+                }
+            }
+            s += e.render()
         }
         for n in notes { s += "\nnote: \(n)\n" }
         return s

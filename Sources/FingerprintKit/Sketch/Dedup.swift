@@ -147,9 +147,17 @@ public enum Dedup {
                        invalid: scan.invalidSequences)
     }
 
+    /// Every candidate pair (LSH for minhash) verified at the threshold, with
+    /// its exact score: (i, j, score), i < j, sorted.
+    public static func verifiedPairs(sketches: [SketchedDocument], options o: DedupOptions) -> [(Int, Int, Double)] {
+        var out: [(Int, Int, Double)] = []
+        _ = cluster(documents: [], sketches: sketches, options: o) { i, j, s in out.append((i, j, s)) }
+        return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
     /// Clusters sketched documents (exposed for tests and in-memory use).
     public static func cluster(documents: [DocumentInfo], sketches: [SketchedDocument], options o: DedupOptions,
-                               skips: [Skip] = [], invalid: Int = 0) -> DedupResult {
+                               skips: [Skip] = [], invalid: Int = 0, verified onVerified: ((Int, Int, Double) -> Void)? = nil) -> DedupResult {
         let n = sketches.count
         let needed = o.method == .exact ? 1 : o.shingle
         let eligible = (0..<n).filter { sketches[$0].tokens >= needed }
@@ -163,12 +171,15 @@ public enum Dedup {
             guard seen.insert(UInt64(x) << 32 | UInt64(y)).inserted else { return }
             candidates += 1
             let ok: Bool
+            var score = 1.0
             switch o.method {
-            case .minhash: ok = exactJaccard(sketches[x].shingles, sketches[y].shingles) >= o.threshold
-            case .simhash: ok = SimHasher.distance(sketches[x].simhash, sketches[y].simhash) <= o.hamming
+            case .minhash: score = exactJaccard(sketches[x].shingles, sketches[y].shingles); ok = score >= o.threshold
+            case .simhash:
+                let dist = SimHasher.distance(sketches[x].simhash, sketches[y].simhash)
+                score = 1 - Double(dist) / 64; ok = dist <= o.hamming
             case .exact: ok = sketches[x].exact == sketches[y].exact
             }
-            if ok { verified += 1; uf.union(x, y) }
+            if ok { verified += 1; uf.union(x, y); onVerified?(x, y, score) }
         }
         /// Pairs within a group of documents sharing a key: all pairs for
         /// small groups; for large ones (many copies of one text) each member
