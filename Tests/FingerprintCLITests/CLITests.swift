@@ -263,7 +263,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue((machine["blas_library"] as! String).count > 3)
         XCTAssertNotNil(machine["blas_threads"] as? Int)
         let tasks = Dictionary(uniqueKeysWithValues: (j["tasks"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
-        XCTAssertEqual(Set(tasks.keys), ["stats", "compare", "permutation GEMM", "batch", "dedup (minhash)"])
+        XCTAssertEqual(Set(tasks.keys), ["stats", "compare", "passages", "permutation GEMM", "batch", "dedup (minhash)"])
+        XCTAssertEqual((tasks["passages"]!["figures"] as! [String: NSNumber])["planted_passage_recall"]?.doubleValue, 1)
         for (name, t) in tasks {
             XCTAssertGreaterThan((t["seconds"] as! NSNumber).doubleValue, 0, name)
             let f = t["figures"] as! [String: NSNumber]

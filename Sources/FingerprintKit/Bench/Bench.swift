@@ -129,6 +129,26 @@ public enum Bench {
                                      "copy_not_distinguished": (copy.test.pValue ?? 0) > 0.05 ? 1 : 0],
                            notes: ["source-a vs mix-50, \(o.permutations) permutations, \(mix.test.bootstrap) bootstrap resamples"]))
 
+        // Shared passages: planted passages recovered with their locations.
+        log("passages")
+        var po = co
+        po.permutations = 19
+        po.bootstrap = 0
+        po.passages = 1_000_000
+        let (pl, tPassages, mPassages) = try timed { try Comparison.run(try input("source-a"), try input("planted"), options: po) }
+        let truthPassages = manifest.corpus("planted")?.passages ?? []
+        var recovered = 0
+        for t in truthPassages {
+            if pl.passages.contains(where: { x in
+                x.a == t.originFile && x.b == t.targetFile && x.passage.aStart <= t.originOffset && x.passage.aEnd >= t.originOffset + t.originLength
+                    && x.passage.bStart <= t.targetOffset && x.passage.bEnd >= t.targetOffset + t.targetLength }) { recovered += 1 }
+        }
+        tasks.append(.init(name: "passages", seconds: tPassages, megabytesPerSecond: Double(pl.a.bytes + pl.b.bytes) / 1e6 / tPassages,
+                           documentsPerSecond: Double(pl.a.documents + pl.b.documents) / tPassages, peakMemoryMB: mPassages,
+                           figures: ["planted_passage_recall": truthPassages.isEmpty ? 1 : Double(recovered) / Double(truthPassages.count),
+                                     "planted_passages": Double(truthPassages.count), "reported_passages": Double(pl.passages.count)],
+                           notes: ["compare source-a planted: every planted passage must be reported at its byte offsets in both files"]))
+
         // GEMM efficiency of the permutation test against a bare sgemm of the same shape.
         let gemmRatio = try permutationGEMMEfficiency(try input("source-a"), try input("mix-50"), permutations: o.permutations, read: read)
         tasks.append(.init(name: "permutation GEMM", seconds: gemmRatio.seconds, megabytesPerSecond: nil, documentsPerSecond: nil,
