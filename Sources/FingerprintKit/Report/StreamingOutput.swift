@@ -41,6 +41,12 @@ public final class StreamingOutput {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
+    /// Appends bytes.
+    public func write(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         try AtomicFile.writeAll(fd: fd, buffer, name: path ?? "standard output")

@@ -11,36 +11,13 @@ public enum AtomicFile {
     /// is nil or "-".
     /// - Throws: `FingerprintError` with code `.ioError` naming the path.
     public static func write(_ data: [UInt8], to path: String?) throws {
-        guard let path, path != "-" else {
-            try writeAll(fd: 1, data, name: "standard output")
-            return
-        }
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw FingerprintError.io("cannot write \(path): directory \(dir) does not exist; create it or choose another --output")
-        }
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw FingerprintError.io("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        let out = try StreamingOutput(path: path)
         do {
-            try writeAll(fd: fd, data, name: path)
-            guard fsync(fd) == 0 || errno == EINVAL else {
-                throw FingerprintError.io("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            close(fd)
+            try out.write(bytes: data)
+            try out.commit()
         } catch {
-            close(fd)
-            unlink(tmp)
+            out.abort()
             throw error
-        }
-        if rename(tmp, path) != 0 {
-            let e = String(cString: strerror(errno))
-            unlink(tmp)
-            throw FingerprintError.io("cannot write \(path): \(e)")
         }
     }
 
