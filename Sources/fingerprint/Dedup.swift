@@ -35,6 +35,9 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Write a deduplicated copy of the corpus to this new directory.")
     var writeKept: String?
 
+    @Option(help: "With --format html: show at most N clusters.")
+    var htmlLimit: Int = 200
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -42,7 +45,8 @@ struct DedupCommand: ParsableCommand {
         guard (1...4096).contains(perms) else { throw ValidationError("--perms must be from 1 to 4096.") }
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1].") }
         guard (0...31).contains(hamming) else { throw ValidationError("--hamming must be from 0 to 31.") }
-        guard [.table, .json, .jsonl, .csv].contains(options.format) else { throw ValidationError("dedup writes table, json, jsonl or csv.") }
+        guard [.table, .json, .jsonl, .csv, .html].contains(options.format) else { throw ValidationError("dedup writes table, json, jsonl, csv or html.") }
+        guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
     func run() throws {
@@ -63,6 +67,7 @@ struct DedupCommand: ParsableCommand {
             case .json: try options.write(JSONOutput.encode(report))
             case .jsonl: try options.write(report.jsonl())
             case .csv: try options.write(report.csv())
+            case .html: try options.write(DedupHTML.page(report, documents: result.documents, limit: htmlLimit, field: options.field))
             default: try options.write(report.table())
             }
             if let writeKept {
