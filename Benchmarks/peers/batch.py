@@ -16,9 +16,21 @@ def main():
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--features", type=int, default=16384)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--max-docs", type=int, default=10000,
+                    help="use the first N documents (sorted paths): scikit-learn's cosine_similarity is a dense N x N matrix")
     ap.add_argument("--json")
     a = ap.parse_args()
     files = sorted(glob.glob(os.path.join(a.corpus, "**", "*.txt"), recursive=True))
+    if len(files) > a.max_docs:
+        # Both tools get the same documents: a temporary directory of links.
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="fp-batch-peer-")
+        for f in files[: a.max_docs]:
+            rel = os.path.relpath(f, a.corpus)
+            os.makedirs(os.path.join(tmp, os.path.dirname(rel)), exist_ok=True)
+            os.symlink(os.path.abspath(f), os.path.join(tmp, rel))
+        a.corpus = tmp
+        files = sorted(glob.glob(os.path.join(a.corpus, "**", "*.txt"), recursive=True))
     names = [os.path.relpath(f, a.corpus) for f in files]
 
     best = None

@@ -531,7 +531,7 @@ public enum SVG {
     public static func columns(_ cols: [Column], xLabel: String, yLabel: String, label: String, color: String = Palette.blue,
                                width: Double = 880, height: Double = 300) -> String {
         let maxV = cols.map(\.value).filter(\.isFinite).max() ?? 1
-        let yd = niceDomain(0, max(1, maxV), count: 5)
+        let yd = niceDomain(0, max(1, maxV * 1.08), count: 5)   // headroom for the value labels
         let left = 64.0, right = 16.0, top = 20.0, bottom = 48.0
         let sy = LinearScale(domain: (0, yd.hi), range: (height - bottom, top))
         let band = (width - left - right) / Double(max(1, cols.count))
