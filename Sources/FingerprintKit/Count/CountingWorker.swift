@@ -28,8 +28,17 @@ public struct CountingWorker: DocumentWorker {
 
         @inline(__always)
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-            let h = TokenTable.hash(token)
-            scratch.add(table.insert(token, hash: h))
+            let n = token.count
+            let h: UInt64
+            if n <= 8 {
+                // One pass over a short token's bytes serves both the hash and the table key.
+                let k = TokenTable.word(token)
+                h = SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+                scratch.add(table.insert(token, hash: h, word: k))
+            } else {
+                h = Hash64.hash(token)
+                scratch.add(table.insert(token, hash: h))
+            }
             tap?.add(h)
             tokens &+= 1
         }

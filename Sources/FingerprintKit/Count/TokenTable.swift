@@ -58,6 +58,17 @@ public final class TokenTable: @unchecked Sendable {
         insert(token, hash: TokenTable.hash(token))
     }
 
+    /// The first 8 bytes of a token, little-endian, zero-padded.
+    @inline(__always)
+    static func word(_ token: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = token.count
+        if n >= 8 { return UnsafeRawPointer(token.baseAddress!).loadUnaligned(as: UInt64.self) }
+        var k: UInt64 = 0
+        var i = 0
+        while i < n { k |= UInt64(token[i]) << (8 &* UInt64(i)); i &+= 1 }
+        return k
+    }
+
     /// The table's 64-bit token hash (also the identity of a type in hashed
     /// mode). Tokens of up to 8 bytes — most words — are hashed from one
     /// word: their bytes, little-endian, mixed with the length.
@@ -65,10 +76,7 @@ public final class TokenTable: @unchecked Sendable {
     public static func hash(_ token: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = token.count
         if n > 8 { return Hash64.hash(token) }
-        var k: UInt64 = 0
-        var i = 0
-        while i < n { k |= UInt64(token[i]) << (8 &* UInt64(i)); i &+= 1 }
-        return SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+        return SplitMix64.mix(word(token) ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
     }
 
     /// `hash` of a string's UTF-8 bytes.
@@ -96,7 +104,11 @@ public final class TokenTable: @unchecked Sendable {
     /// Slot index of `token` (hash `h`), or of the empty slot where it belongs.
     @inline(__always)
     private func probe(_ token: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> (slot: Int, id: Int) {
-        let k = key(token, h)
+        probe(token, h, key(token, h))
+    }
+
+    @inline(__always)
+    private func probe(_ token: UnsafeBufferPointer<UInt8>, _ h: UInt64, _ k: UInt64) -> (slot: Int, id: Int) {
         let m = meta(h, token.count)
         let n = token.count
         var i = Int(truncatingIfNeeded: h) & mask
@@ -113,11 +125,19 @@ public final class TokenTable: @unchecked Sendable {
 
     @inline(__always)
     public func insert(_ token: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
-        let (i, found) = probe(token, h)
+        insert(token, hash: h, word: key(token, h))
+    }
+
+    /// `insert` with the token's first 8 bytes already loaded (`word(token)`;
+    /// in hashed mode any value: the hash is the key there).
+    @inline(__always)
+    public func insert(_ token: UnsafeBufferPointer<UInt8>, hash h: UInt64, word: UInt64) -> Int32 {
+        let k = storesBytes ? word : h
+        let (i, found) = probe(token, h, k)
         if found >= 0 { return Int32(truncatingIfNeeded: found) }
         let id = count
         precondition(id < Int(UInt32.max) - 1, "more than 4 billion types")
-        slots[2 * i] = key(token, h)
+        slots[2 * i] = k
         slots[2 * i + 1] = meta(h, token.count) | UInt64(id + 1)
         if id == idCapacity { growIds() }
         hashStore[id] = h
