@@ -375,7 +375,7 @@ public enum Bench {
             peers.append(.init(name: "datasketch", ran: false, reason: mh.reason, details: [:]))
         }
         let cmp = script("compare.py", [o.binary, root + "/source-a", root + "/mix-50"])
-        peers.append(cmp.json.flatMap { j in num(j, "ratio").map { .init(name: "NumPy permutation test", ran: true, reason: nil, speedRatio: $0, details: [:]) } }
+        peers.append(cmp.json.flatMap { j in num(j, "ratio_numpy_over_ours").map { .init(name: "NumPy permutation test", ran: true, reason: nil, speedRatio: $0, details: [:]) } }
                      ?? .init(name: "NumPy permutation test", ran: false, reason: cmp.reason ?? "numpy missing (pip install numpy)", details: [:]))
         return peers
     }
