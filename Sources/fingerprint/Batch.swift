@@ -52,6 +52,9 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Attach the N longest shared passages to each reported pair (pairs over --threshold, else each document's nearest neighbour).")
     var evidence: Int = 0
 
+    @Option(help: "With --evidence: directory of boilerplate files (licences, templates) whose text is not evidence.")
+    var boilerplate: String?
+
     @Option(help: "Words per shingle for --method minhash.")
     var shingle: Int = 5
 
@@ -85,6 +88,7 @@ struct BatchCommand: ParsableCommand {
             o.threshold = threshold.map(Float.init)
             o.tile = tile
             o.evidence = evidence
+            o.boilerplate = boilerplate
             o.shingle = shingle
             o.seed = options.seed
             o.read = options.readOptions

@@ -32,6 +32,12 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Which member of a cluster to keep: longest or first (by path).")
     var keep: KeepRule = .longest
 
+    @Option(name: .customLong("max-df"), help: "Shingles in more than this share of the documents are boilerplate and ignored (minhash; with 100 or more documents).")
+    var maxDF: Double = 1
+
+    @Option(help: "Directory of boilerplate files (licences, templates) whose shingles are ignored (minhash).")
+    var boilerplate: String?
+
     @Option(help: "Write a deduplicated copy of the corpus to this new directory.")
     var writeKept: String?
 
@@ -45,6 +51,7 @@ struct DedupCommand: ParsableCommand {
         guard (1...4096).contains(perms) else { throw ValidationError("--perms must be from 1 to 4096.") }
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1].") }
         guard (0...31).contains(hamming) else { throw ValidationError("--hamming must be from 0 to 31.") }
+        guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
         guard [.table, .json, .jsonl, .csv, .html].contains(options.format) else { throw ValidationError("dedup writes table, json, jsonl, csv or html.") }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
@@ -58,6 +65,8 @@ struct DedupCommand: ParsableCommand {
             o.threshold = threshold
             o.hamming = hamming
             o.keep = keep
+            o.maxDF = maxDF
+            o.boilerplate = boilerplate
             o.seed = options.seed == 0 ? 1 : options.seed
             o.read = options.readOptions
             let input = try options.input(dir)

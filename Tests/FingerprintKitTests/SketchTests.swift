@@ -198,6 +198,31 @@ final class SketchTests: XCTestCase {
     }
 }
 
+final class DedupBoilerplateTests: XCTestCase {
+    /// Documents sharing only a long template are near-duplicates until the
+    /// template is declared boilerplate (a file) or is found in most documents (--max-df).
+    func testTemplatesAreNotEvidenceOfDuplication() throws {
+        let dir = try temporaryDirectory(self)
+        var rng = Xoshiro256(seed: 4)
+        func words(_ n: Int) -> String { (0..<n).map { _ in "w\(rng.next(below: 100_000))" }.joined(separator: " ") }
+        let template = words(300)
+        for i in 0..<120 { try write(template + " " + words(40), to: dir.appendingPathComponent("docs/d\(i).txt")) }
+        try write(template, to: dir.appendingPathComponent("boiler/licence.txt"))
+        let input = try CorpusInput(path: dir.appendingPathComponent("docs").path)
+        var o = DedupOptions()
+        o.threshold = 0.5
+        let plain = try Dedup.run(input, options: o)
+        XCTAssertEqual(plain.clusters.count, 1)
+        XCTAssertEqual(plain.clusters[0].members.count, 120)
+        var b = o
+        b.boilerplate = dir.appendingPathComponent("boiler").path
+        XCTAssertTrue(try Dedup.run(input, options: b).clusters.isEmpty)
+        var m = o
+        m.maxDF = 0.5
+        XCTAssertTrue(try Dedup.run(input, options: m).clusters.isEmpty)
+    }
+}
+
 final class RadixSortTests: XCTestCase {
     func testRadixSortEqualsStandardSort() {
         var rng = Xoshiro256(seed: 9)

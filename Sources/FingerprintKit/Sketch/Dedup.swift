@@ -26,6 +26,11 @@ public struct DedupOptions: Sendable {
     /// Hamming distance for simhash.
     public var hamming = 3
     public var keep: KeepRule = .longest
+    /// Shingles in more than this share of the documents are boilerplate
+    /// and ignored (minhash; 1 disables; applied with 100 or more documents).
+    public var maxDF = 1.0
+    /// Files whose shingles are boilerplate (licences, templates) and ignored.
+    public var boilerplate: String? = nil
     public var seed: UInt64 = 1
     public var read = ReadOptions()
     public init() {}
@@ -143,8 +148,41 @@ public enum Dedup {
             SketchWorker(shingle: o.shingle, hasher: hasher, keepShingles: o.method == .minhash)
         }
         defer { scan.workers.forEach { $0.release() } }
-        return cluster(documents: scan.documents, sketches: scan.outputs.map(\.output), options: o, skips: scan.skips,
+        var sketches = scan.outputs.map(\.output)
+        if o.method == .minhash { try suppressBoilerplate(&sketches, hasher: hasher, options: o) }
+        return cluster(documents: scan.documents, sketches: sketches, options: o, skips: scan.skips,
                        invalid: scan.invalidSequences)
+    }
+
+    /// Drops boilerplate shingles (too frequent across documents, or found
+    /// in --boilerplate files) and re-signs the documents that had any:
+    /// shared templates must not make documents near-duplicates.
+    static func suppressBoilerplate(_ sketches: inout [SketchedDocument], hasher: MinHasher, options o: DedupOptions) throws {
+        var ignored: [UInt64] = []
+        if let dir = o.boilerplate {
+            ignored += try BoilerplateFilter.files(in: dir, k: o.shingle, readOptions: o.read).hashes.hashes
+        }
+        if o.maxDF < 1 && sketches.count >= 100 {
+            var parts = sketches.map(\.shingles)
+            let all = RadixSort.sortedUnique(parts: &parts, unique: false, threads: o.read.threads)
+            let limit = Int((o.maxDF * Double(sketches.count)).rounded(.down))
+            var i = 0
+            while i < all.count {
+                var j = i + 1
+                while j < all.count && all[j] == all[i] { j += 1 }
+                if j - i > limit { ignored.append(all[i]) }
+                i = j
+            }
+        }
+        guard !ignored.isEmpty else { return }
+        let index = NGramIndex(ignored)
+        for d in sketches.indices {
+            let kept = sketches[d].shingles.filter { !index.contains($0) }
+            if kept.count != sketches[d].shingles.count {
+                sketches[d].shingles = kept
+                sketches[d].signature = hasher.signature(of: kept)
+            }
+        }
     }
 
     /// Every candidate pair (LSH for minhash) verified at the threshold, with
@@ -160,8 +198,10 @@ public enum Dedup {
                                skips: [Skip] = [], invalid: Int = 0, verified onVerified: ((Int, Int, Double) -> Void)? = nil) -> DedupResult {
         let n = sketches.count
         let needed = o.method == .exact ? 1 : o.shingle
-        let eligible = (0..<n).filter { sketches[$0].tokens >= needed }
-        let tooShort = (0..<n).filter { sketches[$0].tokens < needed }
+        // A minhash document left with no shingle (too short, or all boilerplate) is never a duplicate.
+        func usable(_ d: Int) -> Bool { sketches[d].tokens >= needed && (o.method != .minhash || !sketches[d].shingles.isEmpty) }
+        let eligible = (0..<n).filter(usable)
+        let tooShort = (0..<n).filter { !usable($0) }
         var uf = UnionFind(n)
         var candidates = 0, verified = 0
         var banding: LSHBanding? = nil

@@ -25,6 +25,8 @@ public struct BatchOptions: Sendable {
     public var seed: UInt64 = 0
     /// Longest shared passages to attach to each reported pair (0: none).
     public var evidence = 0
+    /// Files whose text is not evidence (passages made only of it are dropped).
+    public var boilerplate: String? = nil
     public var shingle = 5
     public var read = ReadOptions()
     public init() {}
@@ -197,10 +199,12 @@ public enum Batch {
     /// 1,000 pairs, strongest first), re-reading just the two files of a pair.
     static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentInfo], candidates: [DocumentInfo], options o: BatchOptions) throws -> [PairEvidence] {
         let chosen = pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }.prefix(1000)
+        let filter = try o.boilerplate.map { try BoilerplateFilter.files(in: $0, k: PassageOptions().k, readOptions: o.read) }
+        let aligner = PassageOptions(boilerplate: filter)
         var out: [PairEvidence] = []
         for p in chosen {
             guard let a = DocumentText.bytes(queries[p.a]), let b = DocumentText.bytes(candidates[p.b]) else { continue }
-            var passages = PassageAlignment.align(b, a)   // A side of the passage = the candidate
+            var passages = PassageAlignment.align(b, a, options: aligner)   // A side of the passage = the candidate
             passages.sort { $0.tokens != $1.tokens ? $0.tokens > $1.tokens : $0.bStart < $1.bStart }
             out.append(PairEvidence(a: p.a, b: p.b, passages: Array(passages.prefix(o.evidence))))
         }
