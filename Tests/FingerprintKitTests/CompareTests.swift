@@ -231,4 +231,27 @@ final class CompareTests: XCTestCase {
                                       try CorpusInput(path: corpora.appendingPathComponent("source-b").path), options: o)
         XCTAssertTrue(none.passages.isEmpty)
     }
+
+    /// --pair-field: JSONL documents are matched by a field, in any order.
+    func testPairFieldMatchesJSONLDocuments() throws {
+        let dir = try temporaryDirectory(self)
+        var a = "", b = ""
+        for i in 0..<12 { a += "{\"id\": \(i), \"text\": \"topic\(i) topic\(i) shared words here\"}\n" }
+        for i in (0..<12).reversed() { b += "{\"text\": \"topic\(i) other words there\", \"id\": \(i)}\n" }
+        try write(a, to: dir.appendingPathComponent("a.jsonl"))
+        try write(b, to: dir.appendingPathComponent("b.jsonl"))
+        var o = options(permutations: 99)
+        o.paired = true
+        o.pairField = "id"
+        let r = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a.jsonl").path, keyField: "id"),
+                                   try CorpusInput(path: dir.appendingPathComponent("b.jsonl").path, keyField: "id"), options: o)
+        XCTAssertEqual(r.test.pairs, 12)
+        XCTAssertEqual(r.test.design, "paired")
+        // Different topics on the two sides of every pair: detected (2^12
+        // relabellings; the identity and the all-swapped one tie with T).
+        XCTAssertLessThanOrEqual(r.test.pValue!, 0.05)
+        o.pairField = "missing"
+        XCTAssertThrowsError(try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a.jsonl").path, keyField: "missing"),
+                                                try CorpusInput(path: dir.appendingPathComponent("b.jsonl").path, keyField: "missing"), options: o))
+    }
 }
