@@ -31,7 +31,9 @@ final class TerminalProgress: ProgressSink, @unchecked Sendable {
     }
 
     private func draw(_ now: Date) {
-        let frac = totalBytes > 0 ? min(1, Double(bytes) / Double(totalBytes)) : Double(units) / Double(max(1, totalUnits))
+        // Files are the unit of progress (their sizes are not all known up front:
+        // the directory walk avoids a stat per file); one big file counts bytes.
+        let frac = totalUnits > 1 || totalBytes == 0 ? Double(units) / Double(max(1, totalUnits)) : min(1, Double(bytes) / Double(totalBytes))
         let width = 30
         let filled = Int(frac * Double(width))
         let elapsed = now.timeIntervalSince(started)

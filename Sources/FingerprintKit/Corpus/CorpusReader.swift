@@ -100,7 +100,7 @@ public enum CorpusReader {
                     r.worker = w
                     readUnit(units[u], input: input, options: options, worker: &wsBase[w], buffer: &buffer, into: r)
                     results[u] = r
-                    progress?.advance(bytes: units[u].size, units: 1)
+                    progress?.advance(bytes: r.bytes, units: 1)
                 }
             }
             if threads == 1 {
