@@ -471,8 +471,10 @@ public enum Comparison {
             let base = wp.baseAddress!
             parallelFixedChunks(p, chunk: 16, threads: o.read.threads) { rows in
                 for r in rows {
-                    let perm = design.permutation(r, seed: o.seed)
-                    for d in 0..<n where perm[d] == 0 { base[r * n + d] = 1 }
+                    // The row holds the labels (0 = A), then becomes the 0/1 indicator of A.
+                    let row = UnsafeMutableBufferPointer(start: base + r * n, count: n)
+                    design.permutation(r, seed: o.seed, into: row)
+                    for d in 0..<n { row[d] = 1 &- row[d] }
                 }
             }
         }

@@ -44,14 +44,31 @@ public struct Design: Sendable, Equatable {
     /// Relabelling number `index` for `seed`: reproducible, and independent
     /// of how permutations are blocked or threaded (each has its own stream).
     public func permutation(_ index: Int, seed: UInt64) -> [UInt8] {
-        var rng = Xoshiro256(seed: seed, stream: 0x5045_524D &+ UInt64(index))  // "PERM"
         var out = labels
+        out.withUnsafeMutableBufferPointer { permutation(index, seed: seed, into: $0) }
+        return out
+    }
+
+    /// Writes relabelling `index` into `out` (count = documents), without
+    /// allocating for the unrestricted design: a Fisher–Yates shuffle of
+    /// the labels in place, the same draws as `Xoshiro256.shuffle`.
+    public func permutation(_ index: Int, seed: UInt64, into out: UnsafeMutableBufferPointer<UInt8>) {
+        var rng = Xoshiro256(seed: seed, stream: 0x5045_524D &+ UInt64(index))  // "PERM"
+        _ = out.update(fromContentsOf: labels)
+        if strata == nil {
+            var i = out.count
+            while i > 1 {
+                let j = rng.next(below: i)
+                i -= 1
+                out.swapAt(i, j)
+            }
+            return
+        }
         for members in strataMembers {
             var l = members.map { labels[$0] }
             rng.shuffle(&l)
             for (k, i) in members.enumerated() { out[i] = l[k] }
         }
-        return out
     }
 
     /// How many distinct relabellings exist (capped at `Double.greatestFiniteMagnitude`);

@@ -156,12 +156,12 @@ public struct FeatureMatrix<T: BLASScalar> {
             var r0 = 0
             while r0 < weightRows {
                 let r1 = min(weightRows, r0 + perBlock), nr = r1 - r0
-                var wb = [T](repeating: 0, count: nr * nd)
+                var wb = [T](unsafeUninitializedCapacity: nr * nd) { _, n in n = nr * nd }
                 w.withUnsafeBufferPointer { wp in
                     wb.withUnsafeMutableBufferPointer { bp in
                         for r in 0..<nr {
                             let src = wp.baseAddress! + (r0 + r) * rows + d0, dst = bp.baseAddress! + r * nd
-                            for d in 0..<nd where src[d] != 0 { dst[d] = T(src[d]) }
+                            for d in 0..<nd { dst[d] = T(src[d]) }   // branchless: weights are half zeros
                         }
                     }
                 }
