@@ -462,7 +462,10 @@ public enum Comparison {
         return test
     }
 
-    static func permutationNull<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], design: Design, options o: CompareOptions) throws -> [Double] {
+    /// The permutation statistics of `design`'s relabellings (numbered 0..<P,
+    /// seeded by `o.seed`) for group-A sums of `x` against column `totals`.
+    @_specialize(exported: true, where T == Float)
+    public static func permutationNull<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], design: Design, options o: CompareOptions) throws -> [Double] {
         let n = design.count, p = o.permutations
         // All relabellings first (in parallel: each has its own random stream),
         // as a P × N 0/1 byte matrix; then one pass over the documents.
