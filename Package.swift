@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-
+// Targets compile in the Swift 5 language mode: the engine shares raw buffers
+// across DispatchQueue.concurrentPerform workers (each writes its own slots),
+// which Swift 6's strict concurrency checking cannot express without copies.
 let package = Package(
     name: "Fingerprint",
     platforms: [.macOS(.v13)],
