@@ -18,11 +18,19 @@ public enum Divergence {
     /// m = (p + q)/2, of the normalised counts (unsmoothed). In [0, 1].
     public static func jensenShannon(_ a: [Double], _ b: [Double]) -> Double {
         precondition(a.count == b.count, "count vectors of different lengths")
-        let ta = total(a), tb = total(b)
+        return jensenShannon(count: a.count, totalA: total(a), totalB: total(b)) { (a[$0], b[$0]) }
+    }
+
+    /// The JSD kernel over `count` pairs of counts given by `pair(i)` with
+    /// side totals `totalA`, `totalB` (the permutation test calls it with
+    /// group sums and column totals).
+    @inline(__always)
+    static func jensenShannon(count: Int, totalA ta: Double, totalB tb: Double, _ pair: (Int) -> (Double, Double)) -> Double {
         guard ta > 0, tb > 0 else { return 0 }
         var hm = 0.0, hp = 0.0, hq = 0.0
-        for i in 0..<a.count {
-            let p = a[i] / ta, q = b[i] / tb
+        for i in 0..<count {
+            let (ca, cb) = pair(i)
+            let p = ca / ta, q = cb / tb
             hp -= xlog2x(p)
             hq -= xlog2x(q)
             hm -= xlog2x(0.5 * (p + q))

@@ -43,7 +43,6 @@ public struct TfIdfMatrix: Sendable {
         vs.reserveCapacity(m.nonZeros)
         var rowVals: [Double] = []
         for d in docs {
-            let start = cs.count
             rowVals.removeAll(keepingCapacity: true)
             m.forEach(inRow: d) { t, c in
                 let col = typeToColumn[t]
@@ -55,7 +54,6 @@ public struct TfIdfMatrix: Sendable {
             let norm = rowVals.reduce(0) { $0 + $1 * $1 }.squareRoot()
             for v in rowVals { vs.append(Float(norm > 0 ? v / norm : 0)) }
             // Columns are increasing because types are sorted and columns follow type order.
-            _ = start
             rs.append(cs.count)
         }
         rows = docs.count

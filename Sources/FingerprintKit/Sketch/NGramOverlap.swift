@@ -212,6 +212,7 @@ public enum RadixSort {
         parts = []
         // Sort (and de-duplicate) each bucket; record its new length.
         var kept = [Int](repeating: 0, count: buckets)
+        var total = 0
         out.withUnsafeMutableBufferPointer { p in
             let base = p.baseAddress!
             kept.withUnsafeMutableBufferPointer { kp in
@@ -232,15 +233,13 @@ public enum RadixSort {
                 }
             }
             // Compact the buckets to the front.
-            var w = 0
             for b in 0..<buckets {
                 let s = start[b]
-                if w != s { (base + w).update(from: base + s, count: kept[b]) }
-                w += kept[b]
+                if total != s { (base + total).update(from: base + s, count: kept[b]) }
+                total += kept[b]
             }
-            _ = w
         }
-        out.removeLast(n - kept.reduce(0, +))
+        out.removeLast(n - total)
         return out
     }
 

@@ -229,7 +229,6 @@ public enum Batch {
         let main = try sketch(input)
         let ref = try reference.map(sketch)
         let nq = main.documents.count
-        let docs = main.documents + (ref?.documents ?? [])
         let sketches = main.outputs.map(\.output) + (ref?.outputs.map(\.output) ?? [])
         let pairsFound = Dedup.verifiedPairs(sketches: sketches, options: d)
         var byQuery = [[Neighbor]](repeating: [], count: nq)
@@ -261,7 +260,6 @@ public enum Batch {
         if o.evidence > 0 {
             try sink.evidence(evidenceFor(pairs, queries: main.documents, candidates: ref?.documents ?? main.documents, options: o))
         }
-        _ = docs
         try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)
         return SimilaritySearch.Timing()
     }

@@ -311,13 +311,12 @@ public enum Comparison {
             hellinger: Divergence.hellinger(ta, tb), totalVariation: Divergence.totalVariation(ta, tb))
 
         let (typeToColumn, f) = testFeatures(v, k: o.features)
-        let top = (0..<(f - 1))
         let fa = FeatureMatrix<Double>.columnSums(m, rows: 0..<na, typeToColumn: typeToColumn, cols: f)
         let fb = FeatureMatrix<Double>.columnSums(m, rows: na..<(na + nb), typeToColumn: typeToColumn, cols: f)
         let (chi, g) = Divergence.contingency(fa, fb)
         let tableTests = CompareReport.TableTests(
             features: f, chiSquare: chi, g: g,
-            note: "token-level asymptotic tests on the top-\(top.count) types + other; tokens are not independent, so these p-values are far too small — use the permutation test")
+            note: "token-level asymptotic tests on the top-\(f - 1) types + other; tokens are not independent, so these p-values are far too small — use the permutation test")
 
         // Design: paired by relative path (or pair field) when asked.
         let pairing = Pairing(a: ca.documents, b: cb.documents, field: o.pairField)
@@ -545,7 +544,7 @@ public enum Comparison {
         // Seeded subsample (whole pairs in a paired design).
         var docs: [Int]
         var rng = Xoshiro256(seed: o.seed, stream: 0x4D4D_44)
-        if let pairing, let strata = design.strata {
+        if let pairing, design.strata != nil {
             var pairsList = pairing.pairList
             if pairsList.count > o.mmdMaxDocuments {
                 rng.shuffle(&pairsList)
@@ -553,7 +552,6 @@ public enum Comparison {
                 result.subsampled = true
             }
             docs = pairsList.flatMap { [$0.0, $0.1] }.sorted()
-            _ = strata
         } else {
             var a = Array(0..<na), b = Array(na..<(na + nb))
             if a.count > o.mmdMaxDocuments { rng.shuffle(&a); a = Array(a.prefix(o.mmdMaxDocuments)); result.subsampled = true }

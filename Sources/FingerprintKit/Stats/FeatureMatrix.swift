@@ -88,11 +88,6 @@ public struct FeatureMatrix<T: BLASScalar> {
         (0..<rows).map { d in (rowStart[d]..<rowStart[d + 1]).reduce(0.0) { $0 + Double(values[$1]) * Double(values[$1]) } }
     }
 
-    /// Largest column total: decides whether Float sums are exact (< 2²⁴).
-    public var maxColumnTotal: Double {
-        weightedColumnSums { _ in 1 }.max() ?? 0
-    }
-
     /// S = W · X for a weight matrix W (R × rows) given row by row through
     /// `fill(r, buffer)` (buffer zeroed, length `rows`), computed in blocks
     /// of `perBlock` weight rows and `blockRows` documents; `consume(r, sums)`

@@ -34,18 +34,10 @@ public enum PermutationTest {
     static func jsd<T: BLASScalar>(groupA a: UnsafeBufferPointer<T>, totals: [Double]) -> Double {
         var ta = 0.0, tt = 0.0
         for i in 0..<totals.count { ta += Double(a[i]); tt += totals[i] }
-        let tb = tt - ta
-        guard ta > 0, tb > 0 else { return 0 }
-        var hm = 0.0, hp = 0.0, hq = 0.0
-        for i in 0..<totals.count {
-            let ca = Double(a[i]), cb = totals[i] - ca
-            let p = ca / ta, q = cb / tb
-            if p > 0 { hp -= p * log2(p) }
-            if q > 0 { hq -= q * log2(q) }
-            let m = 0.5 * (p + q)
-            if m > 0 { hm -= m * log2(m) }
+        return Divergence.jensenShannon(count: totals.count, totalA: ta, totalB: tt - ta) { i in
+            let ca = Double(a[i])
+            return (ca, totals[i] - ca)
         }
-        return max(0, hm - 0.5 * (hp + hq))
     }
 
     /// p-value, null mean and 95th percentile (linear interpolation, as numpy's default).
