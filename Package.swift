@@ -1,18 +1,23 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Targets follow the data flow — Core (inputs, tokens, counts) → Statistics →
+// Report — so that a lower layer importing a higher one does not compile.
+// The CLI is the only place that wires inputs, computation and writers.
+//
 // Targets compile in the Swift 5 language mode: the engine shares raw buffers
-// across DispatchQueue.concurrentPerform workers (each writes its own slots),
-// which Swift 6's strict concurrency checking cannot express without copies.
+// across worker threads (each writes its own slots), which Swift 6's strict
+// concurrency checking cannot express without copies.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
 let package = Package(
     name: "Fingerprint",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "FingerprintKit", targets: ["FingerprintKit"]),
         .executable(name: "fingerprint", targets: ["fingerprint"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // MARK: - C libraries
@@ -24,37 +29,68 @@ let package = Package(
             providers: [.apt(["libblas-dev", "liblapacke-dev"])]
         ),
 
+        // MARK: - Engine, along the data flow
+
+        /// Inputs, tokens and counts: corpora (directories, files, JSONL,
+        /// stdin), tokenizers, the token table and document-term matrix,
+        /// n-gram hashes; errors, hashing, seeded random, the work queue,
+        /// atomic output.
+        .target(name: "FingerprintCore", swiftSettings: swift5),
+
+        /// Statistics on counts: divergences, BLAS/LAPACK linear algebra,
+        /// the permutation test, comparison, batch similarity, sketches,
+        /// dedup and passage alignment. Never formats text for people.
+        .target(name: "FingerprintStatistics", dependencies: ["FingerprintCore", "CBLAS"], swiftSettings: swift5),
+
+        /// Writers: table, JSON, JSONL, CSV, HTML/SVG, and the English
+        /// verdicts. Receives document text from Core's re-reader; never
+        /// opens corpus files itself.
+        .target(name: "FingerprintReport", dependencies: ["FingerprintCore", "FingerprintStatistics"], swiftSettings: swift5),
+
+        /// The generator of synthetic corpora with planted relations.
+        .target(name: "FingerprintSynth", dependencies: ["FingerprintCore"], swiftSettings: swift5),
+
+        /// The `bench` suite: generated corpora, accuracy against the planted
+        /// truth, timings, and the Python peers.
+        .target(
+            name: "FingerprintBench",
+            dependencies: ["FingerprintCore", "FingerprintStatistics", "FingerprintReport", "FingerprintSynth"],
+            swiftSettings: swift5
+        ),
+
         // MARK: - Public API
 
-        /// The engine: corpus input, tokenizers, counting, statistics, sketches, reports.
+        /// The library users import: re-exports the engine's public API and
+        /// adds in-memory entry points.
         .target(
             name: "FingerprintKit",
-            dependencies: ["CBLAS"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["FingerprintCore", "FingerprintStatistics", "FingerprintReport", "FingerprintSynth"],
+            swiftSettings: swift5
         ),
 
         /// The command-line tool.
         .executableTarget(
             name: "fingerprint",
             dependencies: [
-                "FingerprintKit",
+                "FingerprintKit", "FingerprintBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: swift5
         ),
 
         // MARK: - Tests
 
         .testTarget(
             name: "FingerprintKitTests",
-            dependencies: ["FingerprintKit"],
+            dependencies: ["FingerprintKit", "FingerprintBench"],
             exclude: ["Fixtures"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: swift5
         ),
         .testTarget(
             name: "FingerprintCLITests",
             dependencies: ["FingerprintKit", "fingerprint"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Golden"],
+            swiftSettings: swift5
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FingerprintBench
 import FingerprintKit
 
 struct BenchCommand: ParsableCommand {

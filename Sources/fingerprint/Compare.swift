@@ -96,7 +96,7 @@ struct Compare: ParsableCommand {
             o.read = options.readOptions
             let inputA = try options.input(a, keyField: pairField)
             let inputB = try options.input(b, keyField: pairField)
-            let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress())
+            let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress()).withVerdict()
             switch options.format {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(CompareReportWriter.csv(report))

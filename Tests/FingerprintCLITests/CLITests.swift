@@ -8,7 +8,7 @@ final class CLITests: XCTestCase {
     let fixtures = root.appendingPathComponent("Tests/FingerprintKitTests/Fixtures")
 
     /// The built binary, next to the test bundle.
-    var binary: URL {
+    static var binary: URL {
         var dir = Bundle.main.bundleURL
         if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
         for candidate in [dir.appendingPathComponent("fingerprint"), Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("fingerprint")]
@@ -21,7 +21,11 @@ final class CLITests: XCTestCase {
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
     @discardableResult
-    func run(_ args: [String], stdin: String? = nil) throws -> Run {
+    func run(_ args: [String], stdin: String? = nil) throws -> Run { try CLITests.run(args, stdin: stdin) }
+
+    /// Runs the binary from the repository root.
+    @discardableResult
+    static func run(_ args: [String], stdin: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// batch on the shipped corpora (planted relations as ground truth), LSA
 /// against LAPACK, and the bad-input cases.

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// Counting and the corpus profile against Python (Fixtures/stats.json).
 final class CountingTests: XCTestCase {

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// Divergences, contingency tests and keyness against scipy / numpy
 /// (Fixtures/divergence.json, Fixtures/keyness.json).

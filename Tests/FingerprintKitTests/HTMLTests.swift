@@ -3,7 +3,12 @@ import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// The HTML reports: the SVG module's ticks and scales against hand-computed
 /// values; each page well-formed (parsed with XMLParser), self-contained

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// Each BLAS/LAPACK wrapper against its plain-Swift twin or a mathematical identity.
 final class LinearTests: XCTestCase {

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// The permutation test against a straightforward NumPy implementation
 /// given the same relabellings (Fixtures/permutation.json).

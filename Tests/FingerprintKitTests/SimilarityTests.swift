@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// TF-IDF and exact cosine search against scikit-learn (Fixtures/tfidf.json:
 /// TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", max_features=K) + cosine_similarity).

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// MinHash accuracy, LSH recall and precision, SimHash, dedup on the
 /// shipped near-duplicate clusters, and the bad-input cases.

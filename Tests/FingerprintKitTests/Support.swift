@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// The folder of committed reference fixtures (made by Fixtures/make_reference.py).
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

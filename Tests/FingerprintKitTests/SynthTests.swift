@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 final class SynthTests: XCTestCase {
     static let docs = 24

@@ -1,5 +1,10 @@
 import XCTest
-@testable import FingerprintKit
+@testable import FingerprintBench
+@testable import FingerprintCore
+import FingerprintKit
+@testable import FingerprintReport
+@testable import FingerprintStatistics
+@testable import FingerprintSynth
 
 /// The tokenizers against the Python reference (Fixtures/tokenize.json,
 /// Fixtures/utf8.json: `re.findall(r"\w+", text.lower())`, the DESIGN rule

@@ -1,0 +1,276 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Consumes the text of documents, one document at a time, on one thread.
+/// The reader makes one worker per thread.
+public protocol DocumentWorker {
+    associatedtype Output
+    /// More bytes of the current document.
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>)
+    /// The document ended; returns what the worker keeps of it.
+    mutating func finish() -> Output
+    /// The current document is abandoned (read error); forget it.
+    mutating func discard()
+    /// Invalid UTF-8 sequences replaced so far by this worker.
+    var invalidSequences: Int { get }
+}
+
+/// Receives progress from a long read: units done and bytes read.
+public protocol ProgressSink: AnyObject, Sendable {
+    func start(totalBytes: Int, totalUnits: Int)
+    func advance(bytes: Int, units: Int)
+    func finish()
+}
+
+/// Limits and switches for reading.
+public struct ReadOptions: Sendable {
+    /// Worker threads (default: all cores).
+    public var threads: Int
+    /// Bytes read per system call.
+    public var chunkBytes: Int = 1 << 20
+    /// Longest JSONL line accepted; a longer one is skipped.
+    public var maxLineBytes: Int = 256 << 20
+    /// Turn skips into an error (exit 65).
+    public var strict = false
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, strict: Bool = false) {
+        self.threads = max(1, threads)
+        self.strict = strict
+    }
+}
+
+/// What a read produced: the documents in sorted path order, each worker's
+/// output for it, and what was skipped.
+public struct CorpusScan<Worker: DocumentWorker> {
+    public var documents: [DocumentInfo]
+    /// Per document: (worker index, output).
+    public var outputs: [(worker: Int, output: Worker.Output)]
+    public var workers: [Worker]
+    public var skips: [Skip]
+    /// Bytes of all documents used.
+    public var bytes: Int
+    /// Invalid UTF-8 sequences replaced, over all documents.
+    public var invalidSequences: Int
+}
+
+/// Reads a corpus in parallel, streaming each file in chunks, and hands the
+/// text to per-thread workers. Output order is the sorted path order (and
+/// line order inside JSONL), whatever the thread count.
+public enum CorpusReader {
+    final class UnitResult<Output> {
+        var docs: [DocumentInfo] = []
+        var outputs: [Output] = []
+        var skips: [(line: Int?, skip: Skip)] = []
+        var lines = 0
+        var bytes = 0
+        var worker = 0
+    }
+
+    /// Reads `input` with one `makeWorker()` per thread.
+    /// - Throws: `.noInput` when the input cannot be opened, `.dataError`
+    ///   when nothing usable is found (or anything is skipped with `strict`).
+    public static func read<W: DocumentWorker>(
+        _ input: CorpusInput, options: ReadOptions = ReadOptions(),
+        progress: ProgressSink? = nil, makeWorker: () -> W
+    ) throws -> CorpusScan<W> {
+        var planSkips: [Skip] = []
+        let units = try UnitPlanner.plan(input, skips: &planSkips)
+        let threads = max(1, min(options.threads, units.count))
+        var workers = (0..<threads).map { _ in makeWorker() }
+        let results = UnsafeMutableBufferPointer<UnitResult<W.Output>?>.allocate(capacity: units.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize(); results.deallocate() }
+        progress?.start(totalBytes: units.reduce(0) { $0 + $1.size }, totalUnits: units.count)
+
+        // One read buffer per worker; units taken in order from the shared queue.
+        var buffers = (0..<threads).map { _ in [UInt8](repeating: 0, count: options.chunkBytes) }
+        workers.withUnsafeMutableBufferPointer { ws in
+            buffers.withUnsafeMutableBufferPointer { bs in
+                let wsBase = ws.baseAddress!, bsBase = bs.baseAddress!
+                try! Parallel.queue(units.count, threads: threads) { w, u in
+                    let r = UnitResult<W.Output>()
+                    r.worker = w
+                    readUnit(units[u], input: input, options: options, worker: &wsBase[w], buffer: &bsBase[w], into: r)
+                    results[u] = r
+                    progress?.advance(bytes: r.bytes, units: 1)
+                }
+            }
+        }
+        progress?.finish()
+
+        // Assemble in unit order; JSONL line numbers become absolute.
+        var docs: [DocumentInfo] = []
+        var outputs: [(worker: Int, output: W.Output)] = []
+        var skips = planSkips
+        var bytes = 0
+        var lineBase: [String: Int] = [:]
+        for u in 0..<units.count {
+            guard let r = results[u] else { continue }
+            let base = lineBase[units[u].path, default: 0]
+            for var d in r.docs {
+                if let l = d.line { d.line = l + base; d.name = "\(units[u].name):\(l + base)" }
+                docs.append(d)
+            }
+            for s in r.skips {
+                var sk = s.skip
+                if let l = s.line { sk.path = "\(units[u].path):\(l + base)" }
+                skips.append(sk)
+            }
+            lineBase[units[u].path] = base + r.lines
+            bytes += r.bytes
+        }
+        outputs.reserveCapacity(docs.count)
+        for u in 0..<units.count {
+            guard let r = results[u] else { continue }
+            for o in r.outputs { outputs.append((worker: r.worker, output: o)) }
+        }
+        let invalid = workers.reduce(0) { $0 + $1.invalidSequences }
+        if options.strict, let first = skips.first {
+            throw FingerprintError.data("\(first.path): \(first.reason) (--strict turns skips into errors)")
+        }
+        if docs.isEmpty {
+            let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
+            let hint = input.kind == .directory ? "; files must match \(input.globs.joined(separator: " ")) (--glob to change)" : ""
+            throw FingerprintError.data("\(input.description): \(why)\(hint)")
+        }
+        return CorpusScan(documents: docs, outputs: outputs, workers: workers, skips: skips,
+                          bytes: bytes, invalidSequences: invalid)
+    }
+
+    private static func readUnit<W: DocumentWorker>(
+        _ unit: ReadUnit, input: CorpusInput, options: ReadOptions,
+        worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
+    ) {
+        switch unit.source {
+        case .stdin:
+            readStream(fd: 0, name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
+        case .file:
+            let fd = open(unit.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
+                return
+            }
+            defer { close(fd) }
+            readStream(fd: fd, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
+        case .jsonlRange(let start, let end):
+            readJSONL(unit, start: start, end: end, field: Array(input.field.utf8), keyField: input.keyField.map { Array($0.utf8) }, options: options,
+                      worker: &worker, buffer: &buffer, into: r)
+        }
+    }
+
+    private static func readStream<W: DocumentWorker>(
+        fd: Int32, name: String, path: String, options: ReadOptions,
+        worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
+    ) {
+        var total = 0
+        var first = true
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let why = String(cString: strerror(errno))
+                if !first { worker.discard() }
+                r.skips.append((nil, Skip(path: path, reason: "cannot read: \(why)")))
+                return
+            }
+            if n == 0 { break }
+            if first {
+                first = false
+                let probe = min(n, 8192)
+                let binary = buffer.withUnsafeBufferPointer { memchr($0.baseAddress!, 0, probe) != nil }
+                if binary {
+                    r.skips.append((nil, Skip(path: path, reason: "binary file (NUL byte in the first 8 KiB)")))
+                    return
+                }
+            }
+            buffer.withUnsafeBufferPointer { worker.feed(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+            total += n
+        }
+        if total == 0 {
+            r.skips.append((nil, Skip(path: path, reason: "empty document")))
+            return
+        }
+        r.outputs.append(worker.finish())
+        r.docs.append(DocumentInfo(name: name, path: path, line: nil, bytes: total))
+        r.bytes += total
+    }
+
+    private static func readJSONL<W: DocumentWorker>(
+        _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], keyField: [UInt8]?, options: ReadOptions,
+        worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
+    ) {
+        let fd = open(unit.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
+            return
+        }
+        defer { close(fd) }
+        var line: [UInt8] = []
+        var tooLong = false
+        var pos = start
+        let fieldName = String(decoding: field, as: UTF8.self)
+
+        func endLine() {
+            r.lines += 1
+            let lineNo = r.lines
+            defer { line.removeAll(keepingCapacity: line.count < (1 << 24)); tooLong = false }
+            if tooLong {
+                r.skips.append((lineNo, Skip(path: unit.path, reason: "line longer than \(options.maxLineBytes) bytes")))
+                return
+            }
+            // Blank lines are not documents and not errors.
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: keyField) }
+            switch res {
+            case .success(let (text, key)):
+                if text.isEmpty {
+                    r.skips.append((lineNo, Skip(path: unit.path, reason: "empty document (field '\(fieldName)' is \"\")")))
+                    return
+                }
+                text.withUnsafeBufferPointer { worker.feed($0) }
+                r.outputs.append(worker.finish())
+                r.docs.append(DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count, key: key))
+                r.bytes += text.count
+            case .failure(.missingField):
+                r.skips.append((lineNo, Skip(path: unit.path, reason: "no field '\(fieldName)'; choose the field with --field")))
+            case .failure(.notString):
+                r.skips.append((lineNo, Skip(path: unit.path, reason: "field '\(fieldName)' is not a string")))
+            case .failure(.notObject):
+                r.skips.append((lineNo, Skip(path: unit.path, reason: "line is not a JSON object")))
+            case .failure(.invalid(let why)):
+                r.skips.append((lineNo, Skip(path: unit.path, reason: "invalid JSON: \(why)")))
+            }
+        }
+
+        while pos < end {
+            let want = min(buffer.count, end - pos)
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(pos)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                r.skips.append((r.lines + 1, Skip(path: unit.path, reason: "cannot read: \(String(cString: strerror(errno)))")))
+                return
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBufferPointer { b in
+                var s = 0
+                while s < n {
+                    if let k = memchr(b.baseAddress! + s, 0x0A, n - s) {
+                        let e = UnsafeRawPointer(b.baseAddress!).distance(to: UnsafeRawPointer(k))
+                        if !tooLong { line.append(contentsOf: b[s..<e]) }
+                        if line.count > options.maxLineBytes { tooLong = true; line.removeAll() }
+                        endLine()
+                        s = e + 1
+                    } else {
+                        if !tooLong { line.append(contentsOf: b[s..<n]) }
+                        if line.count > options.maxLineBytes { tooLong = true; line.removeAll() }
+                        s = n
+                    }
+                }
+            }
+            pos += n
+        }
+        if !line.isEmpty || tooLong { endLine() }
+    }
+}

@@ -1,0 +1,174 @@
+/// A document's counts in a worker's local ids, before the merge.
+public struct LocalCounts: Sendable {
+    public var ids: [Int32]
+    public var counts: [Int32]
+    public var tokens: Int
+}
+
+/// Tokenizes documents and counts their tokens into a thread-local table.
+///
+/// With `keepDocuments` false, per-document counts are folded into the
+/// worker's totals and document frequencies at the end of each document
+/// and not kept (`LocalCounts` then has empty arrays): `stats` needs no
+/// matrix, and this saves ~8 bytes per document-type pair.
+public struct CountingWorker: DocumentWorker {
+    var stream: TokenStream
+    var sink: Sink
+    let keepDocuments: Bool
+    /// With `keepDocuments` false: totals and document frequencies by local id.
+    public private(set) var localTotals: [Int] = []
+    public private(set) var localDocumentFrequency: [Int32] = []
+
+    struct Sink: TokenSink {
+        let table: TokenTable
+        let scratch = DocScratch()
+        var tokens = 0
+        /// Receives each token's hash too (word n-grams for compare).
+        var tap: NGramCollector?
+
+        @inline(__always)
+        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
+            let n = token.count
+            let h: UInt64
+            if n <= 8 {
+                // One pass over a short token's bytes serves both the hash and the table key.
+                let k = TokenTable.word(token)
+                h = SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+                scratch.add(table.insert(token, hash: h, word: k))
+            } else {
+                h = Hash64.hash(token)
+                scratch.add(table.insert(token, hash: h))
+            }
+            tap?.add(h)
+            tokens &+= 1
+        }
+
+    }
+
+    public init(tokenizer: TokenizerSpec, hashed: Bool = false, keepDocuments: Bool = true) {
+        self.keepDocuments = keepDocuments
+        stream = TokenStream(tokenizer)
+        sink = Sink(table: TokenTable(storesBytes: !hashed, capacity: 1 << 14))
+    }
+
+    public var invalidSequences: Int { stream.invalidSequences }
+
+    @inline(__always)
+    public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
+        stream.feed(chunk, into: &sink)
+    }
+
+    public mutating func finish() -> LocalCounts {
+        stream.finish(into: &sink)
+        // Local ids stay in first-appearance order: the merge maps them to
+        // canonical ids and sorts there.
+        let out: LocalCounts
+        if keepDocuments {
+            let (ids, counts) = sink.scratch.drain()
+            out = LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
+        } else {
+            let n = sink.table.count
+            if localTotals.count < n {
+                localTotals.append(contentsOf: repeatElement(0, count: n - localTotals.count))
+                localDocumentFrequency.append(contentsOf: repeatElement(0, count: n - localDocumentFrequency.count))
+            }
+            sink.scratch.fold(into: &localTotals, &localDocumentFrequency)
+            out = LocalCounts(ids: [], counts: [], tokens: sink.tokens)
+        }
+        sink.tokens = 0
+        return out
+    }
+
+    public mutating func discard() {
+        var ignore = NullSink()
+        stream.finish(into: &ignore)
+        _ = sink.scratch.drain()
+        sink.tokens = 0
+    }
+
+    /// The worker's table of tokens (local ids).
+    public var localTable: TokenTable { sink.table }
+
+    public func release() { stream.release() }
+}
+
+package struct NullSink: TokenSink {
+    package init() {}
+    package mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {}
+}
+
+/// Per-document counts by local id: a dense counter array plus the list of
+/// ids touched, so a document costs O(its distinct types), not O(V).
+final class DocScratch {
+    private var counts: UnsafeMutablePointer<Int32>
+    private var capacity = 1 << 14
+    private var touched: UnsafeMutablePointer<Int32>
+    private var touchedCount = 0
+    private var touchedCapacity = 1 << 12
+
+    init() {
+        counts = .allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: capacity)
+        touched = .allocate(capacity: touchedCapacity)
+    }
+
+    deinit { counts.deallocate(); touched.deallocate() }
+
+    @inline(__always)
+    func add(_ id32: Int32) {
+        let id = Int(id32)
+        if id >= capacity { grow(id) }
+        if counts[id] == 0 {
+            if touchedCount == touchedCapacity { growTouched() }
+            touched[touchedCount] = id32
+            touchedCount &+= 1
+        }
+        counts[id] &+= 1
+    }
+
+    /// Adds the document's counts to `totals` and 1 to `df` of each type
+    /// in it; resets.
+    func fold(into totals: inout [Int], _ df: inout [Int32]) {
+        totals.withUnsafeMutableBufferPointer { t in
+            df.withUnsafeMutableBufferPointer { f in
+                for k in 0..<touchedCount {
+                    let id = Int(touched[k])
+                    t[id] &+= Int(counts[id])
+                    f[id] &+= 1
+                    counts[id] = 0
+                }
+            }
+        }
+        touchedCount = 0
+    }
+
+    /// The document's (ids, counts) in first-appearance order; resets.
+    func drain() -> ([Int32], [Int32]) {
+        let ids = Array(UnsafeBufferPointer(start: touched, count: touchedCount))
+        var cs = [Int32](repeating: 0, count: touchedCount)
+        for k in 0..<touchedCount {
+            let id = Int(touched[k])
+            cs[k] = counts[id]
+            counts[id] = 0
+        }
+        touchedCount = 0
+        return (ids, cs)
+    }
+
+    private func grow(_ id: Int) {
+        var c = capacity * 2
+        while c <= id { c *= 2 }
+        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+        n.initialize(repeating: 0, count: c)
+        n.update(from: counts, count: capacity)
+        counts.deallocate(); counts = n; capacity = c
+    }
+
+    private func growTouched() {
+        let c = touchedCapacity * 2
+        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
+        n.update(from: touched, count: touchedCount)
+        touched.deallocate(); touched = n; touchedCapacity = c
+    }
+}
+

@@ -1,0 +1,241 @@
+import Foundation
+
+/// A sparse document × type count matrix in CSR form (rows = documents in
+/// corpus order, columns = vocabulary ids in canonical order, sorted within
+/// each row).
+public struct DocumentTermMatrix: Sendable {
+    /// `rowStart[d]..<rowStart[d+1]` are document d's entries.
+    public var rowStart: [Int]
+    public var columns: [Int32]
+    public var counts: [Int32]
+    /// Tokens in each document.
+    public var lengths: [Int]
+    public var vocabulary: Vocabulary
+
+    public var documentCount: Int { lengths.count }
+    public var typeCount: Int { vocabulary.count }
+    public var tokenCount: Int { lengths.reduce(0, +) }
+
+    public init(rowStart: [Int], columns: [Int32], counts: [Int32], lengths: [Int], vocabulary: Vocabulary) {
+        self.rowStart = rowStart; self.columns = columns; self.counts = counts
+        self.lengths = lengths; self.vocabulary = vocabulary
+    }
+
+    /// Calls `body(column, count)` for each entry of document `d`.
+    @inline(__always)
+    public func forEach(inRow d: Int, _ body: (Int, Int) -> Void) {
+        for k in rowStart[d]..<rowStart[d + 1] { body(Int(columns[k]), Int(counts[k])) }
+    }
+
+    /// The number of stored entries.
+    public var nonZeros: Int { columns.count }
+}
+
+/// A counted corpus: documents, the document-term matrix, and what the
+/// reader reported.
+public struct CountedCorpus: Sendable {
+    public init(input: String, tokenizer: TokenizerSpec, documents: [DocumentInfo], matrix: DocumentTermMatrix, skips: [Skip], bytes: Int, invalidSequences: Int) {
+        self.input = input
+        self.tokenizer = tokenizer
+        self.documents = documents
+        self.matrix = matrix
+        self.skips = skips
+        self.bytes = bytes
+        self.invalidSequences = invalidSequences
+    }
+
+    public var input: String
+    public var tokenizer: TokenizerSpec
+    public var documents: [DocumentInfo]
+    public var matrix: DocumentTermMatrix
+    public var skips: [Skip]
+    public var bytes: Int
+    public var invalidSequences: Int
+}
+
+/// Counts a corpus: parallel read + tokenise + count, then a deterministic
+/// merge of the per-thread vocabularies into canonical ids.
+public enum Counter {
+    /// Reads and counts `input`. The result is identical whatever the thread
+    /// count is.
+    ///
+    /// With `buildMatrix: false` only the vocabulary, totals, document
+    /// frequencies and lengths are kept (the matrix has no entries): what
+    /// `stats` needs, at a fraction of the memory.
+    public static func count(_ input: CorpusInput, tokenizer: TokenizerSpec = .word, hashed: Bool = false,
+                             buildMatrix: Bool = true,
+                             options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil) throws -> CountedCorpus {
+        let scan = try CorpusReader.read(input, options: options, progress: progress) {
+            CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)
+        }
+        defer { scan.workers.forEach { $0.release() } }
+        let matrix = merge(scan.outputs, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
+        return CountedCorpus(input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
+                             skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
+    }
+
+    /// Merges per-worker local ids into one canonical vocabulary and builds
+    /// the CSR matrix.
+    package static func merge(_ docs: [(worker: Int, output: LocalCounts)], workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true) -> DocumentTermMatrix {
+        let tables = workers.map(\.localTable)
+        // 1. One table over all workers' tokens.
+        let global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
+        var localToTmp: [[Int32]] = []
+        for t in tables {
+            var map = [Int32](repeating: 0, count: t.count)
+            for id in 0..<t.count {
+                map[id] = t.withToken(id) { global.insert($0, hash: t.hashes[id]) }
+            }
+            localToTmp.append(map)
+        }
+        // 2. Canonical order: by bytes (8-byte big-endian prefix, then memcmp), or by hash.
+        let n = global.count
+        var order = Array(0..<n)
+        if hashed {
+            order.sort { global.hashes[$0] < global.hashes[$1] }
+        } else {
+            let prefixes: [UInt64] = (0..<n).map { id in
+                global.withToken(id) { b in
+                    var v: UInt64 = 0
+                    for k in 0..<8 { v = v << 8 | UInt64(k < b.count ? b[k] : 0) }
+                    return v
+                }
+            }
+            let a = global.arenaBytes.baseAddress
+            order.sort { x, y in
+                if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
+                let ox = global.offset(x), oy = global.offset(y)
+                let la = global.offset(x + 1) - ox, lb = global.offset(y + 1) - oy
+                let c = memcmp(a! + ox, a! + oy, min(la, lb))
+                return c != 0 ? c < 0 : la < lb
+            }
+        }
+        var tmpToFinal = [Int32](repeating: 0, count: n)
+        for (rank, id) in order.enumerated() { tmpToFinal[id] = Int32(rank) }
+        var arena: [UInt8] = []
+        var offsets = [0]
+        var hashes = [UInt64](repeating: 0, count: n)
+        if !hashed { arena.reserveCapacity(global.arenaBytes.count); offsets.reserveCapacity(n + 1) }
+        for (rank, id) in order.enumerated() {
+            hashes[rank] = global.hashes[id]
+            if !hashed {
+                global.withToken(id) { arena.append(contentsOf: $0) }
+                offsets.append(arena.count)
+            }
+        }
+        let maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
+
+        // 3. Totals and document frequencies (one pass over the entries).
+        var rowStart = [Int](repeating: 0, count: docs.count + 1)
+        for (d, doc) in docs.enumerated() { rowStart[d + 1] = rowStart[d] + doc.output.ids.count }
+        let nnz = rowStart[docs.count]
+        var df = [Int32](repeating: 0, count: n)
+        var totals = [Int](repeating: 0, count: n)
+        if !buildMatrix {
+            for (w, worker) in workers.enumerated() {
+                for (id, c) in worker.localTotals.enumerated() {
+                    let g = Int(maps[w][id])
+                    totals[g] += c
+                    df[g] += worker.localDocumentFrequency[id]
+                }
+            }
+        }
+        if buildMatrix { df.withUnsafeMutableBufferPointer { dfp in
+            totals.withUnsafeMutableBufferPointer { tp in
+                for doc in docs {
+                    maps[doc.worker].withUnsafeBufferPointer { map in
+                        doc.output.ids.withUnsafeBufferPointer { ids in
+                            doc.output.counts.withUnsafeBufferPointer { cnt in
+                                for k in 0..<ids.count {
+                                    let c = Int(map[Int(ids[k])])
+                                    dfp[c] &+= 1
+                                    tp[c] &+= Int(cnt[k])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } }
+        // 4. CSR rows sorted by canonical id, without comparisons: scatter
+        //    the entries into columns (a counting sort by column, rows in
+        //    order), then read the columns back into rows. O(nnz + V).
+        var columns = [Int32](), counts = [Int32]()
+        if buildMatrix {
+            columns = [Int32](repeating: 0, count: nnz)
+            counts = [Int32](repeating: 0, count: nnz)
+            var colNext = [Int](repeating: 0, count: n + 1)
+            for c in 0..<n { colNext[c + 1] = colNext[c] + Int(df[c]) }
+            let cscRow = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nnz))
+            let cscVal = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nnz))
+            defer { cscRow.deallocate(); cscVal.deallocate() }
+            colNext.withUnsafeMutableBufferPointer { next in
+                for (d, doc) in docs.enumerated() {
+                    maps[doc.worker].withUnsafeBufferPointer { map in
+                        doc.output.ids.withUnsafeBufferPointer { ids in
+                            doc.output.counts.withUnsafeBufferPointer { cnt in
+                                for k in 0..<ids.count {
+                                    let c = Int(map[Int(ids[k])])
+                                    let pos = next[c]
+                                    next[c] = pos &+ 1
+                                    cscRow[pos] = Int32(truncatingIfNeeded: d)
+                                    cscVal[pos] = cnt[k]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var rowNext = rowStart
+            rowNext.withUnsafeMutableBufferPointer { rn in
+                columns.withUnsafeMutableBufferPointer { colp in
+                    counts.withUnsafeMutableBufferPointer { cntp in
+                        var pos = 0
+                        for c in 0..<n {
+                            let c32 = Int32(truncatingIfNeeded: c)
+                            for _ in 0..<Int(df[c]) {
+                                let d = Int(cscRow[pos])
+                                let o = rn[d]
+                                rn[d] = o &+ 1
+                                colp[o] = c32
+                                cntp[o] = cscVal[pos]
+                                pos &+= 1
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            rowStart = [Int](repeating: 0, count: docs.count + 1)
+        }
+        let vocab = Vocabulary(hashed: hashed, arena: arena, offsets: offsets, hashes: hashes,
+                               totalCounts: totals, documentFrequency: df)
+        return DocumentTermMatrix(rowStart: rowStart, columns: columns, counts: counts,
+                                  lengths: docs.map(\.output.tokens), vocabulary: vocab)
+    }
+}
+
+extension Counter {
+    /// Counts documents held in memory (tests, benchmarks, generated data),
+    /// exactly as if each were a file of a directory read in this order.
+    public static func count(documents: [[UInt8]], names: [String]? = nil, tokenizer: TokenizerSpec = .word,
+                             label: String = "(memory)") -> CountedCorpus {
+        var worker = CountingWorker(tokenizer: tokenizer)
+        defer { worker.release() }
+        var outputs: [(worker: Int, output: LocalCounts)] = []
+        var infos: [DocumentInfo] = []
+        var skips: [Skip] = []
+        var bytes = 0
+        for (i, d) in documents.enumerated() {
+            let name = names?[i] ?? "doc\(i)"
+            guard !d.isEmpty else { skips.append(Skip(path: name, reason: "empty document")); continue }
+            d.withUnsafeBufferPointer { worker.feed($0) }
+            outputs.append((0, worker.finish()))
+            infos.append(DocumentInfo(name: name, path: name, line: nil, bytes: d.count))
+            bytes += d.count
+        }
+        let m = merge(outputs, workers: [worker], hashed: false)
+        return CountedCorpus(input: label, tokenizer: tokenizer, documents: infos, matrix: m, skips: skips,
+                             bytes: bytes, invalidSequences: worker.invalidSequences)
+    }
+}

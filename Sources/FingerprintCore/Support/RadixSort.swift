@@ -1,0 +1,115 @@
+import Foundation
+
+/// Sorting of 64-bit hash values (uniformly distributed bits).
+public enum RadixSort {
+    /// Sorts in place (see `sortedUnique(parts:)`).
+    public static func sortUniformHashes(_ a: inout [UInt64]) {
+        var parts = [a]
+        a = []
+        a = sortedUnique(parts: &parts, unique: false)
+    }
+
+    /// The values of `parts`, sorted, optionally without repeats. One
+    /// counting pass and one scatter by the top 10 bits into a single
+    /// output array (each part is freed once scattered, so the peak is about
+    /// one copy of the data), then each of the 1,024 buckets — about n/1,024
+    /// values, cache-sized — is sorted on its own, in parallel. For uniform
+    /// hashes this is several times faster than a comparison sort of the
+    /// whole array and needs no second full-size buffer.
+    public static func sortedUnique(parts: inout [[UInt64]], unique: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt64] {
+        let n = parts.reduce(0) { $0 + $1.count }
+        guard n > 4096 else {
+            var all = parts.flatMap { $0 }
+            parts = []
+            all.sort()
+            if unique { compact(&all) }
+            return all
+        }
+        let bits: UInt64 = 10, buckets = 1 << 10
+        var start = [Int](repeating: 0, count: buckets + 1)
+        for p in parts { for x in p { start[Int(x >> (64 - bits)) + 1] += 1 } }
+        for b in 0..<buckets { start[b + 1] += start[b] }
+        var out = [UInt64](unsafeUninitializedCapacity: n) { buf, initialized in
+            var next = Array(start.prefix(buckets))
+            for i in parts.indices {
+                for x in parts[i] {
+                    let b = Int(x >> (64 - bits))
+                    buf[next[b]] = x
+                    next[b] += 1
+                }
+                parts[i] = []
+            }
+            initialized = n
+        }
+        parts = []
+        // Sort (and de-duplicate) each bucket; record its new length.
+        var kept = [Int](repeating: 0, count: buckets)
+        var total = 0
+        out.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            kept.withUnsafeMutableBufferPointer { kp in
+                let kb = kp.baseAddress!
+                Parallel.chunks(buckets, chunk: 64, threads: threads) { range in
+                    var scratch: [UInt64] = []
+                    var counts = [Int](repeating: 0, count: (1 << 12) + 1)
+                    for b in range {
+                        let slice = UnsafeMutableBufferPointer(start: base + start[b], count: start[b + 1] - start[b])
+                        sortBucket(slice, scratch: &scratch, counts: &counts)
+                        var w = slice.count
+                        if unique && slice.count > 1 {
+                            w = 1
+                            for r in 1..<slice.count where slice[r] != slice[w - 1] { slice[w] = slice[r]; w += 1 }
+                        }
+                        kb[b] = w
+                    }
+                }
+            }
+            // Compact the buckets to the front.
+            for b in 0..<buckets {
+                let s = start[b]
+                if total != s { (base + total).update(from: base + s, count: kept[b]) }
+                total += kept[b]
+            }
+        }
+        out.removeLast(n - total)
+        return out
+    }
+
+    /// Sorts values that share their top 10 bits: a counting sort on the
+    /// next 12 bits, then an insertion sort, which has almost nothing left
+    /// to do for uniform hashes (a few values per sub-bucket).
+    static func sortBucket(_ p: UnsafeMutableBufferPointer<UInt64>, scratch: inout [UInt64], counts: inout [Int]) {
+        let n = p.count
+        if n > 256 {
+            if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
+            for i in 0..<counts.count { counts[i] = 0 }
+            for x in p { counts[Int((x >> 42) & 0xFFF) + 1] += 1 }
+            for i in 1..<counts.count { counts[i] += counts[i - 1] }
+            scratch.withUnsafeMutableBufferPointer { s in
+                for x in p {
+                    let k = Int((x >> 42) & 0xFFF)
+                    s[counts[k]] = x
+                    counts[k] += 1
+                }
+                _ = p.update(fromContentsOf: UnsafeBufferPointer(rebasing: s[0..<n]))
+            }
+        }
+        // Insertion sort (nearly sorted input after the counting pass).
+        var i = 1
+        while i < n {
+            let x = p[i]
+            var j = i - 1
+            while j >= 0 && p[j] > x { p[j + 1] = p[j]; j -= 1 }
+            p[j + 1] = x
+            i += 1
+        }
+    }
+
+    static func compact(_ a: inout [UInt64]) {
+        var w = 0
+        a.withUnsafeMutableBufferPointer { b in
+            for r in 0..<b.count where w == 0 || b[r] != b[w - 1] { b[w] = b[r]; w += 1 }
+        }
+        a.removeLast(a.count - w)
+    }
+}

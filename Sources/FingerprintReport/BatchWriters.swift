@@ -1,0 +1,223 @@
+import Foundation
+import FingerprintCore
+import FingerprintStatistics
+
+/// Score formatting shared by the batch writers: 6 decimals, so output is
+/// byte-stable across BLAS thread counts (float sums may differ in the 7th).
+@inline(__always)
+func score6(_ s: Float) -> String { String(format: "%.6f", Double(s)) }
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
+
+/// CSV: a `#` line with the options and version, then
+/// `query,neighbor,rank,score` per neighbour (or per pair with `--top 0`).
+public final class BatchCSVWriter: BatchSink {
+    let out: StreamingOutput
+    var q: [String] = [], c: [String] = []
+    var top = 0
+    public init(_ out: StreamingOutput) { self.out = out }
+
+    public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
+        q = queryNames; c = candidateNames; top = h.top
+        var opts = "method=\(h.method.rawValue) tokenizer=\(h.tokenizer) features=\(h.features) top=\(h.top)"
+        if let t = h.threshold { opts += " threshold=\(t)" }
+        if let d = h.dims { opts += " dims=\(d)" }
+        if let r = h.reference { opts += " against=\(r)" }
+        opts += " seed=\(h.seed)"
+        try out.write("# fingerprint \(h.version) batch \(h.corpus) \(opts)\n")
+        try out.write(CSV.row(["query", "neighbor", "rank", "score"]))
+    }
+
+    public func neighbors(query: Int, _ list: [Neighbor]) throws {
+        for (r, n) in list.enumerated() { try out.write(CSV.row([q[query], c[n.index], "\(r + 1)", score6(n.score)])) }
+    }
+
+    public func pairs(_ p: [ScoredPair]) throws {
+        guard top == 0 else { return }
+        for x in p { try out.write(CSV.row([q[x.a], c[x.b], "", score6(x.score)])) }
+    }
+
+    public func end(clusters: [DocumentCluster], notes: [String]) throws {}
+}
+
+/// JSON Lines: a header object, then one object per query, per pair and per
+/// cluster, each with a "type" field.
+public final class BatchJSONLWriter: BatchSink {
+    let out: StreamingOutput
+    var q: [String] = [], c: [String] = []
+    public init(_ out: StreamingOutput) { self.out = out }
+
+    public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
+        q = queryNames; c = candidateNames
+        var line = try JSONOutput.encode(h, pretty: false)
+        line.removeLast()
+        try out.write("{\"type\":\"header\"," + line.dropFirst() + "\n")
+    }
+
+    public func neighbors(query: Int, _ list: [Neighbor]) throws {
+        let n = list.map { "{\"doc\":\(jsonString(c[$0.index])),\"score\":\(score6($0.score))}" }.joined(separator: ",")
+        try out.write("{\"type\":\"neighbors\",\"query\":\(jsonString(q[query])),\"neighbors\":[\(n)]}\n")
+    }
+
+    public func pairs(_ p: [ScoredPair]) throws {
+        for x in p { try out.write("{\"type\":\"pair\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"score\":\(score6(x.score))}\n") }
+    }
+
+    public func evidence(_ e: [PairEvidence]) throws {
+        for x in e {
+            var line = try JSONOutput.encode(x.passages, pretty: false)
+            line.removeLast()
+            try out.write("{\"type\":\"evidence\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"passages\":\(line)}\n")
+        }
+    }
+
+    public func end(clusters: [DocumentCluster], notes: [String]) throws {
+        for cl in clusters {
+            let m = cl.members.map { jsonString(q[$0]) }.joined(separator: ",")
+            try out.write("{\"type\":\"cluster\",\"id\":\(cl.id),\"representative\":\(jsonString(q[cl.representative])),\"members\":[\(m)]}\n")
+        }
+    }
+}
+
+/// Collects a whole batch run (for json, table and html).
+public final class BatchCollector: BatchSink {
+    public var header: BatchHeader?
+    public var queryNames: [String] = []
+    public var candidateNames: [String] = []
+    public var neighbors: [[Neighbor]] = []
+    public var pairs: [ScoredPair] = []
+    public var clusters: [DocumentCluster] = []
+    public var notes: [String] = []
+    public var evidence: [PairEvidence] = []
+    public init() {}
+    public func evidence(_ e: [PairEvidence]) throws { evidence = e }
+
+    public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
+        header = h; self.queryNames = queryNames; self.candidateNames = candidateNames
+        neighbors = Array(repeating: [], count: queryNames.count)
+    }
+    public func neighbors(query: Int, _ list: [Neighbor]) throws { neighbors[query] = list }
+    public func pairs(_ p: [ScoredPair]) throws { pairs += p }
+    public func end(clusters: [DocumentCluster], notes: [String]) throws { self.clusters = clusters; self.notes = notes }
+
+    /// The strongest distinct pairs: from the threshold pairs if any, else
+    /// from the neighbour lists (a–b and b–a once).
+    public func topPairs(_ n: Int) -> [ScoredPair] {
+        var all = pairs
+        if all.isEmpty {
+            let symmetric = header?.reference == nil
+            var seen = Set<Int>()
+            for (i, l) in neighbors.enumerated() {
+                for x in l {
+                    let (a, b) = symmetric ? (min(i, x.index), max(i, x.index)) : (i, x.index)
+                    if seen.insert(a * max(1, candidateNames.count) + b).inserted { all.append(ScoredPair(a: a, b: b, score: x.score)) }
+                }
+            }
+        }
+        all.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a != $1.a ? $0.a < $1.a : $0.b < $1.b) }
+        return Array(all.prefix(n))
+    }
+
+    struct Document: Encodable {
+        var query: String
+        var neighbors: [Item]
+        struct Item: Encodable { var doc: String; var score: Float }
+    }
+    struct Pair: Encodable { var a: String; var b: String; var score: Float }
+    struct Evidence: Encodable { var a: String; var b: String; var passages: [Passage] }
+    struct Cluster: Encodable { var id: Int; var representative: String; var members: [String] }
+    struct Whole: Encodable {
+        var header: BatchHeader
+        var neighbors: [Document]
+        var pairs: [Pair]
+        var clusters: [Cluster]
+        var notes: [String]
+        var evidence: [Evidence]
+        func encode(to encoder: Encoder) throws {
+            try header.encode(to: encoder)
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(neighbors, forKey: .neighbors)
+            try c.encode(pairs, forKey: .pairs)
+            try c.encode(clusters, forKey: .clusters)
+            try c.encode(notes, forKey: .notes)
+            if !evidence.isEmpty { try c.encode(evidence, forKey: .evidence) }
+        }
+        enum K: String, CodingKey { case neighbors, pairs, clusters, notes, evidence }
+    }
+
+    /// Rounds a score to 6 decimals (as the other writers print it).
+    static func r6(_ s: Float) -> Float { Float((Double(s) * 1e6).rounded() / 1e6) }
+
+    public func json() throws -> String {
+        let w = Whole(header: header!,
+                      neighbors: neighbors.enumerated().map { i, l in
+                          Document(query: queryNames[i], neighbors: l.map { .init(doc: candidateNames[$0.index], score: Self.r6($0.score)) })
+                      },
+                      pairs: pairs.map { Pair(a: queryNames[$0.a], b: candidateNames[$0.b], score: Self.r6($0.score)) },
+                      clusters: clusters.map { Cluster(id: $0.id, representative: queryNames[$0.representative], members: $0.members.map { queryNames[$0] }) },
+                      notes: notes,
+                      evidence: evidence.map { Evidence(a: queryNames[$0.a], b: candidateNames[$0.b], passages: $0.passages) })
+        return try JSONOutput.encode(w)
+    }
+
+    public func table(limit: Int = 20) -> String {
+        guard let h = header else { return "" }
+        var s = "Batch \(h.corpus)\(h.reference.map { " against \($0)" } ?? ""): \(Num.count(h.documents)) documents"
+        if let r = h.referenceDocuments { s += " vs \(Num.count(r)) reference documents" }
+        s += "\nmethod \(h.method.rawValue)"
+        switch h.method {
+        case .lsa: s += " (\(h.dims ?? 0) dimensions)"
+        case .minhash: s += " (Jaccard of word shingles, verified)"
+        case .tfidf: s += " (\(h.features) features: \(h.headColumns) dense by GEMM, \(h.tailColumns) sparse)"
+        }
+        s += ", top \(h.top)\(h.threshold.map { ", threshold \($0)" } ?? "")\n"
+        if !h.skipped.isEmpty { s += "skipped \(h.skipped.count): \(h.skipped.prefix(3).map(\.description).joined(separator: "; "))\n" }
+        let top = topPairs(limit)
+        s += "\nTop \(top.count) pairs\n"
+        var t = TextTable(["score", "document", h.reference == nil ? "document" : "reference"], align: [.right, .left, .left])
+        for p in top { t.add([score6(p.score), queryNames[p.a], candidateNames[p.b]]) }
+        s += t.render()
+        if h.threshold != nil && h.reference == nil {
+            s += "\n\(Num.count(pairs.count)) pairs at or above the threshold, \(clusters.count) clusters\n"
+            if !clusters.isEmpty {
+                var c = TextTable(["cluster", "size", "representative", "members"], align: [.right, .right, .left, .left])
+                for cl in clusters.prefix(limit) {
+                    let others = cl.members.filter { $0 != cl.representative }.prefix(4).map { queryNames[$0] }
+                    c.add(["\(cl.id)", "\(cl.members.count)", queryNames[cl.representative],
+                           others.joined(separator: ", ") + (cl.members.count > 5 ? ", …" : "")])
+                }
+                s += c.render()
+                if clusters.count > limit { s += "  … and \(clusters.count - limit) more clusters (see --format json)\n" }
+            }
+        } else if let th = h.threshold {
+            s += "\n\(Num.count(pairs.count)) pairs at or above the threshold \(th)\n"
+        }
+        if !evidence.isEmpty {
+            s += "\nEvidence: longest shared passages (\(evidence.count) pairs)\n"
+            var e = TextTable(["pair", "tokens", "where", "passage"], align: [.left, .right, .left, .left])
+            for x in evidence.prefix(limit) {
+                for p in x.passages {
+                    e.add(["\(queryNames[x.a]) ~ \(candidateNames[x.b])", "\(p.tokens)",
+                           "line \(p.bLine) / line \(p.aLine)", String(p.snippet.prefix(80))])
+                }
+            }
+            s += e.render()
+        }
+        for n in notes { s += "\nnote: \(n)\n" }
+        return s
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import FingerprintCore
+import FingerprintStatistics
+
+/// Output formats shared by all commands.
+public enum OutputFormat: String, CaseIterable, Sendable, Codable {
+    case table, json, jsonl, csv, html
+}
+
+/// Deterministic JSON: sorted keys, two-space indentation, shortest
+/// round-trip floats, no escaped slashes. Same value, same bytes.
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data = try e.encode(value)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// RFC 4180 CSV fields.
+public enum CSV {
+    public static func field(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    public static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
+}
+
+/// Formats numbers for tables: fixed significant digits, no locale.
+public enum Num {
+    public static func f(_ x: Double, _ digits: Int = 4) -> String {
+        if x == 0 { return "0" }
+        if !x.isFinite { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        let a = abs(x)
+        if a >= 1e6 || a < 1e-4 { return String(format: "%.\(max(1, digits - 1))e", x) }
+        let intDigits = a >= 1 ? Int(log10(a)) + 1 : 0
+        return String(format: "%.\(max(0, digits - intDigits))f", x)
+    }
+
+    public static func pct(_ x: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f%%", 100 * x) }
+
+    /// Thousands separators for counts.
+    public static func count(_ n: Int) -> String {
+        let s = String(abs(n))
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    public static func bytes(_ n: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var v = Double(n), u = 0
+        while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
+        return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
+    }
+}
+
+/// A plain-text table with aligned columns.
+public struct TextTable {
+    public enum Align { case left, right }
+    public var headers: [String]
+    public var align: [Align]
+    public var rows: [[String]] = []
+
+    public init(_ headers: [String], align: [Align]? = nil) {
+        self.headers = headers
+        self.align = align ?? headers.map { _ in .left }
+    }
+
+    public mutating func add(_ row: [String]) { rows.append(row) }
+
+    public func render(indent: String = "  ") -> String {
+        var widths = headers.map { $0.count }
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            var parts: [String] = []
+            for (i, c) in cells.enumerated() {
+                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+                parts.append(align[i] == .right ? pad + c : (i == cells.count - 1 ? c : c + pad))
+            }
+            return indent + parts.joined(separator: "  ")
+        }
+        var out = line(headers) + "\n"
+        out += indent + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for r in rows { out += line(r) + "\n" }
+        return out
+    }
+}

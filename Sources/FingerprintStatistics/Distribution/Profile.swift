@@ -1,0 +1,110 @@
+import Foundation
+import FingerprintCore
+
+/// Entropy and related measures of one frequency distribution.
+public enum Entropy {
+    /// Shannon entropy in bits of the distribution given by `counts`
+    /// (zeros ignored; 0 for an empty distribution).
+    public static func bits<C: Collection>(_ counts: C) -> Double where C.Element: BinaryInteger {
+        var total = 0.0
+        for c in counts { total += Double(c) }
+        guard total > 0 else { return 0 }
+        var h = 0.0
+        for c in counts where c > 0 {
+            let p = Double(c) / total
+            h -= p * log2(p)
+        }
+        return h
+    }
+
+    /// Yule's characteristic K = 10⁴ · (Σᵢ i² Vᵢ − N) / N², where Vᵢ is the
+    /// number of types seen i times and N the number of tokens (0 when N = 0).
+    public static func yulesK<C: Collection>(_ counts: C) -> Double where C.Element: BinaryInteger {
+        var n = 0.0, s2 = 0.0
+        for c in counts where c > 0 {
+            let x = Double(c)
+            n += x
+            s2 += x * x
+        }
+        guard n > 0 else { return 0 }
+        return 1e4 * (s2 - n) / (n * n)
+    }
+
+    /// The Zipf exponent: minus the least-squares slope of ln(frequency) on
+    /// ln(rank), over ranks 1…`maxRank` of the frequencies sorted descending.
+    /// - Returns: (exponent, ranks used); exponent 0 with fewer than 2 ranks.
+    public static func zipf<C: Collection>(_ counts: C, maxRank: Int = 1000) -> (exponent: Double, ranks: Int) where C.Element: BinaryInteger {
+        let freqs = counts.filter { $0 > 0 }.map { Double($0) }.sorted(by: >).prefix(maxRank)
+        let n = freqs.count
+        guard n >= 2 else { return (0, n) }
+        var sx = 0.0, sy = 0.0
+        for (i, f) in freqs.enumerated() { sx += log(Double(i + 1)); sy += log(f) }
+        let mx = sx / Double(n), my = sy / Double(n)
+        var sxy = 0.0, sxx = 0.0
+        for (i, f) in freqs.enumerated() {
+            let dx = log(Double(i + 1)) - mx
+            sxy += dx * (log(f) - my)
+            sxx += dx * dx
+        }
+        return (-(sxy / sxx), n)
+    }
+}
+
+/// The profile `fingerprint stats` reports for one corpus.
+public struct CorpusProfile: Codable, Sendable {
+    public struct TopToken: Codable, Sendable {
+        public var token: String
+        public var count: Int
+        public var share: Double
+    }
+
+    public var schema = "fingerprint.stats/1"
+    public var version = Fingerprint.version
+    public var corpus: String
+    public var tokenizer: TokenizerSpec
+    public var documents: Int
+    public var tokens: Int
+    public var types: Int
+    public var bytes: Int
+    public var invalidUTF8: Int
+    public var skipped: Int
+    public var skips: [Skip]
+    public var entropyBits: Double
+    public var typeTokenRatio: Double
+    public var yulesK: Double
+    public var zipfExponent: Double
+    /// Ranks used in the Zipf fit (1…min(1000, types)).
+    public var zipfRanks: Int
+    public var top: [TopToken]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, version, corpus, tokenizer, documents, tokens, types, bytes
+        case invalidUTF8 = "invalid_utf8", skipped, skips
+        case entropyBits = "entropy_bits", typeTokenRatio = "type_token_ratio", yulesK = "yules_k"
+        case zipfExponent = "zipf_exponent", zipfRanks = "zipf_ranks", top
+    }
+
+    /// Computes the profile of a counted corpus; `topN` most frequent types,
+    /// ties broken by token order.
+    public init(_ c: CountedCorpus, topN: Int = 20) {
+        let v = c.matrix.vocabulary
+        corpus = c.input
+        tokenizer = c.tokenizer
+        documents = c.documents.count
+        tokens = c.matrix.tokenCount
+        types = v.count
+        bytes = c.bytes
+        invalidUTF8 = c.invalidSequences
+        skipped = c.skips.count
+        skips = c.skips
+        entropyBits = Entropy.bits(v.totalCounts)
+        typeTokenRatio = tokens > 0 ? Double(types) / Double(tokens) : 0
+        yulesK = Entropy.yulesK(v.totalCounts)
+        (zipfExponent, zipfRanks) = Entropy.zipf(v.totalCounts)
+        let total = max(1, tokens)
+        let tokensTotal = tokens
+        top = v.topByCount(topN).map {
+            TopToken(token: v.token($0), count: v.totalCounts[$0], share: tokensTotal > 0 ? Double(v.totalCounts[$0]) / Double(total) : 0)
+        }
+    }
+}

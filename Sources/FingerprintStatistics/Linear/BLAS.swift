@@ -1,0 +1,186 @@
+import FingerprintCore
+import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Typed, checked wrappers over CBLAS (row-major). Each has a plain-Swift
+/// twin in `ReferenceBLAS` that the tests compare it with.
+public enum BLAS {
+    public enum Transpose: Sendable {
+        case none, transpose
+        var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+    }
+
+    public enum Triangle: Sendable {
+        case upper, lower
+        var cblas: CBLAS_UPLO { self == .upper ? CblasUpper : CblasLower }
+    }
+
+    /// C ← alpha · op(A) · op(B) + beta · C.
+    /// - Precondition: shapes agree (checked, with a message naming them).
+    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none,
+                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) throws {
+        let (m, k) = ta == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        let (kb, n) = tb == .none ? (b.rows, b.cols) : (b.cols, b.rows)
+        precondition(k == kb, "gemm: inner dimensions differ (\(k) vs \(kb))")
+        precondition(c.rows == m && c.cols == n, "gemm: C is \(c.rows)×\(c.cols), expected \(m)×\(n)")
+        guard m > 0 && n > 0 else { return }
+        if k == 0 {
+            for i in 0..<c.storage.count { c.storage[i] *= beta }
+            return
+        }
+        let (m32, n32, k32) = (try blasInt(m, "rows"), try blasInt(n, "columns"), try blasInt(k, "inner dimension"))
+        let lda = try blasInt(max(1, a.cols)), ldb = try blasInt(max(1, b.cols)), ldc = try blasInt(max(1, c.cols))
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                c.storage.withUnsafeMutableBufferPointer { cp in
+                    T.gemm(CblasRowMajor, ta.cblas, tb.cblas, m32, n32, k32, alpha, ap.baseAddress!, lda,
+                           bp.baseAddress!, ldb, beta, cp.baseAddress!, ldc)
+                }
+            }
+        }
+    }
+
+    /// op(A) · op(B) as a new matrix.
+    public static func product<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none) throws -> Matrix<T> {
+        let m = ta == .none ? a.rows : a.cols
+        let n = tb == .none ? b.cols : b.rows
+        var c = Matrix<T>(rows: m, cols: n)
+        try gemm(a, b, transA: ta, transB: tb, into: &c)
+        return c
+    }
+
+    /// C ← alpha · A·Aᵀ + beta · C (trans = .none) or alpha · Aᵀ·A + beta · C,
+    /// filling only `triangle` of C (the other triangle is left as it was).
+    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, trans t: Transpose = .none, triangle: Triangle = .upper,
+                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) throws {
+        let (n, k) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        precondition(c.rows == n && c.cols == n, "syrk: C is \(c.rows)×\(c.cols), expected \(n)×\(n)")
+        guard n > 0, k > 0 else { return }
+        let n32 = try blasInt(n), k32 = try blasInt(k), lda = try blasInt(max(1, a.cols)), ldc = try blasInt(max(1, n))
+        a.storage.withUnsafeBufferPointer { ap in
+            c.storage.withUnsafeMutableBufferPointer { cp in
+                T.syrk(CblasRowMajor, triangle.cblas, t.cblas, n32, k32, alpha, ap.baseAddress!, lda, beta, cp.baseAddress!, ldc)
+            }
+        }
+    }
+
+    /// y ← alpha · op(A) · x + beta · y.
+    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ x: [T], trans t: Transpose = .none,
+                                           alpha: T = 1, beta: T = 0, into y: inout [T]) throws {
+        let (m, n) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        precondition(x.count == n && y.count == m, "gemv: x has \(x.count) (expected \(n)), y has \(y.count) (expected \(m))")
+        guard m > 0 else { return }
+        guard n > 0 else { for i in 0..<m { y[i] *= beta }; return }
+        let r = try blasInt(a.rows), c = try blasInt(a.cols), lda = try blasInt(max(1, a.cols))
+        a.storage.withUnsafeBufferPointer { ap in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    T.gemv(CblasRowMajor, t.cblas, r, c, alpha, ap.baseAddress!, lda, xp.baseAddress!, 1, beta, yp.baseAddress!, 1)
+                }
+            }
+        }
+    }
+
+    /// x · y.
+    public static func dot<T: BLASScalar>(_ x: [T], _ y: [T]) throws -> T {
+        precondition(x.count == y.count, "dot: lengths differ (\(x.count) vs \(y.count))")
+        guard !x.isEmpty else { return 0 }
+        let n = try blasInt(x.count)
+        return x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in T.dot(n, xp.baseAddress!, 1, yp.baseAddress!, 1) } }
+    }
+
+    /// ‖x‖₂ (scaled to avoid overflow, as BLAS does).
+    public static func nrm2<T: BLASScalar>(_ x: [T]) throws -> T {
+        guard !x.isEmpty else { return 0 }
+        let n = try blasInt(x.count)
+        return x.withUnsafeBufferPointer { T.nrm2(n, $0.baseAddress!, 1) }
+    }
+
+    /// sgemm on raw row-major buffers: C (m × n) ← A (m × k) · op(B), with
+    /// B stored k × n, or n × k when `transB`. For blocked kernels that work
+    /// on sub-blocks of larger matrices without copying them.
+    public static func gemmRaw(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                               transB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) throws {
+        guard m > 0, n > 0, k > 0 else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n), try blasInt(k),
+                    1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
+    }
+
+    /// The BLAS library's thread count (1 when it cannot be asked).
+    public static var threads: Int {
+        typealias GetFn = @convention(c) () -> Int32
+        if let f = dlsym(dlopen(nil, RTLD_NOW), "openblas_get_num_threads") { return Int(unsafeBitCast(f, to: GetFn.self)()) }
+        return 1
+    }
+
+    /// Caps the BLAS library's own threads (OpenBLAS); no-op for other BLAS.
+    public static func setThreads(_ n: Int) {
+        typealias SetFn = @convention(c) (Int32) -> Void
+        if let f = dlsym(dlopen(nil, RTLD_NOW), "openblas_set_num_threads") {
+            unsafeBitCast(f, to: SetFn.self)(Int32(max(1, min(n, 256))))
+        }
+    }
+
+    /// Which BLAS library is loaded, its kernel and thread count (printed by
+    /// benchmarks, because the reference BLAS is 20–40× slower).
+    public static var runtime: (library: String, core: String, threads: Int) {
+        typealias CfgFn = @convention(c) () -> UnsafePointer<CChar>?
+        typealias IntFn = @convention(c) () -> Int32
+        let h = dlopen(nil, RTLD_NOW)
+        if let cfg = dlsym(h, "openblas_get_config") {
+            let config = unsafeBitCast(cfg, to: CfgFn.self)().map { String(cString: $0) } ?? "OpenBLAS"
+            let core = dlsym(h, "openblas_get_corename").flatMap { unsafeBitCast($0, to: CfgFn.self)() }.map { String(cString: $0) } ?? "?"
+            let threads = dlsym(h, "openblas_get_num_threads").map { Int(unsafeBitCast($0, to: IntFn.self)()) } ?? 1
+            return ("OpenBLAS " + config, core, threads)
+        }
+        return ("reference BLAS (netlib; slow — install libopenblas0-pthread)", "generic", 1)
+    }
+}
+
+/// Plain-Swift loops with the same contracts as `BLAS`, used as test
+/// references and as the readable definition of each call.
+public enum ReferenceBLAS {
+    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: BLAS.Transpose = .none, transB tb: BLAS.Transpose = .none,
+                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
+        let m = c.rows, n = c.cols
+        let k = ta == .none ? a.cols : a.rows
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: T = 0
+                for p in 0..<k {
+                    let x = ta == .none ? a[i, p] : a[p, i]
+                    let y = tb == .none ? b[p, j] : b[j, p]
+                    s += x * y
+                }
+                c[i, j] = alpha * s + beta * c[i, j]
+            }
+        }
+    }
+
+    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, trans t: BLAS.Transpose = .none, triangle: BLAS.Triangle = .upper,
+                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
+        let n = c.rows
+        var full = Matrix<T>(rows: n, cols: n)
+        gemm(a, a, transA: t, transB: t == .none ? .transpose : .none, into: &full)
+        for i in 0..<n {
+            for j in 0..<n where triangle == .upper ? j >= i : j <= i {
+                c[i, j] = alpha * full[i, j] + beta * c[i, j]
+            }
+        }
+    }
+
+    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ x: [T], trans t: BLAS.Transpose = .none, alpha: T = 1, beta: T = 0, into y: inout [T]) {
+        let m = t == .none ? a.rows : a.cols
+        let n = x.count
+        for i in 0..<m {
+            var s: T = 0
+            for j in 0..<n { s += (t == .none ? a[i, j] : a[j, i]) * x[j] }
+            y[i] = alpha * s + beta * y[i]
+        }
+    }
+
+    public static func dot<T: BLASScalar>(_ x: [T], _ y: [T]) -> T { zip(x, y).reduce(0) { $0 + $1.0 * $1.1 } }
+    public static func nrm2<T: BLASScalar>(_ x: [T]) -> T { x.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}

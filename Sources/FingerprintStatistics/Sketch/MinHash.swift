@@ -1,0 +1,173 @@
+import Foundation
+import FingerprintCore
+
+/// MinHash signatures (Broder 1997) of shingle sets.
+///
+/// Each shingle is a 64-bit hash (word n-grams by a rolling hash of token
+/// hashes, as for the n-gram overlap), folded to 32 bits and mapped through
+/// `perms` random bijections of the 32-bit integers, x ↦ a·x + b mod 2³²
+/// (a odd); the signature keeps the minimum of each. The loop over the
+/// permutations is plain 32-bit arithmetic that the compiler vectorises.
+///
+/// The estimated Jaccard similarity is the share of equal entries; its
+/// standard error is √(J(1−J)/perms).
+public struct MinHasher: Sendable {
+    public let perms: Int
+    let a: [UInt32]
+    let b: [UInt32]
+
+    public init(perms: Int = 128, seed: UInt64 = 1) {
+        precondition(perms >= 1)
+        self.perms = perms
+        var rng = Xoshiro256(seed: seed, stream: 0x4D49_4E48)
+        a = (0..<perms).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 }
+        b = (0..<perms).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+    }
+
+    /// The empty signature (all entries UInt32.max): the sketch of no shingle.
+    public var empty: [UInt32] { [UInt32](repeating: .max, count: perms) }
+
+    /// Folds one 64-bit shingle hash into `signature`.
+    @inline(__always)
+    public func add(_ h: UInt64, to signature: UnsafeMutablePointer<UInt32>) {
+        let x = UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                for i in 0..<perms {
+                    let y = ap[i] &* x &+ bp[i]
+                    if y < signature[i] { signature[i] = y }
+                }
+            }
+        }
+    }
+
+    /// The signature of a set of shingle hashes.
+    public func signature<S: Sequence>(of shingles: S) -> [UInt32] where S.Element == UInt64 {
+        var s = empty
+        s.withUnsafeMutableBufferPointer { p in for h in shingles { add(h, to: p.baseAddress!) } }
+        return s
+    }
+
+    /// Estimated Jaccard similarity: the share of equal entries.
+    public static func jaccard(_ x: UnsafeBufferPointer<UInt32>, _ y: UnsafeBufferPointer<UInt32>) -> Double {
+        var eq = 0
+        for i in 0..<x.count where x[i] == y[i] { eq += 1 }
+        return Double(eq) / Double(x.count)
+    }
+
+    public static func jaccard(_ x: [UInt32], _ y: [UInt32]) -> Double {
+        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { jaccard(xp, $0) } }
+    }
+
+    /// Containment |A ∩ B| / |A| from a Jaccard estimate and the set sizes:
+    /// |A ∩ B| = J(|A| + |B|)/(1 + J).
+    public static func containment(jaccard j: Double, sizeA: Int, sizeB: Int) -> Double {
+        guard sizeA > 0 else { return 0 }
+        return min(1, j * Double(sizeA + sizeB) / (1 + j) / Double(sizeA))
+    }
+}
+
+/// Exact Jaccard similarity of two sorted sets of distinct hashes.
+public func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
+    if a.isEmpty && b.isEmpty { return 0 }
+    var i = 0, j = 0, inter = 0
+    while i < a.count && j < b.count {
+        if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { inter += 1; i += 1; j += 1 }
+    }
+    return Double(inter) / Double(a.count + b.count - inter)
+}
+
+/// Shingles of a token stream: rolling 64-bit hashes of every run of `n`
+/// consecutive token hashes (a document shorter than n tokens has none).
+public struct Shingler {
+    public let n: Int
+    private var ring: [UInt64]
+    private var seen = 0
+    private var rolling: UInt64 = 0
+    private let power: UInt64
+    static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
+
+    public init(n: Int) {
+        precondition(n >= 1 && n <= 64)
+        self.n = n
+        ring = [UInt64](repeating: 0, count: 64)
+        power = (0..<n).reduce(UInt64(1)) { p, _ in p &* Shingler.base }
+    }
+
+    /// Adds a token hash; returns the shingle hash ending here, if any.
+    @inline(__always)
+    public mutating func add(_ h: UInt64) -> UInt64? {
+        ring[seen & 63] = h
+        seen &+= 1
+        var r = rolling &* Shingler.base &+ h
+        if seen > n { r = r &- ring[(seen - n - 1) & 63] &* power }
+        rolling = r
+        return seen >= n ? SplitMix64.mix(r ^ UInt64(n)) : nil
+    }
+
+    public mutating func reset() { seen = 0; rolling = 0 }
+}
+
+/// LSH banding for MinHash: b bands of r rows; a pair is a candidate when
+/// all rows of some band agree, with probability 1 − (1 − s^r)^b.
+public struct LSHBanding: Codable, Sendable, Equatable {
+    public var bands: Int
+    public var rows: Int
+
+    /// (b, r) with b·r ≤ perms minimising the weighted false-positive area
+    /// ∫₀ᵗ P(s) ds plus the false-negative area ∫ₜ¹ (1 − P(s)) ds (equal
+    /// weights), as datasketch's `_optimal_param`.
+    public static func optimal(threshold t: Double, perms: Int, falsePositiveWeight: Double = 0.5) -> LSHBanding {
+        func p(_ s: Double, _ b: Int, _ r: Int) -> Double { 1 - pow(1 - pow(s, Double(r)), Double(b)) }
+        func integrate(_ f: (Double) -> Double, _ lo: Double, _ hi: Double) -> Double {
+            let steps = 200
+            let h = (hi - lo) / Double(steps)
+            var s = 0.5 * (f(lo) + f(hi))
+            for i in 1..<steps { s += f(lo + Double(i) * h) }
+            return s * h
+        }
+        var best = LSHBanding(bands: 1, rows: perms)
+        var bestErr = Double.infinity
+        for b in 1...perms {
+            let maxR = perms / b
+            guard maxR >= 1 else { continue }
+            for r in 1...maxR {
+                let fp = integrate({ p($0, b, r) }, 0, t)
+                let fn = integrate({ 1 - p($0, b, r) }, t, 1)
+                let err = falsePositiveWeight * fp + (1 - falsePositiveWeight) * fn
+                if err < bestErr - 1e-15 { bestErr = err; best = LSHBanding(bands: b, rows: r) }
+            }
+        }
+        return best
+    }
+
+    /// Probability that a pair of Jaccard similarity s becomes a candidate.
+    public func candidateProbability(_ s: Double) -> Double { 1 - pow(1 - pow(s, Double(rows)), Double(bands)) }
+}
+
+/// SimHash (Charikar 2002): the sign of the tf-weighted sum of ±1 bit
+/// vectors of the token hashes; near-duplicates differ in few bits.
+public struct SimHasher {
+    private var v = [Int64](repeating: 0, count: 64)
+    public init() {}
+
+    @inline(__always)
+    public mutating func add(_ h: UInt64, weight: Int64 = 1) {
+        var x = h
+        for k in 0..<64 {
+            v[k] &+= (x & 1) == 1 ? weight : -weight
+            x >>= 1
+        }
+    }
+
+    /// The fingerprint; resets the accumulator.
+    public mutating func finish() -> UInt64 {
+        var f: UInt64 = 0
+        for k in 0..<64 where v[k] > 0 { f |= 1 << UInt64(k) }
+        for k in 0..<64 { v[k] = 0 }
+        return f
+    }
+
+    @inline(__always)
+    public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+}

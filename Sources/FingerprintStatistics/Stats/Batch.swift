@@ -1,0 +1,285 @@
+import Foundation
+import FingerprintCore
+
+/// How `batch` represents documents.
+public enum BatchMethod: String, CaseIterable, Sendable, Codable {
+    /// Exact cosine of TF-IDF vectors (dense head by GEMM + sparse tail).
+    case tfidf
+    /// Cosine in a randomized truncated-SVD space of the TF-IDF matrix.
+    case lsa
+    /// Jaccard similarity of word-shingle sets: MinHash + LSH candidates at
+    /// --threshold, each verified exactly.
+    case minhash
+}
+
+/// Options of `fingerprint batch`.
+public struct BatchOptions: Sendable {
+    public var tokenizer: TokenizerSpec = .word
+    public var features = 16384
+    public var sublinear = false
+    public var method: BatchMethod = .tfidf
+    public var dims = 128
+    public var powerIterations = 2
+    public var top = 10
+    public var threshold: Float? = nil
+    public var tile = 2048
+    public var seed: UInt64 = 0
+    /// Longest shared passages to attach to each reported pair (0: none).
+    public var evidence = 0
+    /// Files whose text is not evidence (passages made only of it are dropped).
+    public var boilerplate: String? = nil
+    public var shingle = 5
+    public var read = ReadOptions()
+    public init() {}
+}
+
+/// Shared passages behind a reported pair (`--evidence`).
+public struct PairEvidence: Codable, Sendable {
+    public var a: Int
+    public var b: Int
+    public var passages: [Passage]
+}
+
+/// What a batch run says before its rows (for headers).
+public struct BatchHeader: Codable, Sendable {
+    public var schema = "fingerprint.batch/1"
+    public var version = Fingerprint.version
+    public var corpus: String
+    public var reference: String?
+    public var method: BatchMethod
+    public var tokenizer: TokenizerSpec
+    public var features: Int
+    public var sublinear: Bool
+    public var dims: Int?
+    public var top: Int
+    public var threshold: Float?
+    public var seed: UInt64
+    public var documents: Int
+    public var referenceDocuments: Int?
+    /// Columns in the GEMM head and in the sparse tail (tfidf).
+    public var headColumns: Int
+    public var tailColumns: Int
+    public var skipped: [Skip]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, version, corpus, reference, method, tokenizer, features, sublinear, dims, top, threshold, seed, documents
+        case referenceDocuments = "reference_documents", headColumns = "head_columns", tailColumns = "tail_columns", skipped
+    }
+}
+
+/// A pair over the threshold.
+public struct ScoredPair: Codable, Sendable, Equatable {
+    public init(a: Int, b: Int, score: Float) {
+        self.a = a
+        self.b = b
+        self.score = score
+    }
+
+    public var a: Int
+    public var b: Int
+    public var score: Float
+}
+
+/// A cluster of documents joined by pairs over the threshold.
+public struct DocumentCluster: Codable, Sendable, Equatable {
+    public var id: Int
+    public var members: [Int]
+    /// The member with the most pairs in the cluster (ties: first).
+    public var representative: Int
+}
+
+/// Receives a batch run as it goes (writers stream csv/jsonl).
+public protocol BatchSink: AnyObject {
+    func begin(_ header: BatchHeader, queryNames: [String], candidateNames: [String]) throws
+    func neighbors(query: Int, _ list: [Neighbor]) throws
+    func pairs(_ p: [ScoredPair]) throws
+    /// Shared passages of reported pairs (only with `--evidence`), before `end`.
+    func evidence(_ e: [PairEvidence]) throws
+    func end(clusters: [DocumentCluster], notes: [String]) throws
+}
+
+extension BatchSink {
+    public func evidence(_ e: [PairEvidence]) throws {}
+}
+
+public enum Batch {
+    /// Scores every document of `input` against every other (or against
+    /// `reference`), streaming results to `sink`.
+    @discardableResult
+    public static func run(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
+                           sink: BatchSink, progress: ProgressSink? = nil) throws -> SimilaritySearch.Timing {
+        if o.method == .minhash {
+            return try runMinHash(input, reference: reference, options: o, sink: sink, progress: progress)
+        }
+        let main = try Counter.count(input, tokenizer: o.tokenizer, options: o.read, progress: progress)
+        let ref = try reference.map { try Counter.count($0, tokenizer: o.tokenizer, options: o.read, progress: progress) }
+        let m = ref.map { DocumentTermMatrix.stacked(main.matrix, $0.matrix) } ?? main.matrix
+        let nq = main.documents.count
+        let nc = ref?.documents.count ?? nq
+        let queryRows = Array(0..<nq)
+        let candidateRows = ref == nil ? queryRows : Array(nq..<(nq + nc))
+        var notes: [String] = []
+
+        let t = TfIdfMatrix(m, features: o.features, sublinear: o.sublinear)
+        let q: SplitVectors, c: SplitVectors
+        var headCols = 0, tailCols = 0
+        switch o.method {
+        case .tfidf:
+            var dfq = [Int](repeating: 0, count: t.cols), dfc = dfq
+            for d in queryRows { for k in t.rowStart[d]..<t.rowStart[d + 1] { dfq[Int(t.columns[k])] += 1 } }
+            for d in candidateRows { for k in t.rowStart[d]..<t.rowStart[d + 1] { dfc[Int(t.columns[k])] += 1 } }
+            let head = SimilaritySearch.headColumns(dfQueries: dfq, nq: nq, dfCandidates: dfc, nc: nc)
+            headCols = head.filter { $0 }.count
+            tailCols = t.cols - headCols
+            q = SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols, rows: queryRows, columnIsHead: head)
+            c = ref == nil ? q : SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols, rows: candidateRows, columnIsHead: head)
+        case .minhash:
+            preconditionFailure("batch --method minhash is handled by runMinHash")
+        case .lsa:
+            let csr = RandomizedSVD.CSR(rows: t.rows, cols: t.cols, rowStart: t.rowStart, columns: t.columns, values: t.values)
+            let rank = min(o.dims, max(1, min(t.rows, t.cols)))
+            if rank < o.dims { notes.append("--dims \(o.dims) reduced to \(rank), the rank bound of a \(t.rows) × \(t.cols) matrix") }
+            let svd = try RandomizedSVD.compute(csr, rank: rank, powerIterations: o.powerIterations, seed: o.seed)
+            // Document vectors U·Σ, L2-normalised: their dot products approximate the TF-IDF cosines.
+            var u = svd.u
+            for i in 0..<u.rows {
+                var norm: Float = 0
+                for j in 0..<u.cols { u[i, j] *= svd.s[j]; norm += u[i, j] * u[i, j] }
+                norm = norm.squareRoot()
+                if norm > 0 { for j in 0..<u.cols { u[i, j] /= norm } }
+            }
+            headCols = u.cols
+            q = SplitVectors(dense: u.rowsBlock(0..<nq))
+            c = ref == nil ? q : SplitVectors(dense: u.rowsBlock(nq..<(nq + nc)))
+        }
+        if nc < 2 && ref == nil { notes.append("only \(nq) document: no pairs to score") }
+        if o.top > (ref == nil ? nc - 1 : nc) && nc > 0 { notes.append("--top \(o.top) is more than the \(ref == nil ? nc - 1 : nc) candidates: every candidate is listed") }
+
+        let header = BatchHeader(corpus: main.input, reference: ref?.input, method: o.method, tokenizer: o.tokenizer,
+                                 features: t.cols, sublinear: o.sublinear, dims: o.method == .lsa ? headCols : nil,
+                                 top: o.top, threshold: o.threshold, seed: o.seed, documents: nq,
+                                 referenceDocuments: ref?.documents.count, headColumns: o.method == .tfidf ? headCols : 0,
+                                 tailColumns: tailCols, skipped: main.skips + (ref?.skips ?? []))
+        try sink.begin(header, queryNames: main.documents.map(\.name), candidateNames: (ref ?? main).documents.map(\.name))
+
+        var so = SimilarityOptions()
+        so.k = o.top
+        so.threshold = o.threshold
+        so.tile = o.tile
+        so.threads = o.read.threads
+        var allPairs: [ScoredPair] = []
+        var evidencePairs: [ScoredPair] = []
+        var byNeighbour = [Int: Int]()
+        var timing = SimilaritySearch.Timing()
+        if nq > 0 && nc > 0 && !(ref == nil && nc < 2) {
+            timing = try SimilaritySearch.run(queries: q, candidates: c, selfPairs: ref == nil, options: so) { first, lists, pairs in
+                for (r, l) in lists.enumerated() {
+                    try sink.neighbors(query: first + r, l)
+                    // Without a threshold, the evidence is for each document's nearest neighbour
+                    // (a–b and b–a once when both are the same corpus).
+                    if o.evidence > 0, o.threshold == nil, let top = l.first {
+                        let q = first + r
+                        if ref != nil || q < top.index || byNeighbour[top.index] != q {
+                            evidencePairs.append(ref == nil ? ScoredPair(a: min(q, top.index), b: max(q, top.index), score: top.score)
+                                                            : ScoredPair(a: q, b: top.index, score: top.score))
+                        }
+                        byNeighbour[q] = top.index
+                    }
+                }
+                let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
+                if !p.isEmpty { try sink.pairs(p) }
+                if o.threshold != nil { allPairs += p }
+            }
+        } else {
+            for i in 0..<nq { try sink.neighbors(query: i, []) }
+        }
+        let clusters = ref == nil && o.threshold != nil ? clustersOf(allPairs, n: nq) : []
+        if o.evidence > 0 {
+            try sink.evidence(evidenceFor(allPairs.isEmpty ? evidencePairs : allPairs, queries: main.documents,
+                                          candidates: (ref ?? main).documents, options: o))
+        }
+        try sink.end(clusters: clusters, notes: notes)
+        return timing
+    }
+
+    /// Up to `o.evidence` longest shared passages for each pair (at most
+    /// 1,000 pairs, strongest first), re-reading just the two files of a pair.
+    static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentInfo], candidates: [DocumentInfo], options o: BatchOptions) throws -> [PairEvidence] {
+        let chosen = pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }.prefix(1000)
+        let filter = try o.boilerplate.map { try BoilerplateFilter.files(in: $0, k: PassageOptions().k, readOptions: o.read) }
+        let aligner = PassageOptions(boilerplate: filter)
+        var out: [PairEvidence] = []
+        for p in chosen {
+            guard let a = DocumentText.bytes(queries[p.a]), let b = DocumentText.bytes(candidates[p.b]) else { continue }
+            var passages = PassageAlignment.align(b, a, options: aligner)   // A side of the passage = the candidate
+            passages.sort { $0.tokens != $1.tokens ? $0.tokens > $1.tokens : $0.bStart < $1.bStart }
+            out.append(PairEvidence(a: p.a, b: p.b, passages: Array(passages.prefix(o.evidence))))
+        }
+        return out.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
+    }
+
+    /// batch --method minhash: candidates from LSH banding at the threshold,
+    /// every candidate verified by the exact Jaccard of its shingle sets.
+    static func runMinHash(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
+                           sink: BatchSink, progress: ProgressSink?) throws -> SimilaritySearch.Timing {
+        var d = DedupOptions()
+        d.shingle = o.shingle
+        d.threshold = Double(o.threshold ?? 0.5)
+        d.seed = o.seed == 0 ? 1 : o.seed
+        d.read = o.read
+        let hasher = MinHasher(perms: d.perms, seed: d.seed)
+        func sketch(_ i: CorpusInput) throws -> CorpusScan<SketchWorker> {
+            let s = try CorpusReader.read(i, options: o.read, progress: progress) { SketchWorker(shingle: d.shingle, hasher: hasher) }
+            s.workers.forEach { $0.release() }
+            return s
+        }
+        let main = try sketch(input)
+        let ref = try reference.map(sketch)
+        let nq = main.documents.count
+        let sketches = main.outputs.map(\.output) + (ref?.outputs.map(\.output) ?? [])
+        let pairsFound = Dedup.verifiedPairs(sketches: sketches, options: d)
+        var byQuery = [[Neighbor]](repeating: [], count: nq)
+        var pairs: [ScoredPair] = []
+        for (x, y, j) in pairsFound {
+            if ref == nil {
+                byQuery[x].append(Neighbor(index: y, score: Float(j)))
+                byQuery[y].append(Neighbor(index: x, score: Float(j)))
+                pairs.append(ScoredPair(a: x, b: y, score: Float(j)))
+            } else if x < nq && y >= nq {
+                byQuery[x].append(Neighbor(index: y - nq, score: Float(j)))
+                pairs.append(ScoredPair(a: x, b: y - nq, score: Float(j)))
+            }
+        }
+        pairs.sort { ($0.a, $0.b) < ($1.a, $1.b) }
+        var notes = ["minhash: \(d.perms) permutations, \(d.shingle)-word shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"]
+        let tooShort = (0..<nq).filter { sketches[$0].tokens < d.shingle }.count
+        if tooShort > 0 { notes.append("\(tooShort) documents are shorter than one shingle and have no neighbours") }
+        let header = BatchHeader(corpus: input.description, reference: reference?.description, method: .minhash, tokenizer: .word,
+                                 features: 0, sublinear: false, dims: nil, top: o.top, threshold: Float(d.threshold), seed: d.seed,
+                                 documents: nq, referenceDocuments: ref?.documents.count, headColumns: 0, tailColumns: 0,
+                                 skipped: main.skips + (ref?.skips ?? []))
+        try sink.begin(header, queryNames: main.documents.map(\.name), candidateNames: (ref?.documents ?? main.documents).map(\.name))
+        for q in 0..<nq {
+            let l = byQuery[q].sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+            try sink.neighbors(query: q, Array(l.prefix(o.top)))
+        }
+        if !pairs.isEmpty { try sink.pairs(pairs) }
+        if o.evidence > 0 {
+            try sink.evidence(evidenceFor(pairs, queries: main.documents, candidates: ref?.documents ?? main.documents, options: o))
+        }
+        try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)
+        return SimilaritySearch.Timing()
+    }
+
+    /// Connected components of the pair graph (union–find), each with the
+    /// member that has the most pairs as representative.
+    public static func clustersOf(_ pairs: [ScoredPair], n: Int) -> [DocumentCluster] {
+        var uf = UnionFind(n)
+        var degree = [Int](repeating: 0, count: n)
+        for p in pairs { uf.union(p.a, p.b); degree[p.a] += 1; degree[p.b] += 1 }
+        return uf.groups().enumerated().map { id, members in
+            let rep = members.max { degree[$0] != degree[$1] ? degree[$0] < degree[$1] : $0 > $1 }!
+            return DocumentCluster(id: id, members: members, representative: rep)
+        }
+    }
+}
