@@ -273,7 +273,7 @@ let benchmarks: @Sendable () -> Void = {
         o.permutations = permutationCount
         for _ in benchmark.scaledIterations {
             let t0 = BenchSupport.now()
-            let null = try Comparison.permutationNull(d.features, totals: totals, design: d.design, options: o)
+            let null = try PermutationTest.null(d.features, totals: totals, design: d.design, permutations: o.permutations, seed: o.seed, threads: o.read.threads)
             let dt = BenchSupport.now() - t0
             blackHole(null)
             record(benchmark, d, dt, relative: true)

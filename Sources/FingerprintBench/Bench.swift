@@ -80,7 +80,7 @@ public enum Bench {
         }
         defer { if let r = removeAfter { try? fm.removeItem(atPath: r) } }
         guard let data = fm.contents(atPath: root + "/manifest.json") else {
-            throw FingerprintError.noInput("\(root)/manifest.json: bench needs a corpus made by `fingerprint synth` (its manifest is the ground truth)")
+            throw FingerprintError.inputNotFound(path: "\(root)/manifest.json", reason: "bench needs a corpus made by `fingerprint synth` (its manifest is the ground truth)")
         }
         let manifest = try SynthManifest.decode(data)
         var read = ReadOptions(threads: o.threads)
@@ -151,7 +151,8 @@ public enum Bench {
         bo.read = read
         bo.threshold = 0.8
         let collector = BatchCollector()
-        let (timing, tBatch, mBatch) = try timed { try Batch.run(try input(""), reference: nil, options: bo, sink: collector) }
+        let (outcome, tBatch, mBatch) = try timed { try Batch.run(try input(""), reference: nil, options: bo, sink: collector) }
+        let timing = outcome.timing
         let names = collector.queryNames
         var index: [String: Int] = [:]
         for (i, n) in names.enumerated() { index[n] = i }

@@ -63,7 +63,7 @@ public final class DirectorySink: SynthSink, @unchecked Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                throw FingerprintError.io("cannot create directory \(path): \(error.localizedDescription)")
+                throw FingerprintError.outputFailed(path: path, reason: error.localizedDescription)
             }
         }
     }
@@ -72,7 +72,7 @@ public final class DirectorySink: SynthSink, @unchecked Sendable {
         let path = root + "/" + relativePath
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw FingerprintError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+            throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
         var off = 0
@@ -81,7 +81,7 @@ public final class DirectorySink: SynthSink, @unchecked Sendable {
                 let n = sysWrite(fd, raw.baseAddress! + off, raw.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw FingerprintError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+                    throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
                 }
                 off += n
             }
@@ -235,25 +235,25 @@ public struct CorpusGenerator: Sendable {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue else {
-                throw FingerprintError.usage("\(directory) exists and is not a directory; choose another output directory")
+                throw FingerprintError.outputFailed(path: directory, reason: "exists and is not a directory; choose another output directory")
             }
             let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
             if !entries.isEmpty {
                 guard force else {
-                    throw FingerprintError.usage("\(directory) is not empty; choose an empty or new directory, or pass --force to overwrite the generated files")
+                    throw FingerprintError.destinationNotEmpty(path: directory)
                 }
                 for p in CorpusGenerator.corpusPaths {
                     let dir = directory + "/" + p
                     for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where CorpusGenerator.isDocumentName(name) {
                         do { try fm.removeItem(atPath: dir + "/" + name) } catch {
-                            throw FingerprintError.io("cannot remove \(dir)/\(name): \(error.localizedDescription)")
+                            throw FingerprintError.outputFailed(path: "\(dir)/\(name)", reason: "cannot remove it: \(error.localizedDescription)")
                         }
                     }
                 }
             }
         } else {
             do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw FingerprintError.io("cannot create \(directory): \(error.localizedDescription)")
+                throw FingerprintError.outputFailed(path: directory, reason: error.localizedDescription)
             }
         }
     }
@@ -275,9 +275,9 @@ public struct CorpusGenerator: Sendable {
     }
 
     static func check(documentsPerCorpus n: Int, wordsPerDocument w: Int) throws {
-        guard n >= 2 else { throw FingerprintError.usage("documents per corpus must be at least 2 (got \(n))") }
-        guard w >= 10 else { throw FingerprintError.usage("words per document must be at least 10 (got \(w))") }
-        guard n < 1 << 40 else { throw FingerprintError.usage("too many documents per corpus (\(n))") }
+        guard n >= 2 else { throw FingerprintError.invalidParameter(name: "documents per corpus", value: "\(n)", reason: "must be at least 2") }
+        guard w >= 10 else { throw FingerprintError.invalidParameter(name: "words per document", value: "\(w)", reason: "must be at least 10") }
+        guard n < 1 << 40 else { throw FingerprintError.invalidParameter(name: "documents per corpus", value: "\(n)", reason: "too many") }
     }
 
     /// Per-document results of the main pass.

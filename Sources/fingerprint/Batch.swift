@@ -77,9 +77,10 @@ struct BatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        var matchFound = false
         try runReporting(options) {
             var o = BatchOptions()
-            o.tokenizer = options.tokenizerSpec
+            o.tokenizer = try options.tokenizerSpec()
             o.features = features
             o.sublinear = sublinear
             o.method = method
@@ -94,7 +95,7 @@ struct BatchCommand: ParsableCommand {
             o.read = options.readOptions
             let input = try options.input(dir)
             if bySubdir {
-                guard input.kind == .directory else { throw FingerprintError.usage("--by-subdir needs a directory, not \(dir)") }
+                guard input.kind == .directory else { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())
                 switch options.format {
                 case .json: try options.write(JSONOutput.encode(r))
@@ -106,45 +107,31 @@ struct BatchCommand: ParsableCommand {
             }
             let reference = try against.map { try options.input($0) }
             let out = try StreamingOutput(path: options.output)
-            var matched = false
+            let outcome: Batch.Outcome
             do {
                 switch options.format {
                 case .csv, .jsonl:
                     let w: BatchSink = options.format == .csv ? BatchCSVWriter(out) : BatchJSONLWriter(out)
-                    let counter = MatchCounter(inner: w)
-                    try Batch.run(input, reference: reference, options: o, sink: counter, progress: options.progress())
-                    matched = counter.matched
+                    outcome = try Batch.run(input, reference: reference, options: o, sink: w, progress: options.progress())
                 default:
                     let c = BatchCollector()
-                    try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
+                    outcome = try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
                     switch options.format {
                     case .json: try out.write(try c.json())
                     case .html: try out.write(BatchHTML.page(c, limit: htmlLimit))
                     default: try out.write(c.table())
                     }
-                    matched = !c.pairs.isEmpty
                 }
                 try out.commit()
             } catch {
                 out.abort()
                 throw error
             }
-            if failOnMatch && matched {
-                options.note("fingerprint: --fail-on-match: pairs reached the threshold \(threshold!)")
-                throw FingerprintError(.matchFound, "")
+            if failOnMatch && outcome.matched {
+                options.note("fingerprint: --fail-on-match: \(outcome.pairsOverThreshold) pairs reached the threshold \(threshold!)")
+                matchFound = true
             }
         }
+        if matchFound { throw ExitCode(ExitStatus.matchFound) }
     }
-}
-
-/// Passes everything on and remembers whether any pair was reported.
-final class MatchCounter: BatchSink {
-    let inner: BatchSink
-    var matched = false
-    init(inner: BatchSink) { self.inner = inner }
-    func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws { try inner.begin(h, queryNames: queryNames, candidateNames: candidateNames) }
-    func neighbors(query: Int, _ list: [Neighbor]) throws { try inner.neighbors(query: query, list) }
-    func pairs(_ p: [ScoredPair]) throws { matched = matched || !p.isEmpty; try inner.pairs(p) }
-    func evidence(_ e: [PairEvidence]) throws { try inner.evidence(e) }
-    func end(clusters: [DocumentCluster], notes: [String]) throws { try inner.end(clusters: clusters, notes: notes) }
 }

@@ -79,7 +79,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         try runReporting(options) {
             var o = CompareOptions()
-            o.tokenizer = options.tokenizerSpec
+            o.tokenizer = try options.tokenizerSpec()
             o.features = features
             o.permutations = permutations
             o.bootstrap = bootstrap

@@ -35,10 +35,11 @@ struct SharedOptions: ParsableArguments {
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1.") }
-        do { _ = try TokenizerSpec(parsing: tokenizer) } catch { throw ValidationError("\(error)") }
+        do { _ = try TokenizerSpec(parsing: tokenizer) } catch { throw ValidationError("--tokenizer: \(error)") }
     }
 
-    var tokenizerSpec: TokenizerSpec { try! TokenizerSpec(parsing: tokenizer) }
+    /// The parsed --tokenizer (validated by `validate()`).
+    func tokenizerSpec() throws -> TokenizerSpec { try TokenizerSpec(parsing: tokenizer) }
 
     var readOptions: ReadOptions {
         ReadOptions(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, strict: strict)
@@ -61,17 +62,5 @@ struct SharedOptions: ParsableArguments {
     func note(_ s: String) {
         guard !quiet else { return }
         FileHandle.standardError.write(Data((s + "\n").utf8))
-    }
-}
-
-/// Runs a command body and turns engine errors into one line on stderr and
-/// the sysexits code (the exit-code policy lives here).
-func runReporting(_ options: SharedOptions? = nil, _ body: () throws -> Void) throws {
-    options?.configure()
-    do {
-        try body()
-    } catch let e as FingerprintError {
-        if !e.message.isEmpty { FileHandle.standardError.write(Data("fingerprint: error: \(e.message)\n".utf8)) }
-        throw ExitCode(e.code.rawValue)
     }
 }

@@ -26,7 +26,7 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
-            let counted = try Counter.count(options.input(corpus), tokenizer: options.tokenizerSpec, hashed: hashed, buildMatrix: false,
+            let counted = try Counter.count(options.input(corpus), tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
                                             options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)
             switch options.format {

@@ -14,7 +14,7 @@ final class CorpusTests: XCTestCase {
 
     func testMissingPathIsNoInput() {
         XCTAssertThrowsError(try CorpusInput(path: "/nonexistent/corpus")) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .noInput)
+            XCTAssertEqual(errorCase(e), "inputNotFound")
             XCTAssertTrue("\(e)".contains("/nonexistent/corpus"))
         }
     }
@@ -22,7 +22,7 @@ final class CorpusTests: XCTestCase {
     func testEmptyDirectoryIsDataErrorNamingThePath() throws {
         let dir = try temporaryDirectory(self)
         XCTAssertThrowsError(try count(dir.path)) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .dataError)
+            XCTAssertEqual(errorCase(e), "noDocuments")
             XCTAssertTrue("\(e)".contains(dir.path))
         }
     }
@@ -57,7 +57,7 @@ final class CorpusTests: XCTestCase {
         XCTAssertTrue(reasons["dangling.txt"]?.contains("broken symlink") ?? false, "\(reasons)")
         XCTAssertEqual(c.skips.count, 3, "\(c.skips)")
         XCTAssertThrowsError(try count(dir.path, strict: true)) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .dataError)
+            XCTAssertEqual(errorCase(e), "strictSkip")
         }
     }
 
@@ -65,7 +65,7 @@ final class CorpusTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         try write("", to: dir.appendingPathComponent("empty.txt"))
         XCTAssertThrowsError(try count(dir.path)) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .dataError)
+            XCTAssertEqual(errorCase(e), "noDocuments")
             XCTAssertTrue("\(e)".contains("empty"), "\(e)")
         }
     }
@@ -151,7 +151,7 @@ final class CorpusTests: XCTestCase {
     func testAtomicWriteLeavesNothingBehindOnFailure() throws {
         let dir = try temporaryDirectory(self)
         XCTAssertThrowsError(try AtomicFile.write("x", to: dir.appendingPathComponent("missing/out.json").path)) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .ioError)
+            XCTAssertEqual(errorCase(e), "outputFailed")
         }
         let target = dir.appendingPathComponent("out.txt")
         try AtomicFile.write("first", to: target.path)

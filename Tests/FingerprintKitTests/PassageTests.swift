@@ -468,7 +468,7 @@ final class PassageTests: XCTestCase {
         let bDocs = [1, 2, 3].map { (n: Int) in DocumentFile(name: "b.jsonl:\(n)", path: dir.appendingPathComponent("b.jsonl").path, line: n) }
         XCTAssertEqual(try bDocs[0].read(), Array("nothing shared".utf8))
         XCTAssertEqual(try bDocs[1].read(), Array(b.utf8))
-        XCTAssertThrowsError(try bDocs[2].read()) { XCTAssertEqual(($0 as? FingerprintError)?.code, .dataError) }
+        XCTAssertThrowsError(try bDocs[2].read()) { XCTAssertEqual(errorCase($0), "badData") }
         let shared = try PassageAlignment.sharedPassages(a: [aDoc], b: Array(bDocs[0 ..< 2]), options: options)
         XCTAssertEqual(shared.map(\.passage.tokens), [25])
         XCTAssertEqual(shared.first?.a, "one.txt")
@@ -479,7 +479,7 @@ final class PassageTests: XCTestCase {
         // A missing JSONL line or file is an error naming the path.
         XCTAssertThrowsError(try DocumentFile(path: dir.appendingPathComponent("b.jsonl").path, line: 9).read())
         XCTAssertThrowsError(try PassageAlignment.sharedPassages(a: [DocumentFile(path: dir.path + "/missing.txt")], b: [bDocs[1]])) {
-            XCTAssertEqual(($0 as? FingerprintError)?.code, .noInput)
+            XCTAssertEqual(errorCase($0), "inputNotFound")
         }
     }
 

@@ -21,7 +21,7 @@ final class PermutationTests: XCTestCase {
             for useFloat in [false, true] {
                 let r: PermutationTest.Result
                 if useFloat {
-                    r = try PermutationTest.run(counts: Matrix<Float>(rows.map { $0.map(Float.init) }), labels: labels, permutations: perms, block: 7)
+                    r = try PermutationTest.run(counts: Matrix<Float>(rows.map { $0.map(Float.init) }), labels: labels, permutations: perms, threads: 2)
                 } else {
                     r = try PermutationTest.run(counts: Matrix<Double>(rows), labels: labels, permutations: perms)
                 }

@@ -195,7 +195,7 @@ final class SketchTests: XCTestCase {
         XCTAssertEqual(n, 50 - r.clusters.reduce(0) { $0 + $1.members.count - 1 })
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).count, n)
         XCTAssertThrowsError(try Dedup.writeKept(r, input: input, to: out.path)) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .usage)
+            XCTAssertEqual(errorCase(e), "destinationNotEmpty")
         }
         let report = DedupReport(r, corpus: "near-dups", options: o)
         XCTAssertEqual(report.keptDocuments, n)

@@ -41,3 +41,10 @@ func hexBytes(_ hex: String) -> [UInt8] {
     while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
     return out
 }
+
+/// The case name of a `FingerprintError` ("inputNotFound", "badData", …),
+/// or a description of any other error.
+func errorCase(_ e: Error) -> String {
+    guard let f = e as? FingerprintError else { return "not a FingerprintError: \(e)" }
+    return Mirror(reflecting: f).children.first?.label ?? "\(f)"
+}

@@ -344,7 +344,7 @@ final class SynthTests: XCTestCase {
         let written = try FileManager.default.contentsOfDirectory(atPath: dir + "/paired/b").sorted()
         XCTAssertEqual(written, ["doc0001.txt", "doc0002.txt", "doc0003.txt"])
         XCTAssertThrowsError(try gen.writeDemo(to: dir, documentsPerCorpus: 3, wordsPerDocument: 40)) { e in
-            XCTAssertEqual((e as? FingerprintError)?.code, .usage)
+            XCTAssertEqual(errorCase(e), "destinationNotEmpty")
         }
         // --force: stale generated files go, other files stay.
         try Data("keep".utf8).write(to: URL(fileURLWithPath: dir + "/source-a/notes.md"))

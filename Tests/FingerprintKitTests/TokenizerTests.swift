@@ -84,7 +84,7 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(try TokenizerSpec(parsing: "ngram:2"), .ngram(2))
         for bad in ["", "words", "char", "char:0", "char:x", "ngram:65", "word:2"] {
             XCTAssertThrowsError(try TokenizerSpec(parsing: bad), bad) { e in
-                XCTAssertEqual((e as? FingerprintError)?.code, .usage)
+                XCTAssertEqual(errorCase(e), "invalidParameter")
             }
         }
     }

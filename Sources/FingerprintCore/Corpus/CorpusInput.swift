@@ -43,16 +43,16 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         var st = stat()
         guard stat(path, &st) == 0 else {
             let why = errno == ENOENT ? "no such file or directory" : String(cString: strerror(errno))
-            throw FingerprintError.noInput("\(path): \(why); check the path")
+            throw FingerprintError.inputNotFound(path: path, reason: "\(why); check the path")
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             guard access(path, R_OK | X_OK) == 0 else {
-                throw FingerprintError.noInput("\(path): directory is not readable; check its permissions")
+                throw FingerprintError.inputNotFound(path: path, reason: "directory is not readable; check its permissions")
             }
             kind = .directory
         } else {
             guard access(path, R_OK) == 0 else {
-                throw FingerprintError.noInput("\(path): file is not readable; check its permissions")
+                throw FingerprintError.inputNotFound(path: path, reason: "file is not readable; check its permissions")
             }
             kind = path.lowercased().hasSuffix(".jsonl") ? .jsonl : .file
         }
@@ -217,7 +217,7 @@ enum UnitPlanner {
         var starts = [0]
         if size > jsonlRangeBytes {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw FingerprintError.noInput("\(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: String(cString: strerror(errno))) }
             defer { close(fd) }
             var buf = [UInt8](repeating: 0, count: 65536)
             var pos = jsonlRangeBytes

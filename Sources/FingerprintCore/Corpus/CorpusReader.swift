@@ -128,12 +128,12 @@ public enum CorpusReader {
         }
         let invalid = workers.reduce(0) { $0 + $1.invalidSequences }
         if options.strict, let first = skips.first {
-            throw FingerprintError.data("\(first.path): \(first.reason) (--strict turns skips into errors)")
+            throw FingerprintError.strictSkip(path: first.path, reason: first.reason)
         }
         if docs.isEmpty {
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
-            let hint = input.kind == .directory ? "; files must match \(input.globs.joined(separator: " ")) (--glob to change)" : ""
-            throw FingerprintError.data("\(input.description): \(why)\(hint)")
+            throw FingerprintError.noDocuments(path: input.description, reason: why,
+                                               patterns: input.kind == .directory ? input.globs : [])
         }
         return CorpusScan(documents: docs, outputs: outputs, workers: workers, skips: skips,
                           bytes: bytes, invalidSequences: invalid)

@@ -33,7 +33,7 @@ public enum AtomicFile {
                 let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw FingerprintError.io("cannot write \(name): \(String(cString: strerror(errno)))")
+                    throw FingerprintError.outputFailed(path: name, reason: String(cString: strerror(errno)))
                 }
                 off += n
             }

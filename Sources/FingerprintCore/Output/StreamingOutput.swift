@@ -25,11 +25,11 @@ public final class StreamingOutput {
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw FingerprintError.io("cannot write \(path): directory \(dir) does not exist; create it or choose another --output")
+            throw FingerprintError.outputFailed(path: path, reason: "directory \(dir) does not exist; create it or choose another output")
         }
         let t = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         let f = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard f >= 0 else { throw FingerprintError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard f >= 0 else { throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno))) }
         fd = f; self.path = path; tmp = t
     }
 
@@ -58,12 +58,12 @@ public final class StreamingOutput {
         try flush()
         done = true
         guard let path, let tmp else { return }
-        guard fsync(fd) == 0 || errno == EINVAL else { abort(); throw FingerprintError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 || errno == EINVAL else { abort(); throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno))) }
         close(fd)
         guard rename(tmp, path) == 0 else {
             let e = String(cString: strerror(errno))
             unlink(tmp)
-            throw FingerprintError.io("cannot write \(path): \(e)")
+            throw FingerprintError.outputFailed(path: path, reason: e)
         }
     }
 

@@ -9,12 +9,12 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
     case ngram(Int)
 
     /// Parses `word`, `char:N` or `ngram:N` (1 ≤ N ≤ 64).
-    /// - Throws: `FingerprintError.usage` with the accepted forms.
+    /// - Throws: `FingerprintError.invalidParameter` with the accepted forms.
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         func number() throws -> Int {
             guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else {
-                throw FingerprintError.usage("tokenizer '\(text)' needs a size from 1 to 64, as in '\(parts[0]):3'")
+                throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "needs a size from 1 to 64, as in '\(parts[0]):3'")
             }
             return n
         }
@@ -23,7 +23,7 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         case "char": self = .char(try number())
         case "ngram": self = .ngram(try number())
         default:
-            throw FingerprintError.usage("unknown tokenizer '\(text)'; use word, char:N or ngram:N")
+            throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "unknown; use word, char:N or ngram:N")
         }
     }
 

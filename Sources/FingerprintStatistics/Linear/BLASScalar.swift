@@ -6,7 +6,7 @@ import CBLAS
 @inline(__always)
 public func blasInt(_ n: Int, _ what: @autoclosure () -> String = "dimension") throws -> Int32 {
     guard let v = Int32(exactly: n) else {
-        throw FingerprintError(.software, "\(what()) \(n) exceeds the 32-bit BLAS limit (\(Int32.max)); split the input")
+        throw FingerprintError.limit("\(what()) \(n) exceeds the 32-bit BLAS limit (\(Int32.max)); split the input")
     }
     return v
 }

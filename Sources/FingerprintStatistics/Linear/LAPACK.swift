@@ -53,7 +53,7 @@ public enum LAPACK {
             }
         }
         guard info == 0 else {
-            throw FingerprintError(.software, "SVD of a \(m)×\(n) matrix failed (LAPACK info \(info))")
+            throw FingerprintError.limit("SVD of a \(m)×\(n) matrix failed (LAPACK info \(info))")
         }
         return SVD(u: u, s: s, vt: vt)
     }
@@ -68,14 +68,14 @@ public enum LAPACK {
         var info = q.withUnsafeMutableBufferPointer { qp in
             tau.withUnsafeMutableBufferPointer { T.geqrf(rowMajor, m32, n32, qp.baseAddress!, n32, $0.baseAddress!) }
         }
-        guard info == 0 else { throw FingerprintError(.software, "QR of a \(m)×\(n) matrix failed (LAPACK info \(info))") }
+        guard info == 0 else { throw FingerprintError.limit("QR of a \(m)×\(n) matrix failed (LAPACK info \(info))") }
         // Keep the first k columns, then form Q.
         var qk = Matrix<T>(rows: m, cols: k)
         for i in 0..<m { for j in 0..<k { qk[i, j] = q[i * n + j] } }
         info = qk.storage.withUnsafeMutableBufferPointer { qp in
             tau.withUnsafeBufferPointer { T.orgqr(rowMajor, m32, k32, k32, qp.baseAddress!, k32, $0.baseAddress!) }
         }
-        guard info == 0 else { throw FingerprintError(.software, "forming Q failed (LAPACK info \(info))") }
+        guard info == 0 else { throw FingerprintError.limit("forming Q failed (LAPACK info \(info))") }
         return qk
     }
 }

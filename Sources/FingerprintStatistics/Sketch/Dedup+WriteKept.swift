@@ -13,7 +13,7 @@ extension Dedup {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue, (try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false else {
-                throw FingerprintError.usage("--write-kept \(directory): exists and is not an empty directory; choose a new one")
+                throw FingerprintError.destinationNotEmpty(path: directory)
             }
         }
         var removed = Set<Int>()
@@ -35,11 +35,11 @@ extension Dedup {
                 try fm.copyItem(atPath: d.path, toPath: target.path)
                 written += 1
             } catch {
-                throw FingerprintError.io("--write-kept: cannot write \(target.path): \(error.localizedDescription)")
+                throw FingerprintError.outputFailed(path: target.path, reason: error.localizedDescription)
             }
         }
         for (path, lines) in jsonlKeep.sorted(by: { $0.key < $1.key }) {
-            guard let data = fm.contents(atPath: path) else { throw FingerprintError.io("--write-kept: cannot re-read \(path)") }
+            guard let data = fm.contents(atPath: path) else { throw FingerprintError.inputNotFound(path: path, reason: "cannot re-read it to copy the kept lines") }
             var out = Data()
             var lineNo = 0
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {

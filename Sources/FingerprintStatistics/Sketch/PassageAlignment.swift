@@ -129,10 +129,10 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     ///   input), `.dataError` when the JSONL line is gone or not usable.
     public func read() throws -> [UInt8] {
         guard path != "-" else {
-            throw FingerprintError.noInput("\(name): standard input cannot be read twice; save it to a file for passage alignment")
+            throw FingerprintError.inputNotFound(path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FingerprintError.noInput("\(path): \(String(cString: strerror(errno))); check the path") }
+        guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: "\(String(cString: strerror(errno))); check the path") }
         defer { close(fd) }
         guard let line else { return try Self.readAll(fd, path: path) }
         let bytes = try Self.readLine(fd, line: line, path: path)
@@ -140,7 +140,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
         switch res {
         case .success(let text): return text
         case .failure:
-            throw FingerprintError.data("\(path):\(line): no usable text in field '\(field)' (the file changed since it was read?)")
+            throw FingerprintError.badData(path: "\(path):\(line)", reason: "no usable text in field '\(field)' (the file changed since it was read?)")
         }
     }
 
@@ -153,7 +153,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
             let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FingerprintError.noInput("\(path): cannot read: \(String(cString: strerror(errno)))")
+                throw FingerprintError.inputNotFound(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
             }
             if n == 0 { return out }
             out.append(contentsOf: buf[0 ..< n])
@@ -169,7 +169,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
             let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FingerprintError.noInput("\(path): cannot read: \(String(cString: strerror(errno)))")
+                throw FingerprintError.inputNotFound(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             var s = 0
@@ -183,7 +183,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
                 s = e + 1
             }
         }
-        guard current == line else { throw FingerprintError.data("\(path): has no line \(line) (the file changed since it was read?)") }
+        guard current == line else { throw FingerprintError.badData(path: path, reason: "has no line \(line) (the file changed since it was read?)") }
         return out
     }
 }

@@ -103,11 +103,24 @@ extension BatchSink {
 }
 
 public enum Batch {
+    /// What a run found, besides what went to the sink.
+    public struct Outcome: Sendable {
+        /// Pairs at or above `BatchOptions.threshold` (0 without a threshold).
+        public var pairsOverThreshold = 0
+        /// Where the time went (GEMM, sparse tail, selection).
+        public var timing = SimilaritySearch.Timing()
+        /// Whether any pair reached the threshold.
+        public var matched: Bool { pairsOverThreshold > 0 }
+    }
+
     /// Scores every document of `input` against every other (or against
     /// `reference`), streaming results to `sink`.
+    /// - Returns: how many pairs reached the threshold, and the timings.
+    /// - Complexity: exact cosine: 2·N·M·H flops of GEMM over the H head
+    ///   columns plus the sparse tail's postings; memory O(tile² + N·k).
     @discardableResult
     public static func run(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
-                           sink: BatchSink, progress: ProgressSink? = nil) throws -> SimilaritySearch.Timing {
+                           sink: BatchSink, progress: ProgressSink? = nil) throws -> Outcome {
         if o.method == .minhash {
             return try runMinHash(input, reference: reference, options: o, sink: sink, progress: progress)
         }
@@ -168,6 +181,7 @@ public enum Batch {
         so.tile = o.tile
         so.threads = o.read.threads
         var allPairs: [ScoredPair] = []
+        var found = 0
         var evidencePairs: [ScoredPair] = []
         var byNeighbour = [Int: Int]()
         var timing = SimilaritySearch.Timing()
@@ -188,6 +202,7 @@ public enum Batch {
                 }
                 let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
                 if !p.isEmpty { try sink.pairs(p) }
+                found += p.count
                 if o.threshold != nil { allPairs += p }
             }
         } else {
@@ -199,7 +214,7 @@ public enum Batch {
                                           candidates: (ref ?? main).documents, options: o))
         }
         try sink.end(clusters: clusters, notes: notes)
-        return timing
+        return Outcome(pairsOverThreshold: found, timing: timing)
     }
 
     /// Up to `o.evidence` longest shared passages for each pair (at most
@@ -221,7 +236,7 @@ public enum Batch {
     /// batch --method minhash: candidates from LSH banding at the threshold,
     /// every candidate verified by the exact Jaccard of its shingle sets.
     static func runMinHash(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
-                           sink: BatchSink, progress: ProgressSink?) throws -> SimilaritySearch.Timing {
+                           sink: BatchSink, progress: ProgressSink?) throws -> Outcome {
         var d = DedupOptions()
         d.shingle = o.shingle
         d.threshold = Double(o.threshold ?? 0.5)
@@ -268,7 +283,7 @@ public enum Batch {
             try sink.evidence(evidenceFor(pairs, queries: main.documents, candidates: ref?.documents ?? main.documents, options: o))
         }
         try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)
-        return SimilaritySearch.Timing()
+        return Outcome(pairsOverThreshold: pairs.count)
     }
 
     /// Connected components of the pair graph (union–find), each with the

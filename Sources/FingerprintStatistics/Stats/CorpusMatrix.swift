@@ -43,7 +43,7 @@ public struct CorpusMatrixReport: Codable, Sendable {
         if loose > 0 { notes.append("\(loose) documents directly in \(input.path) belong to no subdirectory and were left out") }
         let names = groups.keys.sorted()
         guard names.count >= 2 else {
-            throw FingerprintError.data("\(input.path): --by-subdir needs at least 2 subdirectories with documents (found \(names.count))")
+            throw FingerprintError.badData(path: input.path, reason: "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))")
         }
         let m = c.matrix
         let totals = names.map { FeatureMatrix<Double>.pooled(m, rows: groups[$0]!) }

@@ -63,6 +63,28 @@ public struct FeatureMatrix<T: BLASScalar> {
         if blockRows >= rows { cached = block(0..<rows) }
     }
 
+    /// The nonzero entries of a dense documents × features matrix (values
+    /// stored in Float, like every feature matrix; exact for counts below 2^24).
+    public init(dense x: Matrix<T>) {
+        rows = x.rows
+        cols = x.cols
+        documents = Array(0..<x.rows)
+        var rs = [0], cs: [Int32] = [], vs: [Float] = []
+        for d in 0..<x.rows {
+            for j in 0..<x.cols where x[d, j] != 0 {
+                cs.append(Int32(j))
+                vs.append(Float(x[d, j]))
+            }
+            rs.append(cs.count)
+        }
+        rowStart = rs
+        columns = cs
+        values = vs
+        blockRows = max(1, min(rows, FeatureMatrix.blockBudget / max(1, cols)))
+        cached = nil
+        if blockRows >= rows { cached = block(0..<rows) }
+    }
+
     /// Rows `r` as a dense matrix.
     public func block(_ r: Range<Int>) -> Matrix<T> {
         if let cached, r == 0..<rows { return cached }
@@ -180,5 +202,20 @@ public struct FeatureMatrix<T: BLASScalar> {
             for r in 0..<weightRows { consume(r, UnsafeBufferPointer(rebasing: sp[(r * cols)..<((r + 1) * cols)])) }
         }
         return gemmSeconds
+    }
+}
+
+extension FeatureMatrix where T == Double {
+    /// Column sums of the feature mapping over `rows` of `m` where `include` holds.
+    static func columnSums(_ m: DocumentTermMatrix, rows: Range<Int>, typeToColumn: [Int32], cols: Int,
+                           include: (Int) -> Bool = { _ in true }) -> [Double] {
+        var s = [Double](repeating: 0, count: cols)
+        for d in rows where include(d) {
+            for k in m.rowStart[d]..<m.rowStart[d + 1] {
+                let c = typeToColumn[Int(m.columns[k])]
+                if c >= 0 { s[Int(c)] += Double(m.counts[k]) }
+            }
+        }
+        return s
     }
 }

@@ -62,39 +62,88 @@ public enum PermutationTest {
         return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
     }
 
-    /// Runs the test on a dense documents × features count matrix with the
-    /// given relabellings (each a label vector; 0 = group A).
-    /// - Complexity: one GEMM of P × N × F in blocks of `block` permutations.
+    /// Relabellings (or resamples) per block: at most `blockBudget` bytes of
+    /// 0/1 weights and group sums (`rowsPerItem` weight rows of `documents`
+    /// bytes and of `features` values each), and at least 16.
+    package static func blockRows(documents n: Int, features f: Int, total: Int, rowsPerItem: Int = 1) -> Int {
+        let perItem = rowsPerItem * (n + 8 * f)
+        return max(16, min(total, blockBudget / max(1, perItem)))
+    }
+
+    /// Bytes of relabellings and group sums held at once (256 MB).
+    package static let blockBudget = 256 << 20
+
+    /// The null distribution: the statistic of each of `count` relabellings,
+    /// in relabelling order. `relabel(r, row)` writes relabelling r — a
+    /// label per row of `x`, 0 for group A — into `row`; it is called once
+    /// per r, from several threads at once.
+    ///
+    /// Relabellings are drawn and multiplied in blocks (`blockRows`), so
+    /// memory stays bounded by `blockBudget` whatever `count` is; the group
+    /// sums are exact (integer counts below 2^24 in Float), so the blocking
+    /// does not change a bit of the result.
+    /// - Complexity: 2·count·rows·cols flops in GEMMs, O(count·rows) to draw.
+    @_specialize(exported: true, where T == Float)
+    public static func null<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], count: Int, threads: Int,
+                                           relabel: (Int, UnsafeMutableBufferPointer<UInt8>) -> Void) throws -> [Double] {
+        let n = x.rows
+        var null = [Double](repeating: 0, count: count)
+        let block = blockRows(documents: n, features: x.cols, total: count)
+        var first = 0
+        while first < count {
+            let rows = min(block, count - first)
+            // The block's relabellings as 0/1 indicators of group A.
+            var w = [UInt8](repeating: 0, count: rows * n)
+            w.withUnsafeMutableBufferPointer { wp in
+                let base = wp.baseAddress!
+                Parallel.chunks(rows, chunk: 16, threads: threads) { range in
+                    for r in range {
+                        let row = UnsafeMutableBufferPointer(start: base + r * n, count: n)
+                        relabel(first + r, row)
+                        for d in 0..<n { row[d] = 1 &- row[d] }
+                    }
+                }
+            }
+            try x.multiply(weights: w, weightRows: rows) { r, sums in
+                null[first + r] = jsd(groupA: sums, totals: totals)
+            }
+            first += rows
+        }
+        return null
+    }
+
+    /// The null distribution over `permutations` relabellings of `design`,
+    /// relabelling r drawn from its own stream of `seed` (so the result does
+    /// not depend on blocks or threads). This is what `compare` runs.
+    @_specialize(exported: true, where T == Float)
+    public static func null<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], design: Design, permutations: Int,
+                                           seed: UInt64, threads: Int) throws -> [Double] {
+        precondition(design.count == x.rows)
+        return try null(x, totals: totals, count: permutations, threads: threads) { r, row in
+            design.permutation(r, seed: seed, into: row)
+        }
+    }
+
+    /// Runs the test on a dense documents × features count matrix with
+    /// explicit relabellings (each a label vector; 0 = group A), through the
+    /// same `null` as `compare`.
+    /// - Complexity: one GEMM of P × N × F, in blocks.
     public static func run<T: BLASScalar>(counts x: Matrix<T>, labels: [UInt8], permutations: [[UInt8]],
-                                          block: Int = 256) throws -> Result {
+                                          threads: Int = 1) throws -> Result {
         let n = x.rows, f = x.cols
-        precondition(labels.count == n)
+        precondition(labels.count == n && permutations.allSatisfy { $0.count == n })
         var totals = [Double](repeating: 0, count: f)
-        var observedA = [T](repeating: 0, count: f)
+        var observedA = [Double](repeating: 0, count: f)
         for d in 0..<n {
             for j in 0..<f {
                 totals[j] += Double(x[d, j])
-                if labels[d] == 0 { observedA[j] += x[d, j] }
+                if labels[d] == 0 { observedA[j] += Double(x[d, j]) }
             }
         }
         let tObs = observedA.withUnsafeBufferPointer { jsd(groupA: $0, totals: totals) }
-        var null: [Double] = []
-        null.reserveCapacity(permutations.count)
-        var start = 0
-        while start < permutations.count {
-            let rows = min(block, permutations.count - start)
-            var ind = Matrix<T>(rows: rows, cols: n)
-            for r in 0..<rows {
-                let perm = permutations[start + r]
-                for d in 0..<n where perm[d] == 0 { ind[r, d] = 1 }
-            }
-            let sums = try BLAS.product(ind, x)
-            sums.storage.withUnsafeBufferPointer { s in
-                for r in 0..<rows {
-                    null.append(jsd(groupA: UnsafeBufferPointer(rebasing: s[(r * f)..<((r + 1) * f)]), totals: totals))
-                }
-            }
-            start += rows
+        let features = FeatureMatrix<T>(dense: x)
+        let null = try null(features, totals: totals, count: permutations.count, threads: threads) { r, row in
+            _ = row.update(fromContentsOf: permutations[r])
         }
         return summarize(observed: tObs, null: null)
     }

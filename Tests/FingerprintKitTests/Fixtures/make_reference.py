@@ -6,7 +6,8 @@ It (re)writes, next to this file:
   tokenize.json, utf8.json, stats.json (+ stats/<corpus>/*.txt),
   divergence.json, permutation.json, keyness.json,
   containment.json (+ containment/a.txt, b.txt), tfidf.json (+ tfidf/docNN.txt),
-  minhash.json.
+  minhash.json,
+  compare_null.json (+ compare/{a,b,pa,pb}/*.txt; compare_reference.py).
 
 Deterministic: all randomness comes from fixed seeds (Python's random.Random
 for generated text, numpy.random.default_rng for numeric data and
@@ -33,6 +34,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 import datasketch
 from datasketch import MinHash
+
+import compare_reference
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -874,6 +877,7 @@ def main():
     make_containment()
     make_tfidf()
     make_minhash()
+    compare_reference.make_compare_null(write_json, write_text, clean_dir)
     print("python", ".".join(map(str, __import__("sys").version_info[:3])),
           "unicodedata", unicodedata.unidata_version, "numpy", np.__version__,
           "scipy", scipy.__version__, "sklearn", sklearn.__version__,

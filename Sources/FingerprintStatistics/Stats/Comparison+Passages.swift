@@ -1,0 +1,71 @@
+import Foundation
+import FingerprintCore
+
+extension Comparison {
+    /// The longest passages B shares with A. Candidates: each document of B
+    /// with a 13-gram of A, paired with the (at most 8) documents of A that
+    /// hold the most of those 13-grams — found by one more read of A, which
+    /// keeps only the 13-grams B hit. Each pair is then aligned exactly
+    /// (winnowing seeds, maximal spans), re-reading just its two files.
+    static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, options o: CompareOptions) throws -> [SharedPassage] {
+        guard o.passages > 0, sb.documentHits.contains(where: { $0 > 0 }) else { return [] }
+        var wanted = Set<UInt64>()
+        for h in sb.hitHashes { for x in h where wanted.count < 1 << 20 { wanted.insert(x) } }
+        let n = o.ngramSizes.last ?? 13
+        let want = wanted
+        let scan = try CorpusReader.read(inputA, options: o.read) { GramFilterWorker(n: n, keep: want) }
+        defer { scan.workers.forEach { $0.release() } }
+        var holders: [UInt64: [Int32]] = [:]
+        for (d, out) in scan.outputs.enumerated() { for h in out.output { holders[h, default: []].append(Int32(d)) } }
+        var pairs: [(a: Int, b: Int)] = []
+        for (j, hits) in sb.hitHashes.enumerated() where !hits.isEmpty {
+            var votes: [Int32: Int] = [:]
+            for h in hits { for d in holders[h] ?? [] { votes[d, default: 0] += 1 } }
+            let best = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(8)
+            for (d, _) in best { pairs.append((Int(d), j)) }
+        }
+        var filter: BoilerplateFilter? = nil
+        if let dir = o.boilerplate { filter = try BoilerplateFilter.files(in: dir, k: o.passageK, readOptions: o.read) }
+        // Document frequency is only evidence of boilerplate over enough
+        // documents: with fewer than 100, a k-gram in 2 of 20 is not boilerplate.
+        if o.maxDF < 1 && sa.corpus.documents.count >= 100 {
+            let frequent = try BoilerplateFilter.frequent(in: inputA, k: o.passageK, maxDF: o.maxDF, readOptions: o.read)
+            filter = filter.map { $0.union(frequent) } ?? frequent
+        }
+        return try PassageAlignment.sharedPassages(a: sa.corpus.documents.map { DocumentFile($0, field: inputA.field) },
+                                                   b: sb.corpus.documents.map { DocumentFile($0) }, pairs: pairs,
+                                                   options: PassageOptions(k: o.passageK, w: o.passageW, boilerplate: filter),
+                                                   limit: o.passages, threads: o.read.threads)
+    }
+}
+
+/// Keeps, per document, those of its word n-grams that are in `keep`.
+struct GramFilterWorker: DocumentWorker {
+    var scanner = WordScanner()
+    var sink: Sink
+    struct Sink: TokenSink {
+        var shingler: Shingler
+        let keep: Set<UInt64>
+        var found: [UInt64] = []
+        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
+            if let s = shingler.add(TokenTable.hash(token)), keep.contains(s), !found.contains(s) { found.append(s) }
+        }
+    }
+    init(n: Int, keep: Set<UInt64>) { sink = Sink(shingler: Shingler(n: n), keep: keep) }
+    var invalidSequences: Int { scanner.invalidSequences }
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) { scanner.feed(chunk, into: &sink) }
+    mutating func finish() -> [UInt64] {
+        scanner.finish(into: &sink)
+        let f = sink.found
+        sink.found.removeAll(keepingCapacity: true)
+        sink.shingler.reset()
+        return f
+    }
+    mutating func discard() {
+        var null = NullSink()
+        scanner.finish(into: &null)
+        sink.found.removeAll(keepingCapacity: true)
+        sink.shingler.reset()
+    }
+    func release() { scanner.release() }
+}
