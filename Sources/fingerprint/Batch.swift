@@ -118,7 +118,7 @@ struct BatchCommand: ParsableCommand {
                     outcome = try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
                     switch options.format {
                     case .json: try out.write(try c.json())
-                    case .html: try out.write(BatchHTML.page(c, limit: htmlLimit))
+                    case .html: try out.write(BatchHTML.page(c, limit: htmlLimit, documentText: CorpusInput.textLookup([input, reference ?? input])))
                     default: try out.write(c.table())
                     }
                 }

@@ -100,7 +100,7 @@ struct Compare: ParsableCommand {
             switch options.format {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(CompareReportWriter.csv(report))
-            case .html: try options.write(CompareHTML.page(report, limit: htmlLimit))
+            case .html: try options.write(CompareHTML.page(report, limit: htmlLimit, documentText: CorpusInput.textLookup([inputA, inputB])))
             default: try options.write(CompareReportWriter.table(report))
             }
         }

@@ -76,7 +76,9 @@ struct DedupCommand: ParsableCommand {
             case .json: try options.write(JSONOutput.encode(report))
             case .jsonl: try options.write(report.jsonl())
             case .csv: try options.write(report.csv())
-            case .html: try options.write(DedupHTML.page(report, documents: result.documents, limit: htmlLimit, field: options.field))
+            case .html:
+                let read = CorpusInput.textLookup([input], limit: 1 << 16)
+                try options.write(DedupHTML.page(report, limit: htmlLimit) { name in read(0, name).map { String(decoding: $0, as: UTF8.self) } })
             default: try options.write(report.table())
             }
             if let writeKept {

@@ -295,4 +295,25 @@ final class CLITests: XCTestCase {
             XCTAssertTrue((p["reason"] as? String ?? "").contains("python3"), "\(p)")
         }
     }
+
+    /// Regression: B's documents were re-read for passages with the field
+    /// `text` whatever --field said, so a JSONL side with another field and
+    /// a shared passage made compare fail with 65. Both sides are now
+    /// re-read through their own corpus.
+    func testComparePassagesReReadJSONLWithItsField() throws {
+        let dir = try tempDir()
+        let shared = "the quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree"
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("a"), withIntermediateDirectories: true)
+        try "an opening line. \(shared). a closing line.".write(to: dir.appendingPathComponent("a/one.txt"), atomically: true, encoding: .utf8)
+        try "something else entirely, about rivers and boats.".write(to: dir.appendingPathComponent("a/two.txt"), atomically: true, encoding: .utf8)
+        let lines = ["{\"body\": \"first: \(shared).\"}", "{\"body\": \"nothing shared here at all\"}"]
+        try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("b.jsonl"), atomically: true, encoding: .utf8)
+        let r = try run(["compare", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b.jsonl").path,
+                         "--field", "body", "--permutations", "19", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let passages = try XCTUnwrap(j["passages"] as? [[String: Any]])
+        XCTAssertEqual(passages.first?["b"] as? String, "b.jsonl:1")
+        XCTAssertEqual(passages.first?["a"] as? String, "one.txt")
+    }
 }

@@ -336,9 +336,9 @@ final class HTMLTests: XCTestCase {
         o.bootstrap = 50
         o.features = 500
         let r = try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
-                                   try CorpusInput(path: corpora.appendingPathComponent("mix-10").path), options: o)
+                                   try CorpusInput(path: corpora.appendingPathComponent("mix-10").path), options: o).withVerdict()
         let passages = handMadePassages()
-        let html = CompareHTML.page(r, passages: passages, limit: 200)
+        let html = CompareHTML.page(r, passages: passages, limit: 200, documentText: texts(r.a.path, r.b.path))
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
@@ -370,7 +370,7 @@ final class HTMLTests: XCTestCase {
         XCTAssertTrue(page.withClass("pair-head")[0].text.contains("a/doc1.txt:1 ↔ b/doc & 1.txt:11"))
 
         // --html-limit caps the passages and the keyness tables, and says how many were left out.
-        let capped = CompareHTML.page(r, passages: passages, limit: 1)
+        let capped = CompareHTML.page(r, passages: passages, limit: 1, documentText: texts(r.a.path, r.b.path))
         let cp = parse(capped)
         XCTAssertEqual(cp.withClass("passage").count, 1)
         let notes = cp.withClass("limit")
@@ -391,7 +391,7 @@ final class HTMLTests: XCTestCase {
         let a = corpora.appendingPathComponent("source-a"), b = corpora.appendingPathComponent("planted")
         let r = try Comparison.run(try CorpusInput(path: a.path), try CorpusInput(path: b.path), options: o)
         XCTAssertEqual(r.passages.count, 12)
-        let html = CompareHTML.page(r, limit: 10)
+        let html = CompareHTML.page(r, limit: 10, documentText: texts(r.a.path, r.b.path))
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
@@ -422,7 +422,7 @@ final class HTMLTests: XCTestCase {
         let c = BatchCollector()
         try Batch.run(try CorpusInput(path: corpora.appendingPathComponent("near-dups").path), reference: nil, options: o, sink: c)
         let json = try c.json()
-        let html = BatchHTML.page(c, limit: 200)
+        let html = BatchHTML.page(c, limit: 200, documentText: texts(c.header!.corpus, c.header!.corpus))
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, json)
@@ -462,7 +462,7 @@ final class HTMLTests: XCTestCase {
         }
 
         // --html-limit 3: three pairs and three clusters, with notes of the rest.
-        let cp = parse(BatchHTML.page(c, limit: 3))
+        let cp = parse(BatchHTML.page(c, limit: 3, documentText: texts(c.header!.corpus, c.header!.corpus)))
         XCTAssertEqual(cp.withClass("pair").count, 3)
         XCTAssertEqual(cp.withClass("cluster").count, 3)
         let omitted = cp.withClass("limit").compactMap { $0.attributes["data-omitted"] }
@@ -471,7 +471,7 @@ final class HTMLTests: XCTestCase {
         // Evidence: the pair links to its passages, shown side by side.
         let top = BatchHTML.reportedPairs(c)[0]
         let ev = HTMLPairEvidence(a: c.queryNames[top.a], b: c.candidateNames[top.b], passages: Array(handMadePassages().prefix(1)))
-        let eh = BatchHTML.page(c, limit: 200, evidence: [ev])
+        let eh = BatchHTML.page(c, limit: 200, evidence: [ev], documentText: { _, _ in nil })
         let ep = parse(eh)
         assertSelfContained(eh, ep)
         XCTAssertEqual(ep.all("a").filter { $0.attributes["href"] == "#evidence-1" }.count, 1)
@@ -490,7 +490,7 @@ final class HTMLTests: XCTestCase {
         let c = BatchCollector()
         try Batch.run(try CorpusInput(path: dir.path), reference: nil, options: o, sink: c)
         XCTAssertFalse(c.evidence.isEmpty)
-        let html = BatchHTML.page(c, limit: 200)
+        let html = BatchHTML.page(c, limit: 200, documentText: texts(c.header!.corpus, c.header!.corpus))
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, try c.json())
@@ -528,7 +528,7 @@ final class HTMLTests: XCTestCase {
             try c.neighbors(query: q, (1...10).map { k in Neighbor(index: (q + k * 7) % n, score: Float(rng.next(below: 1_000_000)) / 1e6) })
         }
         try c.end(clusters: [], notes: [])
-        let html = BatchHTML.page(c, limit: 200)
+        let html = BatchHTML.page(c, limit: 200, documentText: texts(c.header!.corpus, c.header!.corpus))
         XCTAssertLessThan(html.utf8.count, 400_000)
         let page = parse(html)
         XCTAssertEqual(page.withClass("pair").count, 200)
@@ -576,9 +576,9 @@ final class HTMLTests: XCTestCase {
     }
 
     func testDedupPage() throws {
-        let (r, result) = try dedup(corpora.appendingPathComponent("near-dups").path) { $0.threshold = 0.5 }
+        let (r, _) = try dedup(corpora.appendingPathComponent("near-dups").path) { $0.threshold = 0.5 }
         XCTAssertEqual(r.clusters.count, 8)
-        let html = DedupHTML.page(r, documents: result.documents)
+        let html = DedupHTML.page(r, text: dedupTexts(r))
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
@@ -607,7 +607,7 @@ final class HTMLTests: XCTestCase {
         XCTAssertGreaterThan(page.all("mark").count, 0)
 
         // --html-limit 2: two clusters in the table and side by side, with notes.
-        let cp = parse(DedupHTML.page(r, documents: result.documents, limit: 2))
+        let cp = parse(DedupHTML.page(r, limit: 2, text: dedupTexts(r)))
         XCTAssertEqual(cp.withClass("cluster").count, 2)
         XCTAssertEqual(cp.withClass("cluster-view").count, 2)
         XCTAssertEqual(cp.withClass("limit").compactMap { $0.attributes["data-omitted"] }, ["\(r.clusters.count - 2)", "\(r.clusters.count - 2)"])
@@ -620,9 +620,9 @@ final class HTMLTests: XCTestCase {
         try write(evil, to: dir.appendingPathComponent("<x&y>.txt"))
         try write(evil, to: dir.appendingPathComponent("copy.txt"))
         try write("something else entirely, with nothing in common at all " + String(repeating: "zzz ", count: 30), to: dir.appendingPathComponent("other.txt"))
-        let (r, result) = try dedup(dir.path) { $0.method = .exact }
+        let (r, _) = try dedup(dir.path) { $0.method = .exact }
         XCTAssertEqual(r.clusters.count, 1)
-        let html = DedupHTML.page(r, documents: result.documents)
+        let html = DedupHTML.page(r, text: dedupTexts(r))
         let page = parse(html)
         assertSelfContained(html, page)
         XCTAssertEqual(page.all("script").count, 0)
@@ -644,22 +644,22 @@ final class HTMLTests: XCTestCase {
         let r = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a.txt").path),
                                    try CorpusInput(path: dir.appendingPathComponent("b.txt").path), options: o)
         XCTAssertFalse(r.test.ran)
-        let html = CompareHTML.page(r)
+        let html = CompareHTML.page(r, documentText: texts(r.a.path, r.b.path))
         let page = parse(html)
         assertSelfContained(html, page)
         try assertFiguresMatchJSON(page, JSONOutput.encode(r))
         XCTAssertTrue(page.withClass("note").contains { $0.text.contains("did not run") })
 
-        let (d, result) = try dedup(dir.path)
+        let (d, _) = try dedup(dir.path)
         XCTAssertTrue(d.clusters.isEmpty)
-        let dp = parse(DedupHTML.page(d, documents: result.documents))
+        let dp = parse(DedupHTML.page(d, text: dedupTexts(d)))
         XCTAssertTrue(dp.withClass("note").contains { $0.text == "No near-duplicates found." })
 
         let c = BatchCollector()
         var bo = BatchOptions()
         bo.threshold = 0.99
         try Batch.run(try CorpusInput(path: dir.appendingPathComponent("a.txt").path), reference: nil, options: bo, sink: c)
-        let bp = parse(BatchHTML.page(c))
+        let bp = parse(BatchHTML.page(c, documentText: texts(c.header!.corpus, c.header!.corpus)))
         XCTAssertTrue(bp.withClass("note").contains { $0.text == "No pairs were scored." })
         XCTAssertEqual(bp.withClass("pair").count, 0)
     }
@@ -681,4 +681,20 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(page.all("section").count, 2)
         XCTAssertEqual(page.all("nav").first.map { _ in page.all("a").map { $0.attributes["href"]! } }, ["#one", "#two"])
     }
+}
+
+/// Document text for a page, re-read through the corpora at `paths`.
+/// A path that does not exist gives no text for its side.
+func texts(_ paths: String...) -> (Int, String) -> [UInt8]? {
+    let inputs = paths.map { try? CorpusInput(path: $0) }
+    return { side, name in
+        guard inputs.indices.contains(side), let input = inputs[side] else { return nil }
+        return CorpusInput.textLookup([input])(0, name)
+    }
+}
+
+/// Document text for a dedup page, re-read through its corpus.
+func dedupTexts(_ r: DedupReport) -> (String) -> String? {
+    let lookup = texts(r.corpus)
+    return { name in lookup(0, name).map { String(decoding: $0, as: UTF8.self) } }
 }

@@ -49,15 +49,13 @@ public enum BatchHTML {
 
     /// The page for a batch run. Shared passages of pairs are linked from
     /// the top-pairs table and shown side by side: `evidence` when given,
-    /// else the run's own (`--evidence`), the text re-read by `documentText`
-    /// (by default from the corpus directories named in the header).
+    /// else the run's own (`--evidence`), the text from `documentText`
+    /// (side 0: the corpus, 1: the reference; nil when it cannot be had).
+    /// The report never reads files itself.
     public static func page(_ c: BatchCollector, limit: Int = 200, evidence: [HTMLPairEvidence]? = nil,
-                            documentText: ((_ side: Int, _ name: String) -> [UInt8]?)? = nil) -> String {
+                            documentText: (_ side: Int, _ name: String) -> [UInt8]?) -> String {
         let fromRun = evidence == nil
-        let evidence = evidence ?? collectorEvidence(c, limit: limit, documentText: documentText ?? { side, name in
-            guard let h = c.header else { return nil }
-            return CompareHTML.defaultDocumentText(corpus: side == 0 ? h.corpus : (h.reference ?? h.corpus), name: name)
-        })
+        let evidence = evidence ?? collectorEvidence(c, limit: limit, documentText: documentText)
         guard let h = c.header else {
             var empty = HTMLPage(title: "fingerprint batch")
             return empty.finish(subtitle: "no batch run")

@@ -6,15 +6,14 @@ import FingerprintStatistics
 public enum CompareHTML {
     /// The page for `r`. Shared passages are shown side by side, at most
     /// `limit` of them: `passages` when given, else the report's own
-    /// (`r.passages`), with the text around each re-read by `documentText`
-    /// (side 0 = A, 1 = B; the document's name) — by default from the
-    /// corpus directories or files named in the report.
+    /// (`r.passages`), with the text around each from `documentText`
+    /// (side 0 = A, 1 = B; the document's name; nil when it cannot be had,
+    /// and the report's snippet is shown). The report never reads files:
+    /// the caller re-reads documents through `CorpusInput.document(named:)`.
     public static func page(_ r: CompareReport, passages: [HTMLPassage]? = nil, limit: Int = 200,
-                            documentText: ((_ side: Int, _ name: String) -> [UInt8]?)? = nil) -> String {
+                            documentText: (_ side: Int, _ name: String) -> [UInt8]?) -> String {
         let fromReport = passages == nil
-        let passages = passages ?? reportPassages(r, limit: limit, documentText: documentText ?? { side, name in
-            defaultDocumentText(corpus: side == 0 ? r.a.path : r.b.path, name: name)
-        })
+        let passages = passages ?? reportPassages(r, limit: limit, documentText: documentText)
         var p = HTMLPage(title: "fingerprint compare")
         summary(&p, r)
         nullChart(&p, r)
@@ -60,22 +59,6 @@ public enum CompareHTML {
             return HTMLPassage(aName: s.a, aLine: x.aLine, bName: s.b, bLine: x.bLine, aText: at, bText: bt,
                                matchedRangeInA: ar, matchedRangeInB: br, tokens: x.tokens)
         }
-    }
-
-    /// A document of a directory corpus (`corpus/name`) or a single-file
-    /// corpus; nil for JSONL and standard input (their names do not say the line).
-    static func defaultDocumentText(corpus: String, name: String) -> [UInt8]? {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: corpus, isDirectory: &isDir) else { return nil }
-        let path: String
-        if isDir.boolValue {
-            path = (corpus as NSString).appendingPathComponent(name)
-        } else if !corpus.hasSuffix(".jsonl") && (corpus as NSString).lastPathComponent == name {
-            path = corpus
-        } else {
-            return nil
-        }
-        return DocumentText.bytes(DocumentInfo(name: name, path: path, line: nil, bytes: 0), limit: 16 << 20)
     }
 
     static func summary(_ p: inout HTMLPage, _ r: CompareReport) {

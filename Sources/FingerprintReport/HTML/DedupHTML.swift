@@ -5,19 +5,9 @@ import FingerprintStatistics
 /// `fingerprint dedup --format html`: clusters, their sizes, and each
 /// cluster's kept document beside its duplicates.
 public enum DedupHTML {
-    /// The page for `r`. `documents` are the run's documents
-    /// (`DedupResult.documents`), used to re-read the text of the documents
-    /// shown (the first `excerpt` characters of each; `field` for JSONL).
-    public static func page(_ r: DedupReport, documents: [DocumentInfo], limit: Int = 200, field: String = "text",
-                            excerpt: Int = 600, membersShown: Int = 8) -> String {
-        var byName: [String: DocumentInfo] = [:]
-        for d in documents where byName[d.name] == nil { byName[d.name] = d }
-        return page(r, limit: limit, excerpt: excerpt, membersShown: membersShown) { name in
-            byName[name].flatMap { DocumentText.string($0, field: field, limit: max(4096, excerpt * 12)) }
-        }
-    }
-
-    /// The page for `r` with document text from `text` (nil: not readable).
+    /// The page for `r` with document text from `text` (the first `excerpt`
+    /// characters are shown; nil: not readable). The report never reads
+    /// files itself.
     public static func page(_ r: DedupReport, limit: Int = 200, excerpt: Int = 600, membersShown: Int = 8,
                             text: (String) -> String?) -> String {
         var p = HTMLPage(title: "fingerprint dedup")

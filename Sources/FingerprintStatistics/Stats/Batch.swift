@@ -210,22 +210,27 @@ public enum Batch {
         }
         let clusters = ref == nil && o.threshold != nil ? clustersOf(allPairs, n: nq) : []
         if o.evidence > 0 {
-            try sink.evidence(evidenceFor(allPairs.isEmpty ? evidencePairs : allPairs, queries: main.documents,
-                                          candidates: (ref ?? main).documents, options: o))
+            try sink.evidence(evidenceFor(allPairs.isEmpty ? evidencePairs : allPairs,
+                                          queries: main.documents.map { DocumentFile($0, field: input.field) },
+                                          candidates: ref.map { r in r.documents.map { DocumentFile($0, field: reference!.field) } }
+                                              ?? main.documents.map { DocumentFile($0, field: input.field) },
+                                          options: o))
         }
         try sink.end(clusters: clusters, notes: notes)
         return Outcome(pairsOverThreshold: found, timing: timing)
     }
 
     /// Up to `o.evidence` longest shared passages for each pair (at most
-    /// 1,000 pairs, strongest first), re-reading just the two files of a pair.
-    static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentInfo], candidates: [DocumentInfo], options o: BatchOptions) throws -> [PairEvidence] {
+    /// 1,000 pairs, strongest first), re-reading just the two files of a
+    /// pair. A pair whose text cannot be re-read (standard input, a file
+    /// changed or removed since) gets no evidence.
+    static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentFile], candidates: [DocumentFile], options o: BatchOptions) throws -> [PairEvidence] {
         let chosen = pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }.prefix(1000)
         let filter = try o.boilerplate.map { try BoilerplateFilter.files(in: $0, k: PassageOptions().k, readOptions: o.read) }
         let aligner = PassageOptions(boilerplate: filter)
         var out: [PairEvidence] = []
         for p in chosen {
-            guard let a = DocumentText.bytes(queries[p.a]), let b = DocumentText.bytes(candidates[p.b]) else { continue }
+            guard let a = try? queries[p.a].read(), let b = try? candidates[p.b].read() else { continue }
             var passages = PassageAlignment.align(b, a, options: aligner)   // A side of the passage = the candidate
             passages.sort { $0.tokens != $1.tokens ? $0.tokens > $1.tokens : $0.bStart < $1.bStart }
             out.append(PairEvidence(a: p.a, b: p.b, passages: Array(passages.prefix(o.evidence))))
@@ -280,7 +285,9 @@ public enum Batch {
         }
         if !pairs.isEmpty { try sink.pairs(pairs) }
         if o.evidence > 0 {
-            try sink.evidence(evidenceFor(pairs, queries: main.documents, candidates: ref?.documents ?? main.documents, options: o))
+            let queries = main.documents.map { DocumentFile($0, field: input.field) }
+            let candidates = ref.map { r in r.documents.map { DocumentFile($0, field: reference!.field) } } ?? queries
+            try sink.evidence(evidenceFor(pairs, queries: queries, candidates: candidates, options: o))
         }
         try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)
         return Outcome(pairsOverThreshold: pairs.count)

@@ -7,7 +7,7 @@ extension Comparison {
     /// hold the most of those 13-grams — found by one more read of A, which
     /// keeps only the 13-grams B hit. Each pair is then aligned exactly
     /// (winnowing seeds, maximal spans), re-reading just its two files.
-    static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, options o: CompareOptions) throws -> [SharedPassage] {
+    static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, inputB: CorpusInput, options o: CompareOptions) throws -> [SharedPassage] {
         guard o.passages > 0, sb.documentHits.contains(where: { $0 > 0 }) else { return [] }
         var wanted = Set<UInt64>()
         for h in sb.hitHashes { for x in h where wanted.count < 1 << 20 { wanted.insert(x) } }
@@ -33,7 +33,7 @@ extension Comparison {
             filter = filter.map { $0.union(frequent) } ?? frequent
         }
         return try PassageAlignment.sharedPassages(a: sa.corpus.documents.map { DocumentFile($0, field: inputA.field) },
-                                                   b: sb.corpus.documents.map { DocumentFile($0) }, pairs: pairs,
+                                                   b: sb.corpus.documents.map { DocumentFile($0, field: inputB.field) }, pairs: pairs,
                                                    options: PassageOptions(k: o.passageK, w: o.passageW, boilerplate: filter),
                                                    limit: o.passages, threads: o.read.threads)
     }

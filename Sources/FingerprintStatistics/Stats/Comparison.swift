@@ -41,7 +41,7 @@ public enum Comparison {
         Trace.mark("read and count A")
         var sideB = try countSide(inputB, options: o, reference: sideA.ngrams.last, progress: progress)
         Trace.mark("read and count B")
-        let passages = try sharedPassages(sideA, sideB, inputA: inputA, options: o)
+        let passages = try sharedPassages(sideA, sideB, inputA: inputA, inputB: inputB, options: o)
         Trace.mark("shared passages")
         var report = try analyze(&sideA, &sideB, options: o)
         report.passages = passages
