@@ -62,160 +62,209 @@ public enum Bench {
         return s
     }
 
+    /// The corpus a run works on, and how to open its parts.
+    struct Workspace {
+        var root: String
+        var generated: Bool
+        var manifest: SynthManifest
+        var read: ReadOptions
+        func input(_ sub: String) throws -> CorpusInput { try CorpusInput(path: sub.isEmpty ? root : root + "/" + sub) }
+    }
+
     /// Runs the suite. `log` receives progress lines (stderr in the CLI).
     public static func run(_ o: BenchOptions, log: (String) -> Void = { _ in }) throws -> BenchReport {
-        let fm = FileManager.default
-        var generated = false
-        let root: String
         var removeAfter: String? = nil
-        if let c = o.corpus {
-            root = c
-        } else {
-            let dir = o.workDirectory ?? (NSTemporaryDirectory() + "fingerprint-bench-\(getpid())")
-            log("generating \(Num.bytes(o.size)) of corpora in \(dir) (seed \(o.seed))")
-            _ = try CorpusGenerator(seed: o.seed, threads: o.threads).writeSized(to: dir, totalBytes: o.size)
-            generated = true
-            root = dir
-            if o.workDirectory == nil { removeAfter = dir }
-        }
-        defer { if let r = removeAfter { try? fm.removeItem(atPath: r) } }
-        guard let data = fm.contents(atPath: root + "/manifest.json") else {
-            throw FingerprintError.inputNotFound(path: "\(root)/manifest.json", reason: "bench needs a corpus made by `fingerprint synth` (its manifest is the ground truth)")
-        }
-        let manifest = try SynthManifest.decode(data)
-        var read = ReadOptions(threads: o.threads)
-        read.strict = false
+        defer { if let r = removeAfter { try? FileManager.default.removeItem(atPath: r) } }
+        let w = try workspace(o, log: log, removeAfter: &removeAfter)
         let blas = BLAS.runtime
         let machine = BenchReport.Machine(cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount, threads: o.threads,
                                           blasLibrary: blas.library, blasCore: blas.core, blasThreads: BLAS.threads)
         var tasks: [BenchReport.Task] = []
         var targets: [BenchReport.Target] = []
-        func input(_ sub: String) throws -> CorpusInput { try CorpusInput(path: sub.isEmpty ? root : root + "/" + sub) }
 
-        // 1. Ingest: stats over everything.
         log("stats")
-        let (counted, tStats, mStats) = try timed { try Counter.count(try input(""), buildMatrix: false, options: read) }
-        tasks.append(.init(name: "stats", seconds: tStats, megabytesPerSecond: Double(counted.bytes) / 1e6 / tStats,
-                           documentsPerSecond: Double(counted.documents.count) / tStats, peakMemoryMB: mStats,
-                           figures: ["tokens": Double(counted.matrix.tokenCount), "types": Double(counted.matrix.typeCount)], notes: []))
-        let corpusInfo = BenchReport.CorpusInfo(path: root, generated: generated, seed: generated ? o.seed : manifest.seed,
+        let (stats, counted) = try statsTask(w)
+        tasks.append(stats)
+        let corpusInfo = BenchReport.CorpusInfo(path: w.root, generated: w.generated, seed: w.generated ? o.seed : w.manifest.seed,
                                                 files: counted.documents.count, bytes: counted.bytes)
-
-        // 2. Compare: source-a against its copy and against a 50% mixture.
         log("compare")
-        var co = CompareOptions()
-        co.permutations = o.permutations
-        co.read = read
-        let (mix, tCompare, mCompare) = try timed { try Comparison.run(try input("source-a"), try input("mix-50"), options: co) }
-        let copy = try Comparison.run(try input("source-a"), try input("copy-a"), options: co)
-        let compareBytes = Double(mix.a.bytes + mix.b.bytes)
-        tasks.append(.init(name: "compare", seconds: tCompare, megabytesPerSecond: compareBytes / 1e6 / tCompare,
-                           documentsPerSecond: Double(mix.a.documents + mix.b.documents) / tCompare, peakMemoryMB: mCompare,
-                           figures: ["p_value_mix50": mix.test.pValue ?? 1, "p_value_copy": copy.test.pValue ?? 1,
-                                     "copy_13gram_containment": copy.overlap.containment.last?.bInA ?? 0,
-                                     "mix50_detected": (mix.test.pValue ?? 1) <= 0.05 ? 1 : 0,
-                                     "copy_not_distinguished": (copy.test.pValue ?? 0) > 0.05 ? 1 : 0],
-                           notes: ["source-a vs mix-50, \(o.permutations) permutations, \(mix.test.bootstrap) bootstrap resamples"]))
-
-        // Shared passages: planted passages recovered with their locations.
+        let compare = try compareTask(w, permutations: o.permutations)
+        tasks.append(compare.task)
         log("passages")
-        var po = co
+        tasks.append(try passagesTask(w))
+        let (gemm, gemmTarget) = try gemmTask(w, permutations: o.permutations)
+        tasks.append(gemm)
+        targets.append(gemmTarget)
+        log("batch")
+        let (batch, batchTarget) = try batchTask(w, bytes: counted.bytes)
+        tasks.append(batch)
+        targets.append(batchTarget)
+        log("dedup")
+        tasks.append(try dedupTask(w, bytes: counted.bytes))
+        log("calibration (\(o.seeds) seeds)")
+        let calibration = try calibrate(seeds: o.seeds, base: o.seed)
+
+        var peers: [BenchReport.Peer] = []
+        if o.peers {
+            log("peers")
+            peers = runPeers(o, root: w.root)
+            targets += peerTargets(peers)
+        }
+        let big = compare.bytes >= 150e6
+        targets.append(.init(name: "compare peak memory (two 100 MB corpora)", goal: "< 1024 MB", measured: compare.task.peakMemoryMB,
+                             met: big ? compare.task.peakMemoryMB.map { $0 < 1024 } : nil,
+                             note: big ? nil : "corpora of \(Num.bytes(Int(compare.bytes))) here; run --size 1.2GB for two 100 MB corpora"))
+        return BenchReport(machine: machine, corpus: corpusInfo, tasks: tasks, calibration: calibration, peers: peers, targets: targets)
+    }
+
+    /// The given corpus, or corpora generated into a work directory
+    /// (`removeAfter` is set when the directory is temporary).
+    static func workspace(_ o: BenchOptions, log: (String) -> Void, removeAfter: inout String?) throws -> Workspace {
+        var generated = false
+        let root: String
+        if let c = o.corpus {
+            root = c
+        } else {
+            let dir = o.workDirectory ?? (NSTemporaryDirectory() + "fingerprint-bench-\(getpid())")
+            log("generating \(Num.bytes(o.size)) of corpora in \(dir) (seed \(o.seed))")
+            if o.workDirectory == nil { removeAfter = dir }
+            _ = try CorpusGenerator(seed: o.seed, threads: o.threads).writeSized(to: dir, totalBytes: o.size)
+            generated = true
+            root = dir
+        }
+        guard let data = FileManager.default.contents(atPath: root + "/manifest.json") else {
+            throw FingerprintError.inputNotFound(path: "\(root)/manifest.json", reason: "bench needs a corpus made by `fingerprint synth` (its manifest is the ground truth)")
+        }
+        var read = ReadOptions(threads: o.threads)
+        read.strict = false
+        return Workspace(root: root, generated: generated, manifest: try SynthManifest.decode(data), read: read)
+    }
+
+    /// Ingest: stats over everything.
+    static func statsTask(_ w: Workspace) throws -> (BenchReport.Task, CountedCorpus) {
+        let (counted, t, m) = try timed { try Counter.count(try w.input(""), buildMatrix: false, options: w.read) }
+        let task = BenchReport.Task(name: "stats", seconds: t, megabytesPerSecond: Double(counted.bytes) / 1e6 / t,
+                                    documentsPerSecond: Double(counted.documents.count) / t, peakMemoryMB: m,
+                                    figures: ["tokens": Double(counted.matrix.tokenCount), "types": Double(counted.matrix.typeCount)], notes: [])
+        return (task, counted)
+    }
+
+    /// Compare: source-a against its copy and against a 50% mixture.
+    static func compareTask(_ w: Workspace, permutations: Int) throws -> (task: BenchReport.Task, bytes: Double) {
+        var co = CompareOptions()
+        co.permutations = permutations
+        co.read = w.read
+        let (mix, t, m) = try timed { try Comparison.run(try w.input("source-a"), try w.input("mix-50"), options: co) }
+        let copy = try Comparison.run(try w.input("source-a"), try w.input("copy-a"), options: co)
+        let bytes = Double(mix.a.bytes + mix.b.bytes)
+        let task = BenchReport.Task(
+            name: "compare", seconds: t, megabytesPerSecond: bytes / 1e6 / t,
+            documentsPerSecond: Double(mix.a.documents + mix.b.documents) / t, peakMemoryMB: m,
+            figures: ["p_value_mix50": mix.test.pValue ?? 1, "p_value_copy": copy.test.pValue ?? 1,
+                      "copy_13gram_containment": copy.overlap.containment.last?.bInA ?? 0,
+                      "mix50_detected": (mix.test.pValue ?? 1) <= 0.05 ? 1 : 0,
+                      "copy_not_distinguished": (copy.test.pValue ?? 0) > 0.05 ? 1 : 0],
+            notes: ["source-a vs mix-50, \(permutations) permutations, \(mix.test.bootstrap) bootstrap resamples"])
+        return (task, bytes)
+    }
+
+    /// Shared passages: planted passages recovered with their locations.
+    static func passagesTask(_ w: Workspace) throws -> BenchReport.Task {
+        var po = CompareOptions()
+        po.read = w.read
         po.permutations = 19
         po.bootstrap = 0
         po.passages = 1_000_000
-        let (pl, tPassages, mPassages) = try timed { try Comparison.run(try input("source-a"), try input("planted"), options: po) }
-        let truthPassages = manifest.corpus("planted")?.passages ?? []
+        let (pl, t, m) = try timed { try Comparison.run(try w.input("source-a"), try w.input("planted"), options: po) }
+        let truth = w.manifest.corpus("planted")?.passages ?? []
         var recovered = 0
-        for t in truthPassages {
+        for p in truth {
             if pl.passages.contains(where: { x in
-                x.a == t.originFile && x.b == t.targetFile && x.passage.aStart <= t.originOffset && x.passage.aEnd >= t.originOffset + t.originLength
-                    && x.passage.bStart <= t.targetOffset && x.passage.bEnd >= t.targetOffset + t.targetLength }) { recovered += 1 }
+                x.a == p.originFile && x.b == p.targetFile && x.passage.aStart <= p.originOffset && x.passage.aEnd >= p.originOffset + p.originLength
+                    && x.passage.bStart <= p.targetOffset && x.passage.bEnd >= p.targetOffset + p.targetLength }) { recovered += 1 }
         }
-        tasks.append(.init(name: "passages", seconds: tPassages, megabytesPerSecond: Double(pl.a.bytes + pl.b.bytes) / 1e6 / tPassages,
-                           documentsPerSecond: Double(pl.a.documents + pl.b.documents) / tPassages, peakMemoryMB: mPassages,
-                           figures: ["planted_passage_recall": truthPassages.isEmpty ? 1 : Double(recovered) / Double(truthPassages.count),
-                                     "planted_passages": Double(truthPassages.count), "reported_passages": Double(pl.passages.count)],
-                           notes: ["compare source-a planted: every planted passage must be reported at its byte offsets in both files"]))
+        return BenchReport.Task(name: "passages", seconds: t, megabytesPerSecond: Double(pl.a.bytes + pl.b.bytes) / 1e6 / t,
+                                documentsPerSecond: Double(pl.a.documents + pl.b.documents) / t, peakMemoryMB: m,
+                                figures: ["planted_passage_recall": truth.isEmpty ? 1 : Double(recovered) / Double(truth.count),
+                                          "planted_passages": Double(truth.count), "reported_passages": Double(pl.passages.count)],
+                                notes: ["compare source-a planted: every planted passage must be reported at its byte offsets in both files"])
+    }
 
-        // GEMM efficiency of the permutation test against a bare sgemm of the same shape.
-        let gemmRatio = try permutationGEMMEfficiency(try input("source-a"), try input("mix-50"), permutations: o.permutations, read: read)
-        tasks.append(.init(name: "permutation GEMM", seconds: gemmRatio.seconds, megabytesPerSecond: nil, documentsPerSecond: nil,
-                           peakMemoryMB: nil, figures: ["gflops": gemmRatio.ours, "bare_sgemm_gflops": gemmRatio.bare,
-                                                         "ratio_to_bare_sgemm": gemmRatio.ours / gemmRatio.bare], notes: []))
-        targets.append(.init(name: "permutation GEMM vs bare sgemm", goal: ">= 0.80", measured: gemmRatio.ours / gemmRatio.bare,
-                             met: gemmRatio.ours / gemmRatio.bare >= 0.8, note: nil))
+    /// GEMM efficiency of the permutation test against a bare sgemm of the same shape.
+    static func gemmTask(_ w: Workspace, permutations: Int) throws -> (BenchReport.Task, BenchReport.Target) {
+        let r = try permutationGEMMEfficiency(try w.input("source-a"), try w.input("mix-50"), permutations: permutations, read: w.read)
+        let task = BenchReport.Task(name: "permutation GEMM", seconds: r.seconds, megabytesPerSecond: nil, documentsPerSecond: nil,
+                                    peakMemoryMB: nil, figures: ["gflops": r.ours, "bare_sgemm_gflops": r.bare,
+                                                                  "ratio_to_bare_sgemm": r.ours / r.bare], notes: [])
+        return (task, .init(name: "permutation GEMM vs bare sgemm", goal: ">= 0.80", measured: r.ours / r.bare, met: r.ours / r.bare >= 0.8, note: nil))
+    }
 
-        // 3. Batch: all documents, top 10 (+ pairs ≥ 0.8 for the near-duplicate check).
-        log("batch")
+    /// Batch: all documents, top 10 (+ pairs ≥ 0.8 for the near-duplicate check).
+    static func batchTask(_ w: Workspace, bytes: Int) throws -> (BenchReport.Task, BenchReport.Target) {
         var bo = BatchOptions()
-        bo.read = read
+        bo.read = w.read
         bo.threshold = 0.8
         let collector = BatchCollector()
-        let (outcome, tBatch, mBatch) = try timed { try Batch.run(try input(""), reference: nil, options: bo, sink: collector) }
+        let (outcome, t, m) = try timed { try Batch.run(try w.input(""), reference: nil, options: bo, sink: collector) }
         let timing = outcome.timing
         let names = collector.queryNames
-        var index: [String: Int] = [:]
-        for (i, n) in names.enumerated() { index[n] = i }
         var hits = 0, copies = 0
         for (i, n) in names.enumerated() where n.hasPrefix("copy-a/") {
             copies += 1
             let twin = "source-a/" + n.dropFirst("copy-a/".count)
-            if let first = collector.neighbors[i].first, names[first.index] == twin || (collector.neighbors[i].count > 1 && names[collector.neighbors[i][1].index] == twin && first.score == collector.neighbors[i][1].score) { hits += 1 }
+            let l = collector.neighbors[i]
+            if let first = l.first, names[first.index] == twin || (l.count > 1 && names[l[1].index] == twin && first.score == l[1].score) { hits += 1 }
         }
-        let ndTruth = pairKeys((manifest.corpus("near-dups")?.clusters ?? []).map { $0.members.map { "near-dups/" + $0 } })
+        let ndTruth = pairKeys((w.manifest.corpus("near-dups")?.clusters ?? []).map { $0.members.map { "near-dups/" + $0 } })
         let ndFound = Set(collector.pairs.filter { names[$0.a].hasPrefix("near-dups/") && names[$0.b].hasPrefix("near-dups/") }
             .map { [names[$0.a], names[$0.b]].sorted().joined(separator: "|") })
-        var batchFigures = prf(found: ndFound, truth: ndTruth).mapKeys { "near_dups_\($0)" }
-        batchFigures["copy_recall_at_1"] = copies > 0 ? Double(hits) / Double(copies) : 0
-        let bareBatch = try bareSgemmGFLOPs(m: min(2048, names.count), n: min(2048, names.count), k: max(1, collector.header?.headColumns ?? 1))
-        let batchGemm = timing.gemm > 0 ? timing.gemmFlops / timing.gemm / 1e9 : 0
-        batchFigures["gemm_gflops"] = batchGemm
-        batchFigures["gemm_ratio_to_bare_sgemm"] = bareBatch > 0 ? batchGemm / bareBatch : 0
-        tasks.append(.init(name: "batch", seconds: tBatch, megabytesPerSecond: Double(counted.bytes) / 1e6 / tBatch,
-                           documentsPerSecond: Double(names.count) / tBatch, peakMemoryMB: mBatch, figures: batchFigures,
-                           notes: ["tf-idf top 10, pairs >= 0.8; \(collector.header?.headColumns ?? 0) dense + \(collector.header?.tailColumns ?? 0) sparse columns"]))
-        targets.append(.init(name: "batch GEMM vs bare sgemm", goal: ">= 0.80", measured: batchFigures["gemm_ratio_to_bare_sgemm"],
-                             met: (batchFigures["gemm_ratio_to_bare_sgemm"] ?? 0) >= 0.8, note: nil))
+        var figures = prf(found: ndFound, truth: ndTruth).mapKeys { "near_dups_\($0)" }
+        figures["copy_recall_at_1"] = copies > 0 ? Double(hits) / Double(copies) : 0
+        let bare = try bareSgemmGFLOPs(m: min(2048, names.count), n: min(2048, names.count), k: max(1, collector.header?.headColumns ?? 1))
+        let ours = timing.gemm > 0 ? timing.gemmFlops / timing.gemm / 1e9 : 0
+        figures["gemm_gflops"] = ours
+        figures["gemm_ratio_to_bare_sgemm"] = bare > 0 ? ours / bare : 0
+        let task = BenchReport.Task(name: "batch", seconds: t, megabytesPerSecond: Double(bytes) / 1e6 / t,
+                                    documentsPerSecond: Double(names.count) / t, peakMemoryMB: m, figures: figures,
+                                    notes: ["tf-idf top 10, pairs >= 0.8; \(collector.header?.headColumns ?? 0) dense + \(collector.header?.tailColumns ?? 0) sparse columns"])
+        return (task, .init(name: "batch GEMM vs bare sgemm", goal: ">= 0.80", measured: figures["gemm_ratio_to_bare_sgemm"],
+                            met: (figures["gemm_ratio_to_bare_sgemm"] ?? 0) >= 0.8, note: nil))
+    }
 
-        // 4. Dedup: MinHash over everything; truth = source-a/copy-a/subst-05 triples + near-dup clusters.
-        log("dedup")
+    /// Dedup: MinHash over everything; truth = source-a/copy-a/subst-05
+    /// triples + the near-duplicate clusters.
+    static func dedupTask(_ w: Workspace, bytes: Int) throws -> BenchReport.Task {
         var dop = DedupOptions()
         dop.threshold = 0.5
-        dop.read = read
-        let (dd, tDedup, mDedup) = try timed { try Dedup.run(try input(""), options: dop) }
-        let files = (manifest.corpus("source-a")?.files ?? 0)
+        dop.read = w.read
+        let (dd, t, m) = try timed { try Dedup.run(try w.input(""), options: dop) }
+        let files = (w.manifest.corpus("source-a")?.files ?? 0)
         var truthGroups = (0..<files).map { i -> [String] in
             let f = CorpusGenerator.fileName(i, count: files)
             return ["source-a/" + f, "copy-a/" + f, "subst-05/" + f]
         }
-        truthGroups += (manifest.corpus("near-dups")?.clusters ?? []).map { $0.members.map { "near-dups/" + $0 } }
-        let dTruth = pairKeys(truthGroups)
-        let dFound = pairKeys(dd.clusters.map { $0.members.map { dd.documents[$0.document].name } })
-        tasks.append(.init(name: "dedup (minhash)", seconds: tDedup, megabytesPerSecond: Double(counted.bytes) / 1e6 / tDedup,
-                           documentsPerSecond: Double(dd.documents.count) / tDedup, peakMemoryMB: mDedup,
-                           figures: prf(found: dFound, truth: dTruth), notes: ["5-word shingles, 128 permutations, Jaccard >= 0.5, LSH \(dd.banding?.bands ?? 0)x\(dd.banding?.rows ?? 0), verified"]))
+        truthGroups += (w.manifest.corpus("near-dups")?.clusters ?? []).map { $0.members.map { "near-dups/" + $0 } }
+        let found = pairKeys(dd.clusters.map { $0.members.map { dd.documents[$0.document].name } })
+        return BenchReport.Task(name: "dedup (minhash)", seconds: t, megabytesPerSecond: Double(bytes) / 1e6 / t,
+                                documentsPerSecond: Double(dd.documents.count) / t, peakMemoryMB: m,
+                                figures: prf(found: found, truth: pairKeys(truthGroups)),
+                                notes: ["5-word shingles, 128 permutations, Jaccard >= 0.5, LSH \(dd.banding?.bands ?? 0)x\(dd.banding?.rows ?? 0), verified"])
+    }
 
-        // 5. Calibration and power over seeds.
-        log("calibration (\(o.seeds) seeds)")
-        let calibration = try calibrate(seeds: o.seeds, base: o.seed)
-
-        // 6. Peers.
-        var peers: [BenchReport.Peer] = []
-        if o.peers {
-            log("peers")
-            peers = runPeers(o, root: root)
-            func ratio(_ n: String) -> Double? { peers.first { $0.name == n }?.speedRatio }
-            targets.append(.init(name: "ingest vs CountVectorizer", goal: ">= 20x", measured: ratio("CountVectorizer"), met: ratio("CountVectorizer").map { $0 >= 20 }, note: nil))
-            targets.append(.init(name: "ingest vs wc -w", goal: ">= 3x", measured: ratio("wc -w"), met: ratio("wc -w").map { $0 >= 3 }, note: nil))
-            targets.append(.init(name: "batch vs scikit-learn", goal: ">= 5x", measured: ratio("scikit-learn TF-IDF + cosine"), met: ratio("scikit-learn TF-IDF + cosine").map { $0 >= 5 }, note: nil))
-            targets.append(.init(name: "MinHash vs rensa", goal: ">= 1x (aim 2x)", measured: ratio("rensa"), met: ratio("rensa").map { $0 >= 1 }, note: nil))
-            targets.append(.init(name: "MinHash vs datasketch", goal: ">= 20x", measured: ratio("datasketch"), met: ratio("datasketch").map { $0 >= 20 }, note: nil))
-            targets.append(.init(name: "compare vs NumPy", goal: ">= 10x", measured: ratio("NumPy permutation test"), met: ratio("NumPy permutation test").map { $0 >= 10 }, note: nil))
+    /// The performance targets measured against the peers.
+    static func peerTargets(_ peers: [BenchReport.Peer]) -> [BenchReport.Target] {
+        func ratio(_ n: String) -> Double? { peers.first { $0.name == n }?.speedRatio }
+        func target(_ name: String, _ peer: String, _ goal: String, _ minimum: Double) -> BenchReport.Target {
+            .init(name: name, goal: goal, measured: ratio(peer), met: ratio(peer).map { $0 >= minimum }, note: nil)
         }
-        let big = compareBytes >= 150e6
-        targets.append(.init(name: "compare peak memory (two 100 MB corpora)", goal: "< 1024 MB", measured: mCompare,
-                             met: big ? mCompare.map { $0 < 1024 } : nil, note: big ? nil : "corpora of \(Num.bytes(Int(compareBytes))) here; run --size 1.2GB for two 100 MB corpora"))
-        return BenchReport(machine: machine, corpus: corpusInfo, tasks: tasks, calibration: calibration, peers: peers, targets: targets)
+        return [
+            target("ingest vs CountVectorizer", "CountVectorizer", ">= 20x", 20),
+            target("ingest vs wc -w", "wc -w", ">= 3x", 3),
+            target("batch vs scikit-learn", "scikit-learn TF-IDF + cosine", ">= 5x", 5),
+            target("MinHash vs rensa", "rensa", ">= 1x (aim 2x)", 1),
+            target("MinHash vs datasketch", "datasketch", ">= 20x", 20),
+            target("compare vs NumPy", "NumPy permutation test", ">= 10x", 10),
+        ]
     }
 
     /// GFLOP/s of the compare test's GEMM and of one bare sgemm of the same shape.
@@ -297,76 +346,6 @@ public enum Bench {
                      falsePositiveRate: .init(successes: fp, trials: seeds), power10: .init(successes: p10, trials: seeds),
                      power50: .init(successes: p50, trials: seeds), pairedPower: .init(successes: pp, trials: seeds),
                      unpairedPowerOnPairedDesign: .init(successes: pu, trials: seeds))
-    }
-
-    /// Finds Benchmarks/peers from the working directory or the binary's location.
-    static func peersDirectory(_ o: BenchOptions) -> String? {
-        if let d = o.peersDirectory { return d }
-        var candidates = [FileManager.default.currentDirectoryPath]
-        var bin = URL(fileURLWithPath: o.binary).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 { candidates.append(bin.path); bin = bin.deletingLastPathComponent() }
-        return candidates.map { $0 + "/Benchmarks/peers" }.first { FileManager.default.fileExists(atPath: $0 + "/ingest.py") }
-    }
-
-    /// Runs the Python peers; a missing interpreter, package or script is a
-    /// reported skip, never a failure.
-    static func runPeers(_ o: BenchOptions, root: String) -> [BenchReport.Peer] {
-        guard let dir = peersDirectory(o) else {
-            return [.init(name: "all peers", ran: false, reason: "Benchmarks/peers not found (run from the repository, or pass --peers-dir)", details: [:])]
-        }
-        func script(_ name: String, _ args: [String]) -> (json: [String: Any]?, reason: String?) {
-            let out = NSTemporaryDirectory() + "fp-peer-\(getpid())-\(name).json"
-            defer { unlink(out) }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [o.python, dir + "/" + name] + args + ["--json", out]
-            let err = Pipe()
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = err
-            do { try p.run() } catch { return (nil, "cannot start \(o.python): \(error.localizedDescription)") }
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else {
-                let last = e.split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
-                return (nil, last.contains("No such file") || p.terminationStatus == 127 ? "\(o.python) not found" : last)
-            }
-            guard let d = FileManager.default.contents(atPath: out), let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else {
-                return (nil, e.split(separator: "\n").last.map(String.init) ?? "no result")
-            }
-            return (j, e.contains("skipped") ? e.split(separator: "\n").first { $0.contains("skipped") }.map(String.init) : nil)
-        }
-        var peers: [BenchReport.Peer] = []
-        func num(_ j: [String: Any]?, _ k: String) -> Double? { (j?[k] as? NSNumber)?.doubleValue }
-        let ingest = script("ingest.py", [o.binary, root, "--repeat", "1"])
-        if let j = ingest.json, let ours = num(j, "ours_seconds") {
-            if let cv = num(j, "countvectorizer_seconds") {
-                peers.append(.init(name: "CountVectorizer", ran: true, reason: nil, speedRatio: cv / ours, details: ["seconds": cv]))
-            } else {
-                peers.append(.init(name: "CountVectorizer", ran: false, reason: ingest.reason ?? "scikit-learn missing (pip install scikit-learn)", details: [:]))
-            }
-            if let wc = num(j, "wc_seconds") { peers.append(.init(name: "wc -w", ran: true, reason: nil, speedRatio: wc / ours, details: ["seconds": wc])) }
-        } else {
-            peers.append(.init(name: "CountVectorizer", ran: false, reason: ingest.reason, details: [:]))
-            peers.append(.init(name: "wc -w", ran: false, reason: ingest.reason, details: [:]))
-        }
-        let batch = script("batch.py", [o.binary, root, "--repeat", "1"])
-        peers.append(batch.json.flatMap { j in num(j, "ratio").map { .init(name: "scikit-learn TF-IDF + cosine", ran: true, reason: nil, speedRatio: $0, details: ["seconds": num(j, "sklearn_seconds") ?? 0]) } }
-                     ?? .init(name: "scikit-learn TF-IDF + cosine", ran: false, reason: batch.reason ?? "scikit-learn missing (pip install scikit-learn)", details: [:]))
-        let mh = script("minhash.py", [o.binary, root, "--repeat", "1"])
-        if let j = mh.json, let ours = num(j, "ours_seconds"), let n = num(j, "documents") {
-            let dps = n / ours
-            if let r = num(j, "rensa_seconds") { peers.append(.init(name: "rensa", ran: true, reason: nil, speedRatio: dps / (n / r), details: [:])) }
-            else { peers.append(.init(name: "rensa", ran: false, reason: "rensa missing (pip install rensa)", details: [:])) }
-            if let d = num(j, "datasketch_docs_per_second") { peers.append(.init(name: "datasketch", ran: true, reason: nil, speedRatio: dps / d, details: [:])) }
-            else { peers.append(.init(name: "datasketch", ran: false, reason: "datasketch missing (pip install datasketch)", details: [:])) }
-        } else {
-            peers.append(.init(name: "rensa", ran: false, reason: mh.reason, details: [:]))
-            peers.append(.init(name: "datasketch", ran: false, reason: mh.reason, details: [:]))
-        }
-        let cmp = script("compare.py", [o.binary, root + "/source-a", root + "/mix-50"])
-        peers.append(cmp.json.flatMap { j in num(j, "ratio_numpy_over_ours").map { .init(name: "NumPy permutation test", ran: true, reason: nil, speedRatio: $0, details: [:]) } }
-                     ?? .init(name: "NumPy permutation test", ran: false, reason: cmp.reason ?? "numpy missing (pip install numpy)", details: [:]))
-        return peers
     }
 }
 

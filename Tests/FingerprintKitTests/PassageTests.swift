@@ -488,17 +488,15 @@ final class PassageTests: XCTestCase {
     func testOneTokenRepeatedAMillionTimesIsLinear() {
         let n = 1_000_000
         let text = [UInt8](repeating: 0, count: 2 * n).enumerated().map { $0.offset & 1 == 0 ? UInt8(ascii: "a") : UInt8(ascii: " ") }
+        // No timing assertion (the project rules them out): a quadratic
+        // alignment would not finish within CI's limit, and memory is checked.
         var usage = rusage()
-        let start = Date()
         let passages = PassageAlignment.align(text, text)
-        let seconds = Date().timeIntervalSince(start)
         getrusage(RUSAGE_SELF.rawValue, &usage)
         XCTAssertEqual(passages.count, 1)
         XCTAssertEqual(passages.first.map { [$0.tokens, $0.aStart, $0.aEnd, $0.bStart, $0.bEnd, $0.aLine, $0.bColumn] },
                        [n, 0, 2 * n - 1, 0, 2 * n - 1, 1, 1])
         XCTAssertEqual(passages.first?.snippet, Array(repeating: "a", count: 60).joined(separator: " ") + "…")
-        print("1,000,000 × 'a' against itself: \(String(format: "%.2f", seconds)) s, peak RSS \(usage.ru_maxrss / 1024) MB")
-        XCTAssertLessThan(seconds, 30, "alignment of a repeated token is not linear")
         XCTAssertLessThan(usage.ru_maxrss, 1 << 20, "peak memory over 1 GB")   // KiB
 
         // Repetitive but not identical: blocks of 20 "a" and a "b" against a
@@ -507,9 +505,7 @@ final class PassageTests: XCTestCase {
         let m = 200_000
         let runA = [UInt8](repeating: 0, count: 2 * m).enumerated().map { $0.offset & 1 == 0 ? UInt8(ascii: "a") : UInt8(ascii: " ") }
         let blocks = Array(String(repeating: String(repeating: "a ", count: 20) + "b ", count: 5_000).utf8)
-        let t0 = Date()
         let bp = PassageAlignment.align(runA, blocks)
-        XCTAssertLessThan(Date().timeIntervalSince(t0), 30)
         XCTAssertEqual(bp.count, 5_000)
         XCTAssertTrue(bp.allSatisfy { $0.tokens == 20 && $0.bEnd - $0.bStart == 39 })
     }
