@@ -29,7 +29,7 @@ public final class BatchCSVWriter: BatchSink {
     let out: StreamingOutput
     var q: [String] = [], c: [String] = []
     var top = 0
-    public init(_ out: StreamingOutput) { self.out = out }
+    package init(_ out: StreamingOutput) { self.out = out }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
         q = queryNames; c = candidateNames; top = h.top
@@ -59,7 +59,7 @@ public final class BatchCSVWriter: BatchSink {
 public final class BatchJSONLWriter: BatchSink {
     let out: StreamingOutput
     var q: [String] = [], c: [String] = []
-    public init(_ out: StreamingOutput) { self.out = out }
+    package init(_ out: StreamingOutput) { self.out = out }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
         q = queryNames; c = candidateNames

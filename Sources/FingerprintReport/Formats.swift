@@ -20,7 +20,7 @@ public enum JSONOutput {
 }
 
 /// RFC 4180 CSV fields.
-public enum CSV {
+package enum CSV {
     public static func field(_ s: String) -> String {
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -32,7 +32,7 @@ public enum CSV {
 }
 
 /// Formats numbers for tables: fixed significant digits, no locale.
-public enum Num {
+package enum Num {
     public static func f(_ x: Double, _ digits: Int = 4) -> String {
         if x == 0 { return "0" }
         if !x.isFinite { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
@@ -64,7 +64,7 @@ public enum Num {
 }
 
 /// A plain-text table with aligned columns.
-public struct TextTable {
+package struct TextTable {
     public enum Align { case left, right }
     public var headers: [String]
     public var align: [Align]

@@ -51,7 +51,7 @@ final class WordTable: Sendable {
 /// A topic that dominates a document: with probability `weight` each word is
 /// one of `words` (word-list indices, drawn uniformly), otherwise it comes
 /// from the source's own model.
-public struct SynthTopic: Sendable, Equatable {
+package struct SynthTopic: Sendable, Equatable {
     public var words: [Int]
     public var weight: Double
 
@@ -204,7 +204,7 @@ public struct SourceModel: Sendable {
     }
 
     /// One document on `topic` (see `SynthTopic`).
-    public func document(words: Int, topic: SynthTopic, rng: inout Xoshiro256) -> String {
+    package func document(words: Int, topic: SynthTopic, rng: inout Xoshiro256) -> String {
         var out: [UInt8] = []
         render(words: words, topic: topic, rng: &rng, into: &out)
         return String(decoding: out, as: UTF8.self)
@@ -212,7 +212,7 @@ public struct SourceModel: Sendable {
 
     /// Appends one document of exactly `words` words to `out` (nothing when
     /// `words` ≤ 0).
-    public func render(words: Int, topic: SynthTopic? = nil, rng: inout Xoshiro256, into out: inout [UInt8]) {
+    package func render(words: Int, topic: SynthTopic? = nil, rng: inout Xoshiro256, into out: inout [UInt8]) {
         guard words > 0 else { return }
         out.reserveCapacity(out.count + words * 8 + 16)
         var remaining = words

@@ -52,7 +52,7 @@ final class DiscardSink: SynthSink {
 }
 
 /// Writes files under a root directory as they are generated (bounded memory).
-public final class DirectorySink: SynthSink, @unchecked Sendable {
+package final class DirectorySink: SynthSink, @unchecked Sendable {
     public let root: String
 
     public init(root: String) { self.root = root }

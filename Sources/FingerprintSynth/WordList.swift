@@ -7,7 +7,7 @@ import FingerprintCore
 /// `a`–`z`, so each is exactly one token for every word tokenizer. The order
 /// is part of the generator's output: changing this list changes every
 /// synthetic corpus (bump `CorpusGenerator.version`).
-public enum WordList {
+package enum WordList {
     /// The words, sorted, distinct.
     public static let english: [String] = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
 

@@ -14,6 +14,8 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         case jsonl
         /// Standard input: one document.
         case stdin
+        /// Documents held in memory (`init(documents:names:label:)`).
+        case memory
     }
 
     public var path: String
@@ -25,7 +27,27 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
     /// A JSONL field whose value (string or number) is kept as each document's key.
     public var keyField: String?
 
+    /// The documents of a `.memory` corpus, and their names.
+    public private(set) var documents: [String] = []
+    public private(set) var documentNames: [String] = []
+
     public static let defaultGlobs = ["*.txt", "*.md", "*.text"]
+
+    /// A corpus of documents held in memory, one string a document, read
+    /// exactly as files of a directory in this order would be (an empty
+    /// document is a counted skip). `names` (default `doc1`, `doc2`, …) are
+    /// what reports call the documents; they must be distinct.
+    public init(documents: [String], names: [String]? = nil, label: String = "(memory)") {
+        precondition(names == nil || names!.count == documents.count, "one name per document")
+        path = label
+        kind = .memory
+        globs = []
+        field = "text"
+        keyField = nil
+        self.documents = documents
+        documentNames = names ?? documents.indices.map { "doc\($0 + 1)" }
+        precondition(Set(documentNames).count == documentNames.count, "document names must be distinct")
+    }
 
     public var description: String { kind == .stdin ? "standard input" : path }
 
@@ -89,7 +111,7 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
 
 /// One unit of reading work: a whole file, a byte range of a JSONL file, or stdin.
 struct ReadUnit: Sendable {
-    enum Source: Sendable { case file, jsonlRange(start: Int, end: Int), stdin }
+    enum Source: Sendable { case file, jsonlRange(start: Int, end: Int), stdin, memory(Int) }
     var path: String
     var name: String
     var source: Source
@@ -105,6 +127,10 @@ enum UnitPlanner {
         switch input.kind {
         case .stdin:
             return [ReadUnit(path: "-", name: "-", source: .stdin, size: 0)]
+        case .memory:
+            return input.documents.indices.map {
+                ReadUnit(path: input.path, name: input.documentNames[$0], source: .memory($0), size: input.documents[$0].utf8.count)
+            }
         case .file:
             let size = fileSize(input.path)
             let name = (input.path as NSString).lastPathComponent

@@ -5,7 +5,7 @@ import Glibc
 
 /// Consumes the text of documents, one document at a time, on one thread.
 /// The reader makes one worker per thread.
-public protocol DocumentWorker {
+package protocol DocumentWorker {
     associatedtype Output
     /// More bytes of the current document.
     mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>)
@@ -43,7 +43,7 @@ public struct ReadOptions: Sendable {
 
 /// What a read produced: the documents in sorted path order, each worker's
 /// output for it, and what was skipped.
-public struct CorpusScan<Worker: DocumentWorker> {
+package struct CorpusScan<Worker: DocumentWorker> {
     public var documents: [DocumentInfo]
     /// Per document: (worker index, output).
     public var outputs: [(worker: Int, output: Worker.Output)]
@@ -58,7 +58,7 @@ public struct CorpusScan<Worker: DocumentWorker> {
 /// Reads a corpus in parallel, streaming each file in chunks, and hands the
 /// text to per-thread workers. Output order is the sorted path order (and
 /// line order inside JSONL), whatever the thread count.
-public enum CorpusReader {
+package enum CorpusReader {
     final class UnitResult<Output> {
         var docs: [DocumentInfo] = []
         var outputs: [Output] = []
@@ -154,6 +154,18 @@ public enum CorpusReader {
             }
             defer { close(fd) }
             readStream(fd: fd, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
+        case .memory(let i):
+            var text = input.documents[i]
+            text.withUTF8 { bytes in
+                guard !bytes.isEmpty else {
+                    r.skips.append((nil, Skip(path: unit.name, reason: "empty document")))
+                    return
+                }
+                worker.feed(bytes)
+                r.outputs.append(worker.finish())
+                r.docs.append(DocumentInfo(name: unit.name, path: unit.path, line: nil, bytes: bytes.count))
+                r.bytes += bytes.count
+            }
         case .jsonlRange(let start, let end):
             readJSONL(unit, start: start, end: end, field: Array(input.field.utf8), keyField: input.keyField.map { Array($0.utf8) }, options: options,
                       worker: &worker, buffer: &buffer, into: r)

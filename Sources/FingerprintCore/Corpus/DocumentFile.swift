@@ -13,6 +13,8 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     public var line: Int?
     /// The JSONL field holding the text.
     public var field: String
+    /// The text itself, for a document held in memory.
+    public var text: [UInt8]?
 
     public init(name: String? = nil, path: String, line: Int? = nil, field: String = "text") {
         self.name = name ?? path
@@ -33,6 +35,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     ///   JSONL line is gone or has no usable text.
     /// - Complexity: O(size of the file up to the line).
     public func read(limit: Int = .max) throws -> [UInt8] {
+        if let text { return text.count > limit ? Array(text.prefix(limit)) : text }
         guard path != "-" else {
             throw FingerprintError.inputNotFound(path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
         }
@@ -102,6 +105,14 @@ extension DocumentFile {
 }
 
 extension CorpusInput {
+    /// Where to read again a document this corpus's reader listed: its file
+    /// or JSONL line (with this corpus's text field), or its text for a
+    /// corpus held in memory.
+    public func document(_ info: DocumentInfo) -> DocumentFile {
+        if kind == .memory, let d = document(named: info.name) { return d }
+        return DocumentFile(info, field: field)
+    }
+
     /// The document of this corpus that reports call `name`
     /// (`DocumentInfo.name`): a path relative to a directory, the file name
     /// of a single file, `file.jsonl:LINE` for JSONL, `-` for standard
@@ -114,6 +125,11 @@ extension CorpusInput {
         switch kind {
         case .stdin:
             return name == "-" ? DocumentFile(name: name, path: "-") : nil
+        case .memory:
+            guard let i = documentNames.firstIndex(of: name) else { return nil }
+            var d = DocumentFile(name: name, path: path)
+            d.text = Array(documents[i].utf8)
+            return d
         case .file:
             return name == (path as NSString).lastPathComponent ? DocumentFile(name: name, path: path) : nil
         case .jsonl:

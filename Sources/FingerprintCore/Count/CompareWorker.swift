@@ -1,7 +1,7 @@
 /// What the compare reader keeps of a document: its counts, and its word
 /// 13-gram figures (distinct 13-grams, and how many occur in the reference
 /// corpus when one is given).
-public struct CompareDocument: Sendable {
+package struct CompareDocument: Sendable {
     public var counts: LocalCounts
     public var grams: Int
     public var hits: Int
@@ -11,7 +11,7 @@ public struct CompareDocument: Sendable {
 
 /// Counts tokens (any tokenizer) and collects hashed word n-grams of each
 /// document in one pass.
-public struct CompareWorker: DocumentWorker {
+package struct CompareWorker: DocumentWorker {
     public var counting: CountingWorker
     public let ngrams: NGramCollector
     /// A word scanner for the n-grams when the counting tokenizer is not `word`.

@@ -1,5 +1,5 @@
 /// A document's counts in a worker's local ids, before the merge.
-public struct LocalCounts: Sendable {
+package struct LocalCounts: Sendable {
     public var ids: [Int32]
     public var counts: [Int32]
     public var tokens: Int
@@ -11,7 +11,7 @@ public struct LocalCounts: Sendable {
 /// worker's totals and document frequencies at the end of each document
 /// and not kept (`LocalCounts` then has empty arrays): `stats` needs no
 /// matrix, and this saves ~8 bytes per document-type pair.
-public struct CountingWorker: DocumentWorker {
+package struct CountingWorker: DocumentWorker {
     var stream: TokenStream
     var sink: Sink
     let keepDocuments: Bool

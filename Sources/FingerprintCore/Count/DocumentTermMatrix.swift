@@ -62,6 +62,9 @@ public enum Counter {
     /// With `buildMatrix: false` only the vocabulary, totals, document
     /// frequencies and lengths are kept (the matrix has no entries): what
     /// `stats` needs, at a fraction of the memory.
+    /// - Complexity: linear in the bytes read (one pass; a hash-table probe
+    ///   per token), then O(V log V) to give the V types canonical ids and
+    ///   O(nnz) to build the matrix.
     public static func count(_ input: CorpusInput, tokenizer: TokenizerSpec = .word, hashed: Bool = false,
                              buildMatrix: Bool = true,
                              options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil) throws -> CountedCorpus {

@@ -3,7 +3,7 @@ import Foundation
 /// Collects hashed word n-grams (n = 8 and 13 by default) of each document
 /// from a stream of token hashes, with a polynomial rolling hash mod 2⁶⁴
 /// (O(1) per token per n). N-grams never span two documents.
-public final class NGramCollector {
+package final class NGramCollector {
     public let sizes: [Int]
     /// Optional reference set of the largest n: each document reports how
     /// many of its distinct n-grams are in it (contamination check).

@@ -13,7 +13,7 @@ import Foundation
 ///
 /// - Complexity: `insert` is O(token length) expected; the slot array
 ///   doubles at load factor 1/2.
-public final class TokenTable: @unchecked Sendable {
+package final class TokenTable: @unchecked Sendable {
     public let storesBytes: Bool
     public private(set) var count = 0
     /// Two words a slot: [key, meta]. key = the token's first 8 bytes

@@ -6,7 +6,7 @@ import Glibc
 /// Writes output atomically: bytes go to a temporary file beside the target,
 /// which is renamed over it only when everything was written. A failed run
 /// never leaves a half-written or clobbered file.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Writes `data` to `path` atomically, or to standard output when `path`
     /// is nil or "-".
     /// - Throws: `FingerprintError` with code `.ioError` naming the path.

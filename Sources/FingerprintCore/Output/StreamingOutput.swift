@@ -7,7 +7,7 @@ import Glibc
 /// file: a named output goes to a temporary file beside the target and is
 /// renamed over it by `commit()`; `abort()` (or deinit without commit)
 /// removes the temporary file. Standard output is written directly.
-public final class StreamingOutput {
+package final class StreamingOutput {
     private let fd: Int32
     private let path: String?
     private let tmp: String?

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Byte sizes written as "100MB", "1.5GB", "512KiB", "2000000".
-public enum ByteSize {
+package enum ByteSize {
     /// Parses a size: a number with an optional unit K, M, G, T (powers of
     /// 1000) or Ki, Mi, Gi, Ti (powers of 1024), optionally followed by "B";
     /// case-insensitive. Nil when malformed or not positive.

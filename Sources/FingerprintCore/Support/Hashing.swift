@@ -4,7 +4,7 @@
 /// wyhash/rapidhash) with the SplitMix64 finaliser; it is not
 /// cryptographic. Values are stable across runs, platforms and thread
 /// counts, so hashed features and sketches are reproducible.
-public enum Hash64 {
+package enum Hash64 {
     @inline(__always)
     static func mum(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let r = a.multipliedFullWidth(by: b)

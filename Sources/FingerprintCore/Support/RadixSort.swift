@@ -1,7 +1,7 @@
 import Foundation
 
 /// Sorting of 64-bit hash values (uniformly distributed bits).
-public enum RadixSort {
+package enum RadixSort {
     /// Sorts in place (see `sortedUnique(parts:)`).
     public static func sortUniformHashes(_ a: inout [UInt64]) {
         var parts = [a]

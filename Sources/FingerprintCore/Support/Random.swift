@@ -75,7 +75,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
 
 /// SplitMix64 (Steele, Lea & Flood 2014): used to seed xoshiro and as a cheap
 /// 64-bit mixer.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     @inline(__always)

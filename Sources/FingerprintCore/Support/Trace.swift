@@ -2,7 +2,7 @@ import Foundation
 
 /// Stage timings and peak memory on standard error when the environment
 /// variable FINGERPRINT_TRACE is set (for profiling; never in normal output).
-public enum Trace {
+package enum Trace {
     static let enabled = ProcessInfo.processInfo.environment["FINGERPRINT_TRACE"] != nil
     nonisolated(unsafe) static var last: Double = 0
 

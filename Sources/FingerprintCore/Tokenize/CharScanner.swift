@@ -7,7 +7,7 @@
 ///
 /// Streaming like `WordScanner`; invalid UTF-8 becomes U+FFFD (a character
 /// here, as in Python) and is counted.
-public struct CharScanner {
+package struct CharScanner {
     public let n: Int
     public private(set) var invalidSequences = 0
 

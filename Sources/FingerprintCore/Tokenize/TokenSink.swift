@@ -1,6 +1,6 @@
 /// Receives tokens from a tokenizer as borrowed UTF-8 bytes, valid only for
 /// the duration of the call.
-public protocol TokenSink {
+package protocol TokenSink {
     mutating func accept(_ token: UnsafeBufferPointer<UInt8>)
     /// The token with its byte range in the document's raw bytes (the
     /// `word` tokenizer reports it; the default drops it).
@@ -13,7 +13,7 @@ extension TokenSink {
 }
 
 /// Collects tokens with their byte ranges (for passage alignment and tests).
-public struct RangeCollector: TokenSink {
+package struct RangeCollector: TokenSink {
     public var tokens: [String] = []
     public var ranges: [Range<Int>] = []
     public init() {}
@@ -26,7 +26,7 @@ public struct RangeCollector: TokenSink {
 
 /// Collects tokens as `String`s; convenient for tests and small inputs, not
 /// for the hot path.
-public struct StringCollector: TokenSink {
+package struct StringCollector: TokenSink {
     public var tokens: [String] = []
     public init() {}
     public mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {

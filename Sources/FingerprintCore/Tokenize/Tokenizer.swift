@@ -63,7 +63,7 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
 
 /// One document's worth of tokenizer state for any `TokenizerSpec`; feed it
 /// chunks, then `finish`. Reusable across documents after `finish`.
-public struct TokenStream {
+package struct TokenStream {
     public let spec: TokenizerSpec
     private var word: WordScanner?
     private var char: CharScanner?

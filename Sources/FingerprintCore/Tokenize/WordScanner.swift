@@ -12,7 +12,7 @@
 ///
 /// - Complexity: O(bytes); ASCII goes through a 256-entry table without
 ///   decoding, and no allocation happens per token.
-public struct WordScanner {
+package struct WordScanner {
     /// Invalid UTF-8 sequences replaced so far.
     public private(set) var invalidSequences = 0
     /// Tokens cut at `maxTokenBytes` (their excess bytes were dropped).

@@ -52,7 +52,7 @@ public enum BatchHTML {
     /// else the run's own (`--evidence`), the text from `documentText`
     /// (side 0: the corpus, 1: the reference; nil when it cannot be had).
     /// The report never reads files itself.
-    public static func page(_ c: BatchCollector, limit: Int = 200, evidence: [HTMLPairEvidence]? = nil,
+    package static func page(_ c: BatchCollector, limit: Int = 200, evidence: [HTMLPairEvidence]? = nil,
                             documentText: (_ side: Int, _ name: String) -> [UInt8]?) -> String {
         let fromRun = evidence == nil
         let evidence = evidence ?? collectorEvidence(c, limit: limit, documentText: documentText)

@@ -10,7 +10,7 @@ public enum CompareHTML {
     /// (side 0 = A, 1 = B; the document's name; nil when it cannot be had,
     /// and the report's snippet is shown). The report never reads files:
     /// the caller re-reads documents through `CorpusInput.document(named:)`.
-    public static func page(_ r: CompareReport, passages: [HTMLPassage]? = nil, limit: Int = 200,
+    package static func page(_ r: CompareReport, passages: [HTMLPassage]? = nil, limit: Int = 200,
                             documentText: (_ side: Int, _ name: String) -> [UInt8]?) -> String {
         let fromReport = passages == nil
         let passages = passages ?? reportPassages(r, limit: limit, documentText: documentText)

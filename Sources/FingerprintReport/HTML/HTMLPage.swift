@@ -12,7 +12,7 @@ import FingerprintStatistics
 /// `data-key` is the value's path in the JSON (keys and array indices joined
 /// by dots, e.g. `test.p_value`, `clusters.3.size`) and `data-value` the
 /// number as Swift prints it (shortest round-trip form).
-public struct HTMLPage {
+package struct HTMLPage {
     public var title: String
     var out = ""
     var stack: [String] = []
@@ -330,7 +330,7 @@ public struct HTMLPage {
 /// the shared text highlighted. Ranges are UTF-8 byte offsets into
 /// `aText` and `bText`; lines are 1-based lines of the passage's start in
 /// the documents.
-public struct HTMLPassage: Sendable, Equatable {
+package struct HTMLPassage: Sendable, Equatable {
     public var aName: String
     public var aLine: Int
     public var bName: String
@@ -372,7 +372,7 @@ public struct HTMLPassage: Sendable, Equatable {
 }
 
 /// Shared passages of one pair of documents (batch evidence).
-public struct HTMLPairEvidence: Sendable {
+package struct HTMLPairEvidence: Sendable {
     public var a: String
     public var b: String
     public var passages: [HTMLPassage]

@@ -12,7 +12,7 @@ import FingerprintStatistics
 /// `role="img"`, an `aria-label` and a `<title>`; marks carry `<title>`
 /// tooltips. Colours are the Okabe–Ito palette (safe for colour-blind
 /// readers) and viridis for heat maps; series differ by dash as well.
-public enum SVG {
+package enum SVG {
     /// Okabe–Ito colours.
     public enum Palette {
         public static let blue = "#0072B2"

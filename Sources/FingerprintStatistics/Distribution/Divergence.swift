@@ -17,6 +17,7 @@ public enum Divergence {
 
     /// Jensen–Shannon divergence in bits, H(m) − (H(p) + H(q))/2 with
     /// m = (p + q)/2, of the normalised counts (unsmoothed). In [0, 1].
+    /// - Complexity: O(V).
     public static func jensenShannon(_ a: [Double], _ b: [Double]) -> Double {
         precondition(a.count == b.count, "count vectors of different lengths")
         return jensenShannon(count: a.count, totalA: total(a), totalB: total(b)) { (a[$0], b[$0]) }
@@ -106,6 +107,7 @@ public enum Divergence {
     /// (and `lambda_="log-likelihood"`). Columns empty on both sides are
     /// dropped; dof = (columns kept − 1). With a side empty or one column,
     /// the statistics are 0 with p = 1.
+    /// - Complexity: O(V).
     public static func contingency(_ a: [Double], _ b: [Double]) -> (chiSquare: TableTest, g: TableTest) {
         let ta = total(a), tb = total(b), n = ta + tb
         var cols = 0

@@ -15,6 +15,7 @@ public enum Keyness {
     }
 
     /// δ and z for every type; types absent from both sides get 0.
+    /// - Complexity: O(V).
     public static func logOdds(_ a: [Double], _ b: [Double], alpha0: Double = 1000) -> Scores {
         precondition(a.count == b.count)
         let na = a.reduce(0, +), nb = b.reduce(0, +), n = na + nb

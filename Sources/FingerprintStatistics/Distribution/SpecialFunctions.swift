@@ -2,7 +2,7 @@ import Foundation
 import FingerprintCore
 
 /// Special functions for asymptotic p-values, in Double.
-public enum SpecialFunctions {
+package enum SpecialFunctions {
     /// ln Γ(x) for x > 0 (Foundation's `lgamma`).
     @inline(__always)
     public static func logGamma(_ x: Double) -> Double { lgamma(x) }

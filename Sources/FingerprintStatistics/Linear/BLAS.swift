@@ -141,7 +141,7 @@ public enum BLAS {
 
 /// Plain-Swift loops with the same contracts as `BLAS`, used as test
 /// references and as the readable definition of each call.
-public enum ReferenceBLAS {
+package enum ReferenceBLAS {
     public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: BLAS.Transpose = .none, transB tb: BLAS.Transpose = .none,
                                            alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
         let m = c.rows, n = c.cols

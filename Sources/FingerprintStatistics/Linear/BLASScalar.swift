@@ -4,7 +4,7 @@ import CBLAS
 /// Converts a size to the 32-bit integers CBLAS and LAPACKE take.
 /// - Throws: `FingerprintError` (exit 70) naming `what` when it exceeds `Int32.max`.
 @inline(__always)
-public func blasInt(_ n: Int, _ what: @autoclosure () -> String = "dimension") throws -> Int32 {
+package func blasInt(_ n: Int, _ what: @autoclosure () -> String = "dimension") throws -> Int32 {
     guard let v = Int32(exactly: n) else {
         throw FingerprintError.limit("\(what()) \(n) exceeds the 32-bit BLAS limit (\(Int32.max)); split the input")
     }

@@ -14,6 +14,7 @@ public enum LAPACK {
 
     /// Thin SVD by divide and conquer (`?gesdd`).
     /// - Throws: `.software` when LAPACK reports an argument error or no convergence.
+    /// - Complexity: O(m·n·min(m, n)) (LAPACK gesdd).
     public static func svd<T: BLASScalar>(_ a: Matrix<T>) throws -> SVD<T> {
         try svdCall(a) { m, n, r, ap, lda, s, u, vt in
             T.gesdd(rowMajor, CChar(UInt8(ascii: "S")), m, n, ap, lda, s, u, try! blasInt(r), vt, n)
@@ -22,6 +23,7 @@ public enum LAPACK {
 
     /// Thin SVD by the QR-iteration driver (`?gesvd`), slower but the most
     /// robust; used as a cross-check.
+    /// - Complexity: O(m·n·min(m, n)) (LAPACK gesvd).
     public static func svdQR<T: BLASScalar>(_ a: Matrix<T>) throws -> SVD<T> {
         try svdCall(a) { m, n, r, ap, lda, s, u, vt in
             var superb = [T](repeating: 0, count: max(1, Int(min(m, n)) - 1))

@@ -23,6 +23,7 @@ public struct TfIdfMatrix: Sendable {
 
     /// Builds TF-IDF for `documents` (row indices of `m`, default all)
     /// over the top `features` types of those documents.
+    /// - Complexity: O(nnz + V log V) for V types (top-K selection, one pass over the entries).
     public init(_ m: DocumentTermMatrix, features: Int, sublinear: Bool = false, documents: [Int]? = nil) {
         let docs = documents ?? Array(0..<m.documentCount)
         var totals = [Int](repeating: 0, count: m.typeCount)

@@ -90,7 +90,7 @@ public struct BoilerplateFilter: Sendable {
 }
 
 /// Counts, for each k-gram hash, the documents it occurs in.
-public struct KGramDocumentFrequency: Sendable {
+package struct KGramDocumentFrequency: Sendable {
     public let k: Int
     /// Documents added.
     public private(set) var documents = 0
@@ -143,7 +143,7 @@ public struct KGramDocumentFrequency: Sendable {
 
 /// A corpus-reader worker that keeps each document's distinct k-gram hashes
 /// (sorted), for document frequencies and boilerplate sets.
-public struct KGramWorker: DocumentWorker {
+package struct KGramWorker: DocumentWorker {
     public let k: Int
     private var scanner = WordScanner()
     private var sink = HashSink()

@@ -143,6 +143,9 @@ public struct DedupResult: Sendable {
 
 public enum Dedup {
     /// Reads `input` and clusters its near-duplicates.
+    /// - Complexity: MinHash: O(shingles × permutations) to sign, O(N·bands)
+    ///   to bucket, and an exact Jaccard per candidate pair; SimHash: O(N·(d + 1))
+    ///   table probes for d allowed bits; exact: O(N) hashing.
     public static func run(_ input: CorpusInput, options o: DedupOptions, progress: ProgressSink? = nil) throws -> DedupResult {
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
         let scan = try CorpusReader.read(input, options: o.read, progress: progress) {

@@ -42,6 +42,7 @@ public struct MinHasher: Sendable {
     }
 
     /// The signature of a set of shingle hashes.
+    /// - Complexity: O(shingles × permutations), vectorised over permutations.
     public func signature<S: Sequence>(of shingles: S) -> [UInt32] where S.Element == UInt64 {
         var s = empty
         s.withUnsafeMutableBufferPointer { p in for h in shingles { add(h, to: p.baseAddress!) } }
@@ -68,7 +69,7 @@ public struct MinHasher: Sendable {
 }
 
 /// Exact Jaccard similarity of two sorted sets of distinct hashes.
-public func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
+package func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     if a.isEmpty && b.isEmpty { return 0 }
     var i = 0, j = 0, inter = 0
     while i < a.count && j < b.count {
@@ -79,7 +80,7 @@ public func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
 
 /// Shingles of a token stream: rolling 64-bit hashes of every run of `n`
 /// consecutive token hashes (a document shorter than n tokens has none).
-public struct Shingler {
+package struct Shingler {
     public let n: Int
     private var ring: [UInt64]
     private var seen = 0

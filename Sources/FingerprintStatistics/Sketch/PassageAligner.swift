@@ -11,7 +11,7 @@ import Darwin
 /// One document A prepared for alignment against any number of B
 /// documents: its tokens and an index of all its (non-boilerplate) k-gram
 /// hashes → positions.
-public struct PassageAligner: Sendable {
+package struct PassageAligner: Sendable {
     public let options: PassageOptions
     public let bytes: [UInt8]
     public let text: TokenizedText

@@ -8,6 +8,8 @@ import Darwin
 
 public enum PassageAlignment {
     /// The passages documents `a` and `b` (raw bytes) share, in B order.
+    /// - Complexity: O(|a| + |b|) tokens to index and scan; each seed is
+    ///   extended once (maximal spans), so a run of one repeated token stays linear.
     public static func align(_ a: [UInt8], _ b: [UInt8], options: PassageOptions = PassageOptions()) -> [Passage] {
         PassageAligner(a, options: options).align(b)
     }

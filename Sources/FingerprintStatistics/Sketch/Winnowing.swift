@@ -22,7 +22,7 @@ import FingerprintCore
 /// The `word` tokens of one document: each token's 64-bit hash
 /// (`TokenTable.hash` of its lower-cased bytes) and its byte range in the
 /// document's raw bytes.
-public struct TokenizedText: Sendable, Equatable {
+package struct TokenizedText: Sendable, Equatable {
     /// Token hashes, in document order.
     public var hashes: [UInt64]
     /// Byte offset of each token's first byte.
@@ -153,7 +153,7 @@ public struct Winnowing: Sendable {
     }
 
     /// The k-gram hashes of a tokenized document.
-    public func kgramHashes(_ text: TokenizedText) -> [UInt64] {
+    package func kgramHashes(_ text: TokenizedText) -> [UInt64] {
         Winnowing.kgramHashes(text.hashes, k: k)
     }
 
@@ -210,17 +210,18 @@ public struct Winnowing: Sendable {
     }
 
     /// The fingerprints of a tokenized document.
-    public func fingerprints(_ text: TokenizedText) -> [Fingerprint] {
+    package func fingerprints(_ text: TokenizedText) -> [Fingerprint] {
         select(kgramHashes(text))
     }
 
     /// The fingerprints of a document's raw bytes (`word` tokens).
+    /// - Complexity: O(n) for n tokens (a monotone queue over the window).
     public func fingerprints(words bytes: [UInt8]) -> [Fingerprint] {
         fingerprints(TokenizedText(words: bytes))
     }
 
     /// The byte range in the document of the k-gram at `fingerprint`.
-    public func byteRange(of fingerprint: Fingerprint, in text: TokenizedText) -> Range<Int> {
+    package func byteRange(of fingerprint: Fingerprint, in text: TokenizedText) -> Range<Int> {
         text.byteRange(tokens: fingerprint.position ..< fingerprint.position + k)
     }
 }

@@ -211,9 +211,9 @@ public enum Batch {
         let clusters = ref == nil && o.threshold != nil ? clustersOf(allPairs, n: nq) : []
         if o.evidence > 0 {
             try sink.evidence(evidenceFor(allPairs.isEmpty ? evidencePairs : allPairs,
-                                          queries: main.documents.map { DocumentFile($0, field: input.field) },
-                                          candidates: ref.map { r in r.documents.map { DocumentFile($0, field: reference!.field) } }
-                                              ?? main.documents.map { DocumentFile($0, field: input.field) },
+                                          queries: main.documents.map { input.document($0) },
+                                          candidates: ref.map { r in r.documents.map { reference!.document($0) } }
+                                              ?? main.documents.map { input.document($0) },
                                           options: o))
         }
         try sink.end(clusters: clusters, notes: notes)
@@ -285,8 +285,8 @@ public enum Batch {
         }
         if !pairs.isEmpty { try sink.pairs(pairs) }
         if o.evidence > 0 {
-            let queries = main.documents.map { DocumentFile($0, field: input.field) }
-            let candidates = ref.map { r in r.documents.map { DocumentFile($0, field: reference!.field) } } ?? queries
+            let queries = main.documents.map { input.document($0) }
+            let candidates = ref.map { r in r.documents.map { reference!.document($0) } } ?? queries
             try sink.evidence(evidenceFor(pairs, queries: queries, candidates: candidates, options: o))
         }
         try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)

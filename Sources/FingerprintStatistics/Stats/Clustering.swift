@@ -1,6 +1,6 @@
 import FingerprintCore
 /// Union–find with path halving and union by size.
-public struct UnionFind {
+package struct UnionFind {
     private var parent: [Int]
     private var size: [Int]
 

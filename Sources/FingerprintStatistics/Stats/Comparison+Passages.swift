@@ -32,8 +32,8 @@ extension Comparison {
             let frequent = try BoilerplateFilter.frequent(in: inputA, k: o.passageK, maxDF: o.maxDF, readOptions: o.read)
             filter = filter.map { $0.union(frequent) } ?? frequent
         }
-        return try PassageAlignment.sharedPassages(a: sa.corpus.documents.map { DocumentFile($0, field: inputA.field) },
-                                                   b: sb.corpus.documents.map { DocumentFile($0, field: inputB.field) }, pairs: pairs,
+        return try PassageAlignment.sharedPassages(a: sa.corpus.documents.map { inputA.document($0) },
+                                                   b: sb.corpus.documents.map { inputB.document($0) }, pairs: pairs,
                                                    options: PassageOptions(k: o.passageK, w: o.passageW, boilerplate: filter),
                                                    limit: o.passages, threads: o.read.threads)
     }

@@ -34,6 +34,11 @@ public enum Comparison {
     }
 
     /// Runs the whole comparison.
+    /// - Complexity: reading, tokenising and counting are linear in the
+    ///   bytes; the permutation test and the bootstrap are GEMMs of
+    ///   (permutations + 2·bootstrap) × documents × (features + 1) flops,
+    ///   in blocks of bounded memory; MMD is another such GEMM over at most
+    ///   `mmdMaxDocuments` documents a side.
     public static func run(_ inputA: CorpusInput, _ inputB: CorpusInput, options o: CompareOptions,
                            progress: ProgressSink? = nil) throws -> CompareReport {
         Trace.mark("start")

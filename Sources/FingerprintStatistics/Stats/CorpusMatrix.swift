@@ -30,6 +30,7 @@ public struct CorpusMatrixReport: Codable, Sendable {
         case schema, version, mode, directory, tokenizer, features, corpora, jsd, centroidCosine = "centroid_cosine", merges, order, notes
     }
 
+    /// - Complexity: one read and count of the corpus, then O(nnz + k²·V) for k corpora of V types.
     public static func compute(_ input: CorpusInput, options o: BatchOptions, progress: ProgressSink? = nil) throws -> CorpusMatrixReport {
         let c = try Counter.count(input, tokenizer: o.tokenizer, options: o.read, progress: progress)
         var groups: [String: [Int]] = [:]
