@@ -6,8 +6,8 @@
 // phase and `bare GFLOP/s` of one cblas_sgemm of the same shape (the design
 // asks for >= 80%); peak resident memory; malloc calls.
 
-import Benchmark
 import BenchSupport
+import Benchmark
 import FingerprintKit
 import Foundation
 
@@ -23,8 +23,9 @@ func prepare() throws {
     var df = [Int](repeating: 0, count: t.cols)
     for k in t.columns { df[Int(k)] += 1 }
     let head = SimilaritySearch.headColumns(dfQueries: df, nq: t.rows, dfCandidates: df, nc: t.rows)
-    vectors = SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
-                           rows: Array(0..<t.rows), columnIsHead: head)
+    vectors = SplitVectors(
+        rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
+        rows: Array(0..<t.rows), columnIsHead: head)
 }
 
 let docsPerSecond = BenchmarkMetric.custom("documents/s", polarity: .prefersLarger, useScalingFactor: false)
@@ -61,8 +62,10 @@ let benchmarks: @Sendable () -> Void = {
             if timing.gemm > 0 { benchmark.measurement(gemmGFLOPs, Int(timing.gemmFlops / timing.gemm / 1e9)) }
         }
         // A bare sgemm of one tile pair's shape, for the ratio.
-        let n = min(2048, v.rows), h = max(1, v.head.cols)
-        let a = Matrix<Float>(rows: n, cols: h, repeating: 0.5), b = Matrix<Float>(rows: h, cols: n, repeating: 0.25)
+        let n = min(2048, v.rows)
+        let h = max(1, v.head.cols)
+        let a = Matrix<Float>(rows: n, cols: h, repeating: 0.5)
+        let b = Matrix<Float>(rows: h, cols: n, repeating: 0.25)
         var c = Matrix<Float>(rows: n, cols: n)
         let t0 = BenchSupport.now()
         try BLAS.gemm(a, b, into: &c)

@@ -1,7 +1,8 @@
 import FingerprintKit
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Helpers shared by the benchmark targets: the environment banner, generated
@@ -46,8 +47,10 @@ public enum BenchSupport {
     /// Writes documents `0..<count` of `source` on `stream` as
     /// `dir/d000000.txt`, … and returns the bytes written.
     @discardableResult
-    public static func writeCorpus(to dir: String, generator g: CorpusGenerator, source: SourceModel, stream: UInt64,
-                                   documents count: Int, words: Int = 300) throws -> Int {
+    public static func writeCorpus(
+        to dir: String, generator g: CorpusGenerator, source: SourceModel, stream: UInt64,
+        documents count: Int, words: Int = 300
+    ) throws -> Int {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var total = 0
         for i in 0..<count {
@@ -61,10 +64,13 @@ public enum BenchSupport {
     /// Writes documents of `source` until about `bytes` bytes are written;
     /// returns (documents, bytes).
     @discardableResult
-    public static func writeCorpus(to dir: String, generator g: CorpusGenerator, source: SourceModel, stream: UInt64,
-                                   approximateBytes bytes: Int, words: Int = 300) throws -> (documents: Int, bytes: Int) {
+    public static func writeCorpus(
+        to dir: String, generator g: CorpusGenerator, source: SourceModel, stream: UInt64,
+        approximateBytes bytes: Int, words: Int = 300
+    ) throws -> (documents: Int, bytes: Int) {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var total = 0, i = 0
+        var total = 0
+        var i = 0
         while total < bytes {
             let doc = g.document(source: source, words: words, stream: stream, index: i)
             try Data(doc).write(to: URL(fileURLWithPath: String(format: "%@/d%06d.txt", dir, i)))
@@ -80,7 +86,8 @@ public enum BenchSupport {
         var total = 0
         while let p = e.nextObject() as? String {
             if let a = try? FileManager.default.attributesOfItem(atPath: dir + "/" + p),
-               (a[.type] as? FileAttributeType) == .typeRegular {
+                (a[.type] as? FileAttributeType) == .typeRegular
+            {
                 total += (a[.size] as? Int) ?? 0
             }
         }

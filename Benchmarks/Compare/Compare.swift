@@ -8,8 +8,8 @@
 // else from source A (like the generator's `mix-10`: a real but small
 // difference).
 
-import Benchmark
 import BenchSupport
+import Benchmark
 import FingerprintKit
 import Foundation
 
@@ -22,15 +22,18 @@ func prepare() throws {
     guard corpora == nil else { return }
     let root = try BenchSupport.cachedDirectory("compare-5MB-seed1-v\(CorpusGenerator.version)") { dir in
         let g = CorpusGenerator(seed: 1)
-        let (n, _) = try BenchSupport.writeCorpus(to: dir + "/a", generator: g, source: g.sourceA,
-                                                  stream: CorpusGenerator.Stream.sourceA, approximateBytes: sideBytes)
+        let (n, _) = try BenchSupport.writeCorpus(
+            to: dir + "/a", generator: g, source: g.sourceA,
+            stream: CorpusGenerator.Stream.sourceA, approximateBytes: sideBytes)
         // B: document i from B with probability 0.1 (decided by its own stream), else from A on another stream.
         try FileManager.default.createDirectory(atPath: dir + "/b", withIntermediateDirectories: true)
         var rng = Xoshiro256(seed: 1, stream: 0xB0B)
         for i in 0..<n {
             let fromB = rng.nextUnit() < 0.1
-            let doc = fromB ? g.document(source: g.sourceB, words: 300, stream: 0xB0B0, index: i)
-                            : g.document(source: g.sourceA, words: 300, stream: 0xA0A0, index: i)
+            let doc =
+                fromB
+                ? g.document(source: g.sourceB, words: 300, stream: 0xB0B0, index: i)
+                : g.document(source: g.sourceA, words: 300, stream: 0xA0A0, index: i)
             try Data(doc).write(to: URL(fileURLWithPath: String(format: "%@/b/d%06d.txt", dir, i)))
         }
     }
@@ -57,7 +60,8 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Compare 5 MB vs 5 MB: Comparison.run, 999 permutations, all cores") { benchmark in
         let (a, b) = corpora!
-        let inputA = try CorpusInput(path: a), inputB = try CorpusInput(path: b)
+        let inputA = try CorpusInput(path: a)
+        let inputB = try CorpusInput(path: b)
         var options = CompareOptions()
         options.permutations = 999
         for _ in benchmark.scaledIterations {
@@ -67,9 +71,11 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(report)
             benchmark.measurement(bytesPerSecond, Int(Double(report.a.bytes + report.b.bytes) / dt))
             if benchmark.currentIteration <= 1 {
-                BenchSupport.eprint(String(format: "[Compare] %d + %d documents, %d + %d bytes: T = %.6g, p = %.4g, %.2f s",
-                                           report.a.documents, report.b.documents, report.a.bytes, report.b.bytes,
-                                           report.test.statistic, report.test.pValue ?? .nan, dt))
+                BenchSupport.eprint(
+                    String(
+                        format: "[Compare] %d + %d documents, %d + %d bytes: T = %.6g, p = %.4g, %.2f s",
+                        report.a.documents, report.b.documents, report.a.bytes, report.b.bytes,
+                        report.test.statistic, report.test.pValue ?? .nan, dt))
             }
         }
     }

@@ -6,8 +6,8 @@
 // iterations per second, which here is corpora/s); peak resident memory;
 // malloc calls.
 
-import Benchmark
 import BenchSupport
+import Benchmark
 import FingerprintKit
 import Foundation
 

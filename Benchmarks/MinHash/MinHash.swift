@@ -5,8 +5,8 @@
 // Metrics: wall clock; `documents/s` for signing and for the whole dedup;
 // peak resident memory; malloc calls.
 
-import Benchmark
 import BenchSupport
+import Benchmark
 import FingerprintKit
 import Foundation
 

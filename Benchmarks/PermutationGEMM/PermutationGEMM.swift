@@ -12,8 +12,8 @@
 // the bare GEMM's median time, measured in the setup of the same process,
 // over this iteration's time); peak memory and malloc calls.
 
-import Benchmark
 import BenchSupport
+import Benchmark
 import FingerprintKit
 import Foundation
 
@@ -59,8 +59,9 @@ func data() -> GEMMData {
     var indicators = Matrix<Float>(rows: permutationCount, cols: n)
     for (r, p) in permutations.enumerated() { for d in 0..<n where p[d] == 0 { indicators[r, d] = 1 } }
     let d = GEMMData(features: features, dense: dense, indicators: indicators, permutations: permutations, design: design)
-    BenchSupport.eprint("[PermutationGEMM] P = \(permutationCount), N = \(n), F = \(cols) (vocabulary \(m.typeCount)); "
-        + "\(String(format: "%.2f", d.flops / 1e9)) GFLOP per product; FeatureMatrix block rows \(features.blockRows)")
+    BenchSupport.eprint(
+        "[PermutationGEMM] P = \(permutationCount), N = \(n), F = \(cols) (vocabulary \(m.typeCount)); "
+            + "\(String(format: "%.2f", d.flops / 1e9)) GFLOP per product; FeatureMatrix block rows \(features.blockRows)")
     cached = d
     return d
 }
@@ -85,13 +86,21 @@ func calibrateBare(_ d: GEMMData, reps: Int = 7) throws {
 /// row of the GEMM's output.
 @inline(never)
 func jsd(_ a: UnsafeBufferPointer<Float>, _ totals: [Double]) -> Double {
-    var ta = 0.0, tt = 0.0
-    for j in 0..<totals.count { ta += Double(a[j]); tt += totals[j] }
+    var ta = 0.0
+    var tt = 0.0
+    for j in 0..<totals.count {
+        ta += Double(a[j])
+        tt += totals[j]
+    }
     let tb = tt - ta
     guard ta > 0, tb > 0 else { return 0 }
-    var hm = 0.0, hp = 0.0, hq = 0.0
+    var hm = 0.0
+    var hp = 0.0
+    var hq = 0.0
     for j in 0..<totals.count {
-        let ca = Double(a[j]), p = ca / ta, q = (totals[j] - ca) / tb
+        let ca = Double(a[j])
+        let p = ca / ta
+        let q = (totals[j] - ca) / tb
         if p > 0 { hp -= p * log2(p) }
         if q > 0 { hq -= q * log2(q) }
         let m = 0.5 * (p + q)
@@ -103,7 +112,8 @@ func jsd(_ a: UnsafeBufferPointer<Float>, _ totals: [Double]) -> Double {
 /// FeatureMatrix.multiply's whole-matrix path (blocks of 256 indicator rows:
 /// allocate, fill, GEMM, hand each row on), compiled for Float in this module.
 func specialisedMultiply(_ d: GEMMData, branchless: Bool, consume: (UnsafeBufferPointer<Float>) -> Void) throws {
-    let n = d.dense.rows, f = d.dense.cols
+    let n = d.dense.rows
+    let f = d.dense.cols
     var start = 0
     while start < permutationCount {
         let r = min(256, permutationCount - start)
@@ -143,8 +153,10 @@ func record(_ benchmark: Benchmark, _ d: GEMMData, _ dt: Double, relative: Bool)
 func report(_ name: String) {
     guard !seconds.isEmpty, bareSeconds > 0, let d = cached else { return }
     let ours = BenchSupport.median(seconds)
-    BenchSupport.eprint(String(format: "[PermutationGEMM] %@: median %.1f ms = %.1f GFLOP/s; bare sgemm %.1f ms = %.1f GFLOP/s; ratio ours/bare %.2f",
-                               name, ours * 1e3, d.flops / ours / 1e9, bareSeconds * 1e3, d.flops / bareSeconds / 1e9, bareSeconds / ours))
+    BenchSupport.eprint(
+        String(
+            format: "[PermutationGEMM] %@: median %.1f ms = %.1f GFLOP/s; bare sgemm %.1f ms = %.1f GFLOP/s; ratio ours/bare %.2f",
+            name, ours * 1e3, d.flops / ours / 1e9, bareSeconds * 1e3, d.flops / bareSeconds / 1e9, bareSeconds / ours))
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -157,16 +169,21 @@ let benchmarks: @Sendable () -> Void = {
         .mallocCountTotal: .init(relative: [.p50: 25.0]),
     ]
     /// A configuration with the thresholds of its metrics only.
-    func config(_ metrics: [BenchmarkMetric], setup: Benchmark.BenchmarkSetupHook? = nil,
-                teardown: Benchmark.BenchmarkTeardownHook? = nil) -> Benchmark.Configuration {
-        .init(metrics: metrics, warmupIterations: 2, maxDuration: .seconds(6), maxIterations: 60,
-              thresholds: thresholds.filter { metrics.contains($0.key) }, setup: setup, teardown: teardown)
+    func config(
+        _ metrics: [BenchmarkMetric], setup: Benchmark.BenchmarkSetupHook? = nil,
+        teardown: Benchmark.BenchmarkTeardownHook? = nil
+    ) -> Benchmark.Configuration {
+        .init(
+            metrics: metrics, warmupIterations: 2, maxDuration: .seconds(6), maxIterations: 60,
+            thresholds: thresholds.filter { metrics.contains($0.key) }, setup: setup, teardown: teardown)
     }
     let gemmMetrics: [BenchmarkMetric] = [.wallClock, mflops, .peakMemoryResident, .mallocCountTotal]
     let relativeMetrics: [BenchmarkMetric] = [.wallClock, mflops, percentOfBare, .peakMemoryResident, .mallocCountTotal]
 
-    Benchmark("Permutation GEMM: bare BLAS.gemm 999x2000 * 2000x1001 (one call)",
-              configuration: config(gemmMetrics, setup: { _ = data() })) { benchmark in
+    Benchmark(
+        "Permutation GEMM: bare BLAS.gemm 999x2000 * 2000x1001 (one call)",
+        configuration: config(gemmMetrics, setup: { _ = data() })
+    ) { benchmark in
         let d = data()
         var c = Matrix<Float>(rows: d.indicators.rows, cols: d.dense.cols)
         benchmark.startMeasurement()
@@ -179,9 +196,12 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Permutation GEMM: bare BLAS.gemm in blocks of 256 rows",
-              configuration: config(relativeMetrics, setup: { try calibrateBare(data()) },
-                                   teardown: { report("bare, 256-row blocks") })) { benchmark in
+    Benchmark(
+        "Permutation GEMM: bare BLAS.gemm in blocks of 256 rows",
+        configuration: config(
+            relativeMetrics, setup: { try calibrateBare(data()) },
+            teardown: { report("bare, 256-row blocks") })
+    ) { benchmark in
         let d = data()
         let n = d.dense.rows
         let blocks = stride(from: 0, to: permutationCount, by: 256).map { s -> Matrix<Float> in
@@ -199,19 +219,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Permutation GEMM: FeatureMatrix.multiply, precomputed relabellings",
-              configuration: config(relativeMetrics, setup: { try calibrateBare(data()) },
-                                   teardown: { report("FeatureMatrix.multiply (precomputed)") })) { benchmark in
+    Benchmark(
+        "Permutation GEMM: FeatureMatrix.multiply, precomputed relabellings",
+        configuration: config(
+            relativeMetrics, setup: { try calibrateBare(data()) },
+            teardown: { report("FeatureMatrix.multiply (precomputed)") })
+    ) { benchmark in
         let d = data()
         for _ in benchmark.scaledIterations {
             var checksum: Float = 0
             let t0 = BenchSupport.now()
-            try d.features.multiply(weightRows: permutationCount, fill: { r, buf in
-                let p = d.permutations[r]
-                for i in 0..<p.count where p[i] == 0 { buf[i] = 1 }
-            }, consume: { _, sums in
-                checksum += sums[0]
-            })
+            try d.features.multiply(
+                weightRows: permutationCount,
+                fill: { r, buf in
+                    let p = d.permutations[r]
+                    for i in 0..<p.count where p[i] == 0 { buf[i] = 1 }
+                },
+                consume: { _, sums in
+                    checksum += sums[0]
+                })
             let dt = BenchSupport.now() - t0
             blackHole(checksum)
             record(benchmark, d, dt, relative: true)
@@ -225,9 +251,12 @@ let benchmarks: @Sendable () -> Void = {
     // that cost; the gap between the two fills is the branchy fill's.
     for branchless in [false, true] {
         let fillName = branchless ? "branchless fill" : "same branchy fill"
-        Benchmark("Permutation GEMM: multiply's loop specialised for Float here, \(fillName)",
-                  configuration: config(relativeMetrics, setup: { try calibrateBare(data()) },
-                                        teardown: { report("multiply's loop specialised, \(fillName)") })) { benchmark in
+        Benchmark(
+            "Permutation GEMM: multiply's loop specialised for Float here, \(fillName)",
+            configuration: config(
+                relativeMetrics, setup: { try calibrateBare(data()) },
+                teardown: { report("multiply's loop specialised, \(fillName)") })
+        ) { benchmark in
             let d = data()
             for _ in benchmark.scaledIterations {
                 var checksum: Float = 0
@@ -242,8 +271,10 @@ let benchmarks: @Sendable () -> Void = {
 
     // The serial work around the GEMMs, alone (no GEMM): where the gap between
     // "as compare runs it" and the bare GEMM goes.
-    Benchmark("Permutation GEMM parts: 999 x Design.permutation (N = 2000), no GEMM",
-              configuration: config([.wallClock, .mallocCountTotal], setup: { _ = data() })) { benchmark in
+    Benchmark(
+        "Permutation GEMM parts: 999 x Design.permutation (N = 2000), no GEMM",
+        configuration: config([.wallClock, .mallocCountTotal], setup: { _ = data() })
+    ) { benchmark in
         let d = data()
         for _ in benchmark.scaledIterations {
             var ones = 0
@@ -252,8 +283,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Permutation GEMM parts: 999 x JSD over 1001 features, no GEMM",
-              configuration: config([.wallClock, .mallocCountTotal], setup: { _ = data() })) { benchmark in
+    Benchmark(
+        "Permutation GEMM parts: 999 x JSD over 1001 features, no GEMM",
+        configuration: config([.wallClock, .mallocCountTotal], setup: { _ = data() })
+    ) { benchmark in
         let d = data()
         let totals = d.features.weightedColumnSums { _ in 1 }
         let sums = (0..<totals.count).map { Float($0 % 7 == 0 ? 0 : totals[$0] / 2) }
@@ -264,16 +297,20 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Permutation GEMM: the engine's permutation null as compare runs it (draw + GEMM + JSD)",
-              configuration: config(relativeMetrics, setup: { try calibrateBare(data()) },
-                                   teardown: { report("compare's permutation null (draw + GEMM + JSD)") })) { benchmark in
+    Benchmark(
+        "Permutation GEMM: the engine's permutation null as compare runs it (draw + GEMM + JSD)",
+        configuration: config(
+            relativeMetrics, setup: { try calibrateBare(data()) },
+            teardown: { report("compare's permutation null (draw + GEMM + JSD)") })
+    ) { benchmark in
         let d = data()
         let totals = d.features.weightedColumnSums { _ in 1 }
         var o = CompareOptions()
         o.permutations = permutationCount
         for _ in benchmark.scaledIterations {
             let t0 = BenchSupport.now()
-            let null = try PermutationTest.null(d.features, totals: totals, design: d.design, permutations: o.permutations, seed: o.seed, threads: o.read.threads)
+            let null = try PermutationTest.null(
+                d.features, totals: totals, design: d.design, permutations: o.permutations, seed: o.seed, threads: o.read.threads)
             let dt = BenchSupport.now() - t0
             blackHole(null)
             record(benchmark, d, dt, relative: true)

@@ -5,8 +5,8 @@
 // Metrics: wall clock; `MB/s` of text fingerprinted or aligned; peak resident
 // memory; malloc calls.
 
-import Benchmark
 import BenchSupport
+import Benchmark
 import FingerprintKit
 import Foundation
 
@@ -23,7 +23,8 @@ func prepare() throws {
         let a = texts[i]
         var b = g.document(source: g.sourceB, words: 300, stream: 2, index: i)
         for k in 0..<3 {
-            let start = (a.count / 4) * k, end = min(a.count, start + 400)
+            let start = (a.count / 4) * k
+            let end = min(a.count, start + 400)
             b += Array(" ".utf8) + a[start..<end] + Array(" ".utf8)
         }
         pairs.append((a, b))

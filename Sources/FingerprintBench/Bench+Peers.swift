@@ -1,7 +1,7 @@
-import Foundation
 import FingerprintCore
 import FingerprintReport
 import FingerprintStatistics
+import Foundation
 
 /// The Python peers (`Benchmarks/peers/*.py`): each is run as a separate
 /// process on the same corpus in the same run, and its speed is reported as
@@ -13,7 +13,10 @@ extension Bench {
         if let d = o.peersDirectory { return d }
         var candidates = [FileManager.default.currentDirectoryPath]
         var bin = URL(fileURLWithPath: o.binary).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 { candidates.append(bin.path); bin = bin.deletingLastPathComponent() }
+        for _ in 0..<5 {
+            candidates.append(bin.path)
+            bin = bin.deletingLastPathComponent()
+        }
         return candidates.map { $0 + "/Benchmarks/peers" }.first { FileManager.default.fileExists(atPath: $0 + "/ingest.py") }
     }
 
@@ -21,7 +24,11 @@ extension Bench {
     /// reported skip, never a failure.
     static func runPeers(_ o: BenchOptions, root: String) -> [BenchReport.Peer] {
         guard let dir = peersDirectory(o) else {
-            return [.init(name: "all peers", ran: false, reason: "Benchmarks/peers not found (run from the repository, or pass --peers-dir)", details: [:])]
+            return [
+                .init(
+                    name: "all peers", ran: false, reason: "Benchmarks/peers not found (run from the repository, or pass --peers-dir)",
+                    details: [:])
+            ]
         }
         func script(_ name: String, _ args: [String]) -> (json: [String: Any]?, reason: String?) {
             let out = NSTemporaryDirectory() + "fp-peer-\(getpid())-\(name).json"
@@ -39,7 +46,8 @@ extension Bench {
                 let last = e.split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
                 return (nil, last.contains("No such file") || p.terminationStatus == 127 ? "\(o.python) not found" : last)
             }
-            guard let d = FileManager.default.contents(atPath: out), let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else {
+            guard let d = FileManager.default.contents(atPath: out), let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any]
+            else {
                 return (nil, e.split(separator: "\n").last.map(String.init) ?? "no result")
             }
             return (j, e.contains("skipped") ? e.split(separator: "\n").first { $0.contains("skipped") }.map(String.init) : nil)
@@ -51,30 +59,56 @@ extension Bench {
             if let cv = num(j, "countvectorizer_seconds") {
                 peers.append(.init(name: "CountVectorizer", ran: true, reason: nil, speedRatio: cv / ours, details: ["seconds": cv]))
             } else {
-                peers.append(.init(name: "CountVectorizer", ran: false, reason: ingest.reason ?? "scikit-learn missing (pip install scikit-learn)", details: [:]))
+                peers.append(
+                    .init(
+                        name: "CountVectorizer", ran: false, reason: ingest.reason ?? "scikit-learn missing (pip install scikit-learn)",
+                        details: [:]))
             }
-            if let wc = num(j, "wc_seconds") { peers.append(.init(name: "wc -w", ran: true, reason: nil, speedRatio: wc / ours, details: ["seconds": wc])) }
+            if let wc = num(j, "wc_seconds") {
+                peers.append(.init(name: "wc -w", ran: true, reason: nil, speedRatio: wc / ours, details: ["seconds": wc]))
+            }
         } else {
             peers.append(.init(name: "CountVectorizer", ran: false, reason: ingest.reason, details: [:]))
             peers.append(.init(name: "wc -w", ran: false, reason: ingest.reason, details: [:]))
         }
         let batch = script("batch.py", [o.binary, root, "--repeat", "1"])
-        peers.append(batch.json.flatMap { j in num(j, "ratio").map { .init(name: "scikit-learn TF-IDF + cosine", ran: true, reason: nil, speedRatio: $0, details: ["seconds": num(j, "sklearn_seconds") ?? 0]) } }
-                     ?? .init(name: "scikit-learn TF-IDF + cosine", ran: false, reason: batch.reason ?? "scikit-learn missing (pip install scikit-learn)", details: [:]))
+        peers.append(
+            batch.json.flatMap { j in
+                num(j, "ratio").map {
+                    .init(
+                        name: "scikit-learn TF-IDF + cosine", ran: true, reason: nil, speedRatio: $0,
+                        details: ["seconds": num(j, "sklearn_seconds") ?? 0])
+                }
+            }
+                ?? .init(
+                    name: "scikit-learn TF-IDF + cosine", ran: false,
+                    reason: batch.reason ?? "scikit-learn missing (pip install scikit-learn)", details: [:]))
         let mh = script("minhash.py", [o.binary, root, "--repeat", "1"])
         if let j = mh.json, let ours = num(j, "ours_seconds"), let n = num(j, "documents") {
             let dps = n / ours
-            if let r = num(j, "rensa_seconds") { peers.append(.init(name: "rensa", ran: true, reason: nil, speedRatio: dps / (n / r), details: [:])) }
-            else { peers.append(.init(name: "rensa", ran: false, reason: "rensa missing (pip install rensa)", details: [:])) }
-            if let d = num(j, "datasketch_docs_per_second") { peers.append(.init(name: "datasketch", ran: true, reason: nil, speedRatio: dps / d, details: [:])) }
-            else { peers.append(.init(name: "datasketch", ran: false, reason: "datasketch missing (pip install datasketch)", details: [:])) }
+            if let r = num(j, "rensa_seconds") {
+                peers.append(.init(name: "rensa", ran: true, reason: nil, speedRatio: dps / (n / r), details: [:]))
+            } else {
+                peers.append(.init(name: "rensa", ran: false, reason: "rensa missing (pip install rensa)", details: [:]))
+            }
+            if let d = num(j, "datasketch_docs_per_second") {
+                peers.append(.init(name: "datasketch", ran: true, reason: nil, speedRatio: dps / d, details: [:]))
+            } else {
+                peers.append(.init(name: "datasketch", ran: false, reason: "datasketch missing (pip install datasketch)", details: [:]))
+            }
         } else {
             peers.append(.init(name: "rensa", ran: false, reason: mh.reason, details: [:]))
             peers.append(.init(name: "datasketch", ran: false, reason: mh.reason, details: [:]))
         }
         let cmp = script("compare.py", [o.binary, root + "/source-a", root + "/mix-50"])
-        peers.append(cmp.json.flatMap { j in num(j, "ratio_numpy_over_ours").map { .init(name: "NumPy permutation test", ran: true, reason: nil, speedRatio: $0, details: [:]) } }
-                     ?? .init(name: "NumPy permutation test", ran: false, reason: cmp.reason ?? "numpy missing (pip install numpy)", details: [:]))
+        peers.append(
+            cmp.json.flatMap { j in
+                num(j, "ratio_numpy_over_ours").map {
+                    .init(name: "NumPy permutation test", ran: true, reason: nil, speedRatio: $0, details: [:])
+                }
+            }
+                ?? .init(
+                    name: "NumPy permutation test", ran: false, reason: cmp.reason ?? "numpy missing (pip install numpy)", details: [:]))
         return peers
     }
 }

@@ -1,10 +1,11 @@
-import Foundation
 import FingerprintCore
 import FingerprintReport
 import FingerprintStatistics
 import FingerprintSynth
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Options of `fingerprint bench`.
@@ -32,7 +33,8 @@ public struct BenchOptions: Sendable {
 public enum Bench {
     static func cpuModel() -> String {
         guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }) else { return "unknown CPU" }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+        else { return "unknown CPU" }
         return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
     }
 
@@ -77,16 +79,18 @@ public enum Bench {
         defer { if let r = removeAfter { try? FileManager.default.removeItem(atPath: r) } }
         let w = try workspace(o, log: log, removeAfter: &removeAfter)
         let blas = BLAS.runtime
-        let machine = BenchReport.Machine(cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount, threads: o.threads,
-                                          blasLibrary: blas.library, blasCore: blas.core, blasThreads: BLAS.threads)
+        let machine = BenchReport.Machine(
+            cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount, threads: o.threads,
+            blasLibrary: blas.library, blasCore: blas.core, blasThreads: BLAS.threads)
         var tasks: [BenchReport.Task] = []
         var targets: [BenchReport.Target] = []
 
         log("stats")
         let (stats, counted) = try statsTask(w)
         tasks.append(stats)
-        let corpusInfo = BenchReport.CorpusInfo(path: w.root, generated: w.generated, seed: w.generated ? o.seed : w.manifest.seed,
-                                                files: counted.documents.count, bytes: counted.bytes)
+        let corpusInfo = BenchReport.CorpusInfo(
+            path: w.root, generated: w.generated, seed: w.generated ? o.seed : w.manifest.seed,
+            files: counted.documents.count, bytes: counted.bytes)
         log("compare")
         let compare = try compareTask(w, permutations: o.permutations)
         tasks.append(compare.task)
@@ -111,9 +115,11 @@ public enum Bench {
             targets += peerTargets(peers)
         }
         let big = compare.bytes >= 150e6
-        targets.append(.init(name: "compare peak memory (two 100 MB corpora)", goal: "< 1024 MB", measured: compare.task.peakMemoryMB,
-                             met: big ? compare.task.peakMemoryMB.map { $0 < 1024 } : nil,
-                             note: big ? nil : "corpora of \(Num.bytes(Int(compare.bytes))) here; run --size 1.2GB for two 100 MB corpora"))
+        targets.append(
+            .init(
+                name: "compare peak memory (two 100 MB corpora)", goal: "< 1024 MB", measured: compare.task.peakMemoryMB,
+                met: big ? compare.task.peakMemoryMB.map { $0 < 1024 } : nil,
+                note: big ? nil : "corpora of \(Num.bytes(Int(compare.bytes))) here; run --size 1.2GB for two 100 MB corpora"))
         return BenchReport(machine: machine, corpus: corpusInfo, tasks: tasks, calibration: calibration, peers: peers, targets: targets)
     }
 
@@ -133,7 +139,9 @@ public enum Bench {
             root = dir
         }
         guard let data = FileManager.default.contents(atPath: root + "/manifest.json") else {
-            throw FingerprintError.inputNotFound(path: "\(root)/manifest.json", reason: "bench needs a corpus made by `fingerprint synth` (its manifest is the ground truth)")
+            throw FingerprintError.inputNotFound(
+                path: "\(root)/manifest.json", reason: "bench needs a corpus made by `fingerprint synth` (its manifest is the ground truth)"
+            )
         }
         var read = ReadOptions(threads: o.threads)
         read.strict = false
@@ -143,9 +151,10 @@ public enum Bench {
     /// Ingest: stats over everything.
     static func statsTask(_ w: Workspace) throws -> (BenchReport.Task, CountedCorpus) {
         let (counted, t, m) = try timed { try Counter.count(try w.input(""), buildMatrix: false, options: w.read) }
-        let task = BenchReport.Task(name: "stats", seconds: t, megabytesPerSecond: Double(counted.bytes) / 1e6 / t,
-                                    documentsPerSecond: Double(counted.documents.count) / t, peakMemoryMB: m,
-                                    figures: ["tokens": Double(counted.matrix.tokenCount), "types": Double(counted.matrix.typeCount)], notes: [])
+        let task = BenchReport.Task(
+            name: "stats", seconds: t, megabytesPerSecond: Double(counted.bytes) / 1e6 / t,
+            documentsPerSecond: Double(counted.documents.count) / t, peakMemoryMB: m,
+            figures: ["tokens": Double(counted.matrix.tokenCount), "types": Double(counted.matrix.typeCount)], notes: [])
         return (task, counted)
     }
 
@@ -160,10 +169,12 @@ public enum Bench {
         let task = BenchReport.Task(
             name: "compare", seconds: t, megabytesPerSecond: bytes / 1e6 / t,
             documentsPerSecond: Double(mix.a.documents + mix.b.documents) / t, peakMemoryMB: m,
-            figures: ["p_value_mix50": mix.test.pValue ?? 1, "p_value_copy": copy.test.pValue ?? 1,
-                      "copy_13gram_containment": copy.overlap.containment.last?.bInA ?? 0,
-                      "mix50_detected": (mix.test.pValue ?? 1) <= 0.05 ? 1 : 0,
-                      "copy_not_distinguished": (copy.test.pValue ?? 0) > 0.05 ? 1 : 0],
+            figures: [
+                "p_value_mix50": mix.test.pValue ?? 1, "p_value_copy": copy.test.pValue ?? 1,
+                "copy_13gram_containment": copy.overlap.containment.last?.bInA ?? 0,
+                "mix50_detected": (mix.test.pValue ?? 1) <= 0.05 ? 1 : 0,
+                "copy_not_distinguished": (copy.test.pValue ?? 0) > 0.05 ? 1 : 0,
+            ],
             notes: ["source-a vs mix-50, \(permutations) permutations, \(mix.test.bootstrap) bootstrap resamples"])
         return (task, bytes)
     }
@@ -180,23 +191,38 @@ public enum Bench {
         var recovered = 0
         for p in truth {
             if pl.passages.contains(where: { x in
-                x.a == p.originFile && x.b == p.targetFile && x.passage.aStart <= p.originOffset && x.passage.aEnd >= p.originOffset + p.originLength
-                    && x.passage.bStart <= p.targetOffset && x.passage.bEnd >= p.targetOffset + p.targetLength }) { recovered += 1 }
+                x.a == p.originFile && x.b == p.targetFile && x.passage.aStart <= p.originOffset
+                    && x.passage.aEnd >= p.originOffset + p.originLength
+                    && x.passage.bStart <= p.targetOffset && x.passage.bEnd >= p.targetOffset + p.targetLength
+            }) {
+                recovered += 1
+            }
         }
-        return BenchReport.Task(name: "passages", seconds: t, megabytesPerSecond: Double(pl.a.bytes + pl.b.bytes) / 1e6 / t,
-                                documentsPerSecond: Double(pl.a.documents + pl.b.documents) / t, peakMemoryMB: m,
-                                figures: ["planted_passage_recall": truth.isEmpty ? 1 : Double(recovered) / Double(truth.count),
-                                          "planted_passages": Double(truth.count), "reported_passages": Double(pl.passages.count)],
-                                notes: ["compare source-a planted: every planted passage must be reported at its byte offsets in both files"])
+        return BenchReport.Task(
+            name: "passages", seconds: t, megabytesPerSecond: Double(pl.a.bytes + pl.b.bytes) / 1e6 / t,
+            documentsPerSecond: Double(pl.a.documents + pl.b.documents) / t, peakMemoryMB: m,
+            figures: [
+                "planted_passage_recall": truth.isEmpty ? 1 : Double(recovered) / Double(truth.count),
+                "planted_passages": Double(truth.count), "reported_passages": Double(pl.passages.count),
+            ],
+            notes: ["compare source-a planted: every planted passage must be reported at its byte offsets in both files"])
     }
 
     /// GEMM efficiency of the permutation test against a bare sgemm of the same shape.
     static func gemmTask(_ w: Workspace, permutations: Int) throws -> (BenchReport.Task, BenchReport.Target) {
         let r = try permutationGEMMEfficiency(try w.input("source-a"), try w.input("mix-50"), permutations: permutations, read: w.read)
-        let task = BenchReport.Task(name: "permutation GEMM", seconds: r.seconds, megabytesPerSecond: nil, documentsPerSecond: nil,
-                                    peakMemoryMB: nil, figures: ["gflops": r.ours, "bare_sgemm_gflops": r.bare,
-                                                                  "ratio_to_bare_sgemm": r.ours / r.bare], notes: [])
-        return (task, .init(name: "permutation GEMM vs bare sgemm", goal: ">= 0.80", measured: r.ours / r.bare, met: r.ours / r.bare >= 0.8, note: nil))
+        let task = BenchReport.Task(
+            name: "permutation GEMM", seconds: r.seconds, megabytesPerSecond: nil, documentsPerSecond: nil,
+            peakMemoryMB: nil,
+            figures: [
+                "gflops": r.ours, "bare_sgemm_gflops": r.bare,
+                "ratio_to_bare_sgemm": r.ours / r.bare,
+            ], notes: [])
+        return (
+            task,
+            .init(
+                name: "permutation GEMM vs bare sgemm", goal: ">= 0.80", measured: r.ours / r.bare, met: r.ours / r.bare >= 0.8, note: nil)
+        )
     }
 
     /// Batch: all documents, top 10 (+ pairs ≥ 0.8 for the near-duplicate check).
@@ -208,27 +234,38 @@ public enum Bench {
         let (outcome, t, m) = try timed { try Batch.run(try w.input(""), reference: nil, options: bo, sink: collector) }
         let timing = outcome.timing
         let names = collector.queryNames
-        var hits = 0, copies = 0
+        var hits = 0
+        var copies = 0
         for (i, n) in names.enumerated() where n.hasPrefix("copy-a/") {
             copies += 1
             let twin = "source-a/" + n.dropFirst("copy-a/".count)
             let l = collector.neighbors[i]
-            if let first = l.first, names[first.index] == twin || (l.count > 1 && names[l[1].index] == twin && first.score == l[1].score) { hits += 1 }
+            if let first = l.first, names[first.index] == twin || (l.count > 1 && names[l[1].index] == twin && first.score == l[1].score) {
+                hits += 1
+            }
         }
         let ndTruth = pairKeys((w.manifest.corpus("near-dups")?.clusters ?? []).map { $0.members.map { "near-dups/" + $0 } })
-        let ndFound = Set(collector.pairs.filter { names[$0.a].hasPrefix("near-dups/") && names[$0.b].hasPrefix("near-dups/") }
-            .map { [names[$0.a], names[$0.b]].sorted().joined(separator: "|") })
+        let ndFound = Set(
+            collector.pairs.filter { names[$0.a].hasPrefix("near-dups/") && names[$0.b].hasPrefix("near-dups/") }
+                .map { [names[$0.a], names[$0.b]].sorted().joined(separator: "|") })
         var figures = prf(found: ndFound, truth: ndTruth).mapKeys { "near_dups_\($0)" }
         figures["copy_recall_at_1"] = copies > 0 ? Double(hits) / Double(copies) : 0
         let bare = try bareSgemmGFLOPs(m: min(2048, names.count), n: min(2048, names.count), k: max(1, collector.header?.headColumns ?? 1))
         let ours = timing.gemm > 0 ? timing.gemmFlops / timing.gemm / 1e9 : 0
         figures["gemm_gflops"] = ours
         figures["gemm_ratio_to_bare_sgemm"] = bare > 0 ? ours / bare : 0
-        let task = BenchReport.Task(name: "batch", seconds: t, megabytesPerSecond: Double(bytes) / 1e6 / t,
-                                    documentsPerSecond: Double(names.count) / t, peakMemoryMB: m, figures: figures,
-                                    notes: ["tf-idf top 10, pairs >= 0.8; \(collector.header?.headColumns ?? 0) dense + \(collector.header?.tailColumns ?? 0) sparse columns"])
-        return (task, .init(name: "batch GEMM vs bare sgemm", goal: ">= 0.80", measured: figures["gemm_ratio_to_bare_sgemm"],
-                            met: (figures["gemm_ratio_to_bare_sgemm"] ?? 0) >= 0.8, note: nil))
+        let task = BenchReport.Task(
+            name: "batch", seconds: t, megabytesPerSecond: Double(bytes) / 1e6 / t,
+            documentsPerSecond: Double(names.count) / t, peakMemoryMB: m, figures: figures,
+            notes: [
+                "tf-idf top 10, pairs >= 0.8; \(collector.header?.headColumns ?? 0) dense + \(collector.header?.tailColumns ?? 0) sparse columns"
+            ])
+        return (
+            task,
+            .init(
+                name: "batch GEMM vs bare sgemm", goal: ">= 0.80", measured: figures["gemm_ratio_to_bare_sgemm"],
+                met: (figures["gemm_ratio_to_bare_sgemm"] ?? 0) >= 0.8, note: nil)
+        )
     }
 
     /// Dedup: MinHash over everything; truth = source-a/copy-a/subst-05
@@ -245,10 +282,11 @@ public enum Bench {
         }
         truthGroups += (w.manifest.corpus("near-dups")?.clusters ?? []).map { $0.members.map { "near-dups/" + $0 } }
         let found = pairKeys(dd.clusters.map { $0.members.map { dd.documents[$0.document].name } })
-        return BenchReport.Task(name: "dedup (minhash)", seconds: t, megabytesPerSecond: Double(bytes) / 1e6 / t,
-                                documentsPerSecond: Double(dd.documents.count) / t, peakMemoryMB: m,
-                                figures: prf(found: found, truth: pairKeys(truthGroups)),
-                                notes: ["5-word shingles, 128 permutations, Jaccard >= 0.5, LSH \(dd.banding?.bands ?? 0)x\(dd.banding?.rows ?? 0), verified"])
+        return BenchReport.Task(
+            name: "dedup (minhash)", seconds: t, megabytesPerSecond: Double(bytes) / 1e6 / t,
+            documentsPerSecond: Double(dd.documents.count) / t, peakMemoryMB: m,
+            figures: prf(found: found, truth: pairKeys(truthGroups)),
+            notes: ["5-word shingles, 128 permutations, Jaccard >= 0.5, LSH \(dd.banding?.bands ?? 0)x\(dd.banding?.rows ?? 0), verified"])
     }
 
     /// The performance targets measured against the peers.
@@ -268,8 +306,11 @@ public enum Bench {
     }
 
     /// GFLOP/s of the compare test's GEMM and of one bare sgemm of the same shape.
-    static func permutationGEMMEfficiency(_ a: CorpusInput, _ b: CorpusInput, permutations: Int, read: ReadOptions) throws -> (ours: Double, bare: Double, seconds: Double) {
-        let ca = try Counter.count(a, options: read), cb = try Counter.count(b, options: read)
+    static func permutationGEMMEfficiency(_ a: CorpusInput, _ b: CorpusInput, permutations: Int, read: ReadOptions) throws -> (
+        ours: Double, bare: Double, seconds: Double
+    ) {
+        let ca = try Counter.count(a, options: read)
+        let cb = try Counter.count(b, options: read)
         let m = DocumentTermMatrix.stacked(ca.matrix, cb.matrix)
         let (map, f) = Comparison.testFeatures(m.vocabulary, k: CompareOptions().features)
         let x = FeatureMatrix<Float>(m, documents: Array(0..<m.documentCount), typeToColumn: map, cols: f)
@@ -277,10 +318,12 @@ public enum Bench {
         let n = m.documentCount
         let flops = 2 * Double(permutations) * Double(n) * Double(f)
         var sink = 0.0
-        let ours = try x.multiply(weightRows: permutations, fill: { r, buf in
-            let p = design.permutation(r, seed: 0)
-            for d in 0..<n where p[d] == 0 { buf[d] = 1 }
-        }, consume: { _, s in sink += Double(s[0]) })
+        let ours = try x.multiply(
+            weightRows: permutations,
+            fill: { r, buf in
+                let p = design.permutation(r, seed: 0)
+                for d in 0..<n where p[d] == 0 { buf[d] = 1 }
+            }, consume: { _, s in sink += Double(s[0]) })
         // The GEMM phase only (blocks of 256 permutations), against one bare
         // sgemm of the whole shape (permutations × documents × features).
         let bare = try bareSgemmGFLOPs(m: permutations, n: f, k: n)
@@ -305,15 +348,22 @@ public enum Bench {
 
     /// Rejection rates of the compare test over independent generated data sets.
     static func calibrate(seeds: Int, base: UInt64) throws -> BenchReport.Calibration {
-        let docs = 40, words = 200, perms = 199
-        var fp = 0, p10 = 0, p50 = 0, pp = 0, pu = 0
+        let docs = 40
+        let words = 200
+        let perms = 199
+        var fp = 0
+        var p10 = 0
+        var p50 = 0
+        var pp = 0
+        var pu = 0
         var o = CompareOptions()
         o.permutations = perms
         o.bootstrap = 0
         func rejects(_ texts: [[UInt8]], _ design: Design) throws -> Bool {
             let c = Counter.count(documents: texts)
             let (map, f) = Comparison.testFeatures(c.matrix.vocabulary, k: o.features)
-            let t = try Comparison.permutationTest(c.matrix, docs: Array(0..<texts.count), design: design, typeToColumn: map, cols: f, options: o, pairs: nil)
+            let t = try Comparison.permutationTest(
+                c.matrix, docs: Array(0..<texts.count), design: design, typeToColumn: map, cols: f, options: o, pairs: nil)
             return (t.pValue ?? 1) <= 0.05
         }
         for s in 0..<seeds {
@@ -328,24 +378,29 @@ public enum Bench {
             let mix50 = (0..<docs).map { $0 < docs / 2 ? bdocs[$0] : a2[$0] }
             if try rejects(a + mix50, design) { p50 += 1 }
             // Paired: the same prompts answered by A and by its close variant A2.
-            var pa: [[UInt8]] = [], pb: [[UInt8]] = []
+            var pa: [[UInt8]] = []
+            var pb: [[UInt8]] = []
             for i in 0..<docs {
                 var tr = g.rng(stream: 4, index: i)
                 let topic = CorpusGenerator.topic(&tr)
-                var r1 = g.rng(stream: 5, index: i), r2 = g.rng(stream: 6, index: i)
-                var x: [UInt8] = [], y: [UInt8] = []
+                var r1 = g.rng(stream: 5, index: i)
+                var r2 = g.rng(stream: 6, index: i)
+                var x: [UInt8] = []
+                var y: [UInt8] = []
                 g.sourceA.render(words: words, topic: topic, rng: &r1, into: &x)
                 g.sourceA2.render(words: words, topic: topic, rng: &r2, into: &y)
-                pa.append(x); pb.append(y)
+                pa.append(x)
+                pb.append(y)
             }
             let strata = (0..<(2 * docs)).map { Int32($0 % docs) }
             if try rejects(pa + pb, Design(labels: design.labels, strata: strata)) { pp += 1 }
             if try rejects(pa + pb, design) { pu += 1 }
         }
-        return .init(documentsPerSide: docs, wordsPerDocument: words, permutations: perms,
-                     falsePositiveRate: .init(successes: fp, trials: seeds), power10: .init(successes: p10, trials: seeds),
-                     power50: .init(successes: p50, trials: seeds), pairedPower: .init(successes: pp, trials: seeds),
-                     unpairedPowerOnPairedDesign: .init(successes: pu, trials: seeds))
+        return .init(
+            documentsPerSide: docs, wordsPerDocument: words, permutations: perms,
+            falsePositiveRate: .init(successes: fp, trials: seeds), power10: .init(successes: p10, trials: seeds),
+            power50: .init(successes: p50, trials: seeds), pairedPower: .init(successes: pp, trials: seeds),
+            unpairedPowerOnPairedDesign: .init(successes: pu, trials: seeds))
     }
 }
 

@@ -1,8 +1,8 @@
-import Foundation
 import FingerprintCore
 import FingerprintReport
 import FingerprintStatistics
 import FingerprintSynth
+import Foundation
 
 /// The result of `fingerprint bench` (schema fingerprint.bench/1).
 public struct BenchReport: Codable, Sendable {
@@ -14,7 +14,10 @@ public struct BenchReport: Codable, Sendable {
         public var blasCore: String
         public var blasThreads: Int
         enum CodingKeys: String, CodingKey {
-            case cpu, cores, threads, blasLibrary = "blas_library", blasCore = "blas_core", blasThreads = "blas_threads"
+            case cpu, cores, threads
+            case blasLibrary = "blas_library"
+            case blasCore = "blas_core"
+            case blasThreads = "blas_threads"
         }
     }
 
@@ -37,8 +40,11 @@ public struct BenchReport: Codable, Sendable {
         public var figures: [String: Double]
         public var notes: [String]
         enum CodingKeys: String, CodingKey {
-            case name, seconds, megabytesPerSecond = "mb_per_s", documentsPerSecond = "docs_per_s"
-            case peakMemoryMB = "peak_memory_mb", figures, notes
+            case name, seconds
+            case megabytesPerSecond = "mb_per_s"
+            case documentsPerSecond = "docs_per_s"
+            case peakMemoryMB = "peak_memory_mb"
+            case figures, notes
         }
     }
 
@@ -51,7 +57,9 @@ public struct BenchReport: Codable, Sendable {
 
         public init(successes: Int, trials: Int) {
             self.trials = trials
-            let n = Double(max(1, trials)), p = Double(successes) / n, z = 1.959964
+            let n = Double(max(1, trials))
+            let p = Double(successes) / n
+            let z = 1.959964
             rate = p
             let centre = (p + z * z / (2 * n)) / (1 + z * z / n)
             let half = z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / (1 + z * z / n)
@@ -70,9 +78,14 @@ public struct BenchReport: Codable, Sendable {
         public var pairedPower: Rate
         public var unpairedPowerOnPairedDesign: Rate
         enum CodingKeys: String, CodingKey {
-            case documentsPerSide = "documents_per_side", wordsPerDocument = "words_per_document", permutations
-            case falsePositiveRate = "false_positive_rate", power10 = "power_mixture_10", power50 = "power_mixture_50"
-            case pairedPower = "paired_power", unpairedPowerOnPairedDesign = "unpaired_power_on_paired_design"
+            case documentsPerSide = "documents_per_side"
+            case wordsPerDocument = "words_per_document"
+            case permutations
+            case falsePositiveRate = "false_positive_rate"
+            case power10 = "power_mixture_10"
+            case power50 = "power_mixture_50"
+            case pairedPower = "paired_power"
+            case unpairedPowerOnPairedDesign = "unpaired_power_on_paired_design"
         }
     }
 
@@ -83,7 +96,11 @@ public struct BenchReport: Codable, Sendable {
         /// Our speed over theirs (> 1: we are faster).
         public var speedRatio: Double?
         public var details: [String: Double]
-        enum CodingKeys: String, CodingKey { case name, ran, reason, speedRatio = "speed_ratio", details }
+        enum CodingKeys: String, CodingKey {
+            case name, ran, reason
+            case speedRatio = "speed_ratio"
+            case details
+        }
     }
 
     public struct Target: Codable, Sendable {
@@ -106,11 +123,15 @@ public struct BenchReport: Codable, Sendable {
     public func table() -> String {
         var s = "fingerprint \(version) bench — \(machine.cpu), \(machine.cores) cores, \(machine.threads) threads\n"
         s += "BLAS: \(machine.blasLibrary) (core \(machine.blasCore), \(machine.blasThreads) threads)\n"
-        s += "corpus: \(corpus.path) (\(corpus.generated ? "generated, seed \(corpus.seed ?? 0)" : "given")): \(Num.count(corpus.files)) files, \(Num.bytes(corpus.bytes))\n\n"
+        s +=
+            "corpus: \(corpus.path) (\(corpus.generated ? "generated, seed \(corpus.seed ?? 0)" : "given")): \(Num.count(corpus.files)) files, \(Num.bytes(corpus.bytes))\n\n"
         var t = TextTable(["task", "seconds", "MB/s", "docs/s", "peak MB"], align: [.left, .right, .right, .right, .right])
         for x in tasks {
-            t.add([x.name, Num.f(x.seconds, 3), x.megabytesPerSecond.map { Num.f($0, 4) } ?? "", x.documentsPerSecond.map { Num.f($0, 4) } ?? "",
-                   x.peakMemoryMB.map { String(format: "%.0f", $0) } ?? ""])
+            t.add([
+                x.name, Num.f(x.seconds, 3), x.megabytesPerSecond.map { Num.f($0, 4) } ?? "",
+                x.documentsPerSecond.map { Num.f($0, 4) } ?? "",
+                x.peakMemoryMB.map { String(format: "%.0f", $0) } ?? "",
+            ])
         }
         s += t.render()
         s += "\nAccuracy against the planted truth\n"
@@ -118,7 +139,8 @@ public struct BenchReport: Codable, Sendable {
         for x in tasks { for (k, v) in x.figures.sorted(by: { $0.key < $1.key }) { a.add([x.name, k, Num.f(v, 4)]) } }
         s += a.render()
         if let c = calibration {
-            s += "\nCompare test over seeds (\(c.documentsPerSide) documents a side, \(c.wordsPerDocument) words, \(c.permutations) permutations; Wilson 95% CI)\n"
+            s +=
+                "\nCompare test over seeds (\(c.documentsPerSide) documents a side, \(c.wordsPerDocument) words, \(c.permutations) permutations; Wilson 95% CI)\n"
             var r = TextTable(["design", "rejection rate", "95% CI", "trials"], align: [.left, .right, .right, .right])
             func row(_ n: String, _ x: Rate) { r.add([n, Num.pct(x.rate), "\(Num.pct(x.low)) - \(Num.pct(x.high))", "\(x.trials)"]) }
             row("null (false positives, α = 0.05)", c.falsePositiveRate)
@@ -131,13 +153,18 @@ public struct BenchReport: Codable, Sendable {
         if !peers.isEmpty {
             s += "\nPeers (same corpus, same run; ratio = our speed / theirs)\n"
             var p = TextTable(["peer", "ratio", "status"], align: [.left, .right, .left])
-            for x in peers { p.add([x.name, x.speedRatio.map { String(format: "%.1fx", $0) } ?? "", x.ran ? "ran" : "skipped: \(x.reason ?? "")"]) }
+            for x in peers {
+                p.add([x.name, x.speedRatio.map { String(format: "%.1fx", $0) } ?? "", x.ran ? "ran" : "skipped: \(x.reason ?? "")"])
+            }
             s += p.render()
         }
         s += "\nTargets\n"
         var g = TextTable(["target", "goal", "measured", "met"], align: [.left, .left, .right, .left])
         for x in targets {
-            g.add([x.name, x.goal, x.measured.map { String(format: "%.2f", $0) } ?? "-", x.met.map { $0 ? "yes" : "NO" + (x.note.map { " (\($0))" } ?? "") } ?? (x.note ?? "not measured")])
+            g.add([
+                x.name, x.goal, x.measured.map { String(format: "%.2f", $0) } ?? "-",
+                x.met.map { $0 ? "yes" : "NO" + (x.note.map { " (\($0))" } ?? "") } ?? (x.note ?? "not measured"),
+            ])
         }
         s += g.render()
         for x in tasks { for n in x.notes { s += "note (\(x.name)): \(n)\n" } }

@@ -42,11 +42,14 @@ extension Batch {
     /// ```
     /// - Complexity: exact cosine by GEMM over the frequent columns plus
     ///   inverted lists over the rest; memory O(tile² + documents × top).
-    public static func run(_ documents: [String], names: [String]? = nil, reference: [String]? = nil,
-                           options: BatchOptions = BatchOptions()) throws -> BatchCollector {
+    public static func run(
+        _ documents: [String], names: [String]? = nil, reference: [String]? = nil,
+        options: BatchOptions = BatchOptions()
+    ) throws -> BatchCollector {
         let collector = BatchCollector()
-        try run(CorpusInput(documents: documents, names: names, label: "documents"),
-                reference: reference.map { CorpusInput(documents: $0, label: "reference") }, options: options, sink: collector)
+        try run(
+            CorpusInput(documents: documents, names: names, label: "documents"),
+            reference: reference.map { CorpusInput(documents: $0, label: "reference") }, options: options, sink: collector)
         return collector
     }
 }

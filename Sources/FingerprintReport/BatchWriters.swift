@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// Score formatting shared by the batch writers: 6 decimals, so output is
 /// byte-stable across BLAS thread counts (float sums may differ in the 7th).
@@ -32,7 +32,9 @@ public final class BatchCSVWriter: BatchSink {
     package init(_ out: StreamingOutput) { self.out = out }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
-        q = queryNames; c = candidateNames; top = h.top
+        q = queryNames
+        c = candidateNames
+        top = h.top
         var opts = "method=\(h.method.rawValue) tokenizer=\(h.tokenizer) features=\(h.features) top=\(h.top)"
         if let t = h.threshold { opts += " threshold=\(t)" }
         if let d = h.dims { opts += " dims=\(d)" }
@@ -62,7 +64,8 @@ public final class BatchJSONLWriter: BatchSink {
     package init(_ out: StreamingOutput) { self.out = out }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
-        q = queryNames; c = candidateNames
+        q = queryNames
+        c = candidateNames
         var line = try JSONOutput.encode(h, pretty: false)
         line.removeLast()
         try out.write("{\"type\":\"header\"," + line.dropFirst() + "\n")
@@ -74,7 +77,9 @@ public final class BatchJSONLWriter: BatchSink {
     }
 
     public func pairs(_ p: [ScoredPair]) throws {
-        for x in p { try out.write("{\"type\":\"pair\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"score\":\(score6(x.score))}\n") }
+        for x in p {
+            try out.write("{\"type\":\"pair\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"score\":\(score6(x.score))}\n")
+        }
     }
 
     public func evidence(_ e: [PairEvidence]) throws {
@@ -88,7 +93,8 @@ public final class BatchJSONLWriter: BatchSink {
     public func end(clusters: [DocumentCluster], notes: [String]) throws {
         for cl in clusters {
             let m = cl.members.map { jsonString(q[$0]) }.joined(separator: ",")
-            try out.write("{\"type\":\"cluster\",\"id\":\(cl.id),\"representative\":\(jsonString(q[cl.representative])),\"members\":[\(m)]}\n")
+            try out.write(
+                "{\"type\":\"cluster\",\"id\":\(cl.id),\"representative\":\(jsonString(q[cl.representative])),\"members\":[\(m)]}\n")
         }
     }
 }
@@ -107,12 +113,17 @@ public final class BatchCollector: BatchSink {
     public func evidence(_ e: [PairEvidence]) throws { evidence = e }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
-        header = h; self.queryNames = queryNames; self.candidateNames = candidateNames
+        header = h
+        self.queryNames = queryNames
+        self.candidateNames = candidateNames
         neighbors = Array(repeating: [], count: queryNames.count)
     }
     public func neighbors(query: Int, _ list: [Neighbor]) throws { neighbors[query] = list }
     public func pairs(_ p: [ScoredPair]) throws { pairs += p }
-    public func end(clusters: [DocumentCluster], notes: [String]) throws { self.clusters = clusters; self.notes = notes }
+    public func end(clusters: [DocumentCluster], notes: [String]) throws {
+        self.clusters = clusters
+        self.notes = notes
+    }
 
     /// The strongest distinct pairs: from the threshold pairs if any, else
     /// from the neighbour lists (a–b and b–a once).
@@ -135,11 +146,26 @@ public final class BatchCollector: BatchSink {
     struct Document: Encodable {
         var query: String
         var neighbors: [Item]
-        struct Item: Encodable { var doc: String; var score: Float }
+        struct Item: Encodable {
+            var doc: String
+            var score: Float
+        }
     }
-    struct Pair: Encodable { var a: String; var b: String; var score: Float }
-    struct Evidence: Encodable { var a: String; var b: String; var passages: [Passage] }
-    struct Cluster: Encodable { var id: Int; var representative: String; var members: [String] }
+    struct Pair: Encodable {
+        var a: String
+        var b: String
+        var score: Float
+    }
+    struct Evidence: Encodable {
+        var a: String
+        var b: String
+        var passages: [Passage]
+    }
+    struct Cluster: Encodable {
+        var id: Int
+        var representative: String
+        var members: [String]
+    }
     struct Whole: Encodable {
         var header: BatchHeader
         var neighbors: [Document]
@@ -163,14 +189,17 @@ public final class BatchCollector: BatchSink {
     static func r6(_ s: Float) -> Float { Float((Double(s) * 1e6).rounded() / 1e6) }
 
     public func json() throws -> String {
-        let w = Whole(header: header!,
-                      neighbors: neighbors.enumerated().map { i, l in
-                          Document(query: queryNames[i], neighbors: l.map { .init(doc: candidateNames[$0.index], score: Self.r6($0.score)) })
-                      },
-                      pairs: pairs.map { Pair(a: queryNames[$0.a], b: candidateNames[$0.b], score: Self.r6($0.score)) },
-                      clusters: clusters.map { Cluster(id: $0.id, representative: queryNames[$0.representative], members: $0.members.map { queryNames[$0] }) },
-                      notes: notes,
-                      evidence: evidence.map { Evidence(a: queryNames[$0.a], b: candidateNames[$0.b], passages: $0.passages) })
+        let w = Whole(
+            header: header!,
+            neighbors: neighbors.enumerated().map { i, l in
+                Document(query: queryNames[i], neighbors: l.map { .init(doc: candidateNames[$0.index], score: Self.r6($0.score)) })
+            },
+            pairs: pairs.map { Pair(a: queryNames[$0.a], b: candidateNames[$0.b], score: Self.r6($0.score)) },
+            clusters: clusters.map {
+                Cluster(id: $0.id, representative: queryNames[$0.representative], members: $0.members.map { queryNames[$0] })
+            },
+            notes: notes,
+            evidence: evidence.map { Evidence(a: queryNames[$0.a], b: candidateNames[$0.b], passages: $0.passages) })
         return try JSONOutput.encode(w)
     }
 
@@ -197,8 +226,10 @@ public final class BatchCollector: BatchSink {
                 var c = TextTable(["cluster", "size", "representative", "members"], align: [.right, .right, .left, .left])
                 for cl in clusters.prefix(limit) {
                     let others = cl.members.filter { $0 != cl.representative }.prefix(4).map { queryNames[$0] }
-                    c.add(["\(cl.id)", "\(cl.members.count)", queryNames[cl.representative],
-                           others.joined(separator: ", ") + (cl.members.count > 5 ? ", …" : "")])
+                    c.add([
+                        "\(cl.id)", "\(cl.members.count)", queryNames[cl.representative],
+                        others.joined(separator: ", ") + (cl.members.count > 5 ? ", …" : ""),
+                    ])
                 }
                 s += c.render()
                 if clusters.count > limit { s += "  … and \(clusters.count - limit) more clusters (see --format json)\n" }
@@ -211,8 +242,10 @@ public final class BatchCollector: BatchSink {
             var e = TextTable(["pair", "tokens", "where", "passage"], align: [.left, .right, .left, .left])
             for x in evidence.prefix(limit) {
                 for p in x.passages {
-                    e.add(["\(queryNames[x.a]) ~ \(candidateNames[x.b])", "\(p.tokens)",
-                           "line \(p.bLine) / line \(p.aLine)", String(p.snippet.prefix(80))])
+                    e.add([
+                        "\(queryNames[x.a]) ~ \(candidateNames[x.b])", "\(p.tokens)",
+                        "line \(p.bLine) / line \(p.aLine)", String(p.snippet.prefix(80)),
+                    ])
                 }
             }
             s += e.render()

@@ -1,5 +1,6 @@
 import FingerprintCore
 import FingerprintStatistics
+
 /// Writers for `fingerprint compare`.
 public enum CompareReportWriter {
     public static func table(_ r: CompareReport) -> String {
@@ -56,8 +57,9 @@ public enum CompareReportWriter {
         s += tt.render()
 
         s += "\nTokens that make the difference (log-odds with informative Dirichlet prior, a0 = \(Num.f(r.keyness.prior, 4)))\n"
-        var k = TextTable(["more in A", "count A", "count B", "z", "more in B", "count A", "count B", "z"],
-                          align: [.left, .right, .right, .right, .left, .right, .right, .right])
+        var k = TextTable(
+            ["more in A", "count A", "count B", "z", "more in B", "count A", "count B", "z"],
+            align: [.left, .right, .right, .right, .left, .right, .right, .right])
         for i in 0..<max(r.keyness.a.count, r.keyness.b.count) {
             var row: [String] = []
             for list in [r.keyness.a, r.keyness.b] {
@@ -73,12 +75,14 @@ public enum CompareReportWriter {
         s += k.render()
 
         s += "\nShared text (distinct word n-grams, 64-bit hashes)\n"
-        var o = TextTable(["n", "B in A", "A in B", "shared", "grams A", "grams B"], align: [.right, .right, .right, .right, .right, .right])
+        var o = TextTable(
+            ["n", "B in A", "A in B", "shared", "grams A", "grams B"], align: [.right, .right, .right, .right, .right, .right])
         for c in r.overlap.containment {
             o.add(["\(c.n)", Num.pct(c.bInA, 2), Num.pct(c.aInB, 2), Num.count(c.shared), Num.count(c.gramsA), Num.count(c.gramsB)])
         }
         s += o.render()
-        s += "  B documents with a \(r.overlap.gramSize)-gram of A: \(Num.count(r.overlap.bDocumentsWithSharedGram)) (\(Num.pct(r.overlap.bDocumentsWithSharedGramShare)))\n"
+        s +=
+            "  B documents with a \(r.overlap.gramSize)-gram of A: \(Num.count(r.overlap.bDocumentsWithSharedGram)) (\(Num.pct(r.overlap.bDocumentsWithSharedGramShare)))\n"
 
         if !r.passages.isEmpty {
             s += "\nShared passages (longest first; A file:line → B file:line)\n"
@@ -98,21 +102,36 @@ public enum CompareReportWriter {
         var s = CSV.row(["section", "name", "value"])
         func add(_ sec: String, _ name: String, _ v: Double?) { if let v { s += CSV.row([sec, name, "\(v)"]) } }
         let d = r.divergence
-        add("corpus", "a_documents", Double(r.a.documents)); add("corpus", "b_documents", Double(r.b.documents))
-        add("corpus", "a_tokens", Double(r.a.tokens)); add("corpus", "b_tokens", Double(r.b.tokens))
-        add("divergence", "entropy_a", d.entropyA); add("divergence", "entropy_b", d.entropyB)
-        add("divergence", "jsd", d.jsd); add("divergence", "js_distance", d.jsDistance)
-        add("divergence", "kl_ab", d.klAB); add("divergence", "kl_ba", d.klBA)
-        add("divergence", "cross_entropy_ab", d.crossEntropyAB); add("divergence", "cross_entropy_ba", d.crossEntropyBA)
-        add("divergence", "hellinger", d.hellinger); add("divergence", "total_variation", d.totalVariation)
-        add("test", "statistic", r.test.statistic); add("test", "p_value", r.test.pValue)
-        add("test", "null_mean", r.test.nullMean); add("test", "null_p95", r.test.nullP95); add("test", "effect", r.test.effect)
-        add("test", "ci_low", r.test.ciLow); add("test", "ci_high", r.test.ciHigh)
-        add("mmd", "mmd2", r.mmd.ran ? r.mmd.mmd2 : nil); add("mmd", "p_value", r.mmd.pValue)
-        add("self_baseline", "a", r.selfBaseline.a); add("self_baseline", "b", r.selfBaseline.b)
-        add("table_tests", "chi2", r.tableTests.chiSquare.statistic); add("table_tests", "g", r.tableTests.g.statistic)
+        add("corpus", "a_documents", Double(r.a.documents))
+        add("corpus", "b_documents", Double(r.b.documents))
+        add("corpus", "a_tokens", Double(r.a.tokens))
+        add("corpus", "b_tokens", Double(r.b.tokens))
+        add("divergence", "entropy_a", d.entropyA)
+        add("divergence", "entropy_b", d.entropyB)
+        add("divergence", "jsd", d.jsd)
+        add("divergence", "js_distance", d.jsDistance)
+        add("divergence", "kl_ab", d.klAB)
+        add("divergence", "kl_ba", d.klBA)
+        add("divergence", "cross_entropy_ab", d.crossEntropyAB)
+        add("divergence", "cross_entropy_ba", d.crossEntropyBA)
+        add("divergence", "hellinger", d.hellinger)
+        add("divergence", "total_variation", d.totalVariation)
+        add("test", "statistic", r.test.statistic)
+        add("test", "p_value", r.test.pValue)
+        add("test", "null_mean", r.test.nullMean)
+        add("test", "null_p95", r.test.nullP95)
+        add("test", "effect", r.test.effect)
+        add("test", "ci_low", r.test.ciLow)
+        add("test", "ci_high", r.test.ciHigh)
+        add("mmd", "mmd2", r.mmd.ran ? r.mmd.mmd2 : nil)
+        add("mmd", "p_value", r.mmd.pValue)
+        add("self_baseline", "a", r.selfBaseline.a)
+        add("self_baseline", "b", r.selfBaseline.b)
+        add("table_tests", "chi2", r.tableTests.chiSquare.statistic)
+        add("table_tests", "g", r.tableTests.g.statistic)
         for c in r.overlap.containment {
-            add("overlap", "n\(c.n)_b_in_a", c.bInA); add("overlap", "n\(c.n)_a_in_b", c.aInB)
+            add("overlap", "n\(c.n)_b_in_a", c.bInA)
+            add("overlap", "n\(c.n)_a_in_b", c.aInB)
         }
         add("overlap", "b_documents_with_shared_gram_share", r.overlap.bDocumentsWithSharedGramShare)
         for x in r.passages {

@@ -26,9 +26,11 @@ extension CorpusMatrixReport {
 
     public func csv() -> String {
         var s = CSV.row(["a", "b", "jsd", "centroid_cosine"])
-        for i in 0..<corpora.count { for j in 0..<corpora.count where i < j {
-            s += CSV.row([corpora[i].name, corpora[j].name, "\(jsd[i][j])", "\(centroidCosine[i][j])"])
-        } }
+        for i in 0..<corpora.count {
+            for j in 0..<corpora.count where i < j {
+                s += CSV.row([corpora[i].name, corpora[j].name, "\(jsd[i][j])", "\(centroidCosine[i][j])"])
+            }
+        }
         return s
     }
 }

@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// The machine-readable result of `fingerprint dedup` (schema fingerprint.dedup/1).
 public struct DedupReport: Codable, Sendable {
@@ -38,8 +38,11 @@ public struct DedupReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schema, version, corpus, method, shingle, perms, threshold, hamming, bands, rows, keep, seed, documents, duplicates
-        case keptDocuments = "kept_documents", candidatePairs = "candidate_pairs", verifiedPairs = "verified_pairs"
-        case tooShort = "too_short", skipped, clusters
+        case keptDocuments = "kept_documents"
+        case candidatePairs = "candidate_pairs"
+        case verifiedPairs = "verified_pairs"
+        case tooShort = "too_short"
+        case skipped, clusters
     }
 
     public init(_ r: DedupResult, corpus: String, options o: DedupOptions) {
@@ -56,8 +59,11 @@ public struct DedupReport: Codable, Sendable {
         documents = r.documents.count
         let names = r.documents.map(\.name)
         clusters = r.clusters.map { c in
-            Cluster(id: c.id, kept: names[c.kept], size: c.members.count,
-                    members: c.members.map { Member(document: names[$0.document], kept: $0.document == c.kept, score: ($0.score * 1e6).rounded() / 1e6) })
+            Cluster(
+                id: c.id, kept: names[c.kept], size: c.members.count,
+                members: c.members.map {
+                    Member(document: names[$0.document], kept: $0.document == c.kept, score: ($0.score * 1e6).rounded() / 1e6)
+                })
         }
         duplicates = r.clusters.reduce(0) { $0 + $1.members.count - 1 }
         keptDocuments = documents - duplicates
@@ -70,13 +76,18 @@ public struct DedupReport: Codable, Sendable {
     public func table(limit: Int = 20) -> String {
         var s = "Dedup \(corpus): \(Num.count(documents)) documents, method \(method.rawValue)"
         switch method {
-        case .minhash: s += " (\(shingle)-word shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
+        case .minhash:
+            s += " (\(shingle)-word shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
         case .simhash: s += " (64-bit, Hamming ≤ \(hamming!))"
         case .exact: s += " (identical word sequences)"
         }
-        s += "\n\(Num.count(clusters.count)) clusters, \(Num.count(duplicates)) duplicates removed, \(Num.count(keptDocuments)) documents kept"
+        s +=
+            "\n\(Num.count(clusters.count)) clusters, \(Num.count(duplicates)) duplicates removed, \(Num.count(keptDocuments)) documents kept"
         s += "; \(Num.count(candidatePairs)) candidate pairs, \(Num.count(verifiedPairs)) verified\n"
-        if !tooShort.isEmpty { s += "\(tooShort.count) documents too short for one shingle (never duplicates): \(tooShort.prefix(5).joined(separator: ", "))\(tooShort.count > 5 ? ", …" : "")\n" }
+        if !tooShort.isEmpty {
+            s +=
+                "\(tooShort.count) documents too short for one shingle (never duplicates): \(tooShort.prefix(5).joined(separator: ", "))\(tooShort.count > 5 ? ", …" : "")\n"
+        }
         if !skipped.isEmpty { s += "\(skipped.count) skipped: \(skipped.prefix(3).map(\.description).joined(separator: "; "))\n" }
         if !clusters.isEmpty {
             s += "\n"

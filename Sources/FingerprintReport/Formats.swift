@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// Output formats shared by all commands.
 public enum OutputFormat: String, CaseIterable, Sendable, Codable {
@@ -57,8 +57,12 @@ package enum Num {
 
     public static func bytes(_ n: Int) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
-        var v = Double(n), u = 0
-        while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
+        var v = Double(n)
+        var u = 0
+        while v >= 1000 && u < units.count - 1 {
+            v /= 1000
+            u += 1
+        }
         return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
     }
 }

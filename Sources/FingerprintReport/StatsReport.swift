@@ -1,5 +1,6 @@
 import FingerprintCore
 import FingerprintStatistics
+
 /// Writers for `fingerprint stats`.
 public enum StatsReport {
     public static func table(_ p: CorpusProfile) -> String {

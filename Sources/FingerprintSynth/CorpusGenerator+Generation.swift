@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension CorpusGenerator {
@@ -17,8 +18,12 @@ extension CorpusGenerator {
     }
 
     static func check(documentsPerCorpus n: Int, wordsPerDocument w: Int) throws {
-        guard n >= 2 else { throw FingerprintError.invalidParameter(name: "documents per corpus", value: "\(n)", reason: "must be at least 2") }
-        guard w >= 10 else { throw FingerprintError.invalidParameter(name: "words per document", value: "\(w)", reason: "must be at least 10") }
+        guard n >= 2 else {
+            throw FingerprintError.invalidParameter(name: "documents per corpus", value: "\(n)", reason: "must be at least 2")
+        }
+        guard w >= 10 else {
+            throw FingerprintError.invalidParameter(name: "words per document", value: "\(w)", reason: "must be at least 10")
+        }
         guard n < 1 << 40 else { throw FingerprintError.invalidParameter(name: "documents per corpus", value: "\(n)", reason: "too many") }
     }
 
@@ -122,13 +127,20 @@ extension CorpusGenerator {
     /// 2 (25%) passages of 30–80 words copied verbatim from documents of
     /// `source-a`, each inserted before a word of the host, followed by a space.
     func plant(_ i: Int, n: Int, words w: Int, targetName: String)
-        -> (text: [UInt8], words: Int, passages: [SynthManifest.PlantedPassage]) {
+        -> (text: [UInt8], words: Int, passages: [SynthManifest.PlantedPassage])
+    {
         let host = document(source: sourceC, words: w, stream: Stream.plantedHost, index: i)
         var plan = rng(stream: Stream.plantedPlan, index: i)
         let r = plan.next(below: 4)
         let k = r == 0 ? 0 : r == 3 ? 2 : 1
         let hostWords = CorpusGenerator.wordSpans(host)
-        struct Item { var at: Int; var origin: Int; var bytes: ArraySlice<UInt8>; var offset: Int; var words: Int }
+        struct Item {
+            var at: Int
+            var origin: Int
+            var bytes: ArraySlice<UInt8>
+            var offset: Int
+            var words: Int
+        }
         var items: [Item] = []
         for _ in 0..<k {
             let o = plan.next(below: n)
@@ -137,7 +149,8 @@ extension CorpusGenerator {
             let range = CorpusGenerator.passageWords
             let length = min(spans.count, range.lowerBound + plan.next(below: range.count))
             let first = plan.next(below: spans.count - length + 1)
-            let lo = spans[first].lowerBound, hi = spans[first + length - 1].upperBound
+            let lo = spans[first].lowerBound
+            let hi = spans[first + length - 1].upperBound
             let at = hostWords[plan.next(below: hostWords.count)].lowerBound
             items.append(Item(at: at, origin: o, bytes: origin[lo..<hi], offset: lo, words: length))
         }
@@ -151,9 +164,11 @@ extension CorpusGenerator {
         for j in order {
             let it = items[j]
             out.append(contentsOf: host[cursor..<it.at])
-            passages.append(.init(targetFile: targetName, targetOffset: out.count, targetLength: it.bytes.count,
-                                  originCorpus: "source-a", originFile: CorpusGenerator.fileName(it.origin, count: n),
-                                  originOffset: it.offset, originLength: it.bytes.count, words: it.words))
+            passages.append(
+                .init(
+                    targetFile: targetName, targetOffset: out.count, targetLength: it.bytes.count,
+                    originCorpus: "source-a", originFile: CorpusGenerator.fileName(it.origin, count: n),
+                    originOffset: it.offset, originLength: it.bytes.count, words: it.words))
             out.append(contentsOf: it.bytes)
             out.append(0x20)
             cursor = it.at

@@ -1,57 +1,76 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension CorpusGenerator {
     // MARK: - Manifest
 
-    func manifest(n: Int, w: Int, results: [DocumentResult], plan: NearDuplicatePlan,
-                          nd: [(bytes: Int, words: Int, variant: SynthManifest.NearDuplicateCluster.Variant?)]) -> SynthManifest {
+    func manifest(
+        n: Int, w: Int, results: [DocumentResult], plan: NearDuplicatePlan,
+        nd: [(bytes: Int, words: Int, variant: SynthManifest.NearDuplicateCluster.Variant?)]
+    ) -> SynthManifest {
         let rates = CorpusGenerator.substitutionRates
         let props = CorpusGenerator.mixtureProportions
         func pct(_ p: Double) -> String { String(Int((p * 100).rounded())) + "%" }
         typealias C = SynthManifest.Corpus
         var corpora: [C] = [
             C(path: "source-a", relation: "source", description: "documents written by source A", source: "A"),
-            C(path: "source-b", relation: "independent",
-              description: "documents written by source B, independent of A (its own word preferences and bigrams)",
-              source: "B", base: "source-a"),
-            C(path: "copy-a", relation: "copy", description: "exact byte copies of source-a, same file names",
-              base: "source-a"),
+            C(
+                path: "source-b", relation: "independent",
+                description: "documents written by source B, independent of A (its own word preferences and bigrams)",
+                source: "B", base: "source-a"),
+            C(
+                path: "copy-a", relation: "copy", description: "exact byte copies of source-a, same file names",
+                base: "source-a"),
         ]
         for p in rates {
-            var c = C(path: CorpusGenerator.corpusPaths[corpora.count], relation: "substituted",
-                      description: "source-a with each word replaced, with probability \(p), by a different word drawn uniformly from the word list; same file names",
-                      base: "source-a")
+            var c = C(
+                path: CorpusGenerator.corpusPaths[corpora.count], relation: "substituted",
+                description:
+                    "source-a with each word replaced, with probability \(p), by a different word drawn uniformly from the word list; same file names",
+                base: "source-a")
             c.substitutionProbability = p
             corpora.append(c)
         }
         for p in props {
-            var c = C(path: CorpusGenerator.corpusPaths[corpora.count], relation: "mixture",
-                      description: "each document written by source B with probability \(p), else by source A (fresh documents, not copies of source-a or source-b); document_sources names the source of every file",
-                      source: "A", base: "source-a")
+            var c = C(
+                path: CorpusGenerator.corpusPaths[corpora.count], relation: "mixture",
+                description:
+                    "each document written by source B with probability \(p), else by source A (fresh documents, not copies of source-a or source-b); document_sources names the source of every file",
+                source: "A", base: "source-a")
             c.otherSource = "B"
             c.proportion = p
             corpora.append(c)
         }
-        corpora.append(C(path: "planted", relation: "planted",
-                         description: "documents written by source C (independent of A and B), into which verbatim passages of \(CorpusGenerator.passageWords.lowerBound)-\(CorpusGenerator.passageWords.upperBound) words copied from documents of source-a are inserted at word boundaries (each followed by a space); passages gives exact byte offsets in both files",
-                         source: "C", base: "source-a"))
-        corpora.append(C(path: "near-dups", relation: "near-duplicates",
-                         description: "documents written by source A; clusters lists groups of one original and 1-3 near-copies of it (\(pct(CorpusGenerator.nearDuplicateRates.first!))-\(pct(CorpusGenerator.nearDuplicateRates.last!)) of words substituted and/or one sentence dropped); every other document is unrelated",
-                         source: "A"))
-        var pa = C(path: "paired/a", relation: "paired",
-                   description: "file i answers prompt i: source A writing with the prompt's \(CorpusGenerator.topicWordsPerPrompt) topic words (each word is a topic word with probability \(CorpusGenerator.topicWeight)); paired with paired/b by file name",
-                   source: "A", base: "paired/b")
+        corpora.append(
+            C(
+                path: "planted", relation: "planted",
+                description:
+                    "documents written by source C (independent of A and B), into which verbatim passages of \(CorpusGenerator.passageWords.lowerBound)-\(CorpusGenerator.passageWords.upperBound) words copied from documents of source-a are inserted at word boundaries (each followed by a space); passages gives exact byte offsets in both files",
+                source: "C", base: "source-a"))
+        corpora.append(
+            C(
+                path: "near-dups", relation: "near-duplicates",
+                description:
+                    "documents written by source A; clusters lists groups of one original and 1-3 near-copies of it (\(pct(CorpusGenerator.nearDuplicateRates.first!))-\(pct(CorpusGenerator.nearDuplicateRates.last!)) of words substituted and/or one sentence dropped); every other document is unrelated",
+                source: "A"))
+        var pa = C(
+            path: "paired/a", relation: "paired",
+            description:
+                "file i answers prompt i: source A writing with the prompt's \(CorpusGenerator.topicWordsPerPrompt) topic words (each word is a topic word with probability \(CorpusGenerator.topicWeight)); paired with paired/b by file name",
+            source: "A", base: "paired/b")
         pa.pairedWith = "paired/b"
         pa.topicWeight = CorpusGenerator.topicWeight
-        var pb = C(path: "paired/b", relation: "paired",
-                   description: "file i answers prompt i: source A2 (a close variant of A: \(CorpusGenerator.pairedRankSwaps) swapped word ranks) writing with the same topic words as paired/a file i; a paired test detects A vs A2, an unpaired test is swamped by the shared topics",
-                   source: "A2", base: "paired/a")
+        var pb = C(
+            path: "paired/b", relation: "paired",
+            description:
+                "file i answers prompt i: source A2 (a close variant of A: \(CorpusGenerator.pairedRankSwaps) swapped word ranks) writing with the same topic words as paired/a file i; a paired test detects A vs A2, an unpaired test is swamped by the shared topics",
+            source: "A2", base: "paired/a")
         pb.pairedWith = "paired/a"
         pb.topicWeight = CorpusGenerator.topicWeight
         corpora.append(pa)
@@ -102,14 +121,17 @@ extension CorpusGenerator {
         corpora[9].singletons = n - plan.clusters.reduce(0) { $0 + $1.count }
 
         func source(_ s: SourceModel, variantOf: String? = nil, swaps: Int? = nil) -> SynthManifest.Source {
-            .init(name: s.name, zipfExponent: s.exponent, bigramProbability: s.bigramProbability,
-                  successorsPerWord: s.successorsPerWord, variantOf: variantOf, rankSwaps: swaps)
+            .init(
+                name: s.name, zipfExponent: s.exponent, bigramProbability: s.bigramProbability,
+                successorsPerWord: s.successorsPerWord, variantOf: variantOf, rankSwaps: swaps)
         }
         return SynthManifest(
             generatorVersion: CorpusGenerator.version, seed: seed, documentsPerCorpus: n, wordsPerDocument: w,
             requestedBytes: nil, wordListSize: WordList.english.count,
-            sources: [source(sourceA), source(sourceB), source(sourceC),
-                      source(sourceA2, variantOf: "A", swaps: CorpusGenerator.pairedRankSwaps)],
+            sources: [
+                source(sourceA), source(sourceB), source(sourceC),
+                source(sourceA2, variantOf: "A", swaps: CorpusGenerator.pairedRankSwaps),
+            ],
             corpora: corpora, totalFiles: corpora.reduce(0) { $0 + $1.files },
             totalBytes: corpora.reduce(0) { $0 + $1.bytes })
     }

@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension CorpusGenerator {
@@ -57,18 +58,19 @@ extension CorpusGenerator {
     }
 
     func writeNearDuplicate(slot j: Int, plan: NearDuplicatePlan, n: Int, words w: Int, sink: SynthSink) throws
-        -> (bytes: Int, words: Int, variant: SynthManifest.NearDuplicateCluster.Variant?) {
+        -> (bytes: Int, words: Int, variant: SynthManifest.NearDuplicateCluster.Variant?)
+    {
         let name = CorpusGenerator.fileName(j, count: n)
         let path = "near-dups/" + name
         switch plan.roles[j] {
-        case let .fresh(f):
+        case .fresh(let f):
             let d = document(source: sourceA, words: w, stream: Stream.nearDuplicateOriginal, index: f)
             try sink.write(d, to: path)
             return (d.count, w, nil)
-        case let .variant(of: f):
+        case .variant(of: let f):
             var text = document(source: sourceA, words: w, stream: Stream.nearDuplicateOriginal, index: f)
             var r = rng(stream: Stream.nearDuplicateVariant, index: j)
-            let kind = r.next(below: 3) // 0: substitute, 1: drop a sentence, 2: both
+            let kind = r.next(below: 3)  // 0: substitute, 1: drop a sentence, 2: both
             var dropped = 0
             var words = w
             if kind != 0 {
@@ -77,7 +79,8 @@ extension CorpusGenerator {
                 dropped = d.droppedWords > 0 ? 1 : 0
                 words -= d.droppedWords
             }
-            var p = 0.0, substituted = 0
+            var p = 0.0
+            var substituted = 0
             if kind != 1 {
                 p = CorpusGenerator.nearDuplicateRates[r.next(below: CorpusGenerator.nearDuplicateRates.count)]
                 let s = CorpusGenerator.substitute(text, probability: p, rng: &r)
@@ -85,8 +88,12 @@ extension CorpusGenerator {
                 substituted = s.substituted
             }
             try sink.write(text, to: path)
-            return (text.count, words, .init(file: name, substitutionProbability: p, substitutedWords: substituted,
-                                             droppedSentences: dropped, words: words))
+            return (
+                text.count, words,
+                .init(
+                    file: name, substitutionProbability: p, substitutedWords: substituted,
+                    droppedSentences: dropped, words: words)
+            )
         }
     }
 }

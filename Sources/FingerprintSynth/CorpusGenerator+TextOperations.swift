@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension CorpusGenerator {
@@ -34,16 +35,22 @@ extension CorpusGenerator {
     /// original was). Punctuation and spacing are kept.
     /// - Returns: the new text, its word count and how many words were replaced.
     public static func substitute(_ text: [UInt8], probability p: Double, rng: inout Xoshiro256)
-        -> (text: [UInt8], words: Int, substituted: Int) {
+        -> (text: [UInt8], words: Int, substituted: Int)
+    {
         let table = WordTable.shared
         var out: [UInt8] = []
         out.reserveCapacity(text.count + text.count / 4)
-        var words = 0, substituted = 0
+        var words = 0
+        var substituted = 0
         text.withUnsafeBufferPointer { t in
             var i = 0
             let n = t.count
             while i < n {
-                guard isLetter(t[i]) else { out.append(t[i]); i += 1; continue }
+                guard isLetter(t[i]) else {
+                    out.append(t[i])
+                    i += 1
+                    continue
+                }
                 let s = i
                 while i < n, isLetter(t[i]) { i += 1 }
                 words += 1

@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Deterministic synthetic corpora with known relations between them.
@@ -43,8 +44,8 @@ public struct CorpusGenerator: Sendable {
     public enum Stream {
         public static let sourceA: UInt64 = 1
         public static let sourceB: UInt64 = 2
-        public static let substitution: UInt64 = 10 // + rate index
-        public static let mixture: UInt64 = 20 // + proportion index
+        public static let substitution: UInt64 = 10  // + rate index
+        public static let mixture: UInt64 = 20  // + proportion index
         public static let plantedHost: UInt64 = 30
         public static let plantedPlan: UInt64 = 31
         public static let nearDuplicateOriginal: UInt64 = 40
@@ -74,8 +75,10 @@ public struct CorpusGenerator: Sendable {
     }
 
     /// The corpus directories, in manifest order.
-    public static let corpusPaths = ["source-a", "source-b", "copy-a", "subst-05", "subst-20", "subst-50",
-                                     "mix-10", "mix-50", "planted", "near-dups", "paired/a", "paired/b"]
+    public static let corpusPaths = [
+        "source-a", "source-b", "copy-a", "subst-05", "subst-20", "subst-50",
+        "mix-10", "mix-50", "planted", "near-dups", "paired/a", "paired/b",
+    ]
 
     // MARK: - In-memory helpers
 
@@ -114,12 +117,15 @@ public struct CorpusGenerator: Sendable {
     /// nothing else is touched.
     /// - Throws: `FingerprintError` (.usage for a non-empty directory, .io).
     @discardableResult
-    public func writeDemo(to directory: String, documentsPerCorpus: Int, wordsPerDocument: Int,
-                          force: Bool = false) throws -> SynthManifest {
+    public func writeDemo(
+        to directory: String, documentsPerCorpus: Int, wordsPerDocument: Int,
+        force: Bool = false
+    ) throws -> SynthManifest {
         try CorpusGenerator.check(documentsPerCorpus: documentsPerCorpus, wordsPerDocument: wordsPerDocument)
         try prepare(directory, force: force)
-        var m = try generate(documentsPerCorpus: documentsPerCorpus, wordsPerDocument: wordsPerDocument,
-                             into: DirectorySink(root: directory))
+        var m = try generate(
+            documentsPerCorpus: documentsPerCorpus, wordsPerDocument: wordsPerDocument,
+            into: DirectorySink(root: directory))
         m.requestedBytes = nil
         try AtomicFile.write(m.encoded(), to: directory + "/manifest.json")
         return m
@@ -128,12 +134,15 @@ public struct CorpusGenerator: Sendable {
     /// Writes a set of about `totalBytes` bytes in all (the same twelve
     /// relations, more documents per corpus) and `manifest.json`.
     @discardableResult
-    public func writeSized(to directory: String, totalBytes: Int, wordsPerDocument: Int = 350,
-                           force: Bool = false) throws -> SynthManifest {
+    public func writeSized(
+        to directory: String, totalBytes: Int, wordsPerDocument: Int = 350,
+        force: Bool = false
+    ) throws -> SynthManifest {
         let n = try documentsFor(totalBytes: totalBytes, wordsPerDocument: wordsPerDocument)
         try prepare(directory, force: force)
-        var m = try generate(documentsPerCorpus: n, wordsPerDocument: wordsPerDocument,
-                             into: DirectorySink(root: directory))
+        var m = try generate(
+            documentsPerCorpus: n, wordsPerDocument: wordsPerDocument,
+            into: DirectorySink(root: directory))
         m.requestedBytes = totalBytes
         try AtomicFile.write(m.encoded(), to: directory + "/manifest.json")
         return m
@@ -152,7 +161,8 @@ public struct CorpusGenerator: Sendable {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue else {
-                throw FingerprintError.outputFailed(path: directory, reason: "exists and is not a directory; choose another output directory")
+                throw FingerprintError.outputFailed(
+                    path: directory, reason: "exists and is not a directory; choose another output directory")
             }
             let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
             if !entries.isEmpty {
@@ -163,7 +173,8 @@ public struct CorpusGenerator: Sendable {
                     let dir = directory + "/" + p
                     for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where CorpusGenerator.isDocumentName(name) {
                         do { try fm.removeItem(atPath: dir + "/" + name) } catch {
-                            throw FingerprintError.outputFailed(path: "\(dir)/\(name)", reason: "cannot remove it: \(error.localizedDescription)")
+                            throw FingerprintError.outputFailed(
+                                path: "\(dir)/\(name)", reason: "cannot remove it: \(error.localizedDescription)")
                         }
                     }
                 }

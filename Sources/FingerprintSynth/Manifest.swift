@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// The ground truth of a synthetic corpus set (`manifest.json`): the
 /// sources, and for each corpus directory its relation to the others with
@@ -123,8 +123,10 @@ public struct SynthManifest: Codable, Sendable, Equatable {
             case topicWeight = "topic_weight"
         }
 
-        public init(path: String, relation: String, description: String, source: String? = nil,
-                    base: String? = nil) {
+        public init(
+            path: String, relation: String, description: String, source: String? = nil,
+            base: String? = nil
+        ) {
             self.path = path
             self.relation = relation
             self.description = description

@@ -1,4 +1,5 @@
 import FingerprintCore
+
 /// The bytes of the shared word list, laid out once for fast rendering:
 /// every word's UTF-8 (ASCII) bytes in one pool, with offsets.
 final class WordTable: Sendable {
@@ -26,7 +27,8 @@ final class WordTable: Sendable {
 
     /// Whether the letters `bytes` spell word `index`, ignoring ASCII case.
     func matches(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let s = Int(starts[index]), e = Int(starts[index + 1])
+        let s = Int(starts[index])
+        let e = Int(starts[index + 1])
         guard e - s == bytes.count else { return false }
         for k in 0..<bytes.count where (bytes[k] | 0x20) != pool[s + k] { return false }
         return true
@@ -36,7 +38,8 @@ final class WordTable: Sendable {
     /// when `capitalized`.
     @inline(__always)
     func append(_ index: Int, capitalized: Bool, to out: inout [UInt8]) {
-        let s = Int(starts[index]), e = Int(starts[index + 1])
+        let s = Int(starts[index])
+        let e = Int(starts[index + 1])
         pool.withUnsafeBufferPointer { p in
             if capitalized {
                 out.append(p[s] & 0xDF)
@@ -172,7 +175,8 @@ public struct SourceModel: Sendable {
         cumulative.withUnsafeBufferPointer { c in
             let u = rng.nextUnit() * c[c.count - 1]
             // First index with c[i] > u.
-            var lo = 0, hi = c.count - 1
+            var lo = 0
+            var hi = c.count - 1
             while lo < hi {
                 let mid = (lo + hi) >> 1
                 if c[mid] > u { hi = mid } else { lo = mid + 1 }
@@ -237,7 +241,8 @@ public struct SourceModel: Sendable {
             remaining -= length
             inParagraph += 1
             if remaining > 0, inParagraph >= paragraphLength {
-                out.append(0x0A); out.append(0x0A)
+                out.append(0x0A)
+                out.append(0x0A)
                 inParagraph = 0
                 paragraphLength = 2 + rng.next(below: 5)
             }
@@ -252,7 +257,7 @@ public struct SourceModel: Sendable {
         var sum = 0.0
         for r in 0..<count {
             let k = Double(r + 1)
-            let root = k.squareRoot().squareRoot().squareRoot().squareRoot().squareRoot() // k^(1/32)
+            let root = k.squareRoot().squareRoot().squareRoot().squareRoot().squareRoot()  // k^(1/32)
             var scale = k
             for _ in 0..<m { scale *= root }
             sum += 1 / scale

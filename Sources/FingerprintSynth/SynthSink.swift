@@ -1,16 +1,17 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @inline(__always) private func sysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
     #if canImport(Glibc)
-    return Glibc.write(fd, p, n)
+        return Glibc.write(fd, p, n)
     #else
-    return Darwin.write(fd, p, n)
+        return Darwin.write(fd, p, n)
     #endif
 }
 
@@ -33,14 +34,16 @@ public final class MemorySink: SynthSink, @unchecked Sendable {
 
     /// The files written so far.
     public var files: [String: [UInt8]] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return storage
     }
 
     public func makeDirectories(_ relativePaths: [String]) throws {}
 
     public func write(_ bytes: [UInt8], to relativePath: String) throws {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         storage[relativePath] = bytes
     }
 }

@@ -1,4 +1,5 @@
 import FingerprintCore
+
 /// The shared English word list of the synthetic sources.
 ///
 /// 3694 distinct lower-case ASCII words (common nouns, verbs in several

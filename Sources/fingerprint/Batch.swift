@@ -8,12 +8,12 @@ struct BatchCommand: ParsableCommand {
         commandName: "batch",
         abstract: "Score a whole directory: every document's nearest neighbours, pairs over a threshold, clusters.",
         discussion: """
-        Exact TF-IDF cosine (scikit-learn's TfidfVectorizer defaults) by blocked GEMM over the frequent \
-        columns plus inverted lists over the rest; never materialises N × N. With --against REF, each \
-        document is scored against REF only. With --by-subdir, each subdirectory is one corpus and the \
-        output is the corpus × corpus matrix of JSD and centroid cosine with a clustering.
-        Ranking ties are broken by document order (sorted paths).
-        """
+            Exact TF-IDF cosine (scikit-learn's TfidfVectorizer defaults) by blocked GEMM over the frequent \
+            columns plus inverted lists over the rest; never materialises N × N. With --against REF, each \
+            document is scored against REF only. With --by-subdir, each subdirectory is one corpus and the \
+            output is the corpus × corpus matrix of JSD and centroid cosine with a clustering.
+            Ranking ties are broken by document order (sorted paths).
+            """
     )
 
     @Argument(help: "Directory (or .jsonl file) of documents.")
@@ -49,7 +49,9 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Documents per GEMM tile.")
     var tile: Int = 2048
 
-    @Option(help: "Attach the N longest shared passages to each reported pair (pairs over --threshold, else each document's nearest neighbour).")
+    @Option(
+        help: "Attach the N longest shared passages to each reported pair (pairs over --threshold, else each document's nearest neighbour)."
+    )
     var evidence: Int = 0
 
     @Option(help: "With --evidence: directory of boilerplate files (licences, templates) whose text is not evidence.")
@@ -71,7 +73,9 @@ struct BatchCommand: ParsableCommand {
         guard dims >= 1 else { throw ValidationError("--dims must be at least 1.") }
         guard tile >= 16 else { throw ValidationError("--tile must be at least 16.") }
         if bySubdir && against != nil { throw ValidationError("--by-subdir and --against cannot be combined.") }
-        if top == 0 && threshold == nil && !bySubdir { throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).") }
+        if top == 0 && threshold == nil && !bySubdir {
+            throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).")
+        }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
         if bySubdir && options.format == .jsonl { throw ValidationError("--by-subdir writes table, json or csv.") }
     }
@@ -118,7 +122,9 @@ struct BatchCommand: ParsableCommand {
                     outcome = try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
                     switch options.format {
                     case .json: try out.write(try c.json())
-                    case .html: try out.write(BatchHTML.page(c, limit: htmlLimit, documentText: CorpusInput.textLookup([input, reference ?? input])))
+                    case .html:
+                        try out.write(
+                            BatchHTML.page(c, limit: htmlLimit, documentText: CorpusInput.textLookup([input, reference ?? input])))
                     default: try out.write(c.table())
                     }
                 }

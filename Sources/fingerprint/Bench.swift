@@ -1,16 +1,16 @@
 import ArgumentParser
-import Foundation
 import FingerprintBench
 import FingerprintKit
+import Foundation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "End-to-end benchmark: speed and accuracy of stats, compare, batch and dedup on generated corpora with planted truth.",
         discussion: """
-        With --peers, runs scikit-learn, rensa, datasketch, NumPy and wc -w on the same corpus in the same run \
-        (pip install scikit-learn datasketch rensa numpy); missing peers are reported as skipped.
-        """
+            With --peers, runs scikit-learn, rensa, datasketch, NumPy and wc -w on the same corpus in the same run \
+            (pip install scikit-learn datasketch rensa numpy); missing peers are reported as skipped.
+            """
     )
 
     @Option(help: "Corpus size to generate, e.g. 10MB, 100MB, 1GB.")
@@ -40,7 +40,9 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
-        guard corpus != nil || ByteSize.parse(size) != nil else { throw ValidationError("--size takes a size such as 10MB, 512MiB or 1GB, not '\(size)'.") }
+        guard corpus != nil || ByteSize.parse(size) != nil else {
+            throw ValidationError("--size takes a size such as 10MB, 512MiB or 1GB, not '\(size)'.")
+        }
         guard (1...10_000).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 10,000.") }
         guard [.table, .json, .csv].contains(options.format) else { throw ValidationError("bench writes table, json or csv.") }
     }

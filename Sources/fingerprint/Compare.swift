@@ -5,11 +5,11 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Are corpora A and B alike? Divergences, a calibrated permutation test, the tokens that differ, shared n-grams.",
         discussion: """
-        The test treats documents as the units: T = Jensen-Shannon divergence between the pooled \
-        distributions of the top --features types (+ other), p-value from --permutations document \
-        relabellings. Use --paired when A and B answer the same prompts (documents matched by \
-        relative path, or by --pair-field for JSONL).
-        """
+            The test treats documents as the units: T = Jensen-Shannon divergence between the pooled \
+            distributions of the top --features types (+ other), p-value from --permutations document \
+            relabellings. Use --paired when A and B answer the same prompts (documents matched by \
+            relative path, or by --pair-field for JSONL).
+            """
     )
 
     @Argument(help: "Corpus A: a directory, a text file, a .jsonl file, or -.")
@@ -51,7 +51,9 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("passage-w"), help: "Winnowing window; every shared run of w + k - 1 words or more is found.")
     var passageW: Int = 8
 
-    @Option(name: .customLong("max-df"), help: "k-grams in more than this share of A's documents are boilerplate, not evidence (with 100 or more documents).")
+    @Option(
+        name: .customLong("max-df"),
+        help: "k-grams in more than this share of A's documents are boilerplate, not evidence (with 100 or more documents).")
     var maxDF: Double = 0.05
 
     @Option(help: "Directory of boilerplate files (licences, templates) whose text is not evidence.")
@@ -68,7 +70,9 @@ struct Compare: ParsableCommand {
         guard a != "-" || b != "-" else { throw ValidationError("Only one of A and B can be standard input.") }
         if pairField != nil && !paired { throw ValidationError("--pair-field needs --paired.") }
         guard passages >= 0 else { throw ValidationError("--passages must be 0 or more.") }
-        guard (1...64).contains(passageK), (1...64).contains(passageW) else { throw ValidationError("--passage-k and --passage-w must be from 1 to 64.") }
+        guard (1...64).contains(passageK), (1...64).contains(passageW) else {
+            throw ValidationError("--passage-k and --passage-w must be from 1 to 64.")
+        }
         guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
         guard [.table, .json, .csv, .html].contains(options.format) else {
             throw ValidationError("compare writes table, json, csv or html, not \(options.format.rawValue).")
@@ -100,7 +104,8 @@ struct Compare: ParsableCommand {
             switch options.format {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(CompareReportWriter.csv(report))
-            case .html: try options.write(CompareHTML.page(report, limit: htmlLimit, documentText: CorpusInput.textLookup([inputA, inputB])))
+            case .html:
+                try options.write(CompareHTML.page(report, limit: htmlLimit, documentText: CorpusInput.textLookup([inputA, inputB])))
             default: try options.write(CompareReportWriter.table(report))
             }
         }

@@ -8,7 +8,8 @@ struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
         abstract: "Near-duplicate clusters: MinHash + LSH (verified exactly), SimHash, or exact text.",
-        discussion: "Every MinHash candidate pair is verified with the exact Jaccard of its shingle sets before it is reported. The input is never modified; --write-kept writes a deduplicated copy."
+        discussion:
+            "Every MinHash candidate pair is verified with the exact Jaccard of its shingle sets before it is reported. The input is never modified; --write-kept writes a deduplicated copy."
     )
 
     @Argument(help: "Directory (or .jsonl file) of documents.")
@@ -32,7 +33,9 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Which member of a cluster to keep: longest or first (by path).")
     var keep: KeepRule = .longest
 
-    @Option(name: .customLong("max-df"), help: "Shingles in more than this share of the documents are boilerplate and ignored (minhash; with 100 or more documents).")
+    @Option(
+        name: .customLong("max-df"),
+        help: "Shingles in more than this share of the documents are boilerplate and ignored (minhash; with 100 or more documents).")
     var maxDF: Double = 1
 
     @Option(help: "Directory of boilerplate files (licences, templates) whose shingles are ignored (minhash).")
@@ -52,7 +55,9 @@ struct DedupCommand: ParsableCommand {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1].") }
         guard (0...31).contains(hamming) else { throw ValidationError("--hamming must be from 0 to 31.") }
         guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
-        guard [.table, .json, .jsonl, .csv, .html].contains(options.format) else { throw ValidationError("dedup writes table, json, jsonl, csv or html.") }
+        guard [.table, .json, .jsonl, .csv, .html].contains(options.format) else {
+            throw ValidationError("dedup writes table, json, jsonl, csv or html.")
+        }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
@@ -78,7 +83,8 @@ struct DedupCommand: ParsableCommand {
             case .csv: try options.write(report.csv())
             case .html:
                 let read = CorpusInput.textLookup([input], limit: 1 << 16)
-                try options.write(DedupHTML.page(report, limit: htmlLimit) { name in read(0, name).map { String(decoding: $0, as: UTF8.self) } })
+                try options.write(
+                    DedupHTML.page(report, limit: htmlLimit) { name in read(0, name).map { String(decoding: $0, as: UTF8.self) } })
             default: try options.write(report.table())
             }
             if let writeKept {

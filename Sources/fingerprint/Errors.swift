@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import FingerprintKit
+import Foundation
 
 /// The exit-code policy, in one place (sysexits(3)):
 ///

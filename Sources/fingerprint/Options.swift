@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import FingerprintKit
+import Foundation
 
 extension OutputFormat: ExpressibleByArgument {}
 

@@ -26,8 +26,9 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
-            let counted = try Counter.count(options.input(corpus), tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
-                                            options: options.readOptions, progress: options.progress())
+            let counted = try Counter.count(
+                options.input(corpus), tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
+                options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)
             switch options.format {
             case .json: try options.write(JSONOutput.encode(profile))

@@ -1,16 +1,16 @@
 import ArgumentParser
-import Foundation
 import FingerprintKit
+import Foundation
 
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write deterministic synthetic corpora with known relations, and their manifest.",
         discussion: """
-        Writes twelve corpus folders (source-a, source-b, copy-a, subst-05/20/50, mix-10/50, planted, \
-        near-dups, paired/a, paired/b) and manifest.json, which states each folder's relation to the \
-        others. The same seed and options give the same bytes on every machine. With --size, writes \
-        about that many bytes in all (more documents per corpus), for benchmarks.
-        """
+            Writes twelve corpus folders (source-a, source-b, copy-a, subst-05/20/50, mix-10/50, planted, \
+            near-dups, paired/a, paired/b) and manifest.json, which states each folder's relation to the \
+            others. The same seed and options give the same bytes on every machine. With --size, writes \
+            about that many bytes in all (more documents per corpus), for benchmarks.
+            """
     )
 
     @Argument(help: "Output directory (created if missing; must be empty unless --force).")
@@ -57,15 +57,17 @@ struct Synth: ParsableCommand {
             if let size, let bytes = ByteSize.parse(size) {
                 manifest = try generator.writeSized(to: outdir, totalBytes: bytes, wordsPerDocument: words, force: force)
             } else {
-                manifest = try generator.writeDemo(to: outdir, documentsPerCorpus: docs ?? 50, wordsPerDocument: words,
-                                                   force: force)
+                manifest = try generator.writeDemo(
+                    to: outdir, documentsPerCorpus: docs ?? 50, wordsPerDocument: words,
+                    force: force)
             }
             if !quiet {
                 let seconds = Date().timeIntervalSince(start)
                 let mb = Double(manifest.totalBytes) / 1e6
-                let line = String(format: "wrote %d files, %.1f MB in %d corpora to %@ in %.2f s (%.0f MB/s)\n",
-                                  manifest.totalFiles, mb, manifest.corpora.count, outdir, seconds,
-                                  mb / max(seconds, 1e-9))
+                let line = String(
+                    format: "wrote %d files, %.1f MB in %d corpora to %@ in %.2f s (%.0f MB/s)\n",
+                    manifest.totalFiles, mb, manifest.corpora.count, outdir, seconds,
+                    mb / max(seconds, 1e-9))
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }

@@ -1,6 +1,6 @@
+import FingerprintKit
 import Foundation
 import XCTest
-import FingerprintKit
 
 /// Runs the real `fingerprint` binary and checks whole outputs and exit codes.
 final class CLITests: XCTestCase {
@@ -11,14 +11,21 @@ final class CLITests: XCTestCase {
     static var binary: URL {
         var dir = Bundle.main.bundleURL
         if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
-        for candidate in [dir.appendingPathComponent("fingerprint"), Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("fingerprint")]
+        for candidate in [
+            dir.appendingPathComponent("fingerprint"),
+            Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent().appendingPathComponent("fingerprint"),
+        ]
         where FileManager.default.isExecutableFile(atPath: candidate.path) {
             return candidate
         }
         return dir.appendingPathComponent("fingerprint")
     }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
 
     @discardableResult
     func run(_ args: [String], stdin: String? = nil) throws -> Run { try CLITests.run(args, stdin: stdin) }
@@ -30,7 +37,9 @@ final class CLITests: XCTestCase {
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = CLITests.root
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let inp = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp
@@ -57,14 +66,19 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(word), "help lacks \(word):\n\(r.stdout)")
         }
         let s = try run(["stats", "--help"])
-        for word in ["--tokenizer", "--format", "--output", "--seed", "--threads", "--glob", "--field", "--strict", "--quiet", "table, json, jsonl, csv, html"] {
+        for word in [
+            "--tokenizer", "--format", "--output", "--seed", "--threads", "--glob", "--field", "--strict", "--quiet",
+            "table, json, jsonl, csv, html",
+        ] {
             XCTAssertTrue(s.stdout.contains(word), "stats help lacks \(word)")
         }
     }
 
     /// `stats --format json` equals the Python reference (Fixtures/stats.json).
     func testStatsJSONMatchesPythonReference() throws {
-        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stats.json"))) as! [String: [String: Any]]
+        let expected =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stats.json")))
+            as! [String: [String: Any]]
         for name in ["tiny", "zipfy", "mixed"] {
             let r = try run(["stats", "Tests/FingerprintKitTests/Fixtures/stats/\(name)", "--format", "json"])
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -76,7 +90,8 @@ final class CLITests: XCTestCase {
                 XCTAssertEqual(j[key] as? Int, e[key] as? Int, "\(name).\(key)")
             }
             for key in ["entropy_bits", "type_token_ratio", "yules_k", "zipf_exponent"] {
-                let a = (j[key] as! NSNumber).doubleValue, b = (e[key] as! NSNumber).doubleValue
+                let a = (j[key] as! NSNumber).doubleValue
+                let b = (e[key] as! NSNumber).doubleValue
                 XCTAssertEqual(a, b, accuracy: 1e-9 * max(1, abs(b)), "\(name).\(key)")
             }
             let top = (j["top"] as! [[String: Any]]).map { "\($0["token"]!)=\($0["count"]!)" }
@@ -87,7 +102,9 @@ final class CLITests: XCTestCase {
     /// The whole table for the tiny corpus: layout pinned here, numbers from
     /// the Python reference.
     func testStatsTableWholeOutput() throws {
-        let e = (try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stats.json"))) as! [String: [String: Any]])["tiny"]!
+        let e =
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("stats.json")))
+            as! [String: [String: Any]])["tiny"]!
         let r = try run(["stats", "Tests/FingerprintKitTests/Fixtures/stats/tiny", "--top", "3"])
         XCTAssertEqual(r.status, 0)
         let top = (e["top"] as! [[Any]]).prefix(3)
@@ -103,8 +120,9 @@ final class CLITests: XCTestCase {
         for (i, t) in top.enumerated() {
             let count = t[1] as! Int
             let share = Num.pct(Double(count) / Double(tokens), 2)
-            XCTAssertTrue(text.range(of: #"\s+\#(i + 1)\s+\#(t[0])\s+\#(count)\s+\#(share)"#, options: .regularExpression) != nil,
-                          "row \(i + 1) missing:\n\(text)")
+            XCTAssertTrue(
+                text.range(of: #"\s+\#(i + 1)\s+\#(t[0])\s+\#(count)\s+\#(share)"#, options: .regularExpression) != nil,
+                "row \(i + 1) missing:\n\(text)")
         }
     }
 
@@ -185,7 +203,9 @@ final class CLITests: XCTestCase {
         XCTAssertEqual((j["options"] as? [String: Any])?["seed"] as? Int, 0)
         let table = try run(["compare", "Corpora/source-a", "Corpora/source-b", "--permutations", "99"])
         XCTAssertTrue(table.stdout.hasSuffix("share at least one 13-gram with A.\n"), table.stdout)
-        XCTAssertTrue(table.stdout.contains("A and B are distinguishable (permutation test, p = 0.01, the smallest possible with 99 permutations"), table.stdout)
+        XCTAssertTrue(
+            table.stdout.contains("A and B are distinguishable (permutation test, p = 0.01, the smallest possible with 99 permutations"),
+            table.stdout)
     }
 
     func testCompareRejectsAnEmptySide() throws {
@@ -201,7 +221,9 @@ final class CLITests: XCTestCase {
         let csv = try run(["batch", "Corpora/near-dups", "--format", "csv", "--top", "2"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
         let lines = csv.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines[0].hasPrefix("# fingerprint \(FingerprintKit.Fingerprint.version) batch Corpora/near-dups method=tfidf tokenizer=word"), lines[0])
+        XCTAssertTrue(
+            lines[0].hasPrefix("# fingerprint \(FingerprintKit.Fingerprint.version) batch Corpora/near-dups method=tfidf tokenizer=word"),
+            lines[0])
         XCTAssertEqual(lines[1], "query,neighbor,rank,score")
         XCTAssertEqual(lines.count, 2 + 50 * 2)
         XCTAssertEqual(lines[2], "doc0001.txt,doc0043.txt,1," + lines[2].split(separator: ",")[3])
@@ -237,7 +259,9 @@ final class CLITests: XCTestCase {
         let file = dir.appendingPathComponent("docs.jsonl")
         try Data(text.utf8).write(to: file)
         let before = childPeakKB()
-        let r = try run(["batch", file.path, "--top", "1", "--tile", "512", "--format", "csv", "-o", dir.appendingPathComponent("out.csv").path])
+        let r = try run([
+            "batch", file.path, "--top", "1", "--tile", "512", "--format", "csv", "-o", dir.appendingPathComponent("out.csv").path,
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let peakMB = Double(childPeakKB()) / 1024
         XCTAssertGreaterThanOrEqual(childPeakKB(), before)
@@ -258,8 +282,10 @@ final class CLITests: XCTestCase {
     /// the planted truth recovered on the easy cases, the BLAS named; peers
     /// without their Python packages are skips, not failures.
     func testBenchSmallRunAndSkippedPeers() throws {
-        let r = try run(["bench", "--size", "3MB", "--seeds", "3", "--permutations", "99", "--format", "json",
-                         "--peers", "--python", "/nonexistent/python3", "-q"])
+        let r = try run([
+            "bench", "--size", "3MB", "--seeds", "3", "--permutations", "99", "--format", "json",
+            "--peers", "--python", "/nonexistent/python3", "-q",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(j["schema"] as? String, "fingerprint.bench/1")
@@ -304,12 +330,16 @@ final class CLITests: XCTestCase {
         let dir = try tempDir()
         let shared = "the quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree"
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("a"), withIntermediateDirectories: true)
-        try "an opening line. \(shared). a closing line.".write(to: dir.appendingPathComponent("a/one.txt"), atomically: true, encoding: .utf8)
-        try "something else entirely, about rivers and boats.".write(to: dir.appendingPathComponent("a/two.txt"), atomically: true, encoding: .utf8)
+        try "an opening line. \(shared). a closing line.".write(
+            to: dir.appendingPathComponent("a/one.txt"), atomically: true, encoding: .utf8)
+        try "something else entirely, about rivers and boats.".write(
+            to: dir.appendingPathComponent("a/two.txt"), atomically: true, encoding: .utf8)
         let lines = ["{\"body\": \"first: \(shared).\"}", "{\"body\": \"nothing shared here at all\"}"]
         try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("b.jsonl"), atomically: true, encoding: .utf8)
-        let r = try run(["compare", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b.jsonl").path,
-                         "--field", "body", "--permutations", "19", "--format", "json"])
+        let r = try run([
+            "compare", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b.jsonl").path,
+            "--field", "body", "--permutations", "19", "--format", "json",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let passages = try XCTUnwrap(j["passages"] as? [[String: Any]])

@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -16,16 +17,18 @@ final class BatchTests: XCTestCase {
         var o = BatchOptions()
         configure(&o)
         let c = BatchCollector()
-        try Batch.run(try CorpusInput(path: corpora.appendingPathComponent(dir).path),
-                      reference: try against.map { try CorpusInput(path: corpora.appendingPathComponent($0).path) },
-                      options: o, sink: c)
+        try Batch.run(
+            try CorpusInput(path: corpora.appendingPathComponent(dir).path),
+            reference: try against.map { try CorpusInput(path: corpora.appendingPathComponent($0).path) },
+            options: o, sink: c)
         return c
     }
 
     /// The near-duplicate clusters of the manifest are recovered exactly
     /// (precision and recall of same-cluster pairs = 1 at threshold 0.8).
     func testNearDuplicateClustersMatchTheManifest() throws {
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
         let nd = (manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "near-dups" }!
         let truth = (nd["clusters"] as! [[String: Any]]).map { Set($0["members"] as! [String]) }
         let c = try run("near-dups") { $0.threshold = 0.8 }
@@ -57,11 +60,13 @@ final class BatchTests: XCTestCase {
         let c = BatchCollector()
         var o = BatchOptions()
         o.top = 2
-        o.tile = 32   // several tiles: the symmetric tile pairs are exercised
+        o.tile = 32  // several tiles: the symmetric tile pairs are exercised
         try Batch.run(try CorpusInput(path: dir.path), reference: nil, options: o, sink: c)
         XCTAssertEqual(c.queryNames.count, 150)
         for (i, name) in c.queryNames.enumerated() where !name.hasPrefix("source-b") {
-            let twin = name.hasPrefix("copy-a") ? name.replacingOccurrences(of: "copy-a", with: "source-a") : name.replacingOccurrences(of: "source-a", with: "copy-a")
+            let twin =
+                name.hasPrefix("copy-a")
+                ? name.replacingOccurrences(of: "copy-a", with: "source-a") : name.replacingOccurrences(of: "source-a", with: "copy-a")
             XCTAssertEqual(c.queryNames[c.neighbors[i][0].index], twin)
             XCTAssertEqual(c.neighbors[i][0].score, 1, accuracy: 1e-5)
         }
@@ -139,20 +144,39 @@ final class BatchTests: XCTestCase {
 
     /// Same input, options and seed: byte-identical JSON, any thread count.
     func testDeterministicJSON() throws {
-        let one = try run("near-dups") { $0.threshold = 0.5; $0.read = ReadOptions(threads: 1); $0.tile = 16 }
-        let two = try run("near-dups") { $0.threshold = 0.5; $0.read = ReadOptions(threads: 2); $0.tile = 16 }
+        let one = try run("near-dups") {
+            $0.threshold = 0.5
+            $0.read = ReadOptions(threads: 1)
+            $0.tile = 16
+        }
+        let two = try run("near-dups") {
+            $0.threshold = 0.5
+            $0.read = ReadOptions(threads: 2)
+            $0.tile = 16
+        }
         XCTAssertEqual(try one.json(), try two.json())
-        let lsa1 = try run("near-dups") { $0.method = .lsa; $0.dims = 16 }
-        let lsa2 = try run("near-dups") { $0.method = .lsa; $0.dims = 16 }
+        let lsa1 = try run("near-dups") {
+            $0.method = .lsa
+            $0.dims = 16
+        }
+        let lsa2 = try run("near-dups") {
+            $0.method = .lsa
+            $0.dims = 16
+        }
         XCTAssertEqual(try lsa1.json(), try lsa2.json())
     }
 
     /// --method minhash: verified Jaccard pairs recover the manifest's clusters.
     func testMinHashMethodRecoversNearDuplicateClusters() throws {
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
         let nd = (manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "near-dups" }!
         let truth = (nd["clusters"] as! [[String: Any]]).map { Set($0["members"] as! [String]) }
-        let c = try run("near-dups") { $0.method = .minhash; $0.threshold = 0.5; $0.top = 3 }
+        let c = try run("near-dups") {
+            $0.method = .minhash
+            $0.threshold = 0.5
+            $0.top = 3
+        }
         XCTAssertEqual(Set(c.clusters.map { Set($0.members.map { c.queryNames[$0] }) }), Set(truth))
         XCTAssertTrue(c.pairs.allSatisfy { $0.score >= 0.5 })
         for (i, l) in c.neighbors.enumerated() { for n in l { XCTAssertNotEqual(n.index, i) } }
@@ -161,17 +185,27 @@ final class BatchTests: XCTestCase {
     /// --evidence: the passages behind each planted document's nearest
     /// source document are the planted ones (offsets from the manifest).
     func testEvidenceShowsThePlantedPassages() throws {
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
-        let planted = ((manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "planted" }!)["passages"] as! [[String: Any]]
-        let c = try run("planted", against: "source-a") { $0.top = 1; $0.evidence = 3 }
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let planted =
+            ((manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "planted" }!)["passages"] as! [[String: Any]]
+        let c = try run("planted", against: "source-a") {
+            $0.top = 1
+            $0.evidence = 3
+        }
         XCTAssertFalse(c.evidence.isEmpty)
         var matched = 0
         for e in c.evidence {
-            let q = c.queryNames[e.a], cand = c.candidateNames[e.b]
+            let q = c.queryNames[e.a]
+            let cand = c.candidateNames[e.b]
             for p in e.passages {
                 // Passage.a* = the reference (candidate) file, b* = the query file.
-                if planted.contains(where: { $0["target_file"] as? String == q && $0["origin_file"] as? String == cand
-                    && p.bStart <= $0["target_offset"] as! Int && p.aStart <= $0["origin_offset"] as! Int }) { matched += 1 }
+                if planted.contains(where: {
+                    $0["target_file"] as? String == q && $0["origin_file"] as? String == cand
+                        && p.bStart <= $0["target_offset"] as! Int && p.aStart <= $0["origin_offset"] as! Int
+                }) {
+                    matched += 1
+                }
             }
         }
         XCTAssertGreaterThan(matched, 20)

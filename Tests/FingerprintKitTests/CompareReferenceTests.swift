@@ -1,7 +1,8 @@
+import FingerprintKit
 import Foundation
 import XCTest
+
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintStatistics
 
 /// `compare`'s permutation test, bootstrap interval and MMD² through the
@@ -30,7 +31,8 @@ final class CompareReferenceTests: XCTestCase {
         var s = SplitMix64(seed: u64(sm["seed"]))
         XCTAssertEqual((sm["outputs"] as! [Any]).map(u64), (0..<5).map { _ in s.next() })
         for case let x as [String: Any] in rng["xoshiro256"] as! [Any] {
-            var g = x["stream"] is NSNull
+            var g =
+                x["stream"] is NSNull
                 ? Xoshiro256(seed: u64(x["seed"])) : Xoshiro256(seed: u64(x["seed"]), stream: u64(x["stream"]))
             let expected = (x["outputs"] as! [Any]).map(u64)
             XCTAssertEqual(expected, expected.map { _ in g.next() })
@@ -41,7 +43,9 @@ final class CompareReferenceTests: XCTestCase {
         let values = (nb["values"] as! [Any]).map(u64)
         for (b, v) in zip(bounds, values) {
             // Bounds past Int.max are drawn by the UInt64 arithmetic alone.
-            if b <= UInt64(Int.max) { XCTAssertEqual(UInt64(g.next(below: Int(b))), v, "bound \(b)") } else {
+            if b <= UInt64(Int.max) {
+                XCTAssertEqual(UInt64(g.next(below: Int(b))), v, "bound \(b)")
+            } else {
                 var m = g.next().multipliedFullWidth(by: b)
                 if m.low < b {
                     let t = (0 &- b) % b
@@ -60,9 +64,12 @@ final class CompareReferenceTests: XCTestCase {
     func testPermutationTestBootstrapAndMMDEqualTheReference() throws {
         let ref = try reference()
         let tol = ref["tolerances"] as! [String: Any]
-        let rel = tol["jsd_relative"] as! Double, mmdTol = tol["mmd2_absolute"] as! Double
+        let rel = tol["jsd_relative"] as! Double
+        let mmdTol = tol["mmd2_absolute"] as! Double
         func close(_ a: Double?, _ b: Any?, _ what: String, _ name: String) {
-            guard let a, let b = b as? Double else { return XCTFail("\(name) \(what): \(String(describing: a)) vs \(String(describing: b))") }
+            guard let a, let b = b as? Double else {
+                return XCTFail("\(name) \(what): \(String(describing: a)) vs \(String(describing: b))")
+            }
             XCTAssertEqual(a, b, accuracy: rel * max(1e-300, abs(b)), "\(name) \(what)")
         }
         let configurations = ref["configurations"] as! [[String: Any]]
@@ -112,7 +119,8 @@ final class CompareReferenceTests: XCTestCase {
             close(r.test.ciLow, t["ci_low"], "ci low", name)
             close(r.test.ciHigh, t["ci_high"], "ci high", name)
             close(r.test.bootstrapBias, t["bootstrap_bias"], "bootstrap bias", name)
-            let null = diag["null_statistics"] as! [Double], boot = diag["bootstrap_statistics"] as! [Double]
+            let null = diag["null_statistics"] as! [Double]
+            let boot = diag["bootstrap_statistics"] as! [Double]
             XCTAssertEqual(r.nullStatistics.count, null.count, name)
             for (x, y) in zip(r.nullStatistics, null) { close(x, y, "null statistic", name) }
             XCTAssertEqual(r.bootstrapStatistics.count, boot.count, name)
@@ -146,8 +154,9 @@ final class CompareReferenceTests: XCTestCase {
         o.paired = true
         o.permutations = 19
         o.passages = 0
-        let r = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a").path),
-                                   try CorpusInput(path: dir.appendingPathComponent("b").path), options: o)
+        let r = try Comparison.run(
+            try CorpusInput(path: dir.appendingPathComponent("a").path),
+            try CorpusInput(path: dir.appendingPathComponent("b").path), options: o)
         XCTAssertFalse(r.mmd.ran)
         XCTAssertNil(r.mmd.pValue)
         XCTAssertTrue(r.mmd.reason?.contains("after pairing") ?? false, r.mmd.reason ?? "")

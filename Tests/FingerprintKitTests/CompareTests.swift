@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -26,8 +27,9 @@ final class CompareTests: XCTestCase {
         var o = options(permutations: permutations)
         o.seed = seed
         let (map, f) = Comparison.testFeatures(c.matrix.vocabulary, k: o.features)
-        let t = try Comparison.permutationTest(c.matrix, docs: Array(0..<c.documents.count), design: design,
-                                               typeToColumn: map, cols: f, options: o, pairs: nil)
+        let t = try Comparison.permutationTest(
+            c.matrix, docs: Array(0..<c.documents.count), design: design,
+            typeToColumn: map, cols: f, options: o, pairs: nil)
         XCTAssertTrue(t.ran, t.reason ?? "")
         return t.pValue ?? 1
     }
@@ -72,7 +74,11 @@ final class CompareTests: XCTestCase {
         var rejections = 0
         for draw in 0..<200 {
             var labels = [UInt8](repeating: 0, count: 80)
-            for p in 0..<40 { let first = UInt8(rng.next(below: 2)); labels[2 * p] = first; labels[2 * p + 1] = 1 - first }
+            for p in 0..<40 {
+                let first = UInt8(rng.next(below: 2))
+                labels[2 * p] = first
+                labels[2 * p + 1] = 1 - first
+            }
             if try pValue(c, Design(labels: labels, strata: strata), seed: UInt64(draw)) <= 0.05 { rejections += 1 }
         }
         let rate = Double(rejections) / 200
@@ -100,7 +106,7 @@ final class CompareTests: XCTestCase {
     /// paired test and not by the unpaired one, on the shipped corpora.
     func testPairedDesignNeedsThePairedTest() throws {
         var o = options(permutations: 999)
-        o.features = CompareOptions().features   // the CLI default
+        o.features = CompareOptions().features  // the CLI default
         let a = try CorpusInput(path: corpora.appendingPathComponent("paired/a").path)
         let b = try CorpusInput(path: corpora.appendingPathComponent("paired/b").path)
         let unpaired = try Comparison.run(a, b, options: o)
@@ -120,7 +126,8 @@ final class CompareTests: XCTestCase {
         // Many ties at the boundary: every type occurs exactly twice.
         let x = Counter.count(documents: ["zeta yak xi wren", "vole urchin tern swan"].map { Array($0.utf8) })
         let y = Counter.count(documents: ["swan tern urchin vole", "wren xi yak zeta"].map { Array($0.utf8) })
-        let ab = DocumentTermMatrix.stacked(x.matrix, y.matrix), ba = DocumentTermMatrix.stacked(y.matrix, x.matrix)
+        let ab = DocumentTermMatrix.stacked(x.matrix, y.matrix)
+        let ba = DocumentTermMatrix.stacked(y.matrix, x.matrix)
         let (mab, fab) = Comparison.testFeatures(ab.vocabulary, k: 3)
         let (mba, fba) = Comparison.testFeatures(ba.vocabulary, k: 3)
         func chosen(_ v: Vocabulary, _ map: [Int32], _ f: Int) -> [String] {
@@ -135,8 +142,9 @@ final class CompareTests: XCTestCase {
     func testShippedCorporaRelations() throws {
         let o = options(permutations: 999)
         func run(_ name: String) throws -> CompareReport {
-            try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
-                               try CorpusInput(path: corpora.appendingPathComponent(name).path), options: o)
+            try Comparison.run(
+                try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
+                try CorpusInput(path: corpora.appendingPathComponent(name).path), options: o)
         }
         let copy = try run("copy-a")
         XCTAssertGreaterThan(copy.test.pValue!, 0.5)
@@ -173,8 +181,9 @@ final class CompareTests: XCTestCase {
         try write("one two three", to: dir.appendingPathComponent("a/x.txt"))
         try write("three four", to: dir.appendingPathComponent("b/y.txt"))
         try write("five", to: dir.appendingPathComponent("b/z.txt"))
-        let r = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a").path),
-                                   try CorpusInput(path: dir.appendingPathComponent("b").path), options: options())
+        let r = try Comparison.run(
+            try CorpusInput(path: dir.appendingPathComponent("a").path),
+            try CorpusInput(path: dir.appendingPathComponent("b").path), options: options())
         XCTAssertFalse(r.test.ran)
         XCTAssertTrue(r.test.reason!.contains("at least 2 documents"))
         XCTAssertFalse(r.mmd.ran)
@@ -199,8 +208,9 @@ final class CompareTests: XCTestCase {
             var labels = [UInt8](repeating: 1, count: 60)
             for i in idx.prefix(30) { labels[i] = 0 }
             o.seed = UInt64(split)
-            let sub = CountedCorpus(input: "", tokenizer: .word, documents: Array(c.documents.prefix(60)),
-                                    matrix: c.matrix.rows(0..<60), skips: [], bytes: 0, invalidSequences: 0)
+            let sub = CountedCorpus(
+                input: "", tokenizer: .word, documents: Array(c.documents.prefix(60)),
+                matrix: c.matrix.rows(0..<60), skips: [], bytes: 0, invalidSequences: 0)
             let r = try Comparison.mmdTest(sub.matrix, na: 30, nb: 30, design: Design(labels: labels), pairing: nil, options: o)
             if r.pValue! <= 0.05 { rejections += 1 }
         }
@@ -212,17 +222,23 @@ final class CompareTests: XCTestCase {
     /// compare A B reports every planted passage of Corpora/planted with its
     /// byte offsets in both files (the manifest is the truth).
     func testComparePlantedPassagesAreReportedWithLocations() throws {
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
-        let planted = ((manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "planted" }!)["passages"] as! [[String: Any]]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let planted =
+            ((manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "planted" }!)["passages"] as! [[String: Any]]
         var o = options(permutations: 19)
         o.passages = 1000
-        let r = try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
-                                   try CorpusInput(path: corpora.appendingPathComponent("planted").path), options: o)
+        let r = try Comparison.run(
+            try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
+            try CorpusInput(path: corpora.appendingPathComponent("planted").path), options: o)
         XCTAssertGreaterThanOrEqual(r.passages.count, planted.count)
         for p in planted {
-            let aFile = p["origin_file"] as! String, bFile = p["target_file"] as! String
-            let aOff = p["origin_offset"] as! Int, bOff = p["target_offset"] as! Int
-            let aLen = p["origin_length"] as! Int, bLen = p["target_length"] as! Int
+            let aFile = p["origin_file"] as! String
+            let bFile = p["target_file"] as! String
+            let aOff = p["origin_offset"] as! Int
+            let bOff = p["target_offset"] as! Int
+            let aLen = p["origin_length"] as! Int
+            let bLen = p["target_length"] as! Int
             let found = r.passages.first { x in
                 x.a == aFile && x.b == bFile && x.passage.aStart <= aOff && x.passage.aEnd >= aOff + aLen
                     && x.passage.bStart <= bOff && x.passage.bEnd >= bOff + bLen
@@ -232,15 +248,17 @@ final class CompareTests: XCTestCase {
         // Longest first.
         XCTAssertEqual(r.passages.map(\.passage.tokens), r.passages.map(\.passage.tokens).sorted(by: >))
         // Unrelated corpora share no passage.
-        let none = try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
-                                      try CorpusInput(path: corpora.appendingPathComponent("source-b").path), options: o)
+        let none = try Comparison.run(
+            try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
+            try CorpusInput(path: corpora.appendingPathComponent("source-b").path), options: o)
         XCTAssertTrue(none.passages.isEmpty)
     }
 
     /// --pair-field: JSONL documents are matched by a field, in any order.
     func testPairFieldMatchesJSONLDocuments() throws {
         let dir = try temporaryDirectory(self)
-        var a = "", b = ""
+        var a = ""
+        var b = ""
         for i in 0..<12 { a += "{\"id\": \(i), \"text\": \"topic\(i) topic\(i) shared words here\"}\n" }
         for i in (0..<12).reversed() { b += "{\"text\": \"topic\(i) other words there\", \"id\": \(i)}\n" }
         try write(a, to: dir.appendingPathComponent("a.jsonl"))
@@ -248,15 +266,18 @@ final class CompareTests: XCTestCase {
         var o = options(permutations: 99)
         o.paired = true
         o.pairField = "id"
-        let r = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a.jsonl").path, keyField: "id"),
-                                   try CorpusInput(path: dir.appendingPathComponent("b.jsonl").path, keyField: "id"), options: o)
+        let r = try Comparison.run(
+            try CorpusInput(path: dir.appendingPathComponent("a.jsonl").path, keyField: "id"),
+            try CorpusInput(path: dir.appendingPathComponent("b.jsonl").path, keyField: "id"), options: o)
         XCTAssertEqual(r.test.pairs, 12)
         XCTAssertEqual(r.test.design, "paired")
         // Different topics on the two sides of every pair: detected (2^12
         // relabellings; the identity and the all-swapped one tie with T).
         XCTAssertLessThanOrEqual(r.test.pValue!, 0.05)
         o.pairField = "missing"
-        XCTAssertThrowsError(try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a.jsonl").path, keyField: "missing"),
-                                                try CorpusInput(path: dir.appendingPathComponent("b.jsonl").path, keyField: "missing"), options: o))
+        XCTAssertThrowsError(
+            try Comparison.run(
+                try CorpusInput(path: dir.appendingPathComponent("a.jsonl").path, keyField: "missing"),
+                try CorpusInput(path: dir.appendingPathComponent("b.jsonl").path, keyField: "missing"), options: o))
     }
 }

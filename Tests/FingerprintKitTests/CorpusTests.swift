@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -46,8 +47,9 @@ final class CorpusTests: XCTestCase {
         try write("good text here", to: dir.appendingPathComponent("good.txt"))
         try write("", to: dir.appendingPathComponent("empty.txt"))
         try Data([0x68, 0x69, 0x00, 0x01, 0x02]).write(to: dir.appendingPathComponent("binary.txt"))
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("dangling.txt").path,
-                                                   withDestinationPath: dir.appendingPathComponent("nowhere").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("dangling.txt").path,
+            withDestinationPath: dir.appendingPathComponent("nowhere").path)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("dir.txt"), withIntermediateDirectories: true)
         let c = try count(dir.path)
         XCTAssertEqual(c.documents.map(\.name), ["good.txt"])
@@ -74,8 +76,9 @@ final class CorpusTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         try write("some words", to: dir.appendingPathComponent("sub/a.txt"))
         try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("sub/loop").path, withDestinationPath: dir.path)
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("self.txt").path,
-                                                   withDestinationPath: dir.appendingPathComponent("self.txt").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("self.txt").path,
+            withDestinationPath: dir.appendingPathComponent("self.txt").path)
         let c = try count(dir.path)
         XCTAssertEqual(c.documents.map(\.name), ["sub/a.txt"])
         XCTAssertTrue(c.skips.contains { $0.reason.contains("symlink loop") }, "\(c.skips)")
@@ -93,16 +96,17 @@ final class CorpusTests: XCTestCase {
     func testJSONLLinesFieldsAndBrokenLines() throws {
         let dir = try temporaryDirectory(self)
         let f = dir.appendingPathComponent("docs.jsonl")
-        try write("""
-        {"text": "Hello world", "id": 1}
-        {"text": "caf\\u00e9 \\ud83d\\ude00 ok", "meta": {"a": [1, 2.5e3, null, true]}}
-        {"text": broken}
+        try write(
+            """
+            {"text": "Hello world", "id": 1}
+            {"text": "caf\\u00e9 \\ud83d\\ude00 ok", "meta": {"a": [1, 2.5e3, null, true]}}
+            {"text": broken}
 
-        {"body": "no text field"}
-        {"text": 42}
-        [1, 2]
-        {"text": "last line without newline"}
-        """, to: f)
+            {"body": "no text field"}
+            {"text": 42}
+            [1, 2]
+            {"text": "last line without newline"}
+            """, to: f)
         let c = try Counter.count(try CorpusInput(path: f.path))
         XCTAssertEqual(c.documents.map(\.name), ["docs.jsonl:1", "docs.jsonl:2", "docs.jsonl:8"])
         XCTAssertEqual(c.documents.map(\.line), [1, 2, 8])

@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth

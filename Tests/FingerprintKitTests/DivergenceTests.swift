@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -14,7 +15,8 @@ final class DivergenceTests: XCTestCase {
         XCTAssertEqual(cases.count, 8)
         for c in cases {
             let name = c["name"] as! String
-            let a = (c["a"] as! [NSNumber]).map(\.doubleValue), b = (c["b"] as! [NSNumber]).map(\.doubleValue)
+            let a = (c["a"] as! [NSNumber]).map(\.doubleValue)
+            let b = (c["b"] as! [NSNumber]).map(\.doubleValue)
             let alpha = c["alpha"] as! Double
             func e(_ k: String) -> Double { (c[k] as! NSNumber).doubleValue }
             assertClose(Entropy.bits(a.map { Int($0) }), e("entropy_a"), 1e-12, name)
@@ -48,9 +50,12 @@ final class DivergenceTests: XCTestCase {
     }
 
     func testEmptySidesNeverGiveNaN() {
-        let z = [0.0, 0, 0], a = [1.0, 2, 3]
-        for v in [Divergence.jensenShannon(z, a), Divergence.hellinger(a, z), Divergence.totalVariation(z, z),
-                  Divergence.kullbackLeibler(z, a), Divergence.crossEntropy(a, z), Divergence.contingency(z, a).g.statistic] {
+        let z = [0.0, 0, 0]
+        let a = [1.0, 2, 3]
+        for v in [
+            Divergence.jensenShannon(z, a), Divergence.hellinger(a, z), Divergence.totalVariation(z, z),
+            Divergence.kullbackLeibler(z, a), Divergence.crossEntropy(a, z), Divergence.contingency(z, a).g.statistic,
+        ] {
             XCTAssertTrue(v.isFinite)
         }
         XCTAssertEqual(Divergence.contingency(z, a).chiSquare.pValue, 1)
@@ -62,9 +67,11 @@ final class DivergenceTests: XCTestCase {
         let cases = (try loadJSON("keyness.json") as! [String: Any])["cases"] as! [[String: Any]]
         XCTAssertGreaterThan(cases.count, 1)
         for c in cases {
-            let a = (c["a"] as! [NSNumber]).map(\.doubleValue), b = (c["b"] as! [NSNumber]).map(\.doubleValue)
+            let a = (c["a"] as! [NSNumber]).map(\.doubleValue)
+            let b = (c["b"] as! [NSNumber]).map(\.doubleValue)
             let s = Keyness.logOdds(a, b, alpha0: (c["alpha0"] as! NSNumber).doubleValue)
-            let delta = (c["delta"] as! [NSNumber]).map(\.doubleValue), z = (c["z"] as! [NSNumber]).map(\.doubleValue)
+            let delta = (c["delta"] as! [NSNumber]).map(\.doubleValue)
+            let z = (c["z"] as! [NSNumber]).map(\.doubleValue)
             for i in 0..<a.count {
                 assertClose(s.delta[i], delta[i], 1e-11, "\(c["name"]!) δ[\(i)]")
                 assertClose(s.z[i], z[i], 1e-11, "\(c["name"]!) z[\(i)]")

@@ -1,14 +1,16 @@
+import FingerprintKit
 import Foundation
 import XCTest
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// The HTML reports: the SVG module's ticks and scales against hand-computed
 /// values; each page well-formed (parsed with XMLParser), self-contained
@@ -23,13 +25,20 @@ final class HTMLTests: XCTestCase {
     /// A page parsed with XMLParser: every element with its attributes and
     /// its text content (descendants included).
     final class Parsed: NSObject, XMLParserDelegate {
-        struct Element { var name: String; var attributes: [String: String]; var parent: Int?; var text = "" }
+        struct Element {
+            var name: String
+            var attributes: [String: String]
+            var parent: Int?
+            var text = ""
+        }
         var elements: [Element] = []
         var stack: [Int] = []
         var error: Error?
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             elements.append(Element(name: name, attributes: attributes, parent: stack.last))
             stack.append(elements.count - 1)
         }
@@ -51,7 +60,10 @@ final class HTMLTests: XCTestCase {
             elements.indices.filter { i in
                 guard elements[i].name == name else { return false }
                 var p = elements[i].parent
-                while let q = p { if q == index { return true }; p = elements[q].parent }
+                while let q = p {
+                    if q == index { return true }
+                    p = elements[q].parent
+                }
                 return false
             }.map { elements[$0] }
         }
@@ -62,7 +74,9 @@ final class HTMLTests: XCTestCase {
         let parser = XMLParser(data: Data(html.utf8))
         parser.delegate = p
         let ok = parser.parse()
-        XCTAssertTrue(ok, "not well-formed: \(String(describing: p.error ?? parser.parserError)) at line \(parser.lineNumber)", file: file, line: line)
+        XCTAssertTrue(
+            ok, "not well-formed: \(String(describing: p.error ?? parser.parserError)) at line \(parser.lineNumber)", file: file, line: line
+        )
         XCTAssertEqual(p.stack.count, 0, file: file, line: line)
         return p
     }
@@ -93,7 +107,8 @@ final class HTMLTests: XCTestCase {
         }
         var css = lower[...]
         while let r = css.range(of: "url(") {
-            XCTAssertTrue(css[r.upperBound...].hasPrefix("#") || css[r.upperBound...].hasPrefix("data:"), "url( to outside", file: file, line: line)
+            XCTAssertTrue(
+                css[r.upperBound...].hasPrefix("#") || css[r.upperBound...].hasPrefix("data:"), "url( to outside", file: file, line: line)
             css = css[r.upperBound...]
         }
         XCTAssertEqual(page.all("script").count, 0, file: file, line: line)
@@ -102,22 +117,36 @@ final class HTMLTests: XCTestCase {
     /// A JSON document decoded with JSONDecoder (whose numbers round-trip
     /// exactly, unlike JSONSerialization's on Linux).
     enum JSON: Decodable {
-        case number(Double), string(String), bool(Bool), null, array([JSON]), object([String: JSON])
+        case number(Double)
+        case string(String)
+        case bool(Bool)
+        case null
+        case array([JSON])
+        case object([String: JSON])
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-            else if let d = try? c.decode(Double.self) { self = .number(d) }
-            else if let s = try? c.decode(String.self) { self = .string(s) }
-            else if let a = try? c.decode([JSON].self) { self = .array(a) }
-            else { self = .object(try c.decode([String: JSON].self)) }
+            if c.decodeNil() {
+                self = .null
+            } else if let b = try? c.decode(Bool.self) {
+                self = .bool(b)
+            } else if let d = try? c.decode(Double.self) {
+                self = .number(d)
+            } else if let s = try? c.decode(String.self) {
+                self = .string(s)
+            } else if let a = try? c.decode([JSON].self) {
+                self = .array(a)
+            } else {
+                self = .object(try c.decode([String: JSON].self))
+            }
         }
         subscript(path: String) -> JSON? {
             var cur: JSON? = self
             for part in path.split(separator: ".") {
                 switch cur {
                 case .object(let o)?: cur = o[String(part)]
-                case .array(let a)?: guard let i = Int(part), a.indices.contains(i) else { return nil }; cur = a[i]
+                case .array(let a)?:
+                    guard let i = Int(part), a.indices.contains(i) else { return nil }
+                    cur = a[i]
                 default: return nil
                 }
             }
@@ -126,7 +155,7 @@ final class HTMLTests: XCTestCase {
         var number: Double? {
             switch self {
             case .number(let d): return d
-            case .string(let s): return Double(s)   // "inf", "nan"
+            case .string(let s): return Double(s)  // "inf", "nan"
             default: return nil
             }
         }
@@ -140,8 +169,14 @@ final class HTMLTests: XCTestCase {
         var keys = Set<String>()
         for e in page.elements {
             guard let k = e.attributes["data-key"] else { continue }
-            guard let v = e.attributes["data-value"] else { XCTFail("\(k) without data-value", file: file, line: line); continue }
-            guard let j = obj[k]?.number else { XCTFail("\(k) is not a number in the JSON", file: file, line: line); continue }
+            guard let v = e.attributes["data-value"] else {
+                XCTFail("\(k) without data-value", file: file, line: line)
+                continue
+            }
+            guard let j = obj[k]?.number else {
+                XCTFail("\(k) is not a number in the JSON", file: file, line: line)
+                continue
+            }
             XCTAssertEqual(Double(v), j, "\(k): page \(v), JSON \(j)", file: file, line: line)
             keys.insert(k)
         }
@@ -156,7 +191,7 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(SVG.niceNumber(7.9, round: false), 10)
         XCTAssertEqual(SVG.niceNumber(2.5, round: true), 2)
         XCTAssertEqual(SVG.niceNumber(250, round: true), 200)
-        XCTAssertEqual(SVG.niceNumber(0.75, round: true), 1)     // f = 7.5 ≥ 7 → 10 × 0.1
+        XCTAssertEqual(SVG.niceNumber(0.75, round: true), 1)  // f = 7.5 ≥ 7 → 10 × 0.1
 
         // range 1 → step nice(0.25) = 0.2.
         XCTAssertEqual(SVG.niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1])
@@ -171,9 +206,13 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(SVG.niceTicks(0, 0), [-1, -0.5, 0, 0.5, 1])
 
         let d = SVG.niceDomain(0.0123, 0.0456)
-        XCTAssertEqual(d.lo, 0.01); XCTAssertEqual(d.hi, 0.05); XCTAssertEqual(d.step, 0.01)
+        XCTAssertEqual(d.lo, 0.01)
+        XCTAssertEqual(d.hi, 0.05)
+        XCTAssertEqual(d.step, 0.01)
         let d2 = SVG.niceDomain(0, 37)
-        XCTAssertEqual(d2.lo, 0); XCTAssertEqual(d2.hi, 40); XCTAssertEqual(d2.step, 10)
+        XCTAssertEqual(d2.lo, 0)
+        XCTAssertEqual(d2.hi, 40)
+        XCTAssertEqual(d2.step, 10)
 
         XCTAssertEqual(SVG.decimals(0.2), 1)
         XCTAssertEqual(SVG.decimals(0.05), 2)
@@ -186,10 +225,12 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(SVG.tickLabel(-0.0, step: 1), "0")
 
         let s = SVG.LinearScale(domain: (0, 10), range: (50, 250))
-        XCTAssertEqual(s(0), 50); XCTAssertEqual(s(5), 150); XCTAssertEqual(s(10), 250)
+        XCTAssertEqual(s(0), 50)
+        XCTAssertEqual(s(5), 150)
+        XCTAssertEqual(s(10), 250)
         let flipped = SVG.LinearScale(domain: (0, 40), range: (300, 20))
         XCTAssertEqual(flipped(10), 230)
-        XCTAssertEqual(SVG.coord(1.005), "1")   // %.2f of 1.00499999… then trailing zeros dropped
+        XCTAssertEqual(SVG.coord(1.005), "1")  // %.2f of 1.00499999… then trailing zeros dropped
         XCTAssertEqual(SVG.coord(12.5), "12.5")
         XCTAssertEqual(SVG.coord(-0.001), "0")
     }
@@ -203,14 +244,19 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(SVG.logTicks(0, 10), [])
 
         let d = SVG.logDomain(3e-5, 0.2)
-        XCTAssertEqual(d.lo, 1e-5); XCTAssertEqual(d.hi, 1)
+        XCTAssertEqual(d.lo, 1e-5)
+        XCTAssertEqual(d.hi, 1)
         let d2 = SVG.logDomain(1, 5000)
-        XCTAssertEqual(d2.lo, 1); XCTAssertEqual(d2.hi, 10000)
+        XCTAssertEqual(d2.lo, 1)
+        XCTAssertEqual(d2.hi, 10000)
         let d3 = SVG.logDomain(10, 10)
-        XCTAssertEqual(d3.lo, 10); XCTAssertEqual(d3.hi, 100)
+        XCTAssertEqual(d3.lo, 10)
+        XCTAssertEqual(d3.hi, 100)
 
         let s = SVG.LogScale(domain: (1, 1000), range: (0, 300))
-        XCTAssertEqual(s(1), 0); XCTAssertEqual(s(10), 100, accuracy: 1e-9); XCTAssertEqual(s(1000), 300, accuracy: 1e-9)
+        XCTAssertEqual(s(1), 0)
+        XCTAssertEqual(s(10), 100, accuracy: 1e-9)
+        XCTAssertEqual(s(1000), 300, accuracy: 1e-9)
         XCTAssertEqual(s(sqrt(10)), 50, accuracy: 1e-9)
 
         XCTAssertEqual(SVG.logTickLabel(1), "1")
@@ -231,7 +277,9 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(SVG.binCounts([-5, 0.25, 0.75, 9, .nan], lo: 0, hi: 1, bins: 4), [1, 1, 0, 2])
         // Nice domain [0.01, 0.05] has 4 tick intervals: 30 bins → 7.5 → 8 per interval.
         let b = SVG.histogramBins(lo: 0.0123, hi: 0.0456, target: 30)
-        XCTAssertEqual(b.lo, 0.01); XCTAssertEqual(b.hi, 0.05); XCTAssertEqual(b.bins, 32)
+        XCTAssertEqual(b.lo, 0.01)
+        XCTAssertEqual(b.hi, 0.05)
+        XCTAssertEqual(b.bins, 32)
         XCTAssertEqual(SVG.viridis(0), "#440154")
         XCTAssertEqual(SVG.viridis(1), "#FDE725")
         XCTAssertEqual(SVG.viridis(0.5), "#21918C")
@@ -241,18 +289,26 @@ final class HTMLTests: XCTestCase {
     /// data, and is the same string each time.
     func testChartsAreWellFormedLabelledAndDeterministic() {
         let values = (0..<200).map { Double($0 % 17) / 100 }
-        let hist = SVG.histogram([SVG.HistogramSeries("null & <x>", values, color: SVG.Palette.blue)],
-                                 markers: [SVG.Marker("T = 0.2", 0.2, key: "test.statistic")], xLabel: "JSD", label: "A histogram")
-        let loglog = SVG.logLogChart([SVG.XYSeries("A", (1...100).map { (x: Double($0), y: 1 / Double($0)) }, color: SVG.Palette.blue),
-                                      SVG.XYSeries("B", [(x: 1, y: 0.5)], color: SVG.Palette.vermillion, dashed: true)],
-                                     xLabel: "rank", yLabel: "frequency", label: "A log–log chart")
-        let bars = SVG.horizontalBars([SVG.Bar("the", 5.5, color: SVG.Palette.blue, key: "keyness.a.0.z"),
-                                       SVG.Bar("<b>", -3.25, color: SVG.Palette.vermillion)], xLabel: "z", label: "Bars")
+        let hist = SVG.histogram(
+            [SVG.HistogramSeries("null & <x>", values, color: SVG.Palette.blue)],
+            markers: [SVG.Marker("T = 0.2", 0.2, key: "test.statistic")], xLabel: "JSD", label: "A histogram")
+        let loglog = SVG.logLogChart(
+            [
+                SVG.XYSeries("A", (1...100).map { (x: Double($0), y: 1 / Double($0)) }, color: SVG.Palette.blue),
+                SVG.XYSeries("B", [(x: 1, y: 0.5)], color: SVG.Palette.vermillion, dashed: true),
+            ],
+            xLabel: "rank", yLabel: "frequency", label: "A log–log chart")
+        let bars = SVG.horizontalBars(
+            [
+                SVG.Bar("the", 5.5, color: SVG.Palette.blue, key: "keyness.a.0.z"),
+                SVG.Bar("<b>", -3.25, color: SVG.Palette.vermillion),
+            ], xLabel: "z", label: "Bars")
         let cols = SVG.columns([SVG.Column("2", 5), SVG.Column("3", 2)], xLabel: "size", yLabel: "clusters", label: "Columns")
         let m: [[Double]] = [[0, 0.1, 0.5], [0.1, 0, 0.45], [0.5, 0.45, 0]]
         let (merges, order) = AverageLinkage.cluster(m)
-        let heat = SVG.heatMap(m, labels: ["x", "y", "z & w"], order: order, label: "Heat map", legendTitle: "JSD",
-                               keyPrefix: "jsd", merges: merges)
+        let heat = SVG.heatMap(
+            m, labels: ["x", "y", "z & w"], order: order, label: "Heat map", legendTitle: "JSD",
+            keyPrefix: "jsd", merges: merges)
         let dendro = SVG.dendrogram(merges, order: order, label: "Dendrogram")
         for svg in [hist, loglog, bars, cols, heat, dendro] {
             let p = parse(svg)
@@ -263,8 +319,11 @@ final class HTMLTests: XCTestCase {
             XCTAssertEqual(p.elements[1].name, "title")
             XCTAssertFalse(svg.contains("<script"))
         }
-        XCTAssertEqual(hist, SVG.histogram([SVG.HistogramSeries("null & <x>", values, color: SVG.Palette.blue)],
-                                           markers: [SVG.Marker("T = 0.2", 0.2, key: "test.statistic")], xLabel: "JSD", label: "A histogram"))
+        XCTAssertEqual(
+            hist,
+            SVG.histogram(
+                [SVG.HistogramSeries("null & <x>", values, color: SVG.Palette.blue)],
+                markers: [SVG.Marker("T = 0.2", 0.2, key: "test.statistic")], xLabel: "JSD", label: "A histogram"))
         // The histogram's bars hold every value once.
         let hp = parse(hist)
         XCTAssertEqual(hp.all("rect").compactMap { Int($0.attributes["data-count"] ?? "") }.reduce(0, +), 200)
@@ -294,17 +353,20 @@ final class HTMLTests: XCTestCase {
     // MARK: - Escaping and highlighting
 
     func testEscapeAndHighlight() {
-        XCTAssertEqual(HTMLPage.escape("<script>alert(1)</script> & \"x\" 'y'"),
-                       "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;")
+        XCTAssertEqual(
+            HTMLPage.escape("<script>alert(1)</script> & \"x\" 'y'"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;")
         XCTAssertEqual(HTMLPage.escape("a\u{1}b\u{7F}c\td\ne"), "a\u{FFFD}b\u{FFFD}c\td\ne")
         XCTAssertEqual(HTMLPage.highlight("a <b> & c", [2..<5]), "a <mark>&lt;b&gt;</mark> &amp; c")
         // A range that splits "é" (bytes 1–2) is widened to whole characters.
         XCTAssertEqual(HTMLPage.highlight("héllo", [1..<2]), "h<mark>é</mark>llo")
         // Overlapping ranges merge; out-of-range ones are clamped.
-        XCTAssertEqual(HTMLPage.highlight("abcdef", [1..<3, 2..<4, 5..<99], markClass: "diff"),
-                       "a<mark class=\"diff\">bcd</mark>e<mark class=\"diff\">f</mark>")
+        XCTAssertEqual(
+            HTMLPage.highlight("abcdef", [1..<3, 2..<4, 5..<99], markClass: "diff"),
+            "a<mark class=\"diff\">bcd</mark>e<mark class=\"diff\">f</mark>")
 
-        let doc = Array(("word " + String(repeating: "x ", count: 200) + "SHARED <script> & TEXT" + String(repeating: " y", count: 200)).utf8)
+        let doc = Array(
+            ("word " + String(repeating: "x ", count: 200) + "SHARED <script> & TEXT" + String(repeating: " y", count: 200)).utf8)
         let start = doc.firstIndex(of: UInt8(ascii: "S"))!
         let end = start + "SHARED <script> & TEXT".utf8.count
         let e = HTMLPassage.excerpt(doc, start: start, end: end, context: 50)
@@ -325,8 +387,9 @@ final class HTMLTests: XCTestCase {
         }
         let shared = "<script>alert(1)</script> & the copied passage here"
         return (1...3).map { i in
-            HTMLPassage(aName: "a/doc\(i).txt", aLine: i, bName: "b/doc & \(i).txt", bLine: 10 + i, aText: a, bText: b,
-                        matchedRangeInA: range(a, shared), matchedRangeInB: range(b, shared), tokens: 8)
+            HTMLPassage(
+                aName: "a/doc\(i).txt", aLine: i, bName: "b/doc & \(i).txt", bLine: 10 + i, aText: a, bText: b,
+                matchedRangeInA: range(a, shared), matchedRangeInB: range(b, shared), tokens: 8)
         }
     }
 
@@ -335,17 +398,21 @@ final class HTMLTests: XCTestCase {
         o.permutations = 199
         o.bootstrap = 50
         o.features = 500
-        let r = try Comparison.run(try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
-                                   try CorpusInput(path: corpora.appendingPathComponent("mix-10").path), options: o).withVerdict()
+        let r = try Comparison.run(
+            try CorpusInput(path: corpora.appendingPathComponent("source-a").path),
+            try CorpusInput(path: corpora.appendingPathComponent("mix-10").path), options: o
+        ).withVerdict()
         let passages = handMadePassages()
         let html = CompareHTML.page(r, passages: passages, limit: 200, documentText: texts(r.a.path, r.b.path))
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
-        for k in ["test.p_value", "test.statistic", "test.effect", "test.ci_low", "test.ci_high", "test.null_mean", "test.null_p95",
-                  "test.permutations", "mmd.mmd2", "a.documents", "b.documents", "a.tokens", "b.tokens", "divergence.jsd",
-                  "keyness.a.0.z", "keyness.b.0.z", "overlap.containment.0.b_in_a", "overlap.containment.1.a_in_b",
-                  "overlap.b_documents_with_shared_gram_share"] {
+        for k in [
+            "test.p_value", "test.statistic", "test.effect", "test.ci_low", "test.ci_high", "test.null_mean", "test.null_p95",
+            "test.permutations", "mmd.mmd2", "a.documents", "b.documents", "a.tokens", "b.tokens", "divergence.jsd",
+            "keyness.a.0.z", "keyness.b.0.z", "overlap.containment.0.b_in_a", "overlap.containment.1.a_in_b",
+            "overlap.b_documents_with_shared_gram_share",
+        ] {
             XCTAssertTrue(keys.contains(k), "\(k) not in the page")
         }
         // The verdict sentence is the report's summary.
@@ -358,7 +425,10 @@ final class HTMLTests: XCTestCase {
         // Charts are labelled.
         let svgs = page.all("svg")
         XCTAssertGreaterThanOrEqual(svgs.count, 4)
-        for s in svgs { XCTAssertEqual(s.attributes["role"], "img"); XCTAssertNotNil(s.attributes["aria-label"]) }
+        for s in svgs {
+            XCTAssertEqual(s.attributes["role"], "img")
+            XCTAssertNotNil(s.attributes["aria-label"])
+        }
 
         // Passages: side by side, shared text highlighted, document text escaped.
         let views = page.withClass("passage")
@@ -375,7 +445,10 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(cp.withClass("passage").count, 1)
         let notes = cp.withClass("limit")
         XCTAssertTrue(notes.contains { $0.attributes["data-omitted"] == "2" && $0.text.contains("Showing 1 of 3 passages") })
-        let zCells = cp.elements.filter { $0.name == "td" && ($0.attributes["data-key"] ?? "").hasPrefix("keyness.a.") && ($0.attributes["data-key"] ?? "").hasSuffix(".z") }
+        let zCells = cp.elements.filter {
+            $0.name == "td" && ($0.attributes["data-key"] ?? "").hasPrefix("keyness.a.")
+                && ($0.attributes["data-key"] ?? "").hasSuffix(".z")
+        }
         XCTAssertEqual(zCells.count, 1)
         XCTAssertTrue(notes.contains { $0.text.contains("tokens each way") })
     }
@@ -388,7 +461,8 @@ final class HTMLTests: XCTestCase {
         o.bootstrap = 0
         o.features = 500
         o.passages = 12
-        let a = corpora.appendingPathComponent("source-a"), b = corpora.appendingPathComponent("planted")
+        let a = corpora.appendingPathComponent("source-a")
+        let b = corpora.appendingPathComponent("planted")
         let r = try Comparison.run(try CorpusInput(path: a.path), try CorpusInput(path: b.path), options: o)
         XCTAssertEqual(r.passages.count, 12)
         let html = CompareHTML.page(r, limit: 10, documentText: texts(r.a.path, r.b.path))
@@ -430,8 +504,14 @@ final class HTMLTests: XCTestCase {
 
         // Scores from the JSON: every distinct reported pair.
         let obj = try JSONDecoder().decode(JSON.self, from: Data(json.utf8))
-        func str(_ j: JSON?) -> String { if case .string(let s)? = j { return s }; return "" }
-        func list(_ j: JSON?) -> [JSON] { if case .array(let a)? = j { return a }; return [] }
+        func str(_ j: JSON?) -> String {
+            if case .string(let s)? = j { return s }
+            return ""
+        }
+        func list(_ j: JSON?) -> [JSON] {
+            if case .array(let a)? = j { return a }
+            return []
+        }
         var scores: [String: Double] = [:]
         func key(_ a: String, _ b: String) -> String { a < b ? a + "\n" + b : b + "\n" + a }
         for q in list(obj["neighbors"]) {
@@ -451,7 +531,8 @@ final class HTMLTests: XCTestCase {
             XCTAssertLessThanOrEqual(s, last)
             last = s
         }
-        XCTAssertEqual(scores.values.max(), Double(page.elements.first { ($0.attributes["class"] ?? "") == "num score" }!.attributes["data-value"]!))
+        XCTAssertEqual(
+            scores.values.max(), Double(page.elements.first { ($0.attributes["class"] ?? "") == "num score" }!.attributes["data-value"]!))
         // Clusters: sizes equal the JSON's member counts (8 planted clusters).
         let clusters = list(obj["clusters"])
         let sizeCells = page.elements.filter { $0.attributes["data-size"] != nil }
@@ -520,12 +601,14 @@ final class HTMLTests: XCTestCase {
         let n = 20_000
         let c = BatchCollector()
         let names = (0..<n).map { String(format: "doc%05d.txt", $0) }
-        let h = BatchHeader(corpus: "big", reference: nil, method: .tfidf, tokenizer: .word, features: 100, sublinear: false, dims: nil,
-                            top: 10, threshold: nil, seed: 0, documents: n, referenceDocuments: nil, headColumns: 10, tailColumns: 90, skipped: [])
+        let h = BatchHeader(
+            corpus: "big", reference: nil, method: .tfidf, tokenizer: .word, features: 100, sublinear: false, dims: nil,
+            top: 10, threshold: nil, seed: 0, documents: n, referenceDocuments: nil, headColumns: 10, tailColumns: 90, skipped: [])
         try c.begin(h, queryNames: names, candidateNames: names)
         var rng = Xoshiro256(seed: 3)
         for q in 0..<n {
-            try c.neighbors(query: q, (1...10).map { k in Neighbor(index: (q + k * 7) % n, score: Float(rng.next(below: 1_000_000)) / 1e6) })
+            try c.neighbors(
+                query: q, (1...10).map { k in Neighbor(index: (q + k * 7) % n, score: Float(rng.next(below: 1_000_000)) / 1e6) })
         }
         try c.end(clusters: [], notes: [])
         let html = BatchHTML.page(c, limit: 200, documentText: texts(c.header!.corpus, c.header!.corpus))
@@ -547,10 +630,12 @@ final class HTMLTests: XCTestCase {
         let page = parse(html)
         assertSelfContained(html, page)
         let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
-        for i in 0..<4 { for j in 0..<4 {
-            XCTAssertTrue(keys.contains("jsd.\(i).\(j)"))
-            XCTAssertTrue(keys.contains("centroid_cosine.\(i).\(j)"))
-        } }
+        for i in 0..<4 {
+            for j in 0..<4 {
+                XCTAssertTrue(keys.contains("jsd.\(i).\(j)"))
+                XCTAssertTrue(keys.contains("centroid_cosine.\(i).\(j)"))
+            }
+        }
         XCTAssertTrue(keys.isSuperset(of: ["merges.0.distance", "merges.2.distance", "merges.2.size", "corpora.0.documents"]))
         // Rows in clustering order, each heat map with its dendrogram (n − 1 elbows).
         let firstRow = page.elements.filter { ($0.attributes["data-key"] ?? "").hasPrefix("jsd.") }.prefix(4)
@@ -585,13 +670,17 @@ final class HTMLTests: XCTestCase {
         XCTAssertTrue(keys.isSuperset(of: ["documents", "duplicates", "kept_documents", "verified_pairs", "threshold"]))
         for i in r.clusters.indices {
             XCTAssertTrue(keys.contains("clusters.\(i).size"))
-            for (j, m) in r.clusters[i].members.enumerated() where !m.kept { XCTAssertTrue(keys.contains("clusters.\(i).members.\(j).score")) }
+            for (j, m) in r.clusters[i].members.enumerated() where !m.kept {
+                XCTAssertTrue(keys.contains("clusters.\(i).members.\(j).score"))
+            }
         }
         // Size histogram: one column per size, counts equal the JSON's.
         var bySize: [String: Int] = [:]
         for c in r.clusters { bySize["\(c.size)", default: 0] += 1 }
         let columns = page.elements.filter { $0.name == "rect" && $0.attributes["data-label"] != nil }
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: columns.map { ($0.attributes["data-label"]!, Int(Double($0.attributes["data-count"]!)!)) }), bySize)
+        XCTAssertEqual(
+            Dictionary(uniqueKeysWithValues: columns.map { ($0.attributes["data-label"]!, Int(Double($0.attributes["data-count"]!)!)) }),
+            bySize)
         // Side by side: each cluster's kept document first, then its members, text as in the files.
         let views = page.withClass("cluster-view")
         XCTAssertEqual(views.count, r.clusters.count)
@@ -599,7 +688,9 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(docs.count, r.clusters.reduce(0) { $0 + $1.size })
         let c0 = r.clusters[0]
         let keptText = try String(contentsOf: corpora.appendingPathComponent("near-dups").appendingPathComponent(c0.kept), encoding: .utf8)
-        let keptIndex = page.elements.indices.first { page.elements[$0].attributes["class"] == "doc kept" && page.elements[$0].text.contains(c0.kept) }!
+        let keptIndex = page.elements.indices.first {
+            page.elements[$0].attributes["class"] == "doc kept" && page.elements[$0].text.contains(c0.kept)
+        }!
         let pre = page.descendants(of: keptIndex, "pre")
         XCTAssertEqual(pre.count, 1)
         XCTAssertEqual(pre.first?.text, String(keptText.prefix(600)) + (keptText.count > 600 ? " …" : ""))
@@ -610,16 +701,20 @@ final class HTMLTests: XCTestCase {
         let cp = parse(DedupHTML.page(r, limit: 2, text: dedupTexts(r)))
         XCTAssertEqual(cp.withClass("cluster").count, 2)
         XCTAssertEqual(cp.withClass("cluster-view").count, 2)
-        XCTAssertEqual(cp.withClass("limit").compactMap { $0.attributes["data-omitted"] }, ["\(r.clusters.count - 2)", "\(r.clusters.count - 2)"])
+        XCTAssertEqual(
+            cp.withClass("limit").compactMap { $0.attributes["data-omitted"] }, ["\(r.clusters.count - 2)", "\(r.clusters.count - 2)"])
     }
 
     /// Document text with markup, ampersands and control characters shows as text.
     func testDedupPageEscapesDocumentText() throws {
         let dir = try temporaryDirectory(self)
-        let evil = "Hello <script>alert(1)</script> & <b>bold</b> \u{1} \"quoted\" 'single' " + String(repeating: "filler words here ", count: 20)
+        let evil =
+            "Hello <script>alert(1)</script> & <b>bold</b> \u{1} \"quoted\" 'single' " + String(repeating: "filler words here ", count: 20)
         try write(evil, to: dir.appendingPathComponent("<x&y>.txt"))
         try write(evil, to: dir.appendingPathComponent("copy.txt"))
-        try write("something else entirely, with nothing in common at all " + String(repeating: "zzz ", count: 30), to: dir.appendingPathComponent("other.txt"))
+        try write(
+            "something else entirely, with nothing in common at all " + String(repeating: "zzz ", count: 30),
+            to: dir.appendingPathComponent("other.txt"))
         let (r, _) = try dedup(dir.path) { $0.method = .exact }
         XCTAssertEqual(r.clusters.count, 1)
         let html = DedupHTML.page(r, text: dedupTexts(r))
@@ -641,8 +736,9 @@ final class HTMLTests: XCTestCase {
         try write("another small document", to: dir.appendingPathComponent("b.txt"))
         var o = CompareOptions()
         o.permutations = 19
-        let r = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("a.txt").path),
-                                   try CorpusInput(path: dir.appendingPathComponent("b.txt").path), options: o)
+        let r = try Comparison.run(
+            try CorpusInput(path: dir.appendingPathComponent("a.txt").path),
+            try CorpusInput(path: dir.appendingPathComponent("b.txt").path), options: o)
         XCTAssertFalse(r.test.ran)
         let html = CompareHTML.page(r, documentText: texts(r.a.path, r.b.path))
         let page = parse(html)

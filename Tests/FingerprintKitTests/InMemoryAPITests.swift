@@ -1,6 +1,6 @@
+import FingerprintKit
 import Foundation
 import XCTest
-import FingerprintKit
 
 /// The in-memory entry points, through their doc-comment examples: the
 /// code below is the examples' code, and a test checks that every line of
@@ -13,7 +13,7 @@ final class InMemoryAPITests: XCTestCase {
         var options = CompareOptions()
         options.permutations = 199
         let report = try Comparison.run(human, model, options: options)
-        print(report.summary)                      // A and B are distinguishable (permutation test, …)
+        print(report.summary)  // A and B are distinguishable (permutation test, …)
         print(report.test.pValue!, report.divergence.jsd)
 
         XCTAssertTrue(report.summary.hasPrefix("A and B are distinguishable"), report.summary)
@@ -27,7 +27,7 @@ final class InMemoryAPITests: XCTestCase {
         var options = BatchOptions()
         options.top = 1
         let result = try Batch.run(docs, options: options)
-        print(result.neighbors[0].first!.index)   // 1: the second document
+        print(result.neighbors[0].first!.index)  // 1: the second document
 
         XCTAssertEqual(result.neighbors[0].first?.index, 1)
         XCTAssertEqual(result.neighbors[1].first?.index, 0)
@@ -51,10 +51,14 @@ final class InMemoryAPITests: XCTestCase {
         var o = CompareOptions()
         o.permutations = 99
         o.bootstrap = 20
-        let memory = try Comparison.run(CorpusInput(documents: a, names: a.indices.map(name), label: "A"),
-                                        CorpusInput(documents: b, names: b.indices.map(name), label: "B"), options: o).withVerdict()
-        var disk = try Comparison.run(try CorpusInput(path: dir.appendingPathComponent("A").path),
-                                      try CorpusInput(path: dir.appendingPathComponent("B").path), options: o).withVerdict()
+        let memory = try Comparison.run(
+            CorpusInput(documents: a, names: a.indices.map(name), label: "A"),
+            CorpusInput(documents: b, names: b.indices.map(name), label: "B"), options: o
+        ).withVerdict()
+        var disk = try Comparison.run(
+            try CorpusInput(path: dir.appendingPathComponent("A").path),
+            try CorpusInput(path: dir.appendingPathComponent("B").path), options: o
+        ).withVerdict()
         // Only the input descriptions differ (the empty document is a skip on both).
         XCTAssertEqual(memory.b.skipped, 1)
         disk.a.path = "A"
@@ -66,18 +70,28 @@ final class InMemoryAPITests: XCTestCase {
     /// Every line of each doc-comment example is in this file.
     func testDocCommentExamplesAreTheCodeAbove() throws {
         let here = URL(fileURLWithPath: #filePath)
-        let source = try String(contentsOf: here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/FingerprintKit/InMemory.swift"), encoding: .utf8)
-        let tests = try String(contentsOf: here, encoding: .utf8)
-        var inExample = false, lines = 0
+        let source = try String(
+            contentsOf: here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Sources/FingerprintKit/InMemory.swift"), encoding: .utf8)
+        // Compared with runs of spaces collapsed (the formatter aligns comments).
+        func squeezed(_ s: String) -> String { s.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        let tests = squeezed(try String(contentsOf: here, encoding: .utf8))
+        var inExample = false
+        var lines = 0
         for raw in source.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line == "/// ```swift" { inExample = true; continue }
-            if line == "/// ```" { inExample = false; continue }
+            if line == "/// ```swift" {
+                inExample = true
+                continue
+            }
+            if line == "/// ```" {
+                inExample = false
+                continue
+            }
             guard inExample else { continue }
             let code = String(line.dropFirst(4))
             lines += 1
-            XCTAssertTrue(tests.contains(code), "doc example line not exercised by a test: \(code)")
+            XCTAssertTrue(tests.contains(squeezed(code)), "doc example line not exercised by a test: \(code)")
         }
         XCTAssertGreaterThanOrEqual(lines, 10)
     }

@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -13,7 +14,9 @@ final class LinearTests: XCTestCase {
         return Matrix(rows: r, cols: c, storage: (0..<(r * c)).map { _ in g.nextGaussian() })
     }
 
-    func assertMatricesClose<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, _ tol: Double, file: StaticString = #filePath, line: UInt = #line) {
+    func assertMatricesClose<T: BLASScalar>(
+        _ a: Matrix<T>, _ b: Matrix<T>, _ tol: Double, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(a.rows, b.rows, file: file, line: line)
         XCTAssertEqual(a.cols, b.cols, file: file, line: line)
         for i in 0..<a.storage.count { assertClose(Double(a.storage[i]), Double(b.storage[i]), tol, file: file, line: line) }
@@ -24,14 +27,16 @@ final class LinearTests: XCTestCase {
             let (m, n, k) = (7, 5, 9)
             let a = ta == .none ? random(m, k, seed: 1) : random(k, m, seed: 1)
             let b = tb == .none ? random(k, n, seed: 2) : random(n, k, seed: 2)
-            var c1 = random(m, n, seed: 3), c2 = c1
+            var c1 = random(m, n, seed: 3)
+            var c2 = c1
             try BLAS.gemm(a, b, transA: ta, transB: tb, alpha: 0.5, beta: 2, into: &c1)
             ReferenceBLAS.gemm(a, b, transA: ta, transB: tb, alpha: 0.5, beta: 2, into: &c2)
             assertMatricesClose(c1, c2, 1e-12)
             // Float too.
             let af = Matrix<Float>(rows: a.rows, cols: a.cols, storage: a.storage.map(Float.init))
             let bf = Matrix<Float>(rows: b.rows, cols: b.cols, storage: b.storage.map(Float.init))
-            var f1 = Matrix<Float>(rows: m, cols: n), f2 = f1
+            var f1 = Matrix<Float>(rows: m, cols: n)
+            var f2 = f1
             try BLAS.gemm(af, bf, transA: ta, transB: tb, into: &f1)
             ReferenceBLAS.gemm(af, bf, transA: ta, transB: tb, into: &f2)
             assertMatricesClose(f1, f2, 1e-5)
@@ -43,7 +48,8 @@ final class LinearTests: XCTestCase {
             let a = random(6, 4, seed: 4)
             let n = t == .none ? 6 : 4
             for tri in [BLAS.Triangle.upper, .lower] {
-                var c1 = Matrix<Double>(rows: n, cols: n), c2 = c1
+                var c1 = Matrix<Double>(rows: n, cols: n)
+                var c2 = c1
                 try BLAS.syrk(a, trans: t, triangle: tri, into: &c1)
                 ReferenceBLAS.syrk(a, trans: t, triangle: tri, into: &c2)
                 assertMatricesClose(c1, c2, 1e-12)
@@ -54,12 +60,15 @@ final class LinearTests: XCTestCase {
     func testGemvDotNrm2() throws {
         let a = random(5, 3, seed: 5)
         var g = Xoshiro256(seed: 6)
-        let x3 = (0..<3).map { _ in g.nextGaussian() }, x5 = (0..<5).map { _ in g.nextGaussian() }
-        var y1 = [Double](repeating: 1, count: 5), y2 = y1
+        let x3 = (0..<3).map { _ in g.nextGaussian() }
+        let x5 = (0..<5).map { _ in g.nextGaussian() }
+        var y1 = [Double](repeating: 1, count: 5)
+        var y2 = y1
         try BLAS.gemv(a, x3, trans: .none, alpha: 2, beta: -1, into: &y1)
         ReferenceBLAS.gemv(a, x3, trans: .none, alpha: 2, beta: -1, into: &y2)
         for i in 0..<5 { assertClose(y1[i], y2[i], 1e-12) }
-        var z1 = [Double](repeating: 0, count: 3), z2 = z1
+        var z1 = [Double](repeating: 0, count: 3)
+        var z2 = z1
         try BLAS.gemv(a, x5, trans: .transpose, into: &z1)
         ReferenceBLAS.gemv(a, x5, trans: .transpose, into: &z2)
         for i in 0..<3 { assertClose(z1[i], z2[i], 1e-12) }
@@ -102,7 +111,8 @@ final class LinearTests: XCTestCase {
     func testQRBasisIsOrthonormalAndSpansTheColumns() throws {
         let a = random(9, 4, seed: 13)
         let q = try LAPACK.orthonormalBasis(a)
-        XCTAssertEqual(q.rows, 9); XCTAssertEqual(q.cols, 4)
+        XCTAssertEqual(q.rows, 9)
+        XCTAssertEqual(q.cols, 4)
         assertMatricesClose(try BLAS.product(q, q, transA: .transpose), .identity(4), 1e-12)
         // Projection onto span(Q) leaves A unchanged.
         let proj = try BLAS.product(q, try BLAS.product(q, a, transA: .transpose))

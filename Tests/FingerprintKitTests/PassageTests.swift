@@ -1,13 +1,15 @@
+import FingerprintKit
 import Foundation
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Winnowing, passage alignment and boilerplate suppression (issue 5, items 4 and 5).
@@ -37,10 +39,10 @@ final class PassageTests: XCTestCase {
         for (n, t) in tokens.enumerated() {
             if n > 0 { bytes.append(contentsOf: Array(separators[rng.next(below: separators.count)].utf8)) }
             var w = word(t)
-            if rng.next(below: 5) == 0 { w = w.uppercased() }   // case must not matter
+            if rng.next(below: 5) == 0 { w = w.uppercased() }  // case must not matter
             let start = bytes.count
             bytes.append(contentsOf: Array(w.utf8))
-            ranges.append(start ..< bytes.count)
+            ranges.append(start..<bytes.count)
         }
         if rng.next(below: 2) == 0 { bytes.append(contentsOf: Array(".\n".utf8)) }
         return (bytes, ranges)
@@ -59,12 +61,15 @@ final class PassageTests: XCTestCase {
     /// Checks that a passage is a maximal run of ≥ k equal tokens of A and B
     /// (its offsets are token boundaries, its tokens equal, and the tokens
     /// just outside it differ or are past an end).
-    func assertMaximalRun(_ p: Passage, _ a: RangeCollector, _ b: RangeCollector, k: Int,
-                          file: StaticString = #filePath, line: UInt = #line) {
+    func assertMaximalRun(
+        _ p: Passage, _ a: RangeCollector, _ b: RangeCollector, k: Int,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         guard let ai = a.ranges.firstIndex(where: { $0.lowerBound == p.aStart }),
-              let bi = b.ranges.firstIndex(where: { $0.lowerBound == p.bStart }),
-              let ae = a.ranges.firstIndex(where: { $0.upperBound == p.aEnd }),
-              let be = b.ranges.firstIndex(where: { $0.upperBound == p.bEnd }) else {
+            let bi = b.ranges.firstIndex(where: { $0.lowerBound == p.bStart }),
+            let ae = a.ranges.firstIndex(where: { $0.upperBound == p.aEnd }),
+            let be = b.ranges.firstIndex(where: { $0.upperBound == p.bEnd })
+        else {
             XCTFail("passage \(p) does not sit on token boundaries", file: file, line: line)
             return
         }
@@ -72,7 +77,7 @@ final class PassageTests: XCTestCase {
         XCTAssertEqual(ae - ai + 1, n, "A and B token counts differ: \(p)", file: file, line: line)
         XCTAssertEqual(p.tokens, n, file: file, line: line)
         XCTAssertGreaterThanOrEqual(n, k, "passage shorter than k: \(p)", file: file, line: line)
-        XCTAssertEqual(Array(a.tokens[ai ... ae]), Array(b.tokens[bi ... be]), "tokens differ: \(p)", file: file, line: line)
+        XCTAssertEqual(Array(a.tokens[ai...ae]), Array(b.tokens[bi...be]), "tokens differ: \(p)", file: file, line: line)
         if ai > 0 && bi > 0 {
             XCTAssertNotEqual(a.tokens[ai - 1], b.tokens[bi - 1], "not maximal on the left: \(p)", file: file, line: line)
         }
@@ -94,7 +99,7 @@ final class PassageTests: XCTestCase {
     static func bruteForceWinnow(_ g: [UInt64], w: Int, ignored: Set<UInt64> = []) -> [Winnowing.Fingerprint] {
         let m = g.count
         guard m > 0 else { return [] }
-        let windows: [Range<Int>] = m < w ? [0 ..< m] : (0 ... (m - w)).map { $0 ..< $0 + w }
+        let windows: [Range<Int>] = m < w ? [0..<m] : (0...(m - w)).map { $0..<$0 + w }
         var sel = -1
         var out: [Winnowing.Fingerprint] = []
         for win in windows {
@@ -111,7 +116,7 @@ final class PassageTests: XCTestCase {
         var rng = Xoshiro256(seed: 7)
         for w in [1, 2, 4, 8, 16] {
             let m = 100_000
-            let g = (0 ..< m).map { _ in rng.next() }
+            let g = (0..<m).map { _ in rng.next() }
             let fast = Winnowing(k: 8, w: w).select(g)
             XCTAssertEqual(fast, Self.bruteForceWinnow(g, w: w), "w = \(w)")
             // Density 2 / (w + 1) on random hashes.
@@ -121,10 +126,13 @@ final class PassageTests: XCTestCase {
             var selected = [Bool](repeating: false, count: m)
             for f in fast { selected[f.position] = true }
             var inWindow = 0
-            for i in 0 ..< m {
+            for i in 0..<m {
                 if selected[i] { inWindow += 1 }
                 if i >= w, selected[i - w] { inWindow -= 1 }
-                if i >= w - 1 { XCTAssertGreaterThan(inWindow, 0, "window ending at \(i), w = \(w)"); if inWindow == 0 { break } }
+                if i >= w - 1 {
+                    XCTAssertGreaterThan(inWindow, 0, "window ending at \(i), w = \(w)")
+                    if inWindow == 0 { break }
+                }
             }
             // Positions increase strictly (each recorded once).
             XCTAssertTrue(zip(fast, fast.dropFirst()).allSatisfy { $0.position < $1.position })
@@ -135,7 +143,7 @@ final class PassageTests: XCTestCase {
         var rng = Xoshiro256(seed: 11)
         // Small alphabet: many ties, where robust winnowing differs from "rightmost minimum".
         for w in [3, 8] {
-            let g = (0 ..< 20_000).map { _ in UInt64(rng.next(below: 4)) }
+            let g = (0..<20_000).map { _ in UInt64(rng.next(below: 4)) }
             XCTAssertEqual(Winnowing(w: w).select(g), Self.bruteForceWinnow(g, w: w))
             let ignored: Set<UInt64> = [0, 2]
             XCTAssertEqual(Winnowing(w: w, ignored: ignored).select(g), Self.bruteForceWinnow(g, w: w, ignored: ignored))
@@ -185,20 +193,21 @@ final class PassageTests: XCTestCase {
 
     func testPlantedRunsAreFoundExactly() {
         var found = (guaranteed: 0, exact: 0, between: 0, betweenFound: 0, short: 0, passages: 0)
-        for c in 0 ..< 240 {
+        for c in 0..<240 {
             var rng = Xoshiro256(seed: 0xFEED, stream: UInt64(c))
-            let k = 3 + rng.next(below: 8)             // 3…10
-            let w = 1 + rng.next(below: 10)            // 1…10
+            let k = 3 + rng.next(below: 8)  // 3…10
+            let w = 1 + rng.next(below: 10)  // 1…10
             let t = w + k - 1
             let vocabulary = [64, 4096, 1 << 20][rng.next(below: 3)]
-            let nA = 150 + rng.next(below: 600), nB = 150 + rng.next(below: 600)
-            let a = (0 ..< nA).map { _ in rng.next(below: vocabulary) }
-            var b = (0 ..< nB).map { _ in rng.next(below: vocabulary) }
+            let nA = 150 + rng.next(below: 600)
+            let nB = 150 + rng.next(below: 600)
+            let a = (0..<nA).map { _ in rng.next(below: vocabulary) }
+            var b = (0..<nB).map { _ in rng.next(below: vocabulary) }
             // Runs: some ≥ t, some in [k, t), some < k; placed apart (≥ 2
             // tokens) in B, anywhere in A.
             var runs: [(aPos: Int, bPos: Int, len: Int)] = []
             var cursor = rng.next(below: 20)
-            for _ in 0 ..< 1 + rng.next(below: 5) {
+            for _ in 0..<1 + rng.next(below: 5) {
                 let len: Int
                 switch rng.next(below: 3) {
                 case 0: len = t + rng.next(below: 40)
@@ -207,14 +216,16 @@ final class PassageTests: XCTestCase {
                 }
                 guard len <= nA, cursor + len <= nB else { break }
                 let aPos = rng.next(below: nA - len + 1)
-                for x in 0 ..< len { b[cursor + x] = a[aPos + x] }
+                for x in 0..<len { b[cursor + x] = a[aPos + x] }
                 runs.append((aPos, cursor, len))
                 cursor += len + 2 + rng.next(below: 60)
             }
-            let da = Self.render(a, rng: &rng), db = Self.render(b, rng: &rng)
+            let da = Self.render(a, rng: &rng)
+            let db = Self.render(b, rng: &rng)
             let options = PassageOptions(k: k, w: w)
             let passages = PassageAlignment.align(da.bytes, db.bytes, options: options)
-            let ta = Self.tokens(da.bytes), tb = Self.tokens(db.bytes)
+            let ta = Self.tokens(da.bytes)
+            let tb = Self.tokens(db.bytes)
             XCTAssertEqual(ta.tokens.count, nA)
             XCTAssertEqual(tb.tokens.count, nB)
             found.passages += passages.count
@@ -223,35 +234,42 @@ final class PassageTests: XCTestCase {
             // Deterministic.
             XCTAssertEqual(passages, PassageAlignment.align(da.bytes, db.bytes, options: options))
             for r in runs {
-                let aBytes = da.ranges[r.aPos].lowerBound ..< da.ranges[r.aPos + r.len - 1].upperBound
-                let bBytes = db.ranges[r.bPos].lowerBound ..< db.ranges[r.bPos + r.len - 1].upperBound
+                let aBytes = da.ranges[r.aPos].lowerBound..<da.ranges[r.aPos + r.len - 1].upperBound
+                let bBytes = db.ranges[r.bPos].lowerBound..<db.ranges[r.bPos + r.len - 1].upperBound
                 // A passage containing the run in both documents, on its diagonal.
                 let covering = passages.first { p in
-                    guard p.aStart <= aBytes.lowerBound && p.aEnd >= aBytes.upperBound
+                    guard
+                        p.aStart <= aBytes.lowerBound && p.aEnd >= aBytes.upperBound
                             && p.bStart <= bBytes.lowerBound && p.bEnd >= bBytes.upperBound,
-                          let ai = da.ranges.firstIndex(where: { $0.lowerBound == p.aStart }),
-                          let bi = db.ranges.firstIndex(where: { $0.lowerBound == p.bStart }) else { return false }
+                        let ai = da.ranges.firstIndex(where: { $0.lowerBound == p.aStart }),
+                        let bi = db.ranges.firstIndex(where: { $0.lowerBound == p.bStart })
+                    else { return false }
                     return ai - bi == r.aPos - r.bPos
                 }
                 let leftBounded = r.aPos == 0 || r.bPos == 0 || a[r.aPos - 1] != b[r.bPos - 1]
                 let rightBounded = r.aPos + r.len == nA || r.bPos + r.len == nB || a[r.aPos + r.len] != b[r.bPos + r.len]
                 if r.len >= t {
                     found.guaranteed += 1
-                    XCTAssertNotNil(covering, "case \(c): run of \(r.len) ≥ t = \(t) tokens at A \(r.aPos), B \(r.bPos) not found (k \(k), w \(w))")
+                    XCTAssertNotNil(
+                        covering, "case \(c): run of \(r.len) ≥ t = \(t) tokens at A \(r.aPos), B \(r.bPos) not found (k \(k), w \(w))")
                     if let p = covering, leftBounded && rightBounded {
                         found.exact += 1
-                        XCTAssertEqual([p.aStart, p.aEnd, p.bStart, p.bEnd, p.tokens],
-                                       [aBytes.lowerBound, aBytes.upperBound, bBytes.lowerBound, bBytes.upperBound, r.len],
-                                       "case \(c): offsets not exact")
+                        XCTAssertEqual(
+                            [p.aStart, p.aEnd, p.bStart, p.bEnd, p.tokens],
+                            [aBytes.lowerBound, aBytes.upperBound, bBytes.lowerBound, bBytes.upperBound, r.len],
+                            "case \(c): offsets not exact")
                     }
                 } else if r.len >= k {
                     found.between += 1
                     if covering != nil { found.betweenFound += 1 }
                 } else if leftBounded && rightBounded {
                     found.short += 1
-                    XCTAssertFalse(passages.contains { $0.bStart <= bBytes.lowerBound && $0.bEnd >= bBytes.upperBound
-                                       && $0.aStart <= aBytes.lowerBound && $0.aEnd >= aBytes.upperBound },
-                                   "case \(c): a run of \(r.len) < k = \(k) tokens was reported")
+                    XCTAssertFalse(
+                        passages.contains {
+                            $0.bStart <= bBytes.lowerBound && $0.bEnd >= bBytes.upperBound
+                                && $0.aStart <= aBytes.lowerBound && $0.aEnd >= aBytes.upperBound
+                        },
+                        "case \(c): a run of \(r.len) < k = \(k) tokens was reported")
                 }
             }
         }
@@ -275,7 +293,7 @@ final class PassageTests: XCTestCase {
         let aFiles = origins.map { DocumentFile(name: "source-a/\($0)", path: root.appendingPathComponent("source-a/\($0)").path) }
         let bFiles = targets.map { DocumentFile(name: "planted/\($0)", path: root.appendingPathComponent("planted/\($0)").path) }
         var pairs = planted.map { (a: origins.firstIndex(of: $0.originFile)!, b: targets.firstIndex(of: $0.targetFile)!) }
-        pairs += pairs.reversed()   // duplicates are ignored
+        pairs += pairs.reversed()  // duplicates are ignored
         let shared = try PassageAlignment.sharedPassages(a: aFiles, b: bFiles, pairs: pairs, limit: 1000, threads: 2)
         // Same answer on one thread.
         XCTAssertEqual(shared, try PassageAlignment.sharedPassages(a: aFiles, b: bFiles, pairs: pairs, limit: 1000, threads: 1))
@@ -285,8 +303,9 @@ final class PassageTests: XCTestCase {
         for p in planted {
             let origin = try Self.read(root.appendingPathComponent("source-a/\(p.originFile)"))
             let target = try Self.read(root.appendingPathComponent("planted/\(p.targetFile)"))
-            XCTAssertEqual(origin[p.originOffset ..< p.originOffset + p.originLength],
-                           target[p.targetOffset ..< p.targetOffset + p.targetLength])
+            XCTAssertEqual(
+                origin[p.originOffset..<p.originOffset + p.originLength],
+                target[p.targetOffset..<p.targetOffset + p.targetLength])
             let match = shared.first {
                 $0.a == "source-a/\(p.originFile)" && $0.b == "planted/\(p.targetFile)"
                     && $0.passage.aStart <= p.originOffset && $0.passage.aEnd >= p.originOffset + p.originLength
@@ -299,25 +318,26 @@ final class PassageTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(m.tokens, p.words)
             // Any extension beyond the planted bytes is made of equal words
             // on both sides (the neighbouring words happen to agree).
-            let aLeft = Self.tokens(Array(origin[m.aStart ..< p.originOffset])).tokens
-            let bLeft = Self.tokens(Array(target[m.bStart ..< p.targetOffset])).tokens
-            let aRight = Self.tokens(Array(origin[(p.originOffset + p.originLength) ..< m.aEnd])).tokens
-            let bRight = Self.tokens(Array(target[(p.targetOffset + p.targetLength) ..< m.bEnd])).tokens
+            let aLeft = Self.tokens(Array(origin[m.aStart..<p.originOffset])).tokens
+            let bLeft = Self.tokens(Array(target[m.bStart..<p.targetOffset])).tokens
+            let aRight = Self.tokens(Array(origin[(p.originOffset + p.originLength)..<m.aEnd])).tokens
+            let bRight = Self.tokens(Array(target[(p.targetOffset + p.targetLength)..<m.bEnd])).tokens
             XCTAssertEqual(aLeft, bLeft)
             XCTAssertEqual(aRight, bRight)
             XCTAssertEqual(m.tokens, p.words + bLeft.count + bRight.count)
             if bLeft.isEmpty && bRight.isEmpty {
                 exact += 1
-                XCTAssertEqual([m.aStart, m.aEnd, m.bStart, m.bEnd],
-                               [p.originOffset, p.originOffset + p.originLength, p.targetOffset, p.targetOffset + p.targetLength])
+                XCTAssertEqual(
+                    [m.aStart, m.aEnd, m.bStart, m.bEnd],
+                    [p.originOffset, p.originOffset + p.originLength, p.targetOffset, p.targetOffset + p.targetLength])
             }
             // Lines and columns agree with the bytes.
             let before = target[..<m.bStart]
             XCTAssertEqual(m.bLine, 1 + before.filter { $0 == 0x0A }.count)
             let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-            XCTAssertEqual(m.bColumn, 1 + String(decoding: target[lineStart ..< m.bStart], as: UTF8.self).unicodeScalars.count)
+            XCTAssertEqual(m.bColumn, 1 + String(decoding: target[lineStart..<m.bStart], as: UTF8.self).unicodeScalars.count)
             // The snippet is the start of the planted text.
-            let head = String(decoding: target[m.bStart ..< min(m.bEnd, m.bStart + 60)], as: UTF8.self)
+            let head = String(decoding: target[m.bStart..<min(m.bEnd, m.bStart + 60)], as: UTF8.self)
                 .split(whereSeparator: \.isWhitespace).dropLast().joined(separator: " ")
             XCTAssertTrue(m.snippet.hasPrefix(head), "\(m.snippet) vs \(head)")
         }
@@ -326,7 +346,7 @@ final class PassageTests: XCTestCase {
 
     func testRepeatedPassagesAreReportedAtEachLocation() {
         var rng = Xoshiro256(seed: 3)
-        func words(_ n: Int) -> String { (0 ..< n).map { _ in Self.word(rng.next(below: 1 << 20)) }.joined(separator: " ") }
+        func words(_ n: Int) -> String { (0..<n).map { _ in Self.word(rng.next(below: 1 << 20)) }.joined(separator: " ") }
         let shared = words(20)
         // A holds the passage twice, B once: both A locations, same B span.
         let a = Array((words(10) + " " + shared + " " + words(10) + " " + shared + " " + words(5)).utf8)
@@ -350,8 +370,11 @@ final class PassageTests: XCTestCase {
         let short = Array(shared.split(separator: " ").prefix(9).joined(separator: " ").utf8)
         XCTAssertEqual(PassageAlignment.align(b, short).map(\.tokens), [9])
         XCTAssertEqual(PassageAlignment.align(Array("one two three".utf8), Array("one two three".utf8)), [])
-        XCTAssertEqual(PassageAlignment.align(Array("one two three".utf8), Array("one two three".utf8),
-                                              options: PassageOptions(k: 3, w: 4)).map(\.tokens), [3])
+        XCTAssertEqual(
+            PassageAlignment.align(
+                Array("one two three".utf8), Array("one two three".utf8),
+                options: PassageOptions(k: 3, w: 4)
+            ).map(\.tokens), [3])
     }
 
     // MARK: - Line, column, snippet
@@ -369,11 +392,11 @@ final class PassageTests: XCTestCase {
         XCTAssertEqual(p.aStart, 25)
         XCTAssertEqual(p.aLine, 4)
         XCTAssertEqual(p.aColumn, 3)
-        XCTAssertEqual(p.aEnd, 25 + 71)        // "Café … seven": 70 scalars, é is 2 bytes
+        XCTAssertEqual(p.aEnd, 25 + 71)  // "Café … seven": 70 scalars, é is 2 bytes
         XCTAssertEqual(p.bStart, 38)
         XCTAssertEqual(p.bLine, 3)
         XCTAssertEqual(p.bColumn, 5)
-        XCTAssertEqual(p.bEnd, 38 + 75)        // "café … both" 31 bytes, "\n\n   " 5, "texts … seven" 39
+        XCTAssertEqual(p.bEnd, 38 + 75)  // "café … both" 31 bytes, "\n\n   " 5, "texts … seven" 39
         XCTAssertEqual(p.snippet, "café au lait is shared by both texts one two three four five six seven")
         // JSON keys.
         let json = String(decoding: try! JSONEncoder().encode(p), as: UTF8.self)
@@ -388,25 +411,26 @@ final class PassageTests: XCTestCase {
         // control characters replaced, valid UTF-8 even when cut.
         let long = Array((String(repeating: "ñandú  \n", count: 40) + "\u{1B}[31m").utf8)
         // 20 words are 119 characters; a 21st would pass 120.
-        XCTAssertEqual(PassageAlignment.snippet(long, 0 ..< long.count),
-                       Array(repeating: "ñandú", count: 20).joined(separator: " ") + "…")
-        XCTAssertEqual(PassageAlignment.snippet(Array("x\u{7}y".utf8), 0 ..< 3), "x\u{FFFD}y")
-        XCTAssertEqual(PassageAlignment.snippet(long, 0 ..< 7, characters: 3), "ñan…")
-        XCTAssertEqual(PassageAlignment.snippet(long, 0 ..< 7, characters: 5), "ñandú")
+        XCTAssertEqual(
+            PassageAlignment.snippet(long, 0..<long.count),
+            Array(repeating: "ñandú", count: 20).joined(separator: " ") + "…")
+        XCTAssertEqual(PassageAlignment.snippet(Array("x\u{7}y".utf8), 0..<3), "x\u{FFFD}y")
+        XCTAssertEqual(PassageAlignment.snippet(long, 0..<7, characters: 3), "ñan…")
+        XCTAssertEqual(PassageAlignment.snippet(long, 0..<7, characters: 5), "ñandú")
         // The byte budget (16 per character) ends inside "ú": cut before it.
-        XCTAssertEqual(PassageAlignment.snippet(long, 0 ..< long.count, characters: 1), "ñ…")
-        XCTAssertEqual(PassageAlignment.snippet(long, 0 ..< 6), "ñand\u{FFFD}")   // invalid bytes shown as U+FFFD
+        XCTAssertEqual(PassageAlignment.snippet(long, 0..<long.count, characters: 1), "ñ…")
+        XCTAssertEqual(PassageAlignment.snippet(long, 0..<6), "ñand\u{FFFD}")  // invalid bytes shown as U+FFFD
     }
 
     // MARK: - Boilerplate
 
     func testFrequentKGramsAreNotEvidence() throws {
         var rng = Xoshiro256(seed: 99)
-        func words(_ n: Int) -> [String] { (0 ..< n).map { _ in Self.word(rng.next(below: 1 << 20)) } }
-        let boiler = words(40).joined(separator: " ")      // in 6 of 10 documents
-        let genuine = words(30).joined(separator: " ")     // in A and B only
+        func words(_ n: Int) -> [String] { (0..<n).map { _ in Self.word(rng.next(below: 1 << 20)) } }
+        let boiler = words(40).joined(separator: " ")  // in 6 of 10 documents
+        let genuine = words(30).joined(separator: " ")  // in A and B only
         var docs: [String] = []
-        for d in 0 ..< 10 {
+        for d in 0..<10 {
             var parts = [words(80).joined(separator: " ")]
             if d < 6 { parts.append(boiler) }
             if d < 2 { parts.append(genuine) }
@@ -422,7 +446,7 @@ final class PassageTests: XCTestCase {
         XCTAssertEqual(plain.map(\.tokens).sorted(), [30, 41])
 
         let filter = BoilerplateFilter.frequent(in: bytes, k: 8, maxDF: 0.5)
-        XCTAssertEqual(filter.count, 33)                    // the 40 − 8 + 1 k-grams of the boilerplate
+        XCTAssertEqual(filter.count, 33)  // the 40 − 8 + 1 k-grams of the boilerplate
         let filtered = PassageAlignment.align(bytes[0], bytes[1], options: PassageOptions(boilerplate: filter))
         XCTAssertEqual(filtered.map(\.tokens), [30])
         XCTAssertTrue(filtered[0].snippet.hasPrefix(genuine.prefix(40)))
@@ -435,15 +459,17 @@ final class PassageTests: XCTestCase {
         let fromDisk = try BoilerplateFilter.frequent(in: CorpusInput(path: dir.path), k: 8, maxDF: 0.5)
         XCTAssertEqual(fromDisk.hashes.hashes, filter.hashes.hashes)
         // A passage embedded in boilerplate keeps its own words as evidence.
-        let embedded = PassageAlignment.align(Array((boiler + " " + genuine).utf8), Array(("zz " + boiler + " " + genuine + " yy").utf8),
-                                              options: PassageOptions(boilerplate: filter))
+        let embedded = PassageAlignment.align(
+            Array((boiler + " " + genuine).utf8), Array(("zz " + boiler + " " + genuine + " yy").utf8),
+            options: PassageOptions(boilerplate: filter))
         XCTAssertEqual(embedded.map(\.tokens), [70])
     }
 
     func testBoilerplateDirectoryIsNotEvidence() throws {
         var rng = Xoshiro256(seed: 5)
-        func words(_ n: Int) -> String { (0 ..< n).map { _ in Self.word(rng.next(below: 1 << 20)) }.joined(separator: " ") }
-        let licence = "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files"
+        func words(_ n: Int) -> String { (0..<n).map { _ in Self.word(rng.next(below: 1 << 20)) }.joined(separator: " ") }
+        let licence =
+            "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files"
         let genuine = words(25)
         let a = words(60) + ". " + licence + ". " + words(40) + ". " + genuine + ". " + words(10)
         let b = words(30) + ". " + genuine + ". " + words(40) + "\n" + licence.uppercased() + "\n" + words(20)
@@ -454,7 +480,7 @@ final class PassageTests: XCTestCase {
         try write("MIT License\n\n" + licence + " (the \"Software\").\n", to: bpDir.appendingPathComponent("LICENSE.txt"))
         try write("unrelated words here", to: bpDir.appendingPathComponent("other.md"))
         let filter = try BoilerplateFilter.files(in: bpDir.path, k: 8)
-        XCTAssertEqual(filter.count, 2 + 20 + 2 - 8 + 1)   // "mit license" + licence + "the software"; other.md is too short
+        XCTAssertEqual(filter.count, 2 + 20 + 2 - 8 + 1)  // "mit license" + licence + "the software"; other.md is too short
         let options = PassageOptions(boilerplate: filter)
         let passages = PassageAlignment.align(Array(a.utf8), Array(b.utf8), options: options)
         XCTAssertEqual(passages.map(\.tokens), [25])
@@ -465,11 +491,13 @@ final class PassageTests: XCTestCase {
             .map { String(decoding: try! JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n")
         try write(jsonl + "\n", to: dir.appendingPathComponent("b.jsonl"))
         let aDoc = DocumentFile(name: "one.txt", path: dir.appendingPathComponent("a/one.txt").path)
-        let bDocs = [1, 2, 3].map { (n: Int) in DocumentFile(name: "b.jsonl:\(n)", path: dir.appendingPathComponent("b.jsonl").path, line: n) }
+        let bDocs = [1, 2, 3].map { (n: Int) in
+            DocumentFile(name: "b.jsonl:\(n)", path: dir.appendingPathComponent("b.jsonl").path, line: n)
+        }
         XCTAssertEqual(try bDocs[0].read(), Array("nothing shared".utf8))
         XCTAssertEqual(try bDocs[1].read(), Array(b.utf8))
         XCTAssertThrowsError(try bDocs[2].read()) { XCTAssertEqual(errorCase($0), "badData") }
-        let shared = try PassageAlignment.sharedPassages(a: [aDoc], b: Array(bDocs[0 ..< 2]), options: options)
+        let shared = try PassageAlignment.sharedPassages(a: [aDoc], b: Array(bDocs[0..<2]), options: options)
         XCTAssertEqual(shared.map(\.passage.tokens), [25])
         XCTAssertEqual(shared.first?.a, "one.txt")
         XCTAssertEqual(shared.first?.b, "b.jsonl:2")
@@ -494,10 +522,11 @@ final class PassageTests: XCTestCase {
         let passages = PassageAlignment.align(text, text)
         getrusage(RUSAGE_SELF.rawValue, &usage)
         XCTAssertEqual(passages.count, 1)
-        XCTAssertEqual(passages.first.map { [$0.tokens, $0.aStart, $0.aEnd, $0.bStart, $0.bEnd, $0.aLine, $0.bColumn] },
-                       [n, 0, 2 * n - 1, 0, 2 * n - 1, 1, 1])
+        XCTAssertEqual(
+            passages.first.map { [$0.tokens, $0.aStart, $0.aEnd, $0.bStart, $0.bEnd, $0.aLine, $0.bColumn] },
+            [n, 0, 2 * n - 1, 0, 2 * n - 1, 1, 1])
         XCTAssertEqual(passages.first?.snippet, Array(repeating: "a", count: 60).joined(separator: " ") + "…")
-        XCTAssertLessThan(usage.ru_maxrss, 1 << 20, "peak memory over 1 GB")   // KiB
+        XCTAssertLessThan(usage.ru_maxrss, 1 << 20, "peak memory over 1 GB")  // KiB
 
         // Repetitive but not identical: blocks of 20 "a" and a "b" against a
         // run of "a": every block matches A everywhere; the work stays bounded

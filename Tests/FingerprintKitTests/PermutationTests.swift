@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -21,7 +22,8 @@ final class PermutationTests: XCTestCase {
             for useFloat in [false, true] {
                 let r: PermutationTest.Result
                 if useFloat {
-                    r = try PermutationTest.run(counts: Matrix<Float>(rows.map { $0.map(Float.init) }), labels: labels, permutations: perms, threads: 2)
+                    r = try PermutationTest.run(
+                        counts: Matrix<Float>(rows.map { $0.map(Float.init) }), labels: labels, permutations: perms, threads: 2)
                 } else {
                     r = try PermutationTest.run(counts: Matrix<Double>(rows), labels: labels, permutations: perms)
                 }
@@ -47,7 +49,8 @@ final class PermutationTests: XCTestCase {
         for i in 0..<400 {
             let p = paired.permutation(i, seed: 1)
             for k in 0..<4 { XCTAssertNotEqual(p[k], p[k + 4]) }
-            XCTAssertEqual(p[8], 0); XCTAssertEqual(p[9], 1)
+            XCTAssertEqual(p[8], 0)
+            XCTAssertEqual(p[9], 1)
             swapped += p[0] == 1 ? 1 : 0
         }
         // Swap probability ½: 400 draws, within ±4.5 standard deviations (σ = 10).

@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -16,8 +17,9 @@ final class SimilarityTests: XCTestCase {
     }
 
     func allPairs(_ t: TfIdfMatrix, k: Int, head: (Int) -> Bool, tile: Int = 2048) throws -> [[Neighbor]] {
-        let v = SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
-                             rows: Array(0..<t.rows), columnIsHead: (0..<t.cols).map(head))
+        let v = SplitVectors(
+            rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
+            rows: Array(0..<t.rows), columnIsHead: (0..<t.cols).map(head))
         var o = SimilarityOptions()
         o.k = k
         o.tile = tile
@@ -51,7 +53,9 @@ final class SimilarityTests: XCTestCase {
         let t = TfIdfMatrix(c.matrix, features: e["k"] as! Int)
         let expected = (e["cosine"] as! [[NSNumber]]).map { $0.map(\.doubleValue) }
         let top3 = e["top3"] as! [[Int]]
-        for (name, head) in [("all dense", { (_: Int) in true }), ("all sparse", { (_: Int) in false }), ("mixed", { (c: Int) in c % 3 == 0 })] {
+        for (name, head) in [
+            ("all dense", { (_: Int) in true }), ("all sparse", { (_: Int) in false }), ("mixed", { (c: Int) in c % 3 == 0 }),
+        ] {
             for tile in [16, 7 + 9, 2048] {
                 let res = try allPairs(t, k: 3, head: head, tile: tile)
                 XCTAssertEqual(res.map { $0.map(\.index) }, top3, "\(name) tile \(tile)")
@@ -65,13 +69,18 @@ final class SimilarityTests: XCTestCase {
     func testTopKLargerThanNAndThresholdPairs() throws {
         let (c, _) = try load()
         let t = TfIdfMatrix(c.matrix, features: 1000)
-        let v = SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
-                             rows: Array(0..<t.rows), columnIsHead: (0..<t.cols).map { _ in false })
+        let v = SplitVectors(
+            rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
+            rows: Array(0..<t.rows), columnIsHead: (0..<t.cols).map { _ in false })
         var o = SimilarityOptions()
         o.k = 100
         o.threshold = 0.5
-        var lists: [[Neighbor]] = [], pairs: [(Int, Int, Float)] = []
-        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, l, p in lists += l; pairs += p }
+        var lists: [[Neighbor]] = []
+        var pairs: [(Int, Int, Float)] = []
+        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, l, p in
+            lists += l
+            pairs += p
+        }
         XCTAssertTrue(lists.allSatisfy { $0.count == t.rows - 1 })
         // Every pair over the threshold is reported once, i < j, and only those.
         var expected: [(Int, Int)] = []
@@ -84,8 +93,9 @@ final class SimilarityTests: XCTestCase {
     func testZeroVectorsScoreZeroNeverNaN() throws {
         let c = Counter.count(documents: ["alpha beta", "!!!", "alpha gamma", "???"].map { Array($0.utf8) })
         let t = TfIdfMatrix(c.matrix, features: 10)
-        let v = SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
-                             rows: Array(0..<t.rows), columnIsHead: (0..<t.cols).map { $0 == 0 })
+        let v = SplitVectors(
+            rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
+            rows: Array(0..<t.rows), columnIsHead: (0..<t.cols).map { $0 == 0 })
         var o = SimilarityOptions()
         o.k = 3
         var lists: [[Neighbor]] = []

@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -52,9 +53,11 @@ final class SketchTests: XCTestCase {
             }
             return Array(Set(out)).sorted()
         }
-        var ours = 0.0, theirs = 0.0
+        var ours = 0.0
+        var theirs = 0.0
         for p in pairs {
-            let a = shingles(p["a"] as! String), b = shingles(p["b"] as! String)
+            let a = shingles(p["a"] as! String)
+            let b = shingles(p["b"] as! String)
             let j = p["jaccard"] as! Double
             XCTAssertEqual(exactJaccard(a, b), j, accuracy: 1e-12)
             let est = MinHasher.jaccard(h.signature(of: a), h.signature(of: b))
@@ -62,7 +65,8 @@ final class SketchTests: XCTestCase {
             let se = (j * (1 - j) / 128).squareRoot()
             XCTAssertLessThanOrEqual(abs(est - j), 3 * se + 1e-12, "ours J=\(j) est=\(est)")
             XCTAssertLessThanOrEqual(abs(ds - j), 3 * se + 1e-12, "datasketch J=\(j) est=\(ds)")
-            ours += abs(est - j); theirs += abs(ds - j)
+            ours += abs(est - j)
+            theirs += abs(ds - j)
         }
         // Mean absolute error comparable to datasketch's (within a factor of 2 + 0.01).
         XCTAssertLessThanOrEqual(ours / Double(pairs.count), 2 * theirs / Double(pairs.count) + 0.01)
@@ -94,16 +98,22 @@ final class SketchTests: XCTestCase {
             let shared = Int((2 * j * Double(size) / (1 + j)).rounded())
             let (a, b) = pair(&rng, size: size, shared: shared)
             truth.append(exactJaccard(a, b))
-            for s in [a, b] { sketches.append(SketchedDocument(tokens: size + 4, shingles: s, signature: h.signature(of: s), simhash: 0, exact: 0)) }
+            for s in [a, b] {
+                sketches.append(SketchedDocument(tokens: size + 4, shingles: s, signature: h.signature(of: s), simhash: 0, exact: 0))
+            }
         }
         let docs = (0..<sketches.count).map { DocumentInfo(name: "d\($0)", path: "d\($0)", line: nil, bytes: 1) }
         let r = Dedup.cluster(documents: docs, sketches: sketches, options: o)
         var cluster = [Int: Int]()
         for c in r.clusters { for m in c.members { cluster[m.document] = c.id } }
-        var high = 0, found = 0
+        var high = 0
+        var found = 0
         for (p, j) in truth.enumerated() {
             let together = cluster[2 * p] != nil && cluster[2 * p] == cluster[2 * p + 1]
-            if j >= 0.6 { high += 1; if together { found += 1 } }
+            if j >= 0.6 {
+                high += 1
+                if together { found += 1 }
+            }
             if together { XCTAssertGreaterThanOrEqual(j, 0.5, "pair \(p) reported with J=\(j)") }
         }
         XCTAssertGreaterThanOrEqual(Double(found) / Double(high), 0.95, "recall \(found)/\(high)")
@@ -115,7 +125,8 @@ final class SketchTests: XCTestCase {
     /// precision and recall ≥ 0.95 over same-cluster pairs (minhash), and
     /// exactly on the copies of Corpora/ (exact method).
     func testNearDuplicateClustersOfTheShippedCorpus() throws {
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: corpora.appendingPathComponent("manifest.json"))) as! [String: Any]
         let nd = (manifest["corpora"] as! [[String: Any]]).first { $0["path"] as? String == "near-dups" }!
         var truth = Set<String>()
         for c in nd["clusters"] as! [[String: Any]] {
@@ -146,7 +157,8 @@ final class SketchTests: XCTestCase {
         }
         let x = try Dedup.run(try CorpusInput(path: dir.path), options: e)
         XCTAssertEqual(x.clusters.count, 50)
-        XCTAssertTrue(x.clusters.allSatisfy { c in Set(c.members.map { x.documents[$0.document].name.split(separator: "/")[1] }).count == 1 })
+        XCTAssertTrue(
+            x.clusters.allSatisfy { c in Set(c.members.map { x.documents[$0.document].name.split(separator: "/")[1] }).count == 1 })
     }
 
     func testSimHashFindsCloseCopiesOnly() throws {
@@ -234,7 +246,11 @@ final class RadixSortTests: XCTestCase {
         for n in [0, 1, 5, 70_000, 300_000] {
             var a = (0..<n).map { _ in rng.next() }
             // Some duplicates and some small values.
-            if n > 10 { for i in 0..<(n / 10) { a[i] = a[n - 1 - i] }; a[0] = 0; a[1] = .max }
+            if n > 10 {
+                for i in 0..<(n / 10) { a[i] = a[n - 1 - i] }
+                a[0] = 0
+                a[1] = .max
+            }
             var b = a
             RadixSort.sortUniformHashes(&a)
             b.sort()

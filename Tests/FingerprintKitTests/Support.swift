@@ -1,8 +1,9 @@
+import FingerprintKit
 import Foundation
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -16,8 +17,10 @@ func loadJSON(_ name: String) throws -> Any {
 }
 
 /// Relative closeness: |a − b| ≤ tol · max(1, |a|, |b|).
-func assertClose(_ a: Double, _ b: Double, _ tol: Double = 1e-9, _ msg: @autoclosure () -> String = "",
-                 file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ a: Double, _ b: Double, _ tol: Double = 1e-9, _ msg: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     let scale = max(1, abs(a), abs(b))
     XCTAssert(abs(a - b) <= tol * scale, "\(a) vs \(b) (tol \(tol)) \(msg())", file: file, line: line)
 }

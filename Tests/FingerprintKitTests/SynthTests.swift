@@ -1,8 +1,9 @@
+import FingerprintKit
 import Foundation
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -67,7 +68,9 @@ final class SynthTests: XCTestCase {
     }
 
     func testSourcesDifferByNameAndSeed() {
-        let a = SourceModel(seed: 1, name: "A"), b = SourceModel(seed: 1, name: "B"), a2 = SourceModel(seed: 2, name: "A")
+        let a = SourceModel(seed: 1, name: "A")
+        let b = SourceModel(seed: 1, name: "B")
+        let a2 = SourceModel(seed: 2, name: "A")
         XCTAssertNotEqual(a.wordAtRank, b.wordAtRank)
         XCTAssertNotEqual(a.wordAtRank, a2.wordAtRank)
         XCTAssertEqual(a.wordAtRank, SourceModel(seed: 1, name: "A").wordAtRank)
@@ -112,7 +115,8 @@ final class SynthTests: XCTestCase {
         XCTAssertGreaterThan(counts[0], counts[1])
         XCTAssertGreaterThan(counts[1], counts[4])
         // sampleWord maps ranks to words.
-        var r1 = Xoshiro256(seed: 5), r2 = Xoshiro256(seed: 5)
+        var r1 = Xoshiro256(seed: 5)
+        var r2 = Xoshiro256(seed: 5)
         for _ in 0..<100 { XCTAssertEqual(model.sampleWord(&r1), model.wordAtRank[model.sampleRank(&r2)]) }
     }
 
@@ -177,10 +181,13 @@ final class SynthTests: XCTestCase {
         for (path, p) in [("subst-05", 0.05), ("subst-20", 0.2), ("subst-50", 0.5)] {
             guard let c = manifest.corpus(path) else { return XCTFail(path) }
             XCTAssertEqual(c.substitutionProbability, p)
-            var total = 0, changed = 0
+            var total = 0
+            var changed = 0
             for n in names("source-a") {
-                let a = file("source-a", n), s = file(path, n)
-                let wa = lowerWords(a), ws = lowerWords(s)
+                let a = file("source-a", n)
+                let s = file(path, n)
+                let wa = lowerWords(a)
+                let ws = lowerWords(s)
                 XCTAssertEqual(wa.count, ws.count)
                 total += wa.count
                 changed += zip(wa, ws).filter { $0 != $1 }.count
@@ -189,7 +196,8 @@ final class SynthTests: XCTestCase {
             }
             XCTAssertEqual(c.substitutedWords, changed, path)
             XCTAssertEqual(c.words, total)
-            let mean = Double(total) * p, sd = (Double(total) * p * (1 - p)).squareRoot()
+            let mean = Double(total) * p
+            let sd = (Double(total) * p * (1 - p)).squareRoot()
             XCTAssertLessThan(abs(Double(changed) - mean), 4.5 * sd, "\(path): \(changed) of \(total)")
         }
         // Direct check on a larger sample of the function itself.
@@ -214,7 +222,8 @@ final class SynthTests: XCTestCase {
             for (rank, w) in m.wordAtRank.enumerated() { lp[w] = log(m.probability(rank: rank)) }
             return lp
         }
-        let la = logProbabilities(gen.sourceA), lb = logProbabilities(gen.sourceB)
+        let la = logProbabilities(gen.sourceA)
+        let lb = logProbabilities(gen.sourceB)
         for (path, p) in [("mix-10", 0.1), ("mix-50", 0.5)] {
             guard let c = manifest.corpus(path), let sources = c.documentSources else { return XCTFail(path) }
             XCTAssertEqual(c.proportion, p)
@@ -309,9 +318,13 @@ final class SynthTests: XCTestCase {
             seen.insert(String(decoding: d.text, as: UTF8.self))
             XCTAssertEqual(CorpusGenerator.wordSpans(d.text).count, 12 - d.droppedWords)
         }
-        XCTAssertEqual(seen, ["Four five six seven? Eight nine.\n\nTen eleven twelve!\n",
-                              "One two three. Eight nine.\n\nTen eleven twelve!\n",
-                              "One two three. Four five six seven?\n\nTen eleven twelve!\n"])
+        XCTAssertEqual(
+            seen,
+            [
+                "Four five six seven? Eight nine.\n\nTen eleven twelve!\n",
+                "One two three. Eight nine.\n\nTen eleven twelve!\n",
+                "One two three. Four five six seven?\n\nTen eleven twelve!\n",
+            ])
     }
 
     func testPairedShareFileNamesAndTopics() {
@@ -349,8 +362,9 @@ final class SynthTests: XCTestCase {
         // --force: stale generated files go, other files stay.
         try Data("keep".utf8).write(to: URL(fileURLWithPath: dir + "/source-a/notes.md"))
         try gen.writeDemo(to: dir, documentsPerCorpus: 2, wordsPerDocument: 40, force: true)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/source-a").sorted(),
-                       ["doc0001.txt", "doc0002.txt", "notes.md"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/source-a").sorted(),
+            ["doc0001.txt", "doc0002.txt", "notes.md"])
     }
 
     func testFileNamesAndSizes() {

@@ -1,7 +1,8 @@
+import FingerprintKit
 import XCTest
+
 @testable import FingerprintBench
 @testable import FingerprintCore
-import FingerprintKit
 @testable import FingerprintReport
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
@@ -120,8 +121,10 @@ final class TokenRangeTests: XCTestCase {
     }
 
     func testRangesSliceTheOriginalText() throws {
-        let texts = ["Hello, World! foo_bar 42", "Ελληνικά ΟΔΟΣ. και λόγος", "東京タワーはtokyo tower です", "café—naïve x\u{301}y end",
-                     "ab\u{FF}cd \u{E9}", "  lead and trail  "]
+        let texts = [
+            "Hello, World! foo_bar 42", "Ελληνικά ΟΔΟΣ. και λόγος", "東京タワーはtokyo tower です", "café—naïve x\u{301}y end",
+            "ab\u{FF}cd \u{E9}", "  lead and trail  ",
+        ]
         for t in texts {
             let bytes = Array(t.utf8)
             let whole = TokenizerSpec.word.tokens(of: t)

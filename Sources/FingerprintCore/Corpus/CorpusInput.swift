@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a corpus comes from (DESIGN.md, Inputs).
@@ -86,7 +87,10 @@ public struct Skip: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The file, or `file:line` for JSONL.
     public var path: String
     public var reason: String
-    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
     public var description: String { "\(path): \(reason)" }
 }
 
@@ -105,13 +109,22 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     public var key: String?
 
     public init(name: String, path: String, line: Int?, bytes: Int, key: String? = nil) {
-        self.name = name; self.path = path; self.line = line; self.bytes = bytes; self.key = key
+        self.name = name
+        self.path = path
+        self.line = line
+        self.bytes = bytes
+        self.key = key
     }
 }
 
 /// One unit of reading work: a whole file, a byte range of a JSONL file, or stdin.
 struct ReadUnit: Sendable {
-    enum Source: Sendable { case file, jsonlRange(start: Int, end: Int), stdin, memory(Int) }
+    enum Source: Sendable {
+        case file
+        case jsonlRange(start: Int, end: Int)
+        case stdin
+        case memory(Int)
+    }
     var path: String
     var name: String
     var source: Source
@@ -167,8 +180,10 @@ enum UnitPlanner {
         return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
-    private static func walk(root: String, rel: String, globs: [String], visited: inout Set<[UInt64]>,
-                             files: inout [(rel: String, path: String, size: Int)], skips: inout [Skip]) {
+    private static func walk(
+        root: String, rel: String, globs: [String], visited: inout Set<[UInt64]>,
+        files: inout [(rel: String, path: String, size: Int)], skips: inout [Skip]
+    ) {
         let dirPath = rel.isEmpty ? root : root + "/" + rel
         var st = stat()
         guard stat(dirPath, &st) == 0 else {
@@ -265,8 +280,10 @@ enum UnitPlanner {
         var units: [ReadUnit] = []
         for (i, s) in starts.enumerated() {
             let e = i + 1 < starts.count ? starts[i + 1] : size
-            units.append(ReadUnit(path: path, name: (path as NSString).lastPathComponent,
-                                  source: .jsonlRange(start: s, end: e), size: e - s))
+            units.append(
+                ReadUnit(
+                    path: path, name: (path as NSString).lastPathComponent,
+                    source: .jsonlRange(start: s, end: e), size: e - s))
         }
         return units
     }

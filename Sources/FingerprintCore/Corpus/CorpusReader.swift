@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Consumes the text of documents, one document at a time, on one thread.
@@ -81,14 +82,18 @@ package enum CorpusReader {
         var workers = (0..<threads).map { _ in makeWorker() }
         let results = UnsafeMutableBufferPointer<UnitResult<W.Output>?>.allocate(capacity: units.count)
         results.initialize(repeating: nil)
-        defer { results.deinitialize(); results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         progress?.start(totalBytes: units.reduce(0) { $0 + $1.size }, totalUnits: units.count)
 
         // One read buffer per worker; units taken in order from the shared queue.
         var buffers = (0..<threads).map { _ in [UInt8](repeating: 0, count: options.chunkBytes) }
         workers.withUnsafeMutableBufferPointer { ws in
             buffers.withUnsafeMutableBufferPointer { bs in
-                let wsBase = ws.baseAddress!, bsBase = bs.baseAddress!
+                let wsBase = ws.baseAddress!
+                let bsBase = bs.baseAddress!
                 try! Parallel.queue(units.count, threads: threads) { w, u in
                     let r = UnitResult<W.Output>()
                     r.worker = w
@@ -110,7 +115,10 @@ package enum CorpusReader {
             guard let r = results[u] else { continue }
             let base = lineBase[units[u].path, default: 0]
             for var d in r.docs {
-                if let l = d.line { d.line = l + base; d.name = "\(units[u].name):\(l + base)" }
+                if let l = d.line {
+                    d.line = l + base
+                    d.name = "\(units[u].name):\(l + base)"
+                }
                 docs.append(d)
             }
             for s in r.skips {
@@ -132,11 +140,13 @@ package enum CorpusReader {
         }
         if docs.isEmpty {
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
-            throw FingerprintError.noDocuments(path: input.description, reason: why,
-                                               patterns: input.kind == .directory ? input.globs : [])
+            throw FingerprintError.noDocuments(
+                path: input.description, reason: why,
+                patterns: input.kind == .directory ? input.globs : [])
         }
-        return CorpusScan(documents: docs, outputs: outputs, workers: workers, skips: skips,
-                          bytes: bytes, invalidSequences: invalid)
+        return CorpusScan(
+            documents: docs, outputs: outputs, workers: workers, skips: skips,
+            bytes: bytes, invalidSequences: invalid)
     }
 
     private static func readUnit<W: DocumentWorker>(
@@ -167,8 +177,10 @@ package enum CorpusReader {
                 r.bytes += bytes.count
             }
         case .jsonlRange(let start, let end):
-            readJSONL(unit, start: start, end: end, field: Array(input.field.utf8), keyField: input.keyField.map { Array($0.utf8) }, options: options,
-                      worker: &worker, buffer: &buffer, into: r)
+            readJSONL(
+                unit, start: start, end: end, field: Array(input.field.utf8), keyField: input.keyField.map { Array($0.utf8) },
+                options: options,
+                worker: &worker, buffer: &buffer, into: r)
         }
     }
 
@@ -227,7 +239,10 @@ package enum CorpusReader {
         func endLine() {
             r.lines += 1
             let lineNo = r.lines
-            defer { line.removeAll(keepingCapacity: line.count < (1 << 24)); tooLong = false }
+            defer {
+                line.removeAll(keepingCapacity: line.count < (1 << 24))
+                tooLong = false
+            }
             if tooLong {
                 r.skips.append((lineNo, Skip(path: unit.path, reason: "line longer than \(options.maxLineBytes) bytes")))
                 return
@@ -271,12 +286,18 @@ package enum CorpusReader {
                     if let k = memchr(b.baseAddress! + s, 0x0A, n - s) {
                         let e = UnsafeRawPointer(b.baseAddress!).distance(to: UnsafeRawPointer(k))
                         if !tooLong { line.append(contentsOf: b[s..<e]) }
-                        if line.count > options.maxLineBytes { tooLong = true; line.removeAll() }
+                        if line.count > options.maxLineBytes {
+                            tooLong = true
+                            line.removeAll()
+                        }
                         endLine()
                         s = e + 1
                     } else {
                         if !tooLong { line.append(contentsOf: b[s..<n]) }
-                        if line.count > options.maxLineBytes { tooLong = true; line.removeAll() }
+                        if line.count > options.maxLineBytes {
+                            tooLong = true
+                            line.removeAll()
+                        }
                         s = n
                     }
                 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a document's text can be read again: a file (the whole file is
@@ -37,10 +38,13 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     public func read(limit: Int = .max) throws -> [UInt8] {
         if let text { return text.count > limit ? Array(text.prefix(limit)) : text }
         guard path != "-" else {
-            throw FingerprintError.inputNotFound(path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
+            throw FingerprintError.inputNotFound(
+                path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: "\(String(cString: strerror(errno))); check the path") }
+        guard fd >= 0 else {
+            throw FingerprintError.inputNotFound(path: path, reason: "\(String(cString: strerror(errno))); check the path")
+        }
         defer { close(fd) }
         guard let line else { return try Self.readAll(fd, path: path, limit: limit) }
         let bytes = try Self.readLine(fd, line: line, path: path)
@@ -48,7 +52,8 @@ public struct DocumentFile: Sendable, Hashable, Codable {
         switch res {
         case .success(let text): return text.count > limit ? Array(text.prefix(limit)) : text
         case .failure:
-            throw FingerprintError.badData(path: "\(path):\(line)", reason: "no usable text in field '\(field)' (the file changed since it was read?)")
+            throw FingerprintError.badData(
+                path: "\(path):\(line)", reason: "no usable text in field '\(field)' (the file changed since it was read?)")
         }
     }
 
@@ -64,7 +69,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
                 throw FingerprintError.inputNotFound(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
             }
             if n == 0 { return out }
-            out.append(contentsOf: buf[0 ..< min(n, limit - out.count)])
+            out.append(contentsOf: buf[0..<min(n, limit - out.count)])
         }
         return out
     }
@@ -83,8 +88,8 @@ public struct DocumentFile: Sendable, Hashable, Codable {
             if n == 0 { break }
             var s = 0
             while s < n {
-                let e = buf[s ..< n].firstIndex(of: 0x0A) ?? n
-                if current == line { out.append(contentsOf: buf[s ..< e]) }
+                let e = buf[s..<n].firstIndex(of: 0x0A) ?? n
+                if current == line { out.append(contentsOf: buf[s..<e]) }
                 if e < n {
                     if current == line { return out }
                     current += 1
@@ -92,7 +97,9 @@ public struct DocumentFile: Sendable, Hashable, Codable {
                 s = e + 1
             }
         }
-        guard current == line else { throw FingerprintError.badData(path: path, reason: "has no line \(line) (the file changed since it was read?)") }
+        guard current == line else {
+            throw FingerprintError.badData(path: path, reason: "has no line \(line) (the file changed since it was read?)")
+        }
         return out
     }
 }

@@ -17,12 +17,17 @@ package enum JSONLine {
 
     /// The decoded text of top-level `field`, and the value of `keyField`
     /// (a string, or the literal text of a number) when present.
-    package static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8], keyField: [UInt8]?) -> Result<(text: [UInt8], key: String?), Failure> {
+    package static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8], keyField: [UInt8]?) -> Result<
+        (text: [UInt8], key: String?), Failure
+    > {
         var p = Parser(b: line, i: 0)
         p.skipWS()
         guard p.i < line.count else { return .failure(.invalid("empty line")) }
         guard line[p.i] == UInt8(ascii: "{") else {
-            do { try p.value(depth: 0); p.skipWS() } catch let e as Failure { return .failure(e) } catch {}
+            do {
+                try p.value(depth: 0)
+                p.skipWS()
+            } catch let e as Failure { return .failure(e) } catch {}
             return p.i == line.count ? .failure(.notObject) : .failure(.invalid("unexpected text at column \(p.i + 1)"))
         }
         var found: [UInt8]? = nil
@@ -37,19 +42,19 @@ package enum JSONLine {
                 while true {
                     p.skipWS()
                     guard p.peek == UInt8(ascii: "\"") else { throw Failure.invalid("expected a key at column \(p.i + 1)") }
-                    let key_ = try p.string()
+                    let keyName = try p.string()
                     p.skipWS()
                     guard p.peek == UInt8(ascii: ":") else { throw Failure.invalid("expected ':' at column \(p.i + 1)") }
                     p.i += 1
                     p.skipWS()
-                    if key_ == field && found == nil {
+                    if keyName == field && found == nil {
                         if p.peek == UInt8(ascii: "\"") {
                             found = try p.string()
                         } else {
                             try p.value(depth: 1)
                             foundNonString = true
                         }
-                    } else if let keyField, key == nil, key_ == keyField {
+                    } else if let keyField, key == nil, keyName == keyField {
                         if p.peek == UInt8(ascii: "\"") {
                             key = String(decoding: try p.string(), as: UTF8.self)
                         } else {
@@ -61,8 +66,14 @@ package enum JSONLine {
                         try p.value(depth: 1)
                     }
                     p.skipWS()
-                    if p.peek == UInt8(ascii: ",") { p.i += 1; continue }
-                    if p.peek == UInt8(ascii: "}") { p.i += 1; break }
+                    if p.peek == UInt8(ascii: ",") {
+                        p.i += 1
+                        continue
+                    }
+                    if p.peek == UInt8(ascii: "}") {
+                        p.i += 1
+                        break
+                    }
                     throw Failure.invalid("expected ',' or '}' at column \(p.i + 1)")
                 }
             }
@@ -93,26 +104,49 @@ package enum JSONLine {
             switch peek {
             case UInt8(ascii: "\""): _ = try string()
             case UInt8(ascii: "{"):
-                i += 1; skipWS()
-                if peek == UInt8(ascii: "}") { i += 1; return }
+                i += 1
+                skipWS()
+                if peek == UInt8(ascii: "}") {
+                    i += 1
+                    return
+                }
                 while true {
                     skipWS()
                     guard peek == UInt8(ascii: "\"") else { throw Failure.invalid("expected a key at column \(i + 1)") }
-                    _ = try string(); skipWS()
+                    _ = try string()
+                    skipWS()
                     guard peek == UInt8(ascii: ":") else { throw Failure.invalid("expected ':' at column \(i + 1)") }
                     i += 1
-                    try value(depth: depth + 1); skipWS()
-                    if peek == UInt8(ascii: ",") { i += 1; continue }
-                    if peek == UInt8(ascii: "}") { i += 1; return }
+                    try value(depth: depth + 1)
+                    skipWS()
+                    if peek == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if peek == UInt8(ascii: "}") {
+                        i += 1
+                        return
+                    }
                     throw Failure.invalid("expected ',' or '}' at column \(i + 1)")
                 }
             case UInt8(ascii: "["):
-                i += 1; skipWS()
-                if peek == UInt8(ascii: "]") { i += 1; return }
+                i += 1
+                skipWS()
+                if peek == UInt8(ascii: "]") {
+                    i += 1
+                    return
+                }
                 while true {
-                    try value(depth: depth + 1); skipWS()
-                    if peek == UInt8(ascii: ",") { i += 1; continue }
-                    if peek == UInt8(ascii: "]") { i += 1; return }
+                    try value(depth: depth + 1)
+                    skipWS()
+                    if peek == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if peek == UInt8(ascii: "]") {
+                        i += 1
+                        return
+                    }
                     throw Failure.invalid("expected ',' or ']' at column \(i + 1)")
                 }
             case UInt8(ascii: "t"): try literal("true")
@@ -134,9 +168,16 @@ package enum JSONLine {
         mutating func number() throws {
             let start = i
             if peek == UInt8(ascii: "-") { i += 1 }
-            func digits() -> Int { let s = i; while i < b.count, (0x30...0x39).contains(b[i]) { i += 1 }; return i - s }
+            func digits() -> Int {
+                let s = i
+                while i < b.count, (0x30...0x39).contains(b[i]) { i += 1 }
+                return i - s
+            }
             if peek == UInt8(ascii: "0") { i += 1 } else if digits() == 0 { throw Failure.invalid("bad number at column \(start + 1)") }
-            if peek == UInt8(ascii: ".") { i += 1; if digits() == 0 { throw Failure.invalid("bad number at column \(start + 1)") } }
+            if peek == UInt8(ascii: ".") {
+                i += 1
+                if digits() == 0 { throw Failure.invalid("bad number at column \(start + 1)") }
+            }
             if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
                 i += 1
                 if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { i += 1 }
@@ -175,7 +216,10 @@ package enum JSONLine {
                     return out
                 }
                 if c < 0x20 { throw Failure.invalid("control character in string at column \(i + 1)") }
-                if c != UInt8(ascii: "\\") { i += 1; continue }
+                if c != UInt8(ascii: "\\") {
+                    i += 1
+                    continue
+                }
                 out.append(contentsOf: b[runStart..<i])
                 guard i + 1 < b.count else { throw Failure.invalid("unterminated string") }
                 let e = b[i + 1]
@@ -193,11 +237,12 @@ package enum JSONLine {
                     var v = try hex4(i)
                     i += 4
                     if (0xD800...0xDBFF).contains(v), i + 6 <= b.count, b[i] == 0x5C, b[i + 1] == UInt8(ascii: "u"),
-                       case let lo = try hex4(i + 2), (0xDC00...0xDFFF).contains(lo) {
+                        case let lo = try hex4(i + 2), (0xDC00...0xDFFF).contains(lo)
+                    {
                         v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
                         i += 6
                     } else if (0xD800...0xDFFF).contains(v) {
-                        v = 0xFFFD   // lone surrogate, as Python's json with errors replaced
+                        v = 0xFFFD  // lone surrogate, as Python's json with errors replaced
                     }
                     appendUTF8(v, to: &out)
                 default:

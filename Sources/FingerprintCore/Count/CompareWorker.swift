@@ -51,7 +51,10 @@ package struct CompareWorker: DocumentWorker {
 
     public mutating func discard() {
         counting.discard()
-        if words != nil { var null = NullSink(); words!.finish(into: &null) }
+        if words != nil {
+            var null = NullSink()
+            words!.finish(into: &null)
+        }
         ngrams.discardDocument()
     }
 

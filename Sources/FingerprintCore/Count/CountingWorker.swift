@@ -112,7 +112,10 @@ final class DocScratch {
         touched = .allocate(capacity: touchedCapacity)
     }
 
-    deinit { counts.deallocate(); touched.deallocate() }
+    deinit {
+        counts.deallocate()
+        touched.deallocate()
+    }
 
     @inline(__always)
     func add(_ id32: Int32) {
@@ -161,14 +164,17 @@ final class DocScratch {
         let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
         n.initialize(repeating: 0, count: c)
         n.update(from: counts, count: capacity)
-        counts.deallocate(); counts = n; capacity = c
+        counts.deallocate()
+        counts = n
+        capacity = c
     }
 
     private func growTouched() {
         let c = touchedCapacity * 2
         let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
         n.update(from: touched, count: touchedCount)
-        touched.deallocate(); touched = n; touchedCapacity = c
+        touched.deallocate()
+        touched = n
+        touchedCapacity = c
     }
 }
-

@@ -17,8 +17,11 @@ public struct DocumentTermMatrix: Sendable {
     public var tokenCount: Int { lengths.reduce(0, +) }
 
     public init(rowStart: [Int], columns: [Int32], counts: [Int32], lengths: [Int], vocabulary: Vocabulary) {
-        self.rowStart = rowStart; self.columns = columns; self.counts = counts
-        self.lengths = lengths; self.vocabulary = vocabulary
+        self.rowStart = rowStart
+        self.columns = columns
+        self.counts = counts
+        self.lengths = lengths
+        self.vocabulary = vocabulary
     }
 
     /// Calls `body(column, count)` for each entry of document `d`.
@@ -34,7 +37,10 @@ public struct DocumentTermMatrix: Sendable {
 /// A counted corpus: documents, the document-term matrix, and what the
 /// reader reported.
 public struct CountedCorpus: Sendable {
-    public init(input: String, tokenizer: TokenizerSpec, documents: [DocumentInfo], matrix: DocumentTermMatrix, skips: [Skip], bytes: Int, invalidSequences: Int) {
+    public init(
+        input: String, tokenizer: TokenizerSpec, documents: [DocumentInfo], matrix: DocumentTermMatrix, skips: [Skip], bytes: Int,
+        invalidSequences: Int
+    ) {
         self.input = input
         self.tokenizer = tokenizer
         self.documents = documents
@@ -65,21 +71,26 @@ public enum Counter {
     /// - Complexity: linear in the bytes read (one pass; a hash-table probe
     ///   per token), then O(V log V) to give the V types canonical ids and
     ///   O(nnz) to build the matrix.
-    public static func count(_ input: CorpusInput, tokenizer: TokenizerSpec = .word, hashed: Bool = false,
-                             buildMatrix: Bool = true,
-                             options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil) throws -> CountedCorpus {
+    public static func count(
+        _ input: CorpusInput, tokenizer: TokenizerSpec = .word, hashed: Bool = false,
+        buildMatrix: Bool = true,
+        options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil
+    ) throws -> CountedCorpus {
         let scan = try CorpusReader.read(input, options: options, progress: progress) {
             CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)
         }
-        defer { scan.workers.forEach { $0.release() } }
+        defer { for w in scan.workers { w.release() } }
         let matrix = merge(scan.outputs, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
-        return CountedCorpus(input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
-                             skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
+        return CountedCorpus(
+            input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
+            skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
     }
 
     /// Merges per-worker local ids into one canonical vocabulary and builds
     /// the CSR matrix.
-    package static func merge(_ docs: [(worker: Int, output: LocalCounts)], workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true) -> DocumentTermMatrix {
+    package static func merge(
+        _ docs: [(worker: Int, output: LocalCounts)], workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true
+    ) -> DocumentTermMatrix {
         let tables = workers.map(\.localTable)
         // 1. One table over all workers' tokens.
         let global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
@@ -107,8 +118,10 @@ public enum Counter {
             let a = global.arenaBytes.baseAddress
             order.sort { x, y in
                 if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
-                let ox = global.offset(x), oy = global.offset(y)
-                let la = global.offset(x + 1) - ox, lb = global.offset(y + 1) - oy
+                let ox = global.offset(x)
+                let oy = global.offset(y)
+                let la = global.offset(x + 1) - ox
+                let lb = global.offset(y + 1) - oy
                 let c = memcmp(a! + ox, a! + oy, min(la, lb))
                 return c != 0 ? c < 0 : la < lb
             }
@@ -118,7 +131,10 @@ public enum Counter {
         var arena: [UInt8] = []
         var offsets = [0]
         var hashes = [UInt64](repeating: 0, count: n)
-        if !hashed { arena.reserveCapacity(global.arenaBytes.count); offsets.reserveCapacity(n + 1) }
+        if !hashed {
+            arena.reserveCapacity(global.arenaBytes.count)
+            offsets.reserveCapacity(n + 1)
+        }
         for (rank, id) in order.enumerated() {
             hashes[rank] = global.hashes[id]
             if !hashed {
@@ -143,27 +159,30 @@ public enum Counter {
                 }
             }
         }
-        if buildMatrix { df.withUnsafeMutableBufferPointer { dfp in
-            totals.withUnsafeMutableBufferPointer { tp in
-                for doc in docs {
-                    maps[doc.worker].withUnsafeBufferPointer { map in
-                        doc.output.ids.withUnsafeBufferPointer { ids in
-                            doc.output.counts.withUnsafeBufferPointer { cnt in
-                                for k in 0..<ids.count {
-                                    let c = Int(map[Int(ids[k])])
-                                    dfp[c] &+= 1
-                                    tp[c] &+= Int(cnt[k])
+        if buildMatrix {
+            df.withUnsafeMutableBufferPointer { dfp in
+                totals.withUnsafeMutableBufferPointer { tp in
+                    for doc in docs {
+                        maps[doc.worker].withUnsafeBufferPointer { map in
+                            doc.output.ids.withUnsafeBufferPointer { ids in
+                                doc.output.counts.withUnsafeBufferPointer { cnt in
+                                    for k in 0..<ids.count {
+                                        let c = Int(map[Int(ids[k])])
+                                        dfp[c] &+= 1
+                                        tp[c] &+= Int(cnt[k])
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-        } }
+        }
         // 4. CSR rows sorted by canonical id, without comparisons: scatter
         //    the entries into columns (a counting sort by column, rows in
         //    order), then read the columns back into rows. O(nnz + V).
-        var columns = [Int32](), counts = [Int32]()
+        var columns = [Int32]()
+        var counts = [Int32]()
         if buildMatrix {
             columns = [Int32](repeating: 0, count: nnz)
             counts = [Int32](repeating: 0, count: nnz)
@@ -171,7 +190,10 @@ public enum Counter {
             for c in 0..<n { colNext[c + 1] = colNext[c] + Int(df[c]) }
             let cscRow = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nnz))
             let cscVal = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nnz))
-            defer { cscRow.deallocate(); cscVal.deallocate() }
+            defer {
+                cscRow.deallocate()
+                cscVal.deallocate()
+            }
             colNext.withUnsafeMutableBufferPointer { next in
                 for (d, doc) in docs.enumerated() {
                     maps[doc.worker].withUnsafeBufferPointer { map in
@@ -211,18 +233,22 @@ public enum Counter {
         } else {
             rowStart = [Int](repeating: 0, count: docs.count + 1)
         }
-        let vocab = Vocabulary(hashed: hashed, arena: arena, offsets: offsets, hashes: hashes,
-                               totalCounts: totals, documentFrequency: df)
-        return DocumentTermMatrix(rowStart: rowStart, columns: columns, counts: counts,
-                                  lengths: docs.map(\.output.tokens), vocabulary: vocab)
+        let vocab = Vocabulary(
+            hashed: hashed, arena: arena, offsets: offsets, hashes: hashes,
+            totalCounts: totals, documentFrequency: df)
+        return DocumentTermMatrix(
+            rowStart: rowStart, columns: columns, counts: counts,
+            lengths: docs.map(\.output.tokens), vocabulary: vocab)
     }
 }
 
 extension Counter {
     /// Counts documents held in memory (tests, benchmarks, generated data),
     /// exactly as if each were a file of a directory read in this order.
-    public static func count(documents: [[UInt8]], names: [String]? = nil, tokenizer: TokenizerSpec = .word,
-                             label: String = "(memory)") -> CountedCorpus {
+    public static func count(
+        documents: [[UInt8]], names: [String]? = nil, tokenizer: TokenizerSpec = .word,
+        label: String = "(memory)"
+    ) -> CountedCorpus {
         var worker = CountingWorker(tokenizer: tokenizer)
         defer { worker.release() }
         var outputs: [(worker: Int, output: LocalCounts)] = []
@@ -231,14 +257,18 @@ extension Counter {
         var bytes = 0
         for (i, d) in documents.enumerated() {
             let name = names?[i] ?? "doc\(i)"
-            guard !d.isEmpty else { skips.append(Skip(path: name, reason: "empty document")); continue }
+            guard !d.isEmpty else {
+                skips.append(Skip(path: name, reason: "empty document"))
+                continue
+            }
             d.withUnsafeBufferPointer { worker.feed($0) }
             outputs.append((0, worker.finish()))
             infos.append(DocumentInfo(name: name, path: name, line: nil, bytes: d.count))
             bytes += d.count
         }
         let m = merge(outputs, workers: [worker], hashed: false)
-        return CountedCorpus(input: label, tokenizer: tokenizer, documents: infos, matrix: m, skips: skips,
-                             bytes: bytes, invalidSequences: worker.invalidSequences)
+        return CountedCorpus(
+            input: label, tokenizer: tokenizer, documents: infos, matrix: m, skips: skips,
+            bytes: bytes, invalidSequences: worker.invalidSequences)
     }
 }

@@ -30,7 +30,10 @@ public struct NGramIndex: Sendable {
         while logBits < 30 && (1 << logBits) < out.count * 8 { logBits += 1 }
         shift = 64 - logBits
         var b = [UInt64](repeating: 0, count: Int(1 << logBits) / 64)
-        for x in out { let i = Int(x >> shift); b[i >> 6] |= 1 << UInt64(i & 63) }
+        for x in out {
+            let i = Int(x >> shift)
+            b[i >> 6] |= 1 << UInt64(i & 63)
+        }
         bits = b
     }
 
@@ -40,17 +43,32 @@ public struct NGramIndex: Sendable {
     public func contains(_ h: UInt64) -> Bool {
         let i = Int(h >> shift)
         guard bits[i >> 6] & (1 << UInt64(i & 63)) != 0 else { return false }
-        var lo = 0, hi = hashes.count
-        while lo < hi { let m = (lo + hi) >> 1; if hashes[m] < h { lo = m + 1 } else { hi = m } }
+        var lo = 0
+        var hi = hashes.count
+        while lo < hi {
+            let m = (lo + hi) >> 1
+            if hashes[m] < h { lo = m + 1 } else { hi = m }
+        }
         return lo < hashes.count && hashes[lo] == h
     }
 
     /// |self ∩ other| by a linear merge.
     public func intersectionCount(_ other: NGramIndex) -> Int {
-        let a = hashes, b = other.hashes
-        var i = 0, j = 0, n = 0
+        let a = hashes
+        let b = other.hashes
+        var i = 0
+        var j = 0
+        var n = 0
         while i < a.count && j < b.count {
-            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { n += 1; i += 1; j += 1 }
+            if a[i] < b[j] {
+                i += 1
+            } else if a[i] > b[j] {
+                j += 1
+            } else {
+                n += 1
+                i += 1
+                j += 1
+            }
         }
         return n
     }

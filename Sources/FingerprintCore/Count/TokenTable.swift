@@ -24,7 +24,7 @@ package final class TokenTable: @unchecked Sendable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var mask: Int
     private var hashStore: UnsafeMutablePointer<UInt64>
-    private var offsetStore: UnsafeMutablePointer<Int>   // count + 1 entries
+    private var offsetStore: UnsafeMutablePointer<Int>  // count + 1 entries
     private var idCapacity: Int
     private var arenaStore: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
@@ -46,7 +46,10 @@ package final class TokenTable: @unchecked Sendable {
     }
 
     deinit {
-        slots.deallocate(); hashStore.deallocate(); offsetStore.deallocate(); arenaStore.deallocate()
+        slots.deallocate()
+        hashStore.deallocate()
+        offsetStore.deallocate()
+        arenaStore.deallocate()
     }
 
     /// 64-bit hash of each id's token.
@@ -65,7 +68,10 @@ package final class TokenTable: @unchecked Sendable {
         if n >= 8 { return UnsafeRawPointer(token.baseAddress!).loadUnaligned(as: UInt64.self) }
         var k: UInt64 = 0
         var i = 0
-        while i < n { k |= UInt64(token[i]) << (8 &* UInt64(i)); i &+= 1 }
+        while i < n {
+            k |= UInt64(token[i]) << (8 &* UInt64(i))
+            i &+= 1
+        }
         return k
     }
 
@@ -92,7 +98,10 @@ package final class TokenTable: @unchecked Sendable {
         if n >= 8 { return UnsafeRawPointer(token.baseAddress!).loadUnaligned(as: UInt64.self) }
         var k: UInt64 = 0
         var i = 0
-        while i < n { k |= UInt64(token[i]) << (8 * UInt64(i)); i += 1 }
+        while i < n {
+            k |= UInt64(token[i]) << (8 * UInt64(i))
+            i += 1
+        }
         return k
     }
 
@@ -161,10 +170,12 @@ package final class TokenTable: @unchecked Sendable {
 
     @inline(__always)
     private func equal(_ id: Int, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        let a = offsetStore[id], n = token.count
+        let a = offsetStore[id]
+        let n = token.count
         guard offsetStore[id + 1] - a == n else { return false }
         if n == 0 { return true }
-        let x = UnsafeRawPointer(arenaStore + a), y = UnsafeRawPointer(token.baseAddress!)
+        let x = UnsafeRawPointer(arenaStore + a)
+        let y = UnsafeRawPointer(token.baseAddress!)
         if n <= 16 {
             // Short tokens (most of them): overlapping 8-byte loads, no libc call.
             if n >= 8 {
@@ -187,7 +198,8 @@ package final class TokenTable: @unchecked Sendable {
 
     private func growSlots() {
         let c = (mask + 1) * 2
-        let old = slots, oldCount = mask + 1
+        let old = slots
+        let oldCount = mask + 1
         slots = .allocate(capacity: 2 * c)
         slots.initialize(repeating: 0, count: 2 * c)
         mask = c - 1
@@ -205,10 +217,12 @@ package final class TokenTable: @unchecked Sendable {
         let c = idCapacity * 2
         let h = UnsafeMutablePointer<UInt64>.allocate(capacity: c)
         h.update(from: hashStore, count: count)
-        hashStore.deallocate(); hashStore = h
+        hashStore.deallocate()
+        hashStore = h
         let o = UnsafeMutablePointer<Int>.allocate(capacity: c + 1)
         o.update(from: offsetStore, count: count + 1)
-        offsetStore.deallocate(); offsetStore = o
+        offsetStore.deallocate()
+        offsetStore = o
         idCapacity = c
     }
 
@@ -217,7 +231,8 @@ package final class TokenTable: @unchecked Sendable {
         while c < need { c *= 2 }
         let a = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
         a.update(from: arenaStore, count: arenaCount)
-        arenaStore.deallocate(); arenaStore = a
+        arenaStore.deallocate()
+        arenaStore = a
         arenaCapacity = c
     }
 

@@ -19,8 +19,12 @@ public struct Vocabulary: Sendable {
     public var count: Int { hashes.count }
 
     init(hashed: Bool, arena: [UInt8], offsets: [Int], hashes: [UInt64], totalCounts: [Int], documentFrequency: [Int32]) {
-        self.hashed = hashed; self.arena = arena; self.offsets = offsets; self.hashes = hashes
-        self.totalCounts = totalCounts; self.documentFrequency = documentFrequency
+        self.hashed = hashed
+        self.arena = arena
+        self.offsets = offsets
+        self.hashes = hashes
+        self.totalCounts = totalCounts
+        self.documentFrequency = documentFrequency
     }
 
     /// The token with id `i` (hashed mode: `#` and 16 hex digits).
@@ -38,12 +42,17 @@ public struct Vocabulary: Sendable {
     public func id(of token: String) -> Int? {
         if hashed {
             let h = TokenTable.hash(token)
-            var lo = 0, hi = count
-            while lo < hi { let m = (lo + hi) / 2; if hashes[m] < h { lo = m + 1 } else { hi = m } }
+            var lo = 0
+            var hi = count
+            while lo < hi {
+                let m = (lo + hi) / 2
+                if hashes[m] < h { lo = m + 1 } else { hi = m }
+            }
             return lo < count && hashes[lo] == h ? lo : nil
         }
         let t = Array(token.utf8)
-        var lo = 0, hi = count
+        var lo = 0
+        var hi = count
         while lo < hi {
             let m = (lo + hi) / 2
             if arena[offsets[m]..<offsets[m + 1]].lexicographicallyPrecedes(t) { lo = m + 1 } else { hi = m }
@@ -68,31 +77,46 @@ public struct Vocabulary: Sendable {
         let k = min(k, n)
         guard k > 0 else { return [] }
         if k * 4 >= n {
-            return (0..<n).sorted { let a = key($0), b = key($1); return a != b ? a > b : $0 < $1 }.prefix(k).map { $0 }
+            return (0..<n).sorted {
+                let a = key($0)
+                let b = key($1)
+                return a != b ? a > b : $0 < $1
+            }.prefix(k).map { $0 }
         }
         // Min-heap of the best k so far; the root is the worst kept.
         var heap: [Int] = []
         heap.reserveCapacity(k)
-        func worse(_ a: Int, _ b: Int) -> Bool {   // a ranks below b
-            let ka = key(a), kb = key(b)
+        func worse(_ a: Int, _ b: Int) -> Bool {  // a ranks below b
+            let ka = key(a)
+            let kb = key(b)
             return ka != kb ? ka < kb : a > b
         }
         func siftDown(_ start: Int) {
             var i = start
             while true {
-                let l = 2 * i + 1, r = l + 1
+                let l = 2 * i + 1
+                let r = l + 1
                 var m = i
                 if l < heap.count && worse(heap[l], heap[m]) { m = l }
                 if r < heap.count && worse(heap[r], heap[m]) { m = r }
                 if m == i { return }
-                heap.swapAt(i, m); i = m
+                heap.swapAt(i, m)
+                i = m
             }
         }
         for i in 0..<n {
             if heap.count < k {
                 heap.append(i)
                 var c = heap.count - 1
-                while c > 0 { let p = (c - 1) / 2; if worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break } }
+                while c > 0 {
+                    let p = (c - 1) / 2
+                    if worse(heap[c], heap[p]) {
+                        heap.swapAt(c, p)
+                        c = p
+                    } else {
+                        break
+                    }
+                }
             } else if worse(heap[0], i) {
                 heap[0] = i
                 siftDown(0)

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Output written as it is produced, without ever leaving a half-written
@@ -18,7 +19,9 @@ package final class StreamingOutput {
     /// - Throws: `.ioError` when the directory does not exist or is not writable.
     public init(path: String?) throws {
         guard let path, path != "-" else {
-            fd = 1; self.path = nil; tmp = nil
+            fd = 1
+            self.path = nil
+            tmp = nil
             return
         }
         let url = URL(fileURLWithPath: path)
@@ -30,7 +33,9 @@ package final class StreamingOutput {
         let t = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         let f = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard f >= 0 else { throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno))) }
-        fd = f; self.path = path; tmp = t
+        fd = f
+        self.path = path
+        tmp = t
     }
 
     deinit { if !done { abort() } }
@@ -58,7 +63,10 @@ package final class StreamingOutput {
         try flush()
         done = true
         guard let path, let tmp else { return }
-        guard fsync(fd) == 0 || errno == EINVAL else { abort(); throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard fsync(fd) == 0 || errno == EINVAL else {
+            abort()
+            throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
+        }
         close(fd)
         guard rename(tmp, path) == 0 else {
             let e = String(cString: strerror(errno))

@@ -40,8 +40,10 @@ package enum Parallel {
     /// rethrown once all workers have stopped.
     /// - Returns: the number of workers used.
     @discardableResult
-    package static func queue(_ count: Int, threads: Int, batch: Int = 1,
-                              _ body: (_ worker: Int, _ item: Int) throws -> Void) throws -> Int {
+    package static func queue(
+        _ count: Int, threads: Int, batch: Int = 1,
+        _ body: (_ worker: Int, _ item: Int) throws -> Void
+    ) throws -> Int {
         guard count > 0 else { return 0 }
         let workers = max(1, min(threads, count))
         if workers == 1 {

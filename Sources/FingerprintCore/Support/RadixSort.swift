@@ -16,7 +16,9 @@ package enum RadixSort {
     /// values, cache-sized — is sorted on its own, in parallel. For uniform
     /// hashes this is several times faster than a comparison sort of the
     /// whole array and needs no second full-size buffer.
-    public static func sortedUnique(parts: inout [[UInt64]], unique: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [UInt64] {
+    public static func sortedUnique(
+        parts: inout [[UInt64]], unique: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> [UInt64] {
         let n = parts.reduce(0) { $0 + $1.count }
         guard n > 4096 else {
             var all = parts.flatMap { $0 }
@@ -25,7 +27,8 @@ package enum RadixSort {
             if unique { compact(&all) }
             return all
         }
-        let bits: UInt64 = 10, buckets = 1 << 10
+        let bits: UInt64 = 10
+        let buckets = 1 << 10
         var start = [Int](repeating: 0, count: buckets + 1)
         for p in parts { for x in p { start[Int(x >> (64 - bits)) + 1] += 1 } }
         for b in 0..<buckets { start[b + 1] += start[b] }
@@ -58,7 +61,10 @@ package enum RadixSort {
                         var w = slice.count
                         if unique && slice.count > 1 {
                             w = 1
-                            for r in 1..<slice.count where slice[r] != slice[w - 1] { slice[w] = slice[r]; w += 1 }
+                            for r in 1..<slice.count where slice[r] != slice[w - 1] {
+                                slice[w] = slice[r]
+                                w += 1
+                            }
                         }
                         kb[b] = w
                     }
@@ -99,7 +105,10 @@ package enum RadixSort {
         while i < n {
             let x = p[i]
             var j = i - 1
-            while j >= 0 && p[j] > x { p[j + 1] = p[j]; j -= 1 }
+            while j >= 0 && p[j] > x {
+                p[j + 1] = p[j]
+                j -= 1
+            }
             p[j + 1] = x
             i += 1
         }
@@ -108,7 +117,10 @@ package enum RadixSort {
     static func compact(_ a: inout [UInt64]) {
         var w = 0
         a.withUnsafeMutableBufferPointer { b in
-            for r in 0..<b.count where w == 0 || b[r] != b[w - 1] { b[w] = b[r]; w += 1 }
+            for r in 0..<b.count where w == 0 || b[r] != b[w - 1] {
+                b[w] = b[r]
+                w += 1
+            }
         }
         a.removeLast(a.count - w)
     }

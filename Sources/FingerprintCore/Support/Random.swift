@@ -12,7 +12,10 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     /// Seeds the state from `seed` with SplitMix64 (never all zero).
     public init(seed: UInt64) {
         var sm = SplitMix64(seed: seed)
-        s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
+        s0 = sm.next()
+        s1 = sm.next()
+        s2 = sm.next()
+        s3 = sm.next()
     }
 
     /// Derives an independent stream for `stream` (e.g. a worker or a block
@@ -27,7 +30,10 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
         s2 ^= t
         s3 = rotl(s3, 45)
         return result
@@ -94,9 +100,9 @@ package struct SplitMix64: RandomNumberGenerator, Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 @inline(__always) private func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }

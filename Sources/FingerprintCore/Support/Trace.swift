@@ -11,7 +11,8 @@ package enum Trace {
         let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
         if last == 0 { last = now }
         let peak = ResourceUsage.peakMB().map { String(format: "%.0f MB peak", $0) } ?? ""
-        FileHandle.standardError.write(Data(String(format: "trace: %-36@ %8.3f s  %@\n", stage() as NSString, now - last, peak as NSString).utf8))
+        FileHandle.standardError.write(
+            Data(String(format: "trace: %-36@ %8.3f s  %@\n", stage() as NSString, now - last, peak as NSString).utf8))
         last = now
     }
 }

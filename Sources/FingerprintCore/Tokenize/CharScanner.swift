@@ -17,8 +17,8 @@ package struct CharScanner {
     private var wsCount = 0
     private var firstWs: UInt32 = 0
     private var caseState = false
-    private var pending: [UInt32] = []      // output held while a final sigma is undecided
-    private var sigmaIndex = -1              // index in `pending` of the σ
+    private var pending: [UInt32] = []  // output held while a final sigma is undecided
+    private var sigmaIndex = -1  // index in `pending` of the σ
     private var scratch: [UInt8] = []
     private var cache: [UInt32: ScalarInfo] = [:]
     private let table = ScalarTable.shared
@@ -62,7 +62,10 @@ package struct CharScanner {
                 }
             }
         }
-        if sigmaIndex >= 0 { pending[sigmaIndex] = 0x3C2; sigmaIndex = -1 }
+        if sigmaIndex >= 0 {
+            pending[sigmaIndex] = 0x3C2
+            sigmaIndex = -1
+        }
         flushPending(into: &sink)
         flushWhitespace(into: &sink)
         seen = 0
@@ -93,7 +96,7 @@ package struct CharScanner {
             return
         }
         // Lower-case mapping as scalars.
-        String(decoding: inf.lower, as: UTF8.self).unicodeScalars.forEach { pending.append($0.value) }
+        for u in String(decoding: inf.lower, as: UTF8.self).unicodeScalars { pending.append(u.value) }
         if sigmaIndex < 0 { flushPending(into: &sink) }
     }
 

@@ -20,7 +20,10 @@ struct ScalarInfo: Sendable {
     init(_ value: UInt32) {
         guard let s = Unicode.Scalar(value) else {
             // Surrogate code points never come out of the decoder; treat as U+FFFD.
-            kind = 0; cased = false; caseIgnorable = false; whitespace = false
+            kind = 0
+            cased = false
+            caseIgnorable = false
+            whitespace = false
             lower = [0xEF, 0xBF, 0xBD]
             return
         }
@@ -28,8 +31,8 @@ struct ScalarInfo: Sendable {
         let isWord: Bool
         switch p.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark,
-             .decimalNumber, .letterNumber, .otherNumber:
+            .nonspacingMark, .spacingMark, .enclosingMark,
+            .decimalNumber, .letterNumber, .otherNumber:
             isWord = true
         default:
             isWord = value == 0x5F
@@ -51,8 +54,8 @@ struct ScalarInfo: Sendable {
     static func isCJKSingle(_ v: UInt32) -> Bool {
         switch v {
         case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FA1F,
-             0x3006, 0x3007, 0x3021...0x3029, 0x3038...0x303A,
-             0x3040...0x309F, 0x30A0...0x30FF, 0x31F0...0x31FF, 0xFF66...0xFF9F:
+            0x3006, 0x3007, 0x3021...0x3029, 0x3038...0x303A,
+            0x3040...0x309F, 0x30A0...0x30FF, 0x31F0...0x31FF, 0xFF66...0xFF9F:
             return true
         default:
             return false
@@ -92,16 +95,35 @@ func decodeUTF8(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, final: Bool) -> (
     let b0 = p[i]
     if b0 < 0x80 { return (UInt32(b0), 1) }
     var need: Int
-    var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+    var lo: UInt8 = 0x80
+    var hi: UInt8 = 0xBF
     var v: UInt32
     switch b0 {
-    case 0xC2...0xDF: need = 1; v = UInt32(b0 & 0x1F)
-    case 0xE0: need = 2; v = UInt32(b0 & 0x0F); lo = 0xA0
-    case 0xE1...0xEC, 0xEE...0xEF: need = 2; v = UInt32(b0 & 0x0F)
-    case 0xED: need = 2; v = UInt32(b0 & 0x0F); hi = 0x9F
-    case 0xF0: need = 3; v = UInt32(b0 & 0x07); lo = 0x90
-    case 0xF1...0xF3: need = 3; v = UInt32(b0 & 0x07)
-    case 0xF4: need = 3; v = UInt32(b0 & 0x07); hi = 0x8F
+    case 0xC2...0xDF:
+        need = 1
+        v = UInt32(b0 & 0x1F)
+    case 0xE0:
+        need = 2
+        v = UInt32(b0 & 0x0F)
+        lo = 0xA0
+    case 0xE1...0xEC, 0xEE...0xEF:
+        need = 2
+        v = UInt32(b0 & 0x0F)
+    case 0xED:
+        need = 2
+        v = UInt32(b0 & 0x0F)
+        hi = 0x9F
+    case 0xF0:
+        need = 3
+        v = UInt32(b0 & 0x07)
+        lo = 0x90
+    case 0xF1...0xF3:
+        need = 3
+        v = UInt32(b0 & 0x07)
+    case 0xF4:
+        need = 3
+        v = UInt32(b0 & 0x07)
+        hi = 0x8F
     default: return (0xFFFD, 1)
     }
     var k = 1
@@ -127,12 +149,16 @@ func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
     if v < 0x80 {
         out.append(UInt8(v))
     } else if v < 0x800 {
-        out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F)))
+        out.append(UInt8(0xC0 | (v >> 6)))
+        out.append(UInt8(0x80 | (v & 0x3F)))
     } else if v < 0x10000 {
-        out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+        out.append(UInt8(0xE0 | (v >> 12)))
+        out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
         out.append(UInt8(0x80 | (v & 0x3F)))
     } else {
-        out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-        out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+        out.append(UInt8(0xF0 | (v >> 18)))
+        out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+        out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+        out.append(UInt8(0x80 | (v & 0x3F)))
     }
 }

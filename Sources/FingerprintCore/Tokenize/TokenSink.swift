@@ -33,4 +33,3 @@ package struct StringCollector: TokenSink {
         tokens.append(String(decoding: token, as: UTF8.self))
     }
 }
-

@@ -14,7 +14,8 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         func number() throws -> Int {
             guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else {
-                throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "needs a size from 1 to 64, as in '\(parts[0]):3'")
+                throw FingerprintError.invalidParameter(
+                    name: "tokenizer", value: text, reason: "needs a size from 1 to 64, as in '\(parts[0]):3'")
             }
             return n
         }
@@ -74,7 +75,9 @@ package struct TokenStream {
         switch spec {
         case .word: word = WordScanner()
         case .char(let n): char = CharScanner(n: n)
-        case .ngram(let n): word = WordScanner(); ring = NGramRing(n: n)
+        case .ngram(let n):
+            word = WordScanner()
+            ring = NGramRing(n: n)
         }
     }
 
@@ -117,7 +120,10 @@ final class NGramRing {
     var slots: [[UInt8]]
     var seen = 0
     var scratch: [UInt8] = []
-    init(n: Int) { self.n = n; slots = Array(repeating: [], count: n) }
+    init(n: Int) {
+        self.n = n
+        slots = Array(repeating: [], count: n)
+    }
     func reset() { seen = 0 }
 }
 

@@ -24,12 +24,12 @@ package struct WordScanner {
     private var tok: UnsafeMutablePointer<UInt8>
     private var len = 0
     private var truncating = false
-    private var held = false          // token complete, waiting for a sigma decision
-    private var sigmaAt = -1          // offset of a pending σ in `tok`
-    private var carry: [UInt8] = []   // incomplete UTF-8 sequence from the last chunk
-    private var consumed = 0          // bytes of the document fed before the current chunk
+    private var held = false  // token complete, waiting for a sigma decision
+    private var sigmaAt = -1  // offset of a pending σ in `tok`
+    private var carry: [UInt8] = []  // incomplete UTF-8 sequence from the last chunk
+    private var consumed = 0  // bytes of the document fed before the current chunk
     private var tokStart = 0, tokEnd = 0  // byte range of the current token in the document
-    private var slowState = false     // last non-case-ignorable scalar was cased (as of asciiRunStart)
+    private var slowState = false  // last non-case-ignorable scalar was cased (as of asciiRunStart)
     private var cache: [UInt32: ScalarInfo] = [:]
     private let table = ScalarTable.shared
 
@@ -62,8 +62,9 @@ package struct WordScanner {
             joined.append(contentsOf: chunk.prefix(4 - carry.count))
             let used = joined.withUnsafeBufferPointer { j -> Int in
                 if let (v, l) = decodeUTF8(j.baseAddress!, 0, j.count, final: j.count >= 4) {
-                    scalar(v, invalid: v == 0xFFFD && !(l == 3 && j[0] == 0xEF && j[1] == 0xBF && j[2] == 0xBD),
-                           at: consumed - carry.count, length: l, into: &sink)
+                    scalar(
+                        v, invalid: v == 0xFFFD && !(l == 3 && j[0] == 0xEF && j[1] == 0xBF && j[2] == 0xBD),
+                        at: consumed - carry.count, length: l, into: &sink)
                     return l
                 }
                 return -1
@@ -117,7 +118,12 @@ package struct WordScanner {
                     if c != 0 {
                         if held { emit(into: &sink) }
                         if len == 0 { tokStart = base &+ i }
-                        if len < maxTokenBytes { tok[len] = c; len &+= 1 } else { truncating = true }
+                        if len < maxTokenBytes {
+                            tok[len] = c
+                            len &+= 1
+                        } else {
+                            truncating = true
+                        }
                     } else if len > 0 {
                         tokEnd = base &+ i
                         emit(into: &sink)
@@ -150,7 +156,7 @@ package struct WordScanner {
         while j >= from {
             let b = p[j]
             switch b {
-            case 0x27, 0x2E, 0x3A, 0x5E, 0x60: j -= 1   // ASCII Case_Ignorable
+            case 0x27, 0x2E, 0x3A, 0x5E, 0x60: j -= 1  // ASCII Case_Ignorable
             case 0x41...0x5A, 0x61...0x7A: return true
             default: return false
             }
@@ -212,14 +218,17 @@ package struct WordScanner {
     @inline(__always)
     private mutating func append(_ bytes: [UInt8]) {
         if len + bytes.count <= maxTokenBytes {
-            for b in bytes { tok[len] = b; len += 1 }
+            for b in bytes {
+                tok[len] = b
+                len += 1
+            }
         } else {
             truncating = true
         }
     }
 
     private mutating func resolveSigma(final: Bool) {
-        if final { tok[sigmaAt + 1] = 0x82 }   // σ (CF 83) → ς (CF 82)
+        if final { tok[sigmaAt + 1] = 0x82 }  // σ (CF 83) → ς (CF 82)
         sigmaAt = -1
     }
 
@@ -228,7 +237,10 @@ package struct WordScanner {
         if sigmaAt >= 0 { resolveSigma(final: true) }
         held = false
         guard len > 0 else { return }
-        if truncating { truncatedTokens += 1; truncating = false }
+        if truncating {
+            truncatedTokens += 1
+            truncating = false
+        }
         sink.accept(UnsafeBufferPointer(start: tok, count: len), range: tokStart..<tokEnd)
         len = 0
     }
@@ -246,7 +258,10 @@ extension ScalarInfo {
 
     @usableFromInline
     init(kind: UInt8, cased: Bool, caseIgnorable: Bool, whitespace: Bool, lower: [UInt8]) {
-        self.kind = kind; self.cased = cased; self.caseIgnorable = caseIgnorable
-        self.whitespace = whitespace; self.lower = lower
+        self.kind = kind
+        self.cased = cased
+        self.caseIgnorable = caseIgnorable
+        self.whitespace = whitespace
+        self.lower = lower
     }
 }

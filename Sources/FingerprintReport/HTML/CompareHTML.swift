@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// `fingerprint compare --format html`: the verdict and its evidence on one page.
 public enum CompareHTML {
@@ -10,8 +10,10 @@ public enum CompareHTML {
     /// (side 0 = A, 1 = B; the document's name; nil when it cannot be had,
     /// and the report's snippet is shown). The report never reads files:
     /// the caller re-reads documents through `CorpusInput.document(named:)`.
-    package static func page(_ r: CompareReport, passages: [HTMLPassage]? = nil, limit: Int = 200,
-                            documentText: (_ side: Int, _ name: String) -> [UInt8]?) -> String {
+    package static func page(
+        _ r: CompareReport, passages: [HTMLPassage]? = nil, limit: Int = 200,
+        documentText: (_ side: Int, _ name: String) -> [UInt8]?
+    ) -> String {
         let fromReport = passages == nil
         let passages = passages ?? reportPassages(r, limit: limit, documentText: documentText)
         var p = HTMLPage(title: "fingerprint compare")
@@ -22,8 +24,11 @@ public enum CompareHTML {
         divergences(&p, r)
         overlap(&p, r)
         if !passages.isEmpty {
-            p.section("passages", "Shared passages",
-                      intro: "The longest passages of B found verbatim in A (\(Num.count(passages.count)) shown here), with file:line of each side; the shared text is highlighted.")
+            p.section(
+                "passages", "Shared passages",
+                intro:
+                    "The longest passages of B found verbatim in A (\(Num.count(passages.count)) shown here), with file:line of each side; the shared text is highlighted."
+            )
             p.passages(passages, limit: limit, tokenKey: fromReport ? { "passages.\($0).passage.tokens" } : nil)
             if fromReport && r.passages.count > passages.count {
                 p.limitNote(shown: passages.count, total: r.passages.count, what: "passages", rest: "--format json")
@@ -56,8 +61,9 @@ public enum CompareHTML {
             }
             let (at, ar) = side(text(0, s.a), x.aStart, x.aEnd)
             let (bt, br) = side(text(1, s.b), x.bStart, x.bEnd)
-            return HTMLPassage(aName: s.a, aLine: x.aLine, bName: s.b, bLine: x.bLine, aText: at, bText: bt,
-                               matchedRangeInA: ar, matchedRangeInB: br, tokens: x.tokens)
+            return HTMLPassage(
+                aName: s.a, aLine: x.aLine, bName: s.b, bLine: x.bLine, aText: at, bText: bt,
+                matchedRangeInA: ar, matchedRangeInB: br, tokens: x.tokens)
         }
     }
 
@@ -68,8 +74,9 @@ public enum CompareHTML {
         p.open("dl", [("class", "figures")])
         if t.ran, let pv = t.pValue {
             let minimum = t.minimumPValue.map { abs(pv - $0) < 1e-15 } ?? false
-            p.figure("p-value (\(t.design))", Num.f(pv, 4) + (minimum ? " (minimum)" : ""), key: "test.p_value", value: pv,
-                     title: "(1 + #{null ≥ T}) / (1 + permutations)")
+            p.figure(
+                "p-value (\(t.design))", Num.f(pv, 4) + (minimum ? " (minimum)" : ""), key: "test.p_value", value: pv,
+                title: "(1 + #{null ≥ T}) / (1 + permutations)")
         } else {
             p.figure("permutation test", "not run")
         }
@@ -108,9 +115,11 @@ public enum CompareHTML {
             p.close()
         }
         let o = r.options
-        var opts = "Options: tokenizer \(o.tokenizer), features \(o.features), permutations \(o.permutations), bootstrap \(o.bootstrap), seed \(o.seed)"
+        var opts =
+            "Options: tokenizer \(o.tokenizer), features \(o.features), permutations \(o.permutations), bootstrap \(o.bootstrap), seed \(o.seed)"
         opts += o.paired ? ", paired" + (o.pairField.map { " by field \($0)" } ?? " by relative path") : ", unpaired"
-        opts += ", keyness prior a0 = \(Num.f(o.prior, 4)), smoothing α = \(Num.f(r.divergence.smoothingAlpha, 2)). fingerprint \(r.version), schema \(r.schema)."
+        opts +=
+            ", keyness prior a0 = \(Num.f(o.prior, 4)), smoothing α = \(Num.f(r.divergence.smoothingAlpha, 2)). fingerprint \(r.version), schema \(r.schema)."
         p.element("p", [("class", "options")], opts)
         p.close()
         p.sections.append(("summary", "Summary"))
@@ -118,32 +127,54 @@ public enum CompareHTML {
 
     static func nullChart(_ p: inout HTMLPage, _ r: CompareReport) {
         let t = r.test
-        p.section("null", "Permutation null",
-                  intro: "How large T gets when the labels A and B are shuffled among the documents (the null: no difference), and where the observed T lies. The p-value is the share of shuffles reaching T.")
+        p.section(
+            "null", "Permutation null",
+            intro:
+                "How large T gets when the labels A and B are shuffled among the documents (the null: no difference), and where the observed T lies. The p-value is the share of shuffles reaching T."
+        )
         guard t.ran, !r.nullStatistics.isEmpty else {
-            p.element("p", [("class", "note")], t.ran ? "The null statistics are not in this report." : "The test did not run: \(t.reason ?? "no reason given").")
+            p.element(
+                "p", [("class", "note")],
+                t.ran ? "The null statistics are not in this report." : "The test did not run: \(t.reason ?? "no reason given").")
             return
         }
-        var series = [SVG.HistogramSeries("permutation null (\(Num.count(r.nullStatistics.count)))", r.nullStatistics, color: SVG.Palette.skyBlue)]
+        var series = [
+            SVG.HistogramSeries("permutation null (\(Num.count(r.nullStatistics.count)))", r.nullStatistics, color: SVG.Palette.skyBlue)
+        ]
         if !r.bootstrapStatistics.isEmpty {
-            series.append(SVG.HistogramSeries("bootstrap of T (\(Num.count(r.bootstrapStatistics.count)))", r.bootstrapStatistics, color: SVG.Palette.orange))
+            series.append(
+                SVG.HistogramSeries(
+                    "bootstrap of T (\(Num.count(r.bootstrapStatistics.count)))", r.bootstrapStatistics, color: SVG.Palette.orange))
         }
         var markers = [SVG.Marker("observed T = \(Num.f(t.statistic, 4))", t.statistic, color: SVG.Palette.black, key: "test.statistic")]
-        if let q = t.nullP95 { markers.append(SVG.Marker("null 95th percentile = \(Num.f(q, 4))", q, color: SVG.Palette.blue, dashed: true, key: "test.null_p95")) }
-        let svg = SVG.histogram(series, markers: markers, bins: 60, xLabel: "JSD between the groups (bits)", yLabel: "count",
-                                label: "Histogram of the permutation null of T\(r.bootstrapStatistics.isEmpty ? "" : " and of the bootstrap of T"), with the observed T marked")
+        if let q = t.nullP95 {
+            markers.append(
+                SVG.Marker("null 95th percentile = \(Num.f(q, 4))", q, color: SVG.Palette.blue, dashed: true, key: "test.null_p95"))
+        }
+        let svg = SVG.histogram(
+            series, markers: markers, bins: 60, xLabel: "JSD between the groups (bits)", yLabel: "count",
+            label:
+                "Histogram of the permutation null of T\(r.bootstrapStatistics.isEmpty ? "" : " and of the bootstrap of T"), with the observed T marked"
+        )
         var cap = "Observed T = \(Num.f(t.statistic, 4)) bits against \(Num.count(t.permutations)) permutations"
         if let pv = t.pValue { cap += "; p = \(Num.f(pv, 4))" }
         if let m = t.nullMean { cap += "; null mean \(Num.f(m, 4))" }
-        if let b = t.bootstrapBias { cap += ". The bootstrap distribution (orange) estimates T's uncertainty; its mean lies \(Num.f(b, 3)) from T (plug-in JSD is biased upward under resampling)" }
+        if let b = t.bootstrapBias {
+            cap +=
+                ". The bootstrap distribution (orange) estimates T's uncertainty; its mean lies \(Num.f(b, 3)) from T (plug-in JSD is biased upward under resampling)"
+        }
         p.chart(svg, caption: cap + ".", id: "null-histogram")
-        p.element("p", [("class", "note"), ("data-key", "test.permutations"), ("data-value", "\(r.nullStatistics.count)")],
-                  "\(Num.count(r.nullStatistics.count)) null statistics drawn.")
+        p.element(
+            "p", [("class", "note"), ("data-key", "test.permutations"), ("data-value", "\(r.nullStatistics.count)")],
+            "\(Num.count(r.nullStatistics.count)) null statistics drawn.")
     }
 
     static func rankFrequency(_ p: inout HTMLPage, _ r: CompareReport) {
-        p.section("zipf", "Rank–frequency",
-                  intro: "Each corpus's types sorted by frequency, relative frequency against rank on log–log axes (Zipf's law is a straight line). Curves apart mean the corpora use their vocabulary differently.")
+        p.section(
+            "zipf", "Rank–frequency",
+            intro:
+                "Each corpus's types sorted by frequency, relative frequency against rank on log–log axes (Zipf's law is a straight line). Curves apart mean the corpora use their vocabulary differently."
+        )
         func points(_ counts: [Int], total: Int) -> [(x: Double, y: Double)] {
             let t = Double(max(1, total))
             return SVG.logSample(counts.count).map { (x: Double($0), y: Double(counts[$0 - 1]) / t) }
@@ -152,34 +183,53 @@ public enum CompareHTML {
             p.element("p", [("class", "note")], "No rank–frequency data in this report.")
             return
         }
-        let svg = SVG.logLogChart([
-            SVG.XYSeries("A (\(Num.count(r.a.types)) types)", points(r.rankFrequencyA, total: r.a.tokens), color: SVG.Palette.blue),
-            SVG.XYSeries("B (\(Num.count(r.b.types)) types)", points(r.rankFrequencyB, total: r.b.tokens), color: SVG.Palette.vermillion, dashed: true),
-        ], xLabel: "rank", yLabel: "relative frequency", label: "Rank–frequency plot of A and B on log–log axes")
-        p.chart(svg, caption: "A solid blue, B dashed vermillion; at most the 5,000 most frequent types of each side.", id: "rank-frequency")
+        let svg = SVG.logLogChart(
+            [
+                SVG.XYSeries("A (\(Num.count(r.a.types)) types)", points(r.rankFrequencyA, total: r.a.tokens), color: SVG.Palette.blue),
+                SVG.XYSeries(
+                    "B (\(Num.count(r.b.types)) types)", points(r.rankFrequencyB, total: r.b.tokens), color: SVG.Palette.vermillion,
+                    dashed: true),
+            ], xLabel: "rank", yLabel: "relative frequency", label: "Rank–frequency plot of A and B on log–log axes")
+        p.chart(
+            svg, caption: "A solid blue, B dashed vermillion; at most the 5,000 most frequent types of each side.", id: "rank-frequency")
     }
 
     static func keyness(_ p: inout HTMLPage, _ r: CompareReport, limit: Int) {
         let k = r.keyness
-        p.section("keyness", "Tokens that make the difference",
-                  intro: "Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008; a0 = \(Num.f(k.prior, 4))), as z-scores: right, more in A; left, more in B. |z| > 1.96 is about the 5% level for one token, but tokens are many and not independent.")
+        p.section(
+            "keyness", "Tokens that make the difference",
+            intro:
+                "Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008; a0 = \(Num.f(k.prior, 4))), as z-scores: right, more in A; left, more in B. |z| > 1.96 is about the 5% level for one token, but tokens are many and not independent."
+        )
         guard !k.a.isEmpty || !k.b.isEmpty else {
             p.element("p", [("class", "note")], "No token is more frequent on either side.")
             return
         }
-        let aList = Array(k.a.prefix(limit)), bList = Array(k.b.prefix(limit))
+        let aList = Array(k.a.prefix(limit))
+        let bList = Array(k.b.prefix(limit))
         var bars: [SVG.Bar] = []
         for (i, x) in aList.enumerated() {
-            bars.append(SVG.Bar(x.token, x.z, color: SVG.Palette.blue, tooltip: "\(x.token): z = \(Num.f(x.z, 3)); \(x.countA) in A, \(x.countB) in B", key: "keyness.a.\(i).z"))
+            bars.append(
+                SVG.Bar(
+                    x.token, x.z, color: SVG.Palette.blue, tooltip: "\(x.token): z = \(Num.f(x.z, 3)); \(x.countA) in A, \(x.countB) in B",
+                    key: "keyness.a.\(i).z"))
         }
         for (i, x) in bList.enumerated() {
-            bars.append(SVG.Bar(x.token, x.z, color: SVG.Palette.vermillion, tooltip: "\(x.token): z = \(Num.f(x.z, 3)); \(x.countA) in A, \(x.countB) in B", key: "keyness.b.\(i).z"))
+            bars.append(
+                SVG.Bar(
+                    x.token, x.z, color: SVG.Palette.vermillion,
+                    tooltip: "\(x.token): z = \(Num.f(x.z, 3)); \(x.countA) in A, \(x.countB) in B", key: "keyness.b.\(i).z"))
         }
-        let svg = SVG.horizontalBars(bars, xLabel: "z-score (log-odds, informative prior)", label: "Keyness: z-scores of the tokens most typical of A (right) and of B (left)",
-                                     sideLabels: ("more in B", "more in A"))
+        let svg = SVG.horizontalBars(
+            bars, xLabel: "z-score (log-odds, informative prior)",
+            label: "Keyness: z-scores of the tokens most typical of A (right) and of B (left)",
+            sideLabels: ("more in B", "more in A"))
         p.chart(svg, caption: "Blue bars: tokens more frequent in A; vermillion: more frequent in B.", id: "keyness-chart")
         p.open("table", [("class", "keyness")])
-        p.header([("more in A", false), ("count A", true), ("count B", true), ("z", true), ("more in B", false), ("count A", true), ("count B", true), ("z", true)])
+        p.header([
+            ("more in A", false), ("count A", true), ("count B", true), ("z", true), ("more in B", false), ("count A", true),
+            ("count B", true), ("z", true),
+        ])
         p.open("tbody")
         for i in 0..<max(aList.count, bList.count) {
             p.open("tr")
@@ -203,8 +253,11 @@ public enum CompareHTML {
 
     static func divergences(_ p: inout HTMLPage, _ r: CompareReport) {
         let v = r.divergence
-        p.section("divergences", "Distributions",
-                  intro: "Over the union vocabulary of \(Num.count(v.vocabulary)) types, in bits; KL and cross-entropy with additive smoothing α = \(Num.f(v.smoothingAlpha, 2)).")
+        p.section(
+            "divergences", "Distributions",
+            intro:
+                "Over the union vocabulary of \(Num.count(v.vocabulary)) types, in bits; KL and cross-entropy with additive smoothing α = \(Num.f(v.smoothingAlpha, 2))."
+        )
         p.open("table")
         p.header([("measure", false), ("value", true)])
         p.open("tbody")
@@ -212,39 +265,65 @@ public enum CompareHTML {
             ("entropy A", v.entropyA, "entropy_a"), ("entropy B", v.entropyB, "entropy_b"),
             ("Jensen–Shannon divergence", v.jsd, "jsd"), ("Jensen–Shannon distance", v.jsDistance, "js_distance"),
             ("KL(A‖B)", v.klAB, "kl_ab"), ("KL(B‖A)", v.klBA, "kl_ba"),
-            ("cross-entropy H(A, B)", v.crossEntropyAB, "cross_entropy_ab"), ("cross-entropy H(B, A)", v.crossEntropyBA, "cross_entropy_ba"),
+            ("cross-entropy H(A, B)", v.crossEntropyAB, "cross_entropy_ab"),
+            ("cross-entropy H(B, A)", v.crossEntropyBA, "cross_entropy_ba"),
             ("Hellinger distance", v.hellinger, "hellinger"), ("total variation", v.totalVariation, "total_variation"),
         ]
         for (name, x, key) in rows {
-            p.open("tr"); p.element("td", [], name); p.numberCell(Num.f(x, 5), key: "divergence.\(key)", value: x); p.close()
+            p.open("tr")
+            p.element("td", [], name)
+            p.numberCell(Num.f(x, 5), key: "divergence.\(key)", value: x)
+            p.close()
         }
         let tt = r.tableTests
-        p.open("tr"); p.element("td", [], "χ² (token level, df \(tt.chiSquare.dof))")
-        p.numberCell(Num.f(tt.chiSquare.statistic, 5), key: "table_tests.chi2.statistic", value: tt.chiSquare.statistic); p.close()
-        p.open("tr"); p.element("td", [], "G (token level, df \(tt.g.dof))")
-        p.numberCell(Num.f(tt.g.statistic, 5), key: "table_tests.g.statistic", value: tt.g.statistic); p.close()
+        p.open("tr")
+        p.element("td", [], "χ² (token level, df \(tt.chiSquare.dof))")
+        p.numberCell(Num.f(tt.chiSquare.statistic, 5), key: "table_tests.chi2.statistic", value: tt.chiSquare.statistic)
+        p.close()
+        p.open("tr")
+        p.element("td", [], "G (token level, df \(tt.g.dof))")
+        p.numberCell(Num.f(tt.g.statistic, 5), key: "table_tests.g.statistic", value: tt.g.statistic)
         p.close()
         p.close()
-        p.element("p", [("class", "note")], "Token-level χ² and G treat tokens as independent, so their p-values are far too small; the permutation test above treats documents as the units.")
+        p.close()
+        p.element(
+            "p", [("class", "note")],
+            "Token-level χ² and G treat tokens as independent, so their p-values are far too small; the permutation test above treats documents as the units."
+        )
     }
 
     static func overlap(_ p: inout HTMLPage, _ r: CompareReport) {
         let o = r.overlap
-        p.section("overlap", "Shared text",
-                  intro: "Containment of distinct word n-grams (64-bit hashes): the share of one side's n-grams that occur in the other. Long shared n-grams are rare by chance and point at copied text.")
+        p.section(
+            "overlap", "Shared text",
+            intro:
+                "Containment of distinct word n-grams (64-bit hashes): the share of one side's n-grams that occur in the other. Long shared n-grams are rare by chance and point at copied text."
+        )
         var bars: [SVG.Bar] = []
         for (i, c) in o.containment.enumerated() {
-            bars.append(SVG.Bar("B in A, \(c.n)-grams", 100 * c.bInA, color: SVG.Palette.vermillion, tooltip: "\(Num.pct(c.bInA, 2)) of B's distinct \(c.n)-grams occur in A",
-                                valueLabel: Num.pct(c.bInA, 1), key: nil))
-            bars.append(SVG.Bar("A in B, \(c.n)-grams", 100 * c.aInB, color: SVG.Palette.blue, tooltip: "\(Num.pct(c.aInB, 2)) of A's distinct \(c.n)-grams occur in B",
-                                valueLabel: Num.pct(c.aInB, 1), key: nil))
+            bars.append(
+                SVG.Bar(
+                    "B in A, \(c.n)-grams", 100 * c.bInA, color: SVG.Palette.vermillion,
+                    tooltip: "\(Num.pct(c.bInA, 2)) of B's distinct \(c.n)-grams occur in A",
+                    valueLabel: Num.pct(c.bInA, 1), key: nil))
+            bars.append(
+                SVG.Bar(
+                    "A in B, \(c.n)-grams", 100 * c.aInB, color: SVG.Palette.blue,
+                    tooltip: "\(Num.pct(c.aInB, 2)) of A's distinct \(c.n)-grams occur in B",
+                    valueLabel: Num.pct(c.aInB, 1), key: nil))
             _ = i
         }
-        bars.append(SVG.Bar("B documents with a shared \(o.gramSize)-gram", 100 * o.bDocumentsWithSharedGramShare, color: SVG.Palette.purple,
-                            valueLabel: Num.pct(o.bDocumentsWithSharedGramShare, 1)))
+        bars.append(
+            SVG.Bar(
+                "B documents with a shared \(o.gramSize)-gram", 100 * o.bDocumentsWithSharedGramShare, color: SVG.Palette.purple,
+                valueLabel: Num.pct(o.bDocumentsWithSharedGramShare, 1)))
         if !o.containment.isEmpty {
-            p.chart(SVG.horizontalBars(bars, xLabel: "percent", label: "Shared n-grams of A and B, in percent", domain: (0, 100), barHeight: 24),
-                    caption: "Containment in both directions, and the share of B's documents that share at least one \(o.gramSize)-gram with A.", id: "overlap-chart")
+            p.chart(
+                SVG.horizontalBars(
+                    bars, xLabel: "percent", label: "Shared n-grams of A and B, in percent", domain: (0, 100), barHeight: 24),
+                caption:
+                    "Containment in both directions, and the share of B's documents that share at least one \(o.gramSize)-gram with A.",
+                id: "overlap-chart")
         }
         p.open("table")
         p.header([("n", true), ("B in A", true), ("A in B", true), ("shared", true), ("n-grams A", true), ("n-grams B", true)])
@@ -263,9 +342,13 @@ public enum CompareHTML {
         p.close()
         p.open("p")
         p.text("B documents with at least one \(o.gramSize)-gram of A: ")
-        p.element("strong", [("data-key", "overlap.b_documents_with_shared_gram"), ("data-value", "\(o.bDocumentsWithSharedGram)")], Num.count(o.bDocumentsWithSharedGram))
+        p.element(
+            "strong", [("data-key", "overlap.b_documents_with_shared_gram"), ("data-value", "\(o.bDocumentsWithSharedGram)")],
+            Num.count(o.bDocumentsWithSharedGram))
         p.text(" of \(Num.count(r.b.documents)) (")
-        p.element("span", [("data-key", "overlap.b_documents_with_shared_gram_share"), ("data-value", "\(o.bDocumentsWithSharedGramShare)")], Num.pct(o.bDocumentsWithSharedGramShare, 1))
+        p.element(
+            "span", [("data-key", "overlap.b_documents_with_shared_gram_share"), ("data-value", "\(o.bDocumentsWithSharedGramShare)")],
+            Num.pct(o.bDocumentsWithSharedGramShare, 1))
         p.text(").")
         p.close()
     }
@@ -286,7 +369,11 @@ public enum CompareHTML {
         if !all.isEmpty {
             p.open("ul", [("class", "skips")])
             for (side, s) in all.prefix(limit) {
-                p.open("li"); p.text("\(side): "); p.element("span", [("class", "path")], s.path); p.text(" — " + s.reason); p.close()
+                p.open("li")
+                p.text("\(side): ")
+                p.element("span", [("class", "path")], s.path)
+                p.text(" — " + s.reason)
+                p.close()
             }
             p.close()
             p.limitNote(shown: min(limit, all.count), total: all.count, what: "skipped inputs", rest: "--format json")

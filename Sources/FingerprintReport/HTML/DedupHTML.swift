@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// `fingerprint dedup --format html`: clusters, their sizes, and each
 /// cluster's kept document beside its duplicates.
@@ -8,8 +8,10 @@ public enum DedupHTML {
     /// The page for `r` with document text from `text` (the first `excerpt`
     /// characters are shown; nil: not readable). The report never reads
     /// files itself.
-    public static func page(_ r: DedupReport, limit: Int = 200, excerpt: Int = 600, membersShown: Int = 8,
-                            text: (String) -> String?) -> String {
+    public static func page(
+        _ r: DedupReport, limit: Int = 200, excerpt: Int = 600, membersShown: Int = 8,
+        text: (String) -> String?
+    ) -> String {
         var p = HTMLPage(title: "fingerprint dedup")
         p.open("section", [("id", "summary"), ("class", "summary"), ("aria-label", "Summary")])
         var verdict = "\(Num.count(r.clusters.count)) near-duplicate clusters among \(Num.count(r.documents)) documents: "
@@ -47,24 +49,35 @@ public enum DedupHTML {
             p.element("p", [("class", "note")], "No near-duplicates found.")
         } else {
             let cols = sizeColumns(r.clusters.map(\.size))
-            p.chart(SVG.columns(cols.map { SVG.Column($0.label, Double($0.count), tooltip: "\($0.count) clusters of size \($0.label)") },
-                                xLabel: "cluster size (documents)", yLabel: "clusters",
-                                label: "Histogram of cluster sizes: \(r.clusters.count) clusters"),
-                    caption: "\(Num.count(r.clusters.count)) clusters holding \(Num.count(r.clusters.reduce(0) { $0 + $1.size })) documents.", id: "size-histogram")
+            p.chart(
+                SVG.columns(
+                    cols.map { SVG.Column($0.label, Double($0.count), tooltip: "\($0.count) clusters of size \($0.label)") },
+                    xLabel: "cluster size (documents)", yLabel: "clusters",
+                    label: "Histogram of cluster sizes: \(r.clusters.count) clusters"),
+                caption: "\(Num.count(r.clusters.count)) clusters holding \(Num.count(r.clusters.reduce(0) { $0 + $1.size })) documents.",
+                id: "size-histogram")
         }
 
         // Clusters, largest first.
-        let order = r.clusters.indices.sorted { r.clusters[$0].size != r.clusters[$1].size ? r.clusters[$0].size > r.clusters[$1].size : $0 < $1 }
+        let order = r.clusters.indices.sorted {
+            r.clusters[$0].size != r.clusters[$1].size ? r.clusters[$0].size > r.clusters[$1].size : $0 < $1
+        }
         let shown = Array(order.prefix(limit))
         if !r.clusters.isEmpty {
-            p.section("clusters", "Clusters", intro: "Largest first. Score: similarity of each member to the kept document (\(r.method == .simhash ? "1 − Hamming/64" : "exact Jaccard of the shingle sets")).")
+            p.section(
+                "clusters", "Clusters",
+                intro:
+                    "Largest first. Score: similarity of each member to the kept document (\(r.method == .simhash ? "1 − Hamming/64" : "exact Jaccard of the shingle sets"))."
+            )
             p.open("table", [("class", "clusters")])
             p.header([("cluster", true), ("size", true), ("kept", false), ("duplicates (score to kept)", false)])
             p.open("tbody")
             for idx in shown {
                 let c = r.clusters[idx]
                 p.open("tr", [("class", "cluster")])
-                p.open("td", [("class", "num")]); p.element("a", [("href", "#cluster-\(c.id)"), ("data-key", "clusters.\(idx).id"), ("data-value", "\(c.id)")], "\(c.id)"); p.close()
+                p.open("td", [("class", "num")])
+                p.element("a", [("href", "#cluster-\(c.id)"), ("data-key", "clusters.\(idx).id"), ("data-value", "\(c.id)")], "\(c.id)")
+                p.close()
                 p.countCell(c.size, key: "clusters.\(idx).size")
                 p.element("td", [("class", "path")], c.kept)
                 p.open("td", [("class", "path")])
@@ -72,7 +85,8 @@ public enum DedupHTML {
                 for (n, (j, m)) in dups.prefix(limit).enumerated() {
                     if n > 0 { p.text(", ") }
                     p.text(m.document + " (")
-                    p.element("span", [("data-key", "clusters.\(idx).members.\(j).score"), ("data-value", "\(m.score)")], Num.f(m.score, 3))
+                    p.element(
+                        "span", [("data-key", "clusters.\(idx).members.\(j).score"), ("data-value", "\(m.score)")], Num.f(m.score, 3))
                     p.text(")")
                 }
                 if dups.count > limit { p.text(", … and \(dups.count - limit) more") }
@@ -86,8 +100,11 @@ public enum DedupHTML {
 
         // Side by side.
         if !r.clusters.isEmpty {
-            p.section("side-by-side", "Side by side",
-                      intro: "Each cluster's kept document beside its duplicates: the first \(excerpt) characters of each; in a duplicate, words that differ from the kept document are marked.")
+            p.section(
+                "side-by-side", "Side by side",
+                intro:
+                    "Each cluster's kept document beside its duplicates: the first \(excerpt) characters of each; in a duplicate, words that differ from the kept document are marked."
+            )
             for idx in shown {
                 let c = r.clusters[idx]
                 p.open("div", [("class", "cluster-view"), ("id", "cluster-\(c.id)")])
@@ -108,16 +125,21 @@ public enum DedupHTML {
                 for m in dups.prefix(membersShown) {
                     if let t = text(m.document) {
                         let s = cut(t, excerpt)
-                        panel(&p, heading: m.document, detail: "score \(Num.f(m.score, 3))", text: s.text, truncated: s.truncated,
-                              diff: differingWords(s.text, from: keptWords, truncated: s.truncated), kept: false)
+                        panel(
+                            &p, heading: m.document, detail: "score \(Num.f(m.score, 3))", text: s.text, truncated: s.truncated,
+                            diff: differingWords(s.text, from: keptWords, truncated: s.truncated), kept: false)
                     } else {
-                        panel(&p, heading: m.document, detail: "score \(Num.f(m.score, 3))", text: "(text not readable)", truncated: false, diff: [], kept: false)
+                        panel(
+                            &p, heading: m.document, detail: "score \(Num.f(m.score, 3))", text: "(text not readable)", truncated: false,
+                            diff: [], kept: false)
                     }
                 }
                 p.close()
                 if dups.count > membersShown {
-                    p.element("p", [("class", "note limit"), ("data-omitted", "\(dups.count - membersShown)")],
-                              "\(dups.count - membersShown) more duplicates of this cluster are not shown (see the table above or --format json).")
+                    p.element(
+                        "p", [("class", "note limit"), ("data-omitted", "\(dups.count - membersShown)")],
+                        "\(dups.count - membersShown) more duplicates of this cluster are not shown (see the table above or --format json)."
+                    )
                 }
                 p.close()
             }
@@ -129,14 +151,23 @@ public enum DedupHTML {
             if !r.tooShort.isEmpty {
                 p.element("p", [], "\(Num.count(r.tooShort.count)) documents have fewer words than one shingle and are never duplicates:")
                 p.open("ul", [("class", "skips")])
-                for n in r.tooShort.prefix(limit) { p.open("li"); p.element("span", [("class", "path")], n); p.close() }
+                for n in r.tooShort.prefix(limit) {
+                    p.open("li")
+                    p.element("span", [("class", "path")], n)
+                    p.close()
+                }
                 p.close()
                 p.limitNote(shown: min(limit, r.tooShort.count), total: r.tooShort.count, what: "short documents", rest: "--format json")
             }
             if !r.skipped.isEmpty {
                 p.element("p", [], "\(Num.count(r.skipped.count)) inputs were skipped:")
                 p.open("ul", [("class", "skips")])
-                for s in r.skipped.prefix(limit) { p.open("li"); p.element("span", [("class", "path")], s.path); p.text(" — " + s.reason); p.close() }
+                for s in r.skipped.prefix(limit) {
+                    p.open("li")
+                    p.element("span", [("class", "path")], s.path)
+                    p.text(" — " + s.reason)
+                    p.close()
+                }
                 p.close()
                 p.limitNote(shown: min(limit, r.skipped.count), total: r.skipped.count, what: "skipped inputs", rest: "--format json")
             }
@@ -164,7 +195,10 @@ public enum DedupHTML {
     }
 
     /// A word and its UTF-8 byte range in the text it came from.
-    struct Word { var text: Substring; var range: Range<Int> }
+    struct Word {
+        var text: Substring
+        var range: Range<Int>
+    }
 
     /// Whitespace-separated words with their byte ranges.
     static func words(_ s: String) -> [Word] {
@@ -175,9 +209,13 @@ public enum DedupHTML {
         for i in s.indices {
             let ch = s[i]
             if ch.isWhitespace {
-                if let st = start { out.append(Word(text: s[st..<i], range: startOffset..<offset)); start = nil }
+                if let st = start {
+                    out.append(Word(text: s[st..<i], range: startOffset..<offset))
+                    start = nil
+                }
             } else if start == nil {
-                start = i; startOffset = offset
+                start = i
+                startOffset = offset
             }
             offset += ch.utf8.count
         }
@@ -192,7 +230,8 @@ public enum DedupHTML {
         var a = words(text)
         if truncated, let last = a.last, last.range.upperBound == text.utf8.count { a.removeLast() }
         guard !a.isEmpty, !reference.isEmpty else { return [] }
-        let n = a.count, m = reference.count
+        let n = a.count
+        let m = reference.count
         // LCS lengths from the end: l[i][j] for a[i...], reference[j...].
         var l = [[Int32]](repeating: [Int32](repeating: 0, count: m + 1), count: n + 1)
         for i in stride(from: n - 1, through: 0, by: -1) {
@@ -201,11 +240,18 @@ public enum DedupHTML {
             }
         }
         var out: [Range<Int>] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < n && j < m {
-            if a[i].text == reference[j].text { i += 1; j += 1 }
-            else if l[i + 1][j] >= l[i][j + 1] { out.append(a[i].range); i += 1 }
-            else { j += 1 }
+            if a[i].text == reference[j].text {
+                i += 1
+                j += 1
+            } else if l[i + 1][j] >= l[i][j + 1] {
+                out.append(a[i].range)
+                i += 1
+            } else {
+                j += 1
+            }
         }
         // Words of the shown text past the end of the reference excerpt are
         // not known to differ; leave them unmarked.
@@ -222,7 +268,12 @@ public enum DedupHTML {
         }
         var edges: [Int] = [2, 3, 4, 5]
         var e = 10
-        while e <= (sizes.max() ?? 2) { edges.append(e); edges.append(2 * e); edges.append(5 * e); e *= 10 }
+        while e <= (sizes.max() ?? 2) {
+            edges.append(e)
+            edges.append(2 * e)
+            edges.append(5 * e)
+            e *= 10
+        }
         edges = edges.sorted()
         var out: [(String, Int)] = []
         for (k, lo) in edges.enumerated() {

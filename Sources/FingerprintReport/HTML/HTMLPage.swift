@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// One self-contained HTML report: inline CSS and SVG, no scripts, no
 /// fonts, images or anything else from the network (a Content-Security-Policy
@@ -136,16 +136,20 @@ package struct HTMLPage {
 
     /// A table header row.
     public mutating func header(_ cells: [(String, Bool)]) {
-        open("thead"); open("tr")
+        open("thead")
+        open("tr")
         for (c, numeric) in cells { element("th", numeric ? [("class", "num")] : [], c) }
-        close(); close()
+        close()
+        close()
     }
 
     /// "Showing N of M …; K left out" when a list was capped.
     public mutating func limitNote(shown: Int, total: Int, what: String, rest: String) {
         guard total > shown else { return }
-        element("p", [("class", "note limit"), ("data-shown", "\(shown)"), ("data-omitted", "\(total - shown)")],
-                "Showing \(Num.count(shown)) of \(Num.count(total)) \(what); \(Num.count(total - shown)) left out (raise --html-limit, or see \(rest) for the full list).")
+        element(
+            "p", [("class", "note limit"), ("data-shown", "\(shown)"), ("data-omitted", "\(total - shown)")],
+            "Showing \(Num.count(shown)) of \(Num.count(total)) \(what); \(Num.count(total - shown)) left out (raise --html-limit, or see \(rest) for the full list)."
+        )
     }
 
     /// A figure element around an SVG chart, with a caption.
@@ -158,8 +162,10 @@ package struct HTMLPage {
 
     /// A document's text in a panel: a heading, then the text with
     /// `highlighted` UTF-8 byte ranges in `<mark>`.
-    public mutating func documentPanel(heading: String, detail: String? = nil, text: String, highlighted: [Range<Int>] = [],
-                                       markClass: String? = nil, truncated: Bool = false) {
+    public mutating func documentPanel(
+        heading: String, detail: String? = nil, text: String, highlighted: [Range<Int>] = [],
+        markClass: String? = nil, truncated: Bool = false
+    ) {
         open("div", [("class", "doc")])
         open("h4")
         element("span", [("class", "path")], heading)
@@ -187,7 +193,9 @@ package struct HTMLPage {
             while i < bytes.count && bytes[i] & 0xC0 == 0x80 { i += 1 }
             return i
         }
-        var rs = ranges.map { snapDown($0.lowerBound)..<snapUp($0.upperBound) }.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
+        var rs = ranges.map { snapDown($0.lowerBound)..<snapUp($0.upperBound) }.filter { !$0.isEmpty }.sorted {
+            $0.lowerBound < $1.lowerBound
+        }
         var merged: [Range<Int>] = []
         for r in rs {
             if let last = merged.last, r.lowerBound <= last.upperBound {
@@ -221,8 +229,12 @@ package struct HTMLPage {
         p.nl()
         p.open("head")
         p.void("meta", [("charset", "utf-8")])
-        p.void("meta", [("http-equiv", "Content-Security-Policy"),
-                        ("content", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")])
+        p.void(
+            "meta",
+            [
+                ("http-equiv", "Content-Security-Policy"),
+                ("content", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+            ])
         p.void("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
         p.void("meta", [("name", "generator"), ("content", "fingerprint \(version)")])
         p.element("title", [], title)
@@ -240,9 +252,12 @@ package struct HTMLPage {
             p.open("nav", [("aria-label", "Contents")])
             p.open("ul")
             for (id, t) in sections {
-                p.open("li"); p.element("a", [("href", "#" + id)], t); p.close()
+                p.open("li")
+                p.element("a", [("href", "#" + id)], t)
+                p.close()
             }
-            p.close(); p.close()
+            p.close()
+            p.close()
         }
         p.close()
         p.nl()
@@ -251,7 +266,10 @@ package struct HTMLPage {
         p.nl()
         p.close()
         p.open("footer")
-        p.element("p", [], "Made by fingerprint \(version). A self-contained page: no scripts, nothing loaded from the network. Scores are evidence, not verdicts; the full data is in --format json, jsonl or csv.")
+        p.element(
+            "p", [],
+            "Made by fingerprint \(version). A self-contained page: no scripts, nothing loaded from the network. Scores are evidence, not verdicts; the full data is in --format json, jsonl or csv."
+        )
         p.close()
         p.close()
         p.close()
@@ -262,68 +280,68 @@ package struct HTMLPage {
     /// The style sheet (no `<` or `&`, so it is also well-formed XML text).
     static let css = """
 
-    :root { color-scheme: light; --fg: #1b1b1b; --muted: #555555; --line: #d4d4d4; --soft: #f6f6f6; --a: #0072B2; --b: #D55E00; }
-    * { box-sizing: border-box; }
-    html { -webkit-text-size-adjust: 100%; }
-    body { margin: 0; color: var(--fg); background: #ffffff; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-    header, main, footer { max-width: 1120px; margin: 0 auto; padding: 0 28px; }
-    header { padding-top: 22px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-    h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
-    h2 { font-size: 1.25rem; margin: 2.2rem 0 .6rem; padding-bottom: .2rem; border-bottom: 1px solid var(--line); }
-    h3 { font-size: 1.05rem; margin: 1.4rem 0 .5rem; }
-    .sub { color: var(--muted); margin: 0 0 .6rem; overflow-wrap: anywhere; }
-    nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; padding: 0; margin: .4rem 0 .6rem; font-size: .92rem; }
-    a { color: #005b8f; }
-    .summary { border: 2px solid var(--a); border-radius: 6px; padding: 14px 18px; margin-top: 1.2rem; background: #f2f7fb; }
-    .verdict { font-size: 1.08rem; font-weight: 600; margin: 0 0 .8rem; }
-    dl.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 4px 26px; margin: 0; }
-    .fig { display: flex; justify-content: space-between; gap: 10px; border-bottom: 1px dotted #bbbbbb; padding: 2px 0; }
-    dt { color: var(--muted); }
-    dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; text-align: right; overflow-wrap: anywhere; }
-    .options { color: var(--muted); font-size: .9rem; margin: .8rem 0 0; overflow-wrap: anywhere; }
-    .intro { margin: 0 0 .6rem; max-width: 60em; }
-    table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; font-size: .93rem; }
-    th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
-    thead th { border-bottom: 2px solid #9a9a9a; background: var(--soft); }
-    th.num, td.num { text-align: right; white-space: nowrap; }
-    td.path, td .path { overflow-wrap: anywhere; }
-    tbody tr:nth-child(even) { background: #fafafa; }
-    figure { margin: 1rem 0 1.4rem; }
-    figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; max-width: 60em; }
-    svg.chart { display: block; max-width: 100%; height: auto; }
-    .note { color: var(--muted); font-style: italic; }
-    .limit { font-style: normal; background: #fff6df; border-left: 4px solid #E69F00; padding: 4px 10px; color: var(--fg); }
-    ul.notes li { margin: .2rem 0; }
-    .sbs { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 12px; margin: .5rem 0 1.2rem; }
-    .doc { border: 1px solid var(--line); border-radius: 4px; background: #fcfcfc; min-width: 0; }
-    .doc h4 { margin: 0; padding: 5px 9px; font-size: .86rem; font-weight: 600; background: #eef2f5; border-bottom: 1px solid var(--line); display: flex; justify-content: space-between; gap: 8px; }
-    .doc h4 .detail { color: var(--muted); font-weight: 400; white-space: nowrap; }
-    .doc pre { margin: 0; padding: 8px 10px; white-space: pre-wrap; overflow-wrap: anywhere; font: 13px/1.5 ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; max-height: 26em; overflow: auto; }
-    .doc.kept h4 { background: #dcebf6; }
-    mark { background: #ffe27a; color: inherit; padding: 0 1px; border-radius: 2px; }
-    mark.diff { background: #f7c9ae; text-decoration: underline; text-decoration-color: #D55E00; }
-    .more { color: var(--muted); }
-    .path { font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: .92em; overflow-wrap: anywhere; }
-    .pair-head { margin: 1.2rem 0 .3rem; font-weight: 600; }
-    .pair-head .detail { color: var(--muted); font-weight: 400; }
-    .legend-key { display: inline-block; width: 1em; height: .8em; vertical-align: baseline; margin-right: .3em; }
-    footer { color: var(--muted); font-size: .85rem; margin-top: 2.5rem; padding-bottom: 2rem; border-top: 1px solid var(--line); }
-    @media (max-width: 700px) { header, main, footer { padding: 0 12px; } }
-    @media print {
-      body { font-size: 10pt; color: #000000; }
-      header, main, footer { max-width: none; padding: 0; }
-      nav { display: none; }
-      a { color: inherit; text-decoration: none; }
-      .summary { background: none; }
-      .doc pre { max-height: none; overflow: visible; }
-      section, figure, .doc, tr, .summary { break-inside: avoid; }
-      h2, h3, .pair-head { break-after: avoid; }
-      tbody tr:nth-child(even) { background: none; }
-      mark { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-      svg.chart { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-    }
+        :root { color-scheme: light; --fg: #1b1b1b; --muted: #555555; --line: #d4d4d4; --soft: #f6f6f6; --a: #0072B2; --b: #D55E00; }
+        * { box-sizing: border-box; }
+        html { -webkit-text-size-adjust: 100%; }
+        body { margin: 0; color: var(--fg); background: #ffffff; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+        header, main, footer { max-width: 1120px; margin: 0 auto; padding: 0 28px; }
+        header { padding-top: 22px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+        h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
+        h2 { font-size: 1.25rem; margin: 2.2rem 0 .6rem; padding-bottom: .2rem; border-bottom: 1px solid var(--line); }
+        h3 { font-size: 1.05rem; margin: 1.4rem 0 .5rem; }
+        .sub { color: var(--muted); margin: 0 0 .6rem; overflow-wrap: anywhere; }
+        nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; padding: 0; margin: .4rem 0 .6rem; font-size: .92rem; }
+        a { color: #005b8f; }
+        .summary { border: 2px solid var(--a); border-radius: 6px; padding: 14px 18px; margin-top: 1.2rem; background: #f2f7fb; }
+        .verdict { font-size: 1.08rem; font-weight: 600; margin: 0 0 .8rem; }
+        dl.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 4px 26px; margin: 0; }
+        .fig { display: flex; justify-content: space-between; gap: 10px; border-bottom: 1px dotted #bbbbbb; padding: 2px 0; }
+        dt { color: var(--muted); }
+        dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; text-align: right; overflow-wrap: anywhere; }
+        .options { color: var(--muted); font-size: .9rem; margin: .8rem 0 0; overflow-wrap: anywhere; }
+        .intro { margin: 0 0 .6rem; max-width: 60em; }
+        table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; font-size: .93rem; }
+        th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+        thead th { border-bottom: 2px solid #9a9a9a; background: var(--soft); }
+        th.num, td.num { text-align: right; white-space: nowrap; }
+        td.path, td .path { overflow-wrap: anywhere; }
+        tbody tr:nth-child(even) { background: #fafafa; }
+        figure { margin: 1rem 0 1.4rem; }
+        figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; max-width: 60em; }
+        svg.chart { display: block; max-width: 100%; height: auto; }
+        .note { color: var(--muted); font-style: italic; }
+        .limit { font-style: normal; background: #fff6df; border-left: 4px solid #E69F00; padding: 4px 10px; color: var(--fg); }
+        ul.notes li { margin: .2rem 0; }
+        .sbs { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 12px; margin: .5rem 0 1.2rem; }
+        .doc { border: 1px solid var(--line); border-radius: 4px; background: #fcfcfc; min-width: 0; }
+        .doc h4 { margin: 0; padding: 5px 9px; font-size: .86rem; font-weight: 600; background: #eef2f5; border-bottom: 1px solid var(--line); display: flex; justify-content: space-between; gap: 8px; }
+        .doc h4 .detail { color: var(--muted); font-weight: 400; white-space: nowrap; }
+        .doc pre { margin: 0; padding: 8px 10px; white-space: pre-wrap; overflow-wrap: anywhere; font: 13px/1.5 ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; max-height: 26em; overflow: auto; }
+        .doc.kept h4 { background: #dcebf6; }
+        mark { background: #ffe27a; color: inherit; padding: 0 1px; border-radius: 2px; }
+        mark.diff { background: #f7c9ae; text-decoration: underline; text-decoration-color: #D55E00; }
+        .more { color: var(--muted); }
+        .path { font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: .92em; overflow-wrap: anywhere; }
+        .pair-head { margin: 1.2rem 0 .3rem; font-weight: 600; }
+        .pair-head .detail { color: var(--muted); font-weight: 400; }
+        .legend-key { display: inline-block; width: 1em; height: .8em; vertical-align: baseline; margin-right: .3em; }
+        footer { color: var(--muted); font-size: .85rem; margin-top: 2.5rem; padding-bottom: 2rem; border-top: 1px solid var(--line); }
+        @media (max-width: 700px) { header, main, footer { padding: 0 12px; } }
+        @media print {
+          body { font-size: 10pt; color: #000000; }
+          header, main, footer { max-width: none; padding: 0; }
+          nav { display: none; }
+          a { color: inherit; text-decoration: none; }
+          .summary { background: none; }
+          .doc pre { max-height: none; overflow: visible; }
+          section, figure, .doc, tr, .summary { break-inside: avoid; }
+          h2, h3, .pair-head { break-after: avoid; }
+          tbody tr:nth-child(even) { background: none; }
+          mark { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          svg.chart { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+        }
 
-    """
+        """
 }
 
 /// A shared passage shown side by side: an excerpt of each document with
@@ -340,11 +358,18 @@ package struct HTMLPassage: Sendable, Equatable {
     public var matchedRangeInA: Range<Int>
     public var matchedRangeInB: Range<Int>
     public var tokens: Int
-    public init(aName: String, aLine: Int, bName: String, bLine: Int, aText: String, bText: String,
-                matchedRangeInA: Range<Int>, matchedRangeInB: Range<Int>, tokens: Int) {
-        self.aName = aName; self.aLine = aLine; self.bName = bName; self.bLine = bLine
-        self.aText = aText; self.bText = bText
-        self.matchedRangeInA = matchedRangeInA; self.matchedRangeInB = matchedRangeInB
+    public init(
+        aName: String, aLine: Int, bName: String, bLine: Int, aText: String, bText: String,
+        matchedRangeInA: Range<Int>, matchedRangeInB: Range<Int>, tokens: Int
+    ) {
+        self.aName = aName
+        self.aLine = aLine
+        self.bName = bName
+        self.bLine = bLine
+        self.aText = aText
+        self.bText = bText
+        self.matchedRangeInA = matchedRangeInA
+        self.matchedRangeInB = matchedRangeInB
         self.tokens = tokens
     }
 
@@ -353,14 +378,21 @@ package struct HTMLPassage: Sendable, Equatable {
     /// when there is some near), with "…" where it was cut.
     /// - Returns: the excerpt and the range of `start..<end` in it (UTF-8 bytes).
     public static func excerpt(_ document: [UInt8], start: Int, end: Int, context: Int = 240) -> (text: String, range: Range<Int>) {
-        let start = min(max(0, start), document.count), end = min(max(start, end), document.count)
-        var lo = max(0, start - context), hi = min(document.count, end + context)
+        let start = min(max(0, start), document.count)
+        let end = min(max(start, end), document.count)
+        var lo = max(0, start - context)
+        var hi = min(document.count, end + context)
         // Prefer to cut at whitespace within 40 bytes.
         if lo > 0, let ws = (lo..<min(start, lo + 40)).first(where: { document[$0] == 0x20 || document[$0] == 0x0A }) { lo = ws + 1 }
-        if hi < document.count, let ws = stride(from: hi - 1, through: max(end, hi - 40), by: -1).first(where: { document[$0] == 0x20 || document[$0] == 0x0A }) { hi = ws }
+        if hi < document.count,
+            let ws = stride(from: hi - 1, through: max(end, hi - 40), by: -1).first(where: { document[$0] == 0x20 || document[$0] == 0x0A })
+        {
+            hi = ws
+        }
         while lo > 0 && lo < start && document[lo] & 0xC0 == 0x80 { lo += 1 }
         while hi < document.count && hi > end && document[hi] & 0xC0 == 0x80 { hi -= 1 }
-        let prefix = lo > 0 ? "… " : "", suffix = hi < document.count ? " …" : ""
+        let prefix = lo > 0 ? "… " : ""
+        let suffix = hi < document.count ? " …" : ""
         let body = Array(document[lo..<hi])
         let text = prefix + String(decoding: body, as: UTF8.self) + suffix
         // Offsets shift by the prefix; decoding is byte-preserving for valid UTF-8.
@@ -376,7 +408,11 @@ package struct HTMLPairEvidence: Sendable {
     public var a: String
     public var b: String
     public var passages: [HTMLPassage]
-    public init(a: String, b: String, passages: [HTMLPassage]) { self.a = a; self.b = b; self.passages = passages }
+    public init(a: String, b: String, passages: [HTMLPassage]) {
+        self.a = a
+        self.b = b
+        self.passages = passages
+    }
 }
 
 extension HTMLPage {
@@ -384,14 +420,20 @@ extension HTMLPage {
     /// - Parameters:
     ///   - tokenKey: the JSON path of passage i's token count, if the passages are in the JSON.
     ///   - idPrefix: prefix of the passages' element ids.
-    mutating func passages(_ list: [HTMLPassage], limit: Int, aLabel: String = "A", bLabel: String = "B",
-                           tokenKey: ((Int) -> String)? = nil, idPrefix: String = "passage-") {
+    mutating func passages(
+        _ list: [HTMLPassage], limit: Int, aLabel: String = "A", bLabel: String = "B",
+        tokenKey: ((Int) -> String)? = nil, idPrefix: String = "passage-"
+    ) {
         for (i, p) in list.prefix(limit).enumerated() {
             open("div", [("class", "passage"), ("id", "\(idPrefix)\(i + 1)"), ("data-tokens", "\(p.tokens)")])
             open("p", [("class", "pair-head")])
             text("\(i + 1). \(p.aName):\(p.aLine) ↔ \(p.bName):\(p.bLine) ")
-            element("span", [("class", "detail"), ("data-key", tokenKey.map { $0(i) }),
-                             ("data-value", tokenKey == nil ? nil : "\(p.tokens)")], "\(Num.count(p.tokens)) tokens shared")
+            element(
+                "span",
+                [
+                    ("class", "detail"), ("data-key", tokenKey.map { $0(i) }),
+                    ("data-value", tokenKey == nil ? nil : "\(p.tokens)"),
+                ], "\(Num.count(p.tokens)) tokens shared")
             close()
             open("div", [("class", "sbs")])
             documentPanel(heading: "\(aLabel): \(p.aName):\(p.aLine)", text: p.aText, highlighted: [p.matchedRangeInA])

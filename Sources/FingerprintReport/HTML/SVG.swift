@@ -1,6 +1,6 @@
-import Foundation
 import FingerprintCore
 import FingerprintStatistics
+import Foundation
 
 /// A small SVG chart module for the HTML reports: linear and log scales,
 /// "nice" ticks, axes and labels; histograms with marked values, log–log
@@ -85,11 +85,13 @@ package enum SVG {
     }
 
     static func widen(_ lo: Double, _ hi: Double) -> (Double, Double) {
-        var lo = lo, hi = hi
+        var lo = lo
+        var hi = hi
         if lo > hi { swap(&lo, &hi) }
         if lo == hi {
             let d = lo == 0 ? 1 : abs(lo) * 0.1
-            lo -= d; hi += d
+            lo -= d
+            hi += d
         }
         return (lo, hi)
     }
@@ -100,7 +102,8 @@ package enum SVG {
         guard lo.isFinite && hi.isFinite else { return [] }
         let (lo, hi) = widen(lo, hi)
         let step = niceStep(lo, hi, count: count)
-        let first = (lo / step - 1e-9).rounded(.up), last = (hi / step + 1e-9).rounded(.down)
+        let first = (lo / step - 1e-9).rounded(.up)
+        let last = (hi / step + 1e-9).rounded(.down)
         guard first <= last else { return [] }
         let d = decimals(step)
         return stride(from: first, through: last, by: 1).map { clean($0 * step, decimals: d) }
@@ -112,8 +115,10 @@ package enum SVG {
         let (lo, hi) = widen(lo, hi)
         let step = niceStep(lo, hi, count: count)
         let d = decimals(step)
-        return (clean((lo / step + 1e-9).rounded(.down) * step, decimals: d),
-                clean((hi / step - 1e-9).rounded(.up) * step, decimals: d), step)
+        return (
+            clean((lo / step + 1e-9).rounded(.down) * step, decimals: d),
+            clean((hi / step - 1e-9).rounded(.up) * step, decimals: d), step
+        )
     }
 
     /// A tick label for a multiple of `step`: fixed decimals, thousands
@@ -130,7 +135,8 @@ package enum SVG {
     /// E.g. (1, 5000) → 1, 10, 100, 1000; (2, 30) → 2, 5, 10, 20.
     public static func logTicks(_ lo: Double, _ hi: Double) -> [Double] {
         guard lo > 0, hi >= lo, lo.isFinite, hi.isFinite else { return [] }
-        let k0 = Int((log10(lo) - 1e-9).rounded(.up)), k1 = Int((log10(hi) + 1e-9).rounded(.down))
+        let k0 = Int((log10(lo) - 1e-9).rounded(.up))
+        let k1 = Int((log10(hi) + 1e-9).rounded(.down))
         let decades = k0 <= k1 ? (k0...k1).map { pow10($0) } : []
         if decades.count >= 2 { return decades }
         var ticks: [Double] = []
@@ -146,7 +152,8 @@ package enum SVG {
     /// [lo, hi] widened to whole decades.
     public static func logDomain(_ lo: Double, _ hi: Double) -> (lo: Double, hi: Double) {
         guard lo > 0, hi > 0, lo.isFinite, hi.isFinite else { return (1, 10) }
-        let a = Int((log10(min(lo, hi)) + 1e-9).rounded(.down)), b = Int((log10(max(lo, hi)) - 1e-9).rounded(.up))
+        let a = Int((log10(min(lo, hi)) + 1e-9).rounded(.down))
+        let b = Int((log10(max(lo, hi)) - 1e-9).rounded(.up))
         return (pow10(a), pow10(max(b, a + 1)))
     }
 
@@ -178,7 +185,8 @@ package enum SVG {
     public struct LinearScale {
         public var d0: Double, d1: Double, r0: Double, r1: Double
         public init(domain: (Double, Double), range: (Double, Double)) {
-            (d0, d1) = domain; (r0, r1) = range
+            (d0, d1) = domain
+            (r0, r1) = range
         }
         public func callAsFunction(_ v: Double) -> Double {
             d1 == d0 ? (r0 + r1) / 2 : r0 + (v - d0) / (d1 - d0) * (r1 - r0)
@@ -189,10 +197,12 @@ package enum SVG {
     public struct LogScale {
         public var d0: Double, d1: Double, r0: Double, r1: Double
         public init(domain: (Double, Double), range: (Double, Double)) {
-            (d0, d1) = domain; (r0, r1) = range
+            (d0, d1) = domain
+            (r0, r1) = range
         }
         public func callAsFunction(_ v: Double) -> Double {
-            let a = log10(d0), b = log10(d1)
+            let a = log10(d0)
+            let b = log10(d1)
             guard v > 0, b != a else { return r0 }
             return r0 + (log10(v) - a) / (b - a) * (r1 - r0)
         }
@@ -211,7 +221,8 @@ package enum SVG {
         let x = t * Double(viridisStops.count - 1)
         let i = min(viridisStops.count - 2, Int(x))
         let f = x - Double(i)
-        let a = viridisStops[i], b = viridisStops[i + 1]
+        let a = viridisStops[i]
+        let b = viridisStops[i + 1]
         func mix(_ p: Double, _ q: Double) -> Int { Int((p + (q - p) * f).rounded()) }
         return String(format: "#%02X%02X%02X", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
     }
@@ -222,7 +233,8 @@ package enum SVG {
 
     /// An SVG root with role, label and title.
     static func root(width: Double, height: Double, label: String, body: String) -> String {
-        let w = coord(width), h = coord(height)
+        let w = coord(width)
+        let h = coord(height)
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" aria-label=\"\(esc(label))\" "
             + "width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" font-family=\"system-ui, sans-serif\" font-size=\"12\">"
             + "<title>\(esc(label))</title>" + body + "</svg>"
@@ -232,7 +244,9 @@ package enum SVG {
         "<text x=\"\(coord(x))\" y=\"\(coord(y))\" text-anchor=\"\(anchor)\"\(extra.isEmpty ? "" : " " + extra)>\(esc(s))</text>"
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, extra: String = "") -> String {
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, extra: String = "")
+        -> String
+    {
         "<line x1=\"\(coord(x1))\" y1=\"\(coord(y1))\" x2=\"\(coord(x2))\" y2=\"\(coord(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(coord(width))\"\(extra.isEmpty ? "" : " " + extra)/>"
     }
 
@@ -265,8 +279,10 @@ package enum SVG {
         }
         s += line(x, y0, x, y1, stroke: "#333333")
         if let label {
-            let cx = 14.0, cy = (y0 + y1) / 2
-            s += text(label, x: cx, y: cy, anchor: "middle", extra: "font-weight=\"600\" transform=\"rotate(-90 \(coord(cx)) \(coord(cy)))\"")
+            let cx = 14.0
+            let cy = (y0 + y1) / 2
+            s += text(
+                label, x: cx, y: cy, anchor: "middle", extra: "font-weight=\"600\" transform=\"rotate(-90 \(coord(cx)) \(coord(cy)))\"")
         }
         return s + "</g>"
     }
@@ -278,7 +294,10 @@ package enum SVG {
         public var dashed: Bool
         public var box: Bool
         public init(_ name: String, color: String, dashed: Bool = false, box: Bool = true) {
-            self.name = name; self.color = color; self.dashed = dashed; self.box = box
+            self.name = name
+            self.color = color
+            self.dashed = dashed
+            self.box = box
         }
     }
 
@@ -288,10 +307,12 @@ package enum SVG {
         var cx = x
         for it in items {
             if it.box {
-                s += "<rect x=\"\(coord(cx))\" y=\"\(coord(y - 9))\" width=\"12\" height=\"12\" fill=\"\(it.color)\" fill-opacity=\"0.75\" stroke=\"\(it.color)\"/>"
+                s +=
+                    "<rect x=\"\(coord(cx))\" y=\"\(coord(y - 9))\" width=\"12\" height=\"12\" fill=\"\(it.color)\" fill-opacity=\"0.75\" stroke=\"\(it.color)\"/>"
             } else {
-                s += line(cx - 2, y - 3, cx + 16, y - 3, stroke: it.color, width: it.dashed ? 2 : 2.5,
-                          extra: it.dashed ? "stroke-dasharray=\"5 3\"" : "")
+                s += line(
+                    cx - 2, y - 3, cx + 16, y - 3, stroke: it.color, width: it.dashed ? 2 : 2.5,
+                    extra: it.dashed ? "stroke-dasharray=\"5 3\"" : "")
             }
             s += text(it.name, x: cx + 20, y: y + 1)
             cx += 20 + textWidth(it.name) + 18
@@ -307,7 +328,9 @@ package enum SVG {
         public var values: [Double]
         public var color: String
         public init(_ name: String, _ values: [Double], color: String) {
-            self.name = name; self.values = values; self.color = color
+            self.name = name
+            self.values = values
+            self.color = color
         }
     }
 
@@ -320,7 +343,11 @@ package enum SVG {
         /// Optional `data-key` (a JSON path) for the marker's `data-value`.
         public var key: String?
         public init(_ label: String, _ value: Double, color: String = Palette.black, dashed: Bool = false, key: String? = nil) {
-            self.label = label; self.value = value; self.color = color; self.dashed = dashed; self.key = key
+            self.label = label
+            self.value = value
+            self.color = color
+            self.dashed = dashed
+            self.key = key
         }
     }
 
@@ -347,38 +374,48 @@ package enum SVG {
     }
 
     /// A histogram of one or more series over shared bins, with marked values.
-    public static func histogram(_ series: [HistogramSeries], markers: [Marker] = [], bins target: Int = 30,
-                                 xLabel: String, yLabel: String = "count", label: String,
-                                 width: Double = 880, height: Double = 320) -> String {
+    public static func histogram(
+        _ series: [HistogramSeries], markers: [Marker] = [], bins target: Int = 30,
+        xLabel: String, yLabel: String = "count", label: String,
+        width: Double = 880, height: Double = 320
+    ) -> String {
         let all = series.flatMap(\.values).filter(\.isFinite) + markers.map(\.value).filter(\.isFinite)
         let b = histogramBins(lo: all.min() ?? 0, hi: all.max() ?? 1, target: target)
         let counts = series.map { binCounts($0.values, lo: b.lo, hi: b.hi, bins: b.bins) }
         let maxCount = counts.flatMap { $0 }.max() ?? 0
         let yd = niceDomain(0, Double(max(1, maxCount)), count: 5)
         let legendRow = series.count > 1
-        let left = 64.0, right = 24.0, top = legendRow ? 34.0 : 14.0, bottom = 48.0
+        let left = 64.0
+        let right = 24.0
+        let top = legendRow ? 34.0 : 14.0
+        let bottom = 48.0
         let sx = LinearScale(domain: (b.lo, b.hi), range: (left, width - right))
         let sy = LinearScale(domain: (0, yd.hi), range: (height - bottom, top))
         var s = ""
-        s += yAxis(niceTicks(0, yd.hi, count: 5).map { (sy($0), tickLabel($0, step: yd.step)) }, x: left, y0: top, y1: height - bottom,
-                   gridRight: width - right, label: yLabel)
+        s += yAxis(
+            niceTicks(0, yd.hi, count: 5).map { (sy($0), tickLabel($0, step: yd.step)) }, x: left, y0: top, y1: height - bottom,
+            gridRight: width - right, label: yLabel)
         let w = (b.hi - b.lo) / Double(b.bins)
         let multi = series.count > 1
         for (k, ser) in series.enumerated() {
             let total = counts[k].reduce(0, +)
             s += "<g class=\"series\" data-series=\"\(esc(ser.name))\" data-total=\"\(total)\">"
             for (i, c) in counts[k].enumerated() where c > 0 {
-                let lo = b.lo + Double(i) * w, hi = lo + w
-                let x0 = sx(lo), x1 = sx(hi)
+                let lo = b.lo + Double(i) * w
+                let hi = lo + w
+                let x0 = sx(lo)
+                let x1 = sx(hi)
                 let bw = max(1, x1 - x0 - 1)
-                s += "<rect x=\"\(coord(x0 + 0.5))\" y=\"\(coord(sy(Double(c))))\" width=\"\(coord(bw))\" height=\"\(coord(sy(0) - sy(Double(c))))\" "
+                s +=
+                    "<rect x=\"\(coord(x0 + 0.5))\" y=\"\(coord(sy(Double(c))))\" width=\"\(coord(bw))\" height=\"\(coord(sy(0) - sy(Double(c))))\" "
                     + "fill=\"\(ser.color)\" fill-opacity=\"\(multi ? "0.6" : "0.85")\" data-count=\"\(c)\">"
                     + "<title>\(esc(ser.name)): \(c) in [\(esc(Num.f(lo, 4))), \(esc(Num.f(hi, 4))))</title></rect>"
             }
             s += "</g>"
         }
-        s += xAxis(niceTicks(b.lo, b.hi, count: 6).map { (sx($0), tickLabel($0, step: b.step)) }, y: height - bottom,
-                   x0: left, x1: width - right, gridTop: nil, label: xLabel)
+        s += xAxis(
+            niceTicks(b.lo, b.hi, count: 6).map { (sx($0), tickLabel($0, step: b.step)) }, y: height - bottom,
+            x0: left, x1: width - right, gridTop: nil, label: xLabel)
         for (i, m) in markers.enumerated() where m.value.isFinite {
             let x = sx(m.value)
             let key = m.key.map { " data-key=\"\(esc($0))\" data-value=\"\(m.value)\"" } ?? ""
@@ -386,8 +423,9 @@ package enum SVG {
             s += line(x, top, x, height - bottom, stroke: m.color, width: 2, extra: m.dashed ? "stroke-dasharray=\"6 4\"" : "")
             let ty = top + 14 + 16 * Double(i)
             let toLeft = x > width - right - textWidth(m.label) - 8
-            s += text(m.label, x: toLeft ? x - 5 : x + 5, y: ty, anchor: toLeft ? "end" : "start",
-                      extra: "fill=\"\(m.color)\" font-weight=\"600\" \(halo)")
+            s += text(
+                m.label, x: toLeft ? x - 5 : x + 5, y: ty, anchor: toLeft ? "end" : "start",
+                extra: "fill=\"\(m.color)\" font-weight=\"600\" \(halo)")
             s += "</g>"
         }
         if legendRow { s += legend(series.map { LegendItem($0.name, color: $0.color) }, x: left + 4, y: 18) }
@@ -403,7 +441,10 @@ package enum SVG {
         public var color: String
         public var dashed: Bool
         public init(_ name: String, _ points: [(x: Double, y: Double)], color: String, dashed: Bool = false) {
-            self.name = name; self.points = points; self.color = color; self.dashed = dashed
+            self.name = name
+            self.points = points
+            self.color = color
+            self.dashed = dashed
         }
     }
 
@@ -423,18 +464,25 @@ package enum SVG {
     }
 
     /// Lines on log–log axes (points with x or y ≤ 0 are left out).
-    public static func logLogChart(_ series: [XYSeries], xLabel: String, yLabel: String, label: String,
-                                   width: Double = 880, height: Double = 400) -> String {
+    public static func logLogChart(
+        _ series: [XYSeries], xLabel: String, yLabel: String, label: String,
+        width: Double = 880, height: Double = 400
+    ) -> String {
         let pts = series.flatMap(\.points).filter { $0.x > 0 && $0.y > 0 && $0.x.isFinite && $0.y.isFinite }
         let xd = logDomain(pts.map(\.x).min() ?? 1, pts.map(\.x).max() ?? 10)
         let yd = logDomain(pts.map(\.y).min() ?? 1, pts.map(\.y).max() ?? 10)
-        let left = 72.0, right = 24.0, top = 34.0, bottom = 48.0
+        let left = 72.0
+        let right = 24.0
+        let top = 34.0
+        let bottom = 48.0
         let sx = LogScale(domain: (xd.lo, xd.hi), range: (left, width - right))
         let sy = LogScale(domain: (yd.lo, yd.hi), range: (height - bottom, top))
-        var s = yAxis(logTicks(yd.lo, yd.hi).map { (sy($0), logTickLabel($0)) }, x: left, y0: top, y1: height - bottom,
-                      gridRight: width - right, label: yLabel)
-        s += xAxis(logTicks(xd.lo, xd.hi).map { (sx($0), logTickLabel($0)) }, y: height - bottom, x0: left, x1: width - right,
-                   gridTop: top, label: xLabel)
+        var s = yAxis(
+            logTicks(yd.lo, yd.hi).map { (sy($0), logTickLabel($0)) }, x: left, y0: top, y1: height - bottom,
+            gridRight: width - right, label: yLabel)
+        s += xAxis(
+            logTicks(xd.lo, xd.hi).map { (sx($0), logTickLabel($0)) }, y: height - bottom, x0: left, x1: width - right,
+            gridTop: top, label: xLabel)
         for ser in series {
             let p = ser.points.filter { $0.x > 0 && $0.y > 0 && $0.x.isFinite && $0.y.isFinite }
             s += "<g class=\"series\" data-series=\"\(esc(ser.name))\" data-points=\"\(p.count)\"><title>\(esc(ser.name))</title>"
@@ -442,7 +490,8 @@ package enum SVG {
                 s += "<circle cx=\"\(coord(sx(p[0].x)))\" cy=\"\(coord(sy(p[0].y)))\" r=\"3\" fill=\"\(ser.color)\"/>"
             } else if !p.isEmpty {
                 let list = p.map { "\(coord(sx($0.x))),\(coord(sy($0.y)))" }.joined(separator: " ")
-                s += "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"2.25\" stroke-linejoin=\"round\""
+                s +=
+                    "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"2.25\" stroke-linejoin=\"round\""
                     + (ser.dashed ? " stroke-dasharray=\"7 4\"" : "") + "/>"
             }
             s += "</g>"
@@ -463,17 +512,25 @@ package enum SVG {
         public var valueLabel: String?
         /// Optional `data-key` (a JSON path) for the bar's `data-value`.
         public var key: String?
-        public init(_ label: String, _ value: Double, color: String, tooltip: String? = nil, valueLabel: String? = nil, key: String? = nil) {
-            self.label = label; self.value = value; self.color = color; self.tooltip = tooltip; self.valueLabel = valueLabel; self.key = key
+        public init(_ label: String, _ value: Double, color: String, tooltip: String? = nil, valueLabel: String? = nil, key: String? = nil)
+        {
+            self.label = label
+            self.value = value
+            self.color = color
+            self.tooltip = tooltip
+            self.valueLabel = valueLabel
+            self.key = key
         }
     }
 
     /// Horizontal bars from zero. With negative and positive values the chart
     /// is two-sided: each bar's label sits beside the zero line on the empty side.
     /// - Parameter sideLabels: captions under the negative and the positive side (two-sided charts).
-    public static func horizontalBars(_ bars: [Bar], xLabel: String, label: String, domain: (Double, Double)? = nil,
-                                      sideLabels: (negative: String, positive: String)? = nil,
-                                      width: Double = 880, barHeight: Double = 20) -> String {
+    public static func horizontalBars(
+        _ bars: [Bar], xLabel: String, label: String, domain: (Double, Double)? = nil,
+        sideLabels: (negative: String, positive: String)? = nil,
+        width: Double = 880, barHeight: Double = 20
+    ) -> String {
         let values = bars.map(\.value).filter(\.isFinite)
         let twoSided = values.contains { $0 < 0 }
         let d: (lo: Double, hi: Double, step: Double)
@@ -483,25 +540,32 @@ package enum SVG {
             d = niceDomain(min(0, values.min() ?? 0), max(0, values.max() ?? 1), count: 6)
         }
         let labelW = min(240, max(40, (bars.map { textWidth($0.label) }.max() ?? 0) + 12))
-        let left = twoSided ? 56.0 : labelW, right = 56.0, top = sideLabels != nil ? 26.0 : 8.0, bottom = 48.0
+        let left = twoSided ? 56.0 : labelW
+        let right = 56.0
+        let top = sideLabels != nil ? 26.0 : 8.0
+        let bottom = 48.0
         let height = top + Double(bars.count) * barHeight + bottom
         let sx = LinearScale(domain: (d.lo, d.hi), range: (left, width - right))
         let plotBottom = height - bottom
-        var s = xAxis(niceTicks(d.lo, d.hi, count: 6).map { (sx($0), tickLabel($0, step: d.step)) }, y: plotBottom,
-                      x0: left, x1: width - right, gridTop: top, label: xLabel)
+        var s = xAxis(
+            niceTicks(d.lo, d.hi, count: 6).map { (sx($0), tickLabel($0, step: d.step)) }, y: plotBottom,
+            x0: left, x1: width - right, gridTop: top, label: xLabel)
         let zero = sx(0)
         for (i, b) in bars.enumerated() {
             let y = top + Double(i) * barHeight
             let v = b.value.isFinite ? b.value : 0
-            let x0 = min(zero, sx(v)), x1 = max(zero, sx(v))
+            let x0 = min(zero, sx(v))
+            let x1 = max(zero, sx(v))
             let key = b.key.map { " data-key=\"\(esc($0))\" data-value=\"\(b.value)\"" } ?? ""
             s += "<g class=\"bar\"><title>\(esc(b.tooltip ?? "\(b.label): \(Num.f(b.value, 4))"))</title>"
-            s += "<rect x=\"\(coord(x0))\" y=\"\(coord(y + 2))\" width=\"\(coord(max(0.5, x1 - x0)))\" height=\"\(coord(barHeight - 4))\" fill=\"\(b.color)\"\(key)/>"
+            s +=
+                "<rect x=\"\(coord(x0))\" y=\"\(coord(y + 2))\" width=\"\(coord(max(0.5, x1 - x0)))\" height=\"\(coord(barHeight - 4))\" fill=\"\(b.color)\"\(key)/>"
             let ty = y + barHeight / 2 + 4
             let vl = b.valueLabel ?? Num.f(b.value, 3)
             if twoSided {
                 s += text(b.label, x: v >= 0 ? zero - 6 : zero + 6, y: ty, anchor: v >= 0 ? "end" : "start")
-                s += text(vl, x: v >= 0 ? x1 + 4 : x0 - 4, y: ty, anchor: v >= 0 ? "start" : "end", extra: "fill=\"#444444\" font-size=\"11\"")
+                s += text(
+                    vl, x: v >= 0 ? x1 + 4 : x0 - 4, y: ty, anchor: v >= 0 ? "start" : "end", extra: "fill=\"#444444\" font-size=\"11\"")
             } else {
                 s += text(b.label, x: left - 6, y: ty, anchor: "end")
                 s += text(vl, x: x1 + 4, y: ty, anchor: "start", extra: "fill=\"#444444\" font-size=\"11\"")
@@ -525,29 +589,41 @@ package enum SVG {
         public var tooltip: String?
         public var key: String?
         public init(_ label: String, _ value: Double, tooltip: String? = nil, key: String? = nil) {
-            self.label = label; self.value = value; self.tooltip = tooltip; self.key = key
+            self.label = label
+            self.value = value
+            self.tooltip = tooltip
+            self.key = key
         }
     }
 
     /// Vertical columns for categories (e.g. cluster sizes), values on top.
-    public static func columns(_ cols: [Column], xLabel: String, yLabel: String, label: String, color: String = Palette.blue,
-                               width: Double = 880, height: Double = 300) -> String {
+    public static func columns(
+        _ cols: [Column], xLabel: String, yLabel: String, label: String, color: String = Palette.blue,
+        width: Double = 880, height: Double = 300
+    ) -> String {
         let maxV = cols.map(\.value).filter(\.isFinite).max() ?? 1
-        let yd = niceDomain(0, max(1, maxV * 1.08), count: 5)   // headroom for the value labels
-        let left = 64.0, right = 16.0, top = 20.0, bottom = 48.0
+        let yd = niceDomain(0, max(1, maxV * 1.08), count: 5)  // headroom for the value labels
+        let left = 64.0
+        let right = 16.0
+        let top = 20.0
+        let bottom = 48.0
         let sy = LinearScale(domain: (0, yd.hi), range: (height - bottom, top))
         let band = (width - left - right) / Double(max(1, cols.count))
         let every = max(1, Int((36 / band).rounded(.up)))
-        var s = yAxis(niceTicks(0, yd.hi, count: 5).map { (sy($0), tickLabel($0, step: yd.step)) }, x: left, y0: top,
-                      y1: height - bottom, gridRight: width - right, label: yLabel)
+        var s = yAxis(
+            niceTicks(0, yd.hi, count: 5).map { (sy($0), tickLabel($0, step: yd.step)) }, x: left, y0: top,
+            y1: height - bottom, gridRight: width - right, label: yLabel)
         for (i, c) in cols.enumerated() {
             let x = left + Double(i) * band
             let bw = max(1, min(72, band * 0.78))
             let key = c.key.map { " data-key=\"\(esc($0))\" data-value=\"\(c.value)\"" } ?? ""
             s += "<g class=\"column\"><title>\(esc(c.tooltip ?? "\(c.label): \(Num.f(c.value, 4))"))</title>"
-            s += "<rect x=\"\(coord(x + (band - bw) / 2))\" y=\"\(coord(sy(c.value)))\" width=\"\(coord(bw))\" height=\"\(coord(sy(0) - sy(c.value)))\" fill=\"\(color)\" data-label=\"\(esc(c.label))\" data-count=\"\(c.value)\"\(key)/>"
+            s +=
+                "<rect x=\"\(coord(x + (band - bw) / 2))\" y=\"\(coord(sy(c.value)))\" width=\"\(coord(bw))\" height=\"\(coord(sy(0) - sy(c.value)))\" fill=\"\(color)\" data-label=\"\(esc(c.label))\" data-count=\"\(c.value)\"\(key)/>"
             let shown = c.value == c.value.rounded() && abs(c.value) < 1e15 ? Num.count(Int(c.value)) : Num.f(c.value, 4)
-            if band >= 18 { s += text(shown, x: x + band / 2, y: sy(c.value) - 4, anchor: "middle", extra: "font-size=\"11\" fill=\"#444444\"") }
+            if band >= 18 {
+                s += text(shown, x: x + band / 2, y: sy(c.value) - 4, anchor: "middle", extra: "font-size=\"11\" fill=\"#444444\"")
+            }
             if i % every == 0 { s += text(c.label, x: x + band / 2, y: height - bottom + 18, anchor: "middle") }
             s += "</g>"
         }
@@ -561,8 +637,10 @@ package enum SVG {
     /// Elbow paths of an average-linkage dendrogram: leaves (in `order`) at
     /// x = `leafX` and y = `leafY(position)`, the root toward `rootX`; a
     /// merge's x is proportional to its distance. No text.
-    static func dendrogramPaths(_ merges: [AverageLinkage.Merge], order: [Int], leafY: (Int) -> Double,
-                                leafX: Double, rootX: Double, color: String = "#333333") -> String {
+    static func dendrogramPaths(
+        _ merges: [AverageLinkage.Merge], order: [Int], leafY: (Int) -> Double,
+        leafX: Double, rootX: Double, color: String = "#333333"
+    ) -> String {
         let n = order.count
         guard n > 1, merges.count == n - 1 else { return "" }
         let maxD = merges.map(\.distance).filter(\.isFinite).max() ?? 0
@@ -571,19 +649,23 @@ package enum SVG {
         var s = "<g class=\"dendrogram\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\">"
         for (i, m) in merges.enumerated() {
             guard m.left < n + i, m.right < n + i else { continue }
-            let l = pos[m.left], r = pos[m.right]
+            let l = pos[m.left]
+            let r = pos[m.right]
             let f = maxD > 0 ? m.distance / maxD : 1
             let x = leafX - f * (leafX - rootX)
             pos[n + i] = (x, (l.y + r.y) / 2)
-            s += "<path d=\"M\(coord(l.x)) \(coord(l.y))H\(coord(x))V\(coord(r.y))H\(coord(r.x))\" data-distance=\"\(m.distance)\">"
+            s +=
+                "<path d=\"M\(coord(l.x)) \(coord(l.y))H\(coord(x))V\(coord(r.y))H\(coord(r.x))\" data-distance=\"\(m.distance)\">"
                 + "<title>merge \(i + 1): distance \(esc(Num.f(m.distance, 4))), \(m.size) items</title></path>"
         }
         return s + "</g>"
     }
 
     /// A stand-alone text-free dendrogram, leaves top to bottom in `order`.
-    public static func dendrogram(_ merges: [AverageLinkage.Merge], order: [Int], label: String,
-                                  width: Double = 200, rowHeight: Double = 24) -> String {
+    public static func dendrogram(
+        _ merges: [AverageLinkage.Merge], order: [Int], label: String,
+        width: Double = 200, rowHeight: Double = 24
+    ) -> String {
         let height = Double(order.count) * rowHeight
         let body = dendrogramPaths(merges, order: order, leafY: { (Double($0) + 0.5) * rowHeight }, leafX: width - 4, rootX: 4)
         return root(width: width, height: max(height, rowHeight), label: label, body: body)
@@ -597,28 +679,34 @@ package enum SVG {
     /// - Parameters:
     ///   - keyPrefix: cells get `data-key="PREFIX.i.j"` (original indices) and `data-value`.
     ///   - reversed: dark for high values instead of low.
-    public static func heatMap(_ matrix: [[Double]], labels: [String], order: [Int], label: String, legendTitle: String,
-                               domain: (Double, Double)? = nil, keyPrefix: String? = nil,
-                               merges: [AverageLinkage.Merge]? = nil, reversed: Bool = false,
-                               digits: Int = 3) -> String {
+    public static func heatMap(
+        _ matrix: [[Double]], labels: [String], order: [Int], label: String, legendTitle: String,
+        domain: (Double, Double)? = nil, keyPrefix: String? = nil,
+        merges: [AverageLinkage.Merge]? = nil, reversed: Bool = false,
+        digits: Int = 3
+    ) -> String {
         let n = order.count
         let finite = order.flatMap { i in order.map { matrix[i][$0] } }.filter(\.isFinite)
-        let lo = domain?.0 ?? (finite.min() ?? 0), hi = domain?.1 ?? (finite.max() ?? 1)
+        let lo = domain?.0 ?? (finite.min() ?? 0)
+        let hi = domain?.1 ?? (finite.max() ?? 1)
         let cell = min(48, max(14, 560 / Double(max(1, n))))
         let maxLabel = labels.map { textWidth($0) }.max() ?? 0
         let dendroW = merges != nil && n > 1 ? 120.0 : 0
         let labelW = min(220, maxLabel + 14)
         let colH = min(170, maxLabel * 0.72 + 24)
-        let gx = 8 + dendroW + labelW, gy = colH
+        let gx = 8 + dendroW + labelW
+        let gy = colH
         let legendX = gx + Double(n) * cell + 24
-        let width = legendX + 90, height = gy + Double(n) * cell + 16
+        let width = legendX + 90
+        let height = gy + Double(n) * cell + 16
         func t(_ v: Double) -> Double {
             let x = hi > lo ? (v - lo) / (hi - lo) : 0.5
             return reversed ? 1 - x : x
         }
         var s = ""
         for (c, j) in order.enumerated() {
-            let x = gx + (Double(c) + 0.5) * cell, y = gy - 6
+            let x = gx + (Double(c) + 0.5) * cell
+            let y = gy - 6
             s += text(labels[j], x: x, y: y, extra: "transform=\"rotate(-45 \(coord(x)) \(coord(y)))\"")
         }
         for (r, i) in order.enumerated() {
@@ -628,12 +716,14 @@ package enum SVG {
                 let v = matrix[i][j]
                 let tv = t(v)
                 let key = keyPrefix.map { " data-key=\"\(esc($0)).\(i).\(j)\" data-value=\"\(v)\"" } ?? ""
-                s += "<rect x=\"\(coord(gx + Double(c) * cell))\" y=\"\(coord(y))\" width=\"\(coord(cell))\" height=\"\(coord(cell))\" "
+                s +=
+                    "<rect x=\"\(coord(gx + Double(c) * cell))\" y=\"\(coord(y))\" width=\"\(coord(cell))\" height=\"\(coord(cell))\" "
                     + "fill=\"\(v.isFinite ? viridis(tv) : "#BBBBBB")\" stroke=\"#FFFFFF\" stroke-width=\"1\"\(key)>"
                     + "<title>\(esc(labels[i])) × \(esc(labels[j])): \(esc(Num.f(v, 4)))</title></rect>"
                 if cell >= 34 && v.isFinite {
-                    s += text(String(format: "%.\(digits)f", v), x: gx + (Double(c) + 0.5) * cell, y: y + cell / 2 + 4, anchor: "middle",
-                              extra: "font-size=\"10\" fill=\"\(tv < 0.62 ? "#FFFFFF" : "#000000")\" pointer-events=\"none\"")
+                    s += text(
+                        String(format: "%.\(digits)f", v), x: gx + (Double(c) + 0.5) * cell, y: y + cell / 2 + 4, anchor: "middle",
+                        extra: "font-size=\"10\" fill=\"\(tv < 0.62 ? "#FFFFFF" : "#000000")\" pointer-events=\"none\"")
                 }
             }
         }
@@ -647,7 +737,8 @@ package enum SVG {
         s += text(legendTitle, x: legendX, y: gy - 10, extra: "font-weight=\"600\"")
         for k in 0..<steps {
             let v = hi - (hi - lo) * (Double(k) + 0.5) / Double(steps)
-            s += "<rect x=\"\(coord(legendX))\" y=\"\(coord(gy + lh * Double(k) / Double(steps)))\" width=\"14\" height=\"\(coord(lh / Double(steps) + 0.5))\" fill=\"\(viridis(t(v)))\"/>"
+            s +=
+                "<rect x=\"\(coord(legendX))\" y=\"\(coord(gy + lh * Double(k) / Double(steps)))\" width=\"14\" height=\"\(coord(lh / Double(steps) + 0.5))\" fill=\"\(viridis(t(v)))\"/>"
         }
         let ls = LinearScale(domain: (lo, hi), range: (gy + lh, gy))
         let step = niceStep(lo, hi, count: 5)

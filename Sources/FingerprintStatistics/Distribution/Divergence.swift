@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Divergences between two token distributions given as count vectors over
 /// the same types (DESIGN.md, Statistics). Logs are base 2 (bits); sums are
@@ -29,10 +29,13 @@ public enum Divergence {
     @inline(__always)
     static func jensenShannon(count: Int, totalA ta: Double, totalB tb: Double, _ pair: (Int) -> (Double, Double)) -> Double {
         guard ta > 0, tb > 0 else { return 0 }
-        var hm = 0.0, hp = 0.0, hq = 0.0
+        var hm = 0.0
+        var hp = 0.0
+        var hq = 0.0
         for i in 0..<count {
             let (ca, cb) = pair(i)
-            let p = ca / ta, q = cb / tb
+            let p = ca / ta
+            let q = cb / tb
             hp -= xlog2x(p)
             hq -= xlog2x(q)
             hm -= xlog2x(0.5 * (p + q))
@@ -55,7 +58,8 @@ public enum Divergence {
     /// KL(p‖q) in bits with additive smoothing α on the union vocabulary
     /// (both sides smoothed over all K entries).
     public static func kullbackLeibler(_ a: [Double], _ b: [Double], alpha: Double = 0.5) -> Double {
-        let p = smoothed(a, alpha: alpha), q = smoothed(b, alpha: alpha)
+        let p = smoothed(a, alpha: alpha)
+        let q = smoothed(b, alpha: alpha)
         var kl = 0.0
         for i in 0..<p.count where p[i] > 0 {
             guard q[i] > 0 else { continue }
@@ -66,7 +70,8 @@ public enum Divergence {
 
     /// Cross-entropy −Σ p log₂ q with both sides smoothed as in `kullbackLeibler`.
     public static func crossEntropy(_ a: [Double], _ b: [Double], alpha: Double = 0.5) -> Double {
-        let p = smoothed(a, alpha: alpha), q = smoothed(b, alpha: alpha)
+        let p = smoothed(a, alpha: alpha)
+        let q = smoothed(b, alpha: alpha)
         var h = 0.0
         for i in 0..<p.count where p[i] > 0 && q[i] > 0 { h -= p[i] * log2(q[i]) }
         return h
@@ -74,7 +79,8 @@ public enum Divergence {
 
     /// Hellinger distance √(½ Σ (√p − √q)²) of the normalised counts, in [0, 1].
     public static func hellinger(_ a: [Double], _ b: [Double]) -> Double {
-        let ta = total(a), tb = total(b)
+        let ta = total(a)
+        let tb = total(b)
         guard ta > 0, tb > 0 else { return 0 }
         var s = 0.0
         for i in 0..<a.count {
@@ -86,7 +92,8 @@ public enum Divergence {
 
     /// Total variation ½ Σ |p − q| of the normalised counts, in [0, 1].
     public static func totalVariation(_ a: [Double], _ b: [Double]) -> Double {
-        let ta = total(a), tb = total(b)
+        let ta = total(a)
+        let tb = total(b)
         guard ta > 0, tb > 0 else { return 0 }
         var s = 0.0
         for i in 0..<a.count { s += abs(a[i] / ta - b[i] / tb) }
@@ -99,7 +106,10 @@ public enum Divergence {
         public var statistic: Double
         public var dof: Int
         public var pValue: Double
-        enum CodingKeys: String, CodingKey { case statistic, dof, pValue = "p_value" }
+        enum CodingKeys: String, CodingKey {
+            case statistic, dof
+            case pValue = "p_value"
+        }
     }
 
     /// Pearson's χ² and the G (log-likelihood ratio) statistic on the 2 × K
@@ -109,7 +119,9 @@ public enum Divergence {
     /// the statistics are 0 with p = 1.
     /// - Complexity: O(V).
     public static func contingency(_ a: [Double], _ b: [Double]) -> (chiSquare: TableTest, g: TableTest) {
-        let ta = total(a), tb = total(b), n = ta + tb
+        let ta = total(a)
+        let tb = total(b)
+        let n = ta + tb
         var cols = 0
         for i in 0..<a.count where a[i] + b[i] > 0 { cols += 1 }
         let dof = max(0, cols - 1)
@@ -117,7 +129,8 @@ public enum Divergence {
             let zero = TableTest(statistic: 0, dof: dof, pValue: 1)
             return (zero, zero)
         }
-        var chi = 0.0, g = 0.0
+        var chi = 0.0
+        var g = 0.0
         for i in 0..<a.count {
             let col = a[i] + b[i]
             guard col > 0 else { continue }
@@ -129,7 +142,9 @@ public enum Divergence {
             }
         }
         g *= 2
-        return (TableTest(statistic: chi, dof: dof, pValue: SpecialFunctions.chiSquareSurvival(chi, dof: dof)),
-                TableTest(statistic: g, dof: dof, pValue: SpecialFunctions.chiSquareSurvival(g, dof: dof)))
+        return (
+            TableTest(statistic: chi, dof: dof, pValue: SpecialFunctions.chiSquareSurvival(chi, dof: dof)),
+            TableTest(statistic: g, dof: dof, pValue: SpecialFunctions.chiSquareSurvival(g, dof: dof))
+        )
     }
 }

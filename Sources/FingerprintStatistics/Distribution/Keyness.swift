@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Keyness by the log-odds ratio with an informative Dirichlet prior
 /// (Monroe, Colaresi & Quinn 2008, "Fightin' Words", eqs. 16–22).
@@ -18,8 +18,11 @@ public enum Keyness {
     /// - Complexity: O(V).
     public static func logOdds(_ a: [Double], _ b: [Double], alpha0: Double = 1000) -> Scores {
         precondition(a.count == b.count)
-        let na = a.reduce(0, +), nb = b.reduce(0, +), n = na + nb
-        var delta = [Double](repeating: 0, count: a.count), z = delta
+        let na = a.reduce(0, +)
+        let nb = b.reduce(0, +)
+        let n = na + nb
+        var delta = [Double](repeating: 0, count: a.count)
+        var z = delta
         guard n > 0 else { return Scores(delta: delta, z: z) }
         for i in 0..<a.count {
             let alpha = alpha0 * (a[i] + b[i]) / n

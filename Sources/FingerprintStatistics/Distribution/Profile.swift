@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Entropy and related measures of one frequency distribution.
 public enum Entropy {
@@ -20,7 +20,8 @@ public enum Entropy {
     /// Yule's characteristic K = 10⁴ · (Σᵢ i² Vᵢ − N) / N², where Vᵢ is the
     /// number of types seen i times and N the number of tokens (0 when N = 0).
     public static func yulesK<C: Collection>(_ counts: C) -> Double where C.Element: BinaryInteger {
-        var n = 0.0, s2 = 0.0
+        var n = 0.0
+        var s2 = 0.0
         for c in counts where c > 0 {
             let x = Double(c)
             n += x
@@ -33,14 +34,21 @@ public enum Entropy {
     /// The Zipf exponent: minus the least-squares slope of ln(frequency) on
     /// ln(rank), over ranks 1…`maxRank` of the frequencies sorted descending.
     /// - Returns: (exponent, ranks used); exponent 0 with fewer than 2 ranks.
-    public static func zipf<C: Collection>(_ counts: C, maxRank: Int = 1000) -> (exponent: Double, ranks: Int) where C.Element: BinaryInteger {
+    public static func zipf<C: Collection>(_ counts: C, maxRank: Int = 1000) -> (exponent: Double, ranks: Int)
+    where C.Element: BinaryInteger {
         let freqs = counts.filter { $0 > 0 }.map { Double($0) }.sorted(by: >).prefix(maxRank)
         let n = freqs.count
         guard n >= 2 else { return (0, n) }
-        var sx = 0.0, sy = 0.0
-        for (i, f) in freqs.enumerated() { sx += log(Double(i + 1)); sy += log(f) }
-        let mx = sx / Double(n), my = sy / Double(n)
-        var sxy = 0.0, sxx = 0.0
+        var sx = 0.0
+        var sy = 0.0
+        for (i, f) in freqs.enumerated() {
+            sx += log(Double(i + 1))
+            sy += log(f)
+        }
+        let mx = sx / Double(n)
+        let my = sy / Double(n)
+        var sxy = 0.0
+        var sxx = 0.0
         for (i, f) in freqs.enumerated() {
             let dx = log(Double(i + 1)) - mx
             sxy += dx * (log(f) - my)
@@ -79,9 +87,14 @@ public struct CorpusProfile: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schema, version, corpus, tokenizer, documents, tokens, types, bytes
-        case invalidUTF8 = "invalid_utf8", skipped, skips
-        case entropyBits = "entropy_bits", typeTokenRatio = "type_token_ratio", yulesK = "yules_k"
-        case zipfExponent = "zipf_exponent", zipfRanks = "zipf_ranks", top
+        case invalidUTF8 = "invalid_utf8"
+        case skipped, skips
+        case entropyBits = "entropy_bits"
+        case typeTokenRatio = "type_token_ratio"
+        case yulesK = "yules_k"
+        case zipfExponent = "zipf_exponent"
+        case zipfRanks = "zipf_ranks"
+        case top
     }
 
     /// Computes the profile of a counted corpus; `topN` most frequent types,

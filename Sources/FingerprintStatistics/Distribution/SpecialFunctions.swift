@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Special functions for asymptotic p-values, in Double.
 package enum SpecialFunctions {
@@ -18,7 +18,9 @@ package enum SpecialFunctions {
     }
 
     private static func gammaPSeries(_ a: Double, _ x: Double) -> Double {
-        var ap = a, sum = 1 / a, del = sum
+        var ap = a
+        var sum = 1 / a
+        var del = sum
         for _ in 0..<10_000 {
             ap += 1
             del *= x / ap
@@ -30,12 +32,17 @@ package enum SpecialFunctions {
 
     private static func gammaQContinuedFraction(_ a: Double, _ x: Double) -> Double {
         let tiny = 1e-300
-        var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d
+        var b = x + 1 - a
+        var c = 1 / tiny
+        var d = 1 / b
+        var h = d
         for i in 1..<10_000 {
             let an = -Double(i) * (Double(i) - a)
             b += 2
-            d = an * d + b; if abs(d) < tiny { d = tiny }
-            c = b + an / c; if abs(c) < tiny { c = tiny }
+            d = an * d + b
+            if abs(d) < tiny { d = tiny }
+            c = b + an / c
+            if abs(c) < tiny { c = tiny }
             d = 1 / d
             let del = d * c
             h *= del

@@ -1,7 +1,8 @@
-import FingerprintCore
 import CBLAS
+import FingerprintCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Typed, checked wrappers over CBLAS (row-major). Each has a plain-Swift
@@ -19,8 +20,10 @@ public enum BLAS {
 
     /// C ← alpha · op(A) · op(B) + beta · C.
     /// - Precondition: shapes agree (checked, with a message naming them).
-    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none,
-                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) throws {
+    public static func gemm<T: BLASScalar>(
+        _ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none,
+        alpha: T = 1, beta: T = 0, into c: inout Matrix<T>
+    ) throws {
         let (m, k) = ta == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         let (kb, n) = tb == .none ? (b.rows, b.cols) : (b.cols, b.rows)
         precondition(k == kb, "gemm: inner dimensions differ (\(k) vs \(kb))")
@@ -31,19 +34,24 @@ public enum BLAS {
             return
         }
         let (m32, n32, k32) = (try blasInt(m, "rows"), try blasInt(n, "columns"), try blasInt(k, "inner dimension"))
-        let lda = try blasInt(max(1, a.cols)), ldb = try blasInt(max(1, b.cols)), ldc = try blasInt(max(1, c.cols))
+        let lda = try blasInt(max(1, a.cols))
+        let ldb = try blasInt(max(1, b.cols))
+        let ldc = try blasInt(max(1, c.cols))
         a.storage.withUnsafeBufferPointer { ap in
             b.storage.withUnsafeBufferPointer { bp in
                 c.storage.withUnsafeMutableBufferPointer { cp in
-                    T.gemm(CblasRowMajor, ta.cblas, tb.cblas, m32, n32, k32, alpha, ap.baseAddress!, lda,
-                           bp.baseAddress!, ldb, beta, cp.baseAddress!, ldc)
+                    T.gemm(
+                        CblasRowMajor, ta.cblas, tb.cblas, m32, n32, k32, alpha, ap.baseAddress!, lda,
+                        bp.baseAddress!, ldb, beta, cp.baseAddress!, ldc)
                 }
             }
         }
     }
 
     /// op(A) · op(B) as a new matrix.
-    public static func product<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none) throws -> Matrix<T> {
+    public static func product<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none)
+        throws -> Matrix<T>
+    {
         let m = ta == .none ? a.rows : a.cols
         let n = tb == .none ? b.cols : b.rows
         var c = Matrix<T>(rows: m, cols: n)
@@ -53,12 +61,17 @@ public enum BLAS {
 
     /// C ← alpha · A·Aᵀ + beta · C (trans = .none) or alpha · Aᵀ·A + beta · C,
     /// filling only `triangle` of C (the other triangle is left as it was).
-    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, trans t: Transpose = .none, triangle: Triangle = .upper,
-                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) throws {
+    public static func syrk<T: BLASScalar>(
+        _ a: Matrix<T>, trans t: Transpose = .none, triangle: Triangle = .upper,
+        alpha: T = 1, beta: T = 0, into c: inout Matrix<T>
+    ) throws {
         let (n, k) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         precondition(c.rows == n && c.cols == n, "syrk: C is \(c.rows)×\(c.cols), expected \(n)×\(n)")
         guard n > 0, k > 0 else { return }
-        let n32 = try blasInt(n), k32 = try blasInt(k), lda = try blasInt(max(1, a.cols)), ldc = try blasInt(max(1, n))
+        let n32 = try blasInt(n)
+        let k32 = try blasInt(k)
+        let lda = try blasInt(max(1, a.cols))
+        let ldc = try blasInt(max(1, n))
         a.storage.withUnsafeBufferPointer { ap in
             c.storage.withUnsafeMutableBufferPointer { cp in
                 T.syrk(CblasRowMajor, triangle.cblas, t.cblas, n32, k32, alpha, ap.baseAddress!, lda, beta, cp.baseAddress!, ldc)
@@ -67,13 +80,20 @@ public enum BLAS {
     }
 
     /// y ← alpha · op(A) · x + beta · y.
-    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ x: [T], trans t: Transpose = .none,
-                                           alpha: T = 1, beta: T = 0, into y: inout [T]) throws {
+    public static func gemv<T: BLASScalar>(
+        _ a: Matrix<T>, _ x: [T], trans t: Transpose = .none,
+        alpha: T = 1, beta: T = 0, into y: inout [T]
+    ) throws {
         let (m, n) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         precondition(x.count == n && y.count == m, "gemv: x has \(x.count) (expected \(n)), y has \(y.count) (expected \(m))")
         guard m > 0 else { return }
-        guard n > 0 else { for i in 0..<m { y[i] *= beta }; return }
-        let r = try blasInt(a.rows), c = try blasInt(a.cols), lda = try blasInt(max(1, a.cols))
+        guard n > 0 else {
+            for i in 0..<m { y[i] *= beta }
+            return
+        }
+        let r = try blasInt(a.rows)
+        let c = try blasInt(a.cols)
+        let lda = try blasInt(max(1, a.cols))
         a.storage.withUnsafeBufferPointer { ap in
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -101,11 +121,14 @@ public enum BLAS {
     /// sgemm on raw row-major buffers: C (m × n) ← A (m × k) · op(B), with
     /// B stored k × n, or n × k when `transB`. For blocked kernels that work
     /// on sub-blocks of larger matrices without copying them.
-    public static func gemmRaw(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                               transB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) throws {
+    public static func gemmRaw(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        transB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
+    ) throws {
         guard m > 0, n > 0, k > 0 else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n), try blasInt(k),
-                    1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n), try blasInt(k),
+            1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
     }
 
     /// The BLAS library's thread count (1 when it cannot be asked).
@@ -142,9 +165,12 @@ public enum BLAS {
 /// Plain-Swift loops with the same contracts as `BLAS`, used as test
 /// references and as the readable definition of each call.
 package enum ReferenceBLAS {
-    public static func gemm<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA ta: BLAS.Transpose = .none, transB tb: BLAS.Transpose = .none,
-                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
-        let m = c.rows, n = c.cols
+    public static func gemm<T: BLASScalar>(
+        _ a: Matrix<T>, _ b: Matrix<T>, transA ta: BLAS.Transpose = .none, transB tb: BLAS.Transpose = .none,
+        alpha: T = 1, beta: T = 0, into c: inout Matrix<T>
+    ) {
+        let m = c.rows
+        let n = c.cols
         let k = ta == .none ? a.cols : a.rows
         for i in 0..<m {
             for j in 0..<n {
@@ -159,8 +185,10 @@ package enum ReferenceBLAS {
         }
     }
 
-    public static func syrk<T: BLASScalar>(_ a: Matrix<T>, trans t: BLAS.Transpose = .none, triangle: BLAS.Triangle = .upper,
-                                           alpha: T = 1, beta: T = 0, into c: inout Matrix<T>) {
+    public static func syrk<T: BLASScalar>(
+        _ a: Matrix<T>, trans t: BLAS.Transpose = .none, triangle: BLAS.Triangle = .upper,
+        alpha: T = 1, beta: T = 0, into c: inout Matrix<T>
+    ) {
         let n = c.rows
         var full = Matrix<T>(rows: n, cols: n)
         gemm(a, a, transA: t, transB: t == .none ? .transpose : .none, into: &full)
@@ -171,7 +199,9 @@ package enum ReferenceBLAS {
         }
     }
 
-    public static func gemv<T: BLASScalar>(_ a: Matrix<T>, _ x: [T], trans t: BLAS.Transpose = .none, alpha: T = 1, beta: T = 0, into y: inout [T]) {
+    public static func gemv<T: BLASScalar>(
+        _ a: Matrix<T>, _ x: [T], trans t: BLAS.Transpose = .none, alpha: T = 1, beta: T = 0, into y: inout [T]
+    ) {
         let m = t == .none ? a.rows : a.cols
         let n = x.count
         for i in 0..<m {

@@ -1,5 +1,5 @@
-import FingerprintCore
 import CBLAS
+import FingerprintCore
 
 /// Typed wrappers over LAPACKE (row-major): SVD and QR.
 public enum LAPACK {
@@ -10,7 +10,7 @@ public enum LAPACK {
         public var vt: Matrix<T>
     }
 
-    static let rowMajor: Int32 = 101   // LAPACK_ROW_MAJOR
+    static let rowMajor: Int32 = 101  // LAPACK_ROW_MAJOR
 
     /// Thin SVD by divide and conquer (`?gesdd`).
     /// - Throws: `.software` when LAPACK reports an argument error or no convergence.
@@ -28,19 +28,26 @@ public enum LAPACK {
         try svdCall(a) { m, n, r, ap, lda, s, u, vt in
             var superb = [T](repeating: 0, count: max(1, Int(min(m, n)) - 1))
             return superb.withUnsafeMutableBufferPointer { sb in
-                T.gesvd(rowMajor, CChar(UInt8(ascii: "S")), CChar(UInt8(ascii: "S")), m, n, ap, lda, s, u, try! blasInt(r), vt, n, sb.baseAddress!)
+                T.gesvd(
+                    rowMajor, CChar(UInt8(ascii: "S")), CChar(UInt8(ascii: "S")), m, n, ap, lda, s, u, try! blasInt(r), vt, n,
+                    sb.baseAddress!)
             }
         }
     }
 
     private static func svdCall<T: BLASScalar>(
         _ a: Matrix<T>,
-        _ call: (Int32, Int32, Int, UnsafeMutablePointer<T>, Int32, UnsafeMutablePointer<T>,
-                 UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) throws -> Int32
+        _ call: (
+            Int32, Int32, Int, UnsafeMutablePointer<T>, Int32, UnsafeMutablePointer<T>,
+            UnsafeMutablePointer<T>, UnsafeMutablePointer<T>
+        ) throws -> Int32
     ) throws -> SVD<T> {
-        let m = a.rows, n = a.cols, r = min(m, n)
+        let m = a.rows
+        let n = a.cols
+        let r = min(m, n)
         guard r > 0 else { return SVD(u: Matrix(rows: m, cols: 0), s: [], vt: Matrix(rows: 0, cols: n)) }
-        let m32 = try blasInt(m), n32 = try blasInt(n)
+        let m32 = try blasInt(m)
+        let n32 = try blasInt(n)
         var work = a.storage
         var s = [T](repeating: 0, count: r)
         var u = Matrix<T>(rows: m, cols: r)
@@ -62,9 +69,13 @@ public enum LAPACK {
 
     /// The thin Q (m × min(m, n), orthonormal columns) of A = QR, by `?geqrf` + `?orgqr`.
     public static func orthonormalBasis<T: BLASScalar>(_ a: Matrix<T>) throws -> Matrix<T> {
-        let m = a.rows, n = a.cols, k = min(m, n)
+        let m = a.rows
+        let n = a.cols
+        let k = min(m, n)
         guard k > 0 else { return Matrix(rows: m, cols: 0) }
-        let m32 = try blasInt(m), n32 = try blasInt(n), k32 = try blasInt(k)
+        let m32 = try blasInt(m)
+        let n32 = try blasInt(n)
+        let k32 = try blasInt(k)
         var q = a.storage
         var tau = [T](repeating: 0, count: k)
         var info = q.withUnsafeMutableBufferPointer { qp in

@@ -1,4 +1,5 @@
 import FingerprintCore
+
 /// A dense row-major matrix that owns its storage.
 ///
 /// Row-major throughout: element (i, j) is `storage[i * cols + j]`, and

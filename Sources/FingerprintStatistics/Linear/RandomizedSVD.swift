@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Truncated SVD of a sparse matrix by randomized range finding (Halko,
 /// Martinsson & Tropp 2011, Algorithms 4.4 and 5.1): a Gaussian sketch,
@@ -20,7 +20,11 @@ public enum RandomizedSVD {
         public var rows: Int, cols: Int
         public var rowStart: [Int], columns: [Int32], values: [Float]
         public init(rows: Int, cols: Int, rowStart: [Int], columns: [Int32], values: [Float]) {
-            self.rows = rows; self.cols = cols; self.rowStart = rowStart; self.columns = columns; self.values = values
+            self.rows = rows
+            self.cols = cols
+            self.rowStart = rowStart
+            self.columns = columns
+            self.values = values
         }
 
         /// X · D for dense D (cols × l).
@@ -32,7 +36,8 @@ public enum RandomizedSVD {
                     for r in 0..<rows {
                         let yr = yp.baseAddress! + r * l
                         for k in rowStart[r]..<rowStart[r + 1] {
-                            let v = values[k], dr = dp.baseAddress! + Int(columns[k]) * l
+                            let v = values[k]
+                            let dr = dp.baseAddress! + Int(columns[k]) * l
                             for j in 0..<l { yr[j] += v * dr[j] }
                         }
                     }
@@ -50,7 +55,8 @@ public enum RandomizedSVD {
                     for r in 0..<rows {
                         let dr = dp.baseAddress! + r * l
                         for k in rowStart[r]..<rowStart[r + 1] {
-                            let v = values[k], zr = zp.baseAddress! + Int(columns[k]) * l
+                            let v = values[k]
+                            let zr = zp.baseAddress! + Int(columns[k]) * l
                             for j in 0..<l { zr[j] += v * dr[j] }
                         }
                     }

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// A neighbour of a document: candidate index and cosine score.
 public struct Neighbor: Codable, Sendable, Equatable {
@@ -26,27 +26,48 @@ public struct SplitVectors: Sendable {
         rows = dense.rows
         head = dense
         tailStart = [Int](repeating: 0, count: dense.rows + 1)
-        tailColumns = []; tailValues = []; tailCols = 0
+        tailColumns = []
+        tailValues = []
+        tailCols = 0
     }
 
     /// Splits CSR rows by `columnIsHead` (head columns keep their order).
     public init(rowStart: [Int], columns: [Int32], values: [Float], cols: Int, rows docs: [Int], columnIsHead: [Bool]) {
-        var headIndex = [Int32](repeating: -1, count: cols), tailIndex = [Int32](repeating: -1, count: cols)
-        var h: Int32 = 0, t: Int32 = 0
-        for c in 0..<cols { if columnIsHead[c] { headIndex[c] = h; h += 1 } else { tailIndex[c] = t; t += 1 } }
+        var headIndex = [Int32](repeating: -1, count: cols)
+        var tailIndex = [Int32](repeating: -1, count: cols)
+        var h: Int32 = 0
+        var t: Int32 = 0
+        for c in 0..<cols {
+            if columnIsHead[c] {
+                headIndex[c] = h
+                h += 1
+            } else {
+                tailIndex[c] = t
+                t += 1
+            }
+        }
         rows = docs.count
         tailCols = Int(t)
         var dense = Matrix<Float>(rows: docs.count, cols: Int(h))
-        var ts = [0], tc: [Int32] = [], tv: [Float] = []
+        var ts = [0]
+        var tc: [Int32] = []
+        var tv: [Float] = []
         for (r, d) in docs.enumerated() {
             for k in rowStart[d]..<rowStart[d + 1] {
                 let c = Int(columns[k])
-                if headIndex[c] >= 0 { dense[r, Int(headIndex[c])] = values[k] } else { tc.append(tailIndex[c]); tv.append(values[k]) }
+                if headIndex[c] >= 0 {
+                    dense[r, Int(headIndex[c])] = values[k]
+                } else {
+                    tc.append(tailIndex[c])
+                    tv.append(values[k])
+                }
             }
             ts.append(tc.count)
         }
         head = dense
-        tailStart = ts; tailColumns = tc; tailValues = tv
+        tailStart = ts
+        tailColumns = tc
+        tailValues = tv
     }
 }
 
@@ -82,7 +103,8 @@ public enum SimilaritySearch {
     /// on both sides exceeds `denseShare`.
     public static func headColumns(dfQueries: [Int], nq: Int, dfCandidates: [Int], nc: Int) -> [Bool] {
         (0..<dfQueries.count).map { c in
-            let a = Double(dfQueries[c]) / Double(max(1, nq)), b = Double(dfCandidates[c]) / Double(max(1, nc))
+            let a = Double(dfQueries[c]) / Double(max(1, nq))
+            let b = Double(dfCandidates[c]) / Double(max(1, nc))
             return a * b > denseShare * denseShare
         }
     }
@@ -103,22 +125,28 @@ public enum SimilaritySearch {
     ///     (first query index, their neighbour lists, pairs over the threshold).
     /// - Complexity: 2·nq·nc·H flops of GEMM + Σ over tail columns of df_q·df_c.
     @discardableResult
-    public static func run(queries q: SplitVectors, candidates c: SplitVectors, selfPairs: Bool,
-                           options o: SimilarityOptions,
-                           emit: (Int, [[Neighbor]], [(Int, Int, Float)]) throws -> Void) throws -> Timing {
+    public static func run(
+        queries q: SplitVectors, candidates c: SplitVectors, selfPairs: Bool,
+        options o: SimilarityOptions,
+        emit: (Int, [[Neighbor]], [(Int, Int, Float)]) throws -> Void
+    ) throws -> Timing {
         precondition(q.head.cols == c.head.cols && q.tailCols == c.tailCols, "query and candidate columns differ")
         var timing = Timing()
-        let nq = q.rows, nc = c.rows
+        let nq = q.rows
+        let nc = c.rows
         let tile = max(16, o.tile)
         let k = min(o.k, selfPairs ? max(0, nc - 1) : nc)
 
         // Tail inverted lists of the candidates, per candidate tile.
         let tilesC = (nc + tile - 1) / tile
         var postStart = [Int](repeating: 0, count: tilesC * c.tailCols + 1)
-        var postDoc: [Int32] = [], postVal: [Float] = []
+        var postDoc: [Int32] = []
+        var postVal: [Float] = []
         if c.tailCols > 0 {
             var counts = [Int](repeating: 0, count: tilesC * c.tailCols)
-            for d in 0..<nc { for x in c.tailStart[d]..<c.tailStart[d + 1] { counts[(d / tile) * c.tailCols + Int(c.tailColumns[x])] += 1 } }
+            for d in 0..<nc {
+                for x in c.tailStart[d]..<c.tailStart[d + 1] { counts[(d / tile) * c.tailCols + Int(c.tailColumns[x])] += 1 }
+            }
             for i in 0..<counts.count { postStart[i + 1] = postStart[i] + counts[i] }
             var next = postStart
             postDoc = [Int32](repeating: 0, count: c.tailValues.count)
@@ -126,7 +154,9 @@ public enum SimilaritySearch {
             for d in 0..<nc {
                 for x in c.tailStart[d]..<c.tailStart[d + 1] {
                     let key = (d / tile) * c.tailCols + Int(c.tailColumns[x])
-                    postDoc[next[key]] = Int32(d); postVal[next[key]] = c.tailValues[x]; next[key] += 1
+                    postDoc[next[key]] = Int32(d)
+                    postVal[next[key]] = c.tailValues[x]
+                    next[key] += 1
                 }
             }
         }
@@ -148,14 +178,18 @@ public enum SimilaritySearch {
         let hcols = q.head.cols
         var q0 = 0
         while q0 < nq {
-            let q1 = min(nq, q0 + tile), tq = q1 - q0
+            let q1 = min(nq, q0 + tile)
+            let tq = q1 - q0
             var pairs = [[(Int, Int, Float)]](repeating: [], count: tq)
             // With selfPairs, tile pair (q, c) for c > q also serves (c, q): S and Sᵀ.
             let firstTile = symmetric ? q0 / tile : 0
             for ct in firstTile..<tilesC {
-                let c0 = ct * tile, c1 = min(nc, c0 + tile), tc = c1 - c0
+                let c0 = ct * tile
+                let c1 = min(nc, c0 + tile)
+                let tc = c1 - c0
                 var s = Matrix<Float>(rows: tq, cols: tc)
-                var tGemm = 0.0, tTail = 0.0
+                var tGemm = 0.0
+                var tTail = 0.0
                 let lock = NSLock()
                 try s.storage.withUnsafeMutableBufferPointer { sp in
                     try q.head.storage.withUnsafeBufferPointer { qh in
@@ -164,14 +198,19 @@ public enum SimilaritySearch {
                                 try heapScore.withUnsafeMutableBufferPointer { hs in
                                     try heapCount.withUnsafeMutableBufferPointer { hc in
                                         try pairs.withUnsafeMutableBufferPointer { pp in
-                                            let spb = sp.baseAddress!, hib = hi.baseAddress!, hsb = hs.baseAddress!, hcb = hc.baseAddress!, ppb = pp.baseAddress!
+                                            let spb = sp.baseAddress!
+                                            let hib = hi.baseAddress!
+                                            let hsb = hs.baseAddress!
+                                            let hcb = hc.baseAddress!
+                                            let ppb = pp.baseAddress!
                                             try Parallel.chunks(tq, chunk: 128, threads: o.threads) { (rows: Range<Int>) throws in
                                                 let t0 = clock()
                                                 if hcols > 0 {
-                                                    try BLAS.gemmRaw(m: rows.count, n: tc, k: hcols,
-                                                                         a: qh.baseAddress! + (q0 + rows.lowerBound) * hcols, lda: hcols,
-                                                                         b: ch.baseAddress! + c0 * hcols, ldb: hcols, transB: true,
-                                                                     c: spb + rows.lowerBound * tc, ldc: tc)
+                                                    try BLAS.gemmRaw(
+                                                        m: rows.count, n: tc, k: hcols,
+                                                        a: qh.baseAddress! + (q0 + rows.lowerBound) * hcols, lda: hcols,
+                                                        b: ch.baseAddress! + c0 * hcols, ldb: hcols, transB: true,
+                                                        c: spb + rows.lowerBound * tc, ldc: tc)
                                                 }
                                                 let t1 = clock()
                                                 for r in rows {
@@ -197,7 +236,10 @@ public enum SimilaritySearch {
                                                     }
                                                 }
                                                 let t2 = clock()
-                                                lock.lock(); tGemm += t1 - t0; tTail += t2 - t1; lock.unlock()
+                                                lock.lock()
+                                                tGemm += t1 - t0
+                                                tTail += t2 - t1
+                                                lock.unlock()
                                             }
                                             // Sᵀ: the candidates' rows get the queries as neighbours.
                                             if symmetric && k > 0 {
@@ -206,7 +248,8 @@ public enum SimilaritySearch {
                                                         let cj = c0 + j
                                                         let rEnd = ct * tile == q0 ? j : tq
                                                         for r in 0..<rEnd {
-                                                            heapPush(hib + cj * kk, hsb + cj * kk, &hcb[cj], k, Int32(q0 + r), spb[r * tc + j])
+                                                            heapPush(
+                                                                hib + cj * kk, hsb + cj * kk, &hcb[cj], k, Int32(q0 + r), spb[r * tc + j])
                                                         }
                                                     }
                                                 }
@@ -248,28 +291,41 @@ public enum SimilaritySearch {
 
     /// Keeps the k best (score, index) in a min-heap whose root is the worst kept.
     @inline(__always)
-    static func heapPush(_ idx: UnsafeMutablePointer<Int32>, _ sc: UnsafeMutablePointer<Float>, _ n: inout Int, _ k: Int,
-                         _ i: Int32, _ s: Float) {
+    static func heapPush(
+        _ idx: UnsafeMutablePointer<Int32>, _ sc: UnsafeMutablePointer<Float>, _ n: inout Int, _ k: Int,
+        _ i: Int32, _ s: Float
+    ) {
         if n < k {
             var c = n
-            idx[c] = i; sc[c] = s
+            idx[c] = i
+            sc[c] = s
             n += 1
             while c > 0 {
                 let p = (c - 1) / 2
-                if below(sc[c], idx[c], sc[p], idx[p]) { swap(&idx[c], &idx[p]); swap(&sc[c], &sc[p]); c = p } else { break }
+                if below(sc[c], idx[c], sc[p], idx[p]) {
+                    swap(&idx[c], &idx[p])
+                    swap(&sc[c], &sc[p])
+                    c = p
+                } else {
+                    break
+                }
             }
             return
         }
         guard below(sc[0], idx[0], s, i) else { return }
-        idx[0] = i; sc[0] = s
+        idx[0] = i
+        sc[0] = s
         var c = 0
         while true {
-            let l = 2 * c + 1, r = l + 1
+            let l = 2 * c + 1
+            let r = l + 1
             var m = c
             if l < k && below(sc[l], idx[l], sc[m], idx[m]) { m = l }
             if r < k && below(sc[r], idx[r], sc[m], idx[m]) { m = r }
             if m == c { return }
-            swap(&idx[c], &idx[m]); swap(&sc[c], &sc[m]); c = m
+            swap(&idx[c], &idx[m])
+            swap(&sc[c], &sc[m])
+            c = m
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// TF-IDF document vectors as scikit-learn's `TfidfVectorizer` defaults:
 /// vocabulary = the K types with the highest total count (ties broken by
@@ -29,9 +29,17 @@ public struct TfIdfMatrix: Sendable {
         var totals = [Int](repeating: 0, count: m.typeCount)
         var df = [Int](repeating: 0, count: m.typeCount)
         if documents == nil {
-            for t in 0..<m.typeCount { totals[t] = m.vocabulary.totalCounts[t]; df[t] = Int(m.vocabulary.documentFrequency[t]) }
+            for t in 0..<m.typeCount {
+                totals[t] = m.vocabulary.totalCounts[t]
+                df[t] = Int(m.vocabulary.documentFrequency[t])
+            }
         } else {
-            for d in docs { m.forEach(inRow: d) { t, c in totals[t] += c; df[t] += 1 } }
+            for d in docs {
+                m.forEach(inRow: d) { t, c in
+                    totals[t] += c
+                    df[t] += 1
+                }
+            }
         }
         // sklearn keeps the top max_features by count, then orders columns by token.
         let chosen = Vocabulary.topK(m.typeCount, features) { totals[$0] }.filter { totals[$0] > 0 }.sorted()
@@ -40,7 +48,9 @@ public struct TfIdfMatrix: Sendable {
         let n = Double(docs.count)
         let colDF = chosen.map { df[$0] }
         let idf = colDF.map { log((1 + n) / (1 + Double($0))) + 1 }
-        var rs = [0], cs: [Int32] = [], vs: [Float] = []
+        var rs = [0]
+        var cs: [Int32] = []
+        var vs: [Float] = []
         cs.reserveCapacity(m.nonZeros)
         vs.reserveCapacity(m.nonZeros)
         var rowVals: [Double] = []
@@ -60,7 +70,9 @@ public struct TfIdfMatrix: Sendable {
         }
         rows = docs.count
         cols = chosen.count
-        rowStart = rs; columns = cs; values = vs
+        rowStart = rs
+        columns = cs
+        values = vs
         types = chosen
         documentFrequency = colDF
         self.idf = idf

@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - Boilerplate
@@ -55,10 +56,12 @@ public struct BoilerplateFilter: Sendable {
     /// - Complexity: O(bytes) to read, O(M log M) to count, where M is the
     ///   number of (document, distinct k-gram) pairs; memory 8 bytes per pair
     ///   while counting, then 12 bytes per distinct k-gram of the corpus.
-    public static func frequent(in corpus: CorpusInput, k: Int, maxDF: Double,
-                                readOptions: ReadOptions = ReadOptions()) throws -> BoilerplateFilter {
+    public static func frequent(
+        in corpus: CorpusInput, k: Int, maxDF: Double,
+        readOptions: ReadOptions = ReadOptions()
+    ) throws -> BoilerplateFilter {
         let scan = try CorpusReader.read(corpus, options: readOptions) { KGramWorker(k: k) }
-        defer { scan.workers.forEach { $0.release() } }
+        defer { for w in scan.workers { w.release() } }
         var counter = KGramDocumentFrequency(k: k)
         for o in scan.outputs { counter.add(o.output) }
         return BoilerplateFilter(k: k, hashes: counter.frequent(maxDF: maxDF))
@@ -66,11 +69,13 @@ public struct BoilerplateFilter: Sendable {
 
     /// Every k-gram of the documents under `path` (a directory, a file or a
     /// JSONL file: `--boilerplate DIR`).
-    public static func files(in path: String, k: Int, globs: [String] = CorpusInput.defaultGlobs,
-                             readOptions: ReadOptions = ReadOptions()) throws -> BoilerplateFilter {
+    public static func files(
+        in path: String, k: Int, globs: [String] = CorpusInput.defaultGlobs,
+        readOptions: ReadOptions = ReadOptions()
+    ) throws -> BoilerplateFilter {
         let input = try CorpusInput(path: path, globs: globs)
         let scan = try CorpusReader.read(input, options: readOptions) { KGramWorker(k: k) }
-        defer { scan.workers.forEach { $0.release() } }
+        defer { for w in scan.workers { w.release() } }
         var all: [UInt64] = []
         for o in scan.outputs { all.append(contentsOf: o.output) }
         return BoilerplateFilter(k: k, hashes: all)
@@ -80,7 +85,7 @@ public struct BoilerplateFilter: Sendable {
         var v = values
         v.sort()
         var n = 0
-        for i in 0 ..< v.count where n == 0 || v[n - 1] != v[i] {
+        for i in 0..<v.count where n == 0 || v[n - 1] != v[i] {
             v[n] = v[i]
             n += 1
         }
@@ -113,7 +118,7 @@ package struct KGramDocumentFrequency: Sendable {
         compact()
         let limit = maxDF * Double(documents)
         var out: [UInt64] = []
-        for i in 0 ..< keys.count where Double(counts[i]) > limit { out.append(keys[i]) }
+        for i in 0..<keys.count where Double(counts[i]) > limit { out.append(keys[i]) }
         return out
     }
 
@@ -125,13 +130,20 @@ package struct KGramDocumentFrequency: Sendable {
         var nc: [UInt32] = []
         nk.reserveCapacity(keys.count + pending.count / 2)
         nc.reserveCapacity(keys.count + pending.count / 2)
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < keys.count || j < pending.count {
             let key: UInt64
             if j >= pending.count || (i < keys.count && keys[i] <= pending[j]) { key = keys[i] } else { key = pending[j] }
             var c: UInt32 = 0
-            if i < keys.count && keys[i] == key { c = counts[i]; i += 1 }
-            while j < pending.count && pending[j] == key { c += 1; j += 1 }
+            if i < keys.count && keys[i] == key {
+                c = counts[i]
+                i += 1
+            }
+            while j < pending.count && pending[j] == key {
+                c += 1
+                j += 1
+            }
             nk.append(key)
             nc.append(c)
         }

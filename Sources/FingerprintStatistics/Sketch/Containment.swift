@@ -12,7 +12,12 @@ public struct Containment: Codable, Sendable, Equatable {
     public var gramsB: Int
 
     enum CodingKeys: String, CodingKey {
-        case n, bInA = "b_in_a", aInB = "a_in_b", shared, gramsA = "grams_a", gramsB = "grams_b"
+        case n
+        case bInA = "b_in_a"
+        case aInB = "a_in_b"
+        case shared
+        case gramsA = "grams_a"
+        case gramsB = "grams_b"
     }
 
     public init(n: Int, a: NGramIndex, b: NGramIndex) {

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 extension Dedup {
     /// Writes a deduplicated copy of the corpus into `directory` (which must
@@ -39,12 +39,17 @@ extension Dedup {
             }
         }
         for (path, lines) in jsonlKeep.sorted(by: { $0.key < $1.key }) {
-            guard let data = fm.contents(atPath: path) else { throw FingerprintError.inputNotFound(path: path, reason: "cannot re-read it to copy the kept lines") }
+            guard let data = fm.contents(atPath: path) else {
+                throw FingerprintError.inputNotFound(path: path, reason: "cannot re-read it to copy the kept lines")
+            }
             var out = Data()
             var lineNo = 0
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 lineNo += 1
-                if lines.contains(lineNo) { out.append(contentsOf: line); out.append(0x0A) }
+                if lines.contains(lineNo) {
+                    out.append(contentsOf: line)
+                    out.append(0x0A)
+                }
             }
             let target = root.appendingPathComponent((path as NSString).lastPathComponent)
             try fm.createDirectory(at: root, withIntermediateDirectories: true)

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// How `dedup` finds near-duplicates.
 public enum DedupMethod: String, CaseIterable, Sendable, Codable {
@@ -69,7 +69,10 @@ public struct SketchWorker: DocumentWorker {
             // SimHash features are the shingles (weighted by their count):
             // with single words, the frequent words of a language dominate
             // every fingerprint and unrelated documents collide.
-            if let s = shingler.add(h) { shingles.append(s); simhash.add(s) }
+            if let s = shingler.add(h) {
+                shingles.append(s)
+                simhash.add(s)
+            }
         }
     }
 
@@ -91,8 +94,9 @@ public struct SketchWorker: DocumentWorker {
         unique.reserveCapacity(sh.count)
         for x in sh where unique.last != x { unique.append(x) }
         let sig = hasher.signature(of: unique)
-        let doc = SketchedDocument(tokens: sink.tokens, shingles: keepShingles ? unique : [], signature: sig,
-                                   simhash: sink.simhash.finish(), exact: Hash64.combine(sink.exact, UInt64(sink.tokens)))
+        let doc = SketchedDocument(
+            tokens: sink.tokens, shingles: keepShingles ? unique : [], signature: sig,
+            simhash: sink.simhash.finish(), exact: Hash64.combine(sink.exact, UInt64(sink.tokens)))
         reset()
         return doc
     }
@@ -151,11 +155,12 @@ public enum Dedup {
         let scan = try CorpusReader.read(input, options: o.read, progress: progress) {
             SketchWorker(shingle: o.shingle, hasher: hasher, keepShingles: o.method == .minhash)
         }
-        defer { scan.workers.forEach { $0.release() } }
+        defer { for w in scan.workers { w.release() } }
         var sketches = scan.outputs.map(\.output)
         if o.method == .minhash { try suppressBoilerplate(&sketches, hasher: hasher, options: o) }
-        return cluster(documents: scan.documents, sketches: sketches, options: o, skips: scan.skips,
-                       invalid: scan.invalidSequences)
+        return cluster(
+            documents: scan.documents, sketches: sketches, options: o, skips: scan.skips,
+            invalid: scan.invalidSequences)
     }
 
     /// Drops boilerplate shingles (too frequent across documents, or found
@@ -198,8 +203,10 @@ public enum Dedup {
     }
 
     /// Clusters sketched documents (exposed for tests and in-memory use).
-    public static func cluster(documents: [DocumentInfo], sketches: [SketchedDocument], options o: DedupOptions,
-                               skips: [Skip] = [], invalid: Int = 0, verified onVerified: ((Int, Int, Double) -> Void)? = nil) -> DedupResult {
+    public static func cluster(
+        documents: [DocumentInfo], sketches: [SketchedDocument], options o: DedupOptions,
+        skips: [Skip] = [], invalid: Int = 0, verified onVerified: ((Int, Int, Double) -> Void)? = nil
+    ) -> DedupResult {
         let n = sketches.count
         let needed = o.method == .exact ? 1 : o.shingle
         // A minhash document left with no shingle (too short, or all boilerplate) is never a duplicate.
@@ -207,7 +214,8 @@ public enum Dedup {
         let eligible = (0..<n).filter(usable)
         let tooShort = (0..<n).filter { !usable($0) }
         var uf = UnionFind(n)
-        var candidates = 0, verified = 0
+        var candidates = 0
+        var verified = 0
         var banding: LSHBanding? = nil
         var seen = Set<UInt64>()
         func consider(_ i: Int, _ j: Int) {
@@ -217,13 +225,20 @@ public enum Dedup {
             let ok: Bool
             var score = 1.0
             switch o.method {
-            case .minhash: score = exactJaccard(sketches[x].shingles, sketches[y].shingles); ok = score >= o.threshold
+            case .minhash:
+                score = exactJaccard(sketches[x].shingles, sketches[y].shingles)
+                ok = score >= o.threshold
             case .simhash:
                 let dist = SimHasher.distance(sketches[x].simhash, sketches[y].simhash)
-                score = 1 - Double(dist) / 64; ok = dist <= o.hamming
+                score = 1 - Double(dist) / 64
+                ok = dist <= o.hamming
             case .exact: ok = sketches[x].exact == sketches[y].exact
             }
-            if ok { verified += 1; uf.union(x, y); onVerified?(x, y, score) }
+            if ok {
+                verified += 1
+                uf.union(x, y)
+                onVerified?(x, y, score)
+            }
         }
         /// Pairs within a group of documents sharing a key: all pairs for
         /// small groups; for large ones (many copies of one text) each member
@@ -234,7 +249,10 @@ public enum Dedup {
             if g.count <= 64 {
                 for a in 0..<g.count { for b in (a + 1)..<g.count { consider(g[a], g[b]) } }
             } else {
-                for a in 1..<g.count { consider(g[0], g[a]); consider(g[a - 1], g[a]) }
+                for a in 1..<g.count {
+                    consider(g[0], g[a])
+                    consider(g[a - 1], g[a])
+                }
             }
         }
         func groups(_ keys: [(UInt64, Int)]) {
@@ -278,7 +296,8 @@ public enum Dedup {
             let kept: Int
             switch o.keep {
             case .first: kept = g[0]
-            case .longest: kept = g.max { sketches[$0].tokens != sketches[$1].tokens ? sketches[$0].tokens < sketches[$1].tokens : $0 > $1 }!
+            case .longest:
+                kept = g.max { sketches[$0].tokens != sketches[$1].tokens ? sketches[$0].tokens < sketches[$1].tokens : $0 > $1 }!
             }
             let members = g.map { d -> DuplicateCluster.Member in
                 let s: Double
@@ -291,7 +310,8 @@ public enum Dedup {
             }
             clusters.append(DuplicateCluster(id: id, kept: kept, members: members))
         }
-        return DedupResult(documents: documents, sketches: sketches, clusters: clusters, tooShort: tooShort,
-                           candidates: candidates, verified: verified, banding: banding, skips: skips, invalidSequences: invalid)
+        return DedupResult(
+            documents: documents, sketches: sketches, clusters: clusters, tooShort: tooShort,
+            candidates: candidates, verified: verified, banding: banding, skips: skips, invalidSequences: invalid)
     }
 }

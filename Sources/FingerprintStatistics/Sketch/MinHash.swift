@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// MinHash signatures (Broder 1997) of shingle sets.
 ///
@@ -71,9 +71,19 @@ public struct MinHasher: Sendable {
 /// Exact Jaccard similarity of two sorted sets of distinct hashes.
 package func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     if a.isEmpty && b.isEmpty { return 0 }
-    var i = 0, j = 0, inter = 0
+    var i = 0
+    var j = 0
+    var inter = 0
     while i < a.count && j < b.count {
-        if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { inter += 1; i += 1; j += 1 }
+        if a[i] < b[j] {
+            i += 1
+        } else if a[i] > b[j] {
+            j += 1
+        } else {
+            inter += 1
+            i += 1
+            j += 1
+        }
     }
     return Double(inter) / Double(a.count + b.count - inter)
 }
@@ -106,7 +116,10 @@ package struct Shingler {
         return seen >= n ? SplitMix64.mix(r ^ UInt64(n)) : nil
     }
 
-    public mutating func reset() { seen = 0; rolling = 0 }
+    public mutating func reset() {
+        seen = 0
+        rolling = 0
+    }
 }
 
 /// LSH banding for MinHash: b bands of r rows; a pair is a candidate when
@@ -136,7 +149,10 @@ public struct LSHBanding: Codable, Sendable, Equatable {
                 let fp = integrate({ p($0, b, r) }, 0, t)
                 let fn = integrate({ 1 - p($0, b, r) }, t, 1)
                 let err = falsePositiveWeight * fp + (1 - falsePositiveWeight) * fn
-                if err < bestErr - 1e-15 { bestErr = err; best = LSHBanding(bands: b, rows: r) }
+                if err < bestErr - 1e-15 {
+                    bestErr = err
+                    best = LSHBanding(bands: b, rows: r)
+                }
             }
         }
         return best

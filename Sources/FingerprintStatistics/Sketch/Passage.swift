@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - Options and results
@@ -66,18 +67,32 @@ public struct Passage: Codable, Sendable, Equatable {
     /// shown as U+FFFD.
     public var snippet: String
 
-    public init(tokens: Int, aStart: Int, aEnd: Int, bStart: Int, bEnd: Int,
-                aLine: Int, aColumn: Int, bLine: Int, bColumn: Int, snippet: String) {
+    public init(
+        tokens: Int, aStart: Int, aEnd: Int, bStart: Int, bEnd: Int,
+        aLine: Int, aColumn: Int, bLine: Int, bColumn: Int, snippet: String
+    ) {
         self.tokens = tokens
-        self.aStart = aStart; self.aEnd = aEnd; self.bStart = bStart; self.bEnd = bEnd
-        self.aLine = aLine; self.aColumn = aColumn; self.bLine = bLine; self.bColumn = bColumn
+        self.aStart = aStart
+        self.aEnd = aEnd
+        self.bStart = bStart
+        self.bEnd = bEnd
+        self.aLine = aLine
+        self.aColumn = aColumn
+        self.bLine = bLine
+        self.bColumn = bColumn
         self.snippet = snippet
     }
 
     enum CodingKeys: String, CodingKey {
         case tokens, snippet
-        case aStart = "a_start", aEnd = "a_end", bStart = "b_start", bEnd = "b_end"
-        case aLine = "a_line", aColumn = "a_column", bLine = "b_line", bColumn = "b_column"
+        case aStart = "a_start"
+        case aEnd = "a_end"
+        case bStart = "b_start"
+        case bEnd = "b_end"
+        case aLine = "a_line"
+        case aColumn = "a_column"
+        case bLine = "b_line"
+        case bColumn = "b_column"
     }
 }
 
@@ -92,11 +107,16 @@ public struct SharedPassage: Codable, Sendable, Equatable {
     public var passage: Passage
 
     public init(a: String, aIndex: Int, b: String, bIndex: Int, passage: Passage) {
-        self.a = a; self.aIndex = aIndex; self.b = b; self.bIndex = bIndex; self.passage = passage
+        self.a = a
+        self.aIndex = aIndex
+        self.b = b
+        self.bIndex = bIndex
+        self.passage = passage
     }
 
     enum CodingKeys: String, CodingKey {
         case a, b, passage
-        case aIndex = "a_index", bIndex = "b_index"
+        case aIndex = "a_index"
+        case bIndex = "b_index"
     }
 }

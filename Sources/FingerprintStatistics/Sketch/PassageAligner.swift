@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - Alignment
@@ -49,10 +50,13 @@ package struct PassageAligner: Sendable {
         if let bp = options.boilerplate {
             // Tokens inside some boilerplate k-gram of B (prefix sums).
             var diff = [Int](repeating: 0, count: tb.count + 1)
-            for (j, h) in bKGrams.enumerated() where bp.contains(h) { diff[j] += 1; diff[j + k] -= 1 }
+            for (j, h) in bKGrams.enumerated() where bp.contains(h) {
+                diff[j] += 1
+                diff[j + k] -= 1
+            }
             var prefix = [Int](repeating: 0, count: tb.count + 1)
             var cover = 0
-            for j in 0 ..< tb.count {
+            for j in 0..<tb.count {
                 cover += diff[j]
                 prefix[j + 1] = prefix[j] + (cover > 0 ? 1 : 0)
             }
@@ -72,7 +76,8 @@ package struct PassageAligner: Sendable {
     private func seedAndExtend(_ fps: [Winnowing.Fingerprint], _ tb: TokenizedText) -> [TokenSpan] {
         let k = options.k
         let maxC = max(1, options.maxCandidates)
-        let na = text.count, nb = tb.count
+        let na = text.count
+        let nb = tb.count
         var runs: [TokenSpan] = []
         var coveredUntil = 0
         var hint = 0
@@ -92,27 +97,45 @@ package struct PassageAligner: Sendable {
                             // The maxC occurrences nearest the previous diagonal
                             // (ties: the smaller position first).
                             let target = j + hint
-                            var lo = occ.lowerBound, hi = occ.upperBound
-                            while lo < hi { let m = (lo + hi) >> 1; if pos[m] < target { lo = m + 1 } else { hi = m } }
-                            var l = lo - 1, r = lo
+                            var lo = occ.lowerBound
+                            var hi = occ.upperBound
+                            while lo < hi {
+                                let m = (lo + hi) >> 1
+                                if pos[m] < target { lo = m + 1 } else { hi = m }
+                            }
+                            var l = lo - 1
+                            var r = lo
                             while candidates.count < maxC {
                                 let useLeft: Bool
-                                if l < occ.lowerBound { useLeft = false } else if r >= occ.upperBound { useLeft = true } else {
+                                if l < occ.lowerBound {
+                                    useLeft = false
+                                } else if r >= occ.upperBound {
+                                    useLeft = true
+                                } else {
                                     useLeft = target - pos[l] <= pos[r] - target
                                 }
-                                if useLeft { candidates.append(pos[l]); l -= 1 } else { candidates.append(pos[r]); r += 1 }
+                                if useLeft {
+                                    candidates.append(pos[l])
+                                    l -= 1
+                                } else {
+                                    candidates.append(pos[r])
+                                    r += 1
+                                }
                             }
                         }
                         var bestLen = 0
                         for i in candidates {
                             var f = 0
                             while i + f < na && j + f < nb && ha[i + f] == hb[j + f] { f += 1 }
-                            if f < k { continue }   // hash collision, not a match
+                            if f < k { continue }  // hash collision, not a match
                             var s = 0
                             while i - s > 0 && j - s > 0 && ha[i - s - 1] == hb[j - s - 1] { s += 1 }
                             runs.append(TokenSpan(aLo: i - s, aHi: i + f, bLo: j - s, bHi: j + f))
                             if j + f > coveredUntil { coveredUntil = j + f }
-                            if s + f > bestLen { bestLen = s + f; hint = i - j }
+                            if s + f > bestLen {
+                                bestLen = s + f
+                                hint = i - j
+                            }
                         }
                     }
                 }
@@ -164,10 +187,10 @@ struct KGramPositions: Sendable {
             }
         }
         var offsets = [Int](repeating: 0, count: counts.count + 1)
-        for i in 0 ..< counts.count { offsets[i + 1] = offsets[i] + counts[i] }
+        for i in 0..<counts.count { offsets[i + 1] = offsets[i] + counts[i] }
         var fill = offsets
         var positions = [Int](repeating: 0, count: offsets[counts.count])
-        for p in 0 ..< idOf.count where idOf[p] >= 0 {
+        for p in 0..<idOf.count where idOf[p] >= 0 {
             let id = Int(idOf[p])
             positions[fill[id]] = p
             fill[id] += 1
@@ -184,8 +207,8 @@ struct KGramPositions: Sendable {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let id = ids[slot]
-            if id < 0 { return 0 ..< 0 }
-            if keys[slot] == h { return offsets[Int(id)] ..< offsets[Int(id) + 1] }
+            if id < 0 { return 0..<0 }
+            if keys[slot] == h { return offsets[Int(id)]..<offsets[Int(id) + 1] }
             slot = (slot + 1) & mask
         }
     }

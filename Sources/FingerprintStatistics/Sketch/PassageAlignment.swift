@@ -1,9 +1,10 @@
-import Foundation
 import FingerprintCore
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 public enum PassageAlignment {
@@ -26,16 +27,21 @@ public enum PassageAlignment {
     /// pair; only the documents of the pairs in progress are in memory.
     /// Order: tokens (longest first), then A index, B index, B offset, A offset.
     /// - Throws: the first (in pair order) error reading a document.
-    public static func sharedPassages(a: [DocumentFile], b: [DocumentFile], pairs: [(a: Int, b: Int)]? = nil,
-                                      options: PassageOptions = PassageOptions(), limit: Int = 20,
-                                      threads: Int = 1) throws -> [SharedPassage] {
+    public static func sharedPassages(
+        a: [DocumentFile], b: [DocumentFile], pairs: [(a: Int, b: Int)]? = nil,
+        options: PassageOptions = PassageOptions(), limit: Int = 20,
+        threads: Int = 1
+    ) throws -> [SharedPassage] {
         guard limit > 0, !a.isEmpty, !b.isEmpty else { return [] }
         var list: [(a: Int, b: Int)]
         if let pairs {
             for p in pairs { precondition(a.indices.contains(p.a) && b.indices.contains(p.b), "pair \(p) out of range") }
             list = pairs.sorted { $0.a != $1.a ? $0.a < $1.a : $0.b < $1.b }
             var n = 0
-            for i in 0 ..< list.count where n == 0 || list[n - 1] != list[i] { list[n] = list[i]; n += 1 }
+            for i in 0..<list.count where n == 0 || list[n - 1] != list[i] {
+                list[n] = list[i]
+                n += 1
+            }
             list.removeLast(list.count - n)
         } else {
             list = []
@@ -48,7 +54,7 @@ public enum PassageAlignment {
         while s < list.count {
             var e = s + 1
             while e < list.count && list[e].a == list[s].a { e += 1 }
-            groups.append(s ..< e)
+            groups.append(s..<e)
             s = e
         }
         let pairsList = list
@@ -94,7 +100,10 @@ public enum PassageAlignment {
             var parent = Array(spans.indices)
             func find(_ x: Int) -> Int {
                 var x = x
-                while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+                while parent[x] != x {
+                    parent[x] = parent[parent[x]]
+                    x = parent[x]
+                }
                 return x
             }
             var active: [Int] = []
@@ -104,7 +113,10 @@ public enum PassageAlignment {
                 active.removeAll { spans[$0].bHi < s.bLo }
                 for j in active where spans[j].aLo <= s.aHi && s.aLo <= spans[j].aHi {
                     let (ri, rj) = (find(i), find(j))
-                    if ri != rj { parent[max(ri, rj)] = min(ri, rj); merges += 1 }
+                    if ri != rj {
+                        parent[max(ri, rj)] = min(ri, rj)
+                        merges += 1
+                    }
                 }
                 active.append(i)
             }
@@ -113,8 +125,9 @@ public enum PassageAlignment {
             for i in spans.indices {
                 let r = find(i)
                 if let b = boxes[r] {
-                    boxes[r] = TokenSpan(aLo: min(b.aLo, spans[i].aLo), aHi: max(b.aHi, spans[i].aHi),
-                                         bLo: min(b.bLo, spans[i].bLo), bHi: max(b.bHi, spans[i].bHi))
+                    boxes[r] = TokenSpan(
+                        aLo: min(b.aLo, spans[i].aLo), aHi: max(b.aHi, spans[i].aHi),
+                        bLo: min(b.bLo, spans[i].bLo), bHi: max(b.bHi, spans[i].bHi))
                 } else {
                     boxes[r] = spans[i]
                 }
@@ -124,19 +137,22 @@ public enum PassageAlignment {
     }
 
     /// Byte offsets, lines, columns and snippets of token spans.
-    static func describe(_ spans: [TokenSpan], a: [UInt8], b: [UInt8], ta: TokenizedText, tb: TokenizedText,
-                         options: PassageOptions) -> [Passage] {
+    static func describe(
+        _ spans: [TokenSpan], a: [UInt8], b: [UInt8], ta: TokenizedText, tb: TokenizedText,
+        options: PassageOptions
+    ) -> [Passage] {
         guard !spans.isEmpty else { return [] }
-        let aRanges = spans.map { ta.byteRange(tokens: $0.aLo ..< $0.aHi) }
-        let bRanges = spans.map { tb.byteRange(tokens: $0.bLo ..< $0.bHi) }
+        let aRanges = spans.map { ta.byteRange(tokens: $0.aLo..<$0.aHi) }
+        let bRanges = spans.map { tb.byteRange(tokens: $0.bLo..<$0.bHi) }
         let aPos = lineColumns(a, offsets: aRanges.map(\.lowerBound))
         let bPos = lineColumns(b, offsets: bRanges.map(\.lowerBound))
         return spans.indices.map { i in
-            Passage(tokens: spans[i].bHi - spans[i].bLo,
-                    aStart: aRanges[i].lowerBound, aEnd: aRanges[i].upperBound,
-                    bStart: bRanges[i].lowerBound, bEnd: bRanges[i].upperBound,
-                    aLine: aPos[i].line, aColumn: aPos[i].column, bLine: bPos[i].line, bColumn: bPos[i].column,
-                    snippet: snippet(b, bRanges[i], characters: options.snippetCharacters))
+            Passage(
+                tokens: spans[i].bHi - spans[i].bLo,
+                aStart: aRanges[i].lowerBound, aEnd: aRanges[i].upperBound,
+                bStart: bRanges[i].lowerBound, bEnd: bRanges[i].upperBound,
+                aLine: aPos[i].line, aColumn: aPos[i].column, bLine: bPos[i].line, bColumn: bPos[i].column,
+                snippet: snippet(b, bRanges[i], characters: options.snippetCharacters))
         }
     }
 
@@ -145,13 +161,20 @@ public enum PassageAlignment {
     public static func lineColumns(_ bytes: [UInt8], offsets: [Int]) -> [(line: Int, column: Int)] {
         var out = [(line: Int, column: Int)](repeating: (1, 1), count: offsets.count)
         let order = offsets.indices.sorted { offsets[$0] < offsets[$1] }
-        var line = 1, column = 1, p = 0
+        var line = 1
+        var column = 1
+        var p = 0
         bytes.withUnsafeBufferPointer { bb in
             for idx in order {
                 let target = min(offsets[idx], bb.count)
                 while p < target {
                     let c = bb[p]
-                    if c == 0x0A { line += 1; column = 1 } else if c & 0xC0 != 0x80 { column += 1 }
+                    if c == 0x0A {
+                        line += 1
+                        column = 1
+                    } else if c & 0xC0 != 0x80 {
+                        column += 1
+                    }
                     p += 1
                 }
                 out[idx] = (line, column)
@@ -170,15 +193,25 @@ public enum PassageAlignment {
         if cut < range.upperBound {
             while cut > range.lowerBound && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
         }
-        let text = bytes[range.lowerBound ..< cut].withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        let text = bytes[range.lowerBound..<cut].withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
         var out = ""
         var n = 0
         var space = false
         var truncated = false
         for ch in text {
-            if ch.isWhitespace { space = n > 0; continue }
-            if n + (space ? 2 : 1) > characters { truncated = true; break }
-            if space { out.append(" "); n += 1; space = false }
+            if ch.isWhitespace {
+                space = n > 0
+                continue
+            }
+            if n + (space ? 2 : 1) > characters {
+                truncated = true
+                break
+            }
+            if space {
+                out.append(" ")
+                n += 1
+                space = false
+            }
             if ch.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                 out.append("\u{FFFD}")
             } else {

@@ -1,4 +1,5 @@
 import FingerprintCore
+
 /// Winnowing (Schleimer, Wilkerson & Aiken, "Winnowing: local algorithms for
 /// document fingerprinting", SIGMOD 2003) over the hashes of word k-grams.
 ///
@@ -62,7 +63,7 @@ package struct TokenizedText: Sendable, Equatable {
     /// The byte range of tokens `tokens` (non-empty, in range).
     @inline(__always)
     public func byteRange(tokens: Range<Int>) -> Range<Int> {
-        starts[tokens.lowerBound] ..< ends[tokens.upperBound - 1]
+        starts[tokens.lowerBound]..<ends[tokens.upperBound - 1]
     }
 
     /// Receives tokens with their ranges from the scanner.
@@ -70,7 +71,7 @@ package struct TokenizedText: Sendable, Equatable {
         var hashes: [UInt64] = []
         var starts: [Int] = []
         var ends: [Int] = []
-        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { accept(token, range: 0 ..< 0) }
+        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { accept(token, range: 0..<0) }
         @inline(__always)
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
             hashes.append(TokenTable.hash(token))
@@ -101,7 +102,10 @@ public struct Winnowing: Sendable {
     public struct Fingerprint: Sendable, Hashable, Codable {
         public var hash: UInt64
         public var position: Int
-        public init(hash: UInt64, position: Int) { self.hash = hash; self.position = position }
+        public init(hash: UInt64, position: Int) {
+            self.hash = hash
+            self.position = position
+        }
     }
 
     /// Winnowing with noise threshold `k` and window `w` (defaults 8 and 8:
@@ -137,12 +141,12 @@ public struct Winnowing: Sendable {
         guard n >= k else { return [] }
         let base = NGramCollector.base
         var power: UInt64 = 1
-        for _ in 0 ..< k { power = power &* base }
+        for _ in 0..<k { power = power &* base }
         let salt = UInt64(k)
         return [UInt64](unsafeUninitializedCapacity: n - k + 1) { out, initialized in
             tokens.withUnsafeBufferPointer { h in
                 var r: UInt64 = 0
-                for i in 0 ..< n {
+                for i in 0..<n {
                     r = r &* base &+ h[i]
                     if i >= k { r = r &- h[i - k] &* power }
                     if i >= k - 1 { out[i - k + 1] = SplitMix64.mix(r ^ salt) }
@@ -169,14 +173,15 @@ public struct Winnowing: Sendable {
         let ww = min(w, m)
         let cap = ww + 1
         var ring = [Int](repeating: 0, count: cap)
-        var head = 0, size = 0
+        var head = 0
+        var size = 0
         var sel = -1
         var out: [Fingerprint] = []
         out.reserveCapacity(2 * m / (ww + 1) + 2)
         let ignored = self.ignored
         kgrams.withUnsafeBufferPointer { g in
             ring.withUnsafeMutableBufferPointer { dq in
-                for r in 0 ..< m {
+                for r in 0..<m {
                     let h = g[r]
                     if ignored == nil || !ignored!.contains(h) {
                         // Drop from the back everything not smaller than the
@@ -200,7 +205,7 @@ public struct Winnowing: Sendable {
                     }
                     guard size > 0 else { continue }
                     let f = dq[head]
-                    if sel >= lo && g[sel] == g[f] { continue }   // tie: keep the previous choice
+                    if sel >= lo && g[sel] == g[f] { continue }  // tie: keep the previous choice
                     sel = f
                     out.append(Fingerprint(hash: g[f], position: f))
                 }
@@ -222,6 +227,6 @@ public struct Winnowing: Sendable {
 
     /// The byte range in the document of the k-gram at `fingerprint`.
     package func byteRange(of fingerprint: Fingerprint, in text: TokenizedText) -> Range<Int> {
-        text.byteRange(tokens: fingerprint.position ..< fingerprint.position + k)
+        text.byteRange(tokens: fingerprint.position..<fingerprint.position + k)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// How `batch` represents documents.
 public enum BatchMethod: String, CaseIterable, Sendable, Codable {
@@ -63,7 +63,10 @@ public struct BatchHeader: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schema, version, corpus, reference, method, tokenizer, features, sublinear, dims, top, threshold, seed, documents
-        case referenceDocuments = "reference_documents", headColumns = "head_columns", tailColumns = "tail_columns", skipped
+        case referenceDocuments = "reference_documents"
+        case headColumns = "head_columns"
+        case tailColumns = "tail_columns"
+        case skipped
     }
 }
 
@@ -119,8 +122,10 @@ public enum Batch {
     /// - Complexity: exact cosine: 2·N·M·H flops of GEMM over the H head
     ///   columns plus the sparse tail's postings; memory O(tile² + N·k).
     @discardableResult
-    public static func run(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
-                           sink: BatchSink, progress: ProgressSink? = nil) throws -> Outcome {
+    public static func run(
+        _ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
+        sink: BatchSink, progress: ProgressSink? = nil
+    ) throws -> Outcome {
         if o.method == .minhash {
             return try runMinHash(input, reference: reference, options: o, sink: sink, progress: progress)
         }
@@ -134,18 +139,25 @@ public enum Batch {
         var notes: [String] = []
 
         let t = TfIdfMatrix(m, features: o.features, sublinear: o.sublinear)
-        let q: SplitVectors, c: SplitVectors
-        var headCols = 0, tailCols = 0
+        let q: SplitVectors
+        let c: SplitVectors
+        var headCols = 0
+        var tailCols = 0
         switch o.method {
         case .tfidf:
-            var dfq = [Int](repeating: 0, count: t.cols), dfc = dfq
+            var dfq = [Int](repeating: 0, count: t.cols)
+            var dfc = dfq
             for d in queryRows { for k in t.rowStart[d]..<t.rowStart[d + 1] { dfq[Int(t.columns[k])] += 1 } }
             for d in candidateRows { for k in t.rowStart[d]..<t.rowStart[d + 1] { dfc[Int(t.columns[k])] += 1 } }
             let head = SimilaritySearch.headColumns(dfQueries: dfq, nq: nq, dfCandidates: dfc, nc: nc)
             headCols = head.filter { $0 }.count
             tailCols = t.cols - headCols
             q = SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols, rows: queryRows, columnIsHead: head)
-            c = ref == nil ? q : SplitVectors(rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols, rows: candidateRows, columnIsHead: head)
+            c =
+                ref == nil
+                ? q
+                : SplitVectors(
+                    rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols, rows: candidateRows, columnIsHead: head)
         case .minhash:
             preconditionFailure("batch --method minhash is handled by runMinHash")
         case .lsa:
@@ -157,7 +169,10 @@ public enum Batch {
             var u = svd.u
             for i in 0..<u.rows {
                 var norm: Float = 0
-                for j in 0..<u.cols { u[i, j] *= svd.s[j]; norm += u[i, j] * u[i, j] }
+                for j in 0..<u.cols {
+                    u[i, j] *= svd.s[j]
+                    norm += u[i, j] * u[i, j]
+                }
                 norm = norm.squareRoot()
                 if norm > 0 { for j in 0..<u.cols { u[i, j] /= norm } }
             }
@@ -166,13 +181,16 @@ public enum Batch {
             c = ref == nil ? q : SplitVectors(dense: u.rowsBlock(nq..<(nq + nc)))
         }
         if nc < 2 && ref == nil { notes.append("only \(nq) document: no pairs to score") }
-        if o.top > (ref == nil ? nc - 1 : nc) && nc > 0 { notes.append("--top \(o.top) is more than the \(ref == nil ? nc - 1 : nc) candidates: every candidate is listed") }
+        if o.top > (ref == nil ? nc - 1 : nc) && nc > 0 {
+            notes.append("--top \(o.top) is more than the \(ref == nil ? nc - 1 : nc) candidates: every candidate is listed")
+        }
 
-        let header = BatchHeader(corpus: main.input, reference: ref?.input, method: o.method, tokenizer: o.tokenizer,
-                                 features: t.cols, sublinear: o.sublinear, dims: o.method == .lsa ? headCols : nil,
-                                 top: o.top, threshold: o.threshold, seed: o.seed, documents: nq,
-                                 referenceDocuments: ref?.documents.count, headColumns: o.method == .tfidf ? headCols : 0,
-                                 tailColumns: tailCols, skipped: main.skips + (ref?.skips ?? []))
+        let header = BatchHeader(
+            corpus: main.input, reference: ref?.input, method: o.method, tokenizer: o.tokenizer,
+            features: t.cols, sublinear: o.sublinear, dims: o.method == .lsa ? headCols : nil,
+            top: o.top, threshold: o.threshold, seed: o.seed, documents: nq,
+            referenceDocuments: ref?.documents.count, headColumns: o.method == .tfidf ? headCols : 0,
+            tailColumns: tailCols, skipped: main.skips + (ref?.skips ?? []))
         try sink.begin(header, queryNames: main.documents.map(\.name), candidateNames: (ref ?? main).documents.map(\.name))
 
         var so = SimilarityOptions()
@@ -194,8 +212,10 @@ public enum Batch {
                     if o.evidence > 0, o.threshold == nil, let top = l.first {
                         let q = first + r
                         if ref != nil || q < top.index || byNeighbour[top.index] != q {
-                            evidencePairs.append(ref == nil ? ScoredPair(a: min(q, top.index), b: max(q, top.index), score: top.score)
-                                                            : ScoredPair(a: q, b: top.index, score: top.score))
+                            evidencePairs.append(
+                                ref == nil
+                                    ? ScoredPair(a: min(q, top.index), b: max(q, top.index), score: top.score)
+                                    : ScoredPair(a: q, b: top.index, score: top.score))
                         }
                         byNeighbour[q] = top.index
                     }
@@ -210,11 +230,13 @@ public enum Batch {
         }
         let clusters = ref == nil && o.threshold != nil ? clustersOf(allPairs, n: nq) : []
         if o.evidence > 0 {
-            try sink.evidence(evidenceFor(allPairs.isEmpty ? evidencePairs : allPairs,
-                                          queries: main.documents.map { input.document($0) },
-                                          candidates: ref.map { r in r.documents.map { reference!.document($0) } }
-                                              ?? main.documents.map { input.document($0) },
-                                          options: o))
+            try sink.evidence(
+                evidenceFor(
+                    allPairs.isEmpty ? evidencePairs : allPairs,
+                    queries: main.documents.map { input.document($0) },
+                    candidates: ref.map { r in r.documents.map { reference!.document($0) } }
+                        ?? main.documents.map { input.document($0) },
+                    options: o))
         }
         try sink.end(clusters: clusters, notes: notes)
         return Outcome(pairsOverThreshold: found, timing: timing)
@@ -224,14 +246,16 @@ public enum Batch {
     /// 1,000 pairs, strongest first), re-reading just the two files of a
     /// pair. A pair whose text cannot be re-read (standard input, a file
     /// changed or removed since) gets no evidence.
-    static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentFile], candidates: [DocumentFile], options o: BatchOptions) throws -> [PairEvidence] {
+    static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentFile], candidates: [DocumentFile], options o: BatchOptions) throws
+        -> [PairEvidence]
+    {
         let chosen = pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }.prefix(1000)
         let filter = try o.boilerplate.map { try BoilerplateFilter.files(in: $0, k: PassageOptions().k, readOptions: o.read) }
         let aligner = PassageOptions(boilerplate: filter)
         var out: [PairEvidence] = []
         for p in chosen {
             guard let a = try? queries[p.a].read(), let b = try? candidates[p.b].read() else { continue }
-            var passages = PassageAlignment.align(b, a, options: aligner)   // A side of the passage = the candidate
+            var passages = PassageAlignment.align(b, a, options: aligner)  // A side of the passage = the candidate
             passages.sort { $0.tokens != $1.tokens ? $0.tokens > $1.tokens : $0.bStart < $1.bStart }
             out.append(PairEvidence(a: p.a, b: p.b, passages: Array(passages.prefix(o.evidence))))
         }
@@ -240,8 +264,10 @@ public enum Batch {
 
     /// batch --method minhash: candidates from LSH banding at the threshold,
     /// every candidate verified by the exact Jaccard of its shingle sets.
-    static func runMinHash(_ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
-                           sink: BatchSink, progress: ProgressSink?) throws -> Outcome {
+    static func runMinHash(
+        _ input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
+        sink: BatchSink, progress: ProgressSink?
+    ) throws -> Outcome {
         var d = DedupOptions()
         d.shingle = o.shingle
         d.threshold = Double(o.threshold ?? 0.5)
@@ -250,7 +276,7 @@ public enum Batch {
         let hasher = MinHasher(perms: d.perms, seed: d.seed)
         func sketch(_ i: CorpusInput) throws -> CorpusScan<SketchWorker> {
             let s = try CorpusReader.read(i, options: o.read, progress: progress) { SketchWorker(shingle: d.shingle, hasher: hasher) }
-            s.workers.forEach { $0.release() }
+            for w in s.workers { w.release() }
             return s
         }
         let main = try sketch(input)
@@ -271,13 +297,16 @@ public enum Batch {
             }
         }
         pairs.sort { ($0.a, $0.b) < ($1.a, $1.b) }
-        var notes = ["minhash: \(d.perms) permutations, \(d.shingle)-word shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"]
+        var notes = [
+            "minhash: \(d.perms) permutations, \(d.shingle)-word shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"
+        ]
         let tooShort = (0..<nq).filter { sketches[$0].tokens < d.shingle }.count
         if tooShort > 0 { notes.append("\(tooShort) documents are shorter than one shingle and have no neighbours") }
-        let header = BatchHeader(corpus: input.description, reference: reference?.description, method: .minhash, tokenizer: .word,
-                                 features: 0, sublinear: false, dims: nil, top: o.top, threshold: Float(d.threshold), seed: d.seed,
-                                 documents: nq, referenceDocuments: ref?.documents.count, headColumns: 0, tailColumns: 0,
-                                 skipped: main.skips + (ref?.skips ?? []))
+        let header = BatchHeader(
+            corpus: input.description, reference: reference?.description, method: .minhash, tokenizer: .word,
+            features: 0, sublinear: false, dims: nil, top: o.top, threshold: Float(d.threshold), seed: d.seed,
+            documents: nq, referenceDocuments: ref?.documents.count, headColumns: 0, tailColumns: 0,
+            skipped: main.skips + (ref?.skips ?? []))
         try sink.begin(header, queryNames: main.documents.map(\.name), candidateNames: (ref?.documents ?? main.documents).map(\.name))
         for q in 0..<nq {
             let l = byQuery[q].sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
@@ -298,7 +327,11 @@ public enum Batch {
     public static func clustersOf(_ pairs: [ScoredPair], n: Int) -> [DocumentCluster] {
         var uf = UnionFind(n)
         var degree = [Int](repeating: 0, count: n)
-        for p in pairs { uf.union(p.a, p.b); degree[p.a] += 1; degree[p.b] += 1 }
+        for p in pairs {
+            uf.union(p.a, p.b)
+            degree[p.a] += 1
+            degree[p.b] += 1
+        }
         return uf.groups().enumerated().map { id, members in
             let rep = members.max { degree[$0] != degree[$1] ? degree[$0] < degree[$1] : $0 > $1 }!
             return DocumentCluster(id: id, members: members, representative: rep)

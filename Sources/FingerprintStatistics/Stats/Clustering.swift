@@ -1,4 +1,5 @@
 import FingerprintCore
+
 /// Union–find with path halving and union by size.
 package struct UnionFind {
     private var parent: [Int]
@@ -19,7 +20,8 @@ package struct UnionFind {
     }
 
     public mutating func union(_ a: Int, _ b: Int) {
-        var ra = find(a), rb = find(b)
+        var ra = find(a)
+        var rb = find(b)
         guard ra != rb else { return }
         if size[ra] < size[rb] || (size[ra] == size[rb] && rb < ra) { swap(&ra, &rb) }
         parent[rb] = ra
@@ -65,7 +67,8 @@ public enum AverageLinkage {
                 }
             }
             let (v, a, b) = best
-            let ma = members[a]!, mb = members[b]!
+            let ma = members[a]!
+            let mb = members[b]!
             merges.append(Merge(left: a, right: b, distance: v, size: ma.count + mb.count))
             active.removeAll { $0 == a || $0 == b }
             for c in active {

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Options of `fingerprint compare`.
 public struct CompareOptions: Sendable {

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// The result of comparing two corpora (schema fingerprint.compare/1).
 public struct CompareReport: Codable, Sendable {
@@ -13,7 +13,9 @@ public struct CompareReport: Codable, Sendable {
         public var skipped: Int
         public var skips: [Skip]
         enum CodingKeys: String, CodingKey {
-            case path, documents, tokens, types, bytes, invalidUTF8 = "invalid_utf8", skipped, skips
+            case path, documents, tokens, types, bytes
+            case invalidUTF8 = "invalid_utf8"
+            case skipped, skips
         }
     }
 
@@ -26,9 +28,18 @@ public struct CompareReport: Codable, Sendable {
         public var jsd: Double, jsDistance: Double
         public var hellinger: Double, totalVariation: Double
         enum CodingKeys: String, CodingKey {
-            case vocabulary, smoothingAlpha = "smoothing_alpha", entropyA = "entropy_a", entropyB = "entropy_b"
-            case crossEntropyAB = "cross_entropy_ab", crossEntropyBA = "cross_entropy_ba", klAB = "kl_ab", klBA = "kl_ba"
-            case jsd, jsDistance = "js_distance", hellinger, totalVariation = "total_variation"
+            case vocabulary
+            case smoothingAlpha = "smoothing_alpha"
+            case entropyA = "entropy_a"
+            case entropyB = "entropy_b"
+            case crossEntropyAB = "cross_entropy_ab"
+            case crossEntropyBA = "cross_entropy_ba"
+            case klAB = "kl_ab"
+            case klBA = "kl_ba"
+            case jsd
+            case jsDistance = "js_distance"
+            case hellinger
+            case totalVariation = "total_variation"
         }
     }
 
@@ -37,7 +48,11 @@ public struct CompareReport: Codable, Sendable {
         public var chiSquare: Divergence.TableTest
         public var g: Divergence.TableTest
         public var note: String
-        enum CodingKeys: String, CodingKey { case features, chiSquare = "chi2", g, note }
+        enum CodingKeys: String, CodingKey {
+            case features
+            case chiSquare = "chi2"
+            case g, note
+        }
     }
 
     public struct Test: Codable, Sendable {
@@ -60,8 +75,16 @@ public struct CompareReport: Codable, Sendable {
         public var bootstrapBias: Double?
         public var bootstrap: Int
         enum CodingKeys: String, CodingKey {
-            case ran, reason, design, pairs, features, statistic, pValue = "p_value", minimumPValue = "min_p_value"
-            case permutations, nullMean = "null_mean", nullP95 = "null_p95", effect, ciLow = "ci_low", ciHigh = "ci_high", bootstrap
+            case ran, reason, design, pairs, features, statistic
+            case pValue = "p_value"
+            case minimumPValue = "min_p_value"
+            case permutations
+            case nullMean = "null_mean"
+            case nullP95 = "null_p95"
+            case effect
+            case ciLow = "ci_low"
+            case ciHigh = "ci_high"
+            case bootstrap
             case bootstrapBias = "bootstrap_bias"
         }
     }
@@ -77,8 +100,12 @@ public struct CompareReport: Codable, Sendable {
         public var documentsB: Int
         public var subsampled: Bool
         enum CodingKeys: String, CodingKey {
-            case ran, reason, mmd2, pValue = "p_value", permutations, features
-            case documentsA = "documents_a", documentsB = "documents_b", subsampled
+            case ran, reason, mmd2
+            case pValue = "p_value"
+            case permutations, features
+            case documentsA = "documents_a"
+            case documentsB = "documents_b"
+            case subsampled
         }
     }
 
@@ -94,7 +121,12 @@ public struct CompareReport: Codable, Sendable {
         public var countB: Int
         public var delta: Double
         public var z: Double
-        enum CodingKeys: String, CodingKey { case token, countA = "count_a", countB = "count_b", delta, z }
+        enum CodingKeys: String, CodingKey {
+            case token
+            case countA = "count_a"
+            case countB = "count_b"
+            case delta, z
+        }
     }
 
     public struct Keyness: Codable, Sendable {
@@ -110,8 +142,10 @@ public struct CompareReport: Codable, Sendable {
         public var bDocumentsWithSharedGramShare: Double
         public var gramSize: Int
         enum CodingKeys: String, CodingKey {
-            case containment, bDocumentsWithSharedGram = "b_documents_with_shared_gram"
-            case bDocumentsWithSharedGramShare = "b_documents_with_shared_gram_share", gramSize = "gram_size"
+            case containment
+            case bDocumentsWithSharedGram = "b_documents_with_shared_gram"
+            case bDocumentsWithSharedGramShare = "b_documents_with_shared_gram_share"
+            case gramSize = "gram_size"
         }
     }
 
@@ -124,7 +158,11 @@ public struct CompareReport: Codable, Sendable {
         public var paired: Bool
         public var pairField: String?
         public var prior: Double
-        enum CodingKeys: String, CodingKey { case tokenizer, features, permutations, bootstrap, seed, paired, pairField = "pair_field", prior }
+        enum CodingKeys: String, CodingKey {
+            case tokenizer, features, permutations, bootstrap, seed, paired
+            case pairField = "pair_field"
+            case prior
+        }
     }
 
     public var schema = "fingerprint.compare/1"
@@ -155,7 +193,10 @@ public struct CompareReport: Codable, Sendable {
     public var rankFrequencyB: [Int] = []
 
     enum CodingKeys: String, CodingKey {
-        case schema, version, options, a, b, divergence, tableTests = "table_tests", test, mmd
-        case selfBaseline = "self_baseline", keyness, overlap, notes, summary, passages
+        case schema, version, options, a, b, divergence
+        case tableTests = "table_tests"
+        case test, mmd
+        case selfBaseline = "self_baseline"
+        case keyness, overlap, notes, summary, passages
     }
 }

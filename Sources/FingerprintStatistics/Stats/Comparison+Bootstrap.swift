@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 extension Comparison {
     /// JSD of bootstrap resamples: documents drawn with replacement within
@@ -22,35 +22,36 @@ extension Comparison {
         let block = PermutationTest.blockRows(documents: n, features: x.cols, total: o.bootstrap, rowsPerItem: 2)
         var first = 0
         while first < o.bootstrap {
-        let count = min(block, o.bootstrap - first)
-        var w = [UInt8](repeating: 0, count: 2 * count * n)
-        w.withUnsafeMutableBufferPointer { wp in
-            let base = wp.baseAddress!
-            Parallel.chunks(count, chunk: 8, threads: o.read.threads) { range in
-                for i in range {
-                    let b = first + i
-                    var rng = Xoshiro256(seed: o.seed, stream: 0xB007_0000 &+ UInt64(b))
-                    let rowA = base + 2 * i * n, rowB = base + (2 * i + 1) * n
-                    func bump(_ row: UnsafeMutablePointer<UInt8>, _ d: Int) { if row[d] < 255 { row[d] += 1 } }
-                    if !pairs.isEmpty {
-                        for _ in pairs.indices {
-                            for d in pairs[rng.next(below: pairs.count)] { bump(design.labels[d] == 0 ? rowA : rowB, d) }
+            let count = min(block, o.bootstrap - first)
+            var w = [UInt8](repeating: 0, count: 2 * count * n)
+            w.withUnsafeMutableBufferPointer { wp in
+                let base = wp.baseAddress!
+                Parallel.chunks(count, chunk: 8, threads: o.read.threads) { range in
+                    for i in range {
+                        let b = first + i
+                        var rng = Xoshiro256(seed: o.seed, stream: 0xB007_0000 &+ UInt64(b))
+                        let rowA = base + 2 * i * n
+                        let rowB = base + (2 * i + 1) * n
+                        func bump(_ row: UnsafeMutablePointer<UInt8>, _ d: Int) { if row[d] < 255 { row[d] += 1 } }
+                        if !pairs.isEmpty {
+                            for _ in pairs.indices {
+                                for d in pairs[rng.next(below: pairs.count)] { bump(design.labels[d] == 0 ? rowA : rowB, d) }
+                            }
+                        } else {
+                            for _ in aDocs.indices { bump(rowA, aDocs[rng.next(below: aDocs.count)]) }
+                            for _ in bDocs.indices { bump(rowB, bDocs[rng.next(below: bDocs.count)]) }
                         }
-                    } else {
-                        for _ in aDocs.indices { bump(rowA, aDocs[rng.next(below: aDocs.count)]) }
-                        for _ in bDocs.indices { bump(rowB, bDocs[rng.next(below: bDocs.count)]) }
                     }
                 }
             }
-        }
-        try x.multiply(weights: w, weightRows: 2 * count) { r, sums in
-            if r % 2 == 0 {
-                for j in 0..<x.cols { groupA[j] = Double(sums[j]) }
-            } else {
-                out[first + r / 2] = Divergence.jensenShannon(groupA, (0..<x.cols).map { Double(sums[$0]) })
+            try x.multiply(weights: w, weightRows: 2 * count) { r, sums in
+                if r % 2 == 0 {
+                    for j in 0..<x.cols { groupA[j] = Double(sums[j]) }
+                } else {
+                    out[first + r / 2] = Divergence.jensenShannon(groupA, (0..<x.cols).map { Double(sums[$0]) })
+                }
             }
-        }
-        first += count
+            first += count
         }
         return out
     }

@@ -1,14 +1,17 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 extension Comparison {
     /// Unbiased MMD² with the cosine kernel between L2-normalised TF-IDF
     /// vectors. With a linear kernel, Σ_{i,j∈A} k(xᵢ, xⱼ) = ‖Σ_A x‖², so every
     /// permutation needs only its group sums: one GEMM, like the JSD test.
-    static func mmdTest(_ m: DocumentTermMatrix, na: Int, nb: Int, design: Design, pairing: Pairing?,
-                        options o: CompareOptions) throws -> CompareReport.MMD {
-        var result = CompareReport.MMD(ran: false, reason: nil, mmd2: 0, pValue: nil, permutations: 0, features: 0,
-                                       documentsA: na, documentsB: nb, subsampled: false)
+    static func mmdTest(
+        _ m: DocumentTermMatrix, na: Int, nb: Int, design: Design, pairing: Pairing?,
+        options o: CompareOptions
+    ) throws -> CompareReport.MMD {
+        var result = CompareReport.MMD(
+            ran: false, reason: nil, mmd2: 0, pValue: nil, permutations: 0, features: 0,
+            documentsA: na, documentsB: nb, subsampled: false)
         guard na >= 2 && nb >= 2 else {
             result.reason = "needs at least 2 documents on each side"
             return result
@@ -25,16 +28,30 @@ extension Comparison {
             }
             docs = pairsList.flatMap { [$0.0, $0.1] }.sorted()
         } else {
-            var a = Array(0..<na), b = Array(na..<(na + nb))
-            if a.count > o.mmdMaxDocuments { rng.shuffle(&a); a = Array(a.prefix(o.mmdMaxDocuments)); result.subsampled = true }
-            if b.count > o.mmdMaxDocuments { rng.shuffle(&b); b = Array(b.prefix(o.mmdMaxDocuments)); result.subsampled = true }
+            var a = Array(0..<na)
+            var b = Array(na..<(na + nb))
+            if a.count > o.mmdMaxDocuments {
+                rng.shuffle(&a)
+                a = Array(a.prefix(o.mmdMaxDocuments))
+                result.subsampled = true
+            }
+            if b.count > o.mmdMaxDocuments {
+                rng.shuffle(&b)
+                b = Array(b.prefix(o.mmdMaxDocuments))
+                result.subsampled = true
+            }
             docs = (a + b).sorted()
         }
         let sub = Design(labels: docs.map { design.labels[$0] }, strata: design.strata.map { s in docs.map { s[$0] } })
         // TF-IDF over the top types of the subsample's pooled counts (label-free).
         var pooled = [Int](repeating: 0, count: m.typeCount)
         var df = [Int](repeating: 0, count: m.typeCount)
-        for d in docs { m.forEach(inRow: d) { t, c in pooled[t] += c; df[t] += 1 } }
+        for d in docs {
+            m.forEach(inRow: d) { t, c in
+                pooled[t] += c
+                df[t] += 1
+            }
+        }
         let top = Vocabulary.topK(m.typeCount, o.mmdFeatures) { pooled[$0] }.filter { pooled[$0] > 0 }
         var typeToColumn = [Int32](repeating: -1, count: m.typeCount)
         var idf = [Double](repeating: 0, count: m.typeCount)
@@ -52,30 +69,52 @@ extension Comparison {
             result.reason = "needs at least 2 documents on each side (\(sub.countA) and \(sub.countB) after pairing)"
             return result
         }
-        guard !top.isEmpty else { result.reason = "no features"; return result }
+        guard !top.isEmpty else {
+            result.reason = "no features"
+            return result
+        }
         let x = FeatureMatrix<Float>(m, documents: docs, typeToColumn: typeToColumn, cols: top.count, typeWeight: idf, l2Normalize: true)
         let nonzero = x.rowNormsSquared.map { $0 > 0 ? 1.0 : 0.0 }
         let total = x.weightedColumnSums { _ in 1 }
         func mmd2(_ sumA: [Double], _ labels: [UInt8]) -> Double {
-            var saa = 0.0, sab = 0.0, sbb = 0.0
+            var saa = 0.0
+            var sab = 0.0
+            var sbb = 0.0
             for j in 0..<sumA.count {
-                let a = sumA[j], b = total[j] - a
-                saa += a * a; sab += a * b; sbb += b * b
+                let a = sumA[j]
+                let b = total[j] - a
+                saa += a * a
+                sab += a * b
+                sbb += b * b
             }
-            var za = 0.0, zb = 0.0, ma = 0.0, mb = 0.0
-            for (i, l) in labels.enumerated() { if l == 0 { za += nonzero[i]; ma += 1 } else { zb += nonzero[i]; mb += 1 } }
+            var za = 0.0
+            var zb = 0.0
+            var ma = 0.0
+            var mb = 0.0
+            for (i, l) in labels.enumerated() {
+                if l == 0 {
+                    za += nonzero[i]
+                    ma += 1
+                } else {
+                    zb += nonzero[i]
+                    mb += 1
+                }
+            }
             return (saa - za) / (ma * (ma - 1)) + (sbb - zb) / (mb * (mb - 1)) - 2 * sab / (ma * mb)
         }
         let observed = mmd2(x.weightedColumnSums { sub.labels[$0] == 0 ? 1 : 0 }, sub.labels)
         var null = [Double](repeating: 0, count: o.permutations)
         var perms: [Int: [UInt8]] = [:]
-        try x.multiply(weightRows: o.permutations, fill: { r, buf in
-            let p = sub.permutation(r, seed: o.seed ^ 0x4D4D44)
-            perms[r] = p
-            for d in 0..<p.count where p[d] == 0 { buf[d] = 1 }
-        }, consume: { r, sums in
-            null[r] = mmd2((0..<sums.count).map { Double(sums[$0]) }, perms.removeValue(forKey: r)!)
-        })
+        try x.multiply(
+            weightRows: o.permutations,
+            fill: { r, buf in
+                let p = sub.permutation(r, seed: o.seed ^ 0x4D4D44)
+                perms[r] = p
+                for d in 0..<p.count where p[d] == 0 { buf[d] = 1 }
+            },
+            consume: { r, sums in
+                null[r] = mmd2((0..<sums.count).map { Double(sums[$0]) }, perms.removeValue(forKey: r)!)
+            })
         let s = PermutationTest.summarize(observed: observed, null: null)
         result.ran = true
         result.mmd2 = observed

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 extension Comparison {
     /// The longest passages B shares with A. Candidates: each document of B
@@ -7,14 +7,16 @@ extension Comparison {
     /// hold the most of those 13-grams — found by one more read of A, which
     /// keeps only the 13-grams B hit. Each pair is then aligned exactly
     /// (winnowing seeds, maximal spans), re-reading just its two files.
-    static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, inputB: CorpusInput, options o: CompareOptions) throws -> [SharedPassage] {
+    static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, inputB: CorpusInput, options o: CompareOptions) throws
+        -> [SharedPassage]
+    {
         guard o.passages > 0, sb.documentHits.contains(where: { $0 > 0 }) else { return [] }
         var wanted = Set<UInt64>()
         for h in sb.hitHashes { for x in h where wanted.count < 1 << 20 { wanted.insert(x) } }
         let n = o.ngramSizes.last ?? 13
         let want = wanted
         let scan = try CorpusReader.read(inputA, options: o.read) { GramFilterWorker(n: n, keep: want) }
-        defer { scan.workers.forEach { $0.release() } }
+        defer { for w in scan.workers { w.release() } }
         var holders: [UInt64: [Int32]] = [:]
         for (d, out) in scan.outputs.enumerated() { for h in out.output { holders[h, default: []].append(Int32(d)) } }
         var pairs: [(a: Int, b: Int)] = []
@@ -32,10 +34,11 @@ extension Comparison {
             let frequent = try BoilerplateFilter.frequent(in: inputA, k: o.passageK, maxDF: o.maxDF, readOptions: o.read)
             filter = filter.map { $0.union(frequent) } ?? frequent
         }
-        return try PassageAlignment.sharedPassages(a: sa.corpus.documents.map { inputA.document($0) },
-                                                   b: sb.corpus.documents.map { inputB.document($0) }, pairs: pairs,
-                                                   options: PassageOptions(k: o.passageK, w: o.passageW, boilerplate: filter),
-                                                   limit: o.passages, threads: o.read.threads)
+        return try PassageAlignment.sharedPassages(
+            a: sa.corpus.documents.map { inputA.document($0) },
+            b: sb.corpus.documents.map { inputB.document($0) }, pairs: pairs,
+            options: PassageOptions(k: o.passageK, w: o.passageW, boilerplate: filter),
+            limit: o.passages, threads: o.read.threads)
     }
 }
 

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Compares two corpora: divergences, the document-level permutation test,
 /// MMD, self-baselines, keyness and n-gram overlap.
@@ -12,25 +12,30 @@ public enum Comparison {
         var hitHashes: [[UInt64]]
     }
 
-    static func countSide(_ input: CorpusInput, options o: CompareOptions, reference: NGramIndex?,
-                          progress: ProgressSink?) throws -> Counted {
+    static func countSide(
+        _ input: CorpusInput, options o: CompareOptions, reference: NGramIndex?,
+        progress: ProgressSink?
+    ) throws -> Counted {
         let scan = try CorpusReader.read(input, options: o.read, progress: progress) {
             CompareWorker(tokenizer: o.tokenizer, hashed: false, ngramSizes: o.ngramSizes, reference: reference)
         }
-        defer { scan.workers.forEach { $0.release() } }
+        defer { for w in scan.workers { w.release() } }
         Trace.mark("  read, tokenise, count, n-grams")
-        let matrix = Counter.merge(scan.outputs.map { ($0.worker, $0.output.counts) }, workers: scan.workers.map(\.counting),
-                                   hashed: false, buildMatrix: true)
+        let matrix = Counter.merge(
+            scan.outputs.map { ($0.worker, $0.output.counts) }, workers: scan.workers.map(\.counting),
+            hashed: false, buildMatrix: true)
         Trace.mark("  merge vocabularies")
-        let corpus = CountedCorpus(input: input.description, tokenizer: o.tokenizer, documents: scan.documents, matrix: matrix,
-                                   skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
+        let corpus = CountedCorpus(
+            input: input.description, tokenizer: o.tokenizer, documents: scan.documents, matrix: matrix,
+            skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
         // One size at a time, releasing each worker's array once copied.
         let ngrams = (0..<o.ngramSizes.count).map { k -> NGramIndex in
             var parts = scan.workers.map { $0.ngrams.takeAll(k) }
             return NGramIndex(parts: &parts)
         }
-        return Counted(corpus: corpus, ngrams: ngrams, documentHits: scan.outputs.map { $0.output.hits },
-                       hitHashes: scan.outputs.map { $0.output.hitHashes })
+        return Counted(
+            corpus: corpus, ngrams: ngrams, documentHits: scan.outputs.map { $0.output.hits },
+            hitHashes: scan.outputs.map { $0.output.hitHashes })
     }
 
     /// Runs the whole comparison.
@@ -39,8 +44,10 @@ public enum Comparison {
     ///   (permutations + 2·bootstrap) × documents × (features + 1) flops,
     ///   in blocks of bounded memory; MMD is another such GEMM over at most
     ///   `mmdMaxDocuments` documents a side.
-    public static func run(_ inputA: CorpusInput, _ inputB: CorpusInput, options o: CompareOptions,
-                           progress: ProgressSink? = nil) throws -> CompareReport {
+    public static func run(
+        _ inputA: CorpusInput, _ inputB: CorpusInput, options o: CompareOptions,
+        progress: ProgressSink? = nil
+    ) throws -> CompareReport {
         Trace.mark("start")
         var sideA = try countSide(inputA, options: o, reference: nil, progress: progress)
         Trace.mark("read and count A")
@@ -54,37 +61,44 @@ public enum Comparison {
     }
 
     static func side(_ c: CountedCorpus) -> CompareReport.Side {
-        CompareReport.Side(path: c.input, documents: c.documents.count, tokens: c.matrix.tokenCount, types: c.matrix.typeCount,
-                           bytes: c.bytes, invalidUTF8: c.invalidSequences, skipped: c.skips.count, skips: c.skips)
+        CompareReport.Side(
+            path: c.input, documents: c.documents.count, tokens: c.matrix.tokenCount, types: c.matrix.typeCount,
+            bytes: c.bytes, invalidUTF8: c.invalidSequences, skipped: c.skips.count, skips: c.skips)
     }
 
     /// Analyses two counted sides. Their matrices are released once stacked
     /// (the stacked copy replaces them), to keep peak memory down.
     static func analyze(_ sa: inout Counted, _ sb: inout Counted, options o: CompareOptions) throws -> CompareReport {
-        let summaryA = side(sa.corpus), summaryB = side(sb.corpus)
+        let summaryA = side(sa.corpus)
+        let summaryB = side(sb.corpus)
         // N-gram overlap first, then free the n-gram sets (the largest
         // structures of a big comparison) before the permutation test.
         let containment = zip(o.ngramSizes, zip(sa.ngrams, sb.ngrams)).map { Containment(n: $0, a: $1.0, b: $1.1) }
         let withShared = sb.documentHits.filter { $0 > 0 }.count
-        let overlap = CompareReport.Overlap(containment: containment, bDocumentsWithSharedGram: withShared,
-                                            bDocumentsWithSharedGramShare: sb.documentHits.isEmpty ? 0 : Double(withShared) / Double(sb.documentHits.count),
-                                            gramSize: o.ngramSizes.last ?? 13)
+        let overlap = CompareReport.Overlap(
+            containment: containment, bDocumentsWithSharedGram: withShared,
+            bDocumentsWithSharedGramShare: sb.documentHits.isEmpty ? 0 : Double(withShared) / Double(sb.documentHits.count),
+            gramSize: o.ngramSizes.last ?? 13)
         sa.ngrams = []
         sb.ngrams = []
         let m = DocumentTermMatrix.stacked(sa.corpus.matrix, sb.corpus.matrix)
         sa.corpus.matrix = .empty
         sb.corpus.matrix = .empty
-        let ca = sa.corpus, cb = sb.corpus
-        let na = ca.documents.count, nb = cb.documents.count
+        let ca = sa.corpus
+        let cb = sb.corpus
+        let na = ca.documents.count
+        let nb = cb.documents.count
         let v = m.vocabulary
         var notes: [String] = []
 
         // Divergences over the whole union vocabulary.
-        let ta = m.columnTotals { $0 < na }, tb = m.columnTotals { $0 >= na }
+        let ta = m.columnTotals { $0 < na }
+        let tb = m.columnTotals { $0 >= na }
         let div = CompareReport.Divergences(
             vocabulary: v.count, smoothingAlpha: o.alpha,
             entropyA: Entropy.bits(ta.map { Int($0) }), entropyB: Entropy.bits(tb.map { Int($0) }),
-            crossEntropyAB: Divergence.crossEntropy(ta, tb, alpha: o.alpha), crossEntropyBA: Divergence.crossEntropy(tb, ta, alpha: o.alpha),
+            crossEntropyAB: Divergence.crossEntropy(ta, tb, alpha: o.alpha),
+            crossEntropyBA: Divergence.crossEntropy(tb, ta, alpha: o.alpha),
             klAB: Divergence.kullbackLeibler(ta, tb, alpha: o.alpha), klBA: Divergence.kullbackLeibler(tb, ta, alpha: o.alpha),
             jsd: Divergence.jensenShannon(ta, tb), jsDistance: Divergence.jensenShannonDistance(ta, tb),
             hellinger: Divergence.hellinger(ta, tb), totalVariation: Divergence.totalVariation(ta, tb))
@@ -95,7 +109,9 @@ public enum Comparison {
         let (chi, g) = Divergence.contingency(fa, fb)
         let tableTests = CompareReport.TableTests(
             features: f, chiSquare: chi, g: g,
-            note: "token-level asymptotic tests on the top-\(f - 1) types + other; tokens are not independent, so these p-values are far too small — use the permutation test")
+            note:
+                "token-level asymptotic tests on the top-\(f - 1) types + other; tokens are not independent, so these p-values are far too small — use the permutation test"
+        )
 
         // Design: paired by relative path (or pair field) when asked.
         let pairing = Pairing(a: ca.documents, b: cb.documents, field: o.pairField)
@@ -109,14 +125,18 @@ public enum Comparison {
                 notes.append("\(min(na, nb) - pairing.pairs) documents have no partner and keep their side in the paired test")
             }
         } else if pairing.pairs * 2 > min(na, nb) && pairing.pairs >= 2 {
-            notes.append("\(pairing.pairs) of \(min(na, nb)) documents have a namesake on the other side: if A and B answer the same prompts, rerun with --paired (the unpaired test is far too conservative on such data)")
+            notes.append(
+                "\(pairing.pairs) of \(min(na, nb)) documents have a namesake on the other side: if A and B answer the same prompts, rerun with --paired (the unpaired test is far too conservative on such data)"
+            )
         }
 
         let docs = Array(0..<(na + nb))
-        var nullStats: [Double] = [], bootStats: [Double] = []
+        var nullStats: [Double] = []
+        var bootStats: [Double] = []
         Trace.mark("stack, divergences, features")
-        let test = try permutationTest(m, docs: docs, design: design, typeToColumn: typeToColumn, cols: f, options: o,
-                                       pairs: o.paired ? pairing.pairs : nil, null: &nullStats, bootstrap: &bootStats)
+        let test = try permutationTest(
+            m, docs: docs, design: design, typeToColumn: typeToColumn, cols: f, options: o,
+            pairs: o.paired ? pairing.pairs : nil, null: &nullStats, bootstrap: &bootStats)
         Trace.mark("permutation test and bootstrap")
         let mmd = try mmdTest(m, na: na, nb: nb, design: design, pairing: o.paired ? pairing : nil, options: o)
         Trace.mark("MMD")
@@ -138,10 +158,13 @@ public enum Comparison {
             }
             return sum / Double(o.baselineSplits)
         }
-        let selfBaseline = CompareReport.Baseline(splits: o.baselineSplits, a: baseline(0..<na, stream: 0xBA5E_A),
-                                                  b: baseline(na..<(na + nb), stream: 0xBA5E_B))
+        let selfBaseline = CompareReport.Baseline(
+            splits: o.baselineSplits, a: baseline(0..<na, stream: 0xBA5E_A),
+            b: baseline(na..<(na + nb), stream: 0xBA5E_B))
         if o.paired {
-            notes.append("the self-baselines split each side across different prompts; in a paired design compare T with the paired null mean instead")
+            notes.append(
+                "the self-baselines split each side across different prompts; in a paired design compare T with the paired null mean instead"
+            )
         }
 
         // Keyness over the union vocabulary.
@@ -152,18 +175,21 @@ public enum Comparison {
                 let z = k.z[i] * sign
                 return z > 0 ? Int((z * 1e6).rounded()) : Int.min + 1
             }.filter { k.z[$0] * sign > 0 }
-            return ids.map { CompareReport.KeyToken(token: v.token($0), countA: Int(ta[$0]), countB: Int(tb[$0]), delta: k.delta[$0], z: k.z[$0]) }
+            return ids.map {
+                CompareReport.KeyToken(token: v.token($0), countA: Int(ta[$0]), countB: Int(tb[$0]), delta: k.delta[$0], z: k.z[$0])
+            }
         }
         let keyness = CompareReport.Keyness(prior: o.prior, a: keyList(1), b: keyList(-1))
 
         // N-gram overlap.
 
-
-        let options = CompareReport.Options(tokenizer: o.tokenizer, features: o.features, permutations: o.permutations,
-                                            bootstrap: o.bootstrap, seed: o.seed, paired: o.paired, pairField: o.pairField, prior: o.prior)
-        var report = CompareReport(options: options, a: summaryA, b: summaryB, divergence: div, tableTests: tableTests,
-                                   test: test, mmd: mmd, selfBaseline: selfBaseline, keyness: keyness, overlap: overlap,
-                                   notes: notes, summary: "")
+        let options = CompareReport.Options(
+            tokenizer: o.tokenizer, features: o.features, permutations: o.permutations,
+            bootstrap: o.bootstrap, seed: o.seed, paired: o.paired, pairField: o.pairField, prior: o.prior)
+        var report = CompareReport(
+            options: options, a: summaryA, b: summaryB, divergence: div, tableTests: tableTests,
+            test: test, mmd: mmd, selfBaseline: selfBaseline, keyness: keyness, overlap: overlap,
+            notes: notes, summary: "")
         report.nullStatistics = nullStats
         report.bootstrapStatistics = bootStats
         report.rankFrequencyA = Array(ta.filter { $0 > 0 }.map { Int($0) }.sorted(by: >).prefix(5000))

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// `batch --by-subdir`: each subdirectory of a directory is one corpus
 /// (e.g. the outputs of one model); corpus × corpus JSD and TF-IDF-centroid
@@ -27,7 +27,9 @@ public struct CorpusMatrixReport: Codable, Sendable {
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, version, mode, directory, tokenizer, features, corpora, jsd, centroidCosine = "centroid_cosine", merges, order, notes
+        case schema, version, mode, directory, tokenizer, features, corpora, jsd
+        case centroidCosine = "centroid_cosine"
+        case merges, order, notes
     }
 
     /// - Complexity: one read and count of the corpus, then O(nnz + k²·V) for k corpora of V types.
@@ -38,13 +40,18 @@ public struct CorpusMatrixReport: Codable, Sendable {
         var loose = 0
         for (i, d) in c.documents.enumerated() {
             let parts = d.name.split(separator: "/", maxSplits: 1)
-            if parts.count < 2 { loose += 1; continue }
+            if parts.count < 2 {
+                loose += 1
+                continue
+            }
             groups[String(parts[0]), default: []].append(i)
         }
         if loose > 0 { notes.append("\(loose) documents directly in \(input.path) belong to no subdirectory and were left out") }
         let names = groups.keys.sorted()
         guard names.count >= 2 else {
-            throw FingerprintError.badData(path: input.path, reason: "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))")
+            throw FingerprintError.badData(
+                path: input.path, reason: "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))"
+            )
         }
         let m = c.matrix
         let totals = names.map { FeatureMatrix<Double>.pooled(m, rows: groups[$0]!) }
@@ -60,14 +67,18 @@ public struct CorpusMatrixReport: Codable, Sendable {
         var cos = jsd
         for i in 0..<k {
             for j in 0..<k {
-                if i < j { jsd[i][j] = Divergence.jensenShannon(totals[i], totals[j]); jsd[j][i] = jsd[i][j] }
+                if i < j {
+                    jsd[i][j] = Divergence.jensenShannon(totals[i], totals[j])
+                    jsd[j][i] = jsd[i][j]
+                }
                 cos[i][j] = zip(centroids[i], centroids[j]).reduce(0) { $0 + $1.0 * $1.1 }
             }
         }
         let (merges, order) = AverageLinkage.cluster(jsd)
         let corpora = names.map { n in Corpus(name: n, documents: groups[n]!.count, tokens: groups[n]!.reduce(0) { $0 + m.lengths[$1] }) }
-        return CorpusMatrixReport(directory: input.path, tokenizer: o.tokenizer, features: t.cols, corpora: corpora,
-                                  jsd: jsd, centroidCosine: cos, merges: merges, order: order, notes: notes)
+        return CorpusMatrixReport(
+            directory: input.path, tokenizer: o.tokenizer, features: t.cols, corpora: corpora,
+            jsd: jsd, centroidCosine: cos, merges: merges, order: order, notes: notes)
     }
 }
 

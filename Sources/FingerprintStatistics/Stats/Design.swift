@@ -1,4 +1,5 @@
 import FingerprintCore
+
 /// Which documents are in which group, and which relabellings the null
 /// hypothesis allows.
 ///

@@ -1,6 +1,6 @@
-import Foundation
-import FingerprintCore
 import CBLAS
+import FingerprintCore
+import Foundation
 
 /// A documents × F dense feature matrix derived from a sparse one, built in
 /// row blocks on demand so memory stays bounded: feature j of a document is
@@ -26,12 +26,16 @@ public struct FeatureMatrix<T: BLASScalar> {
 
     /// Counts of the chosen `documents` of `m`, with `typeToColumn[t]` the
     /// column of type t (−1 to drop it).
-    public init(_ m: DocumentTermMatrix, documents: [Int], typeToColumn: [Int32], cols: Int,
-                typeWeight: [Double]? = nil, l2Normalize: Bool = false) {
+    public init(
+        _ m: DocumentTermMatrix, documents: [Int], typeToColumn: [Int32], cols: Int,
+        typeWeight: [Double]? = nil, l2Normalize: Bool = false
+    ) {
         self.rows = documents.count
         self.cols = cols
         self.documents = documents
-        var rs = [0], cs: [Int32] = [], vs: [Float] = []
+        var rs = [0]
+        var cs: [Int32] = []
+        var vs: [Float] = []
         var dense = [Double](repeating: 0, count: cols)
         var touched: [Int32] = []
         for d in documents {
@@ -53,11 +57,16 @@ public struct FeatureMatrix<T: BLASScalar> {
             for c in touched {
                 let v = dense[Int(c)] / norm
                 dense[Int(c)] = 0
-                if v != 0 { cs.append(c); vs.append(Float(v)) }
+                if v != 0 {
+                    cs.append(c)
+                    vs.append(Float(v))
+                }
             }
             rs.append(cs.count)
         }
-        rowStart = rs; columns = cs; values = vs
+        rowStart = rs
+        columns = cs
+        values = vs
         blockRows = max(1, min(rows, FeatureMatrix.blockBudget / max(1, cols)))
         cached = nil
         if blockRows >= rows { cached = block(0..<rows) }
@@ -69,7 +78,9 @@ public struct FeatureMatrix<T: BLASScalar> {
         rows = x.rows
         cols = x.cols
         documents = Array(0..<x.rows)
-        var rs = [0], cs: [Int32] = [], vs: [Float] = []
+        var rs = [0]
+        var cs: [Int32] = []
+        var vs: [Float] = []
         for d in 0..<x.rows {
             for j in 0..<x.cols where x[d, j] != 0 {
                 cs.append(Int32(j))
@@ -118,9 +129,11 @@ public struct FeatureMatrix<T: BLASScalar> {
     /// - Complexity: 2·R·rows·cols flops in GEMMs.
     /// - Returns: seconds spent in the GEMM calls (for benchmarks).
     @discardableResult
-    public func multiply(weightRows: Int, perBlock: Int = 256,
-                         fill: (Int, UnsafeMutableBufferPointer<T>) -> Void,
-                         consume: (Int, UnsafeBufferPointer<T>) -> Void) throws -> Double {
+    public func multiply(
+        weightRows: Int, perBlock: Int = 256,
+        fill: (Int, UnsafeMutableBufferPointer<T>) -> Void,
+        consume: (Int, UnsafeBufferPointer<T>) -> Void
+    ) throws -> Double {
         var gemmSeconds = 0.0
         let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         var start = 0
@@ -161,25 +174,30 @@ public struct FeatureMatrix<T: BLASScalar> {
     /// S goes to `consume(r, row)` at the end.
     /// - Returns: seconds spent in the GEMM calls.
     @discardableResult
-    public func multiply(weights w: [UInt8], weightRows: Int, perBlock: Int = 1024,
-                         consume: (Int, UnsafeBufferPointer<T>) -> Void) throws -> Double {
+    public func multiply(
+        weights w: [UInt8], weightRows: Int, perBlock: Int = 1024,
+        consume: (Int, UnsafeBufferPointer<T>) -> Void
+    ) throws -> Double {
         precondition(w.count == weightRows * rows)
         let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         var gemmSeconds = 0.0
         var s = Matrix<T>(rows: weightRows, cols: cols)
         var d0 = 0
         while d0 < rows {
-            let d1 = min(rows, d0 + blockRows), nd = d1 - d0
+            let d1 = min(rows, d0 + blockRows)
+            let nd = d1 - d0
             let xb = cached ?? block(d0..<d1)
             var r0 = 0
             while r0 < weightRows {
-                let r1 = min(weightRows, r0 + perBlock), nr = r1 - r0
+                let r1 = min(weightRows, r0 + perBlock)
+                let nr = r1 - r0
                 var wb = [T](unsafeUninitializedCapacity: nr * nd) { _, n in n = nr * nd }
                 w.withUnsafeBufferPointer { wp in
                     wb.withUnsafeMutableBufferPointer { bp in
                         for r in 0..<nr {
-                            let src = wp.baseAddress! + (r0 + r) * rows + d0, dst = bp.baseAddress! + r * nd
-                            for d in 0..<nd { dst[d] = T(src[d]) }   // branchless: weights are half zeros
+                            let src = wp.baseAddress! + (r0 + r) * rows + d0
+                            let dst = bp.baseAddress! + r * nd
+                            for d in 0..<nd { dst[d] = T(src[d]) }  // branchless: weights are half zeros
                         }
                     }
                 }
@@ -187,9 +205,10 @@ public struct FeatureMatrix<T: BLASScalar> {
                 try wb.withUnsafeBufferPointer { wp in
                     try xb.storage.withUnsafeBufferPointer { xp in
                         try s.storage.withUnsafeMutableBufferPointer { sp in
-                            T.gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, try blasInt(nr), try blasInt(cols), try blasInt(nd),
-                                   1, wp.baseAddress!, try blasInt(nd), xp.baseAddress!, try blasInt(cols),
-                                   d0 == 0 ? 0 : 1, sp.baseAddress! + r0 * cols, try blasInt(cols))
+                            T.gemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, try blasInt(nr), try blasInt(cols), try blasInt(nd),
+                                1, wp.baseAddress!, try blasInt(nd), xp.baseAddress!, try blasInt(cols),
+                                d0 == 0 ? 0 : 1, sp.baseAddress! + r0 * cols, try blasInt(cols))
                         }
                     }
                 }
@@ -207,8 +226,10 @@ public struct FeatureMatrix<T: BLASScalar> {
 
 extension FeatureMatrix where T == Double {
     /// Column sums of the feature mapping over `rows` of `m` where `include` holds.
-    static func columnSums(_ m: DocumentTermMatrix, rows: Range<Int>, typeToColumn: [Int32], cols: Int,
-                           include: (Int) -> Bool = { _ in true }) -> [Double] {
+    static func columnSums(
+        _ m: DocumentTermMatrix, rows: Range<Int>, typeToColumn: [Int32], cols: Int,
+        include: (Int) -> Bool = { _ in true }
+    ) -> [Double] {
         var s = [Double](repeating: 0, count: cols)
         for d in rows where include(d) {
             for k in m.rowStart[d]..<m.rowStart[d + 1] {

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// Matches documents of A and B by relative path (or a key).
 struct Pairing {

@@ -1,5 +1,5 @@
-import Foundation
 import FingerprintCore
+import Foundation
 
 /// The document-level permutation test of DESIGN.md: statistic T = JSD (bits)
 /// between the pooled feature counts of group A and of group B; the null is
@@ -26,15 +26,24 @@ public enum PermutationTest {
         public var null: [Double] = []
 
         enum CodingKeys: String, CodingKey {
-            case statistic, pValue = "p_value", permutations, nullMean = "null_mean", null95 = "null_p95", effect
+            case statistic
+            case pValue = "p_value"
+            case permutations
+            case nullMean = "null_mean"
+            case null95 = "null_p95"
+            case effect
         }
     }
 
     /// JSD (bits) between group-A counts `a` and `totals − a`.
     @inline(__always)
     static func jsd<T: BLASScalar>(groupA a: UnsafeBufferPointer<T>, totals: [Double]) -> Double {
-        var ta = 0.0, tt = 0.0
-        for i in 0..<totals.count { ta += Double(a[i]); tt += totals[i] }
+        var ta = 0.0
+        var tt = 0.0
+        for i in 0..<totals.count {
+            ta += Double(a[i])
+            tt += totals[i]
+        }
         return Divergence.jensenShannon(count: totals.count, totalA: ta, totalB: tt - ta) { i in
             let ca = Double(a[i])
             return (ca, totals[i] - ca)
@@ -48,8 +57,9 @@ public enum PermutationTest {
         let p = Double(1 + ge) / Double(1 + null.count)
         let mean = null.isEmpty ? 0 : null.reduce(0, +) / Double(null.count)
         let q95 = quantile(null, 0.95)
-        return Result(statistic: t, pValue: p, permutations: null.count, nullMean: mean, null95: q95,
-                      effect: mean > 0 ? t / mean : 0, null: null)
+        return Result(
+            statistic: t, pValue: p, permutations: null.count, nullMean: mean, null95: q95,
+            effect: mean > 0 ? t / mean : 0, null: null)
     }
 
     /// The q-quantile with linear interpolation between order statistics
@@ -58,7 +68,8 @@ public enum PermutationTest {
         guard !x.isEmpty else { return 0 }
         let s = x.sorted()
         let h = Double(s.count - 1) * q
-        let lo = Int(h.rounded(.down)), hi = min(s.count - 1, lo + 1)
+        let lo = Int(h.rounded(.down))
+        let hi = min(s.count - 1, lo + 1)
         return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
     }
 
@@ -83,9 +94,11 @@ public enum PermutationTest {
     /// sums are exact (integer counts below 2^24 in Float), so the blocking
     /// does not change a bit of the result.
     /// - Complexity: 2·count·rows·cols flops in GEMMs, O(count·rows) to draw.
-    @_specialize(exported: true, where T == Float)
-    public static func null<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], count: Int, threads: Int,
-                                           relabel: (Int, UnsafeMutableBufferPointer<UInt8>) -> Void) throws -> [Double] {
+    @_specialize(exported:true,where T == Float)
+    public static func null<T: BLASScalar>(
+        _ x: FeatureMatrix<T>, totals: [Double], count: Int, threads: Int,
+        relabel: (Int, UnsafeMutableBufferPointer<UInt8>) -> Void
+    ) throws -> [Double] {
         let n = x.rows
         var null = [Double](repeating: 0, count: count)
         let block = blockRows(documents: n, features: x.cols, total: count)
@@ -115,9 +128,11 @@ public enum PermutationTest {
     /// The null distribution over `permutations` relabellings of `design`,
     /// relabelling r drawn from its own stream of `seed` (so the result does
     /// not depend on blocks or threads). This is what `compare` runs.
-    @_specialize(exported: true, where T == Float)
-    public static func null<T: BLASScalar>(_ x: FeatureMatrix<T>, totals: [Double], design: Design, permutations: Int,
-                                           seed: UInt64, threads: Int) throws -> [Double] {
+    @_specialize(exported:true,where T == Float)
+    public static func null<T: BLASScalar>(
+        _ x: FeatureMatrix<T>, totals: [Double], design: Design, permutations: Int,
+        seed: UInt64, threads: Int
+    ) throws -> [Double] {
         precondition(design.count == x.rows)
         return try null(x, totals: totals, count: permutations, threads: threads) { r, row in
             design.permutation(r, seed: seed, into: row)
@@ -128,9 +143,12 @@ public enum PermutationTest {
     /// explicit relabellings (each a label vector; 0 = group A), through the
     /// same `null` as `compare`.
     /// - Complexity: one GEMM of P × N × F, in blocks.
-    public static func run<T: BLASScalar>(counts x: Matrix<T>, labels: [UInt8], permutations: [[UInt8]],
-                                          threads: Int = 1) throws -> Result {
-        let n = x.rows, f = x.cols
+    public static func run<T: BLASScalar>(
+        counts x: Matrix<T>, labels: [UInt8], permutations: [[UInt8]],
+        threads: Int = 1
+    ) throws -> Result {
+        let n = x.rows
+        let f = x.cols
         precondition(labels.count == n && permutations.allSatisfy { $0.count == n })
         var totals = [Double](repeating: 0, count: f)
         var observedA = [Double](repeating: 0, count: f)
