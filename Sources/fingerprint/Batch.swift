@@ -25,7 +25,10 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Each subdirectory of DIR is one corpus: corpus × corpus JSD and centroid cosine, with a clustering.")
     var bySubdir = false
 
-    @Option(help: "Similarity: tfidf (exact cosine) or lsa (randomized truncated SVD, see --dims).")
+    @Option(
+        help:
+            "Similarity: tfidf (exact cosine of TF-IDF vectors), lsa (cosine after a randomized truncated SVD, see --dims) or minhash (Jaccard of word shingles, MinHash + LSH candidates at --threshold, each verified exactly)."
+    )
     var method: BatchMethod = .tfidf
 
     @Option(help: "Dimensions for --method lsa.")
@@ -63,6 +66,9 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "With --format html: show at most N pairs, clusters and corpora.")
     var htmlLimit: Int = 200
 
+    @Option(help: "Output format (--by-subdir: table, json, csv or html).")
+    var format: StreamFormat = .table
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -77,7 +83,7 @@ struct BatchCommand: ParsableCommand {
             throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).")
         }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
-        if bySubdir && options.format == .jsonl { throw ValidationError("--by-subdir writes table, json or csv.") }
+        if bySubdir && format == .jsonl { throw ValidationError("--by-subdir writes table, json, csv or html.") }
     }
 
     func run() throws {
@@ -101,7 +107,7 @@ struct BatchCommand: ParsableCommand {
             if bySubdir {
                 guard input.kind == .directory else { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())
-                switch options.format {
+                switch format.output {
                 case .json: try options.write(JSONOutput.encode(r))
                 case .csv: try options.write(r.csv())
                 case .html: try options.write(BatchHTML.page(r, limit: htmlLimit))
@@ -113,14 +119,14 @@ struct BatchCommand: ParsableCommand {
             let out = try StreamingOutput(path: options.output)
             let outcome: Batch.Outcome
             do {
-                switch options.format {
+                switch format.output {
                 case .csv, .jsonl:
-                    let w: BatchSink = options.format == .csv ? BatchCSVWriter(out) : BatchJSONLWriter(out)
+                    let w: BatchSink = format == .csv ? BatchCSVWriter(out) : BatchJSONLWriter(out)
                     outcome = try Batch.run(input, reference: reference, options: o, sink: w, progress: options.progress())
                 default:
                     let c = BatchCollector()
                     outcome = try Batch.run(input, reference: reference, options: o, sink: c, progress: options.progress())
-                    switch options.format {
+                    switch format.output {
                     case .json: try out.write(try c.json())
                     case .html:
                         try out.write(

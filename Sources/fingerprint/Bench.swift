@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory of the peer scripts (default: Benchmarks/peers, found from here or from the binary).")
     var peersDir: String?
 
+    @Option(help: "Output format.")
+    var format: TableFormat = .table
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -44,7 +47,6 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--size takes a size such as 10MB, 512MiB or 1GB, not '\(size)'.")
         }
         guard (1...10_000).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 10,000.") }
-        guard [.table, .json, .csv].contains(options.format) else { throw ValidationError("bench writes table, json or csv.") }
     }
 
     func run() throws {
@@ -62,7 +64,7 @@ struct BenchCommand: ParsableCommand {
             o.peersDirectory = peersDir
             o.binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
             let report = try Bench.run(o) { options.note("bench: \($0)") }
-            switch options.format {
+            switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(report.csv())
             default: try options.write(report.table())

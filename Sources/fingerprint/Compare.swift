@@ -59,6 +59,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Directory of boilerplate files (licences, templates) whose text is not evidence.")
     var boilerplate: String?
 
+    @Option(help: "Output format.")
+    var format: ReportFormat = .table
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -74,9 +77,6 @@ struct Compare: ParsableCommand {
             throw ValidationError("--passage-k and --passage-w must be from 1 to 64.")
         }
         guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
-        guard [.table, .json, .csv, .html].contains(options.format) else {
-            throw ValidationError("compare writes table, json, csv or html, not \(options.format.rawValue).")
-        }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
@@ -101,7 +101,7 @@ struct Compare: ParsableCommand {
             let inputA = try options.input(a, keyField: pairField)
             let inputB = try options.input(b, keyField: pairField)
             let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress()).withVerdict()
-            switch options.format {
+            switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(CompareReportWriter.csv(report))
             case .html:

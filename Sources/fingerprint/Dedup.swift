@@ -47,6 +47,9 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "With --format html: show at most N clusters.")
     var htmlLimit: Int = 200
 
+    @Option(help: "Output format.")
+    var format: StreamFormat = .table
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
@@ -55,9 +58,6 @@ struct DedupCommand: ParsableCommand {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1].") }
         guard (0...31).contains(hamming) else { throw ValidationError("--hamming must be from 0 to 31.") }
         guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
-        guard [.table, .json, .jsonl, .csv, .html].contains(options.format) else {
-            throw ValidationError("dedup writes table, json, jsonl, csv or html.")
-        }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
@@ -77,7 +77,7 @@ struct DedupCommand: ParsableCommand {
             let input = try options.input(dir)
             let result = try Dedup.run(input, options: o, progress: options.progress())
             let report = DedupReport(result, corpus: input.description, options: o)
-            switch options.format {
+            switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .jsonl: try options.write(report.jsonl())
             case .csv: try options.write(report.csv())

@@ -2,15 +2,28 @@ import ArgumentParser
 import FingerprintKit
 import Foundation
 
-extension OutputFormat: ExpressibleByArgument {}
+/// `--format` of stats and bench.
+enum TableFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json, csv
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
+
+/// `--format` of compare.
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json, csv, html
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
+
+/// `--format` of batch and dedup, whose rows can stream as JSON Lines.
+enum StreamFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json, jsonl, csv, html
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
 
 /// Options every command takes.
 struct SharedOptions: ParsableArguments {
     @Option(help: "Tokenizer: word, char:N or ngram:N.")
     var tokenizer: String = "word"
-
-    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: OutputFormat = .table
 
     @Option(name: [.short, .long], help: "Write the result to this file (atomically) instead of standard output.")
     var output: String?

@@ -15,13 +15,13 @@ struct Stats: ParsableCommand {
     @Flag(help: "Identify tokens by a 64-bit hash only (bounded memory; tokens shown as hashes).")
     var hashed = false
 
+    @Option(help: "Output format.")
+    var format: TableFormat = .table
+
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be 0 or more.") }
-        if ![.table, .json, .csv].contains(options.format) {
-            throw ValidationError("stats writes table, json or csv, not \(options.format.rawValue).")
-        }
     }
 
     func run() throws {
@@ -30,7 +30,7 @@ struct Stats: ParsableCommand {
                 options.input(corpus), tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
                 options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)
-            switch options.format {
+            switch format.output {
             case .json: try options.write(JSONOutput.encode(profile))
             case .csv: try options.write(StatsReport.csv(profile))
             default: try options.write(StatsReport.table(profile))

@@ -68,7 +68,7 @@ final class CLITests: XCTestCase {
         let s = try run(["stats", "--help"])
         for word in [
             "--tokenizer", "--format", "--output", "--seed", "--threads", "--glob", "--field", "--strict", "--quiet",
-            "table, json, jsonl, csv, html",
+            "values: table, json, csv;",
         ] {
             XCTAssertTrue(s.stdout.contains(word), "stats help lacks \(word)")
         }

@@ -156,7 +156,7 @@ public enum BLAS {
             let config = unsafeBitCast(cfg, to: CfgFn.self)().map { String(cString: $0) } ?? "OpenBLAS"
             let core = dlsym(h, "openblas_get_corename").flatMap { unsafeBitCast($0, to: CfgFn.self)() }.map { String(cString: $0) } ?? "?"
             let threads = dlsym(h, "openblas_get_num_threads").map { Int(unsafeBitCast($0, to: IntFn.self)()) } ?? 1
-            return ("OpenBLAS " + config, core, threads)
+            return (config.hasPrefix("OpenBLAS") ? config : "OpenBLAS " + config, core, threads)
         }
         return ("reference BLAS (netlib; slow — install libopenblas0-pthread)", "generic", 1)
     }
