@@ -10,7 +10,6 @@ import PackageDescription
 
 let package = Package(
     name: "FingerprintBenchmarks",
-    platforms: [.macOS(.v13)],
     dependencies: [
         // Named so the product reference does not depend on the checkout directory name.
         .package(name: "Fingerprint", path: ".."),

@@ -7,7 +7,7 @@ import XCTest
 @testable import FingerprintStatistics
 @testable import FingerprintSynth
 
-/// Corpus input and the bad-input policy (DESIGN.md, Bad input).
+/// Corpus input and the bad-input policy (docs/DESIGN.md, Bad input).
 final class CorpusTests: XCTestCase {
     func count(_ path: String, globs: [String] = CorpusInput.defaultGlobs, strict: Bool = false) throws -> CountedCorpus {
         try Counter.count(try CorpusInput(path: path, globs: globs), options: ReadOptions(threads: 2, strict: strict))

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// Where a corpus comes from (DESIGN.md, Inputs).
+/// Where a corpus comes from (docs/DESIGN.md, Inputs).
 public struct CorpusInput: Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// A directory, searched recursively for files matching the globs.

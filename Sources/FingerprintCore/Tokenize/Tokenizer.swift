@@ -1,4 +1,4 @@
-/// Which tokenizer to use: `word`, `char:N` or `ngram:N` (see DESIGN.md,
+/// Which tokenizer to use: `word`, `char:N` or `ngram:N` (see docs/DESIGN.md,
 /// Tokenisation).
 public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertible, Codable {
     /// Words: maximal runs of letters, marks, numbers and `_`, lower-cased.

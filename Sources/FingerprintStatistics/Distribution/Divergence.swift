@@ -2,7 +2,7 @@ import FingerprintCore
 import Foundation
 
 /// Divergences between two token distributions given as count vectors over
-/// the same types (DESIGN.md, Statistics). Logs are base 2 (bits); sums are
+/// the same types (docs/DESIGN.md, Statistics). Logs are base 2 (bits); sums are
 /// accumulated in Double.
 ///
 /// Edge cases: a side with no tokens has the zero distribution; every

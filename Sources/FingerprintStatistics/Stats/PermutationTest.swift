@@ -1,7 +1,7 @@
 import FingerprintCore
 import Foundation
 
-/// The document-level permutation test of DESIGN.md: statistic T = JSD (bits)
+/// The document-level permutation test of docs/DESIGN.md: statistic T = JSD (bits)
 /// between the pooled feature counts of group A and of group B; the null is
 /// every relabelling the `Design` allows; p = (1 + #{T_perm ≥ T_obs}) / (1 + P).
 ///
