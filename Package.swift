@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "FingerprintCLITests",
             dependencies: ["FingerprintKit", "fingerprint"],
-            exclude: ["Golden"],
+            exclude: ["Golden", "Help"],
             swiftSettings: swift5
         ),
     ]

@@ -40,7 +40,7 @@ public final class BatchCSVWriter: BatchSink {
         if let d = h.dims { opts += " dims=\(d)" }
         if let r = h.reference { opts += " against=\(r)" }
         opts += " seed=\(h.seed)"
-        try out.write("# fingerprint \(h.version) batch \(h.corpus) \(opts)\n")
+        try out.write("# fingerprint \(h.version) batch \(h.corpus.terminalSafe) \(opts.terminalSafe)\n")
         try out.write(CSV.row(["query", "neighbor", "rank", "score"]))
     }
 
@@ -205,7 +205,8 @@ public final class BatchCollector: BatchSink {
 
     public func table(limit: Int = 20) -> String {
         guard let h = header else { return "" }
-        var s = "Batch \(h.corpus)\(h.reference.map { " against \($0)" } ?? ""): \(Num.count(h.documents)) documents"
+        var s =
+            "Batch \(h.corpus.terminalSafe)\(h.reference.map { " against \($0.terminalSafe)" } ?? ""): \(Num.count(h.documents)) documents"
         if let r = h.referenceDocuments { s += " vs \(Num.count(r)) reference documents" }
         s += "\nmethod \(h.method.rawValue)"
         switch h.method {
@@ -214,7 +215,9 @@ public final class BatchCollector: BatchSink {
         case .tfidf: s += " (\(h.features) features: \(h.headColumns) dense by GEMM, \(h.tailColumns) sparse)"
         }
         s += ", top \(h.top)\(h.threshold.map { ", threshold \($0)" } ?? "")\n"
-        if !h.skipped.isEmpty { s += "skipped \(h.skipped.count): \(h.skipped.prefix(3).map(\.description).joined(separator: "; "))\n" }
+        if !h.skipped.isEmpty {
+            s += "skipped \(h.skipped.count): \(h.skipped.prefix(3).map(\.description.terminalSafe).joined(separator: "; "))\n"
+        }
         let top = topPairs(limit)
         s += "\nTop \(top.count) pairs\n"
         var t = TextTable(["score", "document", h.reference == nil ? "document" : "reference"], align: [.right, .left, .left])
@@ -250,7 +253,7 @@ public final class BatchCollector: BatchSink {
             }
             s += e.render()
         }
-        for n in notes { s += "\nnote: \(n)\n" }
+        for n in notes { s += "\nnote: \(n.terminalSafe)\n" }
         return s
     }
 }

@@ -4,8 +4,10 @@ import FingerprintStatistics
 /// Writers for `fingerprint compare`.
 public enum CompareReportWriter {
     public static func table(_ r: CompareReport) -> String {
-        var s = "A: \(r.a.path)  (\(Num.count(r.a.documents)) documents, \(Num.count(r.a.tokens)) tokens, \(Num.count(r.a.types)) types)\n"
-        s += "B: \(r.b.path)  (\(Num.count(r.b.documents)) documents, \(Num.count(r.b.tokens)) tokens, \(Num.count(r.b.types)) types)\n"
+        var s =
+            "A: \(r.a.path.terminalSafe)  (\(Num.count(r.a.documents)) documents, \(Num.count(r.a.tokens)) tokens, \(Num.count(r.a.types)) types)\n"
+        s +=
+            "B: \(r.b.path.terminalSafe)  (\(Num.count(r.b.documents)) documents, \(Num.count(r.b.tokens)) tokens, \(Num.count(r.b.types)) types)\n"
         s += "tokenizer \(r.options.tokenizer), seed \(r.options.seed)\n"
         for (name, side) in [("A", r.a), ("B", r.b)] where side.skipped > 0 || side.invalidUTF8 > 0 {
             s += "\(name): \(side.skipped) skipped, \(side.invalidUTF8) invalid UTF-8 sequences replaced\n"
@@ -92,7 +94,7 @@ public enum CompareReportWriter {
             }
             s += p.render()
         }
-        for n in r.notes { s += "\nnote: \(n)\n" }
+        for n in r.notes { s += "\nnote: \(n.terminalSafe)\n" }
         s += "\n" + r.summary + "\n"
         return s
     }

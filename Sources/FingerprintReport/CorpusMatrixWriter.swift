@@ -4,7 +4,7 @@ import FingerprintStatistics
 /// Table and CSV output of `batch --by-subdir`.
 extension CorpusMatrixReport {
     public func table() -> String {
-        var s = "Corpora in \(directory) (one per subdirectory), in clustering order\n\nJensen-Shannon divergence (bits)\n"
+        var s = "Corpora in \(directory.terminalSafe) (one per subdirectory), in clustering order\n\nJensen-Shannon divergence (bits)\n"
         let labels = order.map { corpora[$0].name }
         func matrix(_ x: [[Double]]) -> String {
             var t = TextTable([""] + labels, align: [.left] + labels.map { _ in .right })
@@ -14,13 +14,13 @@ extension CorpusMatrixReport {
         s += matrix(jsd)
         s += "\nTF-IDF centroid cosine\n" + matrix(centroidCosine)
         s += "\nAverage-linkage clustering by JSD\n"
-        var label = corpora.map(\.name)
+        var label = corpora.map(\.name.terminalSafe)
         for (i, mg) in merges.enumerated() {
             let name = "(\(label[mg.left]) + \(label[mg.right]))"
             s += "  \(i + 1). \(label[mg.left])  +  \(label[mg.right])   at JSD \(Num.f(mg.distance, 4)), \(mg.size) corpora\n"
             label.append(name)
         }
-        for n in notes { s += "\nnote: \(n)\n" }
+        for n in notes { s += "\nnote: \(n.terminalSafe)\n" }
         return s
     }
 

@@ -74,7 +74,7 @@ public struct DedupReport: Codable, Sendable {
     }
 
     public func table(limit: Int = 20) -> String {
-        var s = "Dedup \(corpus): \(Num.count(documents)) documents, method \(method.rawValue)"
+        var s = "Dedup \(corpus.terminalSafe): \(Num.count(documents)) documents, method \(method.rawValue)"
         switch method {
         case .minhash:
             s += " (\(shingle)-word shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
@@ -86,9 +86,11 @@ public struct DedupReport: Codable, Sendable {
         s += "; \(Num.count(candidatePairs)) candidate pairs, \(Num.count(verifiedPairs)) verified\n"
         if !tooShort.isEmpty {
             s +=
-                "\(tooShort.count) documents too short for one shingle (never duplicates): \(tooShort.prefix(5).joined(separator: ", "))\(tooShort.count > 5 ? ", …" : "")\n"
+                "\(tooShort.count) documents too short for one shingle (never duplicates): \(tooShort.prefix(5).map(\.terminalSafe).joined(separator: ", "))\(tooShort.count > 5 ? ", …" : "")\n"
         }
-        if !skipped.isEmpty { s += "\(skipped.count) skipped: \(skipped.prefix(3).map(\.description).joined(separator: "; "))\n" }
+        if !skipped.isEmpty {
+            s += "\(skipped.count) skipped: \(skipped.prefix(3).map(\.description.terminalSafe).joined(separator: "; "))\n"
+        }
         if !clusters.isEmpty {
             s += "\n"
             var t = TextTable(["cluster", "size", "kept", "duplicates (score to kept)"], align: [.right, .right, .left, .left])
@@ -104,7 +106,7 @@ public struct DedupReport: Codable, Sendable {
 
     /// id,cluster,kept,score (one row per member of a cluster).
     public func csv() -> String {
-        var s = "# fingerprint \(version) dedup \(corpus) method=\(method.rawValue) shingle=\(shingle) perms=\(perms)"
+        var s = "# fingerprint \(version) dedup \(corpus.terminalSafe) method=\(method.rawValue) shingle=\(shingle) perms=\(perms)"
         if let t = threshold { s += " threshold=\(t)" }
         if let h = hamming { s += " hamming=\(h)" }
         s += " keep=\(keep.rawValue) seed=\(seed)\n"
@@ -113,8 +115,33 @@ public struct DedupReport: Codable, Sendable {
         return s
     }
 
-    /// One JSON object per cluster.
+    /// JSON Lines: a header object (`"type": "header"`, the schema, the
+    /// options, the counts and every skipped input), then one object per
+    /// cluster (`"type": "cluster"`).
     public func jsonl() throws -> String {
-        try clusters.map { try JSONOutput.encode($0, pretty: false) }.joined()
+        struct Header: Encodable {
+            var type = "header"
+            var schema: String, version: String, corpus: String, method: DedupMethod
+            var shingle: Int, perms: Int, threshold: Double?, hamming: Int?, keep: KeepRule, seed: UInt64
+            var documents: Int, duplicates: Int, keptDocuments: Int, tooShort: [String], skipped: [Skip]
+            enum CodingKeys: String, CodingKey {
+                case type, schema, version, corpus, method, shingle, perms, threshold, hamming, keep, seed, documents, duplicates
+                case keptDocuments = "kept_documents"
+                case tooShort = "too_short"
+                case skipped
+            }
+        }
+        struct Line: Encodable {
+            var type = "cluster"
+            var id: Int, kept: String, size: Int, members: [Member]
+        }
+        let header = Header(
+            schema: schema, version: version, corpus: corpus, method: method, shingle: shingle, perms: perms, threshold: threshold,
+            hamming: hamming, keep: keep, seed: seed, documents: documents, duplicates: duplicates, keptDocuments: keptDocuments,
+            tooShort: tooShort, skipped: skipped)
+        return try
+            ([JSONOutput.encode(header, pretty: false)]
+            + clusters.map { try JSONOutput.encode(Line(id: $0.id, kept: $0.kept, size: $0.size, members: $0.members), pretty: false) })
+            .joined()
     }
 }

@@ -21,14 +21,37 @@ public enum JSONOutput {
 
 /// RFC 4180 CSV fields.
 package enum CSV {
-    public static func field(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    /// Whether cells that a spreadsheet would run as a formula (starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return, and not a number) get
+    /// a leading `'`, as OWASP recommends for CSV injection. On by default;
+    /// the CLI's `--csv-formulas` turns it off. Set once, before any output.
+    nonisolated(unsafe) package static var neutralizeFormulas = true
+
+    /// One RFC 4180 field: quoted when it holds a comma, a quote, a line
+    /// break or a leading/trailing space, quotes doubled; control
+    /// characters other than line breaks shown as escapes (`\e`, `\xNN`),
+    /// so that `cat` of a CSV file cannot drive the terminal; formula-leading
+    /// cells neutralised (see `neutralizeFormulas`).
+    package static func field(_ raw: String) -> String {
+        var s = raw
+        if s.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\r" && SafeText.needsEscape($0) }) {
+            s = s.split(separator: "\n", omittingEmptySubsequences: false)
+                .map {
+                    $0.split(separator: "\r", omittingEmptySubsequences: false).map { SafeText.terminal(String($0)) }.joined(
+                        separator: "\r")
+                }
+                .joined(separator: "\n")
+        }
+        if neutralizeFormulas, let first = raw.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(raw) == nil {
+            s = "'" + s
+        }
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || s.first == " " || s.last == " " {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return s
     }
 
-    public static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
+    package static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
 }
 
 /// Formats numbers for tables: fixed significant digits, no locale.
@@ -79,7 +102,8 @@ package struct TextTable {
         self.align = align ?? headers.map { _ in .left }
     }
 
-    public mutating func add(_ row: [String]) { rows.append(row) }
+    /// Adds a row; cells are escaped for the terminal (`SafeText`).
+    public mutating func add(_ row: [String]) { rows.append(row.map(\.terminalSafe)) }
 
     public func render(indent: String = "  ") -> String {
         var widths = headers.map { $0.count }

@@ -4,7 +4,7 @@ import FingerprintStatistics
 /// Writers for `fingerprint stats`.
 public enum StatsReport {
     public static func table(_ p: CorpusProfile) -> String {
-        var s = "Corpus \(p.corpus)  (tokenizer \(p.tokenizer))\n\n"
+        var s = "Corpus \(p.corpus.terminalSafe)  (tokenizer \(p.tokenizer))\n\n"
         var t = TextTable(["measure", "value"], align: [.left, .right])
         t.add(["documents", Num.count(p.documents)])
         t.add(["tokens", Num.count(p.tokens)])
@@ -23,7 +23,7 @@ public enum StatsReport {
         s += top.render()
         if !p.skips.isEmpty {
             s += "\nSkipped \(p.skips.count):\n"
-            for k in p.skips.prefix(20) { s += "  \(k.path): \(k.reason)\n" }
+            for k in p.skips.prefix(20) { s += "  \(k.path.terminalSafe): \(k.reason.terminalSafe)\n" }
             if p.skips.count > 20 { s += "  … and \(p.skips.count - 20) more (see --format json)\n" }
         }
         return s

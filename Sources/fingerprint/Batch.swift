@@ -77,7 +77,9 @@ struct BatchCommand: ParsableCommand {
         if failOnMatch && threshold == nil { throw ValidationError("--fail-on-match needs --threshold.") }
         guard features >= 1 else { throw ValidationError("--features must be at least 1.") }
         guard dims >= 1 else { throw ValidationError("--dims must be at least 1.") }
-        guard tile >= 16 else { throw ValidationError("--tile must be at least 16.") }
+        // A tile is a tile × tile Float matrix: 16,384 is 1 GiB.
+        guard (16...16_384).contains(tile) else { throw ValidationError("--tile must be from 16 to 16,384.") }
+        guard (1...64).contains(shingle) else { throw ValidationError("--shingle must be from 1 to 64.") }
         if bySubdir && against != nil { throw ValidationError("--by-subdir and --against cannot be combined.") }
         if top == 0 && threshold == nil && !bySubdir {
             throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).")
@@ -89,6 +91,8 @@ struct BatchCommand: ParsableCommand {
     func run() throws {
         var matchFound = false
         try runReporting(options) {
+            try options.checkOutput(inputs: [dir, against, boilerplate])
+            try options.checkReadable([against, boilerplate])
             var o = BatchOptions()
             o.tokenizer = try options.tokenizerSpec()
             o.features = features
@@ -139,6 +143,7 @@ struct BatchCommand: ParsableCommand {
                 out.abort()
                 throw error
             }
+            try options.reportSkips(outcome.skipped, listedInOutput: format != .csv)
             if failOnMatch && outcome.matched {
                 options.note("fingerprint: --fail-on-match: \(outcome.pairsOverThreshold) pairs reached the threshold \(threshold!)")
                 matchFound = true

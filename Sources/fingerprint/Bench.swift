@@ -51,6 +51,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
+            try options.checkOutput(inputs: [corpus])
             var o = BenchOptions()
             o.size = ByteSize.parse(size) ?? 10_000_000
             o.corpus = corpus

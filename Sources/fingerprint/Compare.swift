@@ -82,6 +82,8 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
+            try options.checkOutput(inputs: [a, b, boilerplate])
+            try options.checkReadable([boilerplate])
             var o = CompareOptions()
             o.tokenizer = try options.tokenizerSpec()
             o.features = features
@@ -108,6 +110,7 @@ struct Compare: ParsableCommand {
                 try options.write(CompareHTML.page(report, limit: htmlLimit, documentText: CorpusInput.textLookup([inputA, inputB])))
             default: try options.write(CompareReportWriter.table(report))
             }
+            try options.reportSkips(report.a.skips + report.b.skips, listedInOutput: format != .csv)
         }
     }
 }

@@ -63,6 +63,12 @@ struct DedupCommand: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
+            try options.checkOutput(inputs: [dir, boilerplate, writeKept])
+            try options.checkReadable([boilerplate])
+            if let writeKept {
+                try Dedup.checkDestination(writeKept)
+                try OutputGuard.refuseOverlap(writeKept, flag: "--write-kept", inputs: [dir])
+            }
             var o = DedupOptions()
             o.method = method
             o.shingle = shingle
@@ -87,6 +93,7 @@ struct DedupCommand: ParsableCommand {
                     DedupHTML.page(report, limit: htmlLimit) { name in read(0, name).map { String(decoding: $0, as: UTF8.self) } })
             default: try options.write(report.table())
             }
+            try options.reportSkips(result.skips, listedInOutput: format != .csv)
             if let writeKept {
                 let n = try Dedup.writeKept(result, input: input, to: writeKept)
                 options.note("wrote \(n) documents to \(writeKept)")

@@ -51,7 +51,7 @@ func runReporting(_ options: SharedOptions? = nil, _ body: () throws -> Void) th
         try body()
     } catch let e as FingerprintError {
         let (status, message) = ExitStatus.of(e)
-        FileHandle.standardError.write(Data("fingerprint: error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("fingerprint: error: \(message.terminalSafe)\n".utf8))
         throw ExitCode(status)
     }
 }

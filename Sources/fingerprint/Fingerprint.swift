@@ -1,5 +1,6 @@
 import ArgumentParser
 import FingerprintKit
+import Foundation
 
 @main
 struct FingerprintCommand: ParsableCommand {
@@ -17,6 +18,32 @@ struct FingerprintCommand: ParsableCommand {
         version: versionText,
         subcommands: [Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, BenchCommand.self, Synth.self]
     )
+
+    /// Runs the command line. An argument such as `-notes.txt` would be read
+    /// as a bundle of short flags (`-n -o -t -e …`, and `-h` prints help);
+    /// one that looks like a file name is refused with a hint to put it
+    /// after `--`.
+    static func main() {
+        if let arg = dashedPath(in: Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(
+                Data(
+                    "fingerprint: error: '\(arg.terminalSafe)' looks like a file name; put paths that start with '-' after '--', as in: fingerprint stats -- \(arg.terminalSafe)\n"
+                        .utf8))
+            Foundation.exit(ExitStatus.usage)
+        }
+        main(nil)
+    }
+
+    /// The first argument before `--` that starts with a single '-', is not
+    /// a number, and holds a '.' or a '/' (so it cannot be short flags).
+    static func dashedPath(in arguments: [String]) -> String? {
+        for a in arguments {
+            if a == "--" { return nil }
+            guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 2, Double(a) == nil else { continue }
+            if a.contains(".") || a.contains("/") { return a }
+        }
+        return nil
+    }
 
     /// `fingerprint --version`: the version, and the BLAS library in use
     /// (OpenBLAS is 20–40× faster than the reference BLAS).

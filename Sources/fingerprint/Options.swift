@@ -46,6 +46,15 @@ struct SharedOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "No progress bar or notes on standard error.")
     var quiet = false
 
+    @Option(help: "Also write every skipped input (path,reason CSV) to this file.")
+    var skipped: String?
+
+    @Flag(
+        help:
+            "Write CSV cells that start with = + - or @ as they are (by default they get a leading ' so that spreadsheets do not run them as formulas)."
+    )
+    var csvFormulas = false
+
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1.") }
         do { _ = try TokenizerSpec(parsing: tokenizer) } catch { throw ValidationError("--tokenizer: \(error)") }
@@ -61,6 +70,7 @@ struct SharedOptions: ParsableArguments {
     /// Applies process-wide settings: the BLAS thread count follows --threads.
     func configure() {
         if let threads { BLAS.setThreads(threads) }
+        CSV.neutralizeFormulas = !csvFormulas
     }
 
     func input(_ path: String, keyField: String? = nil) throws -> CorpusInput {
@@ -74,6 +84,80 @@ struct SharedOptions: ParsableArguments {
     /// Prints a note on standard error unless --quiet.
     func note(_ s: String) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        FileHandle.standardError.write(Data((s.terminalSafe + "\n").utf8))
+    }
+}
+
+extension SharedOptions {
+    /// Checks, before any work, that `--output` can be written and is not
+    /// one of the `inputs` (nor a file inside an input directory, nor a hard
+    /// link to an input file): a run never overwrites what it reads.
+    func checkOutput(inputs: [String?]) throws {
+        if let skipped {
+            try StreamingOutput.preflight(skipped)
+            try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: inputs.compactMap { $0 })
+        }
+        guard let output, output != "-" else { return }
+        try StreamingOutput.preflight(output)
+        try OutputGuard.refuseOverlap(output, flag: "--output", inputs: inputs.compactMap { $0 })
+    }
+
+    /// Checks that each of `paths` (optional inputs such as --against or
+    /// --boilerplate) exists and can be read, before any work.
+    func checkReadable(_ paths: [String?]) throws {
+        for case let p? in paths where p != "-" { _ = try CorpusInput(path: p) }
+    }
+}
+
+/// Refuses an output path that is, or lies inside, an input.
+enum OutputGuard {
+    static func refuseOverlap(_ output: String, flag: String, inputs: [String]) throws {
+        let out = absolute(output)
+        var os = stat()
+        let outExists = stat(output, &os) == 0
+        for input in inputs where input != "-" {
+            let inp = absolute(input)
+            var st = stat()
+            let sameFile = outExists && stat(input, &st) == 0 && st.st_dev == os.st_dev && st.st_ino == os.st_ino
+            if sameFile || out == inp {
+                throw FingerprintError.invalidParameter(name: flag, value: output, reason: "is the input \(input); choose another path")
+            }
+            if out.hasPrefix(inp.hasSuffix("/") ? inp : inp + "/") {
+                throw FingerprintError.invalidParameter(
+                    name: flag, value: output, reason: "lies inside the input \(input); choose a path outside it")
+            }
+        }
+    }
+
+    /// The absolute path with symbolic links resolved, as far as it exists:
+    /// the longest existing prefix is resolved and the rest appended.
+    static func absolute(_ path: String) -> String {
+        var p = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var rest: [String] = []
+        while !p.isEmpty && p != "/" {
+            if let r = realpath(p, nil) {
+                defer { free(r) }
+                return ([String(cString: r)] + rest.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            }
+            rest.append((p as NSString).lastPathComponent)
+            p = (p as NSString).deletingLastPathComponent
+        }
+        return path
+    }
+}
+
+extension SharedOptions {
+    /// Skipped inputs where a format has no room for them: listed in
+    /// `--skipped FILE` when given, and counted on standard error (with the
+    /// first few) when `listedInOutput` is false — CSV rows, streamed lines.
+    func reportSkips(_ skips: [Skip], listedInOutput: Bool) throws {
+        if let skipped {
+            try AtomicFile.write(CSV.row(["path", "reason"]) + skips.map { CSV.row([$0.path, $0.reason]) }.joined(), to: skipped)
+        }
+        guard !listedInOutput, !skips.isEmpty else { return }
+        let first = skips.prefix(3).map(\.description).joined(separator: "; ")
+        note(
+            "fingerprint: \(skips.count) inputs skipped (\(first)\(skips.count > 3 ? "; …" : ""))"
+                + (skipped == nil ? "; --skipped FILE lists them all" : ""))
     }
 }

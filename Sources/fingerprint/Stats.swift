@@ -26,6 +26,7 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
+            try options.checkOutput(inputs: [corpus])
             let counted = try Counter.count(
                 options.input(corpus), tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
                 options: options.readOptions, progress: options.progress())
@@ -35,6 +36,7 @@ struct Stats: ParsableCommand {
             case .csv: try options.write(StatsReport.csv(profile))
             default: try options.write(StatsReport.table(profile))
             }
+            try options.reportSkips(counted.skips, listedInOutput: format != .csv)
         }
     }
 }

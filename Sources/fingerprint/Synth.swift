@@ -68,7 +68,7 @@ struct Synth: ParsableCommand {
                     format: "wrote %d files, %.1f MB in %d corpora to %@ in %.2f s (%.0f MB/s)\n",
                     manifest.totalFiles, mb, manifest.corpora.count, outdir, seconds,
                     mb / max(seconds, 1e-9))
-                FileHandle.standardError.write(Data(line.utf8))
+                FileHandle.standardError.write(Data(line.terminalSafe.utf8))
             }
         }
     }

@@ -64,4 +64,29 @@ final class PermutationTests: XCTestCase {
         XCTAssertEqual(PermutationTest.quantile([4, 1, 3, 2], 0.95), 3.85, accuracy: 1e-12)
         XCTAssertEqual(PermutationTest.quantile([5], 0.3), 5)
     }
+
+    /// Regression for finding 1 of the reliability review: the null is drawn
+    /// and multiplied in blocks whose size follows the memory budget; any
+    /// blocking gives the same statistics, bit for bit.
+    func testBlockedNullEqualsOneBlock() throws {
+        var rng = Xoshiro256(seed: 11)
+        let n = 30
+        let f = 40
+        let x = Matrix<Float>((0..<n).map { _ in (0..<f).map { _ in Float(rng.next(below: 6)) } })
+        let features = FeatureMatrix<Float>(dense: x)
+        var totals = [Double](repeating: 0, count: f)
+        for d in 0..<n { for j in 0..<f { totals[j] += Double(x[d, j]) } }
+        let design = Design(a: 14, b: 16)
+        func null(budget: Int) throws -> [Double] {
+            try PermutationTest.null(features, totals: totals, count: 500, threads: 2, budget: budget) { r, row in
+                design.permutation(r, seed: 5, into: row)
+            }
+        }
+        XCTAssertEqual(PermutationTest.blockRows(documents: n, features: f, total: 500, budget: 1), 16)
+        XCTAssertEqual(PermutationTest.blockRows(documents: n, features: f, total: 500), 500)
+        let one = try null(budget: PermutationTest.blockBudget)
+        XCTAssertEqual(try null(budget: 1), one)  // blocks of 16
+        XCTAssertEqual(try null(budget: 100 * (n + 8 * f)), one)  // blocks of 100
+        XCTAssertEqual(one, try PermutationTest.null(features, totals: totals, design: design, permutations: 500, seed: 5, threads: 1))
+    }
 }

@@ -61,6 +61,10 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         self.keyField = keyField
         if path == "-" {
             kind = .stdin
+            var st = stat()
+            guard fstat(0, &st) == 0 else {
+                throw FingerprintError.inputNotFound(path: "standard input", reason: "is closed (\(String(cString: strerror(errno))))")
+            }
             return
         }
         var st = stat()

@@ -247,6 +247,8 @@ package enum CorpusReader {
                 r.skips.append((lineNo, Skip(path: unit.path, reason: "line longer than \(options.maxLineBytes) bytes")))
                 return
             }
+            // A UTF-8 byte-order mark at the start of the file is not part of the JSON.
+            if start == 0 && lineNo == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
             // Blank lines are not documents and not errors.
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
             let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: keyField) }
@@ -261,7 +263,7 @@ package enum CorpusReader {
                 r.docs.append(DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count, key: key))
                 r.bytes += text.count
             case .failure(.missingField):
-                r.skips.append((lineNo, Skip(path: unit.path, reason: "no field '\(fieldName)'; choose the field with --field")))
+                r.skips.append((lineNo, Skip(path: unit.path, reason: "no field '\(fieldName)'; name the field that holds the text")))
             case .failure(.notString):
                 r.skips.append((lineNo, Skip(path: unit.path, reason: "field '\(fieldName)' is not a string")))
             case .failure(.notObject):

@@ -47,7 +47,8 @@ public struct DocumentFile: Sendable, Hashable, Codable {
         }
         defer { close(fd) }
         guard let line else { return try Self.readAll(fd, path: path, limit: limit) }
-        let bytes = try Self.readLine(fd, line: line, path: path)
+        var bytes = try Self.readLine(fd, line: line, path: path)
+        if line == 1 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         let res = bytes.withUnsafeBufferPointer { JSONLine.extract($0, field: Array(field.utf8)) }
         switch res {
         case .success(let text): return text.count > limit ? Array(text.prefix(limit)) : text

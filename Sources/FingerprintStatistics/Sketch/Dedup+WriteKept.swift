@@ -2,6 +2,18 @@ import FingerprintCore
 import Foundation
 
 extension Dedup {
+    /// Throws `.destinationNotEmpty` unless `directory` is new or an empty
+    /// directory: call it before the work, so that a run never ends with
+    /// nowhere to write.
+    public static func checkDestination(_ directory: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+            guard isDir.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty ?? false else {
+                throw FingerprintError.destinationNotEmpty(path: directory)
+            }
+        }
+    }
+
     /// Writes a deduplicated copy of the corpus into `directory` (which must
     /// not exist or be empty): every document except the non-kept members of
     /// clusters. Files keep their relative paths; JSONL documents are
@@ -10,12 +22,7 @@ extension Dedup {
     @discardableResult
     public static func writeKept(_ r: DedupResult, input: CorpusInput, to directory: String) throws -> Int {
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: directory, isDirectory: &isDir) {
-            guard isDir.boolValue, (try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false else {
-                throw FingerprintError.destinationNotEmpty(path: directory)
-            }
-        }
+        try checkDestination(directory)
         var removed = Set<Int>()
         for c in r.clusters { for m in c.members where m.document != c.kept { removed.insert(m.document) } }
         let root = URL(fileURLWithPath: directory)

@@ -112,6 +112,8 @@ public enum Batch {
         public var pairsOverThreshold = 0
         /// Where the time went (GEMM, sparse tail, selection).
         public var timing = SimilaritySearch.Timing()
+        /// Inputs skipped while reading (also in the sink's header).
+        public var skipped: [Skip] = []
         /// Whether any pair reached the threshold.
         public var matched: Bool { pairsOverThreshold > 0 }
     }
@@ -239,7 +241,7 @@ public enum Batch {
                     options: o))
         }
         try sink.end(clusters: clusters, notes: notes)
-        return Outcome(pairsOverThreshold: found, timing: timing)
+        return Outcome(pairsOverThreshold: found, timing: timing, skipped: main.skips + (ref?.skips ?? []))
     }
 
     /// Up to `o.evidence` longest shared passages for each pair (at most
@@ -319,7 +321,7 @@ public enum Batch {
             try sink.evidence(evidenceFor(pairs, queries: queries, candidates: candidates, options: o))
         }
         try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)
-        return Outcome(pairsOverThreshold: pairs.count)
+        return Outcome(pairsOverThreshold: pairs.count, skipped: main.skips + (ref?.skips ?? []))
     }
 
     /// Connected components of the pair graph (union–find), each with the

@@ -76,13 +76,13 @@ public enum PermutationTest {
     /// Relabellings (or resamples) per block: at most `blockBudget` bytes of
     /// 0/1 weights and group sums (`rowsPerItem` weight rows of `documents`
     /// bytes and of `features` values each), and at least 16.
-    package static func blockRows(documents n: Int, features f: Int, total: Int, rowsPerItem: Int = 1) -> Int {
+    package static func blockRows(documents n: Int, features f: Int, total: Int, rowsPerItem: Int = 1, budget: Int = blockBudget) -> Int {
         let perItem = rowsPerItem * (n + 8 * f)
-        return max(16, min(total, blockBudget / max(1, perItem)))
+        return max(16, min(total, budget / max(1, perItem)))
     }
 
     /// Bytes of relabellings and group sums held at once (256 MB).
-    package static let blockBudget = 256 << 20
+    public static let blockBudget = 256 << 20
 
     /// The null distribution: the statistic of each of `count` relabellings,
     /// in relabelling order. `relabel(r, row)` writes relabelling r — a
@@ -96,12 +96,12 @@ public enum PermutationTest {
     /// - Complexity: 2·count·rows·cols flops in GEMMs, O(count·rows) to draw.
     @_specialize(exported:true,where T == Float)
     public static func null<T: BLASScalar>(
-        _ x: FeatureMatrix<T>, totals: [Double], count: Int, threads: Int,
+        _ x: FeatureMatrix<T>, totals: [Double], count: Int, threads: Int, budget: Int = blockBudget,
         relabel: (Int, UnsafeMutableBufferPointer<UInt8>) -> Void
     ) throws -> [Double] {
         let n = x.rows
         var null = [Double](repeating: 0, count: count)
-        let block = blockRows(documents: n, features: x.cols, total: count)
+        let block = blockRows(documents: n, features: x.cols, total: count, budget: budget)
         var first = 0
         while first < count {
             let rows = min(block, count - first)

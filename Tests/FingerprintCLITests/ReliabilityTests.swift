@@ -1,0 +1,306 @@
+import Foundation
+import XCTest
+
+/// Regression tests for the findings of the hostile review (issue 15), each
+/// named after its finding: `testFinding04…` pins finding 4. They run the
+/// real binary. Device nodes are made privately in a temporary directory
+/// (`mknod`, as root; skipped otherwise) — never the system's /dev.
+final class ReliabilityTests: XCTestCase {
+    func run(_ args: [String], stdin: String? = nil) throws -> CLITests.Run { try CLITests.run(args, stdin: stdin) }
+
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-rel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func write(_ s: String, _ url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try s.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    /// A character device with the numbers of the system's null (1,3) or
+    /// full (1,7) device, made in `dir`.
+    func device(_ name: String, minor: UInt32, in dir: URL) throws -> URL {
+        guard getuid() == 0 else { throw XCTSkip("making a device node needs root") }
+        let url = dir.appendingPathComponent(name)
+        // glibc's makedev(1, minor) for minor < 256: (major << 8) | minor.
+        guard mknod(url.path, S_IFCHR | 0o666, dev_t((1 << 8) | minor)) == 0 else {
+            throw XCTSkip("mknod failed: \(String(cString: strerror(errno)))")
+        }
+        return url
+    }
+
+    func mode(_ url: URL) -> mode_t {
+        var st = stat()
+        lstat(url.path, &st)
+        return st.st_mode & S_IFMT
+    }
+
+    // MARK: - Crashes
+
+    /// Finding 1: the whole permutations × features array was held at once
+    /// (32 GB for 400,000 × 20,000). Relabellings are now drawn and
+    /// multiplied in blocks of bounded memory (the blocking itself is
+    /// checked bit for bit in PermutationTests): 10,000 permutations over
+    /// 12,000 features run in well under the 480 MB their sums alone took.
+    func testFinding01ManyPermutationsRunInBoundedMemory() throws {
+        let dir = try tempDir()
+        // 40 documents over a vocabulary of 20,000 types.
+        for d in 0..<40 {
+            let words = (0..<600).map { "w\(($0 * 37 + d * 1_009) % 20_000)" }
+            try write(words.joined(separator: " "), dir.appendingPathComponent("\(d < 20 ? "a" : "b")/doc\(d).txt"))
+        }
+        let r = try run([
+            "compare", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b").path,
+            "--permutations", "10000", "--features", "20000", "--bootstrap", "0", "--passages", "0", "--format", "json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        XCTAssertLessThan(usage.ru_maxrss, 400 * 1024, "peak memory of a child over 400 MB")  // KiB
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let test = try XCTUnwrap(j["test"] as? [String: Any])
+        XCTAssertEqual(test["permutations"] as? Int, 10000)
+        XCTAssertGreaterThan(test["features"] as? Int ?? 0, 10_000)
+    }
+
+    /// Finding 2: `batch --method minhash --shingle 0` trapped; finding 3:
+    /// `--tile 9223372036854775807` overflowed. Both are usage errors now.
+    func testFindings02And03OutOfRangeValuesAreUsageErrors() throws {
+        for args in [
+            ["--method", "minhash", "--shingle", "0"], ["--method", "minhash", "--shingle", "65"],
+            ["--method", "minhash", "--shingle", "100000"], ["--tile", "9223372036854775807"], ["--tile", "15"],
+        ] {
+            let r = try run(["batch", "Corpora/source-a"] + args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "")
+        }
+    }
+
+    // MARK: - Data destroyed
+
+    /// Finding 4: `--output` onto a device node, FIFO or symlink replaced it
+    /// with a regular file, and a full device reported success.
+    func testFinding04OutputOntoDeviceFIFOOrSymlinkKeepsIt() throws {
+        let dir = try tempDir()
+        let null = try device("null", minor: 3, in: dir)
+        var r = try run(["stats", "Corpora/source-a", "--format", "json", "--output", null.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(mode(null), S_IFCHR, "the device node was replaced")
+
+        let full = try device("full", minor: 7, in: dir)
+        r = try run(["stats", "Corpora/source-a", "--output", full.path])
+        XCTAssertEqual(r.status, 74, r.stderr)
+        XCTAssertTrue(r.stderr.contains("No space left"), r.stderr)
+        XCTAssertEqual(mode(full), S_IFCHR)
+
+        let real = dir.appendingPathComponent("real.json")
+        try write("old", real)
+        let link = dir.appendingPathComponent("link.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+        r = try run(["stats", "Corpora/source-a", "--format", "json", "--output", link.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(mode(link), S_IFLNK, "the symbolic link was replaced")
+        XCTAssertTrue(try String(contentsOf: real, encoding: .utf8).contains("fingerprint.stats/1"))
+
+        let fifo = dir.appendingPathComponent("fifo")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo.path]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        r = try run(["stats", "Corpora/source-a", "--format", "json", "--output", fifo.path])
+        let read = pipe.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(mode(fifo), S_IFIFO, "the FIFO was replaced")
+        XCTAssertTrue(String(decoding: read, as: UTF8.self).contains("fingerprint.stats/1"))
+    }
+
+    /// Finding 5: an output naming an input replaced the input (or a corpus
+    /// document, or left a 0-byte JSONL). It is refused before any work.
+    func testFinding05OutputNamingAnInputIsRefused() throws {
+        let dir = try tempDir()
+        let one = dir.appendingPathComponent("one.txt")
+        try write("some words here", one)
+        var r = try run(["stats", one.path, "--output", one.path])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertEqual(try String(contentsOf: one, encoding: .utf8), "some words here")
+
+        let corpus = dir.appendingPathComponent("corpus")
+        try write("alpha beta gamma", corpus.appendingPathComponent("doc0001.txt"))
+        try write("delta epsilon zeta", corpus.appendingPathComponent("doc0002.txt"))
+        r = try run(["batch", corpus.path, "--output", corpus.appendingPathComponent("doc0001.txt").path])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertEqual(try String(contentsOf: corpus.appendingPathComponent("doc0001.txt"), encoding: .utf8), "alpha beta gamma")
+        r = try run(["batch", corpus.path, "--output", corpus.appendingPathComponent("report.json").path])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("lies inside the input"), r.stderr)
+
+        let jsonl = dir.appendingPathComponent("in.jsonl")
+        let lines = "{\"text\": \"one two three four five six\"}\n{\"text\": \"one two three four five six\"}\n"
+        try write(lines, jsonl)
+        r = try run(["dedup", jsonl.path, "--format", "jsonl", "--output", jsonl.path])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertEqual(try String(contentsOf: jsonl, encoding: .utf8), lines)
+    }
+
+    /// Finding 6: `dedup --write-kept EXISTING --output out.json` wrote the
+    /// report, then failed. The destination is checked before any work.
+    func testFinding06WriteKeptIntoNonEmptyDirectoryFailsBeforeTheReport() throws {
+        let dir = try tempDir()
+        try write("x", dir.appendingPathComponent("kept/x.txt"))
+        let out = dir.appendingPathComponent("out.json")
+        let r = try run(["dedup", "Corpora/near-dups", "--write-kept", dir.appendingPathComponent("kept").path, "--output", out.path])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// Finding 7: after SIGTERM or SIGINT the temporary `.NAME.tmp-PID`
+    /// stayed behind.
+    func testFinding07SignalsRemoveTheTemporaryFile() throws {
+        let dir = try tempDir()
+        // A corpus that takes long enough to stream: every document against every other.
+        let gen = try run(["synth", dir.appendingPathComponent("big").path, "--size", "8MB", "--quiet"])
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        for sig in [SIGTERM, SIGINT] {
+            let out = dir.appendingPathComponent("out-\(sig).jsonl")
+            let p = Process()
+            p.executableURL = CLITests.binary
+            p.arguments = ["batch", dir.appendingPathComponent("big").path, "--format", "jsonl", "--threads", "1", "--output", out.path]
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let temporary = dir.appendingPathComponent(".out-\(sig).jsonl.tmp-\(p.processIdentifier)")
+            var waited = 0
+            while !FileManager.default.fileExists(atPath: temporary.path) && p.isRunning && waited < 600 {
+                usleep(10_000)
+                waited += 1
+            }
+            guard p.isRunning else { throw XCTSkip("the run finished before it could be interrupted") }
+            kill(p.processIdentifier, sig)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+            XCTAssertEqual(p.terminationStatus, sig)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: temporary.path), "signal \(sig) left \(temporary.lastPathComponent)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
+    // MARK: - Injection
+
+    /// Finding 8: escapes in file names reached the terminal raw, and a
+    /// newline in a name split a table row.
+    func testFinding08ControlCharactersInNamesAreEscaped() throws {
+        let dir = try tempDir()
+        let evil = "evil\u{1B}[31mred\u{1B}]0;title\u{07}\nrow.txt"
+        try write("alpha beta gamma delta", dir.appendingPathComponent(evil))
+        try write("alpha beta gamma epsilon", dir.appendingPathComponent("plain.txt"))
+        var r = try run(["batch", dir.path, "--top", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains("\u{1B}"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(#"evil\e[31mred\e]0;title\x07\nrow.txt"#), r.stdout)
+        r = try run(["stats", dir.appendingPathComponent("missing\u{1B}[2J.txt").path])
+        XCTAssertEqual(r.status, 66)
+        XCTAssertFalse(r.stderr.contains("\u{1B}"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(#"missing\e[2J.txt"#), r.stderr)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1)
+    }
+
+    /// Finding 9: formula-leading CSV cells (`=cmd|' /C calc'!A0`) and raw
+    /// ESC bytes were written as they are.
+    func testFinding09CSVCellsAreNeutralised() throws {
+        let dir = try tempDir()
+        try write("alpha beta gamma", dir.appendingPathComponent("=cmd|' C calc'!A0.txt"))
+        try write("alpha beta delta", dir.appendingPathComponent("\u{1B}[31mx.txt"))
+        var r = try run(["batch", dir.path, "--top", "1", "--format", "csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("'=cmd|' C calc'!A0.txt"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("\u{1B}"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(#"\e[31mx.txt"#), r.stdout)
+        // Negative numbers are numbers, not formulas.
+        XCTAssertFalse(r.stdout.contains("'-"), r.stdout)
+        r = try run(["batch", dir.path, "--top", "1", "--format", "csv", "--csv-formulas"])
+        XCTAssertTrue(r.stdout.contains("\n=cmd|' C calc'!A0.txt,"), r.stdout)
+    }
+
+    // MARK: - Silent wrong answers and unclear messages
+
+    /// Finding 12: skipped inputs were missing from CSV output (and dedup's
+    /// JSONL), and nothing went to standard error.
+    func testFinding12SkippedInputsAreReportedForEveryFormat() throws {
+        let top = try tempDir()
+        let dir = top.appendingPathComponent("corpus")
+        try write("alpha beta gamma delta epsilon", dir.appendingPathComponent("a.txt"))
+        try write("alpha beta gamma delta zeta", dir.appendingPathComponent("b.txt"))
+        try write("", dir.appendingPathComponent("empty.txt"))
+        let list = top.appendingPathComponent("skipped.csv").path
+        let r = try run(["batch", dir.path, "--format", "csv", "--skipped", list])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("1 inputs skipped") && r.stderr.contains("empty.txt"), r.stderr)
+        let listed = try String(contentsOfFile: list, encoding: .utf8)
+        XCTAssertTrue(listed.hasPrefix("path,reason\n") && listed.contains("empty.txt,empty document"), listed)
+        let d = try run(["dedup", dir.path, "--format", "jsonl"])
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(d.stdout.split(separator: "\n")[0].utf8)) as? [String: Any])
+        XCTAssertEqual(header["type"] as? String, "header")
+        XCTAssertEqual(header["schema"] as? String, "fingerprint.dedup/1")
+        XCTAssertEqual((header["skipped"] as? [[String: Any]])?.count, 1)
+    }
+
+    /// Finding 15: a JSONL file that starts with a UTF-8 byte-order mark
+    /// lost its first record as "invalid JSON at column 1".
+    func testFinding15JSONLWithAByteOrderMark() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("bom.jsonl")
+        try Data([0xEF, 0xBB, 0xBF] + Array("{\"text\": \"first record\"}\n{\"text\": \"second record\"}\n".utf8)).write(to: f)
+        let r = try run(["stats", f.path, "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(j["documents"] as? Int, 2)
+        XCTAssertEqual(j["skipped"] as? Int, 0)
+    }
+
+    /// Finding 16: `stats -dash.txt` printed help and exited 0.
+    func testFinding16APathStartingWithADashIsRefusedWithAHint() throws {
+        let dir = try tempDir()
+        try write("alpha beta", dir.appendingPathComponent("-dash.txt"))
+        let p = Process()
+        p.executableURL = CLITests.binary
+        p.arguments = ["stats", "-dash.txt"]
+        p.currentDirectoryURL = dir
+        let err = Pipe()
+        let out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 64)
+        XCTAssertTrue(e.contains("fingerprint stats -- -dash.txt"), e)
+        let ok = try run(["stats", "--", dir.appendingPathComponent("-dash.txt").path])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+    }
+
+    /// Finding 17: `compare … --boilerplate /nonexistent` was accepted.
+    func testFinding17AMissingBoilerplateIsRefused() throws {
+        let r = try run(["compare", "Corpora/source-a", "Corpora/mix-10", "--boilerplate", "/nonexistent/boilerplate"])
+        XCTAssertEqual(r.status, 66, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    /// Finding 18: a closed standard input was 65 (bad data), not 66.
+    func testFinding18ClosedStandardInputIsNoInput() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\"$0\" stats - <&-", CLITests.binary.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 66)
+    }
+}
