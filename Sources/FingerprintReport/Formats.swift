@@ -67,6 +67,13 @@ package enum Num {
 
     public static func pct(_ x: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f%%", 100 * x) }
 
+    /// A token or name shortened for a table: at most `limit` characters,
+    /// the rest replaced by "… (N bytes)".
+    public static func abbreviated(_ s: String, limit: Int = 60) -> String {
+        guard s.count > limit else { return s }
+        return String(s.prefix(limit - 12)) + "… (\(count(s.utf8.count)) bytes)"
+    }
+
     /// Thousands separators for counts.
     public static func count(_ n: Int) -> String {
         let s = String(abs(n))

@@ -19,8 +19,12 @@ public enum StatsReport {
         s += t.render()
         s += "\nTop \(p.top.count) tokens\n"
         var top = TextTable(["rank", "token", "count", "share"], align: [.right, .left, .right, .right])
-        for (i, x) in p.top.enumerated() { top.add(["\(i + 1)", x.token, Num.count(x.count), Num.pct(x.share, 2)]) }
+        for (i, x) in p.top.enumerated() { top.add(["\(i + 1)", Num.abbreviated(x.token), Num.count(x.count), Num.pct(x.share, 2)]) }
         s += top.render()
+        if p.truncatedTokens > 0 {
+            s +=
+                "\nnote: \(Num.count(p.truncatedTokens)) tokens were longer than 1 MiB; each is kept as its first bytes, '~' and a hash of the rest\n"
+        }
         if !p.skips.isEmpty {
             s += "\nSkipped \(p.skips.count):\n"
             for k in p.skips.prefix(20) { s += "  \(k.path.terminalSafe): \(k.reason.terminalSafe)\n" }
@@ -34,7 +38,7 @@ public enum StatsReport {
         let rows: [(String, String)] = [
             ("corpus", p.corpus), ("tokenizer", p.tokenizer.description), ("documents", "\(p.documents)"),
             ("tokens", "\(p.tokens)"), ("types", "\(p.types)"), ("bytes", "\(p.bytes)"),
-            ("skipped", "\(p.skipped)"), ("invalid_utf8", "\(p.invalidUTF8)"),
+            ("skipped", "\(p.skipped)"), ("invalid_utf8", "\(p.invalidUTF8)"), ("truncated_tokens", "\(p.truncatedTokens)"),
             ("entropy_bits", "\(p.entropyBits)"), ("type_token_ratio", "\(p.typeTokenRatio)"),
             ("yules_k", "\(p.yulesK)"), ("zipf_exponent", "\(p.zipfExponent)"), ("zipf_ranks", "\(p.zipfRanks)"),
         ]

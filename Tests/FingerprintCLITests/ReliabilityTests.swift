@@ -229,6 +229,38 @@ final class ReliabilityTests: XCTestCase {
 
     // MARK: - Silent wrong answers and unclear messages
 
+    /// Finding 10: `batch --method lsa` differed with --threads (scores by
+    /// up to 2e-6, neighbour lists reordered): LAPACK and the GEMM ran on as
+    /// many OpenBLAS threads as --threads, which changes the rounding.
+    func testFinding10LSAIsTheSameWhateverTheThreads() throws {
+        var outputs: [String] = []
+        for t in ["1", "2", "3"] {
+            let r = try run(["batch", "Corpora", "--method", "lsa", "--threads", t, "--format", "json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            outputs.append(r.stdout)
+        }
+        XCTAssertEqual(Set(outputs).count, 1)
+    }
+
+    /// Finding 11: tokens longer than 1 MiB were cut and counted as one
+    /// type (two different 2 MiB tokens gave types = 1), and the cuts were
+    /// not reported. Each long token now keeps a hash of its rest, and the
+    /// count is reported.
+    func testFinding11LongTokensStayDistinctAndAreReported() throws {
+        let dir = try tempDir()
+        let long = String(repeating: "x", count: 2 << 20)
+        try write(long + " small " + long, dir.appendingPathComponent("a.txt"))
+        try write(String(long.dropLast()) + "y small", dir.appendingPathComponent("b.txt"))
+        let r = try run(["stats", dir.path, "--format", "json", "--top", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(j["types"] as? Int, 3)  // small, and the two long tokens
+        XCTAssertEqual(j["truncated_tokens"] as? Int, 3)
+        let t = try run(["stats", dir.path, "--top", "3"])
+        XCTAssertTrue(t.stdout.contains("3 tokens were longer than 1 MiB"), t.stdout)
+        XCTAssertLessThan(t.stdout.utf8.count, 4096, "a 1 MiB token printed whole in the table")
+    }
+
     /// Finding 12: skipped inputs were missing from CSV output (and dedup's
     /// JSONL), and nothing went to standard error.
     func testFinding12SkippedInputsAreReportedForEveryFormat() throws {
@@ -248,6 +280,33 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(header["type"] as? String, "header")
         XCTAssertEqual(header["schema"] as? String, "fingerprint.dedup/1")
         XCTAssertEqual((header["skipped"] as? [[String: Any]])?.count, 1)
+    }
+
+    /// Finding 13: `compare --passage-k 4` found no passage in a pair that
+    /// shares no 13-gram: candidates came from 13-gram hits whatever the
+    /// passage guarantee (w + k − 1 = 11 here) was.
+    func testFinding13ShortPassagesAreFoundWithASmallK() throws {
+        let dir = try tempDir()
+        let shared = "purple elephants quietly juggle seven golden teacups beneath ancient willow trees"  // 11 tokens
+        let filler = (0..<40).map { "filler\($0)" }.joined(separator: " ")
+        try write("alpha beta \(shared) gamma delta " + filler, dir.appendingPathComponent("a/one.txt"))
+        try write("epsilon zeta " + filler + " a b", dir.appendingPathComponent("a/two.txt"))
+        try write("omega psi \(shared) chi phi", dir.appendingPathComponent("b/one.txt"))
+        try write("unrelated words only here and nothing more", dir.appendingPathComponent("b/two.txt"))
+        func passages(_ extra: [String]) throws -> [[String: Any]] {
+            let r = try run(
+                [
+                    "compare", dir.appendingPathComponent("a").path, dir.appendingPathComponent("b").path,
+                    "--permutations", "9", "--format", "json",
+                ] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return j["passages"] as? [[String: Any]] ?? []
+        }
+        XCTAssertTrue(try passages([]).isEmpty, "11 shared tokens are below the default guarantee of 15")
+        let found = try passages(["--passage-k", "4"])
+        XCTAssertEqual(found.count, 1)
+        XCTAssertEqual((found.first?["passage"] as? [String: Any])?["tokens"] as? Int, 11)
     }
 
     /// Finding 15: a JSONL file that starts with a UTF-8 byte-order mark

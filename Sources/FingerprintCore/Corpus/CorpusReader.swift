@@ -16,6 +16,12 @@ package protocol DocumentWorker {
     mutating func discard()
     /// Invalid UTF-8 sequences replaced so far by this worker.
     var invalidSequences: Int { get }
+    /// Tokens longer than the tokenizer's cap so far (see `WordScanner`).
+    var truncatedTokens: Int { get }
+}
+
+extension DocumentWorker {
+    package var truncatedTokens: Int { 0 }
 }
 
 /// Receives progress from a long read: units done and bytes read.
@@ -54,6 +60,8 @@ package struct CorpusScan<Worker: DocumentWorker> {
     public var bytes: Int
     /// Invalid UTF-8 sequences replaced, over all documents.
     public var invalidSequences: Int
+    /// Tokens longer than the tokenizer's cap, over all documents.
+    public var truncatedTokens = 0
 }
 
 /// Reads a corpus in parallel, streaming each file in chunks, and hands the
@@ -146,7 +154,7 @@ package enum CorpusReader {
         }
         return CorpusScan(
             documents: docs, outputs: outputs, workers: workers, skips: skips,
-            bytes: bytes, invalidSequences: invalid)
+            bytes: bytes, invalidSequences: invalid, truncatedTokens: workers.reduce(0) { $0 + $1.truncatedTokens })
     }
 
     private static func readUnit<W: DocumentWorker>(

@@ -24,8 +24,11 @@ package struct CompareWorker: DocumentWorker {
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { collector.add(TokenTable.hash(token)) }
     }
 
-    public init(tokenizer: TokenizerSpec, hashed: Bool, ngramSizes: [Int], reference: NGramIndex?) {
-        ngrams = NGramCollector(sizes: ngramSizes, reference: reference)
+    public init(
+        tokenizer: TokenizerSpec, hashed: Bool, ngramSizes: [Int], reference: NGramIndex?, reportIndex: Int? = nil,
+        candidate: (index: Int, set: NGramIndex)? = nil
+    ) {
+        ngrams = NGramCollector(sizes: ngramSizes, reference: reference, reportIndex: reportIndex, candidate: candidate)
         counting = CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: true)
         hashSink = HashSink(collector: ngrams)
         if tokenizer == .word {
@@ -36,6 +39,7 @@ package struct CompareWorker: DocumentWorker {
     }
 
     public var invalidSequences: Int { counting.invalidSequences }
+    public var truncatedTokens: Int { counting.truncatedTokens }
 
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
         counting.feed(chunk)

@@ -52,6 +52,7 @@ package struct CountingWorker: DocumentWorker {
     }
 
     public var invalidSequences: Int { stream.invalidSequences }
+    public var truncatedTokens: Int { stream.truncatedTokens }
 
     @inline(__always)
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {

@@ -39,7 +39,7 @@ public struct DocumentTermMatrix: Sendable {
 public struct CountedCorpus: Sendable {
     public init(
         input: String, tokenizer: TokenizerSpec, documents: [DocumentInfo], matrix: DocumentTermMatrix, skips: [Skip], bytes: Int,
-        invalidSequences: Int
+        invalidSequences: Int, truncatedTokens: Int = 0
     ) {
         self.input = input
         self.tokenizer = tokenizer
@@ -48,6 +48,7 @@ public struct CountedCorpus: Sendable {
         self.skips = skips
         self.bytes = bytes
         self.invalidSequences = invalidSequences
+        self.truncatedTokens = truncatedTokens
     }
 
     public var input: String
@@ -57,6 +58,8 @@ public struct CountedCorpus: Sendable {
     public var skips: [Skip]
     public var bytes: Int
     public var invalidSequences: Int
+    /// Word tokens longer than the 1 MiB cap (kept as a prefix and a hash of the rest).
+    public var truncatedTokens: Int
 }
 
 /// Counts a corpus: parallel read + tokenise + count, then a deterministic
@@ -83,7 +86,7 @@ public enum Counter {
         let matrix = merge(scan.outputs, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
         return CountedCorpus(
             input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
-            skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
+            skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences, truncatedTokens: scan.truncatedTokens)
     }
 
     /// Merges per-worker local ids into one canonical vocabulary and builds

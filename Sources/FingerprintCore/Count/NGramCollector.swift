@@ -5,9 +5,16 @@ import Foundation
 /// (O(1) per token per n). N-grams never span two documents.
 package final class NGramCollector {
     public let sizes: [Int]
-    /// Optional reference set of the largest n: each document reports how
-    /// many of its distinct n-grams are in it (contamination check).
+    /// Optional reference set of the n-grams of `reportIndex`'s size: each
+    /// document reports how many of its n-grams are in it (contamination).
     let reference: NGramIndex?
+    /// The size index whose hits are counted against `reference` (the last).
+    let reportIndex: Int
+    /// Optional second reference, of size index `candidateIndex`: the
+    /// n-grams of that size found in it are kept in `lastHits` (candidates
+    /// for passage alignment, which may need shorter n-grams than the report).
+    let candidateReference: NGramIndex?
+    let candidateIndex: Int
     private var ring = [UInt64](repeating: 0, count: 64)
     private var seen = 0
     private var rolling: [UInt64]
@@ -15,16 +22,28 @@ package final class NGramCollector {
     private var doc: [[UInt64]]
     /// All documents' distinct n-grams, per size (duplicates across documents kept).
     public private(set) var all: [[UInt64]]
-    /// The current document's n-grams of the largest size found in the
-    /// reference (distinct, at most `maxHitsKept`), for passage alignment.
+    /// The current document's n-grams found in the candidate reference (or,
+    /// without one, in `reference`), distinct, at most `maxHitsKept`: the
+    /// seeds of passage alignment.
     public private(set) var lastHits: [UInt64] = []
     public var maxHitsKept = 4096
     package static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
 
-    public init(sizes: [Int] = [8, 13], reference: NGramIndex? = nil) {
+    /// - Parameters:
+    ///   - reference: n-grams of size index `reportIndex` (default: the
+    ///     last size); each document counts its hits in it.
+    ///   - candidate: n-grams of size index `candidate.index` whose hits
+    ///     are kept as `lastHits`; nil: the hits of `reference` are kept.
+    public init(
+        sizes: [Int] = [8, 13], reference: NGramIndex? = nil, reportIndex: Int? = nil,
+        candidate: (index: Int, set: NGramIndex)? = nil
+    ) {
         precondition(sizes.allSatisfy { $0 >= 1 && $0 <= 64 })
         self.sizes = sizes
         self.reference = reference
+        self.reportIndex = reportIndex ?? sizes.count - 1
+        candidateReference = candidate?.set
+        candidateIndex = candidate?.index ?? self.reportIndex
         rolling = sizes.map { _ in 0 }
         powers = sizes.map { n in (0..<n).reduce(UInt64(1)) { p, _ in p &* NGramCollector.base } }
         doc = sizes.map { _ in [] }
@@ -51,20 +70,20 @@ package final class NGramCollector {
         var result = (grams: 0, hits: 0)
         for k in 0..<sizes.count {
             all[k].append(contentsOf: doc[k])
-            if k == sizes.count - 1 {
+            if k == reportIndex {
                 var hits = 0
+                if let reference { for x in doc[k] where reference.contains(x) { hits += 1 } }
+                result = (doc[k].count, hits)
+            }
+            if k == candidateIndex {
                 lastHits.removeAll(keepingCapacity: true)
-                if let reference {
-                    for x in doc[k] where reference.contains(x) {
-                        hits += 1
-                        if lastHits.count < maxHitsKept { lastHits.append(x) }
-                    }
+                if let set = candidateReference ?? reference {
+                    for x in doc[k] where lastHits.count < maxHitsKept && set.contains(x) { lastHits.append(x) }
                     if lastHits.count > 1 {
                         lastHits.sort()
                         RadixSort.compact(&lastHits)
                     }
                 }
-                result = (doc[k].count, hits)
             }
             doc[k].removeAll(keepingCapacity: true)
         }

@@ -84,6 +84,9 @@ package struct TokenStream {
     /// Invalid UTF-8 sequences replaced so far (all documents).
     public var invalidSequences: Int { word?.invalidSequences ?? char?.invalidSequences ?? 0 }
 
+    /// Word tokens longer than the cap so far (all documents).
+    public var truncatedTokens: Int { word?.truncatedTokens ?? 0 }
+
     public func release() { word?.release() }
 
     @inline(__always)

@@ -15,7 +15,9 @@
 package struct WordScanner {
     /// Invalid UTF-8 sequences replaced so far.
     public private(set) var invalidSequences = 0
-    /// Tokens cut at `maxTokenBytes` (their excess bytes were dropped).
+    /// Tokens longer than `maxTokenBytes`. Each is kept as its first bytes
+    /// followed by `~` and 16 hex digits of a hash of the rest, so two long
+    /// tokens that differ anywhere stay two types.
     public private(set) var truncatedTokens = 0
     /// Longest token kept, in bytes; a longer run is cut (bounded memory on
     /// pathological input such as a gigabyte without a separator).
@@ -24,6 +26,7 @@ package struct WordScanner {
     private var tok: UnsafeMutablePointer<UInt8>
     private var len = 0
     private var truncating = false
+    private var overflowHash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a over the bytes past the cap
     private var held = false  // token complete, waiting for a sigma decision
     private var sigmaAt = -1  // offset of a pending σ in `tok`
     private var carry: [UInt8] = []  // incomplete UTF-8 sequence from the last chunk
@@ -123,6 +126,7 @@ package struct WordScanner {
                             len &+= 1
                         } else {
                             truncating = true
+                            overflowHash = (overflowHash ^ UInt64(c)) &* 0x100_0000_01B3
                         }
                     } else if len > 0 {
                         tokEnd = base &+ i
@@ -224,7 +228,26 @@ package struct WordScanner {
             }
         } else {
             truncating = true
+            for b in bytes { overflowHash = (overflowHash ^ UInt64(b)) &* 0x100_0000_01B3 }
         }
+    }
+
+    /// Ends the kept part of a token that was too long with `~` and the
+    /// hash of everything past a UTF-8 boundary 17 bytes before the cap
+    /// (those 17 bytes are overwritten by the marker, so they are hashed too).
+    private mutating func markTruncated() {
+        truncatedTokens += 1
+        truncating = false
+        var cut = max(0, len - 17)
+        while cut > 0 && tok[cut] & 0xC0 == 0x80 { cut -= 1 }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for i in cut..<len { h = (h ^ UInt64(tok[i])) &* 0x100_0000_01B3 }
+        h = Hash64.combine(h, overflowHash)
+        overflowHash = 0xCBF2_9CE4_8422_2325
+        let hex = Array("0123456789abcdef".utf8)
+        tok[cut] = UInt8(ascii: "~")
+        for k in 0..<16 { tok[cut + 1 + k] = hex[Int((h >> UInt64(60 - 4 * k)) & 0xF)] }
+        len = cut + 17
     }
 
     private mutating func resolveSigma(final: Bool) {
@@ -237,10 +260,7 @@ package struct WordScanner {
         if sigmaAt >= 0 { resolveSigma(final: true) }
         held = false
         guard len > 0 else { return }
-        if truncating {
-            truncatedTokens += 1
-            truncating = false
-        }
+        if truncating { markTruncated() }
         sink.accept(UnsafeBufferPointer(start: tok, count: len), range: tokStart..<tokEnd)
         len = 0
     }

@@ -75,6 +75,9 @@ public struct CorpusProfile: Codable, Sendable {
     public var types: Int
     public var bytes: Int
     public var invalidUTF8: Int
+    /// Word tokens longer than 1 MiB: each kept as its first bytes, `~` and
+    /// a hash of the rest (so distinct long tokens stay distinct types).
+    public var truncatedTokens: Int
     public var skipped: Int
     public var skips: [Skip]
     public var entropyBits: Double
@@ -88,6 +91,7 @@ public struct CorpusProfile: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schema, version, corpus, tokenizer, documents, tokens, types, bytes
         case invalidUTF8 = "invalid_utf8"
+        case truncatedTokens = "truncated_tokens"
         case skipped, skips
         case entropyBits = "entropy_bits"
         case typeTokenRatio = "type_token_ratio"
@@ -108,6 +112,7 @@ public struct CorpusProfile: Codable, Sendable {
         types = v.count
         bytes = c.bytes
         invalidUTF8 = c.invalidSequences
+        truncatedTokens = c.truncatedTokens
         skipped = c.skips.count
         skips = c.skips
         entropyBits = Entropy.bits(v.totalCounts)

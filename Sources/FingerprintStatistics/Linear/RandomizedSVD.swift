@@ -71,7 +71,15 @@ public enum RandomizedSVD {
     ///   - oversample: extra sketch columns (10 is Halko et al.'s default).
     ///   - powerIterations: subspace iterations (2 suits slowly decaying text spectra).
     /// - Complexity: O((q + 1)·nnz·l + (n + m)·l²) with l = rank + oversample.
+    ///   The result is the same bits whatever the BLAS thread count.
     public static func compute(_ x: CSR, rank: Int, oversample: Int = 10, powerIterations: Int = 2, seed: UInt64) throws -> Result {
+        // LAPACK's QR and SVD and the final GEMM run on one BLAS thread: a
+        // multi-threaded OpenBLAS splits the work by thread count, which
+        // changes the rounding, and the result must not depend on --threads.
+        // The matrices here are thin (l columns), so one thread costs little.
+        let blasThreads = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(blasThreads) }
         let l = max(1, min(rank + oversample, min(x.rows, x.cols)))
         let d = min(rank, l)
         var rng = Xoshiro256(seed: seed, stream: 0x5356_44)

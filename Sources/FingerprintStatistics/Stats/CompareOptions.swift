@@ -30,5 +30,15 @@ public struct CompareOptions: Sendable {
     /// Files whose k-grams are not evidence (--boilerplate DIR).
     public var boilerplate: String? = nil
     public var read = ReadOptions()
+
+    /// The n-gram size whose shared occurrences seed passage alignment: the
+    /// passage guarantee t = passageW + passageK − 1, capped at the largest
+    /// containment size (13), so that a shared run of t tokens is always a
+    /// candidate.
+    public var passageCandidateSize: Int { min(ngramSizes.last ?? 13, max(1, passageK + passageW - 1)) }
+
+    /// The n-gram sizes collected while reading: the containment sizes, and
+    /// the passage candidate size when it is not one of them (last).
+    var collectedSizes: [Int] { ngramSizes.contains(passageCandidateSize) ? ngramSizes : ngramSizes + [passageCandidateSize] }
     public init() {}
 }

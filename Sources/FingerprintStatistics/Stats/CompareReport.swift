@@ -10,11 +10,14 @@ public struct CompareReport: Codable, Sendable {
         public var types: Int
         public var bytes: Int
         public var invalidUTF8: Int
+        /// Word tokens longer than 1 MiB (kept as a prefix, `~` and a hash of the rest).
+        public var truncatedTokens = 0
         public var skipped: Int
         public var skips: [Skip]
         enum CodingKeys: String, CodingKey {
             case path, documents, tokens, types, bytes
             case invalidUTF8 = "invalid_utf8"
+            case truncatedTokens = "truncated_tokens"
             case skipped, skips
         }
     }

@@ -3,17 +3,18 @@ import Foundation
 
 extension Comparison {
     /// The longest passages B shares with A. Candidates: each document of B
-    /// with a 13-gram of A, paired with the (at most 8) documents of A that
-    /// hold the most of those 13-grams — found by one more read of A, which
-    /// keeps only the 13-grams B hit. Each pair is then aligned exactly
+    /// with an n-gram of A (n = `passageCandidateSize`: 13, or the passage
+    /// guarantee w + k − 1 when that is shorter), paired with the (at most 8)
+    /// documents of A that hold the most of those n-grams — found by one
+    /// more read of A, which keeps only the n-grams B hit. Each pair is then aligned exactly
     /// (winnowing seeds, maximal spans), re-reading just its two files.
     static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, inputB: CorpusInput, options o: CompareOptions) throws
         -> [SharedPassage]
     {
-        guard o.passages > 0, sb.documentHits.contains(where: { $0 > 0 }) else { return [] }
+        guard o.passages > 0, sb.hitHashes.contains(where: { !$0.isEmpty }) else { return [] }
         var wanted = Set<UInt64>()
         for h in sb.hitHashes { for x in h where wanted.count < 1 << 20 { wanted.insert(x) } }
-        let n = o.ngramSizes.last ?? 13
+        let n = o.passageCandidateSize
         let want = wanted
         let scan = try CorpusReader.read(inputA, options: o.read) { GramFilterWorker(n: n, keep: want) }
         defer { for w in scan.workers { w.release() } }

@@ -13,11 +13,17 @@ public enum Comparison {
     }
 
     static func countSide(
-        _ input: CorpusInput, options o: CompareOptions, reference: NGramIndex?,
+        _ input: CorpusInput, options o: CompareOptions, reference: [NGramIndex]?,
         progress: ProgressSink?
     ) throws -> Counted {
+        // B's worker counts hits against A's n-grams of the last containment
+        // size (13) and keeps as passage candidates those of the candidate size.
+        let sizes = o.collectedSizes
+        let candidateIndex = sizes.firstIndex(of: o.passageCandidateSize)!
         let scan = try CorpusReader.read(input, options: o.read, progress: progress) {
-            CompareWorker(tokenizer: o.tokenizer, hashed: false, ngramSizes: o.ngramSizes, reference: reference)
+            CompareWorker(
+                tokenizer: o.tokenizer, hashed: false, ngramSizes: sizes, reference: reference?[o.ngramSizes.count - 1],
+                reportIndex: o.ngramSizes.count - 1, candidate: reference.map { (candidateIndex, $0[candidateIndex]) })
         }
         defer { for w in scan.workers { w.release() } }
         Trace.mark("  read, tokenise, count, n-grams")
@@ -27,9 +33,9 @@ public enum Comparison {
         Trace.mark("  merge vocabularies")
         let corpus = CountedCorpus(
             input: input.description, tokenizer: o.tokenizer, documents: scan.documents, matrix: matrix,
-            skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences)
+            skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences, truncatedTokens: scan.truncatedTokens)
         // One size at a time, releasing each worker's array once copied.
-        let ngrams = (0..<o.ngramSizes.count).map { k -> NGramIndex in
+        let ngrams = (0..<sizes.count).map { k -> NGramIndex in
             var parts = scan.workers.map { $0.ngrams.takeAll(k) }
             return NGramIndex(parts: &parts)
         }
@@ -51,7 +57,7 @@ public enum Comparison {
         Trace.mark("start")
         var sideA = try countSide(inputA, options: o, reference: nil, progress: progress)
         Trace.mark("read and count A")
-        var sideB = try countSide(inputB, options: o, reference: sideA.ngrams.last, progress: progress)
+        var sideB = try countSide(inputB, options: o, reference: sideA.ngrams, progress: progress)
         Trace.mark("read and count B")
         let passages = try sharedPassages(sideA, sideB, inputA: inputA, inputB: inputB, options: o)
         Trace.mark("shared passages")
@@ -63,7 +69,7 @@ public enum Comparison {
     static func side(_ c: CountedCorpus) -> CompareReport.Side {
         CompareReport.Side(
             path: c.input, documents: c.documents.count, tokens: c.matrix.tokenCount, types: c.matrix.typeCount,
-            bytes: c.bytes, invalidUTF8: c.invalidSequences, skipped: c.skips.count, skips: c.skips)
+            bytes: c.bytes, invalidUTF8: c.invalidSequences, truncatedTokens: c.truncatedTokens, skipped: c.skips.count, skips: c.skips)
     }
 
     /// Analyses two counted sides. Their matrices are released once stacked
