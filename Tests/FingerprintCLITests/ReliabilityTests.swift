@@ -309,6 +309,30 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual((found.first?["passage"] as? [String: Any])?["tokens"] as? Int, 11)
     }
 
+    /// Finding 14: a file whose name is not valid UTF-8 was skipped as "No
+    /// such file or directory". Names are handled as bytes, and shown with
+    /// their invalid bytes as \xNN.
+    func testFinding14FileNamesThatAreNotUTF8AreRead() throws {
+        let dir = try tempDir()
+        func create(_ bytes: [UInt8], _ text: String) {
+            let path = Array(dir.path.utf8) + [0x2F] + bytes + [0]
+            let fd = path.withUnsafeBufferPointer { p in
+                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT, 0o644) }
+            }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+            close(fd)
+        }
+        create(Array("caf".utf8) + [0xE9] + Array(".txt".utf8), "alpha beta gamma delta")
+        create(Array("plain.txt".utf8), "alpha beta epsilon zeta")
+        let r = try run(["batch", dir.path, "--top", "1", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(j["documents"] as? Int, 2)
+        XCTAssertTrue(r.stdout.contains(#"caf\\xE9.txt"#), r.stdout)
+        XCTAssertEqual((j["skipped"] as? [Any])?.count ?? 0, 0, r.stdout)
+    }
+
     /// Finding 15: a JSONL file that starts with a UTF-8 byte-order mark
     /// lost its first record as "invalid JSON at column 1".
     func testFinding15JSONLWithAByteOrderMark() throws {
@@ -320,6 +344,21 @@ final class ReliabilityTests: XCTestCase {
         let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(j["documents"] as? Int, 2)
         XCTAssertEqual(j["skipped"] as? Int, 0)
+    }
+
+    /// Finding 19: the "namesake" note fired on any two corpora with
+    /// numbered file names. It now fires only when documents with the same
+    /// name are more alike than documents without.
+    func testFinding19NamesakeNoteOnlyForCorrespondingDocuments() throws {
+        func notes(_ a: String, _ b: String) throws -> [String] {
+            let r = try run(["compare", a, b, "--permutations", "9", "--bootstrap", "0", "--format", "json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return j["notes"] as? [String] ?? []
+        }
+        XCTAssertFalse(try notes("Corpora/source-a", "Corpora/source-b").contains { $0.contains("namesake") })
+        XCTAssertFalse(try notes("Corpora/source-a", "Corpora/mix-10").contains { $0.contains("namesake") })
+        XCTAssertTrue(try notes("Corpora/paired/a", "Corpora/paired/b").contains { $0.contains("namesake") })
     }
 
     /// Finding 16: `stats -dash.txt` printed help and exited 0.

@@ -98,8 +98,31 @@ final class TokenizerTests: XCTestCase {
         let bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 1000) + Array(" b".utf8)
         bytes.withUnsafeBufferPointer { scanner.feed($0, into: &out) }
         scanner.finish(into: &out)
-        XCTAssertEqual(out.tokens, [String(repeating: "a", count: 64), "b"])
+        // Kept: the first 47 bytes, '~' and 16 hex digits of a hash of the rest.
+        XCTAssertEqual(out.tokens.count, 2)
+        let long = out.tokens[0]
+        XCTAssertEqual(long.utf8.count, 64)
+        XCTAssertTrue(long.hasPrefix(String(repeating: "a", count: 47) + "~"), long)
+        XCTAssertTrue(long.dropFirst(48).allSatisfy { $0.isHexDigit }, long)
+        XCTAssertEqual(out.tokens[1], "b")
         XCTAssertEqual(scanner.truncatedTokens, 1)
+
+        // Tokens that differ only past the cap stay different; equal ones stay equal.
+        func token(_ text: [UInt8]) -> String {
+            var s = WordScanner(maxTokenBytes: 64)
+            defer { s.release() }
+            var c = StringCollector()
+            text.withUnsafeBufferPointer { s.feed($0, into: &c) }
+            s.finish(into: &c)
+            return c.tokens[0]
+        }
+        let base = [UInt8](repeating: UInt8(ascii: "a"), count: 999)
+        XCTAssertNotEqual(token(base + [UInt8(ascii: "b")]), token(base + [UInt8(ascii: "c")]))
+        XCTAssertEqual(token(base + [UInt8(ascii: "b")]), token(base + [UInt8(ascii: "b")]))
+        // A multi-byte scalar at the cut is not split: the token stays valid UTF-8.
+        let greek = token(Array(String(repeating: "α", count: 500).utf8))
+        XCTAssertTrue(greek.hasSuffix(String(greek.suffix(17))) && greek.contains("~"))
+        XCTAssertFalse(greek.contains("\u{FFFD}"))
     }
 }
 

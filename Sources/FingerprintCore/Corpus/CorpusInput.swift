@@ -111,6 +111,11 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     public var bytes: Int
     /// For JSONL with a key field (`--pair-field`): its value as text.
     public var key: String?
+    /// The file's path as bytes when it is not valid UTF-8 (`path` then
+    /// shows the invalid bytes as \xNN); not encoded.
+    public var rawPath: [UInt8]? = nil
+
+    enum CodingKeys: String, CodingKey { case name, path, line, bytes, key }
 
     public init(name: String, path: String, line: Int?, bytes: Int, key: String? = nil) {
         self.name = name
@@ -133,6 +138,61 @@ struct ReadUnit: Sendable {
     var name: String
     var source: Source
     var size: Int
+    /// The path's bytes when they are not valid UTF-8 (`path` then shows
+    /// the invalid bytes as \xNN); system calls use these.
+    var raw: [UInt8]? = nil
+}
+
+/// File names as bytes: Linux allows any bytes but NUL and '/', and a name
+/// that is not valid UTF-8 must still be opened by its bytes.
+package enum FileName {
+    static func isUTF8(_ b: [UInt8]) -> Bool {
+        var it = b.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// The name for people: itself when it is UTF-8, else each byte of an
+    /// invalid sequence as \xNN.
+    package static func display(_ b: [UInt8]) -> String {
+        if isUTF8(b) { return String(decoding: b, as: UTF8.self) }
+        var out = ""
+        var i = 0
+        while i < b.count {
+            // The longest valid scalar at i, if any.
+            var decoded = false
+            for len in 1...4 where i + len <= b.count {
+                var it = b[i..<(i + len)].makeIterator()
+                var d = UTF8()
+                if case .scalarValue(let u) = d.decode(&it), case .emptyInput = d.decode(&it) {
+                    out.unicodeScalars.append(u)
+                    i += len
+                    decoded = true
+                    break
+                }
+            }
+            if !decoded {
+                out += "\\x" + String(b[i], radix: 16, uppercase: true).leftPadded(2)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Calls `body` with the bytes as a NUL-terminated C string.
+    package static func withCString<T>(_ b: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+        (b + [0]).withUnsafeBufferPointer { p in p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { body($0) } }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
 }
 
 /// Lists the read units of an input: sorted paths for a directory (recursive,
@@ -155,24 +215,28 @@ enum UnitPlanner {
         case .jsonl:
             return try jsonlRanges(input.path)
         case .directory:
-            var files: [(rel: String, path: String, size: Int)] = []
+            // The walk works on the file names' bytes: a name that is not
+            // valid UTF-8 is still opened by its bytes, and shown with its
+            // invalid bytes as \xNN escapes.
+            var files: [(rel: [UInt8], path: [UInt8], size: Int)] = []
             var visited = Set<[UInt64]>()
-            walk(root: input.path, rel: "", globs: input.globs, visited: &visited, files: &files, skips: &skips)
-            let keys = files.map { Array($0.rel.utf8) }
-            let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
-            files = order.map { files[$0] }
+            walk(root: Array(input.path.utf8), rel: [], globs: input.globs, visited: &visited, files: &files, skips: &skips)
+            files.sort { $0.rel.lexicographicallyPrecedes($1.rel) }
             var units: [ReadUnit] = []
             for f in files {
-                if f.rel.lowercased().hasSuffix(".jsonl") {
+                let rel = FileName.display(f.rel)
+                let path = FileName.display(f.path)
+                let raw = FileName.isUTF8(f.path) ? nil : f.path
+                if rel.lowercased().hasSuffix(".jsonl") {
                     // A JSONL file inside a directory contributes its lines.
-                    for var u in try jsonlRanges(f.path) {
-                        u.name = f.rel
+                    for var u in try jsonlRanges(path, raw: raw) {
+                        u.name = rel
                         units.append(u)
                     }
                 } else {
                     // Sizes are known only where the walk had to stat (-1 otherwise);
                     // progress then counts files.
-                    units.append(ReadUnit(path: f.path, name: f.rel, source: .file, size: max(0, f.size)))
+                    units.append(ReadUnit(path: path, name: rel, source: .file, size: max(0, f.size), raw: raw))
                 }
             }
             return units
@@ -185,39 +249,41 @@ enum UnitPlanner {
     }
 
     private static func walk(
-        root: String, rel: String, globs: [String], visited: inout Set<[UInt64]>,
-        files: inout [(rel: String, path: String, size: Int)], skips: inout [Skip]
+        root: [UInt8], rel: [UInt8], globs: [String], visited: inout Set<[UInt64]>,
+        files: inout [(rel: [UInt8], path: [UInt8], size: Int)], skips: inout [Skip]
     ) {
-        let dirPath = rel.isEmpty ? root : root + "/" + rel
+        let dirPath = rel.isEmpty ? root : root + [0x2F] + rel
         var st = stat()
-        guard stat(dirPath, &st) == 0 else {
-            skips.append(Skip(path: dirPath, reason: "cannot read directory: \(String(cString: strerror(errno)))"))
+        guard FileName.withCString(dirPath, { stat($0, &st) }) == 0 else {
+            skips.append(Skip(path: FileName.display(dirPath), reason: "cannot read directory: \(String(cString: strerror(errno)))"))
             return
         }
         let key = [UInt64(st.st_dev), UInt64(st.st_ino)]
         guard visited.insert(key).inserted else {
-            skips.append(Skip(path: dirPath, reason: "directory already visited (symlink loop); skipped"))
+            skips.append(Skip(path: FileName.display(dirPath), reason: "directory already visited (symlink loop); skipped"))
             return
         }
         defer { visited.remove(key) }
-        guard let dir = opendir(dirPath) else {
-            skips.append(Skip(path: dirPath, reason: "cannot read directory: \(String(cString: strerror(errno)))"))
+        guard let dir = FileName.withCString(dirPath, { opendir($0) }) else {
+            skips.append(Skip(path: FileName.display(dirPath), reason: "cannot read directory: \(String(cString: strerror(errno)))"))
             return
         }
         // d_type saves a stat per regular file (most of the walk's cost on
         // many small files); links and unknown types are stat'ed.
-        var entries: [(name: String, type: UInt8)] = []
+        var entries: [(name: [UInt8], type: UInt8)] = []
         while let ent = readdir(dir) {
             let name = withUnsafePointer(to: &ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
+                    Array(UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))))
+                }
             }
-            if name == "." || name == ".." || name.hasPrefix(".") { continue }
+            if name.first == 0x2E { continue }  // ".", ".." and hidden files
             entries.append((name, ent.pointee.d_type))
         }
         closedir(dir)
         for (name, type) in entries {
-            let childRel = rel.isEmpty ? name : rel + "/" + name
-            let childPath = root + "/" + childRel
+            let childRel = rel.isEmpty ? name : rel + [0x2F] + name
+            let childPath = root + [0x2F] + childRel
             if type == UInt8(DT_REG) {
                 if matches(name, globs) { files.append((childRel, childPath, -1)) }
                 continue
@@ -227,12 +293,12 @@ enum UnitPlanner {
                 continue
             }
             var cst = stat()
-            if stat(childPath, &cst) != 0 {
+            if FileName.withCString(childPath, { stat($0, &cst) }) != 0 {
                 var lst = stat()
-                let dangling = lstat(childPath, &lst) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK
+                let dangling = FileName.withCString(childPath, { lstat($0, &lst) }) == 0 && (lst.st_mode & S_IFMT) == S_IFLNK
                 if matches(name, globs) {
                     let why = errno == ELOOP ? "symlink loop" : (dangling ? "broken symlink" : String(cString: strerror(errno)))
-                    skips.append(Skip(path: childPath, reason: "cannot read: \(why)"))
+                    skips.append(Skip(path: FileName.display(childPath), reason: "cannot read: \(why)"))
                 }
                 continue
             }
@@ -245,10 +311,14 @@ enum UnitPlanner {
                 }
             default:
                 if matches(name, globs) {
-                    skips.append(Skip(path: childPath, reason: "not a regular file"))
+                    skips.append(Skip(path: FileName.display(childPath), reason: "not a regular file"))
                 }
             }
         }
+    }
+
+    static func matches(_ name: [UInt8], _ globs: [String]) -> Bool {
+        FileName.withCString(name) { n in globs.contains { fnmatch($0, n, 0) == 0 } }
     }
 
     static func matches(_ name: String, _ globs: [String]) -> Bool {
@@ -257,11 +327,12 @@ enum UnitPlanner {
 
     /// Splits a JSONL file into ranges of about `jsonlRangeBytes`, each
     /// starting at the beginning of a line.
-    static func jsonlRanges(_ path: String) throws -> [ReadUnit] {
-        let size = fileSize(path)
+    static func jsonlRanges(_ path: String, raw: [UInt8]? = nil) throws -> [ReadUnit] {
+        var st = stat()
+        let size = (raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(path, &st)) == 0 ? Int(st.st_size) : 0
         var starts = [0]
         if size > jsonlRangeBytes {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let fd = raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: String(cString: strerror(errno))) }
             defer { close(fd) }
             var buf = [UInt8](repeating: 0, count: 65536)
@@ -287,7 +358,7 @@ enum UnitPlanner {
             units.append(
                 ReadUnit(
                     path: path, name: (path as NSString).lastPathComponent,
-                    source: .jsonlRange(start: s, end: e), size: e - s))
+                    source: .jsonlRange(start: s, end: e), size: e - s, raw: raw))
         }
         return units
     }

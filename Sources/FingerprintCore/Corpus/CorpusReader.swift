@@ -75,6 +75,8 @@ package enum CorpusReader {
         var lines = 0
         var bytes = 0
         var worker = 0
+        /// The unit's path bytes when not UTF-8 (copied into its documents).
+        var raw: [UInt8]? = nil
     }
 
     /// Reads `input` with one `makeWorker()` per thread.
@@ -165,12 +167,14 @@ package enum CorpusReader {
         case .stdin:
             readStream(fd: 0, name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
         case .file:
-            let fd = open(unit.path, O_RDONLY | O_CLOEXEC)
+            let fd =
+                unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
                 return
             }
             defer { close(fd) }
+            r.raw = unit.raw
             readStream(fd: fd, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
         case .memory(let i):
             var text = input.documents[i]
@@ -225,7 +229,9 @@ package enum CorpusReader {
             return
         }
         r.outputs.append(worker.finish())
-        r.docs.append(DocumentInfo(name: name, path: path, line: nil, bytes: total))
+        var info = DocumentInfo(name: name, path: path, line: nil, bytes: total)
+        info.rawPath = r.raw
+        r.docs.append(info)
         r.bytes += total
     }
 
@@ -233,12 +239,13 @@ package enum CorpusReader {
         _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], keyField: [UInt8]?, options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
-        let fd = open(unit.path, O_RDONLY | O_CLOEXEC)
+        let fd = unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
             return
         }
         defer { close(fd) }
+        r.raw = unit.raw
         var line: [UInt8] = []
         var tooLong = false
         var pos = start
@@ -268,7 +275,9 @@ package enum CorpusReader {
                 }
                 text.withUnsafeBufferPointer { worker.feed($0) }
                 r.outputs.append(worker.finish())
-                r.docs.append(DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count, key: key))
+                var info = DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count, key: key)
+                info.rawPath = unit.raw
+                r.docs.append(info)
                 r.bytes += text.count
             case .failure(.missingField):
                 r.skips.append((lineNo, Skip(path: unit.path, reason: "no field '\(fieldName)'; name the field that holds the text")))

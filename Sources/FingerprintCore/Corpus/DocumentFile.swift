@@ -16,6 +16,8 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     public var field: String
     /// The text itself, for a document held in memory.
     public var text: [UInt8]?
+    /// The path as bytes, when it is not valid UTF-8.
+    public var rawPath: [UInt8]?
 
     public init(name: String? = nil, path: String, line: Int? = nil, field: String = "text") {
         self.name = name ?? path
@@ -27,6 +29,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     /// The document a corpus reader listed (`field`: the JSONL text field).
     public init(_ info: DocumentInfo, field: String = "text") {
         self.init(name: info.name, path: info.path, line: info.line, field: field)
+        rawPath = info.rawPath
     }
 
     /// Reads the document's bytes again: the whole file, or the decoded
@@ -41,7 +44,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
             throw FingerprintError.inputNotFound(
                 path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = rawPath.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw FingerprintError.inputNotFound(path: path, reason: "\(String(cString: strerror(errno))); check the path")
         }

@@ -130,7 +130,7 @@ public enum Comparison {
             if pairing.pairs < min(na, nb) {
                 notes.append("\(min(na, nb) - pairing.pairs) documents have no partner and keep their side in the paired test")
             }
-        } else if pairing.pairs * 2 > min(na, nb) && pairing.pairs >= 2 {
+        } else if pairing.pairs * 2 > min(na, nb) && pairing.pairs >= 4 && pairing.namesakesAreCloser(m) {
             notes.append(
                 "\(pairing.pairs) of \(min(na, nb)) documents have a namesake on the other side: if A and B answer the same prompts, rerun with --paired (the unpaired test is far too conservative on such data)"
             )
