@@ -105,7 +105,15 @@ public final class BatchCollector: BatchSink {
     public var queryNames: [String] = []
     public var candidateNames: [String] = []
     public var neighbors: [[Neighbor]] = []
+    /// The pairs at or above the threshold, in the order they came — or,
+    /// once more than `maxPairs` came, the `maxPairs` strongest (then the
+    /// JSON says so, and --format jsonl or csv streams them all).
     public var pairs: [ScoredPair] = []
+    /// How many pairs reached the threshold in all.
+    public private(set) var pairsTotal = 0
+    /// Pairs held for json, table and html output (24 bytes each in memory,
+    /// about 60 in JSON).
+    public var maxPairs = 200_000
     public var clusters: [DocumentCluster] = []
     public var notes: [String] = []
     public var evidence: [PairEvidence] = []
@@ -119,10 +127,28 @@ public final class BatchCollector: BatchSink {
         neighbors = Array(repeating: [], count: queryNames.count)
     }
     public func neighbors(query: Int, _ list: [Neighbor]) throws { neighbors[query] = list }
-    public func pairs(_ p: [ScoredPair]) throws { pairs += p }
+    public func pairs(_ p: [ScoredPair]) throws {
+        pairs += p
+        pairsTotal += p.count
+        if pairs.count >= 2 * maxPairs { keepStrongest() }
+    }
+
+    private func keepStrongest() {
+        pairs.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a != $1.a ? $0.a < $1.a : $0.b < $1.b) }
+        pairs.removeLast(max(0, pairs.count - maxPairs))
+    }
+
+    /// Whether some pairs were dropped (more than `maxPairs` reached the threshold).
+    public var pairsCapped: Bool { pairsTotal > pairs.count }
     public func end(clusters: [DocumentCluster], notes: [String]) throws {
+        if pairs.count > maxPairs { keepStrongest() }
         self.clusters = clusters
         self.notes = notes
+        if pairsCapped {
+            self.notes.append(
+                "\(pairsTotal) pairs reached the threshold; the \(pairs.count) strongest are listed here (memory is bounded): --format jsonl or csv streams them all"
+            )
+        }
     }
 
     /// The strongest distinct pairs: from the threshold pairs if any, else
@@ -170,6 +196,7 @@ public final class BatchCollector: BatchSink {
         var header: BatchHeader
         var neighbors: [Document]
         var pairs: [Pair]
+        var pairsTotal: Int
         var clusters: [Cluster]
         var notes: [String]
         var evidence: [Evidence]
@@ -178,11 +205,15 @@ public final class BatchCollector: BatchSink {
             var c = encoder.container(keyedBy: K.self)
             try c.encode(neighbors, forKey: .neighbors)
             try c.encode(pairs, forKey: .pairs)
+            try c.encode(pairsTotal, forKey: .pairsTotal)
             try c.encode(clusters, forKey: .clusters)
             try c.encode(notes, forKey: .notes)
             if !evidence.isEmpty { try c.encode(evidence, forKey: .evidence) }
         }
-        enum K: String, CodingKey { case neighbors, pairs, clusters, notes, evidence }
+        enum K: String, CodingKey {
+            case neighbors, pairs, clusters, notes, evidence
+            case pairsTotal = "pairs_total"
+        }
     }
 
     /// Rounds a score to 6 decimals (as the other writers print it).
@@ -195,6 +226,7 @@ public final class BatchCollector: BatchSink {
                 Document(query: queryNames[i], neighbors: l.map { .init(doc: candidateNames[$0.index], score: Self.r6($0.score)) })
             },
             pairs: pairs.map { Pair(a: queryNames[$0.a], b: candidateNames[$0.b], score: Self.r6($0.score)) },
+            pairsTotal: pairsTotal,
             clusters: clusters.map {
                 Cluster(id: $0.id, representative: queryNames[$0.representative], members: $0.members.map { queryNames[$0] })
             },

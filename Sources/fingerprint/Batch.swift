@@ -43,7 +43,7 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Nearest neighbours per document.")
     var top: Int = 10
 
-    @Option(help: "Also report every pair with cosine ≥ this (−1 to 1); clusters are built from these pairs.")
+    @Option(parsing: .unconditional, help: "Also report every pair with cosine ≥ this (−1 to 1); clusters are built from these pairs.")
     var threshold: Double?
 
     @Flag(help: "Exit with status 1 when any pair reaches --threshold (for CI).")

@@ -227,6 +227,30 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("\n=cmd|' C calc'!A0.txt,"), r.stdout)
     }
 
+    // MARK: - Memory that grows without bound
+
+    /// Finding 20: `batch --threshold -1 --top 0 --format json` on 5,000
+    /// small files held all 12.5 M pairs (8 GB). Pairs are no longer kept
+    /// for clusters or evidence, and the JSON lists the 200,000 strongest
+    /// with the total and a note (JSONL and CSV stream them all).
+    func testFinding20PairListsAreBounded() throws {
+        let dir = try tempDir()
+        for i in 0..<800 {
+            let words = (0..<12).map { "w\((i * 7 + $0 * 13) % 97)" }
+            try write(words.joined(separator: " "), dir.appendingPathComponent(String(format: "c/d%04d.txt", i)))
+        }
+        let r = try run(["batch", dir.appendingPathComponent("c").path, "--threshold", "-1", "--top", "0", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(j["pairs_total"] as? Int, 800 * 799 / 2)
+        let pairs = try XCTUnwrap(j["pairs"] as? [[String: Any]])
+        XCTAssertEqual(pairs.count, 200_000)
+        let scores = pairs.map { ($0["score"] as! NSNumber).doubleValue }
+        XCTAssertEqual(scores, scores.sorted(by: >), "the strongest pairs, strongest first")
+        XCTAssertTrue((j["notes"] as? [String] ?? []).contains { $0.contains("319600 pairs reached the threshold") })
+        XCTAssertEqual((j["clusters"] as? [Any])?.count, 1)
+    }
+
     // MARK: - Silent wrong answers and unclear messages
 
     /// Finding 10: `batch --method lsa` differed with --threads (scores by

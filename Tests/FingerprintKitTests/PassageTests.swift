@@ -458,6 +458,15 @@ final class PassageTests: XCTestCase {
         for (i, d) in docs.enumerated() { try write(d, to: dir.appendingPathComponent(String(format: "d%02d.txt", i))) }
         let fromDisk = try BoilerplateFilter.frequent(in: CorpusInput(path: dir.path), k: 8, maxDF: 0.5)
         XCTAssertEqual(fromDisk.hashes.hashes, filter.hashes.hashes)
+        // Regression for finding 21 (passages' memory grew with A): counted
+        // only among given k-grams, the frequent set is the full one
+        // restricted to them.
+        var some = Array(filter.hashes.hashes.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+        some += [1, 2, 3]  // k-grams that occur nowhere
+        let among = NGramIndex(some)
+        let restricted = try BoilerplateFilter.frequent(in: CorpusInput(path: dir.path), k: 8, maxDF: 0.5, among: among)
+        XCTAssertEqual(restricted.hashes.hashes, filter.hashes.hashes.filter { among.contains($0) })
+        XCTAssertFalse(restricted.hashes.hashes.isEmpty)
         // A passage embedded in boilerplate keeps its own words as evidence.
         let embedded = PassageAlignment.align(
             Array((boiler + " " + genuine).utf8), Array(("zz " + boiler + " " + genuine + " yy").utf8),

@@ -26,7 +26,10 @@ package final class NGramCollector {
     /// without one, in `reference`), distinct, at most `maxHitsKept`: the
     /// seeds of passage alignment.
     public private(set) var lastHits: [UInt64] = []
-    public var maxHitsKept = 4096
+    /// Hits kept per document: the smallest hash values among its shared
+    /// n-grams, a uniform and deterministic sample spread over the document
+    /// (memory stays O(documents) when B is largely contained in A).
+    public var maxHitsKept = 64
     package static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
 
     /// - Parameters:
@@ -78,11 +81,12 @@ package final class NGramCollector {
             if k == candidateIndex {
                 lastHits.removeAll(keepingCapacity: true)
                 if let set = candidateReference ?? reference {
-                    for x in doc[k] where lastHits.count < maxHitsKept && set.contains(x) { lastHits.append(x) }
+                    for x in doc[k] where set.contains(x) { lastHits.append(x) }
                     if lastHits.count > 1 {
                         lastHits.sort()
                         RadixSort.compact(&lastHits)
                     }
+                    if lastHits.count > maxHitsKept { lastHits.removeLast(lastHits.count - maxHitsKept) }
                 }
             }
             doc[k].removeAll(keepingCapacity: true)

@@ -56,11 +56,15 @@ public struct BoilerplateFilter: Sendable {
     /// - Complexity: O(bytes) to read, O(M log M) to count, where M is the
     ///   number of (document, distinct k-gram) pairs; memory 8 bytes per pair
     ///   while counting, then 12 bytes per distinct k-gram of the corpus.
+    ///
+    /// With `among`, only those k-grams are counted (memory O(|among|)
+    /// instead of every distinct k-gram of the corpus): passage alignment
+    /// only ever asks about k-grams of the documents it aligns.
     public static func frequent(
         in corpus: CorpusInput, k: Int, maxDF: Double,
-        readOptions: ReadOptions = ReadOptions()
+        readOptions: ReadOptions = ReadOptions(), among: NGramIndex? = nil
     ) throws -> BoilerplateFilter {
-        let scan = try CorpusReader.read(corpus, options: readOptions) { KGramWorker(k: k) }
+        let scan = try CorpusReader.read(corpus, options: readOptions) { KGramWorker(k: k, keep: among) }
         defer { for w in scan.workers { w.release() } }
         var counter = KGramDocumentFrequency(k: k)
         for o in scan.outputs { counter.add(o.output) }
@@ -157,6 +161,8 @@ package struct KGramDocumentFrequency: Sendable {
 /// (sorted), for document frequencies and boilerplate sets.
 package struct KGramWorker: DocumentWorker {
     public let k: Int
+    /// Only these k-grams are kept (nil: all).
+    let keep: NGramIndex?
     private var scanner = WordScanner()
     private var sink = HashSink()
 
@@ -166,9 +172,10 @@ package struct KGramWorker: DocumentWorker {
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { hashes.append(TokenTable.hash(token)) }
     }
 
-    public init(k: Int) {
+    public init(k: Int, keep: NGramIndex? = nil) {
         precondition(k >= 1)
         self.k = k
+        self.keep = keep
     }
 
     public var invalidSequences: Int { scanner.invalidSequences }
@@ -177,7 +184,9 @@ package struct KGramWorker: DocumentWorker {
 
     public mutating func finish() -> [UInt64] {
         scanner.finish(into: &sink)
-        let out = BoilerplateFilter.sortedDistinct(Winnowing.kgramHashes(sink.hashes, k: k))
+        var grams = Winnowing.kgramHashes(sink.hashes, k: k)
+        if let keep { grams = grams.filter { keep.contains($0) } }
+        let out = BoilerplateFilter.sortedDistinct(grams)
         sink.hashes.removeAll(keepingCapacity: sink.hashes.count < 1 << 22)
         return out
     }

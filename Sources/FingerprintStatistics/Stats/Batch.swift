@@ -200,7 +200,11 @@ public enum Batch {
         so.threshold = o.threshold
         so.tile = o.tile
         so.threads = o.read.threads
-        var allPairs: [ScoredPair] = []
+        // Pairs are not kept: clusters grow by union–find as pairs arrive and
+        // only the strongest pairs that evidence needs are held, so memory is
+        // O(documents), however many pairs reach the threshold.
+        var clusterer = PairClusters(nq)
+        var strongest = StrongestPairs(limit: o.evidence > 0 ? evidenceLimit : 0)
         var found = 0
         var evidencePairs: [ScoredPair] = []
         var byNeighbour = [Int: Int]()
@@ -225,16 +229,21 @@ public enum Batch {
                 let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
                 if !p.isEmpty { try sink.pairs(p) }
                 found += p.count
-                if o.threshold != nil { allPairs += p }
+                if o.threshold != nil {
+                    for x in p {
+                        if ref == nil { clusterer.add(x) }
+                        strongest.add(x)
+                    }
+                }
             }
         } else {
             for i in 0..<nq { try sink.neighbors(query: i, []) }
         }
-        let clusters = ref == nil && o.threshold != nil ? clustersOf(allPairs, n: nq) : []
+        let clusters = ref == nil && o.threshold != nil ? clusterer.clusters() : []
         if o.evidence > 0 {
             try sink.evidence(
                 evidenceFor(
-                    allPairs.isEmpty ? evidencePairs : allPairs,
+                    found == 0 ? evidencePairs : strongest.pairs,
                     queries: main.documents.map { input.document($0) },
                     candidates: ref.map { r in r.documents.map { reference!.document($0) } }
                         ?? main.documents.map { input.document($0) },
@@ -324,19 +333,73 @@ public enum Batch {
         return Outcome(pairsOverThreshold: pairs.count, skipped: main.skips + (ref?.skips ?? []))
     }
 
+    /// Pairs of a run that get evidence (the strongest, at most).
+    static let evidenceLimit = 1000
+
     /// Connected components of the pair graph (union–find), each with the
     /// member that has the most pairs as representative.
     public static func clustersOf(_ pairs: [ScoredPair], n: Int) -> [DocumentCluster] {
-        var uf = UnionFind(n)
-        var degree = [Int](repeating: 0, count: n)
-        for p in pairs {
-            uf.union(p.a, p.b)
-            degree[p.a] += 1
-            degree[p.b] += 1
-        }
+        var c = PairClusters(n)
+        for p in pairs { c.add(p) }
+        return c.clusters()
+    }
+}
+
+/// Clusters of a pair graph built as pairs arrive: union–find and degrees,
+/// O(documents) memory whatever the number of pairs.
+struct PairClusters {
+    private var uf: UnionFind
+    private var degree: [Int]
+
+    init(_ n: Int) {
+        uf = UnionFind(n)
+        degree = [Int](repeating: 0, count: n)
+    }
+
+    mutating func add(_ p: ScoredPair) {
+        uf.union(p.a, p.b)
+        degree[p.a] += 1
+        degree[p.b] += 1
+    }
+
+    /// The components of two or more documents, each with the member that
+    /// has the most pairs as representative (ties: the first).
+    mutating func clusters() -> [DocumentCluster] {
+        let degree = self.degree
         return uf.groups().enumerated().map { id, members in
             let rep = members.max { degree[$0] != degree[$1] ? degree[$0] < degree[$1] : $0 > $1 }!
             return DocumentCluster(id: id, members: members, representative: rep)
         }
+    }
+}
+
+/// The `limit` strongest pairs seen (score descending, then (a, b)), kept in
+/// O(limit) memory: the list is cut back to `limit` whenever it doubles.
+struct StrongestPairs {
+    let limit: Int
+    private(set) var kept: [ScoredPair] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    static func stronger(_ x: ScoredPair, _ y: ScoredPair) -> Bool {
+        x.score != y.score ? x.score > y.score : (x.a != y.a ? x.a < y.a : x.b < y.b)
+    }
+
+    mutating func add(_ p: ScoredPair) {
+        guard limit > 0 else { return }
+        kept.append(p)
+        if kept.count >= 2 * limit { trim() }
+    }
+
+    private mutating func trim() {
+        kept.sort(by: Self.stronger)
+        kept.removeLast(max(0, kept.count - limit))
+    }
+
+    /// The kept pairs, strongest first.
+    var pairs: [ScoredPair] {
+        var c = self
+        c.trim()
+        return c.kept
     }
 }

@@ -31,8 +31,21 @@ extension Comparison {
         if let dir = o.boilerplate { filter = try BoilerplateFilter.files(in: dir, k: o.passageK, readOptions: o.read) }
         // Document frequency is only evidence of boilerplate over enough
         // documents: with fewer than 100, a k-gram in 2 of 20 is not boilerplate.
-        if o.maxDF < 1 && sa.corpus.documents.count >= 100 {
-            let frequent = try BoilerplateFilter.frequent(in: inputA, k: o.passageK, maxDF: o.maxDF, readOptions: o.read)
+        // Only k-grams of the candidate documents of B can seed or extend a
+        // passage, so only theirs are counted over A (memory ∝ candidates).
+        if o.maxDF < 1 && sa.corpus.documents.count >= 100 && !pairs.isEmpty {
+            let bDocs = sb.corpus.documents.map { inputB.document($0) }
+            var worker = KGramWorker(k: o.passageK)
+            defer { worker.release() }
+            var parts: [[UInt64]] = []
+            for j in Set(pairs.map(\.b)).sorted() {
+                guard let text = try? bDocs[j].read() else { continue }
+                text.withUnsafeBufferPointer { worker.feed($0) }
+                parts.append(worker.finish())
+            }
+            let among = NGramIndex(parts: &parts)
+            let frequent = try BoilerplateFilter.frequent(
+                in: inputA, k: o.passageK, maxDF: o.maxDF, readOptions: o.read, among: among)
             filter = filter.map { $0.union(frequent) } ?? frequent
         }
         return try PassageAlignment.sharedPassages(
@@ -52,7 +65,7 @@ struct GramFilterWorker: DocumentWorker {
         let keep: Set<UInt64>
         var found: [UInt64] = []
         mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-            if let s = shingler.add(TokenTable.hash(token)), keep.contains(s), !found.contains(s) { found.append(s) }
+            if let s = shingler.add(TokenTable.hash(token)), keep.contains(s) { found.append(s) }
         }
     }
     init(n: Int, keep: Set<UInt64>) { sink = Sink(shingler: Shingler(n: n), keep: keep) }
@@ -60,7 +73,7 @@ struct GramFilterWorker: DocumentWorker {
     mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) { scanner.feed(chunk, into: &sink) }
     mutating func finish() -> [UInt64] {
         scanner.finish(into: &sink)
-        let f = sink.found
+        let f = BoilerplateFilter.sortedDistinct(sink.found)
         sink.found.removeAll(keepingCapacity: true)
         sink.shingler.reset()
         return f
