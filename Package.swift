@@ -29,13 +29,18 @@ let package = Package(
             providers: [.apt(["libblas-dev", "liblapacke-dev"])]
         ),
 
+        /// zlib (gzip inputs) and Zstandard (.zst inputs) from the system
+        /// (`zlib1g-dev`, `libzstd-dev`).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
         // MARK: - Engine, along the data flow
 
         /// Inputs, tokens and counts: corpora (directories, files, JSONL,
         /// stdin), tokenizers, the token table and document-term matrix,
         /// n-gram hashes; errors, hashing, seeded random, the work queue,
         /// atomic output.
-        .target(name: "FingerprintCore", swiftSettings: swift5),
+        .target(name: "FingerprintCore", dependencies: ["CZlib", "CZstd"], swiftSettings: swift5),
 
         /// Statistics on counts: divergences, BLAS/LAPACK linear algebra,
         /// the permutation test, comparison, batch similarity, sketches,

@@ -81,7 +81,7 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
             guard access(path, R_OK) == 0 else {
                 throw FingerprintError.inputNotFound(path: path, reason: "file is not readable; check its permissions")
             }
-            kind = path.lowercased().hasSuffix(".jsonl") ? .jsonl : .file
+            kind = Compression.stripSuffix(path).lowercased().hasSuffix(".jsonl") ? .jsonl : .file
         }
     }
 }
@@ -227,7 +227,7 @@ enum UnitPlanner {
                 let rel = FileName.display(f.rel)
                 let path = FileName.display(f.path)
                 let raw = FileName.isUTF8(f.path) ? nil : f.path
-                if rel.lowercased().hasSuffix(".jsonl") {
+                if Compression.stripSuffix(rel).lowercased().hasSuffix(".jsonl") {
                     // A JSONL file inside a directory contributes its lines.
                     for var u in try jsonlRanges(path, raw: raw) {
                         u.name = rel
@@ -317,8 +317,17 @@ enum UnitPlanner {
         }
     }
 
+    /// Whether a file name matches a pattern, itself or without a `.gz` or
+    /// `.zst` suffix (`notes.txt.gz` is a `*.txt`).
     static func matches(_ name: [UInt8], _ globs: [String]) -> Bool {
-        FileName.withCString(name) { n in globs.contains { fnmatch($0, n, 0) == 0 } }
+        if FileName.withCString(name, { n in globs.contains { fnmatch($0, n, 0) == 0 } }) { return true }
+        for suffix in [Array(".gz".utf8), Array(".zst".utf8)] where name.count > suffix.count {
+            let tail = name.suffix(suffix.count).map { $0 | 0x20 }
+            if tail == suffix {
+                return FileName.withCString(Array(name.dropLast(suffix.count))) { n in globs.contains { fnmatch($0, n, 0) == 0 } }
+            }
+        }
+        return false
     }
 
     static func matches(_ name: String, _ globs: [String]) -> Bool {
@@ -331,7 +340,14 @@ enum UnitPlanner {
         var st = stat()
         let size = (raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(path, &st)) == 0 ? Int(st.st_size) : 0
         var starts = [0]
-        if size > jsonlRangeBytes {
+        // A compressed file is read as one stream (it cannot be split).
+        let compressed: Bool = {
+            let fd = raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return Compression.detect(fd: fd) != .none
+        }()
+        if size > jsonlRangeBytes && !compressed {
             let fd = raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: String(cString: strerror(errno))) }
             defer { close(fd) }

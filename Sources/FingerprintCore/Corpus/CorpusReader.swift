@@ -165,7 +165,8 @@ package enum CorpusReader {
     ) {
         switch unit.source {
         case .stdin:
-            readStream(fd: 0, name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
+            readStream(
+                ByteSource(fd: 0, compression: .none), name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
         case .file:
             let fd =
                 unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
@@ -175,7 +176,8 @@ package enum CorpusReader {
             }
             defer { close(fd) }
             r.raw = unit.raw
-            readStream(fd: fd, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
+            let source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
+            readStream(source, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
         case .memory(let i):
             var text = input.documents[i]
             text.withUTF8 { bytes in
@@ -196,19 +198,20 @@ package enum CorpusReader {
         }
     }
 
+    /// One document from `source` (decompressed on the fly when the file is
+    /// gzip or Zstandard): a read error or a corrupt or truncated stream
+    /// discards it as a counted skip that says where, never a partial document.
     private static func readStream<W: DocumentWorker>(
-        fd: Int32, name: String, path: String, options: ReadOptions,
+        _ source: ByteSource, name: String, path: String, options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
         var total = 0
         var first = true
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let why = String(cString: strerror(errno))
-                if !first { worker.discard() }
-                r.skips.append((nil, Skip(path: path, reason: "cannot read: \(why)")))
+            let n: Int
+            do { n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) } } catch {
+                if !first || total > 0 { worker.discard() }
+                r.skips.append((nil, Skip(path: path, reason: "\(error)")))
                 return
             }
             if n == 0 { break }
@@ -246,9 +249,11 @@ package enum CorpusReader {
         }
         defer { close(fd) }
         r.raw = unit.raw
+        let compression = Compression.detect(fd: fd)
+        if compression == .none { lseek(fd, off_t(start), SEEK_SET) }
+        let source = ByteSource(fd: fd, compression: compression, limit: compression == .none ? end - start : .max)
         var line: [UInt8] = []
         var tooLong = false
-        var pos = start
         let fieldName = String(decoding: field, as: UTF8.self)
 
         func endLine() {
@@ -290,12 +295,11 @@ package enum CorpusReader {
             }
         }
 
-        while pos < end {
-            let want = min(buffer.count, end - pos)
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(pos)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                r.skips.append((r.lines + 1, Skip(path: unit.path, reason: "cannot read: \(String(cString: strerror(errno)))")))
+        while true {
+            let n: Int
+            do { n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) } } catch {
+                // The records read so far stand; the rest of the file is one skip.
+                r.skips.append((r.lines + 1, Skip(path: unit.path, reason: "\(error); the rest of the file is not read")))
                 return
             }
             if n == 0 { break }
@@ -321,7 +325,6 @@ package enum CorpusReader {
                     }
                 }
             }
-            pos += n
         }
         if !line.isEmpty || tooLong { endLine() }
     }

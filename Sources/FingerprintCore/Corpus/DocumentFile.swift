@@ -61,16 +61,17 @@ public struct DocumentFile: Sendable, Hashable, Codable {
         }
     }
 
+    /// The whole file (decompressed when it is gzip or Zstandard), at most `limit` bytes.
     private static func readAll(_ fd: Int32, path: String, limit: Int) throws -> [UInt8] {
         var st = stat()
         var out: [UInt8] = []
+        let source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
         if fstat(fd, &st) == 0 && st.st_size > 0 { out.reserveCapacity(min(limit, Int(st.st_size))) }
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while out.count < limit {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FingerprintError.inputNotFound(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
+            let n: Int
+            do { n = try buf.withUnsafeMutableBytes { try source.read(into: $0) } } catch {
+                throw FingerprintError.inputNotFound(path: path, reason: "\(error)")
             }
             if n == 0 { return out }
             out.append(contentsOf: buf[0..<min(n, limit - out.count)])
@@ -83,11 +84,11 @@ public struct DocumentFile: Sendable, Hashable, Codable {
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         var current = 1
         var out: [UInt8] = []
+        let source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FingerprintError.inputNotFound(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
+            let n: Int
+            do { n = try buf.withUnsafeMutableBytes { try source.read(into: $0) } } catch {
+                throw FingerprintError.inputNotFound(path: path, reason: "\(error)")
             }
             if n == 0 { break }
             var s = 0

@@ -1,0 +1,173 @@
+import CZlib
+import CZstd
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How a file's bytes are stored, told by its first bytes (not its name).
+package enum Compression: Sendable, Equatable {
+    case none, gzip, zstd
+
+    /// The compression of the file open at `fd`, from its magic bytes
+    /// (gzip 1F 8B; Zstandard frame 28 B5 2F FD); the file offset is unchanged.
+    package static func detect(fd: Int32) -> Compression {
+        var magic = [UInt8](repeating: 0, count: 4)
+        let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4, 0) }
+        if n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B { return .gzip }
+        if n >= 4 && magic == [0x28, 0xB5, 0x2F, 0xFD] { return .zstd }
+        return .none
+    }
+
+    /// The name without a `.gz` or `.zst` suffix (what decides text or JSONL).
+    package static func stripSuffix(_ name: String) -> String {
+        let lower = name.lowercased()
+        if lower.hasSuffix(".gz") { return String(name.dropLast(3)) }
+        if lower.hasSuffix(".zst") { return String(name.dropLast(4)) }
+        return name
+    }
+}
+
+/// A failed read of a (compressed) file: what went wrong and where, in
+/// bytes of the file as stored.
+package struct SourceError: Error, CustomStringConvertible {
+    package var reason: String
+    package var description: String { reason }
+}
+
+/// Bytes of one file, decompressed on the fly when it is gzip or Zstandard
+/// (streamed: memory stays O(buffer) whatever the file's size), or a byte
+/// range of a plain file.
+package final class ByteSource {
+    private let fd: Int32
+    private let compression: Compression
+    private var remaining: Int
+    private var input: [UInt8]
+    private var inputStart = 0, inputEnd = 0
+    private var eof = false
+    /// Bytes of the file consumed so far (compressed offset).
+    package private(set) var consumed = 0
+    private var z = z_stream()
+    private var zActive = false
+    private var zd: OpaquePointer?
+    private var frameOpen = false
+
+    /// Reads `fd` from its current offset, at most `limit` stored bytes.
+    package init(fd: Int32, compression: Compression, limit: Int = .max) {
+        self.fd = fd
+        self.compression = compression
+        remaining = limit
+        input = compression == .none ? [] : [UInt8](repeating: 0, count: 1 << 17)
+        switch compression {
+        case .none: break
+        case .gzip:
+            // 15 + 32: a zlib or gzip header, detected.
+            zActive = inflateInit2_(&z, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        case .zstd:
+            zd = ZSTD_createDStream()
+            _ = ZSTD_initDStream(zd)
+        }
+    }
+
+    deinit {
+        if zActive { inflateEnd(&z) }
+        if let zd { ZSTD_freeDStream(zd) }
+    }
+
+    private func fill() throws {
+        guard inputStart == inputEnd, !eof else { return }
+        let want = min(input.count, remaining)
+        var n = 0
+        repeat { n = input.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) } } while n < 0 && errno == EINTR
+        if n < 0 { throw SourceError(reason: "cannot read: \(String(cString: strerror(errno)))") }
+        inputStart = 0
+        inputEnd = n
+        remaining -= n
+        if n == 0 { eof = true }
+    }
+
+    /// Fills `out` with the next bytes; 0 at the end.
+    /// - Throws: `SourceError` for a read error, or a corrupt or truncated
+    ///   compressed stream (naming the byte offset in the file).
+    package func read(into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        switch compression {
+        case .none:
+            guard remaining > 0 else { return 0 }
+            var n = 0
+            repeat { n = Glibc.read(fd, out.baseAddress, min(out.count, remaining)) } while n < 0 && errno == EINTR
+            if n < 0 { throw SourceError(reason: "cannot read: \(String(cString: strerror(errno)))") }
+            remaining -= n
+            consumed += n
+            return n
+        case .gzip: return try readGzip(into: out)
+        case .zstd: return try readZstd(into: out)
+        }
+    }
+
+    private func readGzip(into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard zActive else { throw SourceError(reason: "cannot start gzip decompression") }
+        var produced = 0
+        while produced == 0 {
+            try fill()
+            if inputStart == inputEnd && eof && !frameOpen { return 0 }
+            let before = inputStart
+            let status: Int32 = input.withUnsafeMutableBufferPointer { inp in
+                z.next_in = inp.baseAddress! + inputStart
+                z.avail_in = UInt32(inputEnd - inputStart)
+                z.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.avail_out = UInt32(out.count)
+                let s = inflate(&z, Z_NO_FLUSH)
+                inputStart = inputEnd - Int(z.avail_in)
+                produced = out.count - Int(z.avail_out)
+                return s
+            }
+            consumed += inputStart - before
+            frameOpen = true
+            switch status {
+            case Z_STREAM_END:
+                // Another gzip member may follow (concatenated files).
+                frameOpen = false
+                inflateReset(&z)
+            case Z_OK, Z_BUF_ERROR:
+                // No progress with all input read: the stream stops mid-member.
+                if produced == 0 && inputStart == inputEnd && eof {
+                    throw SourceError(reason: "truncated gzip stream (ends at byte \(consumed))")
+                }
+            default:
+                let why = z.msg.map { String(cString: $0) } ?? "error \(status)"
+                throw SourceError(reason: "corrupt gzip stream near byte \(consumed): \(why)")
+            }
+        }
+        return produced
+    }
+
+    private func readZstd(into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let zd else { throw SourceError(reason: "cannot start Zstandard decompression") }
+        var produced = 0
+        while produced == 0 {
+            try fill()
+            if inputStart == inputEnd && eof && !frameOpen { return 0 }
+            let before = inputStart
+            let ret: Int = input.withUnsafeMutableBufferPointer { inp in
+                var i = ZSTD_inBuffer(src: inp.baseAddress! + inputStart, size: inputEnd - inputStart, pos: 0)
+                var o = ZSTD_outBuffer(dst: out.baseAddress!, size: out.count, pos: 0)
+                let r = ZSTD_decompressStream(zd, &o, &i)
+                inputStart += i.pos
+                produced = o.pos
+                return r
+            }
+            consumed += inputStart - before
+            if ZSTD_isError(ret) != 0 {
+                throw SourceError(reason: "corrupt Zstandard stream near byte \(consumed): \(String(cString: ZSTD_getErrorName(ret)))")
+            }
+            // 0: a frame ended exactly here; otherwise more input is expected
+            // (or output is still buffered, which the next call flushes).
+            frameOpen = ret != 0
+            if produced == 0 && frameOpen && inputStart == inputEnd && eof {
+                throw SourceError(reason: "truncated Zstandard stream (ends at byte \(consumed))")
+            }
+        }
+        return produced
+    }
+}
