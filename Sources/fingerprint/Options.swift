@@ -2,6 +2,11 @@ import ArgumentParser
 import FingerprintKit
 import Foundation
 
+/// `--stdin`: how standard input is read.
+enum StdinFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, jsonl
+}
+
 /// `--format` of stats and bench.
 enum TableFormat: String, CaseIterable, ExpressibleByArgument {
     case table, json, csv
@@ -40,6 +45,9 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "JSONL field that holds the text.")
     var field: String = "text"
 
+    @Option(help: "How standard input (-) is read: text (one document) or jsonl (one document a line, the text in --field).")
+    var stdin: StdinFormat = .text
+
     @Flag(help: "Treat any skipped input as an error (exit 65).")
     var strict = false
 
@@ -74,7 +82,9 @@ struct SharedOptions: ParsableArguments {
     }
 
     func input(_ path: String, keyField: String? = nil) throws -> CorpusInput {
-        try CorpusInput(path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field, keyField: keyField)
+        try CorpusInput(
+            path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field, keyField: keyField,
+            standardInputIsJSONL: stdin == .jsonl)
     }
 
     func progress() -> ProgressSink? { quiet ? nil : TerminalProgress.make() }

@@ -95,4 +95,19 @@ final class CompressedInputTests: XCTestCase {
         let strict = try CLITests.run(["stats", bad.path, "--strict"])
         XCTAssertEqual(strict.status, 65)
     }
+
+    /// `--stdin jsonl` reads standard input as JSON Lines, streamed, with
+    /// broken lines as counted skips (`-:LINE`); the default stays one text.
+    func testJSONLOnStandardInput() throws {
+        let input = "{\"body\": \"alpha beta gamma\"}\n{\"body\": \"delta epsilon\"}\nnot json\n"
+        let r = try CLITests.run(["stats", "-", "--stdin", "jsonl", "--field", "body", "--format", "json"], stdin: input)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(j["documents"] as? Int, 2)
+        XCTAssertEqual(j["tokens"] as? Int, 5)
+        XCTAssertEqual((j["skips"] as? [[String: Any]])?.first?["path"] as? String, "-:3")
+        let text = try CLITests.run(["stats", "-", "--format", "json"], stdin: input)
+        let t = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(t["documents"] as? Int, 1)
+    }
 }

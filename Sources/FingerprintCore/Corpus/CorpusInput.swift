@@ -54,13 +54,18 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
 
     /// Resolves `path` (`-` is standard input).
     /// - Throws: `.noInput` (exit 66) when the path does not exist or cannot be read.
-    public init(path: String, globs: [String] = CorpusInput.defaultGlobs, field: String = "text", keyField: String? = nil) throws {
+    /// `standardInputIsJSONL`: `-` is read as JSON Lines (text in `field`)
+    /// instead of one document.
+    public init(
+        path: String, globs: [String] = CorpusInput.defaultGlobs, field: String = "text", keyField: String? = nil,
+        standardInputIsJSONL: Bool = false
+    ) throws {
         self.path = path
         self.globs = globs
         self.field = field
         self.keyField = keyField
         if path == "-" {
-            kind = .stdin
+            kind = standardInputIsJSONL ? .jsonl : .stdin
             var st = stat()
             guard fstat(0, &st) == 0 else {
                 throw FingerprintError.inputNotFound(path: "standard input", reason: "is closed (\(String(cString: strerror(errno))))")
@@ -213,6 +218,7 @@ enum UnitPlanner {
             let name = (input.path as NSString).lastPathComponent
             return [ReadUnit(path: input.path, name: name, source: .file, size: size)]
         case .jsonl:
+            if input.path == "-" { return [ReadUnit(path: "-", name: "-", source: .jsonlRange(start: 0, end: .max), size: 0)] }
             return try jsonlRanges(input.path)
         case .directory:
             // The walk works on the file names' bytes: a name that is not

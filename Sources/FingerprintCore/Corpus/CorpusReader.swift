@@ -242,14 +242,17 @@ package enum CorpusReader {
         _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], keyField: [UInt8]?, options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
-        let fd = unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
+        // Standard input read as JSON Lines (--stdin jsonl) streams from fd 0.
+        let fd =
+            unit.path == "-"
+            ? 0 : unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
             return
         }
-        defer { close(fd) }
+        defer { if fd != 0 { close(fd) } }
         r.raw = unit.raw
-        let compression = Compression.detect(fd: fd)
+        let compression = fd == 0 ? .none : Compression.detect(fd: fd)
         if compression == .none { lseek(fd, off_t(start), SEEK_SET) }
         let source = ByteSource(fd: fd, compression: compression, limit: compression == .none ? end - start : .max)
         var line: [UInt8] = []
