@@ -25,6 +25,9 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Each subdirectory of DIR is one corpus: corpus × corpus JSD and centroid cosine, with a clustering.")
     var bySubdir = false
 
+    @Option(help: "Each value of this JSONL field is one corpus (as --by-subdir does for folders).")
+    var byField: String?
+
     @Option(
         help:
             "Similarity: tfidf (exact cosine of TF-IDF vectors), lsa (cosine after a randomized truncated SVD, see --dims) or minhash (Jaccard of word shingles, MinHash + LSH candidates at --threshold, each verified exactly)."
@@ -81,7 +84,11 @@ struct BatchCommand: ParsableCommand {
         guard (16...16_384).contains(tile) else { throw ValidationError("--tile must be from 16 to 16,384.") }
         guard (1...64).contains(shingle) else { throw ValidationError("--shingle must be from 1 to 64.") }
         if bySubdir && against != nil { throw ValidationError("--by-subdir and --against cannot be combined.") }
-        if top == 0 && threshold == nil && !bySubdir {
+        if byField != nil && (bySubdir || against != nil) {
+            throw ValidationError("--by-field cannot be combined with --by-subdir or --against.")
+        }
+        if byField != nil && format == .jsonl { throw ValidationError("--by-field writes table, json, csv or html.") }
+        if top == 0 && threshold == nil && !bySubdir && byField == nil {
             throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).")
         }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
@@ -107,9 +114,9 @@ struct BatchCommand: ParsableCommand {
             o.shingle = shingle
             o.seed = options.seed
             o.read = options.readOptions
-            let input = try options.input(dir)
-            if bySubdir {
-                guard input.kind == .directory else { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
+            let input = try options.input(dir, group: byField.map { ($0, nil) })
+            if bySubdir || byField != nil {
+                if bySubdir && input.kind != .directory { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())
                 switch format.output {
                 case .json: try options.write(JSONOutput.encode(r))

@@ -15,8 +15,14 @@ struct Compare: ParsableCommand {
     @Argument(help: "Corpus A: a directory, a text file, a .jsonl file, or -.")
     var a: String
 
-    @Argument(help: "Corpus B.")
-    var b: String
+    @Argument(help: "Corpus B (default: A again, with --where and --vs choosing two groups of one JSONL file).")
+    var b: String?
+
+    @Option(name: .customLong("where"), help: "Only the JSONL records of A whose field F has value V (F=V).")
+    var whereA: String?
+
+    @Option(name: .customLong("vs"), help: "Only the JSONL records of B whose field F has value V (F=V).")
+    var whereB: String?
 
     @Flag(help: "A and B answer the same prompts: permute labels only within matched pairs.")
     var paired = false
@@ -70,7 +76,13 @@ struct Compare: ParsableCommand {
         guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be from 0 to 100,000.") }
         guard alpha > 0 else { throw ValidationError("--alpha must be positive.") }
         guard prior > 0 else { throw ValidationError("--prior must be positive.") }
-        guard a != "-" || b != "-" else { throw ValidationError("Only one of A and B can be standard input.") }
+        guard a != "-" || (b ?? a) != "-" else { throw ValidationError("Only one of A and B can be standard input.") }
+        if b == nil && (whereA == nil || whereB == nil) {
+            throw ValidationError("Give corpus B, or --where F=V1 and --vs F=V2 to compare two groups of one JSONL file.")
+        }
+        for w in [whereA, whereB].compactMap({ $0 }) where Compare.selector(w) == nil {
+            throw ValidationError("--where and --vs take FIELD=VALUE, not '\(w)'.")
+        }
         if pairField != nil && !paired { throw ValidationError("--pair-field needs --paired.") }
         guard passages >= 0 else { throw ValidationError("--passages must be 0 or more.") }
         guard (1...64).contains(passageK), (1...64).contains(passageW) else {
@@ -82,7 +94,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
-            try options.checkOutput(inputs: [a, b, boilerplate])
+            try options.checkOutput(inputs: [a, b ?? a, boilerplate])
             try options.checkReadable([boilerplate])
             var o = CompareOptions()
             o.tokenizer = try options.tokenizerSpec()
@@ -100,8 +112,8 @@ struct Compare: ParsableCommand {
             o.maxDF = maxDF
             o.boilerplate = boilerplate
             o.read = options.readOptions
-            let inputA = try options.input(a, keyField: pairField)
-            let inputB = try options.input(b, keyField: pairField)
+            let inputA = try options.input(a, keyField: pairField, group: whereA.flatMap(Compare.selector))
+            let inputB = try options.input(b ?? a, keyField: pairField, group: whereB.flatMap(Compare.selector))
             let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress()).withVerdict()
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
@@ -112,5 +124,11 @@ struct Compare: ParsableCommand {
             }
             try options.reportSkips(report.a.skips + report.b.skips, listedInOutput: format != .csv)
         }
+    }
+
+    /// `F=V` as (field, value).
+    static func selector(_ s: String) -> (field: String, value: String?)? {
+        guard let eq = s.firstIndex(of: "="), eq != s.startIndex else { return nil }
+        return (String(s[..<eq]), String(s[s.index(after: eq)...]))
     }
 }

@@ -81,10 +81,16 @@ struct SharedOptions: ParsableArguments {
         CSV.neutralizeFormulas = !csvFormulas
     }
 
-    func input(_ path: String, keyField: String? = nil) throws -> CorpusInput {
-        try CorpusInput(
+    /// The corpus at `path`; `group` selects JSONL records by a field
+    /// (`F=V`: only those with value V) or names the field that groups them
+    /// (`F`, value nil).
+    func input(_ path: String, keyField: String? = nil, group: (field: String, value: String?)? = nil) throws -> CorpusInput {
+        var input = try CorpusInput(
             path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field, keyField: keyField,
             standardInputIsJSONL: stdin == .jsonl)
+        input.groupField = group?.field
+        input.groupValue = group?.value
+        return input
     }
 
     func progress() -> ProgressSink? { quiet ? nil : TerminalProgress.make() }

@@ -27,6 +27,12 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
     public var field: String
     /// A JSONL field whose value (string or number) is kept as each document's key.
     public var keyField: String?
+    /// A JSONL field whose value names each document's group (`--by-field`).
+    public var groupField: String?
+    /// When set, only the records whose `groupField` has this value are
+    /// documents of this corpus (`--where F=V`); the others are not read as
+    /// documents (and are not skips).
+    public var groupValue: String?
 
     /// The documents of a `.memory` corpus, and their names.
     public private(set) var documents: [String] = []
@@ -119,6 +125,8 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     /// The file's path as bytes when it is not valid UTF-8 (`path` then
     /// shows the invalid bytes as \xNN); not encoded.
     public var rawPath: [UInt8]? = nil
+    /// For JSONL with a group field (`--by-field`): its value; not encoded.
+    public var group: String? = nil
 
     enum CodingKeys: String, CodingKey { case name, path, line, bytes, key }
 

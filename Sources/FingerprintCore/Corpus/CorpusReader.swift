@@ -193,6 +193,7 @@ package enum CorpusReader {
         case .jsonlRange(let start, let end):
             readJSONL(
                 unit, start: start, end: end, field: Array(input.field.utf8), keyField: input.keyField.map { Array($0.utf8) },
+                group: input.groupField.map { (Array($0.utf8), input.groupValue) },
                 options: options,
                 worker: &worker, buffer: &buffer, into: r)
         }
@@ -239,7 +240,8 @@ package enum CorpusReader {
     }
 
     private static func readJSONL<W: DocumentWorker>(
-        _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], keyField: [UInt8]?, options: ReadOptions,
+        _ unit: ReadUnit, start: Int, end: Int, field: [UInt8], keyField: [UInt8]?, group: (field: [UInt8], value: String?)?,
+        options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
         // Standard input read as JSON Lines (--stdin jsonl) streams from fd 0.
@@ -274,9 +276,11 @@ package enum CorpusReader {
             if start == 0 && lineNo == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) { line.removeFirst(3) }
             // Blank lines are not documents and not errors.
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: keyField) }
+            let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: keyField, groupField: group?.field) }
             switch res {
-            case .success(let (text, key)):
+            case .success(let (text, key, groupValue)):
+                // A record of another group (`--where F=V`) is not part of this corpus.
+                if let wanted = group?.value, groupValue != wanted { return }
                 if text.isEmpty {
                     r.skips.append((lineNo, Skip(path: unit.path, reason: "empty document (field '\(fieldName)' is \"\")")))
                     return
@@ -284,6 +288,7 @@ package enum CorpusReader {
                 text.withUnsafeBufferPointer { worker.feed($0) }
                 r.outputs.append(worker.finish())
                 var info = DocumentInfo(name: unit.name, path: unit.path, line: lineNo, bytes: text.count, key: key)
+                info.group = groupValue
                 info.rawPath = unit.raw
                 r.docs.append(info)
                 r.bytes += text.count

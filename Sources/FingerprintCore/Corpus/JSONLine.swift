@@ -20,6 +20,14 @@ package enum JSONLine {
     package static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8], keyField: [UInt8]?) -> Result<
         (text: [UInt8], key: String?), Failure
     > {
+        extract(line, field: field, keyField: keyField, groupField: nil).map { ($0.text, $0.key) }
+    }
+
+    /// The decoded text of top-level `field`, and the values of `keyField`
+    /// and `groupField` (each a string, or the literal text of a number).
+    package static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8], keyField: [UInt8]?, groupField: [UInt8]?)
+        -> Result<(text: [UInt8], key: String?, group: String?), Failure>
+    {
         var p = Parser(b: line, i: 0)
         p.skipWS()
         guard p.i < line.count else { return .failure(.invalid("empty line")) }
@@ -33,6 +41,13 @@ package enum JSONLine {
         var found: [UInt8]? = nil
         var foundNonString = false
         var key: String? = nil
+        var group: String? = nil
+        func scalar(_ p: inout Parser) throws -> String {
+            if p.peek == UInt8(ascii: "\"") { return String(decoding: try p.string(), as: UTF8.self) }
+            let s = p.i
+            try p.value(depth: 1)
+            return String(decoding: UnsafeBufferPointer(rebasing: line[s..<p.i]), as: UTF8.self)
+        }
         do {
             p.i += 1
             p.skipWS()
@@ -55,13 +70,10 @@ package enum JSONLine {
                             foundNonString = true
                         }
                     } else if let keyField, key == nil, keyName == keyField {
-                        if p.peek == UInt8(ascii: "\"") {
-                            key = String(decoding: try p.string(), as: UTF8.self)
-                        } else {
-                            let s = p.i
-                            try p.value(depth: 1)
-                            key = String(decoding: UnsafeBufferPointer(rebasing: line[s..<p.i]), as: UTF8.self)
-                        }
+                        key = try scalar(&p)
+                        if let groupField, groupField == keyField { group = key }
+                    } else if let groupField, group == nil, keyName == groupField {
+                        group = try scalar(&p)
                     } else {
                         try p.value(depth: 1)
                     }
@@ -84,7 +96,7 @@ package enum JSONLine {
         } catch {
             return .failure(.invalid("unreadable"))
         }
-        if let found { return .success((found, key)) }
+        if let found { return .success((found, key, group)) }
         return .failure(foundNonString ? .notString : .missingField)
     }
 

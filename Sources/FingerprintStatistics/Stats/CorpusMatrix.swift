@@ -38,7 +38,17 @@ public struct CorpusMatrixReport: Codable, Sendable {
         var groups: [String: [Int]] = [:]
         var notes: [String] = []
         var loose = 0
+        // Groups: the JSONL field `input.groupField` (--by-field), else the
+        // first path component (--by-subdir).
         for (i, d) in c.documents.enumerated() {
+            if input.groupField != nil {
+                guard let g = d.group else {
+                    loose += 1
+                    continue
+                }
+                groups[g, default: []].append(i)
+                continue
+            }
             let parts = d.name.split(separator: "/", maxSplits: 1)
             if parts.count < 2 {
                 loose += 1
@@ -46,11 +56,19 @@ public struct CorpusMatrixReport: Codable, Sendable {
             }
             groups[String(parts[0]), default: []].append(i)
         }
-        if loose > 0 { notes.append("\(loose) documents directly in \(input.path) belong to no subdirectory and were left out") }
+        if loose > 0 {
+            notes.append(
+                input.groupField.map { "\(loose) documents have no field '\($0)' and were left out" }
+                    ?? "\(loose) documents directly in \(input.path) belong to no subdirectory and were left out")
+        }
         let names = groups.keys.sorted()
         guard names.count >= 2 else {
             throw FingerprintError.badData(
-                path: input.path, reason: "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))"
+                path: input.path,
+                reason: input.groupField.map {
+                    "needs at least 2 values of field '\($0)' to compare them as corpora (found \(names.count))"
+                }
+                    ?? "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))"
             )
         }
         let m = c.matrix
@@ -76,9 +94,11 @@ public struct CorpusMatrixReport: Codable, Sendable {
         }
         let (merges, order) = AverageLinkage.cluster(jsd)
         let corpora = names.map { n in Corpus(name: n, documents: groups[n]!.count, tokens: groups[n]!.reduce(0) { $0 + m.lengths[$1] }) }
-        return CorpusMatrixReport(
+        var report = CorpusMatrixReport(
             directory: input.path, tokenizer: o.tokenizer, features: t.cols, corpora: corpora,
             jsd: jsd, centroidCosine: cos, merges: merges, order: order, notes: notes)
+        if let f = input.groupField { report.mode = "by-field \(f)" }
+        return report
     }
 }
 

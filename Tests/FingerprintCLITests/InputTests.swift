@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-/// gzip and Zstandard inputs (issue 17): detected by their magic bytes,
-/// streamed, and giving the same JSON as the plain files apart from names.
-final class CompressedInputTests: XCTestCase {
+/// Inputs as users have them (issue 17): gzip and Zstandard files, detected by their magic bytes,
+/// streamed, with the same JSON as the plain files apart from names; JSONL on standard input; groups of one JSONL file by a field.
+final class InputTests: XCTestCase {
     func tempDir() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-gz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -109,5 +109,65 @@ final class CompressedInputTests: XCTestCase {
         let text = try CLITests.run(["stats", "-", "--format", "json"], stdin: input)
         let t = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(t["documents"] as? Int, 1)
+    }
+
+    /// One JSONL file with a `model` field holding three corpora of Corpora/.
+    func groupedJSONL(in dir: URL) throws -> URL {
+        var lines: [String] = []
+        for sub in ["source-a", "source-b", "copy-a"] {
+            let folder = CLITests.root.appendingPathComponent("Corpora/\(sub)")
+            for f in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() {
+                let text = try String(contentsOf: folder.appendingPathComponent(f), encoding: .utf8)
+                let data = try JSONSerialization.data(withJSONObject: ["model": sub, "id": f, "text": text], options: [.sortedKeys])
+                lines.append(String(decoding: data, as: UTF8.self))
+            }
+        }
+        let url = dir.appendingPathComponent("all.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// `batch --by-field F` on a JSONL equals `--by-subdir` on the same
+    /// documents split into folders.
+    func testByFieldEqualsBySubdir() throws {
+        let dir = try tempDir()
+        let jsonl = try groupedJSONL(in: dir)
+        try sh("mkdir '\(dir.path)/dirs' && cd '\(CLITests.root.path)/Corpora' && cp -r source-a source-b copy-a '\(dir.path)/dirs/'")
+        let f = try CLITests.run(["batch", jsonl.path, "--by-field", "model", "--format", "json"])
+        let s = try CLITests.run(["batch", dir.appendingPathComponent("dirs").path, "--by-subdir", "--format", "json"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let a = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [String: Any])
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as? [String: Any])
+        for key in ["jsd", "centroid_cosine", "merges", "order", "corpora", "features"] {
+            XCTAssertEqual(a[key] as? NSObject, b[key] as? NSObject, key)
+        }
+        XCTAssertEqual(a["mode"] as? String, "by-field model")
+    }
+
+    /// `compare FILE --where F=V1 --vs F=V2` equals compare of the two
+    /// folders; `--paired --pair-field` pairs records across the groups.
+    func testWhereAndVsCompareTwoGroupsOfOneFile() throws {
+        let dir = try tempDir()
+        let jsonl = try groupedJSONL(in: dir)
+        let g = try CLITests.run([
+            "compare", jsonl.path, "--where", "model=source-a", "--vs", "model=source-b", "--permutations", "99", "--format", "json",
+        ])
+        let f = try CLITests.run(["compare", "Corpora/source-a", "Corpora/source-b", "--permutations", "99", "--format", "json"])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let a = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as? [String: Any])
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [String: Any])
+        for key in ["divergence", "test", "mmd", "keyness", "table_tests"] {
+            XCTAssertEqual(a[key] as? NSObject, b[key] as? NSObject, key)
+        }
+        let p = try CLITests.run([
+            "compare", jsonl.path, "--where", "model=source-a", "--vs", "model=copy-a", "--paired", "--pair-field", "id",
+            "--permutations", "99", "--format", "json",
+        ])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let t = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])?["test"] as? [String: Any])
+        XCTAssertEqual(t["design"] as? String, "paired")
+        XCTAssertEqual(t["pairs"] as? Int, 50)
+        XCTAssertEqual(try CLITests.run(["compare", jsonl.path, "--where", "model"]).status, 64)
     }
 }
