@@ -4,7 +4,8 @@ import FingerprintStatistics
 /// Table and CSV output of `batch --by-subdir`.
 extension CorpusMatrixReport {
     public func table() -> String {
-        var s = "Corpora in \(directory.terminalSafe) (one per subdirectory), in clustering order\n\nJensen-Shannon divergence (bits)\n"
+        let unit = mode == "by-subdir" ? "one per subdirectory" : "one per value of field \(mode.dropFirst("by-field ".count))"
+        var s = "Corpora in \(directory.terminalSafe) (\(unit.terminalSafe)), in clustering order\n\nJensen-Shannon divergence (bits)\n"
         let labels = order.map { corpora[$0].name }
         func matrix(_ x: [[Double]]) -> String {
             var t = TextTable([""] + labels, align: [.left] + labels.map { _ in .right })
@@ -13,6 +14,29 @@ extension CorpusMatrixReport {
         }
         s += matrix(jsd)
         s += "\nTF-IDF centroid cosine\n" + matrix(centroidCosine)
+        if !selfBaseline.isEmpty {
+            s += "\nSelf-baseline: JSD between random halves of each corpus (the scale of a corpus against itself)\n"
+            var t = TextTable(["corpus", "mean", "sd", "splits"], align: [.left, .right, .right, .right])
+            for i in order {
+                let b = selfBaseline[i]
+                t.add([b.corpus, b.mean.map { Num.f($0, 4) } ?? "-", b.sd.map { Num.f($0, 4) } ?? "-", "\(b.splits)"])
+            }
+            s += t.render()
+        }
+        if !tests.isEmpty {
+            var p = [[Double?]](repeating: [Double?](repeating: nil, count: corpora.count), count: corpora.count)
+            let index = Dictionary(uniqueKeysWithValues: corpora.enumerated().map { ($1.name, $0) })
+            for x in tests {
+                if let i = index[x.a], let j = index[x.b] {
+                    p[i][j] = x.pValue
+                    p[j][i] = x.pValue
+                }
+            }
+            s += "\nPermutation test p-values (\(tests[0].design), \(tests[0].permutations) relabellings; documents are the units)\n"
+            var t = TextTable([""] + labels, align: [.left] + labels.map { _ in .right })
+            for i in order { t.add([corpora[i].name] + order.map { j in i == j ? "-" : (p[i][j].map { Num.f($0, 3) } ?? "n/a") }) }
+            s += t.render()
+        }
         s += "\nAverage-linkage clustering by JSD\n"
         var label = corpora.map(\.name.terminalSafe)
         for (i, mg) in merges.enumerated() {
@@ -25,10 +49,16 @@ extension CorpusMatrixReport {
     }
 
     public func csv() -> String {
-        var s = CSV.row(["a", "b", "jsd", "centroid_cosine"])
+        var s = CSV.row(["a", "b", "jsd", "centroid_cosine", "p_value", "null_mean"])
+        var test: [String: PairTest] = [:]
+        for x in tests { test[x.a + "\u{0}" + x.b] = x }
         for i in 0..<corpora.count {
             for j in 0..<corpora.count where i < j {
-                s += CSV.row([corpora[i].name, corpora[j].name, "\(jsd[i][j])", "\(centroidCosine[i][j])"])
+                let x = test[corpora[i].name + "\u{0}" + corpora[j].name]
+                s += CSV.row([
+                    corpora[i].name, corpora[j].name, "\(jsd[i][j])", "\(centroidCosine[i][j])",
+                    x?.pValue.map { "\($0)" } ?? "", x?.nullMean.map { "\($0)" } ?? "",
+                ])
             }
         }
         return s

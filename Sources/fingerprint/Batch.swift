@@ -28,6 +28,18 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Each value of this JSONL field is one corpus (as --by-subdir does for folders).")
     var byField: String?
 
+    @Option(help: "With --by-subdir or --by-field: relabellings of each pair's permutation test (0: no tests).")
+    var permutations: Int = 199
+
+    @Flag(
+        help:
+            "With --by-subdir or --by-field: the corpora answer the same prompts; documents are matched by their name inside each folder (or --pair-field) and relabelled within pairs."
+    )
+    var paired = false
+
+    @Option(help: "With --by-field --paired: the JSONL field that matches documents across corpora.")
+    var pairField: String?
+
     @Option(
         help:
             "Similarity: tfidf (exact cosine of TF-IDF vectors), lsa (cosine after a randomized truncated SVD, see --dims) or minhash (Jaccard of word shingles, MinHash + LSH candidates at --threshold, each verified exactly)."
@@ -88,6 +100,11 @@ struct BatchCommand: ParsableCommand {
             throw ValidationError("--by-field cannot be combined with --by-subdir or --against.")
         }
         if byField != nil && format == .jsonl { throw ValidationError("--by-field writes table, json, csv or html.") }
+        guard (0...1_000_000).contains(permutations) else { throw ValidationError("--permutations must be from 0 to 1,000,000.") }
+        if (paired || pairField != nil) && !bySubdir && byField == nil {
+            throw ValidationError("--paired and --pair-field need --by-subdir or --by-field.")
+        }
+        if pairField != nil && (byField == nil || !paired) { throw ValidationError("--pair-field needs --by-field and --paired.") }
         if top == 0 && threshold == nil && !bySubdir && byField == nil {
             throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).")
         }
@@ -114,7 +131,9 @@ struct BatchCommand: ParsableCommand {
             o.shingle = shingle
             o.seed = options.seed
             o.read = options.readOptions
-            let input = try options.input(dir, group: byField.map { ($0, nil) })
+            o.permutations = permutations
+            o.paired = paired
+            let input = try options.input(dir, keyField: pairField, group: byField.map { ($0, nil) })
             if bySubdir || byField != nil {
                 if bySubdir && input.kind != .directory { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())

@@ -29,6 +29,14 @@ public struct BatchOptions: Sendable {
     /// Files whose text is not evidence (passages made only of it are dropped).
     public var boilerplate: String? = nil
     public var shingle = 5
+    /// Corpus × corpus modes: relabellings of each pair's permutation test
+    /// (0: no tests), its top-K types + other, the random halves of each
+    /// self-baseline, and whether documents are matched across corpora
+    /// (by their name within the corpus, or `pairField` for JSONL).
+    public var permutations = 199
+    public var testFeatures = 1000
+    public var baselineSplits = 20
+    public var paired = false
     public var read = ReadOptions()
     public init() {}
 }

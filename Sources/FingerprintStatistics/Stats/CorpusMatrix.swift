@@ -25,11 +25,47 @@ public struct CorpusMatrixReport: Codable, Sendable {
     /// Corpus indices in dendrogram order.
     public var order: [Int]
     public var notes: [String]
+    /// Each corpus against itself: JSD between random halves of its
+    /// documents (mean and standard deviation over the splits), the scale
+    /// against which the JSD between two corpora means something.
+    public var selfBaseline: [Baseline] = []
+    /// Every pair of corpora: the document-level permutation test of
+    /// `compare` (JSD over the pair's top types + other; p-value, null mean,
+    /// effect). A large p says the two are not distinguishable at this size.
+    public var tests: [PairTest] = []
+
+    public struct Baseline: Codable, Sendable {
+        public var corpus: String
+        public var splits: Int
+        public var mean: Double?
+        public var sd: Double?
+    }
+
+    public struct PairTest: Codable, Sendable {
+        public var a: String
+        public var b: String
+        public var design: String
+        public var pairs: Int?
+        public var features: Int
+        public var statistic: Double
+        public var pValue: Double?
+        public var nullMean: Double?
+        public var effect: Double?
+        public var permutations: Int
+        enum CodingKeys: String, CodingKey {
+            case a, b, design, pairs, features, statistic
+            case pValue = "p_value"
+            case nullMean = "null_mean"
+            case effect, permutations
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case schema, version, mode, directory, tokenizer, features, corpora, jsd
         case centroidCosine = "centroid_cosine"
         case merges, order, notes
+        case selfBaseline = "self_baseline"
+        case tests
     }
 
     /// - Complexity: one read and count of the corpus, then O(nnz + k²·V) for k corpora of V types.
@@ -98,7 +134,107 @@ public struct CorpusMatrixReport: Codable, Sendable {
             directory: input.path, tokenizer: o.tokenizer, features: t.cols, corpora: corpora,
             jsd: jsd, centroidCosine: cos, merges: merges, order: order, notes: notes)
         if let f = input.groupField { report.mode = "by-field \(f)" }
+        report.selfBaseline = names.enumerated().map { g, n in
+            let s = selfBaseline(m, rows: groups[n]!, splits: o.baselineSplits, seed: o.seed, stream: UInt64(g))
+            return Baseline(corpus: n, splits: o.baselineSplits, mean: s?.mean, sd: s?.sd)
+        }
+        if o.permutations > 0 {
+            for i in 0..<k {
+                for j in (i + 1)..<k {
+                    report.tests.append(
+                        try pairTest(
+                            m, c.documents, a: groups[names[i]]!, b: groups[names[j]]!, names: (names[i], names[j]),
+                            byField: input.groupField != nil, options: o, stream: UInt64(i * k + j)))
+                }
+            }
+        }
         return report
+    }
+}
+
+extension CorpusMatrixReport {
+    /// JSD between the pooled counts of random halves of `rows` over all
+    /// types, `splits` times: mean and standard deviation (nil under 4 documents).
+    static func selfBaseline(_ m: DocumentTermMatrix, rows: [Int], splits: Int, seed: UInt64, stream: UInt64) -> (mean: Double, sd: Double)?
+    {
+        guard rows.count >= 4, splits > 0 else { return nil }
+        var rng = Xoshiro256(seed: seed, stream: 0xBA5E_0000 &+ stream)
+        var values: [Double] = []
+        for _ in 0..<splits {
+            var idx = rows
+            rng.shuffle(&idx)
+            let half = idx.count / 2
+            let x = FeatureMatrix<Double>.pooled(m, rows: Array(idx[..<half]))
+            let y = FeatureMatrix<Double>.pooled(m, rows: Array(idx[half...]))
+            values.append(Divergence.jensenShannon(x, y))
+        }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, values.count - 1))).squareRoot()
+        return (mean, sd)
+    }
+
+    /// The permutation test of `compare` between the documents `a` and `b`
+    /// of `m`: features are the top types of their pooled counts (label-free),
+    /// relabellings from `o.seed` (paired: within documents matched by their
+    /// name inside the corpus, or by the JSONL pair key).
+    static func pairTest(
+        _ m: DocumentTermMatrix, _ documents: [DocumentInfo], a: [Int], b: [Int], names: (String, String), byField: Bool,
+        options o: BatchOptions, stream: UInt64
+    ) throws -> PairTest {
+        let docs = a + b
+        var pooled = [Int](repeating: 0, count: m.typeCount)
+        for d in docs { m.forEach(inRow: d) { t, c in pooled[t] += c } }
+        let top = Vocabulary.topK(m.typeCount, o.testFeatures) { pooled[$0] }.filter { pooled[$0] > 0 }
+        var typeToColumn = [Int32](repeating: Int32(top.count), count: m.typeCount)
+        for (c, t) in top.enumerated() { typeToColumn[t] = Int32(c) }
+        let cols = top.count + 1
+        var design = Design(a: a.count, b: b.count)
+        var pairs: Int? = nil
+        if o.paired {
+            // The key of a document within its corpus: the pair field, or the path after the corpus's folder.
+            func key(_ d: Int) -> String? {
+                let info = documents[d]
+                if byField { return info.key }
+                return info.name.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init)
+            }
+            var first: [String: Int] = [:]
+            var strata = (0..<docs.count).map { Int32($0) }
+            for (i, d) in a.enumerated() { if let k = key(d), first[k] == nil { first[k] = i } }
+            var matched = 0
+            for (j, d) in b.enumerated() {
+                if let k = key(d), let i = first[k] {
+                    strata[a.count + j] = Int32(i)
+                    first[k] = nil
+                    matched += 1
+                }
+            }
+            design.strata = strata
+            pairs = matched
+        }
+        let x = FeatureMatrix<Float>(m, documents: docs, typeToColumn: typeToColumn, cols: cols)
+        let ta = x.weightedColumnSums { $0 < a.count ? 1 : 0 }
+        let tb = x.weightedColumnSums { $0 < a.count ? 0 : 1 }
+        // Float group sums are exact below 2^24; beyond, the GEMMs run in Double.
+        let exactInFloat = zip(ta, tb).allSatisfy { $0 + $1 < 16_777_216 }
+        let statistic = Divergence.jensenShannon(ta, tb)
+        var test = PairTest(
+            a: names.0, b: names.1, design: o.paired ? "paired" : "unpaired", pairs: pairs, features: cols, statistic: statistic,
+            pValue: nil, nullMean: nil, effect: nil, permutations: 0)
+        guard design.countA >= 2, design.countB >= 2, design.relabellings > 1 else { return test }
+        let totals = zip(ta, tb).map { $0 + $1 }
+        let seed = o.seed ^ (stream &* 0x9E37_79B9)
+        let null =
+            exactInFloat
+            ? try PermutationTest.null(x, totals: totals, design: design, permutations: o.permutations, seed: seed, threads: o.read.threads)
+            : try PermutationTest.null(
+                FeatureMatrix<Double>(m, documents: docs, typeToColumn: typeToColumn, cols: cols), totals: totals, design: design,
+                permutations: o.permutations, seed: seed, threads: o.read.threads)
+        let r = PermutationTest.summarize(observed: statistic, null: null)
+        test.pValue = r.pValue
+        test.nullMean = r.nullMean
+        test.effect = r.effect
+        test.permutations = null.count
+        return test
     }
 }
 

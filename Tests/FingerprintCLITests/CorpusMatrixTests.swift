@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// `batch --by-subdir` calibrated (issue 11, item 4): each corpus's
+/// self-baseline on the diagonal and, for every pair, the permutation test
+/// of `compare`, so the matrix says which sources are indistinguishable.
+final class CorpusMatrixTests: XCTestCase {
+    func json(_ args: [String]) throws -> [String: Any] {
+        let r = try CLITests.run(args + ["--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    }
+
+    func testPairTestsAreCompareTestsAndFindTheIndistinguishable() throws {
+        let m = try json(["batch", "Corpora", "--by-subdir", "--permutations", "99"])
+        let tests = try XCTUnwrap(m["tests"] as? [[String: Any]])
+        let n = (m["corpora"] as? [Any])?.count ?? 0
+        XCTAssertEqual(tests.count, n * (n - 1) / 2)
+        func test(_ a: String, _ b: String) -> [String: Any]? {
+            tests.first { ($0["a"] as? String == a && $0["b"] as? String == b) || ($0["a"] as? String == b && $0["b"] as? String == a) }
+        }
+        // The statistic is compare's: JSD over the pair's top 1000 types + other.
+        let c = try json(["compare", "Corpora/source-a", "Corpora/source-b", "--permutations", "9", "--bootstrap", "0", "--passages", "0"])
+        let ct = try XCTUnwrap(c["test"] as? [String: Any])
+        let ab = try XCTUnwrap(test("source-a", "source-b"))
+        XCTAssertEqual((ab["statistic"] as! NSNumber).doubleValue, (ct["statistic"] as! NSNumber).doubleValue, accuracy: 1e-12)
+        XCTAssertEqual(ab["features"] as? Int, ct["features"] as? Int)
+        // A copy is not distinguishable from its source; another source is.
+        XCTAssertGreaterThan((test("source-a", "copy-a")?["p_value"] as? NSNumber)?.doubleValue ?? 0, 0.5)
+        XCTAssertEqual((ab["p_value"] as? NSNumber)?.doubleValue, 0.01)
+        // Self-baselines: one per corpus, positive, with a spread.
+        let baselines = try XCTUnwrap(m["self_baseline"] as? [[String: Any]])
+        XCTAssertEqual(baselines.count, n)
+        for b in baselines {
+            XCTAssertGreaterThan((b["mean"] as? NSNumber)?.doubleValue ?? 0, 0)
+            XCTAssertGreaterThanOrEqual((b["sd"] as? NSNumber)?.doubleValue ?? -1, 0)
+        }
+    }
+
+    /// Two corpora answering the same prompts are distinguishable only in
+    /// the paired design (as compare --paired), which matches documents by
+    /// their name inside each folder.
+    func testPairedDesignMatchesDocumentsByName() throws {
+        func p(_ extra: [String]) throws -> Double {
+            let m = try json(["batch", "Corpora/paired", "--by-subdir", "--permutations", "99"] + extra)
+            let t = try XCTUnwrap((m["tests"] as? [[String: Any]])?.first)
+            if !extra.isEmpty { XCTAssertEqual(t["pairs"] as? Int, 50) }
+            return (t["p_value"] as! NSNumber).doubleValue
+        }
+        XCTAssertEqual(try p(["--paired"]), 0.01)
+        XCTAssertGreaterThan(try p([]), 0.05)
+        XCTAssertEqual(try CLITests.run(["batch", "Corpora/paired", "--paired"]).status, 64)
+    }
+}
