@@ -94,9 +94,10 @@ public enum Attribution {
     /// Trains on `training` and predicts `testing` (indices into `data`),
     /// every feature learnt from `training` only. With no C given for
     /// `linear`, C is chosen by an inner stratified cross-validation on
-    /// `training` (lowest held-out log-loss over `AttributionFit.cGrid`,
-    /// ties to the smaller C), each inner fold again learning its features
-    /// from its own training part.
+    /// `training` (by whole groups when `data.groups` is set; lowest
+    /// held-out log-loss over `AttributionFit.cGrid`, ties to the smaller C,
+    /// each C's fit warm-started from the previous one), each inner fold
+    /// again learning its features from its own training part.
     package static func split(
         _ data: AttributionData, families global: [FeatureFamily]?, words: FeatureFamily?, training: [Int], testing: [Int],
         options o: AttributionOptions, innerStream: UInt64
@@ -110,16 +111,28 @@ public enum Attribution {
         var chosen = o.inverseRegularization
         if o.method == .linear && chosen == nil {
             let labels = training.map { data.labels[$0] }
-            let inner = stratifiedFolds(labels: labels, classes: k, folds: o.innerFolds, seed: o.seed, stream: innerStream)
+            var inner = stratifiedFolds(labels: labels, classes: k, folds: o.innerFolds, seed: o.seed, stream: innerStream)
+            if let g = data.groups {
+                // Grouped data: whole groups go to one inner fold (groups in
+                // index order, dealt round-robin), so C is chosen on unseen groups too.
+                let present = Array(Set(training.map { g[$0] })).sorted()
+                if present.count >= o.innerFolds {
+                    let rank = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0 % o.innerFolds) })
+                    inner = training.map { rank[g[$0]]! }
+                }
+            }
             var loss = [Double](repeating: 0, count: AttributionFit.cGrid.count)
             for f in 0..<o.innerFolds {
                 let tr = training.indices.filter { inner[$0] != f }.map { training[$0] }
                 let te = training.indices.filter { inner[$0] == f }.map { training[$0] }
                 guard !te.isEmpty, !tr.isEmpty else { continue }
                 let feats = FoldFeatures.build(try families(tr), options: o.features, training: tr, documents: tr + te)
+                // Ascending C, each fit starting from the previous optimum.
+                var warm: MultinomialLogistic? = nil
                 for (gi, c) in AttributionFit.cGrid.enumerated() {
                     let out = try AttributionFit.run(
-                        feats, trainRows: tr.count, labels: tr.map { data.labels[$0] }, classes: k, options: o, c: c)
+                        feats, trainRows: tr.count, labels: tr.map { data.labels[$0] }, classes: k, options: o, c: c, warmStart: warm)
+                    warm = out.model
                     for (i, d) in te.enumerated() { loss[gi] -= Foundation.log(max(out.probabilities![i][data.labels[d]], 1e-15)) }
                 }
             }

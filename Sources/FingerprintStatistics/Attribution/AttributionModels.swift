@@ -99,6 +99,8 @@ package struct FoldOutcome: Sendable {
     package var contributions: [[FeatureContribution]]
     package var c: Double?
     package var featureCount: Int
+    /// The fitted logistic model (`linear` with two or more classes).
+    package var model: MultinomialLogistic? = nil
 }
 
 package enum AttributionFit {
@@ -108,7 +110,8 @@ package enum AttributionFit {
     /// Fits `method` on the first `trainRows` rows of `f` and applies it to
     /// the rest.
     package static func run(
-        _ f: FoldFeatures, trainRows nt: Int, labels: [Int], classes k: Int, options o: AttributionOptions, c: Double?
+        _ f: FoldFeatures, trainRows nt: Int, labels: [Int], classes k: Int, options o: AttributionOptions, c: Double?,
+        warmStart: MultinomialLogistic? = nil
     ) throws -> FoldOutcome {
         let p = f.cols
         let m = f.rows - nt
@@ -178,7 +181,7 @@ package enum AttributionFit {
                     c: chosen, featureCount: p)
             }
             let kk = present.count
-            let model = try MultinomialLogistic.fit(x: train, rows: nt, cols: p, y: y, classes: kk, c: chosen)
+            let model = try MultinomialLogistic.fit(x: train, rows: nt, cols: p, y: y, classes: kk, c: chosen, start: warmStart)
             let pr = try model.probabilities(test, rows: m)
             for i in 0..<m {
                 for c in 0..<kk { probs[i][present[c]] = pr[i * kk + c] }
@@ -193,7 +196,7 @@ package enum AttributionFit {
             }
             return FoldOutcome(
                 predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
-                c: chosen, featureCount: p)
+                c: chosen, featureCount: p, model: model)
         }
     }
 }
