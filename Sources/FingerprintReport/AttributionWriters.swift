@@ -62,6 +62,19 @@ extension AttributionReport {
                 + "\n"
             out += t.render()
         }
+        if let c = corpus {
+            let how = c.distance == .cosine ? "Cosine Delta of centroids" : "JSD of pooled counts"
+            out += "\n  the \(c.documents) questioned documents as one corpus, ranked by \(how)\n"
+            var t = TextTable(["candidate", "cosine delta", "JSD (bits)"], align: [.left, .right, .right])
+            for d in c.distances { t.add([d.candidate, Num.f(d.cosineDelta, 4), Num.f(d.jsd, 4)]) }
+            out += t.render()
+            if !c.tests.isEmpty {
+                out += "\n  permutation tests, documents relabelled between the two (one-sided; the nearer re-chosen in each relabelling)\n"
+                var u = TextTable(["closer to", "than to", "T", "p", "null 95%"], align: [.left, .left, .right, .right, .right])
+                for x in c.tests { u.add([x.nearest, x.other, Num.f(x.statistic, 4), Num.f(x.pValue, 4), Num.f(x.null95, 4)]) }
+                out += u.render()
+            }
+        }
         if !skips.isEmpty {
             out +=
                 "\n  skipped \(skips.count): " + skips.prefix(3).map(\.description).joined(separator: "; ") + (skips.count > 3 ? "; …" : "")

@@ -4,6 +4,7 @@ import Foundation
 
 extension AttributionMethod: ExpressibleByArgument {}
 extension DeltaDistance: ExpressibleByArgument {}
+extension CorpusDistance: ExpressibleByArgument {}
 
 /// `--format` of attribute.
 enum AttributeFormat: String, CaseIterable, ExpressibleByArgument {
@@ -71,6 +72,15 @@ struct AttributeCommand: ParsableCommand {
     @Option(name: .customLong("C"), help: "Inverse L2 penalty of --method linear (default: chosen by inner 3-fold cross-validation).")
     var c: Double?
 
+    @Flag(help: "With QUESTIONED: also attribute it as one corpus, with a permutation test against each other candidate.")
+    var corpus = false
+
+    @Option(help: "With --corpus: the distance, cosine (Cosine Delta of centroids) or jsd (JSD of pooled counts).")
+    var corpusDistance: CorpusDistance = .cosine
+
+    @Option(help: "With --corpus: relabellings of each permutation test.")
+    var permutations: Int = 999
+
     @Option(help: "Bootstrap resamples for the 95% intervals of the evaluation metrics.")
     var bootstrap: Int = 1000
 
@@ -108,6 +118,8 @@ struct AttributeCommand: ParsableCommand {
         if let mask, mask < 0 { throw ValidationError("--mask must be 0 or more.") }
         if maskSingle && mask == nil { throw ValidationError("--mask-single needs --mask.") }
         if let c, !(c > 0 && c.isFinite) { throw ValidationError("--C must be a positive number.") }
+        if corpus && questioned == nil { throw ValidationError("--corpus needs QUESTIONED.") }
+        guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1.") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more.") }
         guard topFeatures >= 0 else { throw ValidationError("--top-features must be 0 or more.") }
     }
@@ -127,6 +139,8 @@ struct AttributeCommand: ParsableCommand {
             o.delta = delta
             o.inverseRegularization = c
             o.folds = cv
+            o.corpus = corpus ? corpusDistance : nil
+            o.permutations = permutations
             o.bootstrap = bootstrap
             o.topFeatures = topFeatures
             o.seed = options.seed

@@ -117,6 +117,24 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertEqual(csv.stdout.split(separator: "\n").count, 37)
     }
 
+    func testCorpusLevelAttribution() throws {
+        let (ref, q) = try split()
+        let r = try run(["attribute", "--reference", ref, q, "--corpus", "--permutations", "99", "--method", "delta"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("the 9 questioned documents as one corpus, ranked by Cosine Delta of centroids"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("permutation tests, documents relabelled between the two"), r.stdout)
+        let j = try run([
+            "attribute", "--reference", ref, q, "--corpus", "--corpus-distance", "jsd", "--permutations", "99", "--format", "json", "--C",
+            "1",
+        ])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any]
+        let c = o["corpus"] as! [String: Any]
+        XCTAssertEqual(c["distance"] as? String, "jsd")
+        XCTAssertEqual((c["tests"] as! [[String: Any]]).count, 2)
+        XCTAssertEqual(try run(["attribute", "--reference", ref, "--corpus"]).status, 64)
+    }
+
     func testExitCodesAndOneLineErrors() throws {
         let missing = try run(["attribute", "--reference", "no/such/dir"])
         XCTAssertEqual(missing.status, 66)

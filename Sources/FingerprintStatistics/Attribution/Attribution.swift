@@ -17,6 +17,11 @@ public struct AttributionOptions: Sendable {
     public var bootstrap = 1000
     /// Contributing features listed per document.
     public var topFeatures = 5
+    /// Also attribute the questioned documents as one corpus, ranking and
+    /// testing by this distance; nil: documents only.
+    public var corpus: CorpusDistance? = nil
+    /// Relabellings of the corpus-level permutation test.
+    public var permutations = 999
     public var seed: UInt64 = 0
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -31,6 +36,9 @@ public struct AttributionOptions: Sendable {
         if folds < 2 { throw FingerprintError.invalidParameter(name: "cv", value: "\(folds)", reason: "needs at least 2 folds") }
         if innerFolds < 2 {
             throw FingerprintError.invalidParameter(name: "inner-cv", value: "\(innerFolds)", reason: "needs at least 2 folds")
+        }
+        if permutations < 1 {
+            throw FingerprintError.invalidParameter(name: "permutations", value: "\(permutations)", reason: "must be at least 1")
         }
         if bootstrap < 0 { throw FingerprintError.invalidParameter(name: "bootstrap", value: "\(bootstrap)", reason: "must be 0 or more") }
         if topFeatures < 0 {
@@ -181,6 +189,14 @@ public enum Attribution {
         r.predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
         r.c = out.c.map { [$0] }
         r.featureCount = out.featureCount
+        if let distance = o.corpus {
+            let families =
+                try fams
+                ?? FeatureCounting.families(
+                    data.texts, options: o.features, keep: TextMask.keptWords(words!, rows: training, k: o.features.mask ?? 0),
+                    threads: o.threads)
+            r.corpus = try corpusLevel(data, families: families, options: o, distance: distance, permutations: o.permutations)
+        }
         return r
     }
 

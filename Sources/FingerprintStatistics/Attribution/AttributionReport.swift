@@ -64,6 +64,8 @@ public struct AttributionReport: Codable, Sendable {
     public var candidates: [Candidate]
     public var predictions: [AttributionPrediction] = []
     public var evaluation: AttributionEvaluation?
+    /// The questioned documents attributed as one corpus (`--corpus`).
+    public var corpus: CorpusAttribution?
     public var skips: [Skip] = []
     public var notes: [String] = []
 
@@ -71,7 +73,7 @@ public struct AttributionReport: Codable, Sendable {
         case schema, version, mode, method, delta, features
         case featureCount = "feature_count"
         case c
-        case seed, candidates, predictions, evaluation, skips, notes
+        case seed, candidates, predictions, evaluation, corpus, skips, notes
     }
 
     package init(mode: String, data: AttributionData, training: [Int], options o: AttributionOptions) {
