@@ -188,6 +188,7 @@ public enum Attribution {
         var r = AttributionReport(mode: "attribute", data: data, training: training, options: o)
         r.predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
         r.c = out.c.map { [$0] }
+        r.iterations = out.iterations.map { [$0] }
         r.featureCount = out.featureCount
         if let distance = o.corpus {
             let families =
@@ -246,16 +247,19 @@ public enum Attribution {
         var preds: [(Int, AttributionPrediction)] = []
         var cs: [Double] = []
         var featureCounts: [Int] = []
+        var iterations: [Int] = []
         for (f, o) in outcomes.enumerated() {
             guard let o else { continue }
             for (i, d) in o.test.enumerated() { preds.append((d, prediction(data, d, o.out, i, fold: f))) }
             if let c = o.out.c { cs.append(c) }
+            if let it = o.out.iterations { iterations.append(it) }
             featureCounts.append(o.out.featureCount)
         }
         preds.sort { $0.0 < $1.0 }
         var r = AttributionReport(mode: "evaluate", data: data, training: labelled, options: o)
         r.predictions = preds.map(\.1)
         r.c = cs.isEmpty ? nil : cs
+        r.iterations = iterations.isEmpty ? nil : iterations
         r.featureCount = featureCounts.max() ?? 0
         r.evaluation = AttributionMetrics.evaluate(
             predictions: r.predictions, classes: data.classes, units: data.groups.map { g in preds.map { g[$0.0] } },

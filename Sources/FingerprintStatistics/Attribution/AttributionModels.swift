@@ -101,6 +101,8 @@ package struct FoldOutcome: Sendable {
     package var featureCount: Int
     /// The fitted logistic model (`linear` with two or more classes).
     package var model: MultinomialLogistic? = nil
+    /// L-BFGS iterations of the fit.
+    package var iterations: Int? = nil
 }
 
 package enum AttributionFit {
@@ -196,7 +198,7 @@ package enum AttributionFit {
             }
             return FoldOutcome(
                 predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
-                c: chosen, featureCount: p, model: model)
+                c: chosen, featureCount: p, model: model, iterations: model.iterations)
         }
     }
 }

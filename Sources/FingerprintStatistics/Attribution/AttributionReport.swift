@@ -60,6 +60,8 @@ public struct AttributionReport: Codable, Sendable {
     public var featureCount = 0
     /// C of `linear`: the one given, or the one chosen in each fold.
     public var c: [Double]?
+    /// L-BFGS iterations of each final fit of `linear` (one a fold).
+    public var iterations: [Int]?
     public var seed: UInt64
     public var candidates: [Candidate]
     public var predictions: [AttributionPrediction] = []
@@ -72,7 +74,7 @@ public struct AttributionReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schema, version, mode, method, delta, features
         case featureCount = "feature_count"
-        case c
+        case c, iterations
         case seed, candidates, predictions, evaluation, corpus, skips, notes
     }
 
