@@ -68,6 +68,26 @@ final class AttributionSimulationTests: XCTestCase {
         }
     }
 
+    /// The same bytes whatever the thread count, on a corpus large enough
+    /// that multithreaded BLAS would split its products.
+    func testDeterministicAcrossThreadCounts() throws {
+        let base = SourceModel(seed: 51, name: "b")
+        let sources = [base, base.variant(name: "v", seed: 52, swaps: 30), base.variant(name: "w", seed: 53, swaps: 30)]
+        let (texts, labels) = corpus(sources, streams: [301, 302, 303], perSource: 600, words: 60)
+        var reports: [String] = []
+        for threads in [1, 2] {
+            BLAS.setThreads(threads)
+            var o = AttributionOptions()
+            o.features.mfw = 150
+            o.folds = 3
+            o.bootstrap = 50
+            o.inverseRegularization = 1
+            o.threads = threads
+            reports.append(try JSONOutput.encode(try Attribution.run(reference: texts, labels: labels, options: o)))
+        }
+        XCTAssertEqual(reports[0], reports[1])
+    }
+
     /// The in-memory API's documented example.
     func testInMemoryExample() throws {
         let ref = [

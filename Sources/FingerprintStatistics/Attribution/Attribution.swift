@@ -177,6 +177,10 @@ public enum Attribution {
     /// all the others.
     /// - Complexity: one count of the text, then one fit (see `evaluate`).
     package static func attribute(_ data: AttributionData, options o: AttributionOptions) throws -> AttributionReport {
+        try withSingleThreadedBLAS { try attributeBody(data, options: o) }
+    }
+
+    static func attributeBody(_ data: AttributionData, options o: AttributionOptions) throws -> AttributionReport {
         try o.validate()
         let training = data.labels.indices.filter { data.labels[$0] >= 0 }
         let testing = data.labels.indices.filter { data.labels[$0] < 0 }
@@ -208,6 +212,10 @@ public enum Attribution {
     /// - Complexity: folds × (feature building + one fit), plus the inner
     ///   cross-validation of C for `linear` without a C.
     package static func evaluate(_ data: AttributionData, options o: AttributionOptions) throws -> AttributionReport {
+        try withSingleThreadedBLAS { try evaluateBody(data, options: o) }
+    }
+
+    static func evaluateBody(_ data: AttributionData, options o: AttributionOptions) throws -> AttributionReport {
         try o.validate()
         let labelled = data.labels.indices.filter { data.labels[$0] >= 0 }
         try checkClasses(data, labelled)
@@ -265,6 +273,19 @@ public enum Attribution {
             predictions: r.predictions, classes: data.classes, units: data.groups.map { g in preds.map { g[$0.0] } },
             folds: nFolds, scheme: data.groups == nil ? "stratified-k-fold" : "leave-one-group-out", options: o)
         return r
+    }
+
+    /// Runs `body` with the BLAS library on one thread, restoring its
+    /// setting afterwards. Multithreaded OpenBLAS splits the inner dimension
+    /// of long-thin products such as (P − Y)ᵀ·X across threads, so their
+    /// sums — and then the L-BFGS path — would depend on the thread count;
+    /// attribution parallelises over folds instead (and over-subscribing
+    /// the cores with both was 3–4× slower).
+    package static func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        let saved = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(saved) }
+        return try body()
     }
 
     static func checkClasses(_ data: AttributionData, _ training: [Int]) throws {
