@@ -99,3 +99,47 @@ extension AttributionReport {
         return out
     }
 }
+
+extension AttributionReport {
+    /// One JSON object a line: a header (`"type": "header"`, with the schema,
+    /// the model and the candidates), one `"prediction"` per document, then
+    /// the `"evaluation"` and the `"corpus"` result when there are.
+    public func jsonl() throws -> String {
+        struct Header: Encodable {
+            var type = "header"
+            var report: AttributionReport
+            func encode(to encoder: Encoder) throws {
+                try report.encode(to: encoder)
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(type, forKey: Key("type"))
+            }
+        }
+        struct Line<T: Encodable>: Encodable {
+            var type: String
+            var value: T
+            func encode(to encoder: Encoder) throws {
+                try value.encode(to: encoder)
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(type, forKey: Key("type"))
+            }
+        }
+        var header = self
+        header.predictions = []
+        header.evaluation = nil
+        header.corpus = nil
+        var out = try JSONOutput.encode(Header(report: header), pretty: false)
+        for p in predictions { out += try JSONOutput.encode(Line(type: "prediction", value: p), pretty: false) }
+        if let evaluation { out += try JSONOutput.encode(Line(type: "evaluation", value: evaluation), pretty: false) }
+        if let corpus { out += try JSONOutput.encode(Line(type: "corpus", value: corpus), pretty: false) }
+        return out
+    }
+}
+
+/// A JSON key made from a string.
+private struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

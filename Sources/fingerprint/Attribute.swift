@@ -8,7 +8,7 @@ extension CorpusDistance: ExpressibleByArgument {}
 
 /// `--format` of attribute.
 enum AttributeFormat: String, CaseIterable, ExpressibleByArgument {
-    case table, json, csv
+    case table, json, jsonl, csv
     var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
 }
 
@@ -154,9 +154,10 @@ struct AttributeCommand: ParsableCommand {
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(report.csv())
+            case .jsonl: try options.write(report.jsonl())
             default: try options.write(report.table())
             }
-            try options.reportSkips(report.skips, listedInOutput: format != .csv)
+            try options.reportSkips(report.skips, listedInOutput: format != .csv && format != .jsonl)
         }
     }
 }

@@ -133,6 +133,12 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertEqual(c["distance"] as? String, "jsd")
         XCTAssertEqual((c["tests"] as! [[String: Any]]).count, 2)
         XCTAssertEqual(try run(["attribute", "--reference", ref, "--corpus"]).status, 64)
+        let l = try run(["attribute", "--reference", ref, q, "--corpus", "--permutations", "19", "--format", "jsonl", "--method", "delta"])
+        XCTAssertEqual(l.status, 0, l.stderr)
+        let lines = l.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.map { $0["type"] as! String }, ["header"] + Array(repeating: "prediction", count: 9) + ["corpus"])
+        XCTAssertEqual(lines[0]["schema"] as? String, "fingerprint.attribute/1")
+        XCTAssertEqual((lines[0]["predictions"] as? [Any])?.count, 0)
     }
 
     func testExitCodesAndOneLineErrors() throws {
