@@ -141,6 +141,40 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertEqual((lines[0]["predictions"] as? [Any])?.count, 0)
     }
 
+    /// JSONL reference: candidates from --label-field, groups from
+    /// --group-field; masking through the CLI.
+    func testJSONLLabelAndGroupFieldsAndMasking() throws {
+        let tmp = try tempDir()
+        let src = CLITests.root.appendingPathComponent(Self.fixture)
+        var lines = ""
+        for s in ["alpha", "beta", "gamma"] {
+            for i in 1...12 {
+                let text = try String(contentsOf: src.appendingPathComponent(String(format: "%@/doc%02d.txt", s, i)), encoding: .utf8)
+                let obj: [String: String] = ["text": text, "author": s, "topic": "t\(i % 3)"]
+                lines += String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self) + "\n"
+            }
+        }
+        let path = tmp.appendingPathComponent("ref.jsonl").path
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: path))
+        let r = try run([
+            "attribute", "--reference", path, "--label-field", "author", "--group-field", "topic", "--method", "delta", "--bootstrap", "20",
+            "--format", "json", "--mask", "20",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let e = j["evaluation"] as! [String: Any]
+        XCTAssertEqual(e["scheme"] as? String, "leave-one-group-out")
+        XCTAssertEqual(e["folds"] as? Int, 3)
+        XCTAssertEqual((j["candidates"] as! [[String: Any]]).map { $0["name"] as! String }, ["alpha", "beta", "gamma"])
+        let features = (j["predictions"] as! [[String: Any]]).flatMap {
+            ($0["top_features"] as! [[String: Any]]).map { $0["feature"] as! String }
+        }
+        XCTAssertFalse(features.isEmpty)
+        // Masked: placeholders of * and # are word types among the features.
+        for f in features { XCTAssertTrue(f.hasPrefix("word ")) }
+        XCTAssertTrue(features.contains { $0.dropFirst(5).allSatisfy { $0 == "*" || $0 == "#" } }, "\(features)")
+    }
+
     func testExitCodesAndOneLineErrors() throws {
         let missing = try run(["attribute", "--reference", "no/such/dir"])
         XCTAssertEqual(missing.status, 66)
