@@ -5,9 +5,9 @@ import XCTest
 /// (as swift-argument-parser's own example tests do): a help text that
 /// offers a value the command rejects, or omits one it takes, shows up as
 /// a diff here. After a deliberate change, regenerate the files with
-/// `for c in "" stats compare batch dedup bench synth; do .build/debug/fingerprint $c --help | cat > Tests/FingerprintCLITests/Help/${c:-fingerprint}.txt; done`.
+/// `for c in "" stats compare batch dedup attribute bench synth; do .build/debug/fingerprint $c --help | cat > Tests/FingerprintCLITests/Help/${c:-fingerprint}.txt; done`.
 final class HelpTests: XCTestCase {
-    static let commands = ["", "stats", "compare", "batch", "dedup", "bench", "synth"]
+    static let commands = ["", "stats", "compare", "batch", "dedup", "attribute", "bench", "synth"]
 
     func testWholeHelpScreens() throws {
         let dir = CLITests.root.appendingPathComponent("Tests/FingerprintCLITests/Help")
@@ -30,6 +30,10 @@ final class HelpTests: XCTestCase {
         let runs: [String: [String]] = [
             "stats": ["stats", corpus], "compare": ["compare", "Corpora/source-a", corpus, "--permutations", "9", "--bootstrap", "0"],
             "batch": ["batch", corpus], "dedup": ["dedup", corpus],
+            "attribute": [
+                "attribute", "--reference", "Tests/FingerprintKitTests/Fixtures/attribution", "--method", "delta", "--cv", "3",
+                "--bootstrap", "0",
+            ],
         ]
         for (command, args) in runs {
             let help = try CLITests.run([command, "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")

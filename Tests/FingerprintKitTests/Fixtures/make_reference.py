@@ -36,6 +36,7 @@ import datasketch
 from datasketch import MinHash
 
 import compare_reference
+from attribution_reference import make_attribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -878,6 +879,7 @@ def main():
     make_tfidf()
     make_minhash()
     compare_reference.make_compare_null(write_json, write_text, clean_dir)
+    make_attribution(write_json, write_text, clean_dir)
     print("python", ".".join(map(str, __import__("sys").version_info[:3])),
           "unicodedata", unicodedata.unidata_version, "numpy", np.__version__,
           "scipy", scipy.__version__, "sklearn", sklearn.__version__,

@@ -1,0 +1,209 @@
+import FingerprintCore
+import Foundation
+
+/// A value with its 95% bootstrap percentile interval.
+public struct Estimate: Codable, Sendable, Equatable {
+    public var value: Double
+    public var low: Double
+    public var high: Double
+}
+
+/// Cross-validated quality of an attribution method.
+public struct AttributionEvaluation: Codable, Sendable {
+    /// `stratified-k-fold` or `leave-one-group-out`.
+    public var scheme: String
+    public var folds: Int
+    public var documents: Int
+    public var accuracy: Estimate
+    /// Unweighted mean over the candidates of F1 = 2TP / (2TP + FP + FN).
+    public var macroF1: Estimate
+    /// Mean over documents of Σ_k (p_k − y_k)² (methods with probabilities).
+    public var brier: Estimate?
+    /// Expected calibration error of the top probability, 10 equal-width bins.
+    public var ece: Estimate?
+    /// Counts: rows are the true candidates, columns the predicted ones.
+    public var confusion: [[Int]]
+    /// Accuracy of guessing: 1 / candidates, and always the largest candidate.
+    public var chanceUniform: Double
+    public var chanceMajority: Double
+    public var bootstrap: Int
+    /// What the bootstrap resamples: `document`, or `group` with groups.
+    public var bootstrapUnit: String
+
+    enum CodingKeys: String, CodingKey {
+        case scheme, folds, documents, accuracy
+        case macroF1 = "macro_f1"
+        case brier, ece, confusion
+        case chanceUniform = "chance_uniform"
+        case chanceMajority = "chance_majority"
+        case bootstrap
+        case bootstrapUnit = "bootstrap_unit"
+    }
+}
+
+/// The result of `fingerprint attribute`.
+public struct AttributionReport: Codable, Sendable {
+    public struct Candidate: Codable, Sendable {
+        public var name: String
+        /// Training documents of this candidate.
+        public var documents: Int
+    }
+    public var schema = "fingerprint.attribute/1"
+    public var version = Fingerprint.version
+    /// `attribute` (questioned documents) or `evaluate` (cross-validation).
+    public var mode: String
+    public var method: AttributionMethod
+    /// The distance `delta` ranks by.
+    public var delta: DeltaDistance?
+    public var features: AttributionFeatureOptions
+    /// Features in the model (the largest over the folds).
+    public var featureCount = 0
+    /// C of `linear`: the one given, or the one chosen in each fold.
+    public var c: [Double]?
+    /// L-BFGS iterations of each final fit of `linear` (one a fold).
+    public var iterations: [Int]?
+    public var seed: UInt64
+    public var candidates: [Candidate]
+    public var predictions: [AttributionPrediction] = []
+    public var evaluation: AttributionEvaluation?
+    /// The questioned documents attributed as one corpus (`--corpus`).
+    public var corpus: CorpusAttribution?
+    public var skips: [Skip] = []
+    public var notes: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case schema, version, mode, method, delta, features
+        case featureCount = "feature_count"
+        case c, iterations
+        case seed, candidates, predictions, evaluation, corpus, skips, notes
+    }
+
+    package init(mode: String, data: AttributionData, training: [Int], options o: AttributionOptions) {
+        self.mode = mode
+        method = o.method
+        delta = o.method == .delta ? o.delta : nil
+        features = o.features
+        seed = o.seed
+        candidates = data.classes.indices.map { c in
+            Candidate(name: data.classes[c], documents: training.filter { data.labels[$0] == c }.count)
+        }
+    }
+}
+
+/// Accuracy, macro-F1, Brier score and calibration error with bootstrap
+/// intervals.
+package enum AttributionMetrics {
+    package static let calibrationBins = 10
+
+    struct Point {
+        var truth: Int
+        var predicted: Int
+        var probabilities: [Double]?
+    }
+
+    static func values(_ pts: [Point], _ idx: [Int], classes k: Int) -> (acc: Double, f1: Double, brier: Double?, ece: Double?) {
+        var tp = [Int](repeating: 0, count: k)
+        var fp = tp
+        var fn = tp
+        var correct = 0
+        var brier = 0.0
+        var binN = [Int](repeating: 0, count: calibrationBins)
+        var binConf = [Double](repeating: 0, count: calibrationBins)
+        var binAcc = [Double](repeating: 0, count: calibrationBins)
+        let withP = pts.first?.probabilities != nil
+        for i in idx {
+            let p = pts[i]
+            if p.truth == p.predicted {
+                correct += 1
+                tp[p.truth] += 1
+            } else {
+                fp[p.predicted] += 1
+                fn[p.truth] += 1
+            }
+            if let pr = p.probabilities {
+                for c in 0..<k {
+                    let e = pr[c] - (c == p.truth ? 1 : 0)
+                    brier += e * e
+                }
+                let conf = pr[p.predicted]
+                let b = min(calibrationBins - 1, max(0, Int((conf * Double(calibrationBins)).rounded(.up)) - 1))
+                binN[b] += 1
+                binConf[b] += conf
+                binAcc[b] += p.truth == p.predicted ? 1 : 0
+            }
+        }
+        let n = Double(max(1, idx.count))
+        var f1 = 0.0
+        var used = 0
+        for c in 0..<k where tp[c] + fp[c] + fn[c] > 0 {
+            f1 += 2 * Double(tp[c]) / Double(2 * tp[c] + fp[c] + fn[c])
+            used += 1
+        }
+        var ece = 0.0
+        for b in 0..<calibrationBins where binN[b] > 0 { ece += abs(binAcc[b] - binConf[b]) / n }
+        return (Double(correct) / n, used > 0 ? f1 / Double(used) : 0, withP ? brier / n : nil, withP ? ece : nil)
+    }
+
+    /// Percentile (linear interpolation, as NumPy's default) of sorted values.
+    static func percentile(_ sorted: [Double], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let h = Double(sorted.count - 1) * q
+        let lo = Int(h.rounded(.down))
+        let hi = min(sorted.count - 1, lo + 1)
+        return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+    }
+
+    /// The metrics of `predictions` (each with a truth) and their 95%
+    /// percentile bootstrap intervals: `options.bootstrap` resamples of the
+    /// documents, or of the groups (`units`, whole groups drawn) when given.
+    /// - Complexity: O(bootstrap × documents).
+    package static func evaluate(
+        predictions: [AttributionPrediction], classes: [String], units: [Int]?, folds: Int, scheme: String, options o: AttributionOptions
+    ) -> AttributionEvaluation {
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        let k = classes.count
+        let pts = predictions.map { Point(truth: index[$0.truth!]!, predicted: index[$0.predicted]!, probabilities: $0.probabilities) }
+        let all = Array(pts.indices)
+        let v = values(pts, all, classes: k)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
+        var support = [Int](repeating: 0, count: k)
+        for p in pts {
+            confusion[p.truth][p.predicted] += 1
+            support[p.truth] += 1
+        }
+        // Resampling units: each document, or each group's documents.
+        var members: [[Int]]
+        if let units {
+            var byUnit: [Int: [Int]] = [:]
+            for (i, u) in units.enumerated() { byUnit[u, default: []].append(i) }
+            members = byUnit.keys.sorted().map { byUnit[$0]! }
+        } else {
+            members = all.map { [$0] }
+        }
+        var acc: [Double] = []
+        var f1: [Double] = []
+        var brier: [Double] = []
+        var ece: [Double] = []
+        for b in 0..<o.bootstrap {
+            var rng = Xoshiro256(seed: o.seed, stream: AttributionStreams.bootstrap &+ UInt64(b))
+            var idx: [Int] = []
+            for _ in 0..<members.count { idx += members[rng.next(below: members.count)] }
+            let r = values(pts, idx, classes: k)
+            acc.append(r.acc)
+            f1.append(r.f1)
+            if let x = r.brier { brier.append(x) }
+            if let x = r.ece { ece.append(x) }
+        }
+        func estimate(_ value: Double, _ draws: [Double]) -> Estimate {
+            let s = draws.sorted()
+            return s.isEmpty
+                ? Estimate(value: value, low: value, high: value)
+                : Estimate(value: value, low: percentile(s, 0.025), high: percentile(s, 0.975))
+        }
+        return AttributionEvaluation(
+            scheme: scheme, folds: folds, documents: pts.count, accuracy: estimate(v.acc, acc), macroF1: estimate(v.f1, f1),
+            brier: v.brier.map { estimate($0, brier) }, ece: v.ece.map { estimate($0, ece) }, confusion: confusion,
+            chanceUniform: 1 / Double(k), chanceMajority: Double(support.max() ?? 0) / Double(max(1, pts.count)),
+            bootstrap: o.bootstrap, bootstrapUnit: units == nil ? "document" : "group")
+    }
+}

@@ -1,0 +1,189 @@
+import FingerprintCore
+import Foundation
+
+/// Multinomial logistic regression with an L2 penalty on the weights and an
+/// unpenalised intercept, exactly scikit-learn's objective
+///
+///     min over W, b of  ½‖W‖²_F + C · Σ_i −log softmax(W x_i + b)_{y_i}
+///
+/// minimised by L-BFGS (10 corrections, backtracking Armijo line search)
+/// on the objective divided by C·n, as scikit-learn scales it. Every product
+/// with the data is a BLAS GEMM: the scores X·Wᵀ and the gradient (P − Y)ᵀ·X.
+package struct MultinomialLogistic: Sendable {
+    /// Weights, classes × features, row-major.
+    package var weights: [Double]
+    /// Intercepts, one a class; they sum to 0 (only their differences matter).
+    package var intercept: [Double]
+    package var classes: Int
+    package var features: Int
+    package var iterations: Int
+
+    /// Default stop: the largest entry of the gradient of the scaled
+    /// objective (÷ C·n) is below this. scikit-learn's default `tol` is 1e-4
+    /// on the same quantity; the fixture is fitted with 1e-10.
+    package static let gradientTolerance = 1e-6
+    package static let maxIterations = 1000
+    static let memory = 10
+
+    /// Fits on `x` (n × p, row-major) with labels `y` in `0..<classes`.
+    /// - Complexity: O(iterations × n × p × classes), the work in two GEMMs
+    ///   an iteration.
+    package static func fit(
+        x: [Double], rows n: Int, cols p: Int, y: [Int], classes k: Int, c strength: Double,
+        start: MultinomialLogistic? = nil, tolerance: Double = gradientTolerance
+    ) throws -> MultinomialLogistic {
+        precondition(x.count == n * p && y.count == n)
+        let xm = Matrix<Double>(rows: n, cols: p, storage: x)
+        let dim = k * p + k
+        let scale = 1.0 / (strength * Double(max(1, n)))
+        var theta = [Double](repeating: 0, count: dim)
+        if let s = start, s.classes == k, s.features == p { theta = s.weights + s.intercept }
+        var scores = Matrix<Double>(rows: n, cols: k)
+        var diff = Matrix<Double>(rows: n, cols: k)
+        var gw = Matrix<Double>(rows: k, cols: p)
+
+        /// Objective and gradient at `t`.
+        func evaluate(_ t: [Double], gradient g: inout [Double]) throws -> Double {
+            let w = Matrix<Double>(rows: k, cols: p, storage: Array(t[0..<(k * p)]))
+            try BLAS.gemm(xm, w, transB: .transpose, into: &scores)
+            var loss = 0.0
+            for i in 0..<n {
+                var m = -Double.infinity
+                for c in 0..<k {
+                    let a = scores.storage[i * k + c] + t[k * p + c]
+                    scores.storage[i * k + c] = a
+                    m = max(m, a)
+                }
+                var s = 0.0
+                for c in 0..<k { s += Foundation.exp(scores.storage[i * k + c] - m) }
+                let lse = m + Foundation.log(s)
+                loss += lse - scores.storage[i * k + y[i]]
+                for c in 0..<k { diff.storage[i * k + c] = Foundation.exp(scores.storage[i * k + c] - lse) }
+                diff.storage[i * k + y[i]] -= 1
+            }
+            try BLAS.gemm(diff, xm, transA: .transpose, into: &gw)
+            var penalty = 0.0
+            for j in 0..<(k * p) {
+                penalty += t[j] * t[j]
+                g[j] = (strength * gw.storage[j] + t[j]) * scale
+            }
+            for c in 0..<k {
+                var s = 0.0
+                for i in 0..<n { s += diff.storage[i * k + c] }
+                g[k * p + c] = strength * s * scale
+            }
+            return (0.5 * penalty + strength * loss) * scale
+        }
+
+        var g = [Double](repeating: 0, count: dim)
+        var f = try evaluate(theta, gradient: &g)
+        var sList: [[Double]] = []
+        var yList: [[Double]] = []
+        var rhoList: [Double] = []
+        var iterations = 0
+        var gNew = g
+        while iterations < maxIterations {
+            if g.reduce(0, { max($0, abs($1)) }) < tolerance { break }
+            // Two-loop recursion: d = −H·g.
+            var q = g
+            var alphas = [Double](repeating: 0, count: sList.count)
+            for i in stride(from: sList.count - 1, through: 0, by: -1) {
+                let a = rhoList[i] * dot(sList[i], q)
+                alphas[i] = a
+                for j in 0..<dim { q[j] -= a * yList[i][j] }
+            }
+            if let sl = sList.last, let yl = yList.last {
+                let gamma = dot(sl, yl) / dot(yl, yl)
+                for j in 0..<dim { q[j] *= gamma }
+            } else {
+                let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                for j in 0..<dim { q[j] /= max(1, norm) }
+            }
+            for i in 0..<sList.count {
+                let b = rhoList[i] * dot(yList[i], q)
+                for j in 0..<dim { q[j] += sList[i][j] * (alphas[i] - b) }
+            }
+            var d = q.map { -$0 }
+            var slope = dot(g, d)
+            if slope >= 0 {  // not a descent direction: restart from the gradient
+                sList.removeAll()
+                yList.removeAll()
+                rhoList.removeAll()
+                d = g.map { -$0 }
+                slope = dot(g, d)
+            }
+            var step = 1.0
+            var next = theta
+            var fNew = f
+            var accepted = false
+            for _ in 0..<60 {
+                for j in 0..<dim { next[j] = theta[j] + step * d[j] }
+                fNew = try evaluate(next, gradient: &gNew)
+                if fNew <= f + 1e-4 * step * slope {
+                    accepted = true
+                    break
+                }
+                step *= 0.5
+            }
+            iterations += 1
+            guard accepted else { break }
+            var s = [Double](repeating: 0, count: dim)
+            var yv = [Double](repeating: 0, count: dim)
+            for j in 0..<dim {
+                s[j] = next[j] - theta[j]
+                yv[j] = gNew[j] - g[j]
+            }
+            let sy = dot(s, yv)
+            if sy > 1e-16 * dot(yv, yv).squareRoot() * dot(s, s).squareRoot() && sy > 0 {
+                sList.append(s)
+                yList.append(yv)
+                rhoList.append(1 / sy)
+                if sList.count > memory {
+                    sList.removeFirst()
+                    yList.removeFirst()
+                    rhoList.removeFirst()
+                }
+            }
+            let fOld = f
+            theta = next
+            f = fNew
+            g = gNew
+            if abs(fOld - f) <= 1e-16 * max(1, abs(f)) && g.reduce(0, { max($0, abs($1)) }) < 1e3 * tolerance { break }
+        }
+        // Centre the intercepts (the objective does not change).
+        let b = Array(theta[(k * p)...])
+        let mean = b.reduce(0, +) / Double(k)
+        return MultinomialLogistic(
+            weights: Array(theta[0..<(k * p)]), intercept: b.map { $0 - mean }, classes: k, features: p, iterations: iterations)
+    }
+
+    /// Class probabilities of `x` (m × p, row-major), m × classes.
+    /// - Complexity: one GEMM, O(m × p × classes).
+    package func probabilities(_ x: [Double], rows m: Int) throws -> [Double] {
+        guard m > 0 else { return [] }
+        let k = classes
+        var a = Matrix<Double>(rows: m, cols: k)
+        try BLAS.gemm(
+            Matrix(rows: m, cols: features, storage: x), Matrix(rows: k, cols: features, storage: weights), transB: .transpose, into: &a)
+        var out = [Double](repeating: 0, count: m * k)
+        for i in 0..<m {
+            var mx = -Double.infinity
+            for c in 0..<k { mx = max(mx, a.storage[i * k + c] + intercept[c]) }
+            var s = 0.0
+            for c in 0..<k {
+                let e = Foundation.exp(a.storage[i * k + c] + intercept[c] - mx)
+                out[i * k + c] = e
+                s += e
+            }
+            for c in 0..<k { out[i * k + c] /= s }
+        }
+        return out
+    }
+}
+
+@inline(__always)
+private func dot(_ a: [Double], _ b: [Double]) -> Double {
+    var s = 0.0
+    for i in 0..<a.count { s += a[i] * b[i] }
+    return s
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import FingerprintKit
+import Foundation
+
+extension AttributionMethod: ExpressibleByArgument {}
+extension DeltaDistance: ExpressibleByArgument {}
+extension CorpusDistance: ExpressibleByArgument {}
+
+/// `--format` of attribute.
+enum AttributeFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json, jsonl, csv
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
+
+struct AttributeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attribute",
+        abstract: "Which candidate source wrote each document: Delta or logistic regression on stylometric features.",
+        discussion: """
+            REF holds the candidates: a directory whose subdirectories are the sources, a JSONL file with \
+            --label-field, or any corpus with --labels FILE.csv (path,label). With QUESTIONED, every questioned \
+            document is attributed by a model trained on all of REF. Without it, the method is evaluated on REF \
+            by stratified --cv K-fold cross-validation, or leave-one-group-out with --group-field/--groups \
+            (so that a topic cannot leak between training and test). Features (relative frequencies of the \
+            --mfw most frequent --tokenizer types, and of character n-grams with --char) are chosen and \
+            z-scored on the training documents only.
+            """
+    )
+
+    @Option(help: "The candidates' documents (see above).")
+    var reference: String
+
+    @Argument(help: "Documents to attribute (any corpus); without it, evaluate on REF.")
+    var questioned: String?
+
+    @Option(help: "JSONL field that holds each reference document's candidate label.")
+    var labelField: String?
+
+    @Option(help: "CSV file (path,label) with each reference document's candidate label.")
+    var labels: String?
+
+    @Option(help: "Folds of the stratified cross-validation when there is no QUESTIONED.")
+    var cv: Int = 10
+
+    @Option(help: "JSONL field that holds each reference document's group, for leave-one-group-out evaluation.")
+    var groupField: String?
+
+    @Option(help: "CSV file (path,group) with each reference document's group, for leave-one-group-out evaluation.")
+    var groups: String?
+
+    @Option(help: "delta (nearest centroid) or linear (multinomial logistic regression).")
+    var method: AttributionMethod = .linear
+
+    @Option(help: "The distance --method delta ranks by: cosine (Cosine Delta) or burrows (Burrows's Delta).")
+    var delta: DeltaDistance = .cosine
+
+    @Option(help: "Most frequent --tokenizer types used as features (0: none).")
+    var mfw: Int = 300
+
+    @Option(help: "Also use character n-grams of these lengths, as N or N-M (e.g. 2-4).")
+    var char: String?
+
+    @Option(help: "With --char: most frequent n-grams kept for each length.")
+    var charFeatures: Int = 1000
+
+    @Option(help: "Text distortion: mask every word outside the K most frequent training words.")
+    var mask: Int?
+
+    @Flag(help: "With --mask: one placeholder character per masked word (DV-SA) instead of one per character (DV-MA).")
+    var maskSingle = false
+
+    @Option(name: .customLong("C"), help: "Inverse L2 penalty of --method linear (default: chosen by inner 3-fold cross-validation).")
+    var c: Double?
+
+    @Flag(help: "With QUESTIONED: also attribute it as one corpus, with a permutation test against each other candidate.")
+    var corpus = false
+
+    @Option(help: "With --corpus: the distance, cosine (Cosine Delta of centroids) or jsd (JSD of pooled counts).")
+    var corpusDistance: CorpusDistance = .cosine
+
+    @Option(help: "With --corpus: relabellings of each permutation test.")
+    var permutations: Int = 999
+
+    @Option(help: "Bootstrap resamples for the 95% intervals of the evaluation metrics.")
+    var bootstrap: Int = 1000
+
+    @Option(help: "Contributing features listed per document.")
+    var topFeatures: Int = 5
+
+    @Option(help: "Output format.")
+    var format: AttributeFormat = .table
+
+    @OptionGroup var options: SharedOptions
+
+    /// `--char N` or `--char N-M`.
+    static func charRange(_ s: String) -> ClosedRange<Int>? {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        if parts.count == 1, let n = parts[0] { return n...n }
+        if parts.count == 2, let a = parts[0], let b = parts[1], a <= b { return a...b }
+        return nil
+    }
+
+    func validate() throws {
+        if labelField != nil && labels != nil { throw ValidationError("--label-field and --labels cannot be combined.") }
+        if groupField != nil && groups != nil { throw ValidationError("--group-field and --groups cannot be combined.") }
+        if questioned != nil && (groupField != nil || groups != nil) {
+            throw ValidationError("--group-field/--groups are for evaluation (no QUESTIONED).")
+        }
+        guard cv >= 2 else { throw ValidationError("--cv must be at least 2.") }
+        guard mfw >= 0 else { throw ValidationError("--mfw must be 0 or more.") }
+        if let char {
+            guard let r = Self.charRange(char), r.lowerBound >= 1, r.upperBound <= 64 else {
+                throw ValidationError("--char must be N or N-M with 1 ≤ N ≤ M ≤ 64, not \(char).")
+            }
+        }
+        if mfw == 0 && char == nil { throw ValidationError("--mfw 0 needs --char (otherwise there are no features).") }
+        guard charFeatures >= 1 else { throw ValidationError("--char-features must be at least 1.") }
+        if let mask, mask < 0 { throw ValidationError("--mask must be 0 or more.") }
+        if maskSingle && mask == nil { throw ValidationError("--mask-single needs --mask.") }
+        if let c, !(c > 0 && c.isFinite) { throw ValidationError("--C must be a positive number.") }
+        if corpus && questioned == nil { throw ValidationError("--corpus needs QUESTIONED.") }
+        guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1.") }
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more.") }
+        guard topFeatures >= 0 else { throw ValidationError("--top-features must be 0 or more.") }
+    }
+
+    func run() throws {
+        try runReporting(options) {
+            try options.checkOutput(inputs: [reference, questioned, labels, groups])
+            try options.checkReadable([questioned, labels, groups])
+            var o = AttributionOptions()
+            o.features.tokenizer = try options.tokenizerSpec()
+            o.features.mfw = mfw
+            o.features.charRange = char.flatMap(Self.charRange)
+            o.features.charFeatures = charFeatures
+            o.features.mask = mask
+            o.features.maskSingle = maskSingle
+            o.method = method
+            o.delta = delta
+            o.inverseRegularization = c
+            o.folds = cv
+            o.corpus = corpus ? corpusDistance : nil
+            o.permutations = permutations
+            o.bootstrap = bootstrap
+            o.topFeatures = topFeatures
+            o.seed = options.seed
+            o.threads = options.readOptions.threads
+            let ref = try options.input(reference, keyField: labelField)
+            let labelSource: AttributionLabels = labels.map { .table($0) } ?? (labelField != nil ? .key : .subdirectories)
+            let groupSource: AttributionGroups? = groups.map { .table($0) } ?? groupField.map { .field($0) }
+            let report = try Attribution.run(
+                reference: ref, labels: labelSource, groups: groupSource, questioned: try questioned.map { try options.input($0) },
+                options: o, read: options.readOptions, progress: options.progress())
+            switch format.output {
+            case .json: try options.write(JSONOutput.encode(report))
+            case .csv: try options.write(report.csv())
+            case .jsonl: try options.write(report.jsonl())
+            default: try options.write(report.table())
+            }
+            try options.reportSkips(report.skips, listedInOutput: format != .csv && format != .jsonl)
+        }
+    }
+}

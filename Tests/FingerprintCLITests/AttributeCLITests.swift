@@ -1,0 +1,193 @@
+import Foundation
+import XCTest
+
+/// `fingerprint attribute` end to end on the reference fixture
+/// (Tests/FingerprintKitTests/Fixtures/attribution, attribution.json).
+final class AttributeCLITests: XCTestCase {
+    static let fixture = "Tests/FingerprintKitTests/Fixtures/attribution"
+
+    func run(_ args: [String]) throws -> CLITests.Run { try CLITests.run(args) }
+
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-attr-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// Docs 01–09 of each source as the reference, 10–12 as questioned, as
+    /// in the fixture.
+    func split() throws -> (reference: String, questioned: String) {
+        let tmp = try tempDir()
+        let fm = FileManager.default
+        let src = CLITests.root.appendingPathComponent(Self.fixture)
+        for s in ["alpha", "beta", "gamma"] {
+            try fm.createDirectory(at: tmp.appendingPathComponent("ref/\(s)"), withIntermediateDirectories: true)
+            try fm.createDirectory(at: tmp.appendingPathComponent("q"), withIntermediateDirectories: true)
+            for i in 1...12 {
+                let name = String(format: "doc%02d.txt", i)
+                let to = i <= 9 ? tmp.appendingPathComponent("ref/\(s)/\(name)") : tmp.appendingPathComponent("q/\(s)-\(name)")
+                try fm.copyItem(at: src.appendingPathComponent("\(s)/\(name)"), to: to)
+            }
+        }
+        return (tmp.appendingPathComponent("ref").path, tmp.appendingPathComponent("q").path)
+    }
+
+    func fixtureJSON() throws -> [String: Any] {
+        let data = try Data(contentsOf: CLITests.root.appendingPathComponent("Tests/FingerprintKitTests/Fixtures/attribution.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    func testQuestionedDocumentsMatchTheReference() throws {
+        let (ref, q) = try split()
+        let fx = try fixtureJSON()
+        for (method, key) in [("delta", "cosine_predicted"), ("delta:burrows", "burrows_predicted")] {
+            var args = ["attribute", "--reference", ref, q, "--mfw", "50", "--format", "json", "--method", "delta"]
+            if method.hasSuffix("burrows") { args += ["--delta", "burrows"] }
+            let r = try run(args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            XCTAssertEqual(j["schema"] as? String, "fingerprint.attribute/1")
+            let preds = j["predictions"] as! [[String: Any]]
+            XCTAssertEqual(preds.map { $0["predicted"] as! String }, fx[key] as! [String])
+            let deltas = fx[method.hasSuffix("burrows") ? "burrows_delta" : "cosine_delta"] as! [[Double]]
+            for (p, d) in zip(preds, deltas) {
+                let got = p[method.hasSuffix("burrows") ? "burrows_delta" : "cosine_delta"] as! [Double]
+                for (a, b) in zip(got, d) { XCTAssertEqual(a, b, accuracy: 1e-10) }
+            }
+        }
+        let lr = (fx["logistic"] as! [[String: Any]])[1]
+        let r = try run(["attribute", "--reference", ref, q, "--mfw", "50", "--C", "1", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let preds = j["predictions"] as! [[String: Any]]
+        for (p, ref) in zip(preds, lr["predict_proba"] as! [[Double]]) {
+            for (a, b) in zip(p["probabilities"] as! [Double], ref) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        }
+        XCTAssertEqual(preds.map { $0["predicted"] as! String }, lr["predicted"] as! [String])
+    }
+
+    func testEvaluationTableAndDeterminismAcrossThreads() throws {
+        let base = ["attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "100", "--char", "2-3", "--char-features", "50"]
+        let one = try run(base + ["--format", "json", "--threads", "1"])
+        let two = try run(base + ["--format", "json", "--threads", "2"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertEqual(one.stdout, two.stdout)
+        let j = try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as! [String: Any]
+        let e = j["evaluation"] as! [String: Any]
+        let acc = e["accuracy"] as! [String: Double]
+        XCTAssert(acc["low"]! <= acc["value"]! && acc["value"]! <= acc["high"]!)
+        XCTAssertEqual((e["confusion"] as! [[Int]]).flatMap { $0 }.reduce(0, +), 36)
+        XCTAssertNotNil(e["brier"])
+        let t = try run(["attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "50", "--method", "delta"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("3-fold stratified CV, 36 documents"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("accuracy"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("confusion (rows: true source, columns: predicted)"), t.stdout)
+    }
+
+    func testLeaveOneGroupOutWithLabelAndGroupTables() throws {
+        let tmp = try tempDir()
+        var labels = "path,label\n"
+        var groups = "path,group\n"
+        for s in ["alpha", "beta", "gamma"] {
+            for i in 1...12 {
+                let p = String(format: "%@/doc%02d.txt", s, i)
+                labels += "\(p),\(s)\n"
+                groups += "\(p),g\((i - 1) / 4)\n"
+            }
+        }
+        try Data(labels.utf8).write(to: tmp.appendingPathComponent("labels.csv"))
+        try Data(groups.utf8).write(to: tmp.appendingPathComponent("groups.csv"))
+        let r = try run([
+            "attribute", "--reference", Self.fixture, "--labels", tmp.appendingPathComponent("labels.csv").path, "--groups",
+            tmp.appendingPathComponent("groups.csv").path, "--method", "delta", "--bootstrap", "50", "--format", "json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let e = j["evaluation"] as! [String: Any]
+        XCTAssertEqual(e["scheme"] as? String, "leave-one-group-out")
+        XCTAssertEqual(e["folds"] as? Int, 3)
+        XCTAssertEqual(e["bootstrap_unit"] as? String, "group")
+        let csv = try run([
+            "attribute", "--reference", Self.fixture, "--method", "delta", "--cv", "3", "--format", "csv", "--bootstrap", "0",
+        ])
+        XCTAssertEqual(csv.status, 0)
+        XCTAssertTrue(csv.stdout.hasPrefix("document,truth,predicted,margin,fold,cosine:alpha,cosine:beta,cosine:gamma,top_features\n"))
+        XCTAssertEqual(csv.stdout.split(separator: "\n").count, 37)
+    }
+
+    func testCorpusLevelAttribution() throws {
+        let (ref, q) = try split()
+        let r = try run(["attribute", "--reference", ref, q, "--corpus", "--permutations", "99", "--method", "delta"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("the 9 questioned documents as one corpus, ranked by Cosine Delta of centroids"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("permutation tests, documents relabelled between the two"), r.stdout)
+        let j = try run([
+            "attribute", "--reference", ref, q, "--corpus", "--corpus-distance", "jsd", "--permutations", "99", "--format", "json", "--C",
+            "1",
+        ])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any]
+        let c = o["corpus"] as! [String: Any]
+        XCTAssertEqual(c["distance"] as? String, "jsd")
+        XCTAssertEqual((c["tests"] as! [[String: Any]]).count, 2)
+        XCTAssertEqual(try run(["attribute", "--reference", ref, "--corpus"]).status, 64)
+        let l = try run(["attribute", "--reference", ref, q, "--corpus", "--permutations", "19", "--format", "jsonl", "--method", "delta"])
+        XCTAssertEqual(l.status, 0, l.stderr)
+        let lines = l.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.map { $0["type"] as! String }, ["header"] + Array(repeating: "prediction", count: 9) + ["corpus"])
+        XCTAssertEqual(lines[0]["schema"] as? String, "fingerprint.attribute/1")
+        XCTAssertEqual((lines[0]["predictions"] as? [Any])?.count, 0)
+    }
+
+    /// JSONL reference: candidates from --label-field, groups from
+    /// --group-field; masking through the CLI.
+    func testJSONLLabelAndGroupFieldsAndMasking() throws {
+        let tmp = try tempDir()
+        let src = CLITests.root.appendingPathComponent(Self.fixture)
+        var lines = ""
+        for s in ["alpha", "beta", "gamma"] {
+            for i in 1...12 {
+                let text = try String(contentsOf: src.appendingPathComponent(String(format: "%@/doc%02d.txt", s, i)), encoding: .utf8)
+                let obj: [String: String] = ["text": text, "author": s, "topic": "t\(i % 3)"]
+                lines += String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self) + "\n"
+            }
+        }
+        let path = tmp.appendingPathComponent("ref.jsonl").path
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: path))
+        let r = try run([
+            "attribute", "--reference", path, "--label-field", "author", "--group-field", "topic", "--method", "delta", "--bootstrap", "20",
+            "--format", "json", "--mask", "20",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let e = j["evaluation"] as! [String: Any]
+        XCTAssertEqual(e["scheme"] as? String, "leave-one-group-out")
+        XCTAssertEqual(e["folds"] as? Int, 3)
+        XCTAssertEqual((j["candidates"] as! [[String: Any]]).map { $0["name"] as! String }, ["alpha", "beta", "gamma"])
+        let features = (j["predictions"] as! [[String: Any]]).flatMap {
+            ($0["top_features"] as! [[String: Any]]).map { $0["feature"] as! String }
+        }
+        XCTAssertFalse(features.isEmpty)
+        // Masked: placeholders of * and # are word types among the features.
+        for f in features { XCTAssertTrue(f.hasPrefix("word ")) }
+        XCTAssertTrue(features.contains { $0.dropFirst(5).allSatisfy { $0 == "*" || $0 == "#" } }, "\(features)")
+    }
+
+    func testExitCodesAndOneLineErrors() throws {
+        let missing = try run(["attribute", "--reference", "no/such/dir"])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertTrue(missing.stderr.hasPrefix("fingerprint: error: no/such/dir"), missing.stderr)
+        let tmp = try tempDir()
+        try FileManager.default.createDirectory(at: tmp.appendingPathComponent("only"), withIntermediateDirectories: true)
+        try Data("just one source here".utf8).write(to: tmp.appendingPathComponent("only/a.txt"))
+        let one = try run(["attribute", "--reference", tmp.path])
+        XCTAssertEqual(one.status, 65)
+        XCTAssertEqual(one.stderr.split(separator: "\n").count, 1, one.stderr)
+        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--cv", "1"]).status, 64)
+        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--char", "4-2"]).status, 64)
+        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--format", "html"]).status, 64)
+        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--cv", "100", "--method", "delta"]).status, 64)
+    }
+}

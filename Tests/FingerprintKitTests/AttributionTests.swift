@@ -1,0 +1,195 @@
+import FingerprintKit
+import Foundation
+import XCTest
+
+@testable import FingerprintCore
+@testable import FingerprintStatistics
+
+/// `attribute` against the NumPy / scikit-learn reference
+/// (Fixtures/attribution_reference.py → attribution.json).
+final class AttributionReferenceTests: XCTestCase {
+    struct Fixture {
+        var json: [String: Any]
+        var data: AttributionData
+        var training: [Int]
+        var questioned: [Int]
+    }
+
+    func fixture() throws -> Fixture {
+        let json = try loadJSON("attribution.json") as! [String: Any]
+        let classes = json["classes"] as! [String]
+        var names: [String] = []
+        var texts: [[UInt8]] = []
+        var labels: [Int] = []
+        var training: [Int] = []
+        var questioned: [Int] = []
+        for (key, isTrain) in [("train", true), ("questioned", false)] {
+            for item in json[key] as! [[String: Any]] {
+                let path = item["path"] as! String
+                names.append(path)
+                texts.append(Array(try Data(contentsOf: fixtures.appendingPathComponent(path))))
+                labels.append(isTrain ? classes.firstIndex(of: item["label"] as! String)! : -1)
+                (isTrain ? { training.append(names.count - 1) } : { questioned.append(names.count - 1) })()
+            }
+        }
+        return Fixture(
+            json: json, data: AttributionData(names: names, texts: texts, labels: labels, classes: classes), training: training,
+            questioned: questioned)
+    }
+
+    func mfwFeatures(_ f: Fixture, mfw: Int = 50) throws -> FoldFeatures {
+        var o = AttributionFeatureOptions()
+        o.mfw = mfw
+        let fams = try FeatureCounting.families(f.data.texts, options: o, keep: nil, threads: 2)
+        return FoldFeatures.build(fams, options: o, training: f.training, documents: f.training + f.questioned)
+    }
+
+    func testMFWMeansDeviationsAndZScoresEqualNumPy() throws {
+        let f = try fixture()
+        let feats = try mfwFeatures(f)
+        XCTAssertEqual(feats.names, (f.json["mfw"] as! [String]).map { "word " + $0 })
+        let mean = f.json["train_mean"] as! [Double]
+        let sd = f.json["train_sd_population"] as! [Double]
+        for j in 0..<50 {
+            assertClose(feats.mean[j], mean[j], 1e-12)
+            assertClose(feats.sd[j], sd[j], 1e-12)
+        }
+        let z = (f.json["z_train"] as! [[Double]]) + (f.json["z_questioned"] as! [[Double]])
+        for i in 0..<z.count { for j in 0..<50 { assertClose(feats.z[i * 50 + j], z[i][j], 1e-10) } }
+    }
+
+    func testBurrowsAndCosineDeltaEqualNumPy() throws {
+        let f = try fixture()
+        let feats = try mfwFeatures(f)
+        let nt = f.training.count
+        let c = DeltaDistances.centroids(
+            z: Array(feats.z[0..<(nt * 50)]), cols: 50, labels: f.training.map { f.data.labels[$0] }, classes: 3)
+        let ref = f.json["centroids"] as! [[Double]]
+        for k in 0..<3 { for j in 0..<50 { assertClose(c[k * 50 + j], ref[k][j], 1e-10) } }
+        var o = AttributionOptions()
+        o.method = .delta
+        o.features.mfw = 50
+        let out = try AttributionFit.run(feats, trainRows: nt, labels: f.training.map { f.data.labels[$0] }, classes: 3, options: o, c: nil)
+        let burrows = f.json["burrows_delta"] as! [[Double]]
+        let cosine = f.json["cosine_delta"] as! [[Double]]
+        for i in 0..<f.questioned.count {
+            for k in 0..<3 {
+                assertClose(out.burrows![i][k], burrows[i][k], 1e-10)
+                assertClose(out.cosine![i][k], cosine[i][k], 1e-10)
+            }
+        }
+        XCTAssertEqual(out.predicted.map { f.data.classes[$0] }, f.json["cosine_predicted"] as! [String])
+        o.delta = .burrows
+        let b = try AttributionFit.run(feats, trainRows: nt, labels: f.training.map { f.data.labels[$0] }, classes: 3, options: o, c: nil)
+        XCTAssertEqual(b.predicted.map { f.data.classes[$0] }, f.json["burrows_predicted"] as! [String])
+    }
+
+    func testLogisticRegressionEqualsScikitLearn() throws {
+        let f = try fixture()
+        let feats = try mfwFeatures(f)
+        let nt = f.training.count
+        let y = f.training.map { f.data.labels[$0] }
+        for case let ref as [String: Any] in f.json["logistic"] as! [Any] {
+            let strength = ref["C"] as! Double
+            let model = try MultinomialLogistic.fit(
+                x: Array(feats.z[0..<(nt * 50)]), rows: nt, cols: 50, y: y, classes: 3, c: strength, tolerance: 1e-10)
+            let coef = ref["coef"] as! [[Double]]
+            let b = ref["intercept_centered"] as! [Double]
+            for k in 0..<3 {
+                for j in 0..<50 { XCTAssertEqual(model.weights[k * 50 + j], coef[k][j], accuracy: 1e-6, "C=\(strength) coef[\(k)][\(j)]") }
+                XCTAssertEqual(model.intercept[k], b[k], accuracy: 1e-6, "C=\(strength) intercept[\(k)]")
+            }
+            let proba = ref["predict_proba"] as! [[Double]]
+            let pr = try model.probabilities(Array(feats.z[(nt * 50)...]), rows: f.questioned.count)
+            for i in 0..<f.questioned.count { for k in 0..<3 { XCTAssertEqual(pr[i * 3 + k], proba[i][k], accuracy: 1e-7) } }
+        }
+    }
+
+    func testMaskingEqualsReference() throws {
+        let f = try fixture()
+        let words = FeatureFamily(name: "word", matrix: try FeatureCounting.countTexts(f.data.texts, spec: .word))
+        let k = f.json["mask_k"] as! Int
+        let keep = TextMask.keptWords(words, rows: f.training, k: k)
+        XCTAssertEqual(keep, Set((f.json["mask_keep"] as! [String]).map { Array($0.utf8) }))
+        for case let c as [String: Any] in f.json["mask_cases"] as! [Any] {
+            let text = Array((c["text"] as! String).utf8)
+            XCTAssertEqual(String(decoding: TextMask.distort(text, keep: keep, single: false).text, as: UTF8.self), c["dv_ma"] as! String)
+            XCTAssertEqual(String(decoding: TextMask.distort(text, keep: keep, single: true).text, as: UTF8.self), c["dv_sa"] as! String)
+        }
+        // Placeholders are word types of the masked token stream.
+        let d = TextMask.distort(Array("The 13 cats, upon 2nd look.".utf8), keep: [Array("the".utf8), Array("upon".utf8)], single: false)
+        XCTAssertEqual(d.tokens.map { String(decoding: $0, as: UTF8.self) }, ["the", "##", "****", "upon", "#**", "****"])
+        let fam = TextMask.count(tokenStreams: [d.tokens], n: 1, name: "word")
+        XCTAssertEqual((0..<fam.typeCount).map(fam.token), ["##", "#**", "****", "the", "upon"])
+        XCTAssertEqual(fam.lengths, [6])
+    }
+
+    /// The held-out documents must not reach the vocabulary, the means or the
+    /// deviations: changing them leaves the training side bit for bit.
+    func testHeldOutDocumentsDoNotLeakIntoFeatures() throws {
+        let f = try fixture()
+        var o = AttributionFeatureOptions()
+        o.mfw = 50
+        o.charRange = 2...3
+        o.charFeatures = 40
+        var poisoned = f.data
+        for d in f.questioned { poisoned.texts[d] = Array(String(repeating: "zyzzyva qxqx the the upon ", count: 200).utf8) }
+        for mask in [nil, 10] as [Int?] {
+            o.mask = mask
+            func features(_ data: AttributionData) throws -> FoldFeatures {
+                let keep = mask.map { m in
+                    TextMask.keptWords(
+                        FeatureFamily(name: "word", matrix: try! FeatureCounting.countTexts(data.texts, spec: .word)), rows: f.training,
+                        k: m)
+                }
+                let fams = try FeatureCounting.families(data.texts, options: o, keep: keep, threads: 1)
+                return FoldFeatures.build(fams, options: o, training: f.training, documents: f.training)
+            }
+            let clean = try features(f.data)
+            let dirty = try features(poisoned)
+            XCTAssertEqual(clean.names, dirty.names, "mask \(String(describing: mask))")
+            XCTAssertEqual(clean.mean, dirty.mean)
+            XCTAssertEqual(clean.sd, dirty.sd)
+            XCTAssertEqual(clean.z, dirty.z)
+            XCTAssertFalse(clean.names.contains { $0.contains("zyzzyva") || $0.contains("qxq") })
+        }
+        // And the whole pipeline, with masking and inner CV of C: poisoning
+        // one held-out document changes no other held-out prediction.
+        for (method, mask) in [(AttributionMethod.delta, nil), (.linear, nil), (.linear, 10)] as [(AttributionMethod, Int?)] {
+            var opts = AttributionOptions()
+            opts.method = method
+            opts.features.mfw = 50
+            opts.features.charRange = 2...3
+            opts.features.charFeatures = 40
+            opts.features.mask = mask
+            var one = f.data
+            one.texts[f.questioned[0]] = poisoned.texts[f.questioned[0]]
+            var outs: [FoldOutcome] = []
+            for data in [f.data, one] {
+                let (fams, words) = try Attribution.prepare(data, options: opts)
+                outs.append(
+                    try Attribution.split(
+                        data, families: fams, words: words, training: f.training, testing: f.questioned, options: opts, innerStream: 1))
+            }
+            XCTAssertEqual(outs[0].c, outs[1].c)
+            for i in 1..<f.questioned.count {
+                XCTAssertEqual(outs[0].probabilities?[i], outs[1].probabilities?[i], "\(method) \(String(describing: mask))")
+                XCTAssertEqual(outs[0].cosine?[i], outs[1].cosine?[i])
+                XCTAssertEqual(outs[0].contributions[i], outs[1].contributions[i])
+            }
+        }
+    }
+
+    /// A fold's features come from its training part only: the z-scores
+    /// evaluate() uses in fold f equal those built from the other folds.
+    func testCrossValidationUsesTrainingFoldStatistics() throws {
+        let f = try fixture()
+        let labels = f.training.map { f.data.labels[$0] }
+        let fold = Attribution.stratifiedFolds(labels: labels, classes: 3, folds: 3, seed: 0, stream: AttributionStreams.folds)
+        XCTAssertEqual((0..<3).map { k in fold.filter { $0 == k }.count }, [9, 9, 9])
+        for c in 0..<3 {
+            let perFold = (0..<3).map { k in labels.indices.filter { labels[$0] == c && fold[$0] == k }.count }
+            XCTAssertEqual(perFold, [3, 3, 3])
+        }
+    }
+}
