@@ -24,4 +24,26 @@ final class FuzzRegressionTests: XCTestCase {
     func testCSVFieldKeepsCRLFWhenEscapingOtherControls() {
         XCTAssertEqual(CSV.field("a\u{1B}\r\nb"), "\"a\\e\r\nb\"")
     }
+
+    /// word-1: a token ending in σ, then an apostrophe, then a combining mark
+    /// (case-ignorable, and a word character): the mark started the next
+    /// token, which emitted the held token with the σ taken as final, though
+    /// the first cased letter after the case-ignorable run (`A`) makes it not
+    /// final, as Python's `str.lower()` has it. The chunking must not matter.
+    func testWordSigmaStaysUndecidedAcrossAnApostropheAndACombiningMark() {
+        let text = "ΟΣ'\u{303}ANA ΟΣ'\u{303}. ΟΣ'\u{303}"
+        XCTAssertEqual(TokenizerSpec.word.tokens(of: text), ["οσ", "\u{303}ana", "ος", "\u{303}", "ος", "\u{303}"])
+        let bytes = Array(text.utf8)
+        for cut in 0...bytes.count {
+            var scanner = WordScanner()
+            defer { scanner.release() }
+            var sink = StringCollector()
+            bytes.withUnsafeBufferPointer { b in
+                scanner.feed(UnsafeBufferPointer(rebasing: b[..<cut]), into: &sink)
+                scanner.feed(UnsafeBufferPointer(rebasing: b[cut...]), into: &sink)
+            }
+            scanner.finish(into: &sink)
+            XCTAssertEqual(sink.tokens, ["οσ", "\u{303}ana", "ος", "\u{303}", "ος", "\u{303}"], "cut at \(cut)")
+        }
+    }
 }
