@@ -46,4 +46,27 @@ final class FuzzRegressionTests: XCTestCase {
             XCTAssertEqual(sink.tokens, ["οσ", "\u{303}ana", "ος", "\u{303}", "ος", "\u{303}"], "cut at \(cut)")
         }
     }
+
+    /// asan-1 (LeakSanitizer, `swift test --sanitize=address`): when
+    /// `CorpusReader.read` threw (no usable document, or a skip with
+    /// `--strict`), its workers were never released, and each word tokenizer
+    /// kept its 1 MiB token buffer: 1 MiB a thread for every failed call.
+    func testCorpusReaderReleasesItsWorkersWhenItThrows() {
+        final class Released: @unchecked Sendable { var count = 0 }
+        struct Worker: DocumentWorker {
+            let released: Released
+            var invalidSequences: Int { 0 }
+            mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {}
+            mutating func finish() -> Int { 0 }
+            mutating func discard() {}
+            func release() { released.count += 1 }
+        }
+        for strict in [false, true] {
+            let released = Released()
+            let input = CorpusInput(documents: ["", ""])
+            XCTAssertThrowsError(
+                try CorpusReader.read(input, options: ReadOptions(threads: 2, strict: strict)) { Worker(released: released) })
+            XCTAssertEqual(released.count, 2, "strict: \(strict)")
+        }
+    }
 }

@@ -16,6 +16,9 @@ package protocol DocumentWorker {
     mutating func discard()
     /// Invalid UTF-8 sequences replaced so far by this worker.
     var invalidSequences: Int { get }
+    /// Frees the worker's buffers. The caller of `CorpusReader.read` does it
+    /// for the workers it gets back; `read` does it itself when it throws.
+    func release()
 }
 
 /// Receives progress from a long read: units done and bytes read.
@@ -136,10 +139,12 @@ package enum CorpusReader {
         }
         let invalid = workers.reduce(0) { $0 + $1.invalidSequences }
         if options.strict, let first = skips.first {
+            for w in workers { w.release() }
             throw FingerprintError.strictSkip(path: first.path, reason: first.reason)
         }
         if docs.isEmpty {
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
+            for w in workers { w.release() }
             throw FingerprintError.noDocuments(
                 path: input.description, reason: why,
                 patterns: input.kind == .directory ? input.globs : [])
