@@ -103,5 +103,6 @@ let package = Package(
             exclude: ["Golden", "Help"],
             swiftSettings: swift5
         ),
+        .testTarget(name: "FingerprintFuzzTests", dependencies: ["FingerprintFuzz"], swiftSettings: swift5),
     ]
 )

@@ -1,20 +1,34 @@
 import FingerprintCore
 
+/// Tokens as raw bytes, all in one buffer (one allocation per document, not
+/// per token: under ASan that is most of the time of a run).
+struct FlatTokens: RandomAccessCollection, Equatable {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+    var startIndex: Int { 0 }
+    var endIndex: Int { ends.count }
+    subscript(i: Int) -> ArraySlice<UInt8> { bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]] }
+    mutating func append(_ token: some Sequence<UInt8>) {
+        bytes.append(contentsOf: token)
+        ends.append(bytes.count)
+    }
+}
+
 /// Collects tokens as raw bytes (not `String`s, which would hide invalid
 /// UTF-8) with their byte ranges.
 struct ByteCollector: TokenSink {
-    var tokens: [[UInt8]] = []
+    var tokens = FlatTokens()
     var ranges: [Range<Int>] = []
     mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { accept(token, range: 0..<0) }
     mutating func accept(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
-        tokens.append(Array(token))
+        tokens.append(token)
         ranges.append(range)
     }
 }
 
 /// What a tokenizer produced for one document.
 struct TokenRun: Equatable {
-    var tokens: [[UInt8]] = []
+    var tokens = FlatTokens()
     var ranges: [Range<Int>] = []
     var invalid = 0
     var truncated = 0
@@ -104,12 +118,12 @@ func lowered(_ s: [DecodedScalar], _ info: [RefInfo], _ i: Int) -> [UInt8] {
 }
 
 /// The index of the first token where `a` and `b` differ.
-func firstDifference(_ a: [[UInt8]], _ b: [[UInt8]]) -> Int {
+func firstDifference(_ a: FlatTokens, _ b: FlatTokens) -> Int {
     (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
 }
 
 /// Whether `bytes` is well-formed UTF-8.
-func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+func isValidUTF8(_ bytes: some Sequence<UInt8>) -> Bool {
     var iterator = bytes.makeIterator()
     var parser = Unicode.UTF8.ForwardParser()
     while true {
@@ -219,7 +233,7 @@ enum WordChecks {
             run.tokens.append(current)
             run.ranges.append(range)
             if cut { run.truncated += 1 }
-            current = []
+            current.removeAll(keepingCapacity: true)
             cut = false
         }
         for (i, scalar) in s.enumerated() {
@@ -248,9 +262,9 @@ enum WordChecks {
     /// of N reference words joined by one space.
     static func ngram(_ doc: [UInt8], n: Int, _ a: UInt8, _ b: UInt8) throws {
         let words = reference(doc, maxTokenBytes: 1 << 20).tokens
-        var expected: [[UInt8]] = []
+        var expected = FlatTokens()
         if words.count >= n {
-            for i in 0...(words.count - n) { expected.append(Array(words[i..<i + n].joined(separator: [0x20]))) }
+            for i in 0...(words.count - n) { expected.append(words[i..<i + n].joined(separator: [0x20])) }
         }
         var stream = TokenStream(.ngram(n))
         defer { stream.release() }
@@ -264,7 +278,7 @@ enum WordChecks {
         }
     }
 
-    static func run(_ stream: inout TokenStream, _ doc: [UInt8], _ chunks: [Range<Int>]) -> [[UInt8]] {
+    static func run(_ stream: inout TokenStream, _ doc: [UInt8], _ chunks: [Range<Int>]) -> FlatTokens {
         var sink = ByteCollector()
         doc.withUnsafeBufferPointer { d in
             for r in chunks { stream.feed(UnsafeBufferPointer(rebasing: d[r]), into: &sink) }
@@ -336,11 +350,16 @@ enum CharChecks {
             }
         }
         var run = TokenRun(invalid: s.filter(\.invalid).count)
+        var utf8: [UInt8] = []
+        var starts: [Int] = []
+        for u in text {
+            starts.append(utf8.count)
+            utf8 += UTF8.encode(u)!
+        }
+        starts.append(utf8.count)
         if text.count >= n {
             for k in 0...(text.count - n) {
-                var t = ""
-                t.unicodeScalars.append(contentsOf: text[k..<k + n])
-                run.tokens.append(Array(t.utf8))
+                run.tokens.append(utf8[starts[k]..<starts[k + n]])
                 run.ranges.append(0..<0)
             }
         }
