@@ -83,6 +83,17 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // MARK: - Fuzzing
+
+        /// The fuzz targets' checks (JSONL parser, tokenizers, terminal and
+        /// CSV escaping), shared by `fingerprint-fuzz` and the test suite.
+        .target(name: "FingerprintFuzz", dependencies: ["FingerprintCore", "FingerprintReport"], swiftSettings: swift5),
+
+        /// Replays the committed corpora (Tests/Fuzz/<target>/corpus) in a
+        /// normal build; a libFuzzer binary when built by Scripts/fuzz.sh
+        /// (`--sanitize fuzzer`, `-DFUZZING`).
+        .executableTarget(name: "fingerprint-fuzz", dependencies: ["FingerprintFuzz"], swiftSettings: swift5),
+
         // MARK: - Tests
 
         .testTarget(
@@ -97,5 +108,6 @@ let package = Package(
             exclude: ["Golden", "Help"],
             swiftSettings: swift5
         ),
+        .testTarget(name: "FingerprintFuzzTests", dependencies: ["FingerprintFuzz"], swiftSettings: swift5),
     ]
 )

@@ -32,21 +32,32 @@ package enum CSV {
     /// characters other than line breaks shown as escapes (`\e`, `\xNN`),
     /// so that `cat` of a CSV file cannot drive the terminal; formula-leading
     /// cells neutralised (see `neutralizeFormulas`).
+    ///
+    /// Every test is on Unicode scalars, not `Character`s: a comma or a quote
+    /// followed by a combining mark, or CR LF, is one `Character` that equals
+    /// none of `","`, `"\""`, `"\n"`, so a `Character` test leaves it unquoted.
     package static func field(_ raw: String) -> String {
         var s = raw
         if s.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\r" && SafeText.needsEscape($0) }) {
-            s = s.split(separator: "\n", omittingEmptySubsequences: false)
-                .map {
-                    $0.split(separator: "\r", omittingEmptySubsequences: false).map { SafeText.terminal(String($0)) }.joined(
-                        separator: "\r")
+            s = ""
+            for u in raw.unicodeScalars {
+                if u != "\n" && u != "\r" && SafeText.needsEscape(u) {
+                    s += SafeText.terminal(String(u))
+                } else {
+                    s.unicodeScalars.append(u)
                 }
-                .joined(separator: "\n")
+            }
         }
         if neutralizeFormulas, let first = raw.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(raw) == nil {
             s = "'" + s
         }
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || s.first == " " || s.last == " " {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let scalars = s.unicodeScalars
+        if scalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || scalars.first == " " || scalars.last == " " {
+            var quoted = "\""
+            for u in scalars {
+                if u == "\"" { quoted += "\"\"" } else { quoted.unicodeScalars.append(u) }
+            }
+            return quoted + "\""
         }
         return s
     }

@@ -18,6 +18,9 @@ package protocol DocumentWorker {
     var invalidSequences: Int { get }
     /// Tokens longer than the tokenizer's cap so far (see `WordScanner`).
     var truncatedTokens: Int { get }
+    /// Frees the worker's buffers. The caller of `CorpusReader.read` does it
+    /// for the workers it gets back; `read` does it itself when it throws.
+    func release()
 }
 
 extension DocumentWorker {
@@ -146,10 +149,12 @@ package enum CorpusReader {
         }
         let invalid = workers.reduce(0) { $0 + $1.invalidSequences }
         if options.strict, let first = skips.first {
+            for w in workers { w.release() }
             throw FingerprintError.strictSkip(path: first.path, reason: first.reason)
         }
         if docs.isEmpty {
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
+            for w in workers { w.release() }
             throw FingerprintError.noDocuments(
                 path: input.description, reason: why,
                 patterns: input.kind == .directory ? input.globs : [])

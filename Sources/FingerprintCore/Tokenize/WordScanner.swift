@@ -28,6 +28,14 @@ package struct WordScanner {
     private var truncating = false
     private var overflowHash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a over the bytes past the cap
     private var held = false  // token complete, waiting for a sigma decision
+    /// Case-ignorable scalars (value, offset, length) met while `held`: they
+    /// may start the next token (a combining mark after an apostrophe), and
+    /// the σ is decided only by the first scalar after them, so they wait
+    /// with the held token and are replayed once it is emitted.
+    private var deferred: [(UInt32, Int, Int)] = []
+    /// Past this many deferred scalars the σ is taken as final (a bound on
+    /// memory for pathological input; Python would look further).
+    private static let maxDeferred = 1 << 16
     private var sigmaAt = -1  // offset of a pending σ in `tok`
     private var carry: [UInt8] = []  // incomplete UTF-8 sequence from the last chunk
     private var consumed = 0  // bytes of the document fed before the current chunk
@@ -46,7 +54,7 @@ package struct WordScanner {
     }
 
     public init(maxTokenBytes: Int = 1 << 20) {
-        self.maxTokenBytes = max(16, maxTokenBytes)
+        self.maxTokenBytes = max(32, maxTokenBytes)  // room for the 17-byte marker of a long token
         tok = .allocate(capacity: self.maxTokenBytes + 8)
     }
 
@@ -101,7 +109,11 @@ package struct WordScanner {
             }
         }
         if sigmaAt >= 0 { resolveSigma(final: true) }
-        if !held { tokEnd = consumed }
+        if held {
+            emit(into: &sink)
+            replayDeferred(into: &sink)
+        }
+        tokEnd = consumed
         emit(into: &sink)
         slowState = false
         consumed = 0
@@ -187,9 +199,16 @@ package struct WordScanner {
         } else {
             inf = info(v)
         }
-        if sigmaAt >= 0 && !inf.caseIgnorable {
-            resolveSigma(final: !inf.cased)
-            if held { emit(into: &sink) }
+        if held && inf.caseIgnorable && deferred.count < Self.maxDeferred {
+            deferred.append((v, at, length))
+            return
+        }
+        if sigmaAt >= 0 && (!inf.caseIgnorable || held) {
+            resolveSigma(final: inf.caseIgnorable || !inf.cased)
+            if held {
+                emit(into: &sink)
+                replayDeferred(into: &sink)
+            }
         }
         let precededByCased = slowState
         if !inf.caseIgnorable { slowState = inf.cased }
@@ -217,6 +236,14 @@ package struct WordScanner {
                 if sigmaAt >= 0 { held = true } else { emit(into: &sink) }
             }
         }
+    }
+
+    /// Runs the deferred scalars through `scalar` now that the σ before them
+    /// is decided (they are case-ignorable, so none of them is a σ).
+    private mutating func replayDeferred<S: TokenSink>(into sink: inout S) {
+        let d = deferred
+        deferred.removeAll(keepingCapacity: true)
+        for (v, at, length) in d { scalar(v, invalid: false, at: at, length: length, into: &sink) }
     }
 
     @inline(__always)

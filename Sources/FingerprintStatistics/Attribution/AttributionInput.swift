@@ -32,6 +32,7 @@ package struct TextWorker: DocumentWorker {
     }
     package mutating func discard() { buffer = [] }
     package var invalidSequences: Int { 0 }
+    package func release() {}
 }
 
 /// Reads reference and questioned corpora into `AttributionData`.

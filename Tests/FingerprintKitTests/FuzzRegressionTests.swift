@@ -1,0 +1,72 @@
+import XCTest
+
+@testable import FingerprintCore
+@testable import FingerprintReport
+
+/// Regression tests for what the fuzz targets found (Tests/Fuzz/README.md),
+/// each named after its bug.
+final class FuzzRegressionTests: XCTestCase {
+    /// csv-1: `CSV.field` tested `Character`s, and a comma or a quote followed
+    /// by a combining mark (one grapheme), or CR LF (one grapheme), matched
+    /// none of `,` `"` `\n` `\r`: the field was written unquoted, which split
+    /// the row or left a bare quote.
+    func testCSVFieldQuotesACommaOrQuoteBeforeACombiningMarkAndCRLF() {
+        XCTAssertEqual(CSV.field("a,\u{301}b"), "\"a,\u{301}b\"")
+        XCTAssertEqual(CSV.field("\"\u{301}"), "\"\"\"\u{301}\"")
+        XCTAssertEqual(CSV.field("x\r\ny"), "\"x\r\ny\"")
+        XCTAssertEqual(CSV.field(" \u{301}"), "\" \u{301}\"")
+        XCTAssertEqual(CSV.row(["a,\u{301}", "b"]), "\"a,\u{301}\",b\n")
+    }
+
+    /// csv-2: with another control character in the field, CR LF was escaped
+    /// to the text `\r\n` (the split on `"\n"` and `"\r"` missed the CR LF
+    /// grapheme), while a lone LF was kept as a line break.
+    func testCSVFieldKeepsCRLFWhenEscapingOtherControls() {
+        XCTAssertEqual(CSV.field("a\u{1B}\r\nb"), "\"a\\e\r\nb\"")
+    }
+
+    /// word-1: a token ending in σ, then an apostrophe, then a combining mark
+    /// (case-ignorable, and a word character): the mark started the next
+    /// token, which emitted the held token with the σ taken as final, though
+    /// the first cased letter after the case-ignorable run (`A`) makes it not
+    /// final, as Python's `str.lower()` has it. The chunking must not matter.
+    func testWordSigmaStaysUndecidedAcrossAnApostropheAndACombiningMark() {
+        let text = "ΟΣ'\u{303}ANA ΟΣ'\u{303}. ΟΣ'\u{303}"
+        XCTAssertEqual(TokenizerSpec.word.tokens(of: text), ["οσ", "\u{303}ana", "ος", "\u{303}", "ος", "\u{303}"])
+        let bytes = Array(text.utf8)
+        for cut in 0...bytes.count {
+            var scanner = WordScanner()
+            defer { scanner.release() }
+            var sink = StringCollector()
+            bytes.withUnsafeBufferPointer { b in
+                scanner.feed(UnsafeBufferPointer(rebasing: b[..<cut]), into: &sink)
+                scanner.feed(UnsafeBufferPointer(rebasing: b[cut...]), into: &sink)
+            }
+            scanner.finish(into: &sink)
+            XCTAssertEqual(sink.tokens, ["οσ", "\u{303}ana", "ος", "\u{303}", "ος", "\u{303}"], "cut at \(cut)")
+        }
+    }
+
+    /// asan-1 (LeakSanitizer, `swift test --sanitize=address`): when
+    /// `CorpusReader.read` threw (no usable document, or a skip with
+    /// `--strict`), its workers were never released, and each word tokenizer
+    /// kept its 1 MiB token buffer: 1 MiB a thread for every failed call.
+    func testCorpusReaderReleasesItsWorkersWhenItThrows() {
+        final class Released: @unchecked Sendable { var count = 0 }
+        struct Worker: DocumentWorker {
+            let released: Released
+            var invalidSequences: Int { 0 }
+            mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {}
+            mutating func finish() -> Int { 0 }
+            mutating func discard() {}
+            func release() { released.count += 1 }
+        }
+        for strict in [false, true] {
+            let released = Released()
+            let input = CorpusInput(documents: ["", ""])
+            XCTAssertThrowsError(
+                try CorpusReader.read(input, options: ReadOptions(threads: 2, strict: strict)) { Worker(released: released) })
+            XCTAssertEqual(released.count, 2, "strict: \(strict)")
+        }
+    }
+}

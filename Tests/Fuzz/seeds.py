@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed inputs of each fuzz target to DIR/<target>/
+(default /tmp/fingerprint-fuzz-seeds). libFuzzer grows the corpus from them;
+what is committed under Tests/Fuzz/<target>/corpus is the merged result
+(see Tests/Fuzz/README.md). The texts come from the tokenizer fixtures."""
+import hashlib, json, os, sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/fingerprint-fuzz-seeds"
+fixtures = os.path.join(here, "..", "FingerprintKitTests", "Fixtures")
+texts = [c["text"].encode("utf-8") for c in json.load(open(os.path.join(fixtures, "tokenize.json")))["cases"]]
+texts += [b"\xff\xfe broken \xc3 utf\xe2\x82-8 \xf0\x9f\x98", b"ab\xed\xa0\x80cd", b"\xef\xbf\xbd literal", b"\xf4\x90\x80\x80 over"]
+
+def write(target, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+jsonl = [
+    b'{"text": "hello world"}', b'{"id": 7, "text": "caf\\u00e9 \\ud83d\\ude00 \\ud800 x\\/y\\n"}',
+    b'  {"meta": {"a": [1, 2.5e-3, true, false, null]}, "text": "t", "id": "k"}  ', b'{"text": 5}', b'{"other": "x"}',
+    b'[1, 2]', b'"text"', b'{"text": "unterminated}', b'{"text": "a"} trailing', b'{"text": "a",}', b'{"text": "\\x"}',
+    b'{"text": "\\u12"}', b'{"a": -0.5E+10, "text": "\t"}', b'{}', b'   ', b'{"a": [[[[[[[[]]]]]]]], "text": "deep"}',
+]
+for j in jsonl:
+    write("jsonl", j)
+for i, t in enumerate(texts):
+    write("jsonl", bytes([i * 37 % 256]) + t)
+    for mode in (0, 2, 3, 7):
+        write("word", bytes([mode, i * 11 % 256, 128]) + t)
+    write("char", bytes([i % 8, i * 13 % 256, 100]) + t)
+    write("safetext", t)
+for s in ["plain", "tab\there", "esc\x1b[31mred", "\x7f\x85\u202e\u2066bidi", "line\nbreak\r\n", "back\\slash", "\x00nul"]:
+    write("safetext", s.encode())
+csv = ["a\xffb\xffc", "=1+2\xff+3\xff-inf\xff@x\xff\tcell", "with,comma\xff\"quote\"\xff line \xff\r\n", "ctl\x1b\x07\xff\u202ex",
+       "caf\u00e9,\u0301\xff\"\u0301", "", "-12.5\xff+0x1p3\xff-nan"]
+for i, s in enumerate(csv):
+    b = s.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff")
+    write("csv", bytes([i % 2]) + b)
