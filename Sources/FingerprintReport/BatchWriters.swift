@@ -134,7 +134,7 @@ public final class BatchCollector: BatchSink {
     }
 
     private func keepStrongest() {
-        pairs.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a != $1.a ? $0.a < $1.a : $0.b < $1.b) }
+        pairs.sort(by: ScoredPair.isStronger)
         pairs.removeLast(max(0, pairs.count - maxPairs))
     }
 
@@ -165,7 +165,7 @@ public final class BatchCollector: BatchSink {
                 }
             }
         }
-        all.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a != $1.a ? $0.a < $1.a : $0.b < $1.b) }
+        all.sort(by: ScoredPair.isStronger)
         return Array(all.prefix(n))
     }
 

@@ -198,6 +198,11 @@ package enum FileName {
         return out
     }
 
+    /// Opens a file for reading by its bytes when given (`raw`), else by `path`.
+    package static func open(_ path: String, raw: [UInt8]?) -> Int32 {
+        raw.map { r in withCString(r) { Glibc.open($0, O_RDONLY | O_CLOEXEC) } } ?? Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    }
+
     /// Calls `body` with the bytes as a NUL-terminated C string.
     package static func withCString<T>(_ b: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
         (b + [0]).withUnsafeBufferPointer { p in p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { body($0) } }
@@ -356,13 +361,13 @@ enum UnitPlanner {
         var starts = [0]
         // A compressed file is read as one stream (it cannot be split).
         let compressed: Bool = {
-            let fd = raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
+            let fd = FileName.open(path, raw: raw)
             guard fd >= 0 else { return false }
             defer { close(fd) }
             return Compression.detect(fd: fd) != .none
         }()
         if size > jsonlRangeBytes && !compressed {
-            let fd = raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
+            let fd = FileName.open(path, raw: raw)
             guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: String(cString: strerror(errno))) }
             defer { close(fd) }
             var buf = [UInt8](repeating: 0, count: 65536)

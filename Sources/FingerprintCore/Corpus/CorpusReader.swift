@@ -174,7 +174,7 @@ package enum CorpusReader {
                 ByteSource(fd: 0, compression: .none), name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
         case .file:
             let fd =
-                unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
+                FileName.open(unit.path, raw: unit.raw)
             guard fd >= 0 else {
                 r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
                 return
@@ -252,7 +252,7 @@ package enum CorpusReader {
         // Standard input read as JSON Lines (--stdin jsonl) streams from fd 0.
         let fd =
             unit.path == "-"
-            ? 0 : unit.raw.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(unit.path, O_RDONLY | O_CLOEXEC)
+            ? 0 : FileName.open(unit.path, raw: unit.raw)
         guard fd >= 0 else {
             r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
             return

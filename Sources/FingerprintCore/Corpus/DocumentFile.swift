@@ -44,7 +44,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
             throw FingerprintError.inputNotFound(
                 path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
         }
-        let fd = rawPath.map { r in FileName.withCString(r) { open($0, O_RDONLY | O_CLOEXEC) } } ?? open(path, O_RDONLY | O_CLOEXEC)
+        let fd = FileName.open(path, raw: rawPath)
         guard fd >= 0 else {
             throw FingerprintError.inputNotFound(path: path, reason: "\(String(cString: strerror(errno))); check the path")
         }

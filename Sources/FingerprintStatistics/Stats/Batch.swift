@@ -80,6 +80,12 @@ public struct BatchHeader: Codable, Sendable {
 
 /// A pair over the threshold.
 public struct ScoredPair: Codable, Sendable, Equatable {
+    /// The order of pairs everywhere they are ranked: higher score first,
+    /// ties by (a, b).
+    public static func isStronger(_ x: ScoredPair, _ y: ScoredPair) -> Bool {
+        x.score != y.score ? x.score > y.score : (x.a != y.a ? x.a < y.a : x.b < y.b)
+    }
+
     public init(a: Int, b: Int, score: Float) {
         self.a = a
         self.b = b
@@ -268,7 +274,7 @@ public enum Batch {
     static func evidenceFor(_ pairs: [ScoredPair], queries: [DocumentFile], candidates: [DocumentFile], options o: BatchOptions) throws
         -> [PairEvidence]
     {
-        let chosen = pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }.prefix(1000)
+        let chosen = pairs.sorted(by: ScoredPair.isStronger).prefix(1000)
         let filter = try o.boilerplate.map { try BoilerplateFilter.files(in: $0, k: PassageOptions().k, readOptions: o.read) }
         let aligner = PassageOptions(boilerplate: filter)
         var out: [PairEvidence] = []
@@ -389,10 +395,6 @@ struct StrongestPairs {
 
     init(limit: Int) { self.limit = limit }
 
-    static func stronger(_ x: ScoredPair, _ y: ScoredPair) -> Bool {
-        x.score != y.score ? x.score > y.score : (x.a != y.a ? x.a < y.a : x.b < y.b)
-    }
-
     mutating func add(_ p: ScoredPair) {
         guard limit > 0 else { return }
         kept.append(p)
@@ -400,7 +402,7 @@ struct StrongestPairs {
     }
 
     private mutating func trim() {
-        kept.sort(by: Self.stronger)
+        kept.sort(by: ScoredPair.isStronger)
         kept.removeLast(max(0, kept.count - limit))
     }
 
