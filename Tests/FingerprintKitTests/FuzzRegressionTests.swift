@@ -69,4 +69,13 @@ final class FuzzRegressionTests: XCTestCase {
             XCTAssertEqual(released.count, 2, "strict: \(strict)")
         }
     }
+
+    /// word-2: the same with a case-ignorable character that is a token of
+    /// its own (the katakana prolonged sound mark ー, Lm): it ended the token
+    /// and emitted it with the σ taken as final, though the next cased
+    /// letter makes it not final.
+    func testWordSigmaStaysUndecidedAcrossACaseIgnorableSingleToken() {
+        XCTAssertEqual(TokenizerSpec.word.tokens(of: "ΑΣーA ΑΣー"), ["ασ", "ー", "a", "ας", "ー"])
+        XCTAssertEqual(TokenizerSpec.ngram(2).tokens(of: "zΣ\u{5AF}ーa"), ["zσ\u{5AF} ー", "ー a"])
+    }
 }

@@ -224,6 +224,14 @@ package struct WordScanner {
                 append(inf.lower)
             }
         case ScalarInfo.single:
+            if sigmaAt >= 0 && !held {
+                // A case-ignorable one (ー, ゝ): it ends the token but not the
+                // σ's wait, so the token is held and the scalar deferred.
+                tokEnd = at
+                held = true
+                deferred.append((v, at, length))
+                return
+            }
             if !held { tokEnd = at }
             emit(into: &sink)
             tokStart = at
