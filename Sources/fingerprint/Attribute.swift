@@ -148,8 +148,23 @@ struct AttributeCommand: ParsableCommand {
             let ref = try options.input(reference, keyField: labelField)
             let labelSource: AttributionLabels = labels.map { .table($0) } ?? (labelField != nil ? .key : .subdirectories)
             let groupSource: AttributionGroups? = groups.map { .table($0) } ?? groupField.map { .field($0) }
+            let questionedInput = try questioned.map { try options.input($0) }
+            let stop = try options.planGate(
+                inputs: [ref] + (questionedInput.map { [$0] } ?? []), json: format == .json || format == .jsonl,
+                advice: "fewer --mfw or --char-features lower the feature rows"
+            ) {
+                let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer)
+                // Classes: subdirectories (or labels) are not known without
+                // reading; the fits count folds × (the C grid's inner folds).
+                let fits = (questionedInput == nil ? cv : 1) * (c == nil ? 1 + 3 * 7 : 1)
+                return WorkPlan.attribute(
+                    r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer) },
+                    features: mfw + (char == nil ? 0 : charFeatures), classes: 2, folds: cv, fits: fits,
+                    threads: options.readOptions.threads)
+            }
+            if stop { return }
             let report = try Attribution.run(
-                reference: ref, labels: labelSource, groups: groupSource, questioned: try questioned.map { try options.input($0) },
+                reference: ref, labels: labelSource, groups: groupSource, questioned: questionedInput,
                 options: o, read: options.readOptions, progress: options.progress())
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))

@@ -134,6 +134,18 @@ struct BatchCommand: ParsableCommand {
             o.permutations = permutations
             o.paired = paired
             let input = try options.input(dir, keyField: pairField, group: byField.map { ($0, nil) })
+            let reference = try against.map { try options.input($0) }
+            let stop = try options.planGate(
+                inputs: [input] + (reference.map { [$0] } ?? []), json: format == .json || format == .jsonl,
+                advice: threshold != nil
+                    ? "a higher --threshold keeps fewer pairs, --method minhash holds no matrix"
+                    : "--features or --tile lower the matrix and GEMM tiles, --method minhash holds no matrix"
+            ) {
+                WorkPlan.batch(
+                    try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: shingle),
+                    against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer) }, options: o)
+            }
+            if stop { return }
             if bySubdir || byField != nil {
                 if bySubdir && input.kind != .directory { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())
@@ -145,7 +157,6 @@ struct BatchCommand: ParsableCommand {
                 }
                 return
             }
-            let reference = try against.map { try options.input($0) }
             let out = try StreamingOutput(path: options.output)
             let outcome: Batch.Outcome
             do {

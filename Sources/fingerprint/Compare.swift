@@ -114,6 +114,15 @@ struct Compare: ParsableCommand {
             o.read = options.readOptions
             let inputA = try options.input(a, keyField: pairField, group: whereA.flatMap(Compare.selector))
             let inputB = try options.input(b ?? a, keyField: pairField, group: whereB.flatMap(Compare.selector))
+            let stop = try options.planGate(
+                inputs: [inputA, inputB], json: format == .json,
+                advice: "--passages 0 drops the n-gram sets, or compare a sample of the corpora"
+            ) {
+                WorkPlan.compare(
+                    try CorpusSurvey.survey(inputA, tokenizer: o.tokenizer), try CorpusSurvey.survey(inputB, tokenizer: o.tokenizer),
+                    options: o)
+            }
+            if stop { return }
             let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress()).withVerdict()
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))

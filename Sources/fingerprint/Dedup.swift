@@ -81,6 +81,14 @@ struct DedupCommand: ParsableCommand {
             o.seed = options.seed == 0 ? 1 : options.seed
             o.read = options.readOptions
             let input = try options.input(dir)
+            let stop = try options.planGate(
+                inputs: [input], json: format == .json || format == .jsonl, advice: "--method simhash keeps no shingle sets"
+            ) {
+                WorkPlan.dedup(
+                    try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle), perms: perms, threads: options.readOptions.threads,
+                    threshold: threshold)
+            }
+            if stop { return }
             let result = try Dedup.run(input, options: o, progress: options.progress())
             let report = DedupReport(result, corpus: input.description, options: o)
             switch format.output {

@@ -13,6 +13,7 @@ import Foundation
 /// | 66 | an input not found or not readable |
 /// | 70 | an internal limit (a dimension beyond BLAS's 32-bit range) |
 /// | 74 | the output cannot be written |
+/// | 75 | the estimated peak memory exceeds the memory available (`--force` runs anyway) |
 ///
 /// Skipped inputs never change the status unless `--strict` is given: they
 /// are counted and listed in the report, and the run goes on.
@@ -23,6 +24,7 @@ enum ExitStatus {
     static let noInput: Int32 = 66
     static let software: Int32 = 70
     static let ioError: Int32 = 74
+    static let tooBig: Int32 = 75
 
     /// The status and the one-line message for a library error, with the
     /// command-line flag that relates to it where there is one.

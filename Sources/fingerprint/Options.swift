@@ -63,6 +63,12 @@ struct SharedOptions: ParsableArguments {
     )
     var csvFormulas = false
 
+    @Flag(help: "Print the planned work and the estimated peak memory and time, then exit 0 without doing the work.")
+    var dryRun = false
+
+    @Flag(help: "Run even when the estimated peak memory exceeds the memory available now.")
+    var force = false
+
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1.") }
         do { _ = try TokenizerSpec(parsing: tokenizer) } catch { throw ValidationError("--tokenizer: \(error)") }
@@ -175,5 +181,40 @@ extension SharedOptions {
         note(
             "fingerprint: \(skips.count) inputs skipped (\(first)\(skips.count > 3 ? "; …" : ""))"
                 + (skipped == nil ? "; --skipped FILE lists them all" : ""))
+    }
+}
+
+extension SharedOptions {
+    /// Inputs stored in fewer bytes than this are not surveyed before a real
+    /// run: at the engine's bounded footprint they cannot exhaust the memory.
+    static let surveyThreshold = 64 << 20
+
+    /// `--dry-run` and the memory check before a run. With `--dry-run`,
+    /// prints the plan (`json`: as JSON) and returns true: the command stops.
+    /// Otherwise, when the inputs are large enough to matter and `--force`
+    /// is not given, refuses to start (exit 75) if the estimated peak exceeds
+    /// the memory available now, naming the option that lowers it.
+    func planGate(inputs: [CorpusInput], json: Bool, advice: String, _ make: () throws -> WorkPlan) throws -> Bool {
+        if !dryRun {
+            if force { return false }
+            let stored = try inputs.reduce(0) { try $0 + CorpusSurvey.storedBytes($1) }
+            // Small inputs are not worth the survey, unless the memory is scarce.
+            let available = WorkPlan.availableMemory() ?? .infinity
+            guard Double(stored) >= min(Double(SharedOptions.surveyThreshold), available / 64) else { return false }
+        }
+        let plan = try make().finished(
+            gflops: WorkPlan.measureGflops(), blas: BLAS.runtime.library, available: WorkPlan.availableMemory(), advice: advice)
+        if dryRun {
+            print(json ? try JSONOutput.encode(plan) : PlanReport.table(plan), terminator: "")
+            return true
+        }
+        if plan.exceedsAvailable {
+            let message =
+                "fingerprint: error: this run needs about \(PlanReport.bytes(plan.peakBytes)) at its peak, more than the "
+                + "\(PlanReport.bytes(plan.availableBytes ?? 0)) available now; \(advice), or --force to run anyway (--dry-run shows the estimate)"
+            FileHandle.standardError.write(Data((message.terminalSafe + "\n").utf8))
+            throw ExitCode(ExitStatus.tooBig)
+        }
+        return false
     }
 }

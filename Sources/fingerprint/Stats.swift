@@ -27,8 +27,16 @@ struct Stats: ParsableCommand {
     func run() throws {
         try runReporting(options) {
             try options.checkOutput(inputs: [corpus])
+            let input = try options.input(corpus)
+            let tokenizer = try options.tokenizerSpec()
+            let stop = try options.planGate(
+                inputs: [input], json: format == .json, advice: "--hashed keeps one 64-bit hash per type, or --threads 1 one counting table"
+            ) {
+                WorkPlan.stats(try CorpusSurvey.survey(input, tokenizer: tokenizer), threads: options.readOptions.threads)
+            }
+            if stop { return }
             let counted = try Counter.count(
-                options.input(corpus), tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
+                input, tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
                 options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)
             switch format.output {

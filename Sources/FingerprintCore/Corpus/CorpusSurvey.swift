@@ -1,0 +1,447 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a dry run knows about a corpus without reading it: its files and
+/// their sizes, and a sample of documents spread over it, tokenized, from
+/// which the documents, tokens and types of the whole are estimated.
+///
+/// - Bytes: exact for plain files; for a gzip or Zstandard file, its stored
+///   size times the decompression ratio seen on the part of it that was
+///   sampled (or on the sampled files of the same compression).
+/// - Documents: exact for a directory of text files (one per file); for
+///   JSONL, the text bytes divided by the bytes per record of the sample
+///   (records of other `--where` groups not counted).
+/// - Tokens: text bytes times the sample's tokens per byte.
+/// - Types: Heaps' law, V(N) = V(n) (N/n)^β, with β from the sample's own
+///   growth between n/2 and n tokens (clamped to [0, 1]).
+public struct CorpusSurvey: Codable, Sendable, Equatable {
+    /// The corpus as named on the command line.
+    public var corpus: String
+    /// Files (and JSONL byte ranges) to read.
+    public var units: Int
+    /// Bytes as stored (compressed files at their compressed size).
+    public var storedBytes: Int
+    /// Estimated bytes of text (decompressed; for JSONL, of the text field).
+    public var textBytes: Double
+    /// Estimated documents.
+    public var documents: Double
+    /// Whether `documents` is a count rather than an estimate.
+    public var documentsExact: Bool
+    /// Estimated tokens, types, and distinct types per document (the
+    /// nonzeros of a document-term matrix are documents × that).
+    public var tokens: Double
+    public var types: Double
+    public var typesPerDocument: Double
+    /// Mean bytes of a type's text in the sample.
+    public var typeBytes: Double
+    /// The sample: documents, text bytes, tokens, types and β.
+    public var sampleDocuments: Int
+    public var sampleBytes: Int
+    public var sampleTokens: Int
+    public var sampleTypes: Int
+    public var heapsBeta: Double
+    /// Whether every document was read (the estimates are then counts).
+    public var complete: Bool
+    /// TF-IDF cosines (idf over the sample) of every pair of sampled
+    /// documents, ascending: the share over a threshold estimates how many
+    /// pairs a `--threshold` will report. Not encoded.
+    public var sampleCosines: [Float] = []
+    /// Jaccard similarities of the word-shingle sets of every pair of the
+    /// first 128 sampled documents, ascending (for MinHash thresholds).
+    public var sampleJaccards: [Float] = []
+    /// Bytes a second one thread tokenized in the sample (this machine, now).
+    public var scanRate: Double = 0
+
+    enum CodingKeys: String, CodingKey {
+        case corpus, units, documents, tokens, types, complete
+        case storedBytes = "stored_bytes"
+        case textBytes = "text_bytes"
+        case documentsExact = "documents_exact"
+        case typesPerDocument = "types_per_document"
+        case typeBytes = "type_bytes"
+        case sampleDocuments = "sample_documents"
+        case scanRate = "scan_rate"
+        case sampleBytes = "sample_bytes"
+        case sampleTokens = "sample_tokens"
+        case sampleTypes = "sample_types"
+        case heapsBeta = "heaps_beta"
+    }
+
+    /// The share of document pairs whose cosine is at least `t`, from the
+    /// sample (nil without two sampled documents).
+    public func pairShare(atLeast t: Double, jaccard: Bool = false) -> Double? {
+        let sampleCosines = jaccard ? sampleJaccards : sampleCosines
+        guard !sampleCosines.isEmpty else { return nil }
+        var lo = 0
+        var hi = sampleCosines.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Double(sampleCosines[mid]) >= t { hi = mid } else { lo = mid + 1 }
+        }
+        let below = lo
+        // At least half a pair: a share of 0 in a small sample is not evidence of none.
+        return max(0.5, Double(sampleCosines.count - below)) / Double(sampleCosines.count)
+    }
+
+    /// Surveys `input`: lists its files and reads a sample of at most
+    /// `sampleBytes` bytes of text from up to `sampleUnits` units spread
+    /// evenly over it.
+    /// - Throws: `.invalidParameter` for standard input (its size cannot be
+    ///   known without reading it), `.noInput` when the input is unreadable.
+    /// Bytes of `input` as stored (a walk of its files, no reading): what
+    /// decides whether a real run is worth surveying before it starts.
+    public static func storedBytes(_ input: CorpusInput) throws -> Int {
+        guard input.path != "-" || input.kind == .memory else { return 0 }
+        var skips: [Skip] = []
+        return try UnitPlanner.plan(input, skips: &skips).reduce(0) {
+            if case .file = $1.source, $1.size <= 0 { return $0 + UnitPlanner.fileSize($1.path) }
+            return $0 + $1.size
+        }
+    }
+
+    public static func survey(
+        _ input: CorpusInput, tokenizer: TokenizerSpec, shingle: Int = 5, sampleUnits: Int = 512, sampleBytes: Int = 16 << 20
+    ) throws -> CorpusSurvey {
+        if input.path == "-" && input.kind != .memory {
+            throw FingerprintError.invalidParameter(
+                name: "--dry-run", value: "-", reason: "cannot estimate standard input without reading it; save it to a file first")
+        }
+        var skips: [Skip] = []
+        var units = try UnitPlanner.plan(input, skips: &skips)
+        for i in units.indices where units[i].size <= 0 {
+            if case .file = units[i].source { units[i].size = UnitPlanner.fileSize(units[i].path) }
+        }
+        let stored = units.reduce(0) { $0 + $1.size }
+        let chosen: [Int] =
+            units.count <= sampleUnits ? Array(units.indices) : (0..<sampleUnits).map { $0 * units.count / sampleUnits }
+        let cap = max(256 << 10, sampleBytes / max(1, chosen.count))
+
+        var counter = SampleCounter(spec: tokenizer, shingle: shingle)
+        defer { counter.release() }
+        // Per sampled unit: stored bytes consumed, text bytes read, records,
+        // and whether all of the unit was read.
+        var ratio: [Compression: (stored: Int, text: Int)] = [:]
+        var jsonlRecordBytes = 0
+        var jsonlRecords = 0
+        var jsonlLineBytes = 0
+        var jsonlTextBytes = 0
+        var fileDocBytes = 0
+        var fileDocs = 0
+        var allRead = true
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        for u in chosen {
+            let unit = units[u]
+            let read = try readPrefix(unit, input: input, cap: cap, buffer: &buffer)
+            ratio[read.compression, default: (0, 0)].stored += read.consumed
+            ratio[read.compression, default: (0, 0)].text += read.bytes.count
+            if !read.complete { allRead = false }
+            switch unit.source {
+            case .jsonlRange:
+                let field = Array(input.field.utf8)
+                let group = input.groupField.map { Array($0.utf8) }
+                var lineStart = 0
+                let bytes = read.bytes
+                var i = 0
+                while i < bytes.count {
+                    guard let nl = bytes[i...].firstIndex(of: 0x0A) else { break }
+                    let line = bytes[lineStart..<nl]
+                    jsonlLineBytes += line.count + 1
+                    let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: nil, groupField: group) }
+                    if case .success(let r) = res, input.groupValue == nil || r.group == input.groupValue, !r.text.isEmpty {
+                        jsonlRecords += 1
+                        jsonlTextBytes += r.text.count
+                        r.text.withUnsafeBufferPointer { counter.document($0, scale: 1) }
+                    }
+                    i = nl + 1
+                    lineStart = i
+                }
+                // A last line without its newline counts when the unit was read whole.
+                if read.complete && lineStart < bytes.count {
+                    let line = bytes[lineStart...]
+                    jsonlLineBytes += line.count
+                    let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: nil, groupField: group) }
+                    if case .success(let r) = res, input.groupValue == nil || r.group == input.groupValue, !r.text.isEmpty {
+                        jsonlRecords += 1
+                        jsonlTextBytes += r.text.count
+                        r.text.withUnsafeBufferPointer { counter.document($0, scale: 1) }
+                    }
+                }
+                jsonlRecordBytes += read.bytes.count
+            case .file, .memory, .stdin:
+                guard !read.bytes.isEmpty, !read.bytes.prefix(8192).contains(0) else { continue }
+                fileDocs += 1
+                fileDocBytes += read.bytes.count
+                let scale = read.complete ? 1 : Double(read.estimatedTotal) / Double(max(1, read.bytes.count))
+                read.bytes.withUnsafeBufferPointer { counter.document($0, scale: scale) }
+            }
+        }
+
+        // Scale the sample to the corpus.
+        func decompressed(_ unit: ReadUnit, _ c: Compression) -> Double {
+            guard c != .none, let r = ratio[c], r.stored > 0 else { return Double(unit.size) }
+            return Double(unit.size) * Double(r.text) / Double(r.stored)
+        }
+        var textBytes = 0.0
+        var documents = 0.0
+        var exact = true
+        let lineToText = jsonlLineBytes > 0 ? Double(jsonlTextBytes) / Double(jsonlLineBytes) : 1
+        let bytesPerRecord = jsonlRecords > 0 ? Double(jsonlLineBytes) / Double(jsonlRecords) : .infinity
+        for unit in units {
+            let c = compressionOf(unit)
+            let raw = decompressed(unit, c)
+            switch unit.source {
+            case .jsonlRange:
+                exact = false
+                textBytes += raw * lineToText
+                documents += bytesPerRecord.isFinite ? raw / bytesPerRecord : 0
+            default:
+                textBytes += raw
+                documents += 1
+            }
+        }
+        if case .memory = units.first?.source { textBytes = Double(units.reduce(0) { $0 + $1.size }) }
+        let sampleText = Double(fileDocBytes + jsonlTextBytes)
+        let tokensPerByte = sampleText > 0 ? counter.scaledTokens / sampleText : 0
+        let tokens = textBytes * tokensPerByte
+        let beta = counter.heapsBeta
+        let types = counter.types(atTokens: tokens)
+        return CorpusSurvey(
+            corpus: input.description, units: units.count, storedBytes: stored, textBytes: textBytes, documents: documents,
+            documentsExact: exact, tokens: tokens, types: types,
+            typesPerDocument: counter.documents > 0 ? counter.scaledDistinct / Double(counter.documents) : 0,
+            typeBytes: counter.types > 0 ? Double(counter.typeBytes) / Double(counter.types) : 0,
+            sampleDocuments: counter.documents, sampleBytes: Int(sampleText), sampleTokens: counter.tokens,
+            sampleTypes: counter.types, heapsBeta: beta, complete: allRead && chosen.count == units.count,
+            sampleCosines: counter.cosines(), sampleJaccards: counter.jaccards(),
+            scanRate: counter.scanSeconds > 0 ? sampleText / counter.scanSeconds : 0)
+    }
+
+    /// A unit's compression told by its name (`.gz`, `.zst`): the survey
+    /// does not open every file of a large directory.
+    private static func compressionOf(_ unit: ReadUnit) -> Compression {
+        let lower = unit.path.lowercased()
+        if lower.hasSuffix(".gz") { return .gzip }
+        if lower.hasSuffix(".zst") { return .zstd }
+        return .none
+    }
+
+    private struct Prefix {
+        var bytes: [UInt8]
+        var compression: Compression
+        /// Stored bytes consumed to produce `bytes`.
+        var consumed: Int
+        var complete: Bool
+        /// The unit's estimated decompressed size.
+        var estimatedTotal: Int
+    }
+
+    /// Up to `cap` decompressed bytes from the start of `unit`.
+    private static func readPrefix(_ unit: ReadUnit, input: CorpusInput, cap: Int, buffer: inout [UInt8]) throws -> Prefix {
+        if case .memory(let i) = unit.source {
+            let b = Array(input.documents[i].utf8)
+            return Prefix(bytes: b, compression: .none, consumed: b.count, complete: true, estimatedTotal: b.count)
+        }
+        let fd = FileName.open(unit.path, raw: unit.raw)
+        guard fd >= 0 else { return Prefix(bytes: [], compression: .none, consumed: 0, complete: true, estimatedTotal: 0) }
+        defer { close(fd) }
+        let c = Compression.detect(fd: fd)
+        var start = 0
+        var end = Int.max
+        if case .jsonlRange(let s, let e) = unit.source { (start, end) = (s, e) }
+        if c == .none { lseek(fd, off_t(start), SEEK_SET) }
+        let span = c == .none ? min(end, max(unit.size, start)) - start : Int.max
+        let source = ByteSource(fd: fd, compression: c, limit: c == .none ? min(span, cap) : .max)
+        var out: [UInt8] = []
+        var complete = false
+        while out.count < cap {
+            let n: Int
+            do { n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) } } catch { break }
+            if n == 0 {
+                complete = c != .none || span <= cap
+                break
+            }
+            out.append(contentsOf: buffer[0..<min(n, cap - out.count)])
+        }
+        let total =
+            complete
+            ? out.count
+            : (c == .none ? span : Int(Double(unit.size) * Double(out.count) / Double(max(1, source.consumed))))
+        return Prefix(
+            bytes: out, compression: c, consumed: c == .none ? out.count : source.consumed, complete: complete, estimatedTotal: total)
+    }
+}
+
+/// Counts tokens and distinct types of sampled documents, and the growth of
+/// the vocabulary for Heaps' β.
+private struct SampleCounter {
+    var stream: TokenStream
+    var seen = Set<UInt64>()
+    var doc = Set<UInt64>()
+    var tokens = 0
+    var typeBytes = 0
+    var documents = 0
+    var scaledTokens = 0.0
+    var scaledDistinct = 0.0
+    /// (tokens, types) each time the token count doubles.
+    var growth: [(Int, Int)] = []
+    var nextMark = 1024
+    /// Term counts of the first 512 sampled documents (for the pair cosines).
+    var vectors: [[UInt64: Int]] = []
+
+    /// Word-shingle hash sets of the first 128 documents.
+    var shingleSets: [Set<UInt64>] = []
+    let shingle: Int
+    var scanSeconds = 0.0
+
+    init(spec: TokenizerSpec, shingle: Int) {
+        stream = TokenStream(spec)
+        self.shingle = max(1, shingle)
+    }
+    var types: Int { seen.count }
+    func release() { stream.release() }
+
+    mutating func document(_ bytes: UnsafeBufferPointer<UInt8>, scale: Double) {
+        var sink = HashSink()
+        sink.tokens.reserveCapacity(bytes.count / 4)
+        // Timed: tokenizing and counting (the work of a real scan).
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        stream.feed(bytes, into: &sink)
+        stream.finish(into: &sink)
+        doc.removeAll(keepingCapacity: true)
+        for (h, len) in sink.tokens {
+            tokens += 1
+            doc.insert(h)
+            if seen.insert(h).inserted { typeBytes += len }
+            if tokens == nextMark {
+                growth.append((tokens, seen.count))
+                nextMark *= 2
+            }
+        }
+        scanSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        if vectors.count < 512 {
+            var vector: [UInt64: Int] = [:]
+            for (h, _) in sink.tokens { vector[h, default: 0] += 1 }
+            vectors.append(vector)
+        }
+        if shingleSets.count < 128 {
+            var set = Set<UInt64>()
+            let hs = sink.tokens.map(\.0)
+            if hs.count >= shingle {
+                for i in 0...(hs.count - shingle) {
+                    var h: UInt64 = 0x9e37_79b9_7f4a_7c15
+                    for j in i..<(i + shingle) { h = (h ^ hs[j]) &* 0x100_0000_01b3 }
+                    set.insert(h)
+                }
+            }
+            shingleSets.append(set)
+        }
+        documents += 1
+        scaledTokens += Double(sink.tokens.count) * scale
+        // A document read in part: its distinct types grow by Heaps' law too.
+        scaledDistinct += Double(doc.count) * pow(scale, heapsBeta)
+    }
+
+    /// Cosines of every pair of sampled documents' TF-IDF vectors (smooth
+    /// idf over the sample), ascending.
+    func cosines() -> [Float] {
+        guard vectors.count >= 2 else { return [] }
+        var df: [UInt64: Int] = [:]
+        for v in vectors { for k in v.keys { df[k, default: 0] += 1 } }
+        let n = Double(vectors.count)
+        let weighted: [[UInt64: Double]] = vectors.map { v in
+            var w: [UInt64: Double] = [:]
+            var norm = 0.0
+            for (k, c) in v {
+                let x = Double(c) * (log((1 + n) / (1 + Double(df[k]!))) + 1)
+                w[k] = x
+                norm += x * x
+            }
+            norm = norm.squareRoot()
+            if norm > 0 { for k in w.keys { w[k]! /= norm } }
+            return w
+        }
+        var out: [Float] = []
+        out.reserveCapacity(vectors.count * (vectors.count - 1) / 2)
+        for i in 0..<weighted.count {
+            for j in (i + 1)..<weighted.count {
+                let (a, b) = weighted[i].count <= weighted[j].count ? (weighted[i], weighted[j]) : (weighted[j], weighted[i])
+                var dot = 0.0
+                for (k, x) in a { if let y = b[k] { dot += x * y } }
+                out.append(Float(dot))
+            }
+        }
+        return out.sorted()
+    }
+
+    /// Jaccard similarities of every pair of shingle sets, ascending.
+    func jaccards() -> [Float] {
+        guard shingleSets.count >= 2 else { return [] }
+        var out: [Float] = []
+        for i in 0..<shingleSets.count {
+            for j in (i + 1)..<shingleSets.count {
+                let (a, b) =
+                    shingleSets[i].count <= shingleSets[j].count ? (shingleSets[i], shingleSets[j]) : (shingleSets[j], shingleSets[i])
+                let inter = a.reduce(0) { $0 + (b.contains($1) ? 1 : 0) }
+                let union = a.count + b.count - inter
+                out.append(union == 0 ? 0 : Float(inter) / Float(union))
+            }
+        }
+        return out.sorted()
+    }
+
+    /// Local Heaps exponents between successive doublings of the sample's
+    /// tokens: (log2 of the midpoint, β).
+    var localBetas: [(x: Double, beta: Double)] {
+        let marks = growth + (growth.last?.0 == tokens ? [] : [(tokens, seen.count)])
+        guard marks.count >= 2 else { return [] }
+        return (1..<marks.count).compactMap { i in
+            let (n1, v1) = marks[i - 1]
+            let (n2, v2) = marks[i]
+            guard n2 > n1, v1 > 0 else { return nil }
+            let b = log(Double(v2) / Double(v1)) / log(Double(n2) / Double(n1))
+            return ((log2(Double(n1)) + log2(Double(n2))) / 2, min(1, max(0, b)))
+        }
+    }
+
+    /// The sample's last local β (1 before there is any).
+    var heapsBeta: Double { localBetas.last?.beta ?? 1 }
+
+    /// Types at `n` tokens: the vocabulary grows by the local β, which falls
+    /// as the sample grows (the curvature of every real vocabulary); the fall
+    /// is fitted on the last four doublings and carried on, β kept in [0, 1].
+    func types(atTokens n: Double) -> Double {
+        guard types > 0, n > Double(tokens) else { return Double(min(types, Int(n))) }
+        let betas = Array(localBetas.suffix(4))
+        guard let last = betas.last else { return Double(types) * n / Double(max(1, tokens)) }
+        var slope = 0.0
+        if betas.count >= 3 {
+            let mx = betas.map(\.x).reduce(0, +) / Double(betas.count)
+            let mb = betas.map(\.beta).reduce(0, +) / Double(betas.count)
+            let sxx = betas.reduce(0) { $0 + ($1.x - mx) * ($1.x - mx) }
+            let sxb = betas.reduce(0) { $0 + ($1.x - mx) * ($1.beta - mb) }
+            if sxx > 0 { slope = min(0, sxb / sxx) }
+        }
+        var logV = log2(Double(types))
+        var x = log2(Double(tokens))
+        let end = log2(n)
+        while x < end {
+            let step = min(0.25, end - x)
+            let b = min(1, max(0, last.beta + slope * (x + step / 2 - last.x)))
+            logV += b * step
+            x += step
+        }
+        return min(n, exp2(logV))
+    }
+}
+
+private struct HashSink: TokenSink {
+    var tokens: [(UInt64, Int)] = []
+    mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in token { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        tokens.append((h, token.count))
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--dry-run` (issue 17): the plan is printed and nothing is done; the
+/// survey is exact when it reads the whole corpus; the estimated peak memory
+/// is within a factor of 2 of the peak measured on a real run (that child's
+/// own `ru_maxrss`, from wait4); a run whose estimate exceeds the memory
+/// available refuses to start (75) unless `--force`.
+final class DryRunTests: XCTestCase {
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-dry-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    struct Measured {
+        var status: Int32
+        var peakBytes: Double
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the binary from the repository root with posix_spawn and reaps
+    /// it with wait4, whose rusage is that child's alone (RUSAGE_CHILDREN
+    /// would be the largest of every child so far).
+    func spawn(_ args: [String], environment extra: [String: String] = [:]) throws -> Measured {
+        let dir = try tempDir()
+        let outPath = dir.appendingPathComponent("stdout").path
+        let errPath = dir.appendingPathComponent("stderr").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // `cd ROOT && exec BINARY ARGS`: exec keeps the pid, so wait4 reports the binary.
+        let quote = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let script = "cd \(quote(CLITests.root.path)) && exec " + ([CLITests.binary.path] + args).map(quote).joined(separator: " ")
+        let words: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in extra { env[k] = v }
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in envp { free(p) } }
+        var pid = pid_t()
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
+        XCTAssertEqual(rc, 0, "posix_spawn: \(String(cString: strerror(rc)))")
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Measured(
+            status: code, peakBytes: Double(usage.ru_maxrss) * 1024,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    func plan(_ args: [String]) throws -> [String: Any] {
+        let r = try spawn(args + ["--dry-run", "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+    }
+
+    func testDryRunPrintsThePlanAndDoesNoWork() throws {
+        let dir = try tempDir()
+        let out = dir.appendingPathComponent("out.json").path
+        let r = try spawn(["compare", "Corpora/source-a", "Corpora/mix-10", "--dry-run", "-o", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("fingerprint compare --dry-run: estimates only, nothing was run"), r.stdout)
+        for part in ["memory at the peak", "n-gram sets", "permutations", "time  ≈"] { XCTAssertTrue(r.stdout.contains(part), part) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a dry run wrote its output")
+        let j = try plan(["batch", "Corpora/near-dups", "--threshold", "0.5"])
+        XCTAssertEqual(j["schema"] as? String, "fingerprint.plan/1")
+        XCTAssertEqual(j["command"] as? String, "batch")
+        let work = try XCTUnwrap(j["work"] as? [[String: Any]])
+        XCTAssertTrue(work.contains { ($0["name"] as? String)?.hasPrefix("pairs over the threshold") == true })
+    }
+
+    /// On a corpus small enough to be read whole, the survey's documents,
+    /// tokens and types are counts: checked against the files read here
+    /// and tokenized with Swift's own `\w+` (the word tokenizer's
+    /// definition: Python's `re.findall(r"\w+", text.lower())`).
+    func testSurveyOfAWholeCorpusIsExact() throws {
+        let j = try plan(["stats", "Corpora/source-a"])
+        let s = try XCTUnwrap((j["corpora"] as? [[String: Any]])?.first)
+        XCTAssertEqual(s["complete"] as? Bool, true)
+        let dir = CLITests.root.appendingPathComponent("Corpora/source-a")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".txt") }
+        var tokens = 0
+        var types = Set<Substring>()
+        var bytes = 0
+        for f in files {
+            let text = try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)
+            bytes += text.utf8.count
+            let lower = text.lowercased()
+            for m in lower.matches(of: #/\w+/#) {
+                tokens += 1
+                types.insert(m.output)
+            }
+        }
+        XCTAssertEqual(s["documents"] as? Double, Double(files.count))
+        XCTAssertEqual(s["text_bytes"] as? Double, Double(bytes))
+        XCTAssertEqual(try XCTUnwrap(s["tokens"] as? Double), Double(tokens), accuracy: 0.5)
+        XCTAssertEqual(try XCTUnwrap(s["types"] as? Double), Double(types.count), accuracy: 0.5)
+    }
+
+    /// A JSONL survey estimates its records from the bytes per record of
+    /// the part it read, and gzip's from the decompression ratio it saw.
+    func testSurveyOfJSONLAndGzip() throws {
+        let dir = try tempDir()
+        var text = ""
+        for i in 0..<20_000 { text += "{\"id\": \(i), \"text\": \"record \(i) has words \(i % 97) and more words\"}\n" }
+        let file = dir.appendingPathComponent("r.jsonl")
+        try Data(text.utf8).write(to: file)
+        let j = try plan(["stats", file.path])
+        let s = try XCTUnwrap((j["corpora"] as? [[String: Any]])?.first)
+        XCTAssertEqual(try XCTUnwrap(s["documents"] as? Double), 20_000, accuracy: 1)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip -k '\(file.path)'"]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("gzip failed") }
+        let g = try plan(["stats", file.path + ".gz"])
+        let gs = try XCTUnwrap((g["corpora"] as? [[String: Any]])?.first)
+        XCTAssertEqual(try XCTUnwrap(gs["documents"] as? Double), 20_000, accuracy: 1)
+        XCTAssertEqual(try XCTUnwrap(gs["text_bytes"] as? Double), try XCTUnwrap(s["text_bytes"] as? Double), accuracy: 1)
+    }
+
+    /// The estimated peak is within a factor of 2 of the real run's.
+    func testEstimatedPeakIsWithinTwiceTheMeasuredPeak() throws {
+        try XCTSkipIf(CLITests.underSanitizer, "peak memory is not the same under a sanitizer")
+        let dir = try tempDir()
+        let cases: [[String]] = [
+            ["stats", "Corpora"],
+            ["compare", "Corpora/source-a", "Corpora/mix-10"],
+            ["batch", "Corpora/source-a", "--threshold", "0.3"],
+            ["batch", "Corpora", "--method", "minhash", "--threshold", "0.5"],
+            ["dedup", "Corpora/near-dups"],
+            ["attribute", "--reference", "Corpora/paired", "--cv", "3", "--bootstrap", "50"],
+        ]
+        for args in cases {
+            let estimate = try XCTUnwrap(try plan(args)["peak_bytes"] as? Double)
+            let real = try spawn(args + ["--format", "json", "-o", dir.appendingPathComponent("out.json").path])
+            XCTAssertEqual(real.status, 0, real.stderr)
+            let ratio = estimate / real.peakBytes
+            XCTAssertTrue((0.5...2).contains(ratio), "\(args): estimated \(estimate / 1e6) MB, measured \(real.peakBytes / 1e6) MB")
+        }
+    }
+
+    /// Over the memory available (here a limit set by the environment), a
+    /// run refuses to start with one line that names the option that lowers
+    /// the peak; --force runs it.
+    func testRefusesOverTheAvailableMemoryUnlessForced() throws {
+        let dir = try tempDir()
+        let out = dir.appendingPathComponent("out.json").path
+        let r = try spawn(["stats", "Corpora/source-a", "-o", out], environment: ["FINGERPRINT_MEMORY_LIMIT": "1MB"])
+        XCTAssertEqual(r.status, 75, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--hashed") && r.stderr.contains("--force"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let forced = try spawn(["stats", "Corpora/source-a", "-o", out, "--force"], environment: ["FINGERPRINT_MEMORY_LIMIT": "1MB"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out))
+        // Without a limit the same run starts.
+        XCTAssertEqual(try spawn(["stats", "Corpora/source-a", "-o", out]).status, 0)
+    }
+
+    func testStandardInputCannotBeEstimated() throws {
+        let r = try spawn(["stats", "-", "--dry-run"])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("standard input"), r.stderr)
+    }
+}
