@@ -28,6 +28,9 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Each value of this JSONL field is one corpus (as --by-subdir does for folders).")
     var byField: String?
 
+    @Option(help: "A CSV (path,corpus) that names each document's corpus, as --by-subdir does for folders.")
+    var labels: String?
+
     @Option(help: "With --by-subdir or --by-field: relabellings of each pair's permutation test (0: no tests).")
     var permutations: Int = 199
 
@@ -100,12 +103,16 @@ struct BatchCommand: ParsableCommand {
             throw ValidationError("--by-field cannot be combined with --by-subdir or --against.")
         }
         if byField != nil && format == .jsonl { throw ValidationError("--by-field writes table, json, csv or html.") }
+        if labels != nil && (bySubdir || byField != nil || against != nil) {
+            throw ValidationError("--labels cannot be combined with --by-subdir, --by-field or --against.")
+        }
+        if labels != nil && format == .jsonl { throw ValidationError("--labels writes table, json, csv or html.") }
         guard (0...1_000_000).contains(permutations) else { throw ValidationError("--permutations must be from 0 to 1,000,000.") }
         if (paired || pairField != nil) && !bySubdir && byField == nil {
             throw ValidationError("--paired and --pair-field need --by-subdir or --by-field.")
         }
         if pairField != nil && (byField == nil || !paired) { throw ValidationError("--pair-field needs --by-field and --paired.") }
-        if top == 0 && threshold == nil && !bySubdir && byField == nil {
+        if top == 0 && threshold == nil && !bySubdir && byField == nil && labels == nil {
             throw ValidationError("--top 0 needs --threshold (otherwise there is nothing to report).")
         }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
@@ -115,8 +122,8 @@ struct BatchCommand: ParsableCommand {
     func run() throws {
         var matchFound = false
         try runReporting(options) {
-            try options.checkOutput(inputs: [dir, against, boilerplate])
-            try options.checkReadable([against, boilerplate])
+            try options.checkOutput(inputs: [dir, against, boilerplate, labels])
+            try options.checkReadable([against, boilerplate, labels])
             var o = BatchOptions()
             o.tokenizer = try options.tokenizerSpec()
             o.features = features
@@ -146,9 +153,9 @@ struct BatchCommand: ParsableCommand {
                     against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer) }, options: o)
             }
             if stop { return }
-            if bySubdir || byField != nil {
+            if bySubdir || byField != nil || labels != nil {
                 if bySubdir && input.kind != .directory { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
-                let r = try CorpusMatrixReport.compute(input, options: o, progress: options.progress())
+                let r = try CorpusMatrixReport.compute(input, labels: labels, options: o, progress: options.progress())
                 switch format.output {
                 case .json: try options.write(JSONOutput.encode(r))
                 case .csv: try options.write(r.csv())

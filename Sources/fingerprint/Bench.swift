@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
+        if options.dryRun || options.force {
+            throw ValidationError("bench measures by running: it has no --dry-run or --force; --size sets its cost.")
+        }
         guard corpus != nil || ByteSize.parse(size) != nil else {
             throw ValidationError("--size takes a size such as 10MB, 512MiB or 1GB, not '\(size)'.")
         }

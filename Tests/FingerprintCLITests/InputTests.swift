@@ -145,6 +145,44 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(a["mode"] as? String, "by-field model")
     }
 
+    /// `batch DIR --labels FILE.csv` (path,corpus) on one flat folder equals
+    /// `--by-subdir` on the same documents split into folders; documents
+    /// without a row are left out with a note; the CSV is checked.
+    func testLabelsEqualBySubdir() throws {
+        let dir = try tempDir()
+        try sh(
+            "mkdir '\(dir.path)/flat' '\(dir.path)/dirs' && cd '\(CLITests.root.path)/Corpora' && cp -r source-a source-b copy-a '\(dir.path)/dirs/'"
+                + " && for s in source-a source-b copy-a; do for f in $s/*.txt; do cp \"$f\" '\(dir.path)/flat/'\"$s-$(basename $f)\"; done; done"
+)
+        var csv = "path,corpus\n"
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("flat").path).sorted() {
+            let corpus = ["source-a", "source-b", "copy-a"].first { f.hasPrefix($0 + "-") }!
+            csv += "\(f),\(corpus)\n"
+        }
+        let labels = dir.appendingPathComponent("labels.csv")
+        try csv.write(to: labels, atomically: true, encoding: .utf8)
+        let l = try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", labels.path, "--format", "json"])
+        let s = try CLITests.run(["batch", dir.appendingPathComponent("dirs").path, "--by-subdir", "--format", "json"])
+        XCTAssertEqual(l.status, 0, l.stderr)
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let a = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as? [String: Any])
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as? [String: Any])
+        for key in ["jsd", "centroid_cosine", "merges", "order", "corpora", "features", "self_baseline", "tests"] {
+            XCTAssertEqual(a[key] as? NSObject, b[key] as? NSObject, key)
+        }
+        XCTAssertEqual(a["mode"] as? String, "labels \(labels.path)")
+        try sh("cp '\(CLITests.root.path)/Corpora/source-a/doc0001.txt' '\(dir.path)/flat/unlabelled.txt'")
+        let u = try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", labels.path, "--format", "json"])
+        let uj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(u.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(uj["notes"] as? [String], ["1 documents have no row in \(labels.path) and were left out"])
+        let bad = dir.appendingPathComponent("bad.csv")
+        try "path,corpus\nsource-a-doc0001.txt\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", bad.path])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.csv:2: needs a path and a value"), r.stderr)
+        XCTAssertEqual(try CLITests.run(["batch", "Corpora", "--labels", bad.path, "--by-subdir"]).status, 64)
+    }
+
     /// `compare FILE --where F=V1 --vs F=V2` equals compare of the two
     /// folders; `--paired --pair-field` pairs records across the groups.
     func testWhereAndVsCompareTwoGroupsOfOneFile() throws {

@@ -45,71 +45,6 @@ package enum AttributionCorpus {
         return (scan.documents, scan.outputs.map(\.output), scan.skips)
     }
 
-    /// Parses a two-column CSV (`path,VALUE` with a header line; RFC 4180
-    /// quotes) into a map from path to value.
-    /// - Throws: `inputNotFound` when unreadable, `badData` on a malformed line.
-    package static func table(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FingerprintError.inputNotFound(path: path, reason: "cannot be read")
-        }
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field = ""
-        var quoted = false
-        var chars = String(decoding: data, as: UTF8.self).makeIterator()
-        var pending: Character? = nil
-        while let c = pending ?? chars.next() {
-            pending = nil
-            if quoted {
-                if c == "\"" {
-                    if let n = chars.next() {
-                        if n == "\"" {
-                            field.append("\"")
-                        } else {
-                            quoted = false
-                            pending = n
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.append(c)
-                }
-            } else if c == "\"" && field.isEmpty {
-                quoted = true
-            } else if c == "," {
-                row.append(field)
-                field = ""
-            } else if c == "\n" || c == "\r\n" || c == "\r" {
-                row.append(field)
-                field = ""
-                if row != [""] { rows.append(row) }
-                row = []
-            } else {
-                field.append(c)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty {
-            row.append(field)
-            rows.append(row)
-        }
-        guard let header = rows.first else {
-            throw FingerprintError.badData(path: path, reason: "is empty; expected a header line path,VALUE")
-        }
-        guard header.count >= 2 else { throw FingerprintError.badData(path: path, reason: "needs two columns: path and a value") }
-        var out: [String: String] = [:]
-        for (i, r) in rows.dropFirst().enumerated() {
-            guard r.count >= 2, !r[0].isEmpty, !r[1].isEmpty else {
-                throw FingerprintError.badData(path: "\(path):\(i + 2)", reason: "needs a path and a value")
-            }
-            out[r[0]] = r[1]
-        }
-        return out
-    }
-
-    /// Looks a document up in a table by its name, or by its path.
-    static func lookup(_ t: [String: String], _ info: DocumentInfo) -> String? { t[info.name] ?? t[info.path] }
-
     /// The reference documents with their candidate labels (and groups),
     /// followed by the questioned documents (label −1). Reference documents
     /// without a label are left out, with a note.
@@ -120,8 +55,8 @@ package enum AttributionCorpus {
         let ref = try read(reference, options: options, progress: progress)
         var notes: [String] = []
         var skips = ref.skips
-        let labelTable: [String: String]? = if case .table(let p) = labels { try table(p) } else { nil }
-        let groupTable: [String: String]? = if case .table(let p) = groups { try table(p) } else { nil }
+        let labelTable: [String: String]? = if case .table(let p) = labels { try LabelTable.read(p) } else { nil }
+        let groupTable: [String: String]? = if case .table(let p) = groups { try LabelTable.read(p) } else { nil }
         var names: [String] = []
         var texts: [[UInt8]] = []
         var labelNames: [String] = []
@@ -135,7 +70,7 @@ package enum AttributionCorpus {
                 let parts = info.name.split(separator: "/", maxSplits: 1)
                 label = parts.count == 2 ? String(parts[0]) : nil
             case .key: label = info.key
-            case .table: label = lookup(labelTable!, info)
+            case .table: label = LabelTable.lookup(labelTable!, info)
             }
             guard let label, !label.isEmpty else {
                 unlabelled += 1
@@ -144,7 +79,7 @@ package enum AttributionCorpus {
             var group: String? = nil
             switch groups {
             case .none: break
-            case .table: group = lookup(groupTable!, info)
+            case .table: group = LabelTable.lookup(groupTable!, info)
             case .field(let f):
                 // Only a JSONL record has fields; a plain file has no group.
                 group = info.line == nil ? nil : try? String(decoding: DocumentFile(info, field: f).read(), as: UTF8.self)

@@ -69,7 +69,12 @@ public struct CorpusMatrixReport: Codable, Sendable {
     }
 
     /// - Complexity: one read and count of the corpus, then O(nnz + k²·V) for k corpora of V types.
-    public static func compute(_ input: CorpusInput, options o: BatchOptions, progress: ProgressSink? = nil) throws -> CorpusMatrixReport {
+    /// `labels`: a `path,corpus` table (`--labels FILE.csv`) that names each
+    /// document's corpus, instead of its subdirectory or `input.groupField`.
+    public static func compute(
+        _ input: CorpusInput, labels: String? = nil, options o: BatchOptions, progress: ProgressSink? = nil
+    ) throws -> CorpusMatrixReport {
+        let table = try labels.map { try LabelTable.read($0) }
         let c = try Counter.count(input, tokenizer: o.tokenizer, options: o.read, progress: progress)
         var groups: [String: [Int]] = [:]
         var notes: [String] = []
@@ -77,6 +82,14 @@ public struct CorpusMatrixReport: Codable, Sendable {
         // Groups: the JSONL field `input.groupField` (--by-field), else the
         // first path component (--by-subdir).
         for (i, d) in c.documents.enumerated() {
+            if let table {
+                guard let g = LabelTable.lookup(table, d) else {
+                    loose += 1
+                    continue
+                }
+                groups[g, default: []].append(i)
+                continue
+            }
             if input.groupField != nil {
                 guard let g = d.group else {
                     loose += 1
@@ -94,14 +107,16 @@ public struct CorpusMatrixReport: Codable, Sendable {
         }
         if loose > 0 {
             notes.append(
-                input.groupField.map { "\(loose) documents have no field '\($0)' and were left out" }
+                labels.map { "\(loose) documents have no row in \($0) and were left out" }
+                    ?? input.groupField.map { "\(loose) documents have no field '\($0)' and were left out" }
                     ?? "\(loose) documents directly in \(input.path) belong to no subdirectory and were left out")
         }
         let names = groups.keys.sorted()
         guard names.count >= 2 else {
             throw FingerprintError.badData(
                 path: input.path,
-                reason: input.groupField.map {
+                reason: labels.map { "needs at least 2 corpora named in \($0) (found \(names.count))" }
+                    ?? input.groupField.map {
                     "needs at least 2 values of field '\($0)' to compare them as corpora (found \(names.count))"
                 }
                     ?? "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))"
@@ -134,6 +149,7 @@ public struct CorpusMatrixReport: Codable, Sendable {
             directory: input.path, tokenizer: o.tokenizer, features: t.cols, corpora: corpora,
             jsd: jsd, centroidCosine: cos, merges: merges, order: order, notes: notes)
         if let f = input.groupField { report.mode = "by-field \(f)" }
+        if let labels { report.mode = "labels \(labels)" }
         report.selfBaseline = names.enumerated().map { g, n in
             let s = selfBaseline(m, rows: groups[n]!, splits: o.baselineSplits, seed: o.seed, stream: UInt64(g))
             return Baseline(corpus: n, splits: o.baselineSplits, mean: s?.mean, sd: s?.sd)

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A two-column CSV that gives each document a value — a candidate label
+/// (`attribute --labels`), a group (`--groups`), a corpus (`batch --labels`):
+/// `path,VALUE` with a header line, RFC 4180 quotes; a document is looked
+/// up by its name (relative path) or its path.
+package enum LabelTable {
+    /// Parses a two-column CSV (`path,VALUE` with a header line; RFC 4180
+    /// quotes) into a map from path to value.
+    /// - Throws: `inputNotFound` when unreadable, `badData` on a malformed line.
+    package static func read(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FingerprintError.inputNotFound(path: path, reason: "cannot be read")
+        }
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var chars = String(decoding: data, as: UTF8.self).makeIterator()
+        var pending: Character? = nil
+        while let c = pending ?? chars.next() {
+            pending = nil
+            if quoted {
+                if c == "\"" {
+                    if let n = chars.next() {
+                        if n == "\"" {
+                            field.append("\"")
+                        } else {
+                            quoted = false
+                            pending = n
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.append(c)
+                }
+            } else if c == "\"" && field.isEmpty {
+                quoted = true
+            } else if c == "," {
+                row.append(field)
+                field = ""
+            } else if c == "\n" || c == "\r\n" || c == "\r" {
+                row.append(field)
+                field = ""
+                if row != [""] { rows.append(row) }
+                row = []
+            } else {
+                field.append(c)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
+        guard let header = rows.first else {
+            throw FingerprintError.badData(path: path, reason: "is empty; expected a header line path,VALUE")
+        }
+        guard header.count >= 2 else { throw FingerprintError.badData(path: path, reason: "needs two columns: path and a value") }
+        var out: [String: String] = [:]
+        for (i, r) in rows.dropFirst().enumerated() {
+            guard r.count >= 2, !r[0].isEmpty, !r[1].isEmpty else {
+                throw FingerprintError.badData(path: "\(path):\(i + 2)", reason: "needs a path and a value")
+            }
+            out[r[0]] = r[1]
+        }
+        return out
+    }
+
+    /// Looks a document up in a table by its name, or by its path.
+    package static func lookup(_ t: [String: String], _ info: DocumentInfo) -> String? { t[info.name] ?? t[info.path] }
+
+}
