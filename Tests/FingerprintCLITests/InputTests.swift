@@ -111,6 +111,44 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(t["documents"] as? Int, 1)
     }
 
+    /// Compressed standard input: gzip and Zstandard told by their first
+    /// bytes, as text and as JSONL, give the plain input's JSON; a corrupt
+    /// stream is a reported skip.
+    func testCompressedStandardInput() throws {
+        for tool in ["gzip", "zstd"] where !FileManager.default.isExecutableFile(atPath: "/usr/bin/\(tool)") {
+            throw XCTSkip("\(tool) is not installed")
+        }
+        let dir = try tempDir()
+        let bin = CLITests.binary.path
+        let doc = CLITests.root.appendingPathComponent("Corpora/source-a/doc0001.txt").path
+        let jsonl = dir.appendingPathComponent("r.jsonl").path
+        try "{\"text\": \"alpha beta\"}\n{\"text\": \"gamma delta epsilon\"}\n".write(toFile: jsonl, atomically: true, encoding: .utf8)
+        func out(_ command: String) throws -> String {
+            let file = dir.appendingPathComponent("out-\(UUID().uuidString).json").path
+            try sh("\(command) -o '\(file)'")
+            return try String(contentsOfFile: file, encoding: .utf8)
+        }
+        let plain = try out("'\(bin)' stats - --format json < '\(doc)'")
+        let plainJSONL = try out("'\(bin)' stats - --stdin jsonl --format json < '\(jsonl)'")
+        XCTAssertTrue(plainJSONL.contains("\"documents\" : 2"), plainJSONL)
+        for tool in ["gzip", "zstd"] {
+            XCTAssertEqual(try out("\(tool) -c -q '\(doc)' | '\(bin)' stats - --format json"), plain, tool)
+            XCTAssertEqual(try out("\(tool) -c -q '\(jsonl)' | '\(bin)' stats - --stdin jsonl --format json"), plainJSONL, tool)
+        }
+        // A gzip stream cut short: a skip with its offset, so no documents (65).
+        let r = Process()
+        r.executableURL = URL(fileURLWithPath: "/bin/sh")
+        r.arguments = ["-c", "gzip -c '\(doc)' | head -c 200 | '\(bin)' stats -"]
+        let err = Pipe()
+        r.standardError = err
+        r.standardOutput = Pipe()
+        try r.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        r.waitUntilExit()
+        XCTAssertEqual(r.terminationStatus, 65, e)
+        XCTAssertTrue(e.contains("truncated gzip stream"), e)
+    }
+
     /// One JSONL file with a `model` field holding three corpora of Corpora/.
     func groupedJSONL(in dir: URL) throws -> URL {
         var lines: [String] = []

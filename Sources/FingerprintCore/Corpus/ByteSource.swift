@@ -53,12 +53,23 @@ package final class ByteSource {
     private var zd: OpaquePointer?
     private var frameOpen = false
 
-    /// Reads `fd` from its current offset, at most `limit` stored bytes.
-    package init(fd: Int32, compression: Compression, limit: Int = .max) {
+    /// Bytes already read from `fd` that come before the rest (the magic
+    /// bytes read from a pipe to tell its compression); plain streams only.
+    private var prefix: [UInt8] = []
+
+    /// Reads `fd` from its current offset, at most `limit` stored bytes;
+    /// `prefix`: stored bytes already read from it, which come first.
+    package init(fd: Int32, compression: Compression, limit: Int = .max, prefix: [UInt8] = []) {
         self.fd = fd
         self.compression = compression
         remaining = limit
-        input = compression == .none ? [] : [UInt8](repeating: 0, count: 1 << 17)
+        input = compression == .none ? [] : [UInt8](repeating: 0, count: max(1 << 17, prefix.count))
+        if compression == .none {
+            self.prefix = prefix
+        } else {
+            input.replaceSubrange(0..<prefix.count, with: prefix)
+            inputEnd = prefix.count
+        }
         switch compression {
         case .none: break
         case .gzip:
@@ -68,6 +79,24 @@ package final class ByteSource {
             zd = ZSTD_createDStream()
             _ = ZSTD_initDStream(zd)
         }
+    }
+
+    /// Standard input, told gzip, Zstandard or plain by its first bytes
+    /// (read here, and given back first): a pipe cannot be read twice.
+    package static func standardInput() throws -> ByteSource {
+        var magic = [UInt8](repeating: 0, count: 4)
+        var have = 0
+        while have < 4 {
+            let n = magic.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress! + have, 4 - have) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw SourceError(reason: "cannot read: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            have += n
+        }
+        let head = Array(magic[0..<have])
+        let c: Compression =
+            have >= 2 && head[0] == 0x1F && head[1] == 0x8B ? .gzip : (have >= 4 && head == [0x28, 0xB5, 0x2F, 0xFD] ? .zstd : .none)
+        return ByteSource(fd: 0, compression: c, prefix: head)
     }
 
     deinit {
@@ -93,6 +122,13 @@ package final class ByteSource {
     package func read(into out: UnsafeMutableRawBufferPointer) throws -> Int {
         switch compression {
         case .none:
+            if !prefix.isEmpty {
+                let n = min(out.count, prefix.count)
+                prefix.withUnsafeBytes { out.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+                prefix.removeFirst(n)
+                consumed += n
+                return n
+            }
             guard remaining > 0 else { return 0 }
             var n = 0
             repeat { n = Glibc.read(fd, out.baseAddress, min(out.count, remaining)) } while n < 0 && errno == EINTR

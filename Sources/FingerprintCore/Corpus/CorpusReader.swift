@@ -170,8 +170,13 @@ package enum CorpusReader {
     ) {
         switch unit.source {
         case .stdin:
-            readStream(
-                ByteSource(fd: 0, compression: .none), name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
+            // Standard input may be gzip or Zstandard too (told by its first bytes).
+            let source: ByteSource
+            do { source = try ByteSource.standardInput() } catch {
+                r.skips.append((nil, Skip(path: "-", reason: "\(error)")))
+                return
+            }
+            readStream(source, name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
         case .file:
             let fd =
                 FileName.open(unit.path, raw: unit.raw)
@@ -259,9 +264,17 @@ package enum CorpusReader {
         }
         defer { if fd != 0 { close(fd) } }
         r.raw = unit.raw
-        let compression = fd == 0 ? .none : Compression.detect(fd: fd)
-        if compression == .none { lseek(fd, off_t(start), SEEK_SET) }
-        let source = ByteSource(fd: fd, compression: compression, limit: compression == .none ? end - start : .max)
+        let source: ByteSource
+        if fd == 0 {
+            do { source = try ByteSource.standardInput() } catch {
+                r.skips.append((nil, Skip(path: "-", reason: "\(error)")))
+                return
+            }
+        } else {
+            let compression = Compression.detect(fd: fd)
+            if compression == .none { lseek(fd, off_t(start), SEEK_SET) }
+            source = ByteSource(fd: fd, compression: compression, limit: compression == .none ? end - start : .max)
+        }
         var line: [UInt8] = []
         var tooLong = false
         let fieldName = String(decoding: field, as: UTF8.self)
