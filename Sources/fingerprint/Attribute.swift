@@ -8,7 +8,7 @@ extension CorpusDistance: ExpressibleByArgument {}
 
 /// `--format` of attribute.
 enum AttributeFormat: String, CaseIterable, ExpressibleByArgument {
-    case table, json, jsonl, csv
+    case table, json, jsonl, csv, html
     var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
 }
 
@@ -90,6 +90,9 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: AttributeFormat = .table
 
+    @Option(help: "With --format html: show at most N documents.")
+    var htmlLimit: Int = 200
+
     @OptionGroup var options: SharedOptions
 
     /// `--char N` or `--char N-M`.
@@ -122,6 +125,7 @@ struct AttributeCommand: ParsableCommand {
         guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1.") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more.") }
         guard topFeatures >= 0 else { throw ValidationError("--top-features must be 0 or more.") }
+        guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
     func run() throws {
@@ -170,6 +174,7 @@ struct AttributeCommand: ParsableCommand {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(report.csv())
             case .jsonl: try options.write(report.jsonl())
+            case .html: try options.write(AttributionHTML.page(report, limit: htmlLimit))
             default: try options.write(report.table())
             }
             try options.reportSkips(report.skips, listedInOutput: format != .csv && format != .jsonl)

@@ -191,7 +191,7 @@ final class InputTests: XCTestCase {
         try sh(
             "mkdir '\(dir.path)/flat' '\(dir.path)/dirs' && cd '\(CLITests.root.path)/Corpora' && cp -r source-a source-b copy-a '\(dir.path)/dirs/'"
                 + " && for s in source-a source-b copy-a; do for f in $s/*.txt; do cp \"$f\" '\(dir.path)/flat/'\"$s-$(basename $f)\"; done; done"
-)
+        )
         var csv = "path,corpus\n"
         for f in try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("flat").path).sorted() {
             let corpus = ["source-a", "source-b", "copy-a"].first { f.hasPrefix($0 + "-") }!

@@ -650,6 +650,54 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(cp.withClass("limit").first?.attributes["data-omitted"], "2")
     }
 
+    // MARK: - attribute
+
+    /// The attribute page: well formed, self-contained, every figure equal
+    /// to the JSON's; the confusion heat map, the reliability diagram (a
+    /// linear model has probabilities) and the per-candidate features; the
+    /// corpus-level tables when a questioned corpus is attributed whole.
+    func testAttributionPage() throws {
+        var o = AttributionOptions()
+        o.folds = 3
+        o.bootstrap = 50
+        o.permutations = 99
+        let reference = try CorpusInput(path: corpora.appendingPathComponent("paired").path)
+        let r = try Attribution.run(reference: reference, labels: .subdirectories, groups: nil, questioned: nil, options: o)
+        let html = AttributionHTML.page(r)
+        let page = parse(html)
+        assertSelfContained(html, page)
+        let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
+        XCTAssertTrue(keys.isSuperset(of: ["evaluation.accuracy.value", "evaluation.macro_f1.value", "predictions.0.margin"]), "\(keys)")
+        for id in ["confusion-heatmap", "reliability"] { XCTAssertNotNil(page.byID(id), id) }
+        XCTAssertEqual(
+            page.all("tr").filter { $0.attributes["class"] == "right" || $0.attributes["class"] == "wrong" }.count, r.predictions.count)
+        XCTAssertTrue(html.contains("Held-out accuracy"))
+
+        o.corpus = .cosine
+        let q = try CorpusInput(path: corpora.appendingPathComponent("copy-a").path)
+        let a = try Attribution.run(
+            reference: try CorpusInput(path: corpora.path), labels: .table(try attributionLabels()), groups: nil, questioned: q, options: o)
+        let ap = parse(AttributionHTML.page(a, limit: 5))
+        _ = try assertFiguresMatchJSON(ap, JSONOutput.encode(a))
+        XCTAssertNotNil(ap.elements.first { $0.attributes["data-key"] == "corpus.tests.0.p_value" })
+        XCTAssertEqual(ap.withClass("limit").first?.attributes["data-omitted"], "\(a.predictions.count - 5)")
+    }
+
+    /// Labels for Corpora/source-a and source-b by path (a table, since
+    /// Corpora/ holds more folders than candidates).
+    func attributionLabels() throws -> String {
+        let dir = try temporaryDirectory(self)
+        var csv = "path,label\n"
+        for sub in ["source-a", "source-b"] {
+            for f in try FileManager.default.contentsOfDirectory(atPath: corpora.appendingPathComponent(sub).path).sorted() {
+                csv += "\(sub)/\(f),\(sub)\n"
+            }
+        }
+        let file = dir.appendingPathComponent("labels.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
     // MARK: - dedup
 
     func dedup(_ path: String, _ configure: (inout DedupOptions) -> Void = { _ in }) throws -> (DedupReport, DedupResult) {

@@ -117,8 +117,8 @@ public struct CorpusMatrixReport: Codable, Sendable {
                 path: input.path,
                 reason: labels.map { "needs at least 2 corpora named in \($0) (found \(names.count))" }
                     ?? input.groupField.map {
-                    "needs at least 2 values of field '\($0)' to compare them as corpora (found \(names.count))"
-                }
+                        "needs at least 2 values of field '\($0)' to compare them as corpora (found \(names.count))"
+                    }
                     ?? "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))"
             )
         }
