@@ -11,6 +11,11 @@ extension AttributionReport {
         case .linear:
             let cs = Array(Set(c ?? [])).sorted()
             parts.append("multinomial logistic regression, C = " + (cs.isEmpty ? "?" : cs.map { Num.f($0, 3) }.joined(separator: "/")))
+        case .impostors:
+            let ts = (abstainThresholds ?? []).map { Num.f($0, 2) }
+            parts.append(
+                "General Impostors, no candidate below a score of " + (ts.isEmpty ? "?" : Array(Set(ts)).sorted().joined(separator: "/"))
+                    + (abstentions.map { " (\($0) of \(predictions.count) documents got none)" } ?? ""))
         }
         var f: [String] = []
         if features.mfw > 0 { f.append("\(features.mfw) most frequent \(features.tokenizer)") }
@@ -52,13 +57,19 @@ extension AttributionReport {
             let head = ["document", "predicted", "margin"] + candidates.map(\.name) + ["top features"]
             var t = TextTable(head, align: [.left, .left, .right] + candidates.map { _ in .right } + [.left])
             for p in predictions {
-                let scores = p.probabilities ?? (delta == .burrows ? p.burrowsDelta : p.cosineDelta) ?? []
+                let scores = p.probabilities ?? p.impostorScores ?? (delta == .burrows ? p.burrowsDelta : p.cosineDelta) ?? []
                 t.add(
-                    [p.document, p.predicted, Num.f(p.margin, 3)] + scores.map { Num.f($0, 3) }
+                    [p.document, p.abstained == true ? "none (best: \(p.predicted))" : p.predicted, Num.f(p.margin, 3)]
+                        + scores.map { Num.f($0, 3) }
                         + [p.topFeatures.prefix(3).map(\.feature).joined(separator: ", ")])
             }
             out +=
-                "  " + (method == .linear ? "probability of each candidate" : "distance to each candidate's centroid (smaller is closer)")
+                "  "
+                + (method == .linear
+                    ? "probability of each candidate"
+                    : method == .impostors
+                        ? "share of rounds each candidate beat every impostor"
+                        : "distance to each candidate's centroid (smaller is closer)")
                 + "\n"
             out += t.render()
         }
@@ -87,13 +98,16 @@ extension AttributionReport {
     /// One row per document: document, truth, predicted, margin, fold, then
     /// one score column per candidate, then the top features.
     public func csv() -> String {
-        let kind = method == .linear ? "p" : (delta == .burrows ? "burrows" : "cosine")
+        let kind = method == .linear ? "p" : method == .impostors ? "score" : (delta == .burrows ? "burrows" : "cosine")
+        let abstains = method == .impostors
         var out = CSV.row(
-            ["document", "truth", "predicted", "margin", "fold"] + candidates.map { "\(kind):\($0.name)" } + ["top_features"])
+            ["document", "truth", "predicted", "margin", "fold"] + (abstains ? ["abstained"] : [])
+                + candidates.map { "\(kind):\($0.name)" } + ["top_features"])
         for p in predictions {
-            let scores = p.probabilities ?? (delta == .burrows ? p.burrowsDelta : p.cosineDelta) ?? []
+            let scores = p.probabilities ?? p.impostorScores ?? (delta == .burrows ? p.burrowsDelta : p.cosineDelta) ?? []
             out += CSV.row(
-                [p.document, p.truth ?? "", p.predicted, "\(p.margin)", p.fold.map(String.init) ?? ""] + scores.map { "\($0)" }
+                [p.document, p.truth ?? "", p.predicted, "\(p.margin)", p.fold.map(String.init) ?? ""]
+                    + (abstains ? [p.abstained == true ? "true" : "false"] : []) + scores.map { "\($0)" }
                     + [p.topFeatures.map(\.feature).joined(separator: " | ")])
         }
         return out

@@ -48,7 +48,7 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "CSV file (path,group) with each reference document's group, for leave-one-group-out evaluation.")
     var groups: String?
 
-    @Option(help: "delta (nearest centroid) or linear (multinomial logistic regression).")
+    @Option(help: "delta (nearest centroid), linear (multinomial logistic regression) or impostors (General Impostors: may answer none).")
     var method: AttributionMethod = .linear
 
     @Option(help: "The distance --method delta ranks by: cosine (Cosine Delta) or burrows (Burrows's Delta).")
@@ -90,6 +90,18 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: AttributeFormat = .table
 
+    @Option(help: "--method impostors: rounds, each on a random half of the features.")
+    var rounds: Int = 100
+
+    @Option(help: "--method impostors: impostor documents drawn per candidate and round.")
+    var impostors: Int = 10
+
+    @Option(
+        help:
+            "--method impostors: the share of documents whose source is not a candidate that may still get one (sets the threshold below which the answer is none)."
+    )
+    var abstainAlpha: Double = 0.05
+
     @Option(help: "With --format html: show at most N documents.")
     var htmlLimit: Int = 200
 
@@ -125,6 +137,9 @@ struct AttributeCommand: ParsableCommand {
         guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1.") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more.") }
         guard topFeatures >= 0 else { throw ValidationError("--top-features must be 0 or more.") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1.") }
+        guard impostors >= 1 else { throw ValidationError("--impostors must be at least 1.") }
+        guard abstainAlpha > 0 && abstainAlpha < 1 else { throw ValidationError("--abstain-alpha must be between 0 and 1.") }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
@@ -142,6 +157,9 @@ struct AttributeCommand: ParsableCommand {
             o.method = method
             o.delta = delta
             o.inverseRegularization = c
+            o.impostorRounds = rounds
+            o.impostorsPerRound = impostors
+            o.abstainAlpha = abstainAlpha
             o.folds = cv
             o.corpus = corpus ? corpusDistance : nil
             o.permutations = permutations

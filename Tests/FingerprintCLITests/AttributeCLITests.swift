@@ -187,7 +187,8 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertEqual(one.stderr.split(separator: "\n").count, 1, one.stderr)
         XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--cv", "1"]).status, 64)
         XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--char", "4-2"]).status, 64)
-        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--format", "html"]).status, 64)
+        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--format", "xml"]).status, 64)
+        XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--method", "impostors", "--abstain-alpha", "1"]).status, 64)
         XCTAssertEqual(try run(["attribute", "--reference", Self.fixture, "--cv", "100", "--method", "delta"]).status, 64)
     }
 }

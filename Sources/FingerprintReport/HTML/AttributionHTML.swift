@@ -16,6 +16,7 @@ public enum AttributionHTML {
         p.figure("candidates", count: r.candidates.count)
         p.figure("documents attributed", count: r.predictions.count)
         p.figure("features", count: r.featureCount, key: "feature_count")
+        if let a = r.abstentions { p.figure("no candidate (abstained)", count: a, key: "abstentions") }
         if let e = r.evaluation {
             p.figure("accuracy", interval(e.accuracy), key: "evaluation.accuracy.value", value: e.accuracy.value)
             p.figure("macro-F1", interval(e.macroF1), key: "evaluation.macro_f1.value", value: e.macroF1.value)
@@ -135,7 +136,7 @@ public enum AttributionHTML {
             p.open("tr", d.truth.map { $0 == d.predicted ? [("class", "right")] : [("class", "wrong")] } ?? [])
             p.element("td", [], d.document)
             p.element("td", [], d.truth ?? "")
-            p.element("td", [], d.predicted)
+            p.element("td", [], d.abstained == true ? "none (best: \(d.predicted))" : d.predicted)
             p.numberCell(Num.f(d.margin, 3), key: "predictions.\(i).margin", value: d.margin)
             p.element("td", [], d.topFeatures.map(\.feature).joined(separator: ", "))
             p.close("tr")

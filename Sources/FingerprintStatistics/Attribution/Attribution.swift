@@ -22,6 +22,11 @@ public struct AttributionOptions: Sendable {
     public var corpus: CorpusDistance? = nil
     /// Relabellings of the corpus-level permutation test.
     public var permutations = 999
+    /// `impostors`: rounds, impostors drawn per candidate and round, and the
+    /// share of open-set documents allowed an answer (the abstention level).
+    public var impostorRounds = 100
+    public var impostorsPerRound = 10
+    public var abstainAlpha = 0.05
     public var seed: UInt64 = 0
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -39,6 +44,13 @@ public struct AttributionOptions: Sendable {
         }
         if permutations < 1 {
             throw FingerprintError.invalidParameter(name: "permutations", value: "\(permutations)", reason: "must be at least 1")
+        }
+        if impostorRounds < 1 || impostorsPerRound < 1 {
+            throw FingerprintError.invalidParameter(
+                name: "rounds", value: "\(impostorRounds)/\(impostorsPerRound)", reason: "rounds and impostors must be at least 1")
+        }
+        if !(abstainAlpha > 0 && abstainAlpha < 1) {
+            throw FingerprintError.invalidParameter(name: "abstain-alpha", value: "\(abstainAlpha)", reason: "must be between 0 and 1")
         }
         if bootstrap < 0 { throw FingerprintError.invalidParameter(name: "bootstrap", value: "\(bootstrap)", reason: "must be 0 or more") }
         if topFeatures < 0 {
@@ -76,6 +88,9 @@ package enum AttributionStreams {
     package static let innerFolds: UInt64 = 0x4154_5449_0000_0000  // "ATTI"
     /// Bootstrap resample b of the metrics: stream + b.
     package static let bootstrap: UInt64 = 0x4154_5442_0000_0000  // "ATTB"
+    /// General Impostors draws for test row i: stream + i (open-set
+    /// calibration rows: + 2³¹ + i).
+    package static let impostors: UInt64 = 0x4154_544D_0000_0000  // "ATTM"
 }
 
 /// Authorship attribution: which candidate source wrote each document.
@@ -170,7 +185,8 @@ public enum Attribution {
         AttributionPrediction(
             document: data.names[d], truth: data.labels[d] >= 0 ? data.classes[data.labels[d]] : nil,
             predicted: data.classes[out.predicted[i]], probabilities: out.probabilities?[i], burrowsDelta: out.burrows?[i],
-            cosineDelta: out.cosine?[i], margin: out.margins[i], fold: fold, topFeatures: out.contributions[i])
+            cosineDelta: out.cosine?[i], margin: out.margins[i], fold: fold, topFeatures: out.contributions[i],
+            impostorScores: out.impostorScores?[i], abstained: out.abstained?[i])
     }
 
     /// Attributes the questioned documents (label −1) of `data`, training on
@@ -192,6 +208,7 @@ public enum Attribution {
         var r = AttributionReport(mode: "attribute", data: data, training: training, options: o)
         r.predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
         r.c = out.c.map { [$0] }
+        r.abstainThresholds = out.threshold.map { [$0] }
         r.iterations = out.iterations.map { [$0] }
         r.featureCount = out.featureCount
         if let distance = o.corpus {
@@ -256,8 +273,10 @@ public enum Attribution {
         var cs: [Double] = []
         var featureCounts: [Int] = []
         var iterations: [Int] = []
+        var thresholds: [Double] = []
         for (f, o) in outcomes.enumerated() {
             guard let o else { continue }
+            if let t = o.out.threshold { thresholds.append(t) }
             for (i, d) in o.test.enumerated() { preds.append((d, prediction(data, d, o.out, i, fold: f))) }
             if let c = o.out.c { cs.append(c) }
             if let it = o.out.iterations { iterations.append(it) }
@@ -267,6 +286,7 @@ public enum Attribution {
         var r = AttributionReport(mode: "evaluate", data: data, training: labelled, options: o)
         r.predictions = preds.map(\.1)
         r.c = cs.isEmpty ? nil : cs
+        r.abstainThresholds = thresholds.isEmpty ? nil : thresholds
         r.iterations = iterations.isEmpty ? nil : iterations
         r.featureCount = featureCounts.max() ?? 0
         r.evaluation = AttributionMetrics.evaluate(

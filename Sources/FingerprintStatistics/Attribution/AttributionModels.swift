@@ -7,6 +7,9 @@ public enum AttributionMethod: String, Codable, Sendable, CaseIterable {
     case delta
     /// Multinomial logistic regression (L2, scikit-learn's objective).
     case linear
+    /// General Impostors (Koppel & Winter 2014): open-set verification
+    /// that abstains when no candidate beats the impostors often enough.
+    case impostors
 }
 
 /// The distance `--method delta` ranks by.
@@ -77,6 +80,11 @@ public struct AttributionPrediction: Codable, Sendable {
     public var fold: Int?
     /// Features that most favour `predicted` over the runner-up.
     public var topFeatures: [FeatureContribution]
+    /// `impostors`: the share of rounds each candidate beat every impostor.
+    public var impostorScores: [Double]? = nil
+    /// `impostors`: no candidate's score reached the threshold ("none of
+    /// the candidates"); `predicted` is then the best of them all the same.
+    public var abstained: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
         case document, truth, predicted, probabilities
@@ -84,6 +92,8 @@ public struct AttributionPrediction: Codable, Sendable {
         case cosineDelta = "cosine_delta"
         case margin, fold
         case topFeatures = "top_features"
+        case impostorScores = "impostor_scores"
+        case abstained
     }
 }
 
@@ -103,6 +113,11 @@ package struct FoldOutcome: Sendable {
     package var model: MultinomialLogistic? = nil
     /// L-BFGS iterations of the fit.
     package var iterations: Int? = nil
+    /// `impostors`: scores of each test row, whether it abstained, and the
+    /// threshold the training documents gave.
+    package var impostorScores: [[Double]]? = nil
+    package var abstained: [Bool]? = nil
+    package var threshold: Double? = nil
 }
 
 package enum AttributionFit {
@@ -165,6 +180,45 @@ package enum AttributionFit {
             return FoldOutcome(
                 predicted: predicted, probabilities: nil, burrows: bur, cosine: cos, margins: margins, contributions: contributions, c: nil,
                 featureCount: p)
+        case .impostors:
+            let gi = GeneralImpostors(train: train, rows: nt, cols: p, labels: labels, classes: k, options: o)
+            let threshold = gi.threshold()
+            var scores = [[Double]](repeating: [], count: m)
+            var abstained = [Bool](repeating: false, count: m)
+            let present = Set(labels)
+            for i in 0..<m {
+                let z = Array(test[(i * p)..<((i + 1) * p)])
+                scores[i] = gi.scores(z, candidates: Array(0..<k), excluded: nil, stream: UInt64(i))
+                let ranked = (0..<k).filter { present.contains($0) }.sorted {
+                    scores[i][$0] != scores[i][$1] ? scores[i][$0] > scores[i][$1] : $0 < $1
+                }
+                predicted[i] = ranked[0]
+                abstained[i] = scores[i][ranked[0]] < threshold
+                if ranked.count > 1 { margins[i] = scores[i][ranked[0]] - scores[i][ranked[1]] }
+                // Contributions as for Cosine Delta: towards the best centroid, away from the runner-up's.
+                if ranked.count > 1 {
+                    let (b, s) = (ranked[0], ranked[1])
+                    let cb = gi.centroids[(b * p)..<((b + 1) * p)]
+                    let cs = gi.centroids[(s * p)..<((s + 1) * p)]
+                    let nb = cb.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    let ns = cs.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    let nz = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    var v = [Double](repeating: 0, count: p)
+                    if nz > 0 {
+                        for j in 0..<p {
+                            v[j] = z[j] * ((nb > 0 ? cb[cb.startIndex + j] / nb : 0) - (ns > 0 ? cs[cs.startIndex + j] / ns : 0)) / nz
+                        }
+                    }
+                    contributions[i] = top(v)
+                }
+            }
+            var out = FoldOutcome(
+                predicted: predicted, probabilities: nil, burrows: nil, cosine: nil, margins: margins, contributions: contributions, c: nil,
+                featureCount: p)
+            out.impostorScores = scores
+            out.abstained = abstained
+            out.threshold = threshold
+            return out
         case .linear:
             // Only the classes present in training are fitted; the others get probability 0.
             let present = Array(Set(labels)).sorted()
@@ -200,5 +254,154 @@ package enum AttributionFit {
                 predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
                 c: chosen, featureCount: p, model: model, iterations: model.iterations)
         }
+    }
+}
+
+/// General Impostors (Koppel & Winter 2014) on z-scored features. In each
+/// of `rounds` rounds a random half of the features is drawn, and for each
+/// candidate `impostorsPerRound` training documents of the other
+/// candidates; the candidate scores the round when the questioned document
+/// is closer (cosine on those features) to the candidate's centroid than
+/// to every impostor. A candidate's score is the share of rounds it won.
+///
+/// The threshold below which the answer is "none of the candidates" comes
+/// from the training documents by simulating the open set: each training
+/// document (at most 400, evenly spaced) is scored against every *other*
+/// candidate, its own candidate left out of the candidates and the
+/// impostors (and its own share of the training centring undone); the
+/// threshold is the (1 − α/k) quantile of those scores, k candidates, so
+/// that a document whose source is not among the candidates gets an answer
+/// with probability at most about α (`abstainAlpha`).
+package struct GeneralImpostors {
+    let train: [Double]
+    let rows: Int
+    let cols: Int
+    let labels: [Int]
+    let classes: Int
+    let o: AttributionOptions
+    let centroids: [Double]
+    /// Training rows of each class.
+    let members: [[Int]]
+    /// The mean of the class centroids: every vector is compared relative
+    /// to it, not to the pooled training mean, so that a candidate with most
+    /// of the training documents (whose centroid is then near the pooled
+    /// mean) is not a zero vector that never beats an impostor.
+    let center: [Double]
+
+    init(train: [Double], rows: Int, cols: Int, labels: [Int], classes: Int, options: AttributionOptions) {
+        self.train = train
+        self.rows = rows
+        self.cols = cols
+        self.labels = labels
+        self.classes = classes
+        self.o = options
+        centroids = DeltaDistances.centroids(z: train, cols: cols, labels: labels, classes: classes)
+        var m = [[Int]](repeating: [], count: classes)
+        for (i, y) in labels.enumerated() { m[y].append(i) }
+        members = m
+        let present = (0..<classes).filter { !m[$0].isEmpty }
+        var c = [Double](repeating: 0, count: cols)
+        for y in present { for j in 0..<cols { c[j] += centroids[y * cols + j] / Double(present.count) } }
+        center = c
+    }
+
+    /// Scores of `z` against each of `candidates` (the others get 0);
+    /// impostors come from the training rows of the other candidates, never
+    /// of `excluded`, nor the row `skip`.
+    /// `shift`, added to every centroid and impostor row: undoes the part
+    /// of the training centring that came from `z` itself (a training row
+    /// scored in the open-set simulation).
+    func scores(_ z: [Double], candidates: [Int], excluded: Int?, skip: Int? = nil, shift: [Double]? = nil, stream: UInt64) -> [Double] {
+        var rng = Xoshiro256(seed: o.seed, stream: AttributionStreams.impostors &+ stream)
+        let z = (0..<cols).map { z[$0] - center[$0] }
+        let shift = (0..<cols).map { (shift?[$0] ?? 0) - center[$0] }
+        var wins = [Int](repeating: 0, count: classes)
+        let half = max(1, cols / 2)
+        var order = Array(0..<cols)
+        let cand = candidates.filter { !members[$0].isEmpty }
+        for _ in 0..<o.impostorRounds {
+            // A random half of the features (partial Fisher–Yates).
+            for j in 0..<half {
+                let r = j + rng.next(below: cols - j)
+                order.swapAt(j, r)
+            }
+            let feats = order[0..<half]
+            for a in cand {
+                let pool = cand.filter { $0 != a && $0 != excluded }
+                let poolSize = pool.reduce(0) { $0 + members[$1].count }
+                guard poolSize > 0 else { continue }
+                let sa = Self.cosine(z, centroids, offset: a * cols, feats, shift: shift)
+                var beaten = true
+                for _ in 0..<min(o.impostorsPerRound, poolSize) {
+                    var pick = rng.next(below: poolSize)
+                    var row = -1
+                    for c in pool {
+                        if pick < members[c].count {
+                            row = members[c][pick]
+                            break
+                        }
+                        pick -= members[c].count
+                    }
+                    if row == skip { continue }
+                    if Self.cosine(z, train, offset: row * cols, feats, shift: shift) >= sa {
+                        beaten = false
+                        break
+                    }
+                }
+                if beaten { wins[a] += 1 }
+            }
+        }
+        return wins.map { Double($0) / Double(max(1, o.impostorRounds)) }
+    }
+
+    static func cosine(_ z: [Double], _ m: [Double], offset: Int, _ feats: ArraySlice<Int>, shift: [Double]? = nil) -> Double {
+        var d = 0.0
+        var nz = 0.0
+        var nm = 0.0
+        for j in feats {
+            let a = z[j]
+            let b = m[offset + j] + (shift?[j] ?? 0)
+            d += a * b
+            nz += a * a
+            nm += b * b
+        }
+        return nz > 0 && nm > 0 ? d / (nz.squareRoot() * nm.squareRoot()) : -1
+    }
+
+    /// The abstention threshold (0 with fewer than 3 candidates, or when no
+    /// simulated pair has an impostor pool of at least two rounds' worth of
+    /// documents: the open set cannot be simulated, and the method never
+    /// abstains).
+    func threshold() -> Double {
+        let present = (0..<classes).filter { !members[$0].isEmpty }
+        guard present.count >= 3, rows > 0 else { return 0 }
+        let n = min(rows, 400)
+        var best: [Double] = []
+        for t in 0..<n {
+            let i = t * rows / n
+            let z = Array(train[(i * cols)..<((i + 1) * cols)])
+            let own = labels[i]
+            // The training rows sum to zero: without row i the others' mean
+            // is −z_i/(n − 1), which would pull every centroid and impostor
+            // away from row i and make the open set look more open than it is.
+            let shift = z.map { $0 / Double(max(1, rows - 1)) }
+            let s = scores(
+                z, candidates: present.filter { $0 != own }, excluded: own, skip: i, shift: shift, stream: 0x8000_0000 &+ UInt64(i))
+            // A pair counts only when its impostor pool is a real crowd (two
+            // rounds' worth of documents): beating three documents of one
+            // small candidate says nothing about an absent source.
+            for a in present where a != own {
+                let pool = present.filter { $0 != a && $0 != own }.reduce(0) { $0 + members[$1].count }
+                if pool >= 2 * o.impostorsPerRound { best.append(s[a]) }
+            }
+        }
+        guard !best.isEmpty else { return 0 }
+        best.sort()
+        // A document from outside faces every candidate: the threshold is the
+        // (1 − α/k) quantile of the open-set scores of single candidates, so
+        // that the chance that any of the k reaches it stays about α.
+        let q = 1 - o.abstainAlpha / Double(present.count)
+        let k = min(best.count - 1, Int((Double(best.count) * q).rounded(.down)))
+        return best[k] + 1e-12
     }
 }
