@@ -12,7 +12,8 @@ public enum WeightsReportWriter {
     /// lineages.
     public static func table(_ r: WeightsReport) -> String {
         var s = "Models\n"
-        var models = TextTable(["#", "checkpoint", "files", "tensors", "parameters", "dtypes"], align: [.right, .left, .right, .right, .right, .left])
+        var models = TextTable(
+            ["#", "checkpoint", "files", "tensors", "parameters", "dtypes"], align: [.right, .left, .right, .right, .right, .left])
         for (i, m) in r.models.enumerated() {
             let dt = m.dtypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             models.add(["\(i + 1)", m.path, "\(m.files)", Num.count(m.tensors), Num.count(m.parameters), dt])
@@ -52,7 +53,8 @@ public enum WeightsReportWriter {
             for g in r.lineages { s += "  " + g.map { "\($0 + 1)" }.joined(separator: " ") + "\n" }
         }
         s += "\nnull: \(r.options.nullPartners) mismatched tensors of the same shape + \(r.options.inits) independent initialisations "
-        s += "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ))\n"
+        s +=
+            "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ))\n"
         return s
     }
 

@@ -25,7 +25,11 @@ final class WeightsTests: XCTestCase {
             XCTAssertEqual(Int(TensorConversion.floatToBF16(x)), (h["bf16_bits"] as! [Int])[k], "bf16 bits of \(x)")
             assertClose(Double(TensorConversion.bf16ToFloat(TensorConversion.floatToBF16(x))), (h["bf16"] as! [Double])[k], 1e-15)
             let back = Double(TensorConversion.halfToFloat(TensorConversion.floatToHalf(x)))
-            if let v = (h["f16"] as! [Any])[k] as? Double { assertClose(back, v, 1e-15, "f16 of \(x)") } else { XCTAssertTrue(back.isInfinite) }
+            if let v = (h["f16"] as! [Any])[k] as? Double {
+                assertClose(back, v, 1e-15, "f16 of \(x)")
+            } else {
+                XCTAssertTrue(back.isInfinite)
+            }
         }
         for bits in 0...UInt16.max {
             let f = Float16(bitPattern: bits)
@@ -138,11 +142,12 @@ final class WeightsTests: XCTestCase {
 
     /// Matching by name and shape, then by shape and order; the rest unmatched.
     func testMatchingByNameThenShapeAndOrder() {
-        func t(_ n: String, _ s: [Int]) -> TensorInfo { TensorInfo(name: n, dtype: .F32, shape: s, file: 0, offset: 0, byteCount: 0) }
+        func t(_ n: String, _ s: [Int]) -> TensorInfo { TensorInfo(name: n, dtype: .f32, shape: s, file: 0, offset: 0, byteCount: 0) }
         let a = [t("x.0.w", [2, 3]), t("x.1.w", [2, 3]), t("y", [4]), t("z", [5])]
         let b = [t("m.x.0.w", [2, 3]), t("m.x.1.w", [2, 3]), t("y", [4]), t("q", [6])]
         let r = WeightsComparison.match(a, b)
-        XCTAssertEqual(r.pairs.map { "\($0.0.name)=\($0.1.name):\($0.byName)" }, ["x.0.w=m.x.0.w:false", "x.1.w=m.x.1.w:false", "y=y:true"])
+        XCTAssertEqual(
+            r.pairs.map { "\($0.0.name)=\($0.1.name):\($0.byName)" }, ["x.0.w=m.x.0.w:false", "x.1.w=m.x.1.w:false", "y=y:true"])
         XCTAssertEqual(r.unmatchedA.map(\.name), ["z"])
         XCTAssertEqual(r.unmatchedB.map(\.name), ["q"])
         XCTAssertTrue(Checkpoint.naturalLess("layer.2.w", "layer.10.w"))
@@ -202,7 +207,9 @@ final class WeightsTests: XCTestCase {
     func testWriterRoundTrip() throws {
         let tmp = try temporaryDirectory(self)
         let values: [Float] = [0, 1.5, -2.25, 3.0e-5, 65504, 1e-8]
-        let entries = TensorDType.allCases.filter(\.isReadable).map { SafetensorsWriter.Entry(name: "t.\($0.rawValue)", dtype: $0, shape: [2, 3]) }
+        let entries = TensorDType.allCases.filter(\.isReadable).map {
+            SafetensorsWriter.Entry(name: "t.\($0.rawValue)", dtype: $0, shape: [2, 3])
+        }
         let path = tmp.appendingPathComponent("w.safetensors").path
         let ints: [Float] = [0, 1, 2, 3, 4, 5]
         try SafetensorsWriter.write(entries, metadata: ["k": "v\"q"], to: path) { i in
@@ -214,10 +221,10 @@ final class WeightsTests: XCTestCase {
             let got = c.floats(t)
             let want: [Float]
             switch t.dtype {
-            case .F16: want = values.map { TensorConversion.halfToFloat(TensorConversion.floatToHalf($0)) }
-            case .BF16: want = values.map { TensorConversion.bf16ToFloat(TensorConversion.floatToBF16($0)) }
-            case .F32, .F64: want = values
-            case .BOOL: want = ints.map { $0 != 0 ? 1 : 0 }
+            case .f16: want = values.map { TensorConversion.halfToFloat(TensorConversion.floatToHalf($0)) }
+            case .bf16: want = values.map { TensorConversion.bf16ToFloat(TensorConversion.floatToBF16($0)) }
+            case .f32, .f64: want = values
+            case .bool: want = ints.map { $0 != 0 ? 1 : 0 }
             default: want = ints
             }
             XCTAssertEqual(got, want, t.name)

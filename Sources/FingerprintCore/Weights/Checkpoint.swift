@@ -41,7 +41,8 @@ public final class Checkpoint: @unchecked Sendable {
             let single = (path as NSString).appendingPathComponent("model.safetensors")
             guard FileManager.default.fileExists(atPath: single) else {
                 throw FingerprintError.inputNotFound(
-                    path: path, reason: "a directory without \(Self.indexName) or model.safetensors; give a .safetensors file or a model directory")
+                    path: path,
+                    reason: "a directory without \(Self.indexName) or model.safetensors; give a .safetensors file or a model directory")
             }
             let f = try MappedFile(path: single)
             let h = try SafetensorsHeader.parse(f.bytes, path: single)

@@ -6,25 +6,38 @@ import Foundation
 
 /// The element types of the safetensors format.
 public enum TensorDType: String, Codable, Sendable, CaseIterable {
-    case F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL
-    case F8_E4M3, F8_E5M2
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u64 = "U64"
+    case u32 = "U32"
+    case u16 = "U16"
+    case u8 = "U8"
+    case bool = "BOOL"
+    case f8E4M3 = "F8_E4M3"
+    case f8E5M2 = "F8_E5M2"
 
     /// Bytes per element.
     public var size: Int {
         switch self {
-        case .F64, .I64, .U64: return 8
-        case .F32, .I32, .U32: return 4
-        case .F16, .BF16, .I16, .U16: return 2
-        case .I8, .U8, .BOOL, .F8_E4M3, .F8_E5M2: return 1
+        case .f64, .i64, .u64: return 8
+        case .f32, .i32, .u32: return 4
+        case .f16, .bf16, .i16, .u16: return 2
+        case .i8, .u8, .bool, .f8E4M3, .f8E5M2: return 1
         }
     }
 
     /// F64, F32, F16 and BF16: the types whose values are compared.
-    public var isFloat: Bool { self == .F64 || self == .F32 || self == .F16 || self == .BF16 }
+    public var isFloat: Bool { self == .f64 || self == .f32 || self == .f16 || self == .bf16 }
 
     /// Whether the reader converts this type to numbers (every type but the
     /// 8-bit floats, which are listed but not read).
-    public var isReadable: Bool { self != .F8_E4M3 && self != .F8_E5M2 }
+    public var isReadable: Bool { self != .f8E4M3 && self != .f8E5M2 }
 }
 
 /// One tensor of a checkpoint: where its bytes are and how to read them.
@@ -175,7 +188,9 @@ public enum SafetensorsHeader {
             }
             let (bytesNeeded, o) = elements.multipliedReportingOverflow(by: dtype.size)
             guard !o, bytesNeeded == e - b else {
-                throw bad("tensor '\(name)': \(dtype.rawValue) \(shape) needs \(o ? "too many" : String(bytesNeeded)) bytes, data_offsets give \(e - b)")
+                throw bad(
+                    "tensor '\(name)': \(dtype.rawValue) \(shape) needs \(o ? "too many" : String(bytesNeeded)) bytes, data_offsets give \(e - b)"
+                )
             }
             tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape, file: file, offset: headerEnd + b, byteCount: e - b))
         }

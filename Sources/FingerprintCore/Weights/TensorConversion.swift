@@ -37,33 +37,80 @@ public enum TensorConversion {
     /// Concrete per output type: unspecialised generics are slow in debug builds.
     static func convert(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
         switch dtype {
-        case .F32: for i in 0..<n { out[i] = Double(Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
-        case .F64: for i in 0..<n { out[i] = Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
-        case .F16:
-            halfTable.withUnsafeBufferPointer { table in
-                for i in 0..<n { out[i] = Double(table[Int(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))]) }
+        case .f32:
+            var i = 0
+            while i < n {
+                out[i] = Double(Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                i += 1
             }
-        case .BF16: for i in 0..<n { out[i] = Double(bf16ToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
-        default: for i in 0..<n { out[i] = integerValue(dtype, src, i) }
+        case .f64:
+            var i = 0
+            while i < n {
+                out[i] = Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                i += 1
+            }
+        case .f16:
+            halfTable.withUnsafeBufferPointer { table in
+                var i = 0
+                while i < n {
+                    out[i] = Double(table[Int(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))])
+                    i += 1
+                }
+            }
+        case .bf16:
+            var i = 0
+            while i < n {
+                out[i] = Double(bf16ToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                i += 1
+            }
+        default:
+            var i = 0
+            while i < n {
+                out[i] = integerValue(dtype, src, i)
+                i += 1
+            }
         }
     }
 
     /// `n` elements of `dtype` at `src` as Float (F64 and wide integers rounded).
     static func convert(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>) {
         switch dtype {
-        case .F32:
+        case .f32:
             if Int(bitPattern: src) % MemoryLayout<Float>.alignment == 0 && UInt32(littleEndian: 1) == 1 {
                 UnsafeMutableRawPointer(out).copyMemory(from: src, byteCount: 4 * n)
             } else {
-                for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                var i = 0
+                while i < n {
+                    out[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    i += 1
+                }
             }
-        case .F64: for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
-        case .F16:
+        case .f64:
+            var i = 0
+            while i < n {
+                out[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                i += 1
+            }
+        case .f16:
             halfTable.withUnsafeBufferPointer { table in
-                for i in 0..<n { out[i] = table[Int(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))] }
+                var i = 0
+                while i < n {
+                    out[i] = table[Int(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))]
+                    i += 1
+                }
             }
-        case .BF16: for i in 0..<n { out[i] = bf16ToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-        default: for i in 0..<n { out[i] = Float(integerValue(dtype, src, i)) }
+        case .bf16:
+            var i = 0
+            while i < n {
+                out[i] = bf16ToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                i += 1
+            }
+        default:
+            var i = 0
+            while i < n {
+                out[i] = Float(integerValue(dtype, src, i))
+                i += 1
+            }
         }
     }
 
@@ -71,15 +118,15 @@ public enum TensorConversion {
     @inline(__always)
     static func integerValue(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ i: Int) -> Double {
         switch dtype {
-        case .I64: return Double(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
-        case .I32: return Double(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
-        case .I16: return Double(Int16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
-        case .I8: return Double(src.load(fromByteOffset: i, as: Int8.self))
-        case .U64: return Double(UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
-        case .U32: return Double(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-        case .U16: return Double(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-        case .U8: return Double(src.load(fromByteOffset: i, as: UInt8.self))
-        case .BOOL: return src.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0
+        case .i64: return Double(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+        case .i32: return Double(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+        case .i16: return Double(Int16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
+        case .i8: return Double(src.load(fromByteOffset: i, as: Int8.self))
+        case .u64: return Double(UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+        case .u32: return Double(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+        case .u16: return Double(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+        case .u8: return Double(src.load(fromByteOffset: i, as: UInt8.self))
+        case .bool: return src.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0
         default: preconditionFailure("\(dtype.rawValue) is not read")
         }
     }
@@ -92,19 +139,19 @@ public enum TensorConversion {
         func put<I: FixedWidthInteger>(_ x: I) { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
         for v in values {
             switch dtype {
-            case .F32: put(v.bitPattern)
-            case .F64: put(Double(v).bitPattern)
-            case .F16: put(floatToHalf(v))
-            case .BF16: put(floatToBF16(v))
-            case .I64: put(Int64(v))
-            case .I32: put(Int32(v))
-            case .I16: put(Int16(v))
-            case .I8: put(Int8(v))
-            case .U64: put(UInt64(v))
-            case .U32: put(UInt32(v))
-            case .U16: put(UInt16(v))
-            case .U8, .F8_E4M3, .F8_E5M2: put(UInt8(v))
-            case .BOOL: put(UInt8(v != 0 ? 1 : 0))
+            case .f32: put(v.bitPattern)
+            case .f64: put(Double(v).bitPattern)
+            case .f16: put(floatToHalf(v))
+            case .bf16: put(floatToBF16(v))
+            case .i64: put(Int64(v))
+            case .i32: put(Int32(v))
+            case .i16: put(Int16(v))
+            case .i8: put(Int8(v))
+            case .u64: put(UInt64(v))
+            case .u32: put(UInt32(v))
+            case .u16: put(UInt16(v))
+            case .u8, .f8E4M3, .f8E5M2: put(UInt8(v))
+            case .bool: put(UInt8(v != 0 ? 1 : 0))
             }
         }
         return out
@@ -158,7 +205,9 @@ public enum SafetensorsWriter {
             try out.write(bytes: header(entries, metadata: metadata))
             for i in entries.indices {
                 let bytes = try data(i)
-                precondition(bytes.count == entries[i].byteCount, "tensor \(entries[i].name): \(bytes.count) bytes, expected \(entries[i].byteCount)")
+                precondition(
+                    bytes.count == entries[i].byteCount, "tensor \(entries[i].name): \(bytes.count) bytes, expected \(entries[i].byteCount)"
+                )
                 try out.write(bytes: bytes)
             }
             try out.commit()

@@ -87,7 +87,12 @@ public enum FlatStatistics {
             let k = min(block, range.upperBound - start)
             a.read(start..<start + k, into: x)
             b.read(start..<start + k, into: y)
-            for i in 0..<k { d[i] = x[i] - y[i] }
+            // `while` loops: a `for` over a range is a generic iterator in debug builds.
+            var i = 0
+            while i < k {
+                d[i] = x[i] - y[i]
+                i += 1
+            }
             let k32 = Int32(k)
             var m = PairMoments()
             m.n = k
@@ -102,9 +107,11 @@ public enum FlatStatistics {
             m.meanB = sb / kd
             // Centre the block on its own mean before the products, so that
             // values near a large common offset keep their precision.
-            for i in 0..<k {
+            i = 0
+            while i < k {
                 x[i] -= m.meanA
                 y[i] -= m.meanB
+                i += 1
             }
             m.m2A = cblas_ddot(k32, x, 1, x, 1)
             m.m2B = cblas_ddot(k32, y, 1, y, 1)
@@ -195,9 +202,11 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         while start < range.upperBound {
             let k = min(block, range.upperBound - start)
             src.read(start..<start + k, into: x)
-            for i in 0..<k {
+            var i = 0
+            while i < k {
                 x[i] -= mean
                 q[i] = x[i] * x[i]
+                i += 1
             }
             let k32 = Int32(k)
             s1 += cblas_ddot(k32, x, 1, ones, 1)

@@ -1,5 +1,6 @@
 import CBLAS
 import FingerprintCore
+import Foundation
 
 /// Singular-value spectra of 2-D tensors and their comparison.
 public enum Spectrum {
@@ -45,7 +46,9 @@ public enum Spectrum {
         let info = work.withUnsafeMutableBufferPointer { ap in
             s.withUnsafeMutableBufferPointer { sp in
                 dummy.withUnsafeMutableBufferPointer { dp in
-                    LAPACKE_dgesdd(LAPACK.rowMajor, CChar(UInt8(ascii: "N")), m32, n32, ap.baseAddress!, n32, sp.baseAddress!, dp.baseAddress!, max(1, m32), dp.baseAddress!, max(1, n32))
+                    LAPACKE_dgesdd(
+                        LAPACK.rowMajor, CChar(UInt8(ascii: "N")), m32, n32, ap.baseAddress!, n32, sp.baseAddress!, dp.baseAddress!,
+                        max(1, m32), dp.baseAddress!, max(1, n32))
                 }
             }
         }
@@ -80,8 +83,8 @@ public enum Spectrum {
         var x: [Double] = []
         var y: [Double] = []
         for i in 0..<k where a[i] > a[0] * 1e-10 && b[i] > b[0] * 1e-10 {
-            x.append(Foundation_log(a[i]))
-            y.append(Foundation_log(b[i]))
+            x.append(log(a[i]))
+            y.append(log(b[i]))
         }
         guard x.count >= 3 else { return nil }
         return pearson(x, y)
@@ -94,9 +97,9 @@ public enum Spectrum {
         var h = 0.0
         for v in s where v > 0 {
             let p = v / total
-            h -= p * Foundation_log(p)
+            h -= p * log(p)
         }
-        return Foundation_exp(h)
+        return exp(h)
     }
 
     /// Pearson's r of two short vectors (two passes, double); nil when one is constant.
@@ -116,9 +119,3 @@ public enum Spectrum {
         return min(1, max(-1, sxy / (sxx * syy).squareRoot()))
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-    @inline(__always) func Foundation_log(_ x: Double) -> Double { Glibc.log(x) }
-    @inline(__always) func Foundation_exp(_ x: Double) -> Double { Glibc.exp(x) }
-#endif

@@ -30,7 +30,15 @@ public struct TensorSource: @unchecked Sendable {
     public func read(_ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
         switch storage {
         case .stored(let c, let t): c.read(t, range, into: out)
-        case .memory(let v): v.withUnsafeBufferPointer { p in for (k, i) in range.enumerated() { out[k] = Double(p[i]) } }
+        case .memory(let v):
+            v.withUnsafeBufferPointer { p in
+                let base = p.baseAddress! + range.lowerBound
+                var k = 0
+                while k < range.count {
+                    out[k] = Double(base[k])
+                    k += 1
+                }
+            }
         }
     }
 
@@ -65,7 +73,11 @@ public struct TensorSource: @unchecked Sendable {
         var rng = Xoshiro256(seed: seed, stream: stream)
         let n = shape.reduce(1, *)
         let v = [Float](unsafeUninitializedCapacity: n) { buf, k in
-            for i in 0..<n { buf[i] = Float(std * rng.nextGaussian()) }
+            var i = 0
+            while i < n {
+                buf[i] = Float(std * rng.nextGaussian())
+                i += 1
+            }
             k = n
         }
         return TensorSource(values: v, shape: shape)

@@ -26,78 +26,91 @@ public struct UnitAlignment: Codable, Sendable, Equatable {
 
     /// Largest number of units aligned (the cosine matrix is units², Float).
     public static let maxUnits = 4096
-    /// Candidates kept per unit for the greedy assignment.
+    /// Candidates kept per unit and round of the greedy assignment.
     static let candidates = 8
-    /// Units left over after the candidates are assigned greedily on their
-    /// full cosine submatrix up to this many; beyond it, in index order.
-    static let leftoverLimit = 1024
+
+    /// Ascending order of the key = descending cosine, then ascending i, j
+    /// (indices below `maxUnits` = 2¹²).
+    @inline(__always)
+    static func sortKey(_ v: Float, _ i: Int, _ j: Int) -> UInt64 {
+        let bits = v.bitPattern
+        let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(~ascending) << 24 | UInt64(i) << 12 | UInt64(j)
+    }
 
     /// Aligns the units of `a` and `b` along `axis`.
     ///
     /// The cosine matrix is one GEMM of the unit-normalised Float matrices;
-    /// the assignment is greedy: each unit's `candidates` best partners are
-    /// sorted by cosine (ties by index) and taken when both are free; units
-    /// left over are assigned greedily on their own cosine submatrix. Zero
-    /// units have cosine 0 with everything.
+    /// the assignment is greedy, in rounds: each free unit's `candidates`
+    /// best free partners are sorted by cosine (ties by index) and taken
+    /// when both are free. Zero units have cosine 0 with everything.
     /// - Returns: nil when the axis has more than `maxUnits` units or none.
-    /// - Complexity: O(u²·d) for the GEMM (u units of length d), O(u² + u·k log(u·k)) for the assignment.
+    /// - Complexity: O(u²·d) for the GEMM (u units of length d), O(u² · rounds) for the assignment.
     public static func align(_ a: Matrix<Float>, _ b: Matrix<Float>, axis: Axis) throws -> UnitAlignment? {
         precondition(a.rows == b.rows && a.cols == b.cols)
-        let x = axis == .rows ? a : a.transposed
-        let y = axis == .rows ? b : b.transposed
+        let x = axis == .rows ? a : transpose(a)
+        let y = axis == .rows ? b : transpose(b)
         let u = x.rows
         let d = x.cols
         guard u > 0, d > 0, u <= maxUnits else { return nil }
         let (xn, xNorm) = normalised(x)
         let (yn, yNorm) = normalised(y)
         let c = try BLAS.product(xn, yn, transB: .transpose)
-        // Candidates: the best `k` partners of each unit.
-        let k = min(candidates, u)
-        var cand: [(v: Float, i: Int32, j: Int32)] = []
-        cand.reserveCapacity(u * k)
-        var rowMax = [Double](repeating: 0, count: u)
-        c.storage.withUnsafeBufferPointer { cp in
-            var best: [(Float, Int32)] = []
-            for i in 0..<u {
-                best.removeAll(keepingCapacity: true)
-                let row = cp.baseAddress! + i * u
-                for j in 0..<u {
-                    let v = row[j]
-                    if best.count < k {
-                        best.append((v, Int32(j)))
-                        if best.count == k { best.sort { ($0.0, $1.1) > ($1.0, $0.1) } }
-                    } else if v > best[k - 1].0 {
-                        var p = k - 1
-                        while p > 0 && v > best[p - 1].0 { p -= 1 }
-                        best.insert((v, Int32(j)), at: p)
-                        best.removeLast()
-                    }
-                }
-                if best.count < k { best.sort { ($0.0, $1.1) > ($1.0, $0.1) } }
-                rowMax[i] = Double(best[0].0)
-                for (v, j) in best { cand.append((v, Int32(i), j)) }
-            }
-        }
-        cand.sort { ($0.v, $1.i, $1.j) > ($1.v, $0.i, $0.j) }
+        // Greedy assignment in rounds: each free unit's `candidates` best
+        // free partners, sorted by cosine (ties: smaller unit, then smaller
+        // partner), are taken when both are still free; then again on the
+        // units left. Each round assigns at least one pair.
         var perm = [Int](repeating: -1, count: u)
         var taken = [Bool](repeating: false, count: u)
-        for e in cand where perm[Int(e.i)] < 0 && !taken[Int(e.j)] {
-            perm[Int(e.i)] = Int(e.j)
-            taken[Int(e.j)] = true
+        var rowMax = [Double](repeating: 0, count: u)
+        var free = Array(0..<u)
+        let bestV = UnsafeMutablePointer<Float>.allocate(capacity: candidates)
+        let bestJ = UnsafeMutablePointer<Int>.allocate(capacity: candidates)
+        defer {
+            bestV.deallocate()
+            bestJ.deallocate()
         }
-        let leftRows = (0..<u).filter { perm[$0] < 0 }
-        let leftCols = (0..<u).filter { !taken[$0] }
-        if !leftRows.isEmpty {
-            if leftRows.count <= leftoverLimit {
-                var rest: [(v: Float, i: Int32, j: Int32)] = []
-                for i in leftRows { for j in leftCols { rest.append((c[i, j], Int32(i), Int32(j))) } }
-                rest.sort { ($0.v, $1.i, $1.j) > ($1.v, $0.i, $0.j) }
-                for e in rest where perm[Int(e.i)] < 0 && !taken[Int(e.j)] {
-                    perm[Int(e.i)] = Int(e.j)
-                    taken[Int(e.j)] = true
+        var round = 0
+        c.storage.withUnsafeBufferPointer { cp in
+            while !free.isEmpty {
+                let freeCols = (0..<u).filter { !taken[$0] }
+                let k = min(candidates, freeCols.count)
+                var keys = [UInt64]()
+                keys.reserveCapacity(free.count * k)
+                for i in free {
+                    let row = cp.baseAddress! + i * u
+                    var count = 0
+                    var q = 0
+                    while q < freeCols.count {
+                        let j = freeCols[q]
+                        let v = row[j]
+                        if count < k || v > bestV[k - 1] {
+                            var p = min(count, k - 1)
+                            while p > 0 && v > bestV[p - 1] {
+                                bestV[p] = bestV[p - 1]
+                                bestJ[p] = bestJ[p - 1]
+                                p -= 1
+                            }
+                            bestV[p] = v
+                            bestJ[p] = j
+                            if count < k { count += 1 }
+                        }
+                        q += 1
+                    }
+                    if round == 0 { rowMax[i] = Double(bestV[0]) }
+                    for p in 0..<count { keys.append(sortKey(bestV[p], i, bestJ[p])) }
                 }
-            } else {
-                for (i, j) in zip(leftRows, leftCols) { perm[i] = j }
+                keys.sort()
+                for key in keys {
+                    let i = Int((key >> 12) & 0xFFF)
+                    let j = Int(key & 0xFFF)
+                    if perm[i] < 0 && !taken[j] {
+                        perm[i] = j
+                        taken[j] = true
+                    }
+                }
+                free = free.filter { perm[$0] < 0 }
+                round += 1
             }
         }
         var achieved = 0.0
@@ -117,19 +130,46 @@ public struct UnitAlignment: Codable, Sendable, Equatable {
             gap: max(0, sumMax - achieved) / Double(u), moved: moved, permutation: moved > 0 ? perm : nil)
     }
 
+    /// The transpose (loops written for debug builds too).
+    static func transpose(_ m: Matrix<Float>) -> Matrix<Float> {
+        var t = Matrix<Float>(rows: m.cols, cols: m.rows)
+        let (r, c) = (m.rows, m.cols)
+        m.storage.withUnsafeBufferPointer { src in
+            t.storage.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<r {
+                    var j = 0
+                    while j < c {
+                        dst[j * r + i] = src[i * c + j]
+                        j += 1
+                    }
+                }
+            }
+        }
+        return t
+    }
+
     /// Rows scaled to unit length (zero rows stay zero), and the norms (double).
     static func normalised(_ m: Matrix<Float>) -> (Matrix<Float>, [Double]) {
         var out = m
         var norms = [Double](repeating: 0, count: m.rows)
-        for i in 0..<m.rows {
-            var s = 0.0
-            for j in 0..<m.cols {
-                let v = Double(m[i, j])
-                s += v * v
+        let c = m.cols
+        out.storage.withUnsafeMutableBufferPointer { op in
+            for i in 0..<m.rows {
+                let row = op.baseAddress! + i * c
+                var s = 0.0
+                var j = 0
+                while j < c {
+                    s += Double(row[j]) * Double(row[j])
+                    j += 1
+                }
+                let nrm = s.squareRoot()
+                norms[i] = nrm
+                j = 0
+                while nrm > 0 && j < c {
+                    row[j] = Float(Double(row[j]) / nrm)
+                    j += 1
+                }
             }
-            let nrm = s.squareRoot()
-            norms[i] = nrm
-            if nrm > 0 { for j in 0..<m.cols { out[i, j] = Float(Double(m[i, j]) / nrm) } }
         }
         return (out, norms)
     }

@@ -255,7 +255,9 @@ public enum WeightsComparison {
         private var values: [String: (values: [Double], approximate: Bool)] = [:]
         private let lock = NSLock()
 
-        func get(_ key: String, _ make: () throws -> (values: [Double], approximate: Bool)) rethrows -> (values: [Double], approximate: Bool) {
+        func get(_ key: String, _ make: () throws -> (values: [Double], approximate: Bool)) rethrows -> (
+            values: [Double], approximate: Bool
+        ) {
             lock.lock()
             if let v = values[key] {
                 lock.unlock()
@@ -289,7 +291,8 @@ public enum WeightsComparison {
             for (t, _, _) in pairs where t.dtype.isFloat && t.count > 1 && inits[t.shape] == nil {
                 inits[t.shape] = (0..<options.inits).map { k in
                     TensorSource.gaussian(
-                        shape: t.shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(t.shape) &* 64 &+ UInt64(k))
+                        shape: t.shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(t.shape) &* 64 &+ UInt64(k)
+                    )
                 }
             }
         }
@@ -348,12 +351,18 @@ public enum WeightsComparison {
         var ns = nulls.map { PartnerStats(pearson: FlatStatistics.moments(sa, $0).pearson) }
         let is2D = ta.shape.count == 2 && min(ta.shape[0], ta.shape[1]) >= 2
         if is2D && options.spectra {
-            let spA = try cache.get("\(a)/\(ta.name)") { try Spectrum.singularValues(sa, exactWork: options.exactSpectrumWork, seed: options.seed) }
-            let spB = try cache.get("\(b)/\(tb.name)") { try Spectrum.singularValues(sb, exactWork: options.exactSpectrumWork, seed: options.seed) }
+            let spA = try cache.get("\(a)/\(ta.name)") {
+                try Spectrum.singularValues(sa, exactWork: options.exactSpectrumWork, seed: options.seed)
+            }
+            let spB = try cache.get("\(b)/\(tb.name)") {
+                try Spectrum.singularValues(sb, exactWork: options.exactSpectrumWork, seed: options.seed)
+            }
             m.spectralCorrelation = Spectrum.correlation(spA.values, spB.values)
             m.spectrumApproximate = spA.approximate || spB.approximate
             for (k, s) in nulls.enumerated() {
-                let sp = try cache.get(nullKeys[k]) { try Spectrum.singularValues(s, exactWork: options.exactSpectrumWork, seed: options.seed) }
+                let sp = try cache.get(nullKeys[k]) {
+                    try Spectrum.singularValues(s, exactWork: options.exactSpectrumWork, seed: options.seed)
+                }
                 ns[k].spectral = Spectrum.correlation(spA.values, sp.values)
             }
         }
