@@ -9,7 +9,7 @@ struct FingerprintCommand: ParsableCommand {
         abstract: "Measure how alike two bodies of text are, and why.",
         discussion: """
             Exit codes: 0 success; 1 --fail-on-match found a match; 64 bad usage; \
-            65 nothing usable in a corpus; 66 input not found or unreadable; 70 an internal limit \
+            65 nothing usable in a corpus, or a malformed checkpoint; 66 input not found or unreadable; 70 an internal limit \
             (a matrix too large for 32-bit BLAS); 74 cannot write output.
 
             A path that starts with '-' goes after '--': fingerprint stats -- -notes.txt. \
