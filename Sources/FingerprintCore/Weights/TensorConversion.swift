@@ -35,7 +35,7 @@ public enum TensorConversion {
 
     /// `n` elements of `dtype` at `src` (little-endian, any alignment) as Double.
     /// Concrete per output type: unspecialised generics are slow in debug builds.
-    static func convert(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
+    package static func convert(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Double>) {
         switch dtype {
         case .f32:
             var i = 0
@@ -73,7 +73,7 @@ public enum TensorConversion {
     }
 
     /// `n` elements of `dtype` at `src` as Float (F64 and wide integers rounded).
-    static func convert(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>) {
+    package static func convert(_ dtype: TensorDType, _ src: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>) {
         switch dtype {
         case .f32:
             if Int(bitPattern: src) % MemoryLayout<Float>.alignment == 0 && UInt32(littleEndian: 1) == 1 {
