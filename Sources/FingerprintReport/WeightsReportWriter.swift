@@ -79,3 +79,50 @@ public enum WeightsReportWriter {
         return s
     }
 }
+
+/// Writers for `fingerprint stats` on a checkpoint.
+public enum CheckpointStatsWriter {
+    static func opt(_ x: Double?, _ digits: Int = 4) -> String { x.map { Num.f($0, digits) } ?? "-" }
+    static func raw(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
+
+    public static func table(_ p: CheckpointProfile) -> String {
+        var s = "Checkpoint \(p.path.terminalSafe)  (\(p.files) file\(p.files == 1 ? "" : "s"), "
+        s += "\(Num.count(p.tensors.count)) tensors, \(Num.count(p.parameters)) values, \(Num.bytes(p.bytes)))\n\n"
+        var t = TextTable(
+            ["tensor", "dtype", "shape", "mean", "std", "kurtosis", "spectral norm", "eff. rank"],
+            align: [.left, .left, .left, .right, .right, .right, .right, .right])
+        for x in p.tensors {
+            t.add([
+                Num.abbreviated(x.name, limit: 64), x.dtype, x.shape.map(String.init).joined(separator: "×"), opt(x.mean), opt(x.std),
+                opt(x.kurtosis), opt(x.spectralNorm) + (x.spectrumApproximate == true ? "~" : ""), opt(x.effectiveRank),
+            ])
+        }
+        s += t.render()
+        if !p.layers.isEmpty {
+            s += "\nPer-layer profile (pooled values of each layer)\n"
+            var l = TextTable(["layer", "tensors", "values", "mean", "std"], align: [.right, .right, .right, .right, .right])
+            for x in p.layers { l.add(["\(x.layer)", "\(x.tensors)", Num.count(x.parameters), opt(x.mean), opt(x.std)]) }
+            s += l.render()
+        }
+        if p.tensors.contains(where: { $0.spectrumApproximate == true }) {
+            s += "\n~ randomized SVD: the leading 256 singular values (docs/DESIGN.md §6.21)\n"
+        }
+        return s
+    }
+
+    public static func csv(_ p: CheckpointProfile) -> String {
+        var s = CSV.row([
+            "kind", "name", "layer", "dtype", "shape", "count", "mean", "std", "kurtosis", "spectral_norm", "effective_rank",
+        ])
+        for x in p.tensors {
+            s += CSV.row([
+                "tensor", x.name, x.layer.map(String.init) ?? "", x.dtype, x.shape.map(String.init).joined(separator: "x"), "\(x.count)",
+                raw(x.mean), raw(x.std), raw(x.kurtosis), raw(x.spectralNorm), raw(x.effectiveRank),
+            ])
+        }
+        for x in p.layers {
+            s += CSV.row(["layer", "layer \(x.layer)", "\(x.layer)", "", "", "\(x.parameters)", raw(x.mean), raw(x.std), "", "", ""])
+        }
+        return s
+    }
+}

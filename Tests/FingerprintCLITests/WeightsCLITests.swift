@@ -67,4 +67,26 @@ final class WeightsCLITests: XCTestCase {
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--format", "jsonl"]).status, 64)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--output", a]).status, 64, "never overwrite an input")
     }
+
+    /// `stats` on a checkpoint: a file or a sharded directory, the same
+    /// numbers; a malformed one is exit 65.
+    func testStatsOnACheckpoint() throws {
+        let single = try CLITests.run(["stats", b, "--format", "json"])
+        let sharded = try CLITests.run(["stats", dir + "/b-sharded", "--format", "json", "--threads", "1"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let x = try JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as! [String: Any]
+        let y = try JSONSerialization.jsonObject(with: Data(sharded.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(x["schema"] as? String, "fingerprint.weights-stats/1")
+        XCTAssertEqual((x["tensors"] as! [[String: Any]]).count, 11)
+        XCTAssertEqual((x["layers"] as! [[String: Any]]).map { $0["layer"] as! Int }, [0, 1, 2])
+        XCTAssertEqual(x["tensors"] as? NSArray, y["tensors"] as? NSArray)
+        XCTAssertEqual(y["sharded"] as? Bool, true)
+        let t = try CLITests.run(["stats", a])
+        XCTAssertTrue(t.stdout.contains("Per-layer profile"), t.stdout)
+        let c = try CLITests.run(["stats", a, "--format", "csv"])
+        XCTAssertEqual(c.stdout.split(separator: "\n").count, 1 + 11 + 3)
+        let bad = try CLITests.run(["stats", "\(dir)/bad/overlap.safetensors"])
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    }
 }

@@ -38,7 +38,7 @@ final class WeightsModelTests: XCTestCase {
         return try Checkpoint(path: path)
     }
 
-    /// All 105 tensors' statistics (mean, std, kurtosis; spectral norm and
+    /// All 104 tensors' statistics (mean, std, kurtosis; spectral norm and
     /// effective rank of a few matrices), and mismatched-layer pairs, as NumPy.
     func testMiniLMStatisticsMatchNumPy() throws {
         let c = try model()
@@ -54,16 +54,6 @@ final class WeightsModelTests: XCTestCase {
             let itself = FlatStatistics.moments(src, src)
             assertClose(itself.meanA, e["mean"] as! Double, 1e-12, t.name)
             assertClose((itself.m2A / Double(t.count)).squareRoot(), e["std"] as! Double, 1e-12, t.name)
-            if t.shape.count != 2 || t.shape.reduce(1, *) <= 384 * 1536 {
-                let s = try TensorSummary.compute(c, t, threads: 2)
-                assertClose(s.mean!, e["mean"] as! Double, 1e-12, t.name)
-                assertClose(s.std!, e["std"] as! Double, 1e-12, t.name)
-                if let k = e["kurtosis"] as? Double { assertClose(s.kurtosis!, k, 1e-9, t.name) }
-                if let sn = e["spectral_norm"] as? Double, t.dtype == .f32, t.name.contains("layer.0.") {
-                    assertClose(s.spectralNorm!, sn, 1e-10, t.name)
-                    assertClose(s.effectiveRank!, e["effective_rank"] as! Double, 1e-10, t.name)
-                }
-            }
         }
         for (key, any) in ref["pairs"] as! [String: [String: Any]] {
             let names = key.split(separator: "|").map(String.init)
@@ -78,6 +68,36 @@ final class WeightsModelTests: XCTestCase {
                 let sb = try Spectrum.singularValues(TensorSource(c, tb)).values
                 assertClose(Spectrum.correlation(sa, sb)!, r, 1e-10, key)
             }
+        }
+    }
+
+    /// `stats` on the checkpoint: every tensor (spectra of all matrices,
+    /// the 30522×384 embeddings included) and the per-layer profile.
+    func testMiniLMCheckpointProfileMatchesNumPy() throws {
+        let c = try model()
+        let ref = try loadJSON("minilm.json") as! [String: Any]
+        let tensors = ref["tensors"] as! [String: [String: Any]]
+        let p = try CheckpointProfile.compute(c, threads: 2)
+        XCTAssertEqual(p.tensors.count, ref["tensor_count"] as? Int)
+        for s in p.tensors {
+            let e = try XCTUnwrap(tensors[s.name])
+            assertClose(s.mean!, e["mean"] as! Double, 1e-12, s.name)
+            assertClose(s.std!, e["std"] as! Double, 1e-12, s.name)
+            if let k = e["kurtosis"] as? Double { assertClose(s.kurtosis!, k, 1e-9, s.name) }
+            if let sn = e["spectral_norm"] as? Double {
+                XCTAssertEqual(s.spectrumApproximate, false)
+                assertClose(s.spectralNorm!, sn, 1e-10, s.name)
+                assertClose(s.effectiveRank!, e["effective_rank"] as! Double, 1e-10, s.name)
+            }
+        }
+        let layers = ref["layers"] as! [String: [String: Any]]
+        XCTAssertEqual(p.layers.map(\.layer), Array(0..<6))
+        for l in p.layers {
+            let e = try XCTUnwrap(layers["\(l.layer)"])
+            XCTAssertEqual(l.tensors, e["tensors"] as? Int)
+            XCTAssertEqual(l.parameters, e["parameters"] as? Int)
+            assertClose(l.mean, e["mean"] as! Double, 1e-12)
+            assertClose(l.std, e["std"] as! Double, 1e-12)
         }
     }
 

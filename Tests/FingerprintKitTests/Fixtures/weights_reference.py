@@ -326,7 +326,12 @@ def make_minilm(write_json):
             if x.ndim == 2:
                 e["spectral_correlation"] = spectral_correlation(singular_values(x), singular_values(y))
             pairs[f"encoder.layer.{i}.{kind}|encoder.layer.{j}.{kind}"] = e
-    write_json("minilm.json", {"tensors": stats, "pairs": pairs, "tensor_count": len(m)})
+    layers = {}
+    for layer in range(6):
+        vals = [v.astype(np.float64).reshape(-1) for n, v in m.items() if n.startswith(f"encoder.layer.{layer}.") and v.dtype.kind == "f"]
+        x = np.concatenate(vals)
+        layers[str(layer)] = {"tensors": len(vals), "parameters": int(x.size), "mean": float(x.mean()), "std": float(x.std())}
+    write_json("minilm.json", {"tensors": stats, "pairs": pairs, "tensor_count": len(m), "layers": layers})
 
 
 def make_all(write_json):
