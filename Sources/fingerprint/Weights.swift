@@ -72,7 +72,9 @@ struct WeightsCommand: ParsableCommand {
     @Argument(help: "Two or more checkpoints (.safetensors files or model directories).")
     var models: [String]
 
-    @Option(name: .customLong("null"), help: "Mismatched tensors of the same shape compared with each tensor, as its null.")
+    @Option(
+        name: .customLong("null"),
+        help: "Mismatched tensors of the same shape compared with each tensor, as its null (--null 0 --inits 0: flat statistics only).")
     var nullPartners = 4
 
     @Option(help: "Independent initialisations of each shape in the null.")
@@ -96,7 +98,9 @@ struct WeightsCommand: ParsableCommand {
         guard models.count >= 2 else { throw ValidationError("give at least two checkpoints.") }
         guard nullPartners >= 0 else { throw ValidationError("--null must be 0 or more.") }
         guard inits >= 0 else { throw ValidationError("--inits must be 0 or more.") }
-        guard nullPartners + inits >= 2 else { throw ValidationError("--null plus --inits must be at least 2 (a null needs two values).") }
+        guard nullPartners + inits != 1 else {
+            throw ValidationError("--null plus --inits must be 0 (no null, no verdict) or at least 2 (a null needs two values).")
+        }
         guard initStd > 0, initStd.isFinite else { throw ValidationError("--init-std must be a positive number.") }
     }
 

@@ -64,6 +64,9 @@ final class WeightsCLITests: XCTestCase {
         XCTAssertEqual(try CLITests.run(["weights", a]).status, 64)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--null", "-1"]).status, 64)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--null", "0", "--inits", "1"]).status, 64)
+        let flat = try CLITests.run(["weights", a, b, "--null", "0", "--inits", "0", "--align", "none", "--no-spectra"])
+        XCTAssertEqual(flat.status, 0, flat.stderr)
+        XCTAssertTrue(flat.stdout.contains("INCONCLUSIVE"), flat.stdout)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--format", "jsonl"]).status, 64)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--output", a]).status, 64, "never overwrite an input")
     }
