@@ -159,6 +159,23 @@ public final class Checkpoint: @unchecked Sendable {
         TensorConversion.convert(t.dtype, src, range.count, out)
     }
 
+    /// Drops the mapped pages wholly inside elements `range` of `t` from this
+    /// process (`MADV_DONTNEED`): they stay in the page cache, and a later
+    /// read maps them again with the file's bytes (the mapping is private and
+    /// never written). Keeps the resident size of a pass over a large
+    /// checkpoint near one chunk instead of the whole file.
+    public func release(_ t: TensorInfo, _ range: Range<Int>) {
+        guard let base = files[t.file].base, !range.isEmpty else { return }
+        let page = Checkpoint.pageSize
+        let start = t.offset + range.lowerBound * t.dtype.size
+        let end = t.offset + range.upperBound * t.dtype.size
+        let s = (start + page - 1) / page * page
+        let e = end / page * page
+        if e > s { _ = madvise(UnsafeMutableRawPointer(mutating: base + s), e - s, MADV_DONTNEED) }
+    }
+
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
     /// The whole tensor as Double (for small tensors and tests).
     public func doubles(_ t: TensorInfo) -> [Double] {
         [Double](unsafeUninitializedCapacity: t.count) { buf, n in

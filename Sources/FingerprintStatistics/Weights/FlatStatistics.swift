@@ -119,6 +119,8 @@ public enum FlatStatistics {
             total = total + m
             start += k
         }
+        a.release(range)
+        b.release(range)
         return total
     }
 }
@@ -214,6 +216,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
             s4 += cblas_ddot(k32, q, 1, q, 1)
             start += k
         }
+        src.release(range)
         return (s1, s2, s4)
     }
 }

@@ -51,6 +51,11 @@ public struct TensorSource: @unchecked Sendable {
         }
     }
 
+    /// Lets the mapped pages of elements `range` go (see `Checkpoint.release`).
+    public func release(_ range: Range<Int>) {
+        if case .stored(let c, let t) = storage { c.release(t, range) }
+    }
+
     /// The tensor as a rows × cols Float matrix (2-D tensors only).
     public func floatMatrix() -> Matrix<Float> {
         precondition(shape.count == 2)
