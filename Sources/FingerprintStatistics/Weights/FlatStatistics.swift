@@ -179,7 +179,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         s.mean = mean
         s.std = m2.squareRoot()
         s.kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : nil
-        if t.shape.count == 2, min(t.shape[0], t.shape[1]) > 0 {
+        if t.shape.count == 2, min(t.shape[0], t.shape[1]) > 0, t.count <= Spectrum.maxElements {
             let sv = try Spectrum.singularValues(src)
             s.spectralNorm = sv.values.first
             s.effectiveRank = Spectrum.effectiveRank(sv.values)

@@ -9,6 +9,9 @@ public enum Spectrum {
     /// larger ones the leading `randomizedRank` from a randomized SVD.
     public static let exactWork = 1 << 33
     public static let randomizedRank = 256
+    /// Matrices with more elements (2²⁶, 512 MB as double) get no spectrum
+    /// and no unit alignment: both hold the matrix in memory.
+    public static let maxElements = 1 << 26
     static let oversample = 16
     static let powerIterations = 3
     /// Stream of the randomized SVD's Gaussian test matrix ("WSVD").

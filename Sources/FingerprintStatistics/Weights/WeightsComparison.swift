@@ -288,7 +288,7 @@ public enum WeightsComparison {
         // Independent initialisations, one set per shape, made before the parallel part.
         var inits: [[Int]: [TensorSource]] = [:]
         if options.inits > 0 {
-            for (t, _, _) in pairs where t.dtype.isFloat && t.count > 1 && inits[t.shape] == nil {
+            for (t, _, _) in pairs where t.dtype.isFloat && t.count > 1 && t.count <= Spectrum.maxElements && inits[t.shape] == nil {
                 inits[t.shape] = (0..<options.inits).map { k in
                     TensorSource.gaussian(
                         shape: t.shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(t.shape) &* 64 &+ UInt64(k)
@@ -349,7 +349,9 @@ public enum WeightsComparison {
         let nullKeys = nulls.map { "\(b)/" + $0.label } + inits.indices.map { "init/\(ta.shape)/\($0)" }
         nulls += inits
         var ns = nulls.map { PartnerStats(pearson: FlatStatistics.moments(sa, $0).pearson) }
-        let is2D = ta.shape.count == 2 && min(ta.shape[0], ta.shape[1]) >= 2
+        // Spectra and alignment hold the matrix in memory (double for the
+        // SVD): matrices over `Spectrum.maxElements` get neither.
+        let is2D = ta.shape.count == 2 && min(ta.shape[0], ta.shape[1]) >= 2 && ta.count <= Spectrum.maxElements
         if is2D && options.spectra {
             let spA = try cache.get("\(a)/\(ta.name)") {
                 try Spectrum.singularValues(sa, exactWork: options.exactSpectrumWork, seed: options.seed)
