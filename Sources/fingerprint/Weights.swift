@@ -90,7 +90,7 @@ struct WeightsCommand: ParsableCommand {
     var noSpectra = false
 
     @Option(help: "Output format.")
-    var format: TableFormat = .table
+    var format: ReportFormat = .table
 
     @OptionGroup var options: CheckpointOptions
 
@@ -120,6 +120,7 @@ struct WeightsCommand: ParsableCommand {
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(WeightsReportWriter.csv(report))
+            case .html: try options.write(WeightsHTML.page(report))
             default: try options.write(WeightsReportWriter.table(report))
             }
         }

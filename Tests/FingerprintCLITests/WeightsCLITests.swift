@@ -28,6 +28,11 @@ final class WeightsCLITests: XCTestCase {
         let lines = c.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 1 + 11)
         XCTAssertTrue(lines[0].hasPrefix("model_a,model_b,verdict,tensor,"))
+
+        let h = try CLITests.run(["weights", a, b, "--format", "html"])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        XCTAssertTrue(h.stdout.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(h.stdout.contains("a.safetensors vs b.safetensors: derived"), h.stdout)
     }
 
     /// Same bytes with one thread or two; three models give a matrix and one lineage.

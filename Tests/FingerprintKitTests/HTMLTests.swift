@@ -650,6 +650,26 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(cp.withClass("limit").first?.attributes["data-omitted"], "2")
     }
 
+    // MARK: - weights
+
+    func testWeightsPage() throws {
+        let dir = fixtures.appendingPathComponent("weights")
+        let models = try ["a.safetensors", "b.safetensors", "b-sharded"].map { try Checkpoint(path: dir.appendingPathComponent($0).path) }
+        let r = try WeightsComparison.run(models, options: WeightsOptions())
+        let html = WeightsHTML.page(r)
+        XCTAssertEqual(html, WeightsHTML.page(r), "deterministic")
+        let page = parse(html)
+        assertSelfContained(html, page)
+        let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
+        for i in 0..<3 { for j in 0..<3 { XCTAssertTrue(keys.contains("matrix.\(i).\(j)"), "matrix.\(i).\(j)") } }
+        XCTAssertEqual(page.withClass("verdict").count, 3)
+        XCTAssertTrue(html.contains("derived"))
+        // Three heat-map rows of three cells, a per-layer chart and a tensor table per pair.
+        XCTAssertEqual(page.all("figure").count, 1 + 3)
+        XCTAssertEqual(page.all("table").count, 1 + 3)
+        XCTAssertTrue(html.contains("layers.1.up.weight"))
+    }
+
     // MARK: - dedup
 
     func dedup(_ path: String, _ configure: (inout DedupOptions) -> Void = { _ in }) throws -> (DedupReport, DedupResult) {
