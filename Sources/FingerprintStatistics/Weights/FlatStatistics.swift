@@ -81,6 +81,8 @@ public enum FlatStatistics {
         let d = buf + 2 * block
         let ones = buf + 3 * block
         ones.initialize(repeating: 1, count: block)
+        a.prefetch(range)
+        b.prefetch(range)
         var total = PairMoments()
         var start = range.lowerBound
         while start < range.upperBound {
