@@ -21,6 +21,10 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// `CSV.row`/`CSV.field`: the row parses back (RFC 4180) to the escaped,
     /// neutralised fields.
     case csv
+    /// `SafetensorsHeader.parse` and the header JSON parser: refuse with
+    /// `.badData` or accept a header whose tensors lie inside the data
+    /// without overlap; an accepted header round-trips through the writer.
+    case safetensors
 
     /// Runs this target's checks on one input.
     package func check(_ data: [UInt8]) throws {
@@ -30,6 +34,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .char: try CharChecks.check(data)
         case .safetext: try TextChecks.safeText(data)
         case .csv: try TextChecks.csv(data)
+        case .safetensors: try SafetensorsChecks.check(data)
         }
     }
 }

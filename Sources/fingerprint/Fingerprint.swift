@@ -9,14 +9,17 @@ struct FingerprintCommand: ParsableCommand {
         abstract: "Measure how alike two bodies of text are, and why.",
         discussion: """
             Exit codes: 0 success; 1 --fail-on-match found a match; 64 bad usage; \
-            65 nothing usable in a corpus; 66 input not found or unreadable; 70 an internal limit \
+            65 nothing usable in a corpus, or a malformed checkpoint; 66 input not found or unreadable; 70 an internal limit \
             (a matrix too large for 32-bit BLAS); 74 cannot write output.
 
             A path that starts with '-' goes after '--': fingerprint stats -- -notes.txt. \
             The definitions of every statistic are in docs/DESIGN.md.
             """,
         version: versionText,
-        subcommands: [Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, BenchCommand.self, Synth.self]
+        subcommands: [
+            Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, WeightsCommand.self, BenchCommand.self,
+            Synth.self,
+        ]
     )
 
     /// Runs the command line. An argument such as `-notes.txt` would be read

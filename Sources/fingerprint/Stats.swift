@@ -3,10 +3,15 @@ import FingerprintKit
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Profile one corpus: sizes, entropy, Yule's K, Zipf exponent, top tokens."
+        abstract: "Profile one corpus: sizes, entropy, Yule's K, Zipf exponent, top tokens.",
+        discussion: """
+            Given a checkpoint (a .safetensors file, or a model directory with model.safetensors.index.json or \
+            model.safetensors), profiles its tensors instead: mean, standard deviation, kurtosis, spectral norm \
+            and effective rank of each, and the standard deviation of each layer's values.
+            """
     )
 
-    @Argument(help: "A directory, a text file, a .jsonl file, or - for standard input.")
+    @Argument(help: "A directory, a text file, a .jsonl file, - for standard input, or a checkpoint.")
     var corpus: String
 
     @Option(help: "How many top tokens to list.")
@@ -27,6 +32,18 @@ struct Stats: ParsableCommand {
     func run() throws {
         try runReporting(options) {
             try options.checkOutput(inputs: [corpus])
+            if CheckpointProfile.isCheckpoint(corpus) {
+                if options.dryRun {
+                    throw ValidationError("--dry-run is for corpora; stats on a checkpoint maps it and reads each tensor once.")
+                }
+                let profile = try CheckpointProfile.compute(try Checkpoint(path: corpus), threads: options.readOptions.threads)
+                switch format.output {
+                case .json: try options.write(JSONOutput.encode(profile))
+                case .csv: try options.write(CheckpointStatsWriter.csv(profile))
+                default: try options.write(CheckpointStatsWriter.table(profile))
+                }
+                return
+            }
             let input = try options.input(corpus)
             let tokenizer = try options.tokenizerSpec()
             let stop = try options.planGate(

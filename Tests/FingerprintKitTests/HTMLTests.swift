@@ -696,6 +696,25 @@ final class HTMLTests: XCTestCase {
         let file = dir.appendingPathComponent("labels.csv")
         try csv.write(to: file, atomically: true, encoding: .utf8)
         return file.path
+
+    // MARK: - weights
+
+    func testWeightsPage() throws {
+        let dir = fixtures.appendingPathComponent("weights")
+        let models = try ["a.safetensors", "b.safetensors", "b-sharded"].map { try Checkpoint(path: dir.appendingPathComponent($0).path) }
+        let r = try WeightsComparison.run(models, options: WeightsOptions())
+        let html = WeightsHTML.page(r)
+        XCTAssertEqual(html, WeightsHTML.page(r), "deterministic")
+        let page = parse(html)
+        assertSelfContained(html, page)
+        let keys = try assertFiguresMatchJSON(page, JSONOutput.encode(r))
+        for i in 0..<3 { for j in 0..<3 { XCTAssertTrue(keys.contains("matrix.\(i).\(j)"), "matrix.\(i).\(j)") } }
+        XCTAssertEqual(page.withClass("verdict").count, 3)
+        XCTAssertTrue(html.contains("derived"))
+        // Three heat-map rows of three cells, a per-layer chart and a tensor table per pair.
+        XCTAssertEqual(page.all("figure").count, 1 + 3)
+        XCTAssertEqual(page.all("table").count, 1 + 3)
+        XCTAssertTrue(html.contains("layers.1.up.weight"))
     }
 
     // MARK: - dedup

@@ -38,3 +38,31 @@ csv = ["a\xffb\xffc", "=1+2\xff+3\xff-inf\xff@x\xff\tcell", "with,comma\xff\"quo
 for i, s in enumerate(csv):
     b = s.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff")
     write("csv", bytes([i % 2]) + b)
+
+# safetensors: the malformed fixture files, and small well-formed ones of every dtype.
+import glob, struct
+for path in sorted(glob.glob(os.path.join(fixtures, "weights", "bad", "*.safetensors"))):
+    write("safetensors", open(path, "rb").read())
+
+
+def safetensors(tensors, metadata=None, pad=True):
+    header, data = {}, b""
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    h = json.dumps(header).encode()
+    if pad:
+        h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + data
+
+
+sizes = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4, "U16": 2, "U8": 1,
+         "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+for dtype, size in sizes.items():
+    write("safetensors", safetensors([("w", dtype, [2, 3], bytes(range(6 * size)))], {"format": "pt"}))
+write("safetensors", safetensors([("a.0.w", "F32", [2, 2], b"\0" * 16), ("a.1.w", "F16", [4], b"\x00\x3c" * 4),
+                                  ("empty", "F32", [0, 5], b""), ("scalar", "BF16", [], b"\x80\x3f")], pad=False))
+write("safetensors", safetensors([("x\u00e9\\\"", "F32", [1], b"\0\0\x80\x3f")], {"k\u2028": "v\n"}))
+write("safetensors", safetensors([]))

@@ -1,0 +1,206 @@
+import Foundation
+
+/// A model checkpoint in the safetensors format: one `.safetensors` file, or
+/// a directory holding `model.safetensors.index.json` and the shards it
+/// names (or a single `model.safetensors`). Files are memory-mapped; tensor
+/// data is converted to `Double` or `Float` block by block on request and
+/// never copied whole.
+public final class Checkpoint: @unchecked Sendable {
+    /// The path given (file or directory).
+    public let path: String
+    public let files: [MappedFile]
+    /// Every tensor, in natural name order (`layer.2` before `layer.10`).
+    public let tensors: [TensorInfo]
+    public let metadata: [String: String]
+    /// Whether the checkpoint came from a shard index.
+    public let sharded: Bool
+
+    public static let indexName = "model.safetensors.index.json"
+
+    /// Opens and validates a checkpoint (see `SafetensorsHeader.parse`).
+    /// - Throws: `.inputNotFound` (exit 66) for a missing or unreadable path
+    ///   or shard; `.badData` (exit 65) for a malformed file or index, naming
+    ///   the file and the fault.
+    public init(path: String) throws {
+        self.path = path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw FingerprintError.inputNotFound(path: path, reason: "no such file or directory")
+        }
+        if !isDir.boolValue {
+            let f = try MappedFile(path: path)
+            let h = try SafetensorsHeader.parse(f.bytes, path: path)
+            files = [f]
+            tensors = Self.naturalOrder(h.tensors)
+            metadata = h.metadata
+            sharded = false
+            return
+        }
+        let index = (path as NSString).appendingPathComponent(Self.indexName)
+        if !FileManager.default.fileExists(atPath: index) {
+            let single = (path as NSString).appendingPathComponent("model.safetensors")
+            guard FileManager.default.fileExists(atPath: single) else {
+                throw FingerprintError.inputNotFound(
+                    path: path,
+                    reason: "a directory without \(Self.indexName) or model.safetensors; give a .safetensors file or a model directory")
+            }
+            let f = try MappedFile(path: single)
+            let h = try SafetensorsHeader.parse(f.bytes, path: single)
+            files = [f]
+            tensors = Self.naturalOrder(h.tensors)
+            metadata = h.metadata
+            sharded = false
+            return
+        }
+        let weightMap = try Self.readIndex(index)
+        var shardNames: [String] = []
+        for (_, shard) in weightMap where !shardNames.contains(shard) { shardNames.append(shard) }
+        var opened: [MappedFile] = []
+        var all: [TensorInfo] = []
+        var meta: [String: String] = [:]
+        for (i, shard) in shardNames.enumerated() {
+            let p = (path as NSString).appendingPathComponent(shard)
+            let f = try MappedFile(path: p)
+            let h = try SafetensorsHeader.parse(f.bytes, path: p, file: i)
+            opened.append(f)
+            let wanted = Set(weightMap.filter { $0.shard == shard }.map(\.name))
+            let present = Dictionary(h.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in wanted.sorted() {
+                guard let t = present[name] else {
+                    throw FingerprintError.badData(path: index, reason: "tensor '\(name)' is mapped to \(shard), which does not hold it")
+                }
+                all.append(t)
+            }
+            meta.merge(h.metadata) { a, _ in a }
+        }
+        files = opened
+        tensors = Self.naturalOrder(all)
+        metadata = meta
+        sharded = true
+    }
+
+    /// The weight map of a shard index: `{"weight_map": {name: shard file}}`.
+    static func readIndex(_ index: String) throws -> [(name: String, shard: String)] {
+        guard let data = FileManager.default.contents(atPath: index) else {
+            throw FingerprintError.inputNotFound(path: index, reason: "cannot read")
+        }
+        func bad(_ r: String) -> FingerprintError { .badData(path: index, reason: "not a valid shard index: " + r) }
+        let json: HeaderJSON.Value
+        do { json = try HeaderJSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
+        guard case .object(let top) = json, let wm = top.first(where: { $0.0 == "weight_map" })?.1, case .object(let map) = wm else {
+            throw bad("no \"weight_map\" object")
+        }
+        var out: [(String, String)] = []
+        for (name, v) in map {
+            guard case .string(let shard) = v else { throw bad("the shard of '\(name)' is \(v.kind), not a string") }
+            guard !shard.isEmpty, !shard.contains("/"), shard != ".", shard != ".." else {
+                throw bad("shard '\(shard)' of '\(name)' is not a plain file name in the model directory")
+            }
+            out.append((name, shard))
+        }
+        guard !out.isEmpty else { throw bad("the weight map is empty") }
+        return out
+    }
+
+    /// Tensors sorted by name, with digit runs compared as numbers.
+    static func naturalOrder(_ t: [TensorInfo]) -> [TensorInfo] {
+        t.sorted { naturalLess($0.name, $1.name) }
+    }
+
+    /// `a < b` comparing runs of ASCII digits by value, then bytes.
+    package static func naturalLess(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var i = 0
+        var j = 0
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        while i < x.count && j < y.count {
+            if isDigit(x[i]) && isDigit(y[j]) {
+                var i2 = i
+                var j2 = j
+                while i2 < x.count && isDigit(x[i2]) { i2 += 1 }
+                while j2 < y.count && isDigit(y[j2]) { j2 += 1 }
+                // Compare by value: strip leading zeros, then length, then digits.
+                var ii = i
+                var jj = j
+                while ii < i2 - 1 && x[ii] == 0x30 { ii += 1 }
+                while jj < j2 - 1 && y[jj] == 0x30 { jj += 1 }
+                if i2 - ii != j2 - jj { return i2 - ii < j2 - jj }
+                for k in 0..<(i2 - ii) where x[ii + k] != y[jj + k] { return x[ii + k] < y[jj + k] }
+                if i2 - i != j2 - j { return i2 - i < j2 - j }
+                i = i2
+                j = j2
+            } else {
+                if x[i] != y[j] { return x[i] < y[j] }
+                i += 1
+                j += 1
+            }
+        }
+        return x.count - i < y.count - j
+    }
+
+    /// Bytes of float tensor data (what a flat pass reads).
+    public var floatBytes: Int { tensors.filter { $0.dtype.isFloat }.reduce(0) { $0 + $1.byteCount } }
+
+    /// Elements `range` of tensor `t` (flattened, row-major), converted to Double.
+    /// - Precondition: `range` lies in `0..<t.count` and `t.dtype.isReadable`.
+    @inline(__always)
+    public func read(_ t: TensorInfo, _ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= t.count && t.dtype.isReadable)
+        let src = files[t.file].base! + t.offset + range.lowerBound * t.dtype.size
+        TensorConversion.convert(t.dtype, src, range.count, out)
+    }
+
+    /// Elements `range` of tensor `t` converted to Float (F64 rounded).
+    @inline(__always)
+    public func read(_ t: TensorInfo, _ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= t.count && t.dtype.isReadable)
+        let src = files[t.file].base! + t.offset + range.lowerBound * t.dtype.size
+        TensorConversion.convert(t.dtype, src, range.count, out)
+    }
+
+    /// Drops the mapped pages wholly inside elements `range` of `t` from this
+    /// process (`MADV_DONTNEED`): they stay in the page cache, and a later
+    /// read maps them again with the file's bytes (the mapping is private and
+    /// never written). Keeps the resident size of a pass over a large
+    /// checkpoint near one chunk instead of the whole file.
+    public func release(_ t: TensorInfo, _ range: Range<Int>) {
+        guard let base = files[t.file].base, !range.isEmpty else { return }
+        let page = Checkpoint.pageSize
+        let start = t.offset + range.lowerBound * t.dtype.size
+        let end = t.offset + range.upperBound * t.dtype.size
+        let s = (start + page - 1) / page * page
+        let e = end / page * page
+        if e > s { _ = madvise(UnsafeMutableRawPointer(mutating: base + s), e - s, MADV_DONTNEED) }
+    }
+
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Maps the pages of elements `range` of `t` in one call
+    /// (`MADV_POPULATE_READ`, Linux 5.14+; a no-op elsewhere) instead of one
+    /// page fault per page.
+    public func prefetch(_ t: TensorInfo, _ range: Range<Int>) {
+        guard let base = files[t.file].base, !range.isEmpty else { return }
+        let page = Checkpoint.pageSize
+        let start = (t.offset + range.lowerBound * t.dtype.size) / page * page
+        let end = min(files[t.file].size, t.offset + range.upperBound * t.dtype.size)
+        let populateRead: Int32 = 22
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, populateRead)
+    }
+
+    /// The whole tensor as Double (for small tensors and tests).
+    public func doubles(_ t: TensorInfo) -> [Double] {
+        [Double](unsafeUninitializedCapacity: t.count) { buf, n in
+            if t.count > 0 { read(t, 0..<t.count, into: buf.baseAddress!) }
+            n = t.count
+        }
+    }
+
+    /// The whole tensor as Float.
+    public func floats(_ t: TensorInfo) -> [Float] {
+        [Float](unsafeUninitializedCapacity: t.count) { buf, n in
+            if t.count > 0 { read(t, 0..<t.count, into: buf.baseAddress!) }
+            n = t.count
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import CBLAS
+import FingerprintCore
+
+/// Sums over two flattened tensors of equal size, accumulated in double:
+/// the raw products (for the cosine and the L2 distance) and the centred
+/// co-moments (for Pearson's r), merged block by block with Chan et al.'s
+/// pairwise update so that a tensor of values near 1 (LayerNorm weights)
+/// keeps its precision.
+public struct PairMoments: Sendable, Equatable {
+    public var n = 0
+    public var meanA = 0.0, meanB = 0.0
+    /// Σ(a − ā)², Σ(b − b̄)², Σ(a − ā)(b − b̄).
+    public var m2A = 0.0, m2B = 0.0, cAB = 0.0
+    /// Σa², Σb², Σab, Σ(a − b)².
+    public var aa = 0.0, bb = 0.0, ab = 0.0, dd = 0.0
+
+    public init() {}
+
+    /// The merge of two disjoint parts (Chan, Golub & LeVeque 1979).
+    public static func + (x: PairMoments, y: PairMoments) -> PairMoments {
+        if x.n == 0 { return y }
+        if y.n == 0 { return x }
+        var r = PairMoments()
+        r.n = x.n + y.n
+        let nx = Double(x.n)
+        let ny = Double(y.n)
+        let n = Double(r.n)
+        let da = y.meanA - x.meanA
+        let db = y.meanB - x.meanB
+        r.meanA = x.meanA + da * ny / n
+        r.meanB = x.meanB + db * ny / n
+        r.m2A = x.m2A + y.m2A + da * da * nx * ny / n
+        r.m2B = x.m2B + y.m2B + db * db * nx * ny / n
+        r.cAB = x.cAB + y.cAB + da * db * nx * ny / n
+        r.aa = x.aa + y.aa
+        r.bb = x.bb + y.bb
+        r.ab = x.ab + y.ab
+        r.dd = x.dd + y.dd
+        return r
+    }
+
+    /// a·b / (‖a‖‖b‖); nil when either norm is 0.
+    public var cosine: Double? { aa > 0 && bb > 0 ? clamp(ab / (aa.squareRoot() * bb.squareRoot())) : nil }
+    /// ‖a − b‖ / ‖a‖; nil when ‖a‖ = 0.
+    public var relativeL2: Double? { aa > 0 ? (dd / aa).squareRoot() : nil }
+    /// Pearson's r, the cosine of the centred values; nil when either side is constant.
+    public var pearson: Double? { m2A > 0 && m2B > 0 ? clamp(cAB / (m2A.squareRoot() * m2B.squareRoot())) : nil }
+
+    private func clamp(_ x: Double) -> Double { min(1, max(-1, x)) }
+}
+
+/// Flat statistics of tensors: one pass, blockwise conversion to double and
+/// BLAS level-1 sums.
+public enum FlatStatistics {
+    /// Elements per conversion block (three Double buffers stay in L1/L2).
+    static let block = 2048
+    /// Elements per parallel chunk; fixed, so results do not depend on threads.
+    public static let chunk = 1 << 18
+
+    /// The pair moments of `a` and `b` (equal counts).
+    /// - Complexity: O(n), one read of each tensor; `threads` chunks at a time.
+    public static func moments(_ a: TensorSource, _ b: TensorSource, threads: Int = 1) -> PairMoments {
+        precondition(a.count == b.count, "tensors of different sizes")
+        let n = a.count
+        let chunks = (n + chunk - 1) / chunk
+        var parts = [PairMoments](repeating: PairMoments(), count: chunks)
+        parts.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallel.chunks(n, chunk: chunk, threads: threads) { r in
+                base[r.lowerBound / chunk] = chunkMoments(a, b, r)
+            }
+        }
+        return parts.reduce(PairMoments(), +)
+    }
+
+    static func chunkMoments(_ a: TensorSource, _ b: TensorSource, _ range: Range<Int>) -> PairMoments {
+        let buf = UnsafeMutablePointer<Double>.allocate(capacity: 4 * block)
+        defer { buf.deallocate() }
+        let x = buf
+        let y = buf + block
+        let d = buf + 2 * block
+        let ones = buf + 3 * block
+        ones.initialize(repeating: 1, count: block)
+        a.prefetch(range)
+        b.prefetch(range)
+        var total = PairMoments()
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let k = min(block, range.upperBound - start)
+            a.read(start..<start + k, into: x)
+            b.read(start..<start + k, into: y)
+            // `while` loops: a `for` over a range is a generic iterator in debug builds.
+            var i = 0
+            while i < k {
+                d[i] = x[i] - y[i]
+                i += 1
+            }
+            let k32 = Int32(k)
+            var m = PairMoments()
+            m.n = k
+            let sa = cblas_ddot(k32, x, 1, ones, 1)
+            let sb = cblas_ddot(k32, y, 1, ones, 1)
+            m.aa = cblas_ddot(k32, x, 1, x, 1)
+            m.bb = cblas_ddot(k32, y, 1, y, 1)
+            m.ab = cblas_ddot(k32, x, 1, y, 1)
+            m.dd = cblas_ddot(k32, d, 1, d, 1)
+            let kd = Double(k)
+            m.meanA = sa / kd
+            m.meanB = sb / kd
+            // Centre the block on its own mean before the products, so that
+            // values near a large common offset keep their precision.
+            i = 0
+            while i < k {
+                x[i] -= m.meanA
+                y[i] -= m.meanB
+                i += 1
+            }
+            m.m2A = cblas_ddot(k32, x, 1, x, 1)
+            m.m2B = cblas_ddot(k32, y, 1, y, 1)
+            m.cAB = cblas_ddot(k32, x, 1, y, 1)
+            total = total + m
+            start += k
+        }
+        a.release(range)
+        b.release(range)
+        return total
+    }
+}
+
+/// Statistics of one tensor (`fingerprint stats` on a checkpoint).
+public struct TensorSummary: Codable, Sendable, Equatable {
+    public var name: String
+    public var dtype: String
+    public var shape: [Int]
+    public var count: Int
+    public var mean: Double?
+    /// Population standard deviation.
+    public var std: Double?
+    /// Excess (Fisher) kurtosis m₄/m₂² − 3, biased moments as scipy's default.
+    public var kurtosis: Double?
+    /// Largest singular value (2-D tensors).
+    public var spectralNorm: Double?
+    /// exp(−Σ pᵢ ln pᵢ), pᵢ = σᵢ / Σσ (Roy & Vetterli 2007; 2-D tensors).
+    public var effectiveRank: Double?
+    /// Whether the singular values are approximate (randomized SVD).
+    public var spectrumApproximate: Bool?
+    public var layer: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case name, dtype, shape, count, mean, std, kurtosis, layer
+        case spectralNorm = "spectral_norm"
+        case effectiveRank = "effective_rank"
+        case spectrumApproximate = "spectrum_approximate"
+    }
+
+    /// Two passes over the tensor (mean, then centred powers), in double.
+    public static func compute(_ c: Checkpoint, _ t: TensorInfo, threads: Int = 1) throws -> TensorSummary {
+        var s = TensorSummary(name: t.name, dtype: t.dtype.rawValue, shape: t.shape, count: t.count)
+        s.layer = WeightNames.layer(t.name)
+        guard t.dtype.isReadable, t.count > 0 else { return s }
+        let src = TensorSource(c, t)
+        let n = t.count
+        let chunks = (n + FlatStatistics.chunk - 1) / FlatStatistics.chunk
+        var sums = [Double](repeating: 0, count: chunks)
+        sums.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallel.chunks(n, chunk: FlatStatistics.chunk, threads: threads) { r in
+                base[r.lowerBound / FlatStatistics.chunk] = powerSums(src, r, mean: 0).s1
+            }
+        }
+        let mean = sums.reduce(0, +) / Double(n)
+        var parts = [(s1: Double, s2: Double, s4: Double)](repeating: (0, 0, 0), count: chunks)
+        parts.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallel.chunks(n, chunk: FlatStatistics.chunk, threads: threads) { r in
+                base[r.lowerBound / FlatStatistics.chunk] = powerSums(src, r, mean: mean)
+            }
+        }
+        let m2 = parts.reduce(0) { $0 + $1.s2 } / Double(n)
+        let m4 = parts.reduce(0) { $0 + $1.s4 } / Double(n)
+        s.mean = mean
+        s.std = m2.squareRoot()
+        s.kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : nil
+        if t.shape.count == 2, min(t.shape[0], t.shape[1]) > 0, t.count <= Spectrum.maxElements {
+            let sv = try Spectrum.singularValues(src)
+            s.spectralNorm = sv.values.first
+            s.effectiveRank = Spectrum.effectiveRank(sv.values)
+            s.spectrumApproximate = sv.approximate
+        }
+        return s
+    }
+
+    /// Σ(x − mean), Σ(x − mean)², Σ(x − mean)⁴ over `range`.
+    static func powerSums(_ src: TensorSource, _ range: Range<Int>, mean: Double) -> (s1: Double, s2: Double, s4: Double) {
+        let block = FlatStatistics.block
+        let buf = UnsafeMutablePointer<Double>.allocate(capacity: 3 * block)
+        defer { buf.deallocate() }
+        let x = buf
+        let q = buf + block
+        let ones = buf + 2 * block
+        ones.initialize(repeating: 1, count: block)
+        var s1 = 0.0
+        var s2 = 0.0
+        var s4 = 0.0
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let k = min(block, range.upperBound - start)
+            src.read(start..<start + k, into: x)
+            var i = 0
+            while i < k {
+                x[i] -= mean
+                q[i] = x[i] * x[i]
+                i += 1
+            }
+            let k32 = Int32(k)
+            s1 += cblas_ddot(k32, x, 1, ones, 1)
+            s2 += cblas_ddot(k32, q, 1, ones, 1)
+            s4 += cblas_ddot(k32, q, 1, q, 1)
+            start += k
+        }
+        src.release(range)
+        return (s1, s2, s4)
+    }
+}
+
+/// Layer numbers in tensor names.
+public enum WeightNames {
+    /// The number after `layer.`, `layers.`, `h.`, `blocks.` or `block.` in
+    /// a dotted name (`encoder.layer.3.output.dense.weight` → 3); nil when
+    /// there is none.
+    public static func layer(_ name: String) -> Int? {
+        let parts = name.split(separator: ".")
+        for (i, p) in parts.enumerated() where i + 1 < parts.count {
+            if ["layer", "layers", "h", "blocks", "block"].contains(p), let n = Int(parts[i + 1]) { return n }
+        }
+        return nil
+    }
+}

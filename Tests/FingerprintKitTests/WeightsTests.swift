@@ -1,0 +1,256 @@
+import FingerprintKit
+import Foundation
+import XCTest
+
+@testable import FingerprintCore
+@testable import FingerprintStatistics
+
+/// The safetensors reader and the weight statistics against the NumPy
+/// reference (Fixtures/weights_reference.py → weights.json, weights/).
+final class WeightsTests: XCTestCase {
+    let dir = fixtures.appendingPathComponent("weights")
+    var reference: [String: Any] { get throws { try loadJSON("weights.json") as! [String: Any] } }
+
+    func open(_ name: String) throws -> Checkpoint { try Checkpoint(path: dir.appendingPathComponent(name).path) }
+
+    func tensor(_ c: Checkpoint, _ name: String) throws -> TensorInfo { try XCTUnwrap(c.tensors.first { $0.name == name }, name) }
+
+    /// Float → binary16/bfloat16 bits and back, as NumPy rounds them; and
+    /// the half table against Swift's own Float16 for every bit pattern.
+    func testHalfAndBFloat16ConversionsMatchNumPy() throws {
+        let h = try reference["half_samples"] as! [String: Any]
+        let xs = (h["x"] as! [Double]).map(Float.init)
+        for (k, x) in xs.enumerated() {
+            XCTAssertEqual(Int(TensorConversion.floatToHalf(x)), (h["f16_bits"] as! [Int])[k], "f16 bits of \(x)")
+            XCTAssertEqual(Int(TensorConversion.floatToBF16(x)), (h["bf16_bits"] as! [Int])[k], "bf16 bits of \(x)")
+            assertClose(Double(TensorConversion.bf16ToFloat(TensorConversion.floatToBF16(x))), (h["bf16"] as! [Double])[k], 1e-15)
+            let back = Double(TensorConversion.halfToFloat(TensorConversion.floatToHalf(x)))
+            if let v = (h["f16"] as! [Any])[k] as? Double {
+                assertClose(back, v, 1e-15, "f16 of \(x)")
+            } else {
+                XCTAssertTrue(back.isInfinite)
+            }
+        }
+        for bits in 0...UInt16.max {
+            let f = Float16(bitPattern: bits)
+            let mine = TensorConversion.halfToFloat(bits)
+            if f.isNaN { XCTAssertTrue(mine.isNaN) } else { XCTAssertEqual(mine, Float(f), "bits \(bits)") }
+        }
+    }
+
+    /// Every dtype (F32, F64, F16, BF16, I64) reads back as NumPy stored it:
+    /// the per-tensor statistics of both files match scipy's.
+    func testReaderAndTensorStatisticsMatchNumPy() throws {
+        let ref = try reference
+        let shapes = ref["shapes"] as! [String: [Int]]
+        let dtypesB = ref["dtypes_b"] as! [String: String]
+        for (file, key) in [("a.safetensors", "stats_a"), ("b.safetensors", "stats_b"), ("b-sharded", "stats_b")] {
+            let c = try open(file)
+            XCTAssertEqual(c.tensors.count, shapes.count, file)
+            XCTAssertEqual(c.sharded, file == "b-sharded")
+            let stats = ref[key] as! [String: [String: Any]]
+            for t in c.tensors {
+                XCTAssertEqual(t.shape, shapes[t.name], t.name)
+                if key == "stats_b" { XCTAssertEqual(t.dtype.rawValue, dtypesB[t.name], t.name) }
+                let s = try TensorSummary.compute(c, t, threads: 2)
+                let e = try XCTUnwrap(stats[t.name])
+                assertClose(s.mean!, e["mean"] as! Double, 1e-12, "\(file) \(t.name) mean")
+                assertClose(s.std!, e["std"] as! Double, 1e-12, "\(file) \(t.name) std")
+                if let k = e["kurtosis"] as? Double { assertClose(s.kurtosis!, k, 1e-9, "\(file) \(t.name) kurtosis") }
+                if let sn = e["spectral_norm"] as? Double {
+                    assertClose(s.spectralNorm!, sn, 1e-10, "\(file) \(t.name) spectral norm")
+                    assertClose(s.effectiveRank!, e["effective_rank"] as! Double, 1e-10, "\(file) \(t.name) effective rank")
+                } else {
+                    XCTAssertNil(s.spectralNorm)
+                }
+            }
+        }
+        let a = try open("a.safetensors")
+        XCTAssertEqual(a.metadata, ["format": "pt"])
+        XCTAssertEqual(a.doubles(try tensor(a, "position_ids")), (0..<10).map(Double.init))
+    }
+
+    /// Cosine, relative L2, Pearson, spectra and unit alignment of every
+    /// matched tensor, and the flat statistics of the mismatched pairs,
+    /// against NumPy and scipy's optimal assignment.
+    func testPairStatisticsMatchNumPy() throws {
+        let ref = try reference
+        let a = try open("a.safetensors")
+        let b = try open("b.safetensors")
+        XCTAssertEqual((ref["pairs"] as! [String: Any]).count, 10)
+        XCTAssertEqual((ref["null"] as! [String: Any]).count, 18)
+        for (name, any) in ref["pairs"] as! [String: [String: Any]] {
+            let sa = TensorSource(a, try tensor(a, name))
+            let sb = TensorSource(b, try tensor(b, name))
+            let m = FlatStatistics.moments(sa, sb, threads: 2)
+            assertClose(m.cosine!, any["cosine"] as! Double, 1e-12, "\(name) cosine")
+            assertClose(m.relativeL2!, any["rel_l2"] as! Double, 1e-12, "\(name) rel_l2")
+            assertClose(m.pearson!, any["pearson"] as! Double, 1e-12, "\(name) pearson")
+            guard sa.shape.count == 2 else { continue }
+            let svA = try Spectrum.singularValues(sa)
+            let svB = try Spectrum.singularValues(sb)
+            XCTAssertFalse(svA.approximate)
+            for (x, y) in zip(svA.values, any["singular_values_a"] as! [Double]) { assertClose(x, y, 1e-12, "\(name) σ") }
+            for (x, y) in zip(svB.values, any["singular_values_b"] as! [Double]) { assertClose(x, y, 1e-12, "\(name) σ") }
+            assertClose(Spectrum.correlation(svA.values, svB.values)!, any["spectral_correlation"] as! Double, 1e-10, name)
+            let rows = any["rows"] as! [String: Any]
+            let al = try XCTUnwrap(try UnitAlignment.align(sa.floatMatrix(), sb.floatMatrix(), axis: .rows))
+            XCTAssertEqual(al.permutation ?? Array(0..<sa.shape[0]), rows["permutation"] as! [Int], "\(name) recovered permutation")
+            assertClose(al.cosine, rows["cosine"] as! Double, 1e-6, "\(name) aligned cosine")
+            assertClose(al.meanUnitCosine, rows["mean_unit_cosine"] as! Double, 1e-6, "\(name) mean unit cosine")
+            assertClose(al.gap, rows["gap"] as! Double, 1e-6, "\(name) gap")
+            // Columns: the greedy assignment can be worse than the optimum, never better.
+            let cols = any["columns"] as! [String: Any]
+            let ac = try XCTUnwrap(try UnitAlignment.align(sa.floatMatrix(), sb.floatMatrix(), axis: .columns))
+            XCTAssertLessThanOrEqual(ac.meanUnitCosine, (cols["mean_unit_cosine"] as! Double) + 1e-6, name)
+            if ac.gap < 1e-7 { assertClose(ac.cosine, cols["cosine"] as! Double, 1e-6, "\(name) columns (greedy optimal)") }
+        }
+        for (key, any) in ref["null"] as! [String: [String: Any]] {
+            let names = key.split(separator: "|").map(String.init)
+            let m = FlatStatistics.moments(TensorSource(a, try tensor(a, names[0])), TensorSource(b, try tensor(b, names[1])))
+            assertClose(m.pearson!, any["pearson"] as! Double, 1e-12, key)
+            assertClose(m.cosine!, any["cosine"] as! Double, 1e-12, key)
+        }
+    }
+
+    /// The fixture pair (noise of 5% of std, one layer's rows permuted,
+    /// stored as F64/F16/BF16) is derived, the permutation is recovered, and
+    /// a sharded copy gives the same report as the single file.
+    func testComparisonOfFixturePairAndShardedEqualsSingle() throws {
+        let ref = try reference
+        var o = WeightsOptions()
+        o.threads = 2
+        let single = try WeightsComparison.run([try open("a.safetensors"), try open("b.safetensors")], options: o)
+        let sharded = try WeightsComparison.run([try open("a.safetensors"), try open("b-sharded")], options: o)
+        XCTAssertEqual(single.pairs[0].verdict, .derived, single.pairs[0].evidence)
+        XCTAssertEqual(try JSONOutput.encode(single.pairs), try JSONOutput.encode(sharded.pairs))
+        let up = try XCTUnwrap(single.pairs[0].tensors.first { $0.name == "layers.1.up.weight" })
+        XCTAssertLessThan(abs(up.pearson!), 0.2)
+        XCTAssertTrue(up.strong)
+        XCTAssertEqual(up.alignment?.axis, .rows)
+        let expected = ((ref["pairs"] as! [String: Any])["layers.1.up.weight"] as! [String: Any])["rows"] as! [String: Any]
+        XCTAssertEqual(up.alignment?.permutation, expected["permutation"] as? [Int])
+        // π inverts the permutation NumPy applied (b = a[perm]).
+        let perm = ref["permutation"] as! [Int]
+        for (i, j) in (up.alignment?.permutation ?? []).enumerated() { XCTAssertEqual(perm[j], i) }
+        XCTAssertEqual(single.pairs[0].tensors.first { $0.name == "position_ids" }?.notCompared != nil, true)
+        // Same bytes whatever the thread count.
+        o.threads = 1
+        let one = try WeightsComparison.run([try open("a.safetensors"), try open("b.safetensors")], options: o)
+        XCTAssertEqual(try JSONOutput.encode(one), try JSONOutput.encode(single))
+    }
+
+    /// Matching by name and shape, then by shape and order; the rest unmatched.
+    func testMatchingByNameThenShapeAndOrder() {
+        func t(_ n: String, _ s: [Int]) -> TensorInfo { TensorInfo(name: n, dtype: .f32, shape: s, file: 0, offset: 0, byteCount: 0) }
+        let a = [t("x.0.w", [2, 3]), t("x.1.w", [2, 3]), t("y", [4]), t("z", [5])]
+        let b = [t("m.x.0.w", [2, 3]), t("m.x.1.w", [2, 3]), t("y", [4]), t("q", [6])]
+        let r = WeightsComparison.match(a, b)
+        XCTAssertEqual(
+            r.pairs.map { "\($0.0.name)=\($0.1.name):\($0.byName)" }, ["x.0.w=m.x.0.w:false", "x.1.w=m.x.1.w:false", "y=y:true"])
+        XCTAssertEqual(r.unmatchedA.map(\.name), ["z"])
+        XCTAssertEqual(r.unmatchedB.map(\.name), ["q"])
+        XCTAssertTrue(Checkpoint.naturalLess("layer.2.w", "layer.10.w"))
+        XCTAssertFalse(Checkpoint.naturalLess("layer.10.w", "layer.2.w"))
+        XCTAssertTrue(Checkpoint.naturalLess("a", "ab"))
+    }
+
+    /// Each malformed file is refused before any tensor is read, with one
+    /// reason naming the fault (exit 65 in the CLI).
+    func testMalformedFilesAreRefusedWithTheirFault() throws {
+        let bad = try reference["bad"] as! [String: String]
+        XCTAssertGreaterThanOrEqual(bad.count, 20)
+        for (name, fragment) in bad.sorted(by: { $0.key < $1.key }) {
+            let path = dir.appendingPathComponent("bad/\(name).safetensors").path
+            XCTAssertThrowsError(try Checkpoint(path: path), name) { error in
+                guard case .badData(let p, let reason) = error as? FingerprintError else { return XCTFail("\(name): \(error)") }
+                XCTAssertEqual(p, path)
+                XCTAssertTrue(reason.contains(fragment), "\(name): '\(reason)' lacks '\(fragment)'")
+                XCTAssertFalse(reason.contains("\n"))
+            }
+        }
+    }
+
+    /// Shard indexes: a missing shard is exit 66, a tensor mapped to a shard
+    /// that lacks it, a path outside the directory or broken JSON exit 65.
+    func testBadShardIndexes() throws {
+        let tmp = try temporaryDirectory(self)
+        let shard = dir.appendingPathComponent("b-sharded/model-00001-of-00002.safetensors")
+        func model(_ index: String, _ name: String) throws -> String {
+            let d = tmp.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: shard, to: d.appendingPathComponent("s.safetensors"))
+            try Data(index.utf8).write(to: d.appendingPathComponent("model.safetensors.index.json"))
+            return d.path
+        }
+        func code(_ path: String) -> String {
+            do {
+                _ = try Checkpoint(path: path)
+                return "ok"
+            } catch let e as FingerprintError {
+                if case .inputNotFound = e { return "66" }
+                if case .badData = e { return "65" }
+                return "\(e)"
+            } catch { return "\(error)" }
+        }
+        XCTAssertEqual(code(try model(#"{"weight_map": {"layers.0.up.bias": "missing.safetensors"}}"#, "m1")), "66")
+        XCTAssertEqual(code(try model(#"{"weight_map": {"no.such.tensor": "s.safetensors"}}"#, "m2")), "65")
+        XCTAssertEqual(code(try model(#"{"weight_map": {"layers.0.up.bias": "../s.safetensors"}}"#, "m3")), "65")
+        XCTAssertEqual(code(try model(#"{"weight_map": "#, "m4")), "65")
+        XCTAssertEqual(code(try model(#"{"weight_map": {}}"#, "m5")), "65")
+        XCTAssertEqual(code(try model(#"{"weight_map": {"layers.0.up.bias": "s.safetensors"}}"#, "m6")), "ok")
+        XCTAssertEqual(code(tmp.appendingPathComponent("none").path), "66")
+        XCTAssertEqual(code(tmp.path), "66")  // a directory with neither an index nor model.safetensors
+    }
+
+    /// The Swift writer's files read back with the same values and dtypes.
+    func testWriterRoundTrip() throws {
+        let tmp = try temporaryDirectory(self)
+        let values: [Float] = [0, 1.5, -2.25, 3.0e-5, 65504, 1e-8]
+        let entries = TensorDType.allCases.filter(\.isReadable).map {
+            SafetensorsWriter.Entry(name: "t.\($0.rawValue)", dtype: $0, shape: [2, 3])
+        }
+        let path = tmp.appendingPathComponent("w.safetensors").path
+        let ints: [Float] = [0, 1, 2, 3, 4, 5]
+        try SafetensorsWriter.write(entries, metadata: ["k": "v\"q"], to: path) { i in
+            TensorConversion.encode(entries[i].dtype.isFloat ? values : ints, as: entries[i].dtype)
+        }
+        let c = try Checkpoint(path: path)
+        XCTAssertEqual(c.metadata, ["k": "v\"q"])
+        for t in c.tensors {
+            let got = c.floats(t)
+            let want: [Float]
+            switch t.dtype {
+            case .f16: want = values.map { TensorConversion.halfToFloat(TensorConversion.floatToHalf($0)) }
+            case .bf16: want = values.map { TensorConversion.bf16ToFloat(TensorConversion.floatToBF16($0)) }
+            case .f32, .f64: want = values
+            case .bool: want = ints.map { $0 != 0 ? 1 : 0 }
+            default: want = ints
+            }
+            XCTAssertEqual(got, want, t.name)
+        }
+    }
+
+    /// The randomized SVD's leading values against LAPACK's exact ones, on
+    /// a matrix with a decaying spectrum (the error DESIGN.md states).
+    func testRandomizedSpectrumError() throws {
+        var rng = Xoshiro256(seed: 7)
+        let (m, n, r) = (600, 400, 400)
+        // A = U diag(σ) Vᵀ-like: Gaussian factors with σ_k = k^(-0.5), the slow decay of trained weights.
+        var left = Matrix<Double>(rows: m, cols: r)
+        for i in 0..<left.storage.count { left.storage[i] = rng.nextGaussian() }
+        var right = Matrix<Double>(rows: r, cols: n)
+        for k in 0..<r { for j in 0..<n { right[k, j] = rng.nextGaussian() * 1 / Double(k + 1).squareRoot() } }
+        let a = try BLAS.product(left, right)
+        let exact = try Spectrum.exact(a)
+        let approx = try Spectrum.randomized(a, rank: 256, seed: 0)
+        XCTAssertEqual(approx.count, 256)
+        var worst = 0.0
+        for k in 0..<128 {
+            XCTAssertLessThanOrEqual(approx[k], exact[k] * (1 + 1e-12))
+            worst = max(worst, (exact[k] - approx[k]) / exact[k])
+        }
+        XCTAssertLessThan(worst, 0.01, "leading 128 of 256 within 1%")
+        XCTAssertGreaterThan(Spectrum.correlation(exact, approx)!, 0.99)
+    }
+}
