@@ -696,6 +696,7 @@ final class HTMLTests: XCTestCase {
         let file = dir.appendingPathComponent("labels.csv")
         try csv.write(to: file, atomically: true, encoding: .utf8)
         return file.path
+    }
 
     // MARK: - weights
 
