@@ -1,14 +1,10 @@
 import Foundation
 import XCTest
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `--dry-run` (issue 17): the plan is printed and nothing is done; the
 /// survey is exact when it reads the whole corpus; the estimated peak memory
-/// is within a factor of 2 of the peak measured on a real run (that child's
-/// own `ru_maxrss`, from wait4); a run whose estimate exceeds the memory
+/// is within a factor of 2 of the peak measured on a real run (by GNU
+/// time); a run whose estimate exceeds the memory
 /// available refuses to start (75) unless `--force`.
 final class DryRunTests: XCTestCase {
     func tempDir() throws -> URL {
@@ -25,39 +21,12 @@ final class DryRunTests: XCTestCase {
         var stderr: String
     }
 
-    /// Runs the binary from the repository root with posix_spawn and reaps
-    /// it with wait4, whose rusage is that child's alone (RUSAGE_CHILDREN
-    /// would be the largest of every child so far).
+    /// Runs the binary from the repository root; its peak resident memory
+    /// is measured by GNU time (`CLITests.runMeasured` says why not by this
+    /// process's rusage).
     func spawn(_ args: [String], environment extra: [String: String] = [:]) throws -> Measured {
-        let dir = try tempDir()
-        let outPath = dir.appendingPathComponent("stdout").path
-        let errPath = dir.appendingPathComponent("stderr").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        // `cd ROOT && exec BINARY ARGS`: exec keeps the pid, so wait4 reports the binary.
-        let quote = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let script = "cd \(quote(CLITests.root.path)) && exec " + ([CLITests.binary.path] + args).map(quote).joined(separator: " ")
-        let words: [String] = ["/bin/sh", "-c", script]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in extra { env[k] = v }
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in envp { free(p) } }
-        var pid = pid_t()
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
-        XCTAssertEqual(rc, 0, "posix_spawn: \(String(cString: strerror(rc)))")
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Measured(
-            status: code, peakBytes: Double(usage.ru_maxrss) * 1024,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        let (r, peak) = try CLITests.runMeasured(args, environment: extra)
+        return Measured(status: r.status, peakBytes: peak, stdout: r.stdout, stderr: r.stderr)
     }
 
     func plan(_ args: [String]) throws -> [String: Any] {
