@@ -7,7 +7,8 @@ It (re)writes, next to this file:
   divergence.json, permutation.json, keyness.json,
   containment.json (+ containment/a.txt, b.txt), tfidf.json (+ tfidf/docNN.txt),
   minhash.json,
-  compare_null.json (+ compare/{a,b,pa,pb}/*.txt; compare_reference.py).
+  compare_null.json (+ compare/{a,b,pa,pb}/*.txt; compare_reference.py),
+  llm/tiktoken.json (tokenizer_reference.py: tiktoken, Python regex).
 
 Deterministic: all randomness comes from fixed seeds (Python's random.Random
 for generated text, numpy.random.default_rng for numeric data and
@@ -36,6 +37,7 @@ import datasketch
 from datasketch import MinHash
 
 import compare_reference
+import tokenizer_reference
 from attribution_reference import make_attribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -880,6 +882,7 @@ def main():
     make_minhash()
     compare_reference.make_compare_null(write_json, write_text, clean_dir)
     make_attribution(write_json, write_text, clean_dir)
+    tokenizer_reference.main(write_json)
     print("python", ".".join(map(str, __import__("sys").version_info[:3])),
           "unicodedata", unicodedata.unidata_version, "numpy", np.__version__,
           "scipy", scipy.__version__, "sklearn", sklearn.__version__,

