@@ -63,6 +63,13 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// The description without a model tokenizer's file hash (`cl100k`), for
+    /// labels repeated on every row; reports name the hash once elsewhere.
+    public var shortName: String {
+        if case .tiktoken(let e) = self { return e.preset.rawValue }
+        return description
+    }
+
     /// Whether tokens are model token ids (decimal text) rather than text.
     public var isModel: Bool {
         if case .tiktoken = self { return true }
