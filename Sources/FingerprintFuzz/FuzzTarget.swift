@@ -21,6 +21,14 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// `CSV.row`/`CSV.field`: the row parses back (RFC 4180) to the escaped,
     /// neutralised fields.
     case csv
+    /// The tiktoken pre-tokenisers (r50k, cl100k, o200k) and byte-pair
+    /// merging: pieces tile the text, a safe cut changes no piece, the heap
+    /// merge equals tiktoken's scan, ids spell the text, chunking changes
+    /// no id.
+    case bpe
+    /// The `.tiktoken` ranks reader: a clean one-line error or a usable
+    /// vocabulary.
+    case tiktoken
 
     /// Runs this target's checks on one input.
     package func check(_ data: [UInt8]) throws {
@@ -30,6 +38,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .char: try CharChecks.check(data)
         case .safetext: try TextChecks.safeText(data)
         case .csv: try TextChecks.csv(data)
+        case .bpe: try BPEChecks.check(data)
+        case .tiktoken: try BPEChecks.ranksFile(data)
         }
     }
 }

@@ -81,7 +81,8 @@ public struct DedupReport: Codable, Sendable {
         var s = "Dedup \(corpus.terminalSafe): \(Num.count(documents)) documents, method \(method.rawValue)"
         switch method {
         case .minhash:
-            s += " (\(shingle)-\(tokenizer == nil ? "word" : "token") shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
+            s +=
+                " (\(shingle)-\(tokenizer == nil ? "word" : "token") shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
         case .simhash: s += " (64-bit, Hamming ≤ \(hamming!))"
         case .exact: s += " (identical \(tokenizer == nil ? "word" : "token") sequences)"
         }

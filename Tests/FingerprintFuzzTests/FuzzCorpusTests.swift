@@ -20,10 +20,12 @@ final class FuzzCorpusTests: XCTestCase {
     func testCharTokenizerCorpus() throws { try replay(.char) }
     func testSafeTextCorpus() throws { try replay(.safetext) }
     func testCSVCorpus() throws { try replay(.csv) }
+    func testBPECorpus() throws { try replay(.bpe) }
+    func testTiktokenRanksCorpus() throws { try replay(.tiktoken) }
 
     /// Every target has a corpus directory and a test above.
     func testEveryTargetHasACorpus() {
-        XCTAssertEqual(FuzzTarget.allCases.count, 5)
+        XCTAssertEqual(FuzzTarget.allCases.count, 7)
         for t in FuzzTarget.allCases {
             XCTAssertTrue(FileManager.default.fileExists(atPath: FuzzCorpus.directory(t, root: Self.root).path), t.rawValue)
         }

@@ -38,3 +38,19 @@ csv = ["a\xffb\xffc", "=1+2\xff+3\xff-inf\xff@x\xff\tcell", "with,comma\xff\"quo
 for i, s in enumerate(csv):
     b = s.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff")
     write("csv", bytes([i % 2]) + b)
+
+# bpe: pattern byte, two split points, then text (the tokenizer fixtures and
+# the hand-written cases of Fixtures/llm/tiktoken.json).
+llm = json.load(open(os.path.join(fixtures, "llm", "tiktoken.json")))["cases"]
+for i, t in enumerate(texts + [bytes.fromhex(c["hex"])[:600] for c in llm]):
+    write("bpe", bytes([i % 3, i * 29 % 256, 90]) + t)
+# tiktoken: ranks files, good and broken.
+import base64
+good = [base64.b64encode(bytes([b])).decode() + " " + str(b) for b in range(256)]
+for extra in ([], ["dGg= 256", "dGhl 257"], ["dGg= 256", "dGg= 257"], ["dGg= 3"], ["!!! 256"], ["dGg="], ["dGg= x"], [""], ["dGg= 99999999999"],
+              ["dGg= 67108864"], ["IA== 256"]):
+    write("tiktoken", "\n".join(good + extra).encode())
+for drop in (0, 32, 255):
+    write("tiktoken", "\n".join(g for j, g in enumerate(good) if j != drop).encode())
+for s in [b"", b"\n\n", b"YQ== 0", b"YQ== 0\r\nYg== 1\r\n", b"\xff\xfe 1"]:
+    write("tiktoken", s)

@@ -330,7 +330,8 @@ public enum Batch {
         let tooShort = (0..<nq).filter { sketches[$0].tokens < d.shingle }.count
         if tooShort > 0 { notes.append("\(tooShort) documents are shorter than one shingle and have no neighbours") }
         let header = BatchHeader(
-            corpus: input.description, reference: reference?.description, method: .minhash, tokenizer: o.tokenizer.isModel ? o.tokenizer : .word,
+            corpus: input.description, reference: reference?.description, method: .minhash,
+            tokenizer: o.tokenizer.isModel ? o.tokenizer : .word,
             features: 0, sublinear: false, dims: nil, top: o.top, threshold: Float(d.threshold), seed: d.seed,
             documents: nq, referenceDocuments: ref?.documents.count, headColumns: 0, tailColumns: 0,
             skipped: main.skips + (ref?.skips ?? []))

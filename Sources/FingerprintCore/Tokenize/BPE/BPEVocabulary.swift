@@ -143,7 +143,7 @@ package final class BPEVocabulary: @unchecked Sendable {
     }
 
     /// tiktoken's quadratic scan, for short pieces.
-    func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+    package func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
         withUnsafeTemporaryAllocation(of: (Int, UInt32).self, capacity: n + 1) { parts in
             var m = 0
             var minRank = BPEVocabulary.none
@@ -186,7 +186,7 @@ package final class BPEVocabulary: @unchecked Sendable {
     /// with lazy deletion: a popped pair is current when its left part is
     /// alive and its bytes still have the popped rank (ranks are unique per
     /// byte string, so a stale pair never matches).
-    func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+    package func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
         var next = [Int32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = Int32(i + 1) }
             c = n

@@ -96,7 +96,7 @@ struct ClassCursor {
 ///
 /// - Returns: nil when `bytes` is valid already (nothing copied), else the
 ///   repaired bytes and the number of replacements.
-func repairUTF8(_ b: UnsafeBufferPointer<UInt8>) -> (bytes: [UInt8], replaced: Int)? {
+package func repairUTF8(_ b: UnsafeBufferPointer<UInt8>) -> (bytes: [UInt8], replaced: Int)? {
     let n = b.count
     guard let p = b.baseAddress, n > 0 else { return nil }
     var i = 0

@@ -260,7 +260,7 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
     /// ASCII letter. No pattern lets a piece span a LF followed by a letter,
     /// the LF ends a one-scalar whitespace run in every pattern, and no
     /// match looks behind its start. - Returns: nil when there is none.
-    static func safeCut(_ p: UnsafePointer<UInt8>, _ n: Int, minimum: Int) -> Int? {
+    package static func safeCut(_ p: UnsafePointer<UInt8>, _ n: Int, minimum: Int) -> Int? {
         var i = n - 1
         while i > max(minimum, 1) {
             let b = p[i]

@@ -96,13 +96,18 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
     /// Reads a `.tiktoken` file: one `base64 rank` line per token (empty
     /// lines skipped). - Throws: `inputNotFound` if it cannot be read,
     /// `badData` naming the line on anything malformed.
-    public init(preset: TiktokenPreset, path: String) throws {
-        self.preset = preset
-        self.path = path
+    public convenience init(preset: TiktokenPreset, path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FingerprintError.inputNotFound(path: path, reason: "cannot read the \(preset.encodingName) ranks file")
         }
-        let bytes = [UInt8](data)
+        try self.init(preset: preset, contents: [UInt8](data), path: path)
+    }
+
+    /// Parses the contents of a `.tiktoken` file (`path` names it in errors).
+    /// - Throws: `badData` naming the line on anything malformed.
+    public init(preset: TiktokenPreset, contents bytes: [UInt8], path: String) throws {
+        self.preset = preset
+        self.path = path
         sha256 = SHA256.hex(bytes)
         var tokens: [[UInt8]] = []
         var ranks: [UInt32] = []
@@ -229,20 +234,24 @@ enum Base64 {
 /// encodes it in pieces cut where no piece can span (`PrePattern.safeCut`),
 /// so memory stays near 1 MB per worker on ordinary text. Each id reaches
 /// the sink as its decimal text.
-struct TiktokenStream {
+package struct TiktokenStream {
     let encoding: TiktokenEncoding
     private var buffer: [UInt8] = []
     private var ids: [UInt32] = []
-    private(set) var invalidSequences = 0
+    package private(set) var invalidSequences = 0
     /// Bytes of `buffer` already searched for a cut in vain.
     private var searched = 0
-    static let flushAt = 1 << 20
+    /// Buffered bytes past which a cut is looked for (1 MiB; smaller in the fuzz checks).
+    let flushAt: Int
 
-    init(_ encoding: TiktokenEncoding) { self.encoding = encoding }
+    package init(_ encoding: TiktokenEncoding, flushAt: Int = 1 << 20) {
+        self.encoding = encoding
+        self.flushAt = max(16, flushAt)
+    }
 
-    mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+    package mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
         buffer.append(contentsOf: chunk)
-        guard buffer.count >= Self.flushAt else { return }
+        guard buffer.count >= flushAt else { return }
         let from = searched
         searched = buffer.count
         let cut = buffer.withUnsafeBufferPointer { b in
@@ -254,9 +263,9 @@ struct TiktokenStream {
         searched = buffer.count
     }
 
-    mutating func finish<S: TokenSink>(into sink: inout S) {
+    package mutating func finish<S: TokenSink>(into sink: inout S) {
         emit(upTo: buffer.count, into: &sink)
-        buffer.removeAll(keepingCapacity: buffer.capacity <= 4 * Self.flushAt)
+        buffer.removeAll(keepingCapacity: buffer.capacity <= 4 * flushAt)
         searched = 0
     }
 
