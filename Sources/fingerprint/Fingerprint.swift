@@ -16,7 +16,10 @@ struct FingerprintCommand: ParsableCommand {
             The definitions of every statistic are in docs/DESIGN.md.
             """,
         version: versionText,
-        subcommands: [Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, BenchCommand.self, Synth.self]
+        subcommands: [
+            Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, TokenizersCommand.self,
+            BenchCommand.self, Synth.self,
+        ]
     )
 
     /// Runs the command line. An argument such as `-notes.txt` would be read

