@@ -161,4 +161,29 @@ final class TokenizerCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("\"p50k (sha256 "), r.stdout)
     }
+
+    func testTokenizersCommand() throws {
+        let path = try ranks()
+        let dir = try tempDir()
+        // The first 60,000 lines of cl100k's file are its first 60,000 ranks.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").prefix(60_000)
+        let head = dir.appendingPathComponent("head.tiktoken")
+        try Data(lines.joined(separator: "\n").utf8).write(to: head)
+        var r = try run(["tokenizers", "cl100k:\(path)", head.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Verdict: A extends B: B's 59744 merges are A's first 59744"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"), r.stdout)
+        r = try run(["tokenizers", "--format", "json", path, path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(j["verdict"] as? String, "same")
+        XCTAssertEqual(j["schema"] as? String, "fingerprint.tokenizers/1")
+        let json = dir.appendingPathComponent("tokenizer.json")
+        try Data("{}".utf8).write(to: json)
+        r = try run(["tokenizers", path, json.path])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("not supported"), r.stderr)
+        r = try run(["tokenizers", path, dir.appendingPathComponent("none").path])
+        XCTAssertEqual(r.status, 66)
+    }
 }
