@@ -27,7 +27,10 @@ enum StreamFormat: String, CaseIterable, ExpressibleByArgument {
 
 /// Options every command takes.
 struct SharedOptions: ParsableArguments {
-    @Option(help: "Tokenizer: word, char:N, ngram:N, or a tiktoken encoding r50k|p50k|cl100k|o200k[:RANKS-FILE] (ids as tokens).")
+    @Option(
+        help:
+            "Tokenizer: word, char:N, ngram:N, a tiktoken encoding r50k|p50k|cl100k|o200k[:RANKS-FILE], or hf:TOKENIZER-JSON (WordPiece); model token ids as tokens."
+    )
     var tokenizer: String = "word"
 
     @Option(name: [.short, .long], help: "Write the result to this file (atomically) instead of standard output.")

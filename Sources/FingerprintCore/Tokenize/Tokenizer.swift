@@ -13,15 +13,23 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
     /// A tiktoken encoding (`r50k`, `p50k`, `cl100k`, `o200k` with a ranks
     /// file); each token is its id, as decimal text.
     case tiktoken(TiktokenEncoding)
+    /// A Hugging Face tokenizer.json (`hf:PATH`; WordPiece); each token is its id, as decimal text.
+    case huggingFace(HFTokenizer)
 
     /// The accepted forms, for messages and help.
-    public static let forms = "word, char:N, ngram:N, or r50k|p50k|cl100k|o200k[:RANKS-FILE]"
+    public static let forms = "word, char:N, ngram:N, r50k|p50k|cl100k|o200k[:RANKS-FILE], or hf:TOKENIZER-JSON"
 
     /// Checks the form of a `--tokenizer` value without reading any file.
     /// - Throws: `FingerprintError.invalidParameter` with the accepted forms.
     public static func checkSyntax(_ text: String) throws {
         let name = String(text.prefix { $0 != ":" })
         if TiktokenPreset(rawValue: name) != nil { return }
+        if name == "hf" {
+            guard text.count > 3 else {
+                throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "needs a file, as in 'hf:tokenizer.json'")
+            }
+            return
+        }
         _ = try TokenizerSpec(parsing: text)
     }
 
@@ -36,6 +44,13 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         if let preset = TiktokenPreset(rawValue: parts[0]) {
             let path = parts.count == 2 && !parts[1].isEmpty ? parts[1] : try preset.locate()
             self = .tiktoken(try TiktokenCache.shared.load(preset, path))
+            return
+        }
+        if parts[0] == "hf" {
+            guard parts.count == 2, !parts[1].isEmpty else {
+                throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "needs a file, as in 'hf:tokenizer.json'")
+            }
+            self = .huggingFace(try TiktokenCache.shared.loadHF(parts[1]))
             return
         }
         func number() throws -> Int {
@@ -60,6 +75,7 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         case .char(let n): return "char:\(n)"
         case .ngram(let n): return "ngram:\(n)"
         case .tiktoken(let e): return e.description
+        case .huggingFace(let t): return t.description
         }
     }
 
@@ -67,13 +83,16 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
     /// labels repeated on every row; reports name the hash once elsewhere.
     public var shortName: String {
         if case .tiktoken(let e) = self { return e.preset.rawValue }
+        if case .huggingFace = self { return "hf" }
         return description
     }
 
     /// Whether tokens are model token ids (decimal text) rather than text.
     public var isModel: Bool {
-        if case .tiktoken = self { return true }
-        return false
+        switch self {
+        case .tiktoken, .huggingFace: return true
+        default: return false
+        }
     }
 
     public init(from decoder: Decoder) throws {
@@ -110,6 +129,7 @@ package struct TokenStream {
     private var char: CharScanner?
     private var ring: NGramRing?
     private var bpe: TiktokenStream?
+    private var hf: HFStream?
 
     public init(_ spec: TokenizerSpec) {
         self.spec = spec
@@ -120,12 +140,13 @@ package struct TokenStream {
             word = WordScanner()
             ring = NGramRing(n: n)
         case .tiktoken(let e): bpe = TiktokenStream(e)
+        case .huggingFace(let t): hf = HFStream(t)
         }
     }
 
     /// Invalid UTF-8 sequences replaced so far (all documents).
     public var invalidSequences: Int {
-        word?.invalidSequences ?? char?.invalidSequences ?? bpe?.invalidSequences ?? 0
+        word?.invalidSequences ?? char?.invalidSequences ?? bpe?.invalidSequences ?? hf?.invalidSequences ?? 0
     }
 
     /// Word tokens longer than the cap so far (all documents).
@@ -144,8 +165,10 @@ package struct TokenStream {
             word!.feed(chunk, into: &sink)
         } else if char != nil {
             char!.feed(chunk, into: &sink)
-        } else {
+        } else if bpe != nil {
             bpe!.feed(chunk, into: &sink)
+        } else {
+            hf!.feed(chunk, into: &sink)
         }
     }
 
@@ -160,8 +183,10 @@ package struct TokenStream {
             word!.finish(into: &sink)
         } else if char != nil {
             char!.finish(into: &sink)
-        } else {
+        } else if bpe != nil {
             bpe!.finish(into: &sink)
+        } else {
+            hf!.finish(into: &sink)
         }
     }
 }
@@ -202,6 +227,16 @@ final class TiktokenCache: @unchecked Sendable {
     static let shared = TiktokenCache()
     private let lock = NSLock()
     private var loaded: [String: TiktokenEncoding] = [:]
+    private var loadedHF: [String: HFTokenizer] = [:]
+
+    func loadHF(_ path: String) throws -> HFTokenizer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let t = loadedHF[path] { return t }
+        let t = try HFTokenizer(path: path)
+        loadedHF[path] = t
+        return t
+    }
 
     func load(_ preset: TiktokenPreset, _ path: String) throws -> TiktokenEncoding {
         let key = preset.rawValue + ":" + path

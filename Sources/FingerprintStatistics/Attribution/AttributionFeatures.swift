@@ -214,7 +214,8 @@ package enum FeatureCounting {
                 switch spec {
                 case .word: return TextMask.count(tokenStreams: distorted.map(\.tokens), n: 1, name: name)
                 case .ngram(let n): return TextMask.count(tokenStreams: distorted.map(\.tokens), n: n, name: name)
-                case .char, .tiktoken: return FeatureFamily(name: name, matrix: try countTexts(distorted.map(\.text), spec: spec))
+                case .char, .tiktoken, .huggingFace:
+                    return FeatureFamily(name: name, matrix: try countTexts(distorted.map(\.text), spec: spec))
                 }
             }
         }

@@ -130,11 +130,18 @@ public struct CorpusProfile: Codable, Sendable {
         top = v.topByCount(topN).map {
             TopToken(token: v.token($0), count: v.totalCounts[$0], share: tokensTotal > 0 ? Double(v.totalCounts[$0]) / Double(total) : 0)
         }
-        if case .tiktoken(let e) = c.tokenizer {
+        switch c.tokenizer {
+        case .tiktoken(let e):
             bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
             for i in top.indices {
                 if let id = UInt32(top[i].token), let b = e.bytes(of: id) { top[i].text = String(decoding: b, as: UTF8.self) }
             }
+        case .huggingFace(let t):
+            bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
+            for i in top.indices {
+                if let id = UInt32(top[i].token) { top[i].text = t.token(of: id) }
+            }
+        default: break
         }
     }
 }

