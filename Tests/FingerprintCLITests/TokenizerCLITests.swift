@@ -214,7 +214,9 @@ final class TokenizerCLITests: XCTestCase {
             as! [String: Any]
         let stats = fixture["stats"] as! [String: [String: Any]]
         for corpus in ["tiny", "mixed"] {
-            let r = try run(["stats", "--tokenizer", "hf:\(path)", "--format", "json", "-q", "Tests/FingerprintKitTests/Fixtures/stats/\(corpus)"])
+            let r = try run([
+                "stats", "--tokenizer", "hf:\(path)", "--format", "json", "-q", "Tests/FingerprintKitTests/Fixtures/stats/\(corpus)",
+            ])
             XCTAssertEqual(r.status, 0, r.stderr)
             let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
             XCTAssertEqual(j["tokens"] as? Int, stats[corpus]!["tokens"] as? Int, corpus)
