@@ -173,10 +173,14 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
 
     /// Encodes valid UTF-8.
     @inline(__always)
-    func encodeValid(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+    func encodeValid(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], cache: PieceCache? = nil) {
         guard let p = b.baseAddress, b.count > 0 else { return }
         let v = vocabulary
-        preset.pattern.pieces(p, b.count) { s, e in v.encode(p + s, e - s, into: &out) }
+        if let cache {
+            preset.pattern.pieces(p, b.count) { s, e in cache.encode(p + s, e - s, v, into: &out) }
+        } else {
+            preset.pattern.pieces(p, b.count) { s, e in v.encode(p + s, e - s, into: &out) }
+        }
     }
 
     /// The bytes of token `id` (special tokens included), or nil.
@@ -238,6 +242,7 @@ package struct TiktokenStream {
     let encoding: TiktokenEncoding
     private var buffer: [UInt8] = []
     private var ids: [UInt32] = []
+    private let cache = PieceCache()
     package private(set) var invalidSequences = 0
     /// Bytes of `buffer` already searched for a cut in vain.
     private var searched = 0
@@ -275,11 +280,66 @@ package struct TiktokenStream {
             let b = UnsafeBufferPointer(rebasing: all[0..<n])
             if let (fixed, replaced) = repairUTF8(b) {
                 invalidSequences += replaced
-                fixed.withUnsafeBufferPointer { encoding.encodeValid($0, into: &ids) }
+                fixed.withUnsafeBufferPointer { encoding.encodeValid($0, into: &ids, cache: cache) }
             } else {
-                encoding.encodeValid(b, into: &ids)
+                encoding.encodeValid(b, into: &ids, cache: cache)
             }
         }
         for id in ids { encoding.withDecimal(id) { sink.accept($0) } }
+    }
+}
+
+/// A direct-mapped cache of the ids of short pieces (at most 16 bytes and 4
+/// ids), one per stream: most pieces of a text are frequent words, and a hit
+/// costs two 8-byte compares instead of a hash of the bytes and several
+/// cache misses in the vocabulary's table. A miss or a longer piece goes to
+/// `BPEVocabulary.encode`; the result is the same either way (fuzz target
+/// `bpe` and the tests run the streaming path against `encode`).
+final class PieceCache {
+    struct Entry {
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        /// Piece length (0: empty slot) and number of ids.
+        var length: UInt8 = 0
+        var count: UInt8 = 0
+        var ids: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    }
+    static let bits = 14
+    private let slots = UnsafeMutablePointer<Entry>.allocate(capacity: 1 << PieceCache.bits)
+    private var scratch: [UInt32] = []
+
+    init() { slots.initialize(repeating: Entry(), count: 1 << Self.bits) }
+    deinit { slots.deallocate() }
+
+    @inline(__always)
+    func encode(_ p: UnsafePointer<UInt8>, _ n: Int, _ v: BPEVocabulary, into out: inout [UInt32]) {
+        guard n <= 16 else {
+            v.encode(p, n, into: &out)
+            return
+        }
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        for i in 0..<min(n, 8) { k0 |= UInt64(p[i]) << UInt64(8 * i) }
+        if n > 8 { for i in 8..<n { k1 |= UInt64(p[i]) << UInt64(8 * (i - 8)) } }
+        let h = SplitMix64.mix(k0 &+ k1 &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(n))
+        let slot = slots + Int(truncatingIfNeeded: h >> UInt64(64 - Self.bits))
+        let e = slot.pointee
+        if e.length == UInt8(n) && e.k0 == k0 && e.k1 == k1 {
+            out.append(e.ids.0)
+            if e.count > 1 { out.append(e.ids.1) }
+            if e.count > 2 { out.append(e.ids.2) }
+            if e.count > 3 { out.append(e.ids.3) }
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        v.encode(p, n, into: &scratch)
+        out.append(contentsOf: scratch)
+        guard scratch.count <= 4 else { return }
+        var f = Entry(k0: k0, k1: k1, length: UInt8(n), count: UInt8(scratch.count))
+        f.ids.0 = scratch[0]
+        if scratch.count > 1 { f.ids.1 = scratch[1] }
+        if scratch.count > 2 { f.ids.2 = scratch[2] }
+        if scratch.count > 3 { f.ids.3 = scratch[3] }
+        slot.pointee = f
     }
 }
