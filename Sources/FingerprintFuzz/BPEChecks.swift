@@ -113,3 +113,35 @@ enum BPEChecks {
         try require(spelled == fixed, "ids do not spell the text with ranks \(show(data))")
     }
 }
+
+/// The Hugging Face `tokenizer.json` reader (`hfjson`).
+enum HFChecks {
+    /// Arbitrary bytes as a tokenizer.json: a clean one-line `badData` error,
+    /// or a tokenizer whose ids on a fixed text plus the input's first 64
+    /// bytes are all known tokens. Inputs that start with `{` are also tried
+    /// spliced into a valid WordPiece file (as its normalizer, then as an
+    /// added token), to reach past the model check.
+    static func check(_ data: [UInt8]) throws {
+        let text = Array("Hello, World! Ünïcödé [CLS] 中文 don't\t\n x".utf8) + data.prefix(64)
+        var inputs = [data]
+        if data.first == 0x7B {
+            let wp = ###""model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "##b": 2, ",": 3}}"###
+            let pre = #""pre_tokenizer": {"type": "BertPreTokenizer"}"#
+            let payload = String(decoding: data, as: UTF8.self)
+            inputs.append(Array("{\(wp), \(pre), \"normalizer\": \(payload)}".utf8))
+            inputs.append(Array("{\(wp), \(pre), \"added_tokens\": [\(payload)]}".utf8))
+        }
+        for input in inputs {
+            let t: HFTokenizer
+            do {
+                t = try HFTokenizer(contents: input, path: "fuzz.json")
+            } catch FingerprintError.badData(let path, let reason) {
+                try require(path == "fuzz.json" && !reason.isEmpty && !reason.contains("\n"), "bad error: \(reason)")
+                continue
+            }
+            for id in t.encode(text) {
+                try require(t.token(of: id) != nil, "id \(id) is not a token of \(show(input))")
+            }
+        }
+    }
+}

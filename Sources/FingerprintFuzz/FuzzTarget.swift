@@ -29,6 +29,9 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// The `.tiktoken` ranks reader: a clean one-line error or a usable
     /// vocabulary.
     case tiktoken
+    /// The Hugging Face `tokenizer.json` reader: a clean one-line error
+    /// naming the unsupported component, or a tokenizer whose ids are tokens.
+    case hfjson
 
     /// Runs this target's checks on one input.
     package func check(_ data: [UInt8]) throws {
@@ -40,6 +43,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .csv: try TextChecks.csv(data)
         case .bpe: try BPEChecks.check(data)
         case .tiktoken: try BPEChecks.ranksFile(data)
+        case .hfjson: try HFChecks.check(data)
         }
     }
 }

@@ -22,10 +22,11 @@ final class FuzzCorpusTests: XCTestCase {
     func testCSVCorpus() throws { try replay(.csv) }
     func testBPECorpus() throws { try replay(.bpe) }
     func testTiktokenRanksCorpus() throws { try replay(.tiktoken) }
+    func testHFTokenizerJSONCorpus() throws { try replay(.hfjson) }
 
     /// Every target has a corpus directory and a test above.
     func testEveryTargetHasACorpus() {
-        XCTAssertEqual(FuzzTarget.allCases.count, 7)
+        XCTAssertEqual(FuzzTarget.allCases.count, 8)
         for t in FuzzTarget.allCases {
             XCTAssertTrue(FileManager.default.fileExists(atPath: FuzzCorpus.directory(t, root: Self.root).path), t.rawValue)
         }

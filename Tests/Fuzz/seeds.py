@@ -54,3 +54,16 @@ for drop in (0, 32, 255):
     write("tiktoken", "\n".join(g for j, g in enumerate(good) if j != drop).encode())
 for s in [b"", b"\n\n", b"YQ== 0", b"YQ== 0\r\nYg== 1\r\n", b"\xff\xfe 1"]:
     write("tiktoken", s)
+
+# hfjson: tokenizer.json files, good and broken, and normalizer / added-token
+# fragments (an input starting with "{" is also spliced into a valid file).
+wp = '"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "##b": 2, ",": 3}}'
+pre = '"pre_tokenizer": {"type": "BertPreTokenizer"}'
+for j in ["{%s, %s}" % (wp, pre),
+          '{%s, %s, "normalizer": {"type": "BertNormalizer", "lowercase": true, "strip_accents": null}}' % (wp, pre),
+          '{%s, %s, "added_tokens": [{"id": 5, "content": "[CLS]", "normalized": false}]}' % (wp, pre),
+          '{"model": {"type": "BPE", "vocab": {}, "merges": []}}', '{"model": {"type": "Unigram"}}', "{%s}" % wp,
+          '{%s, "pre_tokenizer": {"type": "ByteLevel"}}' % wp, "[]", "{", "",
+          '{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false}', '{"type": "Lowercase"}',
+          '{"id": 9, "content": "a b"}', '{"id": 1, "content": "", "lstrip": true}', '{"id": "x", "content": 5}']:
+    write("hfjson", j.encode())
