@@ -229,10 +229,11 @@ final class TokenizerCLITests: XCTestCase {
         }
         let dir = try tempDir()
         let bpe = dir.appendingPathComponent("tokenizer.json")
-        try Data(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}}"#.utf8).write(to: bpe)
+        try Data(#"{"model": {"type": "Unigram", "vocab": []}}"#.utf8).write(to: bpe)
         let r = try run(["stats", "--tokenizer", "hf:\(bpe.path)", "Tests/FingerprintKitTests/Fixtures/stats/tiny"])
         XCTAssertEqual(r.status, 65)
         XCTAssertEqual(
-            r.stderr, "fingerprint: error: \(bpe.path): model BPE is not supported (only WordPiece); nothing was tokenised\n")
+            r.stderr,
+            "fingerprint: error: \(bpe.path): model Unigram is not supported (only WordPiece and byte-level BPE); nothing was tokenised\n")
     }
 }

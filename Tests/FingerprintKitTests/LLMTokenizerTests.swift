@@ -484,7 +484,7 @@ final class HFTokenizerTests: XCTestCase {
         let pre = #""pre_tokenizer": {"type": "BertPreTokenizer"}"#
         let wp = #""model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}"#
         XCTAssertEqual(reason("{\(wp), \(pre)}"), "accepted")
-        XCTAssertTrue(reason(#"{"model": {"type": "BPE", "vocab": {}, "merges": []}}"#).contains("model BPE is not supported"))
+        XCTAssertTrue(reason(#"{"model": {"type": "Unigram", "vocab": []}}"#).contains("model Unigram is not supported"))
         XCTAssertTrue(reason(#"{\#(wp), "normalizer": {"type": "Sequence", "normalizers": []}, \#(pre)}"#).contains("normalizer Sequence"))
         XCTAssertTrue(reason(#"{\#(wp), "pre_tokenizer": {"type": "ByteLevel"}}"#).contains("pre_tokenizer ByteLevel"))
         XCTAssertTrue(reason("{\(wp)}").contains("no pre_tokenizer"))
@@ -493,5 +493,73 @@ final class HFTokenizerTests: XCTestCase {
         XCTAssertTrue(reason("[1, 2]").contains("not a tokenizer.json"))
         XCTAssertTrue(reason("{").contains("not a tokenizer.json"))
         for r in [reason(#"{"model": {"type": "Unigram"}}"#), reason("{")] { XCTAssertFalse(r.contains("\n"), r) }
+    }
+}
+
+/// `hf:tokenizer.json` with a byte-level BPE model against Hugging Face
+/// `tokenizers` (Fixtures/llm/bpe.json): two files trained by the reference
+/// script (Fixtures/llm/bpe-gpt2.json: the ByteLevel pre-tokenizer with its
+/// regex; bpe-llama3.json: Split with the Llama-3 regex, then ByteLevel,
+/// ignore_merges), on the hand-written cases and the 100,000 strings.
+final class HFByteLevelBPETests: XCTestCase {
+    static let reference: [String: Any] = try! loadJSON("llm/bpe.json") as! [String: Any]
+
+    func check(_ name: String) throws {
+        let t = try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-\(name).json").path)
+        XCTAssertNotNil(t.bpe)
+        let ref = Self.reference[name] as! [String: Any]
+        for c in ref["cases"] as! [[String: Any]] {
+            let bytes = LLMTokenizerTests.hexBytes(c["hex"] as! String)
+            XCTAssertEqual(t.encode(bytes), (c["ids"] as! [Int]).map(UInt32.init), "\(name): \(c["name"]!)")
+        }
+        let blocks = ref["blocks"] as! [String]
+        let strings = LLMTokenizerTests.randomStrings
+        let block = LLMTokenizerTests.reference.block
+        let first = (ref["first"] as! String).split(separator: "\n", omittingEmptySubsequences: false)
+        for b in 0..<blocks.count {
+            let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0]).map(Int.init) }
+            if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
+                for i in 0..<min(first.count - 1, strings.count) {
+                    let ours = t.encode(strings[i]).map(String.init).joined(separator: ",")
+                    if ours != first[i] { return XCTFail("\(name): string \(i) \(strings[i]) gives \(ours), the reference \(first[i])") }
+                }
+                return XCTFail("\(name): block \(b) differs from the reference")
+            }
+        }
+    }
+
+    func testGPT2StyleIdsEqualHuggingFace() throws { try check("gpt2") }
+    func testLlama3StyleIdsEqualHuggingFace() throws { try check("llama3") }
+
+    func testUnsupportedBPEOptionsAreRefusedByName() throws {
+        func reason(_ json: String) -> String {
+            do {
+                _ = try HFTokenizer(contents: Array(json.utf8), path: "t.json")
+                return "accepted"
+            } catch FingerprintError.badData(_, let r) {
+                return r
+            } catch {
+                return "\(error)"
+            }
+        }
+        var v: [String: Int] = [:]
+        for (scalar, byte) in HFByteLevelBPE.byteOfScalar { v[String(Unicode.Scalar(scalar)!)] = Int(byte) }
+        v["ab"] = 256
+        let vocabJSON = String(decoding: try JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]), as: UTF8.self)
+        let model = #""model": {"type": "BPE", "vocab": \#(vocabJSON), "merges": ["a b"]}"#
+        let bl = #""pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}"#
+        XCTAssertEqual(reason("{\(model), \(bl)}"), "accepted")
+        XCTAssertTrue(reason("{\(model), \(bl.replacingOccurrences(of: "false", with: "true"))}").contains("add_prefix_space"))
+        XCTAssertTrue(reason(#"{\#(model), \#(bl), "normalizer": {"type": "NFKC"}}"#).contains("normalizer NFKC"))
+        XCTAssertTrue(reason(#"{\#(model), "pre_tokenizer": {"type": "Metaspace"}}"#).contains("pre_tokenizer Metaspace"))
+        XCTAssertTrue(
+            reason(
+                #"{\#(model), "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated"}, {"type": "ByteLevel", "use_regex": false}]}}"#
+            ).contains("Split pattern"))
+        XCTAssertTrue(
+            reason(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, \#(bl)}"#).contains("no token for the single byte"))
+        XCTAssertTrue(
+            reason(#"{"model": {"type": "BPE", "vocab": {"x y": 0}, "merges": []}, \#(bl)}"#).contains("not byte-level"))
+        XCTAssertTrue(reason(#"{\#(model.replacingOccurrences(of: "\"a b\"", with: "\"a c\"")), \#(bl)}"#).contains("merge 0"))
     }
 }

@@ -33,6 +33,9 @@ PATTERNS = {
     # tiktoken_ext/openai_public.py (tiktoken 0.14)
     "r50k": r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s""",
     "cl100k": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+    # Hugging Face Split pre-tokenizers of Llama-3-style and Qwen2-style tokenizer.json files
+    "llama3": r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
+    "qwen2": r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
     "o200k": "|".join([
         r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
         r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
@@ -338,10 +341,51 @@ def make_wordpiece(write_json):
     })
 
 
+def make_bpe(write_json):
+    """Two byte-level BPE tokenizer.json files trained with `tokenizers` on the
+    hand-written cases and the first 20,000 generated strings (vocabulary
+    2,000): GPT-2 style (ByteLevel pre-tokenizer with its regex) and
+    Llama-3 style (Split with the Llama-3 regex, then ByteLevel without
+    one, ignore_merges). Written next to this file, with the ids of
+    `encode(text, add_special_tokens=False)` on the cases and the 100,000
+    strings."""
+    import tokenizers
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers, Regex
+    texts = [s.decode("utf-8", "replace") for s in random_strings()]
+    corpus = [t for _, t in CASES] + texts[:20000]
+    out = {"tokenizers_version": tokenizers.__version__}
+    for name in ("gpt2", "llama3"):
+        tok = Tokenizer(models.BPE(ignore_merges=(name == "llama3")))
+        if name == "gpt2":
+            tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        else:
+            tok.pre_tokenizer = pre_tokenizers.Sequence([
+                pre_tokenizers.Split(Regex(PATTERNS["llama3"]), behavior="isolated", invert=False),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        trainer = trainers.BpeTrainer(vocab_size=2000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                      special_tokens=["<|endoftext|>"], show_progress=False)
+        tok.train_from_iterator(corpus, trainer=trainer)
+        path = os.path.join(HERE, "llm", "bpe-%s.json" % name)
+        tok.save(path, pretty=False)
+        ids = lambda t: tok.encode(t, add_special_tokens=False).ids
+        cases = []
+        extra = [("special", "a<|endoftext|>b <|endoftext|> <|endoftext")]
+        for cname, data in [(n, t.encode("utf-8")) for n, t in CASES + extra] + INVALID_CASES:
+            cases.append({"name": cname, "hex": data.hex(), "ids": ids(data.decode("utf-8", "replace"))})
+        lists = [ids(t) for t in texts]
+        out[name] = {
+            "cases": cases,
+            "blocks": [hashlib.sha256(canonical(lists[i:i + BLOCK])).hexdigest() for i in range(0, COUNT, BLOCK)],
+            "first": canonical(lists[:FULL]).decode("ascii"),
+        }
+    write_json("llm/bpe.json", out)
+
+
 def main(write_json):
     make_tiktoken(write_json)
     make_tokenizers(write_json)
     make_wordpiece(write_json)
+    make_bpe(write_json)
     import tokenizers
     print("tiktoken", tiktoken.__version__, "regex", regex.__version__, "tokenizers", tokenizers.__version__)
 

@@ -23,6 +23,11 @@
 ///   whitespace rules scan a whole run of white space once.
 public enum PrePattern: String, Sendable, Hashable, CaseIterable {
     case r50k, cl100k, o200k
+    /// The `Split` regexes of Llama-3- and Qwen2-style tokenizer.json files:
+    /// cl100k's pattern without `\s++$` (so, as in o200k, a trailing
+    /// whitespace run is cut after its last newline), with numbers in runs
+    /// of at most 3 (`llama3`) or one by one (`qwen2`).
+    case llama3, qwen2
 
     /// Calls `body(start, end)` for each piece of `text` (valid UTF-8), in order.
     @inline(__always)
@@ -38,7 +43,19 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
             }
         case .cl100k:
             while i < n {
-                let e = Self.cl100kPiece(c, i)
+                let e = Self.cl100kPiece(c, i, endRule: true, digits: 3)
+                body(i, e)
+                i = e
+            }
+        case .llama3:
+            while i < n {
+                let e = Self.cl100kPiece(c, i, endRule: false, digits: 3)
+                body(i, e)
+                i = e
+            }
+        case .qwen2:
+            while i < n {
+                let e = Self.cl100kPiece(c, i, endRule: false, digits: 1)
                 body(i, e)
                 i = e
             }
@@ -117,7 +134,7 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
     /// the end of the text), then `\s+(?!\S)`, then one scalar (`\s`) or
     /// the whole run (`\s+`, o200k).
     @inline(__always)
-    static func whitespace(_ c: ClassCursor, _ i: Int, _ l: Int, newlines: Bool, wholeRun: Bool) -> Int {
+    static func whitespace(_ c: ClassCursor, _ i: Int, _ l: Int, newlines: Bool, endRule: Bool) -> Int {
         var j = i
         var lastStart = i
         var afterNewline = -1
@@ -128,11 +145,11 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
             lastStart = j
             j += len
         }
-        if !wholeRun && j == c.n { return j }  // \s++$
+        if endRule && j == c.n { return j }  // \s++$
         if newlines && afterNewline > 0 { return afterNewline }  // \s*[\r\n]
         if j == c.n { return j }  // \s+(?!\S) at the end
         if lastStart > i { return lastStart }  // \s+(?!\S): all but the last scalar
-        return wholeRun ? j : i + l  // \s+ / \s: the run is one scalar here
+        return i + l  // \s+ / \s: the run is one scalar here
     }
 
     // MARK: - r50k
@@ -149,13 +166,13 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
             if k == PieceClass.number { return run(c, j) { $0 == PieceClass.number } }
             if PieceClass.isPunct(k) { return run(c, j, PieceClass.isPunct) }
         }
-        return whitespace(c, i, l0, newlines: false, wholeRun: false)
+        return whitespace(c, i, l0, newlines: false, endRule: true)
     }
 
     // MARK: - cl100k
 
     @inline(__always)
-    static func cl100kPiece(_ c: ClassCursor, _ i: Int) -> Int {
+    static func cl100kPiece(_ c: ClassCursor, _ i: Int, endRule: Bool, digits: Int) -> Int {
         let b = c.p[i]
         if b == 0x27, let e = contraction(c, i, ci: true) { return e }
         let (k0, l0) = c.at(i)
@@ -165,10 +182,10 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
             let (k1, l1) = c.at(i + l0)
             if PieceClass.isLetter(k1) { return run(c, i + l0 + l1, PieceClass.isLetter) }
         }
-        // \p{N}{1,3}+
+        // \p{N}{1,3}+ (\p{N} for qwen2)
         if k0 == PieceClass.number {
             var j = i + l0
-            for _ in 0..<2 {
+            for _ in 0..<(digits - 1) {
                 guard j < c.n else { break }
                 let (k, l) = c.at(j)
                 if k != PieceClass.number { break }
@@ -183,7 +200,7 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
             while e < c.n && (c.p[e] == 0x0D || c.p[e] == 0x0A) { e += 1 }
             return e
         }
-        return whitespace(c, i, l0, newlines: true, wholeRun: false)
+        return whitespace(c, i, l0, newlines: true, endRule: endRule)
     }
 
     // MARK: - o200k
@@ -251,7 +268,7 @@ public enum PrePattern: String, Sendable, Hashable, CaseIterable {
             while e < c.n && (c.p[e] == 0x0D || c.p[e] == 0x0A || c.p[e] == 0x2F) { e += 1 }
             return e
         }
-        return whitespace(c, i, l0, newlines: true, wholeRun: true)
+        return whitespace(c, i, l0, newlines: true, endRule: false)
     }
 
     /// A byte offset in `p[0..<n]`, as late as possible and at least

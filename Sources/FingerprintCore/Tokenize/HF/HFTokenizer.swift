@@ -27,6 +27,8 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     let added: [(String, UInt32)]
     /// Whether a document may be cut at an ASCII space (no added token holds one).
     let cutAtSpace: Bool
+    /// The byte-level BPE model, when the file has one (else WordPiece).
+    let bpe: HFByteLevelBPE?
 
     public static func == (a: HFTokenizer, b: HFTokenizer) -> Bool { a.sha256 == b.sha256 }
     public func hash(into h: inout Hasher) { h.combine(sha256) }
@@ -51,9 +53,30 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         }
         guard let model = root["model"] as? [String: Any] else { throw bad("no \"model\": not a tokenizer.json file") }
         let type = model["type"] as? String ?? "?"
-        guard type == "WordPiece" else {
-            throw bad("model \(type) is not supported (only WordPiece); nothing was tokenised")
+        guard type == "WordPiece" || type == "BPE" else {
+            throw bad("model \(type) is not supported (only WordPiece and byte-level BPE); nothing was tokenised")
         }
+        if type == "BPE" {
+            bpe = try HFByteLevelBPE(root: root, model: model, bad: bad)
+            vocab = [:]
+            unknown = 0
+            prefix = ""
+            maxChars = 0
+            cleanText = false
+            chineseChars = false
+            stripAccents = false
+            lowercase = false
+            var tokens: [UInt32: String] = [:]
+            for (t, idv) in model["vocab"] as? [String: Any] ?? [:] {
+                if let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) { tokens[id] = t }
+            }
+            let at = try Self.addedTokens(root, &tokens, bad)
+            added = at.0
+            cutAtSpace = at.1
+            self.tokens = tokens
+            return
+        }
+        bpe = nil
         guard let v = model["vocab"] as? [String: Any], !v.isEmpty else { throw bad("WordPiece model without a vocab") }
         var vocab: [[UInt8]: UInt32] = [:]
         var tokens: [UInt32: String] = [:]
@@ -94,7 +117,18 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         guard pt == "BertPreTokenizer" else {
             throw bad("pre_tokenizer \(pt) is not supported (only BertPreTokenizer); nothing was tokenised")
         }
-        // Added tokens.
+        let at = try Self.addedTokens(root, &tokens, bad)
+        added = at.0
+        cutAtSpace = at.1
+        self.vocab = vocab
+        self.tokens = tokens
+    }
+
+    /// Added tokens (matched in the raw text, longest first), and whether a
+    /// document may be cut at an ASCII space (no added token holds white space).
+    static func addedTokens(_ root: [String: Any], _ tokens: inout [UInt32: String], _ bad: (String) -> FingerprintError) throws -> (
+        [(String, UInt32)], Bool
+    ) {
         var added: [(String, UInt32)] = []
         for a in root["added_tokens"] as? [[String: Any]] ?? [] {
             guard let content = a["content"] as? String, let n = a["id"] as? NSNumber, let id = UInt32(exactly: n.doubleValue) else {
@@ -107,10 +141,7 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
             tokens[id] = tokens[id] ?? content
         }
         added.sort { $0.0.utf8.count > $1.0.utf8.count }
-        self.added = added
-        cutAtSpace = !added.contains { $0.0.unicodeScalars.contains { $0.properties.isWhitespace } }
-        self.vocab = vocab
-        self.tokens = tokens
+        return (added, !added.contains { $0.0.unicodeScalars.contains { $0.properties.isWhitespace } })
     }
 
     /// The token text of an id, or nil.
@@ -184,9 +215,16 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         }
     }
 
-    /// BertNormalizer, BertPreTokenizer and WordPiece on text between added tokens.
+    /// BertNormalizer, BertPreTokenizer and WordPiece (or the byte-level
+    /// BPE model) on text between added tokens.
     func encodeSegment(_ segment: [Unicode.Scalar], into out: inout [UInt32]) {
         guard !segment.isEmpty else { return }
+        if let bpe {
+            var bytes: [UInt8] = []
+            for s in segment { appendUTF8(s.value, to: &bytes) }
+            bpe.encode(bytes, into: &out)
+            return
+        }
         var norm: [Unicode.Scalar] = []
         norm.reserveCapacity(segment.count)
         for s in segment {
