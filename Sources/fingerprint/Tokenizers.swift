@@ -13,8 +13,9 @@ struct TokenizersCommand: ParsableCommand {
         abstract: "Compare two tokenizer files: shared vocabulary, merge order, common merge prefix, verdict.",
         discussion: """
             A and B are tiktoken ranks files, as a path or as r50k|p50k|cl100k|o200k[:PATH] (without a \
-            path the file is looked for in TIKTOKEN_CACHE_DIR). The merge list is the multi-byte tokens \
-            in rank order. Verdicts: same; A extends B (B's merges are A's first ones) or B extends A; \
+            path the file is looked for in TIKTOKEN_CACHE_DIR), or Hugging Face byte-level BPE \
+            tokenizer.json files. The merge list is the multi-byte tokens in rank order (tiktoken) or \
+            the tokens the merges make, in order (tokenizer.json). Verdicts: same; A extends B (B's merges are A's first ones) or B extends A; \
             a common origin (at least 1,000 first merges agree); unrelated.
             """
     )
@@ -31,18 +32,35 @@ struct TokenizersCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Write the result to this file (atomically) instead of standard output.")
     var output: String?
 
-    /// A ranks file by preset (`cl100k:PATH`, `cl100k`) or by plain path.
-    static func load(_ text: String) throws -> TiktokenEncoding {
+    struct Loaded {
+        var sha256: String
+        var entries: [([UInt8], UInt32)]
+        var merges: [[UInt8]]
+    }
+
+    /// A ranks file by preset (`cl100k:PATH`, `cl100k`) or by plain path,
+    /// or a byte-level BPE tokenizer.json (`.json`, or `hf:PATH`).
+    static func load(_ text: String) throws -> Loaded {
         if TiktokenPreset(rawValue: String(text.prefix { $0 != ":" })) != nil,
             case .tiktoken(let e) = try TokenizerSpec(parsing: text)
         {
-            return e
+            return tiktoken(e)
         }
-        if text.hasSuffix(".json") {
-            throw FingerprintError.badData(
-                path: text, reason: "Hugging Face tokenizer.json files are not supported yet; give a tiktoken ranks file")
+        if text.hasSuffix(".json") || text.hasPrefix("hf:") {
+            let path = text.hasPrefix("hf:") ? String(text.dropFirst(3)) : text
+            let t = try HFTokenizer(path: path)
+            guard let bpe = t.bpe else {
+                throw FingerprintError.badData(
+                    path: path, reason: "a WordPiece tokenizer has no merge list to compare; give BPE tokenizers")
+            }
+            return Loaded(sha256: t.sha256, entries: bpe.vocabularyEntries, merges: bpe.mergeList)
         }
-        return try TiktokenEncoding(preset: .cl100k, path: text)
+        return tiktoken(try TiktokenEncoding(preset: .cl100k, path: text))
+    }
+
+    static func tiktoken(_ e: TiktokenEncoding) -> Loaded {
+        let entries = e.vocabulary.entriesByRank()
+        return Loaded(sha256: e.sha256, entries: entries, merges: entries.filter { $0.0.count >= 2 }.map(\.0))
     }
 
     func run() throws {
@@ -50,7 +68,8 @@ struct TokenizersCommand: ParsableCommand {
             let ea = try Self.load(a)
             let eb = try Self.load(b)
             let c = TokenizerComparison(
-                a: ea.vocabulary, aName: a, aSHA256: ea.sha256, b: eb.vocabulary, bName: b, bSHA256: eb.sha256)
+                a: ea.entries, aMerges: ea.merges, aName: a, aSHA256: ea.sha256,
+                b: eb.entries, bMerges: eb.merges, bName: b, bSHA256: eb.sha256)
             let text = format == .json ? try JSONOutput.encode(c) : TokenizersReport.table(c)
             try AtomicFile.write(text, to: output)
         }

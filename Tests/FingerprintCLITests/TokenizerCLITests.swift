@@ -182,7 +182,7 @@ final class TokenizerCLITests: XCTestCase {
         try Data("{}".utf8).write(to: json)
         r = try run(["tokenizers", path, json.path])
         XCTAssertEqual(r.status, 65)
-        XCTAssertTrue(r.stderr.contains("not supported"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("not a tokenizer.json"), r.stderr)
         r = try run(["tokenizers", path, dir.appendingPathComponent("none").path])
         XCTAssertEqual(r.status, 66)
     }
@@ -235,5 +235,29 @@ final class TokenizerCLITests: XCTestCase {
         XCTAssertEqual(
             r.stderr,
             "fingerprint: error: \(bpe.path): model Unigram is not supported (only WordPiece and byte-level BPE); nothing was tokenised\n")
+    }
+
+    /// `fingerprint tokenizers` on two byte-level BPE tokenizer.json files
+    /// (trained by the reference script) equals the Python reference.
+    func testTokenizersOnHuggingFaceBPEFiles() throws {
+        let dir = "Tests/FingerprintKitTests/Fixtures/llm"
+        let ref =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: CLITests.root.appendingPathComponent("\(dir)/bpe.json")))
+            as! [String: Any]
+        for (b, key) in [("bpe-llama3.json", "gpt2_vs_llama3"), ("bpe-gpt2.json", "gpt2_vs_gpt2")] {
+            let r = try run(["tokenizers", "--format", "json", "\(dir)/bpe-gpt2.json", "\(dir)/\(b)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            let e = ref[key] as! [String: Any]
+            for k in ["shared_tokens", "same_ids", "shared_merges", "common_merge_prefix"] {
+                XCTAssertEqual(j[k] as? Int, e[k] as? Int, "\(key) \(k)")
+            }
+            for k in ["share_of_a", "share_of_b", "merge_order_spearman"] {
+                XCTAssertEqual(j[k] as! Double, e[k] as! Double, accuracy: 1e-9, "\(key) \(k)")
+            }
+            XCTAssertEqual(j["verdict"] as? String, key == "gpt2_vs_gpt2" ? "same" : "unrelated")
+        }
+        let wp = try run(["tokenizers", "\(dir)/bpe-gpt2.json", "hf:\(dir)/../stats/tiny/doc0.txt"])
+        XCTAssertEqual(wp.status, 65, wp.stderr)
     }
 }

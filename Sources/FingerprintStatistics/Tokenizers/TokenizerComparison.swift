@@ -52,13 +52,24 @@ public struct TokenizerComparison: Codable, Sendable {
     /// a few dozen, while a retrained or pruned copy keeps thousands.
     public static let sharedPrefixMinimum = 1_000
 
-    /// Compares two vocabularies.
+    /// Compares two tiktoken-style vocabularies, whose merge list is the
+    /// multi-byte tokens in rank order.
     /// - Complexity: O(n log n) in the vocabulary sizes.
     package init(a: BPEVocabulary, aName: String, aSHA256: String, b: BPEVocabulary, bName: String, bSHA256: String) {
         let ea = a.entriesByRank()
         let eb = b.entriesByRank()
-        let ma = ea.filter { $0.0.count >= 2 }.map(\.0)
-        let mb = eb.filter { $0.0.count >= 2 }.map(\.0)
+        self.init(
+            a: ea, aMerges: ea.filter { $0.0.count >= 2 }.map(\.0), aName: aName, aSHA256: aSHA256,
+            b: eb, bMerges: eb.filter { $0.0.count >= 2 }.map(\.0), bName: bName, bSHA256: bSHA256)
+    }
+
+    /// Compares two vocabularies given as (bytes, id) in ascending id and
+    /// their merge lists (each merge as the bytes of the token it makes, in
+    /// merge order: a Hugging Face file's `merges`).
+    package init(
+        a ea: [([UInt8], UInt32)], aMerges ma: [[UInt8]], aName: String, aSHA256: String,
+        b eb: [([UInt8], UInt32)], bMerges mb: [[UInt8]], bName: String, bSHA256: String
+    ) {
         self.a = Side(name: aName, sha256: aSHA256, tokens: ea.count, merges: ma.count)
         self.b = Side(name: bName, sha256: bSHA256, tokens: eb.count, merges: mb.count)
         var rankB: [[UInt8]: UInt32] = [:]

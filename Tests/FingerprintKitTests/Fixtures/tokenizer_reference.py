@@ -252,14 +252,15 @@ def derived_vocabularies(tokens):
     }
 
 
-def compare_vocabularies(a, b):
-    """The measures of `fingerprint tokenizers A B` (lists of tokens, rank = index)."""
+def compare_vocabularies(a, b, ma=None, mb=None):
+    """The measures of `fingerprint tokenizers A B` (lists of tokens, id =
+    index; the merge lists default to the multi-byte tokens in id order)."""
     from scipy.stats import spearmanr
     rank_b = {t: i for i, t in enumerate(b)}
     shared = [t for t in a if t in rank_b]
     same = sum(1 for i, t in enumerate(a) if rank_b.get(t) == i)
-    ma = [t for t in a if len(t) >= 2]
-    mb = [t for t in b if len(t) >= 2]
+    ma = ma if ma is not None else [t for t in a if len(t) >= 2]
+    mb = mb if mb is not None else [t for t in b if len(t) >= 2]
     pos_b = {t: i for i, t in enumerate(mb)}
     pairs = [(i, pos_b[t]) for i, t in enumerate(ma) if t in pos_b]
     k = 0
@@ -354,6 +355,7 @@ def make_bpe(write_json):
     texts = [s.decode("utf-8", "replace") for s in random_strings()]
     corpus = [t for _, t in CASES] + texts[:20000]
     out = {"tokenizers_version": tokenizers.__version__}
+    vocabularies = {}
     for name in ("gpt2", "llama3"):
         tok = Tokenizer(models.BPE(ignore_merges=(name == "llama3")))
         if name == "gpt2":
@@ -367,6 +369,14 @@ def make_bpe(write_json):
         tok.train_from_iterator(corpus, trainer=trainer)
         path = os.path.join(HERE, "llm", "bpe-%s.json" % name)
         tok.save(path, pretty=False)
+        # The vocabulary as bytes by id, and the merge list, for `tokenizers A B`.
+        d = json.loads(tok.to_str())
+        table = {c: b for b, c in bytes_to_unicode().items()}
+        as_bytes = lambda s: bytes(table[ch] for ch in s)
+        by_id = sorted(d["model"]["vocab"].items(), key=lambda kv: kv[1])
+        assert [i for _, i in by_id] == list(range(len(by_id)))
+        vocabularies[name] = ([as_bytes(t) for t, _ in by_id],
+                              [as_bytes(m[0] + m[1]) if isinstance(m, list) else as_bytes(m.replace(" ", "")) for m in d["model"]["merges"]])
         ids = lambda t: tok.encode(t, add_special_tokens=False).ids
         cases = []
         extra = [("special", "a<|endoftext|>b <|endoftext|> <|endoftext")]
@@ -378,7 +388,23 @@ def make_bpe(write_json):
             "blocks": [hashlib.sha256(canonical(lists[i:i + BLOCK])).hexdigest() for i in range(0, COUNT, BLOCK)],
             "first": canonical(lists[:FULL]).decode("ascii"),
         }
+    (ta, ma), (tb, mb) = vocabularies["gpt2"], vocabularies["llama3"]
+    out["gpt2_vs_llama3"] = compare_vocabularies(ta, tb, ma, mb)
+    out["gpt2_vs_gpt2"] = compare_vocabularies(ta, ta, ma, ma)
     write_json("llm/bpe.json", out)
+
+
+def bytes_to_unicode():
+    """GPT-2's byte -> unicode character table (the ByteLevel alphabet)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
 
 
 def main(write_json):

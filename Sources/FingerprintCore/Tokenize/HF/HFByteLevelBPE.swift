@@ -9,10 +9,13 @@ import Foundation
 /// `Word::merge_all`), after a whole-piece look-up when `ignore_merges`.
 /// Vocabulary strings are read back to bytes through GPT-2's byte↔unicode
 /// table, so the work is on raw bytes.
-final class HFByteLevelBPE: @unchecked Sendable {
+package final class HFByteLevelBPE: @unchecked Sendable {
+    package var vocabularyEntries: [([UInt8], UInt32)] { vocabulary.entriesByRank() }
     let vocabulary: BPEVocabulary
     /// (left id << 32 | right id) → merge rank.
     let merges: [UInt64: UInt32]
+    /// The token each merge makes, in merge order (for `fingerprint tokenizers`).
+    package let mergeList: [[UInt8]]
     let pattern: PrePattern
     let ignoreMerges: Bool
     let nfc: Bool
@@ -124,6 +127,7 @@ final class HFByteLevelBPE: @unchecked Sendable {
         }
         guard let list = model["merges"] as? [Any] else { throw bad("BPE model without merges") }
         var merges: [UInt64: UInt32] = [:]
+        var mergeList: [[UInt8]] = []
         for (rank, m) in list.enumerated() {
             let pair: [String]
             if let s = m as? String {
@@ -139,8 +143,10 @@ final class HFByteLevelBPE: @unchecked Sendable {
             }
             let key = UInt64(l) << 32 | UInt64(r)
             if merges[key] == nil { merges[key] = UInt32(rank) }
+            mergeList.append(Self.bytes(ofToken: pair[0] + pair[1])!)
         }
         self.merges = merges
+        self.mergeList = mergeList
     }
 
     /// Appends the ids of `text` (a segment between added tokens, valid UTF-8).

@@ -28,7 +28,7 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     /// Whether a document may be cut at an ASCII space (no added token holds one).
     let cutAtSpace: Bool
     /// The byte-level BPE model, when the file has one (else WordPiece).
-    let bpe: HFByteLevelBPE?
+    package let bpe: HFByteLevelBPE?
 
     public static func == (a: HFTokenizer, b: HFTokenizer) -> Bool { a.sha256 == b.sha256 }
     public func hash(into h: inout Hasher) { h.combine(sha256) }
