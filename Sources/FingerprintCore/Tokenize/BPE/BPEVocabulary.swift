@@ -24,7 +24,7 @@ package final class BPEVocabulary: @unchecked Sendable {
 
     /// Builds the table. - Throws: `BPEVocabulary.Problem` on a duplicate
     /// token or rank, or a byte without a rank.
-    public init(tokens: [[UInt8]], ranks: [UInt32]) throws(Problem) {
+    public init(tokens: [[UInt8]], ranks: [UInt32], requireAllBytes: Bool = true) throws(Problem) {
         precondition(tokens.count == ranks.count)
         var arena: [UInt8] = []
         var starts: [Int32] = []
@@ -68,7 +68,7 @@ package final class BPEVocabulary: @unchecked Sendable {
         self.byRank = byRank
         var byteRank = [UInt32](repeating: BPEVocabulary.none, count: 256)
         for e in 0..<tokens.count where tokens[e].count == 1 { byteRank[Int(tokens[e][0])] = ranks[e] }
-        if let missing = byteRank.firstIndex(of: BPEVocabulary.none) { throw .missingByte(UInt8(missing)) }
+        if requireAllBytes, let missing = byteRank.firstIndex(of: BPEVocabulary.none) { throw .missingByte(UInt8(missing)) }
         self.byteRank = byteRank
     }
 

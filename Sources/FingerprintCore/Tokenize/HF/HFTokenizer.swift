@@ -15,6 +15,8 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     /// Vocabulary token (UTF-8 bytes: compared byte for byte, as the Rust
     /// library does, never by Swift's canonical equivalence) → id, and id → token.
     let vocab: [[UInt8]: UInt32]
+    /// The same vocabulary in an open-addressing table (fast look-ups of byte ranges).
+    let table: BPEVocabulary?
     let tokens: [UInt32: String]
     let unknown: UInt32
     let prefix: String
@@ -59,6 +61,7 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         if type == "BPE" {
             bpe = try HFByteLevelBPE(root: root, model: model, bad: bad)
             vocab = [:]
+            table = nil
             unknown = 0
             prefix = ""
             maxChars = 0
@@ -122,6 +125,11 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         cutAtSpace = at.1
         self.vocab = vocab
         self.tokens = tokens
+        do {
+            table = try BPEVocabulary(tokens: Array(vocab.keys), ranks: Array(vocab.values), requireAllBytes: false)
+        } catch {
+            throw bad("vocab: \(error)")
+        }
     }
 
     /// Added tokens (matched in the raw text, longest first), and whether a
@@ -225,6 +233,54 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
             bpe.encode(bytes, into: &out)
             return
         }
+        // WordPiece: an ASCII space ends every word in every supported
+        // normalizer and pre-tokenizer, so the text is taken run by run
+        // between spaces, all-ASCII runs by a byte-level fast path.
+        var start = 0
+        var ascii = true
+        for i in 0...segment.count {
+            if i == segment.count || segment[i] == " " {
+                if i > start {
+                    if ascii { encodeASCII(segment[start..<i], into: &out) } else { encodeGeneral(Array(segment[start..<i]), into: &out) }
+                }
+                start = i + 1
+                ascii = true
+            } else if !segment[i].isASCII {
+                ascii = false
+            }
+        }
+    }
+
+    /// The ASCII fast path: BertNormalizer's clean_text (controls other than
+    /// TAB, LF, CR removed; those become spaces) and lower-casing, then the
+    /// BertPreTokenizer's splits, on bytes.
+    func encodeASCII(_ run: ArraySlice<Unicode.Scalar>, into out: inout [UInt32]) {
+        var word: [UInt8] = []
+        for s in run {
+            var b = UInt8(s.value)
+            if cleanText && (b < 0x20 || b == 0x7F) {
+                if b == 9 || b == 10 || b == 13 {
+                    b = 0x20
+                } else {
+                    continue
+                }
+            }
+            if b == 0x20 || b == 9 || b == 10 || b == 13 || b == 0x0B || b == 0x0C {
+                wordPieceBytes(word, into: &out)
+                word.removeAll(keepingCapacity: true)
+            } else if Self.isPunctuation(Unicode.Scalar(b)) {
+                wordPieceBytes(word, into: &out)
+                word.removeAll(keepingCapacity: true)
+                wordPieceBytes([b], into: &out)
+            } else {
+                word.append(lowercase && b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+            }
+        }
+        wordPieceBytes(word, into: &out)
+    }
+
+    /// Any text: the normalizer and pre-tokenizer scalar by scalar.
+    func encodeGeneral(_ segment: [Unicode.Scalar], into out: inout [UInt32]) {
         var norm: [Unicode.Scalar] = []
         norm.reserveCapacity(segment.count)
         for s in segment {
@@ -274,35 +330,48 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     /// `maxChars` scalars, or with a part not in the vocabulary, is `unk`.
     func wordPiece(_ word: [Unicode.Scalar], into out: inout [UInt32]) {
         guard !word.isEmpty else { return }
-        if word.count > maxChars {
+        var bytes: [UInt8] = []
+        for s in word { appendUTF8(s.value, to: &bytes) }
+        wordPieceBytes(bytes, into: &out)
+    }
+
+    /// WordPiece on a word's UTF-8 bytes: shorter candidates end one scalar
+    /// earlier each time; a continuation is looked up with the prefix.
+    func wordPieceBytes(_ word: [UInt8], into out: inout [UInt32]) {
+        guard !word.isEmpty, let table else { return }
+        var scalars = 0
+        for b in word where b & 0xC0 != 0x80 { scalars += 1 }
+        if scalars > maxChars {
             out.append(unknown)
             return
         }
-        var pieces: [UInt32] = []
-        var start = 0
+        let first = out.count
         let prefixBytes = Array(prefix.utf8)
-        var sub: [UInt8] = []
+        var sub: [UInt8] = prefixBytes
+        var start = 0
         while start < word.count {
             var end = word.count
-            var found: UInt32?
+            var found = BPEVocabulary.none
             while start < end {
-                sub.removeAll(keepingCapacity: true)
-                if start > 0 { sub += prefixBytes }
-                for s in word[start..<end] { appendUTF8(s.value, to: &sub) }
-                if let id = vocab[sub] {
-                    found = id
-                    break
+                if start == 0 {
+                    found = word.withUnsafeBufferPointer { table.rank($0.baseAddress!, end) }
+                } else {
+                    sub.removeSubrange(prefixBytes.count...)
+                    sub.append(contentsOf: word[start..<end])
+                    found = sub.withUnsafeBufferPointer { table.rank($0.baseAddress!, $0.count) }
                 }
+                if found != BPEVocabulary.none { break }
                 end -= 1
+                while end > start && word[end] & 0xC0 == 0x80 { end -= 1 }
             }
-            guard let id = found else {
+            guard found != BPEVocabulary.none else {
+                out.removeSubrange(first...)
                 out.append(unknown)
                 return
             }
-            pieces.append(id)
+            out.append(found)
             start = end
         }
-        out += pieces
     }
 }
 
