@@ -408,9 +408,17 @@ struct HFStream {
 
     private mutating func emit<S: TokenSink>(_ bytes: [UInt8], into sink: inout S) {
         if let (_, replaced) = bytes.withUnsafeBufferPointer({ repairUTF8($0) }) { invalidSequences += replaced }
+        var digits = [UInt8](repeating: 0, count: 10)
         for id in tokenizer.encode(bytes) {
-            let d = Array(String(id).utf8)
-            d.withUnsafeBufferPointer { sink.accept($0) }
+            // The id's decimal text, written backwards into a reused buffer.
+            var v = id
+            var k = digits.count
+            repeat {
+                k -= 1
+                digits[k] = 0x30 + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            digits.withUnsafeBufferPointer { sink.accept(UnsafeBufferPointer(rebasing: $0[k...])) }
         }
     }
 }
