@@ -563,3 +563,34 @@ final class HFByteLevelBPETests: XCTestCase {
         XCTAssertTrue(reason(#"{\#(model.replacingOccurrences(of: "\"a b\"", with: "\"a c\"")), \#(bl)}"#).contains("merge 0"))
     }
 }
+
+/// The `hf:` stream (documents cut at ASCII spaces past 1 MiB, fed in
+/// chunks of any size) gives the ids of the whole text.
+final class HFStreamTests: XCTestCase {
+    func testStreamingEqualsWholeDocument() throws {
+        var tokenizers = [try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-llama3.json").path)]
+        if HFTokenizerTests.path != nil { tokenizers.append(try HFTokenizerTests.tokenizer()) }
+        var doc: [UInt8] = []
+        var k = 0
+        while doc.count < (5 << 20) / 2 {
+            doc += LLMTokenizerTests.randomStrings[k % LLMTokenizerTests.randomStrings.count]
+            doc += Array(" w\(k) ".utf8)
+            k += 1
+        }
+        for t in tokenizers {
+            let whole = t.encode(doc).map { String($0) }
+            var rng = SplitMix64(seed: 11)
+            var stream = TokenStream(.huggingFace(t))
+            var sink = StringCollector()
+            var i = 0
+            while i < doc.count {
+                let n = min(doc.count - i, 1 + Int(rng.next() % 90_000))
+                doc[i..<i + n].withUnsafeBufferPointer { stream.feed($0, into: &sink) }
+                i += n
+            }
+            stream.finish(into: &sink)
+            XCTAssertEqual(sink.tokens.count, whole.count)
+            XCTAssertTrue(sink.tokens == whole, t.description)
+        }
+    }
+}
