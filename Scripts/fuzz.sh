@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(jsonl word char safetext csv safetensors)
+[ ${#targets[@]} -eq 0 ] && targets=(jsonl word char safetext csv safetensors bpe tiktoken hfjson)
 max_len=${FUZZ_MAX_LEN:-4096}
 
 # libFuzzer and the sanitizer runtimes ship with the Swift toolchain.

@@ -100,6 +100,20 @@ extension Bench {
             peers.append(.init(name: "rensa", ran: false, reason: mh.reason, details: [:]))
             peers.append(.init(name: "datasketch", ran: false, reason: mh.reason, details: [:]))
         }
+        if let e = o.modelTokenizer, e.preset == .cl100k {
+            let tk = script("tokenize.py", [o.binary, root, e.path, "--threads", "\(o.threads)"])
+            peers.append(
+                tk.json.flatMap { j in
+                    num(j, "ratio").map {
+                        .init(
+                            name: "tiktoken encode_ordinary_batch", ran: true, reason: nil, speedRatio: $0,
+                            details: ["seconds": num(j, "tiktoken_seconds") ?? 0])
+                    }
+                }
+                    ?? .init(
+                        name: "tiktoken encode_ordinary_batch", ran: false,
+                        reason: tk.reason ?? "tiktoken missing (pip install tiktoken)", details: [:]))
+        }
         let cmp = script("compare.py", [o.binary, root + "/source-a", root + "/mix-50"])
         peers.append(
             cmp.json.flatMap { j in

@@ -25,6 +25,9 @@ public struct BenchOptions: Sendable {
     public var python = "python3"
     /// Benchmarks/peers (found from the working directory or the binary when nil).
     public var peersDirectory: String? = nil
+    /// An LLM tokenizer (`bench --tokenizer cl100k:FILE`): adds a `stats`
+    /// task with it, next to `word`, and with `peers` the tiktoken peer.
+    public var modelTokenizer: TiktokenEncoding? = nil
     /// The fingerprint executable, for the peer scripts (which time the CLI).
     public var binary: String = CommandLine.arguments.first ?? "fingerprint"
     public init() {}
@@ -91,6 +94,10 @@ public enum Bench {
         let corpusInfo = BenchReport.CorpusInfo(
             path: w.root, generated: w.generated, seed: w.generated ? o.seed : w.manifest.seed,
             files: counted.documents.count, bytes: counted.bytes)
+        if let e = o.modelTokenizer {
+            log("stats --tokenizer \(e.preset.rawValue)")
+            tasks.append(try statsTask(w, tokenizer: .tiktoken(e)).0)
+        }
         log("compare")
         let compare = try compareTask(w, permutations: o.permutations)
         tasks.append(compare.task)
@@ -149,10 +156,13 @@ public enum Bench {
     }
 
     /// Ingest: stats over everything.
-    static func statsTask(_ w: Workspace) throws -> (BenchReport.Task, CountedCorpus) {
-        let (counted, t, m) = try timed { try Counter.count(try w.input(""), buildMatrix: false, options: w.read) }
+    static func statsTask(_ w: Workspace, tokenizer: TokenizerSpec = .word) throws -> (BenchReport.Task, CountedCorpus) {
+        let (counted, t, m) = try timed {
+            try Counter.count(try w.input(""), tokenizer: tokenizer, buildMatrix: false, options: w.read)
+        }
         let task = BenchReport.Task(
-            name: "stats", seconds: t, megabytesPerSecond: Double(counted.bytes) / 1e6 / t,
+            name: tokenizer == .word ? "stats" : "stats \(tokenizer.shortName)", seconds: t,
+            megabytesPerSecond: Double(counted.bytes) / 1e6 / t,
             documentsPerSecond: Double(counted.documents.count) / t, peakMemoryMB: m,
             figures: ["tokens": Double(counted.matrix.tokenCount), "types": Double(counted.matrix.typeCount)], notes: [])
         return (task, counted)

@@ -25,6 +25,17 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// `.badData` or accept a header whose tensors lie inside the data
     /// without overlap; an accepted header round-trips through the writer.
     case safetensors
+    /// The tiktoken pre-tokenisers (r50k, cl100k, o200k) and byte-pair
+    /// merging: pieces tile the text, a safe cut changes no piece, the heap
+    /// merge equals tiktoken's scan, ids spell the text, chunking changes
+    /// no id.
+    case bpe
+    /// The `.tiktoken` ranks reader: a clean one-line error or a usable
+    /// vocabulary.
+    case tiktoken
+    /// The Hugging Face `tokenizer.json` reader: a clean one-line error
+    /// naming the unsupported component, or a tokenizer whose ids are tokens.
+    case hfjson
 
     /// Runs this target's checks on one input.
     package func check(_ data: [UInt8]) throws {
@@ -35,6 +46,9 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .safetext: try TextChecks.safeText(data)
         case .csv: try TextChecks.csv(data)
         case .safetensors: try SafetensorsChecks.check(data)
+        case .bpe: try BPEChecks.check(data)
+        case .tiktoken: try BPEChecks.ranksFile(data)
+        case .hfjson: try HFChecks.check(data)
         }
     }
 }

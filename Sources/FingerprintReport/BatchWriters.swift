@@ -243,10 +243,11 @@ public final class BatchCollector: BatchSink {
         s += "\nmethod \(h.method.rawValue)"
         switch h.method {
         case .lsa: s += " (\(h.dims ?? 0) dimensions)"
-        case .minhash: s += " (Jaccard of word shingles, verified)"
+        case .minhash: s += " (Jaccard of \(h.tokenizer.isModel ? "token" : "word") shingles, verified)"
         case .tfidf: s += " (\(h.features) features: \(h.headColumns) dense by GEMM, \(h.tailColumns) sparse)"
         }
         s += ", top \(h.top)\(h.threshold.map { ", threshold \($0)" } ?? "")\n"
+        if h.tokenizer.isModel { s += "tokenizer \(h.tokenizer)\n" }
         if !h.skipped.isEmpty {
             s += "skipped \(h.skipped.count): \(h.skipped.prefix(3).map(\.description.terminalSafe).joined(separator: "; "))\n"
         }

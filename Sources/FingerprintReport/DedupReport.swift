@@ -35,8 +35,11 @@ public struct DedupReport: Codable, Sendable {
     public var tooShort: [String]
     public var skipped: [Skip]
     public var clusters: [Cluster]
+    /// The model tokenizer whose ids make the shingles (nil: words).
+    public var tokenizer: String?
 
     enum CodingKeys: String, CodingKey {
+        case tokenizer
         case schema, version, corpus, method, shingle, perms, threshold, hamming, bands, rows, keep, seed, documents, duplicates
         case keptDocuments = "kept_documents"
         case candidatePairs = "candidate_pairs"
@@ -71,16 +74,19 @@ public struct DedupReport: Codable, Sendable {
         verifiedPairs = r.verified
         tooShort = r.tooShort.map { names[$0] }
         skipped = r.skips
+        tokenizer = o.tokenizer.isModel ? o.tokenizer.description : nil
     }
 
     public func table(limit: Int = 20) -> String {
         var s = "Dedup \(corpus.terminalSafe): \(Num.count(documents)) documents, method \(method.rawValue)"
         switch method {
         case .minhash:
-            s += " (\(shingle)-word shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
+            s +=
+                " (\(shingle)-\(tokenizer == nil ? "word" : "token") shingles, \(perms) permutations, Jaccard ≥ \(threshold!), LSH \(bands!)×\(rows!), verified exactly)"
         case .simhash: s += " (64-bit, Hamming ≤ \(hamming!))"
-        case .exact: s += " (identical word sequences)"
+        case .exact: s += " (identical \(tokenizer == nil ? "word" : "token") sequences)"
         }
+        if let tokenizer { s += "\ntokenizer \(tokenizer)" }
         s +=
             "\n\(Num.count(clusters.count)) clusters, \(Num.count(duplicates)) duplicates removed, \(Num.count(keptDocuments)) documents kept"
         s += "; \(Num.count(candidatePairs)) candidate pairs, \(Num.count(verifiedPairs)) verified\n"

@@ -16,11 +16,22 @@ public enum StatsReport {
         t.add(["type-token ratio", Num.f(p.typeTokenRatio, 5)])
         t.add(["Yule's K", Num.f(p.yulesK, 5)])
         t.add(["Zipf exponent (ranks 1-\(p.zipfRanks))", Num.f(p.zipfExponent, 4)])
+        if let b = p.bytesPerToken { t.add(["bytes per token", Num.f(b, 4)]) }
         s += t.render()
         s += "\nTop \(p.top.count) tokens\n"
-        var top = TextTable(["rank", "token", "count", "share"], align: [.right, .left, .right, .right])
-        for (i, x) in p.top.enumerated() { top.add(["\(i + 1)", Num.abbreviated(x.token), Num.count(x.count), Num.pct(x.share, 2)]) }
-        s += top.render()
+        if p.bytesPerToken != nil {
+            // Model tokens: the id, then its text quoted with escapes.
+            var top = TextTable(["rank", "id", "text", "count", "share"], align: [.right, .right, .left, .right, .right])
+            for (i, x) in p.top.enumerated() {
+                let text = (x.text ?? "").unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
+                top.add(["\(i + 1)", x.token, "\"\(Num.abbreviated(text).terminalSafe)\"", Num.count(x.count), Num.pct(x.share, 2)])
+            }
+            s += top.render()
+        } else {
+            var top = TextTable(["rank", "token", "count", "share"], align: [.right, .left, .right, .right])
+            for (i, x) in p.top.enumerated() { top.add(["\(i + 1)", Num.abbreviated(x.token), Num.count(x.count), Num.pct(x.share, 2)]) }
+            s += top.render()
+        }
         if p.truncatedTokens > 0 {
             s +=
                 "\nnote: \(Num.count(p.truncatedTokens)) tokens were longer than 1 MiB; each is kept as its first bytes, '~' and a hash of the rest\n"
@@ -43,6 +54,7 @@ public enum StatsReport {
             ("yules_k", "\(p.yulesK)"), ("zipf_exponent", "\(p.zipfExponent)"), ("zipf_ranks", "\(p.zipfRanks)"),
         ]
         for (k, v) in rows { s += CSV.row(["measure", k, v]) }
+        if let b = p.bytesPerToken { s += CSV.row(["measure", "bytes_per_token", "\(b)"]) }
         for x in p.top { s += CSV.row(["top", x.token, "\(x.count)"]) }
         return s
     }

@@ -9,7 +9,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "End-to-end benchmark: speed and accuracy of stats, compare, batch and dedup on generated corpora with planted truth.",
         discussion: """
             With --peers, runs scikit-learn, rensa, datasketch, NumPy and wc -w on the same corpus in the same run \
-            (pip install scikit-learn datasketch rensa numpy); missing peers are reported as skipped.
+            (pip install scikit-learn datasketch rensa numpy); missing peers are reported as skipped. \
+            With --tokenizer cl100k:FILE, also times stats with that tokenizer next to word, and with --peers \
+            tiktoken's encode_ordinary_batch on the same files (pip install tiktoken).
             """
     )
 
@@ -67,6 +69,7 @@ struct BenchCommand: ParsableCommand {
             o.python = python
             o.peersDirectory = peersDir
             o.binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            if case .tiktoken(let e) = try options.tokenizerSpec() { o.modelTokenizer = e }
             let report = try Bench.run(o) { options.note("bench: \($0)") }
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))

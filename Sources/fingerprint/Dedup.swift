@@ -78,6 +78,14 @@ struct DedupCommand: ParsableCommand {
             o.keep = keep
             o.maxDF = maxDF
             o.boilerplate = boilerplate
+            let tokenizer = try options.tokenizerSpec()
+            if tokenizer.isModel {
+                // Word, char and ngram tokenizers leave dedup on words, as before.
+                guard boilerplate == nil else {
+                    throw ValidationError("--boilerplate works with word shingles only, not with --tokenizer \(options.tokenizer).")
+                }
+                o.tokenizer = tokenizer
+            }
             o.seed = options.seed == 0 ? 1 : options.seed
             o.read = options.readOptions
             let input = try options.input(dir)

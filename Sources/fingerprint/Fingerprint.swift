@@ -17,8 +17,8 @@ struct FingerprintCommand: ParsableCommand {
             """,
         version: versionText,
         subcommands: [
-            Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, WeightsCommand.self, BenchCommand.self,
-            Synth.self,
+            Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, WeightsCommand.self,
+            TokenizersCommand.self, BenchCommand.self, Synth.self,
         ]
     )
 

@@ -27,7 +27,10 @@ enum StreamFormat: String, CaseIterable, ExpressibleByArgument {
 
 /// Options every command takes.
 struct SharedOptions: ParsableArguments {
-    @Option(help: "Tokenizer: word, char:N or ngram:N.")
+    @Option(
+        help:
+            "Tokenizer: word, char:N, ngram:N, a tiktoken encoding r50k|p50k|cl100k|o200k[:RANKS-FILE], or hf:TOKENIZER-JSON (WordPiece); model token ids as tokens."
+    )
     var tokenizer: String = "word"
 
     @Option(name: [.short, .long], help: "Write the result to this file (atomically) instead of standard output.")
@@ -71,10 +74,12 @@ struct SharedOptions: ParsableArguments {
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1.") }
-        do { _ = try TokenizerSpec(parsing: tokenizer) } catch { throw ValidationError("--tokenizer: \(error)") }
+        do { try TokenizerSpec.checkSyntax(tokenizer) } catch { throw ValidationError("--tokenizer: \(error)") }
     }
 
-    /// The parsed --tokenizer (validated by `validate()`).
+    /// The parsed --tokenizer (its form validated by `validate()`); reads a
+    /// model tokenizer's file, so a missing or malformed one fails here
+    /// (exit 66 or 65), not as a usage error.
     func tokenizerSpec() throws -> TokenizerSpec { try TokenizerSpec(parsing: tokenizer) }
 
     var readOptions: ReadOptions {

@@ -21,10 +21,13 @@ final class FuzzCorpusTests: XCTestCase {
     func testSafeTextCorpus() throws { try replay(.safetext) }
     func testCSVCorpus() throws { try replay(.csv) }
     func testSafetensorsCorpus() throws { try replay(.safetensors) }
+    func testBPECorpus() throws { try replay(.bpe) }
+    func testTiktokenRanksCorpus() throws { try replay(.tiktoken) }
+    func testHFTokenizerJSONCorpus() throws { try replay(.hfjson) }
 
     /// Every target has a corpus directory and a test above.
     func testEveryTargetHasACorpus() {
-        XCTAssertEqual(FuzzTarget.allCases.count, 6)
+        XCTAssertEqual(FuzzTarget.allCases.count, 9)
         for t in FuzzTarget.allCases {
             XCTAssertTrue(FileManager.default.fileExists(atPath: FuzzCorpus.directory(t, root: Self.root).path), t.rawValue)
         }

@@ -66,3 +66,32 @@ write("safetensors", safetensors([("a.0.w", "F32", [2, 2], b"\0" * 16), ("a.1.w"
                                   ("empty", "F32", [0, 5], b""), ("scalar", "BF16", [], b"\x80\x3f")], pad=False))
 write("safetensors", safetensors([("x\u00e9\\\"", "F32", [1], b"\0\0\x80\x3f")], {"k\u2028": "v\n"}))
 write("safetensors", safetensors([]))
+
+# bpe: pattern byte, two split points, then text (the tokenizer fixtures and
+# the hand-written cases of Fixtures/llm/tiktoken.json).
+llm = json.load(open(os.path.join(fixtures, "llm", "tiktoken.json")))["cases"]
+for i, t in enumerate(texts + [bytes.fromhex(c["hex"])[:600] for c in llm]):
+    write("bpe", bytes([i % 3, i * 29 % 256, 90]) + t)
+# tiktoken: ranks files, good and broken.
+import base64
+good = [base64.b64encode(bytes([b])).decode() + " " + str(b) for b in range(256)]
+for extra in ([], ["dGg= 256", "dGhl 257"], ["dGg= 256", "dGg= 257"], ["dGg= 3"], ["!!! 256"], ["dGg="], ["dGg= x"], [""], ["dGg= 99999999999"],
+              ["dGg= 67108864"], ["IA== 256"]):
+    write("tiktoken", "\n".join(good + extra).encode())
+for drop in (0, 32, 255):
+    write("tiktoken", "\n".join(g for j, g in enumerate(good) if j != drop).encode())
+for s in [b"", b"\n\n", b"YQ== 0", b"YQ== 0\r\nYg== 1\r\n", b"\xff\xfe 1"]:
+    write("tiktoken", s)
+
+# hfjson: tokenizer.json files, good and broken, and normalizer / added-token
+# fragments (an input starting with "{" is also spliced into a valid file).
+wp = '"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "##b": 2, ",": 3}}'
+pre = '"pre_tokenizer": {"type": "BertPreTokenizer"}'
+for j in ["{%s, %s}" % (wp, pre),
+          '{%s, %s, "normalizer": {"type": "BertNormalizer", "lowercase": true, "strip_accents": null}}' % (wp, pre),
+          '{%s, %s, "added_tokens": [{"id": 5, "content": "[CLS]", "normalized": false}]}' % (wp, pre),
+          '{"model": {"type": "BPE", "vocab": {}, "merges": []}}', '{"model": {"type": "Unigram"}}', "{%s}" % wp,
+          '{%s, "pre_tokenizer": {"type": "ByteLevel"}}' % wp, "[]", "{", "",
+          '{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false}', '{"type": "Lowercase"}',
+          '{"id": 9, "content": "a b"}', '{"id": 1, "content": "", "lstrip": true}', '{"id": "x", "content": 5}']:
+    write("hfjson", j.encode())

@@ -1,5 +1,8 @@
-/// Which tokenizer to use: `word`, `char:N` or `ngram:N` (see docs/DESIGN.md,
-/// Tokenisation).
+import Foundation
+
+/// Which tokenizer to use: `word`, `char:N`, `ngram:N`, or an LLM tokenizer
+/// (`cl100k:FILE` and the other tiktoken presets) whose ids are the tokens
+/// (see docs/DESIGN.md, Tokenisation).
 public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertible, Codable {
     /// Words: maximal runs of letters, marks, numbers and `_`, lower-cased.
     case word
@@ -7,11 +10,49 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
     case char(Int)
     /// Word N-grams joined by one space (scikit-learn's `ngram_range=(N, N)`).
     case ngram(Int)
+    /// A tiktoken encoding (`r50k`, `p50k`, `cl100k`, `o200k` with a ranks
+    /// file); each token is its id, as decimal text.
+    case tiktoken(TiktokenEncoding)
+    /// A Hugging Face tokenizer.json (`hf:PATH`; WordPiece); each token is its id, as decimal text.
+    case huggingFace(HFTokenizer)
 
-    /// Parses `word`, `char:N` or `ngram:N` (1 ≤ N ≤ 64).
+    /// The accepted forms, for messages and help.
+    public static let forms = "word, char:N, ngram:N, r50k|p50k|cl100k|o200k[:RANKS-FILE], or hf:TOKENIZER-JSON"
+
+    /// Checks the form of a `--tokenizer` value without reading any file.
     /// - Throws: `FingerprintError.invalidParameter` with the accepted forms.
+    public static func checkSyntax(_ text: String) throws {
+        let name = String(text.prefix { $0 != ":" })
+        if TiktokenPreset(rawValue: name) != nil { return }
+        if name == "hf" {
+            guard text.count > 3 else {
+                throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "needs a file, as in 'hf:tokenizer.json'")
+            }
+            return
+        }
+        _ = try TokenizerSpec(parsing: text)
+    }
+
+    /// Parses `word`, `char:N` or `ngram:N` (1 ≤ N ≤ 64), or a tiktoken
+    /// preset with an optional ranks file (`cl100k:PATH`; without one, the
+    /// file is looked for in `TIKTOKEN_CACHE_DIR`). A ranks file is read
+    /// once per process and path.
+    /// - Throws: `FingerprintError.invalidParameter` with the accepted forms;
+    ///   `inputNotFound` / `badData` for a missing or malformed ranks file.
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        if let preset = TiktokenPreset(rawValue: parts[0]) {
+            let path = parts.count == 2 && !parts[1].isEmpty ? parts[1] : try preset.locate()
+            self = .tiktoken(try TiktokenCache.shared.load(preset, path))
+            return
+        }
+        if parts[0] == "hf" {
+            guard parts.count == 2, !parts[1].isEmpty else {
+                throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "needs a file, as in 'hf:tokenizer.json'")
+            }
+            self = .huggingFace(try TiktokenCache.shared.loadHF(parts[1]))
+            return
+        }
         func number() throws -> Int {
             guard parts.count == 2, let n = Int(parts[1]), (1...64).contains(n) else {
                 throw FingerprintError.invalidParameter(
@@ -24,7 +65,7 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         case "char": self = .char(try number())
         case "ngram": self = .ngram(try number())
         default:
-            throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "unknown; use word, char:N or ngram:N")
+            throw FingerprintError.invalidParameter(name: "tokenizer", value: text, reason: "unknown; use \(TokenizerSpec.forms)")
         }
     }
 
@@ -33,6 +74,24 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         case .word: return "word"
         case .char(let n): return "char:\(n)"
         case .ngram(let n): return "ngram:\(n)"
+        case .tiktoken(let e): return e.description
+        case .huggingFace(let t): return t.description
+        }
+    }
+
+    /// The description without a model tokenizer's file hash (`cl100k`), for
+    /// labels repeated on every row; reports name the hash once elsewhere.
+    public var shortName: String {
+        if case .tiktoken(let e) = self { return e.preset.rawValue }
+        if case .huggingFace = self { return "hf" }
+        return description
+    }
+
+    /// Whether tokens are model token ids (decimal text) rather than text.
+    public var isModel: Bool {
+        switch self {
+        case .tiktoken, .huggingFace: return true
+        default: return false
         }
     }
 
@@ -69,6 +128,8 @@ package struct TokenStream {
     private var word: WordScanner?
     private var char: CharScanner?
     private var ring: NGramRing?
+    private var bpe: TiktokenStream?
+    private var hf: HFStream?
 
     public init(_ spec: TokenizerSpec) {
         self.spec = spec
@@ -78,11 +139,15 @@ package struct TokenStream {
         case .ngram(let n):
             word = WordScanner()
             ring = NGramRing(n: n)
+        case .tiktoken(let e): bpe = TiktokenStream(e)
+        case .huggingFace(let t): hf = HFStream(t)
         }
     }
 
     /// Invalid UTF-8 sequences replaced so far (all documents).
-    public var invalidSequences: Int { word?.invalidSequences ?? char?.invalidSequences ?? 0 }
+    public var invalidSequences: Int {
+        word?.invalidSequences ?? char?.invalidSequences ?? bpe?.invalidSequences ?? hf?.invalidSequences ?? 0
+    }
 
     /// Word tokens longer than the cap so far (all documents).
     public var truncatedTokens: Int { word?.truncatedTokens ?? 0 }
@@ -98,8 +163,12 @@ package struct TokenStream {
             }
         } else if word != nil {
             word!.feed(chunk, into: &sink)
-        } else {
+        } else if char != nil {
             char!.feed(chunk, into: &sink)
+        } else if bpe != nil {
+            bpe!.feed(chunk, into: &sink)
+        } else {
+            hf!.feed(chunk, into: &sink)
         }
     }
 
@@ -112,8 +181,12 @@ package struct TokenStream {
             ring.reset()
         } else if word != nil {
             word!.finish(into: &sink)
-        } else {
+        } else if char != nil {
             char!.finish(into: &sink)
+        } else if bpe != nil {
+            bpe!.finish(into: &sink)
+        } else {
+            hf!.finish(into: &sink)
         }
     }
 }
@@ -146,5 +219,32 @@ struct NGramJoin<S: TokenSink>: TokenSink {
             ring.scratch.append(contentsOf: ring.slots[(ring.seen - n + k) % n])
         }
         ring.scratch.withUnsafeBufferPointer { sink.pointee.accept($0) }
+    }
+}
+
+/// Ranks files read so far in this process, by preset and path.
+final class TiktokenCache: @unchecked Sendable {
+    static let shared = TiktokenCache()
+    private let lock = NSLock()
+    private var loaded: [String: TiktokenEncoding] = [:]
+    private var loadedHF: [String: HFTokenizer] = [:]
+
+    func loadHF(_ path: String) throws -> HFTokenizer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let t = loadedHF[path] { return t }
+        let t = try HFTokenizer(path: path)
+        loadedHF[path] = t
+        return t
+    }
+
+    func load(_ preset: TiktokenPreset, _ path: String) throws -> TiktokenEncoding {
+        let key = preset.rawValue + ":" + path
+        lock.lock()
+        defer { lock.unlock() }
+        if let e = loaded[key] { return e }
+        let e = try TiktokenEncoding(preset: preset, path: path)
+        loaded[key] = e
+        return e
     }
 }

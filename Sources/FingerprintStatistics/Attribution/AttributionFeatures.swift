@@ -205,7 +205,7 @@ package enum FeatureCounting {
         _ texts: [[UInt8]], options o: AttributionFeatureOptions, keep: Set<[UInt8]>?, threads: Int
     ) throws -> [FeatureFamily] {
         var specs: [(String, TokenizerSpec)] = []
-        if o.mfw > 0 { specs.append(("\(o.tokenizer)", o.tokenizer)) }
+        if o.mfw > 0 { specs.append((o.tokenizer.shortName, o.tokenizer)) }
         if let r = o.charRange { for n in r { specs.append(("char:\(n)", .char(n))) } }
         if let keep {
             let distorted = texts.map { TextMask.distort($0, keep: keep, single: o.maskSingle) }
@@ -214,7 +214,8 @@ package enum FeatureCounting {
                 switch spec {
                 case .word: return TextMask.count(tokenStreams: distorted.map(\.tokens), n: 1, name: name)
                 case .ngram(let n): return TextMask.count(tokenStreams: distorted.map(\.tokens), n: n, name: name)
-                case .char: return FeatureFamily(name: name, matrix: try countTexts(distorted.map(\.text), spec: spec))
+                case .char, .tiktoken, .huggingFace:
+                    return FeatureFamily(name: name, matrix: try countTexts(distorted.map(\.text), spec: spec))
                 }
             }
         }

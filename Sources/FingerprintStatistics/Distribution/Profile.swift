@@ -64,6 +64,9 @@ public struct CorpusProfile: Codable, Sendable {
         public var token: String
         public var count: Int
         public var share: Double
+        /// With a model tokenizer: the token's bytes as text (invalid UTF-8
+        /// of a partial byte token replaced by U+FFFD).
+        public var text: String?
     }
 
     public var schema = "fingerprint.stats/1"
@@ -87,6 +90,8 @@ public struct CorpusProfile: Codable, Sendable {
     /// Ranks used in the Zipf fit (1…min(1000, types)).
     public var zipfRanks: Int
     public var top: [TopToken]
+    /// With a model tokenizer: bytes of text per model token.
+    public var bytesPerToken: Double?
 
     enum CodingKeys: String, CodingKey {
         case schema, version, corpus, tokenizer, documents, tokens, types, bytes
@@ -99,6 +104,7 @@ public struct CorpusProfile: Codable, Sendable {
         case zipfExponent = "zipf_exponent"
         case zipfRanks = "zipf_ranks"
         case top
+        case bytesPerToken = "bytes_per_token"
     }
 
     /// Computes the profile of a counted corpus; `topN` most frequent types,
@@ -123,6 +129,19 @@ public struct CorpusProfile: Codable, Sendable {
         let tokensTotal = tokens
         top = v.topByCount(topN).map {
             TopToken(token: v.token($0), count: v.totalCounts[$0], share: tokensTotal > 0 ? Double(v.totalCounts[$0]) / Double(total) : 0)
+        }
+        switch c.tokenizer {
+        case .tiktoken(let e):
+            bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
+            for i in top.indices {
+                if let id = UInt32(top[i].token), let b = e.bytes(of: id) { top[i].text = String(decoding: b, as: UTF8.self) }
+            }
+        case .huggingFace(let t):
+            bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
+            for i in top.indices {
+                if let id = UInt32(top[i].token) { top[i].text = t.token(of: id) }
+            }
+        default: break
         }
     }
 }

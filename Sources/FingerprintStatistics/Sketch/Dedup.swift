@@ -32,6 +32,8 @@ public struct DedupOptions: Sendable {
     public var maxDF = 1.0
     /// Files whose shingles are boilerplate (licences, templates) and ignored.
     public var boilerplate: String? = nil
+    /// Shingles are n-grams of these tokens (`word`, or model token ids).
+    public var tokenizer: TokenizerSpec = .word
     public var seed: UInt64 = 1
     public var read = ReadOptions()
     public init() {}
@@ -50,7 +52,7 @@ public struct SketchedDocument: Sendable {
 
 /// Tokenises and sketches documents: shingles, MinHash, SimHash, exact hash.
 public struct SketchWorker: DocumentWorker {
-    var scanner = WordScanner()
+    var scanner: TokenStream
     var sink: Sink
     let hasher: MinHasher
     let keepShingles: Bool
@@ -76,7 +78,8 @@ public struct SketchWorker: DocumentWorker {
         }
     }
 
-    public init(shingle: Int, hasher: MinHasher, keepShingles: Bool = true) {
+    public init(shingle: Int, hasher: MinHasher, keepShingles: Bool = true, tokenizer: TokenizerSpec = .word) {
+        scanner = TokenStream(tokenizer)
         sink = Sink(shingler: Shingler(n: shingle))
         self.hasher = hasher
         self.keepShingles = keepShingles
@@ -153,7 +156,7 @@ public enum Dedup {
     public static func run(_ input: CorpusInput, options o: DedupOptions, progress: ProgressSink? = nil) throws -> DedupResult {
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
         let scan = try CorpusReader.read(input, options: o.read, progress: progress) {
-            SketchWorker(shingle: o.shingle, hasher: hasher, keepShingles: o.method == .minhash)
+            SketchWorker(shingle: o.shingle, hasher: hasher, keepShingles: o.method == .minhash, tokenizer: o.tokenizer)
         }
         defer { for w in scan.workers { w.release() } }
         var sketches = scan.outputs.map(\.output)

@@ -300,7 +300,9 @@ public enum Batch {
         d.read = o.read
         let hasher = MinHasher(perms: d.perms, seed: d.seed)
         func sketch(_ i: CorpusInput) throws -> CorpusScan<SketchWorker> {
-            let s = try CorpusReader.read(i, options: o.read, progress: progress) { SketchWorker(shingle: d.shingle, hasher: hasher) }
+            let s = try CorpusReader.read(i, options: o.read, progress: progress) {
+                SketchWorker(shingle: d.shingle, hasher: hasher, tokenizer: o.tokenizer.isModel ? o.tokenizer : .word)
+            }
             for w in s.workers { w.release() }
             return s
         }
@@ -323,12 +325,13 @@ public enum Batch {
         }
         pairs.sort { ($0.a, $0.b) < ($1.a, $1.b) }
         var notes = [
-            "minhash: \(d.perms) permutations, \(d.shingle)-word shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"
+            "minhash: \(d.perms) permutations, \(d.shingle)-\(o.tokenizer.isModel ? "token" : "word") shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"
         ]
         let tooShort = (0..<nq).filter { sketches[$0].tokens < d.shingle }.count
         if tooShort > 0 { notes.append("\(tooShort) documents are shorter than one shingle and have no neighbours") }
         let header = BatchHeader(
-            corpus: input.description, reference: reference?.description, method: .minhash, tokenizer: .word,
+            corpus: input.description, reference: reference?.description, method: .minhash,
+            tokenizer: o.tokenizer.isModel ? o.tokenizer : .word,
             features: 0, sublinear: false, dims: nil, top: o.top, threshold: Float(d.threshold), seed: d.seed,
             documents: nq, referenceDocuments: ref?.documents.count, headColumns: 0, tailColumns: 0,
             skipped: main.skips + (ref?.skips ?? []))

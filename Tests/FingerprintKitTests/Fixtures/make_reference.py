@@ -9,6 +9,7 @@ It (re)writes, next to this file:
   minhash.json,
   compare_null.json (+ compare/{a,b,pa,pb}/*.txt; compare_reference.py),
   weights.json (+ weights/), minilm.json (weights_reference.py).
+  llm/tiktoken.json (tokenizer_reference.py: tiktoken, Python regex).
 
 Deterministic: all randomness comes from fixed seeds (Python's random.Random
 for generated text, numpy.random.default_rng for numeric data and
@@ -37,6 +38,7 @@ import datasketch
 from datasketch import MinHash
 
 import compare_reference
+import tokenizer_reference
 from attribution_reference import make_attribution
 import weights_reference
 
@@ -883,6 +885,7 @@ def main():
     compare_reference.make_compare_null(write_json, write_text, clean_dir)
     make_attribution(write_json, write_text, clean_dir)
     weights_reference.make_all(write_json)
+    tokenizer_reference.main(write_json)
     print("python", ".".join(map(str, __import__("sys").version_info[:3])),
           "unicodedata", unicodedata.unidata_version, "numpy", np.__version__,
           "scipy", scipy.__version__, "sklearn", sklearn.__version__,

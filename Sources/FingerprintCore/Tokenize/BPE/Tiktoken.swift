@@ -1,0 +1,345 @@
+import Foundation
+
+/// The OpenAI encodings `--tokenizer` knows: each has its pre-tokenisation
+/// pattern, special tokens, the SHA-256 of the official ranks file, and the
+/// names that file has in a tiktoken cache directory.
+public enum TiktokenPreset: String, Sendable, Hashable, CaseIterable {
+    case r50k, p50k, cl100k, o200k
+
+    public var pattern: PrePattern {
+        switch self {
+        case .r50k, .p50k: return .r50k
+        case .cl100k: return .cl100k
+        case .o200k: return .o200k
+        }
+    }
+
+    /// tiktoken's encoding name.
+    public var encodingName: String { rawValue + "_base" }
+
+    /// The special tokens and their ids (`encode_ordinary` never produces
+    /// them: their text is encoded as ordinary text).
+    public var specialTokens: [(String, UInt32)] {
+        switch self {
+        case .r50k: return [("<|endoftext|>", 50256)]
+        case .p50k: return [("<|endoftext|>", 50256)]
+        case .cl100k:
+            return [
+                ("<|endoftext|>", 100257), ("<|fim_prefix|>", 100258), ("<|fim_middle|>", 100259),
+                ("<|fim_suffix|>", 100260), ("<|endofprompt|>", 100276),
+            ]
+        case .o200k: return [("<|endoftext|>", 199999), ("<|endofprompt|>", 200018)]
+        }
+    }
+
+    /// SHA-256 of the official ranks file (tiktoken's `expected_hash`).
+    public var officialSHA256: String {
+        switch self {
+        case .r50k: return "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"
+        case .p50k: return "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069"
+        case .cl100k: return "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+        case .o200k: return "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+        }
+    }
+
+    /// File names tried in a cache directory: tiktoken's own cache key (the
+    /// SHA-1 of the download URL) and the plain `<encoding>.tiktoken`.
+    public var cacheFileNames: [String] {
+        let key: String
+        switch self {
+        case .r50k: key = "0ea1e91bbb3a60f729a8dc8f777fd2fc07cd8df4"
+        case .p50k: key = "ec7223a39ce59f226a68acc30dc1af2788490e15"
+        case .cl100k: key = "9b5ad71b2ce5302211f9c61530b329a4922fc6a4"
+        case .o200k: key = "fb374d419588a4632f3f557e76b4b70aebbca790"
+        }
+        return [key, encodingName + ".tiktoken"]
+    }
+
+    /// The ranks file for `preset` with no path given: the first of
+    /// `cacheFileNames` in `TIKTOKEN_CACHE_DIR`, then `DATA_GYM_CACHE_DIR`
+    /// (tiktoken's order). - Throws: `inputNotFound` naming every path tried.
+    public func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        var tried: [String] = []
+        for variable in ["TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"] {
+            guard let dir = environment[variable], !dir.isEmpty else { continue }
+            for name in cacheFileNames {
+                let path = (dir as NSString).appendingPathComponent(name)
+                if FileManager.default.isReadableFile(atPath: path) { return path }
+                tried.append(path)
+            }
+        }
+        let looked =
+            tried.isEmpty
+            ? "TIKTOKEN_CACHE_DIR and DATA_GYM_CACHE_DIR are not set"
+            : "looked in " + tried.joined(separator: ", ")
+        throw FingerprintError.inputNotFound(
+            path: rawValue,
+            reason: "no \(encodingName) ranks file (\(looked)); give one as --tokenizer \(rawValue):PATH")
+    }
+}
+
+/// A tiktoken encoding: a ranks file read with a preset's pattern.
+/// Encoding follows `Encoding.encode_ordinary`: special-token text is
+/// ordinary text; invalid UTF-8 is first replaced as Python's decoder does
+/// (`repairUTF8`).
+public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomStringConvertible {
+    public let preset: TiktokenPreset
+    public let path: String
+    /// SHA-256 of the ranks file, hex.
+    public let sha256: String
+    package let vocabulary: BPEVocabulary
+    /// Decimal text of each id below `decimalLimit`, back to back (the
+    /// counting pipeline's token strings; see docs/DESIGN.md).
+    private let decimal: [UInt8]
+    private let decimalStart: [Int32]
+
+    /// Reads a `.tiktoken` file: one `base64 rank` line per token (empty
+    /// lines skipped). - Throws: `inputNotFound` if it cannot be read,
+    /// `badData` naming the line on anything malformed.
+    public convenience init(preset: TiktokenPreset, path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FingerprintError.inputNotFound(path: path, reason: "cannot read the \(preset.encodingName) ranks file")
+        }
+        try self.init(preset: preset, contents: [UInt8](data), path: path)
+    }
+
+    /// Parses the contents of a `.tiktoken` file (`path` names it in errors).
+    /// - Throws: `badData` naming the line on anything malformed.
+    public init(preset: TiktokenPreset, contents bytes: [UInt8], path: String) throws {
+        self.preset = preset
+        self.path = path
+        sha256 = SHA256.hex(bytes)
+        var tokens: [[UInt8]] = []
+        var ranks: [UInt32] = []
+        var line = 0
+        var i = 0
+        while i < bytes.count {
+            line += 1
+            var e = i
+            while e < bytes.count && bytes[e] != 0x0A { e += 1 }
+            var stop = e
+            if stop > i && bytes[stop - 1] == 0x0D { stop -= 1 }
+            defer { i = e + 1 }
+            if stop == i { continue }
+            guard let space = bytes[i..<stop].firstIndex(of: 0x20),
+                let token = Base64.decode(bytes[i..<space]),
+                let rank = UInt32(String(decoding: bytes[(space + 1)..<stop], as: UTF8.self)), !token.isEmpty
+            else {
+                throw FingerprintError.badData(
+                    path: path, reason: "line \(line) is not '<base64 token> <rank>': not a .tiktoken ranks file")
+            }
+            tokens.append(token)
+            ranks.append(rank)
+        }
+        guard !tokens.isEmpty else { throw FingerprintError.badData(path: path, reason: "no tokens: not a .tiktoken ranks file") }
+        do {
+            vocabulary = try BPEVocabulary(tokens: tokens, ranks: ranks)
+        } catch {
+            throw FingerprintError.badData(path: path, reason: "\(error)")
+        }
+        var decimal: [UInt8] = []
+        var decimalStart: [Int32] = [0]
+        let top = Int(ranks.max()!)
+        decimal.reserveCapacity((top + 1) * 6)
+        for r in 0...top {
+            decimal.append(contentsOf: String(r).utf8)
+            decimalStart.append(Int32(decimal.count))
+        }
+        self.decimal = decimal
+        self.decimalStart = decimalStart
+    }
+
+    /// `cl100k (sha256 …)`: the preset and the ranks file's hash, as reports print it.
+    public var description: String { "\(preset.rawValue) (sha256 \(sha256))" }
+
+    public static func == (a: TiktokenEncoding, b: TiktokenEncoding) -> Bool { a.preset == b.preset && a.sha256 == b.sha256 }
+    public func hash(into h: inout Hasher) {
+        h.combine(preset)
+        h.combine(sha256)
+    }
+
+    /// The ids of `bytes` (one document), as `encode_ordinary` gives them.
+    public func encode(_ bytes: [UInt8]) -> [UInt32] {
+        var out: [UInt32] = []
+        bytes.withUnsafeBufferPointer { b in
+            if let (fixed, _) = repairUTF8(b) {
+                fixed.withUnsafeBufferPointer { encodeValid($0, into: &out) }
+            } else {
+                encodeValid(b, into: &out)
+            }
+        }
+        return out
+    }
+
+    /// Encodes valid UTF-8.
+    @inline(__always)
+    func encodeValid(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], cache: PieceCache? = nil) {
+        guard let p = b.baseAddress, b.count > 0 else { return }
+        let v = vocabulary
+        if let cache {
+            preset.pattern.pieces(p, b.count) { s, e in cache.encode(p + s, e - s, v, into: &out) }
+        } else {
+            preset.pattern.pieces(p, b.count) { s, e in v.encode(p + s, e - s, into: &out) }
+        }
+    }
+
+    /// The bytes of token `id` (special tokens included), or nil.
+    public func bytes(of id: UInt32) -> [UInt8]? {
+        if let b = vocabulary.bytes(ofRank: id) { return b }
+        return preset.specialTokens.first { $0.1 == id }.map { Array($0.0.utf8) }
+    }
+
+    /// Calls `body` with the decimal text of `id`.
+    @inline(__always)
+    func withDecimal<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        decimal.withUnsafeBufferPointer { d in
+            let s = Int(decimalStart[Int(id)])
+            return body(UnsafeBufferPointer(rebasing: d[s..<Int(decimalStart[Int(id) + 1])]))
+        }
+    }
+}
+
+/// RFC 4648 base64 (the `.tiktoken` format), with padding.
+enum Base64 {
+    private static let values: [Int8] = {
+        var t = [Int8](repeating: -1, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = Int8(i) }
+        return t
+    }()
+
+    static func decode(_ s: ArraySlice<UInt8>) -> [UInt8]? {
+        guard s.count % 4 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count / 4 * 3)
+        var acc: UInt32 = 0
+        var bits = 0
+        var pad = 0
+        for c in s {
+            if c == 0x3D {
+                pad += 1
+                continue
+            }
+            guard pad == 0 else { return nil }
+            let v = values[Int(c)]
+            guard v >= 0 else { return nil }
+            acc = acc << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+            }
+        }
+        guard pad <= 2 else { return nil }
+        return out
+    }
+}
+
+/// A streaming tiktoken tokenizer for `TokenStream`: buffers a document and
+/// encodes it in pieces cut where no piece can span (`PrePattern.safeCut`),
+/// so memory stays near 1 MB per worker on ordinary text. Each id reaches
+/// the sink as its decimal text.
+package struct TiktokenStream {
+    let encoding: TiktokenEncoding
+    private var buffer: [UInt8] = []
+    private var ids: [UInt32] = []
+    private let cache = PieceCache()
+    package private(set) var invalidSequences = 0
+    /// Bytes of `buffer` already searched for a cut in vain.
+    private var searched = 0
+    /// Buffered bytes past which a cut is looked for (1 MiB; smaller in the fuzz checks).
+    let flushAt: Int
+
+    package init(_ encoding: TiktokenEncoding, flushAt: Int = 1 << 20) {
+        self.encoding = encoding
+        self.flushAt = max(16, flushAt)
+    }
+
+    package mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+        buffer.append(contentsOf: chunk)
+        guard buffer.count >= flushAt else { return }
+        let from = searched
+        searched = buffer.count
+        let cut = buffer.withUnsafeBufferPointer { b in
+            PrePattern.safeCut(b.baseAddress!, b.count, minimum: max(from - 1, 1))
+        }
+        guard let cut else { return }
+        emit(upTo: cut, into: &sink)
+        buffer.removeSubrange(0..<cut)
+        searched = buffer.count
+    }
+
+    package mutating func finish<S: TokenSink>(into sink: inout S) {
+        emit(upTo: buffer.count, into: &sink)
+        buffer.removeAll(keepingCapacity: buffer.capacity <= 4 * flushAt)
+        searched = 0
+    }
+
+    private mutating func emit<S: TokenSink>(upTo n: Int, into sink: inout S) {
+        ids.removeAll(keepingCapacity: true)
+        buffer.withUnsafeBufferPointer { all in
+            let b = UnsafeBufferPointer(rebasing: all[0..<n])
+            if let (fixed, replaced) = repairUTF8(b) {
+                invalidSequences += replaced
+                fixed.withUnsafeBufferPointer { encoding.encodeValid($0, into: &ids, cache: cache) }
+            } else {
+                encoding.encodeValid(b, into: &ids, cache: cache)
+            }
+        }
+        for id in ids { encoding.withDecimal(id) { sink.accept($0) } }
+    }
+}
+
+/// A direct-mapped cache of the ids of short pieces (at most 16 bytes and 4
+/// ids), one per stream: most pieces of a text are frequent words, and a hit
+/// costs two 8-byte compares instead of a hash of the bytes and several
+/// cache misses in the vocabulary's table. A miss or a longer piece goes to
+/// `BPEVocabulary.encode`; the result is the same either way (fuzz target
+/// `bpe` and the tests run the streaming path against `encode`).
+final class PieceCache {
+    struct Entry {
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        /// Piece length (0: empty slot) and number of ids.
+        var length: UInt8 = 0
+        var count: UInt8 = 0
+        var ids: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    }
+    static let bits = 14
+    private let slots = UnsafeMutablePointer<Entry>.allocate(capacity: 1 << PieceCache.bits)
+    private var scratch: [UInt32] = []
+
+    init() { slots.initialize(repeating: Entry(), count: 1 << Self.bits) }
+    deinit { slots.deallocate() }
+
+    @inline(__always)
+    func encode(_ p: UnsafePointer<UInt8>, _ n: Int, _ v: BPEVocabulary, into out: inout [UInt32]) {
+        guard n <= 16 else {
+            v.encode(p, n, into: &out)
+            return
+        }
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        for i in 0..<min(n, 8) { k0 |= UInt64(p[i]) << UInt64(8 * i) }
+        if n > 8 { for i in 8..<n { k1 |= UInt64(p[i]) << UInt64(8 * (i - 8)) } }
+        let h = SplitMix64.mix(k0 &+ k1 &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(n))
+        let slot = slots + Int(truncatingIfNeeded: h >> UInt64(64 - Self.bits))
+        let e = slot.pointee
+        if e.length == UInt8(n) && e.k0 == k0 && e.k1 == k1 {
+            out.append(e.ids.0)
+            if e.count > 1 { out.append(e.ids.1) }
+            if e.count > 2 { out.append(e.ids.2) }
+            if e.count > 3 { out.append(e.ids.3) }
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        v.encode(p, n, into: &scratch)
+        out.append(contentsOf: scratch)
+        guard scratch.count <= 4 else { return }
+        var f = Entry(k0: k0, k1: k1, length: UInt8(n), count: UInt8(scratch.count))
+        f.ids.0 = scratch[0]
+        if scratch.count > 1 { f.ids.1 = scratch[1] }
+        if scratch.count > 2 { f.ids.2 = scratch[2] }
+        if scratch.count > 3 { f.ids.3 = scratch[3] }
+        slot.pointee = f
+    }
+}

