@@ -116,7 +116,8 @@ struct Compare: ParsableCommand {
             let inputB = try options.input(b ?? a, keyField: pairField, group: whereB.flatMap(Compare.selector))
             let stop = try options.planGate(
                 inputs: [inputA, inputB], json: format == .json,
-                advice: "--passages 0 drops the n-gram sets, or compare a sample of the corpora"
+                advice:
+                    "the 8- and 13-gram sets take 9 bytes a token and size; compare samples of the corpora (fewer files, or --where/--vs on a field)"
             ) {
                 WorkPlan.compare(
                     try CorpusSurvey.survey(inputA, tokenizer: o.tokenizer), try CorpusSurvey.survey(inputB, tokenizer: o.tokenizer),
