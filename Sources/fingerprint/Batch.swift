@@ -97,6 +97,11 @@ struct BatchCommand: ParsableCommand {
         guard dims >= 1 else { throw ValidationError("--dims must be at least 1.") }
         // A tile is a tile × tile Float matrix: 16,384 is 1 GiB.
         guard (16...16_384).contains(tile) else { throw ValidationError("--tile must be from 16 to 16,384.") }
+        if method == .minhash, let t = try? options.tokenizerSpec(), !t.isModel, t != .word {
+            throw ValidationError(
+                "--method minhash shingles words (or a model tokenizer's tokens), not --tokenizer \(options.tokenizer); --shingle sets the words per shingle."
+            )
+        }
         guard (1...64).contains(shingle) else { throw ValidationError("--shingle must be from 1 to 64.") }
         if bySubdir && against != nil { throw ValidationError("--by-subdir and --against cannot be combined.") }
         if byField != nil && (bySubdir || against != nil) {

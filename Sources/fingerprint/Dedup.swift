@@ -53,6 +53,11 @@ struct DedupCommand: ParsableCommand {
     @OptionGroup var options: SharedOptions
 
     func validate() throws {
+        if let t = try? options.tokenizerSpec(), !t.isModel, t != .word {
+            throw ValidationError(
+                "dedup shingles words (or a model tokenizer's tokens), not --tokenizer \(options.tokenizer); --shingle sets the words per shingle."
+            )
+        }
         guard (1...64).contains(shingle) else { throw ValidationError("--shingle must be from 1 to 64.") }
         guard (1...4096).contains(perms) else { throw ValidationError("--perms must be from 1 to 4096.") }
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1].") }
@@ -80,7 +85,7 @@ struct DedupCommand: ParsableCommand {
             o.boilerplate = boilerplate
             let tokenizer = try options.tokenizerSpec()
             if tokenizer.isModel {
-                // Word, char and ngram tokenizers leave dedup on words, as before.
+                // char:N and ngram:N are refused in validate(): shingles are words or model tokens.
                 guard boilerplate == nil else {
                     throw ValidationError("--boilerplate works with word shingles only, not with --tokenizer \(options.tokenizer).")
                 }

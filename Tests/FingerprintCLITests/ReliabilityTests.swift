@@ -78,6 +78,23 @@ final class ReliabilityTests: XCTestCase {
         }
     }
 
+    /// Shingles are words (or a model tokenizer's tokens): `dedup` and
+    /// `batch --method minhash` with `--tokenizer char:N` or `ngram:N` used
+    /// word shingles all the same, silently. Now a usage error naming
+    /// --shingle; word stays accepted.
+    func testShingleCommandsRefuseTokenizersTheyWouldIgnore() throws {
+        for args in [
+            ["dedup", "Corpora/near-dups", "--tokenizer", "char:3"], ["dedup", "Corpora/near-dups", "--tokenizer", "ngram:2"],
+            ["batch", "Corpora/near-dups", "--method", "minhash", "--threshold", "0.5", "--tokenizer", "char:4"],
+        ] {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--shingle"), r.stderr)
+        }
+        XCTAssertEqual(try run(["dedup", "Corpora/near-dups", "--tokenizer", "word", "--format", "json"]).status, 0)
+        XCTAssertEqual(try run(["batch", "Corpora/near-dups", "--tokenizer", "char:4", "--format", "json"]).status, 0)
+    }
+
     // MARK: - Data destroyed
 
     /// Finding 4: `--output` onto a device node, FIFO or symlink replaced it
