@@ -188,18 +188,9 @@ final class LLMTokenizerTests: XCTestCase {
             k += 1
         }
         let whole = e.encode(doc).map { String($0) }
-        var rng = SplitMix64(seed: 7)
-        var stream = TokenStream(.tiktoken(e))
-        var sink = StringCollector()
-        var i = 0
-        while i < doc.count {
-            let n = min(doc.count - i, 1 + Int(rng.next() % 70_000))
-            doc[i..<i + n].withUnsafeBufferPointer { stream.feed($0, into: &sink) }
-            i += n
-        }
-        stream.finish(into: &sink)
-        XCTAssertEqual(sink.tokens.count, whole.count)
-        XCTAssertTrue(sink.tokens == whole)
+        let tokens = tokensInRandomChunks(doc, .tiktoken(e), seed: 7, maxChunk: 70_000)
+        XCTAssertEqual(tokens.count, whole.count)
+        XCTAssertTrue(tokens == whole)
         XCTAssertEqual(TokenizerSpec.tiktoken(e).tokens(ofBytes: Array("hello world".utf8)), ["15339", "1917"])
     }
 
@@ -553,18 +544,25 @@ final class HFStreamTests: XCTestCase {
         }
         for t in tokenizers {
             let whole = t.encode(doc).map { String($0) }
-            var rng = SplitMix64(seed: 11)
-            var stream = TokenStream(.huggingFace(t))
-            var sink = StringCollector()
-            var i = 0
-            while i < doc.count {
-                let n = min(doc.count - i, 1 + Int(rng.next() % 90_000))
-                doc[i..<i + n].withUnsafeBufferPointer { stream.feed($0, into: &sink) }
-                i += n
-            }
-            stream.finish(into: &sink)
-            XCTAssertEqual(sink.tokens.count, whole.count)
-            XCTAssertTrue(sink.tokens == whole, t.description)
+            let tokens = tokensInRandomChunks(doc, .huggingFace(t), seed: 11, maxChunk: 90_000)
+            XCTAssertEqual(tokens.count, whole.count)
+            XCTAssertTrue(tokens == whole, t.description)
         }
     }
+}
+
+/// The tokens of `doc` fed to one stream in chunks of 1…`maxChunk` bytes
+/// (lengths drawn from SplitMix64(`seed`)).
+func tokensInRandomChunks(_ doc: [UInt8], _ spec: TokenizerSpec, seed: UInt64, maxChunk: Int) -> [String] {
+    var rng = SplitMix64(seed: seed)
+    var stream = TokenStream(spec)
+    var sink = StringCollector()
+    var i = 0
+    while i < doc.count {
+        let n = min(doc.count - i, 1 + Int(rng.next() % UInt64(maxChunk)))
+        doc[i..<i + n].withUnsafeBufferPointer { stream.feed($0, into: &sink) }
+        i += n
+    }
+    stream.finish(into: &sink)
+    return sink.tokens
 }

@@ -95,11 +95,18 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// decides whether a real run is worth surveying before it starts.
     public static func storedBytes(_ input: CorpusInput) throws -> Int {
         guard input.path != "-" || input.kind == .memory else { return 0 }
+        return try sizedUnits(input).reduce(0) { $0 + $1.size }
+    }
+
+    /// The units a run would read, each with its stored size (the directory
+    /// walk leaves regular files' sizes unknown; they are stat'ed here).
+    private static func sizedUnits(_ input: CorpusInput) throws -> [ReadUnit] {
         var skips: [Skip] = []
-        return try UnitPlanner.plan(input, skips: &skips).reduce(0) {
-            if case .file = $1.source, $1.size <= 0 { return $0 + UnitPlanner.fileSize($1.path) }
-            return $0 + $1.size
+        var units = try UnitPlanner.plan(input, skips: &skips)
+        for i in units.indices where units[i].size <= 0 {
+            if case .file = units[i].source { units[i].size = UnitPlanner.fileSize(units[i].path) }
         }
+        return units
     }
 
     public static func survey(
@@ -109,11 +116,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             throw FingerprintError.invalidParameter(
                 name: "--dry-run", value: "-", reason: "cannot estimate standard input without reading it; save it to a file first")
         }
-        var skips: [Skip] = []
-        var units = try UnitPlanner.plan(input, skips: &skips)
-        for i in units.indices where units[i].size <= 0 {
-            if case .file = units[i].source { units[i].size = UnitPlanner.fileSize(units[i].path) }
-        }
+        let units = try sizedUnits(input)
         let stored = units.reduce(0) { $0 + $1.size }
         let chosen: [Int] =
             units.count <= sampleUnits ? Array(units.indices) : (0..<sampleUnits).map { $0 * units.count / sampleUnits }
@@ -142,33 +145,25 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             case .jsonlRange:
                 let field = Array(input.field.utf8)
                 let group = input.groupField.map { Array($0.utf8) }
-                var lineStart = 0
-                let bytes = read.bytes
-                var i = 0
-                while i < bytes.count {
-                    guard let nl = bytes[i...].firstIndex(of: 0x0A) else { break }
-                    let line = bytes[lineStart..<nl]
-                    jsonlLineBytes += line.count + 1
+                // One line: its bytes (with the newline, when it has one) and, when
+                // it is a record of this corpus, its text.
+                func line(_ line: ArraySlice<UInt8>, newline: Int) {
+                    jsonlLineBytes += line.count + newline
                     let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: nil, groupField: group) }
                     if case .success(let r) = res, input.groupValue == nil || r.group == input.groupValue, !r.text.isEmpty {
                         jsonlRecords += 1
                         jsonlTextBytes += r.text.count
                         r.text.withUnsafeBufferPointer { counter.document($0, scale: 1) }
                     }
-                    i = nl + 1
-                    lineStart = i
+                }
+                let bytes = read.bytes
+                var lineStart = 0
+                while let nl = bytes[lineStart...].firstIndex(of: 0x0A) {
+                    line(bytes[lineStart..<nl], newline: 1)
+                    lineStart = nl + 1
                 }
                 // A last line without its newline counts when the unit was read whole.
-                if read.complete && lineStart < bytes.count {
-                    let line = bytes[lineStart...]
-                    jsonlLineBytes += line.count
-                    let res = line.withUnsafeBufferPointer { JSONLine.extract($0, field: field, keyField: nil, groupField: group) }
-                    if case .success(let r) = res, input.groupValue == nil || r.group == input.groupValue, !r.text.isEmpty {
-                        jsonlRecords += 1
-                        jsonlTextBytes += r.text.count
-                        r.text.withUnsafeBufferPointer { counter.document($0, scale: 1) }
-                    }
-                }
+                if read.complete && lineStart < bytes.count { line(bytes[lineStart...], newline: 0) }
                 jsonlRecordBytes += read.bytes.count
             case .file, .memory, .stdin:
                 guard !read.bytes.isEmpty, !read.bytes.prefix(8192).contains(0) else { continue }

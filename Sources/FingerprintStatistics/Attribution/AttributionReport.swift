@@ -65,13 +65,13 @@ public struct AttributionReport: Codable, Sendable {
     /// `impostors`: the score below which a document gets no candidate (one
     /// a fold), from the open-set simulation on its training documents.
     public var abstainThresholds: [Double]?
-    /// `impostors`: documents that got no candidate.
-    public var abstentions: Int? {
-        method == .impostors ? predictions.filter { $0.abstained == true }.count : nil
-    }
+    /// `impostors`: documents that got no candidate (kept with `predictions`).
+    public private(set) var abstentions: Int?
     public var seed: UInt64
     public var candidates: [Candidate]
-    public var predictions: [AttributionPrediction] = []
+    public var predictions: [AttributionPrediction] = [] {
+        didSet { abstentions = method == .impostors ? predictions.filter { $0.abstained == true }.count : nil }
+    }
     public var evaluation: AttributionEvaluation?
     /// The questioned documents attributed as one corpus (`--corpus`).
     public var corpus: CorpusAttribution?
@@ -85,49 +85,6 @@ public struct AttributionReport: Codable, Sendable {
         case abstainThresholds = "abstain_thresholds"
         case abstentions
         case seed, candidates, predictions, evaluation, corpus, skips, notes
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        schema = try c.decode(String.self, forKey: .schema)
-        version = try c.decode(String.self, forKey: .version)
-        mode = try c.decode(String.self, forKey: .mode)
-        method = try c.decode(AttributionMethod.self, forKey: .method)
-        delta = try c.decodeIfPresent(DeltaDistance.self, forKey: .delta)
-        features = try c.decode(AttributionFeatureOptions.self, forKey: .features)
-        featureCount = try c.decode(Int.self, forKey: .featureCount)
-        self.c = try c.decodeIfPresent([Double].self, forKey: .c)
-        iterations = try c.decodeIfPresent([Int].self, forKey: .iterations)
-        abstainThresholds = try c.decodeIfPresent([Double].self, forKey: .abstainThresholds)
-        seed = try c.decode(UInt64.self, forKey: .seed)
-        candidates = try c.decode([Candidate].self, forKey: .candidates)
-        predictions = try c.decode([AttributionPrediction].self, forKey: .predictions)
-        evaluation = try c.decodeIfPresent(AttributionEvaluation.self, forKey: .evaluation)
-        corpus = try c.decodeIfPresent(CorpusAttribution.self, forKey: .corpus)
-        skips = try c.decode([Skip].self, forKey: .skips)
-        notes = try c.decode([String].self, forKey: .notes)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema, forKey: .schema)
-        try c.encode(version, forKey: .version)
-        try c.encode(mode, forKey: .mode)
-        try c.encode(method, forKey: .method)
-        try c.encodeIfPresent(delta, forKey: .delta)
-        try c.encode(features, forKey: .features)
-        try c.encode(featureCount, forKey: .featureCount)
-        try c.encodeIfPresent(self.c, forKey: .c)
-        try c.encodeIfPresent(iterations, forKey: .iterations)
-        try c.encodeIfPresent(abstainThresholds, forKey: .abstainThresholds)
-        try c.encodeIfPresent(abstentions, forKey: .abstentions)
-        try c.encode(seed, forKey: .seed)
-        try c.encode(candidates, forKey: .candidates)
-        try c.encode(predictions, forKey: .predictions)
-        try c.encodeIfPresent(evaluation, forKey: .evaluation)
-        try c.encodeIfPresent(corpus, forKey: .corpus)
-        try c.encode(skips, forKey: .skips)
-        try c.encode(notes, forKey: .notes)
     }
 
     package init(mode: String, data: AttributionData, training: [Int], options o: AttributionOptions) {
