@@ -34,13 +34,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
+        /// SQLite from the system (`libsqlite3-dev`): fingerprint files and the index.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
         // MARK: - Engine, along the data flow
 
         /// Inputs, tokens and counts: corpora (directories, files, JSONL,
         /// stdin), tokenizers, the token table and document-term matrix,
-        /// n-gram hashes; errors, hashing, seeded random, the work queue,
-        /// atomic output.
-        .target(name: "FingerprintCore", dependencies: ["CZlib", "CZstd"], swiftSettings: swift5),
+        /// n-gram hashes; fingerprint files (SQLite) and keyed hashing;
+        /// errors, hashing, seeded random, the work queue, atomic output.
+        .target(name: "FingerprintCore", dependencies: ["CZlib", "CZstd", "CSQLite"], swiftSettings: swift5),
 
         /// Statistics on counts: divergences, BLAS/LAPACK linear algebra,
         /// the permutation test, comparison, batch similarity, sketches,

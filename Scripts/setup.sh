@@ -4,7 +4,7 @@
 # Idempotent: prints one line and does nothing else when all is in place.
 set -euo pipefail
 
-packages=(libblas-dev liblapacke-dev libopenblas0-pthread pkg-config zlib1g-dev libzstd-dev zstd time)
+packages=(libblas-dev liblapacke-dev libopenblas0-pthread pkg-config zlib1g-dev libzstd-dev zstd libsqlite3-dev sqlite3 time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,7 +18,7 @@ struct FingerprintCommand: ParsableCommand {
         version: versionText,
         subcommands: [
             Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, WeightsCommand.self,
-            TokenizersCommand.self, BenchCommand.self, Synth.self,
+            TokenizersCommand.self, SketchCommand.self, MergeCommand.self, BenchCommand.self, Synth.self,
         ]
     )
 

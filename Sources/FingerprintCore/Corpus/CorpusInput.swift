@@ -17,6 +17,9 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         case stdin
         /// Documents held in memory (`init(documents:names:label:)`).
         case memory
+        /// A fingerprint file (`fingerprint sketch`): counts and sketches,
+        /// no text. Told by its first bytes (an SQLite database).
+        case fingerprint
     }
 
     public var path: String
@@ -92,7 +95,11 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
             guard access(path, R_OK) == 0 else {
                 throw FingerprintError.inputNotFound(path: path, reason: "file is not readable; check its permissions")
             }
-            kind = Compression.stripSuffix(path).lowercased().hasSuffix(".jsonl") ? .jsonl : .file
+            if FingerprintFile.looksLikeFingerprint(path) {
+                kind = .fingerprint
+            } else {
+                kind = Compression.stripSuffix(path).lowercased().hasSuffix(".jsonl") ? .jsonl : .file
+            }
         }
     }
 }
@@ -220,6 +227,9 @@ enum UnitPlanner {
 
     static func plan(_ input: CorpusInput, skips: inout [Skip]) throws -> [ReadUnit] {
         switch input.kind {
+        case .fingerprint:
+            throw FingerprintError.badData(
+                path: input.path, reason: "is a fingerprint file (counts and sketches, no text); this needs the text itself")
         case .stdin:
             return [ReadUnit(path: "-", name: "-", source: .stdin, size: 0)]
         case .memory:

@@ -89,79 +89,126 @@ package enum CorpusReader {
         _ input: CorpusInput, options: ReadOptions = ReadOptions(),
         progress: ProgressSink? = nil, makeWorker: () -> W
     ) throws -> CorpusScan<W> {
+        var whole: CorpusScan<W>? = nil
+        let totals = try readInBatches(
+            input, options: options, batchBytes: .max, releasingWorkers: false, progress: progress, makeWorker: makeWorker
+        ) { whole = $0 }
+        var scan = whole!
+        scan.skips = totals.skips
+        return scan
+    }
+
+    /// What a batched read saw over all its batches.
+    package struct ReadTotals {
+        public var documents = 0
+        public var skips: [Skip] = []
+        public var bytes = 0
+        public var invalidSequences = 0
+        public var truncatedTokens = 0
+    }
+
+    /// Reads `input` in batches of consecutive read units of about
+    /// `batchBytes` stored bytes each, handing each batch to `consume` in
+    /// document order before reading the next: memory holds one batch's
+    /// outputs, not the corpus's. The workers (and their token tables) live
+    /// across batches; `consume` gets them with each batch, and they are
+    /// released at the end (unless `releasingWorkers` is false and the read
+    /// succeeds: then the caller releases them). Each batch's `skips` are its
+    /// own; the totals' are all of them, the planner's first.
+    /// - Throws: as `read`; the checks for strict skips and for a corpus with
+    ///   no document are made at the end (after `consume` saw every batch).
+    public static func readInBatches<W: DocumentWorker>(
+        _ input: CorpusInput, options: ReadOptions = ReadOptions(), batchBytes: Int, releasingWorkers: Bool = true,
+        progress: ProgressSink? = nil, makeWorker: () -> W, consume: (CorpusScan<W>) throws -> Void
+    ) throws -> ReadTotals {
         var planSkips: [Skip] = []
         let units = try UnitPlanner.plan(input, skips: &planSkips)
         let threads = max(1, min(options.threads, units.count))
         var workers = (0..<threads).map { _ in makeWorker() }
-        let results = UnsafeMutableBufferPointer<UnitResult<W.Output>?>.allocate(capacity: units.count)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
+        var succeeded = false
+        defer { if releasingWorkers || !succeeded { for w in workers { w.release() } } }
         progress?.start(totalBytes: units.reduce(0) { $0 + $1.size }, totalUnits: units.count)
-
-        // One read buffer per worker; units taken in order from the shared queue.
         var buffers = (0..<threads).map { _ in [UInt8](repeating: 0, count: options.chunkBytes) }
-        workers.withUnsafeMutableBufferPointer { ws in
-            buffers.withUnsafeMutableBufferPointer { bs in
-                let wsBase = ws.baseAddress!
-                let bsBase = bs.baseAddress!
-                try! Parallel.queue(units.count, threads: threads) { w, u in
-                    let r = UnitResult<W.Output>()
-                    r.worker = w
-                    readUnit(units[u], input: input, options: options, worker: &wsBase[w], buffer: &bsBase[w], into: r)
-                    results[u] = r
-                    progress?.advance(bytes: r.bytes, units: 1)
-                }
-            }
-        }
-        progress?.finish()
-
-        // Assemble in unit order; JSONL line numbers become absolute.
-        var docs: [DocumentInfo] = []
-        var outputs: [(worker: Int, output: W.Output)] = []
-        var skips = planSkips
-        var bytes = 0
+        var totals = ReadTotals(skips: planSkips)
         var lineBase: [String: Int] = [:]
-        for u in 0..<units.count {
-            guard let r = results[u] else { continue }
-            let base = lineBase[units[u].path, default: 0]
-            for var d in r.docs {
-                if let l = d.line {
-                    d.line = l + base
-                    d.name = "\(units[u].name):\(l + base)"
+        var first = 0
+        repeat {
+            var last = first
+            var size = 0
+            while last < units.count && (last == first || size < batchBytes) {
+                size += units[last].size
+                last += 1
+            }
+            let batch = Array(units[first..<last])
+            first = last
+            let results = UnsafeMutableBufferPointer<UnitResult<W.Output>?>.allocate(capacity: batch.count)
+            results.initialize(repeating: nil)
+            defer {
+                results.deinitialize()
+                results.deallocate()
+            }
+            // One read buffer per worker; units taken in order from the shared queue.
+            workers.withUnsafeMutableBufferPointer { ws in
+                buffers.withUnsafeMutableBufferPointer { bs in
+                    let wsBase = ws.baseAddress!
+                    let bsBase = bs.baseAddress!
+                    try! Parallel.queue(batch.count, threads: min(threads, max(1, batch.count))) { w, u in
+                        let r = UnitResult<W.Output>()
+                        r.worker = w
+                        readUnit(batch[u], input: input, options: options, worker: &wsBase[w], buffer: &bsBase[w], into: r)
+                        results[u] = r
+                        progress?.advance(bytes: r.bytes, units: 1)
+                    }
                 }
-                docs.append(d)
             }
-            for s in r.skips {
-                var sk = s.skip
-                if let l = s.line { sk.path = "\(units[u].path):\(l + base)" }
-                skips.append(sk)
+            // Assemble in unit order; JSONL line numbers become absolute.
+            var docs: [DocumentInfo] = []
+            var outputs: [(worker: Int, output: W.Output)] = []
+            var skips: [Skip] = []
+            var bytes = 0
+            for u in 0..<batch.count {
+                guard let r = results[u] else { continue }
+                let base = lineBase[batch[u].path, default: 0]
+                for var d in r.docs {
+                    if let l = d.line {
+                        d.line = l + base
+                        d.name = "\(batch[u].name):\(l + base)"
+                    }
+                    docs.append(d)
+                }
+                for s in r.skips {
+                    var sk = s.skip
+                    if let l = s.line { sk.path = "\(batch[u].path):\(l + base)" }
+                    skips.append(sk)
+                }
+                lineBase[batch[u].path] = base + r.lines
+                bytes += r.bytes
+                for o in r.outputs { outputs.append((worker: r.worker, output: o)) }
             }
-            lineBase[units[u].path] = base + r.lines
-            bytes += r.bytes
-        }
-        outputs.reserveCapacity(docs.count)
-        for u in 0..<units.count {
-            guard let r = results[u] else { continue }
-            for o in r.outputs { outputs.append((worker: r.worker, output: o)) }
-        }
-        let invalid = workers.reduce(0) { $0 + $1.invalidSequences }
-        if options.strict, let first = skips.first {
-            for w in workers { w.release() }
-            throw FingerprintError.strictSkip(path: first.path, reason: first.reason)
-        }
-        if docs.isEmpty {
+            totals.skips += skips
+            totals.documents += docs.count
+            totals.bytes += bytes
+            totals.invalidSequences = workers.reduce(0) { $0 + $1.invalidSequences }
+            totals.truncatedTokens = workers.reduce(0) { $0 + $1.truncatedTokens }
+            if options.strict, let first = totals.skips.first {
+                throw FingerprintError.strictSkip(path: first.path, reason: first.reason)
+            }
+            let scan = CorpusScan(
+                documents: docs, outputs: outputs, workers: workers, skips: skips, bytes: bytes,
+                invalidSequences: totals.invalidSequences, truncatedTokens: totals.truncatedTokens)
+            if first == units.count && totals.documents == 0 { break }
+            try consume(scan)
+        } while first < units.count
+        progress?.finish()
+        if totals.documents == 0 {
+            let skips = totals.skips
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
-            for w in workers { w.release() }
             throw FingerprintError.noDocuments(
                 path: input.description, reason: why,
                 patterns: input.kind == .directory ? input.globs : [])
         }
-        return CorpusScan(
-            documents: docs, outputs: outputs, workers: workers, skips: skips,
-            bytes: bytes, invalidSequences: invalid, truncatedTokens: workers.reduce(0) { $0 + $1.truncatedTokens })
+        succeeded = true
+        return totals
     }
 
     private static func readUnit<W: DocumentWorker>(

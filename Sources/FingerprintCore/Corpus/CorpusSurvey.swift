@@ -95,6 +95,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// decides whether a real run is worth surveying before it starts.
     public static func storedBytes(_ input: CorpusInput) throws -> Int {
         guard input.path != "-" || input.kind == .memory else { return 0 }
+        // A fingerprint file is loaded, not read as text: its counts are exact (`survey`).
+        if input.kind == .fingerprint { return 0 }
         return try sizedUnits(input).reduce(0) { $0 + $1.size }
     }
 
@@ -116,6 +118,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             throw FingerprintError.invalidParameter(
                 name: "--dry-run", value: "-", reason: "cannot estimate standard input without reading it; save it to a file first")
         }
+        if input.kind == .fingerprint { return try FingerprintFile(path: input.path).survey() }
         let units = try sizedUnits(input)
         let stored = units.reduce(0) { $0 + $1.size }
         let chosen: [Int] =

@@ -18,6 +18,9 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     public var text: [UInt8]?
     /// The path as bytes, when it is not valid UTF-8.
     public var rawPath: [UInt8]?
+    /// The fingerprint file the document was read from, when it came from
+    /// one: its text is not available.
+    public var fingerprintFile: String?
 
     public init(name: String? = nil, path: String, line: Int? = nil, field: String = "text") {
         self.name = name ?? path
@@ -40,6 +43,9 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     /// - Complexity: O(size of the file up to the line).
     public func read(limit: Int = .max) throws -> [UInt8] {
         if let text { return text.count > limit ? Array(text.prefix(limit)) : text }
+        if let fingerprintFile {
+            throw FingerprintError.inputNotFound(path: name, reason: "text unavailable: read from the fingerprint file \(fingerprintFile)")
+        }
         guard path != "-" else {
             throw FingerprintError.inputNotFound(
                 path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
@@ -122,7 +128,9 @@ extension CorpusInput {
     /// corpus held in memory.
     public func document(_ info: DocumentInfo) -> DocumentFile {
         if kind == .memory, let d = document(named: info.name) { return d }
-        return DocumentFile(info, field: field)
+        var d = DocumentFile(info, field: field)
+        if kind == .fingerprint { d.fingerprintFile = path }
+        return d
     }
 
     /// The document of this corpus that reports call `name`
@@ -135,6 +143,8 @@ extension CorpusInput {
             return (String(name[..<colon]), line)
         }
         switch kind {
+        case .fingerprint:
+            return nil  // a fingerprint file keeps no text
         case .stdin:
             return name == "-" ? DocumentFile(name: name, path: "-") : nil
         case .memory:

@@ -3,6 +3,12 @@ package struct LocalCounts: Sendable {
     public var ids: [Int32]
     public var counts: [Int32]
     public var tokens: Int
+
+    package init(ids: [Int32], counts: [Int32], tokens: Int) {
+        self.ids = ids
+        self.counts = counts
+        self.tokens = tokens
+    }
 }
 
 /// Tokenizes documents and counts their tokens into a thread-local table.
@@ -53,6 +59,9 @@ package struct CountingWorker: DocumentWorker {
 
     public var invalidSequences: Int { stream.invalidSequences }
     public var truncatedTokens: Int { stream.truncatedTokens }
+
+    /// Sends each counted token's hash to `collector` too (n-grams, shingles).
+    public mutating func tap(_ collector: NGramCollector) { sink.tap = collector }
 
     @inline(__always)
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {

@@ -60,13 +60,17 @@ public struct CountedCorpus: Sendable {
     public var invalidSequences: Int
     /// Word tokens longer than the 1 MiB cap (kept as a prefix and a hash of the rest).
     public var truncatedTokens: Int
+    /// The key id of a keyed fingerprint file it was loaded from (its tokens
+    /// are keyed hashes, comparable only with the same key's).
+    public var keyID: String? = nil
 }
 
 /// Counts a corpus: parallel read + tokenise + count, then a deterministic
 /// merge of the per-thread vocabularies into canonical ids.
 public enum Counter {
-    /// Reads and counts `input`. The result is identical whatever the thread
-    /// count is.
+    /// Reads and counts `input`, or loads the counts of a fingerprint file
+    /// (whose tokenizer must be `tokenizer`). The result is identical
+    /// whatever the thread count is.
     ///
     /// With `buildMatrix: false` only the vocabulary, totals, document
     /// frequencies and lengths are kept (the matrix has no entries): what
@@ -79,6 +83,13 @@ public enum Counter {
         buildMatrix: Bool = true,
         options: ReadOptions = ReadOptions(), progress: ProgressSink? = nil
     ) throws -> CountedCorpus {
+        if input.kind == .fingerprint {
+            let file = try FingerprintFile(path: input.path)
+            try file.requireCompatible(tokenizer: tokenizer, keyed: file.parameters.keyed)
+            var c = try file.countedCorpus(tokenizer: tokenizer, hashed: hashed, buildMatrix: buildMatrix)
+            c.keyID = file.parameters.keyID
+            return c
+        }
         let scan = try CorpusReader.read(input, options: options, progress: progress) {
             CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)
         }

@@ -30,6 +30,12 @@ package final class NGramCollector {
     /// n-grams, a uniform and deterministic sample spread over the document
     /// (memory stays O(documents) when B is largely contained in A).
     public var maxHitsKept = 64
+    /// The finished document's token count and the hash of its token
+    /// sequence (`Hash64.combine` over the token hashes, then the count):
+    /// what `dedup --method exact` compares.
+    public private(set) var lastTokens = 0
+    public private(set) var lastDigest: UInt64 = 0
+    private var digest: UInt64 = 0
     package static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
 
     /// - Parameters:
@@ -57,6 +63,7 @@ package final class NGramCollector {
     public func add(_ h: UInt64) {
         ring[seen & 63] = h
         seen &+= 1
+        digest = Hash64.combine(digest, h)
         for k in 0..<sizes.count {
             let n = sizes[k]
             var r = rolling[k] &* NGramCollector.base &+ h
@@ -91,7 +98,10 @@ package final class NGramCollector {
             }
             doc[k].removeAll(keepingCapacity: true)
         }
+        lastTokens = seen
+        lastDigest = Hash64.combine(digest, UInt64(seen))
         seen = 0
+        digest = 0
         for k in 0..<rolling.count { rolling[k] = 0 }
         return result
     }
@@ -106,6 +116,7 @@ package final class NGramCollector {
     public func discardDocument() {
         for k in 0..<sizes.count { doc[k].removeAll(keepingCapacity: true) }
         seen = 0
+        digest = 0
         for k in 0..<rolling.count { rolling[k] = 0 }
     }
 }

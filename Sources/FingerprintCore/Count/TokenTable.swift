@@ -238,9 +238,9 @@ package final class TokenTable: @unchecked Sendable {
 
     /// Calls `body` with the bytes of token `id` (empty in hashed mode).
     @inline(__always)
-    public func withToken<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        guard storesBytes else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return body(UnsafeBufferPointer(start: arenaStore + offsetStore[id], count: offsetStore[id + 1] - offsetStore[id]))
+    public func withToken<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        guard storesBytes else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: arenaStore + offsetStore[id], count: offsetStore[id + 1] - offsetStore[id]))
     }
 
     /// Bytes of token `id` start at this offset in `arenaBytes`.

@@ -114,7 +114,7 @@ package enum RadixSort {
         }
     }
 
-    static func compact(_ a: inout [UInt64]) {
+    package static func compact(_ a: inout [UInt64]) {
         var w = 0
         a.withUnsafeMutableBufferPointer { b in
             for r in 0..<b.count where w == 0 || b[r] != b[w - 1] {

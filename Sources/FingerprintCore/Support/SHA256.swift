@@ -49,8 +49,8 @@ package struct SHA256 {
         a.withUnsafeBufferPointer { update($0) }
     }
 
-    /// The digest as 64 lower-case hex digits; the value is used up.
-    public mutating func hexDigest() -> String {
+    /// The 32-byte digest; the value is used up.
+    public mutating func digest() -> [UInt8] {
         let bits = length &* 8
         var tail: [UInt8] = [0x80]
         while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -59,10 +59,22 @@ package struct SHA256 {
         tail.withUnsafeBufferPointer { update($0) }
         length = saved
         precondition(pending.isEmpty)
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for word in h { for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
+        return out
+    }
+
+    /// The digest as 64 lower-case hex digits; the value is used up.
+    public mutating func hexDigest() -> String { SHA256.hexString(digest()) }
+
+    /// Bytes as lower-case hex.
+    public static func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         let hex: [Character] = Array("0123456789abcdef")
         var s = ""
-        for word in h {
-            for shift in stride(from: 28, through: 0, by: -4) { s.append(hex[Int((word >> UInt32(shift)) & 0xF)]) }
+        for b in bytes {
+            s.append(hex[Int(b >> 4)])
+            s.append(hex[Int(b & 0xF)])
         }
         return s
     }

@@ -155,6 +155,11 @@ public enum Dedup {
     ///   table probes for d allowed bits; exact: O(N) hashing.
     public static func run(_ input: CorpusInput, options o: DedupOptions, progress: ProgressSink? = nil) throws -> DedupResult {
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
+        if input.kind == .fingerprint {
+            var stored = try FingerprintStore.sketches(input, options: o)
+            if o.method == .minhash { try suppressBoilerplate(&stored.sketches, hasher: hasher, options: o) }
+            return cluster(documents: stored.documents, sketches: stored.sketches, options: o, skips: stored.skips)
+        }
         let scan = try CorpusReader.read(input, options: o.read, progress: progress) {
             SketchWorker(shingle: o.shingle, hasher: hasher, keepShingles: o.method == .minhash, tokenizer: o.tokenizer)
         }

@@ -147,6 +147,7 @@ public enum Batch {
         }
         let main = try Counter.count(input, tokenizer: o.tokenizer, options: o.read, progress: progress)
         let ref = try reference.map { try Counter.count($0, tokenizer: o.tokenizer, options: o.read, progress: progress) }
+        if let ref { try FingerprintStore.requireSameKey(main, ref) }
         let m = ref.map { DocumentTermMatrix.stacked(main.matrix, $0.matrix) } ?? main.matrix
         let nq = main.documents.count
         let nc = ref?.documents.count ?? nq
@@ -197,6 +198,7 @@ public enum Batch {
             c = ref == nil ? q : SplitVectors(dense: u.rowsBlock(nq..<(nq + nc)))
         }
         if nc < 2 && ref == nil { notes.append("only \(nq) document: no pairs to score") }
+        notes += evidenceUnavailable([input, reference].compactMap { $0 }, options: o)
         if o.top > (ref == nil ? nc - 1 : nc) && nc > 0 {
             notes.append("--top \(o.top) is more than the \(ref == nil ? nc - 1 : nc) candidates: every candidate is listed")
         }
@@ -299,17 +301,36 @@ public enum Batch {
         d.seed = o.seed == 0 ? 1 : o.seed
         d.read = o.read
         let hasher = MinHasher(perms: d.perms, seed: d.seed)
-        func sketch(_ i: CorpusInput) throws -> CorpusScan<SketchWorker> {
+        d.tokenizer = o.tokenizer.isModel ? o.tokenizer : .word
+        struct Sketched {
+            var documents: [DocumentInfo]
+            var sketches: [SketchedDocument]
+            var skips: [Skip]
+            var keyID: String?
+        }
+        func sketch(_ i: CorpusInput) throws -> Sketched {
+            if i.kind == .fingerprint {
+                let f = try FingerprintStore.sketches(i, options: d)
+                return Sketched(
+                    documents: f.documents, sketches: f.sketches, skips: f.skips, keyID: try FingerprintFile(path: i.path).parameters.keyID)
+            }
             let s = try CorpusReader.read(i, options: o.read, progress: progress) {
-                SketchWorker(shingle: d.shingle, hasher: hasher, tokenizer: o.tokenizer.isModel ? o.tokenizer : .word)
+                SketchWorker(shingle: d.shingle, hasher: hasher, tokenizer: d.tokenizer)
             }
             for w in s.workers { w.release() }
-            return s
+            return Sketched(documents: s.documents, sketches: s.outputs.map(\.output), skips: s.skips, keyID: nil)
         }
         let main = try sketch(input)
         let ref = try reference.map(sketch)
+        if let ref, ref.keyID != main.keyID {
+            throw FingerprintError.badData(
+                path: main.keyID != nil ? input.description : reference!.description,
+                reason: ref.keyID != nil && main.keyID != nil
+                    ? "was made with another key than \(reference!.description)"
+                    : "is keyed (sketch --key): keyed hashes can only be compared with files made with the same key")
+        }
         let nq = main.documents.count
-        let sketches = main.outputs.map(\.output) + (ref?.outputs.map(\.output) ?? [])
+        let sketches = main.sketches + (ref?.sketches ?? [])
         let pairsFound = Dedup.verifiedPairs(sketches: sketches, options: d)
         var byQuery = [[Neighbor]](repeating: [], count: nq)
         var pairs: [ScoredPair] = []
@@ -324,7 +345,8 @@ public enum Batch {
             }
         }
         pairs.sort { ($0.a, $0.b) < ($1.a, $1.b) }
-        var notes = [
+        var notes = evidenceUnavailable([input, reference].compactMap { $0 }, options: o)
+        notes += [
             "minhash: \(d.perms) permutations, \(d.shingle)-\(o.tokenizer.isModel ? "token" : "word") shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"
         ]
         let tooShort = (0..<nq).filter { sketches[$0].tokens < d.shingle }.count
@@ -348,6 +370,15 @@ public enum Batch {
         }
         try sink.end(clusters: ref == nil ? clustersOf(pairs, n: nq) : [], notes: notes)
         return Outcome(pairsOverThreshold: pairs.count, skipped: main.skips + (ref?.skips ?? []))
+    }
+
+    /// A note for each fingerprint file among the inputs when evidence was
+    /// asked for: its documents' passages need the text it does not keep.
+    static func evidenceUnavailable(_ inputs: [CorpusInput], options o: BatchOptions) -> [String] {
+        guard o.evidence > 0 else { return [] }
+        return inputs.filter { $0.kind == .fingerprint }.map {
+            "evidence: unavailable for pairs with a document of \($0.path), a fingerprint file (it keeps no text)"
+        }
     }
 
     /// Pairs of a run that get evidence (the strongest, at most).

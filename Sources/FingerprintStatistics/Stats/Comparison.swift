@@ -16,6 +16,15 @@ public enum Comparison {
         _ input: CorpusInput, options o: CompareOptions, reference: [NGramIndex]?,
         progress: ProgressSink?
     ) throws -> Counted {
+        if input.kind == .fingerprint {
+            let side = try FingerprintStore.compareSide(
+                input, tokenizer: o.tokenizer, sizes: o.collectedSizes, reference: reference?[o.ngramSizes.count - 1])
+            var corpus = side.corpus
+            corpus.keyID = side.keyID
+            return Counted(
+                corpus: corpus, ngrams: side.ngrams, documentHits: side.documentHits,
+                hitHashes: side.documentHits.map { _ in [] })
+        }
         // B's worker counts hits against A's n-grams of the last containment
         // size (13) and keeps as passage candidates those of the candidate size.
         let sizes = o.collectedSizes
@@ -59,10 +68,17 @@ public enum Comparison {
         Trace.mark("read and count A")
         var sideB = try countSide(inputB, options: o, reference: sideA.ngrams, progress: progress)
         Trace.mark("read and count B")
-        let passages = try sharedPassages(sideA, sideB, inputA: inputA, inputB: inputB, options: o)
+        try FingerprintStore.requireSameKey(sideA.corpus, sideB.corpus)
+        let files = [inputA, inputB].filter { $0.kind == .fingerprint }.map(\.path)
+        let passages = files.isEmpty ? try sharedPassages(sideA, sideB, inputA: inputA, inputB: inputB, options: o) : []
         Trace.mark("shared passages")
         var report = try analyze(&sideA, &sideB, options: o)
         report.passages = passages
+        if !files.isEmpty && o.passages > 0 {
+            report.notes.append(
+                "shared passages: unavailable (\(files.joined(separator: " and ")) \(files.count == 1 ? "is a fingerprint file" : "are fingerprint files"), which keep no text); the n-gram overlap above is exact"
+            )
+        }
         return report
     }
 

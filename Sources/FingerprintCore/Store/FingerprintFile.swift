@@ -1,0 +1,415 @@
+import Foundation
+
+#if _endian(big)
+    #error("fingerprint files store little-endian blobs; big-endian hosts are not supported")
+#endif
+
+/// What decides whether two fingerprint files (or a file and a run) can be
+/// compared: stored in the file's `meta` table (docs/FINGERPRINT-FILES.md).
+public struct FingerprintParameters: Sendable, Equatable, Codable {
+    /// The schema this code writes and reads.
+    public static let schemaVersion = 1
+
+    public var schema = FingerprintParameters.schemaVersion
+    /// The tool version that made the file.
+    public var tool = Fingerprint.version
+    /// `TokenizerSpec.description`: the name, and a model tokenizer's file SHA-256.
+    public var tokenizer: String
+    /// Tokens per MinHash shingle (words, or a model tokenizer's tokens).
+    public var shingle: Int
+    /// MinHash permutations and their seed.
+    public var permutations: Int
+    public var seed: UInt64
+    /// LSH banding of the index (bands × rows ≤ permutations), chosen for `threshold`.
+    public var bands: Int
+    public var rows: Int
+    public var threshold: Double
+    /// Word n-gram sizes whose sets are stored (containment).
+    public var ngramSizes: [Int] = [8, 13]
+    /// The key's identifier when tokens, n-grams and names are keyed hashes.
+    public var keyID: String?
+    /// Whether document paths are kept (always, without a key).
+    public var keepNames: Bool = true
+
+    public var keyed: Bool { keyID != nil }
+
+    public init(
+        tokenizer: String, shingle: Int, permutations: Int, seed: UInt64, bands: Int, rows: Int, threshold: Double,
+        keyID: String?, keepNames: Bool
+    ) {
+        self.tokenizer = tokenizer
+        self.shingle = shingle
+        self.permutations = permutations
+        self.seed = seed
+        self.bands = bands
+        self.rows = rows
+        self.threshold = threshold
+        self.keyID = keyID
+        self.keepNames = keepNames
+    }
+
+    /// The first difference that makes `other` incomparable with this, or nil.
+    public func mismatch(_ other: FingerprintParameters) -> String? {
+        if keyID != other.keyID {
+            switch (keyID, other.keyID) {
+            case (nil, _?), (_?, nil): return "one is keyed (sketch --key) and the other is not"
+            default: return "they were made with different keys (key ids \(keyID!) and \(other.keyID!))"
+            }
+        }
+        if tokenizer != other.tokenizer { return "tokenizers differ (\(tokenizer) and \(other.tokenizer))" }
+        if shingle != other.shingle { return "shingle sizes differ (\(shingle) and \(other.shingle))" }
+        if permutations != other.permutations || seed != other.seed {
+            return "MinHash parameters differ (\(permutations) permutations, seed \(seed); and \(other.permutations), seed \(other.seed))"
+        }
+        if ngramSizes != other.ngramSizes { return "n-gram sizes differ" }
+        return nil
+    }
+}
+
+/// One document as stored in a fingerprint file.
+package struct StoredDocument: Sendable {
+    public var info: DocumentInfo
+    /// Invalid UTF-8 sequences replaced, and tokens cut at the cap, in the document.
+    public var invalid = 0
+    public var truncated = 0
+    /// SHA-256 of the text (HMAC-SHA-256 under the key in a keyed file).
+    public var digest: [UInt8]
+    public var tokens: Int
+    /// Its token counts by the file's vocabulary ids (in first-seen order when
+    /// written; sorted by id when read).
+    public var ids: [Int32]
+    public var counts: [Int32]
+    /// What `dedup` needs: the shingle stream's token count, the hash of the
+    /// token sequence, SimHash, MinHash signature, sorted distinct shingles.
+    public var shingleTokens: Int
+    public var exact: UInt64
+    public var simhash: UInt64
+    public var minhash: [UInt32]
+    public var shingles: [UInt64]
+    /// Sorted distinct word n-grams of each of `ngramSizes`.
+    public var grams: [[UInt64]]
+
+    public init(
+        info: DocumentInfo, digest: [UInt8], tokens: Int, ids: [Int32], counts: [Int32], shingleTokens: Int, exact: UInt64,
+        simhash: UInt64, minhash: [UInt32], shingles: [UInt64], grams: [[UInt64]]
+    ) {
+        self.info = info
+        self.digest = digest
+        self.tokens = tokens
+        self.ids = ids
+        self.counts = counts
+        self.shingleTokens = shingleTokens
+        self.exact = exact
+        self.simhash = simhash
+        self.minhash = minhash
+        self.shingles = shingles
+        self.grams = grams
+    }
+}
+
+/// Which columns a reader loads (the rest are not read from disk).
+package struct StoredColumns: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let counts = StoredColumns(rawValue: 1)
+    public static let sketch = StoredColumns(rawValue: 2)
+    public static let grams = StoredColumns(rawValue: 4)
+    public static let all: StoredColumns = [.counts, .sketch, .grams]
+}
+
+/// A fingerprint file: an SQLite database holding, per document, its counts,
+/// sketches and n-gram sets, and the vocabulary; never the text
+/// (docs/FINGERPRINT-FILES.md has the schema).
+package final class FingerprintFile {
+    public let database: SQLiteDatabase
+    public let parameters: FingerprintParameters
+    public var path: String { database.path }
+
+    /// The first 16 bytes of every SQLite database.
+    static let magic = Array("SQLite format 3\0".utf8)
+
+    /// Whether `path` starts like an SQLite database (a fingerprint file).
+    public static func looksLikeFingerprint(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        return (try? h.read(upToCount: 16)).map { [UInt8]($0) == magic } ?? false
+    }
+
+    static let schema = """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE vocabulary(
+          id INTEGER PRIMARY KEY, token BLOB NOT NULL UNIQUE,
+          count INTEGER NOT NULL DEFAULT 0, documents INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE documents(
+          id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, ord BLOB NOT NULL, path TEXT, line INTEGER, key TEXT,
+          bytes INTEGER NOT NULL, invalid INTEGER NOT NULL, truncated INTEGER NOT NULL, digest BLOB NOT NULL, tokens INTEGER NOT NULL, counts BLOB NOT NULL,
+          shingle_tokens INTEGER NOT NULL, exact INTEGER NOT NULL, simhash INTEGER NOT NULL,
+          minhash BLOB NOT NULL, shingles BLOB NOT NULL, grams8 BLOB NOT NULL, grams13 BLOB NOT NULL);
+        CREATE TABLE bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, document INTEGER NOT NULL,
+          PRIMARY KEY(band, hash, document)) WITHOUT ROWID;
+        CREATE INDEX bands_document ON bands(document);
+        CREATE INDEX documents_order ON documents(ord, line);
+        CREATE TABLE skips(path TEXT NOT NULL, reason TEXT NOT NULL);
+        """
+
+    /// Creates a new, empty file at `path` (which must not exist).
+    /// `bulk`: no journal and no syncing, for a file written under a
+    /// temporary name and renamed when complete (switch to WAL before use).
+    public static func create(path: String, parameters: FingerprintParameters, bulk: Bool = false) throws -> FingerprintFile {
+        let db = try SQLiteDatabase(path: path, mode: .create)
+        try db.execute(
+            "PRAGMA page_size=16384; "
+                + (bulk ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"))
+        try db.transaction {
+            try db.execute(schema)
+            let s = try db.prepare("INSERT INTO meta(key, value) VALUES(?, ?)")
+            for (k, v) in try encodeMeta(parameters) {
+                s.bind(1, k)
+                s.bind(2, v)
+                try s.run()
+            }
+        }
+        return FingerprintFile(database: db, parameters: parameters)
+    }
+
+    /// Opens an existing file and validates its schema version.
+    /// - Throws: `.badData` naming the file for anything that is not a
+    ///   fingerprint file of a schema this version reads.
+    public init(path: String, writable: Bool = false) throws {
+        database = try SQLiteDatabase(path: path, mode: writable ? .readWrite : .readOnly)
+        var meta: [String: String] = [:]
+        do {
+            let s = try database.prepare("SELECT key, value FROM meta")
+            while try s.step() { meta[s.string(0) ?? ""] = s.string(1) ?? "" }
+        } catch {
+            throw FingerprintError.badData(path: path, reason: "not a fingerprint file (no meta table; make one with fingerprint sketch)")
+        }
+        parameters = try FingerprintFile.decodeMeta(meta, path: path)
+    }
+
+    init(database: SQLiteDatabase, parameters: FingerprintParameters) {
+        self.database = database
+        self.parameters = parameters
+    }
+
+    static func encodeMeta(_ p: FingerprintParameters) throws -> [(String, String)] {
+        var out: [(String, String)] = [
+            ("schema_version", String(p.schema)), ("tool_version", p.tool), ("tokenizer", p.tokenizer),
+            ("shingle", String(p.shingle)), ("permutations", String(p.permutations)), ("hash_seed", String(p.seed)),
+            ("bands", String(p.bands)), ("rows", String(p.rows)), ("threshold", String(p.threshold)),
+            ("ngram_sizes", p.ngramSizes.map(String.init).joined(separator: ",")),
+            ("keyed", p.keyed ? "1" : "0"), ("keep_names", p.keepNames ? "1" : "0"),
+        ]
+        if let id = p.keyID { out.append(("key_id", id)) }
+        return out
+    }
+
+    static func decodeMeta(_ m: [String: String], path: String) throws -> FingerprintParameters {
+        func bad(_ why: String) -> FingerprintError { .badData(path: path, reason: why) }
+        guard let v = m["schema_version"].flatMap(Int.init) else { throw bad("not a fingerprint file (no schema_version)") }
+        guard v == FingerprintParameters.schemaVersion else {
+            throw bad("schema version \(v); this fingerprint \(Fingerprint.version) reads version \(FingerprintParameters.schemaVersion)")
+        }
+        func int(_ k: String) throws -> Int {
+            guard let x = m[k].flatMap(Int.init) else { throw bad("meta '\(k)' is missing or not a number") }
+            return x
+        }
+        guard let tokenizer = m["tokenizer"], let seed = m["hash_seed"].flatMap(UInt64.init),
+            let threshold = m["threshold"].flatMap(Double.init)
+        else { throw bad("meta is incomplete (tokenizer, hash_seed, threshold)") }
+        let sizes = (m["ngram_sizes"] ?? "").split(separator: ",").compactMap { Int($0) }
+        guard sizes == [8, 13] else { throw bad("meta 'ngram_sizes' is \(m["ngram_sizes"] ?? "missing"); this version stores 8,13") }
+        var p = FingerprintParameters(
+            tokenizer: tokenizer, shingle: try int("shingle"), permutations: try int("permutations"), seed: seed,
+            bands: try int("bands"), rows: try int("rows"), threshold: threshold,
+            keyID: m["keyed"] == "1" ? m["key_id"] : nil, keepNames: m["keep_names"] != "0")
+        p.tool = m["tool_version"] ?? "?"
+        guard (1...64).contains(p.shingle), p.permutations >= 1, p.bands >= 1, p.rows >= 1, p.bands * p.rows <= p.permutations
+        else { throw bad("meta holds impossible sketch parameters") }
+        if m["keyed"] == "1" && p.keyID == nil { throw bad("meta says keyed but has no key_id") }
+        return p
+    }
+
+    // MARK: Reading
+
+    /// Number of documents.
+    public func documentCount() throws -> Int { Int(try database.integer("SELECT count(*) FROM documents") ?? 0) }
+
+    /// The stored skips of the corpus the file was made from.
+    public func skips() throws -> [Skip] {
+        let s = try database.prepare("SELECT path, reason FROM skips ORDER BY rowid")
+        var out: [Skip] = []
+        while try s.step() { out.append(Skip(path: s.string(0) ?? "", reason: s.string(1) ?? "")) }
+        return out
+    }
+
+    /// The vocabulary by file id: token bytes (8 bytes of keyed hash in a keyed file).
+    public func vocabularyTokens() throws -> [Int: [UInt8]] {
+        let s = try database.prepare("SELECT id, token FROM vocabulary")
+        var out: [Int: [UInt8]] = [:]
+        while try s.step() { out[s.int(0)] = s.bytes(1) }
+        return out
+    }
+
+    /// Calls `body` with each document in document order (by relative path
+    /// as UTF-8 bytes, then line: the order a corpus is read in; by keyed
+    /// name in a keyed file), loading only `columns`.
+    public func forEachDocument(columns: StoredColumns = .all, where clause: String = "", _ body: (Int64, StoredDocument) throws -> Void)
+        throws
+    {
+        let s = try database.prepare(
+            "SELECT id, name, path, line, key, bytes, digest, tokens, "
+                + (columns.contains(.counts) ? "counts" : "x''")
+                + ", shingle_tokens, exact, simhash, "
+                + (columns.contains(.sketch) ? "minhash, shingles" : "x'', x''") + ", "
+                + (columns.contains(.grams) ? "grams8, grams13" : "x'', x''")
+                + ", invalid, truncated FROM documents \(clause) ORDER BY ord, line")
+        while try s.step() {
+            try body(s.int64(0), try document(s))
+        }
+    }
+
+    func document(_ s: SQLiteStatement) throws -> StoredDocument {
+        let name = s.string(1) ?? ""
+        func damaged(_ what: String) -> FingerprintError { .badData(path: path, reason: "document '\(name)': damaged \(what)") }
+        var info = DocumentInfo(
+            name: name, path: s.string(2) ?? name, line: s.isNull(3) ? nil : s.int(3), bytes: s.int(5), key: s.string(4))
+        info.group = nil
+        guard let pairs = s.array(8, of: Int32.self), pairs.count % 2 == 0 else { throw damaged("counts") }
+        var ids = [Int32](repeating: 0, count: pairs.count / 2)
+        var counts = ids
+        for k in 0..<ids.count {
+            ids[k] = pairs[2 * k]
+            counts[k] = pairs[2 * k + 1]
+        }
+        guard let minhash = s.array(12, of: UInt32.self) else { throw damaged("minhash") }
+        guard let shingles = s.array(13, of: UInt64.self) else { throw damaged("shingles") }
+        guard let g8 = s.array(14, of: UInt64.self), let g13 = s.array(15, of: UInt64.self) else { throw damaged("n-grams") }
+        var d = StoredDocument(
+            info: info, digest: s.bytes(6), tokens: s.int(7), ids: ids, counts: counts, shingleTokens: s.int(9),
+            exact: UInt64(bitPattern: s.int64(10)), simhash: UInt64(bitPattern: s.int64(11)), minhash: minhash, shingles: shingles,
+            grams: [g8, g13])
+        d.invalid = s.int(16)
+        d.truncated = s.int(17)
+        return d
+    }
+
+    /// Checks that a run with `tokenizer` (and `keyID`, nil for text) can
+    /// use this file.
+    /// - Throws: `.badData` naming the file and the mismatch.
+    public func requireCompatible(tokenizer: TokenizerSpec, keyed: Bool = false) throws {
+        if parameters.keyed && !keyed {
+            throw FingerprintError.badData(
+                path: path, reason: "is keyed (sketch --key): it can only be compared with files made with the same key")
+        }
+        if parameters.tokenizer != tokenizer.description {
+            throw FingerprintError.badData(
+                path: path,
+                reason:
+                    "was sketched with tokenizer \(parameters.tokenizer); this run uses \(tokenizer.description) (set --tokenizer to match)"
+            )
+        }
+    }
+
+    /// The counted corpus stored in the file: the same documents, vocabulary
+    /// and document-term matrix as `Counter.count` gives on the text the
+    /// file was made from.
+    /// `hashed`: tokens identified by their 64-bit hash only, as
+    /// `Counter.count(hashed: true)` gives (a keyed file always is).
+    public func countedCorpus(tokenizer: TokenizerSpec, hashed wantHashes: Bool = false, buildMatrix: Bool = true) throws -> CountedCorpus {
+        let tokens = try vocabularyTokens()
+        var docs: [DocumentInfo] = []
+        var rows: [(ids: [Int32], counts: [Int32])] = []
+        var bytes = 0
+        var invalid = 0
+        var truncated = 0
+        try forEachDocument(columns: .counts) { _, d in
+            docs.append(d.info)
+            bytes += d.info.bytes
+            invalid += d.invalid
+            truncated += d.truncated
+            rows.append((d.ids, d.counts))
+        }
+        // Only tokens some document counts (a removed document leaves its
+        // tokens in the vocabulary at count 0).
+        var used = Set<Int32>()
+        for r in rows { for id in r.ids { used.insert(id) } }
+        // File ids → canonical ids: sorted by bytes (or by hash).
+        let fileIDs = tokens.keys.filter { used.contains(Int32($0)) }.sorted()
+        let hashed = parameters.keyed || wantHashes
+        func hashOf(_ b: [UInt8]) -> UInt64 {
+            parameters.keyed
+                ? b.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
+                : b.withUnsafeBufferPointer { TokenTable.hash($0) }
+        }
+        let order = fileIDs.sorted { x, y in
+            hashed ? hashOf(tokens[x]!) < hashOf(tokens[y]!) : tokens[x]!.lexicographicallyPrecedes(tokens[y]!)
+        }
+        var canonical: [Int: Int32] = [:]
+        canonical.reserveCapacity(order.count)
+        for (rank, id) in order.enumerated() { canonical[id] = Int32(rank) }
+        var arena: [UInt8] = []
+        var offsets = [0]
+        var hashes: [UInt64] = []
+        for id in order {
+            let b = tokens[id]!
+            if !hashed {
+                arena += b
+                offsets.append(arena.count)
+            }
+            hashes.append(hashOf(b))
+        }
+        var totals = [Int](repeating: 0, count: order.count)
+        var df = [Int32](repeating: 0, count: order.count)
+        var rowStart = [0]
+        var columns: [Int32] = []
+        var counts: [Int32] = []
+        var lengths: [Int] = []
+        for r in rows {
+            var pairs: [(Int32, Int32)] = []
+            pairs.reserveCapacity(r.ids.count)
+            var length = 0
+            for k in 0..<r.ids.count {
+                guard let c = canonical[Int(r.ids[k])] else {
+                    throw FingerprintError.badData(
+                        path: path, reason: "a document counts a token missing from the vocabulary (damaged file)")
+                }
+                pairs.append((c, r.counts[k]))
+                totals[Int(c)] += Int(r.counts[k])
+                df[Int(c)] += 1
+                length += Int(r.counts[k])
+            }
+            lengths.append(length)
+            if buildMatrix {
+                pairs.sort { $0.0 < $1.0 }
+                for (c, n) in pairs {
+                    columns.append(c)
+                    counts.append(n)
+                }
+                rowStart.append(columns.count)
+            }
+        }
+        if !buildMatrix { rowStart = [Int](repeating: 0, count: rows.count + 1) }
+        let vocabulary = Vocabulary(
+            hashed: hashed, arena: arena, offsets: offsets, hashes: hashes, totalCounts: totals, documentFrequency: df)
+        let matrix = DocumentTermMatrix(rowStart: rowStart, columns: columns, counts: counts, lengths: lengths, vocabulary: vocabulary)
+        return CountedCorpus(
+            input: path, tokenizer: tokenizer, documents: docs, matrix: matrix, skips: try skips(), bytes: bytes, invalidSequences: invalid,
+            truncatedTokens: truncated)
+    }
+
+    /// What `--dry-run` needs, exact: a fingerprint file knows its sizes.
+    public func survey() throws -> CorpusSurvey {
+        let s = try database.prepare("SELECT count(*), total(bytes), total(tokens), total(length(counts)) / 8 FROM documents")
+        _ = try s.step()
+        let documents = s.double(0)
+        let v = try database.prepare("SELECT count(*), total(length(token)) FROM vocabulary WHERE count > 0")
+        _ = try v.step()
+        let types = v.double(0)
+        return CorpusSurvey(
+            corpus: path, units: 1, storedBytes: 0, textBytes: s.double(1), documents: documents, documentsExact: true,
+            tokens: s.double(2), types: types, typesPerDocument: documents > 0 ? s.double(3) / documents : 0,
+            typeBytes: types > 0 ? v.double(1) / types : 0, sampleDocuments: Int(documents), sampleBytes: Int(s.double(1)),
+            sampleTokens: Int(s.double(2)), sampleTypes: Int(types), heapsBeta: 0, complete: true)
+    }
+}

@@ -1,0 +1,142 @@
+import FingerprintCore
+import Foundation
+
+/// What a fingerprint file keeps of one document, before its token ids are
+/// mapped to the file's vocabulary.
+package struct FileSketch: Sendable {
+    public var counts: LocalCounts
+    /// Tokens of the shingle stream (words, or a model tokenizer's tokens)
+    /// and the hash of that token sequence.
+    public var shingleTokens: Int
+    public var exact: UInt64
+    public var simhash: UInt64
+    public var minhash: [UInt32]
+    /// Sorted distinct shingles and word 8- and 13-grams (keyed in a keyed file).
+    public var shingles: [UInt64]
+    public var grams: [[UInt64]]
+    public var digest: [UInt8]
+    public var invalid: Int
+    public var truncated: Int
+}
+
+/// Reads a document once and computes everything a fingerprint file stores:
+/// token counts (any tokenizer), word 8- and 13-grams (as `compare`),
+/// shingles, MinHash, SimHash and the exact-text hash (as `dedup`), and the
+/// SHA-256 of the text (HMAC-SHA-256 under a key).
+///
+/// Shingles are of the counting tokens for `word` and model tokenizers, of
+/// words otherwise (as `batch --method minhash`).
+package struct FileSketchWorker: DocumentWorker {
+    var counting: CountingWorker
+    /// N-grams of words: sizes [shingle, 8, 13] when the shingles are words.
+    let words: NGramCollector
+    /// Shingles of model tokens (model tokenizers only).
+    let modelShingles: NGramCollector?
+    var scanner: WordScanner?
+    var wordSink: HashSink
+    let hasher: MinHasher
+    let key: FingerprintKey?
+    var sha = SHA256()
+    var hmac: HMACSHA256?
+    var invalidBefore = 0
+    var truncatedBefore = 0
+
+    struct HashSink: TokenSink {
+        let collector: NGramCollector
+        @inline(__always)
+        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { collector.add(TokenTable.hash(token)) }
+    }
+
+    public init(tokenizer: TokenizerSpec, shingle: Int, hasher: MinHasher, key: FingerprintKey?) {
+        counting = CountingWorker(tokenizer: tokenizer, keepDocuments: true)
+        if tokenizer.isModel {
+            words = NGramCollector(sizes: [8, 13])
+            let s = NGramCollector(sizes: [shingle])
+            modelShingles = s
+            counting.tap(s)
+        } else {
+            words = NGramCollector(sizes: [shingle, 8, 13])
+            modelShingles = nil
+        }
+        if tokenizer == .word {
+            counting.tap(words)
+        } else {
+            scanner = WordScanner()
+        }
+        wordSink = HashSink(collector: words)
+        self.hasher = hasher
+        self.key = key
+        hmac = key?.textDigest()
+    }
+
+    public var invalidSequences: Int { counting.invalidSequences }
+    public var truncatedTokens: Int { counting.truncatedTokens }
+
+    public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
+        counting.feed(chunk)
+        if scanner != nil { scanner!.feed(chunk, into: &wordSink) }
+        if hmac != nil { hmac!.update(chunk) } else { sha.update(chunk) }
+    }
+
+    /// Sorted, distinct, and keyed when there is a key.
+    func finished(_ values: [UInt64]) -> [UInt64] {
+        var v = key.map { k in values.map { k.gram($0) } } ?? values
+        v.sort()
+        RadixSort.compact(&v)
+        return v
+    }
+
+    public mutating func finish() -> FileSketch {
+        let counts = counting.finish()
+        if scanner != nil { scanner!.finish(into: &wordSink) }
+        _ = words.finishDocument()
+        let shingleSource = modelShingles ?? words
+        if let m = modelShingles { _ = m.finishDocument() }
+        // The shingles with repeats (SimHash weighs them by count), then as a set.
+        let allShingles = shingleSource.takeAll(0)
+        let g8 = words.takeAll(modelShingles == nil ? 1 : 0)
+        let g13 = words.takeAll(modelShingles == nil ? 2 : 1)
+        if modelShingles == nil { _ = words.takeAll(0) }
+        var simhash = SimHasher()
+        for s in allShingles { simhash.add(key?.gram(s) ?? s) }
+        let shingles = finished(allShingles)
+        let digest: [UInt8]
+        if hmac != nil {
+            digest = hmac!.digest()
+            hmac = key!.textDigest()
+        } else {
+            digest = sha.digest()
+            sha = SHA256()
+        }
+        let invalid = counting.invalidSequences - invalidBefore
+        let truncated = counting.truncatedTokens - truncatedBefore
+        invalidBefore = counting.invalidSequences
+        truncatedBefore = counting.truncatedTokens
+        return FileSketch(
+            counts: counts, shingleTokens: shingleSource.lastTokens,
+            exact: key?.gram(shingleSource.lastDigest) ?? shingleSource.lastDigest,
+            simhash: simhash.finish(), minhash: hasher.signature(of: shingles), shingles: shingles,
+            grams: [finished(g8), finished(g13)], digest: digest, invalid: invalid, truncated: truncated)
+    }
+
+    public mutating func discard() {
+        counting.discard()
+        if scanner != nil {
+            var null = NullSink()
+            scanner!.finish(into: &null)
+        }
+        words.discardDocument()
+        modelShingles?.discardDocument()
+        for k in 0..<words.sizes.count { _ = words.takeAll(k) }
+        if let m = modelShingles { _ = m.takeAll(0) }
+        sha = SHA256()
+        hmac = key?.textDigest()
+        invalidBefore = counting.invalidSequences
+        truncatedBefore = counting.truncatedTokens
+    }
+
+    public func release() {
+        counting.release()
+        scanner?.release()
+    }
+}

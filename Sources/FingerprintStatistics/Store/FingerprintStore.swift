@@ -1,0 +1,266 @@
+import FingerprintCore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How a fingerprint file is made.
+public struct SketchOptions: Sendable {
+    public var tokenizer: TokenizerSpec = .word
+    /// Tokens per MinHash shingle, permutations and their seed (as `dedup`).
+    public var shingle = 5
+    public var perms = 128
+    public var seed: UInt64 = 1
+    /// The Jaccard threshold the index's LSH bands are chosen for.
+    public var threshold = 0.8
+    /// Keyed hashes instead of tokens, n-grams and names.
+    public var key: FingerprintKey? = nil
+    /// With a key: keep document paths anyway.
+    public var keepNames = false
+    /// Prepended to every document name (shards of one collection).
+    public var namePrefix = ""
+    public var read = ReadOptions()
+    /// Stored bytes read per batch (memory holds one batch's sketches).
+    public var batchBytes = 64 << 20
+    public init() {}
+
+    var parameters: FingerprintParameters {
+        let b = LSHBanding.optimal(threshold: threshold, perms: perms)
+        return FingerprintParameters(
+            tokenizer: tokenizer.description, shingle: shingle, permutations: perms, seed: seed, bands: b.bands, rows: b.rows,
+            threshold: threshold, keyID: key?.id, keepNames: key == nil || keepNames)
+    }
+}
+
+/// What `sketch` and `index add` did.
+public struct IndexChange: Codable, Sendable, Equatable {
+    public var file: String
+    public var added = 0
+    public var replaced = 0
+    public var unchanged = 0
+    public var removed = 0
+    public var skipped: [Skip] = []
+    /// Documents and vocabulary size afterwards, and the file's size on disk.
+    public var documents = 0
+    public var vocabulary = 0
+    public var fileBytes = 0
+}
+
+/// Making, changing and reading fingerprint files (docs/FINGERPRINT-FILES.md).
+public enum FingerprintStore {
+    /// Sketches `input` into a new file at `path`, written beside it under a
+    /// temporary name and renamed when complete: a failed or interrupted run
+    /// leaves nothing (and never a half-written file) behind.
+    /// - Complexity: one pass over the text; memory holds the vocabulary and
+    ///   one batch of documents' sketches.
+    @discardableResult
+    public static func sketch(
+        _ input: CorpusInput, to path: String, options o: SketchOptions, progress: ProgressSink? = nil
+    ) throws -> IndexChange {
+        let dir = (path as NSString).deletingLastPathComponent
+        let temporary = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        unlink(temporary)
+        let slot = TemporaryFiles.register(temporary)
+        defer {
+            TemporaryFiles.unregister(slot)
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        }
+        var change: IndexChange
+        do {
+            let file = try FingerprintFile.create(path: temporary, parameters: o.parameters, bulk: true)
+            change = try add(input, to: file, options: o, progress: progress)
+            try file.database.execute("PRAGMA journal_mode=WAL")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        change.file = path
+        change.fileBytes = fileSize(path)
+        return change
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    /// Adds the documents of `input` to an existing file in one transaction:
+    /// new ones are added, those whose text changed (by SHA-256) replaced,
+    /// the others left as they are. `options` must match the file's
+    /// parameters (tokenizer, shingle, permutations, seed, key).
+    @discardableResult
+    package static func add(
+        _ input: CorpusInput, to file: FingerprintFile, options o: SketchOptions, progress: ProgressSink? = nil
+    ) throws -> IndexChange {
+        var wanted = o.parameters
+        wanted.bands = file.parameters.bands
+        wanted.rows = file.parameters.rows
+        wanted.threshold = file.parameters.threshold
+        wanted.keepNames = file.parameters.keepNames
+        if let m = file.parameters.mismatch(wanted) {
+            throw FingerprintError.badData(path: file.path, reason: "cannot take these documents: \(m)")
+        }
+        let hasher = MinHasher(perms: o.perms, seed: o.seed)
+        var change = IndexChange(file: file.path)
+        let db = file.database
+        try db.transaction {
+            let writer = try FingerprintWriter(file: file, key: o.key)
+            let existing = try db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
+            let totals = try CorpusReader.readInBatches(
+                input, options: o.read, batchBytes: o.batchBytes, progress: progress,
+                makeWorker: { FileSketchWorker(tokenizer: o.tokenizer, shingle: o.shingle, hasher: hasher, key: o.key) }
+            ) { batch in
+                for (d, out) in zip(batch.documents, batch.outputs) {
+                    let name = o.namePrefix + d.name
+                    existing.bind(1, o.key == nil || file.parameters.keepNames ? name : o.key!.name(name))
+                    if try existing.step() {
+                        let row = existing.int64(0)
+                        let digest = existing.bytes(1)
+                        let pairs = existing.array(2, of: Int32.self) ?? []
+                        existing.reset()
+                        if digest == out.output.digest {
+                            change.unchanged += 1
+                            continue
+                        }
+                        try writer.remove(
+                            row: row, ids: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
+                            counts: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
+                        change.replaced += 1
+                    } else {
+                        existing.reset()
+                        change.added += 1
+                    }
+                    try writer.insert(
+                        d, out.output, worker: out.worker, table: batch.workers[out.worker].counting.localTable, namePrefix: o.namePrefix)
+                }
+            }
+            try writer.flush()
+            try writer.insert(skips: totals.skips)
+            change.skipped = totals.skips
+        }
+        change.documents = try file.documentCount()
+        change.vocabulary = Int(try db.integer("SELECT count(*) FROM vocabulary WHERE count > 0") ?? 0)
+        change.fileBytes = fileSize(file.path)
+        return change
+    }
+
+    /// Removes the documents named `names` (as `index list` shows them; in a
+    /// keyed file without names, the original names, hashed with `key`) in
+    /// one transaction. Returns the names not found.
+    package static func remove(_ names: [String], from file: FingerprintFile, key: FingerprintKey?) throws -> (
+        removed: Int, missing: [String]
+    ) {
+        if file.parameters.keyed && key?.id != file.parameters.keyID {
+            throw FingerprintError.badData(path: file.path, reason: "is keyed: removing documents needs its key (--key)")
+        }
+        var removed = 0
+        var missing: [String] = []
+        try file.database.transaction {
+            let writer = try FingerprintWriter(file: file, key: key)
+            let s = try file.database.prepare("SELECT id, counts FROM documents WHERE name = ?")
+            for n in names {
+                let stored = key != nil && !file.parameters.keepNames ? key!.name(n) : n
+                s.bind(1, stored)
+                guard try s.step() else {
+                    s.reset()
+                    missing.append(n)
+                    continue
+                }
+                let row = s.int64(0)
+                let pairs = s.array(1, of: Int32.self) ?? []
+                s.reset()
+                try writer.remove(
+                    row: row, ids: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
+                    counts: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
+                removed += 1
+            }
+        }
+        return (removed, missing)
+    }
+
+    /// Merges files made with the same parameters into a new one: the same
+    /// content as sketching their corpora as one (documents, vocabulary,
+    /// counts, sketches). Names must be distinct across the inputs.
+    @discardableResult
+    public static func merge(_ paths: [String], to path: String) throws -> IndexChange {
+        let inputs = try paths.map { try FingerprintFile(path: $0) }
+        guard let first = inputs.first else { throw FingerprintError.invalidParameter(name: "merge", value: "", reason: "no input file") }
+        for f in inputs.dropFirst() {
+            if let m = first.parameters.mismatch(f.parameters) {
+                throw FingerprintError.badData(path: f.path, reason: "cannot be merged with \(first.path): \(m)")
+            }
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let temporary = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        unlink(temporary)
+        let slot = TemporaryFiles.register(temporary)
+        defer {
+            TemporaryFiles.unregister(slot)
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        }
+        var parameters = first.parameters
+        parameters.tool = Fingerprint.version
+        var change = IndexChange(file: path)
+        do {
+            let out = try FingerprintFile.create(path: temporary, parameters: parameters, bulk: true)
+            try out.database.transaction {
+                let writer = try FingerprintWriter(file: out, key: nil)
+                for f in inputs {
+                    // Vocabulary in file-id order, so that ids come out as sketching the whole would give them.
+                    var map: [Int: Int32] = [:]
+                    let v = try f.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
+                    while try v.step() {
+                        let id = v.int(0)
+                        map[id] = try v.withBytes(1) { raw in try writer.id(stored: raw.bindMemory(to: UInt8.self)) }
+                    }
+                    try copyDocuments(of: f, into: writer, map: map)
+                    try writer.insert(skips: try f.skips())
+                    change.added += try f.documentCount()
+                }
+                try writer.flush()
+            }
+            try out.database.execute("PRAGMA journal_mode=WAL")
+            change.documents = try out.documentCount()
+            change.vocabulary = Int(try out.database.integer("SELECT count(*) FROM vocabulary WHERE count > 0") ?? 0)
+        }
+        guard rename(temporary, path) == 0 else {
+            throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        change.fileBytes = fileSize(path)
+        return change
+    }
+
+    /// Copies every document row of `f` (in id order) into `writer`'s file,
+    /// its token ids mapped through `map`. Names are kept as stored.
+    static func copyDocuments(of f: FingerprintFile, into writer: FingerprintWriter, map: [Int: Int32]) throws {
+        let s = try f.database.prepare(
+            """
+            SELECT id, name, ord, path, line, key, bytes, invalid, truncated, digest, tokens, counts,
+              shingle_tokens, exact, simhash, minhash, shingles, grams8, grams13 FROM documents ORDER BY id
+            """)
+        while try s.step() {
+            let name = s.string(1) ?? ""
+            guard let pairs = s.array(11, of: Int32.self), pairs.count % 2 == 0,
+                let minhash = s.array(15, of: UInt32.self), minhash.count == f.parameters.permutations,
+                let shingles = s.array(16, of: UInt64.self), let g8 = s.array(17, of: UInt64.self), let g13 = s.array(18, of: UInt64.self)
+            else { throw FingerprintError.badData(path: f.path, reason: "document '\(name)' is damaged") }
+            var counts: [(Int32, Int32)] = []
+            for k in stride(from: 0, to: pairs.count, by: 2) {
+                guard let v = map[Int(pairs[k])] else {
+                    throw FingerprintError.badData(path: f.path, reason: "document '\(name)' counts a token missing from the vocabulary")
+                }
+                counts.append((v, pairs[k + 1]))
+            }
+            var info = DocumentInfo(
+                name: name, path: s.string(3) ?? name, line: s.isNull(4) ? nil : s.int(4), bytes: s.int(6), key: s.string(5))
+            info.group = nil
+            let sketch = FileSketch(
+                counts: LocalCounts(ids: [], counts: [], tokens: s.int(10)), shingleTokens: s.int(12),
+                exact: UInt64(bitPattern: s.int64(13)), simhash: UInt64(bitPattern: s.int64(14)), minhash: minhash, shingles: shingles,
+                grams: [g8, g13], digest: s.bytes(9), invalid: s.int(7), truncated: s.int(8))
+            try writer.insertStored(
+                name: name, order: s.bytes(2), path: s.isNull(3) ? nil : s.string(3), info: info, counts: counts, sketch: sketch)
+        }
+    }
+}

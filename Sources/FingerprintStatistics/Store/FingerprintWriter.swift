@@ -1,0 +1,226 @@
+import FingerprintCore
+import Foundation
+
+/// Writes documents into a fingerprint file: maps token ids to the file's
+/// vocabulary (adding new tokens), keeps the vocabulary's counts, and
+/// stores each document's row and LSH band keys. The caller wraps its
+/// writes in a transaction.
+package final class FingerprintWriter {
+    let file: FingerprintFile
+    var db: SQLiteDatabase { file.database }
+    let key: FingerprintKey?
+    /// Stored token (bytes, or the 8-byte keyed hash) → file id.
+    let vocabulary = TokenTable(storesBytes: true, capacity: 1 << 16)
+    /// File id of each `vocabulary` id.
+    var fileID: [Int64] = []
+    /// Count and document-frequency changes by `vocabulary` id, written by `flush()`.
+    var countDelta: [Int] = []
+    var documentDelta: [Int] = []
+    var nextFileID: Int64
+    /// Per reading worker: its local id → `vocabulary` id (−1: not seen yet).
+    var localMaps: [[Int32]] = []
+    let insertToken: SQLiteStatement
+    let insertDocument: SQLiteStatement
+    let insertBand: SQLiteStatement
+    let banding: LSHBanding
+
+    public init(file: FingerprintFile, key: FingerprintKey?) throws {
+        self.file = file
+        self.key = key
+        let p = file.parameters
+        banding = LSHBanding(bands: p.bands, rows: p.rows)
+        insertToken = try file.database.prepare("INSERT INTO vocabulary(id, token) VALUES(?, ?)")
+        insertDocument = try file.database.prepare(
+            """
+            INSERT INTO documents(name, ord, path, line, key, bytes, invalid, truncated, digest, tokens, counts,
+              shingle_tokens, exact, simhash, minhash, shingles, grams8, grams13)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
+        nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
+        let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
+        while try s.step() {
+            let id = s.int64(0)
+            s.withBytes(1) { raw in
+                raw.withMemoryRebound(to: UInt8.self) { b in
+                    let v = Int(vocabulary.insert(b, hash: TokenTable.hash(b)))
+                    if v == fileID.count { fileID.append(id) }
+                }
+            }
+        }
+        countDelta = [Int](repeating: 0, count: fileID.count)
+        documentDelta = countDelta
+    }
+
+    /// The `vocabulary` id of a stored token, adding it to the file when new.
+    func id(stored b: UnsafeBufferPointer<UInt8>) throws -> Int32 {
+        let v = vocabulary.insert(b, hash: TokenTable.hash(b))
+        if Int(v) == fileID.count {
+            fileID.append(nextFileID)
+            countDelta.append(0)
+            documentDelta.append(0)
+            insertToken.bind(1, nextFileID)
+            insertToken.bind(2, bytes: UnsafeRawBufferPointer(b))
+            try insertToken.run()
+            nextFileID += 1
+        }
+        return v
+    }
+
+    /// The `vocabulary` id of a reading worker's local token id.
+    func id(worker w: Int, local: Int32, table: TokenTable) throws -> Int32 {
+        while localMaps.count <= w { localMaps.append([]) }
+        if Int(local) >= localMaps[w].count {
+            localMaps[w].append(contentsOf: repeatElement(-1, count: table.count - localMaps[w].count))
+        }
+        let known = localMaps[w][Int(local)]
+        if known >= 0 { return known }
+        let v = try table.withToken(Int(local)) { token -> Int32 in
+            if let key {
+                var h = key.token(token).bigEndian
+                return try withUnsafeBytes(of: &h) { try id(stored: $0.bindMemory(to: UInt8.self)) }
+            }
+            return try id(stored: token)
+        }
+        localMaps[w][Int(local)] = v
+        return v
+    }
+
+    /// The sort key of a document: its relative path (the name without a
+    /// JSONL record's `:LINE`), or its keyed name.
+    static func order(_ info: DocumentInfo) -> String {
+        guard info.line != nil, let colon = info.name.lastIndex(of: ":") else { return info.name }
+        return String(info.name[..<colon])
+    }
+
+    /// Stores one document whose counts are by `vocabulary` id, named as
+    /// the file keeps names (keyed when the file is keyed without names).
+    @discardableResult
+    func insert(info: DocumentInfo, counts: [(Int32, Int32)], sketch: FileSketch, namePrefix: String = "") throws -> Int64 {
+        let keepNames = key == nil || file.parameters.keepNames
+        let realName = namePrefix + info.name
+        let order = namePrefix + FingerprintWriter.order(info)
+        return try insertRow(
+            name: keepNames ? realName : key!.name(realName), order: Array((keepNames ? order : key!.name(order)).utf8),
+            path: keepNames ? info.path : nil, line: info.line, key: keepNames ? info.key : nil, bytes: info.bytes, counts: counts,
+            sketch: sketch)
+    }
+
+    /// Stores a document row copied from another file (names as stored there).
+    @discardableResult
+    func insertStored(name: String, order: [UInt8], path: String?, info: DocumentInfo, counts: [(Int32, Int32)], sketch: FileSketch)
+        throws -> Int64
+    {
+        try insertRow(
+            name: name, order: order, path: path, line: info.line, key: info.key, bytes: info.bytes, counts: counts, sketch: sketch)
+    }
+
+    private func insertRow(
+        name: String, order: [UInt8], path: String?, line: Int?, key documentKey: String?, bytes: Int, counts: [(Int32, Int32)],
+        sketch: FileSketch
+    ) throws -> Int64 {
+        var pairs: [Int32] = []
+        pairs.reserveCapacity(2 * counts.count)
+        for (v, n) in counts.sorted(by: { fileID[Int($0.0)] < fileID[Int($1.0)] }) {
+            pairs.append(Int32(fileID[Int(v)]))
+            pairs.append(n)
+            countDelta[Int(v)] += Int(n)
+            documentDelta[Int(v)] += 1
+        }
+        let s = insertDocument
+        s.bind(1, name)
+        s.bind(2, array: order)
+        s.bind(3, path)
+        if let line { s.bind(4, line) } else { s.bindNull(4) }
+        s.bind(5, documentKey)
+        s.bind(6, bytes)
+        s.bind(7, sketch.invalid)
+        s.bind(8, sketch.truncated)
+        s.bind(9, array: sketch.digest)
+        s.bind(10, sketch.counts.tokens)
+        s.bind(11, array: pairs)
+        s.bind(12, sketch.shingleTokens)
+        s.bind(13, Int64(bitPattern: sketch.exact))
+        s.bind(14, Int64(bitPattern: sketch.simhash))
+        s.bind(15, array: sketch.minhash)
+        s.bind(16, array: sketch.shingles)
+        s.bind(17, array: sketch.grams[0])
+        s.bind(18, array: sketch.grams[1])
+        do { try s.run() } catch {
+            if try documentExists(name) {
+                throw FingerprintError.badData(
+                    path: file.path, reason: "holds a document named '\(name)' already (give the shards distinct --name-prefix values)")
+            }
+            throw error
+        }
+        let row = try db.integer("SELECT last_insert_rowid()")!
+        if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
+            for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() {
+                insertBand.bind(1, band)
+                insertBand.bind(2, Int64(bitPattern: h))
+                insertBand.bind(3, row)
+                try insertBand.run()
+            }
+        }
+        return row
+    }
+
+    func documentExists(_ name: String) throws -> Bool {
+        let s = try db.prepare("SELECT 1 FROM documents WHERE name = ?")
+        s.bind(1, name)
+        return try s.step()
+    }
+
+    /// The LSH key of each band of a signature (as `dedup` buckets them).
+    static func bandKeys(_ signature: [UInt32], _ b: LSHBanding) -> [UInt64] {
+        (0..<b.bands).map { band in
+            var h = UInt64(band) &* 0x9E37_79B9_7F4A_7C15
+            for r in 0..<b.rows { h = Hash64.combine(h, UInt64(signature[band * b.rows + r])) }
+            return h
+        }
+    }
+
+    /// Stores one document read from a corpus (its worker's local ids).
+    func insert(_ info: DocumentInfo, _ sketch: FileSketch, worker w: Int, table: TokenTable, namePrefix: String) throws {
+        var counts: [(Int32, Int32)] = []
+        counts.reserveCapacity(sketch.counts.ids.count)
+        for k in 0..<sketch.counts.ids.count {
+            counts.append((try id(worker: w, local: sketch.counts.ids[k], table: table), sketch.counts.counts[k]))
+        }
+        try insert(info: info, counts: counts, sketch: sketch, namePrefix: namePrefix)
+    }
+
+    /// Removes a document: its row, its band keys and its counts from the vocabulary.
+    func remove(row: Int64, ids: [Int32], counts: [Int32]) throws {
+        let u = try db.prepare("UPDATE vocabulary SET count = count - ?, documents = documents - 1 WHERE id = ?")
+        for k in 0..<ids.count {
+            u.bind(1, Int(counts[k]))
+            u.bind(2, Int(ids[k]))
+            try u.run()
+        }
+        try db.execute("DELETE FROM bands WHERE document = \(row); DELETE FROM documents WHERE id = \(row)")
+    }
+
+    /// Writes the vocabulary's count changes.
+    func flush() throws {
+        let u = try db.prepare("UPDATE vocabulary SET count = count + ?, documents = documents + ? WHERE id = ?")
+        for v in 0..<fileID.count where countDelta[v] != 0 || documentDelta[v] != 0 {
+            u.bind(1, countDelta[v])
+            u.bind(2, documentDelta[v])
+            u.bind(3, fileID[v])
+            try u.run()
+            countDelta[v] = 0
+            documentDelta[v] = 0
+        }
+    }
+
+    /// Stores skipped inputs.
+    func insert(skips: [Skip]) throws {
+        let s = try db.prepare("INSERT INTO skips(path, reason) VALUES(?, ?)")
+        for k in skips {
+            s.bind(1, key == nil || file.parameters.keepNames ? k.path : key!.name(k.path))
+            s.bind(2, k.reason)
+            try s.run()
+        }
+    }
+}
