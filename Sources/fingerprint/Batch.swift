@@ -16,7 +16,7 @@ struct BatchCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Directory (or .jsonl file) of documents.")
+    @Argument(help: "Directory (or .jsonl file, or fingerprint file) of documents.")
     var dir: String
 
     @Option(help: "Score each document against this corpus only.")

@@ -12,7 +12,7 @@ struct Compare: ParsableCommand {
             """
     )
 
-    @Argument(help: "Corpus A: a directory, a text file, a .jsonl file, or -.")
+    @Argument(help: "Corpus A: a directory, a text file, a .jsonl file, a fingerprint file (.fp), or -.")
     var a: String
 
     @Argument(help: "Corpus B (default: A again, with --where and --vs choosing two groups of one JSONL file).")

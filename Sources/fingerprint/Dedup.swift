@@ -12,7 +12,7 @@ struct DedupCommand: ParsableCommand {
             "Every MinHash candidate pair is verified with the exact Jaccard of its shingle sets before it is reported. The input is never modified; --write-kept writes a deduplicated copy."
     )
 
-    @Argument(help: "Directory (or .jsonl file) of documents.")
+    @Argument(help: "Directory (or .jsonl file, or fingerprint file) of documents.")
     var dir: String
 
     @Option(help: "minhash, simhash or exact.")
@@ -71,6 +71,10 @@ struct DedupCommand: ParsableCommand {
             try options.checkOutput(inputs: [dir, boilerplate, writeKept])
             try options.checkReadable([boilerplate])
             if let writeKept {
+                if FingerprintFile.looksLikeFingerprint(dir) {
+                    throw FingerprintError.badData(
+                        path: dir, reason: "is a fingerprint file, which keeps no text: --write-kept needs the corpus itself")
+                }
                 try Dedup.checkDestination(writeKept)
                 try OutputGuard.refuseOverlap(writeKept, flag: "--write-kept", inputs: [dir])
             }

@@ -9,8 +9,9 @@ struct FingerprintCommand: ParsableCommand {
         abstract: "Measure how alike two bodies of text are, and why.",
         discussion: """
             Exit codes: 0 success; 1 --fail-on-match found a match; 64 bad usage; \
-            65 nothing usable in a corpus, or a malformed checkpoint; 66 input not found or unreadable; 70 an internal limit \
-            (a matrix too large for 32-bit BLAS); 74 cannot write output.
+            65 nothing usable in a corpus, a malformed checkpoint or fingerprint file, or fingerprint files that cannot be \
+            compared; 66 input not found or unreadable; 70 an internal limit (a matrix too large for 32-bit BLAS); \
+            74 cannot write output; 75 the estimated peak memory exceeds the memory available (--force runs anyway).
 
             A path that starts with '-' goes after '--': fingerprint stats -- -notes.txt. \
             The definitions of every statistic are in docs/DESIGN.md.
@@ -18,7 +19,7 @@ struct FingerprintCommand: ParsableCommand {
         version: versionText,
         subcommands: [
             Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, WeightsCommand.self,
-            TokenizersCommand.self, SketchCommand.self, MergeCommand.self, BenchCommand.self, Synth.self,
+            TokenizersCommand.self, SketchCommand.self, IndexCommand.self, MergeCommand.self, BenchCommand.self, Synth.self,
         ]
     )
 

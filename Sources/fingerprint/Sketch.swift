@@ -86,6 +86,10 @@ struct SketchCommand: ParsableCommand {
                 throw ValidationError("\(corpus) is already a fingerprint file; fingerprint merge combines files.")
             }
             let o = try sketch.options(options)
+            let stop = try options.planGate(inputs: [input], json: format == .json, advice: "--threads 1 keeps one counting table") {
+                WorkPlan.sketch(try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle), options: o)
+            }
+            if stop { return }
             let change = try FingerprintStore.sketch(input, to: out, options: o, progress: options.progress())
             try printChange(change, format: format, verb: "sketched")
             try options.reportSkips(change.skipped, listedInOutput: format == .json)
@@ -150,6 +154,211 @@ struct MergeCommand: ParsableCommand {
                 }
             }
             try printChange(try FingerprintStore.merge(files, to: output), format: format, verb: "merged")
+        }
+    }
+}
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "A persistent reference index in a fingerprint file: add, remove, list, query.",
+        discussion: """
+            Each change is one SQLite transaction: a run killed in the middle leaves the file as it was before or as \
+            it is after, never between. The file is in WAL mode, so queries run while another process adds documents.
+            """,
+        subcommands: [IndexAdd.self, IndexRemove.self, IndexList.self, IndexQuery.self]
+    )
+}
+
+/// Opens an existing fingerprint file named on the command line.
+func openFingerprint(_ path: String, writable: Bool) throws -> FingerprintFile {
+    let input = try CorpusInput(path: path)
+    guard input.kind == .fingerprint else {
+        throw FingerprintError.badData(path: path, reason: "is not a fingerprint file (make one with fingerprint sketch CORPUS -o \(path))")
+    }
+    return try FingerprintFile(path: path, writable: writable)
+}
+
+struct IndexAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a corpus's documents: new ones added, changed ones (by SHA-256) replaced, unchanged ones left.",
+        discussion:
+            "The file is created when it does not exist (as sketch would). Documents are known by name (--name-prefix keeps two corpora's names apart)."
+    )
+
+    @Argument(help: "The fingerprint file (the index).")
+    var file: String
+
+    @Argument(help: "A directory, a text file, a .jsonl file, or - for standard input.")
+    var corpus: String
+
+    @OptionGroup var sketch: SketchParameters
+
+    @Option(help: "Output format of the summary.")
+    var format: TableFormat = .table
+
+    @OptionGroup var options: SharedOptions
+
+    func run() throws {
+        try runReporting(options) {
+            try OutputGuard.refuseOverlap(file, flag: "FILE", inputs: [corpus])
+            let input = try options.input(corpus)
+            if input.kind == .fingerprint { throw ValidationError("\(corpus) is a fingerprint file; fingerprint merge combines files.") }
+            let o = try sketch.options(options)
+            let stop = try options.planGate(inputs: [input], json: format == .json, advice: "--threads 1 keeps one counting table") {
+                WorkPlan.sketch(try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle), options: o)
+            }
+            if stop { return }
+            guard FileManager.default.fileExists(atPath: file) else {
+                try StreamingOutput.preflight(file)
+                let change = try FingerprintStore.sketch(input, to: file, options: o, progress: options.progress())
+                try printChange(change, format: format, verb: "created")
+                return try options.reportSkips(change.skipped, listedInOutput: format == .json)
+            }
+            let f = try openFingerprint(file, writable: true)
+            if f.parameters.keyed && o.key == nil {
+                throw FingerprintError.badData(path: file, reason: "is keyed: adding documents needs its key (--key)")
+            }
+            var o2 = o
+            o2.keepNames = f.parameters.keepNames
+            let change = try FingerprintStore.add(input, to: f, options: o2, progress: options.progress())
+            try printChange(change, format: format, verb: "added")
+            try options.reportSkips(change.skipped, listedInOutput: format == .json)
+        }
+    }
+}
+
+struct IndexRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove documents by name (as index list shows them), in one transaction.")
+
+    @Argument(help: "The fingerprint file (the index).")
+    var file: String
+
+    @Argument(help: "Document names.")
+    var names: [String]
+
+    @Option(help: "The key of a keyed file (names are given in clear and hashed with it).")
+    var key: String?
+
+    func validate() throws {
+        if names.isEmpty { throw ValidationError("Name at least one document to remove.") }
+    }
+
+    func run() throws {
+        try runReporting {
+            let f = try openFingerprint(file, writable: true)
+            let (removed, missing) = try FingerprintStore.remove(names, from: f, key: try key.map { try FingerprintKey.read(path: $0) })
+            print("\(file.terminalSafe): removed \(removed) documents; now \(try f.documentCount())")
+            if !missing.isEmpty {
+                FileHandle.standardError.write(
+                    Data(
+                        "fingerprint: \(missing.count) names not in the index: \(missing.prefix(5).joined(separator: ", ").terminalSafe)\n"
+                            .utf8))
+            }
+        }
+    }
+}
+
+struct IndexList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the documents and parameters of a fingerprint file.")
+
+    @Argument(help: "The fingerprint file.")
+    var file: String
+
+    @Option(help: "Output format.")
+    var format: TableFormat = .table
+
+    func run() throws {
+        try runReporting {
+            let f = try openFingerprint(file, writable: false)
+            var docs: [IndexListing.Document] = []
+            try f.forEachDocument(columns: []) { _, d in
+                docs.append(.init(name: d.info.name, bytes: d.info.bytes, tokens: d.tokens, sha256: SHA256.hexString(d.digest)))
+            }
+            let listing = IndexListing(file: file, parameters: f.parameters, documents: docs, skipped: try f.skips())
+            switch format {
+            case .json: print(try JSONOutput.encode(listing), terminator: "")
+            case .csv: print(listing.csv(), terminator: "")
+            case .table: print(listing.table(), terminator: "")
+            }
+        }
+    }
+}
+
+struct IndexQuery: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Check a corpus against the index: near-duplicates, 13-gram containment, nearest documents; no reference text read.",
+        discussion: """
+            Near-duplicates come from the stored LSH bands, every candidate verified by the exact Jaccard of the \
+            stored shingle sets. Containment is the share of a document's distinct word 13-grams found anywhere in \
+            the index (the contamination question). Neighbours are by TF-IDF cosine over the stored counts. \
+            With --fail-on-match the exit status is 1 when any document matches.
+            """
+    )
+
+    @Argument(help: "The fingerprint file (the index).")
+    var file: String
+
+    @Argument(help: "The questioned corpus: a directory, a text file, a .jsonl file, or - for standard input.")
+    var corpus: String
+
+    @Option(help: "Jaccard threshold for near-duplicates (default: the one the index was made for).")
+    var threshold: Double?
+
+    @Option(help: "Nearest index documents listed per document by TF-IDF cosine (0: none).")
+    var top: Int = 5
+
+    @Option(help: "A document whose share of 13-grams found in the index reaches this is a match.")
+    var minContainment: Double = 0.5
+
+    @Option(help: "The key of a keyed index.")
+    var key: String?
+
+    @Flag(help: "Exit with status 1 when any document matches (for CI).")
+    var failOnMatch = false
+
+    @Option(help: "Output format.")
+    var format: StreamFormat = .table
+
+    @OptionGroup var options: SharedOptions
+
+    func validate() throws {
+        if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1].") }
+        if top < 0 { throw ValidationError("--top must be 0 or more.") }
+        if !(minContainment > 0 && minContainment <= 1) { throw ValidationError("--min-containment must be in (0, 1].") }
+        if format == .html { throw ValidationError("index query writes table, json, jsonl or csv.") }
+    }
+
+    func run() throws {
+        try runReporting(options) {
+            try options.checkOutput(inputs: [file, corpus])
+            let f = try openFingerprint(file, writable: false)
+            var o = QueryOptions()
+            o.threshold = threshold
+            o.top = top
+            o.minContainment = minContainment
+            o.key = try key.map { try FingerprintKey.read(path: $0) }
+            o.read = options.readOptions
+            let input = try options.input(corpus)
+            if options.dryRun {
+                throw ValidationError(
+                    "index query does not take --dry-run: it reads the questioned corpus twice and the index's stored sets once (index list shows its size)."
+                )
+            }
+            let report = try FingerprintStore.query(
+                input, against: f, tokenizer: try options.tokenizerSpec(), options: o, progress: options.progress())
+            switch format {
+            case .json: try options.write(JSONOutput.encode(report))
+            case .jsonl: try options.write(QueryReportWriter.jsonl(report))
+            case .csv: try options.write(QueryReportWriter.csv(report))
+            default: try options.write(QueryReportWriter.table(report))
+            }
+            try options.reportSkips(report.skipped, listedInOutput: format != .csv)
+            if failOnMatch && report.matched { throw ExitCode(ExitStatus.matchFound) }
         }
     }
 }

@@ -11,7 +11,7 @@ struct Stats: ParsableCommand {
             """
     )
 
-    @Argument(help: "A directory, a text file, a .jsonl file, - for standard input, or a checkpoint.")
+    @Argument(help: "A directory, a text file, a .jsonl file, a fingerprint file (.fp), - for standard input, or a checkpoint.")
     var corpus: String
 
     @Option(help: "How many top tokens to list.")

@@ -5,9 +5,11 @@ import XCTest
 /// (as swift-argument-parser's own example tests do): a help text that
 /// offers a value the command rejects, or omits one it takes, shows up as
 /// a diff here. After a deliberate change, regenerate the files with
-/// `for c in "" stats compare batch dedup attribute weights tokenizers bench synth; do .build/debug/fingerprint $c --help | cat > Tests/FingerprintCLITests/Help/${c:-fingerprint}.txt; done`.
+/// `for c in "" stats compare batch dedup attribute weights tokenizers sketch index merge bench synth; do .build/debug/fingerprint $c --help | cat > Tests/FingerprintCLITests/Help/${c:-fingerprint}.txt; done`.
 final class HelpTests: XCTestCase {
-    static let commands = ["", "stats", "compare", "batch", "dedup", "attribute", "weights", "tokenizers", "bench", "synth"]
+    static let commands = [
+        "", "stats", "compare", "batch", "dedup", "attribute", "weights", "tokenizers", "sketch", "index", "merge", "bench", "synth",
+    ]
 
     func testWholeHelpScreens() throws {
         let dir = CLITests.root.appendingPathComponent("Tests/FingerprintCLITests/Help")

@@ -86,9 +86,7 @@ public enum Counter {
         if input.kind == .fingerprint {
             let file = try FingerprintFile(path: input.path)
             try file.requireCompatible(tokenizer: tokenizer, keyed: file.parameters.keyed)
-            var c = try file.countedCorpus(tokenizer: tokenizer, hashed: hashed, buildMatrix: buildMatrix)
-            c.keyID = file.parameters.keyID
-            return c
+            return try file.countedCorpus(tokenizer: tokenizer, hashed: hashed, buildMatrix: buildMatrix)
         }
         let scan = try CorpusReader.read(input, options: options, progress: progress) {
             CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)

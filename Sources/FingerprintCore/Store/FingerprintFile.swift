@@ -158,7 +158,7 @@ package final class FingerprintFile {
     public static func create(path: String, parameters: FingerprintParameters, bulk: Bool = false) throws -> FingerprintFile {
         let db = try SQLiteDatabase(path: path, mode: .create)
         try db.execute(
-            "PRAGMA page_size=16384; "
+            "PRAGMA page_size=4096; "
                 + (bulk ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"))
         try db.transaction {
             try db.execute(schema)
@@ -393,9 +393,11 @@ package final class FingerprintFile {
         let vocabulary = Vocabulary(
             hashed: hashed, arena: arena, offsets: offsets, hashes: hashes, totalCounts: totals, documentFrequency: df)
         let matrix = DocumentTermMatrix(rowStart: rowStart, columns: columns, counts: counts, lengths: lengths, vocabulary: vocabulary)
-        return CountedCorpus(
+        var corpus = CountedCorpus(
             input: path, tokenizer: tokenizer, documents: docs, matrix: matrix, skips: try skips(), bytes: bytes, invalidSequences: invalid,
             truncatedTokens: truncated)
+        corpus.keyID = parameters.keyID
+        return corpus
     }
 
     /// What `--dry-run` needs, exact: a fingerprint file knows its sizes.

@@ -185,3 +185,37 @@ public struct FingerprintKey: Sendable {
     /// An HMAC-SHA-256 of a document's text, in place of its SHA-256.
     package func textDigest() -> HMACSHA256 { HMACSHA256(key: secret) }
 }
+
+extension CountedCorpus {
+    /// The same counts with each token replaced by its keyed hash, as a
+    /// keyed fingerprint file made with `key` stores them: comparable with
+    /// such files, and with nothing else.
+    package func keyed(with key: FingerprintKey) -> CountedCorpus {
+        let v = matrix.vocabulary
+        precondition(!v.hashed, "a corpus counted with hashed tokens cannot be keyed")
+        let h = (0..<v.count).map { i in
+            v.arena.withUnsafeBufferPointer { key.token(UnsafeBufferPointer(rebasing: $0[v.offsets[i]..<v.offsets[i + 1]])) }
+        }
+        let order = (0..<v.count).sorted { h[$0] < h[$1] }
+        var rank = [Int32](repeating: 0, count: v.count)
+        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
+        let vocabulary = Vocabulary(
+            hashed: true, arena: [], offsets: [0], hashes: order.map { h[$0] }, totalCounts: order.map { v.totalCounts[$0] },
+            documentFrequency: order.map { v.documentFrequency[$0] })
+        var columns = matrix.columns
+        var counts = matrix.counts
+        for d in 0..<matrix.documentCount {
+            let r = matrix.rowStart[d]..<matrix.rowStart[d + 1]
+            let row = r.map { (rank[Int(matrix.columns[$0])], matrix.counts[$0]) }.sorted { $0.0 < $1.0 }
+            for (k, e) in zip(r, row) {
+                columns[k] = e.0
+                counts[k] = e.1
+            }
+        }
+        var c = self
+        c.matrix = DocumentTermMatrix(
+            rowStart: matrix.rowStart, columns: columns, counts: counts, lengths: matrix.lengths, vocabulary: vocabulary)
+        c.keyID = key.id
+        return c
+    }
+}

@@ -84,6 +84,32 @@ public struct WorkPlan: Codable, Sendable {
         return p
     }
 
+    /// `sketch` (and `index add`): one streaming pass; memory holds the
+    /// counting tables and one batch of documents' sketches (three hash
+    /// sets of ≈ one UInt64 per token each, before and after sorting);
+    /// the file takes the sets, the counts, a signature per document and
+    /// the vocabulary.
+    public static func sketch(_ s: CorpusSurvey, options o: SketchOptions) -> WorkPlan {
+        let t = Double(min(o.read.threads, max(1, s.units)))
+        var p = WorkPlan(command: "sketch", corpora: [s])
+        let tokensPerByte = s.textBytes > 0 ? s.tokens / s.textBytes : 0.2
+        let batchTokens = min(s.tokens, Double(o.batchBytes) * tokensPerByte)
+        let fileBytes =
+            s.tokens * 3 * 8 + s.documents * s.typesPerDocument * 8 + s.documents * (Double(o.perms) * 4 + 200)
+            + s.types * (s.typeBytes + 30)
+        p.add(work: "documents", s.documents, "")
+        p.add(work: "text", s.textBytes, "bytes")
+        p.add(work: "tokens", s.tokens, "")
+        p.add(work: "types", s.types, "")
+        p.add(work: "fingerprint file", fileBytes, "bytes (estimated)")
+        p.add(memory: "process", base)
+        p.add(memory: "documents of a batch", min(s.documents, batchTokens / max(1, s.tokens / max(1, s.documents))) * perDocument)
+        p.add(memory: "counting tables", s.types * ((perTypeTable + s.typeBytes) * t + perTypeMerged + s.typeBytes))
+        p.add(memory: "one batch's sketches", batchTokens * 3 * 8 * 2)
+        p.seconds = s.textBytes / (scanRate(s) * t) + s.tokens * 3 / (gramRate * t) + s.tokens * Double(o.perms) / (gramRate * 50 * t)
+        return p
+    }
+
     /// The cost of counting a corpus with its document-term matrix.
     private mutating func countWithMatrix(_ s: CorpusSurvey, threads: Int, label: String) {
         let t = Double(min(threads, max(1, s.units)))

@@ -147,6 +147,14 @@ public enum Batch {
         }
         let main = try Counter.count(input, tokenizer: o.tokenizer, options: o.read, progress: progress)
         let ref = try reference.map { try Counter.count($0, tokenizer: o.tokenizer, options: o.read, progress: progress) }
+        return try run(counted: main, ref, input: input, reference: reference, options: o, sink: sink)
+    }
+
+    /// `run` on corpora already counted (or loaded from fingerprint files).
+    static func run(
+        counted main: CountedCorpus, _ ref: CountedCorpus?, input: CorpusInput, reference: CorpusInput?, options o: BatchOptions,
+        sink: BatchSink
+    ) throws -> Outcome {
         if let ref { try FingerprintStore.requireSameKey(main, ref) }
         let m = ref.map { DocumentTermMatrix.stacked(main.matrix, $0.matrix) } ?? main.matrix
         let nq = main.documents.count

@@ -19,10 +19,8 @@ public enum Comparison {
         if input.kind == .fingerprint {
             let side = try FingerprintStore.compareSide(
                 input, tokenizer: o.tokenizer, sizes: o.collectedSizes, reference: reference?[o.ngramSizes.count - 1])
-            var corpus = side.corpus
-            corpus.keyID = side.keyID
             return Counted(
-                corpus: corpus, ngrams: side.ngrams, documentHits: side.documentHits,
+                corpus: side.corpus, ngrams: side.ngrams, documentHits: side.documentHits,
                 hitHashes: side.documentHits.map { _ in [] })
         }
         // B's worker counts hits against A's n-grams of the last containment

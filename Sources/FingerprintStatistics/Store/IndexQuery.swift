@@ -1,0 +1,212 @@
+import FingerprintCore
+import Foundation
+
+/// What `index query` looks for.
+public struct QueryOptions: Sendable {
+    /// Near-duplicates: verified Jaccard of the shingle sets at least this
+    /// (nil: the threshold the index's bands were tuned for).
+    public var threshold: Double? = nil
+    /// Nearest reference documents by TF-IDF cosine (0: none).
+    public var top = 5
+    /// A document whose share of 13-grams found in the reference reaches this is a match.
+    public var minContainment = 0.5
+    public var key: FingerprintKey? = nil
+    public var read = ReadOptions()
+    public init() {}
+}
+
+/// One questioned document's findings.
+public struct QueryResult: Codable, Sendable, Equatable {
+    public struct Match: Codable, Sendable, Equatable {
+        public var document: String
+        public var score: Double
+    }
+    public var document: String
+    public var tokens: Int
+    /// Reference documents whose shingle sets have Jaccard ≥ threshold (verified), best first.
+    public var nearDuplicates: [Match]
+    /// Distinct word 13-grams of the document, and how many occur anywhere in the reference.
+    public var grams: Int
+    public var sharedGrams: Int
+    public var containment: Double
+    /// Nearest reference documents by TF-IDF cosine, best first.
+    public var neighbors: [Match]
+    public var matched: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case document, tokens, grams, containment, neighbors, matched
+        case nearDuplicates = "near_duplicates"
+        case sharedGrams = "shared_grams"
+    }
+}
+
+/// The result of `index query`.
+public struct QueryReport: Codable, Sendable {
+    public var schema = "fingerprint.query/1"
+    public var version = Fingerprint.version
+    public var index: String
+    public var referenceDocuments: Int
+    public var questioned: String
+    public var tokenizer: String
+    public var threshold: Double
+    public var minContainment: Double
+    public var banding: LSHBanding
+    public var results: [QueryResult]
+    /// Over the whole questioned corpus: distinct 13-grams and the share found in the reference.
+    public var grams: Int
+    public var sharedGrams: Int
+    public var containment: Double
+    public var candidates: Int
+    public var skipped: [Skip]
+    public var notes: [String]
+
+    public var matched: Bool { results.contains { $0.matched } }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, version, index, questioned, tokenizer, threshold, banding, results, grams, containment, candidates, skipped, notes
+        case referenceDocuments = "reference_documents"
+        case minContainment = "min_containment"
+        case sharedGrams = "shared_grams"
+    }
+}
+
+extension FingerprintStore {
+    /// Checks a questioned corpus against the index in `file`, without the
+    /// reference's text: near-duplicates from the stored LSH bands, each
+    /// candidate verified by the exact Jaccard of the stored shingle sets;
+    /// word 13-gram containment against every reference document; and the
+    /// nearest reference documents by TF-IDF cosine over the stored counts.
+    /// - Complexity: reading the questioned corpus twice (sketches, then
+    ///   counts), one indexed lookup per band per document, and a pass over
+    ///   the reference's stored 13-gram sets and counts.
+    package static func query(
+        _ questioned: CorpusInput, against file: FingerprintFile, tokenizer: TokenizerSpec, options o: QueryOptions,
+        progress: ProgressSink? = nil
+    ) throws -> QueryReport {
+        let p = file.parameters
+        try file.requireCompatible(tokenizer: tokenizer, keyed: p.keyed)
+        if p.keyed && o.key?.id != p.keyID {
+            throw FingerprintError.badData(
+                path: file.path, reason: "is keyed: querying it needs the same key (--key; key id \(p.keyID!))")
+        }
+        if !p.keyed && o.key != nil {
+            throw FingerprintError.badData(path: file.path, reason: "is not keyed; query it without --key")
+        }
+        if questioned.kind == .fingerprint {
+            throw FingerprintError.badData(
+                path: questioned.path,
+                reason: "is a fingerprint file; index query reads the questioned text (fingerprint index add merges files' corpora)")
+        }
+        let threshold = o.threshold ?? p.threshold
+        let banding = LSHBanding(bands: p.bands, rows: p.rows)
+        let hasher = MinHasher(perms: p.permutations, seed: p.seed)
+        let key = o.key
+        let scan = try CorpusReader.read(questioned, options: o.read, progress: progress) {
+            FileSketchWorker(tokenizer: tokenizer, shingle: p.shingle, hasher: hasher, key: key)
+        }
+        for w in scan.workers { w.release() }
+        let db = file.database
+
+        // Near-duplicates: band lookups, then exact verification.
+        let lookup = try db.prepare("SELECT document FROM bands WHERE band = ? AND hash = ?")
+        let load = try db.prepare("SELECT name, shingles FROM documents WHERE id = ?")
+        var shingleCache: [Int64: (name: String, shingles: [UInt64])] = [:]
+        var candidates = 0
+        var near: [[QueryResult.Match]] = []
+        for out in scan.outputs {
+            let s = out.output
+            var found = Set<Int64>()
+            if !s.shingles.isEmpty && s.shingleTokens >= p.shingle {
+                for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() {
+                    lookup.bind(1, band)
+                    lookup.bind(2, Int64(bitPattern: h))
+                    while try lookup.step() { found.insert(lookup.int64(0)) }
+                    lookup.reset()
+                }
+            }
+            candidates += found.count
+            var matches: [QueryResult.Match] = []
+            for row in found.sorted() {
+                if shingleCache[row] == nil {
+                    load.bind(1, row)
+                    guard try load.step(), let sh = load.array(1, of: UInt64.self) else {
+                        load.reset()
+                        continue
+                    }
+                    shingleCache[row] = (load.string(0) ?? "", sh)
+                    load.reset()
+                }
+                let c = shingleCache[row]!
+                let j = exactJaccard(s.shingles, c.shingles)
+                if j >= threshold { matches.append(.init(document: c.name, score: j)) }
+            }
+            matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.document < $1.document }
+            near.append(matches)
+        }
+
+        // Containment: the reference's 13-grams, all of them.
+        var parts: [[UInt64]] = []
+        try file.forEachDocument(columns: .grams) { _, d in parts.append(d.grams[1]) }
+        let reference = NGramIndex(parts: &parts)
+        var questionedParts = scan.outputs.map { $0.output.grams[1] }
+        let shared = scan.outputs.map { out in out.output.grams[1].filter { reference.contains($0) }.count }
+        let all = NGramIndex(parts: &questionedParts)
+        let sharedAll = reference.intersectionCount(all)
+
+        // Nearest neighbours by TF-IDF cosine over the stored counts.
+        var neighbors = [[QueryResult.Match]](repeating: [], count: scan.documents.count)
+        var notes: [String] = []
+        if o.top > 0 {
+            var b = BatchOptions()
+            b.tokenizer = tokenizer
+            b.top = o.top
+            b.read = o.read
+            let sink = NeighborCollector()
+            var counted = try Counter.count(questioned, tokenizer: tokenizer, options: o.read)
+            if let key { counted = counted.keyed(with: key) }
+            let stored = try file.countedCorpus(tokenizer: tokenizer)
+            try Batch.run(
+                counted: counted, stored, input: questioned, reference: try CorpusInput(path: file.path), options: b, sink: sink)
+            neighbors = sink.lists.map { l in l.map { .init(document: sink.candidateNames[$0.index], score: Double($0.score)) } }
+            notes += sink.notes
+        }
+        var results: [QueryResult] = []
+        for (i, d) in scan.documents.enumerated() {
+            let g = scan.outputs[i].output.grams[1].count
+            let share = g > 0 ? Double(shared[i]) / Double(g) : 0
+            results.append(
+                QueryResult(
+                    document: d.name, tokens: scan.outputs[i].output.counts.tokens, nearDuplicates: near[i], grams: g,
+                    sharedGrams: shared[i], containment: share, neighbors: i < neighbors.count ? neighbors[i] : [],
+                    matched: !near[i].isEmpty || (g > 0 && share >= o.minContainment)))
+        }
+        let tooShort = scan.outputs.filter { $0.output.shingleTokens < p.shingle }.count
+        if tooShort > 0 {
+            notes.append("\(tooShort) documents are shorter than one \(p.shingle)-token shingle: no near-duplicates for them")
+        }
+        if threshold < p.threshold {
+            notes.append(
+                "--threshold \(threshold) is below the \(p.threshold) the index's \(p.bands)×\(p.rows) LSH bands were tuned for: pairs between them are found with lower probability"
+            )
+        }
+        return QueryReport(
+            index: file.path, referenceDocuments: try file.documentCount(), questioned: questioned.description,
+            tokenizer: p.tokenizer, threshold: threshold, minContainment: o.minContainment, banding: banding, results: results,
+            grams: all.count, sharedGrams: sharedAll, containment: all.count > 0 ? Double(sharedAll) / Double(all.count) : 0,
+            candidates: candidates, skipped: scan.skips, notes: notes)
+    }
+}
+
+/// Keeps the neighbour lists of a batch run.
+final class NeighborCollector: BatchSink {
+    var lists: [[Neighbor]] = []
+    var candidateNames: [String] = []
+    var notes: [String] = []
+    func begin(_ header: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
+        lists = [[Neighbor]](repeating: [], count: queryNames.count)
+        self.candidateNames = candidateNames
+    }
+    func neighbors(query: Int, _ list: [Neighbor]) throws { lists[query] = list }
+    func pairs(_ p: [ScoredPair]) throws {}
+    func end(clusters: [DocumentCluster], notes: [String]) throws { self.notes = notes }
+}

@@ -1,0 +1,354 @@
+import FingerprintCore
+import FingerprintKit
+import Foundation
+import XCTest
+
+/// Fingerprint files (issue 13): `sketch`, a `.fp` read wherever a corpus is,
+/// keyed files, `merge`, and the incremental index.
+final class FingerprintFileTests: XCTestCase {
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-file-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    @discardableResult
+    func run(_ args: [String], _ status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CLITests.Run {
+        let r = try CLITests.run(args)
+        XCTAssertEqual(r.status, status, "\(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        return r
+    }
+
+    func sketch(_ corpus: String, _ out: URL, _ extra: [String] = []) throws {
+        try run(["sketch", corpus, "-o", out.path, "-q"] + extra)
+    }
+
+    /// A report with the given input paths replaced by one placeholder, so
+    /// that the text run and the file run can be compared as strings.
+    func normalised(_ json: String, _ paths: [String]) -> String {
+        var s = json
+        for p in paths.sorted(by: { $0.count > $1.count }) { s = s.replacingOccurrences(of: p, with: "INPUT") }
+        return s
+    }
+
+    /// Every command that reads counts or sketches gives the same JSON from
+    /// the file as from the text it was made from (apart from the input path).
+    func testFileGivesTheSameJSONAsTheText() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a.fp")
+        let b = dir.appendingPathComponent("b.fp")
+        let n = dir.appendingPathComponent("n.fp")
+        try sketch("Corpora/source-a", a)
+        try sketch("Corpora/copy-a", b)
+        try sketch("Corpora/near-dups", n)
+        let runs: [(text: [String], file: [String])] = [
+            (["stats", "Corpora/source-a"], ["stats", a.path]),
+            (
+                ["compare", "Corpora/source-a", "Corpora/copy-a", "--permutations", "99", "--passages", "0"],
+                ["compare", a.path, b.path, "--permutations", "99", "--passages", "0"]
+            ),
+            (
+                ["compare", "Corpora/source-a", "Corpora/copy-a", "--permutations", "99", "--passages", "0"],
+                ["compare", a.path, "Corpora/copy-a", "--permutations", "99", "--passages", "0"]
+            ),
+            (
+                ["batch", "Corpora/copy-a", "--against", "Corpora/source-a", "--top", "3"],
+                ["batch", b.path, "--against", a.path, "--top", "3"]
+            ),
+            (["batch", "Corpora/source-a", "--method", "lsa", "--dims", "16"], ["batch", a.path, "--method", "lsa", "--dims", "16"]),
+            (
+                ["batch", "Corpora/near-dups", "--method", "minhash", "--threshold", "0.5"],
+                ["batch", n.path, "--method", "minhash", "--threshold", "0.5"]
+            ),
+            (["dedup", "Corpora/near-dups"], ["dedup", n.path]),
+            (
+                ["dedup", "Corpora/near-dups", "--perms", "64", "--seed", "7", "--threshold", "0.6"],
+                ["dedup", n.path, "--perms", "64", "--seed", "7", "--threshold", "0.6"]
+            ),
+            (["dedup", "Corpora/near-dups", "--method", "simhash"], ["dedup", n.path, "--method", "simhash"]),
+            (["dedup", "Corpora/near-dups", "--method", "exact"], ["dedup", n.path, "--method", "exact"]),
+        ]
+        let paths = [a.path, b.path, n.path, "Corpora/source-a", "Corpora/copy-a", "Corpora/near-dups"]
+        for (text, file) in runs {
+            let t = try run(text + ["--format", "json"])
+            let f = try run(file + ["--format", "json"])
+            XCTAssertFalse(t.stdout.isEmpty)
+            XCTAssertEqual(normalised(f.stdout, paths), normalised(t.stdout, paths), "\(file.joined(separator: " "))")
+        }
+        // What needs the text is said to be unavailable, not left silently empty.
+        let c =
+            try JSONSerialization.jsonObject(
+                with: Data(try run(["compare", a.path, b.path, "--permutations", "19", "--format", "json"]).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((c["passages"] as? [Any])?.count, 0)
+        XCTAssertTrue((c["notes"] as! [String]).contains { $0.contains("shared passages: unavailable") }, "\(c["notes"]!)")
+        let textPassages =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try run(["compare", "Corpora/source-a", "Corpora/copy-a", "--permutations", "19", "--format", "json"]).stdout.utf8))
+            as! [String: Any]
+        XCTAssertGreaterThan((textPassages["passages"] as! [Any]).count, 0, "the text run finds passages the file run cannot")
+        let e = try run(["batch", b.path, "--against", a.path, "--evidence", "1", "--format", "json"])
+        XCTAssertTrue(e.stdout.contains("evidence: unavailable"), e.stdout)
+        // dedup --write-kept needs the text: refused before any work.
+        let w = try run(["dedup", n.path, "--write-kept", dir.appendingPathComponent("kept").path], 65)
+        XCTAssertTrue(w.stderr.contains("fingerprint file"), w.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept").path))
+    }
+
+    /// A file made with one tokenizer or shingle size is refused by a run
+    /// that asks for another, with one line naming the mismatch.
+    func testMismatchedParametersAreRefused() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a.fp")
+        try sketch("Corpora/source-a", a)
+        let t = try run(["stats", a.path, "--tokenizer", "char:3"], 65)
+        XCTAssertTrue(t.stderr.contains("was sketched with tokenizer word"), t.stderr)
+        XCTAssertEqual(t.stderr.split(separator: "\n").count, 1)
+        let s = try run(["dedup", a.path, "--shingle", "7"], 65)
+        XCTAssertTrue(s.stderr.contains("5-token shingles"), s.stderr)
+        let c = dir.appendingPathComponent("c.fp")
+        try sketch("Corpora/copy-a", c, ["--tokenizer", "char:3"])
+        try run(["compare", c.path, "Corpora/source-a", "--tokenizer", "char:3", "--permutations", "19"])
+        let m = try run(["merge", a.path, c.path, "-o", dir.appendingPathComponent("m.fp").path], 65)
+        XCTAssertTrue(m.stderr.contains("tokenizers differ"), m.stderr)
+    }
+
+    /// Damaged and foreign files: one line, exit 65, never a crash.
+    func testBadFilesAreRefused() throws {
+        let dir = try tempDir()
+        let garbage = dir.appendingPathComponent("g.fp")
+        try Data(Array("SQLite format 3\0".utf8) + (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: garbage)
+        let foreign = dir.appendingPathComponent("f.fp")
+        let db = try SQLiteDatabase(path: foreign.path, mode: .create)
+        try db.execute("CREATE TABLE t(x); INSERT INTO t VALUES(1);")
+        let future = dir.appendingPathComponent("v99.fp")
+        try sketch("Corpora/source-a", future)
+        let f = try SQLiteDatabase(path: future.path, mode: .readWrite)
+        try f.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        for (path, words) in [(garbage, "not a fingerprint file"), (foreign, "not a fingerprint file"), (future, "schema version 99")] {
+            for args in [["stats", path.path], ["index", "list", path.path], ["dedup", path.path]] {
+                let r = try run(args, 65)
+                XCTAssertTrue(r.stderr.contains(words), "\(args): \(r.stderr)")
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            }
+        }
+        let truncated = dir.appendingPathComponent("t.fp")
+        let whole = try Data(contentsOf: future)
+        try whole.prefix(whole.count / 2).write(to: truncated)
+        let r = try CLITests.run(["stats", truncated.path])
+        XCTAssertTrue([65, 66].contains(r.status), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
+    /// Shards sketched apart and merged hold what sketching the whole gives:
+    /// the same rows, the same vocabulary ids and counts.
+    func testMergeOfShardsEqualsTheWhole() throws {
+        let dir = try tempDir()
+        let whole = dir.appendingPathComponent("whole")
+        try FileManager.default.createDirectory(at: whole, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: whole.appendingPathComponent("a"))
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/mix-10"), to: whole.appendingPathComponent("b"))
+        let w = dir.appendingPathComponent("w.fp")
+        let a = dir.appendingPathComponent("a.fp")
+        let b = dir.appendingPathComponent("b.fp")
+        let m = dir.appendingPathComponent("m.fp")
+        try sketch(whole.path, w)
+        try sketch(whole.appendingPathComponent("a").path, a, ["--name-prefix", "a/"])
+        try sketch(whole.appendingPathComponent("b").path, b, ["--name-prefix", "b/"])
+        try run(["merge", a.path, b.path, "-o", m.path])
+        func dump(_ url: URL) throws -> [String] {
+            let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
+            var rows: [String] = []
+            let s = try db.prepare(
+                """
+                SELECT name, hex(ord), path, line, bytes, hex(digest), tokens, hex(counts), shingle_tokens, exact, simhash,
+                  hex(minhash), hex(shingles), hex(grams8), hex(grams13) FROM documents ORDER BY name
+                """)
+            while try s.step() { rows.append((0..<15).map { s.string($0) ?? "NULL" }.joined(separator: "|")) }
+            let v = try db.prepare("SELECT id, hex(token), count, documents FROM vocabulary ORDER BY id")
+            while try v.step() { rows.append((0..<4).map { v.string($0) ?? "" }.joined(separator: "|")) }
+            let b = try db.prepare("SELECT band, hash, (SELECT name FROM documents WHERE id = document) FROM bands ORDER BY 1, 2, 3")
+            while try b.step() { rows.append((0..<3).map { b.string($0) ?? "" }.joined(separator: "|")) }
+            return rows
+        }
+        let expected = try dump(w)
+        XCTAssertEqual(expected.filter { $0.hasPrefix("a/") || $0.hasPrefix("b/") }.count, 100)
+        XCTAssertEqual(try dump(m), expected)
+        // Names must be distinct across the shards.
+        let again = try run(["merge", a.path, a.path, "-o", dir.appendingPathComponent("x.fp").path], 65)
+        XCTAssertTrue(again.stderr.contains("already"), again.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.fp").path))
+    }
+
+    /// A keyed file holds no token, n-gram or name in clear; two files of
+    /// one key compare as their texts do; other keys and text are refused.
+    func testKeyedFilesKeepNoTextAndCompareOnlyUnderOneKey() throws {
+        let dir = try tempDir()
+        let k1 = dir.appendingPathComponent("k1")
+        let k2 = dir.appendingPathComponent("k2")
+        try Data((0..<32).map { UInt8($0 * 5 + 1) }).write(to: k1)
+        try (String(repeating: "ab", count: 32) + "\n").write(to: k2, atomically: true, encoding: .utf8)
+        let a = dir.appendingPathComponent("a.fp")
+        let b = dir.appendingPathComponent("b.fp")
+        let b2 = dir.appendingPathComponent("b2.fp")
+        try sketch("Corpora/source-a", a, ["--key", k1.path])
+        try sketch("Corpora/mix-10", b, ["--key", k1.path])
+        try sketch("Corpora/mix-10", b2, ["--key", k2.path])
+        // Nothing of the text in the file: not its words, not its names.
+        let bytes = try Data(contentsOf: a)
+        let text = try String(contentsOf: CLITests.root.appendingPathComponent("Corpora/source-a/doc0001.txt"), encoding: .utf8)
+        let words = text.lowercased().split { !$0.isLetter }.map(String.init).filter { $0.count >= 5 }
+        XCTAssertGreaterThan(words.count, 20)
+        for w in Set(words).prefix(40) { XCTAssertNil(bytes.range(of: Data(w.utf8)), "'\(w)' is in the keyed file") }
+        XCTAssertNil(bytes.range(of: Data("doc0001".utf8)))
+        // The divergences are sums over the same counts: equal to the text run's up to rounding.
+        func divergence(_ args: [String]) throws -> [String: Double] {
+            let r = try run(["compare"] + args + ["--permutations", "19", "--bootstrap", "0", "--format", "json"])
+            return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["divergence"] as! [String: Double]
+        }
+        let t = try divergence(["Corpora/source-a", "Corpora/mix-10"])
+        let k = try divergence([a.path, b.path])
+        XCTAssertEqual(Set(t.keys), Set(k.keys))
+        for (key, v) in t { XCTAssertEqual(k[key]!, v, accuracy: 1e-12 * max(1, abs(v)), key) }
+        let other = try run(["compare", a.path, b2.path], 65)
+        XCTAssertTrue(other.stderr.contains("another key"), other.stderr)
+        let plain = try run(["compare", a.path, "Corpora/mix-10"], 65)
+        XCTAssertTrue(plain.stderr.contains("is keyed"), plain.stderr)
+        try run(["batch", a.path, "--against", "Corpora/mix-10"], 65)
+        // The index: queries and changes need the key.
+        try run(["index", "query", a.path, "Corpora/copy-a"], 65)
+        let q = try run(["index", "query", a.path, "Corpora/copy-a", "--key", k1.path, "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["containment"] as? Double, 1)
+        let first = (report["results"] as! [[String: Any]])[0]
+        XCTAssertEqual(((first["near_duplicates"] as! [[String: Any]])[0]["score"] as? Double), 1)
+        try run(["index", "remove", a.path, "doc0001.txt"], 65)
+        try run(["index", "remove", a.path, "doc0001.txt", "--key", k1.path])
+        XCTAssertTrue(try run(["index", "list", a.path]).stdout.contains("49 documents"))
+    }
+
+    /// The distinct word 13-grams of a text, lower-cased ASCII words (the
+    /// corpora are ASCII): the test's own tokenizer and hashing by string.
+    func thirteenGrams(_ text: String) -> Set<String> {
+        let w = text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init)
+        guard w.count >= 13 else { return [] }
+        return Set((0...(w.count - 13)).map { w[$0..<($0 + 13)].joined(separator: " ") })
+    }
+
+    /// index add / remove / list / query: changes by SHA-256, containment
+    /// against every reference document, near-duplicates verified.
+    func testIndexAddRemoveAndQuery() throws {
+        let dir = try tempDir()
+        let ref = dir.appendingPathComponent("ref")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: ref)
+        let idx = dir.appendingPathComponent("idx.fp")
+        func change(_ args: [String]) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(try run(args + ["--format", "json", "-q"]).stdout.utf8)) as! [String: Any]
+        }
+        var c = try change(["index", "add", idx.path, ref.path])
+        XCTAssertEqual(c["added"] as? Int, 50)
+        c = try change(["index", "add", idx.path, ref.path])
+        XCTAssertEqual(c["unchanged"] as? Int, 50)
+        XCTAssertEqual(c["added"] as? Int, 0)
+        // One document changed, one new: replaced and added; the rest unchanged.
+        let doc2 = try String(contentsOf: ref.appendingPathComponent("doc0002.txt"), encoding: .utf8)
+        try (doc2 + " an extra sentence at the end.").write(
+            to: ref.appendingPathComponent("doc0002.txt"), atomically: true, encoding: .utf8)
+        let doc7 = try String(contentsOf: ref.appendingPathComponent("doc0007.txt"), encoding: .utf8)
+        let doc9 = try String(contentsOf: ref.appendingPathComponent("doc0009.txt"), encoding: .utf8)
+        try (doc7 + "\n" + doc9).write(to: ref.appendingPathComponent("extra.txt"), atomically: true, encoding: .utf8)
+        c = try change(["index", "add", idx.path, ref.path])
+        XCTAssertEqual([c["added"] as? Int, c["replaced"] as? Int, c["unchanged"] as? Int], [1, 1, 49])
+        XCTAssertEqual(c["documents"] as? Int, 51)
+        // The index now equals a fresh sketch of the same corpus (counts of the replaced document subtracted).
+        let fresh = dir.appendingPathComponent("fresh.fp")
+        try sketch(ref.path, fresh)
+        let s1 = try run(["stats", idx.path, "--format", "json"]).stdout
+        let s2 = try run(["stats", fresh.path, "--format", "json"]).stdout
+        XCTAssertEqual(normalised(s1, [idx.path, fresh.path]), normalised(s2, [idx.path, fresh.path]))
+        try run(["index", "remove", idx.path, "extra.txt"])
+        try FileManager.default.removeItem(at: ref.appendingPathComponent("extra.txt"))
+        try sketch(ref.path, fresh.deletingLastPathComponent().appendingPathComponent("fresh2.fp"))
+        XCTAssertEqual(
+            normalised(try run(["stats", idx.path, "--format", "json"]).stdout, [idx.path]),
+            normalised(
+                try run(["stats", dir.appendingPathComponent("fresh2.fp").path, "--format", "json"]).stdout,
+                [dir.appendingPathComponent("fresh2.fp").path]))
+        // A questioned document: half of doc0003, half of doc0001 shuffled; containment by the test's own 13-grams.
+        let q = dir.appendingPathComponent("q")
+        try FileManager.default.createDirectory(at: q, withIntermediateDirectories: true)
+        let d3 = try String(contentsOf: ref.appendingPathComponent("doc0003.txt"), encoding: .utf8)
+        let d1 = try String(contentsOf: ref.appendingPathComponent("doc0001.txt"), encoding: .utf8)
+        let half = d3.split(separator: " ").prefix(120).joined(separator: " ")
+        var rng = SystemRandomNumberGenerator()
+        let shuffled = d1.split(separator: " ").map(String.init).shuffled(using: &rng).joined(separator: " ")
+        let questioned = half + " " + shuffled
+        try questioned.write(to: q.appendingPathComponent("q.txt"), atomically: true, encoding: .utf8)
+        try d3.write(to: q.appendingPathComponent("copy.txt"), atomically: true, encoding: .utf8)
+        var referenceGrams = Set<String>()
+        for f in try FileManager.default.contentsOfDirectory(atPath: ref.path) where f.hasSuffix(".txt") {
+            referenceGrams.formUnion(thirteenGrams(try String(contentsOf: ref.appendingPathComponent(f), encoding: .utf8)))
+        }
+        let mine = thirteenGrams(questioned)
+        let expected = Double(mine.intersection(referenceGrams).count) / Double(mine.count)
+        XCTAssertGreaterThan(expected, 0.1)
+        XCTAssertLessThan(expected, 0.9)
+        let r = try run(["index", "query", idx.path, q.path, "--format", "json"])
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let results = Dictionary(uniqueKeysWithValues: (report["results"] as! [[String: Any]]).map { ($0["document"] as! String, $0) })
+        XCTAssertEqual(results["q.txt"]!["containment"] as! Double, expected, accuracy: 1e-12)
+        XCTAssertEqual(results["q.txt"]!["grams"] as? Int, mine.count)
+        XCTAssertEqual((results["q.txt"]!["near_duplicates"] as! [Any]).count, 0)
+        XCTAssertEqual(results["copy.txt"]!["containment"] as? Double, 1)
+        let near = results["copy.txt"]!["near_duplicates"] as! [[String: Any]]
+        XCTAssertEqual(near.first?["document"] as? String, "doc0003.txt")
+        XCTAssertEqual(near.first?["score"] as? Double, 1)
+        XCTAssertEqual(((results["copy.txt"]!["neighbors"] as! [[String: Any]]).first?["document"] as? String), "doc0003.txt")
+        // --fail-on-match: 1 when a document matches, 0 when none does.
+        try run(["index", "query", idx.path, q.path, "--fail-on-match", "-q"], 1)
+        try run(["index", "query", idx.path, "Corpora/source-b", "--fail-on-match", "-q"], 0)
+        for format in ["jsonl", "csv", "table"] { try run(["index", "query", idx.path, q.path, "--format", format]) }
+    }
+
+    /// kill -9 during `index add` leaves the file as it was before (or after),
+    /// never between: one transaction, and the file passes SQLite's integrity check.
+    func testIndexAddKilledLeavesTheFileWhole() throws {
+        let dir = try tempDir()
+        let big = dir.appendingPathComponent("big")
+        try FileManager.default.createDirectory(at: big, withIntermediateDirectories: true)
+        let words = try String(contentsOf: CLITests.root.appendingPathComponent("Corpora/source-a/doc0001.txt"), encoding: .utf8)
+            .split(separator: " ").map(String.init)
+        var rng = Xoshiro256(seed: 5)
+        for i in 0..<2000 {
+            var w = words
+            rng.shuffle(&w)
+            try w.joined(separator: " ").write(
+                to: big.appendingPathComponent(String(format: "d%05d.txt", i)), atomically: false, encoding: .utf8)
+        }
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, "Corpora/source-a", "-q"])
+        for delay in [0.05, 0.2, 0.5] {
+            let p = Process()
+            p.executableURL = CLITests.binary
+            p.arguments = ["index", "add", idx.path, big.path, "-q", "--threads", "1"]
+            p.currentDirectoryURL = CLITests.root
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .uncaughtSignal, "the run finished before it was killed")
+            let db = try SQLiteDatabase(path: idx.path, mode: .readOnly)
+            let s = try db.prepare("PRAGMA integrity_check")
+            XCTAssertTrue(try s.step())
+            XCTAssertEqual(s.string(0), "ok")
+            let n = try db.integer("SELECT count(*) FROM documents")
+            XCTAssertTrue(n == 50 || n == 2050, "after kill -9 at \(delay) s: \(n ?? -1) documents")
+        }
+        try run(["index", "add", idx.path, big.path, "-q"])
+        XCTAssertTrue(try run(["index", "list", idx.path]).stdout.contains("2,050 documents"))
+    }
+}
