@@ -262,4 +262,57 @@ final class RadixSortTests: XCTestCase {
         XCTAssertTrue(idx.contains(3))
         XCTAssertFalse(idx.contains(4))
     }
+
+    /// The small-array hash sort agrees with the standard library's sort on
+    /// uniform, clustered and repeated values, at every size around its cut-offs.
+    func testSortHashesEqualsSort() {
+        var rng = Xoshiro256(seed: 11)
+        var scratch: [UInt64] = []
+        var counts: [Int] = []
+        for n in [0, 1, 31, 32, 33, 64, 100, 1000, 5000, 70000] {
+            for kind in 0..<3 {
+                var a: [UInt64] = (0..<n).map { _ in
+                    switch kind {
+                    case 0: return rng.next()
+                    case 1: return rng.next() % 17  // all in the lowest bucket, many repeats
+                    default: return rng.next() >> 40  // clustered high bits
+                    }
+                }
+                let expected = a.sorted()
+                RadixSort.sortHashes(&a, scratch: &scratch, counts: &counts)
+                XCTAssertEqual(a, expected, "n \(n), kind \(kind)")
+            }
+        }
+    }
+
+    /// Batched reading splits a directory (whose walk leaves file sizes
+    /// unknown) into batches of about `batchBytes`, and the documents come
+    /// out in the order one whole read gives, JSONL line numbers included.
+    func testReadInBatchesSplitsAndKeepsOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-batches-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for i in 0..<60 {
+            try String(repeating: "word\(i) ", count: 2000).write(
+                to: dir.appendingPathComponent(String(format: "f%03d.txt", 59 - i)), atomically: true, encoding: .utf8)
+        }
+        let lines = (1...300).map { #"{"text": "line \#($0) of the file"}"# }.joined(separator: "\n")
+        try lines.write(to: dir.appendingPathComponent("m.jsonl"), atomically: true, encoding: .utf8)
+        let input = try CorpusInput(path: dir.path, globs: ["*.txt", "*.jsonl"])
+        let whole = try CorpusReader.read(input, options: ReadOptions(threads: 2)) { CountingWorker(tokenizer: .word) }
+        for w in whole.workers { w.release() }
+        var names: [String] = []
+        var batches = 0
+        let totals = try CorpusReader.readInBatches(input, options: ReadOptions(threads: 2), batchBytes: 40_000) {
+            CountingWorker(tokenizer: .word)
+        } consume: { scan in
+            batches += 1
+            names += scan.documents.map(\.name)
+            XCTAssertEqual(scan.documents.count, scan.outputs.count)
+        }
+        XCTAssertEqual(names, whole.documents.map(\.name))
+        XCTAssertEqual(totals.documents, 360)
+        XCTAssertGreaterThanOrEqual(batches, 20, "about 16 kB a file in batches of 40 kB")
+        XCTAssertTrue(names.contains("m.jsonl:300"))
+    }
 }

@@ -136,7 +136,10 @@ package enum CorpusReader {
             var last = first
             var size = 0
             while last < units.count && (last == first || size < batchBytes) {
-                size += units[last].size
+                // The directory walk leaves most files' sizes unknown (0): stat them here.
+                var unitSize = units[last].size
+                if unitSize <= 0, batchBytes < .max, case .file = units[last].source { unitSize = UnitPlanner.fileSize(units[last].path) }
+                size += max(unitSize, 1)
                 last += 1
             }
             let batch = Array(units[first..<last])

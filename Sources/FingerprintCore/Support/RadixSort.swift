@@ -9,6 +9,46 @@ package enum RadixSort {
         a = sortedUnique(parts: &parts, unique: false)
     }
 
+    /// Sorts a small array of uniform hashes (a document's n-grams) in
+    /// O(n): a scatter by the top ⌈log₂ n⌉ bits into `scratch`, after which
+    /// each value is at most a few places from where it belongs, then one
+    /// insertion-sort pass. `scratch` and `counts` are reused across calls.
+    package static func sortHashes(_ a: inout [UInt64], scratch: inout [UInt64], counts: inout [Int]) {
+        let n = a.count
+        guard n >= 32 else {
+            a.sort()
+            return
+        }
+        let bits = min(16, Int.bitWidth - (n - 1).leadingZeroBitCount)
+        let shift = UInt64(64 - bits)
+        let buckets = 1 << bits
+        if counts.count < buckets + 1 { counts = [Int](repeating: 0, count: buckets + 1) }
+        if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
+        counts.withUnsafeMutableBufferPointer { c in
+            for b in 0...buckets { c[b] = 0 }
+            a.withUnsafeMutableBufferPointer { x in
+                scratch.withUnsafeMutableBufferPointer { y in
+                    for v in x { c[Int(v >> shift) + 1] += 1 }
+                    for b in 0..<buckets { c[b + 1] += c[b] }
+                    for v in x {
+                        let b = Int(v >> shift)
+                        y[c[b]] = v
+                        c[b] += 1
+                    }
+                    for i in 0..<n {
+                        let v = y[i]
+                        var j = i
+                        while j > 0 && x[j - 1] > v {
+                            x[j] = x[j - 1]
+                            j -= 1
+                        }
+                        x[j] = v
+                    }
+                }
+            }
+        }
+    }
+
     /// The values of `parts`, sorted, optionally without repeats. One
     /// counting pass and one scatter by the top 10 bits into a single
     /// output array (each part is freed once scattered, so the peak is about

@@ -40,6 +40,8 @@ package struct FileSketchWorker: DocumentWorker {
     var hmac: HMACSHA256?
     var invalidBefore = 0
     var truncatedBefore = 0
+    var scratch: [UInt64] = []
+    var counts: [Int] = []
 
     struct HashSink: TokenSink {
         let collector: NGramCollector
@@ -79,9 +81,9 @@ package struct FileSketchWorker: DocumentWorker {
     }
 
     /// Sorted, distinct, and keyed when there is a key.
-    func finished(_ values: [UInt64]) -> [UInt64] {
+    mutating func finished(_ values: [UInt64]) -> [UInt64] {
         var v = key.map { k in values.map { k.gram($0) } } ?? values
-        v.sort()
+        RadixSort.sortHashes(&v, scratch: &scratch, counts: &counts)
         RadixSort.compact(&v)
         return v
     }

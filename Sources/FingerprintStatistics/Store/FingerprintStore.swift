@@ -22,7 +22,7 @@ public struct SketchOptions: Sendable {
     public var namePrefix = ""
     public var read = ReadOptions()
     /// Stored bytes read per batch (memory holds one batch's sketches).
-    public var batchBytes = 64 << 20
+    public var batchBytes = 16 << 20
     public init() {}
 
     var parameters: FingerprintParameters {
@@ -106,37 +106,34 @@ public enum FingerprintStore {
         let db = file.database
         try db.transaction {
             let writer = try FingerprintWriter(file: file, key: o.key)
-            let existing = try db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
-            let totals = try CorpusReader.readInBatches(
-                input, options: o.read, batchBytes: o.batchBytes, progress: progress,
-                makeWorker: { FileSketchWorker(tokenizer: o.tokenizer, shingle: o.shingle, hasher: hasher, key: o.key) }
-            ) { batch in
-                for (d, out) in zip(batch.documents, batch.outputs) {
-                    let name = o.namePrefix + d.name
-                    existing.bind(1, o.key == nil || file.parameters.keepNames ? name : o.key!.name(name))
-                    if try existing.step() {
-                        let row = existing.int64(0)
-                        let digest = existing.bytes(1)
-                        let pairs = existing.array(2, of: Int32.self) ?? []
-                        existing.reset()
-                        if digest == out.output.digest {
-                            change.unchanged += 1
-                            continue
-                        }
-                        try writer.remove(
-                            row: row, ids: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
-                            counts: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
-                        change.replaced += 1
-                    } else {
-                        existing.reset()
-                        change.added += 1
+            let rows = try RowStage(writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix)
+            // The rows of one batch are written on `queue` while the next batch is read.
+            let queue = DispatchQueue(label: "fingerprint.sketch.writer")
+            let group = DispatchGroup()
+            let totals: CorpusReader.ReadTotals
+            do {
+                totals = try CorpusReader.readInBatches(
+                    input, options: o.read, batchBytes: o.batchBytes, progress: progress,
+                    makeWorker: { FileSketchWorker(tokenizer: o.tokenizer, shingle: o.shingle, hasher: hasher, key: o.key) }
+                ) { batch in
+                    let ready = zip(batch.documents, batch.outputs).map { d, out in
+                        writer.row(d, out.output, worker: out.worker, table: batch.workers[out.worker].counting.localTable)
                     }
-                    try writer.insert(
-                        d, out.output, worker: out.worker, table: batch.workers[out.worker].counting.localTable, namePrefix: o.namePrefix)
+                    group.wait()
+                    if let failure = rows.failure { throw failure }
+                    queue.async(group: group) { rows.write(ready) }
                 }
+            } catch {
+                group.wait()
+                throw error
             }
-            try writer.flush()
+            group.wait()
+            if let failure = rows.failure { throw failure }
+            try writer.finish()
             try writer.insert(skips: totals.skips)
+            change.added = rows.added
+            change.replaced = rows.replaced
+            change.unchanged = rows.unchanged
             change.skipped = totals.skips
         }
         change.documents = try file.documentCount()
@@ -212,13 +209,13 @@ public enum FingerprintStore {
                     let v = try f.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
                     while try v.step() {
                         let id = v.int(0)
-                        map[id] = try v.withBytes(1) { raw in try writer.id(stored: raw.bindMemory(to: UInt8.self)) }
+                        map[id] = v.withBytes(1) { raw in writer.slot(stored: raw.bindMemory(to: UInt8.self)) }
                     }
                     try copyDocuments(of: f, into: writer, map: map)
                     try writer.insert(skips: try f.skips())
                     change.added += try f.documentCount()
                 }
-                try writer.flush()
+                try writer.finish()
             }
             try out.database.execute("PRAGMA journal_mode=WAL")
             change.documents = try out.documentCount()
@@ -245,12 +242,12 @@ public enum FingerprintStore {
                 let minhash = s.array(15, of: UInt32.self), minhash.count == f.parameters.permutations,
                 let shingles = s.array(16, of: UInt64.self), let g8 = s.array(17, of: UInt64.self), let g13 = s.array(18, of: UInt64.self)
             else { throw FingerprintError.badData(path: f.path, reason: "document '\(name)' is damaged") }
-            var counts: [(Int32, Int32)] = []
+            var counts: [(slot: Int32, id: Int64, count: Int32)] = []
             for k in stride(from: 0, to: pairs.count, by: 2) {
                 guard let v = map[Int(pairs[k])] else {
                     throw FingerprintError.badData(path: f.path, reason: "document '\(name)' counts a token missing from the vocabulary")
                 }
-                counts.append((v, pairs[k + 1]))
+                counts.append((v, writer.fileID[Int(v)], pairs[k + 1]))
             }
             var info = DocumentInfo(
                 name: name, path: s.string(3) ?? name, line: s.isNull(4) ? nil : s.int(4), bytes: s.int(6), key: s.string(5))
@@ -260,7 +257,59 @@ public enum FingerprintStore {
                 exact: UInt64(bitPattern: s.int64(13)), simhash: UInt64(bitPattern: s.int64(14)), minhash: minhash, shingles: shingles,
                 grams: [g8, g13], digest: s.bytes(9), invalid: s.int(7), truncated: s.int(8))
             try writer.insertStored(
-                name: name, order: s.bytes(2), path: s.isNull(3) ? nil : s.string(3), info: info, counts: counts, sketch: sketch)
+                name: name, order: s.bytes(2), path: s.isNull(3) ? nil : s.string(3),
+                row: FingerprintWriter.Row(info: info, counts: counts, sketch: sketch))
+        }
+    }
+}
+
+/// The rows stage of `add`: documents new or changed (by digest) are
+/// written, unchanged ones counted. Used by one thread at a time (the
+/// writer queue, then the caller after waiting for it).
+final class RowStage: @unchecked Sendable {
+    let writer: FingerprintWriter
+    let existing: SQLiteStatement
+    let keepNames: Bool
+    let namePrefix: String
+    var added = 0
+    var replaced = 0
+    var unchanged = 0
+    var failure: Error? = nil
+
+    init(writer: FingerprintWriter, keepNames: Bool, namePrefix: String) throws {
+        self.writer = writer
+        existing = try writer.db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
+        self.keepNames = keepNames
+        self.namePrefix = namePrefix
+    }
+
+    func write(_ rows: [FingerprintWriter.Row]) {
+        guard failure == nil else { return }
+        do {
+            for r in rows {
+                let name = namePrefix + r.info.name
+                existing.bind(1, keepNames ? name : writer.key!.name(name))
+                if try existing.step() {
+                    let row = existing.int64(0)
+                    let digest = existing.bytes(1)
+                    let pairs = existing.array(2, of: Int32.self) ?? []
+                    existing.reset()
+                    if digest == r.sketch.digest {
+                        unchanged += 1
+                        continue
+                    }
+                    try writer.remove(
+                        row: row, ids: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
+                        counts: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
+                    replaced += 1
+                } else {
+                    existing.reset()
+                    added += 1
+                }
+                try writer.insert(r, namePrefix: namePrefix)
+            }
+        } catch {
+            failure = error
         }
     }
 }

@@ -1,35 +1,49 @@
 import FingerprintCore
 import Foundation
 
-/// Writes documents into a fingerprint file: maps token ids to the file's
-/// vocabulary (adding new tokens), keeps the vocabulary's counts, and
-/// stores each document's row and LSH band keys. The caller wraps its
-/// writes in a transaction.
+/// Writes documents into a fingerprint file in two stages that may run on
+/// two threads: *mapping* (the reading thread, between batches: token ids of
+/// a worker's table → the file's vocabulary ids, new tokens kept in memory)
+/// and *rows* (one writer thread: document rows, band keys, count changes).
+/// Neither stage touches the other's state; `finish()` then writes the new
+/// tokens and the vocabulary's counts. The caller wraps it all in one
+/// transaction.
 package final class FingerprintWriter {
     let file: FingerprintFile
     var db: SQLiteDatabase { file.database }
     let key: FingerprintKey?
-    /// Stored token (bytes, or the 8-byte keyed hash) → file id.
+
+    // Mapping stage.
+    /// Stored token (bytes, or the 8-byte keyed hash) → vocabulary slot.
     let vocabulary = TokenTable(storesBytes: true, capacity: 1 << 16)
-    /// File id of each `vocabulary` id.
+    /// File id of each slot.
     var fileID: [Int64] = []
-    /// Count and document-frequency changes by `vocabulary` id, written by `flush()`.
+    /// Tokens new to the file, written by `finish()`.
+    var newTokens: [(id: Int64, token: [UInt8])] = []
+    var nextFileID: Int64
+    /// Per reading worker: its local id → slot (−1: not seen yet).
+    var localMaps: [[Int32]] = []
+
+    // Rows stage.
+    /// Count and document-frequency changes by slot.
     var countDelta: [Int] = []
     var documentDelta: [Int] = []
-    var nextFileID: Int64
-    /// Per reading worker: its local id → `vocabulary` id (−1: not seen yet).
-    var localMaps: [[Int32]] = []
-    let insertToken: SQLiteStatement
     let insertDocument: SQLiteStatement
     let insertBand: SQLiteStatement
     let banding: LSHBanding
+
+    /// A document ready for the rows stage: its counts by (slot, file id).
+    struct Row: Sendable {
+        var info: DocumentInfo
+        var counts: [(slot: Int32, id: Int64, count: Int32)]
+        var sketch: FileSketch
+    }
 
     public init(file: FingerprintFile, key: FingerprintKey?) throws {
         self.file = file
         self.key = key
         let p = file.parameters
         banding = LSHBanding(bands: p.bands, rows: p.rows)
-        insertToken = try file.database.prepare("INSERT INTO vocabulary(id, token) VALUES(?, ?)")
         insertDocument = try file.database.prepare(
             """
             INSERT INTO documents(name, ord, path, line, key, bytes, invalid, truncated, digest, tokens, counts,
@@ -48,43 +62,52 @@ package final class FingerprintWriter {
                 }
             }
         }
-        countDelta = [Int](repeating: 0, count: fileID.count)
-        documentDelta = countDelta
     }
 
-    /// The `vocabulary` id of a stored token, adding it to the file when new.
-    func id(stored b: UnsafeBufferPointer<UInt8>) throws -> Int32 {
+    // MARK: Mapping stage
+
+    /// The slot of a stored token, a new file id when it is new.
+    func slot(stored b: UnsafeBufferPointer<UInt8>) -> Int32 {
         let v = vocabulary.insert(b, hash: TokenTable.hash(b))
         if Int(v) == fileID.count {
             fileID.append(nextFileID)
-            countDelta.append(0)
-            documentDelta.append(0)
-            insertToken.bind(1, nextFileID)
-            insertToken.bind(2, bytes: UnsafeRawBufferPointer(b))
-            try insertToken.run()
+            newTokens.append((nextFileID, Array(b)))
             nextFileID += 1
         }
         return v
     }
 
-    /// The `vocabulary` id of a reading worker's local token id.
-    func id(worker w: Int, local: Int32, table: TokenTable) throws -> Int32 {
+    /// The slot of a reading worker's local token id.
+    func slot(worker w: Int, local: Int32, table: TokenTable) -> Int32 {
         while localMaps.count <= w { localMaps.append([]) }
         if Int(local) >= localMaps[w].count {
             localMaps[w].append(contentsOf: repeatElement(-1, count: table.count - localMaps[w].count))
         }
         let known = localMaps[w][Int(local)]
         if known >= 0 { return known }
-        let v = try table.withToken(Int(local)) { token -> Int32 in
+        let v = table.withToken(Int(local)) { token -> Int32 in
             if let key {
                 var h = key.token(token).bigEndian
-                return try withUnsafeBytes(of: &h) { try id(stored: $0.bindMemory(to: UInt8.self)) }
+                return withUnsafeBytes(of: &h) { slot(stored: $0.bindMemory(to: UInt8.self)) }
             }
-            return try id(stored: token)
+            return slot(stored: token)
         }
         localMaps[w][Int(local)] = v
         return v
     }
+
+    /// A document read from a corpus (its worker's local ids), ready for `insert(_:)`.
+    func row(_ info: DocumentInfo, _ sketch: FileSketch, worker w: Int, table: TokenTable) -> Row {
+        var counts: [(slot: Int32, id: Int64, count: Int32)] = []
+        counts.reserveCapacity(sketch.counts.ids.count)
+        for k in 0..<sketch.counts.ids.count {
+            let v = slot(worker: w, local: sketch.counts.ids[k], table: table)
+            counts.append((v, fileID[Int(v)], sketch.counts.counts[k]))
+        }
+        return Row(info: info, counts: counts, sketch: sketch)
+    }
+
+    // MARK: Rows stage
 
     /// The sort key of a document: its relative path (the name without a
     /// JSONL record's `:LINE`), or its keyed name.
@@ -93,39 +116,44 @@ package final class FingerprintWriter {
         return String(info.name[..<colon])
     }
 
-    /// Stores one document whose counts are by `vocabulary` id, named as
-    /// the file keeps names (keyed when the file is keyed without names).
+    /// Stores one document, named as the file keeps names (keyed when the
+    /// file is keyed without names); returns its row id.
     @discardableResult
-    func insert(info: DocumentInfo, counts: [(Int32, Int32)], sketch: FileSketch, namePrefix: String = "") throws -> Int64 {
+    func insert(_ r: Row, namePrefix: String = "") throws -> Int64 {
+        let info = r.info
         let keepNames = key == nil || file.parameters.keepNames
         let realName = namePrefix + info.name
         let order = namePrefix + FingerprintWriter.order(info)
         return try insertRow(
             name: keepNames ? realName : key!.name(realName), order: Array((keepNames ? order : key!.name(order)).utf8),
-            path: keepNames ? info.path : nil, line: info.line, key: keepNames ? info.key : nil, bytes: info.bytes, counts: counts,
-            sketch: sketch)
+            path: keepNames ? info.path : nil, line: info.line, key: keepNames ? info.key : nil, bytes: info.bytes, counts: r.counts,
+            sketch: r.sketch)
     }
 
     /// Stores a document row copied from another file (names as stored there).
     @discardableResult
-    func insertStored(name: String, order: [UInt8], path: String?, info: DocumentInfo, counts: [(Int32, Int32)], sketch: FileSketch)
-        throws -> Int64
-    {
+    func insertStored(name: String, order: [UInt8], path: String?, row r: Row) throws -> Int64 {
         try insertRow(
-            name: name, order: order, path: path, line: info.line, key: info.key, bytes: info.bytes, counts: counts, sketch: sketch)
+            name: name, order: order, path: path, line: r.info.line, key: r.info.key, bytes: r.info.bytes, counts: r.counts,
+            sketch: r.sketch)
     }
 
     private func insertRow(
-        name: String, order: [UInt8], path: String?, line: Int?, key documentKey: String?, bytes: Int, counts: [(Int32, Int32)],
-        sketch: FileSketch
+        name: String, order: [UInt8], path: String?, line: Int?, key documentKey: String?, bytes: Int,
+        counts: [(slot: Int32, id: Int64, count: Int32)], sketch: FileSketch
     ) throws -> Int64 {
         var pairs: [Int32] = []
         pairs.reserveCapacity(2 * counts.count)
-        for (v, n) in counts.sorted(by: { fileID[Int($0.0)] < fileID[Int($1.0)] }) {
-            pairs.append(Int32(fileID[Int(v)]))
-            pairs.append(n)
-            countDelta[Int(v)] += Int(n)
-            documentDelta[Int(v)] += 1
+        for c in counts.sorted(by: { $0.id < $1.id }) {
+            pairs.append(Int32(c.id))
+            pairs.append(c.count)
+            let v = Int(c.slot)
+            if v >= countDelta.count {
+                countDelta.append(contentsOf: repeatElement(0, count: v + 1 - countDelta.count))
+                documentDelta.append(contentsOf: repeatElement(0, count: v + 1 - documentDelta.count))
+            }
+            countDelta[v] += Int(c.count)
+            documentDelta[v] += 1
         }
         let s = insertDocument
         s.bind(1, name)
@@ -180,16 +208,6 @@ package final class FingerprintWriter {
         }
     }
 
-    /// Stores one document read from a corpus (its worker's local ids).
-    func insert(_ info: DocumentInfo, _ sketch: FileSketch, worker w: Int, table: TokenTable, namePrefix: String) throws {
-        var counts: [(Int32, Int32)] = []
-        counts.reserveCapacity(sketch.counts.ids.count)
-        for k in 0..<sketch.counts.ids.count {
-            counts.append((try id(worker: w, local: sketch.counts.ids[k], table: table), sketch.counts.counts[k]))
-        }
-        try insert(info: info, counts: counts, sketch: sketch, namePrefix: namePrefix)
-    }
-
     /// Removes a document: its row, its band keys and its counts from the vocabulary.
     func remove(row: Int64, ids: [Int32], counts: [Int32]) throws {
         let u = try db.prepare("UPDATE vocabulary SET count = count - ?, documents = documents - 1 WHERE id = ?")
@@ -201,10 +219,18 @@ package final class FingerprintWriter {
         try db.execute("DELETE FROM bands WHERE document = \(row); DELETE FROM documents WHERE id = \(row)")
     }
 
-    /// Writes the vocabulary's count changes.
-    func flush() throws {
+    /// Writes the new tokens and the vocabulary's count changes (after both
+    /// stages are done).
+    func finish() throws {
+        let t = try db.prepare("INSERT INTO vocabulary(id, token) VALUES(?, ?)")
+        for (id, token) in newTokens {
+            t.bind(1, id)
+            t.bind(2, array: token)
+            try t.run()
+        }
+        newTokens = []
         let u = try db.prepare("UPDATE vocabulary SET count = count + ?, documents = documents + ? WHERE id = ?")
-        for v in 0..<fileID.count where countDelta[v] != 0 || documentDelta[v] != 0 {
+        for v in 0..<countDelta.count where countDelta[v] != 0 || documentDelta[v] != 0 {
             u.bind(1, countDelta[v])
             u.bind(2, documentDelta[v])
             u.bind(3, fileID[v])
