@@ -147,7 +147,6 @@ package final class FingerprintFile {
           minhash BLOB NOT NULL, shingles BLOB NOT NULL, grams8 BLOB NOT NULL, grams13 BLOB NOT NULL);
         CREATE TABLE bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, document INTEGER NOT NULL,
           PRIMARY KEY(band, hash, document)) WITHOUT ROWID;
-        CREATE INDEX bands_document ON bands(document);
         CREATE INDEX documents_order ON documents(ord, line);
         CREATE TABLE skips(path TEXT NOT NULL, reason TEXT NOT NULL);
         """
@@ -158,7 +157,7 @@ package final class FingerprintFile {
     public static func create(path: String, parameters: FingerprintParameters, bulk: Bool = false) throws -> FingerprintFile {
         let db = try SQLiteDatabase(path: path, mode: .create)
         try db.execute(
-            "PRAGMA page_size=4096; "
+            "PRAGMA page_size=4096; PRAGMA cache_size=-131072; "
                 + (bulk ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"))
         try db.transaction {
             try db.execute(schema)
@@ -177,6 +176,8 @@ package final class FingerprintFile {
     ///   fingerprint file of a schema this version reads.
     public init(path: String, writable: Bool = false) throws {
         database = try SQLiteDatabase(path: path, mode: writable ? .readWrite : .readOnly)
+        // A 128 MB page cache: an index's band B-tree is written and probed at random.
+        try? database.execute("PRAGMA cache_size=-131072")
         var meta: [String: String] = [:]
         do {
             let s = try database.prepare("SELECT key, value FROM meta")

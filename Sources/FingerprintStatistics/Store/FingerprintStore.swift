@@ -308,6 +308,7 @@ final class RowStage: @unchecked Sendable {
                 }
                 try writer.insert(r, namePrefix: namePrefix)
             }
+            try writer.flushBands()
         } catch {
             failure = error
         }

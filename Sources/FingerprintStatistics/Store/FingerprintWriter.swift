@@ -184,13 +184,26 @@ package final class FingerprintWriter {
         let row = try db.integer("SELECT last_insert_rowid()")!
         if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
             for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() {
-                insertBand.bind(1, band)
-                insertBand.bind(2, Int64(bitPattern: h))
-                insertBand.bind(3, row)
-                try insertBand.run()
+                pendingBands.append((band, Int64(bitPattern: h), row))
             }
         }
         return row
+    }
+
+    /// Band keys of the documents inserted since the last flush, written
+    /// sorted: B-tree inserts in key order touch each page once, where the
+    /// random order of hashes would touch a page per key.
+    var pendingBands: [(band: Int, hash: Int64, row: Int64)] = []
+
+    func flushBands() throws {
+        pendingBands.sort { ($0.band, $0.hash, $0.row) < ($1.band, $1.hash, $1.row) }
+        for (band, hash, row) in pendingBands {
+            insertBand.bind(1, band)
+            insertBand.bind(2, hash)
+            insertBand.bind(3, row)
+            try insertBand.run()
+        }
+        pendingBands = []
     }
 
     func documentExists(_ name: String) throws -> Bool {
@@ -208,20 +221,35 @@ package final class FingerprintWriter {
         }
     }
 
-    /// Removes a document: its row, its band keys and its counts from the vocabulary.
+    /// Removes a document: its row, its band keys (recomputed from its
+    /// stored signature) and its counts from the vocabulary.
     func remove(row: Int64, ids: [Int32], counts: [Int32]) throws {
+        try flushBands()
         let u = try db.prepare("UPDATE vocabulary SET count = count - ?, documents = documents - 1 WHERE id = ?")
         for k in 0..<ids.count {
             u.bind(1, Int(counts[k]))
             u.bind(2, Int(ids[k]))
             try u.run()
         }
-        try db.execute("DELETE FROM bands WHERE document = \(row); DELETE FROM documents WHERE id = \(row)")
+        let m = try db.prepare("SELECT minhash FROM documents WHERE id = ?")
+        m.bind(1, row)
+        if try m.step(), let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
+            let d = try db.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
+            for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() {
+                d.bind(1, band)
+                d.bind(2, Int64(bitPattern: h))
+                d.bind(3, row)
+                try d.run()
+            }
+        }
+        m.reset()
+        try db.execute("DELETE FROM documents WHERE id = \(row)")
     }
 
     /// Writes the new tokens and the vocabulary's count changes (after both
     /// stages are done).
     func finish() throws {
+        try flushBands()
         let t = try db.prepare("INSERT INTO vocabulary(id, token) VALUES(?, ?)")
         for (id, token) in newTokens {
             t.bind(1, id)

@@ -165,7 +165,7 @@ extension FingerprintStore {
             var counted = try Counter.count(questioned, tokenizer: tokenizer, options: o.read)
             if let key { counted = counted.keyed(with: key) }
             let stored = try file.countedCorpus(tokenizer: tokenizer)
-            try Batch.run(
+            _ = try Batch.run(
                 counted: counted, stored, input: questioned, reference: try CorpusInput(path: file.path), options: b, sink: sink)
             neighbors = sink.lists.map { l in l.map { .init(document: sink.candidateNames[$0.index], score: Double($0.score)) } }
             notes += sink.notes
