@@ -118,7 +118,7 @@ def main():
     dt_q, peak_q, stdout = timed([b, "index", "query", idx, qpath, "-q", "--format", "json", "--top", "0"])
     report = json.loads(stdout)
     found = sum(1 for r in report["results"] if r["near_duplicates"])
-    dt_q5, peak_q5, _ = timed([b, "index", "query", idx, qpath, "-q", "--format", "json"])
+    dt_q5, peak_q5, _ = timed([b, "index", "query", idx, qpath, "-q", "--format", "json", "--top", "5"])
     union = os.path.join(a.work, "union.jsonl")
     with open(union, "w") as f:
         for p in [ref, qpath]:

@@ -309,8 +309,11 @@ struct IndexQuery: ParsableCommand {
     @Option(help: "Jaccard threshold for near-duplicates (default: the one the index was made for).")
     var threshold: Double?
 
-    @Option(help: "Nearest index documents listed per document by TF-IDF cosine (0: none).")
-    var top: Int = 5
+    @Option(
+        help:
+            "Nearest index documents listed per document by TF-IDF cosine (0: none). It loads every stored count vector: on a large index it costs far more than the rest of the query."
+    )
+    var top: Int = 0
 
     @Option(help: "A document whose share of 13-grams found in the index reaches this is a match.")
     var minContainment: Double = 0.5

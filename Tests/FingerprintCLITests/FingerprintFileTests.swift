@@ -295,7 +295,7 @@ final class FingerprintFileTests: XCTestCase {
         let expected = Double(mine.intersection(referenceGrams).count) / Double(mine.count)
         XCTAssertGreaterThan(expected, 0.1)
         XCTAssertLessThan(expected, 0.9)
-        let r = try run(["index", "query", idx.path, q.path, "--format", "json"])
+        let r = try run(["index", "query", idx.path, q.path, "--format", "json", "--top", "3"])
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let results = Dictionary(uniqueKeysWithValues: (report["results"] as! [[String: Any]]).map { ($0["document"] as! String, $0) })
         XCTAssertEqual(results["q.txt"]!["containment"] as! Double, expected, accuracy: 1e-12)

@@ -6,8 +6,9 @@ public struct QueryOptions: Sendable {
     /// Near-duplicates: verified Jaccard of the shingle sets at least this
     /// (nil: the threshold the index's bands were tuned for).
     public var threshold: Double? = nil
-    /// Nearest reference documents by TF-IDF cosine (0: none).
-    public var top = 5
+    /// Nearest reference documents by TF-IDF cosine (0: none; it loads
+    /// every stored count vector).
+    public var top = 0
     /// A document whose share of 13-grams found in the reference reaches this is a match.
     public var minContainment = 0.5
     public var key: FingerprintKey? = nil
