@@ -172,7 +172,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
                 // A last line without its newline counts when the unit was read whole.
                 if read.complete && lineStart < bytes.count { line(bytes[lineStart...], newline: 0) }
                 jsonlRecordBytes += read.bytes.count
-            case .file, .memory, .stdin:
+            case .file, .filePart, .memory, .stdin:
                 guard !read.bytes.isEmpty, !read.bytes.prefix(8192).contains(0) else { continue }
                 fileDocs += 1
                 fileDocBytes += read.bytes.count
