@@ -37,9 +37,10 @@ package struct CountingWorker: DocumentWorker {
             count(token, word: TokenTable.paddedWord(token))
         }
 
-        /// Counts `token`, whose first 8 bytes (zero-padded) are `word`: a
-        /// short one joins the batch, a long one is counted now, after the
-        /// batch (tokens are counted, and tapped, in text order).
+        /// Counts `token`, whose first 8 bytes (zero-padded) are `word`: it
+        /// joins the batch, or, when longer than `TokenBatch.longest`, is
+        /// counted now, after the batch (tokens are counted, and tapped, in
+        /// text order).
         @inline(__always)
         private mutating func count(_ token: UnsafeBufferPointer<UInt8>, word k: UInt64) {
             let n = token.count
@@ -49,8 +50,12 @@ package struct CountingWorker: DocumentWorker {
                 if batch.append(word: k, length: n, hash: h) { flush() }
                 return
             }
-            flush()
             let h = Hash64.hash(token)
+            if n <= TokenBatch.longest {
+                if batch.append(long: token, word: k, hash: h) { flush() }
+                return
+            }
+            flush()
             scratch.add(table.insert(token, hash: h, word: k))
             tap?.add(h)
             tokens &+= 1

@@ -173,13 +173,22 @@ package final class TokenTable: @unchecked Sendable {
         return Int32(id)
     }
 
-    /// Loads the slots where tokens of these hashes are looked up first, so
-    /// that the cache misses of a batch overlap instead of following one
-    /// another (a software prefetch: Swift has no prefetch instruction).
+    /// Loads the slots where tokens of these hashes and lengths are looked
+    /// up first, and for a token longer than 8 bytes the stored bytes it
+    /// will be compared with, so that the cache misses of a batch overlap
+    /// instead of following one another (a software prefetch: Swift has no
+    /// prefetch instruction).
     @inline(__always)
-    func warm(_ hashes: UnsafePointer<UInt64>, count: Int) {
+    func warm(_ hashes: UnsafePointer<UInt64>, lengths: UnsafePointer<Int>, count: Int) {
         var any: UInt64 = 0
-        for j in 0..<count { any |= slots[2 &* (Int(truncatingIfNeeded: hashes[j]) & mask) &+ 1] }
+        for j in 0..<count {
+            let m = slots[2 &* (Int(truncatingIfNeeded: hashes[j]) & mask) &+ 1]
+            any |= m
+            if storesBytes && lengths[j] > 8 && m != 0 {
+                let o = offsetStore[Int(truncatingIfNeeded: m & 0xFFFF_FFFF) &- 1]
+                if o < arenaCount { any |= UInt64(arenaStore[o]) }
+            }
+        }
         warmed = any  // kept, so the loads are not optimised away
     }
 
