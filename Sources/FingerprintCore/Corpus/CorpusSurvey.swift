@@ -280,8 +280,9 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
 /// the vocabulary for Heaps' β.
 private struct SampleCounter {
     var stream: TokenStream
-    /// Types seen, by hash (a `TokenTable` in hashed mode: ~10× faster than
-    /// a `Set<UInt64>` here), and the last sampled document each occurred in.
+    /// Types seen, by hash (a `TokenTable` in hashed mode: its inserts were
+    /// half of a `--dry-run` as two `Set<UInt64>`), and the last sampled
+    /// document each occurred in.
     let seen = TokenTable(storesBytes: false, capacity: 1 << 14)
     var lastDocument: [Int] = []
     var tokens = 0
