@@ -53,7 +53,7 @@ public struct ReadOptions: Sendable {
     /// A plain text file of at least twice this size is read in parts of
     /// about this size by several workers, when the worker allows it
     /// (`DocumentWorker.splitsDocuments`); 0: never.
-    public var partBytes: Int = 8 << 20
+    public var partBytes: Int = 4 << 20
     /// Longest JSONL line accepted; a longer one is skipped.
     public var maxLineBytes: Int = 256 << 20
     /// Turn skips into an error (exit 65).
