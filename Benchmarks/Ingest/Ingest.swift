@@ -1,5 +1,7 @@
 // Ingest: read + tokenise (word) + count a generated 20 MB corpus from disk
-// (page cache warm after the first iteration), as `fingerprint stats` does.
+// (page cache warm after the first iteration), as `fingerprint stats` does;
+// and the same bytes as one file, which the reader splits into parts at
+// whitespace so that every core works on it (issue 16).
 //
 // Metrics: wall clock; `ingest bytes/s` (custom, corpus bytes / wall time of
 // the iteration, higher is better — package-benchmark's `.throughput` counts
@@ -16,6 +18,8 @@ let corpusBytes = 20_000_000
 
 nonisolated(unsafe) var corpusDirectory: String?
 nonisolated(unsafe) var corpusSize = 0
+/// A directory holding one file: the corpus's files concatenated.
+nonisolated(unsafe) var singleFileDirectory: String?
 
 func prepareCorpus() throws {
     BenchSupport.printEnvironment("Ingest")
@@ -27,13 +31,23 @@ func prepareCorpus() throws {
     let probe = try Counter.count(CorpusInput(path: dir), buildMatrix: false)
     corpusSize = probe.bytes
     corpusDirectory = dir
+    singleFileDirectory = try BenchSupport.cachedDirectory("ingest-20MB-seed1-one-file-v\(CorpusGenerator.version)") { one in
+        let files = try FileManager.default.subpathsOfDirectory(atPath: dir).filter { $0.hasSuffix(".txt") }.sorted()
+        FileManager.default.createFile(atPath: one + "/all.txt", contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: one + "/all.txt"))
+        defer { try? out.close() }
+        for f in files {
+            // A newline between documents, so no two of them join into one token.
+            try out.write(contentsOf: FileManager.default.contents(atPath: dir + "/" + f)! + [0x0A])
+        }
+    }
 }
 
 let bytesPerSecond = BenchmarkMetric.custom("ingest bytes/s", polarity: .prefersLarger, useScalingFactor: false)
 
 /// One read of the corpus; records bytes/s.
-func ingest(_ benchmark: Benchmark, threads: Int, buildMatrix: Bool) throws {
-    let input = try CorpusInput(path: corpusDirectory!)
+func ingest(_ benchmark: Benchmark, threads: Int, buildMatrix: Bool, oneFile: Bool = false) throws {
+    let input = try CorpusInput(path: oneFile ? singleFileDirectory! : corpusDirectory!)
     for _ in benchmark.scaledIterations {
         let t0 = BenchSupport.now()
         let counted = try Counter.count(input, buildMatrix: buildMatrix, options: ReadOptions(threads: threads))
@@ -71,5 +85,13 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Ingest 20 MB: tokenise + count, 1 thread (no matrix)") { benchmark in
         try ingest(benchmark, threads: 1, buildMatrix: false)
+    }
+
+    Benchmark("Ingest 20 MB as one file: all cores, read in parts (no matrix)") { benchmark in
+        try ingest(benchmark, threads: ProcessInfo.processInfo.activeProcessorCount, buildMatrix: false, oneFile: true)
+    }
+
+    Benchmark("Ingest 20 MB as one file: 1 thread (no matrix)") { benchmark in
+        try ingest(benchmark, threads: 1, buildMatrix: false, oneFile: true)
     }
 }

@@ -175,12 +175,12 @@ struct AttributeCommand: ParsableCommand {
                 inputs: [ref] + (questionedInput.map { [$0] } ?? []), json: format == .json || format == .jsonl,
                 advice: "fewer --mfw or --char-features lower the feature rows"
             ) {
-                let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer)
+                let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer, pairs: false)
                 // Classes: subdirectories (or labels) are not known without
                 // reading; the fits count folds × (the C grid's inner folds).
                 let fits = (questionedInput == nil ? cv : 1) * (c == nil ? 1 + 3 * 7 : 1)
                 return WorkPlan.attribute(
-                    r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer) },
+                    r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: false) },
                     features: mfw + (char == nil ? 0 : charFeatures), classes: 2, folds: cv, fits: fits,
                     threads: options.readOptions.threads)
             }

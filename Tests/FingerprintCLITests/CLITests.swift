@@ -238,6 +238,28 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines.contains("top,the,3"))
     }
 
+    /// A file of 8 MB and more is read in parts by several workers (issue
+    /// 16): with 1 and 2 threads the report is the same bytes, and the counts
+    /// are the ones derived by hand from the repeated line.
+    func testLargeFileReadInPartsGivesTheSameReportWithAnyThreadCount() throws {
+        // 3 tokens a line, each once (long ones: a debug build tokenizes slowly):
+        // a 55-letter word, οδος (final σ), and naïve_ four times.
+        let long = "AlphaBetaGammaDeltaEpsilonZetaEtaThetaIotaKappaLambdaMu"
+        let line = "\(long), ΟΔΟΣ naïve_naïve_naïve_naïve_!\n"
+        let lines = (9 << 20) / line.utf8.count
+        let file = try tempDir().appendingPathComponent("big.txt")
+        try Data(String(repeating: line, count: lines).utf8).write(to: file)
+        let one = try run(["stats", file.path, "--format", "json", "--threads", "1"])
+        let two = try run(["stats", file.path, "--format", "json", "--threads", "2"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertEqual(one.stdout, two.stdout)
+        let j = try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(j["tokens"] as? Int, 3 * lines)
+        XCTAssertEqual(j["types"] as? Int, 3)
+        let top = (j["top"] as! [[String: Any]]).map { "\($0["token"]!)=\($0["count"]!)" }
+        XCTAssertEqual(Set(top), Set([long.lowercased(), "οδος", "naïve_naïve_naïve_naïve_"].map { "\($0)=\(lines)" }))
+    }
+
     /// compare: machine output carries its schema, and the same input and
     /// seed give the same bytes whatever the thread count.
     func testCompareJSONIsDeterministic() throws {

@@ -150,6 +150,9 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
 struct ReadUnit: Sendable {
     enum Source: Sendable {
         case file
+        /// Bytes `start..<end` of a plain text file read in parts (see
+        /// `UnitPlanner.splitLargeFiles`); `part` 0 is the file's start.
+        case filePart(start: Int, end: Int, part: Int)
         case jsonlRange(start: Int, end: Int)
         case stdin
         case memory(Int)
@@ -270,6 +273,74 @@ enum UnitPlanner {
             }
             return units
         }
+    }
+
+    /// Splits each plain (uncompressed) text file of at least
+    /// `2 * partBytes` into parts of about `partBytes`, each ending just
+    /// before an ASCII whitespace byte, so that several workers can read one
+    /// large file. A token never spans two parts, and the `word` tokenizer's
+    /// state at a whitespace byte does not depend on what came before it
+    /// (no token open, no σ pending), so the parts' tokens are the file's.
+    /// Files of unknown size are stat'ed only when there are at most 4,096
+    /// units (a walk of many small files stays free of extra system calls).
+    /// A file with a NUL byte in its first 8 KiB is left whole (the reader
+    /// skips it as binary). Part boundaries depend only on the file.
+    static func splitLargeFiles(_ units: [ReadUnit], partBytes: Int) -> [ReadUnit] {
+        guard partBytes > 0, units.count <= 4096 else { return units }
+        var out: [ReadUnit] = []
+        out.reserveCapacity(units.count)
+        for unit in units {
+            guard case .file = unit.source else {
+                out.append(unit)
+                continue
+            }
+            var st = stat()
+            let size =
+                unit.size > 0
+                ? unit.size
+                : (unit.raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(unit.path, &st)) == 0 ? Int(st.st_size) : 0
+            let starts = size >= 2 * partBytes ? partStarts(unit, size: size, partBytes: partBytes) : [0]
+            guard starts.count > 1 else {
+                out.append(unit)
+                continue
+            }
+            for (k, s) in starts.enumerated() {
+                var u = unit
+                let e = k + 1 < starts.count ? starts[k + 1] : size
+                u.source = .filePart(start: s, end: e, part: k)
+                u.size = e - s
+                out.append(u)
+            }
+        }
+        return out
+    }
+
+    /// Start offsets of the parts of a plain text file: 0, then the first
+    /// ASCII whitespace byte at or after each multiple of `partBytes`
+    /// (looking at most 1 MiB further). `[0]` for a compressed or binary file.
+    private static func partStarts(_ unit: ReadUnit, size: Int, partBytes: Int) -> [Int] {
+        let fd = FileName.open(unit.path, raw: unit.raw)
+        guard fd >= 0 else { return [0] }
+        defer { close(fd) }
+        guard Compression.detect(fd: fd) == .none else { return [0] }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        let head = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 8192, 0) }
+        if head > 0 && buf[0..<head].contains(0) { return [0] }
+        var starts = [0]
+        var pos = partBytes
+        while pos + partBytes / 2 < size {
+            var found = -1
+            var p = pos
+            while found < 0 && p < min(size, pos + (1 << 20)) {
+                let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(p)) }
+                if n <= 0 { break }
+                if let k = buf[0..<n].firstIndex(where: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) { found = p + k }
+                p += n
+            }
+            if found > starts.last! && found < size { starts.append(found) }
+            pos = max(pos, found) + partBytes
+        }
+        return starts
     }
 
     static func fileSize(_ path: String) -> Int {

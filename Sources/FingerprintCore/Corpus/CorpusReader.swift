@@ -21,10 +21,20 @@ package protocol DocumentWorker {
     /// Frees the worker's buffers. The caller of `CorpusReader.read` does it
     /// for the workers it gets back; `read` does it itself when it throws.
     func release()
+    /// Whether a large file may be read in parts by several workers, each
+    /// part ended by `finishPart` and the parts' outputs combined by the
+    /// caller (`CorpusScan.parts`): only when the output is a sum over the
+    /// document's tokens that ignores how they were grouped (word counts),
+    /// not n-grams or shingles that would cross a part boundary.
+    var splitsDocuments: Bool { get }
+    /// Ends one part of a document read in parts (see `splitsDocuments`).
+    mutating func finishPart() -> Output
 }
 
 extension DocumentWorker {
     package var truncatedTokens: Int { 0 }
+    package var splitsDocuments: Bool { false }
+    package mutating func finishPart() -> Output { finish() }
 }
 
 /// Receives progress from a long read: units done and bytes read.
@@ -40,6 +50,10 @@ public struct ReadOptions: Sendable {
     public var threads: Int
     /// Bytes read per system call.
     public var chunkBytes: Int = 1 << 20
+    /// A plain text file of at least twice this size is read in parts of
+    /// about this size by several workers, when the worker allows it
+    /// (`DocumentWorker.splitsDocuments`); 0: never.
+    public var partBytes: Int = 4 << 20
     /// Longest JSONL line accepted; a longer one is skipped.
     public var maxLineBytes: Int = 256 << 20
     /// Turn skips into an error (exit 65).
@@ -55,8 +69,12 @@ public struct ReadOptions: Sendable {
 /// output for it, and what was skipped.
 package struct CorpusScan<Worker: DocumentWorker> {
     public var documents: [DocumentInfo]
-    /// Per document: (worker index, output).
+    /// Per document: (worker index, output). For a document read in parts,
+    /// the output of its first part.
     public var outputs: [(worker: Int, output: Worker.Output)]
+    /// The other parts' outputs of the documents read in parts, by document
+    /// index (empty unless the worker `splitsDocuments`).
+    public var parts: [Int: [(worker: Int, output: Worker.Output)]] = [:]
     public var workers: [Worker]
     public var skips: [Skip]
     /// Bytes of all documents used.
@@ -75,6 +93,8 @@ package enum CorpusReader {
         var docs: [DocumentInfo] = []
         var outputs: [Output] = []
         var skips: [(line: Int?, skip: Skip)] = []
+        /// Outputs of a file's later parts (its first part's is in `outputs`).
+        var parts: [(worker: Int, output: Output)] = []
         var lines = 0
         var bytes = 0
         var worker = 0
@@ -122,9 +142,11 @@ package enum CorpusReader {
         progress: ProgressSink? = nil, makeWorker: () -> W, consume: (CorpusScan<W>) throws -> Void
     ) throws -> ReadTotals {
         var planSkips: [Skip] = []
-        let units = try UnitPlanner.plan(input, skips: &planSkips)
+        var units = try UnitPlanner.plan(input, skips: &planSkips)
+        let firstWorker = makeWorker()
+        if firstWorker.splitsDocuments { units = UnitPlanner.splitLargeFiles(units, partBytes: options.partBytes) }
         let threads = max(1, min(options.threads, units.count))
-        var workers = (0..<threads).map { _ in makeWorker() }
+        var workers = [firstWorker] + (1..<threads).map { _ in makeWorker() }
         var succeeded = false
         defer { if releasingWorkers || !succeeded { for w in workers { w.release() } } }
         progress?.start(totalBytes: units.reduce(0) { $0 + $1.size }, totalUnits: units.count)
@@ -141,6 +163,11 @@ package enum CorpusReader {
                 if unitSize <= 0, batchBytes < .max, case .file = units[last].source { unitSize = UnitPlanner.fileSize(units[last].path) }
                 size += max(unitSize, 1)
                 last += 1
+                // The parts of a file read in parts stay in one batch.
+                while last < units.count, case .filePart(_, _, let k) = units[last].source, k > 0 {
+                    size += units[last].size
+                    last += 1
+                }
             }
             let batch = Array(units[first..<last])
             first = last
@@ -164,9 +191,11 @@ package enum CorpusReader {
                     }
                 }
             }
+            joinParts(batch, results)
             // Assemble in unit order; JSONL line numbers become absolute.
             var docs: [DocumentInfo] = []
             var outputs: [(worker: Int, output: W.Output)] = []
+            var parts: [Int: [(worker: Int, output: W.Output)]] = [:]
             var skips: [Skip] = []
             var bytes = 0
             for u in 0..<batch.count {
@@ -187,6 +216,7 @@ package enum CorpusReader {
                 lineBase[batch[u].path] = base + r.lines
                 bytes += r.bytes
                 for o in r.outputs { outputs.append((worker: r.worker, output: o)) }
+                if !r.parts.isEmpty { parts[outputs.count - 1] = r.parts }
             }
             totals.skips += skips
             totals.documents += docs.count
@@ -197,7 +227,7 @@ package enum CorpusReader {
                 throw FingerprintError.strictSkip(path: first.path, reason: first.reason)
             }
             let scan = CorpusScan(
-                documents: docs, outputs: outputs, workers: workers, skips: skips, bytes: bytes,
+                documents: docs, outputs: outputs, parts: parts, workers: workers, skips: skips, bytes: bytes,
                 invalidSequences: totals.invalidSequences, truncatedTokens: totals.truncatedTokens)
             if first == units.count && totals.documents == 0 { break }
             try consume(scan)
@@ -214,6 +244,35 @@ package enum CorpusReader {
         return totals
     }
 
+    /// Folds the results of a file read in parts into its first part's: one
+    /// document of all the parts' bytes, the later parts' outputs in
+    /// `parts`; or, when any part failed, no document and the first failure.
+    private static func joinParts<Output>(_ units: [ReadUnit], _ results: UnsafeMutableBufferPointer<UnitResult<Output>?>) {
+        var u = 0
+        while u < units.count {
+            guard case .filePart = units[u].source else {
+                u += 1
+                continue
+            }
+            var end = u + 1
+            while end < units.count, case .filePart(_, _, let k) = units[end].source, k > 0 { end += 1 }
+            let rs = (u..<end).compactMap { results[$0] }
+            let head = rs[0]
+            if rs.count == end - u && rs.allSatisfy({ $0.outputs.count == 1 && $0.skips.isEmpty }) {
+                head.docs[0].bytes = rs.reduce(0) { $0 + $1.bytes }
+                head.bytes = head.docs[0].bytes
+                head.parts = rs.dropFirst().map { (worker: $0.worker, output: $0.outputs[0]) }
+            } else {
+                head.skips = Array(rs.lazy.flatMap(\.skips).prefix(1))
+                head.docs = []
+                head.outputs = []
+                head.bytes = 0
+            }
+            for k in (u + 1)..<end { results[k] = nil }
+            u = end
+        }
+    }
+
     private static func readUnit<W: DocumentWorker>(
         _ unit: ReadUnit, input: CorpusInput, options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
@@ -227,7 +286,7 @@ package enum CorpusReader {
                 return
             }
             readStream(source, name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
-        case .file:
+        case .file, .filePart:
             let fd =
                 FileName.open(unit.path, raw: unit.raw)
             guard fd >= 0 else {
@@ -236,8 +295,17 @@ package enum CorpusReader {
             }
             defer { close(fd) }
             r.raw = unit.raw
-            let source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
-            readStream(source, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
+            let source: ByteSource
+            var part: Int? = nil
+            if case .filePart(let start, let end, let k) = unit.source {
+                lseek(fd, off_t(start), SEEK_SET)
+                source = ByteSource(fd: fd, compression: .none, limit: end - start)
+                part = k
+            } else {
+                source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
+            }
+            readStream(
+                source, name: unit.name, path: unit.path, part: part, options: options, worker: &worker, buffer: &buffer, into: r)
         case .memory(let i):
             var text = input.documents[i]
             text.withUTF8 { bytes in
@@ -262,8 +330,10 @@ package enum CorpusReader {
     /// One document from `source` (decompressed on the fly when the file is
     /// gzip or Zstandard): a read error or a corrupt or truncated stream
     /// discards it as a counted skip that says where, never a partial document.
+    /// With `part`, one part of a document read in parts (only the first is
+    /// checked for NUL bytes; each is ended by `finishPart`).
     private static func readStream<W: DocumentWorker>(
-        _ source: ByteSource, name: String, path: String, options: ReadOptions,
+        _ source: ByteSource, name: String, path: String, part: Int? = nil, options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
         var total = 0
@@ -279,7 +349,7 @@ package enum CorpusReader {
             if first {
                 first = false
                 let probe = min(n, 8192)
-                let binary = buffer.withUnsafeBufferPointer { memchr($0.baseAddress!, 0, probe) != nil }
+                let binary = (part ?? 0) == 0 && buffer.withUnsafeBufferPointer { memchr($0.baseAddress!, 0, probe) != nil }
                 if binary {
                     r.skips.append((nil, Skip(path: path, reason: "binary file (NUL byte in the first 8 KiB)")))
                     return
@@ -292,7 +362,7 @@ package enum CorpusReader {
             r.skips.append((nil, Skip(path: path, reason: "empty document")))
             return
         }
-        r.outputs.append(worker.finish())
+        r.outputs.append(part == nil ? worker.finish() : worker.finishPart())
         var info = DocumentInfo(name: name, path: path, line: nil, bytes: total)
         info.rawPath = r.raw
         r.docs.append(info)

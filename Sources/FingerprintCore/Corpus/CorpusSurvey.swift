@@ -89,8 +89,6 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// Surveys `input`: lists its files and reads a sample of at most
     /// `sampleBytes` bytes of text from up to `sampleUnits` units spread
     /// evenly over it.
-    /// - Throws: `.invalidParameter` for standard input (its size cannot be
-    ///   known without reading it), `.noInput` when the input is unreadable.
     /// Bytes of `input` as stored (a walk of its files, no reading): what
     /// decides whether a real run is worth surveying before it starts.
     public static func storedBytes(_ input: CorpusInput) throws -> Int {
@@ -111,8 +109,17 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         return units
     }
 
+    /// Surveys `input`: lists its files and reads a sample of at most
+    /// `sampleBytes` bytes of text from up to `sampleUnits` units spread
+    /// evenly over it. With `pairs` false, `sampleCosines` and
+    /// `sampleJaccards` stay empty: only thresholded `batch` and `dedup`
+    /// need them, and on large documents they cost most of the survey (all
+    /// pairs of 128 shingle sets: 5.5 s of a 104 MB `stats` in 1 MB files).
+    /// - Throws: `.invalidParameter` for standard input (its size cannot be
+    ///   known without reading it), `.noInput` when the input is unreadable.
     public static func survey(
-        _ input: CorpusInput, tokenizer: TokenizerSpec, shingle: Int = 5, sampleUnits: Int = 512, sampleBytes: Int = 16 << 20
+        _ input: CorpusInput, tokenizer: TokenizerSpec, shingle: Int = 5, pairs: Bool = true, sampleUnits: Int = 512,
+        sampleBytes: Int = 16 << 20
     ) throws -> CorpusSurvey {
         if input.path == "-" && input.kind != .memory {
             throw FingerprintError.invalidParameter(
@@ -125,7 +132,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             units.count <= sampleUnits ? Array(units.indices) : (0..<sampleUnits).map { $0 * units.count / sampleUnits }
         let cap = max(256 << 10, sampleBytes / max(1, chosen.count))
 
-        var counter = SampleCounter(spec: tokenizer, shingle: shingle)
+        var counter = SampleCounter(spec: tokenizer, shingle: shingle, pairs: pairs)
         defer { counter.release() }
         // Per sampled unit: stored bytes consumed, text bytes read, records,
         // and whether all of the unit was read.
@@ -168,7 +175,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
                 // A last line without its newline counts when the unit was read whole.
                 if read.complete && lineStart < bytes.count { line(bytes[lineStart...], newline: 0) }
                 jsonlRecordBytes += read.bytes.count
-            case .file, .memory, .stdin:
+            case .file, .filePart, .memory, .stdin:
                 guard !read.bytes.isEmpty, !read.bytes.prefix(8192).contains(0) else { continue }
                 fileDocs += 1
                 fileDocBytes += read.bytes.count
@@ -213,7 +220,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             typeBytes: counter.types > 0 ? Double(counter.typeBytes) / Double(counter.types) : 0,
             sampleDocuments: counter.documents, sampleBytes: Int(sampleText), sampleTokens: counter.tokens,
             sampleTypes: counter.types, heapsBeta: beta, complete: allRead && chosen.count == units.count,
-            sampleCosines: counter.cosines(), sampleJaccards: counter.jaccards(),
+            sampleCosines: pairs ? counter.cosines() : [], sampleJaccards: pairs ? counter.jaccards() : [],
             scanRate: counter.scanSeconds > 0 ? sampleText / counter.scanSeconds : 0)
     }
 
@@ -276,8 +283,11 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
 /// the vocabulary for Heaps' β.
 private struct SampleCounter {
     var stream: TokenStream
-    var seen = Set<UInt64>()
-    var doc = Set<UInt64>()
+    /// Types seen, by hash (a `TokenTable` in hashed mode: its inserts were
+    /// half of a `--dry-run` as two `Set<UInt64>`), and the last sampled
+    /// document each occurred in.
+    let seen = TokenTable(storesBytes: false, capacity: 1 << 14)
+    var lastDocument: [Int] = []
     var tokens = 0
     var typeBytes = 0
     var documents = 0
@@ -292,13 +302,17 @@ private struct SampleCounter {
     /// Word-shingle hash sets of the first 128 documents.
     var shingleSets: [Set<UInt64>] = []
     let shingle: Int
+    /// Whether to keep the vectors and shingle sets for `cosines` and `jaccards`.
+    let pairs: Bool
     var scanSeconds = 0.0
 
-    init(spec: TokenizerSpec, shingle: Int) {
+    init(spec: TokenizerSpec, shingle: Int, pairs: Bool) {
         stream = TokenStream(spec)
         self.shingle = max(1, shingle)
+        self.pairs = pairs
     }
     var types: Int { seen.count }
+    private static let noBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     func release() { stream.release() }
 
     mutating func document(_ bytes: UnsafeBufferPointer<UInt8>, scale: Double) {
@@ -308,23 +322,30 @@ private struct SampleCounter {
         let t0 = DispatchTime.now().uptimeNanoseconds
         stream.feed(bytes, into: &sink)
         stream.finish(into: &sink)
-        doc.removeAll(keepingCapacity: true)
+        var distinct = 0
         for (h, len) in sink.tokens {
             tokens += 1
-            doc.insert(h)
-            if seen.insert(h).inserted { typeBytes += len }
+            let id = Int(seen.insert(SampleCounter.noBytes, hash: h))
+            if id == lastDocument.count {
+                typeBytes += len
+                lastDocument.append(-1)
+            }
+            if lastDocument[id] != documents {
+                lastDocument[id] = documents
+                distinct += 1
+            }
             if tokens == nextMark {
                 growth.append((tokens, seen.count))
                 nextMark *= 2
             }
         }
         scanSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        if vectors.count < 512 {
+        if pairs && vectors.count < 512 {
             var vector: [UInt64: Int] = [:]
             for (h, _) in sink.tokens { vector[h, default: 0] += 1 }
             vectors.append(vector)
         }
-        if shingleSets.count < 128 {
+        if pairs && shingleSets.count < 128 {
             var set = Set<UInt64>()
             let hs = sink.tokens.map(\.0)
             if hs.count >= shingle {
@@ -339,7 +360,7 @@ private struct SampleCounter {
         documents += 1
         scaledTokens += Double(sink.tokens.count) * scale
         // A document read in part: its distinct types grow by Heaps' law too.
-        scaledDistinct += Double(doc.count) * pow(scale, heapsBeta)
+        scaledDistinct += Double(distinct) * pow(scale, heapsBeta)
     }
 
     /// Cosines of every pair of sampled documents' TF-IDF vectors (smooth
@@ -437,9 +458,5 @@ private struct SampleCounter {
 
 private struct HashSink: TokenSink {
     var tokens: [(UInt64, Int)] = []
-    mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in token { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        tokens.append((h, token.count))
-    }
+    mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { tokens.append((TokenTable.hash(token), token.count)) }
 }

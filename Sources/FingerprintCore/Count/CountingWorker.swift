@@ -32,23 +32,50 @@ package struct CountingWorker: DocumentWorker {
         /// Receives each token's hash too (word n-grams for compare).
         var tap: NGramCollector?
 
+        /// Short tokens not counted yet (see `TokenBatch`).
+        let batch = TokenBatch()
+
         @inline(__always)
-        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
+        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { count(token, word: TokenTable.word(token)) }
+
+        @inline(__always)
+        mutating func acceptPadded(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+            count(token, word: TokenTable.paddedWord(token))
+        }
+
+        /// Counts `token`, whose first 8 bytes (zero-padded) are `word`: it
+        /// joins the batch, or, when longer than `TokenBatch.longest`, is
+        /// counted now, after the batch (tokens are counted, and tapped, in
+        /// text order).
+        @inline(__always)
+        private mutating func count(_ token: UnsafeBufferPointer<UInt8>, word k: UInt64) {
             let n = token.count
-            let h: UInt64
             if n <= 8 {
-                // One pass over a short token's bytes serves both the hash and the table key.
-                let k = TokenTable.word(token)
-                h = SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
-                scratch.add(table.insert(token, hash: h, word: k))
-            } else {
-                h = Hash64.hash(token)
-                scratch.add(table.insert(token, hash: h))
+                // The hash comes from the word already loaded for the table key.
+                let h = SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+                if batch.append(word: k, length: n, hash: h) { flush() }
+                return
             }
+            let h = Hash64.hash(token)
+            if n <= TokenBatch.longest {
+                if batch.append(long: token, word: k, hash: h) { flush() }
+                return
+            }
+            flush()
+            scratch.add(table.insert(token, hash: h, word: k))
             tap?.add(h)
             tokens &+= 1
         }
 
+        /// Counts the batched tokens.
+        @inline(__always)
+        mutating func flush() {
+            guard batch.count > 0 else { return }
+            let n = batch.insert(into: table)
+            scratch.add(batch.ids, count: n)
+            if let tap { for j in 0..<n { tap.add(batch.hashes[j]) } }
+            tokens &+= n
+        }
     }
 
     public init(tokenizer: TokenizerSpec, hashed: Bool = false, keepDocuments: Bool = true) {
@@ -70,6 +97,7 @@ package struct CountingWorker: DocumentWorker {
 
     public mutating func finish() -> LocalCounts {
         stream.finish(into: &sink)
+        sink.flush()
         // Local ids stay in first-appearance order: the merge maps them to
         // canonical ids and sorts there.
         let out: LocalCounts
@@ -89,9 +117,25 @@ package struct CountingWorker: DocumentWorker {
         return out
     }
 
+    /// Word counts of a large file may be read in parts (see
+    /// `UnitPlanner.splitLargeFiles`); n-grams (`ngram:N`, `char:N`, a tap)
+    /// and model tokenizers' pre-tokenizers would see a boundary, so not them.
+    public var splitsDocuments: Bool { stream.spec == .word && sink.tap == nil }
+
+    /// Ends a part of a document: its counts by local id, kept even when
+    /// `keepDocuments` is false (`Counter.merge` adds the parts up).
+    public mutating func finishPart() -> LocalCounts {
+        stream.finish(into: &sink)
+        sink.flush()
+        let (ids, counts) = sink.scratch.drain()
+        defer { sink.tokens = 0 }
+        return LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
+    }
+
     public mutating func discard() {
         var ignore = NullSink()
         stream.finish(into: &ignore)
+        sink.flush()
         _ = sink.scratch.drain()
         sink.tokens = 0
     }
@@ -115,6 +159,8 @@ final class DocScratch {
     private var touched: UnsafeMutablePointer<Int32>
     private var touchedCount = 0
     private var touchedCapacity = 1 << 12
+    /// Written by the batched `add` only.
+    private var warmed: Int32 = 0
 
     init() {
         counts = .allocate(capacity: capacity)
@@ -137,6 +183,19 @@ final class DocScratch {
             touchedCount &+= 1
         }
         counts[id] &+= 1
+    }
+
+    /// `add` of `ids[0..<n]`, with the counters of all of them loaded first
+    /// (their cache misses overlap; see `TokenBatch`).
+    @inline(__always)
+    func add(_ ids: UnsafePointer<Int32>, count n: Int) {
+        var any: Int32 = 0
+        for j in 0..<n {
+            let id = Int(ids[j])
+            if id < capacity { any |= counts[id] }
+        }
+        warmed = any
+        for j in 0..<n { add(ids[j]) }
     }
 
     /// Adds the document's counts to `totals` and 1 to `df` of each type

@@ -92,16 +92,18 @@ public enum Counter {
             CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)
         }
         defer { for w in scan.workers { w.release() } }
-        let matrix = merge(scan.outputs, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
+        let matrix = merge(scan.outputs, parts: scan.parts, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
         return CountedCorpus(
             input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
             skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences, truncatedTokens: scan.truncatedTokens)
     }
 
     /// Merges per-worker local ids into one canonical vocabulary and builds
-    /// the CSR matrix.
+    /// the CSR matrix. `parts`: the later parts of documents read in parts
+    /// (`CorpusScan.parts`), added to the document's first part.
     package static func merge(
-        _ docs: [(worker: Int, output: LocalCounts)], workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true
+        _ docs: [(worker: Int, output: LocalCounts)], parts: [Int: [(worker: Int, output: LocalCounts)]] = [:],
+        workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true
     ) -> DocumentTermMatrix {
         let tables = workers.map(\.localTable)
         // 1. One table over all workers' tokens.
@@ -154,7 +156,8 @@ public enum Counter {
                 offsets.append(arena.count)
             }
         }
-        let maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
+        var maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
+        let docs = joinParts(docs, parts, maps: &maps, types: n)
 
         // 3. Totals and document frequencies (one pass over the entries).
         var rowStart = [Int](repeating: 0, count: docs.count + 1)
@@ -171,18 +174,17 @@ public enum Counter {
                 }
             }
         }
-        if buildMatrix {
-            df.withUnsafeMutableBufferPointer { dfp in
-                totals.withUnsafeMutableBufferPointer { tp in
-                    for doc in docs {
-                        maps[doc.worker].withUnsafeBufferPointer { map in
-                            doc.output.ids.withUnsafeBufferPointer { ids in
-                                doc.output.counts.withUnsafeBufferPointer { cnt in
-                                    for k in 0..<ids.count {
-                                        let c = Int(map[Int(ids[k])])
-                                        dfp[c] &+= 1
-                                        tp[c] &+= Int(cnt[k])
-                                    }
+        // Without a matrix only documents read in parts still hold their entries.
+        df.withUnsafeMutableBufferPointer { dfp in
+            totals.withUnsafeMutableBufferPointer { tp in
+                for doc in docs where buildMatrix || !doc.output.ids.isEmpty {
+                    maps[doc.worker].withUnsafeBufferPointer { map in
+                        doc.output.ids.withUnsafeBufferPointer { ids in
+                            doc.output.counts.withUnsafeBufferPointer { cnt in
+                                for k in 0..<ids.count {
+                                    let c = Int(map[Int(ids[k])])
+                                    dfp[c] &+= 1
+                                    tp[c] &+= Int(cnt[k])
                                 }
                             }
                         }
@@ -255,6 +257,39 @@ public enum Counter {
 }
 
 extension Counter {
+    /// `docs` with each document read in parts made one: its parts' counts
+    /// summed by canonical id, under an extra worker index whose map (added
+    /// to `maps`) is the identity. Documents read whole are unchanged.
+    /// - Complexity: O(entries of the parts + the types of those documents).
+    static func joinParts(
+        _ docs: [(worker: Int, output: LocalCounts)], _ parts: [Int: [(worker: Int, output: LocalCounts)]], maps: inout [[Int32]],
+        types: Int
+    ) -> [(worker: Int, output: LocalCounts)] {
+        guard !parts.isEmpty else { return docs }
+        let identity = maps.count
+        maps.append((0..<types).map { Int32($0) })
+        var out = docs
+        var sum = [Int32](repeating: 0, count: types)
+        for (d, rest) in parts {
+            var ids: [Int32] = []
+            var tokens = 0
+            for piece in [docs[d]] + rest {
+                let map = maps[piece.worker]
+                for (id, c) in zip(piece.output.ids, piece.output.counts) {
+                    let g = Int(map[Int(id)])
+                    if sum[g] == 0 { ids.append(Int32(g)) }
+                    sum[g] &+= c
+                }
+                tokens += piece.output.tokens
+            }
+            ids.sort()
+            let counts = ids.map { sum[Int($0)] }
+            for id in ids { sum[Int(id)] = 0 }
+            out[d] = (worker: identity, output: LocalCounts(ids: ids, counts: counts, tokens: tokens))
+        }
+        return out
+    }
+
     /// Counts documents held in memory (tests, benchmarks, generated data),
     /// exactly as if each were a file of a directory read in this order.
     public static func count(

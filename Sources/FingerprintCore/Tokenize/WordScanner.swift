@@ -10,8 +10,12 @@
 /// Bytes may arrive in chunks of any size: a scalar or a token split across
 /// two chunks is handled. Call `finish(into:)` at the end of a document.
 ///
-/// - Complexity: O(bytes); ASCII goes through a 256-entry table without
-///   decoding, and no allocation happens per token.
+/// - Complexity: O(bytes); ASCII text goes 64 bytes a step through
+///   `AsciiBlock` (SIMD classification and lower-casing; a token inside the
+///   block is handed to the sink straight from the lower-cased block), the
+///   rest byte by byte through a 256-entry table, and no allocation happens
+///   per token. Every token handed to a sink has at least 8 readable bytes
+///   from its start (`TokenSink.acceptPadded`).
 package struct WordScanner {
     /// Invalid UTF-8 sequences replaced so far.
     public private(set) var invalidSequences = 0
@@ -22,8 +26,13 @@ package struct WordScanner {
     /// Longest token kept, in bytes; a longer run is cut (bounded memory on
     /// pathological input such as a gigabyte without a separator).
     public let maxTokenBytes: Int
+    /// Whether ASCII text goes through `AsciiBlock` (false: byte by byte
+    /// only, the reference the block path is tested against).
+    let blocks: Bool
 
     private var tok: UnsafeMutablePointer<UInt8>
+    /// The current `AsciiBlock`'s lower-cased bytes, 8 bytes of slack after.
+    private var lowered: UnsafeMutablePointer<UInt8>
     private var len = 0
     private var truncating = false
     private var overflowHash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a over the bytes past the cap
@@ -53,15 +62,21 @@ package struct WordScanner {
         }
     }
 
-    public init(maxTokenBytes: Int = 1 << 20) {
+    public init(maxTokenBytes: Int = 1 << 20, blocks: Bool = true) {
         self.maxTokenBytes = max(32, maxTokenBytes)  // room for the 17-byte marker of a long token
+        self.blocks = blocks
         tok = .allocate(capacity: self.maxTokenBytes + 8)
+        lowered = .allocate(capacity: AsciiBlock.size + 8)
+        lowered.initialize(repeating: 0, count: AsciiBlock.size + 8)
     }
 
     /// Frees the scanner's buffer. A scanner is used by one thread at a time
     /// and must be released once (it is a struct around a raw buffer, to keep
     /// the hot loop free of reference counting).
-    public func release() { tok.deallocate() }
+    public func release() {
+        tok.deallocate()
+        lowered.deallocate()
+    }
 
     /// Tokenizes one chunk of a document.
     public mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
@@ -127,6 +142,11 @@ package struct WordScanner {
         var asciiRunStart = 0
         Self.asciiLower.withUnsafeBufferPointer { lowerTable in
             while i < n {
+                if blocks && n &- i >= AsciiBlock.size && sigmaAt < 0 && !held {
+                    let done = asciiBlock(p + i, at: base &+ i, into: &sink)
+                    i &+= done
+                    if done > 0 { continue }
+                }
                 let b = p[i]
                 if b < 0x80 && sigmaAt < 0 {
                     let c = lowerTable[Int(b)]
@@ -162,6 +182,66 @@ package struct WordScanner {
             }
         }
         if asciiRunStart < n { slowState = Self.asciiState(p, from: asciiRunStart, to: n, else: slowState) }
+    }
+
+    /// Tokenizes the ASCII bytes at the start of the 64 at `p` (document
+    /// offset `at`), up to the first non-ASCII byte; returns how many it
+    /// took (0 when `p[0]` is not ASCII). Needs no σ pending and no token
+    /// held. A token that may continue past them (it reaches the block's end
+    /// or a non-ASCII byte) stays open in `tok`.
+    @inline(__always)
+    private mutating func asciiBlock<S: TokenSink>(_ p: UnsafePointer<UInt8>, at: Int, into sink: inout S) -> Int {
+        let block = AsciiBlock(UnsafeRawPointer(p), lower: UnsafeMutableRawPointer(lowered))
+        let limit = block.high.trailingZeroBitCount  // 64 when all ASCII
+        guard limit > 0 else { return 0 }
+        var w = limit == 64 ? block.word : block.word & ((1 &<< UInt64(limit)) &- 1)
+        var done = 0  // bytes before `done` are tokenized
+        while w != 0 {
+            let s = w.trailingZeroBitCount
+            let e = s &+ (~(w &>> UInt64(s))).trailingZeroBitCount
+            w = e >= 64 ? 0 : w & (~0 &<< UInt64(e))
+            if s > done && len > 0 {
+                tokEnd = at &+ done
+                emit(into: &sink)
+            }
+            done = e
+            if e < limit && len == 0 && e &- s <= maxTokenBytes {
+                // The whole token is in the block: no copy.
+                sink.acceptPadded(UnsafeBufferPointer(start: lowered + s, count: e &- s), range: (at &+ s)..<(at &+ e))
+                continue
+            }
+            if len == 0 { tokStart = at &+ s }
+            appendASCII(lowered + s, count: e &- s)
+            if e < limit {
+                tokEnd = at &+ e
+                emit(into: &sink)
+            }
+        }
+        if done < limit && len > 0 {
+            tokEnd = at &+ done
+            emit(into: &sink)
+        }
+        return limit
+    }
+
+    /// Appends lower-cased ASCII word bytes to the current token (hashing
+    /// what goes past `maxTokenBytes`, as the byte-at-a-time path does).
+    @inline(__always)
+    private mutating func appendASCII(_ src: UnsafePointer<UInt8>, count: Int) {
+        if len &+ count <= maxTokenBytes {
+            (tok + len).update(from: src, count: count)
+            len &+= count
+            return
+        }
+        for k in 0..<count {
+            if len < maxTokenBytes {
+                tok[len] = src[k]
+                len &+= 1
+            } else {
+                truncating = true
+                overflowHash = (overflowHash ^ UInt64(src[k])) &* 0x100_0000_01B3
+            }
+        }
     }
 
     /// The "last non-case-ignorable scalar was cased" state after the ASCII
@@ -296,7 +376,7 @@ package struct WordScanner {
         held = false
         guard len > 0 else { return }
         if truncating { markTruncated() }
-        sink.accept(UnsafeBufferPointer(start: tok, count: len), range: tokStart..<tokEnd)
+        sink.acceptPadded(UnsafeBufferPointer(start: tok, count: len), range: tokStart..<tokEnd)
         len = 0
     }
 }

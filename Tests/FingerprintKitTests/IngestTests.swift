@@ -1,0 +1,145 @@
+import FingerprintKit
+import XCTest
+
+@testable import FingerprintCore
+
+/// The fast ingest path (issue 16): the `word` scanner's 64-byte SIMD blocks
+/// against Python and against its own byte-at-a-time path, and a large file
+/// read in parts by several workers against the same file read whole.
+final class IngestTests: XCTestCase {
+    /// Texts of 64 bytes and more (whole blocks, tokens across blocks and
+    /// longer than a block) against `re.findall(r"\w+", text.lower())`
+    /// (Fixtures/ingest_tokens.json, made by Fixtures/ingest_reference.py).
+    func testBlockPathMatchesPythonReference() throws {
+        let cases = (try loadJSON("ingest_tokens.json") as! [String: Any])["cases"] as! [[String: Any]]
+        XCTAssertEqual(cases.count, 48)
+        for c in cases {
+            let text = c["text"] as! String
+            XCTAssertEqual(TokenizerSpec.word.tokens(of: text), c["word"] as! [String], "case \(c["name"]!)")
+        }
+    }
+
+    /// What a scanner reports for `bytes` fed in chunks of `chunk` bytes.
+    func scan(_ bytes: [UInt8], chunk: Int, blocks: Bool, maxTokenBytes: Int) -> (RangeCollector, Int, Int) {
+        var s = WordScanner(maxTokenBytes: maxTokenBytes, blocks: blocks)
+        defer { s.release() }
+        var out = RangeCollector()
+        var i = 0
+        while i < bytes.count {
+            let piece = Array(bytes[i..<min(bytes.count, i + chunk)])
+            piece.withUnsafeBufferPointer { s.feed($0, into: &out) }
+            i += chunk
+        }
+        s.finish(into: &out)
+        return (out, s.invalidSequences, s.truncatedTokens)
+    }
+
+    /// Differential: on random bytes (ASCII, non-ASCII letters, σ, combining
+    /// marks, CJK, invalid UTF-8, long runs), fed whole and in chunks, the
+    /// block path gives the same tokens, byte ranges, replacement and
+    /// truncation counts as the byte-at-a-time path.
+    func testBlockPathAgreesWithByteAtATimePath() {
+        let pieces: [[UInt8]] =
+            [
+                "a", "Z", "word", "MiXeD", "42", "_", " ", "  ", "\n", ".", ",", "'", "-", "é", "Σ", "σ", "ΟΔΟΣ", "ς", "\u{301}",
+                "x\u{301}", "東京", "タワー", "ー", "İ", "ß", "\u{00A0}", "€", "\u{FFFD}",
+            ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xE2, 0x82], [0xF0, 0x9F], [0xED, 0xA0, 0x80], [0x80], [0x00]]
+        var rng = SplitMix64(seed: 16)
+        for round in 0..<300 {
+            var bytes: [UInt8] = []
+            let target = Int(rng.next() % 700)
+            while bytes.count < target {
+                if rng.next() % 25 == 0 {
+                    // A long run of word bytes: crosses blocks, and the cap of 32.
+                    let n = 20 + Int(rng.next() % 180)
+                    for _ in 0..<n { bytes.append(Array("abcXYZ019_".utf8)[Int(rng.next() % 10)]) }
+                } else {
+                    bytes += pieces[Int(rng.next() % UInt64(pieces.count))]
+                }
+            }
+            for cap in [32, 1 << 20] {
+                let (ref, refInvalid, refCut) = scan(bytes, chunk: bytes.count + 1, blocks: false, maxTokenBytes: cap)
+                for chunk in [bytes.count + 1, 1 + Int(rng.next() % 97), 64, 65] {
+                    let (got, invalid, cut) = scan(bytes, chunk: chunk, blocks: true, maxTokenBytes: cap)
+                    let what = "round \(round), cap \(cap), chunk \(chunk): \(bytes.prefix(80))"
+                    XCTAssertEqual(got.tokens, ref.tokens, what)
+                    XCTAssertEqual(got.ranges, ref.ranges, what)
+                    XCTAssertEqual(invalid, refInvalid, what)
+                    XCTAssertEqual(cut, refCut, what)
+                }
+            }
+        }
+    }
+
+    /// A file read in parts by several workers (parts of a few hundred
+    /// bytes here, so that many boundaries fall next to tokens, σ, non-ASCII
+    /// letters and whitespace runs) gives the same vocabulary, counts,
+    /// document frequencies and matrix as the file read whole, with 1 or 2
+    /// threads, with and without the matrix; the parts end at whitespace.
+    func testLargeFileReadInPartsCountsLikeWhole() throws {
+        let dir = try temporaryDirectory(self)
+        var rng = SplitMix64(seed: 7)
+        let words = ["alpha", "ΟΔΟΣ", "Σ", "λόγος", "naïve", "x", "東京", "foo_bar", "don't", "A1", String(repeating: "long", count: 40)]
+        let gaps = [" ", "  ", "\n", "\t", ". ", ", ", " \n\n"]
+        var text = ""
+        while text.utf8.count < 60_000 {
+            text += words[Int(rng.next() % UInt64(words.count))] + gaps[Int(rng.next() % UInt64(gaps.count))]
+        }
+        try write(text, to: dir.appendingPathComponent("big/big.txt"))
+        try write("alpha beta\n", to: dir.appendingPathComponent("big/small.txt"))
+        let input = try CorpusInput(path: dir.appendingPathComponent("big").path)
+        var whole = ReadOptions(threads: 1)
+        whole.partBytes = 0
+        let reference = try Counter.count(input, options: whole)
+        XCTAssertEqual(reference.documents.count, 2)
+        for partBytes in [97, 256, 1000, 8 << 20] {
+            let units = UnitPlanner.splitLargeFiles(
+                try UnitPlanner.plan(input, skips: &skipsSink), partBytes: partBytes)
+            if partBytes < 1000 { XCTAssertGreaterThan(units.count, 40, "\(partBytes)") }
+            for unit in units {
+                if case .filePart(let start, _, let k) = unit.source, k > 0 {
+                    XCTAssertTrue([0x20, 0x0A, 0x09, 0x0D].contains(Array(text.utf8)[start]), "part \(k) starts at \(start)")
+                }
+            }
+            for threads in [1, 2] {
+                for matrix in [true, false] {
+                    var o = ReadOptions(threads: threads)
+                    o.partBytes = partBytes
+                    let got = try Counter.count(input, buildMatrix: matrix, options: o)
+                    let what = "parts of \(partBytes), \(threads) threads, matrix \(matrix)"
+                    let v = got.matrix.vocabulary
+                    let r = reference.matrix.vocabulary
+                    XCTAssertEqual(v.arena, r.arena, what)
+                    XCTAssertEqual(v.offsets, r.offsets, what)
+                    XCTAssertEqual(v.totalCounts, r.totalCounts, what)
+                    XCTAssertEqual(v.documentFrequency, r.documentFrequency, what)
+                    XCTAssertEqual(got.matrix.lengths, reference.matrix.lengths, what)
+                    XCTAssertEqual(got.documents, reference.documents, what)
+                    XCTAssertEqual(got.bytes, reference.bytes, what)
+                    XCTAssertEqual(got.invalidSequences, reference.invalidSequences, what)
+                    if matrix {
+                        XCTAssertEqual(got.matrix.rowStart, reference.matrix.rowStart, what)
+                        XCTAssertEqual(got.matrix.columns, reference.matrix.columns, what)
+                        XCTAssertEqual(got.matrix.counts, reference.matrix.counts, what)
+                    }
+                }
+            }
+        }
+        // The final σ before a boundary's whitespace stays final (ΟΔΟΣ → οδος).
+        XCTAssertNotNil(reference.matrix.vocabulary.id(of: "οδος"))
+        XCTAssertNil(reference.matrix.vocabulary.id(of: "οδοσ"))
+    }
+
+    private var skipsSink: [Skip] = []
+
+    /// A file with a NUL byte near its start is not split: it stays one
+    /// unit, which the reader skips as binary.
+    func testBinaryFileIsNotSplit() throws {
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("bin.txt")
+        try Data([0x61, 0x00] + [UInt8](repeating: 0x20, count: 5000)).write(to: url)
+        let input = try CorpusInput(path: dir.path)
+        let units = UnitPlanner.splitLargeFiles(try UnitPlanner.plan(input, skips: &skipsSink), partBytes: 100)
+        XCTAssertEqual(units.count, 1)
+    }
+}
