@@ -17,11 +17,7 @@ usage: index_bench.py FINGERPRINT_BINARY WORK_DIR [--docs N] [--queries Q] [--co
 """
 import argparse, json, os, sqlite3, subprocess, sys, time
 
-# This folder holds tokenize.py (the tokenizer benchmark), which would shadow
-# the standard library's tokenize module that scipy (under datasketch) imports.
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def timed(cmd, **kw):

@@ -14,10 +14,6 @@ usage: ingest.py FINGERPRINT_BINARY CORPUS_DIR [--repeat N] [--threads N] [--no-
 """
 import argparse, glob, json, os, resource, subprocess, sys, time
 
-# This folder's tokenize.py (the LLM tokenizer peer) would shadow the standard library's
-# `tokenize`, which scikit-learn's imports need: drop the folder from the import path.
-sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 
 def timed(fn):
     t = time.perf_counter()

@@ -101,7 +101,7 @@ extension Bench {
             peers.append(.init(name: "datasketch", ran: false, reason: mh.reason, details: [:]))
         }
         if let e = o.modelTokenizer, e.preset == .cl100k {
-            let tk = script("tokenize.py", [o.binary, root, e.path, "--threads", "\(o.threads)"])
+            let tk = script("llm_tokenizers.py", [o.binary, root, e.path, "--threads", "\(o.threads)"])
             peers.append(
                 tk.json.flatMap { j in
                     num(j, "ratio").map {
