@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(jsonl word char safetext csv safetensors bpe tiktoken hfjson)
+[ ${#targets[@]} -eq 0 ] && targets=(jsonl word char safetext csv safetensors bpe tiktoken hfjson fpfile)
 max_len=${FUZZ_MAX_LEN:-4096}
 
 # libFuzzer and the sanitizer runtimes ship with the Swift toolchain.
@@ -49,7 +49,10 @@ run_target() {
   rm -rf "$work"
   mkdir -p "$work/corpus"
   cp Tests/Fuzz/"$t"/corpus/* "$work/corpus/"
-  if (cd "$work" && FINGERPRINT_FUZZ_TARGET=$t "$bin" -max_len="$max_len" -max_total_time="$seconds" -timeout=25 \
+  # A fingerprint file is an SQLite database of 512-byte pages: a few kB at least.
+  local len=$max_len
+  [ "$t" = fpfile ] && [ "$len" -lt 16384 ] && len=16384
+  if (cd "$work" && FINGERPRINT_FUZZ_TARGET=$t "$bin" -max_len="$len" -max_total_time="$seconds" -timeout=25 \
     -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=./ corpus > log 2>&1); then
     local runs rate cov
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")

@@ -36,6 +36,9 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// The Hugging Face `tokenizer.json` reader: a clean one-line error
     /// naming the unsupported component, or a tokenizer whose ids are tokens.
     case hfjson
+    /// The fingerprint-file reader: a clean one-line error, or a file whose
+    /// documents, counts and vocabulary agree.
+    case fpfile
 
     /// Runs this target's checks on one input.
     package func check(_ data: [UInt8]) throws {
@@ -49,6 +52,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .bpe: try BPEChecks.check(data)
         case .tiktoken: try BPEChecks.ranksFile(data)
         case .hfjson: try HFChecks.check(data)
+        case .fpfile: try FingerprintFileChecks.check(data)
         }
     }
 }

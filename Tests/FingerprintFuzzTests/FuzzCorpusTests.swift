@@ -24,10 +24,11 @@ final class FuzzCorpusTests: XCTestCase {
     func testBPECorpus() throws { try replay(.bpe) }
     func testTiktokenRanksCorpus() throws { try replay(.tiktoken) }
     func testHFTokenizerJSONCorpus() throws { try replay(.hfjson) }
+    func testFingerprintFileCorpus() throws { try replay(.fpfile) }
 
     /// Every target has a corpus directory and a test above.
     func testEveryTargetHasACorpus() {
-        XCTAssertEqual(FuzzTarget.allCases.count, 9)
+        XCTAssertEqual(FuzzTarget.allCases.count, 10)
         for t in FuzzTarget.allCases {
             XCTAssertTrue(FileManager.default.fileExists(atPath: FuzzCorpus.directory(t, root: Self.root).path), t.rawValue)
         }

@@ -95,3 +95,39 @@ for j in ["{%s, %s}" % (wp, pre),
           '{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false}', '{"type": "Lowercase"}',
           '{"id": 9, "content": "a b"}', '{"id": 1, "content": "", "lstrip": true}', '{"id": "x", "content": 5}']:
     write("hfjson", j.encode())
+
+# fpfile: fingerprint files written from the documented schema
+# (docs/FINGERPRINT-FILES.md) with Python's sqlite3, in 512-byte pages.
+import sqlite3, struct, tempfile
+schema = open(os.path.join(here, "..", "..", "Sources", "FingerprintCore", "Store", "FingerprintFile.swift")).read()
+schema = schema[schema.index('static let schema = """') + len('static let schema = """'):]
+schema = schema[:schema.index('"""')]
+def fpfile(meta, docs, vocab):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "s.fp")
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA page_size=512")
+        con.executescript(schema)
+        con.executemany("INSERT INTO meta VALUES(?, ?)", meta.items())
+        for i, (tok, n, df) in enumerate(vocab, 1):
+            con.execute("INSERT INTO vocabulary VALUES(?, ?, ?, ?)", (i, tok, n, df))
+        for k, (name, pairs) in enumerate(docs):
+            blob = b"".join(struct.pack("<ii", a, b) for a, b in pairs)
+            con.execute("INSERT INTO documents(name, ord, path, line, key, bytes, invalid, truncated, digest, tokens, counts, "
+                        "shingle_tokens, exact, simhash, minhash, shingles, grams8, grams13) "
+                        "VALUES(?, ?, ?, NULL, NULL, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (name, name.encode(), name, 10 + k, bytes(32), sum(b for _, b in pairs), blob, 6, k, 7 * k,
+                         struct.pack("<4I", 1, 2, 3, 4), struct.pack("<2Q", 5, 9), struct.pack("<Q", 11), struct.pack("<Q", 12)))
+        con.execute("INSERT INTO bands VALUES(0, 42, 1)")
+        con.execute("INSERT INTO skips VALUES('x.txt', 'empty')")
+        con.commit()
+        con.close()
+        return open(path, "rb").read()
+meta = {"schema_version": "1", "tool_version": "0.2.0", "tokenizer": "word", "shingle": "5", "permutations": "4",
+        "hash_seed": "1", "bands": "2", "rows": "2", "threshold": "0.8", "ngram_sizes": "8,13", "keyed": "0", "keep_names": "1"}
+vocab = [(b"a", 3, 2), (b"b", 1, 1), (b"cat", 2, 1)]
+write("fpfile", fpfile(meta, [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab))
+write("fpfile", fpfile(dict(meta, keyed="1", key_id="00112233aabbccdd", keep_names="0"), [("#0123456789abcdef", [(1, 1)])], [(bytes(8), 1, 1)]))
+write("fpfile", fpfile(dict(meta, schema_version="2"), [], vocab))
+write("fpfile", fpfile(meta, [("d1.txt", [(9, 1)])], vocab))  # a token missing from the vocabulary
+write("fpfile", fpfile({k: v for k, v in meta.items() if k != "bands"}, [], vocab))

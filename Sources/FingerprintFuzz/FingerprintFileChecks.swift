@@ -1,0 +1,38 @@
+import FingerprintCore
+import Foundation
+
+/// The fingerprint-file reader on arbitrary files (SQLite databases made
+/// by `Tests/Fuzz/seeds.py` from the documented schema, then mutated).
+///
+/// Opening the file, loading its counted corpus (with the tokenizer it
+/// names, if it names `word`), reading every document, its skips and its
+/// survey either succeeds or throws a `FingerprintError` whose message is
+/// one line; never another error, a crash or an out-of-bounds read.
+enum FingerprintFileChecks {
+    static func check(_ data: [UInt8]) throws {
+        let path = NSTemporaryDirectory() + "/fp-fuzz-\(getpid()).fp"
+        defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) } }
+        guard FileManager.default.createFile(atPath: path, contents: Data(data)) else { return }
+        do {
+            let file = try FingerprintFile(path: path)
+            try file.requireCompatible(tokenizer: .word, keyed: file.parameters.keyed)
+            let corpus = try file.countedCorpus(tokenizer: .word)
+            try require(corpus.matrix.rowStart.count == corpus.documents.count + 1, "matrix rows")
+            try require(corpus.matrix.columns.allSatisfy { Int($0) < corpus.matrix.typeCount }, "a column outside the vocabulary")
+            var documents = 0
+            try file.forEachDocument { _, d in
+                documents += 1
+                try require(d.ids.count == d.counts.count, "ids and counts")
+            }
+            try require(documents == corpus.documents.count, "documents read twice differ")
+            _ = try file.skips()
+            _ = try file.survey()
+        } catch let e as FingerprintError {
+            try require(!e.description.isEmpty && !e.description.contains("\n"), "error message '\(e.description)'")
+        }
+    }
+
+    static func require(_ ok: Bool, _ what: String) throws {
+        if !ok { throw FuzzFailure("fingerprint file: \(what)") }
+    }
+}
