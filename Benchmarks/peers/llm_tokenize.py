@@ -11,7 +11,7 @@ fails otherwise. With --hf TOKENIZER_JSON it also times `fingerprint stats
 (add_special_tokens=False, truncation and padding off, RAYON_NUM_THREADS =
 --threads) on the same texts, again checking equal token counts.
 
-usage: tokenize.py FINGERPRINT_BINARY CORPUS_DIR RANKS_FILE [--hf TOKENIZER_JSON] [--threads N] [--repeat N] [--json OUT]
+usage: llm_tokenize.py FINGERPRINT_BINARY CORPUS_DIR RANKS_FILE [--hf TOKENIZER_JSON] [--threads N] [--repeat N] [--json OUT]
 """
 import argparse, glob, json, os, subprocess, sys, time
 
