@@ -179,12 +179,15 @@ def inner_splitter(y, groups, seed):
                            shuffle=True, random_state=seed)
 
 
+TFIDF_MAX_FEATURES = None   # --tfidf-max-features: TfidfVectorizer(max_features=N) for svm*, tfidf_lr
+
+
 def fit_predict(method, texts, mfw, train, test, y, classes, groups=None, seed=0):
     """Returns (predicted class indices for `test`, per-class scores or None)."""
     g = None if groups is None else [groups[i] for i in train]
     if method == "tfidf_lr":
         pipe = Pipeline([
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4))),
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), max_features=TFIDF_MAX_FEATURES)),
             ("lr", LogisticRegression()),
         ])
         pipe.fit([texts[i] for i in train], y[train])
@@ -193,7 +196,7 @@ def fit_predict(method, texts, mfw, train, test, y, classes, groups=None, seed=0
     if method in ("svm", "svm_cv"):
         pipe = Pipeline([
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), lowercase=True,
-                                      dtype=np.float32)),
+                                      dtype=np.float32, max_features=TFIDF_MAX_FEATURES)),
             ("svm", LinearSVC(C=1.0)),
         ])
         tt = [texts[i] for i in train]
@@ -238,11 +241,15 @@ def main():
     ap.add_argument("--mask", type=int, default=0,
                     help="text distortion: keep the K most frequent training tokens")
     ap.add_argument("--mask-style", choices=["ma", "sa"], default="ma")
+    ap.add_argument("--tfidf-max-features", type=int,
+                    help="keep the N most frequent char n-grams (all lengths) in svm, svm_cv, tfidf_lr")
     ap.add_argument("--out")
     ap.add_argument("--json", dest="out", help="the same as --out (for `fingerprint bench`)")
     a = ap.parse_args()
     if a.groups and a.folds:
         sys.exit("--groups and --folds cannot be combined")
+    global TFIDF_MAX_FEATURES
+    TFIDF_MAX_FEATURES = a.tfidf_max_features
     methods = [m for m in a.methods.split(",") if m]
 
     paths, labels, texts = load(a.dir, set(a.exclude))
@@ -287,7 +294,8 @@ def main():
         "chance_uniform": 1.0 / len(classes),
         "fold_rule": fold_rule, "folds": folds, "mfw": a.mfw,
         "mask": ({"k": a.mask, "style": "DV-" + a.mask_style.upper()} if a.mask else None),
-        "excluded_labels": a.exclude, "folds_file": a.folds, "versions": {
+        "excluded_labels": a.exclude, "folds_file": a.folds,
+        "tfidf_max_features": a.tfidf_max_features, "versions": {
             "numpy": np.__version__, "scipy": __import__("scipy").__version__,
             "sklearn": sklearn.__version__},
         "methods": {},
