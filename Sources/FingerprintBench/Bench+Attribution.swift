@@ -96,7 +96,7 @@ extension Bench {
             documentsPerSecond: Double(names.count) / t, peakMemoryMB: m, figures: figures,
             notes: [
                 "\(names.count) documents of \(o.attributionWords) words from \(sources.count) sources (\(o.attributionSwaps) swapped ranks each), "
-                    + "stratified 10-fold CV, MFW \(o.attributionMFW) + char 2-4 (\(o.attributionCharFeatures) a length), C \(cs); folds in \(folds)"
+                    + "stratified 10-fold CV, MFW \(o.attributionMFW) + char 2-4 (\(o.attributionCharFeatures) a length), C \(cs); the folds go to the peer as folds.csv (removed after the run)"
             ])
         return (task, AttributionRun(directory: directory, folds: folds, seconds: t, accuracy: e?.accuracy.value ?? 0))
     }
