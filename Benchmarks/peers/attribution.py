@@ -20,6 +20,9 @@ only):
             same features
   logistic  LogisticRegression(C=1, lbfgs; multinomial) on the same features
   logistic_cv  the same with C from {0.001, ..., 100} by the inner CV as svm_cv
+  tfidf_lr  LogisticRegression() (scikit-learn's defaults: C=1, lbfgs,
+            max_iter=100) on the same char 2-4 TfidfVectorizer as svm: the
+            peer of `fingerprint bench`'s attribution task
 MFW features: tokens re.findall(r"\\w+", text.lower()); the --mfw N (300) most
 frequent tokens by total count over the training documents, ties by UTF-8
 byte order; relative frequency = count / tokens in the document; z-scored
@@ -36,18 +39,24 @@ label entirely (e.g. the joint papers).
 
 Prints JSON: per method accuracy and macro-F1 over the pooled out-of-fold
 predictions, per-fold accuracies, the fold definitions, the confusion matrix,
-and the predictions for the questioned documents.
+and the predictions for the questioned documents, and the peak resident memory.
 
-usage: attribution.py DIR [--groups FILE.csv] [--cv 10] [--seed 0] [--mfw 300]
+--folds FILE.csv (header `path,fold`, path relative to DIR): use these test
+folds instead (e.g. the ones `fingerprint bench` wrote for its attribution
+task, so that both are evaluated on identical folds); every document must
+have one.
+
+usage: attribution.py DIR [--groups FILE.csv | --folds FILE.csv] [--cv 10] [--seed 0] [--mfw 300]
                       [--questioned LABEL]... [--exclude LABEL]...
                       [--methods svm,svm_cv,cosine,burrows,logistic,logistic_cv]
-                      [--mask K [--mask-style ma|sa]] [--out FILE]
+                      [--mask K [--mask-style ma|sa]] [--out FILE | --json FILE]
 """
 import argparse
 import csv
 import json
 import os
 import re
+import resource
 import sys
 import time
 
@@ -81,14 +90,14 @@ def load(root, exclude):
     return paths, labels, texts
 
 
-def read_groups(path, paths):
+def read_groups(path, paths, column="group"):
     g = {}
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            g[row["path"]] = row["group"]
+            g[row["path"]] = row[column]
     missing = [p for p in paths if p not in g]
     if missing:
-        sys.exit(f"{len(missing)} documents have no group, e.g. {missing[:3]}")
+        sys.exit(f"{len(missing)} documents have no {column}, e.g. {missing[:3]}")
     return [g[p] for p in paths]
 
 
@@ -118,6 +127,21 @@ class MFW:
         zt[:, ok] = (xt[:, ok] - mean[ok]) / sd[ok]
         zd[:, ok] = (xd[:, ok] - mean[ok]) / sd[ok]
         return zt, zd, [self.vocab[j] for j in sel]
+
+
+def peak_memory_mb():
+    """This process's peak resident memory: VmHWM, the high-water mark of its
+    own address space. (ru_maxrss is not: Linux carries it over fork and
+    exec, so a script started by `fingerprint bench` reported the bench's
+    own peak.)"""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def tokens(text):
@@ -170,13 +194,24 @@ def inner_splitter(y, groups, seed):
                            shuffle=True, random_state=seed)
 
 
+TFIDF_MAX_FEATURES = None   # --tfidf-max-features: TfidfVectorizer(max_features=N) for svm*, tfidf_lr
+
+
 def fit_predict(method, texts, mfw, train, test, y, classes, groups=None, seed=0):
     """Returns (predicted class indices for `test`, per-class scores or None)."""
     g = None if groups is None else [groups[i] for i in train]
+    if method == "tfidf_lr":
+        pipe = Pipeline([
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), max_features=TFIDF_MAX_FEATURES)),
+            ("lr", LogisticRegression()),
+        ])
+        pipe.fit([texts[i] for i in train], y[train])
+        xd = [texts[i] for i in test]
+        return pipe.predict(xd), pipe.predict_proba(xd), {}
     if method in ("svm", "svm_cv"):
         pipe = Pipeline([
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), lowercase=True,
-                                      dtype=np.float32)),
+                                      dtype=np.float32, max_features=TFIDF_MAX_FEATURES)),
             ("svm", LinearSVC(C=1.0)),
         ])
         tt = [texts[i] for i in train]
@@ -211,6 +246,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dir")
     ap.add_argument("--groups")
+    ap.add_argument("--folds", help="CSV path,fold: the test fold of every document")
     ap.add_argument("--cv", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mfw", type=int, default=300)
@@ -220,8 +256,15 @@ def main():
     ap.add_argument("--mask", type=int, default=0,
                     help="text distortion: keep the K most frequent training tokens")
     ap.add_argument("--mask-style", choices=["ma", "sa"], default="ma")
+    ap.add_argument("--tfidf-max-features", type=int,
+                    help="keep the N most frequent char n-grams (all lengths) in svm, svm_cv, tfidf_lr")
     ap.add_argument("--out")
+    ap.add_argument("--json", dest="out", help="the same as --out (for `fingerprint bench`)")
     a = ap.parse_args()
+    if a.groups and a.folds:
+        sys.exit("--groups and --folds cannot be combined")
+    global TFIDF_MAX_FEATURES
+    TFIDF_MAX_FEATURES = a.tfidf_max_features
     methods = [m for m in a.methods.split(",") if m]
 
     paths, labels, texts = load(a.dir, set(a.exclude))
@@ -231,10 +274,17 @@ def main():
     qs = np.nonzero(qmask)[0]
     classes = sorted({labels[i] for i in ev})
     y = np.array([classes.index(l) if l in classes else -1 for l in labels])
-    token_lists = [tokens(t) for t in texts]
-    mfw = MFW(token_lists, a.mfw)
+    needs_words = a.mask or any(m not in ("svm", "svm_cv", "tfidf_lr") for m in methods)
+    token_lists = [tokens(t) for t in texts] if needs_words else None
+    mfw = MFW(token_lists, a.mfw) if needs_words else None
 
-    if groups is not None:
+    if a.folds:
+        given = read_groups(a.folds, [paths[i] for i in ev], column="fold")
+        fold_of = np.array([int(f) for f in given])
+        splits = [(np.nonzero(fold_of != k)[0], np.nonzero(fold_of == k)[0])
+                  for k in sorted(set(fold_of.tolist()))]
+        fold_rule = f"given: {a.folds}"
+    elif groups is not None:
         splitter = LeaveOneGroupOut()
         splits = list(splitter.split(ev, y[ev], [groups[i] for i in ev]))
         fold_rule = "leave-one-group-out"
@@ -259,7 +309,8 @@ def main():
         "chance_uniform": 1.0 / len(classes),
         "fold_rule": fold_rule, "folds": folds, "mfw": a.mfw,
         "mask": ({"k": a.mask, "style": "DV-" + a.mask_style.upper()} if a.mask else None),
-        "excluded_labels": a.exclude, "versions": {
+        "excluded_labels": a.exclude, "folds_file": a.folds,
+        "tfidf_max_features": a.tfidf_max_features, "versions": {
             "numpy": np.__version__, "scipy": __import__("scipy").__version__,
             "sklearn": sklearn.__version__},
         "methods": {},
@@ -312,6 +363,7 @@ def main():
         out["methods"][m] = res
         print(f"{m}: accuracy {res['accuracy']:.4f} macro-F1 {res['macro_f1']:.4f} "
               f"({res['seconds_cv']} s)", file=sys.stderr)
+    out["peak_memory_mb"] = peak_memory_mb()
     text = json.dumps(out, indent=1)
     if a.out:
         with open(a.out, "w") as f:

@@ -31,26 +31,7 @@ extension Bench {
             ]
         }
         func script(_ name: String, _ args: [String]) -> (json: [String: Any]?, reason: String?) {
-            let out = NSTemporaryDirectory() + "fp-peer-\(getpid())-\(name).json"
-            defer { unlink(out) }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [o.python, dir + "/" + name] + args + ["--json", out]
-            let err = Pipe()
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = err
-            do { try p.run() } catch { return (nil, "cannot start \(o.python): \(error.localizedDescription)") }
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else {
-                let last = e.split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
-                return (nil, last.contains("No such file") || p.terminationStatus == 127 ? "\(o.python) not found" : last)
-            }
-            guard let d = FileManager.default.contents(atPath: out), let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any]
-            else {
-                return (nil, e.split(separator: "\n").last.map(String.init) ?? "no result")
-            }
-            return (j, e.contains("skipped") ? e.split(separator: "\n").first { $0.contains("skipped") }.map(String.init) : nil)
+            peerScript(o, dir: dir, name, args)
         }
         var peers: [BenchReport.Peer] = []
         func num(_ j: [String: Any]?, _ k: String) -> Double? { (j?[k] as? NSNumber)?.doubleValue }
@@ -124,5 +105,30 @@ extension Bench {
                 ?? .init(
                     name: "NumPy permutation test", ran: false, reason: cmp.reason ?? "numpy missing (pip install numpy)", details: [:]))
         return peers
+    }
+
+    /// Runs `dir/name args --json OUT` with `o.python` and returns its JSON,
+    /// or the reason it did not run (its last line of standard error).
+    static func peerScript(_ o: BenchOptions, dir: String, _ name: String, _ args: [String]) -> (json: [String: Any]?, reason: String?) {
+        let out = NSTemporaryDirectory() + "fp-peer-\(getpid())-\(name).json"
+        defer { unlink(out) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [o.python, dir + "/" + name] + args + ["--json", out]
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        do { try p.run() } catch { return (nil, "cannot start \(o.python): \(error.localizedDescription)") }
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let last = e.split(separator: "\n").last.map(String.init) ?? "exit \(p.terminationStatus)"
+            return (nil, last.contains("No such file") || p.terminationStatus == 127 ? "\(o.python) not found" : last)
+        }
+        guard let d = FileManager.default.contents(atPath: out), let j = try? JSONSerialization.jsonObject(with: d) as? [String: Any]
+        else {
+            return (nil, e.split(separator: "\n").last.map(String.init) ?? "no result")
+        }
+        return (j, e.contains("skipped") ? e.split(separator: "\n").first { $0.contains("skipped") }.map(String.init) : nil)
     }
 }

@@ -30,6 +30,16 @@ public struct BenchOptions: Sendable {
     public var modelTokenizer: TiktokenEncoding? = nil
     /// The fingerprint executable, for the peer scripts (which time the CLI).
     public var binary: String = CommandLine.arguments.first ?? "fingerprint"
+    /// The attribution task: documents (0: no task), sources, words a
+    /// document, swapped word ranks of each source against the first, and
+    /// its features (MFW + character 2–4-grams) and C (nil: inner CV).
+    public var attributionDocuments = 20_000
+    public var attributionSources = 5
+    public var attributionWords = 100
+    public var attributionSwaps = 12
+    public var attributionMFW = 300
+    public var attributionCharFeatures = 300
+    public var attributionC: Double? = 0.01
     public init() {}
 }
 
@@ -87,6 +97,7 @@ public enum Bench {
             blasLibrary: blas.library, blasCore: blas.core, blasThreads: BLAS.threads)
         var tasks: [BenchReport.Task] = []
         var targets: [BenchReport.Target] = []
+        var peers: [BenchReport.Peer] = []
 
         log("stats")
         let (stats, counted) = try statsTask(w)
@@ -114,11 +125,21 @@ public enum Bench {
         tasks.append(try dedupTask(w, bytes: counted.bytes))
         log("calibration (\(o.seeds) seeds)")
         let calibration = try calibrate(seeds: o.seeds, base: o.seed)
+        if o.attributionDocuments > 0 {
+            log("attribute (\(Num.count(o.attributionDocuments)) documents, 10-fold CV)")
+            let dir = NSTemporaryDirectory() + "fingerprint-bench-attribution-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let (task, run) = try attributionTask(o, directory: dir)
+            tasks.append(task)
+            if o.peers {
+                log("peer: scikit-learn attribution on the same folds")
+                peers.append(attributionPeer(o, run))
+            }
+        }
 
-        var peers: [BenchReport.Peer] = []
         if o.peers {
             log("peers")
-            peers = runPeers(o, root: w.root)
+            peers = runPeers(o, root: w.root) + peers
             targets += peerTargets(peers)
         }
         let big = compare.bytes >= 150e6
@@ -312,7 +333,7 @@ public enum Bench {
             target("MinHash vs rensa", "rensa", ">= 1x (aim 2x)", 1),
             target("MinHash vs datasketch", "datasketch", ">= 20x", 20),
             target("compare vs NumPy", "NumPy permutation test", ">= 10x", 10),
-        ]
+        ] + attributionTargets(peers)
     }
 
     /// GFLOP/s of the compare test's GEMM and of one bare sgemm of the same shape.

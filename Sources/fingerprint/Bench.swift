@@ -6,10 +6,14 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "End-to-end benchmark: speed and accuracy of stats, compare, batch and dedup on generated corpora with planted truth.",
+        abstract:
+            "End-to-end benchmark: speed and accuracy of stats, compare, batch, dedup and attribute on generated corpora with planted truth.",
         discussion: """
             With --peers, runs scikit-learn, rensa, datasketch, NumPy and wc -w on the same corpus in the same run \
             (pip install scikit-learn datasketch rensa numpy); missing peers are reported as skipped. \
+            The attribute task cross-validates --method linear (10 folds) on --attribute-documents generated \
+            documents of 5 sources; with --peers, scikit-learn's char 2-4 TfidfVectorizer + LogisticRegression \
+            runs on the same folds. \
             With --tokenizer cl100k:FILE, also times stats with that tokenizer next to word, and with --peers \
             tiktoken's encode_ordinary_batch on the same files (pip install tiktoken).
             """
@@ -29,6 +33,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Permutations for the compare runs.")
     var permutations: Int = 999
+
+    @Option(help: "Documents of the attribute task (10-fold cross-validation; 0: no attribute task).")
+    var attributeDocuments: Int = 20_000
 
     @Flag(help: "Also run the peers in Benchmarks/peers (Python) and report ratios.")
     var peers = false
@@ -52,6 +59,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--size takes a size such as 10MB, 512MiB or 1GB, not '\(size)'.")
         }
         guard (1...10_000).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 10,000.") }
+        guard attributeDocuments == 0 || attributeDocuments >= 50 else {
+            throw ValidationError("--attribute-documents must be 0 (no attribute task) or at least 50 (10 folds of 5 sources).")
+        }
     }
 
     func run() throws {
@@ -66,6 +76,7 @@ struct BenchCommand: ParsableCommand {
             o.permutations = permutations
             o.threads = options.readOptions.threads
             o.peers = peers
+            o.attributionDocuments = attributeDocuments
             o.python = python
             o.peersDirectory = peersDir
             o.binary = Bundle.main.executablePath ?? CommandLine.arguments[0]

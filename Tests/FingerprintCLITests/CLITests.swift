@@ -347,7 +347,7 @@ final class CLITests: XCTestCase {
     /// without their Python packages are skips, not failures.
     func testBenchSmallRunAndSkippedPeers() throws {
         let r = try run([
-            "bench", "--size", "3MB", "--seeds", "3", "--permutations", "99", "--format", "json",
+            "bench", "--size", "3MB", "--seeds", "3", "--permutations", "99", "--attribute-documents", "500", "--format", "json",
             "--peers", "--python", "/nonexistent/python3", "-q",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -357,7 +357,12 @@ final class CLITests: XCTestCase {
         XCTAssertTrue((machine["blas_library"] as! String).count > 3)
         XCTAssertNotNil(machine["blas_threads"] as? Int)
         let tasks = Dictionary(uniqueKeysWithValues: (j["tasks"] as! [[String: Any]]).map { ($0["name"] as! String, $0) })
-        XCTAssertEqual(Set(tasks.keys), ["stats", "compare", "passages", "permutation GEMM", "batch", "dedup (minhash)"])
+        XCTAssertEqual(
+            Set(tasks.keys), ["stats", "compare", "passages", "permutation GEMM", "batch", "dedup (minhash)", "attribute (linear)"])
+        let attribution = tasks["attribute (linear)"]!["figures"] as! [String: NSNumber]
+        XCTAssertEqual(attribution["chance"]?.doubleValue, 0.2)
+        XCTAssertGreaterThan(attribution["accuracy"]!.doubleValue, 0.3, "5 generated sources are told apart above chance")
+        XCTAssertLessThanOrEqual(attribution["accuracy"]!.doubleValue, 1)
         XCTAssertEqual((tasks["passages"]!["figures"] as! [String: NSNumber])["planted_passage_recall"]?.doubleValue, 1)
         for (name, t) in tasks {
             XCTAssertGreaterThan((t["seconds"] as! NSNumber).doubleValue, 0, name)
@@ -384,6 +389,18 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(p["ran"] as? Bool, false)
             XCTAssertTrue((p["reason"] as? String ?? "").contains("python3"), "\(p)")
         }
+        XCTAssertTrue(peers.contains { $0["name"] as? String == "scikit-learn char TF-IDF + LogisticRegression" })
+        let targets = (j["targets"] as! [[String: Any]]).filter { ($0["name"] as! String).hasPrefix("attribute") }
+        XCTAssertEqual(targets.count, 2)
+        XCTAssertTrue(targets.allSatisfy { $0["met"] == nil || $0["met"] is NSNull }, "no peer, nothing met or missed: \(targets)")
+    }
+
+    /// Too few documents for 10 folds of 5 sources is a usage error (0
+    /// leaves the attribute task out).
+    func testBenchAttributeDocuments() throws {
+        let r = try run(["bench", "--attribute-documents", "20", "-q"])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--attribute-documents"), r.stderr)
     }
 
     /// Regression: B's documents were re-read for passages with the field

@@ -261,16 +261,18 @@ package struct FoldFeatures: Sendable {
         _ families: [FeatureFamily], options o: AttributionFeatureOptions, training: [Int], documents: [Int]
     ) -> FoldFeatures {
         var names: [String] = []
-        var maps: [[Int: Int]] = []
+        // Column of each type of each family, −1 when it is not selected (an
+        // array, not a dictionary: this look-up runs once per nonzero).
+        var maps: [[Int32]] = []
         for (fi, fam) in families.enumerated() {
             let m = fam
             var totals = [Int](repeating: 0, count: m.typeCount)
             for d in training { m.forEach(inRow: d) { t, c in totals[t] += c } }
             let k = (fi == 0 && o.mfw > 0) ? o.mfw : o.charFeatures
             let top = Vocabulary.topK(m.typeCount, k) { totals[$0] }.filter { totals[$0] > 0 }
-            var map: [Int: Int] = [:]
+            var map = [Int32](repeating: -1, count: m.typeCount)
             for t in top {
-                map[t] = names.count
+                map[t] = Int32(names.count)
                 names.append(fam.name + " " + m.token(t))
             }
             maps.append(map)
@@ -281,8 +283,12 @@ package struct FoldFeatures: Sendable {
                 let len = fam.lengths[d]
                 guard len > 0 else { continue }
                 let inv = 1.0 / Double(len)
-                let map = maps[fi]
-                fam.forEach(inRow: d) { t, c in if let j = map[t] { row[j] = Double(c) * inv } }
+                maps[fi].withUnsafeBufferPointer { map in
+                    fam.forEach(inRow: d) { t, c in
+                        let j = Int(map[t])
+                        if j >= 0 { row[j] = Double(c) * inv }
+                    }
+                }
             }
         }
         // Training mean and population sd (two passes, in training order).

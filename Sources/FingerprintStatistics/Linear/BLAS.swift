@@ -118,17 +118,18 @@ public enum BLAS {
         return x.withUnsafeBufferPointer { T.nrm2(n, $0.baseAddress!, 1) }
     }
 
-    /// sgemm on raw row-major buffers: C (m × n) ← A (m × k) · op(B), with
-    /// B stored k × n, or n × k when `transB`. For blocked kernels that work
-    /// on sub-blocks of larger matrices without copying them.
-    public static func gemmRaw(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        transB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
+    /// GEMM on raw row-major buffers: C (m × n) ← op(A) · op(B) + beta · C,
+    /// with A stored m × k (k × m when `transA`) and B stored k × n (n × k
+    /// when `transB`). For blocked kernels that work on sub-blocks of larger
+    /// matrices without copying them.
+    public static func gemmRaw<T: BLASScalar>(
+        m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int, transA: Bool = false, b: UnsafePointer<T>, ldb: Int,
+        transB: Bool, c: UnsafeMutablePointer<T>, ldc: Int, beta: T = 0
     ) throws {
         guard m > 0, n > 0, k > 0 else { return }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n), try blasInt(k),
-            1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
+        T.gemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n),
+            try blasInt(k), 1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
     }
 
     /// The BLAS library's thread count (1 when it cannot be asked).

@@ -5,7 +5,8 @@ Writes, next to this file:
   attribution/<source>/docNN.txt   3 sources x 12 generated documents
   attribution.json                 MFW, z-scores, centroids, Burrows's Delta,
                                    Cosine Delta, scikit-learn multinomial
-                                   logistic regression, text distortion cases
+                                   logistic regression, text distortion cases,
+                                   and logistic_blocks (below)
 
 Use it from make_reference.py as
     from attribution_reference import make_attribution
@@ -46,6 +47,10 @@ Definitions pinned here (the Swift side must do exactly this):
     are identified; sklearn starts from b = 0 and its iterates keep sum(b) = 0
     up to rounding. Compare intercepts after centring (intercept_centered) or
     compare probabilities; coef_ can be compared directly.
+  * logistic_blocks: the same LogisticRegression on a seeded NumPy matrix of
+    BLOCK_ROWS_N rows (more than the 64-row blocks in which the Swift fit
+    multiplies, with a partial last block), so that the blocked products are
+    checked against scikit-learn, not only against themselves.
 """
 
 import json
@@ -66,6 +71,7 @@ N_DOCS = 12
 N_TRAIN = 9          # docs 01..09 train, 10..12 questioned
 N_MFW = 50
 CS = [0.1, 1.0]
+BLOCK_ROWS_N, BLOCK_COLS, BLOCK_CLASSES = 130, 8, 4
 MASK_K = 20
 
 PY_WORD = re.compile(r"\w+")
@@ -359,6 +365,19 @@ def make_attribution(write_json, write_text, clean_dir):
             "n_iter": int(clf.n_iter_[0]),
         })
 
+    # more rows than one 64-row block of the Swift fit (130 = 2 x 64 + 2)
+    brng = np.random.default_rng(SEED)
+    bx = brng.standard_normal((BLOCK_ROWS_N, BLOCK_COLS))
+    by = np.arange(BLOCK_ROWS_N) % BLOCK_CLASSES
+    bx[:, :3] += 0.8 * np.eye(BLOCK_CLASSES)[by][:, :3]     # some signal, not separable
+    logistic_blocks = []
+    for c in [0.05, 5.0]:
+        clf = LogisticRegression(C=c, solver="lbfgs", tol=1e-10, max_iter=10000).fit(bx, by)
+        w_n, b_n, _ = newton_multinomial(bx, by, BLOCK_CLASSES, c)
+        assert np.max(np.abs(clf.coef_ - w_n)) < 1e-6, np.max(np.abs(clf.coef_ - w_n))
+        logistic_blocks.append({"C": c, "coef": clf.coef_,
+                                "intercept_centered": clf.intercept_ - clf.intercept_.mean()})
+
     # text distortion: W_K from the training docs (digit-free tokens only)
     keep_top, _ = most_frequent([t for _, _, t in train], MASK_K, exclude_digits=True)
     keep = [t for t, _ in keep_top]
@@ -396,6 +415,7 @@ def make_attribution(write_json, write_text, clean_dir):
         "cosine_predicted": [SOURCES[k] for k in cosine_delta.argmin(axis=1)],
         "logistic": logistic,
         "logistic_call": "LogisticRegression(C=C, solver='lbfgs', tol=1e-10, max_iter=10000)",
+        "logistic_blocks": {"x": bx, "y": by, "fits": logistic_blocks},
         "mask_k": MASK_K,
         "mask_keep": keep,
         "mask_cases": mask_cases,
