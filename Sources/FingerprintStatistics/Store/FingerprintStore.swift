@@ -58,6 +58,16 @@ public enum FingerprintStore {
     public static func sketch(
         _ input: CorpusInput, to path: String, options o: SketchOptions, progress: ProgressSink? = nil
     ) throws -> IndexChange {
+        try writeNew(path, parameters: o.parameters) { try add(input, to: $0, options: o, progress: progress) }
+    }
+
+    /// Makes a new fingerprint file at `path` with `body`, on a temporary
+    /// file beside it (`.NAME.tmp-PID`, no journal) that is switched to WAL
+    /// and renamed over `path` once `body` returns; an error or a signal
+    /// (SIGINT, SIGTERM, SIGHUP) leaves nothing behind.
+    static func writeNew(_ path: String, parameters: FingerprintParameters, _ body: (FingerprintFile) throws -> IndexChange) throws
+        -> IndexChange
+    {
         let dir = (path as NSString).deletingLastPathComponent
         let temporary = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
         unlink(temporary)
@@ -68,8 +78,8 @@ public enum FingerprintStore {
         }
         var change: IndexChange
         do {
-            let file = try FingerprintFile.create(path: temporary, parameters: o.parameters, bulk: true)
-            change = try add(input, to: file, options: o, progress: progress)
+            let file = try FingerprintFile.create(path: temporary, parameters: parameters, bulk: true)
+            change = try body(file)
             try file.database.execute("PRAGMA journal_mode=WAL")
         }
         guard rename(temporary, path) == 0 else {
@@ -188,19 +198,10 @@ public enum FingerprintStore {
                 throw FingerprintError.badData(path: f.path, reason: "cannot be merged with \(first.path): \(m)")
             }
         }
-        let dir = (path as NSString).deletingLastPathComponent
-        let temporary = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        unlink(temporary)
-        let slot = TemporaryFiles.register(temporary)
-        defer {
-            TemporaryFiles.unregister(slot)
-            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
-        }
         var parameters = first.parameters
         parameters.tool = Fingerprint.version
-        var change = IndexChange(file: path)
-        do {
-            let out = try FingerprintFile.create(path: temporary, parameters: parameters, bulk: true)
+        return try writeNew(path, parameters: parameters) { out in
+            var change = IndexChange(file: path)
             try out.database.transaction {
                 let writer = try FingerprintWriter(file: out, key: nil)
                 for f in inputs {
@@ -217,15 +218,10 @@ public enum FingerprintStore {
                 }
                 try writer.finish()
             }
-            try out.database.execute("PRAGMA journal_mode=WAL")
             change.documents = try out.documentCount()
             change.vocabulary = Int(try out.database.integer("SELECT count(*) FROM vocabulary WHERE count > 0") ?? 0)
+            return change
         }
-        guard rename(temporary, path) == 0 else {
-            throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
-        }
-        change.fileBytes = fileSize(path)
-        return change
     }
 
     /// Copies every document row of `f` (in id order) into `writer`'s file,
