@@ -15,7 +15,7 @@ enum FingerprintFileChecks {
         guard FileManager.default.createFile(atPath: path, contents: Data(data)) else { return }
         do {
             let file = try FingerprintFile(path: path)
-            try file.requireCompatible(tokenizer: .word, keyed: file.parameters.keyed)
+            try file.requireCompatible(tokenizer: .word)
             let corpus = try file.countedCorpus(tokenizer: .word)
             try require(corpus.matrix.rowStart.count == corpus.documents.count + 1, "matrix rows")
             try require(corpus.matrix.columns.allSatisfy { Int($0) < corpus.matrix.typeCount }, "a column outside the vocabulary")

@@ -85,7 +85,7 @@ public enum Counter {
     ) throws -> CountedCorpus {
         if input.kind == .fingerprint {
             let file = try FingerprintFile(path: input.path)
-            try file.requireCompatible(tokenizer: tokenizer, keyed: file.parameters.keyed)
+            try file.requireCompatible(tokenizer: tokenizer)
             return try file.countedCorpus(tokenizer: tokenizer, hashed: hashed, buildMatrix: buildMatrix)
         }
         let scan = try CorpusReader.read(input, options: options, progress: progress) {

@@ -295,14 +295,11 @@ package final class FingerprintFile {
         return d
     }
 
-    /// Checks that a run with `tokenizer` (and `keyID`, nil for text) can
-    /// use this file.
+    /// Checks that a run with `tokenizer` can use this file. (Whether its
+    /// keyed hashes may meet another side's is `FingerprintStore.requireSameKey`'s
+    /// question, and `index query`'s.)
     /// - Throws: `.badData` naming the file and the mismatch.
-    public func requireCompatible(tokenizer: TokenizerSpec, keyed: Bool = false) throws {
-        if parameters.keyed && !keyed {
-            throw FingerprintError.badData(
-                path: path, reason: "is keyed (sketch --key): it can only be compared with files made with the same key")
-        }
+    public func requireCompatible(tokenizer: TokenizerSpec) throws {
         if parameters.tokenizer != tokenizer.description {
             throw FingerprintError.badData(
                 path: path,

@@ -319,8 +319,7 @@ public enum Batch {
         func sketch(_ i: CorpusInput) throws -> Sketched {
             if i.kind == .fingerprint {
                 let f = try FingerprintStore.sketches(i, options: d)
-                return Sketched(
-                    documents: f.documents, sketches: f.sketches, skips: f.skips, keyID: try FingerprintFile(path: i.path).parameters.keyID)
+                return Sketched(documents: f.documents, sketches: f.sketches, skips: f.skips, keyID: f.keyID)
             }
             let s = try CorpusReader.read(i, options: o.read, progress: progress) {
                 SketchWorker(shingle: d.shingle, hasher: hasher, tokenizer: d.tokenizer)

@@ -177,9 +177,7 @@ public enum FingerprintStore {
                 let row = s.int64(0)
                 let pairs = s.array(1, of: Int32.self) ?? []
                 s.reset()
-                try writer.remove(
-                    row: row, ids: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
-                    counts: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
+                try writer.remove(row: row, pairs: pairs)
                 removed += 1
             }
         }
@@ -294,9 +292,7 @@ final class RowStage: @unchecked Sendable {
                         unchanged += 1
                         continue
                     }
-                    try writer.remove(
-                        row: row, ids: stride(from: 0, to: pairs.count, by: 2).map { pairs[$0] },
-                        counts: stride(from: 1, to: pairs.count, by: 2).map { pairs[$0] })
+                    try writer.remove(row: row, pairs: pairs)
                     replaced += 1
                 } else {
                     existing.reset()

@@ -223,12 +223,13 @@ package final class FingerprintWriter {
 
     /// Removes a document: its row, its band keys (recomputed from its
     /// stored signature) and its counts from the vocabulary.
-    func remove(row: Int64, ids: [Int32], counts: [Int32]) throws {
+    /// `pairs`: its stored `counts` column, (file id, count) pairs.
+    func remove(row: Int64, pairs: [Int32]) throws {
         try flushBands()
         let u = try db.prepare("UPDATE vocabulary SET count = count - ?, documents = documents - 1 WHERE id = ?")
-        for k in 0..<ids.count {
-            u.bind(1, Int(counts[k]))
-            u.bind(2, Int(ids[k]))
+        for k in stride(from: 0, to: pairs.count - 1, by: 2) {
+            u.bind(1, Int(pairs[k + 1]))
+            u.bind(2, Int(pairs[k]))
             try u.run()
         }
         let m = try db.prepare("SELECT minhash FROM documents WHERE id = ?")

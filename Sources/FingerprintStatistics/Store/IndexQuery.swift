@@ -85,7 +85,7 @@ extension FingerprintStore {
         progress: ProgressSink? = nil
     ) throws -> QueryReport {
         let p = file.parameters
-        try file.requireCompatible(tokenizer: tokenizer, keyed: p.keyed)
+        try file.requireCompatible(tokenizer: tokenizer)
         if p.keyed && o.key?.id != p.keyID {
             throw FingerprintError.badData(
                 path: file.path, reason: "is keyed: querying it needs the same key (--key; key id \(p.keyID!))")

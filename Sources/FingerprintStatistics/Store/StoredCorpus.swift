@@ -21,14 +21,14 @@ extension FingerprintStore {
     /// tokenizer must be the file's.
     /// - Throws: `.badData` naming the file and the mismatch.
     static func sketches(_ input: CorpusInput, options o: DedupOptions) throws -> (
-        documents: [DocumentInfo], sketches: [SketchedDocument], skips: [Skip]
+        documents: [DocumentInfo], sketches: [SketchedDocument], skips: [Skip], keyID: String?
     ) {
         let file = try FingerprintFile(path: input.path)
         if file.parameters.keyed && o.boilerplate != nil {
             throw FingerprintError.badData(
                 path: file.path, reason: "is keyed: boilerplate files cannot be matched against its keyed shingles")
         }
-        try file.requireCompatible(tokenizer: o.tokenizer, keyed: file.parameters.keyed)
+        try file.requireCompatible(tokenizer: o.tokenizer)
         guard file.parameters.shingle == o.shingle else {
             throw FingerprintError.badData(
                 path: file.path,
@@ -50,17 +50,17 @@ extension FingerprintStore {
         guard !documents.isEmpty else {
             throw FingerprintError.noDocuments(path: file.path, reason: "the fingerprint file holds no document", patterns: [])
         }
-        return (documents, sketches, try file.skips())
+        return (documents, sketches, try file.skips(), file.parameters.keyID)
     }
 
     /// One side of `compare` from a file: its counts, and the n-gram sets
     /// of each stored size with, per document, its distinct n-grams of the
     /// reported size found in `reference`.
     static func compareSide(_ input: CorpusInput, tokenizer: TokenizerSpec, sizes: [Int], reference: NGramIndex?) throws -> (
-        corpus: CountedCorpus, ngrams: [NGramIndex], documentHits: [Int], keyID: String?
+        corpus: CountedCorpus, ngrams: [NGramIndex], documentHits: [Int]
     ) {
         let file = try FingerprintFile(path: input.path)
-        try file.requireCompatible(tokenizer: tokenizer, keyed: file.parameters.keyed)
+        try file.requireCompatible(tokenizer: tokenizer)
         guard sizes.allSatisfy(file.parameters.ngramSizes.contains) else {
             throw FingerprintError.badData(path: file.path, reason: "stores n-grams of sizes \(file.parameters.ngramSizes), not \(sizes)")
         }
@@ -73,6 +73,6 @@ extension FingerprintStore {
             hits.append(reference.map { r in d.grams[last].filter { r.contains($0) }.count } ?? 0)
         }
         let ngrams = (0..<sizes.count).map { NGramIndex(parts: &parts[$0]) }
-        return (corpus, ngrams, hits, file.parameters.keyID)
+        return (corpus, ngrams, hits)  // the corpus carries the file's key id
     }
 }
