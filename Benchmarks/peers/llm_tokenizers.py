@@ -51,13 +51,13 @@ def main():
     pat = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
     enc = tiktoken.Encoding("cl100k_base_bench", pat_str=pat, mergeable_ranks=load_tiktoken_bpe(a.ranks), special_tokens={})
 
-    def ours():
+    def ours(tokenizer):
         p = subprocess.run(
-            [a.binary, "stats", a.corpus, "--tokenizer", "cl100k:" + a.ranks, "--threads", str(a.threads), "--format", "json",
+            [a.binary, "stats", a.corpus, "--tokenizer", tokenizer, "--threads", str(a.threads), "--format", "json",
              "--quiet", "--top", "0"],
             check=True, capture_output=True)
         return json.loads(p.stdout)
-    t_ours, prof = best_of(a.repeat, ours)
+    t_ours, prof = best_of(a.repeat, lambda: ours("cl100k:" + a.ranks))
     t_tk, ids = best_of(a.repeat, lambda: enc.encode_ordinary_batch(texts, num_threads=a.threads))
     n_tk = sum(len(x) for x in ids)
     if n_tk != prof["tokens"]:
@@ -72,14 +72,7 @@ def main():
         hf = tokenizers.Tokenizer.from_file(a.hf)
         hf.no_truncation()
         hf.no_padding()
-
-        def ours_hf():
-            p = subprocess.run(
-                [a.binary, "stats", a.corpus, "--tokenizer", "hf:" + a.hf, "--threads", str(a.threads), "--format", "json",
-                 "--quiet", "--top", "0"],
-                check=True, capture_output=True)
-            return json.loads(p.stdout)
-        t_ours_hf, prof_hf = best_of(a.repeat, ours_hf)
+        t_ours_hf, prof_hf = best_of(a.repeat, lambda: ours("hf:" + a.hf))
         t_hf, enc = best_of(a.repeat, lambda: hf.encode_batch(texts, add_special_tokens=False))
         n_hf = sum(len(e.ids) for e in enc)
         if n_hf != prof_hf["tokens"]:
