@@ -62,6 +62,12 @@ struct SketchCommand: ParsableCommand {
 
     @OptionGroup var sketch: SketchParameters
 
+    @Option(
+        help: ArgumentHelp(
+            "Sketch only shard K of N (0-based): the corpus's files in reading order, cut into N runs of about equal bytes. Merging the N files in order (fingerprint merge) gives the whole corpus's file.",
+            valueName: "K/N"))
+    var shard: String?
+
     @Option(help: "Output format of the summary.")
     var format: TableFormat = .table
 
@@ -70,6 +76,9 @@ struct SketchCommand: ParsableCommand {
     func validate() throws {
         guard let out = options.output, out != "-" else {
             throw ValidationError("sketch needs --output NAME.fp (the fingerprint file to write).")
+        }
+        if let shard, Shard(parsing: shard) == nil {
+            throw ValidationError("--shard must be K/N with 0 ≤ K < N ≤ 1000000 (e.g. 0/8).")
         }
     }
 
@@ -81,11 +90,16 @@ struct SketchCommand: ParsableCommand {
             if stat(out, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
                 throw FingerprintError.outputFailed(path: out, reason: "is not a regular file; a fingerprint file is a database file")
             }
-            let input = try options.input(corpus)
+            var input = try options.input(corpus)
             if input.kind == .fingerprint {
                 throw ValidationError("\(corpus) is already a fingerprint file; fingerprint merge combines files.")
             }
-            let o = try sketch.options(options)
+            var o = try sketch.options(options)
+            if let shard {
+                // A shard may hold no document; its file is then empty and merges as nothing.
+                input.shard = Shard(parsing: shard)
+                o.read.allowsNoDocuments = true
+            }
             let stop = try options.planGate(inputs: [input], json: format == .json, advice: "--threads 1 keeps one counting table") {
                 WorkPlan.sketch(try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle), options: o)
             }

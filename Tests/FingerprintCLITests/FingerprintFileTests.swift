@@ -141,6 +141,71 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
     }
 
+    /// Every stored row of a fingerprint file, documents by name (the content, not the SQLite pages).
+    func dump(_ url: URL) throws -> [String] {
+        let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
+        var rows: [String] = []
+        let s = try db.prepare(
+            """
+            SELECT name, hex(ord), path, line, bytes, hex(digest), tokens, hex(counts), shingle_tokens, exact, simhash,
+              hex(minhash), hex(shingles), hex(grams8), hex(grams13) FROM documents ORDER BY name
+            """)
+        while try s.step() { rows.append((0..<15).map { s.string($0) ?? "NULL" }.joined(separator: "|")) }
+        let v = try db.prepare("SELECT id, hex(token), count, documents FROM vocabulary ORDER BY id")
+        while try v.step() { rows.append((0..<4).map { v.string($0) ?? "" }.joined(separator: "|")) }
+        let b = try db.prepare("SELECT band, hash, (SELECT name FROM documents WHERE id = document) FROM bands ORDER BY 1, 2, 3")
+        while try b.step() { rows.append((0..<3).map { b.string($0) ?? "" }.joined(separator: "|")) }
+        return rows
+    }
+
+    /// `sketch --shard K/N`: every file in exactly one shard, shards
+    /// consecutive in reading order and cut where the byte rule says; an
+    /// empty shard is an empty file; the shards merged in order are the
+    /// whole corpus's file.
+    func testShardsOfOneCorpusMergeToTheWhole() throws {
+        let dir = try tempDir()
+        let corpus = "Corpora/near-dups"
+        let whole = dir.appendingPathComponent("whole.fp")
+        try sketch(corpus, whole)
+        // The rule, derived here from the file sizes: file f goes to shard ⌊P·N / T⌋,
+        // P the bytes of the files before it, T of all of them.
+        let names = try FileManager.default.contentsOfDirectory(atPath: corpus).filter { $0.hasSuffix(".txt") }.sorted()
+        let sizes = try names.map {
+            (try FileManager.default.attributesOfItem(atPath: "\(corpus)/\($0)")[.size] as! NSNumber).intValue
+        }
+        let total = sizes.reduce(0, +)
+        for n in [5, 100] {
+            var expected = [[String]](repeating: [], count: n)
+            var before = 0
+            for (f, name) in names.enumerated() {
+                expected[min(n - 1, before * n / total)].append(name)
+                before += sizes[f]
+            }
+            if n == 100 { XCTAssertTrue(expected.contains { $0.isEmpty }, "some shard of 100 is empty") }
+            var parts: [String] = []
+            for k in 0..<n where n == 5 || expected[k].isEmpty || k < 3 {
+                let part = dir.appendingPathComponent("s\(k)-\(n).fp")
+                try sketch(corpus, part, ["--shard", "\(k)/\(n)"])
+                let db = try SQLiteDatabase(path: part.path, mode: .readOnly)
+                var got: [String] = []
+                let s = try db.prepare("SELECT name FROM documents ORDER BY ord")
+                while try s.step() { got.append(s.string(0) ?? "") }
+                XCTAssertEqual(got, expected[k], "shard \(k)/\(n)")
+                parts.append(part.path)
+            }
+            if n == 5 {
+                let merged = dir.appendingPathComponent("merged.fp")
+                try run(["merge"] + parts + ["-o", merged.path])
+                XCTAssertEqual(try dump(merged), try dump(whole))
+            }
+        }
+        for bad in ["5/5", "-1/3", "1/0", "a/b", "1", "0/1000001"] {
+            let r = try run(["sketch", corpus, "--shard=\(bad)", "-o", dir.appendingPathComponent("bad.fp").path], 64)
+            XCTAssertTrue(r.stderr.contains("--shard must be K/N"), r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.fp").path))
+    }
+
     /// Shards sketched apart and merged hold what sketching the whole gives:
     /// the same rows, the same vocabulary ids and counts.
     func testMergeOfShardsEqualsTheWhole() throws {
@@ -158,21 +223,6 @@ final class FingerprintFileTests: XCTestCase {
         try sketch(whole.appendingPathComponent("a").path, a, ["--name-prefix", "a/"])
         try sketch(whole.appendingPathComponent("b").path, b, ["--name-prefix", "b/"])
         try run(["merge", a.path, b.path, "-o", m.path])
-        func dump(_ url: URL) throws -> [String] {
-            let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
-            var rows: [String] = []
-            let s = try db.prepare(
-                """
-                SELECT name, hex(ord), path, line, bytes, hex(digest), tokens, hex(counts), shingle_tokens, exact, simhash,
-                  hex(minhash), hex(shingles), hex(grams8), hex(grams13) FROM documents ORDER BY name
-                """)
-            while try s.step() { rows.append((0..<15).map { s.string($0) ?? "NULL" }.joined(separator: "|")) }
-            let v = try db.prepare("SELECT id, hex(token), count, documents FROM vocabulary ORDER BY id")
-            while try v.step() { rows.append((0..<4).map { v.string($0) ?? "" }.joined(separator: "|")) }
-            let b = try db.prepare("SELECT band, hash, (SELECT name FROM documents WHERE id = document) FROM bands ORDER BY 1, 2, 3")
-            while try b.step() { rows.append((0..<3).map { b.string($0) ?? "" }.joined(separator: "|")) }
-            return rows
-        }
         let expected = try dump(w)
         XCTAssertEqual(expected.filter { $0.hasPrefix("a/") || $0.hasPrefix("b/") }.count, 100)
         XCTAssertEqual(try dump(m), expected)

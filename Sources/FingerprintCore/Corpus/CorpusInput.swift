@@ -37,6 +37,9 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
     /// documents (and are not skips).
     public var groupValue: String?
 
+    /// Only this shard of the corpus (`sketch --shard K/N`), nil for all of it.
+    public var shard: Shard? = nil
+
     /// The documents of a `.memory` corpus, and their names.
     public private(set) var documents: [String] = []
     public private(set) var documentNames: [String] = []
@@ -102,6 +105,33 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
             }
         }
     }
+}
+
+/// Shard `index` of `count` (0-based) of a corpus: the corpus's files in the
+/// order they are read, cut into `count` consecutive runs of about equal
+/// bytes. A file is never cut (a JSONL file's lines stay in one shard), so a
+/// shard can be empty; the shards together hold every file once, and merging
+/// their fingerprint files in shard order gives the file of the whole corpus.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+        precondition(count >= 1 && (0..<count).contains(index), "shard index out of range")
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `K/N` with 0 ≤ K < N ≤ 1,000,000; nil otherwise.
+    public init?(parsing s: String) {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 1_000_000, k >= 0, k < n else {
+            return nil
+        }
+        self.init(index: k, count: n)
+    }
+
+    public var description: String { "\(index)/\(count)" }
 }
 
 /// An item of input that was not used, and why (counted and listed in reports).
@@ -229,6 +259,52 @@ enum UnitPlanner {
     static let jsonlRangeBytes = 16 << 20
 
     static func plan(_ input: CorpusInput, skips: inout [Skip]) throws -> [ReadUnit] {
+        guard let shard = input.shard else { return try planAll(input, skips: &skips) }
+        // The walk's own skips (unreadable directories, broken links) belong
+        // to the first shard, so that merged shards report each once.
+        var walkSkips: [Skip] = []
+        let units = try planAll(input, skips: &walkSkips)
+        if shard.index == 0 { skips += walkSkips }
+        return select(shard, of: units)
+    }
+
+    /// The units of `shard`: files (all units of one path) taken whole, in
+    /// order, file `f` going to shard ⌊Pf·N / T⌋ where Pf is the bytes of
+    /// the files before it and T of all files (⌊f·N / F⌋ when all are empty).
+    static func select(_ shard: Shard, of units: [ReadUnit]) -> [ReadUnit] {
+        var files: [Range<Int>] = []
+        var sizes: [Int] = []
+        var s = 0
+        while s < units.count {
+            var e = s + 1
+            while e < units.count && units[e].path == units[s].path { e += 1 }
+            files.append(s..<e)
+            sizes.append(
+                units[s..<e].reduce(0) { sum, u in
+                    if case .file = u.source, u.size <= 0 {
+                        var st = stat()
+                        let ok = (u.raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(u.path, &st)) == 0
+                        return sum + (ok ? Int(st.st_size) : 0)
+                    }
+                    return sum + max(0, u.size)
+                })
+            s = e
+        }
+        let total = sizes.reduce(0, +)
+        var out: [ReadUnit] = []
+        var before = 0
+        for (f, range) in files.enumerated() {
+            let k =
+                total > 0
+                ? Int((Double(before) * Double(shard.count) / Double(total)).rounded(.down))
+                : f * shard.count / max(1, files.count)
+            if min(k, shard.count - 1) == shard.index { out += units[range] }
+            before += sizes[f]
+        }
+        return out
+    }
+
+    private static func planAll(_ input: CorpusInput, skips: inout [Skip]) throws -> [ReadUnit] {
         switch input.kind {
         case .fingerprint:
             throw FingerprintError.badData(

@@ -58,6 +58,9 @@ public struct ReadOptions: Sendable {
     public var maxLineBytes: Int = 256 << 20
     /// Turn skips into an error (exit 65).
     public var strict = false
+    /// `readInBatches` reads a corpus with no usable document as empty
+    /// instead of failing (one shard of a corpus may hold none).
+    public var allowsNoDocuments = false
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, strict: Bool = false) {
         self.threads = max(1, threads)
@@ -233,7 +236,7 @@ package enum CorpusReader {
             try consume(scan)
         } while first < units.count
         progress?.finish()
-        if totals.documents == 0 {
+        if totals.documents == 0 && !options.allowsNoDocuments {
             let skips = totals.skips
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
             throw FingerprintError.noDocuments(
