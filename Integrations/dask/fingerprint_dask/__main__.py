@@ -1,0 +1,191 @@
+"""fingerprint-dask: Fingerprint's sketch, dedup, query and compare on a Dask cluster.
+
+    fingerprint-dask --scheduler tcp://HOST:8786 sketch CORPUS... --output ALL.fp
+    fingerprint-dask --scheduler tcp://HOST:8786 sketch CORPUS... --sharded DIR
+    fingerprint-dask --scheduler tcp://HOST:8786 dedup DIR/manifest.json --output clusters.json
+    fingerprint-dask --scheduler tcp://HOST:8786 query DIR/manifest.json QUESTIONED --output found.json
+    fingerprint-dask --scheduler tcp://HOST:8786 compare A B --workdir W -- --permutations 999
+
+Without --scheduler, a LocalCluster of --workers processes runs on this
+machine. Exit statuses follow the binary's: 0 done (1: query --fail-on-match
+found a match), 64 usage, 65 bad data, 66 missing input, 69 no cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+
+from . import binary as fpbin
+from . import jobs
+
+
+def _size(text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    try:
+        if t and t[-1] in units:
+            value = int(float(t[:-1]) * units[t[-1]])
+        else:
+            value = int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 256MB)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("a size must be positive")
+    return value
+
+
+def _sketch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shingle", type=int, default=5, help="tokens per MinHash shingle (default 5)")
+    p.add_argument("--perms", type=int, default=128, help="MinHash permutations (default 128)")
+    p.add_argument("--threshold", type=float, default=0.8, help="Jaccard threshold the LSH bands are made for (0.8)")
+    p.add_argument("--tokenizer", default="word", help="as the binary's --tokenizer (default word)")
+    p.add_argument("--seed", type=int, default=0, help="hash seed (default 0, as the binary)")
+    p.add_argument("--glob", action="append", default=[], help="file-name pattern for directories (repeatable)")
+    p.add_argument("--field", default="text", help="JSONL field that holds the text (default text)")
+    p.add_argument("--key", help="key file: keyed hashes instead of text (docs/FINGERPRINT-FILES.md)")
+    p.add_argument("--keep-names", action="store_true", help="with --key: keep the documents' paths")
+
+
+def _layout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard-bytes", type=_size, default=jobs.DEFAULT_SHARD_BYTES,
+                   help="a directory is cut into shards of about this many bytes (default 256MB)")
+    p.add_argument("--fan-in", type=int, default=jobs.DEFAULT_FAN_IN, help="files per merge (default 8)")
+    p.add_argument("--sketch-threads", type=int, default=1,
+                   help="threads of each sketch task (default 1: one task per worker thread)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="fingerprint-dask", description=__doc__.split("\n\n")[0],
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://HOST:8786)")
+    top.add_argument("--workers", type=int, default=2, help="without --scheduler: local worker processes (default 2)")
+    top.add_argument("--binary", help="the fingerprint binary, at the same path on every worker "
+                                      "(default: $FINGERPRINT_BIN, else fingerprint on the PATH)")
+    top.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sub = top.add_subparsers(dest="job", required=True)
+
+    s = sub.add_parser("sketch", help="sketch a collection shard by shard; merge, or keep the shards")
+    s.add_argument("inputs", nargs="+", help="directories, files, globs (data/*.jsonl.gz) or @LIST (paths, one a line)")
+    out = s.add_mutually_exclusive_group(required=True)
+    out.add_argument("-o", "--output", help="the merged fingerprint file to write")
+    out.add_argument("--sharded", metavar="DIR", help="keep the shards in DIR with DIR/manifest.json, unmerged")
+    s.add_argument("--keep-shards", action="store_true", help="with --output: keep OUTPUT.shards/")
+    _sketch_options(s)
+    _layout(s)
+
+    d = sub.add_parser("dedup", help="near-duplicate clusters across every shard")
+    d.add_argument("index", nargs="+", help="a manifest (or its directory), or fingerprint files in reading order")
+    d.add_argument("--threshold", type=float, help="Jaccard threshold (default: the one the shards were made for)")
+    d.add_argument("--keep", choices=["longest", "first"], default="longest")
+    d.add_argument("--partitions", type=int, help="shuffle partitions of the band keys (default 4 per shard)")
+    d.add_argument("-o", "--output", help="write the JSON report here (atomically) instead of standard output")
+
+    q = sub.add_parser("query", help="a questioned corpus against a sharded index")
+    q.add_argument("index", help="a manifest (or its directory), or a fingerprint file")
+    q.add_argument("questioned", nargs="+", help="the questioned corpus (directories, files, globs, @LIST)")
+    q.add_argument("--threshold", type=float, help="Jaccard threshold for near-duplicates (default: the index's)")
+    q.add_argument("--min-containment", type=float, default=0.5)
+    q.add_argument("--key", help="the key of a keyed index")
+    q.add_argument("--tokenizer", help="the index's model tokenizer file, when it has one")
+    q.add_argument("--field", default="text")
+    q.add_argument("--glob", action="append", default=[])
+    q.add_argument("--workdir", help="where the questioned corpus's sketch goes (default: beside the index)")
+    q.add_argument("--fail-on-match", action="store_true", help="exit 1 when any document matches")
+    q.add_argument("-o", "--output")
+    _layout(q)
+
+    c = sub.add_parser("compare", help="compare two large corpora (counts aggregated across shards)")
+    c.add_argument("a")
+    c.add_argument("b")
+    c.add_argument("--workdir", required=True, help="where the two merged fingerprint files are written")
+    c.add_argument("--compare-threads", type=int, help="threads of the compare task (default: the binary's)")
+    c.add_argument("-o", "--output")
+    c.add_argument("compare_args", nargs=argparse.REMAINDER,
+                   help="after --: options for fingerprint compare (--permutations, --features, ...)")
+    _sketch_options(c)
+    _layout(c)
+    return top
+
+
+def _client(args):
+    from distributed import Client, LocalCluster
+
+    if args.scheduler:
+        return Client(args.scheduler, timeout="30s")
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        jobs._write_atomically(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.binary:
+            args.binary = fpbin.find(args.binary)
+        with contextlib.ExitStack() as stack:
+            try:
+                client = stack.enter_context(_client(args))
+            except OSError as e:
+                print(f"fingerprint-dask: error: no cluster: {e}", file=sys.stderr)
+                return 69
+            return _run(client, args)
+    except fpbin.FingerprintFailed as e:
+        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        return e.status
+    except FileNotFoundError as e:
+        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        return 66
+    except ValueError as e:
+        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        return 65
+
+
+def _settings(args) -> jobs.SketchSettings:
+    return jobs.SketchSettings(
+        shingle=args.shingle, perms=args.perms, threshold=args.threshold, tokenizer=args.tokenizer, seed=args.seed,
+        globs=args.glob, field=args.field, key=args.key, keep_names=args.keep_names)
+
+
+def _run(client, args) -> int:
+    quiet = args.quiet
+    if args.job == "sketch":
+        summary = jobs.sketch(client, args.inputs, _settings(args), output=args.output, sharded=args.sharded,
+                              shard_bytes=args.shard_bytes, fan_in=args.fan_in, threads=args.sketch_threads,
+                              exe=args.binary, quiet=quiet, keep_shards=args.keep_shards)
+        print(json.dumps(summary, sort_keys=True))
+        return 0
+    if args.job == "dedup":
+        report = jobs.dedup(client, args.index, threshold=args.threshold, keep=args.keep, partitions=args.partitions,
+                            quiet=quiet)
+        _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", args.output)
+        return 0
+    if args.job == "query":
+        workdir = args.workdir or os.path.dirname(os.path.abspath(args.index))
+        report = jobs.query(client, [args.index], args.questioned, workdir=workdir, threshold=args.threshold,
+                            min_containment=args.min_containment, key=args.key, tokenizer=args.tokenizer,
+                            field_name=args.field, globs=args.glob, shard_bytes=args.shard_bytes,
+                            threads=args.sketch_threads, exe=args.binary, quiet=quiet)
+        _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", args.output)
+        return 1 if args.fail_on_match and any(r["matched"] for r in report["results"]) else 0
+    if args.job == "compare":
+        extra = args.compare_args[1:] if args.compare_args[:1] == ["--"] else args.compare_args
+        text = jobs.compare(client, [args.a], [args.b], _settings(args), workdir=args.workdir, compare_args=extra,
+                            shard_bytes=args.shard_bytes, fan_in=args.fan_in, threads=args.sketch_threads,
+                            compare_threads=args.compare_threads, exe=args.binary, quiet=quiet)
+        _emit(text, args.output)
+        return 0
+    raise AssertionError(args.job)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

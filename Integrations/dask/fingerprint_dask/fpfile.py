@@ -1,0 +1,117 @@
+"""Reading fingerprint files (docs/FINGERPRINT-FILES.md, schema version 1).
+
+A `.fp` is an SQLite database; the driver reads the tables it needs for the
+distributed stages (LSH bands, shingle and 13-gram sets, names) with the
+standard library's sqlite3. Shards are not changed while a job reads them,
+so they are opened read-only and immutable (no lock, no -wal/-shm files).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.parse
+from dataclasses import dataclass
+
+import numpy as np
+
+SCHEMA_VERSION = "1"
+
+# The parameters that must agree for two files to be compared (as the binary
+# checks them), and the LSH banding the stored bands were made with.
+COMPATIBILITY = ("tokenizer", "shingle", "permutations", "hash_seed", "key_id", "keyed")
+BANDING = ("bands", "rows", "threshold")
+
+
+def connect(path: str) -> sqlite3.Connection:
+    uri = "file:" + urllib.parse.quote(path) + "?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True)
+
+
+def meta(path: str) -> dict[str, str]:
+    with connect(path) as db:
+        try:
+            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as e:
+            raise ValueError(f"{path}: not a fingerprint file ({e})") from None
+    if rows.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path}: fingerprint file schema {rows.get('schema_version')!r}, this driver reads {SCHEMA_VERSION}")
+    return rows
+
+
+def require_compatible(paths: list[str], metas: list[dict[str, str]], keys=COMPATIBILITY + BANDING) -> dict[str, str]:
+    """The first file's meta, after checking that every file agrees on `keys`."""
+    first = metas[0]
+    for path, m in zip(paths[1:], metas[1:]):
+        for k in keys:
+            if m.get(k) != first.get(k):
+                raise ValueError(f"{path}: {k} is {m.get(k)!r}, {paths[0]} has {first.get(k)!r}; sketch the shards alike")
+    return first
+
+
+@dataclass
+class Documents:
+    """A shard's documents in reading order (the order of `ord`, `line`)."""
+
+    ids: np.ndarray  # int64 row ids, in reading order
+    names: list[str]
+    tokens: np.ndarray  # int64: tokens of the shingle stream (what dedup's `longest` compares)
+    usable: np.ndarray  # bool: at least one shingle (a near-duplicate is possible)
+    first_key: tuple | None
+    last_key: tuple | None
+
+
+def documents(path: str) -> Documents:
+    with connect(path) as db:
+        rows = db.execute(
+            "SELECT id, name, shingle_tokens, length(shingles), ord, line FROM documents ORDER BY ord, line").fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    tokens = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
+    usable = np.fromiter((r[3] > 0 for r in rows), dtype=bool, count=len(rows))
+    key = lambda r: (bytes(r[4]), -1 if r[5] is None else r[5])  # noqa: E731
+    return Documents(ids, [r[1] for r in rows], tokens, usable,
+                     key(rows[0]) if rows else None, key(rows[-1]) if rows else None)
+
+
+def skips(path: str) -> list[dict[str, str]]:
+    with connect(path) as db:
+        return [{"path": p, "reason": r} for p, r in db.execute("SELECT path, reason FROM skips ORDER BY rowid")]
+
+
+def bands(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(band, hash, row id) of every stored LSH band key."""
+    with connect(path) as db:
+        rows = db.execute("SELECT band, hash, document FROM bands").fetchall()
+    if not rows:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    a = np.array(rows, dtype=np.int64)
+    return a[:, 0], a[:, 1], a[:, 2]
+
+
+def uint64_blobs(path: str, column: str, ids) -> dict[int, np.ndarray]:
+    """The `column` blob (little-endian uint64 array) of each row id in `ids`."""
+    assert column in ("shingles", "grams8", "grams13")
+    out: dict[int, np.ndarray] = {}
+    with connect(path) as db:
+        for i in ids:
+            row = db.execute(f"SELECT {column} FROM documents WHERE id = ?", (int(i),)).fetchone()
+            if row is None:
+                raise ValueError(f"{path}: no document with id {int(i)}")
+            out[int(i)] = np.frombuffer(row[0], dtype="<u8")
+    return out
+
+
+def all_uint64(path: str, column: str) -> np.ndarray:
+    """The distinct values of `column` over every document of the file, sorted."""
+    assert column in ("shingles", "grams8", "grams13")
+    with connect(path) as db:
+        parts = [np.frombuffer(b, dtype="<u8") for (b,) in db.execute(f"SELECT {column} FROM documents")]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """|A ∩ B| / |A ∪ B| of two sorted distinct sets (0 when both are empty), as `dedup` verifies."""
+    if len(a) == 0 and len(b) == 0:
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)

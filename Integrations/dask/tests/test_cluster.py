@@ -1,0 +1,464 @@
+"""fingerprint-dask on a real multi-process Dask cluster, against the single-machine commands.
+
+Each test class starts a scheduler and two workers as separate processes on
+the loopback interface (`dask scheduler`, `dask worker`), runs the jobs, and
+compares with the `fingerprint` binary run alone on the same data:
+
+- sketch: the merged file holds exactly what `fingerprint sketch` of the
+  whole input writes (every table, row by row);
+- dedup: the same clusters, kept documents, scores and candidate counts as
+  `fingerprint dedup`;
+- query: the same results as `fingerprint index query --top 0` against the
+  merged index;
+- compare: the same report as `fingerprint compare` of the texts;
+- faults: a worker killed (SIGKILL) in the middle of a sketch task or of a
+  dedup task; the job finishes on the other worker with the same result.
+
+The binary is $FINGERPRINT_BIN (swift test sets it). Run alone with
+    FINGERPRINT_BIN=.build/debug/fingerprint python3 -m unittest discover -s Integrations/dask/tests -v
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from distributed import Client  # noqa: E402
+
+from fingerprint_dask import jobs  # noqa: E402
+from fingerprint_dask.__main__ import main as cli_main  # noqa: E402
+
+BIN = os.environ.get("FINGERPRINT_BIN", "")
+# The scheduler and the workers import the driver's package, as on a real
+# cluster where it is pip-installed on every machine.
+PACKAGE_ENV = {"PYTHONPATH": os.pathsep.join(p for p in (os.path.dirname(HERE), os.environ.get("PYTHONPATH")) if p)}
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+
+def fingerprint(*args: str, status: int = 0) -> str:
+    p = subprocess.run([BIN, *args], capture_output=True, text=True)
+    if p.returncode != status:
+        raise AssertionError(f"fingerprint {' '.join(args)}: exit {p.returncode}\n{p.stderr}")
+    return p.stdout
+
+
+def dump(path: str) -> dict:
+    """Every table of a fingerprint file, row by row (not the SQLite pages,
+    which differ between files with equal content)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        return {
+            "meta": db.execute("SELECT key, value FROM meta ORDER BY key").fetchall(),
+            "vocabulary": db.execute("SELECT * FROM vocabulary ORDER BY id").fetchall(),
+            "documents": db.execute("SELECT * FROM documents ORDER BY id").fetchall(),
+            "bands": db.execute("SELECT * FROM bands ORDER BY band, hash, document").fetchall(),
+            "skips": db.execute("SELECT path, reason FROM skips ORDER BY rowid").fetchall(),
+        }
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+
+WORDS = [f"w{i}" for i in range(3000)]
+
+
+def _text(rng: random.Random, n: int) -> list[str]:
+    # Zipf-like word choice, so that texts share frequent words as real text does.
+    return [WORDS[min(int(rng.paretovariate(1.1)) - 1, len(WORDS) - 1)] if rng.random() < 0.5
+            else rng.choice(WORDS) for _ in range(n)]
+
+
+def _edit(rng: random.Random, words: list[str], share: float) -> list[str]:
+    return [rng.choice(WORDS) if rng.random() < share else w for w in words]
+
+
+def make_collection(root: str, seed: int = 7, docs: int = 240) -> dict:
+    """A collection in nested directories with near-duplicates planted far
+    apart (so that they land in different shards): each of 30 originals has
+    copies with 0-2.5% of words replaced, at random positions; plus short documents,
+    an empty file and a binary file (skips), and a JSONL.gz part."""
+    rng = random.Random(seed)
+    texts = [_text(rng, rng.randint(60, 400)) for _ in range(docs)]
+    # A group of many identical copies (dedup's chain rule for groups over 64).
+    big = _text(rng, 120)
+    for i in rng.sample(range(docs), 70):
+        texts[i] = list(big)
+    for k in range(30):
+        src = rng.randrange(docs)
+        for _ in range(rng.randint(1, 3)):
+            texts[rng.randrange(docs)] = _edit(rng, texts[src], rng.uniform(0.0, 0.025))
+    for i, words in enumerate(texts):
+        sub = os.path.join(root, "texts", f"part{i % 7}", f"sec{i % 3}")
+        os.makedirs(sub, exist_ok=True)
+        with open(os.path.join(sub, f"doc{i:04d}.txt"), "w") as f:
+            f.write(" ".join(words) + "\n")
+    with open(os.path.join(root, "texts", "part0", "short.txt"), "w") as f:
+        f.write("too short\n")
+    open(os.path.join(root, "texts", "part1", "empty.txt"), "w").close()
+    with open(os.path.join(root, "texts", "part2", "binary.txt"), "wb") as f:
+        f.write(b"\x00\x01\x02 binary")
+    os.makedirs(os.path.join(root, "dumps"), exist_ok=True)
+    for part in range(3):
+        with gzip.open(os.path.join(root, "dumps", f"part-{part}.jsonl.gz"), "wt") as f:
+            for line in range(40):
+                words = texts[(part * 40 + line) * 7 % docs] if line % 5 == 0 else _text(rng, rng.randint(30, 200))
+                f.write(json.dumps({"id": f"{part}-{line}", "text": " ".join(words)}) + "\n")
+    return {"texts": texts}
+
+
+def make_questioned(root: str, collection: dict, seed: int = 11) -> None:
+    """Copies, edited copies, documents with a planted passage (13-gram
+    contamination), and new documents."""
+    rng = random.Random(seed)
+    texts = collection["texts"]
+    os.makedirs(root, exist_ok=True)
+    for i in range(40):
+        kind = i % 4
+        src = texts[rng.randrange(len(texts))]
+        if kind == 0:
+            words = list(src)
+        elif kind == 1:
+            words = _edit(rng, src, 0.01)
+        elif kind == 2:
+            start = rng.randrange(max(1, len(src) - 150))
+            words = _text(rng, 30) + src[start:start + 150] + _text(rng, 30)
+        else:
+            words = _text(rng, rng.randint(50, 300))
+        with open(os.path.join(root, f"q{i:03d}.txt"), "w") as f:
+            f.write(" ".join(words) + "\n")
+
+
+def copy_real_texts(root: str, limit: int = 300) -> int:
+    """Real English text from this Debian machine: the packages' copyright
+    files (full of the same licences, near-duplicates by nature)."""
+    os.makedirs(root, exist_ok=True)
+    n = 0
+    base = "/usr/share/doc"
+    for pkg in sorted(os.listdir(base)):
+        src = os.path.join(base, pkg, "copyright")
+        if os.path.isfile(src) and not os.path.islink(src):
+            with open(src, "rb") as f:
+                data = f.read()
+            with open(os.path.join(root, f"{pkg}.txt"), "wb") as f:
+                f.write(data)
+            n += 1
+            if n == limit:
+                break
+    return n
+
+
+# ---------------------------------------------------------------------------
+# The cluster
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalProcessCluster:
+    """A scheduler and workers as separate processes on 127.0.0.1, as
+    `dask scheduler` and `dask worker` run them on a real cluster."""
+
+    def __init__(self, workdir: str):
+        self.workdir = workdir
+        self.port = _free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.procs: list[subprocess.Popen] = []
+        self.logs = []
+        self.workers: dict[str, subprocess.Popen] = {}
+        log = open(os.path.join(workdir, "scheduler.log"), "w")
+        self.logs.append(log)
+        self.scheduler = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+             "--no-dashboard"], stdout=log, stderr=log, env={**os.environ, **PACKAGE_ENV})
+        self.procs.append(self.scheduler)
+
+    def start_worker(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        log = open(os.path.join(self.workdir, f"worker-{name}.log"), "w")
+        self.logs.append(log)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--name", name, "--nthreads", "1",
+             "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--local-directory",
+             os.path.join(self.workdir, f"space-{name}")],
+            stdout=log, stderr=log, env={**os.environ, **PACKAGE_ENV, **(env or {})})
+        self.procs.append(p)
+        self.workers[name] = p
+        return p
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for log in self.logs:
+            log.close()
+
+
+def start_cluster(workdir: str, envs: dict[str, dict[str, str]]) -> tuple[LocalProcessCluster, Client]:
+    cluster = LocalProcessCluster(workdir)
+    for name, env in envs.items():
+        cluster.start_worker(name, env)
+    client = Client(cluster.address, timeout="60s")
+    client.wait_for_workers(len(envs), timeout=120)
+    return cluster, client
+
+
+# ---------------------------------------------------------------------------
+
+
+@unittest.skipUnless(BIN and os.access(BIN, os.X_OK), "FINGERPRINT_BIN is not set to the fingerprint binary")
+class ClusterJobs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="fingerprint-dask-")
+        cls.dir = cls.tmp.name
+        cls.collection = os.path.join(cls.dir, "collection")
+        cls.data = make_collection(cls.collection)
+        cls.questioned = os.path.join(cls.dir, "questioned")
+        make_questioned(cls.questioned, cls.data)
+        cls.real = os.path.join(cls.dir, "real")
+        cls.real_count = copy_real_texts(cls.real)
+        cls.cluster, cls.client = start_cluster(cls.dir, {"w1": {}, "w2": {}})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.cluster.stop()
+        cls.tmp.cleanup()
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.dir, *parts)
+
+    def settings(self, **kw) -> jobs.SketchSettings:
+        return jobs.SketchSettings(globs=["*.txt", "*.jsonl.gz"], **kw)
+
+    def test_sketch_merged_tree_equals_one_sketch(self):
+        texts = os.path.join(self.collection, "texts")
+        single = self.path("single-texts.fp")
+        fingerprint("sketch", texts, "-o", single, "-q", "--glob", "*.txt", "--glob", "*.jsonl.gz")
+        out = self.path("dask-texts.fp")
+        summary = jobs.sketch(self.client, [texts], self.settings(), output=out, shard_bytes=16 << 10, fan_in=3)
+        self.assertGreaterEqual(summary["shards"], 6, "the corpus is cut into enough shards for a merge tree of depth 2")
+        self.assertEqual(dump(out), dump(single))
+        self.assertFalse(os.path.exists(out + ".shards"), "the shards are removed after the merge")
+        # Kept sharded: the manifest's shards, merged by the binary in order, give the same file.
+        manifest = jobs.sketch(self.client, [texts], self.settings(), sharded=self.path("texts-sharded"),
+                               shard_bytes=16 << 10)
+        files = jobs.index_files([manifest["manifest"]])
+        merged = self.path("manifest-merged.fp")
+        fingerprint("merge", *files, "-o", merged)
+        self.assertEqual(dump(merged), dump(single))
+        skips = dump(single)["skips"]
+        self.assertEqual(len(skips), 2, skips)  # the empty file and the binary one, reported once
+
+    def test_sketch_of_several_inputs_equals_a_sketch_of_their_root(self):
+        # A directory and a glob of compressed JSONL files: named as one sketch of the common root names them.
+        single = self.path("single-root.fp")
+        fingerprint("sketch", self.collection, "-o", single, "-q", "--glob", "*.txt", "--glob", "*.jsonl.gz")
+        out = self.path("dask-root.fp")
+        inputs = [os.path.join(self.collection, "dumps", "*.jsonl.gz"), os.path.join(self.collection, "texts")]
+        jobs.sketch(self.client, inputs, self.settings(), output=out, shard_bytes=32 << 10)
+        self.assertEqual(dump(out), dump(single))
+
+    def dedup_and_compare(self, corpus: str, shard_bytes: int, globs: list[str], keep: str = "longest"):
+        sharded = self.path(f"dedup-{os.path.basename(corpus)}-{keep}")
+        settings = jobs.SketchSettings(globs=globs)
+        jobs.sketch(self.client, [corpus], settings, sharded=sharded, shard_bytes=shard_bytes)
+        ours = jobs.dedup(self.client, [sharded], keep=keep, partitions=5)
+        glob_args = [a for g in globs for a in ("--glob", g)]
+        theirs = json.loads(fingerprint("dedup", corpus, "--format", "json", "--keep", keep, "-q", *glob_args))
+        for k in ("clusters", "documents", "duplicates", "kept_documents", "candidate_pairs", "verified_pairs",
+                  "too_short", "skipped", "bands", "rows", "threshold", "shingle", "perms", "seed", "method", "keep"):
+            self.assertEqual(ours[k], theirs[k], k)
+        return ours, sharded
+
+    def test_dedup_across_shards_equals_one_dedup(self):
+        ours, sharded = self.dedup_and_compare(os.path.join(self.collection, "texts"), 24 << 10, ["*.txt"])
+        # The test means something: clusters span shards, and one is past the 64-member chain rule.
+        files = jobs.index_files([sharded])
+        self.assertGreaterEqual(len(files), 5)
+        shard_of = {}
+        for i, f in enumerate(files):
+            for n in dump(f)["documents"]:
+                shard_of[n[1]] = i
+        spanning = [c for c in ours["clusters"] if len({shard_of[m["document"]] for m in c["members"]}) > 1]
+        self.assertGreaterEqual(len(spanning), 5)
+        self.assertTrue(any(c["size"] > 64 for c in ours["clusters"]))
+        self.assertGreaterEqual(len(ours["clusters"]), 10)
+        self.assertTrue(ours["too_short"])
+
+    def test_dedup_keep_first_equals_one_dedup(self):
+        self.dedup_and_compare(os.path.join(self.collection, "texts"), 48 << 10, ["*.txt"], keep="first")
+
+    def test_dedup_of_real_text_equals_one_dedup(self):
+        self.assertGreaterEqual(self.real_count, 50, "Debian copyright files as real text")
+        ours, _ = self.dedup_and_compare(self.real, 64 << 10, ["*.txt"])
+        self.assertGreater(ours["duplicates"], 0, "copyright files repeat the same licences")
+
+    def test_query_against_a_sharded_index_equals_one_query(self):
+        texts = os.path.join(self.collection, "texts")
+        sharded = self.path("query-index")
+        jobs.sketch(self.client, [texts], jobs.SketchSettings(), sharded=sharded, shard_bytes=24 << 10)
+        merged = self.path("query-merged.fp")
+        fingerprint("merge", *jobs.index_files([sharded]), "-o", merged)
+        ours = jobs.query(self.client, [sharded], [self.questioned], workdir=self.dir)
+        theirs = json.loads(fingerprint("index", "query", merged, self.questioned, "--top", "0", "--format", "json"))
+        for k in ("results", "grams", "shared_grams", "containment", "candidates", "reference_documents", "threshold",
+                  "min_containment", "banding", "tokenizer", "notes", "skipped"):
+            self.assertEqual(ours[k], theirs[k], k)
+        matched = [r for r in ours["results"] if r["matched"]]
+        self.assertGreaterEqual(len(matched), 20, "copies, edited copies and planted passages are found")
+        self.assertTrue(any(r["near_duplicates"] == [] and r["matched"] for r in ours["results"]),
+                        "a planted passage is found by containment alone")
+        # The same through the command line, with --fail-on-match.
+        out = self.path("query-cli.json")
+        status = cli_main(["--scheduler", self.client.scheduler.address, "-q", "query", sharded, self.questioned,
+                           "--workdir", self.dir, "--output", out, "--fail-on-match"])
+        self.assertEqual(status, 1)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["results"], theirs["results"])
+
+    def test_compare_equals_compare_of_the_texts(self):
+        a = os.path.join(REPO, "Corpora", "source-a")
+        b = os.path.join(REPO, "Corpora", "copy-a")
+        work = self.path("compare-work")
+        text = jobs.compare(self.client, [a], [b], jobs.SketchSettings(), workdir=work,
+                            compare_args=["--permutations", "99", "--passages", "0"], shard_bytes=16 << 10)
+        single = fingerprint("compare", a, b, "--permutations", "99", "--passages", "0", "--format", "json", "-q")
+        files = sorted(os.path.join(work, f) for f in os.listdir(work) if f.endswith(".fp"))
+        self.assertEqual(len(files), 2)
+
+        def norm(s: str) -> dict:
+            for p in sorted(files + [a, b], key=len, reverse=True):
+                s = s.replace(p, "INPUT")
+            d = json.loads(s)
+            d["notes"] = [n for n in d.get("notes", []) if "unavailable" not in n]
+            return d
+
+        self.assertEqual(norm(text), norm(single))
+
+    def test_bad_input_is_one_line_and_an_exit_status(self):
+        bad = self.path("not-a-manifest.json")
+        with open(bad, "w") as f:
+            json.dump({"schema": "something else"}, f)
+        address = self.client.scheduler.address
+        for args, status in (
+            (["dedup", bad], 65),
+            (["sketch", self.path("missing-dir"), "-o", self.path("x.fp")], 66),
+            (["query", bad, self.questioned], 65),
+        ):
+            err = self.path("stderr.txt")
+            with open(err, "w") as f:
+                saved = sys.stderr
+                sys.stderr = f
+                try:
+                    got = cli_main(["--scheduler", address, "-q", *args])
+                finally:
+                    sys.stderr = saved
+            with open(err) as f:
+                lines = f.read().strip().splitlines()
+            self.assertEqual(got, status, args)
+            self.assertEqual(len(lines), 1, lines)
+            self.assertTrue(lines[0].startswith("fingerprint-dask: error: "), lines)
+
+
+@unittest.skipUnless(BIN and os.access(BIN, os.X_OK), "FINGERPRINT_BIN is not set to the fingerprint binary")
+class WorkerKilled(unittest.TestCase):
+    """One of two workers killed with SIGKILL while it runs a task; the
+    scheduler moves its tasks to the other worker and the result is the
+    uninterrupted run's. The victim is slowed by the driver's fault-injection
+    knob (FINGERPRINT_DASK_TASK_DELAY, seconds at the start of each task),
+    so that it is certainly in the middle of a task when it dies."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="fingerprint-dask-fault-")
+        self.dir = self.tmp.name
+        self.collection = os.path.join(self.dir, "collection")
+        make_collection(self.collection, seed=3, docs=160)
+        self.texts = os.path.join(self.collection, "texts")
+        self.cluster, self.client = start_cluster(
+            self.dir, {"healthy": {}, "victim": {"FINGERPRINT_DASK_TASK_DELAY": "3"}})
+
+    def tearDown(self):
+        self.client.close()
+        self.cluster.stop()
+        self.tmp.cleanup()
+
+    def kill_victim_during(self, job, prefix):
+        """Runs `job()` in a thread; kills the victim once it is running a task whose key starts with `prefix` (a string or tuple)."""
+        result: dict = {}
+
+        def target():
+            try:
+                result["value"] = job()
+            except BaseException as e:  # noqa: BLE001 - reported by the test
+                result["error"] = e
+
+        t = threading.Thread(target=target)
+        t.start()
+        victim = self.cluster.workers["victim"]
+        address = next(a for a, w in self.client.scheduler_info()["workers"].items() if w["name"] == "victim")
+        deadline = time.time() + 120
+        killed_during = None
+        while time.time() < deadline and t.is_alive():
+            running = [k for k in self.client.processing([address]).get(address, []) if str(k).startswith(prefix)]
+            if running:
+                time.sleep(0.5)  # inside the task's 3 s
+                killed_during = running
+                victim.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.05)
+        t.join(timeout=300)
+        self.assertIsNotNone(killed_during, f"the victim never ran a {prefix} task")
+        self.assertEqual(victim.wait(timeout=10), -signal.SIGKILL)
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
+
+    def test_sketch_survives_a_killed_worker(self):
+        single = os.path.join(self.dir, "single.fp")
+        fingerprint("sketch", self.texts, "-o", single, "-q")
+        out = os.path.join(self.dir, "dask.fp")
+        summary = self.kill_victim_during(
+            lambda: jobs.sketch(self.client, [self.texts], jobs.SketchSettings(), output=out, shard_bytes=16 << 10),
+            "sketch-")
+        self.assertGreaterEqual(summary["shards"], 4)
+        self.assertEqual(dump(out), dump(single))
+
+    def test_dedup_survives_a_killed_worker(self):
+        sharded = os.path.join(self.dir, "sharded")
+        # Sketched before the fault (by both workers, the victim slowly).
+        jobs.sketch(self.client, [self.texts], jobs.SketchSettings(), sharded=sharded, shard_bytes=24 << 10)
+        report = self.kill_victim_during(lambda: jobs.dedup(self.client, [sharded], partitions=4), ("bands-", "cand-", "verify-"))
+        theirs = json.loads(fingerprint("dedup", self.texts, "--format", "json", "-q"))
+        for k in ("clusters", "candidate_pairs", "verified_pairs", "too_short", "documents"):
+            self.assertEqual(report[k], theirs[k], k)
+        self.assertGreater(len(report["clusters"]), 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
