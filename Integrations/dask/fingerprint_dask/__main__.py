@@ -8,7 +8,9 @@
 
 Without --scheduler, a LocalCluster of --workers processes runs on this
 machine. Exit statuses follow the binary's: 0 done (1: query --fail-on-match
-found a match), 64 usage, 65 bad data, 66 missing input, 69 no cluster.
+found a match), 64 usage, 65 bad data, 66 missing input, 69 no
+cluster, 70 an unexpected error (one line; FINGERPRINT_DASK_DEBUG=1 shows the
+traceback), 130 interrupted; a failing `fingerprint` run passes its status on.
 """
 
 from __future__ import annotations
@@ -58,15 +60,23 @@ def _layout(p: argparse.ArgumentParser) -> None:
                    help="threads of each sketch task (default 1: one task per worker thread)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 64 with one line, as the binary's do."""
+
+    def error(self, message: str):
+        self.exit(64, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="fingerprint-dask", description=__doc__.split("\n\n")[0],
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    head, _, rest = __doc__.partition("\n\n")
+    top = _Parser(prog="fingerprint-dask", description=head, epilog=rest,
+                  formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://HOST:8786)")
     top.add_argument("--workers", type=int, default=2, help="without --scheduler: local worker processes (default 2)")
     top.add_argument("--binary", help="the fingerprint binary, at the same path on every worker "
                                       "(default: $FINGERPRINT_BIN, else fingerprint on the PATH)")
     top.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    sub = top.add_subparsers(dest="job", required=True)
+    sub = top.add_subparsers(dest="job", required=True, parser_class=_Parser)
 
     s = sub.add_parser("sketch", help="sketch a collection shard by shard; merge, or keep the shards")
     s.add_argument("inputs", nargs="+", help="directories, files, globs (data/*.jsonl.gz) or @LIST (paths, one a line)")
@@ -148,6 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"fingerprint-dask: error: {e}", file=sys.stderr)
         return 65
+    except KeyboardInterrupt:
+        print("fingerprint-dask: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - one line, not a traceback (FINGERPRINT_DASK_DEBUG=1 shows it)
+        if os.environ.get("FINGERPRINT_DASK_DEBUG"):
+            raise
+        print(f"fingerprint-dask: error: {type(e).__name__}: {e} (FINGERPRINT_DASK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 70
 
 
 def _settings(args) -> jobs.SketchSettings:

@@ -79,13 +79,13 @@ def skips(path: str) -> list[dict[str, str]]:
 
 def bands(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(band, hash, row id) of every stored LSH band key."""
+    # Streamed from the cursor into one array (no list of row tuples: a
+    # shard of a million documents has nine million band rows).
     with connect(path) as db:
-        rows = db.execute("SELECT band, hash, document FROM bands").fetchall()
-    if not rows:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    a = np.array(rows, dtype=np.int64)
-    return a[:, 0], a[:, 1], a[:, 2]
+        n = db.execute("SELECT count(*) FROM bands").fetchone()[0]
+        a = np.fromiter(db.execute("SELECT band, hash, document FROM bands"),
+                        dtype=[("band", "<i8"), ("hash", "<i8"), ("document", "<i8")], count=n)
+    return a["band"].copy(), a["hash"].copy(), a["document"].copy()
 
 
 def uint64_blobs(path: str, column: str, ids) -> dict[int, np.ndarray]:

@@ -95,9 +95,12 @@ class SketchSettings:
     @staticmethod
     def of_index(meta: dict[str, str], key: str | None) -> "SketchSettings":
         """The settings that sketch a questioned corpus as `index query` would read it against this index."""
+        # Keyed: the questioned documents keep their names (index query reads
+        # their text and names them), while their tokens and n-grams are keyed.
         return SketchSettings(
             shingle=int(meta["shingle"]), perms=int(meta["permutations"]), threshold=float(meta["threshold"]),
-            tokenizer=_tokenizer_argument(meta["tokenizer"]), seed=int(meta["hash_seed"]), key=key)
+            tokenizer=_tokenizer_argument(meta["tokenizer"]), seed=int(meta["hash_seed"]), key=key,
+            keep_names=key is not None)
 
 
 def _tokenizer_argument(described: str) -> str:

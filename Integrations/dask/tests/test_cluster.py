@@ -342,6 +342,27 @@ class ClusterJobs(unittest.TestCase):
         with open(out) as f:
             self.assertEqual(json.load(f)["results"], theirs["results"])
 
+    def test_keyed_query_equals_one_keyed_query(self):
+        # Two parties who share a key: the index holds keyed hashes, not text or names.
+        key = self.path("key.hex")
+        with open(key, "w") as f:
+            f.write(random.Random(5).randbytes(32).hex() + "\n")
+        texts = os.path.join(self.collection, "texts")
+        sharded = self.path("keyed-index")
+        jobs.sketch(self.client, [texts], jobs.SketchSettings(key=key), sharded=sharded, shard_bytes=32 << 10)
+        merged = self.path("keyed-merged.fp")
+        fingerprint("merge", *jobs.index_files([sharded]), "-o", merged)
+        self.assertFalse(any("doc0" in str(row[1]) for row in dump(merged)["documents"]), "names are keyed")
+        ours = jobs.query(self.client, [sharded], [self.questioned], workdir=self.dir, key=key)
+        theirs = json.loads(fingerprint("index", "query", merged, self.questioned, "--key", key, "--top", "0",
+                                        "--format", "json"))
+        for k in ("results", "grams", "shared_grams", "containment", "candidates"):
+            self.assertEqual(ours[k], theirs[k], k)
+        self.assertGreaterEqual(sum(r["matched"] for r in ours["results"]), 20)
+        # Without the key the index cannot be queried.
+        with self.assertRaises(ValueError):
+            jobs.query(self.client, [sharded], [self.questioned], workdir=self.dir)
+
     def test_compare_equals_compare_of_the_texts(self):
         a = os.path.join(REPO, "Corpora", "source-a")
         b = os.path.join(REPO, "Corpora", "copy-a")
