@@ -75,7 +75,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--workers", type=int, default=2, help="without --scheduler: local worker processes (default 2)")
     top.add_argument("--binary", help="the fingerprint binary, at the same path on every worker "
                                       "(default: $FINGERPRINT_BIN, else fingerprint on the PATH)")
-    top.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    top.add_argument("-q", "--quiet", action="store_true", help="no progress bar (there is none when standard error is not a terminal)")
     sub = top.add_subparsers(dest="job", required=True, parser_class=_Parser)
 
     s = sub.add_parser("sketch", help="sketch a collection shard by shard; merge, or keep the shards")

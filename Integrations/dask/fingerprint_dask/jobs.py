@@ -233,7 +233,7 @@ def run_binary(args: list[str], exe: str | None) -> str:
 
 
 def _progress(futures, quiet: bool) -> None:
-    if quiet:
+    if quiet or not sys.stderr.isatty():
         wait(futures)
     else:
         # The engine's own progress bar, on standard error (standard output
