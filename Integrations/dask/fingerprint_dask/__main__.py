@@ -6,11 +6,14 @@
     fingerprint-dask --scheduler tcp://HOST:8786 query DIR/manifest.json QUESTIONED --output found.json
     fingerprint-dask --scheduler tcp://HOST:8786 compare A B --workdir W -- --permutations 999
 
+(after --, options for the binary's compare)
+
 Without --scheduler, a LocalCluster of --workers processes runs on this
 machine. Exit statuses follow the binary's: 0 done (1: query --fail-on-match
 found a match), 64 usage, 65 bad data, 66 missing input, 69 no
 cluster, 70 an unexpected error (one line; FINGERPRINT_DASK_DEBUG=1 shows the
-traceback), 130 interrupted; a failing `fingerprint` run passes its status on.
+traceback), 74 an output cannot be written, 75 another job is writing the
+same output, 130 interrupted; a failing `fingerprint` run passes its status on.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="job", required=True, parser_class=_Parser)
 
     s = sub.add_parser("sketch", help="sketch a collection shard by shard; merge, or keep the shards")
+    _quiet_option(s)
     s.add_argument("inputs", nargs="+", help="directories, files, globs (data/*.jsonl.gz) or @LIST (paths, one a line)")
     out = s.add_mutually_exclusive_group(required=True)
     out.add_argument("-o", "--output", help="the merged fingerprint file to write")
@@ -88,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     _layout(s)
 
     d = sub.add_parser("dedup", help="near-duplicate clusters across every shard")
+    _quiet_option(d)
     d.add_argument("index", nargs="+", help="a manifest (or its directory), or fingerprint files in reading order")
     d.add_argument("--threshold", type=float, help="Jaccard threshold (default: the one the shards were made for)")
     d.add_argument("--keep", choices=["longest", "first"], default="longest")
@@ -95,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", help="write the JSON report here (atomically) instead of standard output")
 
     q = sub.add_parser("query", help="a questioned corpus against a sharded index")
+    _quiet_option(q)
     q.add_argument("index", help="a manifest (or its directory), or a fingerprint file")
     q.add_argument("questioned", nargs="+", help="the questioned corpus (directories, files, globs, @LIST)")
     q.add_argument("--threshold", type=float, help="Jaccard threshold for near-duplicates (default: the index's)")
@@ -109,16 +115,20 @@ def parser() -> argparse.ArgumentParser:
     _layout(q)
 
     c = sub.add_parser("compare", help="compare two large corpora (counts aggregated across shards)")
+    _quiet_option(c)
     c.add_argument("a")
     c.add_argument("b")
     c.add_argument("--workdir", required=True, help="where the two merged fingerprint files are written")
     c.add_argument("--compare-threads", type=int, help="threads of the compare task (default: the binary's)")
     c.add_argument("-o", "--output")
-    c.add_argument("compare_args", nargs=argparse.REMAINDER,
-                   help="after --: options for fingerprint compare (--permutations, --features, ...)")
+    c.add_argument("--keep-sketches", action="store_true", help="keep the two merged fingerprint files in --workdir")
     _sketch_options(c)
     _layout(c)
     return top
+
+
+def _quiet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar")
 
 
 def _client(args):
@@ -138,7 +148,18 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # After --: the binary's own compare options, passed on as they are.
+    passed: list[str] = []
+    if "--" in argv:
+        k = argv.index("--")
+        argv, passed = argv[:k], argv[k + 1:]
     args = parser().parse_args(argv)
+    args.compare_args = passed
+    if passed and args.job != "compare":
+        parser().error("options after -- go with compare only")
+    if args.workers < 1:
+        parser().error("--workers must be at least 1")
     try:
         if args.binary:
             args.binary = fpbin.find(args.binary)
@@ -151,7 +172,13 @@ def main(argv: list[str] | None = None) -> int:
             return _run(client, args)
     except fpbin.FingerprintFailed as e:
         print(f"fingerprint-dask: error: {e}", file=sys.stderr)
-        return e.status
+        return e.status if 0 < e.status < 256 else 70
+    except jobs.OutputError as e:
+        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        return 74
+    except jobs.Busy as e:
+        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        return 75
     except FileNotFoundError as e:
         print(f"fingerprint-dask: error: {e}", file=sys.stderr)
         return 66
@@ -172,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 def _settings(args) -> jobs.SketchSettings:
     return jobs.SketchSettings(
         shingle=args.shingle, perms=args.perms, threshold=args.threshold, tokenizer=args.tokenizer, seed=args.seed,
-        globs=args.glob, field=args.field, key=args.key, keep_names=args.keep_names)
+        globs=args.glob, text_field=args.field, key=args.key, keep_names=args.keep_names)
 
 
 def _run(client, args) -> int:
@@ -184,24 +211,26 @@ def _run(client, args) -> int:
         print(json.dumps(summary, sort_keys=True))
         return 0
     if args.job == "dedup":
+        output = jobs.check_output(args.output) if args.output else None
         report = jobs.dedup(client, args.index, threshold=args.threshold, keep=args.keep, partitions=args.partitions,
-                            quiet=quiet)
-        _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", args.output)
+                            quiet=quiet, exe=args.binary)
+        _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", output)
         return 0
     if args.job == "query":
-        workdir = args.workdir or os.path.dirname(os.path.abspath(args.index))
-        report = jobs.query(client, [args.index], args.questioned, workdir=workdir, threshold=args.threshold,
+        output = jobs.check_output(args.output) if args.output else None
+        report = jobs.query(client, [args.index], args.questioned, workdir=args.workdir, threshold=args.threshold,
                             min_containment=args.min_containment, key=args.key, tokenizer=args.tokenizer,
                             field_name=args.field, globs=args.glob, shard_bytes=args.shard_bytes,
                             threads=args.sketch_threads, exe=args.binary, quiet=quiet)
-        _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", args.output)
+        _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", output)
         return 1 if args.fail_on_match and any(r["matched"] for r in report["results"]) else 0
     if args.job == "compare":
-        extra = args.compare_args[1:] if args.compare_args[:1] == ["--"] else args.compare_args
-        text = jobs.compare(client, [args.a], [args.b], _settings(args), workdir=args.workdir, compare_args=extra,
-                            shard_bytes=args.shard_bytes, fan_in=args.fan_in, threads=args.sketch_threads,
-                            compare_threads=args.compare_threads, exe=args.binary, quiet=quiet)
-        _emit(text, args.output)
+        output = jobs.check_output(args.output) if args.output else None
+        text = jobs.compare(client, [args.a], [args.b], _settings(args), workdir=args.workdir,
+                            compare_args=args.compare_args, shard_bytes=args.shard_bytes, fan_in=args.fan_in,
+                            threads=args.sketch_threads, compare_threads=args.compare_threads, exe=args.binary,
+                            quiet=quiet, keep_sketches=args.keep_sketches)
+        _emit(text, output)
         return 0
     raise AssertionError(args.job)
 

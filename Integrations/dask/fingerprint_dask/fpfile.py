@@ -8,6 +8,8 @@ so they are opened read-only and immutable (no lock, no -wal/-shm files).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import urllib.parse
 from dataclasses import dataclass
@@ -23,12 +25,31 @@ BANDING = ("bands", "rows", "threshold")
 
 
 def connect(path: str) -> sqlite3.Connection:
-    uri = "file:" + urllib.parse.quote(path) + "?mode=ro&immutable=1"
+    """A read-only connection. A file without a pending write-ahead log is
+    opened immutable (no lock, no -shm file, fine on read-only storage); one
+    with a non-empty -wal (an `index add` committed but not yet checkpointed)
+    is opened normally, so that the committed rows are read."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such fingerprint file")
+    try:
+        pending = os.path.getsize(path + "-wal") > 0
+    except OSError:
+        pending = False
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + ("?mode=ro" if pending else "?mode=ro&immutable=1")
     return sqlite3.connect(uri, uri=True)
 
 
+@contextlib.contextmanager
+def opened(path: str):
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
 def meta(path: str) -> dict[str, str]:
-    with connect(path) as db:
+    with opened(path) as db:
         try:
             rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as e:
@@ -50,30 +71,29 @@ def require_compatible(paths: list[str], metas: list[dict[str, str]], keys=COMPA
 
 @dataclass
 class Documents:
-    """A shard's documents in reading order (the order of `ord`, `line`)."""
+    """A file's documents in reading order (the order of `ord`, `line`)."""
 
     ids: np.ndarray  # int64 row ids, in reading order
     names: list[str]
     tokens: np.ndarray  # int64: tokens of the shingle stream (what dedup's `longest` compares)
     usable: np.ndarray  # bool: at least one shingle (a near-duplicate is possible)
-    first_key: tuple | None
-    last_key: tuple | None
+    keys: list[tuple[bytes, int]]  # the reading order's sort key of each document
 
 
 def documents(path: str) -> Documents:
-    with connect(path) as db:
+    with opened(path) as db:
         rows = db.execute(
             "SELECT id, name, shingle_tokens, length(shingles), ord, line FROM documents ORDER BY ord, line").fetchall()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     tokens = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
     usable = np.fromiter((r[3] > 0 for r in rows), dtype=bool, count=len(rows))
-    key = lambda r: (bytes(r[4]), -1 if r[5] is None else r[5])  # noqa: E731
-    return Documents(ids, [r[1] for r in rows], tokens, usable,
-                     key(rows[0]) if rows else None, key(rows[-1]) if rows else None)
+    # SQLite orders NULL lines first; -1 does the same here.
+    keys = [(bytes(r[4]), -1 if r[5] is None else r[5]) for r in rows]
+    return Documents(ids, [r[1] for r in rows], tokens, usable, keys)
 
 
 def skips(path: str) -> list[dict[str, str]]:
-    with connect(path) as db:
+    with opened(path) as db:
         return [{"path": p, "reason": r} for p, r in db.execute("SELECT path, reason FROM skips ORDER BY rowid")]
 
 
@@ -81,30 +101,37 @@ def bands(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(band, hash, row id) of every stored LSH band key."""
     # Streamed from the cursor into one array (no list of row tuples: a
     # shard of a million documents has nine million band rows).
-    with connect(path) as db:
+    with opened(path) as db:
         n = db.execute("SELECT count(*) FROM bands").fetchone()[0]
         a = np.fromiter(db.execute("SELECT band, hash, document FROM bands"),
                         dtype=[("band", "<i8"), ("hash", "<i8"), ("document", "<i8")], count=n)
     return a["band"].copy(), a["hash"].copy(), a["document"].copy()
 
 
+_COLUMNS = ("shingles", "grams8", "grams13")
+
+
 def uint64_blobs(path: str, column: str, ids) -> dict[int, np.ndarray]:
     """The `column` blob (little-endian uint64 array) of each row id in `ids`."""
-    assert column in ("shingles", "grams8", "grams13")
+    assert column in _COLUMNS
+    wanted = sorted({int(i) for i in ids})
     out: dict[int, np.ndarray] = {}
-    with connect(path) as db:
-        for i in ids:
-            row = db.execute(f"SELECT {column} FROM documents WHERE id = ?", (int(i),)).fetchone()
-            if row is None:
-                raise ValueError(f"{path}: no document with id {int(i)}")
-            out[int(i)] = np.frombuffer(row[0], dtype="<u8")
+    with opened(path) as db:
+        for k in range(0, len(wanted), 500):
+            chunk = wanted[k:k + 500]
+            marks = ",".join("?" * len(chunk))
+            for i, blob in db.execute(f"SELECT id, {column} FROM documents WHERE id IN ({marks})", chunk):
+                out[i] = np.frombuffer(blob, dtype="<u8")
+    missing = [i for i in wanted if i not in out]
+    if missing:
+        raise ValueError(f"{path}: no document with id {missing[0]}")
     return out
 
 
 def all_uint64(path: str, column: str) -> np.ndarray:
     """The distinct values of `column` over every document of the file, sorted."""
-    assert column in ("shingles", "grams8", "grams13")
-    with connect(path) as db:
+    assert column in _COLUMNS
+    with opened(path) as db:
         parts = [np.frombuffer(b, dtype="<u8") for (b,) in db.execute(f"SELECT {column} FROM documents")]
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 

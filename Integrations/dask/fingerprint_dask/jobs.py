@@ -4,17 +4,21 @@ Each job is a graph of Dask tasks submitted through a `distributed.Client`.
 Tasks that read text run the `fingerprint` binary on the worker; the other
 tasks read the fingerprint files the binary wrote. Every file a task writes
 is written by the binary under a temporary name and renamed when complete,
-and its name depends only on the job's input, so a task that Dask reruns
-after losing its worker writes the same file again and the result does not
-change.
+and its name depends only on its place in the job, so a task that Dask
+reruns after losing its worker writes the same file again and the result
+does not change. A job holds a lock on its output while it runs, so that two
+jobs never write the same files.
 
 All paths (inputs, the work directory, the binary) must be the same on every
-worker: a shared file system on a real cluster, the local disk on one machine.
+worker: a shared file system on a real cluster, the local disk on one
+machine. The client makes every path absolute before it sends it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import fnmatch
 import glob
 import hashlib
 import json
@@ -22,8 +26,11 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 from dask import delayed
@@ -32,10 +39,10 @@ from distributed import Client, progress, wait
 from . import binary as fpbin
 from . import fpfile
 
-__version__ = "0.2.0"
 MANIFEST_SCHEMA = "fingerprint-dask.manifest/1"
 DEFAULT_SHARD_BYTES = 256 << 20
 DEFAULT_FAN_IN = 8
+DEFAULT_GLOBS = ["*.txt", "*.md", "*.text"]
 
 
 # ---------------------------------------------------------------------------
@@ -63,7 +70,7 @@ class Source:
 @dataclass(frozen=True)
 class ShardTask:
     source: Source
-    shard: str | None  # "K/N" for a directory
+    shard: str  # "K/N" (a file is 0/1)
     output: str
 
 
@@ -76,18 +83,18 @@ class SketchSettings:
     threshold: float = 0.8
     tokenizer: str = "word"
     seed: int = 0
-    globs: list[str] = field(default_factory=list)
-    field: str = "text"
+    globs: list[str] = dataclass_field(default_factory=list)
+    text_field: str = "text"
     key: str | None = None
     keep_names: bool = False
 
     def arguments(self) -> list[str]:
         a = ["--shingle", str(self.shingle), "--perms", str(self.perms), "--threshold", repr(self.threshold),
-             "--tokenizer", self.tokenizer, "--seed", str(self.seed), "--field", self.field]
+             "--tokenizer", self.tokenizer, "--seed", str(self.seed), "--field", self.text_field]
         for g in self.globs:
             a += ["--glob", g]
         if self.key:
-            a += ["--key", self.key]
+            a += ["--key", os.path.abspath(self.key)]
         if self.keep_names:
             a.append("--keep-names")
         return a
@@ -130,7 +137,8 @@ def expand_inputs(items: list[str]) -> list[str]:
     for p in out:
         if not os.path.exists(p):
             raise FileNotFoundError(f"{p}: no such file or directory")
-    return out
+    # Workers run in directories of their own: every path they get is absolute.
+    return [os.path.abspath(p) for p in out]
 
 
 def sources(paths: list[str]) -> list[Source]:
@@ -141,7 +149,7 @@ def sources(paths: list[str]) -> list[Source]:
     if len(set(absolute)) != len(absolute):
         raise ValueError("an input is given twice")
     if len(absolute) == 1 and os.path.isdir(absolute[0]):
-        return [Source(paths[0], True, "")]
+        return [Source(absolute[0], True, "")]
     root = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in absolute])
     for p in absolute:
         for q in absolute:
@@ -153,34 +161,63 @@ def sources(paths: list[str]) -> list[Source]:
         prefix = "" if rel == "." else rel + "/"
         if os.path.isdir(p) and rel == ".":
             raise ValueError(f"{given} is the common root of the inputs; give it alone or give its parts")
-        out.append(Source(given, os.path.isdir(p), prefix))
+        out.append(Source(p, os.path.isdir(p), prefix))
     return sorted(out, key=lambda s: s.order)
 
 
-def directory_bytes(path: str) -> int:
+def _matches(name: str, globs: list[str]) -> bool:
+    # As the binary matches: the name itself, or without a .gz/.zst suffix.
+    bare = name[:-3] if name.endswith(".gz") else name[:-4] if name.endswith(".zst") else name
+    return any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(bare, g) for g in globs)
+
+
+def directory_bytes(path: str, globs: list[str]) -> int:
+    """Bytes of the files a sketch of `path` reads (following links, skipping
+    hidden names): only to choose the number of shards."""
+    globs = globs or DEFAULT_GLOBS
     total = 0
-    for dirpath, dirnames, filenames in os.walk(path):
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for f in filenames:
-            if not f.startswith("."):
+            if not f.startswith(".") and _matches(f, globs):
                 with contextlib.suppress(OSError):
                     total += os.stat(os.path.join(dirpath, f)).st_size
     return total
 
 
-def plan_shards(srcs: list[Source], workdir: str, shard_bytes: int) -> list[ShardTask]:
+def plan_shards(srcs: list[Source], workdir: str, shard_bytes: int, globs: list[str]) -> list[ShardTask]:
     """Shard tasks in reading order: a directory in ⌈bytes / shard_bytes⌉
-    shards, a file in one."""
+    shards (files are never cut, so a directory of a few large files gives
+    fewer non-empty shards), a file in one. A file is sketched as shard 0/1,
+    so that an empty or binary file is a reported skip, not a failed job."""
     tasks = []
     for s in srcs:
         if s.is_dir:
-            n = max(1, min(1_000_000, math.ceil(directory_bytes(s.path) / shard_bytes)))
+            n = max(1, min(1_000_000, math.ceil(directory_bytes(s.path, globs) / shard_bytes)))
             shards = [f"{k}/{n}" for k in range(n)]
         else:
-            shards = [None]
+            shards = ["0/1"]
         for sh in shards:
             tasks.append(ShardTask(s, sh, os.path.join(workdir, f"shard-{len(tasks):05d}.fp")))
     return tasks
+
+
+# ---------------------------------------------------------------------------
+# Errors the command line maps to exit statuses
+
+
+class OutputError(OSError):
+    """An output cannot be written (exit 74, as the binary's)."""
+
+
+class Busy(RuntimeError):
+    """Another job holds the lock on this output (exit 75: try again later)."""
 
 
 # ---------------------------------------------------------------------------
@@ -188,9 +225,10 @@ def plan_shards(srcs: list[Source], workdir: str, shard_bytes: int) -> list[Shar
 
 
 def _fault_delay() -> None:
-    """Fault injection for tests: a worker started with
+    """Fault injection for the tests: a worker started with
     FINGERPRINT_DASK_TASK_DELAY=S waits S seconds at the start of each task,
-    so that a test can kill it in the middle of one."""
+    so that a test can kill it in the middle of one. Unset, it costs one
+    environment lookup."""
     delay = os.environ.get("FINGERPRINT_DASK_TASK_DELAY")
     if delay:
         time.sleep(float(delay))
@@ -200,9 +238,7 @@ def sketch_shard(task: ShardTask, settings: SketchSettings, threads: int, exe: s
     """Sketches one shard with the binary; returns its summary and path."""
     _fault_delay()
     args = ["sketch", task.source.path, "--output", task.output, "--format", "json", "--quiet",
-            "--threads", str(threads), *settings.arguments()]
-    if task.shard:
-        args += ["--shard", task.shard]
+            "--threads", str(threads), "--shard", task.shard, *settings.arguments()]
     if task.source.prefix:
         args += ["--name-prefix", task.source.prefix]
     summary = json.loads(fpbin.run(args, exe))
@@ -215,7 +251,7 @@ def merge_files(parts: list[dict], output: str, exe: str | None) -> dict:
     paths = [p["path"] for p in parts]
     if len(paths) == 1:
         # One part: copied (a rerun copies it again; the part stays for a rerun).
-        tmp = os.path.join(os.path.dirname(output) or ".", f".{os.path.basename(output)}.tmp-{os.getpid()}")
+        tmp = os.path.join(os.path.dirname(output), f".{os.path.basename(output)}.tmp-{os.getpid()}")
         shutil.copyfile(paths[0], tmp)
         os.replace(tmp, output)
         return {"path": output, "documents": parts[0]["documents"]}
@@ -228,8 +264,15 @@ def run_binary(args: list[str], exe: str | None) -> str:
     return fpbin.run(args, exe)
 
 
+def binary_version(client: Client, exe: str | None) -> str:
+    """The version of the binary the workers run (reports name it, as the binary's do)."""
+    text = client.submit(fpbin.run, ["--version"], exe, pure=False).result()
+    first = text.split("\n", 1)[0].split()
+    return first[1] if len(first) > 1 else text.strip()
+
+
 # ---------------------------------------------------------------------------
-# Sketch
+# Locks, work directories, progress
 
 
 def _progress(futures, quiet: bool) -> None:
@@ -247,66 +290,52 @@ def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, output: str | None = None,
-           sharded: str | None = None, shard_bytes: int = DEFAULT_SHARD_BYTES, fan_in: int = DEFAULT_FAN_IN,
-           threads: int = 1, exe: str | None = None, quiet: bool = True, keep_shards: bool = False) -> dict:
-    """Sketches the inputs into one fingerprint file (`output`, merged in a
-    tree of `fingerprint merge`) or into a directory of shards with a
-    manifest (`sharded`). Returns the summary (documents, shards, paths)."""
-    if (output is None) == (sharded is None):
-        raise ValueError("give either an output file or a directory for the shards")
-    srcs = sources(expand_inputs(inputs))
-    workdir = sharded or (output + ".shards")
-    os.makedirs(workdir, exist_ok=True)
-    tasks = plan_shards(srcs, workdir, shard_bytes)
-    tag = _digest(settings.arguments(), [(t.source, t.shard) for t in tasks])
-    futures = [client.submit(sketch_shard, t, settings, threads, exe, key=f"sketch-{tag}-{i:05d}", pure=False)
-               for i, t in enumerate(tasks)]
-    _progress(futures, quiet)
-    shards = client.gather(futures)
-    if sharded is not None:
-        manifest = {
-            "schema": MANIFEST_SCHEMA,
-            "inputs": [s.path for s in srcs],
-            "documents": sum(s["documents"] for s in shards),
-            "shards": [{"file": os.path.relpath(s["path"], sharded), "documents": s["documents"],
-                        "source": s["source"], "shard": s["shard"]} for s in shards],
-        }
-        path = os.path.join(sharded, "manifest.json")
-        _write_atomically(path, json.dumps(manifest, indent=2) + "\n")
-        return {"manifest": path, "documents": manifest["documents"], "shards": len(shards)}
-    merged = merge_tree(client, shards, output, workdir, fan_in, exe, tag, quiet)
-    if not keep_shards:
-        for p in os.listdir(workdir):
-            if p.startswith(("shard-", "merge-")) and p.endswith((".fp", ".fp-wal", ".fp-shm")):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(workdir, p))
+@contextlib.contextmanager
+def _locked(path: str):
+    """An exclusive lock on PATH.lock for the job's duration: a second job
+    writing the same output is refused at once."""
+    lock_path = path + ".lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise OutputError(f"{lock_path}: cannot create the job's lock ({e.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"{path}: another job is writing it; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)
         with contextlib.suppress(OSError):
-            os.rmdir(workdir)
-    return {"output": output, "documents": merged["documents"], "shards": len(shards)}
+            os.unlink(lock_path)
 
 
-def merge_tree(client: Client, parts: list[dict], output: str, workdir: str, fan_in: int, exe: str | None,
-               tag: str, quiet: bool = True) -> dict:
-    """Merges the parts, in order, `fan_in` at a time, level by level, into
-    `output`: consecutive groups keep the reading order, so the result is
-    the file of the whole input."""
-    if fan_in < 2:
-        raise ValueError("--fan-in must be at least 2")
-    level = list(parts)
-    depth = 0
-    while True:
-        groups = [level[i:i + fan_in] for i in range(0, len(level), fan_in)]
-        last = len(groups) == 1
-        level = [
-            client.submit(merge_files, g, output if last else os.path.join(workdir, f"merge-{depth}-{k:05d}.fp"), exe,
-                          key=f"merge-{tag}-{depth}-{k:05d}", pure=False)
-            for k, g in enumerate(groups)]
-        depth += 1
-        if last:
-            break
-    _progress(level, quiet)
-    return level[0].result()
+def check_output(path: str) -> str:
+    """The absolute path of an output file (or, ending in /, a directory to
+    create), after checking that its parent exists and is writable (before
+    any work, as the binary checks)."""
+    path = os.path.abspath(path)  # drops a trailing /
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise OutputError(f"{path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{path}: the directory {parent} is not writable")
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a directory")
+    return path
+
+
+_OURS = ("shard-", "merge-", ".shard-", ".merge-")
+
+
+def _clear(workdir: str) -> None:
+    """Removes this driver's files (shards, merges, their temporary files) from a work directory."""
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(workdir):
+            if name.startswith(_OURS) and ".fp" in name:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(workdir, name))
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -316,20 +345,132 @@ def _write_atomically(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+# ---------------------------------------------------------------------------
+# Sketch
+
+
+def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, output: str | None = None,
+           sharded: str | None = None, shard_bytes: int = DEFAULT_SHARD_BYTES, fan_in: int = DEFAULT_FAN_IN,
+           threads: int = 1, exe: str | None = None, quiet: bool = True, keep_shards: bool = False) -> dict:
+    """Sketches the inputs into one fingerprint file (`output`, merged in a
+    tree of `fingerprint merge`) or into a directory of shards with a
+    manifest (`sharded`). Returns the summary (documents, shards, paths)."""
+    if (output is None) == (sharded is None):
+        raise ValueError("give either an output file or a directory for the shards")
+    if fan_in < 2:
+        raise ValueError("--fan-in must be at least 2")
+    if shard_bytes <= 0 or threads < 1:
+        raise ValueError("--shard-bytes and --sketch-threads must be positive")
+    srcs = sources(expand_inputs(inputs))
+    if output is not None:
+        output = check_output(output)
+        workdir = output + ".shards"
+        target = output
+    else:
+        workdir = os.path.abspath(sharded)
+        if os.path.exists(workdir) and not os.path.isdir(workdir):
+            raise OutputError(f"{workdir}: is not a directory")
+        check_output(os.path.join(workdir, "manifest.json") if os.path.isdir(workdir) else workdir + "/")
+        target = workdir
+    with _locked(target):
+        os.makedirs(workdir, exist_ok=True)
+        _clear(workdir)  # a previous run's shards (perhaps more of them) must not linger
+        tasks = plan_shards(srcs, workdir, shard_bytes, settings.globs)
+        tag = _digest(target, settings.arguments(), [(t.source, t.shard) for t in tasks])
+        futures = [client.submit(sketch_shard, t, settings, threads, exe, key=f"sketch-{tag}-{i:05d}", pure=False)
+                   for i, t in enumerate(tasks)]
+        done = False
+        try:
+            _progress(futures, quiet)
+            shards = client.gather(futures)
+            documents = sum(s["documents"] for s in shards)
+            if documents == 0:
+                raise ValueError(f"no documents found in {' '.join(s.path for s in srcs)}"
+                                 + (f" (file patterns: {' '.join(settings.globs)})" if settings.globs else ""))
+            if sharded is not None:
+                manifest = {
+                    "schema": MANIFEST_SCHEMA,
+                    "inputs": [s.path for s in srcs],
+                    "documents": documents,
+                    "shards": [{"file": os.path.basename(s["path"]), "documents": s["documents"],
+                                "source": s["source"], "shard": s["shard"]} for s in shards],
+                }
+                path = os.path.join(workdir, "manifest.json")
+                _write_atomically(path, json.dumps(manifest, indent=2) + "\n")
+                done = True
+                return {"manifest": path, "documents": documents, "shards": len(shards)}
+            merged = merge_tree(client, shards, output, workdir, fan_in, exe, tag, quiet)
+            done = True
+            return {"output": output, "documents": merged["documents"], "shards": len(shards)}
+        finally:
+            if not done:
+                client.cancel(futures)
+            if output is not None and not (keep_shards and done):
+                _clear(workdir)
+                with contextlib.suppress(OSError):
+                    os.rmdir(workdir)
+            elif not done:
+                _clear(workdir)
+
+
+def merge_tree(client: Client, parts: list[dict], output: str, workdir: str, fan_in: int, exe: str | None,
+               tag: str, quiet: bool = True) -> dict:
+    """Merges the parts, in order, `fan_in` at a time, level by level, into
+    `output`: consecutive groups keep the reading order, so the result is
+    the file of the whole input."""
+    level = list(parts)
+    depth = 0
+    submitted = []
+    while True:
+        groups = [level[i:i + fan_in] for i in range(0, len(level), fan_in)]
+        last = len(groups) == 1
+        level = [
+            client.submit(merge_files, g, output if last else os.path.join(workdir, f"merge-{depth}-{k:05d}.fp"), exe,
+                          key=f"merge-{tag}-{depth}-{k:05d}", pure=False)
+            for k, g in enumerate(groups)]
+        submitted += level
+        depth += 1
+        if last:
+            break
+    try:
+        _progress(level, quiet)
+        return level[0].result()
+    except BaseException:
+        client.cancel(submitted)
+        raise
+
+
 def index_files(items: list[str]) -> list[str]:
-    """Fingerprint files in reading order: a manifest's shards, or the files given."""
+    """Fingerprint files (absolute paths): a manifest's shards, or the files given."""
     out = []
     for item in items:
-        if item.endswith(".json") or os.path.isdir(item):
+        if not os.path.exists(item):
+            raise FileNotFoundError(f"{item}: no such file or directory")
+        if os.path.isdir(item) or item.endswith(".json"):
             path = os.path.join(item, "manifest.json") if os.path.isdir(item) else item
-            with open(path, encoding="utf-8") as f:
-                m = json.load(f)
-            if m.get("schema") != MANIFEST_SCHEMA:
-                raise ValueError(f"{path}: not a fingerprint-dask manifest")
-            out += [os.path.join(os.path.dirname(path), s["file"]) for s in m["shards"]]
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"{path}: no such file (a directory of shards has a manifest.json)")
+            try:
+                with open(path, encoding="utf-8") as f:
+                    m = json.load(f)
+                if not isinstance(m, dict) or m.get("schema") != MANIFEST_SCHEMA:
+                    raise ValueError
+                names = [s["file"] for s in m["shards"]]
+                if not all(isinstance(n, str) and n and "/" not in n for n in names):
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                raise ValueError(f"{path}: not a fingerprint-dask manifest ({MANIFEST_SCHEMA})") from None
+            out += [os.path.join(os.path.dirname(os.path.abspath(path)), n) for n in names]
         else:
-            out.append(item)
+            out.append(os.path.abspath(item))
+    for f in out:
+        if not os.path.exists(f):
+            raise FileNotFoundError(f"{f}: no such fingerprint file")
     return out
+
+
+def _metas(files: list[str]) -> list[dict[str, str]]:
+    return [fpfile.meta(f) for f in files]
 
 
 # ---------------------------------------------------------------------------
@@ -341,17 +482,25 @@ def _shard_documents(path: str) -> fpfile.Documents:
     return fpfile.documents(path)
 
 
-def _band_partitions(path: str, offset: int, partitions: int) -> tuple:
-    """(band, hash, global index) of the shard's band keys, split by key into `partitions` parts."""
+def _band_partitions(path: str, ids: np.ndarray, glob_index: np.ndarray, partitions: int) -> tuple:
+    """(band, hash, global index) of the shard's band keys, split by key into
+    `partitions` parts. `ids` are the shard's row ids and `glob_index` their
+    places in the reading order of all shards together."""
     _fault_delay()
-    docs = fpfile.documents(path)
     band, h, rowid = fpfile.bands(path)
-    rank = np.empty(int(docs.ids.max()) + 1 if len(docs.ids) else 0, dtype=np.int64)
-    rank[docs.ids] = np.arange(len(docs.ids), dtype=np.int64)
-    g = rank[rowid] + offset
+    where = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.int64)
+    where[ids] = glob_index
+    g = where[rowid]
     part = ((h.view(np.uint64) ^ (band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) % np.uint64(partitions)
             ).astype(np.int64)
-    return tuple((band[part == p], h[part == p], g[part == p]) for p in range(partitions))
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+    return tuple((band[order[bounds[p]:bounds[p + 1]]], h[order[bounds[p]:bounds[p + 1]]],
+                  g[order[bounds[p]:bounds[p + 1]]]) for p in range(partitions))
+
+
+def _pack(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return (np.minimum(x, y).astype(np.uint64) << np.uint64(32)) | np.maximum(x, y).astype(np.uint64)
 
 
 def _candidates(*pieces) -> np.ndarray:
@@ -360,77 +509,103 @@ def _candidates(*pieces) -> np.ndarray:
     document), all pairs when the group has at most 64 members, else each
     member with the first and with its neighbour. Pairs (x, y), x < y, as x << 32 | y."""
     _fault_delay()
-    band = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int64)
-    h = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64)
-    g = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int64)
+    empty = np.zeros(0, np.int64)
+    band = np.concatenate([p[0] for p in pieces] + [empty])
+    h = np.concatenate([p[1] for p in pieces] + [empty])
+    g = np.concatenate([p[2] for p in pieces] + [empty])
     if len(g) == 0:
         return np.zeros(0, dtype=np.uint64)
     order = np.lexsort((g, h, band))
     band, h, g = band[order], h[order], g[order]
     starts = np.flatnonzero(np.r_[True, (band[1:] != band[:-1]) | (h[1:] != h[:-1])])
-    ends = np.r_[starts[1:], len(g)]
-    pairs = []
-    for s, e in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
-        m = g[s:e]
-        if len(m) <= 64:
-            a, b = np.triu_indices(len(m), 1)
-            x, y = m[a], m[b]
+    sizes = np.diff(np.r_[starts, len(g)])
+    # Buckets of two (nearly all of them) at once; the larger ones one by one.
+    two = starts[sizes == 2]
+    pairs = [_pack(g[two], g[two + 1])]
+    for s, n in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
+        m = g[s:s + n]
+        if n <= 64:
+            a, b = np.triu_indices(n, 1)
+            pairs.append(_pack(m[a], m[b]))
         else:
-            x = np.concatenate([np.repeat(m[0], len(m) - 1), m[:-1]])
-            y = np.concatenate([m[1:], m[1:]])
-        pairs.append((np.minimum(x, y).astype(np.uint64) << np.uint64(32)) | np.maximum(x, y).astype(np.uint64))
-    return np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, dtype=np.uint64)
+            pairs.append(_pack(np.r_[np.repeat(m[0], n - 1), m[:-1]], np.r_[m[1:], m[1:]]))
+    return np.unique(np.concatenate(pairs))
 
 
-def _jaccards(path_a: str, path_b: str, offsets: tuple[int, int], pairs: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of the shingle sets of each pair (x in shard a, y in shard b, global indices)."""
+def _jaccards(files: list[str], shard: int, rows_x: np.ndarray, shard_y: np.ndarray, rows_y: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of the shingle sets of each pair: row rows_x[k] of
+    `files[shard]` with row rows_y[k] of `files[shard_y[k]]`. Reads only
+    those rows."""
     _fault_delay()
-    ids_a = fpfile.documents(path_a).ids
-    ids_b = ids_a if path_b == path_a else fpfile.documents(path_b).ids
-    x = (pairs >> np.uint64(32)).astype(np.int64) - offsets[0]
-    y = (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64) - offsets[1]
-    if path_b == path_a:
-        sa = sb = fpfile.uint64_blobs(path_a, "shingles", np.unique(np.r_[ids_a[x], ids_a[y]]))
-    else:
-        sa = fpfile.uint64_blobs(path_a, "shingles", np.unique(ids_a[x]))
-        sb = fpfile.uint64_blobs(path_b, "shingles", np.unique(ids_b[y]))
-    return np.array([fpfile.exact_jaccard(sa[int(ids_a[i])], sb[int(ids_b[j])]) for i, j in zip(x, y)],
-                    dtype=np.float64)
+    sets = {shard: fpfile.uint64_blobs(files[shard], "shingles", rows_x)}
+    for s in np.unique(shard_y).tolist():
+        got = fpfile.uint64_blobs(files[s], "shingles", rows_y[shard_y == s])
+        sets.setdefault(s, {}).update(got)
+    return np.array([fpfile.exact_jaccard(sets[shard][int(x)], sets[int(s)][int(y)])
+                     for x, s, y in zip(rows_x, shard_y, rows_y)], dtype=np.float64)
 
 
-def _by_shard_pair(pairs: np.ndarray, offsets: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+class _Order:
+    """Every document of the shards in one reading order (`ord`, `line`), as
+    the merged file reads them: global index → (shard, row id), and back."""
+
+    def __init__(self, files: list[str], docs: list[fpfile.Documents]):
+        keyed = [(k, s, i) for s, d in enumerate(docs) for i, k in enumerate(d.keys)]
+        keyed.sort(key=lambda t: t[0])
+        n = len(keyed)
+        self.shard = np.fromiter((s for _, s, _ in keyed), dtype=np.int64, count=n)
+        self.local = np.fromiter((i for _, _, i in keyed), dtype=np.int64, count=n)
+        self.row = np.array([docs[s].ids[i] for s, i in zip(self.shard.tolist(), self.local.tolist())], dtype=np.int64)
+        self.glob = [np.empty(len(d.ids), dtype=np.int64) for d in docs]
+        for g, (s, i) in enumerate(zip(self.shard.tolist(), self.local.tolist())):
+            self.glob[s][i] = g
+        self.docs = docs
+        seen: dict[str, int] = {}
+        for s, d in enumerate(docs):
+            for name in d.names:
+                if name in seen:
+                    raise ValueError(f"document {name!r} is in {files[seen[name]]} and in {files[s]}; "
+                                     "give each shard once")
+                seen[name] = s
+
+    def name(self, g: int) -> str:
+        return self.docs[int(self.shard[g])].names[int(self.local[g])]
+
+    def tokens(self, g: int) -> int:
+        return int(self.docs[int(self.shard[g])].tokens[int(self.local[g])])
+
+
+def _score_pairs(client: Client, files: list[str], order: _Order, pairs: np.ndarray, tag: str, quiet: bool):
+    """Exact Jaccard of every pair (global indices, packed), one task per shard of the pairs' first members."""
+    if len(pairs) == 0:
+        return np.zeros(0)
     x = (pairs >> np.uint64(32)).astype(np.int64)
     y = (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    sx = np.searchsorted(offsets, x, side="right") - 1
-    sy = np.searchsorted(offsets, y, side="right") - 1
-    out = {}
-    for a, b in sorted(set(zip(sx.tolist(), sy.tolist()))):
-        out[(a, b)] = pairs[(sx == a) & (sy == b)]
-    return out
-
-
-def _score_pairs(client: Client, files: list[str], offsets: np.ndarray, pairs: np.ndarray, tag: str, quiet: bool):
-    """Exact Jaccard of every pair, one task per pair of shards."""
-    groups = _by_shard_pair(pairs, offsets)
-    futures = {k: client.submit(_jaccards, files[k[0]], files[k[1]], (int(offsets[k[0]]), int(offsets[k[1]])), v,
-                                key=f"{tag}-{k[0]}-{k[1]}", pure=False)
-               for k, v in groups.items()}
-    _progress(list(futures.values()), quiet)
+    sx = order.shard[x]
+    futures = {}
+    for s in np.unique(sx).tolist():
+        k = np.flatnonzero(sx == s)
+        futures[s] = (k, client.submit(_jaccards, files, s, order.row[x[k]], order.shard[y[k]], order.row[y[k]],
+                                       key=f"{tag}-{s:05d}", pure=False))
+    _progress([f for _, f in futures.values()], quiet)
     scores = np.zeros(len(pairs))
-    position = {int(p): i for i, p in enumerate(pairs.tolist())}
-    for k, f in futures.items():
-        for p, s in zip(groups[k].tolist(), f.result()):
-            scores[position[p]] = s
+    for k, f in futures.values():
+        scores[k] = f.result()
     return scores
 
 
 def _round6(x: float):
-    v = round(float(x), 6)
+    """Rounded to 6 decimals as the binary rounds scores ((x·10⁶).rounded() / 10⁶, halves away from zero)."""
+    p = float(x) * 1e6
+    r = math.floor(p)
+    if p - r >= 0.5:
+        r += 1
+    v = r / 1e6
     return int(v) if v == int(v) else v
 
 
 def dedup(client: Client, items: list[str], *, threshold: float | None = None, keep: str = "longest",
-          partitions: int | None = None, quiet: bool = True) -> dict:
+          partitions: int | None = None, quiet: bool = True, exe: str | None = None) -> dict:
     """Near-duplicate clusters over every shard at once, as `fingerprint dedup`
     of the merged file finds them (same candidates, same verification, same
     clusters, kept members and scores). Returns the `fingerprint.dedup/1` report."""
@@ -439,41 +614,39 @@ def dedup(client: Client, items: list[str], *, threshold: float | None = None, k
     files = index_files(items)
     if not files:
         raise ValueError("no fingerprint file given")
-    metas = client.gather(client.map(fpfile.meta, files, key=[f"meta-{i}-{_digest(f)}" for i, f in enumerate(files)]))
-    m = fpfile.require_compatible(files, metas)
+    m = fpfile.require_compatible(files, _metas(files))
+    if m["tokenizer"].startswith(("char:", "ngram:")):
+        raise ValueError(f"the shards were sketched with --tokenizer {m['tokenizer']}; dedup shingles words "
+                         "(or a model tokenizer's tokens), as fingerprint dedup does")
     stored = float(m["threshold"])
     threshold = stored if threshold is None else threshold
     if threshold != stored:
         raise ValueError(
             f"--threshold {threshold}: the shards' LSH bands were made for {stored}; "
             f"sketch with --threshold {threshold} (or leave --threshold out)")
-    tag = _digest("dedup", files, threshold, keep)
-    docs_f = client.map(_shard_documents, files, key=[f"docs-{tag}-{i:05d}" for i in range(len(files))])
+    tag = _digest("dedup", files, threshold, keep, [os.path.getmtime(f) for f in files])
+    docs_f = client.map(_shard_documents, files, key=[f"docs-{tag}-{i:05d}" for i in range(len(files))], pure=False)
     _progress(docs_f, quiet)
     docs: list[fpfile.Documents] = client.gather(docs_f)
-    counts = np.array([len(d.ids) for d in docs], dtype=np.int64)
-    offsets = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
-    for i in range(1, len(files)):
-        if docs[i - 1].last_key is not None and docs[i].first_key is not None and docs[i - 1].last_key >= docs[i].first_key:
-            raise ValueError(f"{files[i]}: its documents do not all come after those of {files[i - 1]} "
-                             "(give the shards in reading order, as the manifest lists them)")
-    total = int(counts.sum())
+    order = _Order(files, docs)
+    total = len(order.row)
     if total >= 1 << 32:
         raise ValueError("more than 2^32 documents")
-    parts = partitions or max(1, min(4 * len(files), 1024))
+    parts = partitions or max(1, min(len(files), 64))
 
     # Map: each shard's band keys, partitioned by key. Reduce: candidate pairs per partition.
-    mapped = [delayed(_band_partitions, nout=parts, pure=True)(f, int(o), parts, dask_key_name=f"bands-{tag}-{i:05d}")
-              for i, (f, o) in enumerate(zip(files, offsets))]
+    mapped = [delayed(_band_partitions, nout=parts, pure=True)(f, docs[i].ids, order.glob[i], parts,
+                                                                dask_key_name=f"bands-{tag}-{i:05d}")
+              for i, f in enumerate(files)]
     reduced = [delayed(_candidates, pure=True)(*[mp[r] for mp in mapped], dask_key_name=f"cand-{tag}-{r:05d}")
                for r in range(parts)]
     cand_f = client.compute(reduced)
     _progress(cand_f, quiet)
     cand = client.gather(cand_f)
-    pairs = np.unique(np.concatenate(cand)) if cand else np.zeros(0, np.uint64)
+    pairs = np.unique(np.concatenate(cand + [np.zeros(0, np.uint64)]))
 
     # Verify every candidate with the exact Jaccard of its shingle sets.
-    scores = _score_pairs(client, files, offsets, pairs, f"verify-{tag}", quiet)
+    scores = _score_pairs(client, files, order, pairs, f"verify-{tag}", quiet)
     edges = pairs[scores >= threshold]
 
     # Clusters: connected components of the verified pairs (dedup's union-find),
@@ -494,40 +667,26 @@ def dedup(client: Client, items: list[str], *, threshold: float | None = None, k
     for d in sorted(parent):
         components.setdefault(find(d), []).append(d)
     groups = sorted(components.values(), key=lambda g: g[0])
-
-    def local(d):
-        s = int(np.searchsorted(offsets, d, side="right") - 1)
-        return s, d - int(offsets[s])
-
-    def tokens(d):
-        s, i = local(d)
-        return int(docs[s].tokens[i])
-
-    def name(d):
-        s, i = local(d)
-        return docs[s].names[i]
-
-    kept = [g[0] if keep == "first" else max(g, key=lambda d: (tokens(d), -d)) for g in groups]
+    kept = [g[0] if keep == "first" else max(g, key=lambda d: (order.tokens(d), -d)) for g in groups]
     # Scores of the members against the kept document.
-    score_pairs = sorted({(min(d, k) << 32) | max(d, k) for g, k in zip(groups, kept) for d in g if d != k})
-    sp = np.array(score_pairs, dtype=np.uint64)
-    member_scores = dict(zip(sp.tolist(), _score_pairs(client, files, offsets, sp, f"score-{tag}", quiet).tolist()))
+    sp = np.array(sorted({(min(d, k) << 32) | max(d, k) for g, k in zip(groups, kept) for d in g if d != k}),
+                  dtype=np.uint64)
+    member_scores = dict(zip(sp.tolist(), _score_pairs(client, files, order, sp, f"score-{tag}", quiet).tolist()))
     clusters = []
     for cid, (g, k) in enumerate(zip(groups, kept)):
         clusters.append({
-            "id": cid, "kept": name(k), "size": len(g),
-            "members": [{"document": name(d), "kept": d == k,
+            "id": cid, "kept": order.name(k), "size": len(g),
+            "members": [{"document": order.name(d), "kept": d == k,
                          "score": 1 if d == k else _round6(member_scores[(min(d, k) << 32) | max(d, k)])} for d in g]})
-    too_short = [n for d in docs for n, ok in zip(d.names, d.usable.tolist()) if not ok]
+    too_short = [order.name(g) for g in range(total) if not docs[int(order.shard[g])].usable[int(order.local[g])]]
     skipped = [s for f in files for s in fpfile.skips(f)]
     duplicates = sum(len(g) - 1 for g in groups)
     return {
-        "schema": "fingerprint.dedup/1", "version": __version__, "corpus": items[0] if len(items) == 1 else items, "documents": total,
-        "method": "minhash", "shingle": int(m["shingle"]), "perms": int(m["permutations"]), "seed": int(m["hash_seed"]),
-        "threshold": threshold, "bands": int(m["bands"]), "rows": int(m["rows"]), "keep": keep,
-        "candidate_pairs": int(len(pairs)), "verified_pairs": int(len(edges)), "clusters": clusters,
+        "schema": "fingerprint.dedup/1", "version": binary_version(client, exe), "corpus": " ".join(items),
+        "documents": total, "method": "minhash", "shingle": int(m["shingle"]), "perms": int(m["permutations"]),
+        "seed": int(m["hash_seed"]), "threshold": threshold, "bands": int(m["bands"]), "rows": int(m["rows"]),
+        "keep": keep, "candidate_pairs": int(len(pairs)), "verified_pairs": int(len(edges)), "clusters": clusters,
         "duplicates": duplicates, "kept_documents": total - duplicates, "too_short": too_short, "skipped": skipped,
-        "shards": len(files),
     }
 
 
@@ -540,82 +699,105 @@ def _query_shard(shard: str, questioned: str, threshold: float) -> dict:
     lookups, exact verification), and which of the questioned corpus's
     distinct 13-grams the shard holds (a bit per gram)."""
     _fault_delay()
-    import sqlite3
-    import urllib.parse
-
-    db = sqlite3.connect(":memory:", uri=True)
-    for alias, path in (("q", questioned), ("r", shard)):
-        db.execute(f"ATTACH DATABASE ? AS {alias}", ("file:" + urllib.parse.quote(path) + "?mode=ro&immutable=1",))
-    hits = db.execute(
-        "SELECT DISTINCT qb.document, rb.document FROM q.bands qb JOIN r.bands rb "
-        "ON rb.band = qb.band AND rb.hash = qb.hash").fetchall()
-    names = dict(db.execute("SELECT id, name FROM r.documents WHERE id IN (SELECT DISTINCT rb.document FROM q.bands qb "
-                            "JOIN r.bands rb ON rb.band = qb.band AND rb.hash = qb.hash)").fetchall())
-    db.close()
-    qs = fpfile.uint64_blobs(questioned, "shingles", sorted({q for q, _ in hits}))
-    rs = fpfile.uint64_blobs(shard, "shingles", sorted({r for _, r in hits}))
+    with contextlib.closing(fpfile.connect(questioned)) as db:
+        q_bands = db.execute("SELECT band, hash, document FROM bands").fetchall()
+    hits: set[tuple[int, int]] = set()
+    with contextlib.closing(fpfile.connect(shard)) as db:
+        for band, h, q in q_bands:
+            for (r,) in db.execute("SELECT document FROM bands WHERE band = ? AND hash = ?", (band, h)):
+                hits.add((q, r))
+        refs = sorted({r for _, r in hits})
+        names: dict[int, str] = {}
+        for k in range(0, len(refs), 500):
+            chunk = refs[k:k + 500]
+            names.update(db.execute(f"SELECT id, name FROM documents WHERE id IN ({','.join('?' * len(chunk))})",
+                                    chunk).fetchall())
+        documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    qs = fpfile.uint64_blobs(questioned, "shingles", [q for q, _ in hits])
+    rs = fpfile.uint64_blobs(shard, "shingles", refs)
     candidates: dict[int, int] = {}
     near: dict[int, list] = {}
-    for q, r in hits:
+    for q, r in sorted(hits):
         candidates[q] = candidates.get(q, 0) + 1
         j = fpfile.exact_jaccard(qs[q], rs[r])
         if j >= threshold:
             near.setdefault(q, []).append((names[r], j))
     grams = fpfile.all_uint64(questioned, "grams13")
     held = np.isin(grams, fpfile.all_uint64(shard, "grams13"), assume_unique=True)
-    return {"candidates": candidates, "near": near, "held": np.packbits(held), "documents": len(fpfile.documents(shard).ids)}
+    return {"candidates": candidates, "near": near, "held": np.packbits(held), "documents": documents}
 
 
-def query(client: Client, items: list[str], questioned: list[str], *, workdir: str, threshold: float | None = None,
-          min_containment: float = 0.5, key: str | None = None, tokenizer: str | None = None, field_name: str = "text",
-          globs: list[str] | None = None, shard_bytes: int = DEFAULT_SHARD_BYTES, threads: int = 1,
-          exe: str | None = None, quiet: bool = True) -> dict:
+def _swift_order(name: str) -> str:
+    # Swift compares strings by their NFC-normalised scalars, as the binary sorts names.
+    return unicodedata.normalize("NFC", name)
+
+
+def query(client: Client, items: list[str], questioned: list[str], *, workdir: str | None = None,
+          threshold: float | None = None, min_containment: float = 0.5, key: str | None = None,
+          tokenizer: str | None = None, field_name: str = "text", globs: list[str] | None = None,
+          shard_bytes: int = DEFAULT_SHARD_BYTES, threads: int = 1, exe: str | None = None,
+          quiet: bool = True) -> dict:
     """Checks a questioned corpus against a sharded index, as `fingerprint
     index query --top 0` against the merged index: near-duplicates verified
     exactly and 13-gram containment over the union of the shards. Returns
-    the `fingerprint.query/1` report."""
+    the `fingerprint.query/1` report. The questioned corpus's sketch is
+    written in `workdir` (default: beside the index) and removed after."""
     files = index_files(items)
-    metas = client.gather(client.map(fpfile.meta, files, key=[f"qmeta-{i}-{_digest(f)}" for i, f in enumerate(files)]))
-    m = fpfile.require_compatible(files, metas)
-    settings = SketchSettings.of_index(m, key) if tokenizer is None else SketchSettings.of_index(
-        {**m, "tokenizer": tokenizer}, key)
-    settings.field = field_name
+    m = fpfile.require_compatible(files, _metas(files))
+    if m.get("keyed") == "1" and not key:
+        raise ValueError(f"{items[0]} is keyed: querying it needs the same key (--key; key id {m.get('key_id')})")
+    if m.get("keyed") != "1" and key:
+        raise ValueError(f"{items[0]} is not keyed; query it without --key")
+    settings = SketchSettings.of_index(m if tokenizer is None else {**m, "tokenizer": tokenizer}, key)
+    settings.text_field = field_name
     settings.globs = globs or []
-    qfile = os.path.join(workdir, "questioned-" + _digest(questioned, settings.arguments()) + ".fp")
-    sketch(client, questioned, settings, output=qfile, shard_bytes=shard_bytes, threads=threads, exe=exe, quiet=quiet)
-    qmeta = fpfile.meta(qfile)
-    fpfile.require_compatible([files[0], qfile], [m, qmeta], keys=fpfile.COMPATIBILITY)
-    stored = float(m["threshold"])
-    threshold = stored if threshold is None else threshold
-    tag = _digest("query", files, qfile, threshold)
-    futures = [client.submit(_query_shard, f, qfile, threshold, key=f"query-{tag}-{i:05d}", pure=False)
-               for i, f in enumerate(files)]
-    _progress(futures, quiet)
-    parts = client.gather(futures)
+    base = os.path.abspath(workdir) if workdir else os.path.dirname(files[0])
+    if not os.path.isdir(base):
+        raise OutputError(f"{base}: the work directory does not exist")
+    scratch = tempfile.mkdtemp(prefix=".fingerprint-dask-query-", dir=base)
+    try:
+        qfile = os.path.join(scratch, "questioned.fp")
+        sketch(client, questioned, settings, output=qfile, shard_bytes=shard_bytes, threads=threads, exe=exe,
+               quiet=quiet)
+        qmeta = fpfile.meta(qfile)
+        if qmeta["tokenizer"] != m["tokenizer"]:
+            raise ValueError(f"the questioned corpus was read with {qmeta['tokenizer']}, the index with {m['tokenizer']}")
+        stored = float(m["threshold"])
+        threshold = stored if threshold is None else threshold
+        tag = _digest("query", files, qfile, threshold, os.path.getmtime(qfile))
+        futures = [client.submit(_query_shard, f, qfile, threshold, key=f"query-{tag}-{i:05d}", pure=False)
+                   for i, f in enumerate(files)]
+        _progress(futures, quiet)
+        parts = client.gather(futures)
 
-    qdocs = fpfile.documents(qfile)
-    grams = fpfile.all_uint64(qfile, "grams13")
-    held = np.zeros(len(grams), dtype=bool)
-    for p in parts:
-        held |= np.unpackbits(p["held"], count=len(grams)).astype(bool)
-    shared_set = grams[held]
-    per_doc = fpfile.uint64_blobs(qfile, "grams13", qdocs.ids)
-    with fpfile.connect(qfile) as db:
-        doc_tokens = dict(db.execute("SELECT id, tokens FROM documents").fetchall())
+        qdocs = fpfile.documents(qfile)
+        grams = fpfile.all_uint64(qfile, "grams13")
+        held = np.zeros(len(grams), dtype=bool)
+        near: dict[int, list] = {}
+        candidates = 0
+        for p in parts:
+            held |= np.unpackbits(p["held"], count=len(grams)).astype(bool)
+            for q, found in p["near"].items():
+                near.setdefault(q, []).extend(found)
+            candidates += sum(p["candidates"].values())
+        shared_set = grams[held]
+        per_doc = fpfile.uint64_blobs(qfile, "grams13", qdocs.ids)
+        with fpfile.opened(qfile) as db:
+            doc_tokens = dict(db.execute("SELECT id, tokens FROM documents").fetchall())
+        skipped = fpfile.skips(qfile)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     results = []
-    candidates = 0
-    for i, (rid, nm) in enumerate(zip(qdocs.ids.tolist(), qdocs.names)):
-        near = [x for p in parts for x in p["near"].get(rid, [])]
-        candidates += sum(p["candidates"].get(rid, 0) for p in parts)
-        near.sort(key=lambda t: (-t[1], t[0]))
+    for rid, nm in zip(qdocs.ids.tolist(), qdocs.names):
+        found = sorted(near.get(rid, []), key=lambda t: (-t[1], _swift_order(t[0])))
         g = per_doc[rid]
         shared = int(np.isin(g, shared_set, assume_unique=True).sum())
         share = shared / len(g) if len(g) else 0.0
         results.append({
             "document": nm, "tokens": int(doc_tokens[rid]),
-            "near_duplicates": [{"document": n, "score": s} for n, s in near],
+            "near_duplicates": [{"document": n, "score": s} for n, s in found],
             "grams": int(len(g)), "shared_grams": shared, "containment": share, "neighbors": [],
-            "matched": bool(near) or (len(g) > 0 and share >= min_containment)})
+            "matched": bool(found) or (len(g) > 0 and share >= min_containment)})
     notes = []
     too_short = int((qdocs.tokens < int(m["shingle"])).sum())
     if too_short:
@@ -624,13 +806,13 @@ def query(client: Client, items: list[str], questioned: list[str], *, workdir: s
         notes.append(f"--threshold {threshold} is below the {stored} the index's {m['bands']}×{m['rows']} LSH bands "
                      "were tuned for: pairs between them are found with lower probability")
     return {
-        "schema": "fingerprint.query/1", "version": __version__, "index": items[0] if len(items) == 1 else items,
-        "reference_documents": sum(p["documents"] for p in parts), "questioned": questioned[0] if len(questioned) == 1
-        else questioned, "tokenizer": m["tokenizer"], "threshold": threshold, "min_containment": min_containment,
+        "schema": "fingerprint.query/1", "version": binary_version(client, exe), "index": " ".join(items),
+        "reference_documents": sum(p["documents"] for p in parts), "questioned": " ".join(questioned),
+        "tokenizer": m["tokenizer"], "threshold": threshold, "min_containment": min_containment,
         "banding": {"bands": int(m["bands"]), "rows": int(m["rows"])}, "results": results,
         "grams": int(len(grams)), "shared_grams": int(held.sum()),
         "containment": float(held.sum() / len(grams)) if len(grams) else 0.0, "candidates": candidates,
-        "skipped": fpfile.skips(qfile), "notes": notes, "shards": len(files)}
+        "skipped": skipped, "notes": notes}
 
 
 # ---------------------------------------------------------------------------
@@ -639,24 +821,37 @@ def query(client: Client, items: list[str], questioned: list[str], *, workdir: s
 
 def compare(client: Client, a: list[str], b: list[str], settings: SketchSettings, *, workdir: str,
             compare_args: list[str], shard_bytes: int = DEFAULT_SHARD_BYTES, fan_in: int = DEFAULT_FAN_IN,
-            threads: int = 1, compare_threads: int | None = None, exe: str | None = None, quiet: bool = True) -> str:
+            threads: int = 1, compare_threads: int | None = None, exe: str | None = None, quiet: bool = True,
+            keep_sketches: bool = False) -> str:
     """`fingerprint compare A B` of two large corpora: each corpus sketched
     shard by shard and merged (the counts aggregated across shards), then
     the comparison — divergences, the permutation test on the per-document
     counts — run by the binary on one worker from the two merged files.
-    Returns the binary's output (`--format json` unless `compare_args` says)."""
+    Returns the binary's output (`--format json` unless `compare_args` says),
+    with the two files' paths replaced by the corpora's. The two files are
+    removed after unless `keep_sketches`."""
+    workdir = os.path.abspath(workdir)
     os.makedirs(workdir, exist_ok=True)
     files = []
-    for side, inputs in (("a", a), ("b", b)):
-        out = os.path.join(workdir, f"{side}-{_digest(inputs, settings.arguments())}.fp")
-        sketch(client, inputs, settings, output=out, shard_bytes=shard_bytes, fan_in=fan_in, threads=threads, exe=exe,
-               quiet=quiet)
-        files.append(out)
-    args = ["compare", files[0], files[1], "--quiet", "--tokenizer", settings.tokenizer, *compare_args]
-    if compare_threads:
-        args += ["--threads", str(compare_threads)]
-    if "--format" not in compare_args:
-        args += ["--format", "json"]
-    f = client.submit(run_binary, args, exe, key=f"compare-{_digest(args)}", pure=False)
-    _progress([f], quiet)
-    return f.result()
+    try:
+        for side, inputs in (("a", a), ("b", b)):
+            out = os.path.join(workdir, f"{side}-{_digest(inputs, settings.arguments())}.fp")
+            sketch(client, inputs, settings, output=out, shard_bytes=shard_bytes, fan_in=fan_in, threads=threads,
+                   exe=exe, quiet=quiet)
+            files.append(out)
+        args = ["compare", files[0], files[1], "--quiet", "--tokenizer", settings.tokenizer, *compare_args]
+        if compare_threads:
+            args += ["--threads", str(compare_threads)]
+        if "--format" not in compare_args:
+            args += ["--format", "json"]
+        f = client.submit(run_binary, args, exe, key=f"compare-{_digest(args, time.time())}", pure=False)
+        _progress([f], quiet)
+        text = f.result()
+    finally:
+        if not keep_sketches:
+            for path in files:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+    for path, described in ((files[0], " ".join(a)), (files[1], " ".join(b))):
+        text = text.replace(json.dumps(path)[1:-1], json.dumps(described)[1:-1])
+    return text

@@ -164,6 +164,35 @@ def copy_real_texts(root: str, limit: int = 300) -> int:
     return n
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            direct = [int(x) for x in f.read().split()]
+    except OSError:
+        direct = []
+    # Threads of the worker fork too: look at every task's children.
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return direct
+    out = set(direct)
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out.update(int(x) for x in f.read().split())
+        except OSError:
+            pass
+    return sorted(out)
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
 # ---------------------------------------------------------------------------
 # The cluster
 
@@ -367,30 +396,136 @@ class ClusterJobs(unittest.TestCase):
         a = os.path.join(REPO, "Corpora", "source-a")
         b = os.path.join(REPO, "Corpora", "copy-a")
         work = self.path("compare-work")
-        text = jobs.compare(self.client, [a], [b], jobs.SketchSettings(), workdir=work,
-                            compare_args=["--permutations", "99", "--passages", "0"], shard_bytes=16 << 10)
+        out = self.path("compare.json")
+        # Through the command line, as the README shows it: the binary's options after --.
+        status = cli_main(["--scheduler", self.client.scheduler.address, "-q", "compare", a, b, "--workdir", work,
+                           "--shard-bytes", "16k", "-o", out, "--", "--permutations", "99", "--passages", "0"])
+        self.assertEqual(status, 0)
         single = fingerprint("compare", a, b, "--permutations", "99", "--passages", "0", "--format", "json", "-q")
-        files = sorted(os.path.join(work, f) for f in os.listdir(work) if f.endswith(".fp"))
-        self.assertEqual(len(files), 2)
+        with open(out) as f:
+            ours = json.load(f)
+        theirs = json.loads(single)
+        # What differs: the file run says the passages are unavailable (they need the text).
+        ours["notes"] = [n for n in ours.get("notes", []) if "unavailable" not in n]
+        self.assertEqual(ours, theirs)
+        self.assertEqual([f for f in os.listdir(work) if f.endswith(".fp")], [], "the two sketches are removed")
 
-        def norm(s: str) -> dict:
-            for p in sorted(files + [a, b], key=len, reverse=True):
-                s = s.replace(p, "INPUT")
-            d = json.loads(s)
-            d["notes"] = [n for n in d.get("notes", []) if "unavailable" not in n]
-            return d
+    def test_relative_paths_are_the_clients(self):
+        # Workers run in directories of their own; the client's relative paths must still mean its files.
+        here = self.path("relative")
+        os.makedirs(os.path.join(here, "corpus"))
+        for i in range(3):
+            with open(os.path.join(here, "corpus", f"d{i}.txt"), "w") as f:
+                f.write(" ".join(_text(random.Random(i), 80)) + "\n")
+        single = self.path("relative-single.fp")
+        fingerprint("sketch", os.path.join(here, "corpus"), "-o", single, "-q")
+        saved = os.getcwd()
+        os.chdir(here)
+        try:
+            status = cli_main(["--scheduler", self.client.scheduler.address, "-q", "sketch", "corpus", "-o", "c.fp"])
+        finally:
+            os.chdir(saved)
+        self.assertEqual(status, 0)
+        self.assertEqual(dump(os.path.join(here, "c.fp")), dump(single))
 
-        self.assertEqual(norm(text), norm(single))
+    def test_several_inputs_with_a_binary_file_are_one_sketch(self):
+        # A glob whose files include an unusable one: skipped and reported, as one sketch of their directory.
+        part = os.path.join(self.collection, "texts", "part2")
+        single = self.path("part2-single.fp")
+        fingerprint("sketch", part, "-o", single, "-q")
+        out = self.path("part2-dask.fp")
+        jobs.sketch(self.client, [os.path.join(part, "**", "*.txt")], jobs.SketchSettings(), output=out)
+        self.assertEqual(dump(out), dump(single))
+        self.assertEqual(len(dump(out)["skips"]), 1)
+
+    def test_keyed_shards_and_shards_out_of_order_dedup_as_the_merged_file(self):
+        # Keyed names sort by their hashes, not by shard: the driver orders all documents as the merged file does.
+        key = self.path("dedup-key.hex")
+        with open(key, "w") as f:
+            f.write(random.Random(9).randbytes(32).hex() + "\n")
+        texts = os.path.join(self.collection, "texts")
+        sharded = self.path("keyed-dedup")
+        jobs.sketch(self.client, [texts], jobs.SketchSettings(key=key), sharded=sharded, shard_bytes=32 << 10)
+        files = jobs.index_files([sharded])
+        merged = self.path("keyed-dedup.fp")
+        fingerprint("merge", *files, "-o", merged)
+        theirs = json.loads(fingerprint("dedup", merged, "--format", "json", "-q"))
+        for given in ([sharded], list(reversed(files))):
+            ours = jobs.dedup(self.client, given)
+            for k in ("clusters", "candidate_pairs", "verified_pairs", "too_short", "documents"):
+                self.assertEqual(ours[k], theirs[k], k)
+        self.assertGreaterEqual(len(theirs["clusters"]), 10)
+        with self.assertRaises(ValueError):  # one shard twice
+            jobs.dedup(self.client, [files[0], files[1], files[0]])
+
+    def test_scores_and_names_order_as_the_binary(self):
+        # A Jaccard of 105/128 = 0.8203125 rounds half away from zero (0.820313), as the binary rounds;
+        # names that differ in normalisation sort as Swift compares strings (NFC).
+        here = self.path("order")
+        os.makedirs(here)
+        words = [f"u{i}" for i in range(128)]
+        with open(os.path.join(here, "a.txt"), "w") as f:
+            f.write(" ".join(words[:116]) + "\n")
+        with open(os.path.join(here, "b.txt"), "w") as f:
+            f.write(" ".join(words[11:]) + "\n")
+        text = " ".join(_text(random.Random(3), 200)) + "\n"
+        for name in ("e\u0301.txt", "f.txt"):
+            with open(os.path.join(here, name), "w") as f:
+                f.write(text)
+        sharded = self.path("order-index")
+        settings = jobs.SketchSettings(shingle=1, threshold=0.5)
+        jobs.sketch(self.client, [here], settings, sharded=sharded, shard_bytes=1 << 10)
+        ours = jobs.dedup(self.client, [sharded])
+        theirs = json.loads(fingerprint("dedup", here, "--format", "json", "-q", "--shingle", "1", "--threshold", "0.5"))
+        self.assertEqual(ours["clusters"], theirs["clusters"])
+        scores = [m["score"] for c in ours["clusters"] for m in c["members"] if not m["kept"]]
+        self.assertIn(0.820313, scores)
+        merged = self.path("order.fp")
+        fingerprint("merge", *jobs.index_files([sharded]), "-o", merged)
+        q = self.path("order-q")
+        os.makedirs(q)
+        with open(os.path.join(q, "q.txt"), "w") as f:
+            f.write(text)
+        got = jobs.query(self.client, [sharded], [q])["results"]
+        want = json.loads(fingerprint("index", "query", merged, q, "--top", "0", "--format", "json"))["results"]
+        self.assertEqual(got, want)
+        self.assertEqual([m["document"] for m in got[0]["near_duplicates"]], ["f.txt", "e\u0301.txt"])
+
+    def test_a_second_job_on_the_same_output_is_refused_and_old_shards_go(self):
+        texts = os.path.join(self.collection, "texts")
+        out = self.path("locked.fp")
+        with jobs._locked(out):
+            with self.assertRaises(jobs.Busy):
+                jobs.sketch(self.client, [texts], jobs.SketchSettings(), output=out)
+        self.assertFalse(os.path.exists(out))
+        sharded = self.path("reshard")
+        many = jobs.sketch(self.client, [texts], jobs.SketchSettings(), sharded=sharded, shard_bytes=16 << 10)
+        few = jobs.sketch(self.client, [texts], jobs.SketchSettings(), sharded=sharded, shard_bytes=64 << 10)
+        self.assertLess(few["shards"], many["shards"])
+        left = sorted(f for f in os.listdir(sharded) if f != "manifest.json")
+        self.assertEqual(left, sorted(os.path.basename(f) for f in jobs.index_files([sharded])))
 
     def test_bad_input_is_one_line_and_an_exit_status(self):
         bad = self.path("not-a-manifest.json")
         with open(bad, "w") as f:
             json.dump({"schema": "something else"}, f)
         address = self.client.scheduler.address
+        not_fp = self.path("not-a-fingerprint.fp")
+        with open(not_fp, "w") as f:
+            f.write("plain text\n")
+        listed = self.path("list-manifest.json")
+        with open(listed, "w") as f:
+            json.dump([1, 2], f)
         for args, status in (
             (["dedup", bad], 65),
+            (["dedup", listed], 65),
+            (["dedup", not_fp], 65),
+            (["dedup", self.path("missing.fp")], 66),
             (["sketch", self.path("missing-dir"), "-o", self.path("x.fp")], 66),
+            (["sketch", self.questioned, "-o", self.path("no", "such", "dir", "x.fp")], 74),
+            (["sketch", self.questioned, "-o", self.path("x.fp"), "--fan-in", "1"], 65),
             (["query", bad, self.questioned], 65),
+            (["dedup", bad, "-o", self.path("no-dir", "x.json")], 74),
         ):
             err = self.path("stderr.txt")
             with open(err, "w") as f:
@@ -469,6 +604,57 @@ class WorkerKilled(unittest.TestCase):
             "sketch-")
         self.assertGreaterEqual(summary["shards"], 4)
         self.assertEqual(dump(out), dump(single))
+
+    def test_sketch_survives_a_worker_killed_while_its_binary_writes(self):
+        # The victim's fingerprint child is stopped mid-run (its temporary file exists), then the worker is
+        # killed: the child must die with it (no orphan renaming a late copy), and the result must not change.
+        single = os.path.join(self.dir, "single-mid.fp")
+        fingerprint("sketch", self.texts, "-o", single, "-q")
+        out = os.path.join(self.dir, "dask-mid.fp")
+        victim = self.cluster.workers["victim"]
+        result: dict = {}
+
+        def target():
+            try:
+                result["value"] = jobs.sketch(self.client, [self.texts], jobs.SketchSettings(), output=out,
+                                              shard_bytes=16 << 10)
+            except BaseException as e:  # noqa: BLE001 - reported by the test
+                result["error"] = e
+
+        t = threading.Thread(target=target)
+        t.start()
+        child = None
+        deadline = time.time() + 120
+        while child is None and time.time() < deadline:
+            for pid in _children(victim.pid):
+                if os.path.basename(os.readlink(f"/proc/{pid}/exe")) == os.path.basename(BIN):
+                    os.kill(pid, signal.SIGSTOP)
+                    child = pid
+                    break
+            time.sleep(0.002)
+        self.assertIsNotNone(child, "the victim never ran the binary")
+        # Let it run a millisecond at a time until its temporary file exists.
+        temporary: list[str] = []
+        deadline = time.time() + 60
+        while not temporary and time.time() < deadline and _state(child) not in ("Z", "gone"):
+            temporary = [f for f in os.listdir(out + ".shards") if f.endswith(f".tmp-{child}")]
+            if not temporary:
+                os.kill(child, signal.SIGCONT)
+                time.sleep(0.001)
+                os.kill(child, signal.SIGSTOP)
+                time.sleep(0.005)
+        victim.send_signal(signal.SIGKILL)
+        self.assertEqual(victim.wait(timeout=10), -signal.SIGKILL)
+        t.join(timeout=300)
+        if "error" in result:
+            raise result["error"]
+        deadline = time.time() + 10
+        while os.path.exists(f"/proc/{child}") and _state(child) != "Z" and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists(f"/proc/{child}") and _state(child) != "Z", "the binary outlived its worker")
+        self.assertEqual(dump(out), dump(single))
+        self.assertTrue(temporary, "the binary was stopped in the middle of writing its shard")
+        self.assertFalse(os.path.exists(out + ".shards"), "no shard or temporary file is left behind")
 
     def test_dedup_survives_a_killed_worker(self):
         sharded = os.path.join(self.dir, "sharded")
