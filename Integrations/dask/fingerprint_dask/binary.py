@@ -26,8 +26,10 @@ class FingerprintFailed(RuntimeError):
         self.stderr = stderr
         lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
         errors = [line for line in lines if line.startswith("Error:") or "error:" in line]
-        detail = (errors or lines or [f"exit status {status}"])[0]
-        super().__init__(f"fingerprint {args[0] if args else ''} failed (exit {status}): {detail}")
+        killed = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+        detail = (errors or lines or [killed])[0]
+        how = f"killed by signal {-status}" if status < 0 else f"exit {status}"
+        super().__init__(f"fingerprint {args[0] if args else ''} failed ({how}): {detail}")
 
 
 def find(binary: str | None = None) -> str:
@@ -42,6 +44,14 @@ def find(binary: str | None = None) -> str:
     return os.path.abspath(candidate)
 
 
+# A worker killed by the OOM killer or SIGKILL must not leave its
+# `fingerprint` child running: the retry on another worker writes the same
+# file, and a late rename by the orphan would race with readers. The child
+# asks for SIGKILL when its parent dies (PR_SET_PDEATHSIG, kept across exec):
+# through util-linux's `setpriv --pdeathsig` where it exists (no Python code
+# runs between fork and exec, which is unsafe in a threaded worker), else
+# through prctl in preexec_fn.
+_SETPRIV = shutil.which("setpriv")
 _PR_SET_PDEATHSIG = 1
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -50,9 +60,6 @@ except (OSError, AttributeError):  # not Linux
 
 
 def _die_with_parent() -> None:
-    # A worker killed by the OOM killer or SIGKILL must not leave its
-    # `fingerprint` child running: the retry on another worker writes the
-    # same file, and a late rename by the orphan would race with readers.
     if _prctl is not None:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
@@ -64,9 +71,12 @@ def run(args: list[str], binary: str | None = None, cwd: str | None = None) -> s
     the worker process dies.
     """
     exe = find(binary)
-    proc = subprocess.run(
-        [exe, *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        preexec_fn=_die_with_parent if _prctl is not None else None)
+    if _SETPRIV:
+        command, preexec = [_SETPRIV, "--pdeathsig", "KILL", "--", exe, *args], None
+    else:
+        command, preexec = [exe, *args], _die_with_parent if _prctl is not None else None
+    proc = subprocess.run(command, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          preexec_fn=preexec)
     if proc.returncode != 0:
         raise FingerprintFailed(args, proc.returncode, proc.stderr)
     return proc.stdout
