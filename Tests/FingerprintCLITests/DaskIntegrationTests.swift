@@ -30,7 +30,10 @@ final class DaskIntegrationTests: XCTestCase {
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         p.environment = env
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("fp-dask-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            XCTFail("cannot create \(log.path)")
+            return
+        }
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle
