@@ -129,11 +129,11 @@ def main() -> int:
                     exe=exe), args.repeat)
                 sharded = os.path.join(work, f"sharded-{workers}")
                 shutil.rmtree(sharded, ignore_errors=True)
-                t_sketch_sharded, _ = timed(lambda: jobs.sketch(
+                t_sketch_sharded, summary = timed(lambda: jobs.sketch(
                     cluster.client, [args.corpus], jobs.SketchSettings(), sharded=sharded, shard_bytes=args.shard_bytes,
                     exe=exe), args.repeat)
-                t_dedup, report = timed(lambda: jobs.dedup(cluster.client, [sharded]), args.repeat)
-                results[("dask", workers)] = (t_sketch, t_dedup, t_sketch_sharded, report["shards"])
+                t_dedup, report = timed(lambda: jobs.dedup(cluster.client, [sharded], exe=exe), args.repeat)
+                results[("dask", workers)] = (t_sketch, t_dedup, t_sketch_sharded, summary["shards"])
                 same_file = rows(merged) == reference_rows
                 same_clusters = report["clusters"] == reference_clusters
                 print(f"{workers} worker(s): merged file equals the binary's: {same_file}; "

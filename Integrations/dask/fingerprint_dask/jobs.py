@@ -624,6 +624,7 @@ def dedup(client: Client, items: list[str], *, threshold: float | None = None, k
         raise ValueError(
             f"--threshold {threshold}: the shards' LSH bands were made for {stored}; "
             f"sketch with --threshold {threshold} (or leave --threshold out)")
+    version = binary_version(client, exe)  # first: a worker without the binary fails the job at once
     tag = _digest("dedup", files, threshold, keep, [os.path.getmtime(f) for f in files])
     docs_f = client.map(_shard_documents, files, key=[f"docs-{tag}-{i:05d}" for i in range(len(files))], pure=False)
     _progress(docs_f, quiet)
@@ -682,7 +683,7 @@ def dedup(client: Client, items: list[str], *, threshold: float | None = None, k
     skipped = [s for f in files for s in fpfile.skips(f)]
     duplicates = sum(len(g) - 1 for g in groups)
     return {
-        "schema": "fingerprint.dedup/1", "version": binary_version(client, exe), "corpus": " ".join(items),
+        "schema": "fingerprint.dedup/1", "version": version, "corpus": " ".join(items),
         "documents": total, "method": "minhash", "shingle": int(m["shingle"]), "perms": int(m["permutations"]),
         "seed": int(m["hash_seed"]), "threshold": threshold, "bands": int(m["bands"]), "rows": int(m["rows"]),
         "keep": keep, "candidate_pairs": int(len(pairs)), "verified_pairs": int(len(edges)), "clusters": clusters,
@@ -748,6 +749,7 @@ def query(client: Client, items: list[str], questioned: list[str], *, workdir: s
         raise ValueError(f"{items[0]} is keyed: querying it needs the same key (--key; key id {m.get('key_id')})")
     if m.get("keyed") != "1" and key:
         raise ValueError(f"{items[0]} is not keyed; query it without --key")
+    version = binary_version(client, exe)
     settings = SketchSettings.of_index(m if tokenizer is None else {**m, "tokenizer": tokenizer}, key)
     settings.text_field = field_name
     settings.globs = globs or []
@@ -806,7 +808,7 @@ def query(client: Client, items: list[str], questioned: list[str], *, workdir: s
         notes.append(f"--threshold {threshold} is below the {stored} the index's {m['bands']}×{m['rows']} LSH bands "
                      "were tuned for: pairs between them are found with lower probability")
     return {
-        "schema": "fingerprint.query/1", "version": binary_version(client, exe), "index": " ".join(items),
+        "schema": "fingerprint.query/1", "version": version, "index": " ".join(items),
         "reference_documents": sum(p["documents"] for p in parts), "questioned": " ".join(questioned),
         "tokenizer": m["tokenizer"], "threshold": threshold, "min_containment": min_containment,
         "banding": {"bands": int(m["bands"]), "rows": int(m["rows"])}, "results": results,
