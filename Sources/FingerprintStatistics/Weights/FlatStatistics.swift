@@ -100,8 +100,6 @@ public enum FlatStatistics {
     /// block to double and summed by the same kernel: conversions are exact,
     /// so the sums are the same bits either way.
     static func chunkMoments(_ a: TensorSource, _ b: TensorSource, _ range: Range<Int>) -> PairMoments {
-        a.prefetch(range)
-        b.prefetch(range)
         defer {
             a.release(range)
             b.release(range)

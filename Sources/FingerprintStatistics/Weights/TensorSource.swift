@@ -67,11 +67,6 @@ public struct TensorSource: @unchecked Sendable {
         return .f32
     }
 
-    /// Maps the pages of elements `range` at once (see `Checkpoint.prefetch`).
-    public func prefetch(_ range: Range<Int>) {
-        if case .stored(let c, let t) = storage { c.prefetch(t, range) }
-    }
-
     /// Lets the mapped pages of elements `range` go (see `Checkpoint.release`).
     public func release(_ range: Range<Int>) {
         if case .stored(let c, let t) = storage { c.release(t, range) }
