@@ -596,9 +596,9 @@ package enum SVG {
                 yt = yt.enumerated().filter { $0.offset % every == 0 }.map(\.element)
             }
             s += yAxis(yt.map { (sy($0), logTickLabel($0)) }, x: left, y0: top, y1: bottom, gridRight: right, label: nil)
-            let xStep = niceStep(1, Double(maxRank), count: 5)
-            let xt = niceTicks(1, Double(maxRank), count: 5).filter { $0 >= 1 }
-            s += xAxis(xt.map { (sx($0), tickLabel($0, step: xStep)) }, y: bottom, x0: left, x1: right, gridTop: nil, label: nil)
+            // Ranks are whole numbers: no tick between two.
+            let xt = niceTicks(1, Double(maxRank), count: 5).filter { $0 >= 1 && $0 == $0.rounded() }
+            s += xAxis(xt.map { (sx($0), tickLabel($0, step: 1)) }, y: bottom, x0: left, x1: right, gridTop: nil, label: nil)
             for (k, (pts, key)) in [(pa, p.keyA), (pb, p.keyB)].enumerated() {
                 let color = k == 0 ? colors.0 : colors.1
                 let name = k == 0 ? "A" : "B"

@@ -147,7 +147,7 @@ public enum WeightsHTML {
         if chosen.count < with.count {
             caption +=
                 "Showing \(Num.count(chosen.count)) of \(Num.count(with.count)) matched 2-D tensors with spectra: those at evenly "
-                + "spaced ranks of the spectral correlation r, lowest and highest included, in tensor order "
+                + "spaced ranks of the spectral correlation r (no r counts as lowest), lowest and highest included, in tensor order "
                 + "(--spectra-panels sets how many; every spectrum is in --format json as spectrum_a and spectrum_b). "
         }
         caption +=
