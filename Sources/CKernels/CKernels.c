@@ -50,13 +50,14 @@ static inline double scalar_bf16(const unsigned char *p) {
 #define LOAD_BF16(p) __builtin_convertvector((v8f)(__builtin_convertvector(*(const v8u16_u *)(p), v8u32) << 16), v8d)
 #define HSUM(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
-#define BLOCK_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                 \
-    ATTR static void NAME(const unsigned char *a, const unsigned char *b, long n, double ka, double kb, double out[6]) { \
+#define BLOCK_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                  \
+    ATTR static void NAME(const unsigned char *a, const unsigned char *b, ptrdiff_t n, double ka, double kb,          \
+                          double out[6]) {                                                                            \
         const v8d vka = {ka, ka, ka, ka, ka, ka, ka, ka};                                                             \
         const v8d vkb = {kb, kb, kb, kb, kb, kb, kb, kb};                                                             \
         v8d sx = {0, 0, 0, 0, 0, 0, 0, 0}, sy = sx, sxx = sx, syy = sx, sxy = sx, sdd = sx;                           \
-        long n8 = n & ~7L;                                                                                            \
-        for (long i = 0; i < n8; i += 8) {                                                                            \
+        ptrdiff_t n8 = n & ~(ptrdiff_t)7;                                                                             \
+        for (ptrdiff_t i = 0; i < n8; i += 8) {                                                                       \
             v8d da = LOAD(a + i * SIZE);                                                                              \
             v8d db = LOAD(b + i * SIZE);                                                                              \
             v8d x = da - vka;                                                                                         \
@@ -70,7 +71,7 @@ static inline double scalar_bf16(const unsigned char *p) {
             sdd += d * d;                                                                                             \
         }                                                                                                             \
         double r[6] = {HSUM(sx), HSUM(sy), HSUM(sxx), HSUM(syy), HSUM(sxy), HSUM(sdd)};                               \
-        for (long i = n8; i < n; i++) {                                                                               \
+        for (ptrdiff_t i = n8; i < n; i++) {                                                                          \
             double va = SCALAR(a + i * SIZE);                                                                         \
             double vb = SCALAR(b + i * SIZE);                                                                         \
             double x = va - ka, y = vb - kb, d = va - vb;                                                             \
@@ -142,7 +143,7 @@ int fp_block_sums_set_level(int wanted) {
 #endif
 }
 
-void fp_block_sums(int dtype, const void *a, const void *b, long n, double ka, double kb, double out[6]) {
+void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double ka, double kb, double out[6]) {
     const unsigned char *pa = (const unsigned char *)a;
     const unsigned char *pb = (const unsigned char *)b;
 #if FP_X86

@@ -28,7 +28,7 @@ enum fp_dtype { FP_F64 = 0, FP_F32 = 1, FP_BF16 = 2 };
 /// instruction set (no fused multiply-add), so the result is bit-identical
 /// on every machine and for every dtype path (conversions to double are
 /// exact).
-void fp_block_sums(int dtype, const void *a, const void *b, long n, double ka, double kb, double out[6]);
+void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double ka, double kb, double out[6]);
 
 /// Which implementation fp_block_sums uses: 0 portable (SSE2 on x86-64,
 /// NEON on arm64), 1 AVX2, 2 AVX-512F: the widest the CPU and OS support.
