@@ -37,6 +37,10 @@ let package = Package(
         /// SQLite from the system (`libsqlite3-dev`): fingerprint files and the index.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
+        /// Inner loops in C with vector extensions: fast in the debug builds
+        /// the tests run as well as in release (FlatStatistics).
+        .target(name: "CKernels"),
+
         // MARK: - Engine, along the data flow
 
         /// Inputs, tokens and counts: corpora (directories, files, JSONL,
@@ -48,7 +52,7 @@ let package = Package(
         /// Statistics on counts: divergences, BLAS/LAPACK linear algebra,
         /// the permutation test, comparison, batch similarity, sketches,
         /// dedup and passage alignment. Never formats text for people.
-        .target(name: "FingerprintStatistics", dependencies: ["FingerprintCore", "CBLAS"], swiftSettings: swift5),
+        .target(name: "FingerprintStatistics", dependencies: ["FingerprintCore", "CBLAS", "CKernels"], swiftSettings: swift5),
 
         /// Writers: table, JSON, JSONL, CSV, HTML/SVG, and the English
         /// verdicts. Receives document text from Core's re-reader; never
@@ -101,7 +105,7 @@ let package = Package(
 
         .testTarget(
             name: "FingerprintKitTests",
-            dependencies: ["FingerprintKit", "FingerprintBench"],
+            dependencies: ["FingerprintKit", "FingerprintBench", "CKernels"],
             exclude: ["Fixtures"],
             swiftSettings: swift5
         ),

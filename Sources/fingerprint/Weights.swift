@@ -92,6 +92,15 @@ struct WeightsCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: ReportFormat = .table
 
+    @Option(help: "With --format html: show at most N tensors in each pair's table.")
+    var htmlLimit: Int = WeightsHTML.defaultTableLimit
+
+    @Option(
+        help:
+            "With --format html: at most N panels in each pair's spectra chart (tensors at evenly spaced ranks of the spectral correlation)."
+    )
+    var spectraPanels: Int = WeightsHTML.defaultSpectraPanels
+
     @OptionGroup var options: CheckpointOptions
 
     func validate() throws {
@@ -102,6 +111,8 @@ struct WeightsCommand: ParsableCommand {
             throw ValidationError("--null plus --inits must be 0 (no null, no verdict) or at least 2 (a null needs two values).")
         }
         guard initStd > 0, initStd.isFinite else { throw ValidationError("--init-std must be a positive number.") }
+        guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
+        guard spectraPanels >= 1 else { throw ValidationError("--spectra-panels must be at least 1.") }
     }
 
     func run() throws {
@@ -120,7 +131,7 @@ struct WeightsCommand: ParsableCommand {
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(WeightsReportWriter.csv(report))
-            case .html: try options.write(WeightsHTML.page(report))
+            case .html: try options.write(WeightsHTML.page(report, tableLimit: htmlLimit, spectraPanels: spectraPanels))
             default: try options.write(WeightsReportWriter.table(report))
             }
         }

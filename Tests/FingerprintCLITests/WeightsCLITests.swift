@@ -1,5 +1,10 @@
+import FingerprintKit
 import Foundation
 import XCTest
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `fingerprint weights` as a user runs it: outputs, exit codes, one-line errors.
 final class WeightsCLITests: XCTestCase {
@@ -96,5 +101,231 @@ final class WeightsCLITests: XCTestCase {
         let bad = try CLITests.run(["stats", "\(dir)/bad/overlap.safetensors"])
         XCTAssertEqual(bad.status, 65)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    }
+    // MARK: - The HTML spectra chart
+
+    /// The parts of the JSON the spectra chart draws (JSONDecoder: its
+    /// numbers round-trip exactly, unlike JSONSerialization's on Linux).
+    struct SpectraJSON: Decodable {
+        struct Pair: Decodable {
+            struct Tensor: Decodable {
+                var name: String
+                var spectrumA: [Double]?
+                var spectrumB: [Double]?
+                var spectralCorrelation: Double?
+                enum CodingKeys: String, CodingKey {
+                    case name
+                    case spectrumA = "spectrum_a"
+                    case spectrumB = "spectrum_b"
+                    case spectralCorrelation = "spectral_correlation"
+                }
+            }
+            var tensors: [Tensor]
+        }
+        var pairs: [Pair]
+    }
+
+    /// The elements of a page (XMLParser: the page must be well-formed).
+    final class Elements: NSObject, XMLParserDelegate {
+        struct Element {
+            var name: String
+            var attributes: [String: String]
+            var parent: Int?
+            var text = ""
+        }
+        var all: [Element] = []
+        var stack: [Int] = []
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
+            all.append(Element(name: name, attributes: attributes, parent: stack.last))
+            stack.append(all.count - 1)
+        }
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            stack.removeLast()
+        }
+        func parser(_ parser: XMLParser, foundCharacters string: String) { for i in stack { all[i].text += string } }
+
+        static func parse(_ html: String) throws -> Elements {
+            let e = Elements()
+            let p = XMLParser(data: Data(html.utf8))
+            p.delegate = e
+            XCTAssertTrue(p.parse(), "not well-formed: \(String(describing: p.parserError)) at line \(p.lineNumber)")
+            return e
+        }
+
+        func children(of i: Int, _ name: String? = nil) -> [Int] {
+            all.indices.filter { all[$0].parent == i && (name == nil || all[$0].name == name) }
+        }
+        func descendants(of i: Int, where match: (Element) -> Bool) -> [Int] {
+            all.indices.filter { k in
+                guard match(all[k]) else { return false }
+                var p = all[k].parent
+                while let q = p {
+                    if q == i { return true }
+                    p = all[q].parent
+                }
+                return false
+            }
+        }
+    }
+
+    /// One panel of the spectra chart: its tensor and the two series drawn.
+    struct Panel {
+        var tensor: String
+        /// The line under the title ("r 0.9993 · 5×4 · 4 σ").
+        var note: String
+        var series: [(name: String, key: String, ranks: [Int], values: [Double], points: [(x: Double, y: Double)])]
+    }
+
+    /// The panels of the spectra chart `figureID`.
+    func panels(_ page: Elements, _ figureID: String) throws -> (panels: [Panel], caption: String) {
+        let fig = try XCTUnwrap(page.all.indices.first { page.all[$0].attributes["id"] == figureID }, "no \(figureID)")
+        let caption = page.children(of: fig, "figcaption").map { page.all[$0].text }.joined()
+        var out: [Panel] = []
+        for g in page.descendants(of: fig, where: { $0.name == "g" && $0.attributes["class"] == "panel" }) {
+            let texts = page.children(of: g, "text").map { page.all[$0].text }
+            var panel = Panel(tensor: page.all[g].attributes["data-tensor"] ?? "", note: texts.count > 1 ? texts[1] : "", series: [])
+            for sg in page.children(of: g, "g") where page.all[sg].attributes["class"] == "series" {
+                let a = page.all[sg].attributes
+                let line = page.children(of: sg, "polyline").first.map { page.all[$0].attributes["points"] ?? "" } ?? ""
+                let points = line.split(separator: " ").map { p -> (x: Double, y: Double) in
+                    let xy = p.split(separator: ",").map { Double($0)! }
+                    return (xy[0], xy[1])
+                }
+                panel.series.append(
+                    (
+                        a["data-series"] ?? "", a["data-array-key"] ?? "", (a["data-ranks"] ?? "").split(separator: " ").map { Int($0)! },
+                        (a["data-values"] ?? "").split(separator: " ").map { Double($0)! }, points
+                    ))
+            }
+            out.append(panel)
+        }
+        return (out, caption)
+    }
+
+    func assertClose(_ x: Double, _ y: Double, relative tol: Double, _ message: String, line: UInt = #line) {
+        XCTAssertLessThanOrEqual(abs(x - y), tol * max(abs(x), abs(y)), "\(message): \(x) vs \(y)", line: line)
+    }
+
+    /// The fixture pair: one panel per matched 2-D tensor, a series for A
+    /// and one for B in each, every value drawn equal to the JSON's and to
+    /// NumPy's singular values (Fixtures/weights.json), the line falling
+    /// as σ falls.
+    func testHTMLSpectraChartMatchesJSONAndNumPy() throws {
+        let h = try CLITests.run(["weights", a, b, "--format", "html"])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        let j = try CLITests.run(["weights", a, b, "--format", "json"])
+        let json = try JSONDecoder().decode(SpectraJSON.self, from: Data(j.stdout.utf8))
+        let reference = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: "Tests/FingerprintKitTests/Fixtures/weights.json", relativeTo: CLITests.root)))
+        let numpy = (reference as! [String: Any])["pairs"] as! [String: [String: Any]]
+        let page = try Elements.parse(h.stdout)
+        let (shown, caption) = try panels(page, "pair-0-1-spectra")
+        XCTAssertEqual(shown.map(\.tensor), ["embed.weight", "layers.0.up.weight", "layers.1.up.weight", "layers.2.up.weight"])
+        XCTAssertFalse(caption.contains("Showing"), "all four are shown: \(caption)")
+        for p in shown {
+            XCTAssertEqual(p.series.map(\.name), ["A", "B"], p.tensor)
+            let k = try XCTUnwrap(json.pairs[0].tensors.firstIndex { $0.name == p.tensor })
+            for (s, side) in zip(p.series, ["a", "b"]) {
+                XCTAssertEqual(s.key, "pairs.0.tensors.\(k).spectrum_\(side)")
+                let full = try XCTUnwrap(side == "a" ? json.pairs[0].tensors[k].spectrumA : json.pairs[0].tensors[k].spectrumB)
+                // 16 values: every rank drawn, exactly as in the JSON.
+                XCTAssertEqual(s.ranks, Array(1...16), p.tensor)
+                XCTAssertEqual(s.values, s.ranks.map { full[$0 - 1] }, p.tensor)
+                let expected = numpy[p.tensor]!["singular_values_\(side)"] as! [Double]
+                for (x, y) in zip(s.values, expected) { assertClose(x, y, relative: 1e-12, "\(p.tensor) σ of \(side)") }
+                // One vertex per value; x grows with the rank, y (downwards) with falling σ.
+                XCTAssertEqual(s.points.count, 16)
+                for i in 1..<s.points.count {
+                    XCTAssertGreaterThan(s.points[i].x, s.points[i - 1].x)
+                    XCTAssertGreaterThanOrEqual(s.points[i].y, s.points[i - 1].y)
+                }
+            }
+        }
+        // No spectra, no chart (and a note that says why).
+        let flat = try CLITests.run(["weights", a, b, "--no-spectra", "--format", "html"])
+        XCTAssertFalse(flat.stdout.contains("pair-0-1-spectra"))
+        XCTAssertTrue(flat.stdout.contains("--no-spectra"))
+        XCTAssertEqual(try CLITests.run(["weights", a, b, "--spectra-panels", "0"]).status, 64)
+    }
+
+    /// Pearson's r of two short vectors, from its definition.
+    static func pearson(_ x: [Double], _ y: [Double]) -> Double {
+        let mx = x.reduce(0, +) / Double(x.count)
+        let my = y.reduce(0, +) / Double(y.count)
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
+        for i in x.indices {
+            sxy += (x[i] - mx) * (y[i] - my)
+            sxx += (x[i] - mx) * (x[i] - mx)
+            syy += (y[i] - my) * (y[i] - my)
+        }
+        return sxy / (sxx * syy).squareRoot()
+    }
+
+    /// 30 matched 2-D tensors whose names hold markup: 24 panels (the
+    /// tensors at evenly spaced ranks of the spectral correlation), each
+    /// with A's and B's series; names escaped, never markup.
+    ///
+    /// Tensor i of A is 5×4 with σ = 8, 4, 2, 1 on its diagonal; B's is
+    /// diagonal with 8, 4, 2, 1 + i/32 and its rows reversed: singular
+    /// values are the diagonal's, so r_i is Pearson's r of ln σ by hand.
+    func testHTMLSpectraSubsetOfManyTensorsAndEscapedNames() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-wspec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let n = 30
+        let names = (0..<n).map { "layers.\($0).<script>alert('\($0)')</script>&.weight" }
+        let sigmaA: [Double] = [8, 4, 2, 1]
+        let sigmaB = (0..<n).map { i in [8, 4, 2, 1 + Double(i) / 32] }  // exact in Float
+        func matrix(_ d: [Double], reversed: Bool) -> [Float] {
+            var m = [Float](repeating: 0, count: 20)
+            for (k, v) in d.enumerated() { m[(reversed ? 4 - k : k) * 4 + k] = Float(v) }
+            return m
+        }
+        let entries = names.map { SafetensorsWriter.Entry(name: $0, dtype: .f32, shape: [5, 4]) }
+        let pa = dir.appendingPathComponent("a.safetensors").path
+        let pb = dir.appendingPathComponent("b.safetensors").path
+        try SafetensorsWriter.write(entries, to: pa) { _ in TensorConversion.encode(matrix(sigmaA, reversed: false), as: .f32) }
+        try SafetensorsWriter.write(entries, to: pb) { i in TensorConversion.encode(matrix(sigmaB[i], reversed: true), as: .f32) }
+
+        let h = try CLITests.run(["weights", pa, pb, "--format", "html"])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        XCTAssertFalse(h.stdout.lowercased().contains("<script"), "a tensor name injected markup")
+        XCTAssertTrue(h.stdout.contains("&lt;script&gt;alert(&#39;7&#39;)&lt;/script&gt;&amp;"))
+        let page = try Elements.parse(h.stdout)
+        let (shown, caption) = try panels(page, "pair-0-1-spectra")
+        XCTAssertTrue(caption.contains("Showing 24 of 30 matched 2-D tensors"), caption)
+
+        // The expected choice: order by r (by hand), take positions round(j·29/23), j = 0…23.
+        let lnA = sigmaA.map { log($0) }
+        let r = sigmaB.map { Self.pearson(lnA, $0.map { log($0) }) }
+        let byR = (0..<n).sorted { r[$0] != r[$1] ? r[$0] < r[$1] : $0 < $1 }
+        let chosen = Set((0..<24).map { byR[Int((Double($0) * 29 / 23).rounded())] }).sorted()
+        XCTAssertEqual(chosen.count, 24)
+        XCTAssertTrue(chosen.contains(byR[0]) && chosen.contains(byR[n - 1]), "lowest and highest r are shown")
+        XCTAssertEqual(shown.map(\.tensor), chosen.map { names[$0] }, "the panels, in tensor order, names unescaped by the parser")
+        for (p, i) in zip(shown, chosen) {
+            XCTAssertEqual(p.series.map(\.name), ["A", "B"])
+            XCTAssertEqual(p.series[0].ranks, [1, 2, 3, 4])
+            for (x, y) in zip(p.series[0].values, sigmaA) { assertClose(x, y, relative: 1e-12, "σ of A, tensor \(i)") }
+            for (x, y) in zip(p.series[1].values, sigmaB[i]) { assertClose(x, y, relative: 1e-12, "σ of B, tensor \(i)") }
+            // "r 0.9993 · 5×4 · 4 σ": r as shown, to its last digit.
+            XCTAssertTrue(p.note.hasPrefix("r ") && p.note.contains("5×4 · 4 σ"), p.note)
+            let shownR = try XCTUnwrap(p.note.split(separator: "·").first.map { $0.dropFirst(2).trimmingCharacters(in: .whitespaces) })
+            let decimals = shownR.split(separator: ".").last?.count ?? 0
+            XCTAssertLessThanOrEqual(
+                abs(try XCTUnwrap(Double(shownR)) - r[i]), 0.5 * pow(10, -Double(decimals)) + 1e-12, "r of tensor \(i)")
+        }
+        // Fewer panels on request; all of them when the limit allows.
+        let few = try panels(
+            Elements.parse(try CLITests.run(["weights", pa, pb, "--format", "html", "--spectra-panels", "2"]).stdout), "pair-0-1-spectra")
+        XCTAssertEqual(few.panels.map(\.tensor), [byR[0], byR[n - 1]].sorted().map { names[$0] })
+        let all = try panels(
+            Elements.parse(try CLITests.run(["weights", pa, pb, "--format", "html", "--spectra-panels", "30"]).stdout), "pair-0-1-spectra")
+        XCTAssertEqual(all.panels.count, 30)
     }
 }

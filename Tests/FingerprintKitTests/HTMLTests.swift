@@ -712,8 +712,9 @@ final class HTMLTests: XCTestCase {
         for i in 0..<3 { for j in 0..<3 { XCTAssertTrue(keys.contains("matrix.\(i).\(j)"), "matrix.\(i).\(j)") } }
         XCTAssertEqual(page.withClass("verdict").count, 3)
         XCTAssertTrue(html.contains("derived"))
-        // Three heat-map rows of three cells, a per-layer chart and a tensor table per pair.
-        XCTAssertEqual(page.all("figure").count, 1 + 3)
+        // The heat map; a per-layer chart, a spectra chart and a tensor table per pair.
+        XCTAssertEqual(page.all("figure").count, 1 + 3 + 3)
+        XCTAssertEqual(page.withClass("panel").count, 3 * 4, "a spectra panel per 2-D tensor and pair")
         XCTAssertEqual(page.all("table").count, 1 + 3)
         XCTAssertTrue(html.contains("layers.1.up.weight"))
     }

@@ -1,3 +1,4 @@
+import CKernels
 import FingerprintKit
 import Foundation
 import XCTest
@@ -201,6 +202,105 @@ final class WeightsTests: XCTestCase {
         XCTAssertEqual(code(try model(#"{"weight_map": {"layers.0.up.bias": "s.safetensors"}}"#, "m6")), "ok")
         XCTAssertEqual(code(tmp.appendingPathComponent("none").path), "66")
         XCTAssertEqual(code(tmp.path), "66")  // a directory with neither an index nor model.safetensors
+    }
+
+    /// The flat statistics against exact integer sums, on values near a
+    /// large common offset (where sums of raw squares lose the centred
+    /// moments), over two chunks and a tail that is not a multiple of 4;
+    /// and the same bits whichever path reads the values: stored F32, F64
+    /// or BF16 read directly, mixed types converted block by block, one
+    /// thread or two.
+    func testFlatStatisticsNearAnOffsetOnEveryPath() throws {
+        let tmp = try temporaryDirectory(self)
+        let n = FlatStatistics.chunk + FlatStatistics.chunk / 2 + 7
+        // Integers: a = c + u, b = c + v with small u, v; exact in F32, F64 and (c = 64) BF16.
+        func values(_ c: Int) -> (a: [Int], b: [Int]) {
+            ((0..<n).map { c + $0 % 7 - 3 + ($0 / 1000) % 3 }, (0..<n).map { c + ($0 * 3) % 11 - 5 + ($0 / 1000) % 3 })
+        }
+        /// Cosine, relative L2 and Pearson's r from exact integer sums.
+        func exact(_ a: [Int], _ b: [Int]) -> (cosine: Double, relativeL2: Double, pearson: Double) {
+            var sa = 0
+            var sb = 0
+            var saa = 0
+            var sbb = 0
+            var sab = 0
+            var sdd = 0
+            for i in 0..<n {
+                sa += a[i]
+                sb += b[i]
+                saa += a[i] * a[i]
+                sbb += b[i] * b[i]
+                sab += a[i] * b[i]
+                sdd += (a[i] - b[i]) * (a[i] - b[i])
+            }
+            let cov = Double(n * sab - sa * sb)
+            let va = Double(n * saa - sa * sa)
+            let vb = Double(n * sbb - sb * sb)
+            return (
+                Double(sab) / (Double(saa).squareRoot() * Double(sbb).squareRoot()), (Double(sdd) / Double(saa)).squareRoot(),
+                cov / (va.squareRoot() * vb.squareRoot())
+            )
+        }
+        let big = values(4096)
+        let small = values(64)
+        let entries: [(String, TensorDType, [Int])] = [
+            ("a32", .f32, big.a), ("b32", .f32, big.b), ("a64", .f64, big.a), ("b64", .f64, big.b),
+            ("s32", .f32, small.a), ("t32", .f32, small.b), ("s16", .bf16, small.a), ("t16", .bf16, small.b),
+        ]
+        let path = tmp.appendingPathComponent("offset.safetensors").path
+        try SafetensorsWriter.write(entries.map { SafetensorsWriter.Entry(name: $0.0, dtype: $0.1, shape: [n]) }, to: path) { i in
+            TensorConversion.encode(entries[i].2.map(Float.init), as: entries[i].1)
+        }
+        let c = try Checkpoint(path: path)
+        func src(_ name: String) throws -> TensorSource { TensorSource(c, try tensor(c, name)) }
+        for (x, y, want) in [("a32", "b32", exact(big.a, big.b)), ("s16", "t16", exact(small.a, small.b))] {
+            let m = FlatStatistics.moments(try src(x), try src(y), threads: 2)
+            assertClose(m.cosine!, want.cosine, 1e-12, "\(x) cosine")
+            assertClose(m.relativeL2!, want.relativeL2, 1e-12, "\(x) relative L2")
+            assertClose(m.pearson!, want.pearson, 1e-12, "\(x) pearson")
+        }
+        // The same bits on every path.
+        let f32 = FlatStatistics.moments(try src("a32"), try src("b32"))
+        XCTAssertEqual(FlatStatistics.moments(try src("a64"), try src("b64")), f32, "F64 read directly")
+        XCTAssertEqual(FlatStatistics.moments(try src("a64"), try src("b32")), f32, "F64 with F32, converted")
+        XCTAssertEqual(FlatStatistics.moments(try src("a32"), try src("b32"), threads: 2), f32, "two threads")
+        let inMemory = TensorSource(values: big.a.map(Float.init), shape: [n])
+        XCTAssertEqual(FlatStatistics.moments(inMemory, try src("b64")), f32, "values in memory with F64")
+        let bf16 = FlatStatistics.moments(try src("s16"), try src("t16"))
+        XCTAssertEqual(FlatStatistics.moments(try src("s16"), try src("t32")), bf16, "BF16 with F32, converted")
+        XCTAssertEqual(FlatStatistics.moments(try src("s32"), try src("t32")), bf16, "F32 read directly")
+    }
+
+    /// The kernel gives the same bits with AVX-512 and AVX2 as without (no
+    /// fused multiply-add, the same operations in the same order), on F32
+    /// and BF16 values read directly.
+    func testFlatKernelSameBitsOnEveryInstructionSet() throws {
+        let saved = fp_block_sums_level()
+        defer { _ = fp_block_sums_set_level(saved) }
+        let widest = fp_block_sums_set_level(2)
+        guard widest > 0 else { throw XCTSkip("neither AVX2 nor AVX-512 on this CPU") }
+        let tmp = try temporaryDirectory(self)
+        let n = FlatStatistics.chunk + 1001
+        var rng = Xoshiro256(seed: 7, stream: 1)
+        let a = (0..<n).map { _ in Float(0.02 * rng.nextGaussian()) }
+        let b = a.map { $0 + Float(0.01 * rng.nextGaussian()) }
+        let entries = [("a", TensorDType.f32, a), ("b", .f32, b), ("a16", .bf16, a), ("b16", .bf16, b)]
+        let path = tmp.appendingPathComponent("r.safetensors").path
+        try SafetensorsWriter.write(entries.map { SafetensorsWriter.Entry(name: $0.0, dtype: $0.1, shape: [n]) }, to: path) { i in
+            TensorConversion.encode(entries[i].2, as: entries[i].1)
+        }
+        let c = try Checkpoint(path: path)
+        for (x, y) in [("a", "b"), ("a16", "b16")] {
+            let sa = TensorSource(c, try tensor(c, x))
+            let sb = TensorSource(c, try tensor(c, y))
+            XCTAssertEqual(fp_block_sums_set_level(0), 0)
+            let portable = FlatStatistics.moments(sa, sb)
+            XCTAssertGreaterThan(portable.pearson!, 0.8, x)
+            for level in 1...widest {
+                XCTAssertEqual(fp_block_sums_set_level(level), level)
+                XCTAssertEqual(FlatStatistics.moments(sa, sb), portable, "\(x), level \(level)")
+            }
+        }
     }
 
     /// The Swift writer's files read back with the same values and dtypes.

@@ -33,7 +33,7 @@ public enum TensorConversion {
     /// Float → binary16 bits, rounding to nearest, ties to even.
     public static func floatToHalf(_ f: Float) -> UInt16 { Float16(f).bitPattern }
 
-    static let isLittleEndian = UInt32(littleEndian: 1) == 1
+    package static let isLittleEndian = UInt32(littleEndian: 1) == 1
 
     /// `n` elements of `dtype` at `src` (little-endian, any alignment) as Double.
     /// Concrete per output type: unspecialised generics are slow in debug builds.

@@ -4,8 +4,8 @@ import Foundation
 
 /// A small SVG chart module for the HTML reports: linear and log scales,
 /// "nice" ticks, axes and labels; histograms with marked values, log–log
-/// line charts, horizontal (two-sided) bar charts, column charts, heat maps
-/// and dendrograms.
+/// line charts, small multiples of singular-value spectra, horizontal
+/// (two-sided) bar charts, column charts, heat maps and dendrograms.
 ///
 /// Output is deterministic (coordinates with two decimals, fixed number
 /// formats, no locale) and well-formed XML. Every chart is an `<svg>` with
@@ -497,6 +497,128 @@ package enum SVG {
             s += "</g>"
         }
         s += legend(series.map { LegendItem($0.name, color: $0.color, dashed: $0.dashed, box: false) }, x: left + 6, y: 18)
+        return root(width: width, height: height, label: label, body: s)
+    }
+
+    // MARK: - Spectra (small multiples)
+
+    /// One panel of a small-multiples chart of two singular-value spectra.
+    public struct SpectrumPanel {
+        public var title: String
+        /// A short line under the title (e.g. "r 0.9998 · 384 values").
+        public var note: String
+        /// Singular values of A and B, largest first.
+        public var a: [Double]
+        public var b: [Double]
+        /// JSON paths of the two arrays (`data-array-key` of each series).
+        public var keyA: String?
+        public var keyB: String?
+        public init(title: String, note: String, a: [Double], b: [Double], keyA: String? = nil, keyB: String? = nil) {
+            self.title = title
+            self.note = note
+            self.a = a
+            self.b = b
+            self.keyA = keyA
+            self.keyB = keyB
+        }
+    }
+
+    /// The 1-based ranks drawn of a spectrum of `count` values: all of them
+    /// up to `maxPoints`, else `maxPoints` evenly spaced ranks, first and last included.
+    /// E.g. (10, 4) → 1, 4, 7, 10.
+    public static func sampledRanks(_ count: Int, maxPoints: Int) -> [Int] {
+        guard count > maxPoints, maxPoints >= 2 else { return Array(1...max(1, count)).filter { $0 <= count } }
+        var out: [Int] = []
+        for j in 0..<maxPoints {
+            let r = 1 + Int((Double(j) * Double(count - 1) / Double(maxPoints - 1)).rounded())
+            if out.last != r { out.append(r) }
+        }
+        return out
+    }
+
+    /// The (rank, σ) points drawn of a spectrum: the sampled ranks whose
+    /// value is positive and at least `floor` times the largest (as in
+    /// `Spectrum.correlation`).
+    public static func spectrumPoints(_ s: [Double], maxPoints: Int, floor: Double = 1e-10) -> [(rank: Int, value: Double)] {
+        guard let top = s.first, top > 0, top.isFinite else { return [] }
+        return sampledRanks(s.count, maxPoints: maxPoints).compactMap { r in
+            let v = s[r - 1]
+            return v > 0 && v.isFinite && v >= top * floor ? (r, v) : nil
+        }
+    }
+
+    /// Singular-value spectra of A and B overlaid, one small panel per
+    /// tensor (rank on a linear axis, σ on a log axis), `columns` panels a
+    /// row, a shared legend on top. Each series carries `data-ranks` and
+    /// `data-values` (the values drawn, exact) and `data-array-key`.
+    public static func spectraGrid(
+        _ panels: [SpectrumPanel], names: (a: String, b: String), label: String,
+        columns: Int = 3, width: Double = 880, panelHeight: Double = 190, maxPoints: Int = 128
+    ) -> String {
+        let cols = max(1, min(columns, panels.count))
+        let rows = (panels.count + cols - 1) / cols
+        let legendH = 30.0
+        let pw = width / Double(cols)
+        let height = legendH + Double(rows) * panelHeight
+        let colors = (Palette.blue, Palette.vermillion)
+        var s = legend(
+            [
+                LegendItem("A: " + names.a, color: colors.0, box: false),
+                LegendItem("B: " + names.b, color: colors.1, dashed: true, box: false),
+            ],
+            x: 10, y: 18)
+        for (i, p) in panels.enumerated() {
+            let px = Double(i % cols) * pw
+            let py = legendH + Double(i / cols) * panelHeight
+            let left = px + 54
+            let right = px + pw - 12
+            let top = py + 36
+            let bottom = py + panelHeight - 26
+            let pa = spectrumPoints(p.a, maxPoints: maxPoints)
+            let pb = spectrumPoints(p.b, maxPoints: maxPoints)
+            let values = (pa + pb).map(\.value)
+            // A tight log domain (10% beyond the values), not whole decades:
+            // spectra often span less than one.
+            let lo = (values.min() ?? 1) / 1.1
+            let hi = (values.max() ?? 10) * 1.1
+            let yd = lo < hi ? (lo: lo, hi: hi) : (lo: lo / 2, hi: hi * 2)
+            let maxRank = max(2, (pa + pb).map(\.rank).max() ?? 2)
+            let sx = LinearScale(domain: (1, Double(maxRank)), range: (left, right))
+            let sy = LogScale(domain: (yd.lo, yd.hi), range: (bottom, top))
+            s += "<g class=\"panel\" data-tensor=\"\(esc(p.title))\"><title>\(esc(p.title + " — " + p.note))</title>"
+            let chars = max(8, Int((pw - 16) / (11 * 0.58)))
+            let shownTitle = p.title.count > chars ? "…" + String(p.title.suffix(chars - 1)) : p.title
+            s += text(shownTitle, x: px + 8, y: py + 14, extra: "font-weight=\"600\" font-size=\"11\"")
+            s += text(p.note, x: px + 8, y: py + 28, extra: "font-size=\"11\" fill=\"#444444\"")
+            var yt = logTicks(yd.lo, yd.hi)
+            if yt.count > 5 {
+                let every = (yt.count + 4) / 5
+                yt = yt.enumerated().filter { $0.offset % every == 0 }.map(\.element)
+            }
+            s += yAxis(yt.map { (sy($0), logTickLabel($0)) }, x: left, y0: top, y1: bottom, gridRight: right, label: nil)
+            // Ranks are whole numbers: no tick between two.
+            let xt = niceTicks(1, Double(maxRank), count: 5).filter { $0 >= 1 && $0 == $0.rounded() }
+            s += xAxis(xt.map { (sx($0), tickLabel($0, step: 1)) }, y: bottom, x0: left, x1: right, gridTop: nil, label: nil)
+            for (k, (pts, key)) in [(pa, p.keyA), (pb, p.keyB)].enumerated() {
+                let color = k == 0 ? colors.0 : colors.1
+                let name = k == 0 ? "A" : "B"
+                s += "<g class=\"series\" data-series=\"\(name)\""
+                if let key { s += " data-array-key=\"\(esc(key))\"" }
+                s += " data-ranks=\"\(pts.map { String($0.rank) }.joined(separator: " "))\""
+                s += " data-values=\"\(pts.map { "\($0.value)" }.joined(separator: " "))\">"
+                s += "<title>\(esc("\(name): \(k == 0 ? names.a : names.b), \(p.title)"))</title>"
+                if pts.count == 1 {
+                    s += "<circle cx=\"\(coord(sx(1)))\" cy=\"\(coord(sy(pts[0].value)))\" r=\"2.5\" fill=\"\(color)\"/>"
+                } else if !pts.isEmpty {
+                    let list = pts.map { "\(coord(sx(Double($0.rank)))),\(coord(sy($0.value)))" }.joined(separator: " ")
+                    s +=
+                        "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.75\" stroke-linejoin=\"round\""
+                        + (k == 1 ? " stroke-dasharray=\"5 3\"" : "") + "/>"
+                }
+                s += "</g>"
+            }
+            s += "</g>"
+        }
         return root(width: width, height: height, label: label, body: s)
     }
 

@@ -3,13 +3,20 @@ import FingerprintStatistics
 import Foundation
 
 /// The HTML report of `fingerprint weights`: verdicts, the similarity heat
-/// map with the clustering, a per-layer similarity chart and the tensor
-/// table of each pair. Self-contained (inline CSS and SVG).
+/// map with the clustering, and for each pair a per-layer similarity chart,
+/// a chart of the singular-value spectra and the tensor table.
+/// Self-contained (inline CSS and SVG).
 public enum WeightsHTML {
-    /// Rows of each pair's tensor table at most.
-    static let tableLimit = 400
+    /// Rows of each pair's tensor table at most (`--html-limit`).
+    public static let defaultTableLimit = 400
+    /// Panels of each pair's spectra chart at most (`--spectra-panels`).
+    public static let defaultSpectraPanels = 24
+    /// Points drawn of each spectrum at most.
+    static let spectrumPoints = 128
 
-    public static func page(_ r: WeightsReport) -> String {
+    public static func page(
+        _ r: WeightsReport, tableLimit: Int = defaultTableLimit, spectraPanels: Int = defaultSpectraPanels
+    ) -> String {
         var p = HTMLPage(title: "fingerprint weights")
         let names = r.models.map { ($0.path as NSString).lastPathComponent }
         p.open("section", [("id", "summary"), ("class", "summary"), ("aria-label", "Summary")])
@@ -62,7 +69,7 @@ public enum WeightsHTML {
                 + r.lineages.map { $0.map { names[$0] }.joined(separator: ", ") }.joined(separator: " | ") + ".",
             id: "similarity-heatmap")
 
-        for pair in r.pairs {
+        for (pairIndex, pair) in r.pairs.enumerated() {
             let id = "pair-\(pair.a)-\(pair.b)"
             p.section(id, "\(names[pair.a]) vs \(names[pair.b])", intro: "\(pair.verdict.rawValue.capitalized): \(pair.evidence).")
             // Per-layer similarity: the median over each layer's tensors.
@@ -80,6 +87,7 @@ public enum WeightsHTML {
                     caption: "Median of max(Pearson, aligned cosine) over each layer's tensors (negative values drawn as 0).",
                     id: id + "-layers")
             }
+            spectraChart(&p, r, pairIndex: pairIndex, names: names, limit: spectraPanels, id: id + "-spectra")
             p.open("table")
             p.header([
                 ("tensor", false), ("shape", false), ("cosine", true), ("rel. L2", true), ("Pearson", true), ("z", true),
@@ -110,6 +118,68 @@ public enum WeightsHTML {
             }
         }
         return p.finish(subtitle: names.joined(separator: "  ·  "), version: r.version)
+    }
+
+    /// The pair's spectra chart: A's and B's singular values of each matched
+    /// 2-D tensor, at most `limit` panels (see `spectraSelection`).
+    static func spectraChart(_ p: inout HTMLPage, _ r: WeightsReport, pairIndex: Int, names: [String], limit: Int, id: String) {
+        let pair = r.pairs[pairIndex]
+        let with = pair.tensors.indices.filter { pair.tensors[$0].spectrumA != nil && pair.tensors[$0].spectrumB != nil }
+        guard !with.isEmpty else {
+            if !r.options.spectra {
+                p.element("p", [("class", "note")], "No spectra chart: the singular values were not computed (--no-spectra).")
+            }
+            return
+        }
+        let chosen = spectraSelection(with.map { pair.tensors[$0].spectralCorrelation }, limit: limit).map { with[$0] }
+        let panels = chosen.map { k -> SVG.SpectrumPanel in
+            let t = pair.tensors[k]
+            let count = max(t.spectrumA!.count, t.spectrumB!.count)
+            var note = "r " + (t.spectralCorrelation.map { Num.f($0, 4) } ?? "–")
+            note += " · " + t.shape.map(String.init).joined(separator: "×")
+            note += " · \(count) σ" + (t.spectrumApproximate == true ? " ~" : "")
+            let base = "pairs.\(pairIndex).tensors.\(k)."
+            return SVG.SpectrumPanel(
+                title: t.name + (t.nameB.map { " → " + $0 } ?? ""), note: note, a: t.spectrumA!, b: t.spectrumB!,
+                keyA: base + "spectrum_a", keyB: base + "spectrum_b")
+        }
+        var caption = ""
+        if chosen.count < with.count {
+            caption +=
+                "Showing \(Num.count(chosen.count)) of \(Num.count(with.count)) matched 2-D tensors with spectra: those at evenly "
+                + "spaced ranks of the spectral correlation r (no r counts as lowest), lowest and highest included, in tensor order "
+                + "(--spectra-panels sets how many; every spectrum is in --format json as spectrum_a and spectrum_b). "
+        }
+        caption +=
+            "Singular values σ of each matched 2-D tensor, largest first (rank on x, σ on a log scale on y): A solid, B dashed. "
+            + "r is the correlation of ln σ, the table's \"spectra r\"; values below 10⁻¹⁰ of the largest are left out, as in r; "
+            + "spectra of more than \(spectrumPoints) values are drawn at \(spectrumPoints) evenly spaced ranks; "
+            + "~: randomized SVD, the leading \(Spectrum.randomizedRank) values only."
+        p.chart(
+            SVG.spectraGrid(
+                panels, names: (names[pair.a], names[pair.b]), label: "Singular-value spectra of the matched 2-D tensors",
+                maxPoints: spectrumPoints),
+            caption: caption, id: id)
+    }
+
+    /// Which of `n` tensors (their spectral correlations, nil when there
+    /// is none) the spectra chart shows: all when n ≤ `limit`; else the
+    /// tensors at `limit` evenly spaced positions of the order by r (nil
+    /// first, ties by position), so the lowest and the highest are in.
+    /// - Returns: positions in 0..<n, ascending.
+    public static func spectraSelection(_ r: [Double?], limit: Int) -> [Int] {
+        let n = r.count
+        guard n > limit else { return Array(0..<n) }
+        guard limit > 0 else { return [] }
+        let order = (0..<n).sorted { i, j in
+            let x = r[i] ?? -.infinity
+            let y = r[j] ?? -.infinity
+            return x != y ? x < y : i < j
+        }
+        if limit == 1 { return [order[0]] }
+        var picked = Set<Int>()
+        for j in 0..<limit { picked.insert(order[Int((Double(j) * Double(n - 1) / Double(limit - 1)).rounded())]) }
+        return picked.sorted()
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import FingerprintCore
 
 /// Sums over two flattened tensors of equal size, accumulated in double:
@@ -49,13 +50,16 @@ public struct PairMoments: Sendable, Equatable {
     private func clamp(_ x: Double) -> Double { min(1, max(-1, x)) }
 }
 
-/// Flat statistics of tensors: one pass, blockwise conversion to double and
-/// BLAS level-1 sums.
+/// Flat statistics of tensors: one pass over both, in chunks of fixed
+/// boundaries, each summed block by block by a fused kernel (CKernels).
 public enum FlatStatistics {
-    /// Elements per conversion block (three Double buffers stay in L1/L2).
+    /// Elements per block of the kernel (and of conversion to double on the
+    /// general path: two Double buffers stay in L1).
     static let block = 2048
     /// Elements per parallel chunk; fixed, so results do not depend on threads.
     public static let chunk = 1 << 18
+    /// Values at the start of each chunk whose mean is the chunk's shift.
+    static let shiftCount = 256
 
     /// The pair moments of `a` and `b` (equal counts).
     /// - Complexity: O(n), one read of each tensor; `threads` chunks at a time.
@@ -73,57 +77,113 @@ public enum FlatStatistics {
         return parts.reduce(PairMoments(), +)
     }
 
+    /// The kernel's element type when both sides can be read as stored (same
+    /// type: F64, F32 or BF16, little-endian machine); nil otherwise.
+    static func directType(_ a: TensorSource, _ b: TensorSource) -> Int32? {
+        guard TensorConversion.isLittleEndian, a.dtype == b.dtype else { return nil }
+        switch a.dtype {
+        case .f64: return Int32(FP_F64.rawValue)
+        case .f32: return Int32(FP_F32.rawValue)
+        case .bf16: return Int32(FP_BF16.rawValue)
+        default: return nil
+        }
+    }
+
+    /// One chunk in one pass. Values are shifted by the mean of the chunk's
+    /// first `shiftCount` values of each side (ka, kb): x = a − ka, y = b − kb,
+    /// d = a − b; the kernel sums x, y, x², y², xy and d² over each block of
+    /// `block` elements in double (`fp_block_sums`), and the block sums are
+    /// added in order. Shifting by a value near the mean keeps the centred
+    /// sums (Σx² − (Σx)²/n) precise for values near a large common offset
+    /// (LayerNorm weights near 1); the raw sums Σa², Σb², Σab follow exactly
+    /// from the shifted ones. Tensors of other types are converted block by
+    /// block to double and summed by the same kernel: conversions are exact,
+    /// so the sums are the same bits either way.
     static func chunkMoments(_ a: TensorSource, _ b: TensorSource, _ range: Range<Int>) -> PairMoments {
-        let buf = UnsafeMutablePointer<Double>.allocate(capacity: 4 * block)
+        defer {
+            a.release(range)
+            b.release(range)
+        }
+        let buf = UnsafeMutablePointer<Double>.allocate(capacity: 2 * block)
         defer { buf.deallocate() }
         let x = buf
         let y = buf + block
-        let d = buf + 2 * block
-        let ones = buf + 3 * block
-        ones.initialize(repeating: 1, count: block)
-        a.prefetch(range)
-        b.prefetch(range)
-        var total = PairMoments()
-        var start = range.lowerBound
-        while start < range.upperBound {
-            let k = min(block, range.upperBound - start)
-            a.read(start..<start + k, into: x)
-            b.read(start..<start + k, into: y)
-            // `while` loops: a `for` over a range is a generic iterator in debug builds.
-            var i = 0
-            while i < k {
-                d[i] = x[i] - y[i]
-                i += 1
-            }
-            let k32 = Int32(k)
-            var m = PairMoments()
-            m.n = k
-            let sa = cblas_ddot(k32, x, 1, ones, 1)
-            let sb = cblas_ddot(k32, y, 1, ones, 1)
-            m.aa = cblas_ddot(k32, x, 1, x, 1)
-            m.bb = cblas_ddot(k32, y, 1, y, 1)
-            m.ab = cblas_ddot(k32, x, 1, y, 1)
-            m.dd = cblas_ddot(k32, d, 1, d, 1)
-            let kd = Double(k)
-            m.meanA = sa / kd
-            m.meanB = sb / kd
-            // Centre the block on its own mean before the products, so that
-            // values near a large common offset keep their precision.
-            i = 0
-            while i < k {
-                x[i] -= m.meanA
-                y[i] -= m.meanB
-                i += 1
-            }
-            m.m2A = cblas_ddot(k32, x, 1, x, 1)
-            m.m2B = cblas_ddot(k32, y, 1, y, 1)
-            m.cAB = cblas_ddot(k32, x, 1, y, 1)
-            total = total + m
-            start += k
+        let head = range.lowerBound..<min(range.upperBound, range.lowerBound + shiftCount)
+        a.read(head, into: x)
+        b.read(head, into: y)
+        var ka = 0.0
+        var kb = 0.0
+        var i = 0
+        while i < head.count {
+            ka += x[i]
+            kb += y[i]
+            i += 1
         }
-        a.release(range)
-        b.release(range)
-        return total
+        ka /= Double(head.count)
+        kb /= Double(head.count)
+        var total = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        var s = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        func add() {
+            total.0 += s.0
+            total.1 += s.1
+            total.2 += s.2
+            total.3 += s.3
+            total.4 += s.4
+            total.5 += s.5
+        }
+        if let type = directType(a, b) {
+            let size = a.dtype.size
+            a.withBytes { pa, _ in
+                b.withBytes { pb, _ in
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let k = min(block, range.upperBound - start)
+                        withUnsafeMutableBytes(of: &s) { out in
+                            fp_block_sums(
+                                type, pa + start * size, pb + start * size, k, ka, kb, out.baseAddress!.assumingMemoryBound(to: Double.self)
+                            )
+                        }
+                        add()
+                        start += k
+                    }
+                }
+            }
+        } else {
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let k = min(block, range.upperBound - start)
+                a.read(start..<start + k, into: x)
+                b.read(start..<start + k, into: y)
+                withUnsafeMutableBytes(of: &s) { out in
+                    fp_block_sums(Int32(FP_F64.rawValue), x, y, k, ka, kb, out.baseAddress!.assumingMemoryBound(to: Double.self))
+                }
+                add()
+                start += k
+            }
+        }
+        return PairMoments(
+            count: range.count, shiftA: ka, shiftB: kb, sx: total.0, sy: total.1, sxx: total.2, syy: total.3, sxy: total.4,
+            sdd: total.5)
+    }
+}
+
+extension PairMoments {
+    /// The moments of n pairs from sums of shifted values x = a − ka,
+    /// y = b − kb and d = a − b: Σx, Σy, Σx², Σy², Σxy, Σd².
+    init(count n: Int, shiftA ka: Double, shiftB kb: Double, sx: Double, sy: Double, sxx: Double, syy: Double, sxy: Double, sdd: Double) {
+        self.init()
+        self.n = n
+        let nd = Double(n)
+        meanA = ka + sx / nd
+        meanB = kb + sy / nd
+        m2A = max(0, sxx - sx * sx / nd)
+        m2B = max(0, syy - sy * sy / nd)
+        cAB = sxy - sx * sy / nd
+        // Σa² = Σ(x + ka)² = Σx² + ka(2Σx + n·ka); likewise Σb², Σab.
+        aa = max(0, sxx + ka * (2 * sx + nd * ka))
+        bb = max(0, syy + kb * (2 * sy + nd * kb))
+        ab = sxy + ka * sy + kb * sx + nd * ka * kb
+        dd = sdd
     }
 }
 

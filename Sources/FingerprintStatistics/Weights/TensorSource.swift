@@ -51,9 +51,20 @@ public struct TensorSource: @unchecked Sendable {
         }
     }
 
-    /// Maps the pages of elements `range` at once (see `Checkpoint.prefetch`).
-    public func prefetch(_ range: Range<Int>) {
-        if case .stored(let c, let t) = storage { c.prefetch(t, range) }
+    /// The tensor's bytes as stored (little-endian; any alignment) and their
+    /// type, for `body`: a mapped tensor's bytes in the file, F32 for values
+    /// in memory.
+    public func withBytes<R>(_ body: (UnsafeRawPointer, TensorDType) -> R) -> R {
+        switch storage {
+        case .stored(let c, let t): return body(c.files[t.file].base! + t.offset, t.dtype)
+        case .memory(let v): return v.withUnsafeBytes { body($0.baseAddress ?? UnsafeRawPointer(bitPattern: 4)!, .f32) }
+        }
+    }
+
+    /// The element type as stored (F32 for values in memory).
+    public var dtype: TensorDType {
+        if case .stored(_, let t) = storage { return t.dtype }
+        return .f32
     }
 
     /// Lets the mapped pages of elements `range` go (see `Checkpoint.release`).

@@ -93,6 +93,12 @@ public struct TensorMatch: Codable, Sendable {
     public var pearson: Double?
     public var spectralCorrelation: Double?
     public var spectrumApproximate: Bool?
+    /// The singular values of A's and B's tensor, largest first (2-D
+    /// tensors; all of them, or the leading `Spectrum.randomizedRank` when
+    /// `spectrumApproximate`): what `spectralCorrelation` compares and the
+    /// HTML spectra chart draws.
+    public var spectrumA: [Double]?
+    public var spectrumB: [Double]?
     public var alignment: UnitAlignment?
     public var null: TensorNull?
     public var zPearson: Double?
@@ -114,6 +120,8 @@ public struct TensorMatch: Codable, Sendable {
         case relativeL2 = "relative_l2"
         case spectralCorrelation = "spectral_correlation"
         case spectrumApproximate = "spectrum_approximate"
+        case spectrumA = "spectrum_a"
+        case spectrumB = "spectrum_b"
         case zPearson = "z_pearson"
         case zAligned = "z_aligned"
         case zSpectral = "z_spectral"
@@ -361,6 +369,8 @@ public enum WeightsComparison {
             }
             m.spectralCorrelation = Spectrum.correlation(spA.values, spB.values)
             m.spectrumApproximate = spA.approximate || spB.approximate
+            m.spectrumA = spA.values
+            m.spectrumB = spB.values
             for (k, s) in nulls.enumerated() {
                 let sp = try cache.get(nullKeys[k]) {
                     try Spectrum.singularValues(s, exactWork: options.exactSpectrumWork, seed: options.seed)

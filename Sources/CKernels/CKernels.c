@@ -1,0 +1,171 @@
+#include "CKernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define FP_X86 1
+#endif
+
+// No contraction of a*b + c into a fused multiply-add: results must not
+// depend on the instruction set.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+// Eight lanes of double: one AVX-512 register, two AVX2, four SSE2 or NEON.
+typedef double v8d __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef uint32_t v8u32 __attribute__((vector_size(32)));
+typedef uint16_t v8u16 __attribute__((vector_size(16)));
+// Unaligned, aliasing-safe views for loads.
+typedef v8d v8d_u __attribute__((aligned(1), may_alias));
+typedef v8f v8f_u __attribute__((aligned(1), may_alias));
+typedef v8u16 v8u16_u __attribute__((aligned(1), may_alias));
+
+static inline double scalar_f64(const unsigned char *p) {
+    double v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline double scalar_f32(const unsigned char *p) {
+    float v;
+    memcpy(&v, p, 4);
+    return (double)v;
+}
+static inline double scalar_bf16(const unsigned char *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    uint32_t w = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &w, 4);
+    return (double)v;
+}
+
+#define LOAD_F64(p) (*(const v8d_u *)(p))
+#define LOAD_F32(p) __builtin_convertvector(*(const v8f_u *)(p), v8d)
+#define LOAD_BF16(p) __builtin_convertvector((v8f)(__builtin_convertvector(*(const v8u16_u *)(p), v8u32) << 16), v8d)
+#define HSUM(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
+
+#define BLOCK_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                  \
+    ATTR static void NAME(const unsigned char *a, const unsigned char *b, ptrdiff_t n, double ka, double kb,          \
+                          double out[6]) {                                                                            \
+        const v8d vka = {ka, ka, ka, ka, ka, ka, ka, ka};                                                             \
+        const v8d vkb = {kb, kb, kb, kb, kb, kb, kb, kb};                                                             \
+        v8d sx = {0, 0, 0, 0, 0, 0, 0, 0}, sy = sx, sxx = sx, syy = sx, sxy = sx, sdd = sx;                           \
+        ptrdiff_t n8 = n & ~(ptrdiff_t)7;                                                                             \
+        for (ptrdiff_t i = 0; i < n8; i += 8) {                                                                       \
+            v8d da = LOAD(a + i * SIZE);                                                                              \
+            v8d db = LOAD(b + i * SIZE);                                                                              \
+            v8d x = da - vka;                                                                                         \
+            v8d y = db - vkb;                                                                                         \
+            v8d d = da - db;                                                                                          \
+            sx += x;                                                                                                  \
+            sy += y;                                                                                                  \
+            sxx += x * x;                                                                                             \
+            syy += y * y;                                                                                             \
+            sxy += x * y;                                                                                             \
+            sdd += d * d;                                                                                             \
+        }                                                                                                             \
+        double r[6] = {HSUM(sx), HSUM(sy), HSUM(sxx), HSUM(syy), HSUM(sxy), HSUM(sdd)};                               \
+        for (ptrdiff_t i = n8; i < n; i++) {                                                                          \
+            double va = SCALAR(a + i * SIZE);                                                                         \
+            double vb = SCALAR(b + i * SIZE);                                                                         \
+            double x = va - ka, y = vb - kb, d = va - vb;                                                             \
+            r[0] += x;                                                                                                \
+            r[1] += y;                                                                                                \
+            r[2] += x * x;                                                                                            \
+            r[3] += y * y;                                                                                            \
+            r[4] += x * y;                                                                                            \
+            r[5] += d * d;                                                                                            \
+        }                                                                                                             \
+        memcpy(out, r, sizeof r);                                                                                     \
+    }
+
+BLOCK_KERNEL(sums_f64, , LOAD_F64, scalar_f64, 8)
+BLOCK_KERNEL(sums_f32, , LOAD_F32, scalar_f32, 4)
+BLOCK_KERNEL(sums_bf16, , LOAD_BF16, scalar_bf16, 2)
+
+#if FP_X86
+#define AVX2 __attribute__((target("avx2")))
+BLOCK_KERNEL(sums_f64_avx2, AVX2, LOAD_F64, scalar_f64, 8)
+BLOCK_KERNEL(sums_f32_avx2, AVX2, LOAD_F32, scalar_f32, 4)
+BLOCK_KERNEL(sums_bf16_avx2, AVX2, LOAD_BF16, scalar_bf16, 2)
+#define AVX512 __attribute__((target("avx512f")))
+BLOCK_KERNEL(sums_f64_avx512, AVX512, LOAD_F64, scalar_f64, 8)
+BLOCK_KERNEL(sums_f32_avx512, AVX512, LOAD_F32, scalar_f32, 4)
+BLOCK_KERNEL(sums_bf16_avx512, AVX512, LOAD_BF16, scalar_bf16, 2)
+
+/// The widest usable: 2 AVX-512F, 1 AVX2, 0 neither (the CPU has it and
+/// the OS saves its registers).
+static int best_level(void) {
+    unsigned int eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    if (!(ecx & (1u << 27)) || !(ecx & (1u << 28))) return 0;  // OSXSAVE, AVX
+    unsigned int lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;  // XMM and YMM state
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    if (!(ebx & (1u << 5))) return 0;
+    int avx512 = (ebx & (1u << 16)) && (lo & 0xE0) == 0xE0;  // AVX512F; opmask and ZMM state
+    return avx512 ? 2 : 1;
+}
+#endif
+
+// -1: not chosen yet (every thread that chooses chooses the same).
+static int level = -1;
+
+int fp_block_sums_level(void) {
+#if FP_X86
+    int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (l < 0) {
+        l = best_level();
+        __atomic_store_n(&level, l, __ATOMIC_RELAXED);
+    }
+    return l;
+#else
+    return 0;
+#endif
+}
+
+int fp_block_sums_set_level(int wanted) {
+#if FP_X86
+    int best = best_level();
+    int l = wanted < 0 ? 0 : wanted > best ? best : wanted;
+    __atomic_store_n(&level, l, __ATOMIC_RELAXED);
+    return l;
+#else
+    (void)wanted;
+    return 0;
+#endif
+}
+
+void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double ka, double kb, double out[6]) {
+    const unsigned char *pa = (const unsigned char *)a;
+    const unsigned char *pb = (const unsigned char *)b;
+#if FP_X86
+    int l = fp_block_sums_level();
+    if (l == 2) {
+        switch (dtype) {
+        case FP_F32: sums_f32_avx512(pa, pb, n, ka, kb, out); return;
+        case FP_BF16: sums_bf16_avx512(pa, pb, n, ka, kb, out); return;
+        default: sums_f64_avx512(pa, pb, n, ka, kb, out); return;
+        }
+    }
+    if (l == 1) {
+        switch (dtype) {
+        case FP_F32: sums_f32_avx2(pa, pb, n, ka, kb, out); return;
+        case FP_BF16: sums_bf16_avx2(pa, pb, n, ka, kb, out); return;
+        default: sums_f64_avx2(pa, pb, n, ka, kb, out); return;
+        }
+    }
+#endif
+    switch (dtype) {
+    case FP_F32: sums_f32(pa, pb, n, ka, kb, out); return;
+    case FP_BF16: sums_bf16(pa, pb, n, ka, kb, out); return;
+    default: sums_f64(pa, pb, n, ka, kb, out); return;
+    }
+}

@@ -1,0 +1,45 @@
+#ifndef FINGERPRINT_CKERNELS_H
+#define FINGERPRINT_CKERNELS_H
+
+/// Inner loops of the flat statistics of model weights (FlatStatistics.swift).
+///
+/// Written in C with vector extensions rather than Swift SIMD types because
+/// the test suite runs debug builds: there a loop over SIMD4<Double> costs
+/// 200-500 ns an element (generic code, every lane a call), this one at -O0
+/// a few ns; in release builds both vectorise alike.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Element types of the block functions.
+enum fp_dtype { FP_F64 = 0, FP_F32 = 1, FP_BF16 = 2 };
+
+/// Sums over one block of n element pairs a_i, b_i (little-endian values
+/// of type `dtype`, any alignment), with x = a - ka, y = b - kb, d = a - b,
+/// all in double: out = { Σx, Σy, Σx², Σy², Σxy, Σd² }.
+///
+/// Eight lanes (element i goes to lane i mod 8, from the block's start),
+/// each summed in order; the lanes added as ((l0 + l1) + (l2 + l3)) +
+/// ((l4 + l5) + (l6 + l7)); the last n mod 8 elements added one by one
+/// after that. The same operations in the same order whatever the
+/// instruction set (no fused multiply-add), so the result is bit-identical
+/// on every machine and for every dtype path (conversions to double are
+/// exact).
+void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double ka, double kb, double out[6]);
+
+/// Which implementation fp_block_sums uses: 0 portable (SSE2 on x86-64,
+/// NEON on arm64), 1 AVX2, 2 AVX-512F: the widest the CPU and OS support.
+int fp_block_sums_level(void);
+
+/// Makes fp_block_sums use implementation `level`, or the widest the CPU
+/// has below it (tests compare them); returns the level now in use.
+int fp_block_sums_set_level(int level);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
