@@ -18,6 +18,24 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(CSV.row(["a,\u{301}", "b"]), "\"a,\u{301}\",b\n")
     }
 
+    /// safetensors-1 (session 5, after 3,725,178 executions): a tensor field
+    /// named with a JSON `\n` escape (`"dat*emv\nets"`) put a raw newline in
+    /// the "unknown field" error, which split the one-line error. Names and
+    /// keys from the file are now escaped in every header error.
+    func testSafetensorsHeaderErrorStaysOneLineWithANewlineInAFieldName() {
+        let json = #"{"$calar": {"dtype": "BF16", "shape": [], "dat*\u001bemv\nets": [0, 2]}}"#
+        var file = [UInt8](repeating: 0, count: 8)
+        let header = Array(json.utf8)
+        for k in 0..<8 { file[k] = UInt8((header.count >> (8 * k)) & 0xFF) }
+        file += header + [0, 0]
+        XCTAssertThrowsError(try file.withUnsafeBytes { try SafetensorsHeader.parse($0, path: "x") }) { e in
+            guard case .badData(_, let reason) = e as? FingerprintError else { return XCTFail("\(e)") }
+            XCTAssertFalse(reason.contains("\n"), reason)
+            XCTAssertFalse(reason.contains("\u{1B}"), reason)
+            XCTAssertTrue(reason.contains("unknown field"), reason)
+        }
+    }
+
     /// csv-2: with another control character in the field, CR LF was escaped
     /// to the text `\r\n` (the split on `"\n"` and `"\r"` missed the CR LF
     /// grapheme), while a lone LF was kept as a line break.

@@ -117,7 +117,10 @@ public enum SafetensorsHeader {
     public static func parse(_ bytes: UnsafeRawBufferPointer, path: String, file: Int = 0) throws -> (
         tensors: [TensorInfo], metadata: [String: String]
     ) {
-        func bad(_ reason: String) -> FingerprintError { .badData(path: path, reason: "not a valid safetensors file: " + reason) }
+        // Names and keys come from the file: a newline in one must not split the error line.
+        func bad(_ reason: String) -> FingerprintError {
+            .badData(path: path, reason: "not a valid safetensors file: " + reason.terminalSafe)
+        }
         guard bytes.count >= 8 else { throw bad("\(bytes.count) bytes, shorter than the 8-byte header length") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
