@@ -37,11 +37,19 @@ package final class HFByteLevelBPE: @unchecked Sendable {
         return map
     }()
 
+    /// `byteOfScalar` as a table by scalar value (−1: not in the alphabet).
+    static let byteTable: [Int16] = {
+        var t = [Int16](repeating: -1, count: 0x144)
+        for (scalar, b) in byteOfScalar { t[Int(scalar)] = Int16(b) }
+        return t
+    }()
+
     static func bytes(ofToken t: String) -> [UInt8]? {
         var out: [UInt8] = []
+        out.reserveCapacity(t.utf8.count)
         for s in t.unicodeScalars {
-            guard let b = byteOfScalar[s.value] else { return nil }
-            out.append(b)
+            guard s.value < 0x144, byteTable[Int(s.value)] >= 0 else { return nil }
+            out.append(UInt8(byteTable[Int(s.value)]))
         }
         return out
     }
@@ -110,7 +118,8 @@ package final class HFByteLevelBPE: @unchecked Sendable {
         guard let v = model["vocab"] as? [String: Any], !v.isEmpty else { throw bad("BPE model without a vocab") }
         var tokens: [[UInt8]] = []
         var ids: [UInt32] = []
-        var idOfString: [String: UInt32] = [:]
+        tokens.reserveCapacity(v.count)
+        ids.reserveCapacity(v.count)
         for (t, idv) in v {
             guard let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) else { throw bad("vocab entry \(t) has no id") }
             guard let b = Self.bytes(ofToken: t) else {
@@ -118,17 +127,27 @@ package final class HFByteLevelBPE: @unchecked Sendable {
             }
             tokens.append(b)
             ids.append(id)
-            idOfString[t] = id
         }
+        let vocabulary: BPEVocabulary
         do {
             vocabulary = try BPEVocabulary(tokens: tokens, ranks: ids)
         } catch {
             throw bad("vocab: \(error)")
         }
+        self.vocabulary = vocabulary
+        // Merges: the two tokens and their concatenation must be in the
+        // vocabulary; looked up by their bytes (distinct strings of the
+        // byte-level alphabet are distinct byte strings).
         guard let list = model["merges"] as? [Any] else { throw bad("BPE model without merges") }
         var entries: [(UInt32, UInt32, UInt32, UInt32)] = []
         entries.reserveCapacity(list.count)
         var mergeList: [[UInt8]] = []
+        mergeList.reserveCapacity(list.count)
+        func id(_ b: [UInt8]) -> UInt32? {
+            if b.isEmpty { return nil }
+            let r = b.withUnsafeBufferPointer { vocabulary.rank($0.baseAddress!, $0.count) }
+            return r == BPEVocabulary.none ? nil : r
+        }
         for (rank, m) in list.enumerated() {
             let pair: [String]
             if let s = m as? String {
@@ -138,12 +157,13 @@ package final class HFByteLevelBPE: @unchecked Sendable {
             } else {
                 throw bad("merge \(rank) is malformed")
             }
-            guard pair.count == 2, let l = idOfString[pair[0]], let r = idOfString[pair[1]], let id = idOfString[pair[0] + pair[1]]
+            guard pair.count == 2, let lb = Self.bytes(ofToken: pair[0]), let rb = Self.bytes(ofToken: pair[1]), let l = id(lb),
+                let r = id(rb), let merged = id(lb + rb)
             else {
                 throw bad("merge \(rank) names a token that is not in the vocab")
             }
-            entries.append((l, r, UInt32(rank), id))
-            mergeList.append(Self.bytes(ofToken: pair[0] + pair[1])!)
+            entries.append((l, r, UInt32(rank), merged))
+            mergeList.append(lb + rb)
         }
         merges = MergeTable(entries)
         self.mergeList = mergeList
