@@ -530,6 +530,42 @@ final class HFByteLevelBPETests: XCTestCase {
         XCTAssertEqual(t.encode(Array((d["text"] as! String).utf8)), (d["ids"] as! [Int]).map(UInt32.init))
     }
 
+    /// `BPEJSONScan` reads vocab and merges as JSONSerialization does, and
+    /// gives up (nil: the caller reads the file whole) on anything unusual.
+    func testJSONScanEqualsJSONSerialization() throws {
+        var files = ["bpe-gpt2", "bpe-llama3"].map { fixtures.appendingPathComponent("llm/\($0).json").path }
+        if let q = HFQwenTests.path { files.append(q) }
+        let escaped =
+            #"{"a": [1, {"b": null}], "model": {"merges": [["\u0120", "t"], ["\\", "\/"]], "type": "BPE", "#
+            + #""vocab": {"\u0120": 0, "t": 1, "\\": 2, "/": 3, "\ud83d\ude00\n": 4, "\u0120t": 5, "\\/": 6}}, "z": -1.5e3}"#
+        for contents in files.map({ [UInt8](FileManager.default.contents(atPath: $0)!) }) + [Array(escaped.utf8)] {
+            let scan = try XCTUnwrap(BPEJSONScan.scan(contents))
+            let root = try JSONSerialization.jsonObject(with: Data(contents)) as! [String: Any]
+            let model = root["model"] as! [String: Any]
+            let vocab = model["vocab"] as! [String: Any]
+            XCTAssertEqual(scan.vocab.count, vocab.count)
+            for (k, id) in scan.vocab { XCTAssertEqual((vocab[String(decoding: k, as: UTF8.self)] as? NSNumber)?.uint32Value, id) }
+            let merges = (model["merges"] as! [Any]).map { m -> [String] in
+                (m as? [String]) ?? (m as! String).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            }
+            XCTAssertEqual(scan.merges.map { [String(decoding: $0.0, as: UTF8.self), String(decoding: $0.1, as: UTF8.self)] }, merges)
+            let rest = try JSONSerialization.jsonObject(with: Data(scan.rest)) as! [String: Any]
+            XCTAssertEqual(Set(rest.keys), Set(root.keys))
+            XCTAssertEqual(((rest["model"] as! [String: Any])["vocab"] as! [String: Any]).count, 0)
+        }
+        for bad in [
+            #"{"model": {"vocab": {"a": 1, "a": 2}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1.0}, "merges": []}}"#,
+            #"{"model": {"vocab": {"a": 01}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1}, "merges": ["a b c"]}}"#,
+            #"{"model": {"vocab": {"a": 1}, "merges": ["ab"]}}"#, #"{"model": {"vocab": {"a": 1}}}"#,
+            #"{"model": {"vocab": {"a": 1}, "merges": []}} x"#, #"{"model": {"vocab": {"a": 1}, "merges": [], "vocab": {}}}"#,
+            #"{"model": {"vocab": {"\ud800": 1}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1}, "merges": [["a"]]}}"#,
+        ] {
+            XCTAssertNil(BPEJSONScan.scan(Array(bad.utf8)), bad)
+        }
+        XCTAssertNil(BPEJSONScan.scan([0x7B, 0xFF, 0x7D]))
+        XCTAssertNil(BPEJSONScan.scan(Array((#"{"a": "# + String(repeating: "[", count: 100_000)).utf8)))
+    }
+
     /// A long piece goes to the heap: its ids equal the scan's.
     func testHeapMergeEqualsScanMerge() throws {
         let t = try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-llama3.json").path)

@@ -54,6 +54,28 @@ package final class HFByteLevelBPE: @unchecked Sendable {
         return out
     }
 
+    /// `bytes(ofToken:)` of a token given as UTF-8 (valid: from `BPEJSONScan`).
+    static func bytes(ofUTF8 u: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            let v: Int
+            if u[i] < 0x80 {
+                v = Int(u[i])
+                i += 1
+            } else if u[i] & 0xE0 == 0xC0 && i + 1 < u.count {
+                v = Int(u[i] & 0x1F) << 6 | Int(u[i + 1] & 0x3F)
+                i += 2
+            } else {
+                return nil
+            }
+            guard v < 0x144, byteTable[v] >= 0 else { return nil }
+            out.append(UInt8(byteTable[v]))
+        }
+        return out
+    }
+
     /// Known `Split` regexes, exactly as the files spell them.
     static let splitPatterns: [String: PrePattern] = [
         #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .llama3,
@@ -63,7 +85,9 @@ package final class HFByteLevelBPE: @unchecked Sendable {
 
     /// Reads the model, pre-tokenizer and normalizer; `bad` makes the
     /// one-line error naming the component.
-    init(root: [String: Any], model: [String: Any], bad: (String) -> FingerprintError) throws {
+    /// `large`: the vocab and merges read by `BPEJSONScan` (else they are
+    /// read from `model`).
+    init(root: [String: Any], model: [String: Any], large: BPEJSONScan.Result?, bad: (String) -> FingerprintError) throws {
         for key in ["dropout", "continuing_subword_prefix", "end_of_word_suffix"] {
             if let v = model[key], !(v is NSNull), !((v as? String)?.isEmpty ?? false) {
                 throw bad("BPE \(key) \(v) is not supported; nothing was tokenised")
@@ -115,18 +139,33 @@ package final class HFByteLevelBPE: @unchecked Sendable {
             throw bad("pre_tokenizer \(pt) is not supported with a BPE model; nothing was tokenised")
         }
         // Vocabulary (byte strings with their ids) and merges.
-        guard let v = model["vocab"] as? [String: Any], !v.isEmpty else { throw bad("BPE model without a vocab") }
         var tokens: [[UInt8]] = []
         var ids: [UInt32] = []
-        tokens.reserveCapacity(v.count)
-        ids.reserveCapacity(v.count)
-        for (t, idv) in v {
-            guard let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) else { throw bad("vocab entry \(t) has no id") }
-            guard let b = Self.bytes(ofToken: t) else {
-                throw bad("vocab token \(t.debugDescription) is not byte-level (only byte-level BPE is supported)")
+        if let large {
+            guard !large.vocab.isEmpty else { throw bad("BPE model without a vocab") }
+            tokens.reserveCapacity(large.vocab.count)
+            ids.reserveCapacity(large.vocab.count)
+            for (t, id) in large.vocab {
+                guard let b = Self.bytes(ofUTF8: t) else {
+                    throw bad(
+                        "vocab token \(String(decoding: t, as: UTF8.self).debugDescription) is not byte-level (only byte-level BPE is supported)"
+                    )
+                }
+                tokens.append(b)
+                ids.append(id)
             }
-            tokens.append(b)
-            ids.append(id)
+        } else {
+            guard let v = model["vocab"] as? [String: Any], !v.isEmpty else { throw bad("BPE model without a vocab") }
+            tokens.reserveCapacity(v.count)
+            ids.reserveCapacity(v.count)
+            for (t, idv) in v {
+                guard let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) else { throw bad("vocab entry \(t) has no id") }
+                guard let b = Self.bytes(ofToken: t) else {
+                    throw bad("vocab token \(t.debugDescription) is not byte-level (only byte-level BPE is supported)")
+                }
+                tokens.append(b)
+                ids.append(id)
+            }
         }
         let vocabulary: BPEVocabulary
         do {
@@ -138,28 +177,39 @@ package final class HFByteLevelBPE: @unchecked Sendable {
         // Merges: the two tokens and their concatenation must be in the
         // vocabulary; looked up by their bytes (distinct strings of the
         // byte-level alphabet are distinct byte strings).
-        guard let list = model["merges"] as? [Any] else { throw bad("BPE model without merges") }
+        var pairs: [([UInt8], [UInt8])?] = []
+        if let large {
+            pairs = large.merges.map { (Self.bytes(ofUTF8: $0.0) ?? [], Self.bytes(ofUTF8: $0.1) ?? []) }
+        } else {
+            guard let list = model["merges"] as? [Any] else { throw bad("BPE model without merges") }
+            pairs.reserveCapacity(list.count)
+            for (rank, m) in list.enumerated() {
+                let pair: [String]
+                if let s = m as? String {
+                    pair = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                } else if let a = m as? [String] {
+                    pair = a
+                } else {
+                    throw bad("merge \(rank) is malformed")
+                }
+                if pair.count == 2, let lb = Self.bytes(ofToken: pair[0]), let rb = Self.bytes(ofToken: pair[1]) {
+                    pairs.append((lb, rb))
+                } else {
+                    pairs.append(nil)
+                }
+            }
+        }
         var entries: [(UInt32, UInt32, UInt32, UInt32)] = []
-        entries.reserveCapacity(list.count)
+        entries.reserveCapacity(pairs.count)
         var mergeList: [[UInt8]] = []
-        mergeList.reserveCapacity(list.count)
+        mergeList.reserveCapacity(pairs.count)
         func id(_ b: [UInt8]) -> UInt32? {
             if b.isEmpty { return nil }
             let r = b.withUnsafeBufferPointer { vocabulary.rank($0.baseAddress!, $0.count) }
             return r == BPEVocabulary.none ? nil : r
         }
-        for (rank, m) in list.enumerated() {
-            let pair: [String]
-            if let s = m as? String {
-                pair = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let a = m as? [String] {
-                pair = a
-            } else {
-                throw bad("merge \(rank) is malformed")
-            }
-            guard pair.count == 2, let lb = Self.bytes(ofToken: pair[0]), let rb = Self.bytes(ofToken: pair[1]), let l = id(lb),
-                let r = id(rb), let merged = id(lb + rb)
-            else {
+        for (rank, pair) in pairs.enumerated() {
+            guard let (lb, rb) = pair, let l = id(lb), let r = id(rb), let merged = id(lb + rb) else {
                 throw bad("merge \(rank) names a token that is not in the vocab")
             }
             entries.append((l, r, UInt32(rank), merged))

@@ -55,16 +55,23 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         self.path = path
         sha256 = SHA256.hex(contents)
         func bad(_ reason: String) -> FingerprintError { .badData(path: path, reason: reason) }
-        guard let root = try? JSONSerialization.jsonObject(with: Data(contents)) as? [String: Any] else {
-            throw bad("not a JSON object: not a tokenizer.json file")
+        // A byte-level BPE file's vocab and merges are read by `BPEJSONScan`
+        // and the rest by JSONSerialization; any other file whole by JSONSerialization.
+        func parse(_ bytes: [UInt8]) -> [String: Any]? { try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] }
+        var large = BPEJSONScan.scan(contents)
+        var root = parse(large?.rest ?? contents)
+        if large != nil && ((root?["model"] as? [String: Any])?["type"] as? String) != "BPE" {
+            large = nil
+            root = parse(contents)
         }
+        guard let root else { throw bad("not a JSON object: not a tokenizer.json file") }
         guard let model = root["model"] as? [String: Any] else { throw bad("no \"model\": not a tokenizer.json file") }
         let type = model["type"] as? String ?? "?"
         guard type == "WordPiece" || type == "BPE" else {
             throw bad("model \(type) is not supported (only WordPiece and byte-level BPE); nothing was tokenised")
         }
         if type == "BPE" {
-            bpe = try HFByteLevelBPE(root: root, model: model, bad: bad)
+            bpe = try HFByteLevelBPE(root: root, model: model, large: large, bad: bad)
             vocab = [:]
             table = nil
             unknown = 0
@@ -75,8 +82,13 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
             stripAccents = false
             lowercase = false
             var tokens: [UInt32: String] = [:]
-            for (t, idv) in model["vocab"] as? [String: Any] ?? [:] {
-                if let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) { tokens[id] = t }
+            if let large {
+                tokens.reserveCapacity(large.vocab.count)
+                for (t, id) in large.vocab { tokens[id] = String(decoding: t, as: UTF8.self) }
+            } else {
+                for (t, idv) in model["vocab"] as? [String: Any] ?? [:] {
+                    if let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) { tokens[id] = t }
+                }
             }
             let at = try Self.addedTokens(root, &tokens, bad)
             added = at.0
