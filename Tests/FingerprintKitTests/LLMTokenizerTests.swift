@@ -554,7 +554,7 @@ final class HFByteLevelBPETests: XCTestCase {
             XCTAssertEqual(((rest["model"] as! [String: Any])["vocab"] as! [String: Any]).count, 0)
         }
         for bad in [
-            #"{"model": {"vocab": {"a": 1, "a": 2}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1.0}, "merges": []}}"#,
+            #"{"model": {"vocab": {"a": 1}, "merges": [], "x": {"a": 1, "a": 2}}}"#, #"{"model": {"vocab": {"a": 1.0}, "merges": []}}"#,
             #"{"model": {"vocab": {"a": 01}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1}, "merges": ["a b c"]}}"#,
             #"{"model": {"vocab": {"a": 1}, "merges": ["ab"]}}"#, #"{"model": {"vocab": {"a": 1}}}"#,
             #"{"model": {"vocab": {"a": 1}, "merges": []}} x"#, #"{"model": {"vocab": {"a": 1}, "merges": [], "vocab": {}}}"#,

@@ -3,7 +3,8 @@
 /// `"a b"` or pairs `["a", "b"]`), nearly all of a real file's bytes —
 /// straight from the bytes, and gives back the document with them emptied
 /// (`{}` and `[]`) for `JSONSerialization`, which is slow on 150,000-entry
-/// objects. Anything unusual (invalid UTF-8, a duplicate key, an id that is
+/// objects. Anything unusual (invalid UTF-8, a duplicate key — in the vocab
+/// the caller finds it —, an id that is
 /// not a plain integer, a merge that is not two tokens, deep nesting, no
 /// such members) returns nil, and the caller reads the whole file with
 /// `JSONSerialization` as before: the result and the errors are the same
@@ -86,14 +87,15 @@ enum BPEJSONScan {
         }
 
         /// An object; `member` reads each value (the key is decoded) and
-        /// may refuse. Keys must be distinct.
-        mutating func members(_ member: (inout Scanner, [UInt8]) -> Bool) -> Bool {
+        /// may refuse. Keys must be distinct, unless `distinct` is false
+        /// (the vocab: a token given twice makes the vocabulary refuse it).
+        mutating func members(distinct: Bool = true, _ member: (inout Scanner, [UInt8]) -> Bool) -> Bool {
             guard eat(0x7B) else { return false }
             if eat(0x7D) { return true }
             var keys = Set<[UInt8]>()
             repeat {
                 space()
-                guard let key = string(), keys.insert(key).inserted, eat(0x3A) else { return false }
+                guard let key = string(), !distinct || keys.insert(key).inserted, eat(0x3A) else { return false }
                 space()
                 guard member(&self, key) else { return false }
             } while eat(0x2C)
@@ -102,7 +104,7 @@ enum BPEJSONScan {
 
         /// `{"token": id, ...}` with plain non-negative integer ids.
         mutating func vocab() -> Bool {
-            members { s, key in
+            members(distinct: false) { s, key in
                 guard let id = s.integer() else { return false }
                 s.result.vocab.append((key, id))
                 return true

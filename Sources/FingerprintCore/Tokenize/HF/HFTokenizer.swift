@@ -71,7 +71,19 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
             throw bad("model \(type) is not supported (only WordPiece and byte-level BPE); nothing was tokenised")
         }
         if type == "BPE" {
-            bpe = try HFByteLevelBPE(root: root, model: model, large: large, bad: bad)
+            var vocabModel = model
+            do {
+                bpe = try HFByteLevelBPE(root: root, model: model, large: large, bad: bad)
+            } catch  where large != nil {
+                // The scan keeps a vocab key given twice (the vocabulary then
+                // refuses it): the whole file through JSONSerialization decides.
+                large = nil
+                guard let full = parse(contents), let m = full["model"] as? [String: Any] else {
+                    throw bad("not a JSON object: not a tokenizer.json file")
+                }
+                bpe = try HFByteLevelBPE(root: full, model: m, large: nil, bad: bad)
+                vocabModel = m
+            }
             vocab = [:]
             table = nil
             unknown = 0
@@ -86,7 +98,7 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
                 tokens.reserveCapacity(large.vocab.count)
                 for (t, id) in large.vocab { tokens[id] = String(decoding: t, as: UTF8.self) }
             } else {
-                for (t, idv) in model["vocab"] as? [String: Any] ?? [:] {
+                for (t, idv) in vocabModel["vocab"] as? [String: Any] ?? [:] {
                     if let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) { tokens[id] = t }
                 }
             }
