@@ -488,27 +488,28 @@ final class HFByteLevelBPETests: XCTestCase {
     }
 
     /// `t`'s ids on the cases and the generated strings of `ref` (a fixture
-    /// section with "cases", "blocks" and "first"), without and with a
-    /// piece cache shared by all the strings.
+    /// section with "cases", "blocks" and "first"), without a piece cache
+    /// and with one of each width, shared by all the strings.
     static func checkIds(_ t: HFTokenizer, _ ref: [String: Any], _ name: String) throws {
-        let cache = PieceCache()
+        let caches = [nil, PieceCache(wide: false), PieceCache(wide: true)]
         for c in ref["cases"] as! [[String: Any]] {
             let bytes = LLMTokenizerTests.hexBytes(c["hex"] as! String)
             let expected = (c["ids"] as! [Int]).map(UInt32.init)
-            XCTAssertEqual(t.encode(bytes), expected, "\(name): \(c["name"]!)")
-            XCTAssertEqual(t.encode(bytes, cache: cache), expected, "\(name) (cache): \(c["name"]!)")
+            for (k, cache) in caches.enumerated() {
+                XCTAssertEqual(t.encode(bytes, cache: cache), expected, "\(name) (cache \(k)): \(c["name"]!)")
+            }
         }
         let blocks = ref["blocks"] as! [String]
         let strings = LLMTokenizerTests.randomStrings
         let block = LLMTokenizerTests.reference.block
         XCTAssertEqual(blocks.count * block, strings.count)
         let first = (ref["first"] as! String).split(separator: "\n", omittingEmptySubsequences: false)
-        for cached in [false, true] {
+        for (cached, cache) in caches.enumerated() {
             for b in 0..<blocks.count {
-                let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0], cache: cached ? cache : nil).map(Int.init) }
+                let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0], cache: cache).map(Int.init) }
                 if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
                     for i in 0..<min(first.count - 1, strings.count) {
-                        let ours = t.encode(strings[i], cache: cached ? cache : nil).map(String.init).joined(separator: ",")
+                        let ours = t.encode(strings[i], cache: cache).map(String.init).joined(separator: ",")
                         if ours != first[i] {
                             return XCTFail("\(name) (cache \(cached)): string \(i) \(strings[i]) gives \(ours), the reference \(first[i])")
                         }

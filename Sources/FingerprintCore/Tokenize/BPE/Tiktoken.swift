@@ -223,7 +223,7 @@ package struct TiktokenStream {
     let encoding: TiktokenEncoding
     private var buffer: [UInt8] = []
     private var ids: [UInt32] = []
-    private let cache = PieceCache()
+    private let cache = PieceCache(wide: false)
     package private(set) var invalidSequences = 0
     /// Bytes of `buffer` already searched for a cut in vain.
     private var searched = 0
@@ -281,27 +281,35 @@ extension BPEVocabulary: PieceEncoder {
     func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) { encode(p, n, into: &out) }
 }
 
-/// A direct-mapped cache of the ids of short pieces (at most 16 bytes and
-/// 11 ids), one per stream: most pieces of a text are frequent words, and a
+/// A direct-mapped cache of the ids of short pieces (at most 16 bytes, and
+/// 3 or 11 ids), one per stream: most pieces of a text are frequent words, and a
 /// hit costs two 8-byte compares in one cache line instead of the merges (a
 /// hash of the bytes and several cache misses in the vocabulary's table per
 /// pair). A miss or a longer piece goes to the encoder; the result is the
 /// same either way (fuzz target `bpe` and the tests run the streaming path
 /// against `encode`).
 ///
-/// An entry is 64 bytes: the piece's bytes as two little-endian words
-/// (zero past the end), its length (0: empty slot), the number of ids, and
-/// the ids.
+/// An entry is 32 or 64 bytes: the piece's bytes as two little-endian
+/// words (zero past the end), its length (0: empty slot), the number of
+/// ids, and the ids.
 final class PieceCache {
     static let bits = 14
-    static let entryBytes = 64
-    static let maxIDs = 11
+    /// Bytes per entry: 32 (up to 3 ids) or 64 (up to 11).
+    let entryBytes: Int
+    let maxIDs: Int
+    private let shift: Int
     private let slots: UnsafeMutableRawPointer
     private var scratch: [UInt32] = []
 
-    init() {
-        let size = Self.entryBytes << Self.bits
-        slots = .allocate(byteCount: size, alignment: Self.entryBytes)
+    /// `wide`: 64-byte entries of up to 11 ids (a small vocabulary, whose
+    /// words take several ids); else 32-byte entries of up to 3 (a large
+    /// one, where nearly every word is one id: a smaller table).
+    init(wide: Bool) {
+        entryBytes = wide ? 64 : 32
+        maxIDs = wide ? 11 : 3
+        shift = wide ? 6 : 5
+        let size = entryBytes << Self.bits
+        slots = .allocate(byteCount: size, alignment: entryBytes)
         slots.initializeMemory(as: UInt8.self, repeating: 0, count: size)
     }
     deinit { slots.deallocate() }
@@ -315,18 +323,24 @@ final class PieceCache {
         }
         let (k0, k1) = Self.key(p, n)
         let h = SplitMix64.mix(k0 &+ k1 &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(n))
-        let slot = slots + Int(truncatingIfNeeded: h >> UInt64(64 - Self.bits)) * Self.entryBytes
+        let slot = slots + Int(truncatingIfNeeded: h >> UInt64(64 - Self.bits)) << shift
         if slot.load(fromByteOffset: 16, as: UInt8.self) == UInt8(n) && slot.load(as: UInt64.self) == k0
             && slot.load(fromByteOffset: 8, as: UInt64.self) == k1
         {
             let count = Int(slot.load(fromByteOffset: 17, as: UInt8.self))
-            for i in 0..<count { out.append(slot.load(fromByteOffset: 20 + 4 * i, as: UInt32.self)) }
+            if count == 1 {
+                out.append(slot.load(fromByteOffset: 20, as: UInt32.self))
+            } else {
+                (slot + 20).assumingMemoryBound(to: UInt8.self).withMemoryRebound(to: UInt32.self, capacity: count) {
+                    out.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+                }
+            }
             return
         }
         scratch.removeAll(keepingCapacity: true)
         e.encodePiece(p, n, into: &scratch)
         out.append(contentsOf: scratch)
-        guard scratch.count <= Self.maxIDs else { return }
+        guard scratch.count <= maxIDs else { return }
         slot.storeBytes(of: k0, as: UInt64.self)
         slot.storeBytes(of: k1, toByteOffset: 8, as: UInt64.self)
         slot.storeBytes(of: UInt8(n), toByteOffset: 16, as: UInt8.self)

@@ -469,7 +469,7 @@ struct HFStream {
 
     init(_ tokenizer: HFTokenizer) {
         self.tokenizer = tokenizer
-        cache = tokenizer.bpe == nil ? nil : PieceCache()
+        cache = tokenizer.bpe.map { PieceCache(wide: $0.vocabulary.count < 20_000) }
     }
 
     mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
