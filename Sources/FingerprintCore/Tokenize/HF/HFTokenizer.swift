@@ -27,10 +27,15 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     let lowercase: Bool
     /// Added tokens matched in the raw text, longest first.
     let added: [(String, UInt32)]
+    /// The same as UTF-8 bytes, and which bytes start one (the BPE path).
+    let addedBytes: [([UInt8], UInt32)]
+    let addedFirst: [Bool]
     /// Whether a document may be cut at an ASCII space (no added token holds one).
     let cutAtSpace: Bool
     /// The byte-level BPE model, when the file has one (else WordPiece).
     package let bpe: HFByteLevelBPE?
+    /// Decimal text of each id (the counting pipeline's token strings).
+    let decimal: DecimalIDs
 
     public static func == (a: HFTokenizer, b: HFTokenizer) -> Bool { a.sha256 == b.sha256 }
     public func hash(into h: inout Hasher) { h.combine(sha256) }
@@ -50,16 +55,35 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         self.path = path
         sha256 = SHA256.hex(contents)
         func bad(_ reason: String) -> FingerprintError { .badData(path: path, reason: reason) }
-        guard let root = try? JSONSerialization.jsonObject(with: Data(contents)) as? [String: Any] else {
-            throw bad("not a JSON object: not a tokenizer.json file")
+        // A byte-level BPE file's vocab and merges are read by `BPEJSONScan`
+        // and the rest by JSONSerialization; any other file whole by JSONSerialization.
+        func parse(_ bytes: [UInt8]) -> [String: Any]? { try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] }
+        var large = BPEJSONScan.scan(contents)
+        var root = parse(large?.rest ?? contents)
+        if large != nil && ((root?["model"] as? [String: Any])?["type"] as? String) != "BPE" {
+            large = nil
+            root = parse(contents)
         }
+        guard let root else { throw bad("not a JSON object: not a tokenizer.json file") }
         guard let model = root["model"] as? [String: Any] else { throw bad("no \"model\": not a tokenizer.json file") }
         let type = model["type"] as? String ?? "?"
         guard type == "WordPiece" || type == "BPE" else {
             throw bad("model \(type) is not supported (only WordPiece and byte-level BPE); nothing was tokenised")
         }
         if type == "BPE" {
-            bpe = try HFByteLevelBPE(root: root, model: model, bad: bad)
+            var vocabModel = model
+            do {
+                bpe = try HFByteLevelBPE(root: root, model: model, large: large, bad: bad)
+            } catch  where large != nil {
+                // The scan keeps a vocab key given twice (the vocabulary then
+                // refuses it): the whole file through JSONSerialization decides.
+                large = nil
+                guard let full = parse(contents), let m = full["model"] as? [String: Any] else {
+                    throw bad("not a JSON object: not a tokenizer.json file")
+                }
+                bpe = try HFByteLevelBPE(root: full, model: m, large: nil, bad: bad)
+                vocabModel = m
+            }
             vocab = [:]
             table = nil
             unknown = 0
@@ -70,13 +94,20 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
             stripAccents = false
             lowercase = false
             var tokens: [UInt32: String] = [:]
-            for (t, idv) in model["vocab"] as? [String: Any] ?? [:] {
-                if let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) { tokens[id] = t }
+            if let large {
+                tokens.reserveCapacity(large.vocab.count)
+                for (t, id) in large.vocab { tokens[id] = String(decoding: t, as: UTF8.self) }
+            } else {
+                for (t, idv) in vocabModel["vocab"] as? [String: Any] ?? [:] {
+                    if let n = idv as? NSNumber, let id = UInt32(exactly: n.doubleValue) { tokens[id] = t }
+                }
             }
             let at = try Self.addedTokens(root, &tokens, bad)
             added = at.0
             cutAtSpace = at.1
+            (addedBytes, addedFirst) = Self.bytes(of: at.0)
             self.tokens = tokens
+            decimal = DecimalIDs(count: Int(tokens.keys.max() ?? 0) + 1)
             return
         }
         bpe = nil
@@ -123,8 +154,10 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         let at = try Self.addedTokens(root, &tokens, bad)
         added = at.0
         cutAtSpace = at.1
+        (addedBytes, addedFirst) = Self.bytes(of: at.0)
         self.vocab = vocab
         self.tokens = tokens
+        decimal = DecimalIDs(count: Int(tokens.keys.max() ?? 0) + 1)
         do {
             table = try BPEVocabulary(tokens: Array(vocab.keys), ranks: Array(vocab.values), requireAllBytes: false)
         } catch {
@@ -152,11 +185,31 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         return (added, !added.contains { $0.0.unicodeScalars.contains { $0.properties.isWhitespace } })
     }
 
+    static func bytes(of added: [(String, UInt32)]) -> ([([UInt8], UInt32)], [Bool]) {
+        var first = [Bool](repeating: false, count: 256)
+        for (t, _) in added { first[Int(t.utf8.first!)] = true }
+        return (added.map { (Array($0.0.utf8), $0.1) }, first)
+    }
+
     /// The token text of an id, or nil.
     public func token(of id: UInt32) -> String? { tokens[id] }
 
-    /// The ids of `bytes` (invalid UTF-8 replaced as Python's decoder does).
-    public func encode(_ bytes: [UInt8]) -> [UInt32] {
+    /// The ids of `bytes` (invalid UTF-8 replaced as Python's decoder does);
+    /// with a byte-level BPE model, through `cache` when given.
+    public func encode(_ bytes: [UInt8]) -> [UInt32] { encode(bytes, cache: nil) }
+
+    func encode(_ bytes: [UInt8], cache: PieceCache?) -> [UInt32] {
+        if bpe != nil {
+            var out: [UInt32] = []
+            bytes.withUnsafeBufferPointer { b in
+                if let (fixed, _) = repairUTF8(b) {
+                    fixed.withUnsafeBufferPointer { encodeBPE($0, into: &out, cache: cache) }
+                } else {
+                    encodeBPE(b, into: &out, cache: cache)
+                }
+            }
+            return out
+        }
         let text = String(decoding: bytes, as: UTF8.self)
         var out: [UInt32] = []
         // Split on added tokens: leftmost, then longest.
@@ -223,16 +276,42 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
         }
     }
 
-    /// BertNormalizer, BertPreTokenizer and WordPiece (or the byte-level
-    /// BPE model) on text between added tokens.
-    func encodeSegment(_ segment: [Unicode.Scalar], into out: inout [UInt32]) {
-        guard !segment.isEmpty else { return }
-        if let bpe {
-            var bytes: [UInt8] = []
-            for s in segment { appendUTF8(s.value, to: &bytes) }
-            bpe.encode(bytes, into: &out)
+    /// The byte-level BPE model on valid UTF-8: the added tokens are split
+    /// out where they occur (leftmost, then longest, as in `encode`), the
+    /// text between them goes to the model.
+    func encodeBPE(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], cache: PieceCache?) {
+        let bpe = bpe!
+        guard !addedBytes.isEmpty, let p = b.baseAddress else {
+            bpe.encode(b, into: &out, cache: cache)
             return
         }
+        let n = b.count
+        var start = 0
+        var i = 0
+        while i < n {
+            guard addedFirst[Int(p[i])] else {
+                i += 1
+                continue
+            }
+            var matched = false
+            for (t, id) in addedBytes where t.count <= n - i && t[0] == p[i] {
+                if t.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p + i, t.count) }) == 0 {
+                    bpe.encode(UnsafeBufferPointer(rebasing: b[start..<i]), into: &out, cache: cache)
+                    out.append(id)
+                    i += t.count
+                    start = i
+                    matched = true
+                    break
+                }
+            }
+            if !matched { i += 1 }
+        }
+        bpe.encode(UnsafeBufferPointer(rebasing: b[start..<n]), into: &out, cache: cache)
+    }
+
+    /// BertNormalizer, BertPreTokenizer and WordPiece on text between added tokens.
+    func encodeSegment(_ segment: [Unicode.Scalar], into out: inout [UInt32]) {
+        guard !segment.isEmpty else { return }
         // WordPiece: an ASCII space ends every word in every supported
         // normalizer and pre-tokenizer, so the text is taken run by run
         // between spaces, all-ASCII runs by a byte-level fast path.
@@ -378,15 +457,20 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
 /// A streaming `HFTokenizer` for `TokenStream`: buffers a document and
 /// encodes it in parts cut at an ASCII space (which no supported component
 /// lets a token span) once past 1 MiB. Each id reaches the sink as its
-/// decimal text.
+/// decimal text. A byte-level BPE model encodes through a `PieceCache`.
 struct HFStream {
     let tokenizer: HFTokenizer
     private var buffer: [UInt8] = []
+    private var ids: [UInt32] = []
+    private let cache: PieceCache?
     private(set) var invalidSequences = 0
     private var searched = 0
     static let flushAt = 1 << 20
 
-    init(_ tokenizer: HFTokenizer) { self.tokenizer = tokenizer }
+    init(_ tokenizer: HFTokenizer) {
+        self.tokenizer = tokenizer
+        cache = tokenizer.bpe.map { PieceCache(wide: $0.vocabulary.count < 20_000) }
+    }
 
     mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
         buffer.append(contentsOf: chunk)
@@ -395,30 +479,33 @@ struct HFStream {
         while cut > searched && buffer[cut] != 0x20 { cut -= 1 }
         searched = buffer.count
         guard cut > 0 && buffer[cut] == 0x20 else { return }
-        emit(Array(buffer[..<cut]), into: &sink)
+        emit(upTo: cut, into: &sink)
         buffer.removeSubrange(0..<cut)
         searched = buffer.count
     }
 
     mutating func finish<S: TokenSink>(into sink: inout S) {
-        emit(buffer, into: &sink)
+        emit(upTo: buffer.count, into: &sink)
         buffer.removeAll(keepingCapacity: buffer.capacity <= 4 * Self.flushAt)
         searched = 0
     }
 
-    private mutating func emit<S: TokenSink>(_ bytes: [UInt8], into sink: inout S) {
-        if let (_, replaced) = bytes.withUnsafeBufferPointer({ repairUTF8($0) }) { invalidSequences += replaced }
-        var digits = [UInt8](repeating: 0, count: 10)
-        for id in tokenizer.encode(bytes) {
-            // The id's decimal text, written backwards into a reused buffer.
-            var v = id
-            var k = digits.count
-            repeat {
-                k -= 1
-                digits[k] = 0x30 + UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            digits.withUnsafeBufferPointer { sink.accept(UnsafeBufferPointer(rebasing: $0[k...])) }
+    private mutating func emit<S: TokenSink>(upTo n: Int, into sink: inout S) {
+        ids.removeAll(keepingCapacity: true)
+        buffer.withUnsafeBufferPointer { all in
+            let b = UnsafeBufferPointer(rebasing: all[0..<n])
+            let repaired = repairUTF8(b)
+            if let (_, replaced) = repaired { invalidSequences += replaced }
+            if tokenizer.bpe != nil {
+                if let (fixed, _) = repaired {
+                    fixed.withUnsafeBufferPointer { tokenizer.encodeBPE($0, into: &ids, cache: cache) }
+                } else {
+                    tokenizer.encodeBPE(b, into: &ids, cache: cache)
+                }
+            } else {
+                ids = tokenizer.encode(Array(b))
+            }
         }
+        for id in ids { tokenizer.decimal.emit(id, into: &sink) }
     }
 }
