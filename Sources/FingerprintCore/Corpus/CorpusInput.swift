@@ -281,11 +281,7 @@ enum UnitPlanner {
             files.append(s..<e)
             sizes.append(
                 units[s..<e].reduce(0) { sum, u in
-                    if case .file = u.source, u.size <= 0 {
-                        var st = stat()
-                        let ok = (u.raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(u.path, &st)) == 0
-                        return sum + (ok ? Int(st.st_size) : 0)
-                    }
+                    if case .file = u.source, u.size <= 0 { return sum + fileSize(u.path, raw: u.raw) }
                     return sum + max(0, u.size)
                 })
             s = e
@@ -370,11 +366,7 @@ enum UnitPlanner {
                 out.append(unit)
                 continue
             }
-            var st = stat()
-            let size =
-                unit.size > 0
-                ? unit.size
-                : (unit.raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(unit.path, &st)) == 0 ? Int(st.st_size) : 0
+            let size = unit.size > 0 ? unit.size : fileSize(unit.path, raw: unit.raw)
             let starts = size >= 2 * partBytes ? partStarts(unit, size: size, partBytes: partBytes) : [0]
             guard starts.count > 1 else {
                 out.append(unit)
@@ -419,9 +411,12 @@ enum UnitPlanner {
         return starts
     }
 
-    static func fileSize(_ path: String) -> Int {
+    /// The file's size in bytes (0 when it cannot be stat'ed), opened by its
+    /// raw bytes when its name is not UTF-8.
+    static func fileSize(_ path: String, raw: [UInt8]? = nil) -> Int {
         var st = stat()
-        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+        let status = raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(path, &st)
+        return status == 0 ? Int(st.st_size) : 0
     }
 
     private static func walk(
@@ -513,8 +508,7 @@ enum UnitPlanner {
     /// Splits a JSONL file into ranges of about `jsonlRangeBytes`, each
     /// starting at the beginning of a line.
     static func jsonlRanges(_ path: String, raw: [UInt8]? = nil) throws -> [ReadUnit] {
-        var st = stat()
-        let size = (raw.map { r in FileName.withCString(r) { stat($0, &st) } } ?? stat(path, &st)) == 0 ? Int(st.st_size) : 0
+        let size = fileSize(path, raw: raw)
         var starts = [0]
         // A compressed file is read as one stream (it cannot be split).
         let compressed: Bool = {
