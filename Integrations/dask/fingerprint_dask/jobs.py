@@ -312,10 +312,10 @@ def _locked(path: str):
 
 
 def check_output(path: str) -> str:
-    """The absolute path of an output file (or, ending in /, a directory to
-    create), after checking that its parent exists and is writable (before
-    any work, as the binary checks)."""
-    path = os.path.abspath(path)  # drops a trailing /
+    """The absolute path of an output file (or of a directory still to be
+    made), after checking that its parent exists and is writable (before any
+    work, as the binary checks)."""
+    path = os.path.abspath(path)
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
         raise OutputError(f"{path}: the directory {parent} does not exist")
@@ -370,7 +370,7 @@ def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, outpu
         workdir = os.path.abspath(sharded)
         if os.path.exists(workdir) and not os.path.isdir(workdir):
             raise OutputError(f"{workdir}: is not a directory")
-        check_output(os.path.join(workdir, "manifest.json") if os.path.isdir(workdir) else workdir + "/")
+        check_output(os.path.join(workdir, "manifest.json") if os.path.isdir(workdir) else workdir)
         target = workdir
     with _locked(target):
         os.makedirs(workdir, exist_ok=True)

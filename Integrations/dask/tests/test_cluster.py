@@ -164,6 +164,21 @@ def copy_real_texts(root: str, limit: int = 300) -> int:
     return n
 
 
+def _in_thread(job) -> tuple[threading.Thread, dict]:
+    """Starts `job()` in a thread; the dict gets its "value" or its "error"."""
+    result: dict = {}
+
+    def target():
+        try:
+            result["value"] = job()
+        except BaseException as e:  # noqa: BLE001 - reported by the test
+            result["error"] = e
+
+    t = threading.Thread(target=target)
+    t.start()
+    return t, result
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -371,16 +386,23 @@ class ClusterJobs(unittest.TestCase):
         with open(out) as f:
             self.assertEqual(json.load(f)["results"], theirs["results"])
 
+    def keyed_index(self, name: str, seed: int) -> tuple[str, str, list[str], str]:
+        """A key file, the collection's texts sketched with it into shards, and
+        the shards merged by the binary: (key, shard directory, shards, merged)."""
+        key = self.path(f"{name}.hex")
+        with open(key, "w") as f:
+            f.write(random.Random(seed).randbytes(32).hex() + "\n")
+        sharded = self.path(name)
+        texts = os.path.join(self.collection, "texts")
+        jobs.sketch(self.client, [texts], jobs.SketchSettings(key=key), sharded=sharded, shard_bytes=32 << 10)
+        files = jobs.index_files([sharded])
+        merged = self.path(f"{name}.fp")
+        fingerprint("merge", *files, "-o", merged)
+        return key, sharded, files, merged
+
     def test_keyed_query_equals_one_keyed_query(self):
         # Two parties who share a key: the index holds keyed hashes, not text or names.
-        key = self.path("key.hex")
-        with open(key, "w") as f:
-            f.write(random.Random(5).randbytes(32).hex() + "\n")
-        texts = os.path.join(self.collection, "texts")
-        sharded = self.path("keyed-index")
-        jobs.sketch(self.client, [texts], jobs.SketchSettings(key=key), sharded=sharded, shard_bytes=32 << 10)
-        merged = self.path("keyed-merged.fp")
-        fingerprint("merge", *jobs.index_files([sharded]), "-o", merged)
+        key, sharded, _, merged = self.keyed_index("keyed-index", 5)
         self.assertFalse(any("doc0" in str(row[1]) for row in dump(merged)["documents"]), "names are keyed")
         ours = jobs.query(self.client, [sharded], [self.questioned], workdir=self.dir, key=key)
         theirs = json.loads(fingerprint("index", "query", merged, self.questioned, "--key", key, "--top", "0",
@@ -440,15 +462,7 @@ class ClusterJobs(unittest.TestCase):
 
     def test_keyed_shards_and_shards_out_of_order_dedup_as_the_merged_file(self):
         # Keyed names sort by their hashes, not by shard: the driver orders all documents as the merged file does.
-        key = self.path("dedup-key.hex")
-        with open(key, "w") as f:
-            f.write(random.Random(9).randbytes(32).hex() + "\n")
-        texts = os.path.join(self.collection, "texts")
-        sharded = self.path("keyed-dedup")
-        jobs.sketch(self.client, [texts], jobs.SketchSettings(key=key), sharded=sharded, shard_bytes=32 << 10)
-        files = jobs.index_files([sharded])
-        merged = self.path("keyed-dedup.fp")
-        fingerprint("merge", *files, "-o", merged)
+        _, sharded, files, merged = self.keyed_index("keyed-dedup", 9)
         theirs = json.loads(fingerprint("dedup", merged, "--format", "json", "-q"))
         for given in ([sharded], list(reversed(files))):
             ours = jobs.dedup(self.client, given)
@@ -566,16 +580,7 @@ class WorkerKilled(unittest.TestCase):
 
     def kill_victim_during(self, job, prefix):
         """Runs `job()` in a thread; kills the victim once it is running a task whose key starts with `prefix` (a string or tuple)."""
-        result: dict = {}
-
-        def target():
-            try:
-                result["value"] = job()
-            except BaseException as e:  # noqa: BLE001 - reported by the test
-                result["error"] = e
-
-        t = threading.Thread(target=target)
-        t.start()
+        t, result = _in_thread(job)
         victim = self.cluster.workers["victim"]
         address = next(a for a, w in self.client.scheduler_info()["workers"].items() if w["name"] == "victim")
         deadline = time.time() + 120
@@ -612,17 +617,8 @@ class WorkerKilled(unittest.TestCase):
         fingerprint("sketch", self.texts, "-o", single, "-q")
         out = os.path.join(self.dir, "dask-mid.fp")
         victim = self.cluster.workers["victim"]
-        result: dict = {}
-
-        def target():
-            try:
-                result["value"] = jobs.sketch(self.client, [self.texts], jobs.SketchSettings(), output=out,
-                                              shard_bytes=16 << 10)
-            except BaseException as e:  # noqa: BLE001 - reported by the test
-                result["error"] = e
-
-        t = threading.Thread(target=target)
-        t.start()
+        t, result = _in_thread(
+            lambda: jobs.sketch(self.client, [self.texts], jobs.SketchSettings(), output=out, shard_bytes=16 << 10))
         child = None
         deadline = time.time() + 120
         while child is None and time.time() < deadline:
