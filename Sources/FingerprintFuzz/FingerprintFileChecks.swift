@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Opening the file, loading its counted corpus (with the tokenizer it
 /// names, if it names `word`), reading every document, its skips and its
-/// survey either succeeds or throws a `FingerprintError` whose message is
+/// survey, and looking 13-grams up in its gram index either succeeds or throws a `FingerprintError` whose message is
 /// one line; never another error, a crash or an out-of-bounds read.
 enum FingerprintFileChecks {
     static func check(_ data: [UInt8]) throws {
@@ -20,10 +20,14 @@ enum FingerprintFileChecks {
             try require(corpus.matrix.rowStart.count == corpus.documents.count + 1, "matrix rows")
             try require(corpus.matrix.columns.allSatisfy { Int($0) < corpus.matrix.typeCount }, "a column outside the vocabulary")
             var documents = 0
+            var probes: [UInt64] = [0, 11, 12, 1 << 63, UInt64.max]
             try file.forEachDocument { _, d in
                 documents += 1
                 try require(d.ids.count == d.counts.count, "ids and counts")
+                probes += d.grams[1].prefix(4)
             }
+            probes = Array(Set(probes)).sorted()
+            if let found = try file.storedGramsPresent(probes) { try require(found.count == probes.count, "one answer a probe") }
             try require(documents == corpus.documents.count, "documents read twice differ")
             _ = try file.skips()
             _ = try file.survey()

@@ -363,7 +363,7 @@ struct IndexQuery: ParsableCommand {
             let input = try options.input(corpus)
             if options.dryRun {
                 throw ValidationError(
-                    "index query does not take --dry-run: it reads the questioned corpus twice and the index's stored sets once (index list shows its size)."
+                    "index query does not take --dry-run: it reads the questioned corpus once (twice with --top) and looks its n-grams and bands up in the index (index list shows the index's size)."
                 )
             }
             let report = try FingerprintStore.query(

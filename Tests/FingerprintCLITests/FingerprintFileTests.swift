@@ -155,7 +155,40 @@ final class FingerprintFileTests: XCTestCase {
         while try v.step() { rows.append((0..<4).map { v.string($0) ?? "" }.joined(separator: "|")) }
         let b = try db.prepare("SELECT band, hash, (SELECT name FROM documents WHERE id = document) FROM bands ORDER BY 1, 2, 3")
         while try b.step() { rows.append((0..<3).map { b.string($0) ?? "" }.joined(separator: "|")) }
+        // The gram index as a set (how it is cut into runs and blocks may differ).
+        rows.append("grams|" + (try gramIndexValues(url)).sorted().map { String($0, radix: 16) }.joined(separator: ","))
         return rows
+    }
+
+    /// Every value in the file's gram index (blocks decoded by the test), and
+    /// the number of runs; checks each block is sorted, distinct and keyed by
+    /// its first value with the top bit flipped.
+    func gramIndex(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> (values: Set<UInt64>, runs: Int) {
+        let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
+        let s = try db.prepare("SELECT run, first, grams FROM gram_blocks")
+        var values = Set<UInt64>()
+        var runs = Set<Int64>()
+        while try s.step() {
+            runs.insert(s.int64(0))
+            let block = s.array(2, of: UInt64.self) ?? []
+            XCTAssertFalse(block.isEmpty, file: file, line: line)
+            XCTAssertEqual(block, block.sorted(), file: file, line: line)
+            XCTAssertEqual(Set(block).count, block.count, file: file, line: line)
+            XCTAssertEqual(UInt64(bitPattern: s.int64(1)), block.first.map { $0 ^ (1 << 63) }, file: file, line: line)
+            values.formUnion(block)
+        }
+        return (values, runs.count)
+    }
+
+    func gramIndexValues(_ url: URL) throws -> Set<UInt64> { try gramIndex(url).values }
+
+    /// The union of the documents' stored 13-gram sets.
+    func documentGrams(_ url: URL) throws -> Set<UInt64> {
+        let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
+        let s = try db.prepare("SELECT grams13 FROM documents")
+        var out = Set<UInt64>()
+        while try s.step() { out.formUnion(s.array(0, of: UInt64.self) ?? []) }
+        return out
     }
 
     /// `sketch --shard K/N`: every file in exactly one shard, shards
@@ -360,6 +393,139 @@ final class FingerprintFileTests: XCTestCase {
         try run(["index", "query", idx.path, q.path, "--fail-on-match", "-q"], 1)
         try run(["index", "query", idx.path, "Corpora/source-b", "--fail-on-match", "-q"], 0)
         for format in ["jsonl", "csv", "table"] { try run(["index", "query", idx.path, q.path, "--format", format]) }
+    }
+
+    /// The containment of each questioned document, from the test's own
+    /// 13-grams against the texts in `reference`.
+    func expectedContainment(_ questioned: [String: String], reference: [String]) -> [String: Double] {
+        var grams = Set<String>()
+        for t in reference { grams.formUnion(thirteenGrams(t)) }
+        return questioned.mapValues { t in
+            let mine = thirteenGrams(t)
+            return mine.isEmpty ? 0 : Double(mine.intersection(grams).count) / Double(mine.count)
+        }
+    }
+
+    func containments(_ idx: URL, _ q: URL) throws -> [String: Double] {
+        let r = try run(["index", "query", idx.path, q.path, "--format", "json", "-q"])
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        return Dictionary(
+            uniqueKeysWithValues: (report["results"] as! [[String: Any]]).map {
+                ($0["document"] as! String, $0["containment"] as! Double)
+            })
+    }
+
+    /// A text of `n` words drawn from `words` with a seeded generator: its
+    /// 13-grams are (almost surely) found nowhere else.
+    func scrambled(_ words: [Substring], _ n: Int, seed: UInt64) -> String {
+        var state = seed
+        return (0..<n).map { _ -> String in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return String(words[Int((state >> 33) % UInt64(words.count))])
+        }.joined(separator: " ")
+    }
+
+    /// The gram index follows removals and replacements: a removed
+    /// document's 13-grams stop counting, a replaced one's old text too; the
+    /// index always holds exactly the union of the documents' sets.
+    func testGramIndexFollowsRemovalsAndReplacements() throws {
+        let dir = try tempDir()
+        let ref = dir.appendingPathComponent("ref")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: ref)
+        let words = try String(contentsOf: ref.appendingPathComponent("doc0001.txt"), encoding: .utf8).split(separator: " ")
+        let unique = scrambled(words, 400, seed: 7)
+        try unique.write(to: ref.appendingPathComponent("unique.txt"), atomically: true, encoding: .utf8)
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, ref.path, "-q"])
+        XCTAssertEqual(try gramIndexValues(idx), try documentGrams(idx))
+        let q = dir.appendingPathComponent("q")
+        try FileManager.default.createDirectory(at: q, withIntermediateDirectories: true)
+        let oldDoc4 = try String(contentsOf: ref.appendingPathComponent("doc0004.txt"), encoding: .utf8)
+        let questioned = [
+            "unique.txt": unique,
+            "mixed.txt": unique.split(separator: " ").prefix(200).joined(separator: " ") + " " + oldDoc4,
+            "doc4.txt": oldDoc4,
+        ]
+        for (name, text) in questioned { try text.write(to: q.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        func referenceTexts() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: ref.path).map {
+                try String(contentsOf: ref.appendingPathComponent($0), encoding: .utf8)
+            }
+        }
+        func check(_ what: String) throws {
+            let got = try containments(idx, q)
+            let want = expectedContainment(questioned, reference: try referenceTexts())
+            for (name, value) in want { XCTAssertEqual(got[name]!, value, accuracy: 1e-12, "\(what): \(name)") }
+            XCTAssertEqual(try gramIndexValues(idx), try documentGrams(idx), what)
+        }
+        try check("added")
+        XCTAssertEqual(try containments(idx, q)["unique.txt"], 1)
+        // Removed: its 13-grams no longer count.
+        try run(["index", "remove", idx.path, "unique.txt"])
+        try FileManager.default.removeItem(at: ref.appendingPathComponent("unique.txt"))
+        try check("removed")
+        XCTAssertLessThan(try containments(idx, q)["unique.txt"]!, 0.05)
+        // Replaced: doc0004's old text no longer counts, its new text does.
+        try scrambled(words, 300, seed: 11).write(to: ref.appendingPathComponent("doc0004.txt"), atomically: true, encoding: .utf8)
+        let c =
+            try JSONSerialization.jsonObject(
+                with: Data(try run(["index", "add", idx.path, ref.path, "--format", "json", "-q"]).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(c["replaced"] as? Int, 1)
+        try check("replaced")
+        XCTAssertLessThan(try containments(idx, q)["doc4.txt"]!, 0.5)
+    }
+
+    /// Many small additions make many runs; past 16 the smallest are merged.
+    /// Lookups across runs and blocks give the test's own containment; a
+    /// schema-1 copy (no gram index) gives the same report by reading every
+    /// stored set, and is upgraded by its next write.
+    func testGramIndexRunsMergeAndSchemaOneFilesStillWork() throws {
+        let dir = try tempDir()
+        let idx = dir.appendingPathComponent("idx.fp")
+        let source = CLITests.root.appendingPathComponent("Corpora/source-a")
+        let names = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".txt") }.sorted()
+        var texts: [String] = []
+        var runCounts: [Int] = []
+        for (k, name) in names.prefix(20).enumerated() {
+            let one = dir.appendingPathComponent("in\(k)")
+            try FileManager.default.createDirectory(at: one, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: one.appendingPathComponent(name))
+            texts.append(try String(contentsOf: one.appendingPathComponent(name), encoding: .utf8))
+            try run(["index", "add", idx.path, one.path, "-q"])
+            runCounts.append(try gramIndex(idx).runs)
+        }
+        XCTAssertEqual(Array(runCounts.prefix(16)), Array(1...16), "one run an addition")
+        XCTAssertEqual(runCounts[16], 8, "the 17th addition merges the 10 smallest runs into one")
+        XCTAssertEqual(runCounts.last, 11)
+        XCTAssertEqual(try gramIndexValues(idx), try documentGrams(idx))
+        // Questioned: documents in the index, documents not in it, and mixtures.
+        let q = dir.appendingPathComponent("q")
+        try FileManager.default.createDirectory(at: q, withIntermediateDirectories: true)
+        var questioned: [String: String] = [:]
+        for (k, name) in names.enumerated() where k % 3 == 0 {
+            let t = try String(contentsOf: source.appendingPathComponent(name), encoding: .utf8)
+            let other = try String(contentsOf: source.appendingPathComponent(names[(k + 23) % names.count]), encoding: .utf8)
+            questioned["q\(k).txt"] = String(t.prefix(t.count / 2)) + " " + String(other.suffix(other.count / 3))
+        }
+        for (name, text) in questioned { try text.write(to: q.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let want = expectedContainment(questioned, reference: texts)
+        XCTAssertTrue(want.values.contains { $0 > 0.2 && $0 < 0.99 } && want.values.contains { $0 < 0.01 })
+        let got = try containments(idx, q)
+        for (name, value) in want { XCTAssertEqual(got[name]!, value, accuracy: 1e-12, name) }
+        // A schema-1 file: the same documents without the gram index.
+        let old = dir.appendingPathComponent("old.fp")
+        try FileManager.default.copyItem(at: idx, to: old)
+        let db = try SQLiteDatabase(path: old.path, mode: .readWrite)
+        try db.execute("DROP TABLE gram_blocks; UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        let report: (URL) throws -> String = { f in
+            self.normalised(try self.run(["index", "query", f.path, q.path, "--format", "json", "-q"]).stdout, [f.path])
+        }
+        XCTAssertEqual(try report(old), try report(idx))
+        // Its next write (here: nothing new) upgrades it.
+        try run(["index", "add", old.path, dir.appendingPathComponent("in0").path, "-q"])
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
+        XCTAssertEqual(try gramIndexValues(old), try documentGrams(old))
+        XCTAssertEqual(try report(old), try report(idx))
     }
 
     /// kill -9 during `index add` leaves the file as it was before (or after),

@@ -123,12 +123,21 @@ import sqlite3, struct, tempfile
 schema = open(os.path.join(here, "..", "..", "Sources", "FingerprintCore", "Store", "FingerprintFile.swift")).read()
 schema = schema[schema.index('static let schema = """') + len('static let schema = """'):]
 schema = schema[:schema.index('"""')]
-def fpfile(meta, docs, vocab):
+grams = open(os.path.join(here, "..", "..", "Sources", "FingerprintCore", "Store", "GramIndex.swift")).read()
+grams = grams[grams.index('static let gramSchema = """') + len('static let gramSchema = """'):]
+grams = grams[:grams.index('"""')]
+def fpfile(meta, docs, vocab, blocks=()):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "s.fp")
         con = sqlite3.connect(path)
         con.execute("PRAGMA page_size=512")
         con.executescript(schema)
+        if meta.get("schema_version") == "2":
+            con.executescript(grams)
+            for run, values in blocks:  # the key: the first value with its top bit flipped, as a signed integer
+                first = struct.unpack("<q", struct.pack("<Q", values[0] ^ (1 << 63)))[0]
+                con.execute("INSERT INTO gram_blocks(run, first, grams) VALUES(?, ?, ?)",
+                            (run, first, b"".join(struct.pack("<Q", v) for v in values)))
         con.executemany("INSERT INTO meta VALUES(?, ?)", meta.items())
         for i, (tok, n, df) in enumerate(vocab, 1):
             con.execute("INSERT INTO vocabulary VALUES(?, ?, ?, ?)", (i, tok, n, df))
@@ -149,6 +158,8 @@ meta = {"schema_version": "1", "tool_version": "0.2.0", "tokenizer": "word", "sh
 vocab = [(b"a", 3, 2), (b"b", 1, 1), (b"cat", 2, 1)]
 write("fpfile", fpfile(meta, [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab))
 write("fpfile", fpfile(dict(meta, keyed="1", key_id="00112233aabbccdd", keep_names="0"), [("#0123456789abcdef", [(1, 1)])], [(bytes(8), 1, 1)]))
-write("fpfile", fpfile(dict(meta, schema_version="2"), [], vocab))
+write("fpfile", fpfile(dict(meta, schema_version="2"), [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab,
+                       [(1, [11, 12]), (2, [12]), (2, [2**63 + 5, 2**64 - 1])]))
+write("fpfile", fpfile(dict(meta, schema_version="3"), [], vocab))
 write("fpfile", fpfile(meta, [("d1.txt", [(9, 1)])], vocab))  # a token missing from the vocabulary
 write("fpfile", fpfile({k: v for k, v in meta.items() if k != "bands"}, [], vocab))

@@ -1,4 +1,4 @@
-"""Reading fingerprint files (docs/FINGERPRINT-FILES.md, schema version 1).
+"""Reading fingerprint files (docs/FINGERPRINT-FILES.md, schema versions 1 and 2).
 
 A `.fp` is an SQLite database; the driver reads the tables it needs for the
 distributed stages (LSH bands, shingle and 13-gram sets, names) with the
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SCHEMA_VERSION = "1"
+# Version 2 added the gram index (the table gram_blocks); version 1 files are read without it.
+SCHEMA_VERSIONS = ("1", "2")
 
 # The parameters that must agree for two files to be compared (as the binary
 # checks them), and the LSH banding the stored bands were made with.
@@ -54,8 +55,9 @@ def meta(path: str) -> dict[str, str]:
             rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as e:
             raise ValueError(f"{path}: not a fingerprint file ({e})") from None
-    if rows.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: fingerprint file schema {rows.get('schema_version')!r}, this driver reads {SCHEMA_VERSION}")
+    if rows.get("schema_version") not in SCHEMA_VERSIONS:
+        raise ValueError(f"{path}: fingerprint file schema {rows.get('schema_version')!r}, "
+                         f"this driver reads {' and '.join(SCHEMA_VERSIONS)}")
     return rows
 
 
@@ -134,6 +136,18 @@ def all_uint64(path: str, column: str) -> np.ndarray:
     with opened(path) as db:
         parts = [np.frombuffer(b, dtype="<u8") for (b,) in db.execute(f"SELECT {column} FROM documents")]
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def reference_grams(path: str) -> np.ndarray:
+    """The distinct 13-gram hashes of every document of the file, sorted:
+    from its gram index (schema 2: the union, without reading the document
+    rows), else from every document's set."""
+    with opened(path) as db:
+        (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version != "1":
+            parts = [np.frombuffer(b, dtype="<u8") for (b,) in db.execute("SELECT grams FROM gram_blocks")]
+            return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+    return all_uint64(path, "grams13")
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -724,7 +724,7 @@ def _query_shard(shard: str, questioned: str, threshold: float) -> dict:
         if j >= threshold:
             near.setdefault(q, []).append((names[r], j))
     grams = fpfile.all_uint64(questioned, "grams13")
-    held = np.isin(grams, fpfile.all_uint64(shard, "grams13"), assume_unique=True)
+    held = np.isin(grams, fpfile.reference_grams(shard), assume_unique=True)
     return {"candidates": candidates, "near": near, "held": np.packbits(held), "documents": documents}
 
 

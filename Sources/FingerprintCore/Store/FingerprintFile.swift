@@ -7,8 +7,10 @@ import Foundation
 /// What decides whether two fingerprint files (or a file and a run) can be
 /// compared: stored in the file's `meta` table (docs/FINGERPRINT-FILES.md).
 public struct FingerprintParameters: Sendable, Equatable, Codable {
-    /// The schema this code writes and reads.
-    public static let schemaVersion = 1
+    /// The schema this code writes. It reads 1 too: a schema-1 file has no
+    /// gram index, and is upgraded the first time it is written to.
+    public static let schemaVersion = 2
+    public static let readableSchemas = 1...2
 
     public var schema = FingerprintParameters.schemaVersion
     /// The tool version that made the file.
@@ -122,7 +124,7 @@ package struct StoredColumns: OptionSet, Sendable {
 /// (docs/FINGERPRINT-FILES.md has the schema).
 package final class FingerprintFile {
     public let database: SQLiteDatabase
-    public let parameters: FingerprintParameters
+    public internal(set) var parameters: FingerprintParameters
     public var path: String { database.path }
 
     /// The first 16 bytes of every SQLite database.
@@ -154,13 +156,16 @@ package final class FingerprintFile {
     /// Creates a new, empty file at `path` (which must not exist).
     /// `bulk`: no journal and no syncing, for a file written under a
     /// temporary name and renamed when complete (switch to WAL before use).
-    public static func create(path: String, parameters: FingerprintParameters, bulk: Bool = false) throws -> FingerprintFile {
+    public static func create(path: String, parameters given: FingerprintParameters, bulk: Bool = false) throws -> FingerprintFile {
+        var parameters = given
+        parameters.schema = FingerprintParameters.schemaVersion
         let db = try SQLiteDatabase(path: path, mode: .create)
         try db.execute(
             "PRAGMA page_size=4096; PRAGMA cache_size=-131072; "
                 + (bulk ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"))
         try db.transaction {
             try db.execute(schema)
+            try db.execute(gramSchema)
             let s = try db.prepare("INSERT INTO meta(key, value) VALUES(?, ?)")
             for (k, v) in try encodeMeta(parameters) {
                 s.bind(1, k)
@@ -208,8 +213,9 @@ package final class FingerprintFile {
     static func decodeMeta(_ m: [String: String], path: String) throws -> FingerprintParameters {
         func bad(_ why: String) -> FingerprintError { .badData(path: path, reason: why) }
         guard let v = m["schema_version"].flatMap(Int.init) else { throw bad("not a fingerprint file (no schema_version)") }
-        guard v == FingerprintParameters.schemaVersion else {
-            throw bad("schema version \(v); this fingerprint \(Fingerprint.version) reads version \(FingerprintParameters.schemaVersion)")
+        guard FingerprintParameters.readableSchemas.contains(v) else {
+            let r = FingerprintParameters.readableSchemas
+            throw bad("schema version \(v); this fingerprint \(Fingerprint.version) reads versions \(r.lowerBound)–\(r.upperBound)")
         }
         func int(_ k: String) throws -> Int {
             guard let x = m[k].flatMap(Int.init) else { throw bad("meta '\(k)' is missing or not a number") }
@@ -225,6 +231,7 @@ package final class FingerprintFile {
             bands: try int("bands"), rows: try int("rows"), threshold: threshold,
             keyID: m["keyed"] == "1" ? m["key_id"] : nil, keepNames: m["keep_names"] != "0")
         p.tool = m["tool_version"] ?? "?"
+        p.schema = v
         guard (1...64).contains(p.shingle), p.permutations >= 1, p.bands >= 1, p.rows >= 1, p.bands * p.rows <= p.permutations
         else { throw bad("meta holds impossible sketch parameters") }
         if m["keyed"] == "1" && p.keyID == nil { throw bad("meta says keyed but has no key_id") }

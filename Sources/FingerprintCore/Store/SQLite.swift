@@ -94,6 +94,15 @@ package final class SQLiteDatabase {
         }
     }
 
+    /// Runs `body` in one read transaction: every statement sees the same
+    /// snapshot of the file (in WAL mode a writer may commit meanwhile), and
+    /// the file lock is taken once, not once a statement.
+    public func reading<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+
     /// The single integer a query returns (nil when it returns no row or NULL).
     public func integer(_ sql: String, _ bindings: [Int64] = []) throws -> Int64? {
         let s = try prepare(sql)

@@ -180,6 +180,7 @@ public enum FingerprintStore {
                 try writer.remove(row: row, pairs: pairs)
                 removed += 1
             }
+            try writer.finishGrams()
         }
         return (removed, missing)
     }
@@ -301,6 +302,7 @@ final class RowStage: @unchecked Sendable {
                 try writer.insert(r, namePrefix: namePrefix)
             }
             try writer.flushBands()
+            try writer.flushGrams()
         } catch {
             failure = error
         }

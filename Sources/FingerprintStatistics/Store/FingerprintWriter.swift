@@ -51,6 +51,7 @@ package final class FingerprintWriter {
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
+        try file.upgradeSchema()
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
         let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
         while try s.step() {
@@ -187,7 +188,38 @@ package final class FingerprintWriter {
                 pendingBands.append((band, Int64(bitPattern: h), row))
             }
         }
+        if !gramsStale && !sketch.grams[1].isEmpty {
+            pendingGrams.append(sketch.grams[1])
+            pendingGramCount += sketch.grams[1].count
+            if pendingGramCount >= 1 << 24 { try flushGrams() }
+        }
         return row
+    }
+
+    /// 13-gram sets of the documents inserted since the last flush, for the
+    /// gram index (docs/FINGERPRINT-FILES.md).
+    var pendingGrams: [[UInt64]] = []
+    var pendingGramCount = 0
+    /// A document was removed: the gram index is rebuilt by `finishGrams()`.
+    var gramsStale = false
+
+    /// Adds the pending 13-gram sets to the gram index as one run.
+    func flushGrams() throws {
+        guard !gramsStale, !pendingGrams.isEmpty else { return }
+        try file.addGramRun(RadixSort.sortedUnique(parts: &pendingGrams))
+        pendingGrams = []
+        pendingGramCount = 0
+    }
+
+    /// Brings the gram index up to date: the pending sets added, or, after a
+    /// removal, the whole index rebuilt from the stored sets.
+    func finishGrams() throws {
+        if gramsStale {
+            try file.rebuildGramIndex()
+            gramsStale = false
+        } else {
+            try flushGrams()
+        }
     }
 
     /// Band keys of the documents inserted since the last flush, written
@@ -226,6 +258,9 @@ package final class FingerprintWriter {
     /// `pairs`: its stored `counts` column, (file id, count) pairs.
     func remove(row: Int64, pairs: [Int32]) throws {
         try flushBands()
+        gramsStale = true
+        pendingGrams = []
+        pendingGramCount = 0
         let u = try db.prepare("UPDATE vocabulary SET count = count - ?, documents = documents - 1 WHERE id = ?")
         for k in stride(from: 0, to: pairs.count - 1, by: 2) {
             u.bind(1, Int(pairs[k + 1]))
@@ -251,6 +286,7 @@ package final class FingerprintWriter {
     /// stages are done).
     func finish() throws {
         try flushBands()
+        try finishGrams()
         let t = try db.prepare("INSERT INTO vocabulary(id, token) VALUES(?, ?)")
         for (id, token) in newTokens {
             t.bind(1, id)

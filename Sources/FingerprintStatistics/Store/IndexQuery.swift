@@ -77,13 +77,25 @@ extension FingerprintStore {
     /// candidate verified by the exact Jaccard of the stored shingle sets;
     /// word 13-gram containment against every reference document; and the
     /// nearest reference documents by TF-IDF cosine over the stored counts.
-    /// - Complexity: reading the questioned corpus twice (sketches, then
-    ///   counts), one indexed lookup per band per document, and a pass over
-    ///   the reference's stored 13-gram sets and counts.
+    /// - Complexity: reading the questioned corpus once (twice with `top`),
+    ///   one indexed lookup per band per document, and the blocks of the gram
+    ///   index that questioned 13-grams fall in (a schema-1 file: every
+    ///   stored 13-gram set); with `top`, every stored count vector.
     package static func query(
         _ questioned: CorpusInput, against file: FingerprintFile, tokenizer: TokenizerSpec, options o: QueryOptions,
         progress: ProgressSink? = nil
     ) throws -> QueryReport {
+        // One read transaction: one snapshot of the index, however long the run.
+        try file.database.reading {
+            try querySnapshot(questioned, against: file, tokenizer: tokenizer, options: o, progress: progress)
+        }
+    }
+
+    private static func querySnapshot(
+        _ questioned: CorpusInput, against file: FingerprintFile, tokenizer: TokenizerSpec, options o: QueryOptions,
+        progress: ProgressSink?
+    ) throws -> QueryReport {
+        Trace.mark("query: start")
         let p = file.parameters
         try file.requireCompatible(tokenizer: tokenizer)
         if p.keyed && o.key?.id != p.keyID {
@@ -106,54 +118,81 @@ extension FingerprintStore {
             FileSketchWorker(tokenizer: tokenizer, shingle: p.shingle, hasher: hasher, key: key)
         }
         for w in scan.workers { w.release() }
+        Trace.mark("query: questioned corpus read")
         let db = file.database
 
-        // Near-duplicates: band lookups, then exact verification.
+        // Near-duplicates: band lookups in key order (each B-tree page is
+        // visited once, not once a questioned document), then the candidates
+        // loaded in row order and verified by exact Jaccard.
         let lookup = try db.prepare("SELECT document FROM bands WHERE band = ? AND hash = ?")
         let load = try db.prepare("SELECT name, shingles FROM documents WHERE id = ?")
-        var shingleCache: [Int64: (name: String, shingles: [UInt64])] = [:]
+        var keys: [(band: Int, hash: Int64, document: Int)] = []
+        for (i, out) in scan.outputs.enumerated() {
+            let s = out.output
+            guard !s.shingles.isEmpty && s.shingleTokens >= p.shingle else { continue }
+            for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() {
+                keys.append((band, Int64(bitPattern: h), i))
+            }
+        }
+        keys.sort { ($0.band, $0.hash, $0.document) < ($1.band, $1.hash, $1.document) }
+        var found = [Set<Int64>](repeating: [], count: scan.outputs.count)
+        var k = 0
+        var rows: [Int64] = []
+        while k < keys.count {
+            lookup.bind(1, keys[k].band)
+            lookup.bind(2, keys[k].hash)
+            rows.removeAll(keepingCapacity: true)
+            while try lookup.step() { rows.append(lookup.int64(0)) }
+            lookup.reset()
+            var e = k
+            while e < keys.count && keys[e].band == keys[k].band && keys[e].hash == keys[k].hash {
+                found[keys[e].document].formUnion(rows)
+                e += 1
+            }
+            k = e
+        }
+        var stored: [Int64: (name: String, shingles: [UInt64])] = [:]
+        for row in Set(found.joined()).sorted() {
+            load.bind(1, row)
+            guard try load.step(), let sh = load.array(1, of: UInt64.self) else {
+                throw FingerprintError.badData(path: file.path, reason: "document row \(row) is missing or damaged (its shingles)")
+            }
+            stored[row] = (load.string(0) ?? "", sh)
+            load.reset()
+        }
         var candidates = 0
         var near: [[QueryResult.Match]] = []
-        for out in scan.outputs {
-            let s = out.output
-            var found = Set<Int64>()
-            if !s.shingles.isEmpty && s.shingleTokens >= p.shingle {
-                for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() {
-                    lookup.bind(1, band)
-                    lookup.bind(2, Int64(bitPattern: h))
-                    while try lookup.step() { found.insert(lookup.int64(0)) }
-                    lookup.reset()
-                }
-            }
-            candidates += found.count
+        for (i, out) in scan.outputs.enumerated() {
+            candidates += found[i].count
             var matches: [QueryResult.Match] = []
-            for row in found.sorted() {
-                if shingleCache[row] == nil {
-                    load.bind(1, row)
-                    guard try load.step(), let sh = load.array(1, of: UInt64.self) else {
-                        load.reset()
-                        continue
-                    }
-                    shingleCache[row] = (load.string(0) ?? "", sh)
-                    load.reset()
-                }
-                let c = shingleCache[row]!
-                let j = exactJaccard(s.shingles, c.shingles)
+            for row in found[i] {
+                let c = stored[row]!
+                let j = exactJaccard(out.output.shingles, c.shingles)
                 if j >= threshold { matches.append(.init(document: c.name, score: j)) }
             }
             matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.document < $1.document }
             near.append(matches)
         }
 
-        // Containment: the reference's 13-grams, all of them.
-        var parts: [[UInt64]] = []
-        try file.forEachDocument(columns: .grams) { _, d in parts.append(d.grams[1]) }
-        let reference = NGramIndex(parts: &parts)
+        Trace.mark("query: near-duplicates")
+        // Containment: which questioned 13-grams occur in the reference, from
+        // the gram index (a schema-1 file: from every document's stored set).
         var questionedParts = scan.outputs.map { $0.output.grams[1] }
-        let shared = scan.outputs.map { out in out.output.grams[1].filter { reference.contains($0) }.count }
         let all = NGramIndex(parts: &questionedParts)
-        let sharedAll = reference.intersectionCount(all)
-
+        let present: NGramIndex
+        if let found = try file.storedGramsPresent(all.hashes) {
+            var hits: [UInt64] = []
+            for (k, h) in all.hashes.enumerated() where found[k] { hits.append(h) }
+            present = NGramIndex(consuming: &hits)
+        } else {
+            var parts: [[UInt64]] = []
+            try file.forEachDocument(columns: .grams) { _, d in parts.append(d.grams[1]) }
+            let reference = NGramIndex(parts: &parts)
+            present = NGramIndex(all.hashes.filter { reference.contains($0) })
+        }
+        let shared = scan.outputs.map { out in out.output.grams[1].filter { present.contains($0) }.count }
+        let sharedAll = present.count
+        Trace.mark("query: containment")
         // Nearest neighbours by TF-IDF cosine over the stored counts.
         var neighbors = [[QueryResult.Match]](repeating: [], count: scan.documents.count)
         var notes: [String] = []
@@ -190,8 +229,10 @@ extension FingerprintStore {
                 "--threshold \(threshold) is below the \(p.threshold) the index's \(p.bands)×\(p.rows) LSH bands were tuned for: pairs between them are found with lower probability"
             )
         }
+        let referenceDocuments = try file.documentCount()
+        Trace.mark("query: neighbours, results")
         return QueryReport(
-            index: file.path, referenceDocuments: try file.documentCount(), questioned: questioned.description,
+            index: file.path, referenceDocuments: referenceDocuments, questioned: questioned.description,
             tokenizer: p.tokenizer, threshold: threshold, minContainment: o.minContainment, banding: banding, results: results,
             grams: all.count, sharedGrams: sharedAll, containment: all.count > 0 ? Double(sharedAll) / Double(all.count) : 0,
             candidates: candidates, skipped: scan.skips, notes: notes)
