@@ -113,6 +113,20 @@ static int best_level(void) {
     int avx512 = (ebx & (1u << 16)) && (lo & 0xE0) == 0xE0;  // AVX512F; opmask and ZMM state
     return avx512 ? 2 : 1;
 }
+
+/// AVX-512VL (512-bit instructions on 256-bit registers), for the integer
+/// kernels. Asked once: CPUID is slow, and in a virtual machine it traps to
+/// the hypervisor.
+static int has_avx512vl(void) {
+    static int known = -1;
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        unsigned int eax, ebx, ecx, edx;
+        k = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 31)) != 0;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
+}
 #endif
 
 // -1: not chosen yet (every thread that chooses chooses the same).
@@ -168,4 +182,105 @@ void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double 
     case FP_BF16: sums_bf16(pa, pb, n, ka, kb, out); return;
     default: sums_f64(pa, pb, n, ka, kb, out); return;
     }
+}
+
+// MARK: MinHash and SimHash (integer arithmetic: exact, the same bits at every level)
+
+typedef uint32_t v8u32_u __attribute__((vector_size(32), aligned(1), may_alias));
+
+#define MINHASH_KERNEL(NAME, ATTR)                                                                                   \
+    ATTR static void NAME(const uint64_t *h, ptrdiff_t n, const uint32_t *a, const uint32_t *b, uint32_t *sig,     \
+                          ptrdiff_t perms) {                                                                       \
+        ptrdiff_t p = 0;                                                                                           \
+        for (; p + 32 <= perms; p += 32) {                                                                         \
+            const v8u32 a0 = *(const v8u32_u *)(a + p), a1 = *(const v8u32_u *)(a + p + 8);                       \
+            const v8u32 a2 = *(const v8u32_u *)(a + p + 16), a3 = *(const v8u32_u *)(a + p + 24);                  \
+            const v8u32 b0 = *(const v8u32_u *)(b + p), b1 = *(const v8u32_u *)(b + p + 8);                        \
+            const v8u32 b2 = *(const v8u32_u *)(b + p + 16), b3 = *(const v8u32_u *)(b + p + 24);                  \
+            v8u32 s0 = *(v8u32_u *)(sig + p), s1 = *(v8u32_u *)(sig + p + 8);                                      \
+            v8u32 s2 = *(v8u32_u *)(sig + p + 16), s3 = *(v8u32_u *)(sig + p + 24);                                \
+            for (ptrdiff_t i = 0; i < n; i++) {                                                                    \
+                const uint32_t x = (uint32_t)(h[i] ^ (h[i] >> 32));                                                \
+                s0 = __builtin_elementwise_min(s0, a0 * x + b0);                                                   \
+                s1 = __builtin_elementwise_min(s1, a1 * x + b1);                                                   \
+                s2 = __builtin_elementwise_min(s2, a2 * x + b2);                                                   \
+                s3 = __builtin_elementwise_min(s3, a3 * x + b3);                                                   \
+            }                                                                                                      \
+            *(v8u32_u *)(sig + p) = s0;                                                                            \
+            *(v8u32_u *)(sig + p + 8) = s1;                                                                        \
+            *(v8u32_u *)(sig + p + 16) = s2;                                                                       \
+            *(v8u32_u *)(sig + p + 24) = s3;                                                                       \
+        }                                                                                                          \
+        for (; p + 8 <= perms; p += 8) {                                                                           \
+            const v8u32 a0 = *(const v8u32_u *)(a + p), b0 = *(const v8u32_u *)(b + p);                            \
+            v8u32 s0 = *(v8u32_u *)(sig + p);                                                                      \
+            for (ptrdiff_t i = 0; i < n; i++) {                                                                    \
+                const uint32_t x = (uint32_t)(h[i] ^ (h[i] >> 32));                                                \
+                s0 = __builtin_elementwise_min(s0, a0 * x + b0);                                                   \
+            }                                                                                                      \
+            *(v8u32_u *)(sig + p) = s0;                                                                            \
+        }                                                                                                          \
+        for (; p < perms; p++) {                                                                                   \
+            uint32_t s = sig[p];                                                                                   \
+            for (ptrdiff_t i = 0; i < n; i++) {                                                                    \
+                const uint32_t y = a[p] * (uint32_t)(h[i] ^ (h[i] >> 32)) + b[p];                                  \
+                if (y < s) s = y;                                                                                  \
+            }                                                                                                      \
+            sig[p] = s;                                                                                            \
+        }                                                                                                          \
+    }
+
+// Bit k of each hash, counted: lanes 0-31 from the low word, 32-63 from the high one.
+#define SIMHASH_KERNEL(NAME, ATTR)                                                                                   \
+    ATTR static void NAME(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]) {                                     \
+        const v8u32 sh0 = {0, 1, 2, 3, 4, 5, 6, 7};                                                                \
+        const v8u32 sh1 = sh0 + 8, sh2 = sh0 + 16, sh3 = sh0 + 24;                                                 \
+        ptrdiff_t i = 0;                                                                                           \
+        while (i < n) {                                                                                            \
+            /* 32-bit counters, emptied into 64-bit ones every 2^30 hashes. */                                     \
+            ptrdiff_t end = n - i > ((ptrdiff_t)1 << 30) ? i + ((ptrdiff_t)1 << 30) : n;                           \
+            v8u32 c0 = {0}, c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;                         \
+            for (; i < end; i++) {                                                                                 \
+                const uint32_t lo = (uint32_t)h[i], hi = (uint32_t)(h[i] >> 32);                                   \
+                c0 += (lo >> sh0) & 1;                                                                             \
+                c1 += (lo >> sh1) & 1;                                                                             \
+                c2 += (lo >> sh2) & 1;                                                                             \
+                c3 += (lo >> sh3) & 1;                                                                             \
+                c4 += (hi >> sh0) & 1;                                                                             \
+                c5 += (hi >> sh1) & 1;                                                                             \
+                c6 += (hi >> sh2) & 1;                                                                             \
+                c7 += (hi >> sh3) & 1;                                                                             \
+            }                                                                                                      \
+            const v8u32 c[8] = {c0, c1, c2, c3, c4, c5, c6, c7};                                                   \
+            for (int k = 0; k < 64; k++) ones[k] += c[k >> 3][k & 7];                                              \
+        }                                                                                                          \
+    }
+
+MINHASH_KERNEL(minhash_portable, )
+SIMHASH_KERNEL(simhash_portable, )
+#if FP_X86
+MINHASH_KERNEL(minhash_avx2, AVX2)
+SIMHASH_KERNEL(simhash_avx2, AVX2)
+#define AVX512VL __attribute__((target("avx512f,avx512vl")))
+MINHASH_KERNEL(minhash_avx512, AVX512VL)
+SIMHASH_KERNEL(simhash_avx512, AVX512VL)
+#endif
+
+void fp_minhash_fold(const uint64_t *h, ptrdiff_t n, const uint32_t *a, const uint32_t *b, uint32_t *sig,
+                     ptrdiff_t perms) {
+#if FP_X86
+    int l = fp_block_sums_level();
+    if (l == 2 && has_avx512vl()) { minhash_avx512(h, n, a, b, sig, perms); return; }
+    if (l >= 1) { minhash_avx2(h, n, a, b, sig, perms); return; }
+#endif
+    minhash_portable(h, n, a, b, sig, perms);
+}
+
+void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]) {
+#if FP_X86
+    int l = fp_block_sums_level();
+    if (l == 2 && has_avx512vl()) { simhash_avx512(h, n, ones); return; }
+    if (l >= 1) { simhash_avx2(h, n, ones); return; }
+#endif
+    simhash_portable(h, n, ones);
 }

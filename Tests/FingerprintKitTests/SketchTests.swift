@@ -1,3 +1,4 @@
+import CKernels
 import FingerprintKit
 import XCTest
 
@@ -119,6 +120,49 @@ final class SketchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Double(found) / Double(high), 0.95, "recall \(found)/\(high)")
         // No cluster mixes two unrelated pairs.
         for c in r.clusters { XCTAssertEqual(Set(c.members.map { $0.document / 2 }).count, 1) }
+    }
+
+    /// The C MinHash and SimHash kernels equal their definitions, written
+    /// out here, at every instruction-set level the CPU has (portable, AVX2,
+    /// AVX-512), for permutation counts around the kernels' 8- and 32-lane
+    /// blocks.
+    func testMinHashAndSimHashKernelsEqualTheDefinitionsOnEveryLevel() {
+        let saved = fp_block_sums_level()
+        defer { _ = fp_block_sums_set_level(saved) }
+        let widest = fp_block_sums_set_level(2)
+        var rng = Xoshiro256(seed: 3, stream: 9)
+        for perms in [1, 7, 8, 31, 32, 33, 40, 128, 200] {
+            let hasher = MinHasher(perms: perms, seed: 5)
+            for n in [0, 1, 5, 1000] {
+                let h = (0..<n).map { _ in rng.next() }
+                var want = [UInt32](repeating: .max, count: perms)
+                for h64 in h {
+                    let x = UInt32(truncatingIfNeeded: h64 ^ (h64 >> 32))
+                    for i in 0..<perms { want[i] = min(want[i], hasher.a[i] &* x &+ hasher.b[i]) }
+                }
+                for level in 0...widest {
+                    XCTAssertEqual(fp_block_sums_set_level(level), level)
+                    XCTAssertEqual(hasher.signature(of: h), want, "perms \(perms), \(n) shingles, level \(level)")
+                }
+            }
+        }
+        for n in [0, 1, 3, 64, 999] {
+            // Biased bits, so that some counts are far from n/2.
+            let h = (0..<n).map { _ in rng.next() & rng.next() | (rng.next() & 0xF000_0000_0000_000F) }
+            var v = [Int64](repeating: 0, count: 64)
+            for x in h { for k in 0..<64 { v[k] += (x >> UInt64(k)) & 1 == 1 ? 1 : -1 } }
+            var want: UInt64 = 0
+            for k in 0..<64 where v[k] > 0 { want |= 1 << UInt64(k) }
+            var one = SimHasher()
+            for x in h { one.add(x) }
+            XCTAssertEqual(one.finish(), want, "add one by one, \(n) hashes")
+            for level in 0...widest {
+                XCTAssertEqual(fp_block_sums_set_level(level), level)
+                var s = SimHasher()
+                s.add(contentsOf: h)
+                XCTAssertEqual(s.finish(), want, "\(n) hashes, level \(level)")
+            }
+        }
     }
 
     /// On Corpora/near-dups: the manifest's clusters are recovered with

@@ -1,7 +1,8 @@
 #ifndef FINGERPRINT_CKERNELS_H
 #define FINGERPRINT_CKERNELS_H
 
-/// Inner loops of the flat statistics of model weights (FlatStatistics.swift).
+/// Inner loops in C: the flat statistics of model weights (FlatStatistics.swift),
+/// MinHash and SimHash (MinHash.swift).
 ///
 /// Written in C with vector extensions rather than Swift SIMD types because
 /// the test suite runs debug builds: there a loop over SIMD4<Double> costs
@@ -9,6 +10,7 @@
 /// a few ns; in release builds both vectorise alike.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,6 +39,16 @@ int fp_block_sums_level(void);
 /// Makes fp_block_sums use implementation `level`, or the widest the CPU
 /// has below it (tests compare them); returns the level now in use.
 int fp_block_sums_set_level(int level);
+
+/// MinHash: for each of the n shingle hashes, x = low 32 bits of h ^ (h >> 32);
+/// for each i < perms, sig[i] = min(sig[i], a[i] * x + b[i]) modulo 2^32.
+/// Integer arithmetic: the same result at every level (the level is
+/// fp_block_sums_level's; AVX-512 needs AVX-512VL too).
+void fp_minhash_fold(const uint64_t *h, ptrdiff_t n, const uint32_t *a, const uint32_t *b, uint32_t *sig,
+                     ptrdiff_t perms);
+
+/// SimHash counts: ones[k] += the number of the n hashes whose bit k is set, k < 64.
+void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]);
 
 #ifdef __cplusplus
 }

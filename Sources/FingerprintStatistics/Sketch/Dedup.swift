@@ -56,6 +56,9 @@ public struct SketchWorker: DocumentWorker {
     var sink: Sink
     let hasher: MinHasher
     let keepShingles: Bool
+    /// Sorting buffers, kept between documents.
+    var scratch: [UInt64] = []
+    var counts: [Int] = []
 
     struct Sink: TokenSink {
         var shingler: Shingler
@@ -68,13 +71,11 @@ public struct SketchWorker: DocumentWorker {
             let h = TokenTable.hash(token)
             tokens += 1
             exact = Hash64.combine(exact, h)
-            // SimHash features are the shingles (weighted by their count):
-            // with single words, the frequent words of a language dominate
-            // every fingerprint and unrelated documents collide.
-            if let s = shingler.add(h) {
-                shingles.append(s)
-                simhash.add(s)
-            }
+            // SimHash features are the shingles (weighted by their count:
+            // `finish` adds them all, repeats included): with single words,
+            // the frequent words of a language dominate every fingerprint and
+            // unrelated documents collide.
+            if let s = shingler.add(h) { shingles.append(s) }
         }
     }
 
@@ -91,11 +92,10 @@ public struct SketchWorker: DocumentWorker {
 
     public mutating func finish() -> SketchedDocument {
         scanner.finish(into: &sink)
-        var sh = sink.shingles
-        sh.sort()
-        var unique: [UInt64] = []
-        unique.reserveCapacity(sh.count)
-        for x in sh where unique.last != x { unique.append(x) }
+        sink.simhash.add(contentsOf: sink.shingles)
+        var unique = sink.shingles
+        RadixSort.sortHashes(&unique, scratch: &scratch, counts: &counts)
+        RadixSort.compact(&unique)
         let sig = hasher.signature(of: unique)
         let doc = SketchedDocument(
             tokens: sink.tokens, shingles: keepShingles ? unique : [], signature: sig,

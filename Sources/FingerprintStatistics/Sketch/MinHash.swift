@@ -1,3 +1,4 @@
+import CKernels
 import FingerprintCore
 import Foundation
 
@@ -7,7 +8,11 @@ import Foundation
 /// hashes, as for the n-gram overlap), folded to 32 bits and mapped through
 /// `perms` random bijections of the 32-bit integers, x ↦ a·x + b mod 2³²
 /// (a odd); the signature keeps the minimum of each. The loop over the
-/// permutations is plain 32-bit arithmetic that the compiler vectorises.
+/// permutations is plain 32-bit arithmetic, in C (`fp_minhash_fold`) with
+/// AVX2 or AVX-512 chosen at run time: the x86-64 baseline Swift compiles
+/// for has no 32-bit vector multiply or unsigned minimum, and the compiler
+/// made each lane's minimum a branch. Integer arithmetic, so the signature
+/// is the same on every instruction set.
 ///
 /// The estimated Jaccard similarity is the share of equal entries; its
 /// standard error is √(J(1−J)/perms).
@@ -27,25 +32,24 @@ public struct MinHasher: Sendable {
     /// The empty signature (all entries UInt32.max): the sketch of no shingle.
     public var empty: [UInt32] { [UInt32](repeating: .max, count: perms) }
 
-    /// Folds one 64-bit shingle hash into `signature`.
-    @inline(__always)
-    public func add(_ h: UInt64, to signature: UnsafeMutablePointer<UInt32>) {
-        let x = UInt32(truncatingIfNeeded: h ^ (h >> 32))
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                for i in 0..<perms {
-                    let y = ap[i] &* x &+ bp[i]
-                    if y < signature[i] { signature[i] = y }
-                }
-            }
-        }
-    }
-
     /// The signature of a set of shingle hashes.
     /// - Complexity: O(shingles × permutations), vectorised over permutations.
     public func signature<S: Sequence>(of shingles: S) -> [UInt32] where S.Element == UInt64 {
+        if let array = shingles as? [UInt64] { return signature(of: array) }
+        return signature(of: Array(shingles))
+    }
+
+    public func signature(of shingles: [UInt64]) -> [UInt32] {
         var s = empty
-        s.withUnsafeMutableBufferPointer { p in for h in shingles { add(h, to: p.baseAddress!) } }
+        shingles.withUnsafeBufferPointer { h in
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    s.withUnsafeMutableBufferPointer { sp in
+                        fp_minhash_fold(h.baseAddress, h.count, ap.baseAddress, bp.baseAddress, sp.baseAddress, perms)
+                    }
+                }
+            }
+        }
         return s
     }
 
@@ -175,6 +179,18 @@ public struct SimHasher {
             v[k] &+= (x & 1) == 1 ? weight : -weight
             x >>= 1
         }
+    }
+
+    /// Adds every hash of `hashes` with weight 1 (the same as `add` on each).
+    public mutating func add(contentsOf hashes: UnsafeBufferPointer<UInt64>) {
+        var ones = [UInt64](repeating: 0, count: 64)
+        ones.withUnsafeMutableBufferPointer { fp_simhash_ones(hashes.baseAddress, hashes.count, $0.baseAddress) }
+        let n = Int64(hashes.count)
+        for k in 0..<64 { v[k] &+= 2 &* Int64(ones[k]) &- n }
+    }
+
+    public mutating func add(contentsOf hashes: [UInt64]) {
+        hashes.withUnsafeBufferPointer { add(contentsOf: $0) }
     }
 
     /// The fingerprint; resets the accumulator.

@@ -100,7 +100,7 @@ package struct FileSketchWorker: DocumentWorker {
         let g13 = words.takeAll(modelShingles == nil ? 2 : 1)
         if modelShingles == nil { _ = words.takeAll(0) }
         var simhash = SimHasher()
-        for s in allShingles { simhash.add(key?.gram(s) ?? s) }
+        simhash.add(contentsOf: key.map { k in allShingles.map { k.gram($0) } } ?? allShingles)
         let shingles = finished(allShingles)
         let digest: [UInt8]
         if hmac != nil {
