@@ -141,7 +141,7 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge fingerprint files made with the same parameters into one (shards → one file).",
         discussion:
-            "The result holds what sketching all the shards' corpora at once would: the same documents, vocabulary, counts and sketches. Document names must be distinct across the files (sketch shards with --name-prefix)."
+            "The result holds what sketching all the shards' corpora at once would: the same documents, vocabulary, counts and sketches. Document names must be distinct across the files (sketch shards with --name-prefix). One file gives a copy in the current schema (a schema-1 file gains the gram index without being changed in place)."
     )
 
     @Argument(help: "The fingerprint files to merge.")
@@ -154,7 +154,7 @@ struct MergeCommand: ParsableCommand {
     var format: TableFormat = .table
 
     func validate() throws {
-        if files.count < 2 { throw ValidationError("merge needs two or more fingerprint files.") }
+        if files.isEmpty { throw ValidationError("merge needs one or more fingerprint files.") }
     }
 
     func run() throws {

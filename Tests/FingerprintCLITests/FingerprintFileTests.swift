@@ -521,7 +521,14 @@ final class FingerprintFileTests: XCTestCase {
             self.normalised(try self.run(["index", "query", f.path, q.path, "--format", "json", "-q"]).stdout, [f.path])
         }
         XCTAssertEqual(try report(old), try report(idx))
-        // Its next write (here: nothing new) upgrades it.
+        // merge of the one file: a copy in schema 2, the same documents and answers.
+        let copy = dir.appendingPathComponent("copy.fp")
+        try run(["merge", old.path, "-o", copy.path])
+        XCTAssertEqual(
+            try SQLiteDatabase(path: copy.path, mode: .readOnly).integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
+        XCTAssertEqual(try gramIndexValues(copy), try documentGrams(old))
+        XCTAssertEqual(try report(copy), try report(idx))
+        // Its next write (here: nothing new) upgrades it in place.
         try run(["index", "add", old.path, dir.appendingPathComponent("in0").path, "-q"])
         XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
         XCTAssertEqual(try gramIndexValues(old), try documentGrams(old))
