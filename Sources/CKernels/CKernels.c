@@ -1,5 +1,6 @@
 #include "CKernels.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -283,4 +284,107 @@ void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]) {
     if (l >= 1) { simhash_avx2(h, n, ones); return; }
 #endif
     simhash_portable(h, n, ones);
+}
+
+// MARK: Multinomial logistic regression: loss and gradient in one pass
+
+#define LOADD(p) (*(const v8d_u *)(p))
+#define STORED(p, v) (*(v8d_u *)(p) = (v))
+
+#define LOGISTIC_KERNEL(NAME, ATTR)                                                                                  \
+    ATTR static double NAME(const double *x, ptrdiff_t n, ptrdiff_t p, const int64_t *y, ptrdiff_t k, const double *w, \
+                            const double *b, double *gw, double *gb, double *s) {                                  \
+        memset(gw, 0, sizeof(double) * (size_t)(k * p));                                                           \
+        memset(gb, 0, sizeof(double) * (size_t)k);                                                                 \
+        const ptrdiff_t p8 = p & ~(ptrdiff_t)7;                                                                    \
+        double loss = 0;                                                                                           \
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += 4) {                                                                  \
+            const ptrdiff_t R = n - i0 < 4 ? n - i0 : 4;                                                           \
+            /* Rows past the end alias the group's first row; their scores are not used. */                        \
+            const double *x0 = x + i0 * p, *x1 = R > 1 ? x0 + p : x0, *x2 = R > 2 ? x0 + 2 * p : x0;               \
+            const double *x3 = R > 3 ? x0 + 3 * p : x0;                                                            \
+            for (ptrdiff_t c = 0; c < k; c++) {                                                                    \
+                const double *wc = w + c * p;                                                                      \
+                v8d a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;                                      \
+                for (ptrdiff_t j = 0; j < p8; j += 8) {                                                            \
+                    const v8d wv = LOADD(wc + j);                                                                  \
+                    a0 += LOADD(x0 + j) * wv;                                                                      \
+                    a1 += LOADD(x1 + j) * wv;                                                                      \
+                    a2 += LOADD(x2 + j) * wv;                                                                      \
+                    a3 += LOADD(x3 + j) * wv;                                                                      \
+                }                                                                                                  \
+                double t0 = 0, t1 = 0, t2 = 0, t3 = 0;                                                             \
+                for (ptrdiff_t j = p8; j < p; j++) {                                                               \
+                    t0 += x0[j] * wc[j];                                                                           \
+                    t1 += x1[j] * wc[j];                                                                           \
+                    t2 += x2[j] * wc[j];                                                                           \
+                    t3 += x3[j] * wc[j];                                                                           \
+                }                                                                                                  \
+                s[c] = b[c] + (HSUM(a0) + t0);                                                                     \
+                s[k + c] = b[c] + (HSUM(a1) + t1);                                                                 \
+                s[2 * k + c] = b[c] + (HSUM(a2) + t2);                                                             \
+                s[3 * k + c] = b[c] + (HSUM(a3) + t3);                                                             \
+            }                                                                                                      \
+            for (ptrdiff_t r = 0; r < R; r++) {                                                                    \
+                double *row = s + r * k;                                                                           \
+                double m = -INFINITY;                                                                              \
+                for (ptrdiff_t c = 0; c < k; c++) m = row[c] > m ? row[c] : m;                                     \
+                double sum = 0;                                                                                    \
+                for (ptrdiff_t c = 0; c < k; c++) sum += exp(row[c] - m);                                          \
+                const double lse = m + log(sum);                                                                   \
+                const int64_t yi = y[i0 + r];                                                                      \
+                loss += lse - row[yi];                                                                             \
+                for (ptrdiff_t c = 0; c < k; c++) row[c] = exp(row[c] - lse);                                      \
+                row[yi] -= 1;                                                                                      \
+                for (ptrdiff_t c = 0; c < k; c++) gb[c] += row[c];                                                 \
+            }                                                                                                      \
+            /* gw_c += d_0c x_0 + ... in row order, each a separate rounding: the same */                          \
+            /* operations whether a group is whole or not. */                                                      \
+            for (ptrdiff_t c = 0; c < k; c++) {                                                                    \
+                double *gc = gw + c * p;                                                                           \
+                const double d0 = s[c], d1 = s[k + c], d2 = s[2 * k + c], d3 = s[3 * k + c];                       \
+                if (R == 4) {                                                                                      \
+                    for (ptrdiff_t j = 0; j < p8; j += 8) {                                                        \
+                        v8d g = LOADD(gc + j);                                                                     \
+                        g = g + d0 * LOADD(x0 + j);                                                                \
+                        g = g + d1 * LOADD(x1 + j);                                                                \
+                        g = g + d2 * LOADD(x2 + j);                                                                \
+                        g = g + d3 * LOADD(x3 + j);                                                                \
+                        STORED(gc + j, g);                                                                         \
+                    }                                                                                              \
+                    for (ptrdiff_t j = p8; j < p; j++) {                                                           \
+                        double g = gc[j];                                                                          \
+                        g = g + d0 * x0[j];                                                                        \
+                        g = g + d1 * x1[j];                                                                        \
+                        g = g + d2 * x2[j];                                                                        \
+                        g = g + d3 * x3[j];                                                                        \
+                        gc[j] = g;                                                                                 \
+                    }                                                                                              \
+                } else {                                                                                           \
+                    for (ptrdiff_t r = 0; r < R; r++) {                                                            \
+                        const double d = s[r * k + c];                                                             \
+                        const double *xr = x0 + r * p;                                                             \
+                        for (ptrdiff_t j = 0; j < p8; j += 8) STORED(gc + j, LOADD(gc + j) + d * LOADD(xr + j));   \
+                        for (ptrdiff_t j = p8; j < p; j++) gc[j] = gc[j] + d * xr[j];                              \
+                    }                                                                                              \
+                }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+        return loss;                                                                                               \
+    }
+
+LOGISTIC_KERNEL(logistic_portable, )
+#if FP_X86
+LOGISTIC_KERNEL(logistic_avx2, AVX2)
+LOGISTIC_KERNEL(logistic_avx512, AVX512)
+#endif
+
+double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const int64_t *y, ptrdiff_t k, const double *w,
+                             const double *b, double *gw, double *gb, double *scratch) {
+#if FP_X86
+    int l = fp_block_sums_level();
+    if (l == 2) return logistic_avx512(x, n, p, y, k, w, b, gw, gb, scratch);
+    if (l == 1) return logistic_avx2(x, n, p, y, k, w, b, gw, gb, scratch);
+#endif
+    return logistic_portable(x, n, p, y, k, w, b, gw, gb, scratch);
 }

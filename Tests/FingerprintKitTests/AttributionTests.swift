@@ -1,3 +1,4 @@
+import CKernels
 import FingerprintKit
 import Foundation
 import XCTest
@@ -105,14 +106,14 @@ final class AttributionReferenceTests: XCTestCase {
         }
     }
 
-    /// More rows than one block of the fit's products (130 = 2 × 64 + 2):
-    /// the blocked GEMMs reach scikit-learn's optimum.
+    /// 130 rows (groups of four rows and a remainder of two in the fused
+    /// pass): the fit reaches scikit-learn's optimum.
     func testLogisticRegressionInBlocksEqualsScikitLearn() throws {
         let f = try fixture()
         let ref = f.json["logistic_blocks"] as! [String: Any]
         let rows = ref["x"] as! [[Double]]
         let (n, p) = (rows.count, rows[0].count)
-        XCTAssertGreaterThan(n, MultinomialLogistic.blockRows)
+        XCTAssertEqual(n % 4, 2)
         let y = ref["y"] as! [Int]
         let k = Set(y).count
         for case let fit as [String: Any] in ref["fits"] as! [Any] {
@@ -128,38 +129,54 @@ final class AttributionReferenceTests: XCTestCase {
         }
     }
 
-    /// The blocked loss and gradient equal a plain loop over the rows, for
-    /// blocks that divide the rows, that do not, and one block of all rows.
-    func testBlockedLossAndGradientEqualsPlainLoop() throws {
+    /// The fused loss and gradient equal a plain loop over the rows written
+    /// here, for row counts with and without a partial group of four and
+    /// feature counts with and without a partial lane of eight; and every
+    /// instruction-set level gives the same bits.
+    func testFusedLossAndGradientEqualsPlainLoopOnEveryLevel() throws {
+        let saved = fp_block_sums_level()
+        defer { _ = fp_block_sums_set_level(saved) }
+        let widest = fp_block_sums_set_level(2)
         var rng = Xoshiro256(seed: 5)
-        let (n, p, k) = (150, 37, 4)
-        let x = (0..<(n * p)).map { _ in rng.nextUnit() * 4 - 2 }
-        let y = (0..<n).map { _ in rng.next(below: k) }
-        let w = (0..<(k * p)).map { _ in rng.nextUnit() - 0.5 }
-        let b = (0..<k).map { _ in rng.nextUnit() - 0.5 }
-        var loss = 0.0
-        var gw = [Double](repeating: 0, count: k * p)
-        var gb = [Double](repeating: 0, count: k)
-        for i in 0..<n {
-            let s = (0..<k).map { c in b[c] + (0..<p).reduce(0.0) { $0 + x[i * p + $1] * w[c * p + $1] } }
-            let z = s.map { Foundation.exp($0) }.reduce(0, +)
-            loss -= Foundation.log(Foundation.exp(s[y[i]]) / z)
-            for c in 0..<k {
-                let d = Foundation.exp(s[c]) / z - (c == y[i] ? 1 : 0)
-                gb[c] += d
-                for j in 0..<p { gw[c * p + j] += d * x[i * p + j] }
+        for (n, p, k) in [(150, 37, 4), (1, 8, 2), (7, 3, 5), (4, 16, 3), (9, 64, 7)] {
+            let x = (0..<(n * p)).map { _ in rng.nextUnit() * 4 - 2 }
+            let y = (0..<n).map { _ in rng.next(below: k) }
+            let w = (0..<(k * p)).map { _ in rng.nextUnit() - 0.5 }
+            let b = (0..<k).map { _ in rng.nextUnit() - 0.5 }
+            var loss = 0.0
+            var gw = [Double](repeating: 0, count: k * p)
+            var gb = [Double](repeating: 0, count: k)
+            for i in 0..<n {
+                let s = (0..<k).map { c in b[c] + (0..<p).reduce(0.0) { $0 + x[i * p + $1] * w[c * p + $1] } }
+                let z = s.map { Foundation.exp($0) }.reduce(0, +)
+                loss -= Foundation.log(Foundation.exp(s[y[i]]) / z)
+                for c in 0..<k {
+                    let d = Foundation.exp(s[c]) / z - (c == y[i] ? 1 : 0)
+                    gb[c] += d
+                    for j in 0..<p { gw[c * p + j] += d * x[i * p + j] }
+                }
             }
-        }
-        for block in [64, 7, 1, n] {
-            var ow = [Double](repeating: .nan, count: k * p)
-            var ob = [Double](repeating: .nan, count: k)
-            var scratch = [Double](repeating: 0, count: block * k)
-            let l = try MultinomialLogistic.lossAndGradient(
-                x: x, rows: n, cols: p, y: y, classes: k, weights: w, intercept: b, gradWeights: &ow, gradIntercept: &ob,
-                scratch: &scratch, blockRows: block)
-            XCTAssertEqual(l, loss, accuracy: 1e-12 * abs(loss), "block \(block)")
-            for j in 0..<(k * p) { XCTAssertEqual(ow[j], gw[j], accuracy: 1e-11, "block \(block) gradient[\(j)]") }
-            for c in 0..<k { XCTAssertEqual(ob[c], gb[c], accuracy: 1e-11, "block \(block) intercept gradient[\(c)]") }
+            var first: (Double, [Double], [Double])? = nil
+            for level in 0...widest {
+                XCTAssertEqual(fp_block_sums_set_level(level), level)
+                var ow = [Double](repeating: .nan, count: k * p)
+                var ob = [Double](repeating: .nan, count: k)
+                var scratch = [Double](repeating: .nan, count: 4 * k)
+                let l = MultinomialLogistic.lossAndGradient(
+                    x: x, rows: n, cols: p, y: y, classes: k, weights: w, intercept: b, gradWeights: &ow, gradIntercept: &ob,
+                    scratch: &scratch)
+                let what = "n \(n), p \(p), k \(k), level \(level)"
+                XCTAssertEqual(l, loss, accuracy: 1e-12 * abs(loss), what)
+                for j in 0..<(k * p) { XCTAssertEqual(ow[j], gw[j], accuracy: 1e-11, "\(what): gradient[\(j)]") }
+                for c in 0..<k { XCTAssertEqual(ob[c], gb[c], accuracy: 1e-11, "\(what): intercept gradient[\(c)]") }
+                if let f = first {
+                    XCTAssertEqual(l.bitPattern, f.0.bitPattern, what)
+                    XCTAssertEqual(ow.map(\.bitPattern), f.1.map(\.bitPattern), what)
+                    XCTAssertEqual(ob.map(\.bitPattern), f.2.map(\.bitPattern), what)
+                } else {
+                    first = (l, ow, ob)
+                }
+            }
         }
     }
 

@@ -50,6 +50,21 @@ void fp_minhash_fold(const uint64_t *h, ptrdiff_t n, const uint32_t *a, const ui
 /// SimHash counts: ones[k] += the number of the n hashes whose bit k is set, k < 64.
 void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]);
 
+/// Multinomial logistic regression over n rows of x (n × p, row-major, any
+/// alignment), k classes, weights w (k × p) and intercepts b (k): returns
+/// the log-loss Σ_i (logsumexp(s_i) − s_{i,y_i}), s_i = W x_i + b, and
+/// writes its gradient Σ_i (π_i − e_{y_i}) x_iᵀ into gw (k × p) and
+/// Σ_i (π_i − e_{y_i}) into gb (k), π_i = softmax(s_i). `scratch` holds
+/// 4 × k doubles.
+///
+/// One pass over x, four rows at a time (each row's scores and its share
+/// of the gradient while the rows are in cache). Dot products in eight
+/// lanes (element j to lane j mod 8) added as fp_block_sums adds them,
+/// then the last p mod 8 products in order; gradients accumulated row by
+/// row. No fused multiply-add: the same bits at every level, for any n.
+double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const int64_t *y, ptrdiff_t k, const double *w,
+                             const double *b, double *gw, double *gb, double *scratch);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import FingerprintCore
 import Foundation
 
@@ -7,8 +8,9 @@ import Foundation
 ///     min over W, b of  ½‖W‖²_F + C · Σ_i −log softmax(W x_i + b)_{y_i}
 ///
 /// minimised by L-BFGS (10 corrections, backtracking Armijo line search)
-/// on the objective divided by C·n, as scikit-learn scales it. Every product
-/// with the data is a BLAS GEMM: the scores X·Wᵀ and the gradient (P − Y)ᵀ·X.
+/// on the objective divided by C·n, as scikit-learn scales it. Each
+/// evaluation is one pass over the data in C (`fp_logistic_loss_grad`):
+/// the scores X·Wᵀ and the gradient (P − Y)ᵀ·X four rows at a time.
 package struct MultinomialLogistic: Sendable {
     /// Weights, classes × features, row-major.
     package var weights: [Double]
@@ -24,63 +26,34 @@ package struct MultinomialLogistic: Sendable {
     package static let gradientTolerance = 1e-6
     package static let maxIterations = 1000
     static let memory = 10
-    /// Rows of X per block of `lossAndGradient`. The two products of an
-    /// evaluation are long and thin (K = classes): as two whole-matrix GEMMs,
-    /// OpenBLAS packed all of X twice per evaluation and spent two thirds of
-    /// the fit copying (perf, 18,000 × 1,200, 5 classes). In blocks of 64
-    /// rows (600 kB at 1,200 features) the block is still in cache for the
-    /// second product.
-    package static let blockRows = 64
-
     /// The multinomial log-loss Σ_i −log softmax(W x_i + b)_{y_i} over the
     /// `n` rows of `x` (n × p, row-major), and its gradient: Σ_i (π_i −
     /// e_{y_i}) x_iᵀ into `gradWeights` (k × p) and Σ_i (π_i − e_{y_i}) into
-    /// `gradIntercept` (k), π_i the softmax. `scratch` holds `blockRows` × k.
+    /// `gradIntercept` (k), π_i the softmax. `scratch` holds 4 × k.
     ///
-    /// Rows are taken `blockRows` at a time; each block's scores X_B·Wᵀ and
-    /// its share D_Bᵀ·X_B of the gradient are two BLAS GEMMs on the same
-    /// block, so X is read from memory once per evaluation. With `blockRows`
-    /// ≥ n this is the plain two-GEMM computation (the tests compare both).
-    /// - Complexity: O(n × p × k), in 2⌈n / blockRows⌉ GEMMs.
+    /// Both products are fused in one pass (`fp_logistic_loss_grad`): for
+    /// each group of four rows, their k scores, their softmax, and their
+    /// share of the gradient while the rows are in cache. These products
+    /// were two BLAS GEMMs (k = classes wide) on blocks of 64 rows, and perf
+    /// of the bench task (20,000 × 1,200, 5 classes) showed OpenBLAS spending
+    /// 42% of the time packing the thin operands and 38% in its kernel.
+    /// - Complexity: O(n × p × k), one read of `x`.
     package static func lossAndGradient(
         x: UnsafePointer<Double>, rows n: Int, cols p: Int, y: [Int], classes k: Int, weights w: UnsafePointer<Double>,
         intercept b: UnsafePointer<Double>, gradWeights gw: UnsafeMutablePointer<Double>, gradIntercept gb: UnsafeMutablePointer<Double>,
-        scratch s: UnsafeMutablePointer<Double>, blockRows: Int
-    ) throws -> Double {
-        gw.update(repeating: 0, count: k * p)
-        gb.update(repeating: 0, count: k)
-        var loss = 0.0
-        var i0 = 0
-        while i0 < n {
-            let r = min(blockRows, n - i0)
-            let xb = x + i0 * p
-            try BLAS.gemmRaw(m: r, n: k, k: p, a: xb, lda: p, b: w, ldb: p, transB: true, c: s, ldc: k)
-            for i in 0..<r {
-                let row = s + i * k
-                var m = -Double.infinity
-                for c in 0..<k {
-                    row[c] += b[c]
-                    m = max(m, row[c])
-                }
-                var sum = 0.0
-                for c in 0..<k { sum += Foundation.exp(row[c] - m) }
-                let lse = m + Foundation.log(sum)
-                let yi = y[i0 + i]
-                loss += lse - row[yi]
-                for c in 0..<k { row[c] = Foundation.exp(row[c] - lse) }
-                row[yi] -= 1
-                for c in 0..<k { gb[c] += row[c] }
+        scratch s: UnsafeMutablePointer<Double>
+    ) -> Double {
+        precondition(y.count >= n && y[0..<n].allSatisfy { (0..<k).contains($0) })
+        return y.withUnsafeBufferPointer { yp in
+            yp.withMemoryRebound(to: Int64.self) { y64 in
+                fp_logistic_loss_grad(x, n, p, y64.baseAddress, k, w, b, gw, gb, s)
             }
-            try BLAS.gemmRaw(
-                m: k, n: p, k: r, a: s, lda: k, transA: true, b: xb, ldb: p, transB: false, c: gw, ldc: p, beta: i0 == 0 ? 0 : 1)
-            i0 += r
         }
-        return loss
     }
 
     /// Fits on `x` (n × p, row-major) with labels `y` in `0..<classes`.
-    /// - Complexity: O(iterations × n × p × classes), the work in the GEMMs
-    ///   of `lossAndGradient`.
+    /// - Complexity: O(iterations × n × p × classes), the work of
+    ///   `lossAndGradient`.
     package static func fit(
         x: [Double], rows n: Int, cols p: Int, y: [Int], classes k: Int, c strength: Double,
         start: MultinomialLogistic? = nil, tolerance: Double = gradientTolerance
@@ -90,19 +63,18 @@ package struct MultinomialLogistic: Sendable {
         let scale = 1.0 / (strength * Double(max(1, n)))
         var theta = [Double](repeating: 0, count: dim)
         if let s = start, s.classes == k, s.features == p { theta = s.weights + s.intercept }
-        let block = max(1, min(n, blockRows))
-        var scratch = [Double](repeating: 0, count: block * k)
+        var scratch = [Double](repeating: 0, count: 4 * k)
 
         /// Objective and gradient at `t`.
         func evaluate(_ t: [Double], gradient g: inout [Double]) throws -> Double {
-            let loss = try x.withUnsafeBufferPointer { xp in
-                try t.withUnsafeBufferPointer { tp in
-                    try g.withUnsafeMutableBufferPointer { gp in
-                        try scratch.withUnsafeMutableBufferPointer { sp in
-                            try lossAndGradient(
+            let loss = x.withUnsafeBufferPointer { xp in
+                t.withUnsafeBufferPointer { tp in
+                    g.withUnsafeMutableBufferPointer { gp in
+                        scratch.withUnsafeMutableBufferPointer { sp in
+                            lossAndGradient(
                                 x: xp.baseAddress!, rows: n, cols: p, y: y, classes: k, weights: tp.baseAddress!,
                                 intercept: tp.baseAddress! + k * p, gradWeights: gp.baseAddress!, gradIntercept: gp.baseAddress! + k * p,
-                                scratch: sp.baseAddress!, blockRows: block)
+                                scratch: sp.baseAddress!)
                         }
                     }
                 }
