@@ -535,6 +535,45 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(try report(old), try report(idx))
     }
 
+    /// A schema-1 file with one damaged 13-gram set: a write that needs the
+    /// gram index fails with one line naming the document, and removing that
+    /// document (which upgrades the file) works; damaged gram blocks get one
+    /// line saying how to rebuild them.
+    func testUpgradeOfAFileWithADamagedDocument() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("f.fp")
+        try sketch("Corpora/source-a", f)
+        let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
+        try db.execute(
+            """
+            DROP TABLE gram_blocks; UPDATE meta SET value = '1' WHERE key = 'schema_version';
+            UPDATE documents SET grams13 = x'01020304' WHERE name = 'doc0005.txt';
+            """)
+        // New documents (names unlike the file's, so none replaces doc0005).
+        let more = dir.appendingPathComponent("more")
+        try FileManager.default.createDirectory(at: more, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: CLITests.root.appendingPathComponent("Corpora/source-b/doc0001.txt"), to: more.appendingPathComponent("new.txt"))
+        let r = try run(["index", "add", f.path, more.path, "-q"], 65)
+        XCTAssertTrue(r.stderr.contains("doc0005.txt") && r.stderr.contains("damaged"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 1, "the failed write changed nothing")
+        try run(["index", "remove", f.path, "doc0005.txt"])
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
+        XCTAssertEqual(try gramIndexValues(f), try documentGrams(f))
+        XCTAssertEqual(try documentGrams(f).count > 1000, true)
+        // A damaged block: queries and writes refuse the file with one line.
+        try db.execute("UPDATE gram_blocks SET grams = x'0102' WHERE id = (SELECT min(id) FROM gram_blocks)")
+        let q = try run(["index", "query", f.path, "Corpora/source-a", "-q"], 65)
+        XCTAssertTrue(q.stderr.contains("fingerprint merge"), q.stderr)
+        XCTAssertEqual(q.stderr.split(separator: "\n").count, 1, q.stderr)
+        // merge rebuilds it from the documents.
+        let fixed = dir.appendingPathComponent("fixed.fp")
+        try run(["merge", f.path, "-o", fixed.path])
+        XCTAssertEqual(try gramIndexValues(fixed), try documentGrams(f))
+        try run(["index", "query", fixed.path, "Corpora/source-a", "-q"])
+    }
+
     /// kill -9 during `index add` leaves the file as it was before (or after),
     /// never between: one transaction, and the file passes SQLite's integrity check.
     func testIndexAddKilledLeavesTheFileWhole() throws {

@@ -329,6 +329,30 @@ final class RadixSortTests: XCTestCase {
         }
     }
 
+    /// Hashes crafted to share their top 22 bits (one bucket of the first
+    /// pass, one of the second): sorted like the standard sort, and by
+    /// comparison inside the crowded buckets (this took seconds in a debug
+    /// build when the insertion pass sorted them).
+    func testSortingOfCrowdedHashes() {
+        var rng = Xoshiro256(seed: 12)
+        var scratch: [UInt64] = []
+        var counts: [Int] = []
+        let top: UInt64 = 0xABCD_E400_0000_0000
+        for n in [33, 300, 5000, 50000] {
+            var a = (0..<n).map { _ in top | (rng.next() & ((1 << 42) - 1)) }
+            a += a.prefix(n / 10)  // repeats
+            let expected = a.sorted()
+            var parts = [Array(a.prefix(n / 2)), Array(a.dropFirst(n / 2))]
+            XCTAssertEqual(RadixSort.sortedUnique(parts: &parts, unique: false), expected, "sortedUnique, n \(n)")
+            var unique = expected
+            RadixSort.compact(&unique)
+            parts = [a]
+            XCTAssertEqual(RadixSort.sortedUnique(parts: &parts), unique, "sortedUnique unique, n \(n)")
+            RadixSort.sortHashes(&a, scratch: &scratch, counts: &counts)
+            XCTAssertEqual(a, expected, "sortHashes, n \(n)")
+        }
+    }
+
     /// Batched reading splits a directory (whose walk leaves file sizes
     /// unknown) into batches of about `batchBytes`, and the documents come
     /// out in the order one whole read gives, JSONL line numbers included.

@@ -143,10 +143,18 @@ def reference_grams(path: str) -> np.ndarray:
     from its gram index (schema 2: the union, without reading the document
     rows), else from every document's set."""
     with opened(path) as db:
-        (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version != "1":
-            parts = [np.frombuffer(b, dtype="<u8") for (b,) in db.execute("SELECT grams FROM gram_blocks")]
-            return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                raise ValueError(f"{path}: not a fingerprint file (no schema_version)")
+            if row[0] != "1":
+                blobs = [b for (b,) in db.execute("SELECT grams FROM gram_blocks")]
+                if any(len(b) % 8 for b in blobs):
+                    raise ValueError(f"{path}: the gram index is damaged (a block's length is not a whole number of hashes)")
+                parts = [np.frombuffer(b, dtype="<u8") for b in blobs]
+                return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+        except sqlite3.DatabaseError as e:
+            raise ValueError(f"{path}: cannot read the gram index ({e})") from None
     return all_uint64(path, "grams13")
 
 

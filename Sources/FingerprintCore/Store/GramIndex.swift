@@ -25,8 +25,8 @@ extension FingerprintFile {
     static let gramRunsAfterCompaction = 8
 
     static let gramSchema = """
-        CREATE TABLE gram_blocks(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, first INTEGER NOT NULL, grams BLOB NOT NULL);
-        CREATE INDEX gram_blocks_order ON gram_blocks(run, first);
+        CREATE TABLE IF NOT EXISTS gram_blocks(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, first INTEGER NOT NULL, grams BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS gram_blocks_order ON gram_blocks(run, first);
         """
 
     /// The stored key of a hash: its bits with the top bit flipped, so that
@@ -38,7 +38,9 @@ extension FingerprintFile {
     public var hasGramIndex: Bool { parameters.schema >= 2 }
 
     func damagedGrams(_ what: String) -> FingerprintError {
-        .badData(path: path, reason: "the gram index is damaged (\(what)); rebuild it with fingerprint index add")
+        .badData(
+            path: path,
+            reason: "the gram index is damaged (\(what)); fingerprint merge \(path) -o NEW.fp rebuilds it from the documents")
     }
 
     /// Which of `sorted` (ascending, distinct hashes) occur in some stored
@@ -124,14 +126,35 @@ extension FingerprintFile {
 
     // MARK: Writing (inside the writer's transaction)
 
-    /// Makes a schema-1 file a schema-2 one: the gram_blocks table, filled
-    /// from the documents' 13-gram sets, and `schema_version` 2.
-    package func upgradeSchema() throws {
-        guard !hasGramIndex else { return }
+    /// Makes a schema-1 file a schema-2 one, inside the writer's
+    /// transaction: the gram_blocks table and `schema_version` 2. Returns
+    /// whether the gram index still has to be filled from the documents'
+    /// 13-gram sets (the writer rebuilds it when it finishes, after its own
+    /// removals, so that a damaged document can still be removed).
+    package func upgradeSchema() throws -> Bool {
+        guard !hasGramIndex else { return false }
+        // Another writer may have upgraded the file since it was opened here.
+        let stored = try database.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 1
+        if stored >= 2 {
+            parameters.schema = Int(stored)
+            return false
+        }
         try database.execute(FingerprintFile.gramSchema)
         try database.execute("UPDATE meta SET value = '\(FingerprintParameters.schemaVersion)' WHERE key = 'schema_version'")
         parameters.schema = FingerprintParameters.schemaVersion
-        try rebuildGramIndex()
+        return true
+    }
+
+    /// Runs `body` in one write transaction; if it fails, what this object
+    /// believes about the file (its schema) is put back as it was.
+    package func writing<T>(_ body: () throws -> T) throws -> T {
+        let before = parameters
+        do {
+            return try database.transaction(body)
+        } catch {
+            parameters = before
+            throw error
+        }
     }
 
     /// Appends sorted, distinct `values` as a new run, then merges runs if
@@ -160,11 +183,14 @@ extension FingerprintFile {
     /// stored 13-gram set (runs of at most 2^24 values before merging).
     package func rebuildGramIndex() throws {
         try database.execute("DELETE FROM gram_blocks")
-        let s = try database.prepare("SELECT grams13 FROM documents")
+        let s = try database.prepare("SELECT name, grams13 FROM documents")
         var parts: [[UInt64]] = []
         var n = 0
         while try s.step() {
-            guard let g = s.array(0, of: UInt64.self) else { throw damagedGrams("a document's 13-gram set") }
+            guard let g = s.array(1, of: UInt64.self) else {
+                throw FingerprintError.badData(
+                    path: path, reason: "document '\(s.string(0) ?? "")': damaged n-grams (fingerprint index remove can take it out)")
+            }
             n += g.count
             parts.append(g)
             if n >= 1 << 24 {

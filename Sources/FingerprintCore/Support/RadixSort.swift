@@ -2,6 +2,10 @@ import Foundation
 
 /// Sorting of 64-bit hash values (uniformly distributed bits).
 package enum RadixSort {
+    /// Past this many values in one bucket, a bucket is sorted by comparison
+    /// (O(b log b)) rather than left to the insertion pass (O(b²)): uniform
+    /// hashes never crowd a bucket so, hashes crafted to collide would.
+    static let crowdedBucket = 32
     /// Sorts in place (see `sortedUnique(parts:)`).
     public static func sortUniformHashes(_ a: inout [UInt64]) {
         var parts = [a]
@@ -34,6 +38,17 @@ package enum RadixSort {
                         let b = Int(v >> shift)
                         y[c[b]] = v
                         c[b] += 1
+                    }
+                    // A bucket far above its expected one or two values
+                    // (hashes chosen to share their top bits) is sorted by
+                    // comparison, so that the pass below stays O(n).
+                    var start = 0
+                    for b in 0..<buckets {
+                        if c[b] - start > RadixSort.crowdedBucket {
+                            var bucket = UnsafeMutableBufferPointer(rebasing: y[start..<c[b]])
+                            bucket.sort()
+                        }
+                        start = c[b]
                     }
                     for i in 0..<n {
                         let v = y[i]
@@ -138,6 +153,14 @@ package enum RadixSort {
                     counts[k] += 1
                 }
                 _ = p.update(fromContentsOf: UnsafeBufferPointer(rebasing: s[0..<n]))
+            }
+            var start = 0
+            for k in 0..<(counts.count - 1) {
+                if counts[k] - start > RadixSort.crowdedBucket {
+                    var bucket = UnsafeMutableBufferPointer(rebasing: p[start..<counts[k]])
+                    bucket.sort()
+                }
+                start = counts[k]
             }
         }
         // Insertion sort (nearly sorted input after the counting pass).

@@ -114,7 +114,7 @@ public enum FingerprintStore {
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
         var change = IndexChange(file: file.path)
         let db = file.database
-        try db.transaction {
+        try file.writing {
             let writer = try FingerprintWriter(file: file, key: o.key)
             let rows = try RowStage(writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix)
             // The rows of one batch are written on `queue` while the next batch is read.
@@ -163,7 +163,7 @@ public enum FingerprintStore {
         }
         var removed = 0
         var missing: [String] = []
-        try file.database.transaction {
+        try file.writing {
             let writer = try FingerprintWriter(file: file, key: key)
             let s = try file.database.prepare("SELECT id, counts FROM documents WHERE name = ?")
             for n in names {

@@ -51,7 +51,7 @@ package final class FingerprintWriter {
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
-        try file.upgradeSchema()
+        if try file.upgradeSchema() { gramsStale = true }
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
         let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
         while try s.step() {
@@ -200,7 +200,8 @@ package final class FingerprintWriter {
     /// gram index (docs/FINGERPRINT-FILES.md).
     var pendingGrams: [[UInt64]] = []
     var pendingGramCount = 0
-    /// A document was removed: the gram index is rebuilt by `finishGrams()`.
+    /// A document was removed, or the file has just been upgraded: the gram
+    /// index is rebuilt by `finishGrams()`.
     var gramsStale = false
 
     /// Adds the pending 13-gram sets to the gram index as one run.
@@ -277,6 +278,10 @@ package final class FingerprintWriter {
                 d.bind(3, row)
                 try d.run()
             }
+        } else {
+            // A damaged signature: its band keys cannot be recomputed, so
+            // every band row of the document goes (a scan of the table).
+            try db.execute("DELETE FROM bands WHERE document = \(row)")
         }
         m.reset()
         try db.execute("DELETE FROM documents WHERE id = \(row)")

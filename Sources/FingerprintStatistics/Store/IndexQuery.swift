@@ -152,12 +152,14 @@ extension FingerprintStore {
             k = e
         }
         var stored: [Int64: (name: String, shingles: [UInt64])] = [:]
+        var unreadable = 0
         for row in Set(found.joined()).sorted() {
             load.bind(1, row)
-            guard try load.step(), let sh = load.array(1, of: UInt64.self) else {
-                throw FingerprintError.badData(path: file.path, reason: "document row \(row) is missing or damaged (its shingles)")
+            if try load.step(), let sh = load.array(1, of: UInt64.self) {
+                stored[row] = (load.string(0) ?? "", sh)
+            } else {
+                unreadable += 1
             }
-            stored[row] = (load.string(0) ?? "", sh)
             load.reset()
         }
         var candidates = 0
@@ -166,7 +168,7 @@ extension FingerprintStore {
             candidates += found[i].count
             var matches: [QueryResult.Match] = []
             for row in found[i] {
-                let c = stored[row]!
+                guard let c = stored[row] else { continue }
                 let j = exactJaccard(out.output.shingles, c.shingles)
                 if j >= threshold { matches.append(.init(document: c.name, score: j)) }
             }
@@ -219,6 +221,11 @@ extension FingerprintStore {
                     document: d.name, tokens: scan.outputs[i].output.counts.tokens, nearDuplicates: near[i], grams: g,
                     sharedGrams: shared[i], containment: share, neighbors: i < neighbors.count ? neighbors[i] : [],
                     matched: !near[i].isEmpty || (g > 0 && share >= o.minContainment)))
+        }
+        if unreadable > 0 {
+            notes.append(
+                "\(unreadable) candidate reference documents could not be read (a band points at a missing or damaged row): not verified, not reported"
+            )
         }
         let tooShort = scan.outputs.filter { $0.output.shingleTokens < p.shingle }.count
         if tooShort > 0 {
