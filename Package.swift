@@ -47,7 +47,7 @@ let package = Package(
         /// stdin), tokenizers, the token table and document-term matrix,
         /// n-gram hashes; fingerprint files (SQLite) and keyed hashing;
         /// errors, hashing, seeded random, the work queue, atomic output.
-        .target(name: "FingerprintCore", dependencies: ["CZlib", "CZstd", "CSQLite"], swiftSettings: swift5),
+        .target(name: "FingerprintCore", dependencies: ["CZlib", "CZstd", "CSQLite", "CKernels"], swiftSettings: swift5),
 
         /// Statistics on counts: divergences, BLAS/LAPACK linear algebra,
         /// the permutation test, comparison, batch similarity, sketches,

@@ -388,3 +388,95 @@ double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const in
 #endif
     return logistic_portable(x, n, p, y, k, w, b, gw, gb, scratch);
 }
+
+// MARK: SHA-256 with the SHA extensions (SHA-NI)
+
+#if FP_X86
+#include <immintrin.h>
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha256_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
+    // Big-endian words of each 16-byte load.
+    const __m128i order = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    // The instructions keep the state as ABEF and CDGH.
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);  // C D A B
+    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B); // E F G H
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);                                           // A B E F
+    s1 = _mm_blend_epi16(s1, t, 0xF0);                                                // C D G H
+    while (blocks--) {
+        const __m128i abef = s0, cdgh = s1;
+        __m128i m[4];
+        for (int j = 0; j < 16; j++) {
+            __m128i w;
+            if (j < 4) {
+                w = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * j)), order);
+            } else {
+                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four at a time.
+                const __m128i a = m[j & 3], b = m[(j + 1) & 3], c = m[(j + 2) & 3], d = m[(j + 3) & 3];
+                w = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d);
+            }
+            m[j & 3] = w;
+            __m128i k = _mm_add_epi32(w, _mm_loadu_si128((const __m128i *)&sha256_k[4 * j]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, k);
+            k = _mm_shuffle_epi32(k, 0x0E);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, k);
+        }
+        s0 = _mm_add_epi32(s0, abef);
+        s1 = _mm_add_epi32(s1, cdgh);
+        data += 64;
+    }
+    t = _mm_shuffle_epi32(s0, 0x1B);   // F E B A
+    s1 = _mm_shuffle_epi32(s1, 0xB1);  // D C H G
+    s0 = _mm_blend_epi16(t, s1, 0xF0); // D C B A
+    s1 = _mm_alignr_epi8(s1, t, 8);    // H G F E
+    _mm_storeu_si128((__m128i *)&state[0], s0);
+    _mm_storeu_si128((__m128i *)&state[4], s1);
+}
+
+static int has_sha_ni(void) {
+    static int known = -1;
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        unsigned int eax, ebx, ecx, edx;
+        int ssse3_sse41 = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 9)) && (ecx & (1u << 19));
+        k = ssse3_sse41 && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 29)) != 0;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
+}
+#endif
+
+static int sha_allowed = 1;
+
+int fp_sha256_hardware(void) {
+#if FP_X86
+    return __atomic_load_n(&sha_allowed, __ATOMIC_RELAXED) && has_sha_ni();
+#else
+    return 0;
+#endif
+}
+
+int fp_sha256_set_hardware(int allowed) {
+    __atomic_store_n(&sha_allowed, allowed != 0, __ATOMIC_RELAXED);
+    return fp_sha256_hardware();
+}
+
+void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
+#if FP_X86
+    sha256_ni(state, data, blocks);
+#else
+    (void)state;
+    (void)data;
+    (void)blocks;
+#endif
+}

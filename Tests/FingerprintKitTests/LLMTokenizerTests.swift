@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import XCTest
 
@@ -332,12 +333,40 @@ final class LLMTokenizerTests: XCTestCase {
         XCTAssertThrowsError(try TokenizerSpec.checkSyntax("o300k:x"))
     }
 
+    /// FIPS 180-4's example digests, with the CPU's SHA extensions (when it
+    /// has them) and without; and the two paths agree on random messages of
+    /// every length around the 64-byte block, fed in random pieces.
     func testSHA256KnownAnswers() {
-        XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(
-            SHA256.hex(Array(String(repeating: "a", count: 1_000_000).utf8)),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        defer { _ = fp_sha256_set_hardware(1) }
+        for hardware: Int32 in [1, 0] {
+            let on = fp_sha256_set_hardware(hardware)
+            XCTAssertTrue(hardware == 1 || on == 0)
+            XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+            XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            XCTAssertEqual(
+                SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+            XCTAssertEqual(
+                SHA256.hex(Array(String(repeating: "a", count: 1_000_000).utf8)),
+                "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        }
+        var rng = Xoshiro256(seed: 256)
+        for n in Array(0...200) + [1000, 4096, 100_003] {
+            let message = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var digests: [[UInt8]] = []
+            for hardware: Int32 in [1, 0] {
+                _ = fp_sha256_set_hardware(hardware)
+                var h = SHA256()
+                var at = 0
+                while at < n {
+                    let piece = min(n - at, Int(rng.next() % 150))
+                    message[at..<(at + piece)].withUnsafeBufferPointer { h.update($0) }
+                    at += piece
+                }
+                digests.append(h.digest())
+            }
+            XCTAssertEqual(digests[0], digests[1], "\(n) bytes")
+        }
     }
 }
 

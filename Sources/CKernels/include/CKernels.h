@@ -65,6 +65,19 @@ void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]);
 double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const int64_t *y, ptrdiff_t k, const double *w,
                              const double *b, double *gw, double *gb, double *scratch);
 
+/// Whether fp_sha256_blocks may be called: the CPU has the SHA extensions
+/// (SHA-NI) and they are allowed (fp_sha256_set_hardware).
+int fp_sha256_hardware(void);
+
+/// Allows (1) or forbids (0) the SHA extensions, for tests; returns
+/// fp_sha256_hardware() afterwards.
+int fp_sha256_set_hardware(int allowed);
+
+/// SHA-256's compression function over `blocks` 64-byte blocks of `data`,
+/// updating the eight state words, with the SHA extensions. Call it only
+/// when fp_sha256_hardware() is 1.
+void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+
 #ifdef __cplusplus
 }
 #endif
