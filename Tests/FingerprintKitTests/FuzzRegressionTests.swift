@@ -36,6 +36,22 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// hfjson-1 (session 6, after 1,396,820 executions): a tokenizer.json
+    /// whose normalizer type holds a JSON `\n` escape put a raw newline into
+    /// "normalizer … is not supported", which split the one-line error. Every
+    /// tokenizer.json error is now escaped.
+    func testHFTokenizerErrorStaysOneLineWithANewlineInANormalizerType() {
+        let json =
+            #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1}, "unk_token": "[UNK]"}, "#
+            + #""normalizer": {"type": "\nBert\u001bNormalizer"}}"#
+        XCTAssertThrowsError(try HFTokenizer(contents: Array(json.utf8), path: "t.json")) { e in
+            guard case .badData(_, let reason) = e as? FingerprintError else { return XCTFail("\(e)") }
+            XCTAssertFalse(reason.contains("\n"), reason)
+            XCTAssertFalse(reason.contains("\u{1B}"), reason)
+            XCTAssertTrue(reason.contains("normalizer"), reason)
+        }
+    }
+
     /// csv-2: with another control character in the field, CR LF was escaped
     /// to the text `\r\n` (the split on `"\n"` and `"\r"` missed the CR LF
     /// grapheme), while a lone LF was kept as a line break.

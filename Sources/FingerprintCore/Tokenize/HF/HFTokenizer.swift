@@ -54,7 +54,8 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     public init(contents: [UInt8], path: String) throws {
         self.path = path
         sha256 = SHA256.hex(contents)
-        func bad(_ reason: String) -> FingerprintError { .badData(path: path, reason: reason) }
+        // Names in the file (types, tokens) can hold control characters: the error stays one line.
+        func bad(_ reason: String) -> FingerprintError { .badData(path: path, reason: reason.terminalSafe) }
         // A byte-level BPE file's vocab and merges are read by `BPEJSONScan`
         // and the rest by JSONSerialization; any other file whole by JSONSerialization.
         func parse(_ bytes: [UInt8]) -> [String: Any]? { try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] }
