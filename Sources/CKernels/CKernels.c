@@ -399,6 +399,44 @@ double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const in
     return logistic_portable(x, n, p, y, k, w, b, gw, gb, scratch);
 }
 
+// MARK: Sparse multinomial logistic loss and gradient
+
+double fp_sparse_logistic_loss_grad(const int64_t *start, const int32_t *cols, const float *vals, ptrdiff_t n, ptrdiff_t p,
+                                    const int64_t *y, ptrdiff_t k, const double *w, const double *b, double *gw, double *gb,
+                                    double *s) {
+    memset(gw, 0, sizeof(double) * (size_t)(k * p));
+    memset(gb, 0, sizeof(double) * (size_t)k);
+    double loss = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const int64_t e0 = start[i], e1 = start[i + 1];
+        for (ptrdiff_t c = 0; c < k; c++) s[c] = 0;
+        for (int64_t e = e0; e < e1; e++) {
+            const double v = (double)vals[e];
+            const double *wj = w + (ptrdiff_t)cols[e] * k;
+            for (ptrdiff_t c = 0; c < k; c++) s[c] += v * wj[c];
+        }
+        double m = -INFINITY;
+        for (ptrdiff_t c = 0; c < k; c++) {
+            s[c] += b[c];
+            m = s[c] > m ? s[c] : m;
+        }
+        double sum = 0;
+        for (ptrdiff_t c = 0; c < k; c++) sum += exp(s[c] - m);
+        const double lse = m + log(sum);
+        const int64_t yi = y[i];
+        loss += lse - s[yi];
+        for (ptrdiff_t c = 0; c < k; c++) s[c] = exp(s[c] - lse);
+        s[yi] -= 1;
+        for (ptrdiff_t c = 0; c < k; c++) gb[c] += s[c];
+        for (int64_t e = e0; e < e1; e++) {
+            const double v = (double)vals[e];
+            double *gj = gw + (ptrdiff_t)cols[e] * k;
+            for (ptrdiff_t c = 0; c < k; c++) gj[c] += v * s[c];
+        }
+    }
+    return loss;
+}
+
 // MARK: SHA-256 with the SHA extensions (SHA-NI)
 
 #if FP_X86

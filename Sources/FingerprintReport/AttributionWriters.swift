@@ -19,9 +19,16 @@ extension AttributionReport {
         }
         var f: [String] = []
         if features.mfw > 0 { f.append("\(features.mfw) most frequent \(features.tokenizer)") }
-        if let r = features.charRange { f.append("\(features.charFeatures) char \(r.lowerBound)-\(r.upperBound)-grams each") }
+        if let r = features.charRange {
+            f.append(
+                "\(features.charCap.map { "\($0)" } ?? "all") char \(r.lowerBound)-\(r.upperBound)-grams"
+                    + (features.charCap == nil ? "" : " each"))
+        }
         if let k = features.mask { f.append("masked but the \(k) most frequent words (\(features.maskSingle ? "DV-SA" : "DV-MA"))") }
-        parts.append(f.joined(separator: " + ") + " (\(featureCount) features, z-scored on training documents)")
+        let weighting =
+            features.weighting == .tfidf
+            ? "TF-IDF with idf from the training documents, rows of unit length" : "z-scored on training documents"
+        parts.append(f.joined(separator: " + ") + " (\(featureCount) features, \(weighting))")
         return parts.joined(separator: "; ")
     }
 

@@ -5,6 +5,7 @@ import Foundation
 extension AttributionMethod: ExpressibleByArgument {}
 extension DeltaDistance: ExpressibleByArgument {}
 extension CorpusDistance: ExpressibleByArgument {}
+extension FeatureWeighting: ExpressibleByArgument {}
 
 /// `--format` of attribute.
 enum AttributeFormat: String, CaseIterable, ExpressibleByArgument {
@@ -23,7 +24,9 @@ struct AttributeCommand: ParsableCommand {
             by stratified --cv K-fold cross-validation, or leave-one-group-out with --group-field/--groups \
             (so that a topic cannot leak between training and test). Features (relative frequencies of the \
             --mfw most frequent --tokenizer types, and of character n-grams with --char) are chosen and \
-            z-scored on the training documents only.
+            z-scored on the training documents only; with --weighting tfidf (--method linear), every n-gram \
+            seen in training is kept, weighted by TF-IDF as scikit-learn's TfidfVectorizer does, in a sparse \
+            matrix.
             """
     )
 
@@ -60,8 +63,14 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Also use character n-grams of these lengths, as N or N-M (e.g. 2-4).")
     var char: String?
 
-    @Option(help: "With --char: most frequent n-grams kept for each length.")
-    var charFeatures: Int = 1000
+    @Option(help: "With --char: most frequent n-grams kept for each length (default: 1000 with zscore, all with tfidf).")
+    var charFeatures: Int?
+
+    @Option(
+        help:
+            "Feature values: zscore (z-scored relative frequencies) or tfidf (TF-IDF rows of unit length, sparse; --method linear)."
+    )
+    var weighting: FeatureWeighting = .zscore
 
     @Option(help: "Text distortion: mask every word outside the K most frequent training words.")
     var mask: Int?
@@ -129,7 +138,10 @@ struct AttributeCommand: ParsableCommand {
             }
         }
         if mfw == 0 && char == nil { throw ValidationError("--mfw 0 needs --char (otherwise there are no features).") }
-        guard charFeatures >= 1 else { throw ValidationError("--char-features must be at least 1.") }
+        if let charFeatures, charFeatures < 1 { throw ValidationError("--char-features must be at least 1.") }
+        if weighting == .tfidf && method != .linear {
+            throw ValidationError("--weighting tfidf is for --method linear (delta and impostors compare z-scores).")
+        }
         if let mask, mask < 0 { throw ValidationError("--mask must be 0 or more.") }
         if maskSingle && mask == nil { throw ValidationError("--mask-single needs --mask.") }
         if let c, !(c > 0 && c.isFinite) { throw ValidationError("--C must be a positive number.") }
@@ -152,6 +164,7 @@ struct AttributeCommand: ParsableCommand {
             o.features.mfw = mfw
             o.features.charRange = char.flatMap(Self.charRange)
             o.features.charFeatures = charFeatures
+            o.features.weighting = weighting
             o.features.mask = mask
             o.features.maskSingle = maskSingle
             o.method = method
@@ -181,8 +194,9 @@ struct AttributeCommand: ParsableCommand {
                 let fits = (questionedInput == nil ? cv : 1) * (c == nil ? 1 + 3 * 7 : 1)
                 return WorkPlan.attribute(
                     r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: false) },
-                    features: mfw + (char == nil ? 0 : charFeatures), classes: 2, folds: cv, fits: fits,
-                    threads: options.readOptions.threads)
+                    features: mfw + (char == nil ? 0 : charFeatures ?? AttributionFeatureOptions.defaultCharFeatures), classes: 2,
+                    folds: cv, fits: fits, threads: options.readOptions.threads,
+                    sparseLengths: weighting == .tfidf ? (o.features.charRange?.count ?? 0) + (mfw > 0 ? 1 : 0) : nil)
             }
             if stop { return }
             let report = try Attribution.run(

@@ -67,6 +67,34 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertEqual(preds.map { $0["predicted"] as! String }, lr["predicted"] as! [String])
     }
 
+    /// `--weighting tfidf`: the questioned documents get scikit-learn's
+    /// probabilities (LogisticRegression on TfidfVectorizer char 2–4 rows
+    /// of the training texts, from the fixture), the report says how the
+    /// features were weighted, and the output is the same on 1 and 2 threads.
+    func testTFIDFWeightingMatchesScikitLearnFromTheCLI() throws {
+        let (ref, q) = try split()
+        let fit = ((try fixtureJSON()["tfidf"] as! [String: Any])["fits"] as! [[String: Any]])[0]
+        XCTAssertEqual(fit["C"] as! Double, 1)
+        let args = ["attribute", "--reference", ref, q, "--mfw", "0", "--char", "2-4", "--weighting", "tfidf", "--C", "1"]
+        let r = try run(args + ["--format", "json", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let preds = j["predictions"] as! [[String: Any]]
+        // The questioned files sort as alpha-doc10 … gamma-doc12, the fixture's order.
+        XCTAssertEqual(preds.count, 9)
+        for (p, want) in zip(preds, fit["predict_proba"] as! [[Double]]) {
+            for (a, b) in zip(p["probabilities"] as! [Double], want) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+        XCTAssertEqual(try run(args + ["--format", "json", "--threads", "2"]).stdout, r.stdout)
+        let t = try run(args)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("all char 2-4-grams"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("TF-IDF with idf from the training documents"), t.stdout)
+        let bad = try run(["attribute", "--reference", ref, q, "--method", "delta", "--weighting", "tfidf"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.hasPrefix("Error: --weighting tfidf is for --method linear"), bad.stderr)
+    }
+
     func testEvaluationTableAndDeterminismAcrossThreads() throws {
         let base = ["attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "100", "--char", "2-3", "--char-features", "50"]
         let one = try run(base + ["--format", "json", "--threads", "1"])

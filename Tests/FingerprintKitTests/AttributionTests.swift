@@ -180,6 +180,184 @@ final class AttributionReferenceTests: XCTestCase {
         }
     }
 
+    /// `--weighting tfidf` features of the fixture: the terms, their idf and
+    /// the questioned rows equal scikit-learn's
+    /// `TfidfVectorizer(analyzer="char", ngram_range=(2, 4))` fitted on the
+    /// training texts (whose idf the fixture script also checks by hand).
+    func tfidfFeatures(_ f: Fixture) throws -> SparseFoldFeatures {
+        var o = AttributionFeatureOptions()
+        o.mfw = 0
+        o.charRange = 2...4
+        o.weighting = .tfidf
+        XCTAssertNil(o.charCap)
+        let fams = try FeatureCounting.families(f.data.texts, options: o, keep: nil, threads: 2)
+        return SparseFoldFeatures.build(fams, options: o, training: f.training, documents: f.training + f.questioned)
+    }
+
+    /// The n-gram of a feature name (`char:3 th` → `th`).
+    func term(_ name: String) -> String { String(name[name.index(after: name.firstIndex(of: " ")!)...]) }
+
+    func testTFIDFFeaturesEqualScikitLearn() throws {
+        let f = try fixture()
+        let ref = f.json["tfidf"] as! [String: Any]
+        let feats = try tfidfFeatures(f)
+        let terms = ref["terms"] as! [String]
+        let idf = ref["idf"] as! [Double]
+        XCTAssertEqual(feats.cols, terms.count)
+        let column = Dictionary(uniqueKeysWithValues: feats.names.enumerated().map { (term($1), $0) })
+        XCTAssertEqual(column.count, terms.count, "one column per n-gram")
+        for (t, v) in zip(terms, idf) {
+            guard let j = column[t] else { return XCTFail("no column for \(t.debugDescription)") }
+            XCTAssertEqual(feats.idf[j], v, accuracy: 1e-12, t)
+        }
+        // Columns by descending training document frequency (idf ascending).
+        XCTAssertEqual(feats.idf, feats.idf.sorted())
+        let nt = f.training.count
+        for (i, row) in (ref["questioned_rows"] as! [[String: Any]]).enumerated() {
+            var ours: [String: Double] = [:]
+            feats.forEach(inRow: nt + i) { j, v in ours[term(feats.names[j])] = v }
+            let theirs = Dictionary(uniqueKeysWithValues: zip(row["terms"] as! [String], row["values"] as! [Double]))
+            XCTAssertEqual(Set(ours.keys), Set(theirs.keys), "row \(i)")
+            for (t, v) in theirs { XCTAssertEqual(ours[t] ?? .nan, v, accuracy: 1e-7, "row \(i) \(t)") }
+            XCTAssertEqual(ours.values.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-6)
+        }
+    }
+
+    /// Logistic regression on the sparse TF-IDF rows reaches scikit-learn's
+    /// optimum on the same rows (coefficients of the 40 most discriminating
+    /// n-grams, intercepts, probabilities of the questioned documents).
+    func testSparseLogisticRegressionEqualsScikitLearn() throws {
+        let f = try fixture()
+        let ref = f.json["tfidf"] as! [String: Any]
+        let feats = try tfidfFeatures(f)
+        let nt = f.training.count
+        let column = Dictionary(uniqueKeysWithValues: feats.names.enumerated().map { (term($1), $0) })
+        let y = f.training.map { f.data.labels[$0] }
+        for case let fit as [String: Any] in ref["fits"] as! [Any] {
+            let strength = fit["C"] as! Double
+            let model = try MultinomialLogistic.fit(sparse: feats, rows: nt, y: y, classes: 3, c: strength, tolerance: 1e-10)
+            let coef = fit["coef"] as! [[Double]]
+            for (m, t) in (fit["coef_terms"] as! [String]).enumerated() {
+                let j = column[t]!
+                for k in 0..<3 {
+                    XCTAssertEqual(model.weights[k * feats.cols + j], coef[k][m], accuracy: 1e-5, "C=\(strength) \(t) class \(k)")
+                }
+            }
+            let b = fit["intercept_centered"] as! [Double]
+            for k in 0..<3 { XCTAssertEqual(model.intercept[k], b[k], accuracy: 1e-5, "C=\(strength) intercept \(k)") }
+            let proba = fit["predict_proba"] as! [[Double]]
+            let pr = model.probabilities(sparse: feats, rows: nt..<feats.rows)
+            for i in 0..<f.questioned.count {
+                for k in 0..<3 { XCTAssertEqual(pr[i * 3 + k], proba[i][k], accuracy: 1e-6, "C=\(strength)") }
+            }
+        }
+    }
+
+    /// The sparse loss and gradient equal a plain loop over dense rows
+    /// written here (rows with no entry, one entry, and many; 2–6 classes).
+    func testSparseLossAndGradientEqualsPlainLoop() throws {
+        var rng = Xoshiro256(seed: 9)
+        for (n, p, k) in [(40, 25, 3), (1, 1, 2), (12, 60, 6), (7, 5, 5)] {
+            var dense = [Double](repeating: 0, count: n * p)
+            var rowStart: [Int64] = [0]
+            var columns: [Int32] = []
+            var values: [Float] = []
+            for i in 0..<n {
+                for j in 0..<p where i % 5 != 3 && rng.nextUnit() < 0.3 {
+                    let v = Float(rng.nextUnit() * 2 - 0.5)
+                    dense[i * p + j] = Double(v)
+                    columns.append(Int32(j))
+                    values.append(v)
+                }
+                rowStart.append(Int64(columns.count))
+            }
+            let x = SparseFoldFeatures(
+                names: (0..<p).map { "f\($0)" }, idf: [Double](repeating: 1, count: p), rowStart: rowStart, columns: columns, values: values
+            )
+            let y = (0..<n).map { _ in rng.next(below: k) }
+            let w = (0..<(k * p)).map { _ in rng.nextUnit() - 0.5 }  // class-major here
+            let b = (0..<k).map { _ in rng.nextUnit() - 0.5 }
+            var loss = 0.0
+            var gw = [Double](repeating: 0, count: k * p)
+            var gb = [Double](repeating: 0, count: k)
+            for i in 0..<n {
+                let s = (0..<k).map { c in b[c] + (0..<p).reduce(0.0) { $0 + dense[i * p + $1] * w[c * p + $1] } }
+                let z = s.map { Foundation.exp($0) }.reduce(0, +)
+                loss -= Foundation.log(Foundation.exp(s[y[i]]) / z)
+                for c in 0..<k {
+                    let d = Foundation.exp(s[c]) / z - (c == y[i] ? 1 : 0)
+                    gb[c] += d
+                    for j in 0..<p { gw[c * p + j] += d * dense[i * p + j] }
+                }
+            }
+            // The kernel takes the weights feature-major.
+            var wf = [Double](repeating: 0, count: k * p)
+            for c in 0..<k { for j in 0..<p { wf[j * k + c] = w[c * p + j] } }
+            var ow = [Double](repeating: .nan, count: k * p)
+            var ob = [Double](repeating: .nan, count: k)
+            var scratch = [Double](repeating: .nan, count: k)
+            let l = fp_sparse_logistic_loss_grad(
+                x.rowStart, x.columns, x.values, n, p, y.map { Int64($0) }, k, wf, b, &ow, &ob, &scratch)
+            let what = "n \(n), p \(p), k \(k)"
+            XCTAssertEqual(l, loss, accuracy: 1e-12 * abs(loss), what)
+            for c in 0..<k {
+                for j in 0..<p { XCTAssertEqual(ow[j * k + c], gw[c * p + j], accuracy: 1e-12, "\(what): gradient[\(c), \(j)]") }
+                XCTAssertEqual(ob[c], gb[c], accuracy: 1e-12, "\(what): intercept gradient[\(c)]")
+            }
+        }
+    }
+
+    /// TF-IDF features of a training set never see its held-out documents:
+    /// not in the selected n-grams, not in the idf (document frequencies),
+    /// and, through the whole pipeline with the inner cross-validation of
+    /// C, poisoning one held-out document changes no other prediction.
+    func testTFIDFHeldOutDocumentsDoNotLeak() throws {
+        let f = try fixture()
+        var poisoned = f.data
+        for d in f.questioned { poisoned.texts[d] = Array(String(repeating: "zyzzyva qxqx the the upon ", count: 200).utf8) }
+        var o = AttributionOptions()
+        o.features.mfw = 20
+        o.features.charRange = 2...3
+        o.features.weighting = .tfidf
+        func features(_ data: AttributionData) throws -> SparseFoldFeatures {
+            let fams = try FeatureCounting.families(data.texts, options: o.features, keep: nil, threads: 1)
+            return SparseFoldFeatures.build(fams, options: o.features, training: f.training, documents: f.training)
+        }
+        let clean = try features(f.data)
+        let dirty = try features(poisoned)
+        XCTAssertEqual(clean.names, dirty.names)
+        XCTAssertEqual(clean.idf, dirty.idf)
+        XCTAssertEqual(clean.rowStart, dirty.rowStart)
+        XCTAssertEqual(clean.columns, dirty.columns)
+        XCTAssertEqual(clean.values, dirty.values)
+        XCTAssertFalse(clean.names.contains { $0.contains("zyzzyva") || $0.contains("qxq") })
+        var one = f.data
+        one.texts[f.questioned[0]] = poisoned.texts[f.questioned[0]]
+        var outs: [FoldOutcome] = []
+        for data in [f.data, one] {
+            let (fams, words) = try Attribution.prepare(data, options: o)
+            outs.append(
+                try Attribution.split(
+                    data, families: fams, words: words, training: f.training, testing: f.questioned, options: o, innerStream: 1))
+        }
+        XCTAssertNotNil(outs[0].c)
+        XCTAssertEqual(outs[0].c, outs[1].c)
+        for i in 1..<f.questioned.count {
+            XCTAssertEqual(outs[0].probabilities?[i], outs[1].probabilities?[i])
+            XCTAssertEqual(outs[0].contributions[i], outs[1].contributions[i])
+        }
+        XCTAssertNotEqual(outs[0].probabilities?[0], outs[1].probabilities?[0], "the poisoned document itself must change")
+    }
+
+    func testTFIDFIsRefusedForDeltaAndImpostors() {
+        for method in [AttributionMethod.delta, .impostors] {
+            var o = AttributionOptions()
+            o.method = method
+            o.features.weighting = .tfidf
+            XCTAssertThrowsError(try o.validate(), "\(method)")
+        }
+    }
+
     func testMaskingEqualsReference() throws {
         let f = try fixture()
         let words = FeatureFamily(name: "word", matrix: try FeatureCounting.countTexts(f.data.texts, spec: .word))

@@ -65,6 +65,20 @@ void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]);
 double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const int64_t *y, ptrdiff_t k, const double *w,
                              const double *b, double *gw, double *gb, double *scratch);
 
+/// Multinomial logistic regression over n sparse rows (CSR: row i's entries
+/// are cols[start[i]..<start[i+1]], with values vals), k classes, weights
+/// stored feature-major, w[j * k + c] (p × k), intercepts b (k): returns the
+/// log-loss Σ_i (logsumexp(s_i) − s_{i,y_i}), s_i = W x_i + b, and writes
+/// its gradient feature-major into gw (p × k) and into gb (k), as
+/// fp_logistic_loss_grad does. `scratch` holds k doubles.
+///
+/// One pass over the entries: each row's scores, softmax and share of the
+/// gradient, entries in stored order, in double. The same bits on every
+/// machine (no vector lanes, no fused multiply-add).
+double fp_sparse_logistic_loss_grad(const int64_t *start, const int32_t *cols, const float *vals, ptrdiff_t n, ptrdiff_t p,
+                                    const int64_t *y, ptrdiff_t k, const double *w, const double *b, double *gw, double *gb,
+                                    double *scratch);
+
 /// Whether fp_sha256_blocks may be called: the CPU has the SHA extensions
 /// (SHA-NI) and they are allowed (fp_sha256_set_hardware).
 int fp_sha256_hardware(void);

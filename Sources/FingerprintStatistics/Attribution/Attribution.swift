@@ -35,6 +35,10 @@ public struct AttributionOptions: Sendable {
     /// - Throws: `FingerprintError.invalidParameter` for a value out of range.
     public func validate() throws {
         try features.validate()
+        if features.weighting == .tfidf && method != .linear {
+            throw FingerprintError.invalidParameter(
+                name: "weighting", value: "tfidf", reason: "is for --method linear (delta and impostors compare z-scores)")
+        }
         if let c = inverseRegularization, !(c > 0 && c.isFinite) {
             throw FingerprintError.invalidParameter(name: "C", value: "\(c)", reason: "must be a positive number")
         }
@@ -144,28 +148,44 @@ public enum Attribution {
                     inner = training.map { rank[g[$0]]! }
                 }
             }
-            var loss = [Double](repeating: 0, count: AttributionFit.cGrid.count)
+            let grid = AttributionFit.grid(o.features.weighting)
+            var loss = [Double](repeating: 0, count: grid.count)
             for f in 0..<o.innerFolds {
                 let tr = training.indices.filter { inner[$0] != f }.map { training[$0] }
                 let te = training.indices.filter { inner[$0] == f }.map { training[$0] }
                 guard !te.isEmpty, !tr.isEmpty else { continue }
-                let feats = FoldFeatures.build(try families(tr), options: o.features, training: tr, documents: tr + te)
+                let fit = try fitter(try families(tr), training: tr, testing: te)
                 // Ascending C, each fit starting from the previous optimum.
                 var warm: MultinomialLogistic? = nil
-                for (gi, c) in AttributionFit.cGrid.enumerated() {
-                    let out = try AttributionFit.run(
-                        feats, trainRows: tr.count, labels: tr.map { data.labels[$0] }, classes: k, options: o, c: c, warmStart: warm)
+                for (gi, c) in grid.enumerated() {
+                    let out = try fit(c, warm)
                     warm = out.model
                     for (i, d) in te.enumerated() { loss[gi] -= Foundation.log(max(out.probabilities![i][data.labels[d]], 1e-15)) }
                 }
             }
             var best = 0
             for gi in loss.indices where loss[gi] < loss[best] { best = gi }
-            chosen = AttributionFit.cGrid[best]
+            chosen = grid[best]
         }
-        let feats = FoldFeatures.build(try families(training), options: o.features, training: training, documents: training + testing)
-        return try AttributionFit.run(
-            feats, trainRows: training.count, labels: training.map { data.labels[$0] }, classes: k, options: o, c: chosen)
+        return try fitter(try families(training), training: training, testing: testing)(chosen, nil)
+
+        /// Features of `training + testing` learnt from `training`, and the
+        /// fit of `o.method` on them for a C (and a warm start).
+        func fitter(_ fams: [FeatureFamily], training tr: [Int], testing te: [Int]) throws -> (Double?, MultinomialLogistic?) throws ->
+            FoldOutcome
+        {
+            let labels = tr.map { data.labels[$0] }
+            if o.features.weighting == .tfidf {
+                let feats = SparseFoldFeatures.build(fams, options: o.features, training: tr, documents: tr + te)
+                return { c, warm in
+                    try AttributionFit.runSparse(feats, trainRows: tr.count, labels: labels, classes: k, options: o, c: c, warmStart: warm)
+                }
+            }
+            let feats = FoldFeatures.build(fams, options: o.features, training: tr, documents: tr + te)
+            return { c, warm in
+                try AttributionFit.run(feats, trainRows: tr.count, labels: labels, classes: k, options: o, c: c, warmStart: warm)
+            }
+        }
     }
 
     /// Counts the fold-independent families (nil with masking, whose

@@ -9,8 +9,12 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
     public var mfw = 300
     /// Character n-gram lengths (`--char 2-4`); nil: no character features.
     public var charRange: ClosedRange<Int>? = nil
-    /// Most frequent character n-grams kept for each length in `charRange`.
-    public var charFeatures = 1000
+    /// Most frequent character n-grams kept for each length in `charRange`;
+    /// nil: `defaultCharFeatures` with z-scores, every n-gram seen in
+    /// training with TF-IDF.
+    public var charFeatures: Int? = nil
+    /// How counts become feature values.
+    public var weighting: FeatureWeighting = .zscore
     /// Text distortion (Stamatatos 2017): keep the K most frequent training
     /// words, mask every other word; nil: no masking.
     public var mask: Int? = nil
@@ -19,10 +23,17 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
 
     public init() {}
 
+    /// Character n-grams kept a length with z-scores when none is given.
+    public static let defaultCharFeatures = 1000
+
+    /// The cap on character n-grams a length in effect; nil: no cap.
+    public var charCap: Int? { charFeatures ?? (weighting == .zscore ? Self.defaultCharFeatures : nil) }
+
     enum CodingKeys: String, CodingKey {
         case tokenizer, mfw
         case charRange = "char_range"
         case charFeatures = "char_features"
+        case weighting
         case mask
         case maskSingle = "mask_single"
     }
@@ -34,8 +45,8 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
         if let r = charRange, r.lowerBound < 1 || r.upperBound > 64 {
             throw FingerprintError.invalidParameter(name: "char", value: "\(r)", reason: "lengths must be from 1 to 64")
         }
-        if charFeatures < 1 {
-            throw FingerprintError.invalidParameter(name: "char-features", value: "\(charFeatures)", reason: "must be at least 1")
+        if let c = charFeatures, c < 1 {
+            throw FingerprintError.invalidParameter(name: "char-features", value: "\(c)", reason: "must be at least 1")
         }
         if let k = mask, k < 0 { throw FingerprintError.invalidParameter(name: "mask", value: "\(k)", reason: "must be 0 or more") }
         if mfw == 0 && charRange == nil {
@@ -268,7 +279,7 @@ package struct FoldFeatures: Sendable {
             let m = fam
             var totals = [Int](repeating: 0, count: m.typeCount)
             for d in training { m.forEach(inRow: d) { t, c in totals[t] += c } }
-            let k = (fi == 0 && o.mfw > 0) ? o.mfw : o.charFeatures
+            let k = (fi == 0 && o.mfw > 0) ? o.mfw : (o.charFeatures ?? AttributionFeatureOptions.defaultCharFeatures)
             let top = Vocabulary.topK(m.typeCount, k) { totals[$0] }.filter { totals[$0] > 0 }
             var map = [Int32](repeating: -1, count: m.typeCount)
             for t in top {

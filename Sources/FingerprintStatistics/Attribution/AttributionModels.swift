@@ -121,8 +121,59 @@ package struct FoldOutcome: Sendable {
 }
 
 package enum AttributionFit {
-    /// Default grid of C for the inner cross-validation.
+    /// Default grid of C for the inner cross-validation (z-scores).
     package static let cGrid: [Double] = [0.001, 0.01, 0.1, 1, 10]
+    /// The grid for TF-IDF rows: they have unit norm, so C works on another
+    /// scale (scikit-learn's default, 1, sits inside it).
+    package static let cGridTFIDF: [Double] = [0.1, 1, 10, 100]
+
+    /// The grid of C for `weighting`.
+    package static func grid(_ weighting: FeatureWeighting) -> [Double] { weighting == .tfidf ? cGridTFIDF : cGrid }
+
+    /// `linear` on sparse rows: fits on the first `trainRows` rows of `f`
+    /// and applies the model to the rest, as `run` does on dense rows.
+    package static func runSparse(
+        _ f: SparseFoldFeatures, trainRows nt: Int, labels: [Int], classes k: Int, options o: AttributionOptions, c: Double?,
+        warmStart: MultinomialLogistic? = nil
+    ) throws -> FoldOutcome {
+        let p = f.cols
+        let m = f.rows - nt
+        var predicted = [Int](repeating: 0, count: m)
+        var margins = [Double](repeating: 0, count: m)
+        var contributions = [[FeatureContribution]](repeating: [], count: m)
+        let present = Array(Set(labels)).sorted()
+        let local = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+        let y = labels.map { local[$0]! }
+        let chosen = c ?? 1
+        var probs = [[Double]](repeating: [Double](repeating: 0, count: k), count: m)
+        if present.count == 1 {
+            for i in 0..<m {
+                probs[i][present[0]] = 1
+                predicted[i] = present[0]
+                margins[i] = 1
+            }
+            return FoldOutcome(
+                predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
+                c: chosen, featureCount: p)
+        }
+        let kk = present.count
+        let model = try MultinomialLogistic.fit(sparse: f, rows: nt, y: y, classes: kk, c: chosen, start: warmStart)
+        let pr = model.probabilities(sparse: f, rows: nt..<f.rows)
+        for i in 0..<m {
+            for c in 0..<kk { probs[i][present[c]] = pr[i * kk + c] }
+            let ranked = (0..<kk).sorted { pr[i * kk + $0] != pr[i * kk + $1] ? pr[i * kk + $0] > pr[i * kk + $1] : $0 < $1 }
+            let (best, second) = (ranked[0], ranked[1])
+            predicted[i] = present[best]
+            margins[i] = pr[i * kk + best] - pr[i * kk + second]
+            var v: [(Int, Double)] = []
+            f.forEach(inRow: nt + i) { j, x in v.append((j, x * (model.weights[best * p + j] - model.weights[second * p + j]))) }
+            v.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            contributions[i] = v.prefix(o.topFeatures).map { FeatureContribution(feature: f.names[$0.0], value: $0.1) }
+        }
+        return FoldOutcome(
+            predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
+            c: chosen, featureCount: p, model: model, iterations: model.iterations)
+    }
 
     /// Fits `method` on the first `trainRows` rows of `f` and applies it to
     /// the rest.

@@ -59,37 +59,91 @@ package struct MultinomialLogistic: Sendable {
         start: MultinomialLogistic? = nil, tolerance: Double = gradientTolerance
     ) throws -> MultinomialLogistic {
         precondition(x.count == n * p && y.count == n)
-        let dim = k * p + k
-        let scale = 1.0 / (strength * Double(max(1, n)))
-        var theta = [Double](repeating: 0, count: dim)
+        var theta = [Double](repeating: 0, count: k * p + k)
         if let s = start, s.classes == k, s.features == p { theta = s.weights + s.intercept }
         var scratch = [Double](repeating: 0, count: 4 * k)
+        let (t, iterations) = minimise(start: theta, weights: k * p, classes: k, rows: n, c: strength, tolerance: tolerance) { t, g in
+            x.withUnsafeBufferPointer { xp in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    lossAndGradient(
+                        x: xp.baseAddress!, rows: n, cols: p, y: y, classes: k, weights: t, intercept: t + k * p, gradWeights: g,
+                        gradIntercept: g + k * p, scratch: sp.baseAddress!)
+                }
+            }
+        }
+        return MultinomialLogistic(model: t, classes: k, features: p, iterations: iterations)
+    }
 
-        /// Objective and gradient at `t`.
-        func evaluate(_ t: [Double], gradient g: inout [Double]) throws -> Double {
-            let loss = x.withUnsafeBufferPointer { xp in
-                t.withUnsafeBufferPointer { tp in
-                    g.withUnsafeMutableBufferPointer { gp in
-                        scratch.withUnsafeMutableBufferPointer { sp in
-                            lossAndGradient(
-                                x: xp.baseAddress!, rows: n, cols: p, y: y, classes: k, weights: tp.baseAddress!,
-                                intercept: tp.baseAddress! + k * p, gradWeights: gp.baseAddress!, gradIntercept: gp.baseAddress! + k * p,
-                                scratch: sp.baseAddress!)
+    /// Fits on the sparse rows of `x` with labels `y` in `0..<classes`, the
+    /// same objective as `fit`. The weights are kept feature-major during
+    /// the fit (each entry of a row touches k adjacent weights) and stored
+    /// class-major in the model, as `fit` stores them.
+    /// - Complexity: O(iterations × nnz × classes), one pass over the
+    ///   entries an evaluation (`fp_sparse_logistic_loss_grad`).
+    package static func fit(
+        sparse x: SparseFoldFeatures, rows n: Int, y: [Int], classes k: Int, c strength: Double,
+        start: MultinomialLogistic? = nil, tolerance: Double = gradientTolerance
+    ) throws -> MultinomialLogistic {
+        precondition(n <= x.rows && y.count == n && y.allSatisfy { (0..<k).contains($0) })
+        let p = x.cols
+        var theta = [Double](repeating: 0, count: k * p + k)
+        if let s = start, s.classes == k, s.features == p {
+            for c in 0..<k { for j in 0..<p { theta[j * k + c] = s.weights[c * p + j] } }
+            for c in 0..<k { theta[k * p + c] = s.intercept[c] }
+        }
+        var scratch = [Double](repeating: 0, count: k)
+        let labels = y.map { Int64($0) }
+        let (t, iterations) = minimise(start: theta, weights: k * p, classes: k, rows: n, c: strength, tolerance: tolerance) { t, g in
+            x.rowStart.withUnsafeBufferPointer { rs in
+                x.columns.withUnsafeBufferPointer { cs in
+                    x.values.withUnsafeBufferPointer { vs in
+                        labels.withUnsafeBufferPointer { ys in
+                            scratch.withUnsafeMutableBufferPointer { sp in
+                                fp_sparse_logistic_loss_grad(
+                                    rs.baseAddress!, cs.baseAddress, vs.baseAddress, n, p, ys.baseAddress, k, t, t + k * p, g, g + k * p,
+                                    sp.baseAddress!)
+                            }
                         }
                     }
                 }
             }
+        }
+        var classMajor = [Double](repeating: 0, count: k * p + k)
+        for j in 0..<p { for c in 0..<k { classMajor[c * p + j] = t[j * k + c] } }
+        for c in 0..<k { classMajor[k * p + c] = t[k * p + c] }
+        return MultinomialLogistic(model: classMajor, classes: k, features: p, iterations: iterations)
+    }
+
+    /// Minimises ½‖W‖² + C·loss, divided by C·n, over `start` (the `weights`
+    /// penalised entries, then `classes` unpenalised intercepts) by L-BFGS
+    /// (10 corrections, backtracking Armijo line search). `lossAndGradient`
+    /// returns the loss at its first argument and writes the loss's
+    /// gradient into the second. Returns the optimum and the iterations.
+    static func minimise(
+        start: [Double], weights wCount: Int, classes k: Int, rows n: Int, c strength: Double, tolerance: Double,
+        lossAndGradient: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Double
+    ) -> ([Double], Int) {
+        let dim = start.count
+        precondition(dim == wCount + k)
+        let scale = 1.0 / (strength * Double(max(1, n)))
+        var theta = start
+
+        /// Objective and gradient at `t`.
+        func evaluate(_ t: [Double], gradient g: inout [Double]) -> Double {
+            let loss = t.withUnsafeBufferPointer { tp in
+                g.withUnsafeMutableBufferPointer { gp in lossAndGradient(tp.baseAddress!, gp.baseAddress!) }
+            }
             var penalty = 0.0
-            for j in 0..<(k * p) {
+            for j in 0..<wCount {
                 penalty += t[j] * t[j]
                 g[j] = (strength * g[j] + t[j]) * scale
             }
-            for c in 0..<k { g[k * p + c] = strength * g[k * p + c] * scale }
+            for c in wCount..<dim { g[c] = strength * g[c] * scale }
             return (0.5 * penalty + strength * loss) * scale
         }
 
         var g = [Double](repeating: 0, count: dim)
-        var f = try evaluate(theta, gradient: &g)
+        var f = evaluate(theta, gradient: &g)
         var sList: [[Double]] = []
         var yList: [[Double]] = []
         var rhoList: [Double] = []
@@ -131,7 +185,7 @@ package struct MultinomialLogistic: Sendable {
             var accepted = false
             for _ in 0..<60 {
                 for j in 0..<dim { next[j] = theta[j] + step * d[j] }
-                fNew = try evaluate(next, gradient: &gNew)
+                fNew = evaluate(next, gradient: &gNew)
                 if fNew <= f + 1e-4 * step * slope {
                     accepted = true
                     break
@@ -163,11 +217,7 @@ package struct MultinomialLogistic: Sendable {
             g = gNew
             if abs(fOld - f) <= 1e-16 * max(1, abs(f)) && g.reduce(0, { max($0, abs($1)) }) < 1e3 * tolerance { break }
         }
-        // Centre the intercepts (the objective does not change).
-        let b = Array(theta[(k * p)...])
-        let mean = b.reduce(0, +) / Double(k)
-        return MultinomialLogistic(
-            weights: Array(theta[0..<(k * p)]), intercept: b.map { $0 - mean }, classes: k, features: p, iterations: iterations)
+        return (theta, iterations)
     }
 
     /// Class probabilities of `x` (m × p, row-major), m × classes.
@@ -189,6 +239,42 @@ package struct MultinomialLogistic: Sendable {
                 s += e
             }
             for c in 0..<k { out[i * k + c] /= s }
+        }
+        return out
+    }
+}
+
+extension MultinomialLogistic {
+    /// The model from the optimiser's parameters (weights, then
+    /// intercepts), the intercepts centred (the objective does not change).
+    init(model theta: [Double], classes k: Int, features p: Int, iterations: Int) {
+        let b = Array(theta[(k * p)...])
+        let mean = b.reduce(0, +) / Double(k)
+        self.init(weights: Array(theta[0..<(k * p)]), intercept: b.map { $0 - mean }, classes: k, features: p, iterations: iterations)
+    }
+
+    /// Class probabilities of rows `rows` of `x`, count × classes.
+    /// - Complexity: O(nnz of those rows × classes).
+    package func probabilities(sparse x: SparseFoldFeatures, rows: Range<Int>) -> [Double] {
+        let k = classes
+        let p = features
+        precondition(x.cols == p)
+        var out = [Double](repeating: 0, count: rows.count * k)
+        var s = [Double](repeating: 0, count: k)
+        for (r, i) in rows.enumerated() {
+            for c in 0..<k { s[c] = 0 }
+            x.forEach(inRow: i) { j, v in for c in 0..<k { s[c] += v * weights[c * p + j] } }
+            var mx = -Double.infinity
+            for c in 0..<k {
+                s[c] += intercept[c]
+                mx = max(mx, s[c])
+            }
+            var sum = 0.0
+            for c in 0..<k {
+                s[c] = Foundation.exp(s[c] - mx)
+                sum += s[c]
+            }
+            for c in 0..<k { out[r * k + c] = s[c] / sum }
         }
         return out
     }

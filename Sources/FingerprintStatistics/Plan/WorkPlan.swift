@@ -230,7 +230,8 @@ public struct WorkPlan: Codable, Sendable {
     /// row of `features` z-scored frequencies; the linear model fitted once a
     /// fold (and a grid of C per inner fold when C is not given).
     public static func attribute(
-        _ reference: CorpusSurvey, questioned: CorpusSurvey?, features: Int, classes: Int, folds: Int, fits: Int, threads: Int
+        _ reference: CorpusSurvey, questioned: CorpusSurvey?, features: Int, classes: Int, folds: Int, fits: Int, threads: Int,
+        sparseLengths: Int? = nil
     ) -> WorkPlan {
         var p = WorkPlan(command: "attribute", corpora: [reference] + (questioned.map { [$0] } ?? []))
         let docs = reference.documents + (questioned?.documents ?? 0)
@@ -241,9 +242,21 @@ public struct WorkPlan: Codable, Sendable {
         p.add(memory: "process", base)
         p.countWithMatrix(reference, threads: threads, label: "reference")
         if let q = questioned { p.countWithMatrix(q, threads: threads, label: "questioned") }
-        p.add(memory: "feature rows", docs * f * 8 * 2)
-        // L-BFGS: about 100 iterations of two GEMMs of rows × features × classes.
-        let flops = Double(fits) * 100 * 4 * reference.documents * f * Double(max(2, classes))
+        var flops: Double
+        if let lengths = sparseLengths {
+            // TF-IDF rows: at most one entry per character and n-gram length
+            // (8 bytes each, plus the row being built), for each fold in
+            // parallel; the weights and L-BFGS's 10 pairs of vectors are
+            // far smaller than the entries unless the documents are tiny.
+            let bytes = reference.textBytes + (questioned?.textBytes ?? 0)
+            let entries = bytes * Double(lengths)
+            p.add(memory: "sparse feature rows", entries * 12 * Double(max(1, min(threads, folds))))
+            flops = Double(fits) * 100 * 4 * entries * Double(max(2, classes))
+        } else {
+            p.add(memory: "feature rows", docs * f * 8 * 2)
+            // L-BFGS: about 100 iterations of two GEMMs of rows × features × classes.
+            flops = Double(fits) * 100 * 4 * reference.documents * f * Double(max(2, classes))
+        }
         p.add(work: "GEMM", flops, "flops")
         p.flops = flops
         return p
