@@ -401,40 +401,73 @@ double fp_logistic_loss_grad(const double *x, ptrdiff_t n, ptrdiff_t p, const in
 
 // MARK: Sparse multinomial logistic loss and gradient
 
+// One row at a time: its K scores from its entries, softmax, its share of
+// the gradient. K is a compile-time constant in the specialised copies (2-8
+// classes: the class loops unroll and the scores stay in registers) and a
+// variable in the general one; every copy does the same operations in the
+// same order, so they give the same bits.
+#define SPARSE_LOGISTIC_BODY(K)                                                                 \
+    memset(gw, 0, sizeof(double) * (size_t)((K) * p));                                          \
+    memset(gb, 0, sizeof(double) * (size_t)(K));                                                \
+    double loss = 0;                                                                            \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                         \
+        const int64_t e0 = start[i], e1 = start[i + 1];                                         \
+        for (ptrdiff_t c = 0; c < (K); c++) s[c] = 0;                                           \
+        for (int64_t e = e0; e < e1; e++) {                                                     \
+            const double v = (double)vals[e];                                                   \
+            const double *wj = w + (ptrdiff_t)cols[e] * (K);                                    \
+            for (ptrdiff_t c = 0; c < (K); c++) s[c] += v * wj[c];                              \
+        }                                                                                       \
+        double m = -INFINITY;                                                                   \
+        for (ptrdiff_t c = 0; c < (K); c++) {                                                   \
+            s[c] += b[c];                                                                       \
+            m = s[c] > m ? s[c] : m;                                                            \
+        }                                                                                       \
+        double sum = 0;                                                                         \
+        for (ptrdiff_t c = 0; c < (K); c++) sum += exp(s[c] - m);                               \
+        const double lse = m + log(sum);                                                        \
+        const int64_t yi = y[i];                                                                \
+        loss += lse - s[yi];                                                                    \
+        for (ptrdiff_t c = 0; c < (K); c++) s[c] = exp(s[c] - lse);                             \
+        s[yi] -= 1;                                                                             \
+        for (ptrdiff_t c = 0; c < (K); c++) gb[c] += s[c];                                      \
+        for (int64_t e = e0; e < e1; e++) {                                                     \
+            const double v = (double)vals[e];                                                   \
+            double *gj = gw + (ptrdiff_t)cols[e] * (K);                                         \
+            for (ptrdiff_t c = 0; c < (K); c++) gj[c] += v * s[c];                              \
+        }                                                                                       \
+    }                                                                                           \
+    return loss;
+
+#define SPARSE_LOGISTIC_FIXED(K)                                                                                      \
+    static double sparse_logistic_##K(const int64_t *start, const int32_t *cols, const float *vals, ptrdiff_t n,       \
+                                      ptrdiff_t p, const int64_t *y, const double *w, const double *b, double *gw,     \
+                                      double *gb) {                                                                    \
+        double s[K];                                                                                                  \
+        SPARSE_LOGISTIC_BODY(K)                                                                                       \
+    }
+SPARSE_LOGISTIC_FIXED(2)
+SPARSE_LOGISTIC_FIXED(3)
+SPARSE_LOGISTIC_FIXED(4)
+SPARSE_LOGISTIC_FIXED(5)
+SPARSE_LOGISTIC_FIXED(6)
+SPARSE_LOGISTIC_FIXED(7)
+SPARSE_LOGISTIC_FIXED(8)
+
 double fp_sparse_logistic_loss_grad(const int64_t *start, const int32_t *cols, const float *vals, ptrdiff_t n, ptrdiff_t p,
                                     const int64_t *y, ptrdiff_t k, const double *w, const double *b, double *gw, double *gb,
                                     double *s) {
-    memset(gw, 0, sizeof(double) * (size_t)(k * p));
-    memset(gb, 0, sizeof(double) * (size_t)k);
-    double loss = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
-        const int64_t e0 = start[i], e1 = start[i + 1];
-        for (ptrdiff_t c = 0; c < k; c++) s[c] = 0;
-        for (int64_t e = e0; e < e1; e++) {
-            const double v = (double)vals[e];
-            const double *wj = w + (ptrdiff_t)cols[e] * k;
-            for (ptrdiff_t c = 0; c < k; c++) s[c] += v * wj[c];
-        }
-        double m = -INFINITY;
-        for (ptrdiff_t c = 0; c < k; c++) {
-            s[c] += b[c];
-            m = s[c] > m ? s[c] : m;
-        }
-        double sum = 0;
-        for (ptrdiff_t c = 0; c < k; c++) sum += exp(s[c] - m);
-        const double lse = m + log(sum);
-        const int64_t yi = y[i];
-        loss += lse - s[yi];
-        for (ptrdiff_t c = 0; c < k; c++) s[c] = exp(s[c] - lse);
-        s[yi] -= 1;
-        for (ptrdiff_t c = 0; c < k; c++) gb[c] += s[c];
-        for (int64_t e = e0; e < e1; e++) {
-            const double v = (double)vals[e];
-            double *gj = gw + (ptrdiff_t)cols[e] * k;
-            for (ptrdiff_t c = 0; c < k; c++) gj[c] += v * s[c];
-        }
+    switch (k) {
+    case 2: return sparse_logistic_2(start, cols, vals, n, p, y, w, b, gw, gb);
+    case 3: return sparse_logistic_3(start, cols, vals, n, p, y, w, b, gw, gb);
+    case 4: return sparse_logistic_4(start, cols, vals, n, p, y, w, b, gw, gb);
+    case 5: return sparse_logistic_5(start, cols, vals, n, p, y, w, b, gw, gb);
+    case 6: return sparse_logistic_6(start, cols, vals, n, p, y, w, b, gw, gb);
+    case 7: return sparse_logistic_7(start, cols, vals, n, p, y, w, b, gw, gb);
+    case 8: return sparse_logistic_8(start, cols, vals, n, p, y, w, b, gw, gb);
+    default: break;
     }
-    return loss;
+    SPARSE_LOGISTIC_BODY(k)
 }
 
 // MARK: SHA-256 with the SHA extensions (SHA-NI)

@@ -254,10 +254,11 @@ final class AttributionReferenceTests: XCTestCase {
     }
 
     /// The sparse loss and gradient equal a plain loop over dense rows
-    /// written here (rows with no entry, one entry, and many; 2–6 classes).
+    /// written here (rows with no entry, one entry, and many; 2–9 classes:
+    /// the copies specialised for 2–8 and the general one).
     func testSparseLossAndGradientEqualsPlainLoop() throws {
         var rng = Xoshiro256(seed: 9)
-        for (n, p, k) in [(40, 25, 3), (1, 1, 2), (12, 60, 6), (7, 5, 5)] {
+        for (n, p, k) in [(40, 25, 3), (1, 1, 2), (12, 60, 6), (7, 5, 5), (6, 12, 8), (10, 30, 9)] {
             var dense = [Double](repeating: 0, count: n * p)
             var rowStart: [Int64] = [0]
             var columns: [Int32] = []
