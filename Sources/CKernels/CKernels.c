@@ -470,10 +470,7 @@ double fp_sparse_logistic_loss_grad(const int64_t *start, const int32_t *cols, c
     SPARSE_LOGISTIC_BODY(k)
 }
 
-// MARK: SHA-256 with the SHA extensions (SHA-NI)
-
-#if FP_X86
-#include <immintrin.h>
+// MARK: SHA-256 (FIPS 180-4): the compression function, portable and with the SHA extensions (SHA-NI)
 
 static const uint32_t sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -485,6 +482,49 @@ static const uint32_t sha256_k[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
+
+#define ROTR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_portable(uint32_t state[8], const uint8_t *data, size_t blocks) {
+    uint32_t w[64];
+    while (blocks--) {
+        for (int t = 0; t < 16; t++) {
+            const uint8_t *q = data + 4 * t;
+            w[t] = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | (uint32_t)q[3];
+        }
+        for (int t = 16; t < 64; t++) {
+            const uint32_t s0 = ROTR32(w[t - 15], 7) ^ ROTR32(w[t - 15], 18) ^ (w[t - 15] >> 3);
+            const uint32_t s1 = ROTR32(w[t - 2], 17) ^ ROTR32(w[t - 2], 19) ^ (w[t - 2] >> 10);
+            w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+        }
+        uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+        uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+        for (int t = 0; t < 64; t++) {
+            const uint32_t t1 = h + (ROTR32(e, 6) ^ ROTR32(e, 11) ^ ROTR32(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[t] + w[t];
+            const uint32_t t2 = (ROTR32(a, 2) ^ ROTR32(a, 13) ^ ROTR32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+            h = g;
+            g = f;
+            f = e;
+            e = d + t1;
+            d = c;
+            c = b;
+            b = a;
+            a = t1 + t2;
+        }
+        state[0] += a;
+        state[1] += b;
+        state[2] += c;
+        state[3] += d;
+        state[4] += e;
+        state[5] += f;
+        state[6] += g;
+        state[7] += h;
+        data += 64;
+    }
+}
+
+#if FP_X86
+#include <immintrin.h>
 
 __attribute__((target("sha,sse4.1,ssse3"))) static void sha256_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
     // Big-endian words of each 16-byte load.
@@ -544,10 +584,10 @@ int fp_sha256_set_hardware(int allowed) {
 
 void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
 #if FP_X86
-    sha256_ni(state, data, blocks);
-#else
-    (void)state;
-    (void)data;
-    (void)blocks;
+    if (fp_sha256_hardware()) {
+        sha256_ni(state, data, blocks);
+        return;
+    }
 #endif
+    sha256_portable(state, data, blocks);
 }

@@ -79,7 +79,7 @@ double fp_sparse_logistic_loss_grad(const int64_t *start, const int32_t *cols, c
                                     const int64_t *y, ptrdiff_t k, const double *w, const double *b, double *gw, double *gb,
                                     double *scratch);
 
-/// Whether fp_sha256_blocks may be called: the CPU has the SHA extensions
+/// Whether fp_sha256_blocks uses the SHA extensions: the CPU has them
 /// (SHA-NI) and they are allowed (fp_sha256_set_hardware).
 int fp_sha256_hardware(void);
 
@@ -88,8 +88,9 @@ int fp_sha256_hardware(void);
 int fp_sha256_set_hardware(int allowed);
 
 /// SHA-256's compression function over `blocks` 64-byte blocks of `data`,
-/// updating the eight state words, with the SHA extensions. Call it only
-/// when fp_sha256_hardware() is 1.
+/// updating the eight state words: with the SHA extensions when
+/// fp_sha256_hardware() is 1, else portable C (one table of round
+/// constants serves both).
 void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 #ifdef __cplusplus
