@@ -383,4 +383,54 @@ final class RadixSortTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(batches, 20, "about 16 kB a file in batches of 40 kB")
         XCTAssertTrue(names.contains("m.jsonl:300"))
     }
+
+    /// `index add`'s shortcut: a file whose stored digest equals its text's
+    /// (SHA-256 of the text, also when the file is gzip-compressed, or
+    /// HMAC-SHA-256 under a key) never reaches the worker and is counted as
+    /// unchanged; a stale digest, or a name with none, is read as usual.
+    func testUnchangedDocumentsAreNotReadByTheWorker() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-unchanged-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let texts = ["a.txt": "alpha beta gamma", "b.txt": "delta epsilon", "c.txt": "zeta eta theta iota", "d.txt": "kappa"]
+        for (name, text) in texts { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+        // e.txt.gz: `printf 'lambda mu\n' | gzip -n`, read as the text "lambda mu\n".
+        let gz: [UInt8] = [
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xcb, 0x49, 0xcc, 0x4d, 0x4a, 0x49, 0x54, 0xc8, 0x2d, 0xe5,
+            0x02, 0x00, 0x98, 0x71, 0x19, 0x51, 0x0a, 0x00, 0x00, 0x00,
+        ]
+        try Data(gz).write(to: dir.appendingPathComponent("e.txt.gz"))
+        let input = try CorpusInput(path: dir.path, globs: ["*.txt", "*.txt.gz"])
+        func digest(_ s: String, key: FingerprintKey?) -> [UInt8] {
+            if let key {
+                var h = key.textDigest()
+                Array(s.utf8).withUnsafeBufferPointer { h.update($0) }
+                return h.digest()
+            }
+            var h = SHA256()
+            h.update(Array(s.utf8))
+            return h.digest()
+        }
+        let key = FingerprintKey(bytes: [UInt8](repeating: 7, count: 32))
+        for k in [nil, key] as [FingerprintKey?] {
+            let stored = [
+                "a.txt": digest("alpha beta gamma", key: k), "b.txt": digest("something else", key: k),
+                "e.txt.gz": digest("lambda mu\n", key: k),
+            ]
+            var options = ReadOptions(threads: 2)
+            options.unchanged = UnchangedDocuments(key: k) { stored[$0] }
+            var names: [String] = []
+            var tokens = 0
+            let totals = try CorpusReader.readInBatches(input, options: options, batchBytes: 1 << 20) {
+                CountingWorker(tokenizer: .word)
+            } consume: { scan in
+                names += scan.documents.map(\.name)
+                tokens += scan.outputs.reduce(0) { $0 + $1.output.tokens }
+            }
+            XCTAssertEqual(names, ["b.txt", "c.txt", "d.txt"], "key \(k != nil)")
+            XCTAssertEqual(totals.unchanged, 2)
+            XCTAssertEqual(totals.documents, 3)
+            XCTAssertEqual(tokens, 2 + 4 + 1)
+        }
+    }
 }

@@ -45,6 +45,49 @@ public protocol ProgressSink: AnyObject, Sendable {
 }
 
 /// Limits and switches for reading.
+/// What `index add` already holds: the stored digest of each document name
+/// (SHA-256 of the text, HMAC-SHA-256 under `key`).
+package struct UnchangedDocuments: Sendable {
+    /// The stored digest of the document the reader names `name`, or nil.
+    package var storedDigest: @Sendable (String) -> [UInt8]?
+    package var key: FingerprintKey?
+
+    package init(key: FingerprintKey?, storedDigest: @escaping @Sendable (String) -> [UInt8]?) {
+        self.key = key
+        self.storedDigest = storedDigest
+    }
+}
+
+/// Computes only the digest of each document, over the same bytes the
+/// other workers are given.
+struct DigestWorker: DocumentWorker {
+    let key: FingerprintKey?
+    var sha = SHA256()
+    var hmac: HMACSHA256?
+
+    init(key: FingerprintKey?) {
+        self.key = key
+        hmac = key?.textDigest()
+    }
+
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
+        if hmac != nil { hmac!.update(chunk) } else { sha.update(chunk) }
+    }
+
+    mutating func finish() -> [UInt8] {
+        defer { discard() }
+        return hmac != nil ? hmac!.digest() : sha.digest()
+    }
+
+    mutating func discard() {
+        sha = SHA256()
+        hmac = key?.textDigest()
+    }
+
+    var invalidSequences: Int { 0 }
+    func release() {}
+}
+
 public struct ReadOptions: Sendable {
     /// Worker threads (default: all cores).
     public var threads: Int
@@ -61,6 +104,10 @@ public struct ReadOptions: Sendable {
     /// `readInBatches` reads a corpus with no usable document as empty
     /// instead of failing (one shard of a corpus may hold none).
     public var allowsNoDocuments = false
+    /// Documents already stored unchanged (`index add`): a file whose name
+    /// has a stored digest is digested first, and not given to the worker
+    /// when the digests agree.
+    package var unchanged: UnchangedDocuments? = nil
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, strict: Bool = false) {
         self.threads = max(1, threads)
@@ -100,6 +147,8 @@ package enum CorpusReader {
         var parts: [(worker: Int, output: Output)] = []
         var lines = 0
         var bytes = 0
+        /// Documents found unchanged (`ReadOptions.unchanged`).
+        var unchanged = 0
         var worker = 0
         /// The unit's path bytes when not UTF-8 (copied into its documents).
         var raw: [UInt8]? = nil
@@ -128,6 +177,9 @@ package enum CorpusReader {
         public var bytes = 0
         public var invalidSequences = 0
         public var truncatedTokens = 0
+        /// Documents not read further because their stored digest equals
+        /// the text's (`ReadOptions.unchanged`); not in `documents`.
+        public var unchanged = 0
     }
 
     /// Reads `input` in batches of consecutive read units of about
@@ -218,6 +270,7 @@ package enum CorpusReader {
                 }
                 lineBase[batch[u].path] = base + r.lines
                 bytes += r.bytes
+                totals.unchanged += r.unchanged
                 for o in r.outputs { outputs.append((worker: r.worker, output: o)) }
                 if !r.parts.isEmpty { parts[outputs.count - 1] = r.parts }
             }
@@ -236,7 +289,7 @@ package enum CorpusReader {
             try consume(scan)
         } while first < units.count
         progress?.finish()
-        if totals.documents == 0 && !options.allowsNoDocuments {
+        if totals.documents == 0 && totals.unchanged == 0 && !options.allowsNoDocuments {
             let skips = totals.skips
             let why = skips.isEmpty ? "no documents found" : "no usable documents (\(skips.count) skipped, first: \(skips[0].reason))"
             throw FingerprintError.noDocuments(
@@ -305,6 +358,20 @@ package enum CorpusReader {
                 source = ByteSource(fd: fd, compression: .none, limit: end - start)
                 part = k
             } else {
+                if let check = options.unchanged, let stored = check.storedDigest(unit.name) {
+                    // Digest the text as the worker would see it; unchanged: done.
+                    var digester = DigestWorker(key: check.key)
+                    let probe = UnitResult<[UInt8]>()
+                    readStream(
+                        ByteSource(fd: fd, compression: Compression.detect(fd: fd)), name: unit.name, path: unit.path, options: options,
+                        worker: &digester, buffer: &buffer, into: probe)
+                    if probe.skips.isEmpty && probe.outputs.first == stored {
+                        r.unchanged += 1
+                        r.bytes += probe.bytes
+                        return
+                    }
+                    lseek(fd, 0, SEEK_SET)
+                }
                 source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
             }
             readStream(

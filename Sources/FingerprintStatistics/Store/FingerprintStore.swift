@@ -114,6 +114,17 @@ public enum FingerprintStore {
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
         var change = IndexChange(file: file.path)
         let db = file.database
+        // Files whose stored digest equals their text's are not tokenised
+        // again (the names as RowStage looks them up).
+        var stored: [String: [UInt8]] = [:]
+        let digests = try db.prepare("SELECT name, digest FROM documents")
+        while try digests.step() { if let name = digests.string(0) { stored[name] = digests.bytes(1) } }
+        digests.reset()
+        let keepNames = o.key == nil || file.parameters.keepNames
+        var read = o.read
+        read.unchanged = UnchangedDocuments(key: o.key) { [stored, key = o.key, prefix = o.namePrefix] name in
+            stored[keepNames ? prefix + name : key!.name(prefix + name)]
+        }
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: o.key)
             let rows = try RowStage(writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix)
@@ -123,7 +134,7 @@ public enum FingerprintStore {
             let totals: CorpusReader.ReadTotals
             do {
                 totals = try CorpusReader.readInBatches(
-                    input, options: o.read, batchBytes: o.batchBytes, progress: progress,
+                    input, options: read, batchBytes: o.batchBytes, progress: progress,
                     makeWorker: { FileSketchWorker(tokenizer: o.tokenizer, shingle: o.shingle, hasher: hasher, key: o.key) }
                 ) { batch in
                     let ready = zip(batch.documents, batch.outputs).map { d, out in
@@ -143,7 +154,7 @@ public enum FingerprintStore {
             try writer.insert(skips: totals.skips)
             change.added = rows.added
             change.replaced = rows.replaced
-            change.unchanged = rows.unchanged
+            change.unchanged = rows.unchanged + totals.unchanged
             change.skipped = totals.skips
         }
         change.documents = try file.documentCount()
