@@ -190,8 +190,9 @@ struct AttributeCommand: ParsableCommand {
             ) {
                 let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer, pairs: false)
                 // Classes: subdirectories (or labels) are not known without
-                // reading; the fits count folds × (the C grid's inner folds).
-                let fits = (questionedInput == nil ? cv : 1) * (c == nil ? 1 + 3 * 7 : 1)
+                // reading; the fits count folds × (1 + the inner folds × the C grid).
+                let grid = AttributionFit.grid(weighting).count
+                let fits = (questionedInput == nil ? cv : 1) * (c == nil && method == .linear ? 1 + o.innerFolds * grid : 1)
                 return WorkPlan.attribute(
                     r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: false) },
                     features: mfw + (char == nil ? 0 : charFeatures ?? AttributionFeatureOptions.defaultCharFeatures), classes: 2,
