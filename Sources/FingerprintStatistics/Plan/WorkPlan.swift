@@ -237,28 +237,27 @@ public struct WorkPlan: Codable, Sendable {
         let docs = reference.documents + (questioned?.documents ?? 0)
         let f = Double(features)
         p.add(work: "documents", docs, "")
-        p.add(work: "features", f, "")
+        if sparseLengths == nil { p.add(work: "features", f, "") }
         p.add(work: "model fits", Double(fits), "")
         p.add(memory: "process", base)
         p.countWithMatrix(reference, threads: threads, label: "reference")
         if let q = questioned { p.countWithMatrix(q, threads: threads, label: "questioned") }
-        var flops: Double
         if let lengths = sparseLengths {
             // TF-IDF rows: at most one entry per character and n-gram length
             // (8 bytes each, plus the row being built), for each fold in
             // parallel; the weights and L-BFGS's 10 pairs of vectors are
             // far smaller than the entries unless the documents are tiny.
-            let bytes = reference.textBytes + (questioned?.textBytes ?? 0)
-            let entries = bytes * Double(lengths)
+            let entries = (reference.textBytes + (questioned?.textBytes ?? 0)) * Double(lengths)
+            p.add(work: "sparse entries (at most)", entries, "")
             p.add(memory: "sparse feature rows", entries * 12 * Double(max(1, min(threads, folds))))
-            flops = Double(fits) * 100 * 4 * entries * Double(max(2, classes))
+            p.flops = Double(fits) * 100 * 4 * entries * Double(max(2, classes))
+            p.add(work: "sparse passes", p.flops, "flops")
         } else {
             p.add(memory: "feature rows", docs * f * 8 * 2)
             // L-BFGS: about 100 iterations of two GEMMs of rows × features × classes.
-            flops = Double(fits) * 100 * 4 * reference.documents * f * Double(max(2, classes))
+            p.flops = Double(fits) * 100 * 4 * reference.documents * f * Double(max(2, classes))
+            p.add(work: "GEMM", p.flops, "flops")
         }
-        p.add(work: "GEMM", flops, "flops")
-        p.flops = flops
         return p
     }
 
