@@ -154,7 +154,7 @@ public enum Attribution {
                 let tr = training.indices.filter { inner[$0] != f }.map { training[$0] }
                 let te = training.indices.filter { inner[$0] == f }.map { training[$0] }
                 guard !te.isEmpty, !tr.isEmpty else { continue }
-                let fit = try fitter(try families(tr), training: tr, testing: te)
+                let fit = try fitter(try families(tr), training: tr, testing: te, inner: true)
                 // Ascending C, each fit starting from the previous optimum.
                 var warm: MultinomialLogistic? = nil
                 for (gi, c) in grid.enumerated() {
@@ -171,14 +171,16 @@ public enum Attribution {
 
         /// Features of `training + testing` learnt from `training`, and the
         /// fit of `o.method` on them for a C (and a warm start).
-        func fitter(_ fams: [FeatureFamily], training tr: [Int], testing te: [Int]) throws -> (Double?, MultinomialLogistic?) throws ->
-            FoldOutcome
-        {
+        func fitter(_ fams: [FeatureFamily], training tr: [Int], testing te: [Int], inner: Bool = false) throws -> (
+            Double?, MultinomialLogistic?
+        ) throws -> FoldOutcome {
             let labels = tr.map { data.labels[$0] }
             if o.features.weighting == .tfidf {
                 let feats = SparseFoldFeatures.build(fams, options: o.features, training: tr, documents: tr + te)
                 return { c, warm in
-                    try AttributionFit.runSparse(feats, trainRows: tr.count, labels: labels, classes: k, options: o, c: c, warmStart: warm)
+                    try AttributionFit.runSparse(
+                        feats, trainRows: tr.count, labels: labels, classes: k, options: o, c: c, warmStart: warm,
+                        tolerance: inner ? AttributionFit.innerTolerance : MultinomialLogistic.gradientTolerance)
                 }
             }
             let feats = FoldFeatures.build(fams, options: o.features, training: tr, documents: tr + te)
