@@ -145,13 +145,34 @@ package enum AttributionFit {
         warmStart: MultinomialLogistic? = nil, tolerance: Double = MultinomialLogistic.gradientTolerance
     ) throws -> FoldOutcome {
         let p = f.cols
-        let m = f.rows - nt
+        return try linear(labels: labels, classes: k, testRows: f.rows - nt, c: c, features: p) { y, kk, chosen in
+            let model = try MultinomialLogistic.fit(
+                sparse: f, rows: nt, y: y, classes: kk, c: chosen, start: warmStart, tolerance: tolerance)
+            return (model, model.probabilities(sparse: f, rows: nt..<f.rows))
+        } contributions: { i, best, second, model in
+            var v: [(Int, Double)] = []
+            f.forEach(inRow: nt + i) { j, x in v.append((j, x * (model.weights[best * p + j] - model.weights[second * p + j]))) }
+            v.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            return v.prefix(o.topFeatures).map { FeatureContribution(feature: f.names[$0.0], value: $0.1) }
+        }
+    }
+
+    /// `linear` on any rows: fits the classes present in `labels` with
+    /// `fit(y, classes, C)` (labels renumbered 0..<classes; it returns the
+    /// model and the test rows' probabilities, rows × classes), gives the
+    /// absent classes probability 0, and ranks each test row's classes
+    /// (ties to the lower index); `contributions(i, best, second, model)`
+    /// lists what decided test row i. One class present: it gets every row.
+    static func linear(
+        labels: [Int], classes k: Int, testRows m: Int, c: Double?, features p: Int,
+        fit: (_ y: [Int], _ classes: Int, _ c: Double) throws -> (MultinomialLogistic, [Double]),
+        contributions: (_ row: Int, _ best: Int, _ second: Int, _ model: MultinomialLogistic) -> [FeatureContribution]
+    ) throws -> FoldOutcome {
         var predicted = [Int](repeating: 0, count: m)
         var margins = [Double](repeating: 0, count: m)
-        var contributions = [[FeatureContribution]](repeating: [], count: m)
+        var decided = [[FeatureContribution]](repeating: [], count: m)
         let present = Array(Set(labels)).sorted()
         let local = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
-        let y = labels.map { local[$0]! }
         let chosen = c ?? 1
         var probs = [[Double]](repeating: [Double](repeating: 0, count: k), count: m)
         if present.count == 1 {
@@ -161,25 +182,21 @@ package enum AttributionFit {
                 margins[i] = 1
             }
             return FoldOutcome(
-                predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
+                predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: decided,
                 c: chosen, featureCount: p)
         }
         let kk = present.count
-        let model = try MultinomialLogistic.fit(sparse: f, rows: nt, y: y, classes: kk, c: chosen, start: warmStart, tolerance: tolerance)
-        let pr = model.probabilities(sparse: f, rows: nt..<f.rows)
+        let (model, pr) = try fit(labels.map { local[$0]! }, kk, chosen)
         for i in 0..<m {
             for c in 0..<kk { probs[i][present[c]] = pr[i * kk + c] }
             let ranked = (0..<kk).sorted { pr[i * kk + $0] != pr[i * kk + $1] ? pr[i * kk + $0] > pr[i * kk + $1] : $0 < $1 }
             let (best, second) = (ranked[0], ranked[1])
             predicted[i] = present[best]
             margins[i] = pr[i * kk + best] - pr[i * kk + second]
-            var v: [(Int, Double)] = []
-            f.forEach(inRow: nt + i) { j, x in v.append((j, x * (model.weights[best * p + j] - model.weights[second * p + j]))) }
-            v.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            contributions[i] = v.prefix(o.topFeatures).map { FeatureContribution(feature: f.names[$0.0], value: $0.1) }
+            decided[i] = contributions(i, best, second, model)
         }
         return FoldOutcome(
-            predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
+            predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: decided,
             c: chosen, featureCount: p, model: model, iterations: model.iterations)
     }
 
@@ -280,38 +297,14 @@ package enum AttributionFit {
             return out
         case .linear:
             // Only the classes present in training are fitted; the others get probability 0.
-            let present = Array(Set(labels)).sorted()
-            let local = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
-            let y = labels.map { local[$0]! }
-            let chosen = c ?? 1
-            var probs = [[Double]](repeating: [Double](repeating: 0, count: k), count: m)
-            if present.count == 1 {
-                for i in 0..<m {
-                    probs[i][present[0]] = 1
-                    predicted[i] = present[0]
-                    margins[i] = 1
-                }
-                return FoldOutcome(
-                    predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
-                    c: chosen, featureCount: p)
-            }
-            let kk = present.count
-            let model = try MultinomialLogistic.fit(x: train, rows: nt, cols: p, y: y, classes: kk, c: chosen, start: warmStart)
-            let pr = try model.probabilities(test, rows: m)
-            for i in 0..<m {
-                for c in 0..<kk { probs[i][present[c]] = pr[i * kk + c] }
-                let ranked = (0..<kk).sorted { pr[i * kk + $0] != pr[i * kk + $1] ? pr[i * kk + $0] > pr[i * kk + $1] : $0 < $1 }
-                let best = ranked[0]
-                let second = ranked[1]
-                predicted[i] = present[best]
-                margins[i] = pr[i * kk + best] - pr[i * kk + second]
+            return try linear(labels: labels, classes: k, testRows: m, c: c, features: p) { y, kk, chosen in
+                let model = try MultinomialLogistic.fit(x: train, rows: nt, cols: p, y: y, classes: kk, c: chosen, start: warmStart)
+                return (model, try model.probabilities(test, rows: m))
+            } contributions: { i, best, second, model in
                 var v = [Double](repeating: 0, count: p)
                 for j in 0..<p { v[j] = test[i * p + j] * (model.weights[best * p + j] - model.weights[second * p + j]) }
-                contributions[i] = top(v)
+                return top(v)
             }
-            return FoldOutcome(
-                predicted: predicted, probabilities: probs, burrows: nil, cosine: nil, margins: margins, contributions: contributions,
-                c: chosen, featureCount: p, model: model, iterations: model.iterations)
         }
     }
 }
