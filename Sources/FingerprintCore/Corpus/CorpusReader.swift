@@ -58,34 +58,35 @@ package struct UnchangedDocuments: Sendable {
     }
 }
 
-/// Computes only the digest of each document, over the same bytes the
-/// other workers are given.
-struct DigestWorker: DocumentWorker {
+/// Computes only the digest of each document (SHA-256, or HMAC-SHA-256
+/// under a key), over the same bytes the other workers are given; the
+/// sketch worker keeps its document digests with one.
+package struct DigestWorker: DocumentWorker {
     let key: FingerprintKey?
     var sha = SHA256()
     var hmac: HMACSHA256?
 
-    init(key: FingerprintKey?) {
+    package init(key: FingerprintKey?) {
         self.key = key
         hmac = key?.textDigest()
     }
 
-    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
+    package mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
         if hmac != nil { hmac!.update(chunk) } else { sha.update(chunk) }
     }
 
-    mutating func finish() -> [UInt8] {
+    package mutating func finish() -> [UInt8] {
         defer { discard() }
         return hmac != nil ? hmac!.digest() : sha.digest()
     }
 
-    mutating func discard() {
+    package mutating func discard() {
         sha = SHA256()
         hmac = key?.textDigest()
     }
 
-    var invalidSequences: Int { 0 }
-    func release() {}
+    package var invalidSequences: Int { 0 }
+    package func release() {}
 }
 
 public struct ReadOptions: Sendable {

@@ -36,8 +36,7 @@ package struct FileSketchWorker: DocumentWorker {
     var wordSink: HashSink
     let hasher: MinHasher
     let key: FingerprintKey?
-    var sha = SHA256()
-    var hmac: HMACSHA256?
+    var digester: DigestWorker
     var invalidBefore = 0
     var truncatedBefore = 0
     var scratch: [UInt64] = []
@@ -68,7 +67,7 @@ package struct FileSketchWorker: DocumentWorker {
         wordSink = HashSink(collector: words)
         self.hasher = hasher
         self.key = key
-        hmac = key?.textDigest()
+        digester = DigestWorker(key: key)
     }
 
     public var invalidSequences: Int { counting.invalidSequences }
@@ -77,7 +76,7 @@ package struct FileSketchWorker: DocumentWorker {
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
         counting.feed(chunk)
         if scanner != nil { scanner!.feed(chunk, into: &wordSink) }
-        if hmac != nil { hmac!.update(chunk) } else { sha.update(chunk) }
+        digester.feed(chunk)
     }
 
     /// Sorted, distinct, and keyed when there is a key.
@@ -102,14 +101,7 @@ package struct FileSketchWorker: DocumentWorker {
         var simhash = SimHasher()
         simhash.add(contentsOf: key.map { k in allShingles.map { k.gram($0) } } ?? allShingles)
         let shingles = finished(allShingles)
-        let digest: [UInt8]
-        if hmac != nil {
-            digest = hmac!.digest()
-            hmac = key!.textDigest()
-        } else {
-            digest = sha.digest()
-            sha = SHA256()
-        }
+        let digest = digester.finish()
         let invalid = counting.invalidSequences - invalidBefore
         let truncated = counting.truncatedTokens - truncatedBefore
         invalidBefore = counting.invalidSequences
@@ -131,8 +123,7 @@ package struct FileSketchWorker: DocumentWorker {
         modelShingles?.discardDocument()
         for k in 0..<words.sizes.count { _ = words.takeAll(k) }
         if let m = modelShingles { _ = m.takeAll(0) }
-        sha = SHA256()
-        hmac = key?.textDigest()
+        digester.discard()
         invalidBefore = counting.invalidSequences
         truncatedBefore = counting.truncatedTokens
     }
