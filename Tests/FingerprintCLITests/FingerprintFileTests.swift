@@ -94,6 +94,24 @@ final class FingerprintFileTests: XCTestCase {
         let w = try run(["dedup", n.path, "--write-kept", dir.appendingPathComponent("kept").path], 65)
         XCTAssertTrue(w.stderr.contains("fingerprint file"), w.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept").path))
+        // Reading left no -wal or -shm file beside the inputs.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["a.fp", "b.fp", "n.fp"])
+    }
+
+    /// A file the user may not write is still read (SQLite falls back to
+    /// reading only), and reading it does not change it. (Run as root, the
+    /// permission stops nothing, and this checks only the latter.)
+    func testFileWithoutWritePermissionIsRead() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a.fp")
+        try sketch("Corpora/source-a", a)
+        let before = try Data(contentsOf: a)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: a.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: a.path) }
+        let t = try run(["stats", "Corpora/source-a", "--format", "json"])
+        let f = try run(["stats", a.path, "--format", "json"])
+        XCTAssertEqual(normalised(f.stdout, [a.path, "Corpora/source-a"]), normalised(t.stdout, [a.path, "Corpora/source-a"]))
+        XCTAssertEqual(try Data(contentsOf: a), before)
     }
 
     /// A file made with one tokenizer or shingle size is refused by a run

@@ -30,8 +30,12 @@ package final class SQLiteDatabase {
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX
         switch mode {
-        case .readOnly: flags |= SQLITE_OPEN_READONLY
-        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        // A reader opens the file for writing where the system allows it
+        // (and forbids itself every write below): only a connection that can
+        // write removes the `-wal` and `-shm` files of a WAL-mode database
+        // when it closes last; a read-only one leaves them beside the file.
+        // On a file the user may not write, SQLite opens it read-only.
+        case .readOnly, .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         }
         var db: OpaquePointer?
@@ -46,6 +50,7 @@ package final class SQLiteDatabase {
         sqlite3_extended_result_codes(db, 1)
         // Another process writing (index add) holds the lock briefly per transaction.
         sqlite3_busy_timeout(db, 60_000)
+        if mode == .readOnly { sqlite3_exec(db, "PRAGMA query_only=1", nil, nil, nil) }
     }
 
     deinit { sqlite3_close_v2(handle) }
