@@ -191,12 +191,16 @@ struct AttributeCommand: ParsableCommand {
                 let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer, pairs: false)
                 // Classes: subdirectories (or labels) are not known without
                 // reading; the fits count folds × (1 + the inner folds × the C grid).
+                // Leave-one-group-out has a fold a group: a --groups table
+                // names them all (a --group-field's are only known after
+                // reading the whole corpus, and --cv stands in for them).
                 let grid = AttributionFit.grid(weighting).count
-                let fits = (questionedInput == nil ? cv : 1) * (c == nil && method == .linear ? 1 + o.innerFolds * grid : 1)
+                let folds = try groups.map { Set(try LabelTable.read($0).values).count } ?? cv
+                let fits = (questionedInput == nil ? folds : 1) * (c == nil && method == .linear ? 1 + o.innerFolds * grid : 1)
                 return WorkPlan.attribute(
                     r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: false) },
                     features: mfw + (char == nil ? 0 : charFeatures ?? AttributionFeatureOptions.defaultCharFeatures), classes: 2,
-                    folds: cv, fits: fits, threads: options.readOptions.threads,
+                    folds: folds, fits: fits, threads: options.readOptions.threads,
                     sparseLengths: weighting == .tfidf ? (o.features.charRange?.count ?? 0) + (mfw > 0 ? 1 : 0) : nil)
             }
             if stop { return }

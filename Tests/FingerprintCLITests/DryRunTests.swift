@@ -140,6 +140,28 @@ final class DryRunTests: XCTestCase {
         XCTAssertEqual(try spawn(["stats", "Corpora/source-a", "-o", out]).status, 0)
     }
 
+    /// Leave-one-group-out has one fold a group of the --groups table, and
+    /// each fold fits once per C of the inner cross-validation's grid plus
+    /// the final fit: 1 + 3 inner folds × 5 values of C (z-scores), or 4
+    /// (TF-IDF).
+    func testAttributeFitsFollowTheGroupsTable() throws {
+        let dir = try tempDir()
+        let table = dir.appendingPathComponent("groups.csv")
+        let docs = try FileManager.default.contentsOfDirectory(atPath: "Corpora/paired/a").filter { $0.hasSuffix(".txt") }.sorted()
+        var csv = "path,group\n"
+        for (i, d) in docs.enumerated() { csv += "a/\(d),topic\(i % 4)\nb/\(d),topic\(i % 4)\n" }
+        try csv.write(to: table, atomically: true, encoding: .utf8)
+        func fits(_ extra: [String]) throws -> Double {
+            let work = try XCTUnwrap(try plan(["attribute", "--reference", "Corpora/paired"] + extra)["work"] as? [[String: Any]])
+            let item = try XCTUnwrap(work.first { $0["name"] as? String == "model fits" })
+            return try XCTUnwrap(item["value"] as? Double)
+        }
+        XCTAssertEqual(try fits(["--groups", table.path]), 4 * (1 + 3 * 5))
+        XCTAssertEqual(try fits(["--groups", table.path, "--char", "2-3", "--weighting", "tfidf"]), 4 * (1 + 3 * 4))
+        XCTAssertEqual(try fits(["--groups", table.path, "--C", "1"]), 4)
+        XCTAssertEqual(try fits(["--cv", "5"]), 5 * (1 + 3 * 5))
+    }
+
     func testStandardInputCannotBeEstimated() throws {
         let r = try spawn(["stats", "-", "--dry-run"])
         XCTAssertEqual(r.status, 64, r.stderr)

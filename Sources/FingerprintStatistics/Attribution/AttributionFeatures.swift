@@ -29,6 +29,10 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
     /// The cap on character n-grams a length in effect; nil: no cap.
     public var charCap: Int? { charFeatures ?? (weighting == .zscore ? Self.defaultCharFeatures : nil) }
 
+    /// The cap on the types of family `index` (of `FeatureCounting.families`:
+    /// the word family first when `mfw` > 0); nil: none.
+    package func cap(family index: Int) -> Int? { index == 0 && mfw > 0 ? mfw : charCap }
+
     enum CodingKeys: String, CodingKey {
         case tokenizer, mfw
         case charRange = "char_range"
@@ -95,6 +99,23 @@ package struct FeatureFamily: Sendable {
     @inline(__always)
     package func forEach(inRow d: Int, _ body: (Int, Int) -> Void) {
         for k in rowStart[d]..<rowStart[d + 1] { body(Int(columns[k]), Int(counts[k])) }
+    }
+
+    /// The types a fold learns from its `training` rows: the `cap` with the
+    /// largest total count there (in `Vocabulary.topK`'s order), or with no
+    /// cap every type some training row holds (by type); and each type's
+    /// training document frequency.
+    package func trainingTypes(_ training: [Int], cap: Int?) -> (types: [Int], df: [Int32]) {
+        var df = [Int32](repeating: 0, count: typeCount)
+        var totals = [Int](repeating: 0, count: typeCount)
+        for d in training {
+            forEach(inRow: d) { t, c in
+                df[t] += 1
+                totals[t] += c
+            }
+        }
+        guard let cap else { return ((0..<typeCount).filter { df[$0] > 0 }, df) }
+        return (Vocabulary.topK(typeCount, cap) { totals[$0] }.filter { totals[$0] > 0 }, df)
     }
 }
 
@@ -276,15 +297,10 @@ package struct FoldFeatures: Sendable {
         // array, not a dictionary: this look-up runs once per nonzero).
         var maps: [[Int32]] = []
         for (fi, fam) in families.enumerated() {
-            let m = fam
-            var totals = [Int](repeating: 0, count: m.typeCount)
-            for d in training { m.forEach(inRow: d) { t, c in totals[t] += c } }
-            let k = (fi == 0 && o.mfw > 0) ? o.mfw : (o.charFeatures ?? AttributionFeatureOptions.defaultCharFeatures)
-            let top = Vocabulary.topK(m.typeCount, k) { totals[$0] }.filter { totals[$0] > 0 }
-            var map = [Int32](repeating: -1, count: m.typeCount)
-            for t in top {
+            var map = [Int32](repeating: -1, count: fam.typeCount)
+            for t in fam.trainingTypes(training, cap: o.cap(family: fi)).types {
                 map[t] = Int32(names.count)
-                names.append(fam.name + " " + m.token(t))
+                names.append(fam.name + " " + fam.token(t))
             }
             maps.append(map)
         }

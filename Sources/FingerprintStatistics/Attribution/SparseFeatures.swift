@@ -49,22 +49,7 @@ package struct SparseFoldFeatures: Sendable {
         // (family, type, df) of every selected type.
         var selected: [(family: Int, type: Int, df: Int)] = []
         for (fi, fam) in families.enumerated() {
-            var df = [Int32](repeating: 0, count: fam.typeCount)
-            var totals = [Int](repeating: 0, count: fam.typeCount)
-            for d in training {
-                fam.forEach(inRow: d) { t, c in
-                    df[t] += 1
-                    totals[t] += c
-                }
-            }
-            let isWordFamily = fi == 0 && o.mfw > 0
-            let cap: Int? = isWordFamily ? o.mfw : o.charCap
-            let types: [Int]
-            if let cap {
-                types = Vocabulary.topK(fam.typeCount, cap) { totals[$0] }.filter { totals[$0] > 0 }.sorted()
-            } else {
-                types = (0..<fam.typeCount).filter { df[$0] > 0 }
-            }
+            let (types, df) = fam.trainingTypes(training, cap: o.cap(family: fi))
             for t in types { selected.append((fi, t, Int(df[t]))) }
         }
         selected.sort { a, b in
