@@ -371,6 +371,17 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(j["documents"] as? Int, 2)
         XCTAssertTrue(r.stdout.contains(#"caf\\xE9.txt"#), r.stdout)
         XCTAssertEqual((j["skipped"] as? [Any])?.count ?? 0, 0, r.stdout)
+        // The --dry-run survey sizes and samples that file too: 22 + 23 bytes.
+        let plan = try run(["stats", dir.path, "--dry-run", "--format", "json"])
+        let corpus = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["corpora"] as? [[String: Any]]
+        ).first
+        XCTAssertEqual(corpus?["text_bytes"] as? Double, 45, plan.stdout)
+        XCTAssertEqual(corpus?["sample_documents"] as? Int, 2, plan.stdout)
+        // And a fingerprint file keeps it.
+        let fp = try tempDir().appendingPathComponent("out.fp").path
+        XCTAssertEqual(try run(["sketch", dir.path, "-o", fp, "-q"]).status, 0)
+        XCTAssertTrue(try run(["index", "list", fp]).stdout.contains(#"caf\xE9.txt"#))
     }
 
     /// Finding 15: a JSONL file that starts with a UTF-8 byte-order mark

@@ -216,7 +216,9 @@ package enum CorpusReader {
             while last < units.count && (last == first || size < batchBytes) {
                 // The directory walk leaves most files' sizes unknown (0): stat them here.
                 var unitSize = units[last].size
-                if unitSize <= 0, batchBytes < .max, case .file = units[last].source { unitSize = UnitPlanner.fileSize(units[last].path) }
+                if unitSize <= 0, batchBytes < .max, case .file = units[last].source {
+                    unitSize = UnitPlanner.fileSize(units[last].path, raw: units[last].raw)
+                }
                 size += max(unitSize, 1)
                 last += 1
                 // The parts of a file read in parts stay in one batch.

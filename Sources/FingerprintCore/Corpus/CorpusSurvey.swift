@@ -104,7 +104,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         var skips: [Skip] = []
         var units = try UnitPlanner.plan(input, skips: &skips)
         for i in units.indices where units[i].size <= 0 {
-            if case .file = units[i].source { units[i].size = UnitPlanner.fileSize(units[i].path) }
+            if case .file = units[i].source { units[i].size = UnitPlanner.fileSize(units[i].path, raw: units[i].raw) }
         }
         return units
     }
