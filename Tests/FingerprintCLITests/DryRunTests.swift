@@ -120,6 +120,13 @@ final class DryRunTests: XCTestCase {
             let ratio = estimate / real.peakBytes
             XCTAssertTrue((0.5...2).contains(ratio), "\(args): estimated \(estimate / 1e6) MB, measured \(real.peakBytes / 1e6) MB")
         }
+        // sketch: --output is the fingerprint file.
+        let fp = ["sketch", "Corpora", "-o", dir.appendingPathComponent("c.fp").path]
+        let estimate = try XCTUnwrap(try plan(fp)["peak_bytes"] as? Double)
+        let real = try spawn(fp + ["-q"])
+        XCTAssertEqual(real.status, 0, real.stderr)
+        XCTAssertTrue(
+            (0.5...2).contains(estimate / real.peakBytes), "sketch: estimated \(estimate / 1e6) MB, measured \(real.peakBytes / 1e6) MB")
     }
 
     /// Over the memory available (here a limit set by the environment), a
