@@ -167,6 +167,18 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertEqual(lines.map { $0["type"] as! String }, ["header"] + Array(repeating: "prediction", count: 9) + ["corpus"])
         XCTAssertEqual(lines[0]["schema"] as? String, "fingerprint.attribute/1")
         XCTAssertEqual((lines[0]["predictions"] as? [Any])?.count, 0)
+        // The corpus-level distances are on z-scores of the capped families
+        // whatever the documents' --weighting: the same with tfidf.
+        func corpus(_ weighting: String) throws -> String {
+            let r = try run([
+                "attribute", "--reference", ref, q, "--corpus", "--permutations", "19", "--format", "json", "--C", "1", "--char", "2-3",
+                "--weighting", weighting,
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            return String(decoding: try JSONSerialization.data(withJSONObject: o["corpus"]!, options: [.sortedKeys]), as: UTF8.self)
+        }
+        XCTAssertEqual(try corpus("tfidf"), try corpus("zscore"))
     }
 
     /// JSONL reference: candidates from --label-field, groups from

@@ -30,8 +30,13 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
     public var charCap: Int? { charFeatures ?? (weighting == .zscore ? Self.defaultCharFeatures : nil) }
 
     /// The cap on the types of family `index` (of `FeatureCounting.families`:
-    /// the word family first when `mfw` > 0); nil: none.
-    package func cap(family index: Int) -> Int? { index == 0 && mfw > 0 ? mfw : charCap }
+    /// the word family first when `mfw` > 0); nil: none. Dense (z-scored)
+    /// rows always cap the character families, at `defaultCharFeatures`
+    /// when none is given — also under `--weighting tfidf`, whose corpus-level
+    /// attribution (`--corpus`) measures distances on z-scores.
+    package func cap(family index: Int, dense: Bool) -> Int? {
+        index == 0 && mfw > 0 ? mfw : dense ? charFeatures ?? Self.defaultCharFeatures : charCap
+    }
 
     enum CodingKeys: String, CodingKey {
         case tokenizer, mfw
@@ -298,7 +303,7 @@ package struct FoldFeatures: Sendable {
         var maps: [[Int32]] = []
         for (fi, fam) in families.enumerated() {
             var map = [Int32](repeating: -1, count: fam.typeCount)
-            for t in fam.trainingTypes(training, cap: o.cap(family: fi)).types {
+            for t in fam.trainingTypes(training, cap: o.cap(family: fi, dense: true)).types {
                 map[t] = Int32(names.count)
                 names.append(fam.name + " " + fam.token(t))
             }

@@ -49,7 +49,7 @@ package struct SparseFoldFeatures: Sendable {
         // (family, type, df) of every selected type.
         var selected: [(family: Int, type: Int, df: Int)] = []
         for (fi, fam) in families.enumerated() {
-            let (types, df) = fam.trainingTypes(training, cap: o.cap(family: fi))
+            let (types, df) = fam.trainingTypes(training, cap: o.cap(family: fi, dense: false))
             for t in types { selected.append((fi, t, Int(df[t]))) }
         }
         selected.sort { a, b in
