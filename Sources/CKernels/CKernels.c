@@ -51,6 +51,21 @@ static inline double scalar_bf16(const unsigned char *p) {
 #define LOAD_BF16(p) __builtin_convertvector((v8f)(__builtin_convertvector(*(const v8u16_u *)(p), v8u32) << 16), v8d)
 #define HSUM(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
+// The last n mod 8 elements, one by one, into r; then r to out.
+#define TAIL_SUMS(SCALAR, SIZE)                                                                                       \
+    for (ptrdiff_t i = n8; i < n; i++) {                                                                              \
+        double va = SCALAR(a + i * SIZE);                                                                             \
+        double vb = SCALAR(b + i * SIZE);                                                                             \
+        double x = va - ka, y = vb - kb, d = va - vb;                                                                 \
+        r[0] += x;                                                                                                    \
+        r[1] += y;                                                                                                    \
+        r[2] += x * x;                                                                                                \
+        r[3] += y * y;                                                                                                \
+        r[4] += x * y;                                                                                                \
+        r[5] += d * d;                                                                                                \
+    }                                                                                                                 \
+    memcpy(out, r, sizeof r);
+
 #define BLOCK_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                  \
     ATTR static void NAME(const unsigned char *a, const unsigned char *b, ptrdiff_t n, double ka, double kb,          \
                           double out[6]) {                                                                            \
@@ -72,18 +87,7 @@ static inline double scalar_bf16(const unsigned char *p) {
             sdd += d * d;                                                                                             \
         }                                                                                                             \
         double r[6] = {HSUM(sx), HSUM(sy), HSUM(sxx), HSUM(syy), HSUM(sxy), HSUM(sdd)};                               \
-        for (ptrdiff_t i = n8; i < n; i++) {                                                                          \
-            double va = SCALAR(a + i * SIZE);                                                                         \
-            double vb = SCALAR(b + i * SIZE);                                                                         \
-            double x = va - ka, y = vb - kb, d = va - vb;                                                             \
-            r[0] += x;                                                                                                \
-            r[1] += y;                                                                                                \
-            r[2] += x * x;                                                                                            \
-            r[3] += y * y;                                                                                            \
-            r[4] += x * y;                                                                                            \
-            r[5] += d * d;                                                                                            \
-        }                                                                                                             \
-        memcpy(out, r, sizeof r);                                                                                     \
+        TAIL_SUMS(SCALAR, SIZE)                                                                                       \
     }
 
 BLOCK_KERNEL(sums_f64, , LOAD_F64, scalar_f64, 8)
@@ -136,18 +140,7 @@ typedef v4u16 v4u16_u __attribute__((aligned(1), may_alias));
         }                                                                                                             \
         double r[6];                                                                                                  \
         for (int k = 0; k < 6; k++) r[k] = HSUM4(lo[k], hi[k]);                                                       \
-        for (ptrdiff_t i = n8; i < n; i++) {                                                                          \
-            double va = SCALAR(a + i * SIZE);                                                                         \
-            double vb = SCALAR(b + i * SIZE);                                                                         \
-            double x = va - ka, y = vb - kb, d = va - vb;                                                             \
-            r[0] += x;                                                                                                \
-            r[1] += y;                                                                                                \
-            r[2] += x * x;                                                                                            \
-            r[3] += y * y;                                                                                            \
-            r[4] += x * y;                                                                                            \
-            r[5] += d * d;                                                                                            \
-        }                                                                                                             \
-        memcpy(out, r, sizeof r);                                                                                     \
+        TAIL_SUMS(SCALAR, SIZE)                                                                                       \
     }
 #define AVX2 __attribute__((target("avx2")))
 HALVES_KERNEL(sums_f64_avx2, AVX2, LOAD4_F64, scalar_f64, 8)
