@@ -23,6 +23,9 @@ extension FingerprintFile {
     /// `gramRunsAfterCompaction`.
     static let maxGramRuns = 16
     static let gramRunsAfterCompaction = 8
+    /// Hashes gathered in memory before they are sorted into a run (by the
+    /// writer, and by a rebuild): 128 MB, twice that while sorted.
+    package static let gramRunHashes = 1 << 24
 
     static let gramSchema = """
         CREATE TABLE IF NOT EXISTS gram_blocks(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, first INTEGER NOT NULL, grams BLOB NOT NULL);
@@ -193,7 +196,7 @@ extension FingerprintFile {
             }
             n += g.count
             parts.append(g)
-            if n >= 1 << 24 {
+            if n >= FingerprintFile.gramRunHashes {
                 try addGramRun(RadixSort.sortedUnique(parts: &parts))
                 parts = []
                 n = 0

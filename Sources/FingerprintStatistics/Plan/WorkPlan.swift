@@ -107,10 +107,10 @@ public struct WorkPlan: Codable, Sendable {
         p.add(memory: "counting tables", s.types * ((perTypeTable + s.typeBytes) * t + perTypeMerged + s.typeBytes))
         p.add(memory: "one batch's sketches", batchTokens * 3 * 8 * 2)
         // The gram index gathers 13-gram sets (about one a token) across
-        // batches until 2^24 hashes, then sorts them into a new array; a
-        // rebuild after `index add` replaced or removed documents reads the
-        // stored sets in runs of the same size.
-        p.add(memory: "gram index run", min(s.tokens, Double(1 << 24)) * 8 * 2)
+        // batches up to a run's worth of hashes, then sorts them into a new
+        // array; a rebuild after `index add` replaced or removed documents
+        // reads the stored sets in runs of the same size.
+        p.add(memory: "gram index run", min(s.tokens, Double(FingerprintFile.gramRunHashes)) * 8 * 2)
         p.seconds = s.textBytes / (scanRate(s) * t) + s.tokens * 3 / (gramRate * t) + s.tokens * Double(o.perms) / (gramRate * 50 * t)
         return p
     }

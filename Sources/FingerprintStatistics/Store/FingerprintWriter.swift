@@ -191,7 +191,7 @@ package final class FingerprintWriter {
         if !gramsStale && !sketch.grams[1].isEmpty {
             pendingGrams.append(sketch.grams[1])
             pendingGramCount += sketch.grams[1].count
-            if pendingGramCount >= 1 << 24 { try flushGrams() }
+            if pendingGramCount >= FingerprintFile.gramRunHashes { try flushGrams() }
         }
         return row
     }
