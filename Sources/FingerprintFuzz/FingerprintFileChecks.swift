@@ -6,8 +6,10 @@ import Foundation
 ///
 /// Opening the file, loading its counted corpus (with the tokenizer it
 /// names, if it names `word`), reading every document, its skips and its
-/// survey, and looking 13-grams up in its gram index either succeeds or throws a `FingerprintError` whose message is
-/// one line; never another error, a crash or an out-of-bounds read.
+/// survey, and looking 13-grams up in its gram index either succeeds or
+/// throws a `FingerprintError` whose message is one line; never another
+/// error, a crash or an out-of-bounds read. Every document read has one
+/// MinHash value a permutation (what `dedup` and the index's bands index by).
 enum FingerprintFileChecks {
     static func check(_ data: [UInt8]) throws {
         let path = NSTemporaryDirectory() + "/fp-fuzz-\(getpid()).fp"
@@ -24,6 +26,7 @@ enum FingerprintFileChecks {
             try file.forEachDocument { _, d in
                 documents += 1
                 try require(d.ids.count == d.counts.count, "ids and counts")
+                try require(d.minhash.count == file.parameters.permutations, "a signature without one value a permutation")
                 probes += d.grams[1].prefix(4)
             }
             probes = Array(Set(probes)).sorted()

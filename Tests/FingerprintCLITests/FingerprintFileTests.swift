@@ -592,6 +592,51 @@ final class FingerprintFileTests: XCTestCase {
         try run(["index", "query", fixed.path, "Corpora/source-a", "-q"])
     }
 
+    /// fpfile-1 (the `fpfile` fuzz target, session 9, after 211,815
+    /// executions): a keyed file's vocabulary holds 8-byte keyed hashes, and
+    /// a shorter token was loaded as a UInt64 all the same, reading past
+    /// its end (AddressSanitizer: heap-buffer-overflow). Every command that
+    /// reads the vocabulary now refuses such a file with one line.
+    func testFpfile1AKeyedTokenOfAnotherLengthIsADamagedFile() throws {
+        let dir = try tempDir()
+        let key = dir.appendingPathComponent("key")
+        try Data((0..<32).map { UInt8($0 * 7 + 3) }).write(to: key)
+        let f = dir.appendingPathComponent("k.fp")
+        try sketch("Corpora/source-a", f, ["--key", key.path])
+        try run(["stats", f.path, "--format", "json"])
+        let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
+        try db.execute("UPDATE vocabulary SET token = x'0102030405' WHERE id = (SELECT min(id) FROM vocabulary)")
+        for args in [["stats", f.path], ["compare", f.path, f.path, "--permutations", "9"], ["batch", f.path]] {
+            let r = try run(args, 65)
+            XCTAssertTrue(r.stderr.contains("holds 5 bytes, not a keyed hash's 8 (damaged file)"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertEqual(r.stdout, "")
+        }
+    }
+
+    /// Found while fixing fpfile-1: a stored MinHash signature shorter than
+    /// the file's permutations went into `dedup`'s bands as it was (an
+    /// index out of range: a trap), and bands × rows in the meta table could
+    /// overflow. Both are damaged files now, refused with one line.
+    func testAShortSignatureOrOverflowingBandsAreADamagedFile() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("f.fp")
+        try sketch("Corpora/near-dups", f)
+        try run(["dedup", f.path, "--format", "json"])
+        let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
+        try db.execute("UPDATE documents SET minhash = x'010000000200000003000000' WHERE id = (SELECT min(id) FROM documents)")
+        var r = try run(["dedup", f.path], 65)
+        XCTAssertTrue(r.stderr.contains("damaged minhash"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+
+        let g = dir.appendingPathComponent("g.fp")
+        try sketch("Corpora/near-dups", g)
+        let meta = try SQLiteDatabase(path: g.path, mode: .readWrite)
+        try meta.execute("UPDATE meta SET value = '4611686018427387904' WHERE key = 'bands'")
+        r = try run(["stats", g.path], 65)
+        XCTAssertTrue(r.stderr.contains("impossible sketch parameters"), r.stderr)
+    }
+
     /// kill -9 during `index add` leaves the file as it was before (or after),
     /// never between: one transaction, and the file passes SQLite's integrity check.
     func testIndexAddKilledLeavesTheFileWhole() throws {

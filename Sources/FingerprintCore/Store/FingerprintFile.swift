@@ -232,7 +232,8 @@ package final class FingerprintFile {
             keyID: m["keyed"] == "1" ? m["key_id"] : nil, keepNames: m["keep_names"] != "0")
         p.tool = m["tool_version"] ?? "?"
         p.schema = v
-        guard (1...64).contains(p.shingle), p.permutations >= 1, p.bands >= 1, p.rows >= 1, p.bands * p.rows <= p.permutations
+        guard (1...64).contains(p.shingle), p.permutations >= 1, p.bands >= 1, p.rows >= 1,
+            case (let cells, let overflow) = p.bands.multipliedReportingOverflow(by: p.rows), !overflow, cells <= p.permutations
         else { throw bad("meta holds impossible sketch parameters") }
         if m["keyed"] == "1" && p.keyID == nil { throw bad("meta says keyed but has no key_id") }
         return p
@@ -252,10 +253,19 @@ package final class FingerprintFile {
     }
 
     /// The vocabulary by file id: token bytes (8 bytes of keyed hash in a keyed file).
+    /// A keyed token of another length is a damaged file (`badData`), never
+    /// read past its end.
     public func vocabularyTokens() throws -> [Int: [UInt8]] {
         let s = try database.prepare("SELECT id, token FROM vocabulary")
         var out: [Int: [UInt8]] = [:]
-        while try s.step() { out[s.int(0)] = s.bytes(1) }
+        while try s.step() {
+            let token = s.bytes(1)
+            if parameters.keyed && token.count != 8 {
+                throw FingerprintError.badData(
+                    path: path, reason: "vocabulary token \(s.int(0)) holds \(token.count) bytes, not a keyed hash's 8 (damaged file)")
+            }
+            out[s.int(0)] = token
+        }
         return out
     }
 
@@ -273,11 +283,12 @@ package final class FingerprintFile {
                 + (columns.contains(.grams) ? "grams8, grams13" : "x'', x''")
                 + ", invalid, truncated FROM documents \(clause) ORDER BY ord, line")
         while try s.step() {
-            try body(s.int64(0), try document(s))
+            try body(s.int64(0), try document(s, sketch: columns.contains(.sketch)))
         }
     }
 
-    func document(_ s: SQLiteStatement) throws -> StoredDocument {
+    /// `sketch`: the signature was loaded, and must have one value a permutation.
+    func document(_ s: SQLiteStatement, sketch: Bool) throws -> StoredDocument {
         let name = s.string(1) ?? ""
         func damaged(_ what: String) -> FingerprintError { .badData(path: path, reason: "document '\(name)': damaged \(what)") }
         var info = DocumentInfo(
@@ -290,7 +301,9 @@ package final class FingerprintFile {
             ids[k] = pairs[2 * k]
             counts[k] = pairs[2 * k + 1]
         }
-        guard let minhash = s.array(12, of: UInt32.self) else { throw damaged("minhash") }
+        guard let minhash = s.array(12, of: UInt32.self), !sketch || minhash.count == parameters.permutations else {
+            throw damaged("minhash")
+        }
         guard let shingles = s.array(13, of: UInt64.self) else { throw damaged("shingles") }
         guard let g8 = s.array(14, of: UInt64.self), let g13 = s.array(15, of: UInt64.self) else { throw damaged("n-grams") }
         var d = StoredDocument(
