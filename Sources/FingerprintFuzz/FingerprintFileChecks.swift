@@ -9,7 +9,8 @@ import Foundation
 /// survey, and looking 13-grams up in its gram index either succeeds or
 /// throws a `FingerprintError` whose message is one line; never another
 /// error, a crash or an out-of-bounds read. Every document read has one
-/// MinHash value a permutation (what `dedup` and the index's bands index by).
+/// MinHash value a permutation (what `dedup` and the index's bands index by)
+/// and counts of at least 1 for token ids of at least 0.
 enum FingerprintFileChecks {
     static func check(_ data: [UInt8]) throws {
         let path = NSTemporaryDirectory() + "/fp-fuzz-\(getpid()).fp"
@@ -26,6 +27,7 @@ enum FingerprintFileChecks {
             try file.forEachDocument { _, d in
                 documents += 1
                 try require(d.ids.count == d.counts.count, "ids and counts")
+                try require(d.ids.allSatisfy { $0 >= 0 } && d.counts.allSatisfy { $0 >= 1 }, "a negative id or a count below 1")
                 try require(d.minhash.count == file.parameters.permutations, "a signature without one value a permutation")
                 probes += d.grams[1].prefix(4)
             }

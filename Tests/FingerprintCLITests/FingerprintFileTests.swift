@@ -616,8 +616,9 @@ final class FingerprintFileTests: XCTestCase {
 
     /// Found while fixing fpfile-1: a stored MinHash signature shorter than
     /// the file's permutations went into `dedup`'s bands as it was (an
-    /// index out of range: a trap), and bands × rows in the meta table could
-    /// overflow. Both are damaged files now, refused with one line.
+    /// index out of range: a trap), bands × rows in the meta table could
+    /// overflow, and a count of 0 or less (or a negative token id) was taken
+    /// as it was. All are damaged files now, refused with one line.
     func testAShortSignatureOrOverflowingBandsAreADamagedFile() throws {
         let dir = try tempDir()
         let f = dir.appendingPathComponent("f.fp")
@@ -635,6 +636,16 @@ final class FingerprintFileTests: XCTestCase {
         try meta.execute("UPDATE meta SET value = '4611686018427387904' WHERE key = 'bands'")
         r = try run(["stats", g.path], 65)
         XCTAssertTrue(r.stderr.contains("impossible sketch parameters"), r.stderr)
+
+        // (token id, count) pairs of little-endian Int32: (0, 0), then (-1, 2).
+        for counts in ["0000000000000000", "ffffffff02000000"] {
+            let h = dir.appendingPathComponent("h-\(counts).fp")
+            try sketch("Corpora/near-dups", h)
+            let db = try SQLiteDatabase(path: h.path, mode: .readWrite)
+            try db.execute("UPDATE documents SET counts = x'\(counts)' WHERE id = (SELECT min(id) FROM documents)")
+            r = try run(["stats", h.path], 65)
+            XCTAssertTrue(r.stderr.contains("damaged counts"), r.stderr)
+        }
     }
 
     /// kill -9 during `index add` leaves the file as it was before (or after),

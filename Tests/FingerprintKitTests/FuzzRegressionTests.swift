@@ -36,6 +36,21 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// fpfile-2 (session 9, after 9,208 executions on the fpfile-1 fix): a
+    /// damaged fingerprint file's error named the document as stored, and a
+    /// stored name holding a newline split the one-line error. Every
+    /// `FingerprintError` description now escapes control characters, so no
+    /// reader's message can split, whatever the file held.
+    func testFingerprintErrorStaysOneLineWithANewlineInAStoredName() {
+        let e = FingerprintError.badData(path: "f.fp", reason: "document 'd1.txt\n\u{1B}[2J': damaged counts")
+        XCTAssertEqual(e.description, #"f.fp: document 'd1.txt\n\e[2J': damaged counts"#)
+        XCTAssertEqual(
+            FingerprintError.inputNotFound(path: "a\tb", reason: "x").description, #"a\tb: x"#, "a tab is escaped too")
+        XCTAssertEqual(FingerprintError.limit("plain").description, "plain")
+        // Escaping is idempotent: the CLI escapes its error lines again.
+        XCTAssertEqual(e.description.terminalSafe, e.description)
+    }
+
     /// hfjson-1 (session 6, after 1,396,820 executions): a tokenizer.json
     /// whose normalizer type holds a JSON `\n` escape put a raw newline into
     /// "normalizer … is not supported", which split the one-line error. Every

@@ -300,6 +300,8 @@ package final class FingerprintFile {
         for k in 0..<ids.count {
             ids[k] = pairs[2 * k]
             counts[k] = pairs[2 * k + 1]
+            // A stored count is a token's occurrences in the document: at least 1.
+            guard ids[k] >= 0 && counts[k] >= 1 else { throw damaged("counts") }
         }
         guard let minhash = s.array(12, of: UInt32.self), !sketch || minhash.count == parameters.permutations else {
             throw damaged("minhash")

@@ -26,8 +26,13 @@ public enum FingerprintError: Error, CustomStringConvertible, Sendable, Equatabl
     /// LAPACK failure): the input is too large or degenerate for one call.
     case limit(String)
 
-    /// One line: the path or value first, then the reason.
-    public var description: String {
+    /// One line: the path or value first, then the reason. Control
+    /// characters that came from a file (a stored name, a meta value, a key
+    /// of a JSON header) are escaped (`SafeText.terminal`), so the line is
+    /// one line whatever the input held.
+    public var description: String { unescaped.terminalSafe }
+
+    var unescaped: String {
         switch self {
         case .inputNotFound(let path, let reason): return "\(path): \(reason)"
         case .badData(let path, let reason): return "\(path): \(reason)"
