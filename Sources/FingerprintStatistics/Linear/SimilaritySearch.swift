@@ -230,7 +230,9 @@ public enum SimilaritySearch {
                                                     for j in jStart..<tc {
                                                         let cj = c0 + j
                                                         if !symmetric && selfPairs && cj == i { continue }
-                                                        let v = row[j]
+                                                        // A float32 cosine of a document with its copy can
+                                                        // round to 1.0000006; a cosine is at most 1.
+                                                        let v = min(row[j], 1)
                                                         if k > 0 { heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, Int32(cj), v) }
                                                         if let th = o.threshold, v >= th, !selfPairs || i < cj { ppb[r].append((i, cj, v)) }
                                                     }
@@ -249,7 +251,8 @@ public enum SimilaritySearch {
                                                         let rEnd = ct * tile == q0 ? j : tq
                                                         for r in 0..<rEnd {
                                                             heapPush(
-                                                                hib + cj * kk, hsb + cj * kk, &hcb[cj], k, Int32(q0 + r), spb[r * tc + j])
+                                                                hib + cj * kk, hsb + cj * kk, &hcb[cj], k, Int32(q0 + r),
+                                                                min(spb[r * tc + j], 1))
                                                         }
                                                     }
                                                 }
