@@ -621,30 +621,26 @@ final class FingerprintFileTests: XCTestCase {
     /// as it was. All are damaged files now, refused with one line.
     func testAShortSignatureOrOverflowingBandsAreADamagedFile() throws {
         let dir = try tempDir()
-        let f = dir.appendingPathComponent("f.fp")
-        try sketch("Corpora/near-dups", f)
-        try run(["dedup", f.path, "--format", "json"])
-        let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
-        try db.execute("UPDATE documents SET minhash = x'010000000200000003000000' WHERE id = (SELECT min(id) FROM documents)")
-        var r = try run(["dedup", f.path], 65)
-        XCTAssertTrue(r.stderr.contains("damaged minhash"), r.stderr)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
-
-        let g = dir.appendingPathComponent("g.fp")
-        try sketch("Corpora/near-dups", g)
-        let meta = try SQLiteDatabase(path: g.path, mode: .readWrite)
-        try meta.execute("UPDATE meta SET value = '4611686018427387904' WHERE key = 'bands'")
-        r = try run(["stats", g.path], 65)
-        XCTAssertTrue(r.stderr.contains("impossible sketch parameters"), r.stderr)
-
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/near-dups", clean)
+        try run(["dedup", clean.path, "--format", "json"])
+        /// A fresh sketch of near-dups, damaged by `sql`: `command` refuses it
+        /// with one line holding `message`.
+        func refuses(_ name: String, _ sql: String, _ command: String, _ message: String) throws {
+            let f = dir.appendingPathComponent(name)
+            try sketch("Corpora/near-dups", f)
+            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
+            let r = try run([command, f.path], 65)
+            XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        let first = "WHERE id = (SELECT min(id) FROM documents)"
+        try refuses("f.fp", "UPDATE documents SET minhash = x'010000000200000003000000' \(first)", "dedup", "damaged minhash")
+        try refuses(
+            "g.fp", "UPDATE meta SET value = '4611686018427387904' WHERE key = 'bands'", "stats", "impossible sketch parameters")
         // (token id, count) pairs of little-endian Int32: (0, 0), then (-1, 2).
         for counts in ["0000000000000000", "ffffffff02000000"] {
-            let h = dir.appendingPathComponent("h-\(counts).fp")
-            try sketch("Corpora/near-dups", h)
-            let db = try SQLiteDatabase(path: h.path, mode: .readWrite)
-            try db.execute("UPDATE documents SET counts = x'\(counts)' WHERE id = (SELECT min(id) FROM documents)")
-            r = try run(["stats", h.path], 65)
-            XCTAssertTrue(r.stderr.contains("damaged counts"), r.stderr)
+            try refuses("h-\(counts).fp", "UPDATE documents SET counts = x'\(counts)' \(first)", "stats", "damaged counts")
         }
     }
 
