@@ -54,7 +54,6 @@ Definitions pinned here (the Swift side must do exactly this):
 """
 
 import json
-import math
 import os
 import random
 import re
@@ -478,54 +477,10 @@ def make_attribution(write_json, write_text, clean_dir):
             "mfw_ties_inside": ties_inside, "mfw_tie_at_cut": boundary_tie}
 
 
-# --------------------------------------------------------------------------
-# standalone helpers (same output format as make_reference.py)
-# --------------------------------------------------------------------------
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _to_plain(x):
-    if isinstance(x, dict):
-        return {str(k): _to_plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_to_plain(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _to_plain(x.tolist())
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        assert math.isfinite(v), "non-finite float in fixture"
-        return v
-    return x
-
-
-def _write_json(relpath, obj):
-    text = json.dumps(_to_plain(obj), indent=1, sort_keys=True, ensure_ascii=False)
-    with open(os.path.join(HERE, relpath), "wb") as f:
-        f.write(text.encode("utf-8") + b"\n")
-
-
-def _write_text(relpath, text):
-    path = os.path.join(HERE, relpath)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(text.encode("utf-8"))
-
-
-def _clean_dir(reldir, suffix=".txt"):
-    d = os.path.join(HERE, reldir)
-    os.makedirs(d, exist_ok=True)
-    for name in os.listdir(d):
-        if name.endswith(suffix):
-            os.remove(os.path.join(d, name))
-
-
 if __name__ == "__main__":
-    summary = make_attribution(_write_json, _write_text, _clean_dir)
+    from fixture_io import clean_dir, write_json, write_text
+
+    summary = make_attribution(write_json, write_text, clean_dir)
     print(json.dumps(summary, indent=1))
     print("python", ".".join(map(str, sys.version_info[:3])), "numpy", np.__version__,
           "scipy", scipy.__version__, "sklearn", sklearn.__version__)

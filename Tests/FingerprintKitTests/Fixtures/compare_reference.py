@@ -46,7 +46,6 @@ compare_null.json. Deterministic: running it twice gives byte-identical files.
 """
 
 import bisect
-import json
 import math
 import os
 import random
@@ -755,52 +754,10 @@ def make_compare_null(write_json, write_text, clean_dir):
     return configs
 
 
-# --------------------------------------------------------------------------
-# standalone run (helpers equivalent to make_reference.py's)
-# --------------------------------------------------------------------------
-
-def _plain(x):
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _plain(x.tolist())
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        assert math.isfinite(v), "non-finite float in fixture"
-        return v
-    return x
-
-
-def _write_json(relpath, obj):
-    path = os.path.join(HERE, relpath)
-    text = json.dumps(_plain(obj), indent=1, sort_keys=True, ensure_ascii=False)
-    with open(path, "wb") as f:
-        f.write(text.encode("utf-8") + b"\n")
-
-
-def _write_text(relpath, text):
-    path = os.path.join(HERE, relpath)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(text.encode("utf-8"))
-
-
-def _clean_dir(reldir, suffix=".txt"):
-    d = os.path.join(HERE, reldir)
-    os.makedirs(d, exist_ok=True)
-    for name in os.listdir(d):
-        if name.endswith(suffix):
-            os.remove(os.path.join(d, name))
-
-
 if __name__ == "__main__":
-    for c in make_compare_null(_write_json, _write_text, _clean_dir):
+    from fixture_io import clean_dir, write_json, write_text
+
+    for c in make_compare_null(write_json, write_text, clean_dir):
         t, m = c["test"], c["mmd"]
         print(f"{c['name']}: T={t['statistic']:.6g} p={t['p_value']:.4g} null_mean={t['null_mean']:.4g} "
               f"p95={t['null_p95']:.4g} CI=[{t['ci_low']:.4g}, {t['ci_high']:.4g}] "

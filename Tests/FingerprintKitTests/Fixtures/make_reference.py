@@ -19,7 +19,6 @@ Reference versions used when the committed fixtures were made: see README.md.
 Nothing here is used at run time by the Swift package.
 """
 
-import json
 import math
 import os
 import random
@@ -41,55 +40,12 @@ import compare_reference
 import tokenizer_reference
 from attribution_reference import make_attribution
 import weights_reference
-
-HERE = os.path.dirname(os.path.abspath(__file__))
+from fixture_io import HERE, clean_dir, write_json, write_text
 
 
 # --------------------------------------------------------------------------
 # output helpers
 # --------------------------------------------------------------------------
-
-def to_plain(x):
-    """numpy scalars/arrays -> plain Python ints/floats/lists (repr-exact)."""
-    if isinstance(x, dict):
-        return {str(k): to_plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [to_plain(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return to_plain(x.tolist())
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        assert math.isfinite(v), "non-finite float in fixture"
-        return v
-    return x
-
-
-def write_json(relpath, obj):
-    path = os.path.join(HERE, relpath)
-    text = json.dumps(to_plain(obj), indent=1, sort_keys=True, ensure_ascii=False)
-    with open(path, "wb") as f:
-        f.write(text.encode("utf-8") + b"\n")
-
-
-def write_text(relpath, text):
-    path = os.path.join(HERE, relpath)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(text.encode("utf-8"))
-
-
-def clean_dir(reldir, suffix=".txt"):
-    """Remove previously generated files so the folder is exactly regenerated."""
-    d = os.path.join(HERE, reldir)
-    os.makedirs(d, exist_ok=True)
-    for name in os.listdir(d):
-        if name.endswith(suffix):
-            os.remove(os.path.join(d, name))
-
 
 def read_text(path):
     # bytes -> str ourselves: no newline translation, strict UTF-8
