@@ -53,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             let t0 = BenchSupport.now()
             var found = 0
-            let timing = try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, lists, _ in
+            let timing = try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, lists in
                 found += lists.count
             }
             let dt = BenchSupport.now() - t0

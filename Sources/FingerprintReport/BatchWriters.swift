@@ -105,8 +105,8 @@ public final class BatchCollector: BatchSink {
     public var queryNames: [String] = []
     public var candidateNames: [String] = []
     public var neighbors: [[Neighbor]] = []
-    /// The pairs at or above the threshold, in the order they came — or,
-    /// once more than `maxPairs` came, the `maxPairs` strongest (then the
+    /// The pairs at or above the threshold, by (a, b) — or, once more than
+    /// `maxPairs` came, the `maxPairs` strongest, strongest first (then the
     /// JSON says so, and --format jsonl or csv streams them all).
     public var pairs: [ScoredPair] = []
     /// How many pairs reached the threshold in all.
@@ -141,7 +141,13 @@ public final class BatchCollector: BatchSink {
     /// Whether some pairs were dropped (more than `maxPairs` reached the threshold).
     public var pairsCapped: Bool { pairsTotal > pairs.count }
     public func end(clusters: [DocumentCluster], notes: [String]) throws {
-        if pairs.count > maxPairs { keepStrongest() }
+        if pairs.count > maxPairs {
+            keepStrongest()
+        } else if !pairsCapped {
+            // The search hands pairs over block by block (row order only
+            // inside a tile), so put them back in document order.
+            pairs.sort { $0.a != $1.a ? $0.a < $1.a : $0.b < $1.b }
+        }
         self.clusters = clusters
         self.notes = notes
         if pairsCapped {

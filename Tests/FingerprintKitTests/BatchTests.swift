@@ -166,6 +166,24 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(try lsa1.json(), try lsa2.json())
     }
 
+    /// The JSON's threshold pairs are in document order, (a, b), whatever the
+    /// tile: the search hands them over block by block, and a tile of 16 over
+    /// the 50 near-dups documents makes 4 × 4 blocks.
+    func testThresholdPairsAreInDocumentOrderWhateverTheTile() throws {
+        let big = try run("near-dups") { $0.threshold = 0.2 }
+        let small = try run("near-dups") {
+            $0.threshold = 0.2
+            $0.tile = 16
+        }
+        XCTAssertGreaterThan(big.queryNames.count, 16 * 3)
+        XCTAssertFalse(big.pairsCapped)
+        XCTAssertGreaterThan(big.pairs.count, 100)
+        XCTAssertEqual(small.pairs.map { [$0.a, $0.b] }, big.pairs.map { [$0.a, $0.b] })
+        XCTAssertEqual(small.pairs.map { [$0.a, $0.b] }, big.pairs.map { [$0.a, $0.b] }.sorted { $0.lexicographicallyPrecedes($1) })
+        for (x, y) in zip(small.pairs, big.pairs) { XCTAssertEqual(x.score, y.score, accuracy: 1e-5) }
+        XCTAssertEqual(small.clusters, big.clusters)
+    }
+
     /// --method minhash: verified Jaccard pairs recover the manifest's clusters.
     func testMinHashMethodRecoversNearDuplicateClusters() throws {
         let manifest =

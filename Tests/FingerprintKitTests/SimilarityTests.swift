@@ -24,7 +24,7 @@ final class SimilarityTests: XCTestCase {
         o.k = k
         o.tile = tile
         var out: [[Neighbor]] = []
-        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, lists, _ in out += lists }
+        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, lists in out += lists }
         return out
     }
 
@@ -77,10 +77,8 @@ final class SimilarityTests: XCTestCase {
         o.threshold = 0.5
         var lists: [[Neighbor]] = []
         var pairs: [(Int, Int, Float)] = []
-        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, l, p in
-            lists += l
-            pairs += p
-        }
+        try SimilaritySearch.run(
+            queries: v, candidates: v, selfPairs: true, options: o, pairs: { pairs += $0 }, neighbors: { _, l in lists += l })
         XCTAssertTrue(lists.allSatisfy { $0.count == t.rows - 1 })
         // Every pair over the threshold is reported once, i < j, and only those.
         var expected: [(Int, Int)] = []
@@ -88,6 +86,97 @@ final class SimilarityTests: XCTestCase {
         expected.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         XCTAssertEqual(pairs.map { "\($0.0)-\($0.1)" }, expected.map { "\($0.0)-\($0.1)" })
         XCTAssertFalse(pairs.isEmpty)
+    }
+
+    /// Threshold pairs leave the search one row of one tile × tile block at a
+    /// time, in (query tile, candidate tile, row, column) order, and a query
+    /// tile's pairs all come before its neighbour lists: however low the
+    /// threshold, the search never holds more than a block's pairs (before,
+    /// a query tile's pairs against every candidate were held and copied).
+    /// Scores and the pair set against a cosine computed here in double.
+    func testThresholdPairsLeaveBlockByBlockInBoundedBatches() throws {
+        let n = 70
+        let dims = 12
+        let tile = 16
+        // Sparse non-negative rows from a fixed LCG; some columns head, some tail.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var dense = [[Double]](repeating: [Double](repeating: 0, count: dims), count: n)
+        for i in 0..<n {
+            for d in 0..<dims where next() < 0.5 { dense[i][d] = 0.1 + next() }
+            if dense[i].allSatisfy({ $0 == 0 }) { dense[i][i % dims] = 1 }
+            let norm = dense[i].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            dense[i] = dense[i].map { $0 / norm }
+        }
+        var rowStart = [0]
+        var columns: [Int32] = []
+        var values: [Float] = []
+        for i in 0..<n {
+            for d in 0..<dims where dense[i][d] != 0 {
+                columns.append(Int32(d))
+                values.append(Float(dense[i][d]))
+            }
+            rowStart.append(columns.count)
+        }
+        let v = SplitVectors(
+            rowStart: rowStart, columns: columns, values: values, cols: dims,
+            rows: Array(0..<n), columnIsHead: (0..<dims).map { $0 % 3 != 0 })
+        func cosine(_ i: Int, _ j: Int) -> Double { (0..<dims).reduce(0) { $0 + dense[i][$1] * dense[j][$1] } }
+
+        for threshold: Float in [-1, 0.6] {
+            var o = SimilarityOptions()
+            o.k = 2
+            o.tile = tile
+            o.threshold = threshold
+            var events: [(kind: String, first: Int, pairs: [(Int, Int, Float)])] = []
+            try SimilaritySearch.run(
+                queries: v, candidates: v, selfPairs: true, options: o,
+                pairs: { events.append((kind: "pairs", first: -1, pairs: $0)) },
+                neighbors: { first, lists in
+                    XCTAssertEqual(lists.count, min(tile, n - first))
+                    events.append((kind: "neighbors", first: first, pairs: []))
+                })
+            // Each batch: one query row, candidates of one tile, at most `tile` pairs.
+            var order: [(Int, Int, Int, Int)] = []
+            var tileDone = -1
+            for e in events {
+                if e.kind == "neighbors" {
+                    XCTAssertEqual(e.first, (tileDone + 1) * tile)
+                    tileDone += 1
+                    continue
+                }
+                XCTAssertFalse(e.pairs.isEmpty)
+                XCTAssertLessThanOrEqual(e.pairs.count, tile)
+                XCTAssertEqual(Set(e.pairs.map { $0.0 }).count, 1)
+                XCTAssertEqual(Set(e.pairs.map { $0.1 / tile }).count, 1)
+                for (i, j, _) in e.pairs {
+                    XCTAssertEqual(i / tile, tileDone + 1, "pair (\(i), \(j)) after its tile's neighbours")
+                    order.append((i / tile, j / tile, i, j))
+                }
+            }
+            XCTAssertEqual(tileDone, (n - 1) / tile)
+            for (x, y) in zip(order, order.dropFirst()) {
+                XCTAssertTrue(x < y, "\(x) then \(y)")
+            }
+            // The pair set and scores.
+            let got = events.flatMap(\.pairs)
+            var expected = Set<Int>()
+            for i in 0..<n {
+                for j in (i + 1)..<n where cosine(i, j) >= Double(threshold) + 1e-4 { expected.insert(i * n + j) }
+            }
+            let gotSet = Set(got.map { $0.0 * n + $0.1 })
+            XCTAssertEqual(gotSet.count, got.count, "a pair twice")
+            XCTAssertTrue(expected.isSubset(of: gotSet), "threshold \(threshold): \(expected.subtracting(gotSet).count) pairs missing")
+            for (i, j, score) in got {
+                XCTAssertLessThan(i, j)
+                XCTAssertEqual(Double(score), cosine(i, j), accuracy: 1e-5)
+                XCTAssertGreaterThanOrEqual(cosine(i, j), Double(threshold) - 1e-4)
+            }
+            if threshold == -1 { XCTAssertEqual(got.count, n * (n - 1) / 2) }
+        }
     }
 
     func testZeroVectorsScoreZeroNeverNaN() throws {
@@ -99,7 +188,7 @@ final class SimilarityTests: XCTestCase {
         var o = SimilarityOptions()
         o.k = 3
         var lists: [[Neighbor]] = []
-        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, l, _ in lists += l }
+        try SimilaritySearch.run(queries: v, candidates: v, selfPairs: true, options: o) { _, l in lists += l }
         XCTAssertEqual(lists[1].map(\.score), [0, 0, 0])
         XCTAssertTrue(lists.joined().allSatisfy { !$0.score.isNaN })
         XCTAssertEqual(lists[0].first?.index, 2)

@@ -84,7 +84,8 @@ public struct SimilarityOptions: Sendable {
 }
 
 /// Exact all-pairs (or query × reference) cosine search by blocked GEMM
-/// plus a sparse tail, with bounded memory: O(N·k + tile²), never N × N.
+/// plus a sparse tail, with bounded memory: O(N·k + tile²), never N × N,
+/// whatever the threshold (threshold pairs are handed over block by block).
 ///
 /// Ranking: higher score first; equal scores: lower candidate index first.
 public enum SimilaritySearch {
@@ -121,14 +122,21 @@ public enum SimilaritySearch {
     /// - Parameters:
     ///   - selfPairs: queries and candidates are the same documents: skip
     ///     i == j and report threshold pairs once, with i < j.
-    ///   - emit: receives, in query order, each tile's rows once final:
-    ///     (first query index, their neighbour lists, pairs over the threshold).
+    ///   - pairs: receives the pairs over the threshold as (query, candidate,
+    ///     score), one query row of one tile × tile block at a time, as each
+    ///     block is done: blocks in (query tile, candidate tile) order, rows in
+    ///     order inside a block, candidates in order inside a row. A block's
+    ///     pairs are handed over before the next block is computed, so however
+    ///     low the threshold, at most tile² pairs are held (not tile × nc).
+    ///   - neighbors: receives, in query order, each query tile's rows once final
+    ///     (after that tile's pairs): first query index, their neighbour lists.
     /// - Complexity: 2·nq·nc·H flops of GEMM + Σ over tail columns of df_q·df_c.
     @discardableResult
     public static func run(
         queries q: SplitVectors, candidates c: SplitVectors, selfPairs: Bool,
         options o: SimilarityOptions,
-        emit: (Int, [[Neighbor]], [(Int, Int, Float)]) throws -> Void
+        pairs emitPairs: ([(Int, Int, Float)]) throws -> Void = { _ in },
+        neighbors emit: (Int, [[Neighbor]]) throws -> Void
     ) throws -> Timing {
         precondition(q.head.cols == c.head.cols && q.tailCols == c.tailCols, "query and candidate columns differ")
         var timing = Timing()
@@ -264,6 +272,12 @@ public enum SimilaritySearch {
                         }
                     }
                 }
+                // This block's threshold pairs go out now, row by row; the rows'
+                // buffers keep their capacity (at most tile pairs each).
+                for r in 0..<tq where !pairs[r].isEmpty {
+                    try emitPairs(pairs[r])
+                    pairs[r].removeAll(keepingCapacity: true)
+                }
                 if hcols > 0 { timing.gemmFlops += 2 * Double(tq) * Double(tc) * Double(hcols) }
                 // CPU seconds spread over the threads that ran the chunks: wall-clock share.
                 let used = Double(max(1, min(o.threads, (tq + 127) / 128)))
@@ -280,7 +294,7 @@ public enum SimilaritySearch {
                 lists.append(l)
             }
             timing.select += clock() - t
-            try emit(q0, lists, pairs.flatMap { $0 })
+            try emit(q0, lists)
             q0 = q1
         }
         return timing

@@ -224,9 +224,10 @@ public enum Batch {
         so.threshold = o.threshold
         so.tile = o.tile
         so.threads = o.read.threads
-        // Pairs are not kept: clusters grow by union–find as pairs arrive and
-        // only the strongest pairs that evidence needs are held, so memory is
-        // O(documents), however many pairs reach the threshold.
+        // Pairs are not kept: the search hands them over one row of one
+        // tile × tile block at a time, clusters grow by union–find as they
+        // arrive and only the strongest pairs that evidence needs are held, so
+        // memory is O(documents + tile²), however many pairs reach the threshold.
         var clusterer = PairClusters(nq)
         var strongest = StrongestPairs(limit: o.evidence > 0 ? evidenceLimit : 0)
         var found = 0
@@ -234,32 +235,36 @@ public enum Batch {
         var byNeighbour = [Int: Int]()
         var timing = SimilaritySearch.Timing()
         if nq > 0 && nc > 0 && !(ref == nil && nc < 2) {
-            timing = try SimilaritySearch.run(queries: q, candidates: c, selfPairs: ref == nil, options: so) { first, lists, pairs in
-                for (r, l) in lists.enumerated() {
-                    try sink.neighbors(query: first + r, l)
-                    // Without a threshold, the evidence is for each document's nearest neighbour
-                    // (a–b and b–a once when both are the same corpus).
-                    if o.evidence > 0, o.threshold == nil, let top = l.first {
-                        let q = first + r
-                        if ref != nil || q < top.index || byNeighbour[top.index] != q {
-                            evidencePairs.append(
-                                ref == nil
-                                    ? ScoredPair(a: min(q, top.index), b: max(q, top.index), score: top.score)
-                                    : ScoredPair(a: q, b: top.index, score: top.score))
+            timing = try SimilaritySearch.run(
+                queries: q, candidates: c, selfPairs: ref == nil, options: so,
+                pairs: { pairs in
+                    let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
+                    try sink.pairs(p)
+                    found += p.count
+                    if o.threshold != nil {
+                        for x in p {
+                            if ref == nil { clusterer.add(x) }
+                            strongest.add(x)
                         }
-                        byNeighbour[q] = top.index
                     }
-                }
-                let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
-                if !p.isEmpty { try sink.pairs(p) }
-                found += p.count
-                if o.threshold != nil {
-                    for x in p {
-                        if ref == nil { clusterer.add(x) }
-                        strongest.add(x)
+                },
+                neighbors: { first, lists in
+                    for (r, l) in lists.enumerated() {
+                        try sink.neighbors(query: first + r, l)
+                        // Without a threshold, the evidence is for each document's nearest neighbour
+                        // (a–b and b–a once when both are the same corpus).
+                        if o.evidence > 0, o.threshold == nil, let top = l.first {
+                            let q = first + r
+                            if ref != nil || q < top.index || byNeighbour[top.index] != q {
+                                evidencePairs.append(
+                                    ref == nil
+                                        ? ScoredPair(a: min(q, top.index), b: max(q, top.index), score: top.score)
+                                        : ScoredPair(a: q, b: top.index, score: top.score))
+                            }
+                            byNeighbour[q] = top.index
+                        }
                     }
-                }
-            }
+                })
         } else {
             for i in 0..<nq { try sink.neighbors(query: i, []) }
         }
