@@ -18,7 +18,7 @@ public enum BatchHTML {
         }
         for (i, l) in c.neighbors.enumerated() { for n in l { add(i, n.index, n.score) } }
         for p in c.pairs { add(p.a, p.b, p.score) }
-        out.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a != $1.a ? $0.a < $1.a : $0.b < $1.b) }
+        out.sort(by: ScoredPair.isStronger)
         return out
     }
 
