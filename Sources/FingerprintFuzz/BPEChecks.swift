@@ -74,10 +74,11 @@ enum BPEChecks {
         for r in pieces {
             var scan: [UInt32] = []
             var heap: [UInt32] = []
+            var work = BPEVocabulary.MergeWork()
             text[r].withUnsafeBufferPointer { p in
                 if p.count >= 2 {
-                    v.mergeByScan(p.baseAddress!, p.count, into: &scan)
-                    v.mergeByHeap(p.baseAddress!, p.count, into: &heap)
+                    v.mergeByScan(p.baseAddress!, p.count, into: &scan, work: &work)
+                    v.mergeByHeap(p.baseAddress!, p.count, into: &heap, work: &work)
                 }
             }
             try require(scan == heap, "heap merge \(heap) differs from scan \(scan) on \(show(text[r]))")

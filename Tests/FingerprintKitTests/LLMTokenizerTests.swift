@@ -234,9 +234,10 @@ final class LLMTokenizerTests: XCTestCase {
                 for _ in 0..<n { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
                 var a: [UInt32] = []
                 var b: [UInt32] = []
+                var work = BPEVocabulary.MergeWork()
                 s.withUnsafeBufferPointer {
-                    v.mergeByScan($0.baseAddress!, $0.count, into: &a)
-                    v.mergeByHeap($0.baseAddress!, $0.count, into: &b)
+                    v.mergeByScan($0.baseAddress!, $0.count, into: &a, work: &work)
+                    v.mergeByHeap($0.baseAddress!, $0.count, into: &b, work: &work)
                 }
                 XCTAssertEqual(a, b, "\(s)")
                 if a != b { return }
@@ -249,23 +250,49 @@ final class LLMTokenizerTests: XCTestCase {
     /// build: notes in docs/DESIGN.md); 256 KB here, where a quadratic merge
     /// would need 3·10^10 steps, within a bound that leaves room for a debug
     /// build.
+    /// A long piece costs O(n log n) work, counted rather than timed.
+    /// Lookups: n − 1 for the first pairs (each pushed at most once), then
+    /// per merge (≤ n − 1) two new pairs looked up and pushed, and one lookup
+    /// per pop (pops ≤ pushes ≤ 3n): at most 6n. Bytes hashed, for one
+    /// repeated character: the parts double in length each round (≤ log2 n
+    /// rounds); in a round every merge reads its own bytes and its two new
+    /// pairs about twice that, and stale pops at most as much again, so a
+    /// round reads ≤ 6n bytes. And no scan for the lowest pair (the
+    /// quadratic path's visits). The short cases fail before a long one
+    /// could hang.
     func testLongPieceIsNotQuadratic() throws {
-        let v = try syntheticVocabulary()
-        let piece = [UInt8](repeating: 0x61, count: 1 << 18)
-        var out: [UInt32] = []
-        let t0 = Date()
-        piece.withUnsafeBufferPointer { v.encode($0.baseAddress!, $0.count, into: &out) }
-        let dt = Date().timeIntervalSince(t0)
-        XCTAssertEqual(out.count, 64)  // 2^18 / 2^12
-        XCTAssertLessThan(dt, 10)
+        var cases: [(BPEVocabulary, [UInt8], String)] = []
+        let synthetic = try syntheticVocabulary()
+        for n in [6_144, 1 << 18] { cases.append((synthetic, [UInt8](repeating: 0x61, count: n), "a×\(n)")) }
+        var encoding: TiktokenEncoding?
         if let path = Self.cl100kPath {
             let e = try TiktokenCache.shared.load(.cl100k, path)
+            encoding = e
+            for unit in ["a", " ", "€"] {
+                for n in [1 << 12, 1 << 17] {
+                    cases.append((e.vocabulary, [UInt8](String(repeating: unit, count: n / unit.utf8.count).utf8), "cl100k \(unit)×\(n)"))
+                }
+            }
+        }
+        for (v, piece, label) in cases {
+            let n = piece.count
+            let log2n = Int.bitWidth - n.leadingZeroBitCount
+            var scanned = BPEVocabulary.MergeWork()
+            var out: [UInt32] = []
+            piece.withUnsafeBufferPointer { v.encode($0.baseAddress!, n, into: &out, work: &scanned) }
+            XCTAssertLessThanOrEqual(scanned.lookups, 6 * n, label)
+            XCTAssertLessThanOrEqual(scanned.bytes, 6 * n * log2n, label)
+            XCTAssertEqual(scanned.visits, 0, label)
+            XCTAssertEqual(out.reduce(0) { $0 + v.bytes(ofRank: $1)!.count }, n, label)
+            // Doubling runs of "a" up to 4,096: 6,144 → 4,096 + 2,048; 2^18 → 64 × 4,096.
+            if v === synthetic { XCTAssertEqual(out.count, (n >> 12) + (n & 4_095).nonzeroBitCount, label) }
+            guard scanned.lookups <= 6 * n, scanned.visits == 0 else { return }  // do not wait for a quadratic 2^18
+        }
+        // The whole pipeline (pre-tokeniser, cache, merge) on the same pieces, spelled back.
+        if let e = encoding {
             for unit in ["a", " ", "€"] {
                 let doc = [UInt8](String(repeating: unit, count: (1 << 17) / unit.utf8.count).utf8)
-                let t1 = Date()
-                let ids = e.encode(doc)
-                XCTAssertLessThan(Date().timeIntervalSince(t1), 10, unit)
-                XCTAssertEqual(ids.reduce(0) { $0 + e.bytes(of: $1)!.count }, doc.count, unit)
+                XCTAssertEqual(e.encode(doc).reduce(0) { $0 + e.bytes(of: $1)!.count }, doc.count, unit)
             }
         }
     }

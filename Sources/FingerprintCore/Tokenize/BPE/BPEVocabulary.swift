@@ -130,26 +130,53 @@ package final class BPEVocabulary: @unchecked Sendable {
     ///   scan, fastest there); O(n log n) with a heap beyond, so a 1 MB piece
     ///   of one repeated character takes well under a second.
     public func encode(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+        var work = MergeWork()
+        encode(p, n, into: &out, work: &work)
+    }
+
+    /// `encode`, adding what it cost to `work` (tests check the complexity
+    /// with it instead of a clock).
+    package func encode(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout MergeWork) {
         if n == 1 {
             out.append(byteRank[Int(p[0])])
             return
         }
+        work.lookups += 1
+        work.bytes += n
         let whole = rank(p, n)
         if whole != BPEVocabulary.none {
             out.append(whole)
             return
         }
-        if n < 128 { mergeByScan(p, n, into: &out) } else { mergeByHeap(p, n, into: &out) }
+        if n < 128 {
+            mergeByScan(p, n, into: &out, work: &work)
+        } else {
+            mergeByHeap(p, n, into: &out, work: &work)
+        }
+    }
+
+    /// What a merge cost: vocabulary lookups and the bytes they hashed, and
+    /// the parts visited by the scan's searches for the lowest rank.
+    package struct MergeWork: Sendable {
+        package var lookups = 0
+        package var bytes = 0
+        package var visits = 0
+        package init() {}
     }
 
     /// tiktoken's quadratic scan, for short pieces.
-    package func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+    package func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout MergeWork) {
+        @inline(__always) func look(_ q: UnsafePointer<UInt8>, _ len: Int) -> UInt32 {
+            work.lookups += 1
+            work.bytes += len
+            return rank(q, len)
+        }
         withUnsafeTemporaryAllocation(of: (Int, UInt32).self, capacity: n + 1) { parts in
             var m = 0
             var minRank = BPEVocabulary.none
             var minAt = -1
             for i in 0..<n - 1 {
-                let r = rank(p + i, 2)
+                let r = look(p + i, 2)
                 if r < minRank {
                     minRank = r
                     minAt = i
@@ -163,7 +190,7 @@ package final class BPEVocabulary: @unchecked Sendable {
             // The rank of parts[i] merged with parts[i + 1], given that parts[i + 1] goes.
             func pairRank(_ i: Int) -> UInt32 {
                 guard i + 3 < m else { return BPEVocabulary.none }
-                return rank(p + parts[i].0, parts[i + 3].0 - parts[i].0)
+                return look(p + parts[i].0, parts[i + 3].0 - parts[i].0)
             }
             while minRank != BPEVocabulary.none {
                 let i = minAt
@@ -171,6 +198,7 @@ package final class BPEVocabulary: @unchecked Sendable {
                 parts[i].1 = pairRank(i)
                 for k in (i + 1)..<(m - 1) { parts[k] = parts[k + 1] }
                 m -= 1
+                work.visits += m
                 minRank = BPEVocabulary.none
                 minAt = -1
                 for k in 0..<(m - 1) where parts[k].1 < minRank {
@@ -186,7 +214,12 @@ package final class BPEVocabulary: @unchecked Sendable {
     /// with lazy deletion: a popped pair is current when its left part is
     /// alive and its bytes still have the popped rank (ranks are unique per
     /// byte string, so a stale pair never matches).
-    package func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+    package func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout MergeWork) {
+        @inline(__always) func look(_ q: UnsafePointer<UInt8>, _ len: Int) -> UInt32 {
+            work.lookups += 1
+            work.bytes += len
+            return rank(q, len)
+        }
         var next = [Int32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = Int32(i + 1) }
             c = n
@@ -199,7 +232,7 @@ package final class BPEVocabulary: @unchecked Sendable {
         var heap = MinHeap()
         heap.reserve(n)
         for i in 0..<n - 1 {
-            let r = rank(p + i, 2)
+            let r = look(p + i, 2)
             if r != BPEVocabulary.none { heap.push(UInt64(r) << 32 | UInt64(i)) }
         }
         @inline(__always) func end(_ i: Int) -> Int { Int(next[i]) }  // start of the next part, or n
@@ -209,17 +242,17 @@ package final class BPEVocabulary: @unchecked Sendable {
             guard alive[left], end(left) < n else { continue }
             let right = end(left)
             let stop = end(right)
-            guard rank(p + left, stop - left) == r else { continue }
+            guard look(p + left, stop - left) == r else { continue }
             alive[right] = false
             next[left] = Int32(stop)
             if stop < n { prev[stop] = Int32(left) }
             if stop < n {
-                let r2 = rank(p + left, end(stop) - left)
+                let r2 = look(p + left, end(stop) - left)
                 if r2 != BPEVocabulary.none { heap.push(UInt64(r2) << 32 | UInt64(left)) }
             }
             let before = Int(prev[left])
             if before >= 0 {
-                let r0 = rank(p + before, stop - before)
+                let r0 = look(p + before, stop - before)
                 if r0 != BPEVocabulary.none { heap.push(UInt64(r0) << 32 | UInt64(before)) }
             }
         }
