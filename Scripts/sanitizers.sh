@@ -6,8 +6,8 @@
 # The CLI tests run the real binary, which SwiftPM builds with the same
 # sanitizer, so a report from the command line tool shows up as a failed test
 # (it changes the exit status and standard error). Prints each run's duration
-# and the XCTest summary; fails if any run fails. About 11 minutes on 2 cores
-# with the builds cached, 19 from scratch: too long for every CI run.
+# and the XCTest summary; fails if any run fails. About an hour per
+# sanitizer on 2 cores (312 tests): too long for every CI run.
 # Results: Tests/Fuzz/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
