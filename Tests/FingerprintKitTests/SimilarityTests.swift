@@ -78,7 +78,8 @@ final class SimilarityTests: XCTestCase {
         var lists: [[Neighbor]] = []
         var pairs: [(Int, Int, Float)] = []
         try SimilaritySearch.run(
-            queries: v, candidates: v, selfPairs: true, options: o, pairs: { pairs += $0 }, neighbors: { _, l in lists += l })
+            queries: v, candidates: v, selfPairs: true, options: o, pairs: { pairs += $0.map { (Int($0.0), Int($0.1), $0.2) } },
+            neighbors: { _, l in lists += l })
         XCTAssertTrue(lists.allSatisfy { $0.count == t.rows - 1 })
         // Every pair over the threshold is reported once, i < j, and only those.
         var expected: [(Int, Int)] = []
@@ -134,7 +135,7 @@ final class SimilarityTests: XCTestCase {
             var events: [(kind: String, first: Int, pairs: [(Int, Int, Float)])] = []
             try SimilaritySearch.run(
                 queries: v, candidates: v, selfPairs: true, options: o,
-                pairs: { events.append((kind: "pairs", first: -1, pairs: $0)) },
+                pairs: { events.append((kind: "pairs", first: -1, pairs: $0.map { (Int($0.0), Int($0.1), $0.2) })) },
                 neighbors: { first, lists in
                     XCTAssertEqual(lists.count, min(tile, n - first))
                     events.append((kind: "neighbors", first: first, pairs: []))

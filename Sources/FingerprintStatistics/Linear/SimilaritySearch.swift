@@ -123,7 +123,7 @@ public enum SimilaritySearch {
     ///   - selfPairs: queries and candidates are the same documents: skip
     ///     i == j and report threshold pairs once, with i < j.
     ///   - pairs: receives the pairs over the threshold as (query, candidate,
-    ///     score), one query row of one tile × tile block at a time, as each
+    ///     score), 12 bytes each, one query row of one tile × tile block at a time, as each
     ///     block is done: blocks in (query tile, candidate tile) order, rows in
     ///     order inside a block, candidates in order inside a row. A block's
     ///     pairs are handed over before the next block is computed, so however
@@ -135,7 +135,7 @@ public enum SimilaritySearch {
     public static func run(
         queries q: SplitVectors, candidates c: SplitVectors, selfPairs: Bool,
         options o: SimilarityOptions,
-        pairs emitPairs: ([(Int, Int, Float)]) throws -> Void = { _ in },
+        pairs emitPairs: ([(Int32, Int32, Float)]) throws -> Void = { _ in },
         neighbors emit: (Int, [[Neighbor]]) throws -> Void
     ) throws -> Timing {
         precondition(q.head.cols == c.head.cols && q.tailCols == c.tailCols, "query and candidate columns differ")
@@ -188,7 +188,7 @@ public enum SimilaritySearch {
         while q0 < nq {
             let q1 = min(nq, q0 + tile)
             let tq = q1 - q0
-            var pairs = [[(Int, Int, Float)]](repeating: [], count: tq)
+            var pairs = [[(Int32, Int32, Float)]](repeating: [], count: tq)
             // With selfPairs, tile pair (q, c) for c > q also serves (c, q): S and Sᵀ.
             let firstTile = symmetric ? q0 / tile : 0
             for ct in firstTile..<tilesC {
@@ -242,7 +242,9 @@ public enum SimilaritySearch {
                                                         // round to 1.0000006; a cosine is at most 1.
                                                         let v = min(row[j], 1)
                                                         if k > 0 { heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, Int32(cj), v) }
-                                                        if let th = o.threshold, v >= th, !selfPairs || i < cj { ppb[r].append((i, cj, v)) }
+                                                        if let th = o.threshold, v >= th, !selfPairs || i < cj {
+                                                            ppb[r].append((Int32(i), Int32(cj), v))
+                                                        }
                                                     }
                                                 }
                                                 let t2 = clock()

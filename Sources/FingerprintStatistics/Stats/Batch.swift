@@ -238,7 +238,7 @@ public enum Batch {
             timing = try SimilaritySearch.run(
                 queries: q, candidates: c, selfPairs: ref == nil, options: so,
                 pairs: { pairs in
-                    let p = pairs.map { ScoredPair(a: $0.0, b: $0.1, score: $0.2) }
+                    let p = pairs.map { ScoredPair(a: Int($0.0), b: Int($0.1), score: $0.2) }
                     try sink.pairs(p)
                     found += p.count
                     if o.threshold != nil {
