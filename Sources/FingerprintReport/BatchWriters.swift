@@ -4,8 +4,19 @@ import Foundation
 
 /// Score formatting shared by the batch writers: 6 decimals, so output is
 /// byte-stable across BLAS thread counts (float sums may differ in the 7th).
-@inline(__always)
-func score6(_ s: Float) -> String { String(format: "%.6f", Double(s)) }
+/// The same text as `String(format: "%.6f", Double(s))`, without Foundation's
+/// formatter (most of the time of a pair line): a float has 24 significant
+/// bits and 10⁶ has 20, so `s × 10⁶` is exact in double, and rounding it to
+/// the nearest integer (ties to even, as printf) gives printf's digits.
+func score6(_ s: Float) -> String {
+    let v = Double(s) * 1e6
+    guard v.isFinite, v.magnitude < 1e15 else { return String(format: "%.6f", Double(s)) }
+    let n = Int64(v.magnitude.rounded(.toNearestOrEven))
+    let whole = String(n / 1_000_000)
+    let frac = String(n % 1_000_000)
+    let sign = s.sign == .minus ? "-" : ""
+    return sign + whole + "." + String(repeating: "0", count: 6 - frac.utf8.count) + frac
+}
 
 func jsonString(_ s: String) -> String {
     var out = "\""
@@ -60,25 +71,26 @@ public final class BatchCSVWriter: BatchSink {
 /// cluster, each with a "type" field.
 public final class BatchJSONLWriter: BatchSink {
     let out: StreamingOutput
+    /// The names as JSON strings, escaped once (a name is in many lines).
     var q: [String] = [], c: [String] = []
     package init(_ out: StreamingOutput) { self.out = out }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
-        q = queryNames
-        c = candidateNames
+        q = queryNames.map(jsonString)
+        c = queryNames == candidateNames ? q : candidateNames.map(jsonString)
         var line = try JSONOutput.encode(h, pretty: false)
         line.removeLast()
         try out.write("{\"type\":\"header\"," + line.dropFirst() + "\n")
     }
 
     public func neighbors(query: Int, _ list: [Neighbor]) throws {
-        let n = list.map { "{\"doc\":\(jsonString(c[$0.index])),\"score\":\(score6($0.score))}" }.joined(separator: ",")
-        try out.write("{\"type\":\"neighbors\",\"query\":\(jsonString(q[query])),\"neighbors\":[\(n)]}\n")
+        let n = list.map { "{\"doc\":\(c[$0.index]),\"score\":\(score6($0.score))}" }.joined(separator: ",")
+        try out.write("{\"type\":\"neighbors\",\"query\":\(q[query]),\"neighbors\":[\(n)]}\n")
     }
 
     public func pairs(_ p: [ScoredPair]) throws {
         for x in p {
-            try out.write("{\"type\":\"pair\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"score\":\(score6(x.score))}\n")
+            try out.write("{\"type\":\"pair\",\"a\":\(q[x.a]),\"b\":\(c[x.b]),\"score\":\(score6(x.score))}\n")
         }
     }
 
@@ -86,15 +98,15 @@ public final class BatchJSONLWriter: BatchSink {
         for x in e {
             var line = try JSONOutput.encode(x.passages, pretty: false)
             line.removeLast()
-            try out.write("{\"type\":\"evidence\",\"a\":\(jsonString(q[x.a])),\"b\":\(jsonString(c[x.b])),\"passages\":\(line)}\n")
+            try out.write("{\"type\":\"evidence\",\"a\":\(q[x.a]),\"b\":\(c[x.b]),\"passages\":\(line)}\n")
         }
     }
 
     public func end(clusters: [DocumentCluster], notes: [String]) throws {
         for cl in clusters {
-            let m = cl.members.map { jsonString(q[$0]) }.joined(separator: ",")
+            let m = cl.members.map { q[$0] }.joined(separator: ",")
             try out.write(
-                "{\"type\":\"cluster\",\"id\":\(cl.id),\"representative\":\(jsonString(q[cl.representative])),\"members\":[\(m)]}\n")
+                "{\"type\":\"cluster\",\"id\":\(cl.id),\"representative\":\(q[cl.representative]),\"members\":[\(m)]}\n")
         }
     }
 }

@@ -229,4 +229,26 @@ final class BatchTests: XCTestCase {
         XCTAssertGreaterThan(matched, 20)
         XCTAssertTrue(try c.json().contains("\"evidence\""))
     }
+
+    /// `score6` writes exactly what C's printf `%.6f` writes for the float
+    /// as a double: random scores, the floats nearest each side of the
+    /// rounding boundaries (k + 0.5) × 10⁻⁶, signed zeros, subnormals, ±1,
+    /// large values and non-finite ones (the fallback).
+    func testScore6EqualsPrintf() {
+        var rng = SplitMix64(seed: 11)
+        var xs: [Float] = [0, -0.0, 1, -1, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 5e-7, -5e-7, 4.9999997e-7]
+        xs += [.infinity, -.infinity, .nan, 1e9, -3.4e38, 123_456.79, 999_999.94]
+        for _ in 0..<200_000 { xs.append(Float(Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1)) }
+        for k in stride(from: 0, through: 1_000_000, by: 7) {
+            let edge = Float((Double(k) + 0.5) / 1e6)
+            xs += [edge, edge.nextDown, edge.nextUp, -edge, -edge.nextUp]
+        }
+        var bad = 0
+        for x in xs where score6(x) != String(format: "%.6f", Double(x)) {
+            bad += 1
+            if bad <= 5 { XCTFail("\(x): \(score6(x)) against printf \(String(format: "%.6f", Double(x)))") }
+        }
+        XCTAssertEqual(bad, 0)
+    }
+
 }
