@@ -245,12 +245,10 @@ final class LLMTokenizerTests: XCTestCase {
         }
     }
 
-    /// No quadratic blow-up: a long piece of one character encodes in time
-    /// near-linear in its length (1 MB in well under a second in a release
-    /// build: notes in docs/DESIGN.md); 256 KB here, where a quadratic merge
-    /// would need 3·10^10 steps, within a bound that leaves room for a debug
-    /// build.
-    /// A long piece costs O(n log n) work, counted rather than timed.
+    /// No quadratic blow-up: a long piece of one character encodes with
+    /// near-linear work (1 MB in well under a second in a release build:
+    /// notes in docs/DESIGN.md); 256 KB here, where a quadratic merge would
+    /// need 3·10^10 steps. The work is counted, not timed: O(n log n).
     /// Lookups: n − 1 for the first pairs (each pushed at most once), then
     /// per merge (≤ n − 1) two new pairs looked up and pushed, and one lookup
     /// per pop (pops ≤ pushes ≤ 3n): at most 6n. Bytes hashed, for one

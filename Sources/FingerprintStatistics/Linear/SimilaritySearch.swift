@@ -123,9 +123,9 @@ public enum SimilaritySearch {
     ///   - selfPairs: queries and candidates are the same documents: skip
     ///     i == j and report threshold pairs once, with i < j.
     ///   - pairs: receives the pairs over the threshold as (query, candidate,
-    ///     score), 12 bytes each, one query row of one tile × tile block at a time, as each
-    ///     block is done: blocks in (query tile, candidate tile) order, rows in
-    ///     order inside a block, candidates in order inside a row. A block's
+    ///     score), 12 bytes each, one query row of one tile × tile block at a
+    ///     time, as each block is done: blocks in (query tile, candidate tile)
+    ///     order, rows in order inside a block, candidates in order inside a row. A block's
     ///     pairs are handed over before the next block is computed, so however
     ///     low the threshold, at most tile² pairs are held (not tile × nc).
     ///   - neighbors: receives, in query order, each query tile's rows once final

@@ -141,9 +141,7 @@ package final class BPEVocabulary: @unchecked Sendable {
             out.append(byteRank[Int(p[0])])
             return
         }
-        work.lookups += 1
-        work.bytes += n
-        let whole = rank(p, n)
+        let whole = rank(p, n, counting: &work)
         if whole != BPEVocabulary.none {
             out.append(whole)
             return
@@ -153,6 +151,14 @@ package final class BPEVocabulary: @unchecked Sendable {
         } else {
             mergeByHeap(p, n, into: &out, work: &work)
         }
+    }
+
+    /// `rank`, counted in `work`.
+    @inline(__always)
+    private func rank(_ p: UnsafePointer<UInt8>, _ n: Int, counting work: inout MergeWork) -> UInt32 {
+        work.lookups += 1
+        work.bytes += n
+        return rank(p, n)
     }
 
     /// What a merge cost: vocabulary lookups and the bytes they hashed, and
@@ -166,17 +172,12 @@ package final class BPEVocabulary: @unchecked Sendable {
 
     /// tiktoken's quadratic scan, for short pieces.
     package func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout MergeWork) {
-        @inline(__always) func look(_ q: UnsafePointer<UInt8>, _ len: Int) -> UInt32 {
-            work.lookups += 1
-            work.bytes += len
-            return rank(q, len)
-        }
         withUnsafeTemporaryAllocation(of: (Int, UInt32).self, capacity: n + 1) { parts in
             var m = 0
             var minRank = BPEVocabulary.none
             var minAt = -1
             for i in 0..<n - 1 {
-                let r = look(p + i, 2)
+                let r = rank(p + i, 2, counting: &work)
                 if r < minRank {
                     minRank = r
                     minAt = i
@@ -190,7 +191,7 @@ package final class BPEVocabulary: @unchecked Sendable {
             // The rank of parts[i] merged with parts[i + 1], given that parts[i + 1] goes.
             func pairRank(_ i: Int) -> UInt32 {
                 guard i + 3 < m else { return BPEVocabulary.none }
-                return look(p + parts[i].0, parts[i + 3].0 - parts[i].0)
+                return rank(p + parts[i].0, parts[i + 3].0 - parts[i].0, counting: &work)
             }
             while minRank != BPEVocabulary.none {
                 let i = minAt
@@ -215,11 +216,6 @@ package final class BPEVocabulary: @unchecked Sendable {
     /// alive and its bytes still have the popped rank (ranks are unique per
     /// byte string, so a stale pair never matches).
     package func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout MergeWork) {
-        @inline(__always) func look(_ q: UnsafePointer<UInt8>, _ len: Int) -> UInt32 {
-            work.lookups += 1
-            work.bytes += len
-            return rank(q, len)
-        }
         var next = [Int32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = Int32(i + 1) }
             c = n
@@ -232,7 +228,7 @@ package final class BPEVocabulary: @unchecked Sendable {
         var heap = MinHeap()
         heap.reserve(n)
         for i in 0..<n - 1 {
-            let r = look(p + i, 2)
+            let r = rank(p + i, 2, counting: &work)
             if r != BPEVocabulary.none { heap.push(UInt64(r) << 32 | UInt64(i)) }
         }
         @inline(__always) func end(_ i: Int) -> Int { Int(next[i]) }  // start of the next part, or n
@@ -242,17 +238,17 @@ package final class BPEVocabulary: @unchecked Sendable {
             guard alive[left], end(left) < n else { continue }
             let right = end(left)
             let stop = end(right)
-            guard look(p + left, stop - left) == r else { continue }
+            guard rank(p + left, stop - left, counting: &work) == r else { continue }
             alive[right] = false
             next[left] = Int32(stop)
             if stop < n { prev[stop] = Int32(left) }
             if stop < n {
-                let r2 = look(p + left, end(stop) - left)
+                let r2 = rank(p + left, end(stop) - left, counting: &work)
                 if r2 != BPEVocabulary.none { heap.push(UInt64(r2) << 32 | UInt64(left)) }
             }
             let before = Int(prev[left])
             if before >= 0 {
-                let r0 = look(p + before, stop - before)
+                let r0 = rank(p + before, stop - before, counting: &work)
                 if r0 != BPEVocabulary.none { heap.push(UInt64(r0) << 32 | UInt64(before)) }
             }
         }
