@@ -12,7 +12,8 @@ only):
   svm       LinearSVC(C=1) on TfidfVectorizer(analyzer="char",
             ngram_range=(2, 4)) -- otherwise scikit-learn defaults (lower-cased,
             raw tf x smooth idf, l2-normalised; the char analyzer collapses
-            runs of >= 2 whitespace characters to one space)
+            runs of >= 2 whitespace characters to one space); --sublinear-tf
+            gives it sublinear_tf=True (tf = 1 + ln count)
   svm_cv    the same with C chosen from {0.01, 0.1, 1, 10, 100} by an inner
             5-fold CV on the training side (GroupKFold when --groups is given)
   cosine    nearest class centroid by Cosine Delta (1 - cos) on z-scored MFW
@@ -195,6 +196,7 @@ def inner_splitter(y, groups, seed):
 
 
 TFIDF_MAX_FEATURES = None   # --tfidf-max-features: TfidfVectorizer(max_features=N) for svm*, tfidf_lr
+SUBLINEAR_TF = False        # --sublinear-tf: TfidfVectorizer(sublinear_tf=True) for svm*, tfidf_lr
 
 
 def fit_predict(method, texts, mfw, train, test, y, classes, groups=None, seed=0):
@@ -202,7 +204,8 @@ def fit_predict(method, texts, mfw, train, test, y, classes, groups=None, seed=0
     g = None if groups is None else [groups[i] for i in train]
     if method == "tfidf_lr":
         pipe = Pipeline([
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), max_features=TFIDF_MAX_FEATURES)),
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), max_features=TFIDF_MAX_FEATURES,
+                                      sublinear_tf=SUBLINEAR_TF)),
             ("lr", LogisticRegression()),
         ])
         pipe.fit([texts[i] for i in train], y[train])
@@ -211,7 +214,8 @@ def fit_predict(method, texts, mfw, train, test, y, classes, groups=None, seed=0
     if method in ("svm", "svm_cv"):
         pipe = Pipeline([
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), lowercase=True,
-                                      dtype=np.float32, max_features=TFIDF_MAX_FEATURES)),
+                                      dtype=np.float32, max_features=TFIDF_MAX_FEATURES,
+                                      sublinear_tf=SUBLINEAR_TF)),
             ("svm", LinearSVC(C=1.0)),
         ])
         tt = [texts[i] for i in train]
@@ -258,6 +262,8 @@ def main():
     ap.add_argument("--mask-style", choices=["ma", "sa"], default="ma")
     ap.add_argument("--tfidf-max-features", type=int,
                     help="keep the N most frequent char n-grams (all lengths) in svm, svm_cv, tfidf_lr")
+    ap.add_argument("--sublinear-tf", action="store_true",
+                    help="term frequency 1 + ln(tf) in svm, svm_cv, tfidf_lr (TfidfVectorizer(sublinear_tf=True))")
     ap.add_argument("--out")
     ap.add_argument("--json", dest="out", help="the same as --out (for `fingerprint bench`)")
     a = ap.parse_args()
@@ -265,6 +271,8 @@ def main():
         sys.exit("--groups and --folds cannot be combined")
     global TFIDF_MAX_FEATURES
     TFIDF_MAX_FEATURES = a.tfidf_max_features
+    global SUBLINEAR_TF
+    SUBLINEAR_TF = a.sublinear_tf
     methods = [m for m in a.methods.split(",") if m]
 
     paths, labels, texts = load(a.dir, set(a.exclude))
@@ -310,7 +318,7 @@ def main():
         "fold_rule": fold_rule, "folds": folds, "mfw": a.mfw,
         "mask": ({"k": a.mask, "style": "DV-" + a.mask_style.upper()} if a.mask else None),
         "excluded_labels": a.exclude, "folds_file": a.folds,
-        "tfidf_max_features": a.tfidf_max_features, "versions": {
+        "tfidf_max_features": a.tfidf_max_features, "sublinear_tf": a.sublinear_tf, "versions": {
             "numpy": np.__version__, "scipy": __import__("scipy").__version__,
             "sklearn": sklearn.__version__},
         "methods": {},

@@ -27,7 +27,8 @@ extension AttributionReport {
         if let k = features.mask { f.append("masked but the \(k) most frequent words (\(features.maskSingle ? "DV-SA" : "DV-MA"))") }
         let weighting =
             features.weighting == .tfidf
-            ? "TF-IDF with idf from the training documents, rows of unit length" : "z-scored on training documents"
+            ? "TF-IDF\(features.sublinearTF ? " (tf = 1 + ln count)" : "") with idf from the training documents, rows of unit length"
+            : "z-scored on training documents"
         parts.append(f.joined(separator: " + ") + " (\(featureCount) features, \(weighting))")
         return parts.joined(separator: "; ")
     }

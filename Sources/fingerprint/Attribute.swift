@@ -72,6 +72,9 @@ struct AttributeCommand: ParsableCommand {
     )
     var weighting: FeatureWeighting = .zscore
 
+    @Flag(help: "With --weighting tfidf: term frequency 1 + ln(count) instead of the count (sublinear tf).")
+    var sublinear = false
+
     @Option(help: "Text distortion: mask every word outside the K most frequent training words.")
     var mask: Int?
 
@@ -142,6 +145,7 @@ struct AttributeCommand: ParsableCommand {
         if weighting == .tfidf && method != .linear {
             throw ValidationError("--weighting tfidf is for --method linear (delta and impostors compare z-scores).")
         }
+        if sublinear && weighting != .tfidf { throw ValidationError("--sublinear needs --weighting tfidf.") }
         if let mask, mask < 0 { throw ValidationError("--mask must be 0 or more.") }
         if maskSingle && mask == nil { throw ValidationError("--mask-single needs --mask.") }
         if let c, !(c > 0 && c.isFinite) { throw ValidationError("--C must be a positive number.") }
@@ -165,6 +169,7 @@ struct AttributeCommand: ParsableCommand {
             o.features.charRange = char.flatMap(Self.charRange)
             o.features.charFeatures = charFeatures
             o.features.weighting = weighting
+            o.features.sublinearTF = sublinear
             o.features.mask = mask
             o.features.maskSingle = maskSingle
             o.method = method

@@ -95,6 +95,31 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.hasPrefix("Error: --weighting tfidf is for --method linear"), bad.stderr)
     }
 
+    /// `--sublinear`: scikit-learn's probabilities with `sublinear_tf=True`
+    /// (fixture section `tfidf_sublinear`), said in the table and the JSON;
+    /// refused without `--weighting tfidf`.
+    func testSublinearTFMatchesScikitLearnFromTheCLI() throws {
+        let (ref, q) = try split()
+        let fit = ((try fixtureJSON()["tfidf_sublinear"] as! [String: Any])["fits"] as! [[String: Any]])[0]
+        XCTAssertEqual(fit["C"] as! Double, 1)
+        let args = ["attribute", "--reference", ref, q, "--mfw", "0", "--char", "2-4", "--weighting", "tfidf", "--sublinear", "--C", "1"]
+        let r = try run(args + ["--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let preds = j["predictions"] as! [[String: Any]]
+        XCTAssertEqual(preds.count, 9)
+        for (p, want) in zip(preds, fit["predict_proba"] as! [[Double]]) {
+            for (a, b) in zip(p["probabilities"] as! [Double], want) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+        XCTAssertEqual((j["features"] as? [String: Any])?["sublinear_tf"] as? Bool, true, r.stdout.prefix(600).description)
+        let t = try run(args)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("TF-IDF (tf = 1 + ln count) with idf"), t.stdout)
+        let bad = try run(["attribute", "--reference", ref, q, "--sublinear"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.hasPrefix("Error: --sublinear needs --weighting tfidf."), bad.stderr)
+    }
+
     func testEvaluationTableAndDeterminismAcrossThreads() throws {
         let base = ["attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "100", "--char", "2-3", "--char-features", "50"]
         let one = try run(base + ["--format", "json", "--threads", "1"])

@@ -183,12 +183,15 @@ final class AttributionReferenceTests: XCTestCase {
     /// `--weighting tfidf` features of the fixture: the terms, their idf and
     /// the questioned rows equal scikit-learn's
     /// `TfidfVectorizer(analyzer="char", ngram_range=(2, 4))` fitted on the
-    /// training texts (whose idf the fixture script also checks by hand).
-    func tfidfFeatures(_ f: Fixture) throws -> SparseFoldFeatures {
+    /// training texts (whose idf the fixture script also checks by hand);
+    /// with `sublinear`, `sublinear_tf=True` (section `tfidf_sublinear`, whose
+    /// rows the script also rebuilds by hand from raw counts).
+    func tfidfFeatures(_ f: Fixture, sublinear: Bool = false) throws -> SparseFoldFeatures {
         var o = AttributionFeatureOptions()
         o.mfw = 0
         o.charRange = 2...4
         o.weighting = .tfidf
+        o.sublinearTF = sublinear
         XCTAssertNil(o.charCap)
         let fams = try FeatureCounting.families(f.data.texts, options: o, keep: nil, threads: 2)
         return SparseFoldFeatures.build(fams, options: o, training: f.training, documents: f.training + f.questioned)
@@ -199,8 +202,17 @@ final class AttributionReferenceTests: XCTestCase {
 
     func testTFIDFFeaturesEqualScikitLearn() throws {
         let f = try fixture()
-        let ref = f.json["tfidf"] as! [String: Any]
-        let feats = try tfidfFeatures(f)
+        for sublinear in [false, true] { try checkTFIDFFeatures(f, sublinear: sublinear) }
+        // Sublinear tf changes the rows (the fixture has repeated n-grams).
+        let raw = try tfidfFeatures(f)
+        let sub = try tfidfFeatures(f, sublinear: true)
+        XCTAssertEqual(raw.columns, sub.columns)
+        XCTAssertNotEqual(raw.values, sub.values)
+    }
+
+    func checkTFIDFFeatures(_ f: Fixture, sublinear: Bool) throws {
+        let ref = f.json[sublinear ? "tfidf_sublinear" : "tfidf"] as! [String: Any]
+        let feats = try tfidfFeatures(f, sublinear: sublinear)
         let terms = ref["terms"] as! [String]
         let idf = ref["idf"] as! [Double]
         XCTAssertEqual(feats.cols, terms.count)
@@ -218,7 +230,7 @@ final class AttributionReferenceTests: XCTestCase {
             feats.forEach(inRow: nt + i) { j, v in ours[term(feats.names[j])] = v }
             let theirs = Dictionary(uniqueKeysWithValues: zip(row["terms"] as! [String], row["values"] as! [Double]))
             XCTAssertEqual(Set(ours.keys), Set(theirs.keys), "row \(i)")
-            for (t, v) in theirs { XCTAssertEqual(ours[t] ?? .nan, v, accuracy: 1e-7, "row \(i) \(t)") }
+            for (t, v) in theirs { XCTAssertEqual(ours[t] ?? .nan, v, accuracy: 1e-7, "sublinear \(sublinear) row \(i) \(t)") }
             XCTAssertEqual(ours.values.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-6)
         }
     }
@@ -228,8 +240,12 @@ final class AttributionReferenceTests: XCTestCase {
     /// n-grams, intercepts, probabilities of the questioned documents).
     func testSparseLogisticRegressionEqualsScikitLearn() throws {
         let f = try fixture()
-        let ref = f.json["tfidf"] as! [String: Any]
-        let feats = try tfidfFeatures(f)
+        for sublinear in [false, true] { try checkSparseLogisticRegression(f, sublinear: sublinear) }
+    }
+
+    func checkSparseLogisticRegression(_ f: Fixture, sublinear: Bool) throws {
+        let ref = f.json[sublinear ? "tfidf_sublinear" : "tfidf"] as! [String: Any]
+        let feats = try tfidfFeatures(f, sublinear: sublinear)
         let nt = f.training.count
         let column = Dictionary(uniqueKeysWithValues: feats.names.enumerated().map { (term($1), $0) })
         let y = f.training.map { f.data.labels[$0] }

@@ -15,6 +15,10 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
     public var charFeatures: Int? = nil
     /// How counts become feature values.
     public var weighting: FeatureWeighting = .zscore
+    /// With `.tfidf`: term frequency 1 + ln(count) instead of the count
+    /// (scikit-learn's `sublinear_tf=True`), so that a feature repeated in
+    /// one document weighs less than the same count spread over several.
+    public var sublinearTF = false
     /// Text distortion (Stamatatos 2017): keep the K most frequent training
     /// words, mask every other word; nil: no masking.
     public var mask: Int? = nil
@@ -43,6 +47,7 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
         case charRange = "char_range"
         case charFeatures = "char_features"
         case weighting
+        case sublinearTF = "sublinear_tf"
         case mask
         case maskSingle = "mask_single"
     }
@@ -56,6 +61,9 @@ public struct AttributionFeatureOptions: Sendable, Codable, Equatable {
         }
         if let c = charFeatures, c < 1 {
             throw FingerprintError.invalidParameter(name: "char-features", value: "\(c)", reason: "must be at least 1")
+        }
+        if sublinearTF && weighting != .tfidf {
+            throw FingerprintError.invalidParameter(name: "sublinear", value: "true", reason: "needs --weighting tfidf")
         }
         if let k = mask, k < 0 { throw FingerprintError.invalidParameter(name: "mask", value: "\(k)", reason: "must be 0 or more") }
         if mfw == 0 && charRange == nil {

@@ -6,10 +6,11 @@ public enum FeatureWeighting: String, Codable, Sendable, CaseIterable {
     /// Relative frequencies of a capped set of types, z-scored over the
     /// training documents (Burrows), in a dense matrix.
     case zscore
-    /// TF-IDF as scikit-learn's `TfidfVectorizer` computes it: raw count ×
-    /// smooth idf from the training documents, each row L2-normalised over
-    /// all its features; every type seen in training is kept unless capped;
-    /// a sparse matrix (`--method linear` only).
+    /// TF-IDF as scikit-learn's `TfidfVectorizer` computes it: raw count
+    /// (or 1 + ln count with `sublinearTF`) × smooth idf from the training
+    /// documents, each row L2-normalised over all its features; every type
+    /// seen in training is kept unless capped; a sparse matrix (`--method
+    /// linear` only).
     case tfidf
 }
 
@@ -39,7 +40,8 @@ package struct SparseFoldFeatures: Sendable {
     /// (`mfw` for the first family when it is the `--tokenizer` family,
     /// `charFeatures` for character families), only the cap's most frequent
     /// by training count (ties by byte order). The value of column j in a
-    /// document is count × idf_j; the row is then divided by its Euclidean
+    /// document is tf × idf_j, where tf is the count, or 1 + ln(count) with
+    /// `o.sublinearTF`; the row is then divided by its Euclidean
     /// norm (a row with no selected type stays empty).
     /// - Complexity: O(nnz of the training rows + V) to select, then
     ///   O(nnz of `documents`).
@@ -71,13 +73,17 @@ package struct SparseFoldFeatures: Sendable {
         var columns: [Int32] = []
         var values: [Float] = []
         var row: [(Int32, Double)] = []
+        let sublinear = o.sublinearTF
         for d in documents {
             row.removeAll(keepingCapacity: true)
             for (fi, fam) in families.enumerated() {
                 maps[fi].withUnsafeBufferPointer { map in
                     fam.forEach(inRow: d) { t, c in
                         let j = map[t]
-                        if j >= 0 { row.append((j, Double(c) * idf[Int(j)])) }
+                        if j >= 0 {
+                            let tf = sublinear ? 1 + Foundation.log(Double(c)) : Double(c)
+                            row.append((j, tf * idf[Int(j)]))
+                        }
                     }
                 }
             }

@@ -62,7 +62,7 @@ import sys
 import numpy as np
 import scipy
 import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 SEED = 20260511
@@ -396,49 +396,64 @@ def make_attribution(write_json, write_text, clean_dir):
 
     # TF-IDF rows (`--weighting tfidf`): scikit-learn's vectorizer fitted on
     # the training texts, every character 2-4-gram, smooth idf, l2 rows; and
-    # LogisticRegression on those sparse rows.
+    # LogisticRegression on those sparse rows. The same with sublinear tf
+    # (`--sublinear`): tf = 1 + ln(count), checked by hand below.
     train_texts = [corpus[SOURCES[k]][int(p[-6:-4]) - 1] for p, k, _ in train]
     quest_texts = [corpus[SOURCES[k]][int(p[-6:-4]) - 1] for p, k, _ in quest]
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 4))
-    tx = vec.fit_transform(train_texts)
-    qx = vec.transform(quest_texts)
-    terms = list(vec.get_feature_names_out())
-    assert terms == sorted(terms)
-    # idf by hand: ln((1 + n) / (1 + df)) + 1, df over the training texts
-    df = np.asarray((tx > 0).sum(axis=0)).ravel()
-    idf_hand = np.log((1 + tx.shape[0]) / (1 + df)) + 1
-    assert np.max(np.abs(idf_hand - vec.idf_)) < 1e-12
-    tfidf_fits = []
-    for c in TFIDF_CS:
-        clf = LogisticRegression(C=c, solver="lbfgs", tol=1e-10, max_iter=10000).fit(tx, yt)
-        # optimality by hand: W + C (P - Y)^T X = 0 and (P - Y)^T 1 = 0, to
-        # the precision lbfgs stops at (its tolerance is on the mean loss)
-        pt = softmax_rows(tx @ clf.coef_.T + clf.intercept_)
-        r = pt - np.eye(len(SOURCES))[yt]
-        assert np.max(np.abs(clf.coef_ + c * (tx.T @ r).T)) < 1e-6
-        assert np.max(np.abs(r.sum(axis=0))) < 1e-6
-        # the coefficients of the 40 terms with the largest spread across classes
-        spread = clf.coef_.max(axis=0) - clf.coef_.min(axis=0)
-        top = sorted(np.argsort(-spread, kind="stable")[:40].tolist())
-        tfidf_fits.append({
-            "C": c,
-            "coef_terms": [terms[j] for j in top],
-            "coef": clf.coef_[:, top],
-            "intercept_centered": clf.intercept_ - clf.intercept_.mean(),
-            "predict_proba": clf.predict_proba(qx),
-        })
-    rows = []
-    for i in range(qx.shape[0]):
-        row = qx.getrow(i)
-        rows.append({"terms": [terms[j] for j in row.indices], "values": row.data})
-    tfidf = {
-        "call": "TfidfVectorizer(analyzer='char', ngram_range=(2, 4)); "
-                "LogisticRegression(C=C, solver='lbfgs', tol=1e-10, max_iter=10000)",
-        "terms": terms,
-        "idf": vec.idf_,
-        "questioned_rows": rows,
-        "fits": tfidf_fits,
-    }
+
+    def tfidf_section(sublinear, cs):
+        vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 4), sublinear_tf=sublinear)
+        tx = vec.fit_transform(train_texts)
+        qx = vec.transform(quest_texts)
+        terms = list(vec.get_feature_names_out())
+        assert terms == sorted(terms)
+        # idf by hand: ln((1 + n) / (1 + df)) + 1, df over the training texts
+        df = np.asarray((tx > 0).sum(axis=0)).ravel()
+        idf_hand = np.log((1 + tx.shape[0]) / (1 + df)) + 1
+        assert np.max(np.abs(idf_hand - vec.idf_)) < 1e-12
+        # rows by hand from the raw counts: tf (or 1 + ln tf) x idf, l2-normalised
+        counts = CountVectorizer(analyzer="char", ngram_range=(2, 4), vocabulary=vec.vocabulary_).transform(quest_texts)
+        tf = counts.astype(float)
+        if sublinear:
+            tf.data = 1 + np.log(tf.data)
+        hand = tf.multiply(idf_hand).tocsr()
+        norms = np.sqrt(np.asarray(hand.multiply(hand).sum(axis=1)).ravel())
+        hand = hand.multiply(1 / norms[:, None]).tocsr()
+        assert abs(hand - qx).max() < 1e-12
+        fits = []
+        for c in cs:
+            clf = LogisticRegression(C=c, solver="lbfgs", tol=1e-10, max_iter=10000).fit(tx, yt)
+            # optimality by hand: W + C (P - Y)^T X = 0 and (P - Y)^T 1 = 0, to
+            # the precision lbfgs stops at (its tolerance is on the mean loss)
+            pt = softmax_rows(tx @ clf.coef_.T + clf.intercept_)
+            r = pt - np.eye(len(SOURCES))[yt]
+            assert np.max(np.abs(clf.coef_ + c * (tx.T @ r).T)) < 1e-6
+            assert np.max(np.abs(r.sum(axis=0))) < 1e-6
+            # the coefficients of the 40 terms with the largest spread across classes
+            spread = clf.coef_.max(axis=0) - clf.coef_.min(axis=0)
+            top = sorted(np.argsort(-spread, kind="stable")[:40].tolist())
+            fits.append({
+                "C": c,
+                "coef_terms": [terms[j] for j in top],
+                "coef": clf.coef_[:, top],
+                "intercept_centered": clf.intercept_ - clf.intercept_.mean(),
+                "predict_proba": clf.predict_proba(qx),
+            })
+        rows = []
+        for i in range(qx.shape[0]):
+            row = qx.getrow(i)
+            rows.append({"terms": [terms[j] for j in row.indices], "values": row.data})
+        return {
+            "call": f"TfidfVectorizer(analyzer='char', ngram_range=(2, 4){', sublinear_tf=True' if sublinear else ''}); "
+                    "LogisticRegression(C=C, solver='lbfgs', tol=1e-10, max_iter=10000)",
+            "terms": terms,
+            "idf": vec.idf_,
+            "questioned_rows": rows,
+            "fits": fits,
+        }
+
+    tfidf = tfidf_section(False, TFIDF_CS)
+    tfidf_sublinear = tfidf_section(True, TFIDF_CS[:1])
 
     write_json("attribution.json", {
         "seed": SEED,
@@ -464,6 +479,7 @@ def make_attribution(write_json, write_text, clean_dir):
         "logistic_call": "LogisticRegression(C=C, solver='lbfgs', tol=1e-10, max_iter=10000)",
         "logistic_blocks": {"x": bx, "y": by, "fits": logistic_blocks},
         "tfidf": tfidf,
+        "tfidf_sublinear": tfidf_sublinear,
         "mask_k": MASK_K,
         "mask_keep": keep,
         "mask_cases": mask_cases,
