@@ -202,11 +202,16 @@ struct AttributeCommand: ParsableCommand {
                 let grid = AttributionFit.grid(weighting).count
                 let folds = try groups.map { Set(try LabelTable.read($0).values).count } ?? cv
                 let fits = (questionedInput == nil ? folds : 1) * (c == nil && method == .linear ? 1 + o.innerFolds * grid : 1)
+                let notes =
+                    groupField != nil && groups == nil
+                    ? [
+                        "folds: --cv \(cv) stands in for the groups of --group-field \(groupField!), which are known only after reading the reference"
+                    ] : []
                 return WorkPlan.attribute(
                     r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: false) },
                     features: mfw + (char == nil ? 0 : charFeatures ?? AttributionFeatureOptions.defaultCharFeatures), classes: 2,
                     folds: folds, fits: fits, threads: options.readOptions.threads,
-                    sparseLengths: weighting == .tfidf ? (o.features.charRange?.count ?? 0) + (mfw > 0 ? 1 : 0) : nil)
+                    sparseLengths: weighting == .tfidf ? (o.features.charRange?.count ?? 0) + (mfw > 0 ? 1 : 0) : nil, notes: notes)
             }
             if stop { return }
             let report = try Attribution.run(

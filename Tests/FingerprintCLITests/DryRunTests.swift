@@ -169,6 +169,28 @@ final class DryRunTests: XCTestCase {
         XCTAssertEqual(try fits(["--cv", "5"]), 5 * (1 + 3 * 5))
     }
 
+    /// With `--group-field` the groups are unknown until the reference is
+    /// read: the plan counts `--cv` folds and says so, in JSON and in the
+    /// table; a `--groups` table or plain `--cv` needs no such note.
+    func testGroupFieldFoldsAreANote() throws {
+        let dir = try tempDir()
+        let jsonl = dir.appendingPathComponent("ref.jsonl")
+        var lines = ""
+        for i in 0..<24 { lines += "{\"text\": \"word\(i % 5) and the other \(i)\", \"label\": \"s\(i % 2)\", \"topic\": \"t\(i % 3)\"}\n" }
+        try lines.write(to: jsonl, atomically: true, encoding: .utf8)
+        let args = ["attribute", "--reference", jsonl.path, "--label-field", "label", "--group-field", "topic", "--cv", "4", "--C", "1"]
+        let j = try plan(args)
+        let notes = try XCTUnwrap(j["notes"] as? [String])
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes[0].hasPrefix("folds: --cv 4 stands in for the groups of --group-field topic"), notes[0])
+        let work = try XCTUnwrap(j["work"] as? [[String: Any]])
+        XCTAssertEqual(work.first { $0["name"] as? String == "model fits" }?["value"] as? Double, 4)
+        let t = try spawn(args + ["--dry-run"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("note: folds: --cv 4 stands in for the groups of --group-field topic"), t.stdout)
+        XCTAssertEqual(try plan(["attribute", "--reference", jsonl.path, "--label-field", "label", "--cv", "4"])["notes"] as? [String], [])
+    }
+
     func testStandardInputCannotBeEstimated() throws {
         let r = try spawn(["stats", "-", "--dry-run"])
         XCTAssertEqual(r.status, 64, r.stderr)

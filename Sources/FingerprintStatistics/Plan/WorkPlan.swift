@@ -30,6 +30,8 @@ public struct WorkPlan: Codable, Sendable {
     public var availableBytes: Double?
     /// What lowers the peak most, when it exceeds what is available.
     public var advice: String?
+    /// Assumptions the estimate had to make (printed under the time).
+    public var notes: [String] = []
 
     public struct Item: Codable, Sendable {
         public var name: String
@@ -236,9 +238,10 @@ public struct WorkPlan: Codable, Sendable {
     /// fold (and a grid of C per inner fold when C is not given).
     public static func attribute(
         _ reference: CorpusSurvey, questioned: CorpusSurvey?, features: Int, classes: Int, folds: Int, fits: Int, threads: Int,
-        sparseLengths: Int? = nil
+        sparseLengths: Int? = nil, notes: [String] = []
     ) -> WorkPlan {
         var p = WorkPlan(command: "attribute", corpora: [reference] + (questioned.map { [$0] } ?? []))
+        p.notes = notes
         let docs = reference.documents + (questioned?.documents ?? 0)
         let f = Double(features)
         p.add(work: "documents", docs, "")
@@ -289,7 +292,7 @@ public struct WorkPlan: Codable, Sendable {
         case peakBytes = "peak_bytes"
         case seconds, gflops, blas
         case availableBytes = "available_bytes"
-        case advice
+        case advice, notes
     }
 
     /// Totals the memory, adds the GEMM time at the measured rate, and
