@@ -38,13 +38,14 @@ func jsonString(_ s: String) -> String {
 /// `query,neighbor,rank,score` per neighbour (or per pair with `--top 0`).
 public final class BatchCSVWriter: BatchSink {
     let out: StreamingOutput
+    /// The names as CSV fields, escaped once (a name is in many rows).
     var q: [String] = [], c: [String] = []
     var top = 0
     package init(_ out: StreamingOutput) { self.out = out }
 
     public func begin(_ h: BatchHeader, queryNames: [String], candidateNames: [String]) throws {
-        q = queryNames
-        c = candidateNames
+        q = queryNames.map(CSV.field)
+        c = queryNames == candidateNames ? q : candidateNames.map(CSV.field)
         top = h.top
         var opts = "method=\(h.method.rawValue) tokenizer=\(h.tokenizer) features=\(h.features) top=\(h.top)"
         if let t = h.threshold { opts += " threshold=\(t)" }
@@ -55,13 +56,15 @@ public final class BatchCSVWriter: BatchSink {
         try out.write(CSV.row(["query", "neighbor", "rank", "score"]))
     }
 
+    // The rank and the score are digits (score6 writes a plain decimal), so
+    // they need no escaping: each row is what CSV.row would make of it.
     public func neighbors(query: Int, _ list: [Neighbor]) throws {
-        for (r, n) in list.enumerated() { try out.write(CSV.row([q[query], c[n.index], "\(r + 1)", score6(n.score)])) }
+        for (r, n) in list.enumerated() { try out.write(q[query] + "," + c[n.index] + ",\(r + 1)," + score6(n.score) + "\n") }
     }
 
     public func pairs(_ p: [ScoredPair]) throws {
         guard top == 0 else { return }
-        for x in p { try out.write(CSV.row([q[x.a], c[x.b], "", score6(x.score)])) }
+        for x in p { try out.write(q[x.a] + "," + c[x.b] + ",," + score6(x.score) + "\n") }
     }
 
     public func end(clusters: [DocumentCluster], notes: [String]) throws {}

@@ -230,6 +230,54 @@ final class BatchTests: XCTestCase {
         XCTAssertTrue(try c.json().contains("\"evidence\""))
     }
 
+    /// The CSV writer escapes each name once; every row it writes equals
+    /// `CSV.row` of the same cells (quotes, commas, line breaks, a formula,
+    /// an escape character; scores on printf's fallback path), for
+    /// neighbours and pairs, and for a candidate list apart from the queries.
+    func testCSVRowsEqualCSVRowOfTheCells() throws {
+        let queries = ["plain.txt", "a,b.txt", "say \"hi\".txt", "two\nlines.txt", "=cmd|' C calc'!A0.txt", "esc\u{1B}[31m.txt", " pad "]
+        let against = ["-1.txt", "ok.txt", "x\"y", "+2"]
+        let scores: [Float] = [0.5, -0.25, .nan, -.infinity, 1e30, 0, 0.9999995]
+        for candidates in [queries, against] {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csvrows-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("out.csv").path
+            for top in [2, 0] {
+                let out = try StreamingOutput(path: path)
+                let w = BatchCSVWriter(out)
+                let h = BatchHeader(
+                    corpus: "c", reference: nil, method: .tfidf, tokenizer: .word, features: 10, sublinear: false, dims: nil,
+                    top: top, threshold: 0, seed: 0, documents: queries.count, referenceDocuments: nil, headColumns: 0,
+                    tailColumns: 10, skipped: [])
+                try w.begin(h, queryNames: queries, candidateNames: candidates)
+                var want = ["query,neighbor,rank,score"]
+                for (qi, q) in queries.enumerated() {
+                    let list = (0..<2).map { r in Neighbor(index: (qi + r) % candidates.count, score: scores[(qi + r) % scores.count]) }
+                    if top > 0 {
+                        try w.neighbors(query: qi, list)
+                        for (r, n) in list.enumerated() {
+                            want.append(String(CSV.row([q, candidates[n.index], "\(r + 1)", score6(n.score)]).dropLast()))
+                        }
+                    }
+                    let pairs = list.map { ScoredPair(a: qi, b: $0.index, score: $0.score) }
+                    try w.pairs(pairs)
+                    if top == 0 {
+                        for x in pairs { want.append(String(CSV.row([q, candidates[x.b], "", score6(x.score)]).dropLast())) }
+                    }
+                }
+                try w.end(clusters: [], notes: [])
+                try out.commit()
+                let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                // The header comment, the rows (one name holds a line break
+                // inside quotes, so compare the text after the comment).
+                let body = lines.dropFirst().joined(separator: "\n")
+                XCTAssertEqual(body, want.joined(separator: "\n") + "\n", "top \(top)")
+                XCTAssertFalse(body.utf8.contains(0x1B))
+            }
+        }
+    }
+
     /// `score6` writes exactly what C's printf `%.6f` writes for the float
     /// as a double: random scores, the floats nearest each side of the
     /// rounding boundaries (k + 0.5) × 10⁻⁶, signed zeros, subnormals, ±1,
