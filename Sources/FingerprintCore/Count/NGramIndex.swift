@@ -53,23 +53,25 @@ public struct NGramIndex: Sendable {
     }
 
     /// |self ∩ other| by a linear merge.
-    public func intersectionCount(_ other: NGramIndex) -> Int {
-        let a = hashes
-        let b = other.hashes
-        var i = 0
-        var j = 0
-        var n = 0
-        while i < a.count && j < b.count {
-            if a[i] < b[j] {
-                i += 1
-            } else if a[i] > b[j] {
-                j += 1
-            } else {
-                n += 1
-                i += 1
-                j += 1
-            }
+    public func intersectionCount(_ other: NGramIndex) -> Int { sortedIntersectionCount(hashes, other.hashes) }
+}
+
+/// |a ∩ b| of two ascending arrays of distinct values, by a linear merge.
+/// - Complexity: O(a.count + b.count).
+package func sortedIntersectionCount(_ a: [UInt64], _ b: [UInt64]) -> Int {
+    var i = 0
+    var j = 0
+    var n = 0
+    while i < a.count && j < b.count {
+        if a[i] < b[j] {
+            i += 1
+        } else if a[i] > b[j] {
+            j += 1
+        } else {
+            n += 1
+            i += 1
+            j += 1
         }
-        return n
     }
+    return n
 }

@@ -75,20 +75,7 @@ public struct MinHasher: Sendable {
 /// Exact Jaccard similarity of two sorted sets of distinct hashes.
 package func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     if a.isEmpty && b.isEmpty { return 0 }
-    var i = 0
-    var j = 0
-    var inter = 0
-    while i < a.count && j < b.count {
-        if a[i] < b[j] {
-            i += 1
-        } else if a[i] > b[j] {
-            j += 1
-        } else {
-            inter += 1
-            i += 1
-            j += 1
-        }
-    }
+    let inter = sortedIntersectionCount(a, b)
     return Double(inter) / Double(a.count + b.count - inter)
 }
 

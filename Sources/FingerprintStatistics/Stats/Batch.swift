@@ -241,11 +241,10 @@ public enum Batch {
                     let p = pairs.map { ScoredPair(a: Int($0.0), b: Int($0.1), score: $0.2) }
                     try sink.pairs(p)
                     found += p.count
-                    if o.threshold != nil {
-                        for x in p {
-                            if ref == nil { clusterer.add(x) }
-                            strongest.add(x)
-                        }
+                    // (The search finds pairs only under a threshold.)
+                    for x in p {
+                        if ref == nil { clusterer.add(x) }
+                        strongest.add(x)
                     }
                 },
                 neighbors: { first, lists in
