@@ -633,12 +633,48 @@ final class HFByteLevelBPETests: XCTestCase {
             for _ in 0..<n { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
             var a: [UInt32] = []
             var b: [UInt32] = []
+            var work = BPEVocabulary.MergeWork()
             s.withUnsafeBufferPointer {
-                bpe.mergeByScan($0.baseAddress!, $0.count, into: &a)
-                bpe.mergeByHeap($0.baseAddress!, $0.count, into: &b)
+                bpe.mergeByScan($0.baseAddress!, $0.count, into: &a, work: &work)
+                bpe.mergeByHeap($0.baseAddress!, $0.count, into: &b, work: &work)
             }
             XCTAssertEqual(a, b, "\(s)")
             if a != b { return }
+        }
+    }
+
+    /// A long piece costs O(n) merge-table lookups, not O(n²), and no scan
+    /// visits: counted, not timed. The heap starts with n − 1 pairs and
+    /// each merge pushes at most 2, so at most 3n entries are popped; each
+    /// pop looks its pair up once and a merge looks up 2 new pairs, so the
+    /// lookups are at most (n − 1) + 3n + 2n < 6n. (The scan, forced on the
+    /// same pieces, visits Θ(n²) pairs.) Pieces: 2^17 bytes of `a`, and of
+    /// random words over the fixture's merges; the ids of a 4,096-byte piece
+    /// equal the scan's.
+    func testLongPieceMergeWorkIsLinear() throws {
+        let t = try HFTokenizer(path: fixtures.appendingPathComponent("llm/bpe-llama3.json").path)
+        let bpe = try XCTUnwrap(t.bpe)
+        var rng = SplitMix64(seed: 8)
+        let alphabet: [[UInt8]] = [[0x61], [0x62], [0x20], Array("é".utf8), Array("the".utf8), Array("ing".utf8), [0x31], [0x65]]
+        var words: [UInt8] = []
+        while words.count < 1 << 17 { words += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+        for piece in [[UInt8](repeating: 0x61, count: 1 << 17), Array(words.prefix(1 << 17))] {
+            for n in [4_096, 1 << 17] {
+                let s = Array(piece.prefix(n))
+                var ids: [UInt32] = []
+                var work = BPEVocabulary.MergeWork()
+                s.withUnsafeBufferPointer { bpe.encodePiece($0.baseAddress!, n, into: &ids, work: &work) }
+                XCTAssertLessThan(work.lookups, 6 * n, "n = \(n)")
+                XCTAssertEqual(work.visits, 0, "n = \(n): the quadratic scan ran")
+                XCTAssertLessThan(ids.count, n, "n = \(n): nothing merged")
+                if n == 4_096 {
+                    var scanned: [UInt32] = []
+                    var scanWork = BPEVocabulary.MergeWork()
+                    s.withUnsafeBufferPointer { bpe.mergeByScan($0.baseAddress!, n, into: &scanned, work: &scanWork) }
+                    XCTAssertEqual(ids, scanned)
+                    XCTAssertGreaterThan(scanWork.visits, n * n / 8, "the scan is quadratic")
+                }
+            }
         }
     }
 

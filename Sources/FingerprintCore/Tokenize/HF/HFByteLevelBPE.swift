@@ -255,6 +255,13 @@ package final class HFByteLevelBPE: @unchecked Sendable {
     /// rank first, the leftmost on a tie, until no adjacent pair merges —
     /// by a scan of at most 64 symbols, or with a heap beyond.
     func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+        var work = BPEVocabulary.MergeWork()
+        encodePiece(p, n, into: &out, work: &work)
+    }
+
+    /// `encodePiece`, adding its merge-table lookups (and the scan's visits)
+    /// to `work`: tests bound the complexity with it instead of a clock.
+    package func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout BPEVocabulary.MergeWork) {
         if n == 1 {
             out.append(vocabulary.rank(p, 1))
             return
@@ -266,23 +273,25 @@ package final class HFByteLevelBPE: @unchecked Sendable {
                 return
             }
         }
-        if n <= 64 { mergeByScan(p, n, into: &out) } else { mergeByHeap(p, n, into: &out) }
+        if n <= 64 { mergeByScan(p, n, into: &out, work: &work) } else { mergeByHeap(p, n, into: &out, work: &work) }
     }
 
     /// The merges on a short piece: the symbols' ids and, for each adjacent
     /// pair, its `MergeTable` value (rank << 32 | merged id), so the next
     /// merge is the smallest value — the lowest rank, the leftmost on a tie
     /// (one rank is one pair, so equal ranks are equal values).
-    package func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+    package func mergeByScan(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout BPEVocabulary.MergeWork) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ids in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { pairs in
                 for i in 0..<n { ids[i] = vocabulary.rank(p + i, 1) }
                 pairs[n - 1] = MergeTable.none
                 var m = n
                 for i in 0..<m - 1 { pairs[i] = merges.lookup(ids[i], ids[i + 1]) }
+                work.lookups += m - 1
                 while m > 1 {
                     var best = MergeTable.none
                     var at = 0
+                    work.visits += m - 1
                     for k in 0..<m - 1 where pairs[k] < best {
                         best = pairs[k]
                         at = k
@@ -296,8 +305,14 @@ package final class HFByteLevelBPE: @unchecked Sendable {
                         pairs[k] = pairs[k + 1]
                         k += 1
                     }
-                    if at > 0 { pairs[at - 1] = merges.lookup(ids[at - 1], ids[at]) }
-                    if at < m - 1 { pairs[at] = merges.lookup(ids[at], ids[at + 1]) }
+                    if at > 0 {
+                        pairs[at - 1] = merges.lookup(ids[at - 1], ids[at])
+                        work.lookups += 1
+                    }
+                    if at < m - 1 {
+                        pairs[at] = merges.lookup(ids[at], ids[at + 1])
+                        work.lookups += 1
+                    }
                 }
                 out.append(contentsOf: UnsafeBufferPointer(start: ids.baseAddress, count: m))
             }
@@ -308,7 +323,7 @@ package final class HFByteLevelBPE: @unchecked Sendable {
     /// min-heap of (rank, left position) with lazy deletion (an entry is
     /// current when its left symbol is alive and the pair it now forms has
     /// the entry's rank) — `tokenizers`' `Word::merge_all`, O(n log n).
-    package func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32]) {
+    package func mergeByHeap(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [UInt32], work: inout BPEVocabulary.MergeWork) {
         let dead = UInt32.max
         var ids = [UInt32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = vocabulary.rank(p + i, 1) }
@@ -327,12 +342,16 @@ package final class HFByteLevelBPE: @unchecked Sendable {
         @inline(__always) func push(_ v: UInt64, _ at: Int) {
             if v != MergeTable.none { heap.push((v >> 32) << 32 | UInt64(at)) }
         }
-        for i in 0..<n - 1 { push(merges.lookup(ids[i], ids[i + 1]), i) }
+        @inline(__always) func lookup(_ l: UInt32, _ r: UInt32) -> UInt64 {
+            work.lookups += 1
+            return merges.lookup(l, r)
+        }
+        for i in 0..<n - 1 { push(lookup(ids[i], ids[i + 1]), i) }
         while let top = heap.pop() {
             let left = Int(top & 0xFFFF_FFFF)
             guard ids[left] != dead, Int(next[left]) < n else { continue }
             let right = Int(next[left])
-            let v = merges.lookup(ids[left], ids[right])
+            let v = lookup(ids[left], ids[right])
             guard v >> 32 == top >> 32 else { continue }
             ids[left] = UInt32(truncatingIfNeeded: v)
             ids[right] = dead
@@ -340,10 +359,10 @@ package final class HFByteLevelBPE: @unchecked Sendable {
             next[left] = Int32(stop)
             if stop < n {
                 prev[stop] = Int32(left)
-                push(merges.lookup(ids[left], ids[stop]), left)
+                push(lookup(ids[left], ids[stop]), left)
             }
             let before = Int(prev[left])
-            if before >= 0 { push(merges.lookup(ids[before], ids[left]), before) }
+            if before >= 0 { push(lookup(ids[before], ids[left]), before) }
         }
         var i = 0
         while i < n {
