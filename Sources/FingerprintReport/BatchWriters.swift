@@ -56,8 +56,9 @@ public final class BatchCSVWriter: BatchSink {
         try out.write(CSV.row(["query", "neighbor", "rank", "score"]))
     }
 
-    // The rank and the score are digits (score6 writes a plain decimal), so
-    // they need no escaping: each row is what CSV.row would make of it.
+    // The rank is digits and the score a number Double() parses (score6's
+    // decimals, or printf's nan, inf and long forms), which CSV.field leaves
+    // as it is: each row is what CSV.row would make of the same cells.
     public func neighbors(query: Int, _ list: [Neighbor]) throws {
         for (r, n) in list.enumerated() { try out.write(q[query] + "," + c[n.index] + ",\(r + 1)," + score6(n.score) + "\n") }
     }

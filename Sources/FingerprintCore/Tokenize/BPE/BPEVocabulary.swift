@@ -161,8 +161,10 @@ package final class BPEVocabulary: @unchecked Sendable {
         return rank(p, n)
     }
 
-    /// What a merge cost: vocabulary lookups and the bytes they hashed, and
-    /// the parts visited by the scan's searches for the lowest rank.
+    /// What a merge cost: lookups (of byte strings in the vocabulary here,
+    /// of id pairs in the merge table in `HFByteLevelBPE`), the bytes they
+    /// hashed (here only), and the parts visited by the scans' searches for
+    /// the lowest rank.
     package struct MergeWork: Sendable {
         package var lookups = 0
         package var bytes = 0
