@@ -27,12 +27,11 @@ public enum Comparison {
         // size (13) and keeps as passage candidates those of the candidate size.
         let sizes = o.collectedSizes
         let candidateIndex = sizes.firstIndex(of: o.passageCandidateSize)!
-        let scan = try CorpusReader.read(input, options: o.read, progress: progress) {
+        var scan = try CorpusReader.read(input, options: o.read, progress: progress) {
             CompareWorker(
                 tokenizer: o.tokenizer, hashed: false, ngramSizes: sizes, reference: reference?[o.ngramSizes.count - 1],
                 reportIndex: o.ngramSizes.count - 1, candidate: reference.map { (candidateIndex, $0[candidateIndex]) })
         }
-        defer { for w in scan.workers { w.release() } }
         Trace.mark("  read, tokenise, count, n-grams")
         let matrix = Counter.merge(
             scan.outputs.map { ($0.worker, $0.output.counts) }, workers: scan.workers.map(\.counting),
@@ -41,14 +40,21 @@ public enum Comparison {
         let corpus = CountedCorpus(
             input: input.description, tokenizer: o.tokenizer, documents: scan.documents, matrix: matrix,
             skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences, truncatedTokens: scan.truncatedTokens)
+        // The per-document counts and the workers' token tables are in the
+        // matrix now: free them before the n-gram sets are sorted (the peak
+        // of a large comparison), keeping only the n-gram collectors.
+        let hits = scan.outputs.map { $0.output.hits }
+        let hitHashes = scan.outputs.map { $0.output.hitHashes }
+        let collectors = scan.workers.map(\.ngrams)
+        for w in scan.workers { w.release() }
+        scan.outputs = []
+        scan.workers = []
         // One size at a time, releasing each worker's array once copied.
         let ngrams = (0..<sizes.count).map { k -> NGramIndex in
-            var parts = scan.workers.map { $0.ngrams.takeAll(k) }
+            var parts = collectors.map { $0.takeAll(k) }
             return NGramIndex(parts: &parts)
         }
-        return Counted(
-            corpus: corpus, ngrams: ngrams, documentHits: scan.outputs.map { $0.output.hits },
-            hitHashes: scan.outputs.map { $0.output.hitHashes })
+        return Counted(corpus: corpus, ngrams: ngrams, documentHits: hits, hitHashes: hitHashes)
     }
 
     /// Runs the whole comparison.
