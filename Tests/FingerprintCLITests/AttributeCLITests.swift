@@ -78,13 +78,7 @@ final class AttributeCLITests: XCTestCase {
         let args = ["attribute", "--reference", ref, q, "--mfw", "0", "--char", "2-4", "--weighting", "tfidf", "--C", "1"]
         let r = try run(args + ["--format", "json", "--threads", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        let preds = j["predictions"] as! [[String: Any]]
-        // The questioned files sort as alpha-doc10 … gamma-doc12, the fixture's order.
-        XCTAssertEqual(preds.count, 9)
-        for (p, want) in zip(preds, fit["predict_proba"] as! [[Double]]) {
-            for (a, b) in zip(p["probabilities"] as! [Double], want) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        }
+        _ = try checkProbabilities(r.stdout, fit)
         XCTAssertEqual(try run(args + ["--format", "json", "--threads", "2"]).stdout, r.stdout)
         let t = try run(args)
         XCTAssertEqual(t.status, 0, t.stderr)
@@ -93,6 +87,19 @@ final class AttributeCLITests: XCTestCase {
         let bad = try run(["attribute", "--reference", ref, q, "--method", "delta", "--weighting", "tfidf"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.hasPrefix("Error: --weighting tfidf is for --method linear"), bad.stderr)
+    }
+
+    /// The questioned documents' probabilities in a JSON report equal the
+    /// fixture fit's `predict_proba` (the questioned files sort as
+    /// alpha-doc10 … gamma-doc12, the fixture's order); returns the report.
+    func checkProbabilities(_ json: String, _ fit: [String: Any]) throws -> [String: Any] {
+        let j = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        let preds = j["predictions"] as! [[String: Any]]
+        XCTAssertEqual(preds.count, 9)
+        for (p, want) in zip(preds, fit["predict_proba"] as! [[Double]]) {
+            for (a, b) in zip(p["probabilities"] as! [Double], want) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+        return j
     }
 
     /// `--sublinear`: scikit-learn's probabilities with `sublinear_tf=True`
@@ -105,12 +112,7 @@ final class AttributeCLITests: XCTestCase {
         let args = ["attribute", "--reference", ref, q, "--mfw", "0", "--char", "2-4", "--weighting", "tfidf", "--sublinear", "--C", "1"]
         let r = try run(args + ["--format", "json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
-        let preds = j["predictions"] as! [[String: Any]]
-        XCTAssertEqual(preds.count, 9)
-        for (p, want) in zip(preds, fit["predict_proba"] as! [[Double]]) {
-            for (a, b) in zip(p["probabilities"] as! [Double], want) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        }
+        let j = try checkProbabilities(r.stdout, fit)
         XCTAssertEqual((j["features"] as? [String: Any])?["sublinear_tf"] as? Bool, true, r.stdout.prefix(600).description)
         let t = try run(args)
         XCTAssertEqual(t.status, 0, t.stderr)
