@@ -89,6 +89,8 @@ struct SharedOptions: ParsableArguments {
     /// Applies process-wide settings: the BLAS thread count follows --threads.
     func configure() {
         if let threads { BLAS.setThreads(threads) }
+        let stopped = BLAS.stopIdleThreads()
+        Trace.mark("BLAS: stopped \(stopped) idle OpenBLAS workers")
         CSV.neutralizeFormulas = !csvFormulas
     }
 

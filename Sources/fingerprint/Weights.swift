@@ -33,6 +33,8 @@ struct CheckpointOptions: ParsableArguments {
 
     func configure() {
         if let threads { BLAS.setThreads(threads) }
+        let stopped = BLAS.stopIdleThreads()
+        Trace.mark("BLAS: stopped \(stopped) idle OpenBLAS workers")
         CSV.neutralizeFormulas = !csvFormulas
     }
 

@@ -129,4 +129,27 @@ final class LinearTests: XCTestCase {
     func testRuntimeNamesTheLoadedBLAS() {
         XCTAssertFalse(BLAS.runtime.library.isEmpty)
     }
+
+    /// `stopIdleThreads` (what the CLI does before its work) joins OpenBLAS's
+    /// pool; the next threaded product starts it again and is still right.
+    func testStoppedOpenBLASPoolRestartsOnTheNextProduct() throws {
+        guard BLAS.poolWorkers != nil, BLAS.threads >= 2 else {
+            throw XCTSkip("needs OpenBLAS with its own thread pool and 2 threads; loaded: \(BLAS.runtime.library), \(BLAS.threads) threads")
+        }
+        // 200³ multiply-adds: above OpenBLAS's threshold for splitting a GEMM.
+        let a = random(200, 200, seed: 11)
+        let b = random(200, 200, seed: 12)
+        var expected = Matrix<Double>(rows: 200, cols: 200)
+        ReferenceBLAS.gemm(a, b, into: &expected)
+        assertMatricesClose(try BLAS.product(a, b), expected, 1e-12)
+        let workers = try XCTUnwrap(BLAS.poolWorkers)
+        XCTAssertGreaterThanOrEqual(workers, 1, "a threaded GEMM ran, so the pool is up")
+
+        XCTAssertEqual(BLAS.stopIdleThreads(), workers)
+        XCTAssertEqual(BLAS.poolWorkers, 0)
+        XCTAssertEqual(BLAS.stopIdleThreads(), 0, "a stopped pool is left alone")
+
+        assertMatricesClose(try BLAS.product(a, b), expected, 1e-12)
+        XCTAssertEqual(BLAS.poolWorkers, workers, "the product started the pool again")
+    }
 }

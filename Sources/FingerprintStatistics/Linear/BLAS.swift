@@ -147,6 +147,49 @@ public enum BLAS {
         }
     }
 
+    /// Stops OpenBLAS's worker threads until the next threaded BLAS call
+    /// needs them; returns how many it stopped (0 for another BLAS library,
+    /// an OpenBLAS build without a thread pool of its own, or a pool that
+    /// is stopped already).
+    ///
+    /// The pthreads build of OpenBLAS starts its workers when the library
+    /// loads, and each spins on `sched_yield` for 2²⁸ cycles before it
+    /// sleeps: about 0.13 s of CPU at the start of every process, taken from
+    /// the cores our own workers read and count on, whether or not the
+    /// command ever calls BLAS (most do not). `blas_thread_shutdown_` — what
+    /// OpenBLAS's fork handler calls — joins them; OpenBLAS starts the pool
+    /// again on its next threaded call (`exec_blas` re-initialises a pool
+    /// that is not available, as it does in a forked child).
+    ///
+    /// Call `setThreads` before this, not after it with a larger count:
+    /// `openblas_set_num_threads` growing a stopped pool starts workers that
+    /// the restart would start a second time. Lowering the count and
+    /// restoring it (what the engine does around its own threaded loops) is
+    /// safe.
+    @discardableResult
+    public static func stopIdleThreads() -> Int {
+        typealias ShutdownFn = @convention(c) () -> Int32
+        let h = dlopen(nil, RTLD_NOW)
+        guard let shutdown = dlsym(h, "blas_thread_shutdown_") else { return 0 }
+        let workers = poolWorkers(h)
+        _ = unsafeBitCast(shutdown, to: ShutdownFn.self)()
+        return workers
+    }
+
+    /// OpenBLAS's running pool workers: `blas_num_threads` − 1 while
+    /// `blas_server_avail` is set, else 0 (nil when those are not exported).
+    package static var poolWorkers: Int? {
+        let h = dlopen(nil, RTLD_NOW)
+        guard dlsym(h, "blas_server_avail") != nil, dlsym(h, "blas_num_threads") != nil else { return nil }
+        return poolWorkers(h)
+    }
+
+    private static func poolWorkers(_ h: UnsafeMutableRawPointer?) -> Int {
+        guard let avail = dlsym(h, "blas_server_avail"), let count = dlsym(h, "blas_num_threads") else { return 0 }
+        guard avail.load(as: Int32.self) != 0 else { return 0 }
+        return max(0, Int(count.load(as: Int32.self)) - 1)
+    }
+
     /// Which BLAS library is loaded, its kernel and thread count (printed by
     /// benchmarks, because the reference BLAS is 20–40× slower).
     public static var runtime: (library: String, core: String, threads: Int) {
