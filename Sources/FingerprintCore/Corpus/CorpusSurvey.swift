@@ -86,9 +86,6 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         return max(0.5, Double(sampleCosines.count - below)) / Double(sampleCosines.count)
     }
 
-    /// Surveys `input`: lists its files and reads a sample of at most
-    /// `sampleBytes` bytes of text from up to `sampleUnits` units spread
-    /// evenly over it.
     /// Bytes of `input` as stored (a walk of its files, no reading): what
     /// decides whether a real run is worth surveying before it starts.
     public static func storedBytes(_ input: CorpusInput) throws -> Int {
@@ -128,9 +125,15 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         if input.kind == .fingerprint { return try FingerprintFile(path: input.path).survey() }
         let units = try sizedUnits(input)
         let stored = units.reduce(0) { $0 + $1.size }
-        let chosen: [Int] =
-            units.count <= sampleUnits ? Array(units.indices) : (0..<sampleUnits).map { $0 * units.count / sampleUnits }
-        let cap = max(256 << 10, sampleBytes / max(1, chosen.count))
+        // Each unit gives up to `cap` bytes, at least 256 KB (less of a long
+        // document says little about it), so long units are sampled fewer:
+        // 64 of 99 files of 1 MB, not 99 (26 MB read, not 16).
+        let minimumCap = 256 << 10
+        let perUnit = min(minimumCap, max(1, units.isEmpty ? 1 : stored / units.count))
+        var count = min(sampleUnits, units.count)
+        if count * perUnit > sampleBytes { count = max(1, sampleBytes / perUnit) }
+        let chosen: [Int] = count == units.count ? Array(units.indices) : (0..<count).map { $0 * units.count / count }
+        let cap = max(minimumCap, sampleBytes / max(1, count))
 
         var counter = SampleCounter(spec: tokenizer, shingle: shingle, pairs: pairs)
         defer { counter.release() }
@@ -209,7 +212,10 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         }
         if case .memory = units.first?.source { textBytes = Double(units.reduce(0) { $0 + $1.size }) }
         let sampleText = Double(fileDocBytes + jsonlTextBytes)
-        let tokensPerByte = sampleText > 0 ? counter.scaledTokens / sampleText : 0
+        // Tokens and bytes of what was read: a ratio of the sample itself
+        // (scaling a part-read document's tokens to its whole length but not
+        // its bytes overstated tokens by that scale, 4× on 1 MB files).
+        let tokensPerByte = sampleText > 0 ? Double(counter.tokens) / sampleText : 0
         let tokens = textBytes * tokensPerByte
         let beta = counter.heapsBeta
         let types = counter.types(atTokens: tokens)
@@ -287,11 +293,10 @@ private struct SampleCounter {
     /// half of a `--dry-run` as two `Set<UInt64>`), and the last sampled
     /// document each occurred in.
     let seen = TokenTable(storesBytes: false, capacity: 1 << 14)
-    var lastDocument: [Int] = []
+    var lastDocument: [Int32] = []
     var tokens = 0
     var typeBytes = 0
     var documents = 0
-    var scaledTokens = 0.0
     var scaledDistinct = 0.0
     /// (tokens, types) each time the token count doubles.
     var growth: [(Int, Int)] = []
@@ -317,37 +322,51 @@ private struct SampleCounter {
 
     mutating func document(_ bytes: UnsafeBufferPointer<UInt8>, scale: Double) {
         var sink = HashSink()
-        sink.tokens.reserveCapacity(bytes.count / 4)
+        sink.hashes.reserveCapacity(bytes.count / 4)
+        sink.lengths.reserveCapacity(bytes.count / 4)
         // Timed: tokenizing and counting (the work of a real scan).
         let t0 = DispatchTime.now().uptimeNanoseconds
         stream.feed(bytes, into: &sink)
         stream.finish(into: &sink)
         var distinct = 0
-        for (h, len) in sink.tokens {
-            tokens += 1
-            let id = Int(seen.insert(SampleCounter.noBytes, hash: h))
-            if id == lastDocument.count {
-                typeBytes += len
-                lastDocument.append(-1)
-            }
-            if lastDocument[id] != documents {
-                lastDocument[id] = documents
-                distinct += 1
-            }
-            if tokens == nextMark {
-                growth.append((tokens, seen.count))
-                nextMark *= 2
+        let n = sink.hashes.count
+        sink.hashes.withUnsafeBufferPointer { hs in
+            sink.lengths.withUnsafeBufferPointer { ls in
+                var start = 0
+                while start < n {
+                    // A batch's table slots are loaded before any is probed,
+                    // so that their cache misses overlap (see `TokenBatch`).
+                    let m = min(TokenBatch.capacity, n - start)
+                    seen.warm(hs.baseAddress! + start, lengths: ls.baseAddress! + start, count: m)
+                    for k in start..<(start + m) {
+                        tokens += 1
+                        let id = Int(seen.insert(SampleCounter.noBytes, hash: hs[k]))
+                        if id == lastDocument.count {
+                            typeBytes += ls[k]
+                            lastDocument.append(-1)
+                        }
+                        if lastDocument[id] != documents {
+                            lastDocument[id] = Int32(truncatingIfNeeded: documents)
+                            distinct += 1
+                        }
+                        if tokens == nextMark {
+                            growth.append((tokens, seen.count))
+                            nextMark *= 2
+                        }
+                    }
+                    start += m
+                }
             }
         }
         scanSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         if pairs && vectors.count < 512 {
             var vector: [UInt64: Int] = [:]
-            for (h, _) in sink.tokens { vector[h, default: 0] += 1 }
+            for h in sink.hashes { vector[h, default: 0] += 1 }
             vectors.append(vector)
         }
         if pairs && shingleSets.count < 128 {
             var set = Set<UInt64>()
-            let hs = sink.tokens.map(\.0)
+            let hs = sink.hashes
             if hs.count >= shingle {
                 for i in 0...(hs.count - shingle) {
                     var h: UInt64 = 0x9e37_79b9_7f4a_7c15
@@ -358,7 +377,6 @@ private struct SampleCounter {
             shingleSets.append(set)
         }
         documents += 1
-        scaledTokens += Double(sink.tokens.count) * scale
         // A document read in part: its distinct types grow by Heaps' law too.
         scaledDistinct += Double(distinct) * pow(scale, heapsBeta)
     }
@@ -456,7 +474,18 @@ private struct SampleCounter {
     }
 }
 
+/// Each token's `TokenTable.hash` and length, in order.
 private struct HashSink: TokenSink {
-    var tokens: [(UInt64, Int)] = []
-    mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { tokens.append((TokenTable.hash(token), token.count)) }
+    var hashes: [UInt64] = []
+    var lengths: [Int] = []
+
+    mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
+        hashes.append(TokenTable.hash(token))
+        lengths.append(token.count)
+    }
+
+    mutating func acceptPadded(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        hashes.append(TokenTable.paddedHash(token))
+        lengths.append(token.count)
+    }
 }

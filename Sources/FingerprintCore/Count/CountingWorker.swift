@@ -52,7 +52,7 @@ package struct CountingWorker: DocumentWorker {
             let n = token.count
             if n <= 8 {
                 // The hash comes from the word already loaded for the table key.
-                let h = SplitMix64.mix(k ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+                let h = TokenTable.shortHash(word: k, length: n)
                 if batch.append(word: k, length: n, hash: h) { flush() }
                 return
             }

@@ -93,7 +93,20 @@ package final class TokenTable: @unchecked Sendable {
     public static func hash(_ token: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = token.count
         if n > 8 { return Hash64.hash(token) }
-        return SplitMix64.mix(word(token) ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+        return shortHash(word: word(token), length: n)
+    }
+
+    /// `hash` of a token of `length` ≤ 8 bytes whose zero-padded bytes are `word`.
+    @inline(__always)
+    static func shortHash(word: UInt64, length: Int) -> UInt64 {
+        SplitMix64.mix(word ^ (UInt64(length) &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// `hash` of a token with at least 8 readable bytes from its start
+    /// (`TokenSink.acceptPadded`): a short one's bytes in one load.
+    @inline(__always)
+    static func paddedHash(_ token: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        token.count > 8 ? Hash64.hash(token) : shortHash(word: paddedWord(token), length: token.count)
     }
 
     /// `hash` of a string's UTF-8 bytes.
