@@ -209,8 +209,12 @@ extension SharedOptions {
             let available = WorkPlan.availableMemory() ?? .infinity
             guard Double(stored) >= min(Double(SharedOptions.surveyThreshold), available / 64) else { return false }
         }
+        // The GEMM rate only feeds the time estimate, which only --dry-run
+        // prints; measuring it would wake OpenBLAS's pool (see
+        // `BLAS.stopIdleThreads`) at the start of the real run.
         let plan = try make().finished(
-            gflops: WorkPlan.measureGflops(), blas: BLAS.runtime.library, available: WorkPlan.availableMemory(), advice: advice)
+            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: BLAS.runtime.library, available: WorkPlan.availableMemory(),
+            advice: advice)
         if dryRun {
             print(json ? try JSONOutput.encode(plan) : PlanReport.table(plan), terminator: "")
             return true
