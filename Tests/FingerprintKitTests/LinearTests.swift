@@ -131,7 +131,9 @@ final class LinearTests: XCTestCase {
     }
 
     /// `stopIdleThreads` (what the CLI does before its work) joins OpenBLAS's
-    /// pool; the next threaded product starts it again and is still right.
+    /// pool; lowering and restoring the thread count (what the engine does
+    /// around its own loops) leaves it stopped; the next threaded product
+    /// starts it again and is still right.
     func testStoppedOpenBLASPoolRestartsOnTheNextProduct() throws {
         guard BLAS.poolWorkers != nil, BLAS.threads >= 2 else {
             throw XCTSkip("needs OpenBLAS with its own thread pool and 2 threads; loaded: \(BLAS.runtime.library), \(BLAS.threads) threads")
@@ -143,11 +145,16 @@ final class LinearTests: XCTestCase {
         ReferenceBLAS.gemm(a, b, into: &expected)
         assertMatricesClose(try BLAS.product(a, b), expected, 1e-12)
         let workers = try XCTUnwrap(BLAS.poolWorkers)
-        XCTAssertGreaterThanOrEqual(workers, 1, "a threaded GEMM ran, so the pool is up")
+        XCTAssertGreaterThanOrEqual(workers, 1, "OpenBLAS with 2 threads keeps at least one worker")
 
         XCTAssertEqual(BLAS.stopIdleThreads(), workers)
         XCTAssertEqual(BLAS.poolWorkers, 0)
         XCTAssertEqual(BLAS.stopIdleThreads(), 0, "a stopped pool is left alone")
+        let saved = BLAS.threads
+        BLAS.setThreads(1)
+        BLAS.setThreads(saved)
+        XCTAssertEqual(BLAS.poolWorkers, 0, "setting the thread count restarted the pool")
+        XCTAssertEqual(BLAS.threads, saved)
 
         assertMatricesClose(try BLAS.product(a, b), expected, 1e-12)
         XCTAssertEqual(BLAS.poolWorkers, workers, "the product started the pool again")

@@ -140,11 +140,19 @@ public enum BLAS {
     }
 
     /// Caps the BLAS library's own threads (OpenBLAS); no-op for other BLAS.
+    /// A pool `stopIdleThreads` stopped stays stopped: OpenBLAS 0.3.4 and
+    /// later restart it in `openblas_set_num_threads`, and the engine sets
+    /// the count around its own threaded loops, where the restarted workers
+    /// would only spin beside ours.
     public static func setThreads(_ n: Int) {
         typealias SetFn = @convention(c) (Int32) -> Void
-        if let f = dlsym(dlopen(nil, RTLD_NOW), "openblas_set_num_threads") {
-            unsafeBitCast(f, to: SetFn.self)(Int32(max(1, min(n, 256))))
-        }
+        let h = dlopen(nil, RTLD_NOW)
+        guard let f = dlsym(h, "openblas_set_num_threads") else { return }
+        let wanted = max(1, min(n, 256))
+        guard wanted != threads else { return }
+        let stopped = dlsym(h, "blas_server_avail").map { $0.load(as: Int32.self) == 0 } ?? false
+        unsafeBitCast(f, to: SetFn.self)(Int32(wanted))
+        if stopped { stopIdleThreads() }
     }
 
     /// Stops OpenBLAS's worker threads until the next threaded BLAS call
@@ -161,11 +169,8 @@ public enum BLAS {
     /// again on its next threaded call (`exec_blas` re-initialises a pool
     /// that is not available, as it does in a forked child).
     ///
-    /// Call `setThreads` before this, not after it with a larger count:
-    /// `openblas_set_num_threads` growing a stopped pool starts workers that
-    /// the restart would start a second time. Lowering the count and
-    /// restoring it (what the engine does around its own threaded loops) is
-    /// safe.
+    /// `setThreads` keeps a stopped pool stopped (OpenBLAS's own
+    /// `openblas_set_num_threads` would restart it).
     @discardableResult
     public static func stopIdleThreads() -> Int {
         typealias ShutdownFn = @convention(c) () -> Int32
