@@ -131,6 +131,21 @@ final class DryRunTests: XCTestCase {
         XCTAssertEqual(estimate / Double(tokens), 1, accuracy: 0.03, "estimated \(estimate) tokens, counted \(tokens)")
         XCTAssertLessThanOrEqual(try XCTUnwrap(s["sample_bytes"] as? Double), Double(16 << 20))
         XCTAssertEqual(s["sample_documents"] as? Double, 64)
+
+        // Compressed, their stored sizes say nothing of the text's: the
+        // budget counts the text read.
+        let gz = try tempDir()
+        for f in 0..<70 { try texts[f % 4].data.write(to: gz.appendingPathComponent("f\(f).txt")) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip '\(gz.path)'/*.txt"]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("gzip failed") }
+        let z = try XCTUnwrap((try plan(["stats", gz.path])["corpora"] as? [[String: Any]])?.first)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(z["sample_bytes"] as? Double), Double(16 << 20))
+        let zEstimate = try XCTUnwrap(z["tokens"] as? Double)
+        XCTAssertEqual(zEstimate / Double(tokens), 1, accuracy: 0.05, "gzip: estimated \(zEstimate) tokens, counted \(tokens)")
     }
 
     /// The estimated peak is within a factor of 2 of the real run's.

@@ -125,16 +125,14 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         if input.kind == .fingerprint { return try FingerprintFile(path: input.path).survey() }
         let units = try sizedUnits(input)
         let stored = units.reduce(0) { $0 + $1.size }
-        // Each unit gives up to `cap` bytes, at least 256 KB (less of a long
-        // document says little about it), so long units are sampled fewer:
-        // 64 of 99 files of 1 MB, not 99 (26 MB read, not 16).
-        let minimumCap = 256 << 10
-        let perUnit = min(minimumCap, max(1, units.isEmpty ? 1 : stored / units.count))
-        var count = min(sampleUnits, units.count)
-        if count * perUnit > sampleBytes { count = max(1, sampleBytes / perUnit) }
+        let count = min(sampleUnits, units.count)
         let chosen: [Int] = count == units.count ? Array(units.indices) : (0..<count).map { $0 * units.count / count }
-        let cap = max(minimumCap, sampleBytes / max(1, count))
-
+        // Each unit gives up to `cap` bytes, at least 256 KB (less of a long
+        // document says little about it). The units are read in an order
+        // spread over the corpus (any prefix of it is), and reading stops at
+        // `sampleBytes` of text: 64 of 99 files of 1 MB, not 26 MB of all 99.
+        let cap = max(256 << 10, sampleBytes / max(1, count))
+        let order = CorpusSurvey.spreadOrder(count)
         var counter = SampleCounter(spec: tokenizer, shingle: shingle, pairs: pairs)
         defer { counter.release() }
         // Per sampled unit: stored bytes consumed, text bytes read, records,
@@ -148,11 +146,17 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         var fileDocs = 0
         var allRead = true
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        for u in chosen {
-            let unit = units[u]
-            let read = try readPrefix(unit, input: input, cap: cap, buffer: &buffer)
+        var sampled = 0
+        for position in order {
+            if sampled >= sampleBytes {
+                allRead = false  // the budget is spent before the last of them
+                break
+            }
+            let unit = units[chosen[position]]
+            let read = try readPrefix(unit, input: input, cap: min(cap, sampleBytes - sampled), buffer: &buffer)
             ratio[read.compression, default: (0, 0)].stored += read.consumed
-            ratio[read.compression, default: (0, 0)].text += read.bytes.count
+            ratio[read.compression, default: (0, 0)].text += read.produced
+            sampled += read.bytes.count
             if !read.complete { allRead = false }
             switch unit.source {
             case .jsonlRange:
@@ -230,6 +234,19 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             scanRate: counter.scanSeconds > 0 ? sampleText / counter.scanSeconds : 0)
     }
 
+    /// `0..<n` in bit-reversed order (0, n/2, n/4, 3n/4, …, of the next
+    /// power of two, those below n): every prefix is spread over the range.
+    static func spreadOrder(_ n: Int) -> [Int] {
+        guard n > 1 else { return Array(0..<n) }
+        var bits = 0
+        while 1 << bits < n { bits += 1 }
+        return (0..<(1 << bits)).lazy.map { i in
+            var r = 0
+            for b in 0..<bits where i & (1 << b) != 0 { r |= 1 << (bits - 1 - b) }
+            return r
+        }.filter { $0 < n }
+    }
+
     /// A unit's compression told by its name (`.gz`, `.zst`): the survey
     /// does not open every file of a large directory.
     private static func compressionOf(_ unit: ReadUnit) -> Compression {
@@ -244,6 +261,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         var compression: Compression
         /// Stored bytes consumed to produce `bytes`.
         var consumed: Int
+        /// Decompressed bytes the `consumed` bytes gave (≥ `bytes.count`).
+        var produced: Int
         var complete: Bool
         /// The unit's estimated decompressed size.
         var estimatedTotal: Int
@@ -253,10 +272,10 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     private static func readPrefix(_ unit: ReadUnit, input: CorpusInput, cap: Int, buffer: inout [UInt8]) throws -> Prefix {
         if case .memory(let i) = unit.source {
             let b = Array(input.documents[i].utf8)
-            return Prefix(bytes: b, compression: .none, consumed: b.count, complete: true, estimatedTotal: b.count)
+            return Prefix(bytes: b, compression: .none, consumed: b.count, produced: b.count, complete: true, estimatedTotal: b.count)
         }
         let fd = FileName.open(unit.path, raw: unit.raw)
-        guard fd >= 0 else { return Prefix(bytes: [], compression: .none, consumed: 0, complete: true, estimatedTotal: 0) }
+        guard fd >= 0 else { return Prefix(bytes: [], compression: .none, consumed: 0, produced: 0, complete: true, estimatedTotal: 0) }
         defer { close(fd) }
         let c = Compression.detect(fd: fd)
         var start = 0
@@ -266,6 +285,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         let span = c == .none ? min(end, max(unit.size, start)) - start : Int.max
         let source = ByteSource(fd: fd, compression: c, limit: c == .none ? min(span, cap) : .max)
         var out: [UInt8] = []
+        var produced = 0
         var complete = false
         while out.count < cap {
             let n: Int
@@ -274,14 +294,18 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
                 complete = c != .none || span <= cap
                 break
             }
+            produced += n
             out.append(contentsOf: buffer[0..<min(n, cap - out.count)])
         }
+        // A decompressor's last read may give more than `cap` keeps: the
+        // ratio is of what it produced to what it consumed.
         let total =
             complete
             ? out.count
-            : (c == .none ? span : Int(Double(unit.size) * Double(out.count) / Double(max(1, source.consumed))))
+            : (c == .none ? span : Int(Double(unit.size) * Double(produced) / Double(max(1, source.consumed))))
         return Prefix(
-            bytes: out, compression: c, consumed: c == .none ? out.count : source.consumed, complete: complete, estimatedTotal: total)
+            bytes: out, compression: c, consumed: c == .none ? out.count : source.consumed, produced: c == .none ? out.count : produced,
+            complete: complete, estimatedTotal: total)
     }
 }
 
