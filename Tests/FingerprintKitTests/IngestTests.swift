@@ -19,6 +19,35 @@ final class IngestTests: XCTestCase {
         }
     }
 
+    /// `AsciiBlock` (the C kernel `fp_ascii_block`) against the definition
+    /// byte by byte: every byte value at every one of the 64 positions (256
+    /// rotations of 0...255), then random blocks.
+    func testAsciiBlockMatchesItsDefinition() {
+        func reference(_ block: [UInt8]) -> (word: UInt64, high: UInt64, lower: [UInt8]) {
+            var word: UInt64 = 0
+            var high: UInt64 = 0
+            var lower = block
+            for (k, c) in block.enumerated() {
+                let isUpper = (0x41...0x5A).contains(c)
+                if isUpper || (0x61...0x7A).contains(c) || (0x30...0x39).contains(c) || c == 0x5F { word |= 1 << UInt64(k) }
+                if c >= 0x80 { high |= 1 << UInt64(k) }
+                if isUpper { lower[k] = c + 0x20 }
+            }
+            return (word, high, lower)
+        }
+        var blocks: [[UInt8]] = (0..<256).map { j in (0..<64).map { k in UInt8((j + k) & 0xFF) } }
+        var rng = SplitMix64(seed: 64)
+        for _ in 0..<2000 { blocks.append((0..<64).map { _ in UInt8(truncatingIfNeeded: rng.next()) }) }
+        var lower = [UInt8](repeating: 0, count: 64)
+        for block in blocks {
+            let got = block.withUnsafeBytes { p in lower.withUnsafeMutableBytes { AsciiBlock(p.baseAddress!, lower: $0.baseAddress!) } }
+            let want = reference(block)
+            XCTAssertEqual(got.word, want.word, "\(block)")
+            XCTAssertEqual(got.high, want.high, "\(block)")
+            XCTAssertEqual(lower, want.lower, "\(block)")
+        }
+    }
+
     /// What a scanner reports for `bytes` fed in chunks of `chunk` bytes.
     func scan(_ bytes: [UInt8], chunk: Int, blocks: Bool, maxTokenBytes: Int) -> (RangeCollector, Int, Int) {
         var s = WordScanner(maxTokenBytes: maxTokenBytes, blocks: blocks)

@@ -11,10 +11,53 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// 64 bytes of text classified for the `word` tokenizer's ASCII path
+/// (AsciiBlock.swift): bit k of `*word` is set when p[k] is A-Z, a-z, 0-9
+/// or _, bit k of `*high` when p[k] >= 0x80, and lower[0..<64] is p with
+/// A-Z lower-cased. Inline, so that Swift's optimiser inlines it into the
+/// scanner: SSE2 (the x86-64 baseline) has the byte-mask instruction
+/// (`pmovmskb`) that Swift's SIMD types do not expose, where each 16-lane
+/// mask cost two 64-bit multiplies; unsigned range tests are signed
+/// compares after moving the range's start to -128.
+static inline void fp_ascii_block(const void *p, void *lower, uint64_t *word, uint64_t *high) {
+    uint64_t w = 0, h = 0;
+#if defined(__SSE2__)
+    const __m128i upper_shift = _mm_set1_epi8(0x3F), letter_shift = _mm_set1_epi8(0x1F), digit_shift = _mm_set1_epi8(0x50);
+    const __m128i letters = _mm_set1_epi8(26 - 128), digits = _mm_set1_epi8(10 - 128);
+    const __m128i underscore = _mm_set1_epi8(0x5F), case_bit = _mm_set1_epi8(0x20);
+    for (int k = 0; k < 4; k++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)((const char *)p + 16 * k));
+        const __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(v, upper_shift), letters);
+        const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, case_bit), letter_shift), letters);
+        const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, digit_shift), digits);
+        const __m128i is_word = _mm_or_si128(_mm_or_si128(letter, digit), _mm_cmpeq_epi8(v, underscore));
+        _mm_storeu_si128((__m128i *)((char *)lower + 16 * k), _mm_or_si128(v, _mm_and_si128(upper, case_bit)));
+        w |= (uint64_t)(uint32_t)_mm_movemask_epi8(is_word) << (16 * k);
+        h |= (uint64_t)(uint32_t)_mm_movemask_epi8(v) << (16 * k);
+    }
+#else
+    const unsigned char *s = (const unsigned char *)p;
+    unsigned char *d = (unsigned char *)lower;
+    for (int k = 0; k < 64; k++) {
+        const unsigned char c = s[k];
+        const int up = (unsigned char)(c - 0x41) < 26;
+        const int is_word = (unsigned char)((c | 0x20) - 0x61) < 26 || (unsigned char)(c - 0x30) < 10 || c == 0x5F;
+        d[k] = up ? (unsigned char)(c | 0x20) : c;
+        w |= (uint64_t)is_word << k;
+        h |= (uint64_t)(c >> 7) << k;
+    }
+#endif
+    *word = w;
+    *high = h;
+}
 
 /// Element types of the block functions.
 enum fp_dtype { FP_F64 = 0, FP_F32 = 1, FP_BF16 = 2 };
