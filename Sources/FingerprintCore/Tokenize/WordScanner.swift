@@ -226,10 +226,21 @@ package struct WordScanner {
 
     /// Appends lower-cased ASCII word bytes to the current token (hashing
     /// what goes past `maxTokenBytes`, as the byte-at-a-time path does).
+    /// `src` points into `lowered`, within its 64 bytes.
     @inline(__always)
     private mutating func appendASCII(_ src: UnsafePointer<UInt8>, count: Int) {
         if len &+ count <= maxTokenBytes {
-            (tok + len).update(from: src, count: count)
+            // 8 bytes at a time, not memcpy (3% of stats): `src` is in the
+            // lowered block, which has 8 bytes of slack after its 64, and
+            // `tok` has 8 bytes after `maxTokenBytes`, so the last word may
+            // run past `count` on both sides.
+            let from = UnsafeRawPointer(src)
+            let to = UnsafeMutableRawPointer(tok + len)
+            var i = 0
+            while i < count {
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
             len &+= count
             return
         }
