@@ -89,11 +89,7 @@ final class TokenBatch {
                 ids[j] = table.insert(UnsafeBufferPointer(start: bytes + offsets[j], count: length), hash: hashes[j], word: words[j])
                 continue
             }
-            ids[j] = withUnsafeBytes(of: words[j]) { b in
-                table.insert(
-                    UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: length),
-                    hash: hashes[j], word: words[j])
-            }
+            ids[j] = table.insertShort(word: words[j], length: length, hash: hashes[j])
         }
         count = 0
         used = 0

@@ -186,6 +186,30 @@ package final class TokenTable: @unchecked Sendable {
         return Int32(id)
     }
 
+    /// `insert` of a token of `length` ≤ 8 bytes given as its zero-padded
+    /// bytes `word` (`TokenTable.word`): a hit is answered from the slot
+    /// alone, without the token's bytes, and inlined into the caller's loop;
+    /// only a new type takes the general path.
+    @inline(__always)
+    func insertShort(word k: UInt64, length n: Int, hash h: UInt64) -> Int32 {
+        let key = storesBytes ? k : h
+        let m = meta(h, n)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let sm = slots[2 &* i &+ 1]
+            if sm == 0 { return insertNewShort(word: k, length: n, hash: h) }
+            if sm & 0xFFFF_FFFF_0000_0000 == m && slots[2 &* i] == key { return Int32(truncatingIfNeeded: sm & 0xFFFF_FFFF) &- 1 }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    @inline(never)
+    private func insertNewShort(word k: UInt64, length n: Int, hash h: UInt64) -> Int32 {
+        withUnsafeBytes(of: k) { b in
+            insert(UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n), hash: h, word: k)
+        }
+    }
+
     /// Loads the slots where tokens of these hashes and lengths are looked
     /// up first, and for a token longer than 8 bytes the stored bytes it
     /// will be compared with, so that the cache misses of a batch overlap
