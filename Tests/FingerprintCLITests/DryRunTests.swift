@@ -35,6 +35,16 @@ final class DryRunTests: XCTestCase {
         return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
     }
 
+    /// Runs `gzip` with `arguments` (shell words); skips the test when it fails.
+    func gzip(_ arguments: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip " + arguments]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("gzip failed") }
+    }
+
     func testDryRunPrintsThePlanAndDoesNoWork() throws {
         let dir = try tempDir()
         let out = dir.appendingPathComponent("out.json").path
@@ -89,12 +99,7 @@ final class DryRunTests: XCTestCase {
         let j = try plan(["stats", file.path])
         let s = try XCTUnwrap((j["corpora"] as? [[String: Any]])?.first)
         XCTAssertEqual(try XCTUnwrap(s["documents"] as? Double), 20_000, accuracy: 1)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "gzip -k '\(file.path)'"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw XCTSkip("gzip failed") }
+        try gzip("-k '\(file.path)'")
         let g = try plan(["stats", file.path + ".gz"])
         let gs = try XCTUnwrap((g["corpora"] as? [[String: Any]])?.first)
         XCTAssertEqual(try XCTUnwrap(gs["documents"] as? Double), 20_000, accuracy: 1)
@@ -136,12 +141,7 @@ final class DryRunTests: XCTestCase {
         // budget counts the text read.
         let gz = try tempDir()
         for f in 0..<70 { try texts[f % 4].data.write(to: gz.appendingPathComponent("f\(f).txt")) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "gzip '\(gz.path)'/*.txt"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw XCTSkip("gzip failed") }
+        try gzip("'\(gz.path)'/*.txt")
         let z = try XCTUnwrap((try plan(["stats", gz.path])["corpora"] as? [[String: Any]])?.first)
         XCTAssertLessThanOrEqual(try XCTUnwrap(z["sample_bytes"] as? Double), Double(16 << 20))
         let zEstimate = try XCTUnwrap(z["tokens"] as? Double)
