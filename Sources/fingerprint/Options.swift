@@ -88,9 +88,7 @@ struct SharedOptions: ParsableArguments {
 
     /// Applies process-wide settings: the BLAS thread count follows --threads.
     func configure() {
-        if let threads { BLAS.setThreads(threads) }
-        let stopped = BLAS.stopIdleThreads()
-        Trace.mark("BLAS: stopped \(stopped) idle OpenBLAS workers")
+        configureBLAS(threads: threads)
         CSV.neutralizeFormulas = !csvFormulas
     }
 
@@ -189,6 +187,15 @@ extension SharedOptions {
             "fingerprint: \(skips.count) inputs skipped (\(first)\(skips.count > 3 ? "; …" : ""))"
                 + (skipped == nil ? "; --skipped FILE lists them all" : ""))
     }
+}
+
+/// The BLAS thread count follows --threads, and OpenBLAS's idle pool is
+/// stopped before the work starts (`BLAS.stopIdleThreads`). Both option
+/// groups' `configure()` call this.
+func configureBLAS(threads: Int?) {
+    if let threads { BLAS.setThreads(threads) }
+    let stopped = BLAS.stopIdleThreads()
+    Trace.mark("BLAS: stopped \(stopped) idle OpenBLAS workers")
 }
 
 extension SharedOptions {

@@ -32,9 +32,7 @@ struct CheckpointOptions: ParsableArguments {
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func configure() {
-        if let threads { BLAS.setThreads(threads) }
-        let stopped = BLAS.stopIdleThreads()
-        Trace.mark("BLAS: stopped \(stopped) idle OpenBLAS workers")
+        configureBLAS(threads: threads)
         CSV.neutralizeFormulas = !csvFormulas
     }
 

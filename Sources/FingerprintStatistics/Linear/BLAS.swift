@@ -150,7 +150,7 @@ public enum BLAS {
         guard let f = dlsym(h, "openblas_set_num_threads") else { return }
         let wanted = max(1, min(n, 256))
         guard wanted != threads else { return }
-        let stopped = dlsym(h, "blas_server_avail").map { $0.load(as: Int32.self) == 0 } ?? false
+        let stopped = pool(h)?.available == false
         unsafeBitCast(f, to: SetFn.self)(Int32(wanted))
         if stopped { stopIdleThreads() }
     }
@@ -176,23 +176,21 @@ public enum BLAS {
         typealias ShutdownFn = @convention(c) () -> Int32
         let h = dlopen(nil, RTLD_NOW)
         guard let shutdown = dlsym(h, "blas_thread_shutdown_") else { return 0 }
-        let workers = poolWorkers(h)
+        let workers = pool(h)?.workers ?? 0
         _ = unsafeBitCast(shutdown, to: ShutdownFn.self)()
         return workers
     }
 
     /// OpenBLAS's running pool workers: `blas_num_threads` − 1 while
     /// `blas_server_avail` is set, else 0 (nil when those are not exported).
-    package static var poolWorkers: Int? {
-        let h = dlopen(nil, RTLD_NOW)
-        guard dlsym(h, "blas_server_avail") != nil, dlsym(h, "blas_num_threads") != nil else { return nil }
-        return poolWorkers(h)
-    }
+    package static var poolWorkers: Int? { pool(dlopen(nil, RTLD_NOW))?.workers }
 
-    private static func poolWorkers(_ h: UnsafeMutableRawPointer?) -> Int {
-        guard let avail = dlsym(h, "blas_server_avail"), let count = dlsym(h, "blas_num_threads") else { return 0 }
-        guard avail.load(as: Int32.self) != 0 else { return 0 }
-        return max(0, Int(count.load(as: Int32.self)) - 1)
+    /// OpenBLAS's pool as its exported `int`s say (nil when they are not
+    /// exported): whether it runs, and its workers then.
+    private static func pool(_ h: UnsafeMutableRawPointer?) -> (available: Bool, workers: Int)? {
+        guard let avail = dlsym(h, "blas_server_avail"), let count = dlsym(h, "blas_num_threads") else { return nil }
+        let available = avail.load(as: Int32.self) != 0
+        return (available, available ? max(0, Int(count.load(as: Int32.self)) - 1) : 0)
     }
 
     /// Which BLAS library is loaded, its kernel and thread count (printed by
