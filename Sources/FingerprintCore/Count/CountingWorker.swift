@@ -1,3 +1,4 @@
+import CKernels
 /// A document's counts in a worker's local ids, before the merge.
 package struct LocalCounts: Sendable {
     public var ids: [Int32]
@@ -53,11 +54,13 @@ package struct CountingWorker: DocumentWorker {
             if n <= 8 {
                 // The hash comes from the word already loaded for the table key.
                 let h = TokenTable.shortHash(word: k, length: n)
+                table.prefetch(hash: h)
                 if batch.append(word: k, length: n, hash: h) { flush() }
                 return
             }
             let h = Hash64.hash(token)
             if n <= TokenBatch.longest {
+                table.prefetch(hash: h)
                 if batch.append(long: token, word: k, hash: h) { flush() }
                 return
             }
@@ -159,8 +162,6 @@ final class DocScratch {
     private var touched: UnsafeMutablePointer<Int32>
     private var touchedCount = 0
     private var touchedCapacity = 1 << 12
-    /// Written by the batched `add` only.
-    private var warmed: Int32 = 0
 
     init() {
         counts = .allocate(capacity: capacity)
@@ -185,16 +186,11 @@ final class DocScratch {
         counts[id] &+= 1
     }
 
-    /// `add` of `ids[0..<n]`, with the counters of all of them loaded first
+    /// `add` of `ids[0..<n]`, with the counters of all of them prefetched first
     /// (their cache misses overlap; see `TokenBatch`).
     @inline(__always)
     func add(_ ids: UnsafePointer<Int32>, count n: Int) {
-        var any: Int32 = 0
-        for j in 0..<n {
-            let id = Int(ids[j])
-            if id < capacity { any |= counts[id] }
-        }
-        warmed = any
+        for j in 0..<n { fp_prefetch(counts + Int(ids[j])) }
         for j in 0..<n { add(ids[j]) }
     }
 

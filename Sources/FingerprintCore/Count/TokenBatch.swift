@@ -3,14 +3,17 @@
 /// `longest` bytes) copied into the batch, each with its length and hash.
 ///
 /// Counting a batch at a time turns one cache miss per token into
-/// overlapping ones: the table slots of all the batch's hashes (and, for
-/// long tokens, the stored bytes they are compared with) are loaded first
-/// (`TokenTable.warm`), then the tokens are inserted in order, then the
-/// per-document counters are loaded and bumped. On 104 MB of Zipf text over
-/// 50,000 types (a 2 MB slot array, past the 1 MB L2 cache of a core here)
-/// this cut the CPU time of `stats --force` by about 40% (1.2–1.3 s to
-/// 0.74–0.84 s); see BENCHMARKS.md, "Ingest". A hot-token table in front
-/// of the main one was measured too, and was slower.
+/// overlapping ones: each token's table slot is prefetched when it joins
+/// the batch (`TokenTable.prefetch`, by the caller), the stored bytes long
+/// tokens are compared with when the batch is counted (`TokenTable.warm`),
+/// then the tokens are inserted in order, then the per-document counters
+/// are prefetched and bumped. On 104 MB of Zipf text over 50,000 types (a
+/// 2 MB slot array, past the 1 MB L2 cache of a core of the machine it was
+/// measured on) loading a batch's slots before inserting cut the CPU time
+/// of `stats --force` by about 40% (1.2–1.3 s to 0.74–0.84 s); prefetching
+/// them as tokens join, while the scanner goes on, by 17% more (session
+/// 15): see BENCHMARKS.md, "Ingest". A hot-token table in front of the
+/// main one was measured too, and was slower.
 final class TokenBatch {
     /// Tokens a batch holds.
     static let capacity = 32

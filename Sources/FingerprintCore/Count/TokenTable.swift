@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// An open-addressing hash table from token bytes to dense ids `0..<count`,
@@ -29,8 +30,6 @@ package final class TokenTable: @unchecked Sendable {
     private var arenaStore: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
     private var arenaCapacity: Int
-    /// Written by `warm` only.
-    private var warmed: UInt64 = 0
 
     public init(storesBytes: Bool = true, capacity: Int = 1 << 12) {
         self.storesBytes = storesBytes
@@ -210,23 +209,25 @@ package final class TokenTable: @unchecked Sendable {
         }
     }
 
-    /// Loads the slots where tokens of these hashes and lengths are looked
-    /// up first, and for a token longer than 8 bytes the stored bytes it
-    /// will be compared with, so that the cache misses of a batch overlap
-    /// instead of following one another (a software prefetch: Swift has no
-    /// prefetch instruction).
+    /// Starts loading the slot where a token of hash `h` is looked up first,
+    /// without waiting for it: called when a token joins a batch, so that
+    /// by the time the batch is counted its slots are in the cache.
+    @inline(__always)
+    func prefetch(hash h: UInt64) {
+        fp_prefetch(slots + 2 &* (Int(truncatingIfNeeded: h) & mask))
+    }
+
+    /// For each token longer than 8 bytes whose first slot (fetched by
+    /// `prefetch` when it joined the batch) holds a type, starts loading
+    /// that type's stored bytes, which the token will be compared with: the
+    /// cache misses of a batch overlap instead of following one another.
     @inline(__always)
     func warm(_ hashes: UnsafePointer<UInt64>, lengths: UnsafePointer<Int>, count: Int) {
-        var any: UInt64 = 0
-        for j in 0..<count {
+        guard storesBytes else { return }
+        for j in 0..<count where lengths[j] > 8 {
             let m = slots[2 &* (Int(truncatingIfNeeded: hashes[j]) & mask) &+ 1]
-            any |= m
-            if storesBytes && lengths[j] > 8 && m != 0 {
-                let o = offsetStore[Int(truncatingIfNeeded: m & 0xFFFF_FFFF) &- 1]
-                if o < arenaCount { any |= UInt64(arenaStore[o]) }
-            }
+            if m != 0 { fp_prefetch(arenaStore + offsetStore[Int(truncatingIfNeeded: m & 0xFFFF_FFFF) &- 1]) }
         }
-        warmed = any  // kept, so the loads are not optimised away
     }
 
     /// The id of `token`, or nil.
