@@ -6,11 +6,13 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <immintrin.h>
 #define FP_X86 1
 #endif
 
 // No contraction of a*b + c into a fused multiply-add: results must not
-// depend on the instruction set.
+// depend on the instruction set. (The block sums ask for their fused
+// multiply-adds by name, FMA below, on every path alike.)
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #else
@@ -49,6 +51,11 @@ static inline double scalar_bf16(const unsigned char *p) {
 #define LOAD_F64(p) (*(const v8d_u *)(p))
 #define LOAD_F32(p) __builtin_convertvector(*(const v8f_u *)(p), v8d)
 #define LOAD_BF16(p) __builtin_convertvector((v8f)(__builtin_convertvector(*(const v8u16_u *)(p), v8u32) << 16), v8d)
+// a * b + c with one rounding, for vectors (hardware FMA with AVX2,
+// AVX-512 and NEON; libm's correctly rounded fma() for each lane on the
+// portable x86 path) and for scalars (libm's fma(), inlined where the
+// instruction set has it): the same bits on every path.
+#define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
 #define HSUM(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
 // The last n mod 8 elements, one by one, into r; then r to out.
@@ -59,10 +66,10 @@ static inline double scalar_bf16(const unsigned char *p) {
         double x = va - ka, y = vb - kb, d = va - vb;                                                                 \
         r[0] += x;                                                                                                    \
         r[1] += y;                                                                                                    \
-        r[2] += x * x;                                                                                                \
-        r[3] += y * y;                                                                                                \
-        r[4] += x * y;                                                                                                \
-        r[5] += d * d;                                                                                                \
+        r[2] = fma(x, x, r[2]);                                                                                                \
+        r[3] = fma(y, y, r[3]);                                                                                                \
+        r[4] = fma(x, y, r[4]);                                                                                                \
+        r[5] = fma(d, d, r[5]);                                                                                                \
     }                                                                                                                 \
     memcpy(out, r, sizeof r);
 
@@ -81,10 +88,10 @@ static inline double scalar_bf16(const unsigned char *p) {
             v8d d = da - db;                                                                                          \
             sx += x;                                                                                                  \
             sy += y;                                                                                                  \
-            sxx += x * x;                                                                                             \
-            syy += y * y;                                                                                             \
-            sxy += x * y;                                                                                             \
-            sdd += d * d;                                                                                             \
+            sxx = FMA(x, x, sxx);                                                                                             \
+            syy = FMA(y, y, syy);                                                                                             \
+            sxy = FMA(x, y, sxy);                                                                                             \
+            sdd = FMA(d, d, sdd);                                                                                             \
         }                                                                                                             \
         double r[6] = {HSUM(sx), HSUM(sy), HSUM(sxx), HSUM(syy), HSUM(sxy), HSUM(sdd)};                               \
         TAIL_SUMS(SCALAR, SIZE)                                                                                       \
@@ -121,10 +128,10 @@ typedef v4u16 v4u16_u __attribute__((aligned(1), may_alias));
         v4d d = da - db;                                                                                              \
         S[0] += x;                                                                                                    \
         S[1] += y;                                                                                                    \
-        S[2] += x * x;                                                                                                \
-        S[3] += y * y;                                                                                                \
-        S[4] += x * y;                                                                                                \
-        S[5] += d * d;                                                                                                \
+        S[2] = FMA(x, x, S[2]);                                                                                                \
+        S[3] = FMA(y, y, S[3]);                                                                                                \
+        S[4] = FMA(x, y, S[4]);                                                                                                \
+        S[5] = FMA(d, d, S[5]);                                                                                                \
     }
 #define HALVES_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                 \
     ATTR static void NAME(const unsigned char *a, const unsigned char *b, ptrdiff_t n, double ka, double kb,          \
@@ -143,15 +150,26 @@ typedef v4u16 v4u16_u __attribute__((aligned(1), may_alias));
         TAIL_SUMS(SCALAR, SIZE)                                                                                       \
     }
 #define AVX2 __attribute__((target("avx2")))
-HALVES_KERNEL(sums_f64_avx2, AVX2, LOAD4_F64, scalar_f64, 8)
-HALVES_KERNEL(sums_f32_avx2, AVX2, LOAD4_F32, scalar_f32, 4)
-HALVES_KERNEL(sums_bf16_avx2, AVX2, LOAD4_BF16, scalar_bf16, 2)
+#define AVX2_FMA __attribute__((target("avx2,fma")))
+HALVES_KERNEL(sums_f64_avx2, AVX2_FMA, LOAD4_F64, scalar_f64, 8)
+HALVES_KERNEL(sums_f32_avx2, AVX2_FMA, LOAD4_F32, scalar_f32, 4)
+HALVES_KERNEL(sums_bf16_avx2, AVX2_FMA, LOAD4_BF16, scalar_bf16, 2)
 #define AVX512 __attribute__((target("avx512f")))
-BLOCK_KERNEL(sums_f64_avx512, AVX512, LOAD_F64, scalar_f64, 8)
-BLOCK_KERNEL(sums_f32_avx512, AVX512, LOAD_F32, scalar_f32, 4)
-BLOCK_KERNEL(sums_bf16_avx512, AVX512, LOAD_BF16, scalar_bf16, 2)
+#define AVX512_SUMS __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
+// Eight bf16 values to eight doubles: one word permutation puts each value in
+// the high half of a 32-bit lane, the low half from the zero upper half of
+// the register the 16 bytes were loaded into (one instruction where
+// LOAD_BF16's widening load and shift are two), then the widening to double.
+AVX512_SUMS static inline v8d load_bf16_avx512(const unsigned char *p) {
+    const __m256i spread = _mm256_setr_epi16(8, 0, 8, 1, 8, 2, 8, 3, 8, 4, 8, 5, 8, 6, 8, 7);
+    const __m256i bits = _mm256_permutexvar_epi16(spread, _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)p)));
+    return (v8d)_mm512_cvtps_pd(_mm256_castsi256_ps(bits));
+}
+BLOCK_KERNEL(sums_f64_avx512, AVX512_SUMS, LOAD_F64, scalar_f64, 8)
+BLOCK_KERNEL(sums_f32_avx512, AVX512_SUMS, LOAD_F32, scalar_f32, 4)
+BLOCK_KERNEL(sums_bf16_avx512, AVX512_SUMS, load_bf16_avx512, scalar_bf16, 2)
 
-enum { CPU_AVX2 = 1, CPU_AVX512F = 2, CPU_AVX512VL = 4, CPU_SHA = 8, CPU_KNOWN = 16 };
+enum { CPU_AVX2 = 1, CPU_AVX512F = 2, CPU_AVX512VL = 4, CPU_SHA = 8, CPU_KNOWN = 16, CPU_FMA = 32, CPU_AVX512BW = 64 };
 
 /// What the CPU has and the OS saves the registers of, as CPU_ bits. Asked
 /// once: CPUID is slow, and in a virtual machine it traps to the hypervisor
@@ -165,15 +183,18 @@ static int cpu_features(void) {
     if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
         const int ssse3_sse41 = (ecx & (1u << 9)) && (ecx & (1u << 19));
         const int avx = (ecx & (1u << 27)) && (ecx & (1u << 28)); // OSXSAVE, AVX
+        const unsigned int ecx1 = ecx;
         if (avx) __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
         unsigned int b7 = 0;
         if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) b7 = ebx;
         if (ssse3_sse41 && (b7 & (1u << 29))) f |= CPU_SHA;
         if (avx && (lo & 6) == 6 && (b7 & (1u << 5))) { // XMM and YMM state; AVX2
             f |= CPU_AVX2;
+            if (ecx1 & (1u << 12)) f |= CPU_FMA;
             if ((b7 & (1u << 16)) && (lo & 0xE0) == 0xE0) { // AVX512F; opmask and ZMM state
                 f |= CPU_AVX512F;
                 if (b7 & (1u << 31)) f |= CPU_AVX512VL;
+                if (b7 & (1u << 30)) f |= CPU_AVX512BW;
             }
         }
     }
@@ -181,10 +202,14 @@ static int cpu_features(void) {
     return f;
 }
 
-/// The widest usable: 2 AVX-512F, 1 AVX2, 0 neither.
+/// The widest usable: 2 AVX-512 (F, BW and VL) with FMA, 1 AVX2 with FMA,
+/// 0 neither (every CPU that has AVX2 or AVX-512 has FMA too; a virtual
+/// machine may still hide it).
 static int best_level(void) {
     const int f = cpu_features();
-    return (f & CPU_AVX512F) ? 2 : (f & CPU_AVX2) ? 1 : 0;
+    if (!(f & CPU_FMA)) return 0;
+    const int avx512 = CPU_AVX512F | CPU_AVX512BW | CPU_AVX512VL;
+    return (f & avx512) == avx512 ? 2 : (f & CPU_AVX2) ? 1 : 0;
 }
 
 /// AVX-512VL (512-bit instructions on 256-bit registers), for the integer kernels.

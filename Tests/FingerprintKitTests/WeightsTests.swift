@@ -271,9 +271,9 @@ final class WeightsTests: XCTestCase {
         XCTAssertEqual(FlatStatistics.moments(try src("s32"), try src("t32")), bf16, "F32 read directly")
     }
 
-    /// The kernel gives the same bits with AVX-512 and AVX2 as without (no
-    /// fused multiply-add, the same operations in the same order), on F32
-    /// and BF16 values read directly.
+    /// The kernel gives the same bits with AVX-512 and AVX2 as without (the
+    /// same fused multiply-adds, hardware or libm's, in the same order), on
+    /// F32 and BF16 values read directly.
     func testFlatKernelSameBitsOnEveryInstructionSet() throws {
         let saved = fp_block_sums_level()
         defer { _ = fp_block_sums_set_level(saved) }

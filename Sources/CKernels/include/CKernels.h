@@ -75,14 +75,18 @@ enum fp_dtype { FP_F64 = 0, FP_F32 = 1, FP_BF16 = 2 };
 /// Eight lanes (element i goes to lane i mod 8, from the block's start),
 /// each summed in order; the lanes added as ((l0 + l1) + (l2 + l3)) +
 /// ((l4 + l5) + (l6 + l7)); the last n mod 8 elements added one by one
-/// after that. The same operations in the same order whatever the
-/// instruction set (no fused multiply-add), so the result is bit-identical
-/// on every machine and for every dtype path (conversions to double are
-/// exact).
+/// after that. Each product is added by a fused multiply-add (one
+/// rounding): the hardware's with AVX2, AVX-512 and NEON, libm's correctly
+/// rounded fma() on the portable x86 path (there about 15 ns a pair, 20-30
+/// times slower; only a CPU without AVX2 or FMA takes it). The same
+/// operations in the same order whatever the instruction set, so the result
+/// is bit-identical on every machine and for every dtype path (conversions
+/// to double are exact).
 void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double ka, double kb, double out[6]);
 
 /// Which implementation fp_block_sums uses: 0 portable (SSE2 on x86-64,
-/// NEON on arm64), 1 AVX2, 2 AVX-512F: the widest the CPU and OS support.
+/// NEON on arm64), 1 AVX2 with FMA, 2 AVX-512 (F, BW, VL) with FMA: the
+/// widest the CPU and OS support.
 int fp_block_sums_level(void);
 
 /// Makes fp_block_sums use implementation `level`, or the widest the CPU
