@@ -141,15 +141,24 @@ package final class TokenTable: @unchecked Sendable {
 
     @inline(__always)
     private func probe(_ token: UnsafeBufferPointer<UInt8>, _ h: UInt64, _ k: UInt64) -> (slot: Int, id: Int) {
-        let m = meta(h, token.count)
         let n = token.count
+        return probe(hash: h, key: k, meta: meta(h, n)) { id in !storesBytes || n <= 8 || equal(id, token) }
+    }
+
+    /// The probe itself: slot index and id of the type whose slot holds
+    /// `key` and `meta` (its hash's top 24 bits and length) and that
+    /// `matches` accepts, or of the empty slot where it belongs. A token of
+    /// up to 8 bytes (and any token in hashed mode) is told by its slot
+    /// alone; a longer one's bytes are compared by `matches`.
+    @inline(__always)
+    private func probe(hash h: UInt64, key k: UInt64, meta m: UInt64, matches: (Int) -> Bool) -> (slot: Int, id: Int) {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let sm = slots[2 &* i &+ 1]
             if sm == 0 { return (i, -1) }
             if sm & 0xFFFF_FFFF_0000_0000 == m && slots[2 &* i] == k {
                 let id = Int(truncatingIfNeeded: sm & 0xFFFF_FFFF) &- 1
-                if !storesBytes || n <= 8 || equal(id, token) { return (i, id) }
+                if matches(id) { return (i, id) }
             }
             i = (i &+ 1) & mask
         }
@@ -191,15 +200,8 @@ package final class TokenTable: @unchecked Sendable {
     /// only a new type takes the general path.
     @inline(__always)
     func insertShort(word k: UInt64, length n: Int, hash h: UInt64) -> Int32 {
-        let key = storesBytes ? k : h
-        let m = meta(h, n)
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let sm = slots[2 &* i &+ 1]
-            if sm == 0 { return insertNewShort(word: k, length: n, hash: h) }
-            if sm & 0xFFFF_FFFF_0000_0000 == m && slots[2 &* i] == key { return Int32(truncatingIfNeeded: sm & 0xFFFF_FFFF) &- 1 }
-            i = (i &+ 1) & mask
-        }
+        let found = probe(hash: h, key: storesBytes ? k : h, meta: meta(h, n)) { _ in true }.id
+        return found >= 0 ? Int32(truncatingIfNeeded: found) : insertNewShort(word: k, length: n, hash: h)
     }
 
     @inline(never)
