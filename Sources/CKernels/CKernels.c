@@ -58,19 +58,24 @@ static inline double scalar_bf16(const unsigned char *p) {
 #define FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
 #define HSUM(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
+// One step of the sums for values DA, DB (vectors of any width, or scalars):
+// x = DA - ka, y = DB - kb, d = DA - DB, and Σx, Σy, Σx², Σy², Σxy, Σd²
+// added into S[0..5] (S[0..5] and VKA/VKB of the values' type).
+#define SUMS_STEP(T, DA, DB, VKA, VKB, S)                                                                             \
+    {                                                                                                                 \
+        const T da_ = (DA), db_ = (DB);                                                                               \
+        const T x = da_ - (VKA), y = db_ - (VKB), d = da_ - db_;                                                      \
+        S[0] += x;                                                                                                    \
+        S[1] += y;                                                                                                    \
+        S[2] = FMA(x, x, S[2]);                                                                                       \
+        S[3] = FMA(y, y, S[3]);                                                                                       \
+        S[4] = FMA(x, y, S[4]);                                                                                       \
+        S[5] = FMA(d, d, S[5]);                                                                                       \
+    }
+
 // The last n mod 8 elements, one by one, into r; then r to out.
 #define TAIL_SUMS(SCALAR, SIZE)                                                                                       \
-    for (ptrdiff_t i = n8; i < n; i++) {                                                                              \
-        double va = SCALAR(a + i * SIZE);                                                                             \
-        double vb = SCALAR(b + i * SIZE);                                                                             \
-        double x = va - ka, y = vb - kb, d = va - vb;                                                                 \
-        r[0] += x;                                                                                                    \
-        r[1] += y;                                                                                                    \
-        r[2] = fma(x, x, r[2]);                                                                                                \
-        r[3] = fma(y, y, r[3]);                                                                                                \
-        r[4] = fma(x, y, r[4]);                                                                                                \
-        r[5] = fma(d, d, r[5]);                                                                                                \
-    }                                                                                                                 \
+    for (ptrdiff_t i = n8; i < n; i++) SUMS_STEP(double, SCALAR(a + i * SIZE), SCALAR(b + i * SIZE), ka, kb, r)       \
     memcpy(out, r, sizeof r);
 
 #define BLOCK_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                  \
@@ -78,22 +83,12 @@ static inline double scalar_bf16(const unsigned char *p) {
                           double out[6]) {                                                                            \
         const v8d vka = {ka, ka, ka, ka, ka, ka, ka, ka};                                                             \
         const v8d vkb = {kb, kb, kb, kb, kb, kb, kb, kb};                                                             \
-        v8d sx = {0, 0, 0, 0, 0, 0, 0, 0}, sy = sx, sxx = sx, syy = sx, sxy = sx, sdd = sx;                           \
+        v8d s[6];                                                                                                     \
+        for (int k = 0; k < 6; k++) s[k] = (v8d){0, 0, 0, 0, 0, 0, 0, 0};                                             \
         ptrdiff_t n8 = n & ~(ptrdiff_t)7;                                                                             \
-        for (ptrdiff_t i = 0; i < n8; i += 8) {                                                                       \
-            v8d da = LOAD(a + i * SIZE);                                                                              \
-            v8d db = LOAD(b + i * SIZE);                                                                              \
-            v8d x = da - vka;                                                                                         \
-            v8d y = db - vkb;                                                                                         \
-            v8d d = da - db;                                                                                          \
-            sx += x;                                                                                                  \
-            sy += y;                                                                                                  \
-            sxx = FMA(x, x, sxx);                                                                                             \
-            syy = FMA(y, y, syy);                                                                                             \
-            sxy = FMA(x, y, sxy);                                                                                             \
-            sdd = FMA(d, d, sdd);                                                                                             \
-        }                                                                                                             \
-        double r[6] = {HSUM(sx), HSUM(sy), HSUM(sxx), HSUM(syy), HSUM(sxy), HSUM(sdd)};                               \
+        for (ptrdiff_t i = 0; i < n8; i += 8) SUMS_STEP(v8d, LOAD(a + i * SIZE), LOAD(b + i * SIZE), vka, vkb, s)     \
+        double r[6];                                                                                                  \
+        for (int k = 0; k < 6; k++) r[k] = HSUM(s[k]);                                                                \
         TAIL_SUMS(SCALAR, SIZE)                                                                                       \
     }
 
@@ -119,20 +114,6 @@ typedef v4u16 v4u16_u __attribute__((aligned(1), may_alias));
 #define LOAD4_F32(p) __builtin_convertvector(*(const v4f_u *)(p), v4d)
 #define LOAD4_BF16(p) __builtin_convertvector((v4f)(__builtin_convertvector(*(const v4u16_u *)(p), v4u32) << 16), v4d)
 #define HSUM4(l, h) ((((l)[0] + (l)[1]) + ((l)[2] + (l)[3])) + (((h)[0] + (h)[1]) + ((h)[2] + (h)[3])))
-#define HALF_STEP(LOAD, SIZE, I, S)                                                                                   \
-    {                                                                                                                 \
-        v4d da = LOAD(a + (I) * SIZE);                                                                                \
-        v4d db = LOAD(b + (I) * SIZE);                                                                                \
-        v4d x = da - vka;                                                                                             \
-        v4d y = db - vkb;                                                                                             \
-        v4d d = da - db;                                                                                              \
-        S[0] += x;                                                                                                    \
-        S[1] += y;                                                                                                    \
-        S[2] = FMA(x, x, S[2]);                                                                                                \
-        S[3] = FMA(y, y, S[3]);                                                                                                \
-        S[4] = FMA(x, y, S[4]);                                                                                                \
-        S[5] = FMA(d, d, S[5]);                                                                                                \
-    }
 #define HALVES_KERNEL(NAME, ATTR, LOAD, SCALAR, SIZE)                                                                 \
     ATTR static void NAME(const unsigned char *a, const unsigned char *b, ptrdiff_t n, double ka, double kb,          \
                           double out[6]) {                                                                            \
@@ -142,8 +123,8 @@ typedef v4u16 v4u16_u __attribute__((aligned(1), may_alias));
         for (int k = 0; k < 6; k++) lo[k] = hi[k] = (v4d){0, 0, 0, 0};                                               \
         ptrdiff_t n8 = n & ~(ptrdiff_t)7;                                                                             \
         for (ptrdiff_t i = 0; i < n8; i += 8) {                                                                       \
-            HALF_STEP(LOAD, SIZE, i, lo)                                                                              \
-            HALF_STEP(LOAD, SIZE, i + 4, hi)                                                                          \
+            SUMS_STEP(v4d, LOAD(a + i * SIZE), LOAD(b + i * SIZE), vka, vkb, lo)                                      \
+            SUMS_STEP(v4d, LOAD(a + (i + 4) * SIZE), LOAD(b + (i + 4) * SIZE), vka, vkb, hi)                          \
         }                                                                                                             \
         double r[6];                                                                                                  \
         for (int k = 0; k < 6; k++) r[k] = HSUM4(lo[k], hi[k]);                                                       \
