@@ -154,8 +154,10 @@ struct BatchCommand: ParsableCommand {
                     : "--features or --tile lower the matrix and GEMM tiles, --method minhash holds no matrix"
             ) {
                 WorkPlan.batch(
-                    try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: shingle),
-                    against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer) }, options: o)
+                    try CorpusSurvey.survey(
+                        input, tokenizer: o.tokenizer, shingle: shingle,
+                        pairs: o.threshold == nil ? [] : o.method == .minhash ? .jaccards : .cosines),
+                    against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer, pairs: []) }, options: o)
             }
             if stop { return }
             if bySubdir || byField != nil || labels != nil {

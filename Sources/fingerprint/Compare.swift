@@ -120,8 +120,8 @@ struct Compare: ParsableCommand {
                     "the 8- and 13-gram sets take 9 bytes a token and size; compare samples of the corpora (fewer files, or --where/--vs on a field)"
             ) {
                 WorkPlan.compare(
-                    try CorpusSurvey.survey(inputA, tokenizer: o.tokenizer, pairs: false),
-                    try CorpusSurvey.survey(inputB, tokenizer: o.tokenizer, pairs: false),
+                    try CorpusSurvey.survey(inputA, tokenizer: o.tokenizer, pairs: []),
+                    try CorpusSurvey.survey(inputB, tokenizer: o.tokenizer, pairs: []),
                     options: o)
             }
             if stop { return }

@@ -102,7 +102,8 @@ struct DedupCommand: ParsableCommand {
                 inputs: [input], json: format == .json || format == .jsonl, advice: "--method simhash keeps no shingle sets"
             ) {
                 WorkPlan.dedup(
-                    try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle), perms: perms, threads: options.readOptions.threads,
+                    try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle, pairs: .jaccards), perms: perms,
+                    threads: options.readOptions.threads,
                     threshold: threshold)
             }
             if stop { return }

@@ -17,6 +17,16 @@ import Foundation
 /// - Tokens: text bytes times the sample's tokens per byte.
 /// - Types: Heaps' law, V(N) = V(n) (N/n)^β, with β from the sample's own
 ///   growth between n/2 and n tokens (clamped to [0, 1]).
+/// Which similarities of sampled document pairs a survey computes.
+public struct SamplePairs: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// TF-IDF cosines (thresholded `batch` by TF-IDF).
+    public static let cosines = SamplePairs(rawValue: 1)
+    /// Word-shingle Jaccard similarities (`dedup`, thresholded `batch --method minhash`).
+    public static let jaccards = SamplePairs(rawValue: 2)
+}
+
 public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// The corpus as named on the command line.
     public var corpus: String
@@ -108,15 +118,16 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
 
     /// Surveys `input`: lists its files and reads a sample of at most
     /// `sampleBytes` bytes of text from up to `sampleUnits` units spread
-    /// evenly over it. With `pairs` false, `sampleCosines` and
-    /// `sampleJaccards` stay empty: only thresholded `batch` and `dedup`
-    /// need them, and on large documents they cost most of the survey (all
-    /// pairs of 128 shingle sets: 5.5 s of a 104 MB `stats` in 1 MB files).
+    /// evenly over it. `sampleCosines` and `sampleJaccards` are computed
+    /// only when `pairs` asks for them: they are all pairs of up to 512
+    /// (cosines) and 128 (Jaccards) sampled documents, which on long
+    /// documents can cost more than the rest of the survey, and only
+    /// thresholded `batch` and `dedup` plans read them.
     /// - Throws: `.invalidParameter` for standard input (its size cannot be
     ///   known without reading it), `.noInput` when the input is unreadable.
     public static func survey(
-        _ input: CorpusInput, tokenizer: TokenizerSpec, shingle: Int = 5, pairs: Bool = true, sampleUnits: Int = 512,
-        sampleBytes: Int = 16 << 20
+        _ input: CorpusInput, tokenizer: TokenizerSpec, shingle: Int = 5, pairs: SamplePairs = [.cosines, .jaccards],
+        sampleUnits: Int = 512, sampleBytes: Int = 16 << 20
     ) throws -> CorpusSurvey {
         if input.path == "-" && input.kind != .memory {
             throw FingerprintError.invalidParameter(
@@ -230,7 +241,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             typeBytes: counter.types > 0 ? Double(counter.typeBytes) / Double(counter.types) : 0,
             sampleDocuments: counter.documents, sampleBytes: Int(sampleText), sampleTokens: counter.tokens,
             sampleTypes: counter.types, heapsBeta: beta, complete: allRead && chosen.count == units.count,
-            sampleCosines: pairs ? counter.cosines() : [], sampleJaccards: pairs ? counter.jaccards() : [],
+            sampleCosines: pairs.contains(.cosines) ? counter.cosines() : [],
+            sampleJaccards: pairs.contains(.jaccards) ? counter.jaccards() : [],
             scanRate: counter.scanSeconds > 0 ? sampleText / counter.scanSeconds : 0)
     }
 
@@ -311,7 +323,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
 
 /// Counts tokens and distinct types of sampled documents, and the growth of
 /// the vocabulary for Heaps' β.
-private struct SampleCounter {
+struct SampleCounter {
     var stream: TokenStream
     /// Types seen, by hash (a `TokenTable` in hashed mode: its inserts were
     /// half of a `--dry-run` as two `Set<UInt64>`), and the last sampled
@@ -328,14 +340,15 @@ private struct SampleCounter {
     /// Term counts of the first 512 sampled documents (for the pair cosines).
     var vectors: [[UInt64: Int]] = []
 
-    /// Word-shingle hash sets of the first 128 documents.
-    var shingleSets: [Set<UInt64>] = []
+    /// Word-shingle hash sets of the first 128 documents, each sorted
+    /// without repeats.
+    var shingleSets: [[UInt64]] = []
     let shingle: Int
-    /// Whether to keep the vectors and shingle sets for `cosines` and `jaccards`.
-    let pairs: Bool
+    /// Which of the vectors and shingle sets to keep, for `cosines` and `jaccards`.
+    let pairs: SamplePairs
     var scanSeconds = 0.0
 
-    init(spec: TokenizerSpec, shingle: Int, pairs: Bool) {
+    init(spec: TokenizerSpec, shingle: Int, pairs: SamplePairs) {
         stream = TokenStream(spec)
         self.shingle = max(1, shingle)
         self.pairs = pairs
@@ -380,21 +393,29 @@ private struct SampleCounter {
             }
         }
         scanSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        if pairs && vectors.count < 512 {
+        if pairs.contains(.cosines) && vectors.count < 512 {
             var vector: [UInt64: Int] = [:]
             for h in sink.hashes { vector[h, default: 0] += 1 }
             vectors.append(vector)
         }
-        if pairs && shingleSets.count < 128 {
-            var set = Set<UInt64>()
+        if pairs.contains(.jaccards) && shingleSets.count < 128 {
+            var set: [UInt64] = []
             let hs = sink.hashes
             if hs.count >= shingle {
+                set.reserveCapacity(hs.count - shingle + 1)
                 for i in 0...(hs.count - shingle) {
                     var h: UInt64 = 0x9e37_79b9_7f4a_7c15
                     for j in i..<(i + shingle) { h = (h ^ hs[j]) &* 0x100_0000_01b3 }
-                    set.insert(h)
+                    set.append(h)
                 }
             }
+            set.sort()
+            var kept = 0
+            for h in set where kept == 0 || set[kept - 1] != h {
+                set[kept] = h
+                kept += 1
+            }
+            set.removeLast(set.count - kept)
             shingleSets.append(set)
         }
         documents += 1
@@ -434,20 +455,40 @@ private struct SampleCounter {
         return out.sorted()
     }
 
-    /// Jaccard similarities of every pair of shingle sets, ascending.
+    /// Jaccard similarities of every pair of shingle sets, ascending: each
+    /// intersection by one merge of the two sorted sets (a `Set` lookup a
+    /// shingle took 5 s for 128 sampled documents of 1 MB).
     func jaccards() -> [Float] {
         guard shingleSets.count >= 2 else { return [] }
         var out: [Float] = []
+        out.reserveCapacity(shingleSets.count * (shingleSets.count - 1) / 2)
         for i in 0..<shingleSets.count {
             for j in (i + 1)..<shingleSets.count {
-                let (a, b) =
-                    shingleSets[i].count <= shingleSets[j].count ? (shingleSets[i], shingleSets[j]) : (shingleSets[j], shingleSets[i])
-                let inter = a.reduce(0) { $0 + (b.contains($1) ? 1 : 0) }
-                let union = a.count + b.count - inter
+                let inter = SampleCounter.intersectionCount(shingleSets[i], shingleSets[j])
+                let union = shingleSets[i].count + shingleSets[j].count - inter
                 out.append(union == 0 ? 0 : Float(inter) / Float(union))
             }
         }
         return out.sorted()
+    }
+
+    /// Elements two ascending arrays without repeats have in common.
+    static func intersectionCount(_ a: [UInt64], _ b: [UInt64]) -> Int {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                var i = 0
+                var j = 0
+                var n = 0
+                while i < x.count && j < y.count {
+                    let u = x[i]
+                    let v = y[j]
+                    if u == v { n &+= 1 }
+                    if u <= v { i &+= 1 }
+                    if v <= u { j &+= 1 }
+                }
+                return n
+            }
+        }
     }
 
     /// Local Heaps exponents between successive doublings of the sample's

@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+
+@testable import FingerprintCore
+
+/// The survey's sampled pair similarities (what thresholded `batch` and
+/// `dedup` plans estimate their pair counts from).
+final class SurveyTests: XCTestCase {
+    /// Generated documents, some sharing runs of words, so that the pairs'
+    /// Jaccard similarities spread over [0, 1].
+    private func documents() -> [String] {
+        var rng = Xoshiro256(seed: 11, stream: 3)
+        let words = (0..<300).map { "w\($0)" } + ["The", "the", "THE", "Été", "été"]
+        var base: [String] = []
+        for _ in 0..<400 { base.append(words[Int(rng.next() % UInt64(words.count))]) }
+        return (0..<12).map { d in
+            // Each document: a share of the common base, then its own words.
+            let shared = base.prefix(400 - 30 * d)
+            let own = (0..<(30 * d + 5)).map { _ in words[Int(rng.next() % UInt64(words.count))] }
+            return (shared + own).joined(separator: d % 2 == 0 ? " " : ",\n")
+        }
+    }
+
+    /// Jaccard similarities of 5-word shingle sets, computed here on the
+    /// shingles' text (no hashing; words as `re.findall(r"\w+", text.lower())`
+    /// finds them, which these ASCII and Latin-1 words need no more than
+    /// `split` for), equal the survey's, and only what `pairs` asks for is
+    /// computed.
+    func testSampleJaccardsMatchShingleSetsOfText() throws {
+        let docs = documents()
+        let input = CorpusInput(documents: docs)
+        let s = try CorpusSurvey.survey(input, tokenizer: .word, shingle: 5, pairs: .jaccards)
+        XCTAssertTrue(s.sampleCosines.isEmpty)
+        let sets: [Set<String>] = docs.map { text in
+            let words = text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init)
+            return Set((0...(words.count - 5)).map { words[$0..<($0 + 5)].joined(separator: " ") })
+        }
+        var want: [Float] = []
+        for i in 0..<sets.count {
+            for j in (i + 1)..<sets.count {
+                want.append(Float(sets[i].intersection(sets[j]).count) / Float(sets[i].union(sets[j]).count))
+            }
+        }
+        want.sort()
+        XCTAssertEqual(s.sampleJaccards.count, want.count)
+        for (got, w) in zip(s.sampleJaccards, want) { XCTAssertEqual(got, w, accuracy: 1e-6) }
+        XCTAssertGreaterThan(want.last!, 0.5)
+        XCTAssertLessThan(want.first!, 0.2)
+
+        let none = try CorpusSurvey.survey(input, tokenizer: .word, pairs: [])
+        XCTAssertTrue(none.sampleCosines.isEmpty && none.sampleJaccards.isEmpty)
+        let cosines = try CorpusSurvey.survey(input, tokenizer: .word, pairs: .cosines)
+        XCTAssertEqual(cosines.sampleCosines.count, want.count)
+        XCTAssertTrue(cosines.sampleJaccards.isEmpty)
+    }
+
+    /// The merge count of two ascending arrays equals a set intersection's.
+    func testIntersectionCountOfSortedArrays() {
+        var rng = Xoshiro256(seed: 5, stream: 1)
+        for trial in 0..<200 {
+            let a = Set((0..<Int(rng.next() % 300)).map { _ in rng.next() % UInt64(50 + trial) })
+            let b = Set((0..<Int(rng.next() % 300)).map { _ in rng.next() % UInt64(50 + trial) })
+            XCTAssertEqual(SampleCounter.intersectionCount(a.sorted(), b.sorted()), a.intersection(b).count)
+        }
+        XCTAssertEqual(SampleCounter.intersectionCount([], [1, 2]), 0)
+        XCTAssertEqual(SampleCounter.intersectionCount([UInt64.max], [0, UInt64.max]), 1)
+    }
+}
