@@ -54,6 +54,39 @@ final class SurveyTests: XCTestCase {
         XCTAssertTrue(cosines.sampleJaccards.isEmpty)
     }
 
+    /// The sampled TF-IDF cosines equal those computed here from the
+    /// documents' word counts with scikit-learn's TfidfVectorizer weights
+    /// (raw tf, smooth idf ln((1 + n) / (1 + df)) + 1, L2 norm), written out
+    /// on words rather than hashes.
+    func testSampleCosinesMatchTfidfOfWords() throws {
+        let docs = documents()
+        let s = try CorpusSurvey.survey(CorpusInput(documents: docs), tokenizer: .word, pairs: .cosines)
+        let counts: [[String: Int]] = docs.map { text in
+            var c: [String: Int] = [:]
+            for w in text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+                c[String(w), default: 0] += 1
+            }
+            return c
+        }
+        var df: [String: Int] = [:]
+        for c in counts { for w in c.keys { df[w, default: 0] += 1 } }
+        let n = Double(docs.count)
+        let vectors: [[String: Double]] = counts.map { c in
+            var v: [String: Double] = [:]
+            for (w, k) in c { v[w] = Double(k) * (log((1 + n) / (1 + Double(df[w]!))) + 1) }
+            let norm = v.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.mapValues { $0 / norm }
+        }
+        var want: [Double] = []
+        for i in 0..<vectors.count {
+            for j in (i + 1)..<vectors.count { want.append(vectors[i].reduce(0) { $0 + $1.value * (vectors[j][$1.key] ?? 0) }) }
+        }
+        want.sort()
+        XCTAssertEqual(s.sampleCosines.count, want.count)
+        for (got, w) in zip(s.sampleCosines, want) { XCTAssertEqual(Double(got), w, accuracy: 1e-6) }
+        XCTAssertLessThan(want.first!, want.last! - 0.2)
+    }
+
     /// The merge count of two ascending arrays equals a set intersection's.
     func testIntersectionCountOfSortedArrays() {
         var rng = Xoshiro256(seed: 5, stream: 1)

@@ -338,7 +338,7 @@ struct SampleCounter {
     var growth: [(Int, Int)] = []
     var nextMark = 1024
     /// Term counts of the first 512 sampled documents (for the pair cosines).
-    var vectors: [[UInt64: Int]] = []
+    var vectors: [(keys: [UInt64], counts: [Int])] = []
 
     /// Word-shingle hash sets of the first 128 documents, each sorted
     /// without repeats.
@@ -394,9 +394,19 @@ struct SampleCounter {
         }
         scanSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         if pairs.contains(.cosines) && vectors.count < 512 {
-            var vector: [UInt64: Int] = [:]
-            for h in sink.hashes { vector[h, default: 0] += 1 }
-            vectors.append(vector)
+            // The document's types, ascending, with their counts.
+            let sorted = sink.hashes.sorted()
+            var keys: [UInt64] = []
+            var counts: [Int] = []
+            for h in sorted {
+                if keys.last == h {
+                    counts[counts.count - 1] += 1
+                } else {
+                    keys.append(h)
+                    counts.append(1)
+                }
+            }
+            vectors.append((keys, counts))
         }
         if pairs.contains(.jaccards) && shingleSets.count < 128 {
             var set: [UInt64] = []
@@ -424,35 +434,44 @@ struct SampleCounter {
     }
 
     /// Cosines of every pair of sampled documents' TF-IDF vectors (smooth
-    /// idf over the sample), ascending.
+    /// idf over the sample), ascending. Each vector is its types in
+    /// ascending order, so a dot product is one merge and every sum runs in
+    /// the same order in every process (Swift's dictionaries iterate in an
+    /// order seeded per process).
     func cosines() -> [Float] {
         guard vectors.count >= 2 else { return [] }
         var df: [UInt64: Int] = [:]
         for v in vectors { for k in v.keys { df[k, default: 0] += 1 } }
         let n = Double(vectors.count)
-        let weighted: [[UInt64: Double]] = vectors.map { v in
-            var w: [UInt64: Double] = [:]
-            var norm = 0.0
-            for (k, c) in v {
-                let x = Double(c) * (log((1 + n) / (1 + Double(df[k]!))) + 1)
-                w[k] = x
-                norm += x * x
-            }
-            norm = norm.squareRoot()
-            if norm > 0 { for k in w.keys { w[k]! /= norm } }
+        let weights: [[Double]] = vectors.map { v in
+            var w = v.keys.indices.map { i in Double(v.counts[i]) * (log((1 + n) / (1 + Double(df[v.keys[i]]!))) + 1) }
+            let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { for i in w.indices { w[i] /= norm } }
             return w
         }
         var out: [Float] = []
         out.reserveCapacity(vectors.count * (vectors.count - 1) / 2)
-        for i in 0..<weighted.count {
-            for j in (i + 1)..<weighted.count {
-                let (a, b) = weighted[i].count <= weighted[j].count ? (weighted[i], weighted[j]) : (weighted[j], weighted[i])
-                var dot = 0.0
-                for (k, x) in a { if let y = b[k] { dot += x * y } }
-                out.append(Float(dot))
+        for i in 0..<vectors.count {
+            for j in (i + 1)..<vectors.count {
+                out.append(Float(SampleCounter.dot(vectors[i].keys, weights[i], vectors[j].keys, weights[j])))
             }
         }
         return out.sorted()
+    }
+
+    /// Σ x_k y_k over the keys two ascending arrays without repeats share.
+    static func dot(_ a: [UInt64], _ x: [Double], _ b: [UInt64], _ y: [Double]) -> Double {
+        var i = 0
+        var j = 0
+        var sum = 0.0
+        while i < a.count && j < b.count {
+            let u = a[i]
+            let v = b[j]
+            if u == v { sum += x[i] * y[j] }
+            if u <= v { i &+= 1 }
+            if v <= u { j &+= 1 }
+        }
+        return sum
     }
 
     /// Jaccard similarities of every pair of shingle sets, ascending: each
