@@ -461,16 +461,8 @@ struct SampleCounter {
 
     /// Σ x_k y_k over the keys two ascending arrays without repeats share.
     static func dot(_ a: [UInt64], _ x: [Double], _ b: [UInt64], _ y: [Double]) -> Double {
-        var i = 0
-        var j = 0
         var sum = 0.0
-        while i < a.count && j < b.count {
-            let u = a[i]
-            let v = b[j]
-            if u == v { sum += x[i] * y[j] }
-            if u <= v { i &+= 1 }
-            if v <= u { j &+= 1 }
-        }
+        forEachShared(a, b) { i, j in sum += x[i] * y[j] }
         return sum
     }
 
@@ -493,19 +485,26 @@ struct SampleCounter {
 
     /// Elements two ascending arrays without repeats have in common.
     static func intersectionCount(_ a: [UInt64], _ b: [UInt64]) -> Int {
+        var n = 0
+        forEachShared(a, b) { _, _ in n &+= 1 }
+        return n
+    }
+
+    /// Calls `body(i, j)` for each key two ascending arrays without repeats
+    /// share (a[i] == b[j]), in ascending order: one merge of the two.
+    @inline(__always)
+    static func forEachShared(_ a: [UInt64], _ b: [UInt64], _ body: (Int, Int) -> Void) {
         a.withUnsafeBufferPointer { x in
             b.withUnsafeBufferPointer { y in
                 var i = 0
                 var j = 0
-                var n = 0
                 while i < x.count && j < y.count {
                     let u = x[i]
                     let v = y[j]
-                    if u == v { n &+= 1 }
+                    if u == v { body(i, j) }
                     if u <= v { i &+= 1 }
                     if v <= u { j &+= 1 }
                 }
-                return n
             }
         }
     }
