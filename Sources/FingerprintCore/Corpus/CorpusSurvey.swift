@@ -4,6 +4,16 @@ import Foundation
     import Glibc
 #endif
 
+/// Which similarities of sampled document pairs a survey computes.
+public struct SamplePairs: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// TF-IDF cosines (thresholded `batch` by TF-IDF).
+    public static let cosines = SamplePairs(rawValue: 1)
+    /// Word-shingle Jaccard similarities (`dedup`, thresholded `batch --method minhash`).
+    public static let jaccards = SamplePairs(rawValue: 2)
+}
+
 /// What a dry run knows about a corpus without reading it: its files and
 /// their sizes, and a sample of documents spread over it, tokenized, from
 /// which the documents, tokens and types of the whole are estimated.
@@ -17,16 +27,6 @@ import Foundation
 /// - Tokens: text bytes times the sample's tokens per byte.
 /// - Types: Heaps' law, V(N) = V(n) (N/n)^β, with β from the sample's own
 ///   growth between n/2 and n tokens (clamped to [0, 1]).
-/// Which similarities of sampled document pairs a survey computes.
-public struct SamplePairs: OptionSet, Sendable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-    /// TF-IDF cosines (thresholded `batch` by TF-IDF).
-    public static let cosines = SamplePairs(rawValue: 1)
-    /// Word-shingle Jaccard similarities (`dedup`, thresholded `batch --method minhash`).
-    public static let jaccards = SamplePairs(rawValue: 2)
-}
-
 public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// The corpus as named on the command line.
     public var corpus: String
@@ -419,14 +419,8 @@ struct SampleCounter {
                     set.append(h)
                 }
             }
-            set.sort()
-            var kept = 0
-            for h in set where kept == 0 || set[kept - 1] != h {
-                set[kept] = h
-                kept += 1
-            }
-            set.removeLast(set.count - kept)
-            shingleSets.append(set)
+            var parts = [set]
+            shingleSets.append(RadixSort.sortedUnique(parts: &parts, threads: 1))
         }
         documents += 1
         // A document read in part: its distinct types grow by Heaps' law too.

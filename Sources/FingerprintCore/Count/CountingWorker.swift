@@ -1,4 +1,5 @@
 import CKernels
+
 /// A document's counts in a worker's local ids, before the merge.
 package struct LocalCounts: Sendable {
     public var ids: [Int32]
