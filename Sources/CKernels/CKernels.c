@@ -193,8 +193,6 @@ static int best_level(void) {
     return (f & avx512) == avx512 ? 2 : (f & CPU_AVX2) ? 1 : 0;
 }
 
-/// AVX-512VL (512-bit instructions on 256-bit registers), for the integer kernels.
-static int has_avx512vl(void) { return (cpu_features() & CPU_AVX512VL) != 0; }
 #endif
 
 // -1: not chosen yet (every thread that chooses chooses the same).
@@ -338,7 +336,7 @@ void fp_minhash_fold(const uint64_t *h, ptrdiff_t n, const uint32_t *a, const ui
                      ptrdiff_t perms) {
 #if FP_X86
     int l = fp_block_sums_level();
-    if (l == 2 && has_avx512vl()) { minhash_avx512(h, n, a, b, sig, perms); return; }
+    if (l == 2) { minhash_avx512(h, n, a, b, sig, perms); return; }
     if (l >= 1) { minhash_avx2(h, n, a, b, sig, perms); return; }
 #endif
     minhash_portable(h, n, a, b, sig, perms);
@@ -347,7 +345,7 @@ void fp_minhash_fold(const uint64_t *h, ptrdiff_t n, const uint32_t *a, const ui
 void fp_simhash_ones(const uint64_t *h, ptrdiff_t n, uint64_t ones[64]) {
 #if FP_X86
     int l = fp_block_sums_level();
-    if (l == 2 && has_avx512vl()) { simhash_avx512(h, n, ones); return; }
+    if (l == 2) { simhash_avx512(h, n, ones); return; }
     if (l >= 1) { simhash_avx2(h, n, ones); return; }
 #endif
     simhash_portable(h, n, ones);
