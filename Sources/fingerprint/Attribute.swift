@@ -192,8 +192,8 @@ struct AttributeCommand: ParsableCommand {
             let stop = try options.planGate(
                 inputs: [ref] + (questionedInput.map { [$0] } ?? []), json: format == .json || format == .jsonl,
                 advice: "fewer --mfw or --char-features lower the feature rows"
-            ) {
-                let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer, pairs: [])
+            ) { depth in
+                let r = try CorpusSurvey.survey(ref, tokenizer: o.features.tokenizer, pairs: [], depth: depth)
                 // Classes: subdirectories (or labels) are not known without
                 // reading; the fits count folds × (1 + the inner folds × the C grid).
                 // Leave-one-group-out has a fold a group: a --groups table
@@ -208,7 +208,10 @@ struct AttributeCommand: ParsableCommand {
                         "folds: --cv \(cv) stands in for the groups of --group-field \(groupField!), which are known only after reading the reference"
                     ] : []
                 return WorkPlan.attribute(
-                    r, questioned: try questionedInput.map { try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: []) },
+                    r,
+                    questioned: try questionedInput.map {
+                        try CorpusSurvey.survey($0, tokenizer: o.features.tokenizer, pairs: [], depth: depth)
+                    },
                     features: mfw + (char == nil ? 0 : charFeatures ?? AttributionFeatureOptions.defaultCharFeatures), classes: 2,
                     folds: folds, fits: fits, threads: options.readOptions.threads,
                     sparseLengths: weighting == .tfidf ? (o.features.charRange?.count ?? 0) + (mfw > 0 ? 1 : 0) : nil, notes: notes)

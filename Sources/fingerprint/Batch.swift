@@ -152,12 +152,12 @@ struct BatchCommand: ParsableCommand {
                 advice: threshold != nil
                     ? "a higher --threshold keeps fewer pairs, --method minhash holds no matrix"
                     : "--features or --tile lower the matrix and GEMM tiles, --method minhash holds no matrix"
-            ) {
+            ) { depth in
                 WorkPlan.batch(
                     try CorpusSurvey.survey(
                         input, tokenizer: o.tokenizer, shingle: shingle,
-                        pairs: o.threshold == nil ? [] : o.method == .minhash ? .jaccards : .cosines),
-                    against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer, pairs: []) }, options: o)
+                        pairs: o.threshold == nil ? [] : o.method == .minhash ? .jaccards : .cosines, depth: depth),
+                    against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer, pairs: [], depth: depth) }, options: o)
             }
             if stop { return }
             if bySubdir || byField != nil || labels != nil {

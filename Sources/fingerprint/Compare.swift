@@ -118,10 +118,10 @@ struct Compare: ParsableCommand {
                 inputs: [inputA, inputB], json: format == .json,
                 advice:
                     "the 8- and 13-gram sets take 9 bytes a token and size; compare samples of the corpora (fewer files, or --where/--vs on a field)"
-            ) {
+            ) { depth in
                 WorkPlan.compare(
-                    try CorpusSurvey.survey(inputA, tokenizer: o.tokenizer, pairs: []),
-                    try CorpusSurvey.survey(inputB, tokenizer: o.tokenizer, pairs: []),
+                    try CorpusSurvey.survey(inputA, tokenizer: o.tokenizer, pairs: [], depth: depth),
+                    try CorpusSurvey.survey(inputB, tokenizer: o.tokenizer, pairs: [], depth: depth),
                     options: o)
             }
             if stop { return }

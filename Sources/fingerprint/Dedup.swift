@@ -100,9 +100,9 @@ struct DedupCommand: ParsableCommand {
             let input = try options.input(dir)
             let stop = try options.planGate(
                 inputs: [input], json: format == .json || format == .jsonl, advice: "--method simhash keeps no shingle sets"
-            ) {
+            ) { depth in
                 WorkPlan.dedup(
-                    try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle, pairs: .jaccards), perms: perms,
+                    try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle, pairs: .jaccards, depth: depth), perms: perms,
                     threads: options.readOptions.threads,
                     threshold: threshold)
             }

@@ -207,8 +207,9 @@ extension SharedOptions {
     /// prints the plan (`json`: as JSON) and returns true: the command stops.
     /// Otherwise, when the inputs are large enough to matter and `--force`
     /// is not given, refuses to start (exit 75) if the estimated peak exceeds
-    /// the memory available now, naming the option that lowers it.
-    func planGate(inputs: [CorpusInput], json: Bool, advice: String, _ make: () throws -> WorkPlan) throws -> Bool {
+    /// the memory available now, naming the option that lowers it (the
+    /// inputs surveyed for a bound first, `WorkPlan.gated`).
+    func planGate(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
         if !dryRun {
             if force { return false }
             let stored = try inputs.reduce(0) { try $0 + CorpusSurvey.storedBytes($1) }
@@ -219,9 +220,11 @@ extension SharedOptions {
         // The GEMM rate only feeds the time estimate, which only --dry-run
         // prints; measuring it would wake OpenBLAS's pool (see
         // `BLAS.stopIdleThreads`) at the start of the real run.
-        let plan = try make().finished(
-            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: BLAS.runtime.library, available: WorkPlan.availableMemory(),
-            advice: advice)
+        Trace.mark("plan: inputs listed")
+        let available = WorkPlan.availableMemory()
+        let plan = try (dryRun ? make(.estimate) : WorkPlan.gated(available: available, make)).finished(
+            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: BLAS.runtime.library, available: available, advice: advice)
+        Trace.mark("plan: surveyed (\(plan.corpora.contains { $0.isBound } ? "a bound" : "the estimate"))")
         if dryRun {
             print(json ? try JSONOutput.encode(plan) : PlanReport.table(plan), terminator: "")
             return true

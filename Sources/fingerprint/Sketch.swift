@@ -101,7 +101,9 @@ struct SketchCommand: ParsableCommand {
                 o.read.allowsNoDocuments = true
             }
             let stop = try options.planGate(inputs: [input], json: format == .json, advice: "--threads 1 keeps one counting table") {
-                WorkPlan.sketch(try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle, pairs: []), options: o)
+                depth in
+                WorkPlan.sketch(
+                    try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle, pairs: [], depth: depth), options: o)
             }
             if stop { return }
             let change = try FingerprintStore.sketch(input, to: out, options: o, progress: options.progress())
@@ -221,7 +223,9 @@ struct IndexAdd: ParsableCommand {
             if input.kind == .fingerprint { throw ValidationError("\(corpus) is a fingerprint file; fingerprint merge combines files.") }
             let o = try sketch.options(options)
             let stop = try options.planGate(inputs: [input], json: format == .json, advice: "--threads 1 keeps one counting table") {
-                WorkPlan.sketch(try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle, pairs: []), options: o)
+                depth in
+                WorkPlan.sketch(
+                    try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle, pairs: [], depth: depth), options: o)
             }
             if stop { return }
             guard FileManager.default.fileExists(atPath: file) else {

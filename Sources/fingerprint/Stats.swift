@@ -48,8 +48,9 @@ struct Stats: ParsableCommand {
             let tokenizer = try options.tokenizerSpec()
             let stop = try options.planGate(
                 inputs: [input], json: format == .json, advice: "--hashed keeps one 64-bit hash per type, or --threads 1 one counting table"
-            ) {
-                WorkPlan.stats(try CorpusSurvey.survey(input, tokenizer: tokenizer, pairs: []), threads: options.readOptions.threads)
+            ) { depth in
+                WorkPlan.stats(
+                    try CorpusSurvey.survey(input, tokenizer: tokenizer, pairs: [], depth: depth), threads: options.readOptions.threads)
             }
             if stop { return }
             let counted = try Counter.count(

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import FingerprintCore
+@testable import FingerprintStatistics
 
 /// The survey's sampled pair similarities (what thresholded `batch` and
 /// `dedup` plans estimate their pair counts from).
@@ -97,5 +98,99 @@ final class SurveyTests: XCTestCase {
         }
         XCTAssertEqual(SampleCounter.intersectionCount([], [1, 2]), 0)
         XCTAssertEqual(SampleCounter.intersectionCount([UInt64.max], [0, UInt64.max]), 1)
+    }
+
+    /// 64 documents of ~64 kB of Zipf-distributed words (rank r with
+    /// probability ∝ 1/r over 400,000 made-up words): 4 MB, twice a bound
+    /// survey's sample.
+    private func zipfDocuments() -> [String] {
+        var rng = Xoshiro256(seed: 5, stream: 16)
+        return (0..<64).map { _ in
+            var words: [String] = []
+            var bytes = 0
+            while bytes < 64 << 10 {
+                let u = Double(rng.next() >> 11) / Double(1 << 53)
+                let w = "z\(Int(exp(u * log(400_000.0))))"
+                words.append(w)
+                bytes += w.utf8.count + 1
+            }
+            return words.joined(separator: " ")
+        }
+    }
+
+    /// A bound survey reads at most 2 MB, and its types, grown linearly
+    /// from its sample, are at least both the estimate's (16 MB, Heaps'
+    /// law) and the corpus's true count (counted here by splitting the
+    /// text); an estimate is not a bound, and a survey that computes sample
+    /// pairs or reads every document is never one.
+    func testBoundSurveyReadsLessAndBoundsTheTypes() throws {
+        let docs = zipfDocuments()
+        let truth = Set(docs.flatMap { $0.split(separator: " ") }).count
+        let input = CorpusInput(documents: docs)
+        let bound = try CorpusSurvey.survey(input, tokenizer: .word, pairs: [], depth: .bound)
+        let estimate = try CorpusSurvey.survey(input, tokenizer: .word, pairs: [], depth: .estimate)
+        XCTAssertTrue(bound.isBound)
+        XCTAssertFalse(estimate.isBound)
+        // Documents in memory are read whole: the last one may pass the budget.
+        XCTAssertLessThanOrEqual(bound.sampleBytes, CorpusSurvey.boundSampleBytes + docs.map(\.utf8.count).max()!)
+        XCTAssertGreaterThan(bound.sampleBytes, CorpusSurvey.boundSampleBytes / 2)
+        XCTAssertEqual(estimate.sampleBytes, docs.reduce(0) { $0 + $1.utf8.count })  // all of it: under 16 MB
+        XCTAssertEqual(estimate.types, Double(truth))
+        XCTAssertGreaterThan(bound.types, Double(truth))
+        // β = 1: the sample's types times the corpus's tokens over the sample's.
+        let linear = Double(bound.sampleTypes) * bound.tokens / Double(bound.sampleTokens)
+        XCTAssertEqual(bound.types, linear, accuracy: linear * 1e-12)
+        // Documents read whole: their distinct types are counted, not scaled.
+        XCTAssertEqual(bound.typesPerDocument, estimate.typesPerDocument, accuracy: estimate.typesPerDocument * 0.05)
+        // The sizes are not bounds but measurements: the same either way.
+        XCTAssertEqual(bound.textBytes, estimate.textBytes)
+        XCTAssertEqual(bound.documents, estimate.documents)
+
+        let paired = try CorpusSurvey.survey(input, tokenizer: .word, pairs: .cosines, depth: .bound)
+        XCTAssertFalse(paired.isBound)
+        XCTAssertEqual(paired.sampleBytes, estimate.sampleBytes)
+        let small = try CorpusSurvey.survey(CorpusInput(documents: Array(docs.prefix(4))), tokenizer: .word, pairs: [], depth: .bound)
+        XCTAssertFalse(small.isBound)
+        XCTAssertTrue(small.complete)
+    }
+
+    /// The check before a run asks for a bound first and keeps it when its
+    /// peak is at most half the memory available; otherwise, and only then,
+    /// it asks for the estimate. Without a bound (the whole corpus read) or
+    /// without a known limit, the first plan stands.
+    func testGateSurveysForTheEstimateOnlyWhenTheBoundDoesNotFit() throws {
+        let input = CorpusInput(documents: zipfDocuments())
+        var asked: [SurveyDepth] = []
+        func make(_ depth: SurveyDepth) throws -> WorkPlan {
+            asked.append(depth)
+            return WorkPlan.stats(try CorpusSurvey.survey(input, tokenizer: .word, pairs: [], depth: depth), threads: 2)
+        }
+        let boundPeak = try make(.bound).memory.reduce(0) { $0 + $1.value }
+        let estimatePeak = try make(.estimate).memory.reduce(0) { $0 + $1.value }
+        XCTAssertGreaterThan(boundPeak, estimatePeak)
+
+        asked = []
+        let roomy = try WorkPlan.gated(available: 2 * boundPeak, make)
+        XCTAssertEqual(asked, [.bound])
+        XCTAssertTrue(roomy.corpora[0].isBound)
+
+        asked = []
+        let tight = try WorkPlan.gated(available: 2 * boundPeak - 1, make)
+        XCTAssertEqual(asked, [.bound, .estimate])
+        XCTAssertFalse(tight.corpora[0].isBound)
+        XCTAssertEqual(tight.memory.reduce(0) { $0 + $1.value }, estimatePeak)
+
+        asked = []
+        _ = try WorkPlan.gated(available: nil, make)
+        XCTAssertEqual(asked, [.bound])
+
+        let whole = CorpusInput(documents: ["a few words", "and a few more"])
+        asked = []
+        let small = try WorkPlan.gated(available: 1) { depth in
+            asked.append(depth)
+            return WorkPlan.stats(try CorpusSurvey.survey(whole, tokenizer: .word, pairs: [], depth: depth), threads: 2)
+        }
+        XCTAssertEqual(asked, [.bound])
+        XCTAssertFalse(small.corpora[0].isBound)
     }
 }

@@ -295,6 +295,20 @@ public struct WorkPlan: Codable, Sendable {
         case advice, notes
     }
 
+    /// The plan the check before a real run decides on. The inputs are
+    /// first surveyed for a bound (`SurveyDepth.bound`: 2 MB of text, types
+    /// grown linearly); when even that plan's peak is at most half the
+    /// memory available, it stands, and otherwise they are surveyed again
+    /// for the estimate a dry run prints (16 MB, Heaps' law), which decides.
+    /// On 104 MB in 99 files this surveys in 0.03 s instead of 0.15–0.3 s
+    /// of a 0.6–0.75 s `stats`; a run that may not fit pays 2 MB more.
+    public static func gated(available: Double?, _ make: (SurveyDepth) throws -> WorkPlan) rethrows -> WorkPlan {
+        let first = try make(.bound)
+        guard let available, first.corpora.contains(where: \.isBound) else { return first }
+        if first.memory.reduce(0, { $0 + $1.value }) <= available / 2 { return first }
+        return try make(.estimate)
+    }
+
     /// Totals the memory, adds the GEMM time at the measured rate, and
     /// compares the peak with the memory available now.
     public func finished(gflops: Double, blas: String, available: Double?, advice: String) -> WorkPlan {
