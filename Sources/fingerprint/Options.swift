@@ -210,6 +210,10 @@ extension SharedOptions {
     /// the memory available now, naming the option that lowers it (the
     /// inputs surveyed for a bound first, `WorkPlan.gated`).
     func planGate(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
+        try CorpusSurvey.withListingsKept { try checkPlan(inputs: inputs, json: json, advice: advice, make) }
+    }
+
+    private func checkPlan(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
         if !dryRun {
             if force { return false }
             let stored = try inputs.reduce(0) { try $0 + CorpusSurvey.storedBytes($1) }

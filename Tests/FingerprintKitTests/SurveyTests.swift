@@ -193,4 +193,27 @@ final class SurveyTests: XCTestCase {
         XCTAssertEqual(asked, [.bound])
         XCTAssertFalse(small.corpora[0].isBound)
     }
+
+    /// Within one check before a run a directory is walked and stat'ed
+    /// once: the listing is kept for the surveys after the first, a
+    /// snapshot (a file added meanwhile is not seen), and outside the scope
+    /// every survey lists again.
+    func testListingsAreKeptWithinOneCheck() throws {
+        let dir = try temporaryDirectory(self)
+        for i in 0..<3 { try write(String(repeating: "word\(i) ", count: 100 * (i + 1)), to: dir.appendingPathComponent("d\(i).txt")) }
+        let input = try CorpusInput(path: dir.path)
+        let sizes = (0..<3).map { 600 * ($0 + 1) }  // "wordN " is 6 bytes
+        let added = dir.appendingPathComponent("d3.txt")
+        let (stored, later, survey) = try CorpusSurvey.withListingsKept {
+            let stored = try CorpusSurvey.storedBytes(input)
+            try write("late words", to: added)
+            return (stored, try CorpusSurvey.storedBytes(input), try CorpusSurvey.survey(input, tokenizer: .word, pairs: []))
+        }
+        XCTAssertEqual(stored, sizes.reduce(0, +))
+        XCTAssertEqual(later, stored)
+        XCTAssertEqual(survey.units, 3)
+        XCTAssertEqual(survey.storedBytes, stored)
+        XCTAssertEqual(try CorpusSurvey.storedBytes(input), stored + 10)
+        XCTAssertEqual(try CorpusSurvey.survey(input, tokenizer: .word, pairs: []).units, 4)
+    }
 }
