@@ -171,4 +171,29 @@ final class IngestTests: XCTestCase {
         let units = UnitPlanner.splitLargeFiles(try UnitPlanner.plan(input, skips: &skipsSink), partBytes: 100)
         XCTAssertEqual(units.count, 1)
     }
+
+    /// The lower-case mappings the scanners append, now held in one word:
+    /// for every scalar, the UTF-8 bytes of Swift's full lower-case mapping
+    /// (encoded here by `String`), at most 4 of them; and the CJK template
+    /// (a scalar's UTF-8 packed by hand) the same info as the table's.
+    func testLowerCaseMappingsHeldInline() {
+        var longest = 0
+        for v in UInt32(0)..<0x11_0000 {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            let want = Array(scalar.properties.lowercaseMapping.utf8)
+            let info = ScalarInfo(v)
+            if info.lower != want { XCTFail("U+\(String(v, radix: 16)): \(info.lower) != \(want)") }
+            longest = max(longest, want.count)
+            if (0x4E00...0x9FFF).contains(v) {
+                let t = ScalarInfo.cjkTemplate(v)
+                XCTAssertEqual(t.lower, Array(String(scalar).utf8))
+                XCTAssertEqual(t.lower, info.lower)
+                XCTAssertEqual(
+                    [t.kind, t.cased ? 1 : 0, t.caseIgnorable ? 1 : 0], [info.kind, info.cased ? 1 : 0, info.caseIgnorable ? 1 : 0])
+            }
+        }
+        XCTAssertEqual(longest, 4)
+        XCTAssertEqual(ScalarInfo(0x130).lower, [0x69, 0xCC, 0x87])  // İ → i + U+0307
+        XCTAssertEqual(ScalarTable.shared.flat[0xC9].lower, [0xC3, 0xA9])  // É → é
+    }
 }

@@ -96,7 +96,14 @@ package struct CharScanner {
             return
         }
         // Lower-case mapping as scalars.
-        for u in String(decoding: inf.lower, as: UTF8.self).unicodeScalars { pending.append(u.value) }
+        withUnsafeBytes(of: inf.lowerBytes.littleEndian) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var i = 0
+            while i < Int(inf.lowerCount), let (u, n) = decodeUTF8(p, i, Int(inf.lowerCount), final: true) {
+                pending.append(u)
+                i += n
+            }
+        }
         if sigmaIndex < 0 { flushPending(into: &sink) }
     }
 

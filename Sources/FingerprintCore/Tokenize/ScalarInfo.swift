@@ -9,8 +9,23 @@ struct ScalarInfo: Sendable {
     @usableFromInline var cased: Bool
     @usableFromInline var caseIgnorable: Bool
     @usableFromInline var whitespace: Bool
-    /// UTF-8 bytes of the full lower-case mapping.
-    @usableFromInline var lower: [UInt8]
+    /// UTF-8 bytes of the full lower-case mapping (at most 4: one scalar,
+    /// or U+0130's i + U+0307), little-endian in one word, and how many.
+    /// Held inline rather than as an `[UInt8]`: an array's reference count,
+    /// bumped by every copy of the info, was one cache line that both cores
+    /// wrote for each non-ASCII letter (`swift_retain` 5% of a two-thread
+    /// `stats` on text with a few accented words, 0.5% with one thread).
+    @usableFromInline var lowerBytes: UInt64
+    @usableFromInline var lowerCount: UInt8
+
+    /// The lower-case mapping's UTF-8 bytes as an array.
+    var lower: [UInt8] { (0..<Int(lowerCount)).map { UInt8(truncatingIfNeeded: lowerBytes >> (8 * UInt64($0))) } }
+
+    /// `bytes` (at most 8) packed as `lowerBytes`.
+    static func pack(_ bytes: [UInt8]) -> UInt64 {
+        precondition(bytes.count <= 8, "a lower-case mapping of \(bytes.count) bytes")
+        return bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
 
     static let separator: UInt8 = 0
     static let word: UInt8 = 1
@@ -24,7 +39,8 @@ struct ScalarInfo: Sendable {
             cased = false
             caseIgnorable = false
             whitespace = false
-            lower = [0xEF, 0xBF, 0xBD]
+            lowerBytes = ScalarInfo.pack([0xEF, 0xBF, 0xBD])
+            lowerCount = 3
             return
         }
         let p = s.properties
@@ -46,7 +62,9 @@ struct ScalarInfo: Sendable {
         caseIgnorable = p.isCaseIgnorable
         // Python's str.isspace(): White_Space, plus the separators U+001C–U+001F.
         whitespace = p.isWhitespace || (0x1C...0x1F).contains(value)
-        lower = Array(p.lowercaseMapping.utf8)
+        let lower = Array(p.lowercaseMapping.utf8)
+        lowerBytes = ScalarInfo.pack(lower)
+        lowerCount = UInt8(lower.count)
     }
 
     /// CJK ideographs, Hiragana and Katakana: each is a token of its own.
@@ -66,11 +84,13 @@ struct ScalarInfo: Sendable {
 /// A lazily built, process-wide table of `ScalarInfo` for the scalars below
 /// U+3400 (Latin, Greek, Cyrillic, and most alphabets), plus a per-scanner
 /// cache for the rest.
+/// The table is never freed, and is read through a pointer: an array read
+/// would retain and release its buffer, a reference count all threads share.
 @usableFromInline
 final class ScalarTable: @unchecked Sendable {
     @usableFromInline static let shared = ScalarTable()
     @usableFromInline static let flatLimit: UInt32 = 0x3400
-    @usableFromInline let flat: [ScalarInfo]
+    @usableFromInline let flat: UnsafePointer<ScalarInfo>
 
     private init() {
         var t = [ScalarInfo]()
@@ -78,7 +98,9 @@ final class ScalarTable: @unchecked Sendable {
         for v in 0..<ScalarTable.flatLimit {
             t.append(ScalarInfo(v))
         }
-        flat = t
+        let table = UnsafeMutablePointer<ScalarInfo>.allocate(capacity: t.count)
+        table.initialize(from: t, count: t.count)
+        flat = UnsafePointer(table)
     }
 }
 

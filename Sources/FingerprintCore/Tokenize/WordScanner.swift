@@ -310,9 +310,9 @@ package struct WordScanner {
             tokEnd = at + length
             if v == 0x3A3 {
                 if precededByCased && len + 2 <= maxTokenBytes { sigmaAt = len }
-                append(inf.lower)
+                appendLower(inf)
             } else {
-                append(inf.lower)
+                appendLower(inf)
             }
         case ScalarInfo.single:
             if sigmaAt >= 0 && !held {
@@ -327,7 +327,7 @@ package struct WordScanner {
             emit(into: &sink)
             tokStart = at
             tokEnd = at + length
-            append(inf.lower)
+            appendLower(inf)
             emit(into: &sink)
         default:
             if len > 0 && !held {
@@ -345,16 +345,23 @@ package struct WordScanner {
         for (v, at, length) in d { scalar(v, invalid: false, at: at, length: length, into: &sink) }
     }
 
+    /// Appends the lower-case mapping of a scalar (`ScalarInfo.lowerBytes`).
     @inline(__always)
-    private mutating func append(_ bytes: [UInt8]) {
-        if len + bytes.count <= maxTokenBytes {
-            for b in bytes {
-                tok[len] = b
+    private mutating func appendLower(_ inf: ScalarInfo) {
+        let n = Int(inf.lowerCount)
+        var w = inf.lowerBytes
+        if len + n <= maxTokenBytes {
+            for _ in 0..<n {
+                tok[len] = UInt8(truncatingIfNeeded: w)
+                w >>= 8
                 len += 1
             }
         } else {
             truncating = true
-            for b in bytes { overflowHash = (overflowHash ^ UInt64(b)) &* 0x100_0000_01B3 }
+            for _ in 0..<n {
+                overflowHash = (overflowHash ^ (w & 0xFF)) &* 0x100_0000_01B3
+                w >>= 8
+            }
         }
     }
 
@@ -395,19 +402,20 @@ package struct WordScanner {
 extension ScalarInfo {
     /// CJK Unified Ideographs (U+4E00–U+9FFF): all assigned, letters (Lo),
     /// uncased, not case-ignorable, their own lowercase.
+    /// `v` must be in U+4E00–U+9FFF (three UTF-8 bytes).
     @inline(__always) @usableFromInline
     static func cjkTemplate(_ v: UInt32) -> ScalarInfo {
-        var s = ScalarInfo(kind: single, cased: false, caseIgnorable: false, whitespace: false, lower: [])
-        appendUTF8(v, to: &s.lower)
-        return s
+        let utf8 = UInt64(0xE0 | v >> 12) | UInt64(0x80 | (v >> 6) & 0x3F) << 8 | UInt64(0x80 | v & 0x3F) << 16
+        return ScalarInfo(kind: single, cased: false, caseIgnorable: false, whitespace: false, lowerBytes: utf8, lowerCount: 3)
     }
 
     @usableFromInline
-    init(kind: UInt8, cased: Bool, caseIgnorable: Bool, whitespace: Bool, lower: [UInt8]) {
+    init(kind: UInt8, cased: Bool, caseIgnorable: Bool, whitespace: Bool, lowerBytes: UInt64, lowerCount: UInt8) {
         self.kind = kind
         self.cased = cased
         self.caseIgnorable = caseIgnorable
         self.whitespace = whitespace
-        self.lower = lower
+        self.lowerBytes = lowerBytes
+        self.lowerCount = lowerCount
     }
 }
