@@ -11,7 +11,11 @@ package struct CharScanner {
     public let n: Int
     public private(set) var invalidSequences = 0
 
-    private var ring: [UInt32]
+    /// The last N characters and the token being written, in buffers a
+    /// character is pushed into without an array's uniqueness check or
+    /// retain (they were a quarter of `char:3`'s time). Copied on write:
+    /// `feed` and `finish` make them unique once per call.
+    private var window: CharWindow
     private var seen = 0
     private var carry: [UInt8] = []
     private var wsCount = 0
@@ -19,17 +23,17 @@ package struct CharScanner {
     private var caseState = false
     private var pending: [UInt32] = []  // output held while a final sigma is undecided
     private var sigmaIndex = -1  // index in `pending` of the σ
-    private var scratch: [UInt8] = []
     private var cache: [UInt32: ScalarInfo] = [:]
     private let table = ScalarTable.shared
 
     public init(n: Int) {
         precondition(n >= 1)
         self.n = n
-        ring = Array(repeating: 0, count: n)
+        window = CharWindow(n: n)
     }
 
     public mutating func feed<S: TokenSink>(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout S) {
+        if !isKnownUniquelyReferenced(&window) { window = window.copy() }
         var bytes = carry
         carry.removeAll()
         bytes.append(contentsOf: chunk)
@@ -49,6 +53,7 @@ package struct CharScanner {
     }
 
     public mutating func finish<S: TokenSink>(into sink: inout S) {
+        if !isKnownUniquelyReferenced(&window) { window = window.copy() }
         if !carry.isEmpty {
             let c = carry
             carry.removeAll()
@@ -95,16 +100,22 @@ package struct CharScanner {
             pending.append(0x3C3)
             return
         }
-        // Lower-case mapping as scalars.
+        // Lower-case mapping as scalars: straight out unless a σ is
+        // undecided (`pending` is empty then).
+        if inf.lowerCount == 1 {
+            let u = UInt32(truncatingIfNeeded: inf.lowerBytes)
+            if sigmaIndex < 0 { character(u, into: &sink) } else { pending.append(u) }
+            return
+        }
         withUnsafeBytes(of: inf.lowerBytes.littleEndian) { raw in
             let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let count = Int(inf.lowerCount)
             var i = 0
-            while i < Int(inf.lowerCount), let (u, n) = decodeUTF8(p, i, Int(inf.lowerCount), final: true) {
-                pending.append(u)
-                i += n
+            while i < count, let (u, length) = decodeUTF8(p, i, count, final: true) {
+                if sigmaIndex < 0 { character(u, into: &sink) } else { pending.append(u) }
+                i += length
             }
         }
-        if sigmaIndex < 0 { flushPending(into: &sink) }
     }
 
     private mutating func flushPending<S: TokenSink>(into sink: inout S) {
@@ -133,11 +144,59 @@ package struct CharScanner {
     }
 
     private mutating func push<S: TokenSink>(_ c: UInt32, into sink: inout S) {
-        ring[seen % n] = c
+        let w = window
+        w.ring[seen % n] = CharWindow.encode(c)
         seen += 1
         guard seen >= n else { return }
-        scratch.removeAll(keepingCapacity: true)
-        for k in 0..<n { appendUTF8(ring[(seen - n + k) % n], to: &scratch) }
-        scratch.withUnsafeBufferPointer { sink.accept($0) }
+        var length = 0
+        var k = seen % n  // the oldest of the last n
+        for _ in 0..<n {
+            let e = w.ring[k]
+            // Four bytes stored, the character's count of them kept.
+            UnsafeMutableRawPointer(w.token + length).storeBytes(of: UInt32(truncatingIfNeeded: e), as: UInt32.self)
+            length &+= Int(e >> 32)
+            k = k &+ 1 == n ? 0 : k &+ 1
+        }
+        sink.accept(UnsafeBufferPointer(start: w.token, count: length))
+    }
+}
+
+/// `CharScanner`'s buffers: the last N characters, each its UTF-8 bytes
+/// (little-endian, low 32 bits) and their count (bits 32 and up), and room
+/// for a token of N characters (4 bytes each, plus 3 for the last store).
+final class CharWindow {
+    let n: Int
+    let ring: UnsafeMutablePointer<UInt64>
+    let token: UnsafeMutablePointer<UInt8>
+
+    init(n: Int) {
+        self.n = n
+        ring = .allocate(capacity: n)
+        ring.initialize(repeating: 0, count: n)
+        token = .allocate(capacity: 4 * n + 3)
+        token.initialize(repeating: 0, count: 4 * n + 3)
+    }
+
+    deinit {
+        ring.deallocate()
+        token.deallocate()
+    }
+
+    func copy() -> CharWindow {
+        let c = CharWindow(n: n)
+        c.ring.update(from: ring, count: n)
+        return c
+    }
+
+    /// `v`'s UTF-8 bytes and their count, packed as `ring` holds them.
+    @inline(__always)
+    static func encode(_ v: UInt32) -> UInt64 {
+        if v < 0x80 { return 1 << 32 | UInt64(v) }
+        if v < 0x800 { return 2 << 32 | UInt64(0xC0 | v >> 6) | UInt64(0x80 | v & 0x3F) << 8 }
+        if v < 0x10000 {
+            return 3 << 32 | UInt64(0xE0 | v >> 12) | UInt64(0x80 | (v >> 6) & 0x3F) << 8 | UInt64(0x80 | v & 0x3F) << 16
+        }
+        return 4 << 32 | UInt64(0xF0 | v >> 18) | UInt64(0x80 | (v >> 12) & 0x3F) << 8 | UInt64(0x80 | (v >> 6) & 0x3F) << 16
+            | UInt64(0x80 | v & 0x3F) << 24
     }
 }
