@@ -313,7 +313,7 @@ final class RadixSortTests: XCTestCase {
         var rng = Xoshiro256(seed: 11)
         var scratch: [UInt64] = []
         var counts: [Int] = []
-        for n in [0, 1, 31, 32, 33, 64, 100, 1000, 5000, 70000] {
+        for n in [0, 1, 31, 32, 33, 64, 100, 1000, 5000, 70000, 152_000, 1 << 20] {
             for kind in 0..<3 {
                 var a: [UInt64] = (0..<n).map { _ in
                     switch kind {

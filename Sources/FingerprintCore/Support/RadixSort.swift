@@ -13,51 +13,87 @@ package enum RadixSort {
         a = sortedUnique(parts: &parts, unique: false)
     }
 
-    /// Sorts a small array of uniform hashes (a document's n-grams) in
-    /// O(n): a scatter by the top ⌈log₂ n⌉ bits into `scratch`, after which
-    /// each value is at most a few places from where it belongs, then one
-    /// insertion-sort pass. `scratch` and `counts` are reused across calls.
+    /// Sorts an array of uniform hashes (a document's n-grams) in O(n), in
+    /// two scatters that stay in cache: by the top ≤ 8 bits into `scratch`
+    /// (at most 256 write streams), then each of those buckets by the next
+    /// ⌈log₂ n⌉ − 8 bits (at most 12) back into its place in `a` (a bucket
+    /// of a few hundred values, in L1), after which each value is at most a
+    /// few places from where it belongs and one insertion pass ends it. One
+    /// scatter by the top 16 bits into 65,536 buckets, before session 16,
+    /// wrote each value to a different cache line of a buffer larger than
+    /// L1 and took 1.5× as long on 152,000 values (a 1 MB document's
+    /// 8-grams). `scratch` and `counts` are reused across calls.
     package static func sortHashes(_ a: inout [UInt64], scratch: inout [UInt64], counts: inout [Int]) {
         let n = a.count
         guard n >= 32 else {
             a.sort()
             return
         }
-        let bits = min(16, Int.bitWidth - (n - 1).leadingZeroBitCount)
-        let shift = UInt64(64 - bits)
-        let buckets = 1 << bits
-        if counts.count < buckets + 1 { counts = [Int](repeating: 0, count: buckets + 1) }
+        let total = Int.bitWidth - (n - 1).leadingZeroBitCount
+        let bits1 = min(8, total / 2)
+        let bits2 = min(12, total - bits1)
+        let shift1 = UInt64(64 - bits1)
+        let shift2 = UInt64(64 - bits1 - bits2)
+        let mask2 = UInt64(1 << bits2 - 1)
+        let buckets1 = 1 << bits1
+        let buckets2 = 1 << bits2
+        // counts: the first pass's starts (buckets1 + 1), its write
+        // positions (buckets1), then the second pass's (buckets2 + 1).
+        let needed = 2 * buckets1 + buckets2 + 2
+        if counts.count < needed { counts = [Int](repeating: 0, count: needed) }
         if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
         counts.withUnsafeMutableBufferPointer { c in
-            for b in 0...buckets { c[b] = 0 }
+            let start1 = c.baseAddress!
+            let next1 = start1 + buckets1 + 1
+            let c2 = next1 + buckets1
             a.withUnsafeMutableBufferPointer { x in
                 scratch.withUnsafeMutableBufferPointer { y in
-                    for v in x { c[Int(v >> shift) + 1] += 1 }
-                    for b in 0..<buckets { c[b + 1] += c[b] }
+                    for b in 0...buckets1 { start1[b] = 0 }
+                    for v in x { start1[Int(v >> shift1) &+ 1] &+= 1 }
+                    for b in 0..<buckets1 { start1[b + 1] &+= start1[b] }
+                    next1.update(from: start1, count: buckets1)
                     for v in x {
-                        let b = Int(v >> shift)
-                        y[c[b]] = v
-                        c[b] += 1
+                        let b = Int(v >> shift1)
+                        y[next1[b]] = v
+                        next1[b] &+= 1
                     }
-                    // A bucket far above its expected one or two values
-                    // (hashes chosen to share their top bits) is sorted by
-                    // comparison, so that the pass below stays O(n).
-                    var start = 0
-                    for b in 0..<buckets {
-                        if c[b] - start > RadixSort.crowdedBucket {
-                            var bucket = UnsafeMutableBufferPointer(rebasing: y[start..<c[b]])
-                            bucket.sort()
+                    for b in 0..<buckets1 {
+                        let lo = start1[b]
+                        let hi = start1[b + 1]
+                        if hi - lo < 2 {
+                            if hi > lo { x[lo] = y[lo] }
+                            continue
                         }
-                        start = c[b]
-                    }
-                    for i in 0..<n {
-                        let v = y[i]
-                        var j = i
-                        while j > 0 && x[j - 1] > v {
-                            x[j] = x[j - 1]
-                            j -= 1
+                        for k in 0...buckets2 { c2[k] = 0 }
+                        for i in lo..<hi { c2[Int((y[i] >> shift2) & mask2) &+ 1] &+= 1 }
+                        for k in 0..<buckets2 { c2[k + 1] &+= c2[k] }
+                        for i in lo..<hi {
+                            let v = y[i]
+                            let k = Int((v >> shift2) & mask2)
+                            x[lo &+ c2[k]] = v
+                            c2[k] &+= 1
                         }
-                        x[j] = v
+                        // A sub-bucket far above its expected one or two
+                        // values (hashes chosen to share their top bits) is
+                        // sorted by comparison, so that the pass below stays
+                        // O(n). c2[k] is now the end of sub-bucket k.
+                        var start = 0
+                        for k in 0..<buckets2 {
+                            if c2[k] - start > RadixSort.crowdedBucket {
+                                var bucket = UnsafeMutableBufferPointer(rebasing: x[(lo + start)..<(lo + c2[k])])
+                                bucket.sort()
+                            }
+                            start = c2[k]
+                        }
+                        for i in (lo + 1)..<hi {
+                            let v = x[i]
+                            var j = i
+                            while j > lo && x[j - 1] > v {
+                                x[j] = x[j - 1]
+                                j -= 1
+                            }
+                            x[j] = v
+                        }
                     }
                 }
             }
