@@ -522,7 +522,7 @@ struct SampleCounter {
     /// Σ x_k y_k over the keys two ascending arrays without repeats share.
     static func dot(_ a: [UInt64], _ x: [Double], _ b: [UInt64], _ y: [Double]) -> Double {
         var sum = 0.0
-        forEachShared(a[...], b[...]) { i, j in sum += x[i] * y[j] }
+        forEachSharedSorted(a[...], b[...]) { i, j in sum += x[i] * y[j] }
         return sum
     }
 
@@ -546,56 +546,18 @@ struct SampleCounter {
             ? shingleSets.map { $0[...] }
             : {
                 let threshold = UInt64(Double(UInt64.max) * Double(SampleCounter.jaccardSample) / Double(largest))
-                return shingleSets.map { set in set[..<SampleCounter.lowerBound(set, threshold)] }
+                return shingleSets.map { set in set[..<sortedLowerBound(set, threshold)] }
             }()
         var out: [Float] = []
         out.reserveCapacity(kept.count * (kept.count - 1) / 2)
         for i in 0..<kept.count {
             for j in (i + 1)..<kept.count {
-                let inter = SampleCounter.intersectionCount(kept[i], kept[j])
+                let inter = sortedIntersectionCount(kept[i], kept[j])
                 let union = kept[i].count + kept[j].count - inter
                 out.append(union == 0 ? 0 : Float(inter) / Float(union))
             }
         }
         return out.sorted()
-    }
-
-    /// The index of the first element of an ascending array that is ≥ `v`.
-    static func lowerBound(_ a: [UInt64], _ v: UInt64) -> Int {
-        var lo = 0
-        var hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if a[mid] < v { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
-
-    /// Elements two ascending arrays without repeats have in common.
-    static func intersectionCount(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64>) -> Int {
-        var n = 0
-        forEachShared(a, b) { _, _ in n &+= 1 }
-        return n
-    }
-
-    /// Calls `body(i, j)` for each key two ascending arrays without repeats
-    /// share (a[a.startIndex + i] == b[b.startIndex + j]), in ascending
-    /// order: one merge of the two.
-    @inline(__always)
-    static func forEachShared(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64>, _ body: (Int, Int) -> Void) {
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                var i = 0
-                var j = 0
-                while i < x.count && j < y.count {
-                    let u = x[i]
-                    let v = y[j]
-                    if u == v { body(i, j) }
-                    if u <= v { i &+= 1 }
-                    if v <= u { j &+= 1 }
-                }
-            }
-        }
     }
 
     /// Local Heaps exponents between successive doublings of the sample's

@@ -53,25 +53,44 @@ public struct NGramIndex: Sendable {
     }
 
     /// |self ∩ other| by a linear merge.
-    public func intersectionCount(_ other: NGramIndex) -> Int { sortedIntersectionCount(hashes, other.hashes) }
+    public func intersectionCount(_ other: NGramIndex) -> Int { sortedIntersectionCount(hashes[...], other.hashes[...]) }
 }
 
 /// |a ∩ b| of two ascending arrays of distinct values, by a linear merge.
 /// - Complexity: O(a.count + b.count).
-package func sortedIntersectionCount(_ a: [UInt64], _ b: [UInt64]) -> Int {
-    var i = 0
-    var j = 0
+package func sortedIntersectionCount(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64>) -> Int {
     var n = 0
-    while i < a.count && j < b.count {
-        if a[i] < b[j] {
-            i += 1
-        } else if a[i] > b[j] {
-            j += 1
-        } else {
-            n += 1
-            i += 1
-            j += 1
+    forEachSharedSorted(a, b) { _, _ in n &+= 1 }
+    return n
+}
+
+/// Calls `body(i, j)` for each value two ascending arrays of distinct
+/// values share (a[a.startIndex + i] == b[b.startIndex + j]), in ascending
+/// order: one merge of the two.
+@inline(__always)
+package func forEachSharedSorted(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64>, _ body: (Int, Int) -> Void) {
+    a.withUnsafeBufferPointer { x in
+        b.withUnsafeBufferPointer { y in
+            var i = 0
+            var j = 0
+            while i < x.count && j < y.count {
+                let u = x[i]
+                let v = y[j]
+                if u == v { body(i, j) }
+                if u <= v { i &+= 1 }
+                if v <= u { j &+= 1 }
+            }
         }
     }
-    return n
+}
+
+/// The index of the first element of the ascending array `a` not less than `x`.
+package func sortedLowerBound(_ a: [UInt64], _ x: UInt64) -> Int {
+    var lo = 0
+    var hi = a.count
+    while lo < hi {
+        let m = (lo + hi) >> 1
+        if a[m] < x { lo = m + 1 } else { hi = m }
+    }
+    return lo
 }

@@ -71,7 +71,7 @@ extension FingerprintFile {
         for run in runs where missing > 0 {
             let firsts = run.firsts
             // Values below the run's first block are not in it.
-            var i = lowerBound(sorted, firsts[0])
+            var i = sortedLowerBound(sorted, firsts[0])
             var k = 0
             while i < sorted.count {
                 let g = sorted[i]
@@ -114,17 +114,6 @@ extension FingerprintFile {
             }
         }
         return found
-    }
-
-    /// The index of the first element of `a` not less than `x`.
-    private func lowerBound(_ a: [UInt64], _ x: UInt64) -> Int {
-        var lo = 0
-        var hi = a.count
-        while lo < hi {
-            let m = (lo + hi) >> 1
-            if a[m] < x { lo = m + 1 } else { hi = m }
-        }
-        return lo
     }
 
     // MARK: Writing (inside the writer's transaction)

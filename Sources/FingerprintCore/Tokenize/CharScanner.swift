@@ -145,7 +145,7 @@ package struct CharScanner {
 
     private mutating func push<S: TokenSink>(_ c: UInt32, into sink: inout S) {
         let w = window
-        w.ring[seen % n] = CharWindow.encode(c)
+        w.ring[seen % n] = packedUTF8(c)
         seen += 1
         guard seen >= n else { return }
         var length = 0
@@ -161,8 +161,8 @@ package struct CharScanner {
     }
 }
 
-/// `CharScanner`'s buffers: the last N characters, each its UTF-8 bytes
-/// (little-endian, low 32 bits) and their count (bits 32 and up), and room
+/// `CharScanner`'s buffers: the last N characters, each as `packedUTF8`
+/// gives it (the bytes in the low 32 bits, their count above), and room
 /// for a token of N characters (4 bytes each, plus 3 for the last store).
 final class CharWindow {
     let n: Int
@@ -186,17 +186,5 @@ final class CharWindow {
         let c = CharWindow(n: n)
         c.ring.update(from: ring, count: n)
         return c
-    }
-
-    /// `v`'s UTF-8 bytes and their count, packed as `ring` holds them.
-    @inline(__always)
-    static func encode(_ v: UInt32) -> UInt64 {
-        if v < 0x80 { return 1 << 32 | UInt64(v) }
-        if v < 0x800 { return 2 << 32 | UInt64(0xC0 | v >> 6) | UInt64(0x80 | v & 0x3F) << 8 }
-        if v < 0x10000 {
-            return 3 << 32 | UInt64(0xE0 | v >> 12) | UInt64(0x80 | (v >> 6) & 0x3F) << 8 | UInt64(0x80 | v & 0x3F) << 16
-        }
-        return 4 << 32 | UInt64(0xF0 | v >> 18) | UInt64(0x80 | (v >> 12) & 0x3F) << 8 | UInt64(0x80 | (v >> 6) & 0x3F) << 16
-            | UInt64(0x80 | v & 0x3F) << 24
     }
 }

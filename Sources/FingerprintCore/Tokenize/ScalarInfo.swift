@@ -165,22 +165,22 @@ func decodeUTF8(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int, final: Bool) -> (
     return (v, need + 1)
 }
 
+/// The UTF-8 encoding of `v`: its bytes little-endian in the low 32 bits,
+/// their count in the bits above (`CharScanner`'s ring holds characters so).
+@inline(__always)
+func packedUTF8(_ v: UInt32) -> UInt64 {
+    if v < 0x80 { return 1 << 32 | UInt64(v) }
+    if v < 0x800 { return 2 << 32 | UInt64(0xC0 | v >> 6) | UInt64(0x80 | v & 0x3F) << 8 }
+    if v < 0x10000 {
+        return 3 << 32 | UInt64(0xE0 | v >> 12) | UInt64(0x80 | (v >> 6) & 0x3F) << 8 | UInt64(0x80 | v & 0x3F) << 16
+    }
+    return 4 << 32 | UInt64(0xF0 | v >> 18) | UInt64(0x80 | (v >> 12) & 0x3F) << 8 | UInt64(0x80 | (v >> 6) & 0x3F) << 16
+        | UInt64(0x80 | v & 0x3F) << 24
+}
+
 /// Appends the UTF-8 encoding of `v` to `out`.
 @inline(__always)
 func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
-    if v < 0x80 {
-        out.append(UInt8(v))
-    } else if v < 0x800 {
-        out.append(UInt8(0xC0 | (v >> 6)))
-        out.append(UInt8(0x80 | (v & 0x3F)))
-    } else if v < 0x10000 {
-        out.append(UInt8(0xE0 | (v >> 12)))
-        out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (v & 0x3F)))
-    } else {
-        out.append(UInt8(0xF0 | (v >> 18)))
-        out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-        out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (v & 0x3F)))
-    }
+    let p = packedUTF8(v)
+    for k in 0..<Int(p >> 32) { out.append(UInt8(truncatingIfNeeded: p >> UInt64(8 * k))) }
 }

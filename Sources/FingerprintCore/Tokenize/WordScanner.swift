@@ -402,11 +402,13 @@ package struct WordScanner {
 extension ScalarInfo {
     /// CJK Unified Ideographs (U+4E00–U+9FFF): all assigned, letters (Lo),
     /// uncased, not case-ignorable, their own lowercase.
-    /// `v` must be in U+4E00–U+9FFF (three UTF-8 bytes).
+    /// `v` must be in U+4E00–U+9FFF.
     @inline(__always) @usableFromInline
     static func cjkTemplate(_ v: UInt32) -> ScalarInfo {
-        let utf8 = UInt64(0xE0 | v >> 12) | UInt64(0x80 | (v >> 6) & 0x3F) << 8 | UInt64(0x80 | v & 0x3F) << 16
-        return ScalarInfo(kind: single, cased: false, caseIgnorable: false, whitespace: false, lowerBytes: utf8, lowerCount: 3)
+        let utf8 = packedUTF8(v)
+        return ScalarInfo(
+            kind: single, cased: false, caseIgnorable: false, whitespace: false, lowerBytes: utf8 & 0xFFFF_FFFF,
+            lowerCount: UInt8(truncatingIfNeeded: utf8 >> 32))
     }
 
     @usableFromInline

@@ -75,7 +75,7 @@ public struct MinHasher: Sendable {
 /// Exact Jaccard similarity of two sorted sets of distinct hashes.
 package func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     if a.isEmpty && b.isEmpty { return 0 }
-    let inter = sortedIntersectionCount(a, b)
+    let inter = sortedIntersectionCount(a[...], b[...])
     return Double(inter) / Double(a.count + b.count - inter)
 }
 
