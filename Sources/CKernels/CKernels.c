@@ -211,6 +211,14 @@ int fp_block_sums_level(void) {
 #endif
 }
 
+int fp_cpu_vector_level(void) {
+#if FP_X86
+    return best_level();
+#else
+    return 0;
+#endif
+}
+
 int fp_block_sums_set_level(int wanted) {
 #if FP_X86
     int best = best_level();

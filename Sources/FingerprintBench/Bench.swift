@@ -94,7 +94,7 @@ public enum Bench {
         let blas = BLAS.runtime
         let machine = BenchReport.Machine(
             cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount, threads: o.threads,
-            blasLibrary: blas.library, blasCore: blas.core, blasThreads: BLAS.threads)
+            blasLibrary: blas.library, blasCore: blas.core, blasThreads: BLAS.threads, blasAdvice: BLAS.kernelAdvice)
         var tasks: [BenchReport.Task] = []
         var targets: [BenchReport.Target] = []
         var peers: [BenchReport.Peer] = []

@@ -13,11 +13,14 @@ public struct BenchReport: Codable, Sendable {
         public var blasLibrary: String
         public var blasCore: String
         public var blasThreads: Int
+        /// Set when OpenBLAS runs kernels below the CPU's (`BLAS.kernelAdvice`).
+        public var blasAdvice: String?
         enum CodingKeys: String, CodingKey {
             case cpu, cores, threads
             case blasLibrary = "blas_library"
             case blasCore = "blas_core"
             case blasThreads = "blas_threads"
+            case blasAdvice = "blas_advice"
         }
     }
 
@@ -123,6 +126,7 @@ public struct BenchReport: Codable, Sendable {
     public func table() -> String {
         var s = "fingerprint \(version) bench — \(machine.cpu), \(machine.cores) cores, \(machine.threads) threads\n"
         s += "BLAS: \(machine.blasLibrary) (core \(machine.blasCore), \(machine.blasThreads) threads)\n"
+        if let tip = machine.blasAdvice { s += "note: \(tip)\n" }
         s +=
             "corpus: \(corpus.path) (\(corpus.generated ? "generated, seed \(corpus.seed ?? 0)" : "given")): \(Num.count(corpus.files)) files, \(Num.bytes(corpus.bytes))\n\n"
         var t = TextTable(["task", "seconds", "MB/s", "docs/s", "peak MB"], align: [.left, .right, .right, .right, .right])

@@ -30,6 +30,7 @@ public enum PlanReport {
         if let a = p.availableBytes { out += "   (available now: \(bytes(a)))" }
         out += "\n\ntime  ≈ \(seconds(p.seconds)) (BLAS: \(p.blas), \(String(format: "%.0f", p.gflops)) GFLOP/s measured)\n"
         for n in p.notes { out += "note: \(n)\n" }
+        if let tip = p.blasAdvice { out += "note: \(tip)\n" }
         if let advice = p.advice { out += "\nmore than the memory available: \(advice), or --force\n" }
         return out
     }

@@ -217,6 +217,7 @@ struct AttributeCommand: ParsableCommand {
                     sparseLengths: weighting == .tfidf ? (o.features.charRange?.count ?? 0) + (mfw > 0 ? 1 : 0) : nil, notes: notes)
             }
             if stop { return }
+            options.noteSlowBLAS()
             let report = try Attribution.run(
                 reference: ref, labels: labelSource, groups: groupSource, questioned: questionedInput,
                 options: o, read: options.readOptions, progress: options.progress())

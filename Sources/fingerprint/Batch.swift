@@ -160,6 +160,7 @@ struct BatchCommand: ParsableCommand {
                     against: try reference.map { try CorpusSurvey.survey($0, tokenizer: o.tokenizer, pairs: [], depth: depth) }, options: o)
             }
             if stop { return }
+            if o.method != .minhash { options.noteSlowBLAS() }
             if bySubdir || byField != nil || labels != nil {
                 if bySubdir && input.kind != .directory { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, labels: labels, options: o, progress: options.progress())

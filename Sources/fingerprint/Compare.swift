@@ -125,6 +125,7 @@ struct Compare: ParsableCommand {
                     options: o)
             }
             if stop { return }
+            options.noteSlowBLAS()
             let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress()).withVerdict()
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))

@@ -54,5 +54,6 @@ struct FingerprintCommand: ParsableCommand {
     static var versionText: String {
         let blas = BLAS.runtime
         return "fingerprint \(Fingerprint.version)\nBLAS: \(blas.library) (core \(blas.core), \(blas.threads) threads)"
+            + (BLAS.kernelAdvice.map { "\nnote: \($0)" } ?? "")
     }
 }

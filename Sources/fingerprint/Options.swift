@@ -108,6 +108,14 @@ struct SharedOptions: ParsableArguments {
 
     func write(_ text: String) throws { try AtomicFile.write(text, to: output) }
 
+    /// Before a run with matrix products, when standard error is a
+    /// terminal: one line when OpenBLAS runs kernels below the CPU's
+    /// (`BLAS.kernelAdvice`; --version, --dry-run and bench say it too).
+    func noteSlowBLAS() {
+        guard isatty(2) != 0, let tip = BLAS.kernelAdvice else { return }
+        note("fingerprint: note: " + tip)
+    }
+
     /// Prints a note on standard error unless --quiet.
     func note(_ s: String) {
         guard !quiet else { return }

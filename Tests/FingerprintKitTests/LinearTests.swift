@@ -130,6 +130,26 @@ final class LinearTests: XCTestCase {
         XCTAssertFalse(BLAS.runtime.library.isEmpty)
     }
 
+    /// The advice appears only for OpenBLAS kernels without AVX2 on a CPU
+    /// that has it (Debian 12's OpenBLAS 0.3.21 picks "Prescott" on
+    /// Emerald Rapids), names the kernel set that fits the CPU, and stays
+    /// silent when the user chose one with OPENBLAS_CORETYPE.
+    func testKernelAdviceOnlyForKernelsBelowTheCPU() throws {
+        func advice(_ core: String, _ level: Int, set: Bool = false, openBLAS: Bool = true) -> String? {
+            BLAS.kernelAdvice(core: core, cpuLevel: level, coreTypeSet: set, isOpenBLAS: openBLAS)
+        }
+        let avx512 = try XCTUnwrap(advice("Prescott", 2))
+        XCTAssertTrue(avx512.contains("Prescott kernels") && avx512.contains("AVX-512"), avx512)
+        XCTAssertTrue(avx512.contains("OPENBLAS_CORETYPE=SkylakeX"), avx512)
+        let avx2 = try XCTUnwrap(advice("Sandybridge", 1))
+        XCTAssertTrue(avx2.contains("OPENBLAS_CORETYPE=Haswell") && avx2.contains("with AVX2"), avx2)
+        XCTAssertNotNil(advice("Core2", 1))
+        for core in ["SkylakeX", "Cooperlake", "SapphireRapids", "Haswell", "Zen"] { XCTAssertNil(advice(core, 2), core) }
+        XCTAssertNil(advice("Prescott", 0), "a CPU without AVX2 runs what fits it")
+        XCTAssertNil(advice("Prescott", 2, set: true), "OPENBLAS_CORETYPE chosen by the user")
+        XCTAssertNil(advice("generic", 2, openBLAS: false), "the reference BLAS has its own line")
+    }
+
     /// `stopIdleThreads` (what the CLI does before its work) joins OpenBLAS's
     /// pool; lowering and restoring the thread count (what the engine does
     /// around its own loops) leaves it stopped; the next threaded product

@@ -90,6 +90,10 @@ void fp_block_sums(int dtype, const void *a, const void *b, ptrdiff_t n, double 
 /// widest the CPU and OS support.
 int fp_block_sums_level(void);
 
+/// The widest vector level the CPU and OS support, as fp_block_sums_level
+/// counts (whatever level a test has set): 0, 1 AVX2 with FMA, 2 AVX-512.
+int fp_cpu_vector_level(void);
+
 /// Makes fp_block_sums use implementation `level`, or the widest the CPU
 /// has below it (tests compare them); returns the level now in use.
 int fp_block_sums_set_level(int level);

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import FingerprintCore
 
 #if canImport(Glibc)
@@ -206,6 +207,34 @@ public enum BLAS {
             return (config.hasPrefix("OpenBLAS") ? config : "OpenBLAS " + config, core, threads)
         }
         return ("reference BLAS (netlib; slow — install libopenblas0-pthread)", "generic", 1)
+    }
+
+    /// OpenBLAS kernel sets that use AVX-512, and those that use AVX2 (or
+    /// Zen's equivalent), by `openblas_get_corename()`'s lower-cased name.
+    static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
+    static let avx2Cores: Set<String> = ["haswell", "zen", "zen2", "zen3", "zen4", "excavator"]
+
+    /// What to do when OpenBLAS picked kernels without AVX2 on a CPU that
+    /// has AVX2 or AVX-512, nil otherwise. An OpenBLAS older than the CPU
+    /// does that: Debian 12's 0.3.21 does not know Emerald Rapids (family
+    /// 6, model 207) and falls back to its SSE3 "Prescott" kernels, 36
+    /// GFLOP/s there against 210 with `OPENBLAS_CORETYPE=SkylakeX` — and
+    /// `batch` of 11,009 documents took 12.2 s instead of 6.3. Nil too when
+    /// the user set `OPENBLAS_CORETYPE` (their choice stands).
+    public static var kernelAdvice: String? {
+        kernelAdvice(
+            core: runtime.core, cpuLevel: Int(fp_cpu_vector_level()),
+            coreTypeSet: getenv("OPENBLAS_CORETYPE") != nil,
+            isOpenBLAS: runtime.library.hasPrefix("OpenBLAS"))
+    }
+
+    package static func kernelAdvice(core: String, cpuLevel: Int, coreTypeSet: Bool, isOpenBLAS: Bool) -> String? {
+        guard isOpenBLAS, !coreTypeSet, cpuLevel >= 1 else { return nil }
+        let name = core.lowercased()
+        if avx512Cores.contains(name) || avx2Cores.contains(name) { return nil }
+        let (cpu, want) = cpuLevel >= 2 ? ("AVX-512", "SkylakeX") : ("AVX2", "Haswell")
+        return "OpenBLAS chose its \(core) kernels (no AVX2) on a CPU with \(cpu), so matrix products run several times "
+            + "slower than they can; set OPENBLAS_CORETYPE=\(want) (or install an OpenBLAS that knows this CPU)"
     }
 }
 

@@ -26,6 +26,9 @@ public struct WorkPlan: Codable, Sendable {
     /// SGEMM rate measured for the time estimate (GFLOP/s), and the BLAS.
     public var gflops: Double
     public var blas: String
+    /// Set when OpenBLAS runs kernels below the CPU's and the plan does
+    /// matrix products (`BLAS.kernelAdvice`); absent otherwise.
+    public var blasAdvice: String?
     /// Memory available to a new process now (/proc/meminfo MemAvailable).
     public var availableBytes: Double?
     /// What lowers the peak most, when it exceeds what is available.
@@ -292,6 +295,7 @@ public struct WorkPlan: Codable, Sendable {
         case peakBytes = "peak_bytes"
         case seconds, gflops, blas
         case availableBytes = "available_bytes"
+        case blasAdvice = "blas_advice"
         case advice, notes
     }
 
@@ -317,6 +321,8 @@ public struct WorkPlan: Codable, Sendable {
         p.gflops = gflops
         p.blas = blas
         if gflops > 0 { p.seconds += flops / (gflops * 1e9) }
+        // A dry run of a plan with matrix products says when OpenBLAS runs below the CPU's kernels.
+        if gflops > 0 && flops > 0 { p.blasAdvice = BLAS.kernelAdvice }
         p.availableBytes = available
         p.advice = p.exceedsAvailable ? advice : nil
         return p
