@@ -329,6 +329,27 @@ final class RadixSortTests: XCTestCase {
         }
     }
 
+    /// The sort by the high 32 bits orders like a stable sort by them (the
+    /// low halves of equal high halves keep their order), whichever of the
+    /// four bytes vary: ids below 2⁸, 2¹⁶, 2²⁴, any, and all equal.
+    func testSortByHigh32IsAStableSortByTheHighHalf() {
+        var rng = Xoshiro256(seed: 12)
+        var scratch: [UInt64] = []
+        for n in [0, 1, 2, 100, 5000, 70000] {
+            for bits: UInt64 in [0, 8, 16, 24, 32] {
+                var a: [UInt64] = (0..<n).map { _ in
+                    let high = bits == 0 ? 7 : rng.next() >> (64 - bits)
+                    return high << 32 | (rng.next() & 0xFFFF_FFFF)
+                }
+                // A stable sort by the high half, written out: a stable
+                // counting of positions by (high, original index).
+                let expected = a.enumerated().sorted { ($0.element >> 32, $0.offset) < ($1.element >> 32, $1.offset) }.map(\.element)
+                RadixSort.sortByHigh32(&a, scratch: &scratch)
+                XCTAssertEqual(a, expected, "n \(n), \(bits) bits")
+            }
+        }
+    }
+
     /// Hashes crafted to share their top 22 bits (one bucket of the first
     /// pass, one of the second): sorted like the standard sort, and by
     /// comparison inside the crowded buckets (this took seconds in a debug

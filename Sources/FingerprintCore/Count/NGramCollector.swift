@@ -15,15 +15,21 @@ package final class NGramCollector {
     /// for passage alignment, which may need shorter n-grams than the report).
     let candidateReference: NGramIndex?
     let candidateIndex: Int
-    // `add` runs once a token: its state is exempt from the run-time
-    // exclusivity check (a class's stored properties are checked on every
-    // access, which cost 10-19% of `sketch`'s CPU in perf). Nothing here is
-    // reached by two accesses at once: the collector belongs to one worker.
-    @exclusivity(unchecked) private var ring = [UInt64](repeating: 0, count: 64)
+    // `add` runs once a token: its state lives in memory the collector
+    // allocates itself and reaches through pointers, not in arrays (an
+    // array of arrays cost a uniqueness check of each on every append,
+    // ~2.5% of `sketch`'s samples, besides the run-time exclusivity checks
+    // of a class's stored properties). The collector belongs to one worker.
+    private let count: Int
+    private let ring = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
     @exclusivity(unchecked) private var seen = 0
-    @exclusivity(unchecked) private var rolling: [UInt64]
-    private let powers: [UInt64]
-    @exclusivity(unchecked) private var doc: [[UInt64]]
+    private let rolling: UnsafeMutablePointer<UInt64>
+    private let powers: UnsafeMutablePointer<UInt64>
+    private let lengths: UnsafeMutablePointer<Int>
+    /// The current document's n-grams of each size: `doc[k][0..<docCount[k]]`.
+    private let doc: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
+    private let docCount: UnsafeMutablePointer<Int>
+    private let docCapacity: UnsafeMutablePointer<Int>
     /// All documents' distinct n-grams, per size (duplicates across documents kept).
     public private(set) var all: [[UInt64]]
     /// The current document's n-grams found in the candidate reference (or,
@@ -57,10 +63,32 @@ package final class NGramCollector {
         self.reportIndex = reportIndex ?? sizes.count - 1
         candidateReference = candidate?.set
         candidateIndex = candidate?.index ?? self.reportIndex
-        rolling = sizes.map { _ in 0 }
-        powers = sizes.map { n in (0..<n).reduce(UInt64(1)) { p, _ in p &* NGramCollector.base } }
-        doc = sizes.map { _ in [] }
+        count = sizes.count
+        ring.initialize(repeating: 0, count: 64)
+        rolling = .allocate(capacity: sizes.count)
+        rolling.initialize(repeating: 0, count: sizes.count)
+        powers = .allocate(capacity: sizes.count)
+        lengths = .allocate(capacity: sizes.count)
+        doc = .allocate(capacity: sizes.count)
+        docCount = .allocate(capacity: sizes.count)
+        docCapacity = .allocate(capacity: sizes.count)
+        for (k, n) in sizes.enumerated() {
+            (powers + k).initialize(to: (0..<n).reduce(UInt64(1)) { p, _ in p &* NGramCollector.base })
+            (lengths + k).initialize(to: n)
+            (doc + k).initialize(to: .allocate(capacity: 1024))
+            (docCount + k).initialize(to: 0)
+            (docCapacity + k).initialize(to: 1024)
+        }
         all = sizes.map { _ in [] }
+    }
+
+    deinit {
+        for k in 0..<count { doc[k].deallocate() }
+        for p in [ring, rolling, powers] { p.deallocate() }
+        lengths.deallocate()
+        doc.deallocate()
+        docCount.deallocate()
+        docCapacity.deallocate()
     }
 
     @inline(__always)
@@ -68,31 +96,49 @@ package final class NGramCollector {
         ring[seen & 63] = h
         seen &+= 1
         digest = Hash64.combine(digest, h)
-        for k in 0..<sizes.count {
-            let n = sizes[k]
+        for k in 0..<count {
+            let n = lengths[k]
             var r = rolling[k] &* NGramCollector.base &+ h
-            if seen > n { r = r &- ring[(seen - n - 1) & 63] &* powers[k] }
+            if seen > n { r = r &- ring[(seen &- n &- 1) & 63] &* powers[k] }
             rolling[k] = r
-            if seen >= n { doc[k].append(SplitMix64.mix(r ^ UInt64(n))) }
+            if seen >= n {
+                let c = docCount[k]
+                if c == docCapacity[k] { grow(k) }
+                doc[k][c] = SplitMix64.mix(r ^ UInt64(n))
+                docCount[k] = c &+ 1
+            }
         }
     }
+
+    /// Doubles the capacity of size `k`'s buffer (kept across documents).
+    private func grow(_ k: Int) {
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: docCapacity[k] * 2)
+        bigger.moveInitialize(from: doc[k], count: docCount[k])
+        doc[k].deallocate()
+        doc[k] = bigger
+        docCapacity[k] *= 2
+    }
+
+    /// The current document's n-grams of size index `k`.
+    private func grams(_ k: Int) -> UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: doc[k], count: docCount[k]) }
 
     /// Ends a document: returns (n-grams of the largest size, how many of
     /// them are in the reference), repeats counted. The collected n-grams
     /// keep repeats too; `NGramIndex` removes them when it sorts.
     public func finishDocument() -> (grams: Int, hits: Int) {
         var result = (grams: 0, hits: 0)
-        for k in 0..<sizes.count {
-            all[k].append(contentsOf: doc[k])
+        for k in 0..<count {
+            let grams = grams(k)
+            all[k].append(contentsOf: grams)
             if k == reportIndex {
                 var hits = 0
-                if let reference { for x in doc[k] where reference.contains(x) { hits += 1 } }
-                result = (doc[k].count, hits)
+                if let reference { for x in grams where reference.contains(x) { hits += 1 } }
+                result = (grams.count, hits)
             }
             if k == candidateIndex {
                 lastHits.removeAll(keepingCapacity: true)
                 if let set = candidateReference ?? reference {
-                    for x in doc[k] where set.contains(x) { lastHits.append(x) }
+                    for x in grams where set.contains(x) { lastHits.append(x) }
                     if lastHits.count > 1 {
                         lastHits.sort()
                         RadixSort.compact(&lastHits)
@@ -100,13 +146,13 @@ package final class NGramCollector {
                     if lastHits.count > maxHitsKept { lastHits.removeLast(lastHits.count - maxHitsKept) }
                 }
             }
-            doc[k].removeAll(keepingCapacity: true)
+            docCount[k] = 0
         }
         lastTokens = seen
         lastDigest = Hash64.combine(digest, UInt64(seen))
         seen = 0
         digest = 0
-        for k in 0..<rolling.count { rolling[k] = 0 }
+        rolling.update(repeating: 0, count: count)
         return result
     }
 
@@ -118,9 +164,9 @@ package final class NGramCollector {
     }
 
     public func discardDocument() {
-        for k in 0..<sizes.count { doc[k].removeAll(keepingCapacity: true) }
+        docCount.update(repeating: 0, count: count)
         seen = 0
         digest = 0
-        for k in 0..<rolling.count { rolling[k] = 0 }
+        rolling.update(repeating: 0, count: count)
     }
 }

@@ -213,6 +213,46 @@ package enum RadixSort {
         }
     }
 
+    /// Sorts by the high 32 bits only (stable: values with the same high
+    /// half keep their order), by least-significant-digit passes over
+    /// those four bytes, skipping a byte all values share: (id << 32 |
+    /// count) words of a document with ids below 2¹⁶ take two passes. What
+    /// `sort()` took 4% of `sketch`'s samples for (Swift's sort is a merge
+    /// sort). `scratch` is reused across calls.
+    package static func sortByHigh32(_ a: inout [UInt64], scratch: inout [UInt64]) {
+        let n = a.count
+        guard n > 1 else { return }
+        var any: UInt64 = 0
+        var all: UInt64 = ~0
+        for v in a {
+            any |= v
+            all &= v
+        }
+        let varying = (any ^ all) >> 32
+        if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
+        var inScratch = false
+        var counts = [Int](repeating: 0, count: 257)
+        a.withUnsafeMutableBufferPointer { x in
+            scratch.withUnsafeMutableBufferPointer { y in
+                for byte in 0..<4 where (varying >> UInt64(8 * byte)) & 0xFF != 0 {
+                    let shift = UInt64(32 + 8 * byte)
+                    let (from, to) = inScratch ? (y, x) : (x, y)
+                    for k in 0...256 { counts[k] = 0 }
+                    for i in 0..<n { counts[Int((from[i] >> shift) & 0xFF) &+ 1] &+= 1 }
+                    for k in 0..<256 { counts[k + 1] &+= counts[k] }
+                    for i in 0..<n {
+                        let v = from[i]
+                        let d = Int((v >> shift) & 0xFF)
+                        to[counts[d]] = v
+                        counts[d] &+= 1
+                    }
+                    inScratch.toggle()
+                }
+                if inScratch { x.baseAddress!.update(from: y.baseAddress!, count: n) }
+            }
+        }
+    }
+
     package static func compact(_ a: inout [UInt64]) {
         var w = 0
         a.withUnsafeMutableBufferPointer { b in

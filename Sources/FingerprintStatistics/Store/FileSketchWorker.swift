@@ -79,12 +79,17 @@ package struct FileSketchWorker: DocumentWorker {
         digester.feed(chunk)
     }
 
-    /// Sorted, distinct, and keyed when there is a key.
-    mutating func finished(_ values: [UInt64]) -> [UInt64] {
-        var v = key.map { k in values.map { k.gram($0) } } ?? values
-        RadixSort.sortHashes(&v, scratch: &scratch, counts: &counts)
-        RadixSort.compact(&v)
-        return v
+    /// `values` keyed, when there is a key.
+    func keyed(_ values: inout [UInt64]) {
+        if let key { values = values.map { key.gram($0) } }
+    }
+
+    /// Sorted and distinct, in place (`values` is the only reference to its
+    /// storage, so sorting copies nothing).
+    mutating func finished(_ values: inout [UInt64]) -> [UInt64] {
+        RadixSort.sortHashes(&values, scratch: &scratch, counts: &counts)
+        RadixSort.compact(&values)
+        return values
     }
 
     public mutating func finish() -> FileSketch {
@@ -94,13 +99,16 @@ package struct FileSketchWorker: DocumentWorker {
         let shingleSource = modelShingles ?? words
         if let m = modelShingles { _ = m.finishDocument() }
         // The shingles with repeats (SimHash weighs them by count), then as a set.
-        let allShingles = shingleSource.takeAll(0)
-        let g8 = words.takeAll(modelShingles == nil ? 1 : 0)
-        let g13 = words.takeAll(modelShingles == nil ? 2 : 1)
+        var allShingles = shingleSource.takeAll(0)
+        var g8 = words.takeAll(modelShingles == nil ? 1 : 0)
+        var g13 = words.takeAll(modelShingles == nil ? 2 : 1)
         if modelShingles == nil { _ = words.takeAll(0) }
+        keyed(&allShingles)
+        keyed(&g8)
+        keyed(&g13)
         var simhash = SimHasher()
-        simhash.add(contentsOf: key.map { k in allShingles.map { k.gram($0) } } ?? allShingles)
-        let shingles = finished(allShingles)
+        simhash.add(contentsOf: allShingles)
+        let shingles = finished(&allShingles)
         let digest = digester.finish()
         let invalid = counting.invalidSequences - invalidBefore
         let truncated = counting.truncatedTokens - truncatedBefore
@@ -110,7 +118,7 @@ package struct FileSketchWorker: DocumentWorker {
             counts: counts, shingleTokens: shingleSource.lastTokens,
             exact: key?.gram(shingleSource.lastDigest) ?? shingleSource.lastDigest,
             simhash: simhash.finish(), minhash: hasher.signature(of: shingles), shingles: shingles,
-            grams: [finished(g8), finished(g13)], digest: digest, invalid: invalid, truncated: truncated)
+            grams: [finished(&g8), finished(&g13)], digest: digest, invalid: invalid, truncated: truncated)
     }
 
     public mutating func discard() {

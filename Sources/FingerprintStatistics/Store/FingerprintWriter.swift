@@ -143,11 +143,15 @@ package final class FingerprintWriter {
         name: String, order: [UInt8], path: String?, line: Int?, key documentKey: String?, bytes: Int,
         counts: [(slot: Int32, id: Int64, count: Int32)], sketch: FileSketch
     ) throws -> Int64 {
-        var pairs: [Int32] = []
-        pairs.reserveCapacity(2 * counts.count)
-        for c in counts.sorted(by: { $0.id < $1.id }) {
-            pairs.append(Int32(c.id))
-            pairs.append(c.count)
+        // The (id, count) pairs in id order: one word each, id above count
+        // (a document's ids are distinct vocabulary row ids, positive and
+        // below 2³¹), radix-sorted by the id (tuples sorted through a
+        // closure, or the words by `sort()`, were 4% of `sketch`'s samples,
+        // on the writer's thread).
+        var packed: [UInt64] = []
+        packed.reserveCapacity(counts.count)
+        for c in counts {
+            packed.append(UInt64(UInt32(bitPattern: Int32(c.id))) << 32 | UInt64(UInt32(bitPattern: c.count)))
             let v = Int(c.slot)
             if v >= countDelta.count {
                 countDelta.append(contentsOf: repeatElement(0, count: v + 1 - countDelta.count))
@@ -155,6 +159,12 @@ package final class FingerprintWriter {
             }
             countDelta[v] += Int(c.count)
             documentDelta[v] += 1
+        }
+        RadixSort.sortByHigh32(&packed, scratch: &sortScratch)
+        var pairs = [Int32](repeating: 0, count: 2 * packed.count)
+        for (k, w) in packed.enumerated() {
+            pairs[2 * k] = Int32(bitPattern: UInt32(truncatingIfNeeded: w >> 32))
+            pairs[2 * k + 1] = Int32(bitPattern: UInt32(truncatingIfNeeded: w))
         }
         let s = insertDocument
         s.bind(1, name)
@@ -199,6 +209,8 @@ package final class FingerprintWriter {
     /// 13-gram sets of the documents inserted since the last flush, for the
     /// gram index (docs/FINGERPRINT-FILES.md).
     var pendingGrams: [[UInt64]] = []
+    /// Reused by `insertRow`'s sort.
+    private var sortScratch: [UInt64] = []
     var pendingGramCount = 0
     /// A document was removed, or the file has just been upgraded: the gram
     /// index is rebuilt by `finishGrams()`.
