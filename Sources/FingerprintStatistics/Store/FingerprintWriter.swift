@@ -148,17 +148,25 @@ package final class FingerprintWriter {
         // below 2³¹), radix-sorted by the id (tuples sorted through a
         // closure, or the words by `sort()`, were 4% of `sketch`'s samples,
         // on the writer's thread).
-        var packed: [UInt64] = []
-        packed.reserveCapacity(counts.count)
-        for c in counts {
-            packed.append(UInt64(UInt32(bitPattern: Int32(c.id))) << 32 | UInt64(UInt32(bitPattern: c.count)))
-            let v = Int(c.slot)
-            if v >= countDelta.count {
-                countDelta.append(contentsOf: repeatElement(0, count: v + 1 - countDelta.count))
-                documentDelta.append(contentsOf: repeatElement(0, count: v + 1 - documentDelta.count))
+        var packed = [UInt64](repeating: 0, count: counts.count)
+        var maxSlot = -1
+        for (k, c) in counts.enumerated() {
+            packed[k] = UInt64(UInt32(bitPattern: Int32(c.id))) << 32 | UInt64(UInt32(bitPattern: c.count))
+            maxSlot = max(maxSlot, Int(c.slot))
+        }
+        if maxSlot >= countDelta.count {
+            countDelta.append(contentsOf: repeatElement(0, count: maxSlot + 1 - countDelta.count))
+            documentDelta.append(contentsOf: repeatElement(0, count: maxSlot + 1 - documentDelta.count))
+        }
+        // Through buffers: indexing the class's arrays checked exclusive
+        // access on every pair (6% of `sketch`'s samples on 9 KB files).
+        countDelta.withUnsafeMutableBufferPointer { cd in
+            documentDelta.withUnsafeMutableBufferPointer { dd in
+                for c in counts {
+                    cd[Int(c.slot)] += Int(c.count)
+                    dd[Int(c.slot)] += 1
+                }
             }
-            countDelta[v] += Int(c.count)
-            documentDelta[v] += 1
         }
         RadixSort.sortByHigh32(&packed, scratch: &sortScratch)
         var pairs = [Int32](repeating: 0, count: 2 * packed.count)
