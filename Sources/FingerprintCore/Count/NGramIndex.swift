@@ -43,12 +43,7 @@ public struct NGramIndex: Sendable {
     public func contains(_ h: UInt64) -> Bool {
         let i = Int(h >> shift)
         guard bits[i >> 6] & (1 << UInt64(i & 63)) != 0 else { return false }
-        var lo = 0
-        var hi = hashes.count
-        while lo < hi {
-            let m = (lo + hi) >> 1
-            if hashes[m] < h { lo = m + 1 } else { hi = m }
-        }
+        let lo = sortedLowerBound(hashes, h)
         return lo < hashes.count && hashes[lo] == h
     }
 
@@ -85,6 +80,7 @@ package func forEachSharedSorted(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64
 }
 
 /// The index of the first element of the ascending array `a` not less than `x`.
+@inline(__always)
 package func sortedLowerBound(_ a: [UInt64], _ x: UInt64) -> Int {
     var lo = 0
     var hi = a.count
