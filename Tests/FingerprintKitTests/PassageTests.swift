@@ -189,6 +189,36 @@ final class PassageTests: XCTestCase {
         XCTAssertEqual(String(decoding: text[r], as: UTF8.self), "the quick brown fox")
     }
 
+    /// Batches of token hashes (of 1 to 100, so past the 64-token ring)
+    /// give each size's n-grams in order, as `Winnowing.kgramHashes`
+    /// computes them over the whole sequence at once, and the same digest
+    /// and token count as adding the hashes one at a time; a second
+    /// document starts afresh.
+    func testBatchedNGramsEqualWholeWindowHashes() {
+        var rng = Xoshiro256(seed: 0xBA7C)
+        let sizes = [1, 5, 8, 13, 64]
+        let batched = NGramCollector(sizes: sizes)
+        let single = NGramCollector(sizes: sizes)
+        for length in [3, 700] {
+            let hashes = (0..<length).map { _ in rng.next() }
+            var at = 0
+            while at < hashes.count {
+                let m = min(hashes.count - at, 1 + rng.next(below: 100))
+                hashes[at..<(at + m)].withUnsafeBufferPointer { batched.add($0.baseAddress!, count: m) }
+                at += m
+            }
+            for h in hashes { single.add(h) }
+            _ = batched.finishDocument()
+            _ = single.finishDocument()
+            XCTAssertEqual(batched.lastTokens, length)
+            XCTAssertEqual(batched.lastDigest, single.lastDigest)
+            for (k, n) in sizes.enumerated() {
+                XCTAssertEqual(batched.takeAll(k), Winnowing.kgramHashes(hashes, k: n), "length \(length), n \(n)")
+                XCTAssertEqual(single.takeAll(k), Winnowing.kgramHashes(hashes, k: n), "length \(length), n \(n)")
+            }
+        }
+    }
+
     // MARK: - Property test: planted runs in random documents
 
     func testPlantedRunsAreFoundExactly() {

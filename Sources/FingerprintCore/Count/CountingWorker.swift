@@ -77,7 +77,7 @@ package struct CountingWorker: DocumentWorker {
             guard batch.count > 0 else { return }
             let n = batch.insert(into: table)
             scratch.add(batch.ids, count: n)
-            if let tap { for j in 0..<n { tap.add(batch.hashes[j]) } }
+            tap?.add(batch.hashes, count: n)
             tokens &+= n
         }
     }

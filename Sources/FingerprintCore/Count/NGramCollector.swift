@@ -91,15 +91,19 @@ package final class NGramCollector {
         docCapacity.deallocate()
     }
 
+    /// Adds the next token's hash. The token that leaves a window of n is
+    /// read from the ring before this one is written there: with n = 64 it
+    /// is in this token's slot (written first, before session 17, 64-grams
+    /// hashed the new token in place of the one 64 back).
     @inline(__always)
     public func add(_ h: UInt64) {
-        ring[seen & 63] = h
-        seen &+= 1
+        let i = seen  // the token's index in the document
+        seen = i &+ 1
         digest = Hash64.combine(digest, h)
         for k in 0..<count {
             let n = lengths[k]
             var r = rolling[k] &* NGramCollector.base &+ h
-            if seen > n { r = r &- ring[(seen &- n &- 1) & 63] &* powers[k] }
+            if i >= n { r = r &- ring[(i &- n) & 63] &* powers[k] }
             rolling[k] = r
             if seen >= n {
                 let c = docCount[k]
@@ -108,6 +112,42 @@ package final class NGramCollector {
                 docCount[k] = c &+ 1
             }
         }
+        ring[i & 63] = h
+    }
+
+    /// `add` of `hs[0..<m]`, in order, one size at a time: each size's
+    /// rolling hash stays in a register over the whole batch, and the
+    /// hashes the window drops are read from the batch itself (or, for the
+    /// batch's first n, from the ring). The same n-grams, digest and state
+    /// as m calls of `add` (`CountingWorker` taps its token batches here).
+    public func add(_ hs: UnsafePointer<UInt64>, count m: Int) {
+        guard m > 0 else { return }
+        var d = digest
+        for j in 0..<m { d = Hash64.combine(d, hs[j]) }
+        digest = d
+        let seen0 = seen
+        for k in 0..<count {
+            let n = lengths[k]
+            let p = powers[k]
+            let tag = UInt64(n)
+            var r = rolling[k]
+            var c = docCount[k]
+            while c &+ m > docCapacity[k] { grow(k) }
+            let out = doc[k]
+            for j in 0..<m {
+                let i = seen0 &+ j  // the token's index in the document
+                r = r &* NGramCollector.base &+ hs[j]
+                if i >= n { r = r &- (j >= n ? hs[j &- n] : ring[(i &- n) & 63]) &* p }
+                if i &+ 1 >= n {
+                    out[c] = SplitMix64.mix(r ^ tag)
+                    c &+= 1
+                }
+            }
+            rolling[k] = r
+            docCount[k] = c
+        }
+        for j in max(0, m - 64)..<m { ring[(seen0 &+ j) & 63] = hs[j] }
+        seen = seen0 &+ m
     }
 
     /// Doubles the capacity of size `k`'s buffer (kept across documents).
