@@ -350,6 +350,28 @@ final class RadixSortTests: XCTestCase {
         }
     }
 
+    /// `orderByKeys` gives the indices a stable sort by key gives (written
+    /// out here as a sort by (key, index)), for uniform keys, keys that vary
+    /// in one byte only, big-endian token prefixes with many repeats, all
+    /// keys equal, and the smallest sizes.
+    func testOrderByKeysIsAStableSortOfTheIndices() {
+        var rng = Xoshiro256(seed: 13)
+        for n in [0, 1, 2, 3, 1000, 50013] {
+            for kind in 0..<4 {
+                let keys: [UInt64] = (0..<n).map { _ in
+                    switch kind {
+                    case 0: return rng.next()
+                    case 1: return (rng.next() & 0xFF) << 40
+                    case 2: return UInt64(0x6162_6300_0000_0000) | (rng.next() % 7) << 32
+                    default: return 42
+                    }
+                }
+                let expected = keys.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
+                XCTAssertEqual(RadixSort.orderByKeys(keys), expected, "n \(n), kind \(kind)")
+            }
+        }
+    }
+
     /// Hashes crafted to share their top 22 bits (one bucket of the first
     /// pass, one of the second): sorted like the standard sort, and by
     /// comparison inside the crowded buckets (this took seconds in a debug

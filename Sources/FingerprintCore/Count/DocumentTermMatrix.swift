@@ -117,10 +117,12 @@ public enum Counter {
             localToTmp.append(map)
         }
         // 2. Canonical order: by bytes (8-byte big-endian prefix, then memcmp), or by hash.
+        // Radix-sorted by the key, then each run of equal prefixes (tokens
+        // longer than 8 bytes that share their first 8) by the full bytes.
         let n = global.count
-        var order = Array(0..<n)
+        var order: [Int]
         if hashed {
-            order.sort { global.hashes[$0] < global.hashes[$1] }
+            order = RadixSort.orderByKeys(Array(global.hashes))
         } else {
             let prefixes: [UInt64] = (0..<n).map { id in
                 global.withToken(id) { b in
@@ -129,15 +131,23 @@ public enum Counter {
                     return v
                 }
             }
+            order = RadixSort.orderByKeys(prefixes)
             let a = global.arenaBytes.baseAddress
-            order.sort { x, y in
-                if prefixes[x] != prefixes[y] { return prefixes[x] < prefixes[y] }
-                let ox = global.offset(x)
-                let oy = global.offset(y)
-                let la = global.offset(x + 1) - ox
-                let lb = global.offset(y + 1) - oy
-                let c = memcmp(a! + ox, a! + oy, min(la, lb))
-                return c != 0 ? c < 0 : la < lb
+            var start = 0
+            while start < n {
+                var end = start + 1
+                while end < n && prefixes[order[end]] == prefixes[order[start]] { end += 1 }
+                if end - start > 1 {
+                    order[start..<end].sort { x, y in
+                        let ox = global.offset(x)
+                        let oy = global.offset(y)
+                        let la = global.offset(x + 1) - ox
+                        let lb = global.offset(y + 1) - oy
+                        let c = memcmp(a! + ox, a! + oy, min(la, lb))
+                        return c != 0 ? c < 0 : la < lb
+                    }
+                }
+                start = end
             }
         }
         var tmpToFinal = [Int32](repeating: 0, count: n)

@@ -253,6 +253,51 @@ package enum RadixSort {
         }
     }
 
+    /// The indices of `keys` in ascending order of their keys, equal keys
+    /// in index order (a stable sort): least-significant-digit passes over
+    /// the keys' bytes, skipping a byte all keys share. What the merge of
+    /// the workers' vocabularies orders its types by (their first 8 bytes,
+    /// or their hashes) before breaking ties, on one core after all have
+    /// counted: on 50,013 types a sort of the indices through a closure
+    /// was 1.0% of `stats`' samples, this 0.4%.
+    package static func orderByKeys(_ keys: [UInt64]) -> [Int] {
+        let n = keys.count
+        guard n > 1 else { return Array(0..<n) }
+        var any: UInt64 = 0
+        var all: UInt64 = ~0
+        for k in keys {
+            any |= k
+            all &= k
+        }
+        let varying = any ^ all
+        var order = [Int32](unsafeUninitializedCapacity: n) { b, c in
+            for i in 0..<n { b[i] = Int32(truncatingIfNeeded: i) }
+            c = n
+        }
+        guard n <= Int(Int32.max) else { return Array(0..<n).sorted { (keys[$0], $0) < (keys[$1], $1) } }
+        var other = [Int32](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 257)
+        keys.withUnsafeBufferPointer { k in
+            for byte in 0..<8 where (varying >> UInt64(8 * byte)) & 0xFF != 0 {
+                let shift = UInt64(8 * byte)
+                order.withUnsafeBufferPointer { from in
+                    other.withUnsafeMutableBufferPointer { to in
+                        for d in 0...256 { counts[d] = 0 }
+                        for i in 0..<n { counts[Int((k[Int(from[i])] >> shift) & 0xFF) &+ 1] &+= 1 }
+                        for d in 0..<256 { counts[d + 1] &+= counts[d] }
+                        for i in 0..<n {
+                            let d = Int((k[Int(from[i])] >> shift) & 0xFF)
+                            to[counts[d]] = from[i]
+                            counts[d] &+= 1
+                        }
+                    }
+                }
+                swap(&order, &other)
+            }
+        }
+        return order.map { Int($0) }
+    }
+
     package static func compact(_ a: inout [UInt64]) {
         var w = 0
         a.withUnsafeMutableBufferPointer { b in
