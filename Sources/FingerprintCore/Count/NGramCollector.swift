@@ -91,35 +91,21 @@ package final class NGramCollector {
         docCapacity.deallocate()
     }
 
-    /// Adds the next token's hash. The token that leaves a window of n is
-    /// read from the ring before this one is written there: with n = 64 it
-    /// is in this token's slot (written first, before session 17, 64-grams
-    /// hashed the new token in place of the one 64 back).
+    /// Adds the next token's hash: `add(_:count:)` of one, so that the
+    /// rolling step is written once (two copies of it disagreed on n = 64
+    /// before session 17).
     @inline(__always)
     public func add(_ h: UInt64) {
-        let i = seen  // the token's index in the document
-        seen = i &+ 1
-        digest = Hash64.combine(digest, h)
-        for k in 0..<count {
-            let n = lengths[k]
-            var r = rolling[k] &* NGramCollector.base &+ h
-            if i >= n { r = r &- ring[(i &- n) & 63] &* powers[k] }
-            rolling[k] = r
-            if seen >= n {
-                let c = docCount[k]
-                if c == docCapacity[k] { grow(k) }
-                doc[k][c] = SplitMix64.mix(r ^ UInt64(n))
-                docCount[k] = c &+ 1
-            }
-        }
-        ring[i & 63] = h
+        withUnsafePointer(to: h) { add($0, count: 1) }
     }
 
     /// `add` of `hs[0..<m]`, in order, one size at a time: each size's
     /// rolling hash stays in a register over the whole batch, and the
     /// hashes the window drops are read from the batch itself (or, for the
-    /// batch's first n, from the ring). The same n-grams, digest and state
-    /// as m calls of `add` (`CountingWorker` taps its token batches here).
+    /// batch's first n, from the ring, which it reads before writing: with
+    /// n = 64 the token leaving the window shares the new one's slot).
+    /// `CountingWorker` taps its token batches here.
+    @inline(__always)
     public func add(_ hs: UnsafePointer<UInt64>, count m: Int) {
         guard m > 0 else { return }
         var d = digest

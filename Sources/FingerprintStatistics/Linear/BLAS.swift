@@ -222,10 +222,11 @@ public enum BLAS {
     /// `batch` of 11,009 documents took 12.2 s instead of 6.3. Nil too when
     /// the user set `OPENBLAS_CORETYPE` (their choice stands).
     public static var kernelAdvice: String? {
-        kernelAdvice(
-            core: runtime.core, cpuLevel: Int(fp_cpu_vector_level()),
+        let loaded = runtime
+        return kernelAdvice(
+            core: loaded.core, cpuLevel: Int(fp_cpu_vector_level()),
             coreTypeSet: getenv("OPENBLAS_CORETYPE") != nil,
-            isOpenBLAS: runtime.library.hasPrefix("OpenBLAS"))
+            isOpenBLAS: loaded.library.hasPrefix("OpenBLAS"))
     }
 
     package static func kernelAdvice(core: String, cpuLevel: Int, coreTypeSet: Bool, isOpenBLAS: Bool) -> String? {
