@@ -187,8 +187,9 @@ package struct WordScanner {
     /// Tokenizes the ASCII bytes at the start of the 64 at `p` (document
     /// offset `at`), up to the first non-ASCII byte; returns how many it
     /// took (0 when `p[0]` is not ASCII). Needs no σ pending and no token
-    /// held. A token that may continue past them (it reaches the block's end
-    /// or a non-ASCII byte) stays open in `tok`.
+    /// held. A token that may continue past them stays open in `tok`, unless
+    /// the 64 bytes are all ASCII and it starts after the first: then the
+    /// block ends before it, and the caller's next block starts with it.
     @inline(__always)
     private mutating func asciiBlock<S: TokenSink>(_ p: UnsafePointer<UInt8>, at: Int, into sink: inout S) -> Int {
         let block = AsciiBlock(UnsafeRawPointer(p), lower: UnsafeMutableRawPointer(lowered))
@@ -203,6 +204,13 @@ package struct WordScanner {
             if s > done && len > 0 {
                 tokEnd = at &+ done
                 emit(into: &sink)
+            }
+            if e == 64 && s > 0 && len == 0 && limit == 64 {
+                // The block's last token may go on past it: stop before it,
+                // and the next block starts with it (most tokens are far
+                // shorter than 64 bytes), instead of copying it to `tok`
+                // here and there and handing it over from `tok`.
+                return s
             }
             done = e
             if e < limit && len == 0 && e &- s <= maxTokenBytes {
