@@ -104,5 +104,14 @@ final class CountingTests: XCTestCase {
         // Exact power law f = 1000 / r^1.5 (real-valued): exponent 1.5.
         let counts = (1...200).map { Int((1e9 / pow(Double($0), 1.5)).rounded()) }
         assertClose(Entropy.zipf(counts).exponent, 1.5, 1e-6)
+        // 3,000 ranks of f = 10¹² / r^2 (shuffled, with zeros between):
+        // the fit takes the 1,000 largest, whatever their order.
+        var rng = SplitMix64(seed: 5)
+        var many = (1...3000).map { Int((1e12 / pow(Double($0), 2)).rounded()) } + Array(repeating: 0, count: 500)
+        many.shuffle(using: &rng)
+        let fit = Entropy.zipf(many)
+        XCTAssertEqual(fit.ranks, 1000)
+        assertClose(fit.exponent, 2, 1e-6)
+        XCTAssertEqual(Entropy.zipf([0, 5, 0, 5]).ranks, 2)
     }
 }
