@@ -132,6 +132,53 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertTrue(m.stderr.contains("tokenizers differ"), m.stderr)
     }
 
+    /// `--shingle 64`: a file agrees with `dedup` on its text (the 64-token
+    /// shingles were wrong before 7c63b9b). A file made then (its meta has
+    /// no `shingle_hash`) is refused, in one line, wherever its shingles
+    /// meet current ones; its counts and n-grams still serve `compare`, and
+    /// two such files still merge (into a file marked the same way).
+    func testOldSixtyFourTokenShinglesAreRefused() throws {
+        let dir = try tempDir()
+        let new = dir.appendingPathComponent("new.fp")
+        try sketch("Corpora/near-dups", new, ["--shingle", "64"])
+        let dedup = ["--shingle", "64", "--threshold", "0.3", "--format", "json"]
+        XCTAssertEqual(
+            normalised(try run(["dedup", new.path] + dedup).stdout, [new.path]),
+            normalised(try run(["dedup", "Corpora/near-dups"] + dedup).stdout, ["Corpora/near-dups"]))
+        let old = dir.appendingPathComponent("old.fp")
+        try FileManager.default.copyItem(at: new, to: old)
+        try SQLiteDatabase(path: old.path, mode: .readWrite).execute("DELETE FROM meta WHERE key = 'shingle_hash'")
+        let refusals: [[String]] = [
+            ["dedup", old.path, "--shingle", "64"],
+            ["batch", old.path, "--method", "minhash", "--shingle", "64"],
+            ["index", "query", old.path, "Corpora/near-dups"],
+            ["index", "add", old.path, "Corpora/source-a", "--shingle", "64"],
+            ["merge", new.path, old.path, "-o", dir.appendingPathComponent("mixed.fp").path],
+        ]
+        for args in refusals {
+            let r = try run(args, 65)
+            XCTAssertTrue(r.stderr.contains("64-token shingles were wrong") && r.stderr.contains("sketch its text again"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("mixed.fp").path))
+        try run(["compare", old.path, "Corpora/near-dups", "--permutations", "19", "--passages", "0"])
+        let both = dir.appendingPathComponent("both.fp")
+        let other = dir.appendingPathComponent("other.fp")
+        try sketch("Corpora/source-a", other, ["--shingle", "64", "--name-prefix", "a/"])
+        try SQLiteDatabase(path: other.path, mode: .readWrite).execute("DELETE FROM meta WHERE key = 'shingle_hash'")
+        try run(["merge", old.path, other.path, "-o", both.path])
+        try run(["dedup", both.path, "--shingle", "64"], 65)
+        // Another shingle size never had the fault: a file without the key is current.
+        let five = dir.appendingPathComponent("five.fp")
+        try sketch("Corpora/near-dups", five)
+        let db = try SQLiteDatabase(path: five.path, mode: .readWrite)
+        try db.execute("DELETE FROM meta WHERE key = 'shingle_hash'")
+        try run(["dedup", five.path])
+        try db.execute("INSERT INTO meta VALUES ('shingle_hash', '7')")
+        let r = try run(["dedup", five.path], 65)
+        XCTAssertTrue(r.stderr.contains("meta 'shingle_hash' is 7"), r.stderr)
+    }
+
     /// Damaged and foreign files: one line, exit 65, never a crash.
     func testBadFilesAreRefused() throws {
         let dir = try tempDir()

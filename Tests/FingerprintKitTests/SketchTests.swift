@@ -40,6 +40,33 @@ final class SketchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(inside, 990, "\(inside)/1000 within 3 SE")
     }
 
+    /// Every shingle size from 1 to 64, across resets: each shingle is the
+    /// polynomial Σ h[i+j]·B^(n−1−j) mod 2⁶⁴ of its own window (computed
+    /// here window by window, no rolling), finalised with SplitMix64(r ⊕ n).
+    /// n = 64 failed before the ring was read before it is written.
+    func testShinglesAreTheirWindowsPolynomials() {
+        let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
+        var rng = SplitMix64(seed: 64)
+        for n in [1, 2, 5, 13, 63, 64] {
+            var s = Shingler(n: n)
+            for length in [0, n - 1, n, n + 1, 200] where length >= 0 {
+                let tokens = (0..<length).map { _ in rng.next() }
+                var got: [UInt64] = []
+                for h in tokens { if let x = s.add(h) { got.append(x) } }
+                var want: [UInt64] = []
+                if length >= n {
+                    for i in 0...(length - n) {
+                        var r: UInt64 = 0
+                        for j in 0..<n { r = r &* base &+ tokens[i + j] }  // Horner: Σ h·B^(n−1−j)
+                        want.append(SplitMix64.mix(r ^ UInt64(n)))
+                    }
+                }
+                XCTAssertEqual(got, want, "n \(n), \(length) tokens")
+                s.reset()
+            }
+        }
+    }
+
     /// On datasketch's pairs (Fixtures/minhash.json, word 5-shingles): our
     /// estimates are as accurate as datasketch's (both within 3 SE).
     func testMinHashOnDatasketchPairs() throws {

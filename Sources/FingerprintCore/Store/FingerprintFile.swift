@@ -32,6 +32,20 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
     public var keyID: String?
     /// Whether document paths are kept (always, without a key).
     public var keepNames: Bool = true
+    /// Revision of the shingle hashes (meta `shingle_hash`). Before 7c63b9b
+    /// the rolling hash of 64 tokens hashed the newest token where the one
+    /// leaving the window belonged, so a file sketched with `--shingle 64`
+    /// then (no `shingle_hash` in its meta) holds other shingles, MinHash
+    /// signatures and SimHashes than its text gives now: revision 1. Every
+    /// other file is revision 2 (no other size changed).
+    public var shingleRevision = FingerprintParameters.currentShingleRevision
+    public static let currentShingleRevision = 2
+
+    /// What the JSON reports (`index list`) carry: the revision is not
+    /// among them (it differs from 2 only in files `mismatch` refuses).
+    enum CodingKeys: String, CodingKey {
+        case schema, tool, tokenizer, shingle, permutations, seed, bands, rows, threshold, ngramSizes, keyID, keepNames
+    }
 
     public var keyed: Bool { keyID != nil }
 
@@ -50,6 +64,12 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
         self.keepNames = keepNames
     }
 
+    /// Why a file of shingle revision 1 cannot be used with current sketches.
+    static let oldShingles = "one " + oldShinglesReason
+
+    static let oldShinglesReason =
+        "was sketched with --shingle 64 by a build whose 64-token shingles were wrong (before commit 7c63b9b); sketch its text again"
+
     /// The first difference that makes `other` incomparable with this, or nil.
     public func mismatch(_ other: FingerprintParameters) -> String? {
         if keyID != other.keyID {
@@ -60,6 +80,7 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
         }
         if tokenizer != other.tokenizer { return "tokenizers differ (\(tokenizer) and \(other.tokenizer))" }
         if shingle != other.shingle { return "shingle sizes differ (\(shingle) and \(other.shingle))" }
+        if shingleRevision != other.shingleRevision { return Self.oldShingles }
         if permutations != other.permutations || seed != other.seed {
             return "MinHash parameters differ (\(permutations) permutations, seed \(seed); and \(other.permutations), seed \(other.seed))"
         }
@@ -205,6 +226,7 @@ package final class FingerprintFile {
             ("bands", String(p.bands)), ("rows", String(p.rows)), ("threshold", String(p.threshold)),
             ("ngram_sizes", p.ngramSizes.map(String.init).joined(separator: ",")),
             ("keyed", p.keyed ? "1" : "0"), ("keep_names", p.keepNames ? "1" : "0"),
+            ("shingle_hash", String(p.shingleRevision)),
         ]
         if let id = p.keyID { out.append(("key_id", id)) }
         return out
@@ -232,6 +254,13 @@ package final class FingerprintFile {
             keyID: m["keyed"] == "1" ? m["key_id"] : nil, keepNames: m["keep_names"] != "0")
         p.tool = m["tool_version"] ?? "?"
         p.schema = v
+        p.shingleRevision =
+            try m["shingle_hash"].map {
+                guard let r = Int($0), (1...FingerprintParameters.currentShingleRevision).contains(r) else {
+                    throw bad("meta 'shingle_hash' is \($0); this version knows revisions 1 and 2")
+                }
+                return r
+            } ?? (p.shingle == 64 ? 1 : 2)
         guard (1...64).contains(p.shingle), p.permutations >= 1, p.bands >= 1, p.rows >= 1,
             case (let cells, let overflow) = p.bands.multipliedReportingOverflow(by: p.rows), !overflow, cells <= p.permutations
         else { throw bad("meta holds impossible sketch parameters") }
@@ -321,6 +350,15 @@ package final class FingerprintFile {
     /// keyed hashes may meet another side's is `FingerprintStore.requireSameKey`'s
     /// question, and `index query`'s.)
     /// - Throws: `.badData` naming the file and the mismatch.
+    /// Refuses a file whose shingles a current sketch of its text would not
+    /// reproduce (`FingerprintParameters.shingleRevision`).
+    public func requireCurrentShingles() throws {
+        guard parameters.shingleRevision == FingerprintParameters.currentShingleRevision else {
+            throw FingerprintError.badData(
+                path: path, reason: FingerprintParameters.oldShinglesReason)
+        }
+    }
+
     public func requireCompatible(tokenizer: TokenizerSpec) throws {
         if parameters.tokenizer != tokenizer.description {
             throw FingerprintError.badData(

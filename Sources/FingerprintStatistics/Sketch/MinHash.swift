@@ -97,12 +97,17 @@ package struct Shingler {
     }
 
     /// Adds a token hash; returns the shingle hash ending here, if any.
+    ///
+    /// The token leaving the window is read from the ring before the new
+    /// one is written: for n = 64 they share a slot (the other order hashed
+    /// the new token twice instead, so `dedup --shingle 64` was wrong before
+    /// this was fixed, as `NGramCollector`'s 64-grams were before 7c63b9b).
     @inline(__always)
     public mutating func add(_ h: UInt64) -> UInt64? {
+        var r = rolling &* Shingler.base &+ h
+        if seen >= n { r = r &- ring[(seen &- n) & 63] &* power }
         ring[seen & 63] = h
         seen &+= 1
-        var r = rolling &* Shingler.base &+ h
-        if seen > n { r = r &- ring[(seen - n - 1) & 63] &* power }
         rolling = r
         return seen >= n ? SplitMix64.mix(r ^ UInt64(n)) : nil
     }

@@ -98,6 +98,7 @@ extension FingerprintStore {
         Trace.mark("query: start")
         let p = file.parameters
         try file.requireCompatible(tokenizer: tokenizer)
+        try file.requireCurrentShingles()
         if p.keyed && o.key?.id != p.keyID {
             throw FingerprintError.badData(
                 path: file.path, reason: "is keyed: querying it needs the same key (--key; key id \(p.keyID!))")

@@ -29,6 +29,7 @@ extension FingerprintStore {
                 path: file.path, reason: "is keyed: boilerplate files cannot be matched against its keyed shingles")
         }
         try file.requireCompatible(tokenizer: o.tokenizer)
+        try file.requireCurrentShingles()
         guard file.parameters.shingle == o.shingle else {
             throw FingerprintError.badData(
                 path: file.path,
