@@ -132,6 +132,26 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertTrue(m.stderr.contains("tokenizers differ"), m.stderr)
     }
 
+    /// Sketches with other shingle sizes than the default (1 and 64 are the
+    /// ends of the range) give `dedup` and `batch --method minhash` the same
+    /// answers as the text: the file's shingles come from the n-gram
+    /// collector, the text's from `dedup`'s shingler.
+    func testOtherShingleSizesAgreeWithTheText() throws {
+        let dir = try tempDir()
+        for shingle in ["1", "2", "13", "63", "64"] {
+            let f = dir.appendingPathComponent("\(shingle).fp")
+            try sketch("Corpora/near-dups", f, ["--shingle", shingle])
+            let options = ["--shingle", shingle, "--threshold", "0.4", "--format", "json"]
+            for command in [["dedup"], ["dedup", "--method", "simhash"], ["batch", "--method", "minhash"]] {
+                let fromFile = try run([command[0], f.path] + command.dropFirst() + options).stdout
+                let fromText = try run([command[0], "Corpora/near-dups"] + command.dropFirst() + options).stdout
+                let what = "\(command.joined(separator: " ")) --shingle \(shingle)"
+                if command == ["dedup"] { XCTAssertTrue(fromText.contains("\"doc00"), what) }
+                XCTAssertEqual(normalised(fromFile, [f.path]), normalised(fromText, ["Corpora/near-dups"]), what)
+            }
+        }
+    }
+
     /// `--shingle 64`: a file agrees with `dedup` on its text (the 64-token
     /// shingles were wrong before 7c63b9b). A file made then (its meta has
     /// no `shingle_hash`) is refused, in one line, wherever its shingles
