@@ -196,4 +196,80 @@ final class IngestTests: XCTestCase {
         XCTAssertEqual(ScalarInfo(0x130).lower, [0x69, 0xCC, 0x87])  // İ → i + U+0307
         XCTAssertEqual(ScalarTable.shared.flat[0xC9].lower, [0xC3, 0xA9])  // É → é
     }
+
+    /// The per-document counts a counting table keeps in its slots, against
+    /// a dictionary: tokens of every length class (1–8 bytes, 9–64, longer),
+    /// in both modes, across growth of the slot array in mid-document (the
+    /// table starts at 16 types), over three documents (each drained or
+    /// folded, so each starts from zero); ids in first-occurrence order.
+    func testSlotCountsEqualADictionary() {
+        for hashed in [false, true] {
+            let table = TokenTable(storesBytes: !hashed, capacity: 16)
+            var rng = SplitMix64(seed: hashed ? 2 : 1)
+            var totals: [Int] = []
+            var df: [Int32] = []
+            var wantTotals: [String: Int] = [:]
+            var wantDF: [String: Int] = [:]
+            for document in 0..<3 {
+                var want: [String: Int] = [:]
+                var order: [String] = []
+                for _ in 0..<20_000 {
+                    // Zipf-like ranks, some long tokens; new types keep coming.
+                    let rank = Int(Double(rng.next() % 1_000_000) / 1_000_000 * 3000 * Double(rng.next() % 3 + 1)) / 3
+                    let token = rank % 7 == 0 ? "w\(rank)" + String(repeating: "x", count: rank % 80) : "w\(rank)"
+                    if want[token] == nil { order.append(token) }
+                    want[token, default: 0] += 1
+                    var t = token
+                    t.withUTF8 { b in
+                        let h = TokenTable.hash(b)
+                        if b.count <= 8 {
+                            table.countShort(word: TokenTable.word(b), length: b.count, hash: h)
+                        } else {
+                            table.count(b, hash: h, word: TokenTable.word(b))
+                        }
+                    }
+                }
+                let id: (String) -> Int32 = { s in
+                    var s = s
+                    return s.withUTF8 { table.find($0)! }
+                }
+                if document == 1 {
+                    let (ids, counts) = table.drainCounts()
+                    XCTAssertEqual(ids, order.map(id), "hashed \(hashed)")
+                    XCTAssertEqual(counts, order.map { Int32(want[$0]!) }, "hashed \(hashed)")
+                } else {
+                    totals += Array(repeating: 0, count: table.count - totals.count)
+                    df += Array(repeating: 0, count: table.count - df.count)
+                    table.foldCounts(into: &totals, &df)
+                    for (t, c) in want {
+                        wantTotals[t, default: 0] += c
+                        wantDF[t, default: 0] += 1
+                    }
+                    for (t, c) in wantTotals {
+                        XCTAssertEqual(totals[Int(id(t))], c, "\(t), hashed \(hashed)")
+                        XCTAssertEqual(Int(df[Int(id(t))]), wantDF[t]!, "\(t), hashed \(hashed)")
+                    }
+                }
+            }
+            XCTAssertGreaterThan(table.count, 2000)
+        }
+    }
+
+    /// A type counted past the 24 bits a slot holds (2²⁴ + 5 times in one
+    /// document) keeps its exact count, twice in a row.
+    func testSlotCountsPastTwentyFourBits() {
+        let table = TokenTable(storesBytes: true, capacity: 16)
+        let a: UInt64 = 0x61  // "a", zero-padded (TokenTable.word)
+        let ha = TokenTable.shortHash(word: a, length: 1)
+        let b: UInt64 = 0x62  // "b"
+        let hb = TokenTable.shortHash(word: b, length: 1)
+        for _ in 0..<2 {
+            let n = (1 << 24) + 5
+            table.countShort(word: b, length: 1, hash: hb)
+            for _ in 0..<n { table.countShort(word: a, length: 1, hash: ha) }
+            let (ids, counts) = table.drainCounts()
+            XCTAssertEqual(ids, [0, 1])
+            XCTAssertEqual(counts, [1, Int32(n)])
+        }
+    }
 }

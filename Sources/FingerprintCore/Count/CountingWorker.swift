@@ -1,5 +1,3 @@
-import CKernels
-
 /// A document's counts in a worker's local ids, before the merge.
 package struct LocalCounts: Sendable {
     public var ids: [Int32]
@@ -28,8 +26,8 @@ package struct CountingWorker: DocumentWorker {
     public private(set) var localDocumentFrequency: [Int32] = []
 
     struct Sink: TokenSink {
+        /// The worker's types, and the current document's counts in its slots.
         let table: TokenTable
-        let scratch = DocScratch()
         var tokens = 0
         /// Receives each token's hash too (word n-grams for compare).
         var tap: NGramCollector?
@@ -66,7 +64,7 @@ package struct CountingWorker: DocumentWorker {
                 return
             }
             flush()
-            scratch.add(table.insert(token, hash: h, word: k))
+            table.count(token, hash: h, word: k)
             tap?.add(h)
             tokens &+= 1
         }
@@ -75,8 +73,7 @@ package struct CountingWorker: DocumentWorker {
         @inline(__always)
         mutating func flush() {
             guard batch.count > 0 else { return }
-            let n = batch.insert(into: table)
-            scratch.add(batch.ids, count: n)
+            let n = batch.count(into: table)
             tap?.add(batch.hashes, count: n)
             tokens &+= n
         }
@@ -106,7 +103,7 @@ package struct CountingWorker: DocumentWorker {
         // canonical ids and sorts there.
         let out: LocalCounts
         if keepDocuments {
-            let (ids, counts) = sink.scratch.drain()
+            let (ids, counts) = sink.table.drainCounts()
             out = LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
         } else {
             let n = sink.table.count
@@ -114,7 +111,7 @@ package struct CountingWorker: DocumentWorker {
                 localTotals.append(contentsOf: repeatElement(0, count: n - localTotals.count))
                 localDocumentFrequency.append(contentsOf: repeatElement(0, count: n - localDocumentFrequency.count))
             }
-            sink.scratch.fold(into: &localTotals, &localDocumentFrequency)
+            sink.table.foldCounts(into: &localTotals, &localDocumentFrequency)
             out = LocalCounts(ids: [], counts: [], tokens: sink.tokens)
         }
         sink.tokens = 0
@@ -131,7 +128,7 @@ package struct CountingWorker: DocumentWorker {
     public mutating func finishPart() -> LocalCounts {
         stream.finish(into: &sink)
         sink.flush()
-        let (ids, counts) = sink.scratch.drain()
+        let (ids, counts) = sink.table.drainCounts()
         defer { sink.tokens = 0 }
         return LocalCounts(ids: ids, counts: counts, tokens: sink.tokens)
     }
@@ -140,7 +137,7 @@ package struct CountingWorker: DocumentWorker {
         var ignore = NullSink()
         stream.finish(into: &ignore)
         sink.flush()
-        _ = sink.scratch.drain()
+        _ = sink.table.drainCounts()
         sink.tokens = 0
     }
 
@@ -153,94 +150,4 @@ package struct CountingWorker: DocumentWorker {
 package struct NullSink: TokenSink {
     package init() {}
     package mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {}
-}
-
-/// Per-document counts by local id: a dense counter array plus the list of
-/// ids touched, so a document costs O(its distinct types), not O(V).
-final class DocScratch {
-    private var counts: UnsafeMutablePointer<Int32>
-    private var capacity = 1 << 14
-    private var touched: UnsafeMutablePointer<Int32>
-    private var touchedCount = 0
-    private var touchedCapacity = 1 << 12
-
-    init() {
-        counts = .allocate(capacity: capacity)
-        counts.initialize(repeating: 0, count: capacity)
-        touched = .allocate(capacity: touchedCapacity)
-    }
-
-    deinit {
-        counts.deallocate()
-        touched.deallocate()
-    }
-
-    @inline(__always)
-    func add(_ id32: Int32) {
-        let id = Int(id32)
-        if id >= capacity { grow(id) }
-        if counts[id] == 0 {
-            if touchedCount == touchedCapacity { growTouched() }
-            touched[touchedCount] = id32
-            touchedCount &+= 1
-        }
-        counts[id] &+= 1
-    }
-
-    /// `add` of `ids[0..<n]`, with the counters of all of them prefetched first
-    /// (their cache misses overlap; see `TokenBatch`).
-    @inline(__always)
-    func add(_ ids: UnsafePointer<Int32>, count n: Int) {
-        for j in 0..<n { fp_prefetch(counts + Int(ids[j])) }
-        for j in 0..<n { add(ids[j]) }
-    }
-
-    /// Adds the document's counts to `totals` and 1 to `df` of each type
-    /// in it; resets.
-    func fold(into totals: inout [Int], _ df: inout [Int32]) {
-        totals.withUnsafeMutableBufferPointer { t in
-            df.withUnsafeMutableBufferPointer { f in
-                for k in 0..<touchedCount {
-                    let id = Int(touched[k])
-                    t[id] &+= Int(counts[id])
-                    f[id] &+= 1
-                    counts[id] = 0
-                }
-            }
-        }
-        touchedCount = 0
-    }
-
-    /// The document's (ids, counts) in first-appearance order; resets.
-    func drain() -> ([Int32], [Int32]) {
-        let ids = Array(UnsafeBufferPointer(start: touched, count: touchedCount))
-        var cs = [Int32](repeating: 0, count: touchedCount)
-        for k in 0..<touchedCount {
-            let id = Int(touched[k])
-            cs[k] = counts[id]
-            counts[id] = 0
-        }
-        touchedCount = 0
-        return (ids, cs)
-    }
-
-    private func grow(_ id: Int) {
-        var c = capacity * 2
-        while c <= id { c *= 2 }
-        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
-        n.initialize(repeating: 0, count: c)
-        n.update(from: counts, count: capacity)
-        counts.deallocate()
-        counts = n
-        capacity = c
-    }
-
-    private func growTouched() {
-        let c = touchedCapacity * 2
-        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
-        n.update(from: touched, count: touchedCount)
-        touched.deallocate()
-        touched = n
-        touchedCapacity = c
-    }
 }

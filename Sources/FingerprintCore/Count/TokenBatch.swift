@@ -6,8 +6,8 @@
 /// overlapping ones: each token's table slot is prefetched when it joins
 /// the batch (`TokenTable.prefetch`, by the caller), the stored bytes long
 /// tokens are compared with when the batch is counted (`TokenTable.warm`),
-/// then the tokens are inserted in order, then the per-document counters
-/// are prefetched and bumped. On 104 MB of Zipf text over 50,000 types (a
+/// then the tokens are counted in order, each in its slot
+/// (`TokenTable.countShort`; session 18). On 104 MB of Zipf text over 50,000 types (a
 /// 2 MB slot array, past the 1 MB L2 cache of a core of the machine it was
 /// measured on) loading a batch's slots before inserting cut the CPU time
 /// of `stats --force` by about 40% (1.2–1.3 s to 0.74–0.84 s); prefetching
@@ -22,7 +22,6 @@ final class TokenBatch {
     let words: UnsafeMutablePointer<UInt64>
     let hashes: UnsafeMutablePointer<UInt64>
     let lengths: UnsafeMutablePointer<Int>
-    let ids: UnsafeMutablePointer<Int32>
     /// Where each long token's bytes start in `bytes`.
     private let offsets: UnsafeMutablePointer<Int>
     private let bytes: UnsafeMutablePointer<UInt8>
@@ -33,7 +32,6 @@ final class TokenBatch {
         words = .allocate(capacity: TokenBatch.capacity)
         hashes = .allocate(capacity: TokenBatch.capacity)
         lengths = .allocate(capacity: TokenBatch.capacity)
-        ids = .allocate(capacity: TokenBatch.capacity)
         offsets = .allocate(capacity: TokenBatch.capacity)
         bytes = .allocate(capacity: TokenBatch.capacity * TokenBatch.longest)
     }
@@ -42,7 +40,6 @@ final class TokenBatch {
         words.deallocate()
         hashes.deallocate()
         lengths.deallocate()
-        ids.deallocate()
         offsets.deallocate()
         bytes.deallocate()
     }
@@ -80,19 +77,20 @@ final class TokenBatch {
         return append(word: word, length: token.count, hash: hash)
     }
 
-    /// Inserts the batch's tokens into `table` in order, writing their ids
-    /// to `ids[0..<count]`; returns how many there were and empties the batch.
+    /// Counts the batch's tokens in `table`'s current document, in order;
+    /// returns how many there were and empties the batch (`hashes` keep
+    /// them until the next append).
     @inline(__always)
-    func insert(into table: TokenTable) -> Int {
+    func count(into table: TokenTable) -> Int {
         let n = count
         table.warm(hashes, lengths: lengths, count: n)
         for j in 0..<n {
             let length = lengths[j]
             if length > 8 {
-                ids[j] = table.insert(UnsafeBufferPointer(start: bytes + offsets[j], count: length), hash: hashes[j], word: words[j])
+                table.count(UnsafeBufferPointer(start: bytes + offsets[j], count: length), hash: hashes[j], word: words[j])
                 continue
             }
-            ids[j] = table.insertShort(word: words[j], length: length, hash: hashes[j])
+            table.countShort(word: words[j], length: length, hash: hashes[j])
         }
         count = 0
         used = 0
