@@ -338,12 +338,16 @@ package final class TokenTable: @unchecked Sendable {
     }
 
     private func growTouched() {
-        let c = touchedCapacity * 2
-        let n = UnsafeMutablePointer<Int32>.allocate(capacity: c)
-        n.update(from: touched, count: touchedCount)
-        touched.deallocate()
-        touched = n
-        touchedCapacity = c
+        touchedCapacity *= 2
+        touched = Self.moved(touched, count: touchedCount, capacity: touchedCapacity)
+    }
+
+    /// A buffer of `capacity` holding `p`'s first `count` elements; frees `p`.
+    private static func moved<T>(_ p: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> UnsafeMutablePointer<T> {
+        let n = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        n.moveInitialize(from: p, count: count)
+        p.deallocate()
+        return n
     }
 
     /// Starts loading the slot where a token of hash `h` is looked up first,
@@ -421,28 +425,16 @@ package final class TokenTable: @unchecked Sendable {
 
     private func growIds() {
         let c = idCapacity * 2
-        let h = UnsafeMutablePointer<UInt64>.allocate(capacity: c)
-        h.update(from: hashStore, count: count)
-        hashStore.deallocate()
-        hashStore = h
-        let o = UnsafeMutablePointer<Int>.allocate(capacity: c + 1)
-        o.update(from: offsetStore, count: count + 1)
-        offsetStore.deallocate()
-        offsetStore = o
-        let s = UnsafeMutablePointer<Int>.allocate(capacity: c)
-        s.update(from: slotStore, count: count)
-        slotStore.deallocate()
-        slotStore = s
+        hashStore = Self.moved(hashStore, count: count, capacity: c)
+        offsetStore = Self.moved(offsetStore, count: count + 1, capacity: c + 1)
+        slotStore = Self.moved(slotStore, count: count, capacity: c)
         idCapacity = c
     }
 
     private func growArena(_ need: Int) {
         var c = arenaCapacity * 2
         while c < need { c *= 2 }
-        let a = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-        a.update(from: arenaStore, count: arenaCount)
-        arenaStore.deallocate()
-        arenaStore = a
+        arenaStore = Self.moved(arenaStore, count: arenaCount, capacity: c)
         arenaCapacity = c
     }
 
