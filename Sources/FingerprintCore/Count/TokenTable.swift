@@ -246,12 +246,11 @@ package final class TokenTable: @unchecked Sendable {
 
     @inline(__always)
     private func insertShortReturningSlot(word k: UInt64, length n: Int, hash h: UInt64) -> (id: Int, slot: Int) {
-        let (i, found) = probe(hash: h, key: storesBytes ? k : h, meta: meta(n)) { _ in true }
+        let key = storesBytes ? k : h
+        let (i, found) = probe(hash: h, key: key, meta: meta(n)) { _ in true }
         if found >= 0 { return (found, i) }
         let id = withUnsafeBytes(of: k) { b in
-            insertNew(
-                UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n), hash: h, key: storesBytes ? k : h,
-                slot: i)
+            insertNew(UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n), hash: h, key: key, slot: i)
         }
         return (id, slotStore[id])
     }

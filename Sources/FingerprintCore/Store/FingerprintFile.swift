@@ -346,19 +346,19 @@ package final class FingerprintFile {
         return d
     }
 
+    /// Refuses a file whose shingles a current sketch of its text would not
+    /// reproduce (`FingerprintParameters.shingleRevision`).
+    /// - Throws: `.badData` naming the file and saying to sketch it again.
+    public func requireCurrentShingles() throws {
+        guard parameters.shingleRevision == FingerprintParameters.currentShingleRevision else {
+            throw FingerprintError.badData(path: path, reason: FingerprintParameters.oldShinglesReason)
+        }
+    }
+
     /// Checks that a run with `tokenizer` can use this file. (Whether its
     /// keyed hashes may meet another side's is `FingerprintStore.requireSameKey`'s
     /// question, and `index query`'s.)
     /// - Throws: `.badData` naming the file and the mismatch.
-    /// Refuses a file whose shingles a current sketch of its text would not
-    /// reproduce (`FingerprintParameters.shingleRevision`).
-    public func requireCurrentShingles() throws {
-        guard parameters.shingleRevision == FingerprintParameters.currentShingleRevision else {
-            throw FingerprintError.badData(
-                path: path, reason: FingerprintParameters.oldShinglesReason)
-        }
-    }
-
     public func requireCompatible(tokenizer: TokenizerSpec) throws {
         if parameters.tokenizer != tokenizer.description {
             throw FingerprintError.badData(

@@ -204,8 +204,9 @@ package struct WordScanner {
                 tokEnd = at &+ done
                 emit(into: &sink)
             }
-            if e == 64 && s > 0 && len == 0 && limit == 64 {
-                // The block's last token may go on past it: stop before it,
+            if e == 64 && s > 0 && len == 0 {
+                // (e = 64 only when all 64 bytes are ASCII: `w` holds no bit
+                // past `limit`.) The block's last token may go on past it: stop before it,
                 // and the next block starts with it (most tokens are far
                 // shorter than 64 bytes), instead of copying it to `tok`
                 // here and there and handing it over from `tok`.
