@@ -356,6 +356,36 @@ final class RadixSortTests: XCTestCase {
         }
     }
 
+    /// `sortedUnique` agrees with the standard sort (and sort-then-drop-
+    /// repeats) with the parts sorted (a document's n-grams) or not and
+    /// repeats across parts; and its sort of one bucket (values sharing
+    /// their top 10 bits) agrees at every size from 2 values to past its
+    /// 2¹⁴ sub-buckets, with repeats.
+    func testSortedUniqueAtEveryBucketSize() {
+        var rng = Xoshiro256(seed: 14)
+        for n in [5000, 300_000, 2_500_000] {
+            var a = (0..<n).map { _ in rng.next() }
+            for i in stride(from: 0, to: n, by: 7) { a[i] = a[(i * 31) % n] }
+            let expected = a.sorted()
+            var unique = expected
+            RadixSort.compact(&unique)
+            let third = n / 3
+            var parts = [Array(a[0..<third]).sorted(), Array(a[third..<(2 * third)]), Array(a[(2 * third)...]).sorted()]
+            XCTAssertEqual(RadixSort.sortedUnique(parts: &parts, unique: false), expected, "n \(n)")
+            parts = [Array(a[0..<third]), Array(a[third...])]
+            XCTAssertEqual(RadixSort.sortedUnique(parts: &parts, threads: 1), unique, "n \(n), unique")
+        }
+        var scratch: [UInt64] = []
+        var counts: [Int] = []
+        for n in [2, 3, 20, 300, 2250, 9000, 16385, 40000] {
+            var a = (0..<n).map { _ in 0x2A << 54 | rng.next() >> 10 }
+            for i in stride(from: 0, to: n, by: 5) { a[i] = a[(i * 13) % n] }
+            let expected = a.sorted()
+            a.withUnsafeMutableBufferPointer { RadixSort.sortBucket($0, scratch: &scratch, counts: &counts) }
+            XCTAssertEqual(a, expected, "bucket of \(n)")
+        }
+    }
+
     /// The sort by the high 32 bits orders like a stable sort by them (the
     /// low halves of equal high halves keep their order), whichever of the
     /// four bytes vary: ids below 2⁸, 2¹⁶, 2²⁴, any, and all equal.

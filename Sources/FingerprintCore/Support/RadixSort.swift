@@ -17,12 +17,11 @@ package enum RadixSort {
     /// two scatters that stay in cache: by the top ≤ 8 bits into `scratch`
     /// (at most 256 write streams), then each of those buckets by the next
     /// ⌈log₂ n⌉ − 8 bits (at most 12) back into its place in `a` (a bucket
-    /// of a few hundred values, in L1), after which each value is at most a
-    /// few places from where it belongs and one insertion pass ends it. One
-    /// scatter by the top 16 bits into 65,536 buckets, before session 16,
-    /// wrote each value to a different cache line of a buffer larger than
-    /// L1 and took 1.5× as long on 152,000 values (a 1 MB document's
-    /// 8-grams). `scratch` and `counts` are reused across calls.
+    /// of a few hundred values, in L1; `sortSharingPrefix`). One scatter by
+    /// the top 16 bits into 65,536 buckets, before session 16, wrote each
+    /// value to a different cache line of a buffer larger than L1 and took
+    /// 1.5× as long on 152,000 values (a 1 MB document's 8-grams).
+    /// `scratch` and `counts` are reused across calls.
     package static func sortHashes(_ a: inout [UInt64], scratch: inout [UInt64], counts: inout [Int]) {
         let n = a.count
         guard n >= 32 else {
@@ -34,69 +33,101 @@ package enum RadixSort {
         let bits2 = min(12, total - bits1)
         let shift1 = UInt64(64 - bits1)
         let shift2 = UInt64(64 - bits1 - bits2)
-        let mask2 = UInt64(1 << bits2 - 1)
         let buckets1 = 1 << bits1
-        let buckets2 = 1 << bits2
         // counts: the first pass's starts (buckets1 + 1), its write
-        // positions (buckets1), then the second pass's (buckets2 + 1).
-        let needed = 2 * buckets1 + buckets2 + 2
+        // positions (buckets1), then the second pass's (1 << bits2).
+        let needed = 2 * buckets1 + (1 << bits2) + 1
         if counts.count < needed { counts = [Int](repeating: 0, count: needed) }
         if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
         counts.withUnsafeMutableBufferPointer { c in
             let start1 = c.baseAddress!
             let next1 = start1 + buckets1 + 1
             let c2 = next1 + buckets1
-            a.withUnsafeMutableBufferPointer { x in
-                scratch.withUnsafeMutableBufferPointer { y in
-                    for b in 0...buckets1 { start1[b] = 0 }
-                    for v in x { start1[Int(v >> shift1) &+ 1] &+= 1 }
-                    for b in 0..<buckets1 { start1[b + 1] &+= start1[b] }
+            a.withUnsafeMutableBufferPointer { xb in
+                scratch.withUnsafeMutableBufferPointer { yb in
+                    let x = xb.baseAddress!
+                    let y = yb.baseAddress!
+                    start1.update(repeating: 0, count: buckets1 + 1)
+                    for i in 0..<n { start1[Int(x[i] &>> shift1) &+ 1] &+= 1 }
+                    // The running sum in a register: `start1[b + 1] += start1[b]`
+                    // waits on each store.
+                    var run = 0
+                    for b in 1...buckets1 {
+                        run &+= start1[b]
+                        start1[b] = run
+                    }
                     next1.update(from: start1, count: buckets1)
-                    for v in x {
-                        let b = Int(v >> shift1)
+                    for i in 0..<n {
+                        let v = x[i]
+                        let b = Int(v &>> shift1)
                         y[next1[b]] = v
                         next1[b] &+= 1
                     }
                     for b in 0..<buckets1 {
                         let lo = start1[b]
-                        let hi = start1[b + 1]
-                        if hi - lo < 2 {
-                            if hi > lo { x[lo] = y[lo] }
+                        let m = start1[b + 1] &- lo
+                        if m < 2 {
+                            if m == 1 { x[lo] = y[lo] }
                             continue
                         }
-                        for k in 0...buckets2 { c2[k] = 0 }
-                        for i in lo..<hi { c2[Int((y[i] >> shift2) & mask2) &+ 1] &+= 1 }
-                        for k in 0..<buckets2 { c2[k + 1] &+= c2[k] }
-                        for i in lo..<hi {
-                            let v = y[i]
-                            let k = Int((v >> shift2) & mask2)
-                            x[lo &+ c2[k]] = v
-                            c2[k] &+= 1
-                        }
-                        // A sub-bucket far above its expected one or two
-                        // values (hashes chosen to share their top bits) is
-                        // sorted by comparison, so that the pass below stays
-                        // O(n). c2[k] is now the end of sub-bucket k.
-                        var start = 0
-                        for k in 0..<buckets2 {
-                            if c2[k] - start > RadixSort.crowdedBucket {
-                                var bucket = UnsafeMutableBufferPointer(rebasing: x[(lo + start)..<(lo + c2[k])])
-                                bucket.sort()
-                            }
-                            start = c2[k]
-                        }
-                        for i in (lo + 1)..<hi {
-                            let v = x[i]
-                            var j = i
-                            while j > lo && x[j - 1] > v {
-                                x[j] = x[j - 1]
-                                j -= 1
-                            }
-                            x[j] = v
-                        }
+                        sortSharingPrefix(from: y + lo, to: x + lo, count: m, shift: shift2, bits: bits2, counts: c2)
                     }
                 }
             }
+        }
+    }
+
+    /// Moves the `n` values at `from`, which share every bit above
+    /// `shift + bits`, to `to`, sorted: a counting scatter by the `bits`
+    /// bits above `shift` (`counts` holds `1 << bits` entries), after which
+    /// uniform hashes are at most a few places from where they belong and
+    /// one insertion pass ends it. A sub-bucket far above its expected one
+    /// or two values (hashes chosen to share their top bits) is sorted by
+    /// comparison first, so that the insertion pass stays O(n).
+    @inline(__always)
+    static func sortSharingPrefix(
+        from: UnsafeMutablePointer<UInt64>, to: UnsafeMutablePointer<UInt64>, count n: Int, shift: UInt64, bits: Int,
+        counts c: UnsafeMutablePointer<Int>
+    ) {
+        let buckets = 1 << bits
+        let mask = UInt64(buckets - 1)
+        c.update(repeating: 0, count: buckets)
+        for i in 0..<n { c[Int((from[i] &>> shift) & mask)] &+= 1 }
+        var run = 0
+        var widest = 0
+        for k in 0..<buckets {
+            let t = c[k]
+            widest = max(widest, t)
+            c[k] = run
+            run &+= t
+        }
+        for i in 0..<n {
+            let v = from[i]
+            let k = Int((v &>> shift) & mask)
+            to[c[k]] = v
+            c[k] &+= 1
+        }
+        // c[k] is now the end of sub-bucket k.
+        if widest > crowdedBucket {
+            var start = 0
+            for k in 0..<buckets {
+                if c[k] &- start > crowdedBucket {
+                    var bucket = UnsafeMutableBufferPointer(start: to + start, count: c[k] &- start)
+                    bucket.sort()
+                }
+                start = c[k]
+            }
+        }
+        var i = 1
+        while i < n {
+            let v = to[i]
+            var j = i
+            while j > 0 && to[j &- 1] > v {
+                to[j] = to[j &- 1]
+                j &-= 1
+            }
+            to[j] = v
+            i &+= 1
         }
     }
 
@@ -145,7 +176,7 @@ package enum RadixSort {
                 let kb = kp.baseAddress!
                 Parallel.chunks(buckets, chunk: 64, threads: threads) { range in
                     var scratch: [UInt64] = []
-                    var counts = [Int](repeating: 0, count: (1 << 12) + 1)
+                    var counts = [Int](repeating: 0, count: 1 << 14)
                     for b in range {
                         let slice = UnsafeMutableBufferPointer(start: base + start[b], count: start[b + 1] - start[b])
                         sortBucket(slice, scratch: &scratch, counts: &counts)
@@ -173,43 +204,23 @@ package enum RadixSort {
     }
 
     /// Sorts values that share their top 10 bits: a counting sort on the
-    /// next 12 bits, then an insertion sort, which has almost nothing left
-    /// to do for uniform hashes (a few values per sub-bucket).
+    /// next ⌈log₂ n⌉ bits (at most 14, `counts` holds 2¹⁴), then an
+    /// insertion pass (`sortSharingPrefix`). A fixed 12 bits, before session
+    /// 19, left buckets of a few hundred values to the insertion pass alone
+    /// (O(n²): 50 ns a value at 300) and spent more on 4,096 counters than
+    /// on the values below that.
     static func sortBucket(_ p: UnsafeMutableBufferPointer<UInt64>, scratch: inout [UInt64], counts: inout [Int]) {
         let n = p.count
-        if n > 256 {
-            if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
-            for i in 0..<counts.count { counts[i] = 0 }
-            for x in p { counts[Int((x >> 42) & 0xFFF) + 1] += 1 }
-            for i in 1..<counts.count { counts[i] += counts[i - 1] }
-            scratch.withUnsafeMutableBufferPointer { s in
-                for x in p {
-                    let k = Int((x >> 42) & 0xFFF)
-                    s[counts[k]] = x
-                    counts[k] += 1
-                }
-                _ = p.update(fromContentsOf: UnsafeBufferPointer(rebasing: s[0..<n]))
+        guard n > 1 else { return }
+        let bits = min(14, Int.bitWidth - (n - 1).leadingZeroBitCount)
+        if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
+        if counts.count < 1 << bits { counts = [Int](repeating: 0, count: 1 << 14) }
+        scratch.withUnsafeMutableBufferPointer { s in
+            counts.withUnsafeMutableBufferPointer { c in
+                s.baseAddress!.update(from: p.baseAddress!, count: n)
+                sortSharingPrefix(
+                    from: s.baseAddress!, to: p.baseAddress!, count: n, shift: UInt64(54 - bits), bits: bits, counts: c.baseAddress!)
             }
-            var start = 0
-            for k in 0..<(counts.count - 1) {
-                if counts[k] - start > RadixSort.crowdedBucket {
-                    var bucket = UnsafeMutableBufferPointer(rebasing: p[start..<counts[k]])
-                    bucket.sort()
-                }
-                start = counts[k]
-            }
-        }
-        // Insertion sort (nearly sorted input after the counting pass).
-        var i = 1
-        while i < n {
-            let x = p[i]
-            var j = i - 1
-            while j >= 0 && p[j] > x {
-                p[j + 1] = p[j]
-                j -= 1
-            }
-            p[j + 1] = x
-            i += 1
         }
     }
 
