@@ -167,8 +167,7 @@ extension FingerprintFile {
     private func writeBlock(_ insert: SQLiteStatement, run: Int64, _ values: ArraySlice<UInt64>) throws {
         insert.bind(1, run)
         insert.bind(2, FingerprintFile.gramKey(values.first!))
-        values.withUnsafeBytes { insert.bind(3, bytes: $0) }
-        try insert.run()
+        try values.withUnsafeBytes { try insert.run(binding: 3, bytes: $0) }
     }
 
     /// Empties the gram index and fills it again from every document's

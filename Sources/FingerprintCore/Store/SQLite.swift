@@ -180,6 +180,38 @@ package final class SQLiteStatement {
         while try step() {}
     }
 
+    /// Runs the statement with each of `blobs` bound, where it is, as a
+    /// little-endian blob at its parameter index (SQLITE_STATIC: SQLite
+    /// reads the arrays while it runs instead of copying each first; a
+    /// document's n-gram sets are most of a fingerprint file's bytes). The
+    /// bindings are cleared before the arrays' buffers go out of scope.
+    public func run<T: FixedWidthInteger>(binding blobs: [(index: Int, values: [T])]) throws {
+        try run(binding: blobs[...])
+    }
+
+    private func run<T: FixedWidthInteger>(binding blobs: ArraySlice<(index: Int, values: [T])>) throws {
+        guard let (i, values) = blobs.first else { return try run() }
+        try values.withUnsafeBytes { raw in try run(binding: i, bytes: raw, then: blobs.dropFirst()) }
+    }
+
+    /// Runs the statement with `bytes` bound, where they are, as a blob at
+    /// parameter `index` (see `run(binding:)`).
+    public func run(binding index: Int, bytes: UnsafeRawBufferPointer) throws {
+        try run(binding: index, bytes: bytes, then: ArraySlice<(index: Int, values: [UInt8])>())
+    }
+
+    private func run<T: FixedWidthInteger>(
+        binding index: Int, bytes: UnsafeRawBufferPointer, then rest: ArraySlice<(index: Int, values: [T])>
+    ) throws {
+        if bytes.isEmpty {
+            sqlite3_bind_zeroblob(handle, Int32(index), 0)
+        } else {
+            // A nil destructor is SQLITE_STATIC: not copied, not freed.
+            sqlite3_bind_blob64(handle, Int32(index), bytes.baseAddress, sqlite3_uint64(bytes.count), nil)
+        }
+        try run(binding: rest)
+    }
+
     public func isNull(_ c: Int) -> Bool { sqlite3_column_type(handle, Int32(c)) == SQLITE_NULL }
     public func int64(_ c: Int) -> Int64 { sqlite3_column_int64(handle, Int32(c)) }
     public func int(_ c: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(c))) }

@@ -190,10 +190,7 @@ package final class FingerprintWriter {
         s.bind(13, Int64(bitPattern: sketch.exact))
         s.bind(14, Int64(bitPattern: sketch.simhash))
         s.bind(15, array: sketch.minhash)
-        s.bind(16, array: sketch.shingles)
-        s.bind(17, array: sketch.grams[0])
-        s.bind(18, array: sketch.grams[1])
-        do { try s.run() } catch {
+        do { try s.run(binding: [(16, sketch.shingles), (17, sketch.grams[0]), (18, sketch.grams[1])]) } catch {
             if try documentExists(name) {
                 throw FingerprintError.badData(
                     path: file.path, reason: "holds a document named '\(name)' already (give the shards distinct --name-prefix values)")
