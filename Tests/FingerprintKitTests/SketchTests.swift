@@ -40,29 +40,50 @@ final class SketchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(inside, 990, "\(inside)/1000 within 3 SE")
     }
 
-    /// Every shingle size from 1 to 64, across resets: each shingle is the
+    /// Every shingle size from 1 to 64, across documents: each n-gram is the
     /// polynomial Σ h[i+j]·B^(n−1−j) mod 2⁶⁴ of its own window (computed
-    /// here window by window, no rolling), finalised with SplitMix64(r ⊕ n).
-    /// n = 64 failed before the ring was read before it is written.
+    /// here window by window, no rolling), finalised with SplitMix64(r ⊕ n);
+    /// whether the token hashes come one at a time (held and rolled 64 at a
+    /// time), in batches of any length, or both in turn, and whether the
+    /// document's n-grams are drained as they come or taken at its end.
+    /// n = 64 failed in both rolling hashes of the time (the ring written
+    /// before the token leaving the window was read from the same slot).
     func testShinglesAreTheirWindowsPolynomials() {
         let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
         var rng = SplitMix64(seed: 64)
         for n in [1, 2, 5, 13, 63, 64] {
-            var s = Shingler(n: n)
-            for length in [0, n - 1, n, n + 1, 200] where length >= 0 {
-                let tokens = (0..<length).map { _ in rng.next() }
-                var got: [UInt64] = []
-                for h in tokens { if let x = s.add(h) { got.append(x) } }
-                var want: [UInt64] = []
-                if length >= n {
-                    for i in 0...(length - n) {
-                        var r: UInt64 = 0
-                        for j in 0..<n { r = r &* base &+ tokens[i + j] }  // Horner: Σ h·B^(n−1−j)
-                        want.append(SplitMix64.mix(r ^ UInt64(n)))
+            for mode in 0..<4 {
+                let c = NGramCollector(sizes: [n])
+                for length in [0, n - 1, n, n + 1, 200, 1000] where length >= 0 {
+                    let tokens = (0..<length).map { _ in rng.next() }
+                    var drained: [UInt64] = []
+                    var i = 0
+                    while i < tokens.count {
+                        // mode 0: one at a time; 1: batches of 1–100; 2: both in turn; 3: as 2, drained after each step.
+                        let step = mode == 0 ? 1 : 1 + Int(rng.next() % 100)
+                        let end = min(tokens.count, i + step)
+                        if mode == 1 || (mode >= 2 && rng.next() % 2 == 0) {
+                            tokens[i..<end].withUnsafeBufferPointer { c.add($0.baseAddress!, count: $0.count) }
+                        } else {
+                            for h in tokens[i..<end] { c.add(h) }
+                        }
+                        if mode == 3 { c.drainDocument(0) { drained += $0 } }
+                        i = end
                     }
+                    _ = c.finishDocument()
+                    let got = drained + c.takeAll(0)
+                    var want: [UInt64] = []
+                    if length >= n {
+                        for i in 0...(length - n) {
+                            var r: UInt64 = 0
+                            for j in 0..<n { r = r &* base &+ tokens[i + j] }  // Horner: Σ h·B^(n−1−j)
+                            want.append(SplitMix64.mix(r ^ UInt64(n)))
+                        }
+                    }
+                    XCTAssertEqual(got, want, "n \(n), mode \(mode), \(length) tokens")
+                    XCTAssertEqual(c.lastTokens, length)
+                    XCTAssertEqual(c.lastDigest, Hash64.combine(tokens.reduce(0) { Hash64.combine($0, $1) }, UInt64(length)))
                 }
-                XCTAssertEqual(got, want, "n \(n), \(length) tokens")
-                s.reset()
             }
         }
     }
@@ -73,13 +94,10 @@ final class SketchTests: XCTestCase {
         let pairs = (try loadJSON("minhash.json") as! [String: Any])["pairs"] as! [[String: Any]]
         let h = MinHasher(perms: 128, seed: 1)
         func shingles(_ text: String) -> [UInt64] {
-            var s = Shingler(n: 5)
-            var out: [UInt64] = []
-            for w in text.split(separator: " ") {
-                var t = String(w)
-                if let x = t.withUTF8({ s.add(TokenTable.hash($0)) }) { out.append(x) }
-            }
-            return Array(Set(out)).sorted()
+            let c = NGramCollector(sizes: [5])
+            for w in text.split(separator: " ") { c.add(TokenTable.hash(String(w))) }
+            _ = c.finishDocument()
+            return Array(Set(c.takeAll(0))).sorted()
         }
         var ours = 0.0
         var theirs = 0.0

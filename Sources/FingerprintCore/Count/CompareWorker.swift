@@ -16,13 +16,7 @@ package struct CompareWorker: DocumentWorker {
     public let ngrams: NGramCollector
     /// A word scanner for the n-grams when the counting tokenizer is not `word`.
     private var words: WordScanner?
-    private var hashSink: HashSink
-
-    struct HashSink: TokenSink {
-        let collector: NGramCollector
-        @inline(__always)
-        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { collector.add(TokenTable.hash(token)) }
-    }
+    private var hashSink: NGramSink
 
     public init(
         tokenizer: TokenizerSpec, hashed: Bool, ngramSizes: [Int], reference: NGramIndex?, reportIndex: Int? = nil,
@@ -30,7 +24,7 @@ package struct CompareWorker: DocumentWorker {
     ) {
         ngrams = NGramCollector(sizes: ngramSizes, reference: reference, reportIndex: reportIndex, candidate: candidate)
         counting = CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: true)
-        hashSink = HashSink(collector: ngrams)
+        hashSink = NGramSink(ngrams)
         if tokenizer == .word {
             counting.sink.tap = ngrams
         } else {

@@ -21,6 +21,10 @@ package final class NGramCollector {
     // ~2.5% of `sketch`'s samples, besides the run-time exclusivity checks
     // of a class's stored properties). The collector belongs to one worker.
     private let count: Int
+    /// Token hashes given one at a time (`add(_:)`), not yet rolled: they
+    /// go through the batch loop 64 at a time.
+    private let pending = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+    @exclusivity(unchecked) private var pendingCount = 0
     private let ring = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
     @exclusivity(unchecked) private var seen = 0
     private let rolling: UnsafeMutablePointer<UInt64>
@@ -84,19 +88,31 @@ package final class NGramCollector {
 
     deinit {
         for k in 0..<count { doc[k].deallocate() }
-        for p in [ring, rolling, powers] { p.deallocate() }
+        for p in [pending, ring, rolling, powers] { p.deallocate() }
         lengths.deallocate()
         doc.deallocate()
         docCount.deallocate()
         docCapacity.deallocate()
     }
 
-    /// Adds the next token's hash: `add(_:count:)` of one, so that the
-    /// rolling step is written once (two copies of it disagreed on n = 64
-    /// before session 17).
+    /// Adds the next token's hash. Hashes given one at a time are held
+    /// and rolled 64 at a time by `add(_:count:)`, so that the rolling step
+    /// is written once (two copies of it, here and in a `Shingler` used by
+    /// `dedup`, each had the n = 64 bug in turn, fixed in 7c63b9b and
+    /// e830f92) and runs over batches whoever calls it. Whatever reads the
+    /// n-grams (`finishDocument`, `drainDocument`) rolls the held ones first.
     @inline(__always)
     public func add(_ h: UInt64) {
-        withUnsafePointer(to: h) { add($0, count: 1) }
+        pending[pendingCount] = h
+        pendingCount &+= 1
+        if pendingCount == 64 { rollPending() }
+    }
+
+    private func rollPending() {
+        let m = pendingCount
+        guard m > 0 else { return }
+        pendingCount = 0
+        roll(pending, count: m)
     }
 
     /// `add` of `hs[0..<m]`, in order, one size at a time: each size's
@@ -107,6 +123,12 @@ package final class NGramCollector {
     /// `CountingWorker` taps its token batches here.
     @inline(__always)
     public func add(_ hs: UnsafePointer<UInt64>, count m: Int) {
+        if pendingCount > 0 { rollPending() }
+        roll(hs, count: m)
+    }
+
+    @inline(__always)
+    private func roll(_ hs: UnsafePointer<UInt64>, count m: Int) {
         guard m > 0 else { return }
         var d = digest
         for j in 0..<m { d = Hash64.combine(d, hs[j]) }
@@ -152,6 +174,7 @@ package final class NGramCollector {
     /// them are in the reference), repeats counted. The collected n-grams
     /// keep repeats too; `NGramIndex` removes them when it sorts.
     public func finishDocument() -> (grams: Int, hits: Int) {
+        rollPending()
         var result = (grams: 0, hits: 0)
         for k in 0..<count {
             let grams = grams(k)
@@ -189,10 +212,39 @@ package final class NGramCollector {
         return a
     }
 
+    /// Hands the current document's n-grams of size index `k` found so far
+    /// (repeats included, in text order) to `body` and forgets them; the
+    /// window goes on, so the next ones continue the same document. A
+    /// streaming reader's memory stays that of one batch, not a document.
+    public func drainDocument(_ k: Int, _ body: (UnsafeBufferPointer<UInt64>) -> Void) {
+        rollPending()
+        body(grams(k))
+        docCount[k] = 0
+    }
+
     public func discardDocument() {
+        pendingCount = 0
         docCount.update(repeating: 0, count: count)
         seen = 0
         digest = 0
         rolling.update(repeating: 0, count: count)
+    }
+}
+
+/// A token sink that gives each token's hash (`TokenTable.hash`) to an
+/// `NGramCollector`: the word n-grams of a document read by a scanner other
+/// than the counting one (the counting tokenizer is not `word`), or by
+/// itself (`dedup`'s shingles).
+package struct NGramSink: TokenSink {
+    package let collector: NGramCollector
+
+    package init(_ collector: NGramCollector) { self.collector = collector }
+
+    @inline(__always)
+    package mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { collector.add(TokenTable.hash(token)) }
+
+    @inline(__always)
+    package mutating func acceptPadded(_ token: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        collector.add(TokenTable.paddedHash(token))
     }
 }

@@ -53,35 +53,20 @@ public struct SketchedDocument: Sendable {
 /// Tokenises and sketches documents: shingles, MinHash, SimHash, exact hash.
 public struct SketchWorker: DocumentWorker {
     var scanner: TokenStream
-    var sink: Sink
     let hasher: MinHasher
     let keepShingles: Bool
     /// Sorting buffers, kept between documents.
     var scratch: [UInt64] = []
     var counts: [Int] = []
 
-    struct Sink: TokenSink {
-        var shingler: Shingler
-        var shingles: [UInt64] = []
-        var simhash = SimHasher()
-        var exact: UInt64 = 0
-        var tokens = 0
-        @inline(__always)
-        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-            let h = TokenTable.hash(token)
-            tokens += 1
-            exact = Hash64.combine(exact, h)
-            // SimHash features are the shingles (weighted by their count:
-            // `finish` adds them all, repeats included): with single words,
-            // the frequent words of a language dominate every fingerprint and
-            // unrelated documents collide.
-            if let s = shingler.add(h) { shingles.append(s) }
-        }
-    }
+    /// The shingles of each document with repeats, its token count and the
+    /// hash of its token sequence (what `--method exact` compares).
+    var sink: NGramSink
+    var shingles: NGramCollector { sink.collector }
 
     public init(shingle: Int, hasher: MinHasher, keepShingles: Bool = true, tokenizer: TokenizerSpec = .word) {
         scanner = TokenStream(tokenizer)
-        sink = Sink(shingler: Shingler(n: shingle))
+        sink = NGramSink(NGramCollector(sizes: [shingle]))
         self.hasher = hasher
         self.keepShingles = keepShingles
     }
@@ -92,30 +77,27 @@ public struct SketchWorker: DocumentWorker {
 
     public mutating func finish() -> SketchedDocument {
         scanner.finish(into: &sink)
-        sink.simhash.add(contentsOf: sink.shingles)
-        var unique = sink.shingles
+        _ = shingles.finishDocument()
+        // SimHash features are the shingles (weighted by their count: all
+        // are added, repeats included): with single words, the frequent
+        // words of a language dominate every fingerprint and unrelated
+        // documents collide.
+        var unique = shingles.takeAll(0)
+        var simhash = SimHasher()
+        simhash.add(contentsOf: unique)
         RadixSort.sortHashes(&unique, scratch: &scratch, counts: &counts)
         RadixSort.compact(&unique)
         let sig = hasher.signature(of: unique)
-        let doc = SketchedDocument(
-            tokens: sink.tokens, shingles: keepShingles ? unique : [], signature: sig,
-            simhash: sink.simhash.finish(), exact: Hash64.combine(sink.exact, UInt64(sink.tokens)))
-        reset()
-        return doc
+        return SketchedDocument(
+            tokens: shingles.lastTokens, shingles: keepShingles ? unique : [], signature: sig,
+            simhash: simhash.finish(), exact: shingles.lastDigest)
     }
 
     public mutating func discard() {
         var null = NullSink()
         scanner.finish(into: &null)
-        _ = sink.simhash.finish()
-        reset()
-    }
-
-    mutating func reset() {
-        sink.shingles.removeAll(keepingCapacity: true)
-        sink.shingler.reset()
-        sink.exact = 0
-        sink.tokens = 0
+        shingles.discardDocument()
+        _ = shingles.takeAll(0)
     }
 
     public func release() { scanner.release() }

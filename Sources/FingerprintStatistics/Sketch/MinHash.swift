@@ -79,45 +79,6 @@ package func exactJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     return Double(inter) / Double(a.count + b.count - inter)
 }
 
-/// Shingles of a token stream: rolling 64-bit hashes of every run of `n`
-/// consecutive token hashes (a document shorter than n tokens has none).
-package struct Shingler {
-    public let n: Int
-    private var ring: [UInt64]
-    private var seen = 0
-    private var rolling: UInt64 = 0
-    private let power: UInt64
-    static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
-
-    public init(n: Int) {
-        precondition(n >= 1 && n <= 64)
-        self.n = n
-        ring = [UInt64](repeating: 0, count: 64)
-        power = (0..<n).reduce(UInt64(1)) { p, _ in p &* Shingler.base }
-    }
-
-    /// Adds a token hash; returns the shingle hash ending here, if any.
-    ///
-    /// The token leaving the window is read from the ring before the new
-    /// one is written: for n = 64 they share a slot (the other order hashed
-    /// the new token twice instead, so `dedup --shingle 64` was wrong before
-    /// this was fixed, as `NGramCollector`'s 64-grams were before 7c63b9b).
-    @inline(__always)
-    public mutating func add(_ h: UInt64) -> UInt64? {
-        var r = rolling &* Shingler.base &+ h
-        if seen >= n { r = r &- ring[(seen &- n) & 63] &* power }
-        ring[seen & 63] = h
-        seen &+= 1
-        rolling = r
-        return seen >= n ? SplitMix64.mix(r ^ UInt64(n)) : nil
-    }
-
-    public mutating func reset() {
-        seen = 0
-        rolling = 0
-    }
-}
-
 /// LSH banding for MinHash: b bands of r rows; a pair is a candidate when
 /// all rows of some band agree, with probability 1 − (1 − s^r)^b.
 public struct LSHBanding: Codable, Sendable, Equatable {

@@ -59,30 +59,37 @@ extension Comparison {
 /// Keeps, per document, those of its word n-grams that are in `keep`.
 struct GramFilterWorker: DocumentWorker {
     var scanner = WordScanner()
-    var sink: Sink
-    struct Sink: TokenSink {
-        var shingler: Shingler
-        let keep: Set<UInt64>
-        var found: [UInt64] = []
-        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) {
-            if let s = shingler.add(TokenTable.hash(token)), keep.contains(s) { found.append(s) }
+    var sink: NGramSink
+    let keep: Set<UInt64>
+    var found: [UInt64] = []
+    init(n: Int, keep: Set<UInt64>) {
+        sink = NGramSink(NGramCollector(sizes: [n]))
+        self.keep = keep
+    }
+    var invalidSequences: Int { scanner.invalidSequences }
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
+        scanner.feed(chunk, into: &sink)
+        keepFound()
+    }
+    /// Moves the n-grams read so far that are in `keep` to `found`.
+    mutating func keepFound() {
+        sink.collector.drainDocument(0) { grams in
+            for s in grams where keep.contains(s) { found.append(s) }
         }
     }
-    init(n: Int, keep: Set<UInt64>) { sink = Sink(shingler: Shingler(n: n), keep: keep) }
-    var invalidSequences: Int { scanner.invalidSequences }
-    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) { scanner.feed(chunk, into: &sink) }
     mutating func finish() -> [UInt64] {
         scanner.finish(into: &sink)
-        let f = BoilerplateFilter.sortedDistinct(sink.found)
-        sink.found.removeAll(keepingCapacity: true)
-        sink.shingler.reset()
+        keepFound()
+        sink.collector.discardDocument()
+        let f = BoilerplateFilter.sortedDistinct(found)
+        found.removeAll(keepingCapacity: true)
         return f
     }
     mutating func discard() {
         var null = NullSink()
         scanner.finish(into: &null)
-        sink.found.removeAll(keepingCapacity: true)
-        sink.shingler.reset()
+        sink.collector.discardDocument()
+        found.removeAll(keepingCapacity: true)
     }
     func release() { scanner.release() }
 }

@@ -33,7 +33,7 @@ package struct FileSketchWorker: DocumentWorker {
     /// Shingles of model tokens (model tokenizers only).
     let modelShingles: NGramCollector?
     var scanner: WordScanner?
-    var wordSink: HashSink
+    var wordSink: NGramSink
     let hasher: MinHasher
     let key: FingerprintKey?
     var digester: DigestWorker
@@ -41,12 +41,6 @@ package struct FileSketchWorker: DocumentWorker {
     var truncatedBefore = 0
     var scratch: [UInt64] = []
     var counts: [Int] = []
-
-    struct HashSink: TokenSink {
-        let collector: NGramCollector
-        @inline(__always)
-        mutating func accept(_ token: UnsafeBufferPointer<UInt8>) { collector.add(TokenTable.hash(token)) }
-    }
 
     public init(tokenizer: TokenizerSpec, shingle: Int, hasher: MinHasher, key: FingerprintKey?) {
         counting = CountingWorker(tokenizer: tokenizer, keepDocuments: true)
@@ -64,7 +58,7 @@ package struct FileSketchWorker: DocumentWorker {
         } else {
             scanner = WordScanner()
         }
-        wordSink = HashSink(collector: words)
+        wordSink = NGramSink(words)
         self.hasher = hasher
         self.key = key
         digester = DigestWorker(key: key)
