@@ -80,7 +80,9 @@ public enum FingerprintStore {
         do {
             let file = try FingerprintFile.create(path: temporary, parameters: parameters, bulk: true)
             change = try body(file)
+            Trace.mark("sketch: committed")
             try file.database.execute("PRAGMA journal_mode=WAL")
+            Trace.mark("sketch: WAL mode")
         }
         guard rename(temporary, path) == 0 else {
             throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
@@ -150,7 +152,9 @@ public enum FingerprintStore {
             }
             group.wait()
             if let failure = rows.failure { throw failure }
+            Trace.mark("sketch: documents written")
             try writer.finish()
+            Trace.mark("sketch: vocabulary written")
             try writer.insert(skips: totals.skips)
             change.added = rows.added
             change.replaced = rows.replaced
