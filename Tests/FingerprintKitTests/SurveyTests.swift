@@ -121,8 +121,9 @@ final class SurveyTests: XCTestCase {
     /// A bound survey reads at most 2 MB, and its types, grown linearly
     /// from its sample, are at least both the estimate's (16 MB, Heaps'
     /// law) and the corpus's true count (counted here by splitting the
-    /// text); an estimate is not a bound, and a survey that computes sample
-    /// pairs or reads every document is never one.
+    /// text); an estimate is not a bound, and a survey that reads every
+    /// document is not one unless it was asked for pairs of documents, which
+    /// a bound never samples (its plan assumes the worst of them).
     func testBoundSurveyReadsLessAndBoundsTheTypes() throws {
         let docs = zipfDocuments()
         let truth = Set(docs.flatMap { $0.split(separator: " ") }).count
@@ -146,12 +147,52 @@ final class SurveyTests: XCTestCase {
         XCTAssertEqual(bound.textBytes, estimate.textBytes)
         XCTAssertEqual(bound.documents, estimate.documents)
 
-        let paired = try CorpusSurvey.survey(input, tokenizer: .word, pairs: .cosines, depth: .bound)
-        XCTAssertFalse(paired.isBound)
-        XCTAssertEqual(paired.sampleBytes, estimate.sampleBytes)
-        let small = try CorpusSurvey.survey(CorpusInput(documents: Array(docs.prefix(4))), tokenizer: .word, pairs: [], depth: .bound)
+        let paired = try CorpusSurvey.survey(input, tokenizer: .word, pairs: [.cosines, .jaccards], depth: .bound)
+        XCTAssertTrue(paired.isBound)
+        XCTAssertEqual(paired.sampleBytes, bound.sampleBytes)
+        XCTAssertTrue(paired.sampleCosines.isEmpty && paired.sampleJaccards.isEmpty)
+        XCTAssertNil(paired.pairShare(atLeast: 0.5))
+        let pairedEstimate = try CorpusSurvey.survey(input, tokenizer: .word, pairs: .cosines, depth: .estimate)
+        XCTAssertFalse(pairedEstimate.sampleCosines.isEmpty)
+        let few = CorpusInput(documents: Array(docs.prefix(4)))
+        let small = try CorpusSurvey.survey(few, tokenizer: .word, pairs: [], depth: .bound)
         XCTAssertFalse(small.isBound)
         XCTAssertTrue(small.complete)
+        // Read whole but asked for pairs it did not sample: still a bound, so that a plan
+        // that does not fit on the worst case surveys again for them.
+        let smallPaired = try CorpusSurvey.survey(few, tokenizer: .word, pairs: .cosines, depth: .bound)
+        XCTAssertTrue(smallPaired.isBound)
+        XCTAssertTrue(smallPaired.complete)
+    }
+
+    /// A thresholded `batch`'s check: the bound samples no pairs, so its
+    /// plan keeps every pair of documents (n(n − 1)/2 of them, counted here)
+    /// and stands when that fits; when it does not, the estimate's sampled
+    /// cosines decide (a share of the pairs, at most all of them).
+    func testThresholdedBatchGateAssumesEveryPairUntilItMustSample() throws {
+        let docs = zipfDocuments()
+        let input = CorpusInput(documents: docs)
+        var o = BatchOptions()
+        o.threshold = 0.9999  // none of these pairs is that close
+        var asked: [SurveyDepth] = []
+        func make(_ depth: SurveyDepth) throws -> WorkPlan {
+            asked.append(depth)
+            return WorkPlan.batch(try CorpusSurvey.survey(input, tokenizer: .word, pairs: .cosines, depth: depth), against: nil, options: o)
+        }
+        let n = Double(docs.count)
+        let bound = try make(.bound)
+        XCTAssertEqual(bound.work.first { $0.name.hasPrefix("pairs over the threshold") }?.value, n * (n - 1) / 2)
+        let boundPeak = bound.memory.reduce(0) { $0 + $1.value }
+        let estimate = try make(.estimate)
+        let kept = estimate.work.first { $0.name.hasPrefix("pairs over the threshold") }!.value
+        XCTAssertLessThan(kept, n * (n - 1) / 2)
+        asked = []
+        _ = try WorkPlan.gated(available: 2 * boundPeak, make)
+        XCTAssertEqual(asked, [.bound])
+        asked = []
+        let tight = try WorkPlan.gated(available: 2 * boundPeak - 1, make)
+        XCTAssertEqual(asked, [.bound, .estimate])
+        XCTAssertEqual(tight.work.first { $0.name.hasPrefix("pairs over the threshold") }?.value, kept)
     }
 
     /// The check before a run asks for a bound first and keeps it when its
