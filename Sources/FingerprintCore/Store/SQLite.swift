@@ -76,6 +76,14 @@ package final class SQLiteDatabase {
         guard rc == SQLITE_OK else { throw failure(rc, "SQL failed") }
     }
 
+    /// Writes the dirty pages of the open write transaction to the file
+    /// (or the WAL) now, without committing: they stay in the cache, clean,
+    /// and the commit has only the pages changed since to write.
+    public func flushCache() throws {
+        let rc = sqlite3_db_cacheflush(handle)
+        guard rc == SQLITE_OK else { throw failure(rc, "writing the page cache failed") }
+    }
+
     /// A prepared statement (reused by `reset()` between executions).
     public func prepare(_ sql: String) throws -> SQLiteStatement {
         var s: OpaquePointer?

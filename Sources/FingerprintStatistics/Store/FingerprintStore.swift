@@ -320,6 +320,10 @@ final class RowStage: @unchecked Sendable {
             }
             try writer.flushBands()
             try writer.flushGrams()
+            // The batch's pages written while the next batch is read, not
+            // all at the commit, after the last (0.09 s of 128 MB of cache
+            // on the bench's large set, on one core).
+            try writer.db.flushCache()
         } catch {
             failure = error
         }
