@@ -142,10 +142,9 @@ public enum FingerprintStore {
                     let ready = zip(batch.documents, batch.outputs).map { d, out in
                         writer.row(d, out.output, worker: out.worker, table: batch.workers[out.worker].counting.localTable)
                     }
-                    let tokens = writer.takeNewTokens()
                     group.wait()
                     if let failure = rows.failure { throw failure }
-                    queue.async(group: group) { rows.write(ready, newTokens: tokens) }
+                    queue.async(group: group) { rows.write(ready) }
                 }
             } catch {
                 group.wait()
@@ -294,10 +293,9 @@ final class RowStage: @unchecked Sendable {
         self.namePrefix = namePrefix
     }
 
-    func write(_ rows: [FingerprintWriter.Row], newTokens: [FingerprintWriter.NewToken]) {
+    func write(_ rows: [FingerprintWriter.Row]) {
         guard failure == nil else { return }
         do {
-            try writer.insert(tokens: newTokens)
             for r in rows {
                 let name = namePrefix + r.info.name
                 existing.bind(1, keepNames ? name : writer.key!.name(name))

@@ -3,12 +3,11 @@ import Foundation
 
 /// Writes documents into a fingerprint file in two stages that may run on
 /// two threads: *mapping* (the reading thread, between batches: token ids of
-/// a worker's table → the file's vocabulary ids, new tokens kept in memory
-/// and handed over with each batch's rows, `takeNewTokens()`) and *rows* (one
-/// writer thread: new tokens, document rows, band keys, count changes).
-/// Neither stage touches the other's state; `finish()` then writes the
-/// tokens not handed over and the vocabulary's counts. The caller wraps it
-/// all in one transaction.
+/// a worker's table → the file's vocabulary ids, new tokens kept in memory)
+/// and *rows* (one writer thread: document rows, band keys, count changes).
+/// Neither stage touches the other's state; `finish()` then writes the new
+/// tokens and the vocabulary's counts. The caller wraps it all in one
+/// transaction.
 package final class FingerprintWriter {
     let file: FingerprintFile
     var db: SQLiteDatabase { file.database }
@@ -19,11 +18,8 @@ package final class FingerprintWriter {
     let vocabulary = TokenTable(storesBytes: true, capacity: 1 << 16)
     /// File id of each slot.
     var fileID: [Int64] = []
-    /// A token new to the file: its slot, file id and stored bytes.
-    typealias NewToken = (slot: Int32, id: Int64, token: [UInt8])
-    /// Tokens new to the file, not yet handed to the rows stage
-    /// (`takeNewTokens()`); `finish()` writes what is left.
-    var newTokens: [NewToken] = []
+    /// Tokens new to the file, written by `finish()`.
+    var newTokens: [(slot: Int32, id: Int64, token: [UInt8])] = []
     var nextFileID: Int64
     /// Per reading worker: its local id → slot (−1: not seen yet).
     var localMaps: [[Int32]] = []
@@ -34,7 +30,6 @@ package final class FingerprintWriter {
     var documentDelta: [Int] = []
     let insertDocument: SQLiteStatement
     let insertBand: SQLiteStatement
-    let insertToken: SQLiteStatement
     let banding: LSHBanding
 
     /// A document ready for the rows stage: its counts by (slot, file id).
@@ -56,7 +51,6 @@ package final class FingerprintWriter {
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
-        insertToken = try file.database.prepare("INSERT INTO vocabulary(id, token, count, documents) VALUES(?, ?, ?, ?)")
         if try file.upgradeSchema() { gramsStale = true }
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
         let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
@@ -130,28 +124,7 @@ package final class FingerprintWriter {
         return Row(info: info, counts: counts, sketch: sketch)
     }
 
-    /// The tokens new to the file since the last call, for the rows stage
-    /// to insert (`insert(tokens:)`) while the next batch is read.
-    func takeNewTokens() -> [NewToken] {
-        defer { newTokens = [] }
-        return newTokens
-    }
-
     // MARK: Rows stage
-
-    /// Inserts tokens handed over by the mapping stage, without counts yet:
-    /// `finish()` adds every type's. A vocabulary of 50,013 types took
-    /// 0.1 s to insert at the end, on one core after all documents were
-    /// written; 1 µs an update there instead of 2 µs an insert.
-    func insert(tokens: [NewToken]) throws {
-        for (_, id, token) in tokens {
-            insertToken.bind(1, id)
-            insertToken.bind(2, array: token)
-            insertToken.bind(3, 0)
-            insertToken.bind(4, 0)
-            try insertToken.run()
-        }
-    }
 
     /// The sort key of a document: its relative path (the name without a
     /// JSONL record's `:LINE`), or its keyed name.
@@ -392,9 +365,9 @@ package final class FingerprintWriter {
     func finish() throws {
         try flushBands()
         try finishGrams()
-        // New tokens not inserted yet (`merge`, a run that never handed
-        // them over) go in with their counts: one statement a type.
-        let t = insertToken
+        // New tokens are inserted with their counts (all of a new file's:
+        // one statement a type instead of an insert and an update).
+        let t = try db.prepare("INSERT INTO vocabulary(id, token, count, documents) VALUES(?, ?, ?, ?)")
         for (v, id, token) in newTokens {
             t.bind(1, id)
             t.bind(2, array: token)
