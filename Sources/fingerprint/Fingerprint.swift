@@ -35,6 +35,16 @@ struct FingerprintCommand: ParsableCommand {
                         .utf8))
             Foundation.exit(ExitStatus.usage)
         }
+        // Said once, at exit, whichever command capped a count (`CountLimit`).
+        atexit {
+            let n = CountLimit.cappedEntries
+            guard n > 0 else { return }
+            FileHandle.standardError.write(
+                Data(
+                    ("fingerprint: warning: \(n) per-document token counts passed 2,147,483,647 and were capped there "
+                        + "(one token that often in one document of over 4 GB; corpus totals are exact where the document was read in parts)\n")
+                        .utf8))
+        }
         main(nil)
     }
 

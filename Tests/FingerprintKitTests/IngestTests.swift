@@ -257,6 +257,35 @@ final class IngestTests: XCTestCase {
 
     /// A type counted past the 24 bits a slot holds (2²⁴ + 5 times in one
     /// document) keeps its exact count, twice in a row.
+    /// A word read in parts more than 2³¹ − 1 times in one document (a
+    /// file of 4.4 GB of "a" holds it 2.2 billion times; `stats` reported a
+    /// count of −2,094,967,296 before session 19): the corpus total and the
+    /// document's length are exact, its row is capped at `Int32.max`, and
+    /// the cap is counted only when rows are kept (a matrix).
+    func testCountsPastInt32AreCappedInRowsAndExactInTotals() {
+        var w = CountingWorker(tokenizer: .word)
+        defer { w.release() }
+        Array("a".utf8).withUnsafeBufferPointer { w.feed($0) }
+        _ = w.finish()
+        let big: Int32 = 1_500_000_000
+        let piece = LocalCounts(ids: [0], counts: [big], tokens: Int(big))
+        let docs = [(worker: 0, output: piece)]
+        let parts = [0: [(worker: 0, output: piece), (worker: 0, output: piece)]]
+        let exact = 3 * Int(big)
+        let before = CountLimit.cappedEntries
+        let totalsOnly = Counter.merge(docs, parts: parts, workers: [w], hashed: false, buildMatrix: false)
+        XCTAssertEqual(totalsOnly.vocabulary.totalCounts, [exact])
+        XCTAssertEqual(CountLimit.cappedEntries, before)
+        let rows = Counter.merge(docs, parts: parts, workers: [w], hashed: false, buildMatrix: true)
+        XCTAssertEqual(rows.vocabulary.totalCounts, [exact])
+        XCTAssertEqual(rows.counts, [Int32.max])
+        XCTAssertEqual(rows.lengths, [exact])
+        XCTAssertEqual(CountLimit.cappedEntries, before + 1)
+        XCTAssertEqual(CountLimit.clamp(Int(Int32.max)), .max)  // at the limit, not past it: not capped
+        XCTAssertEqual(CountLimit.clamp(Int(Int32.max) + 1), .max)
+        XCTAssertEqual(CountLimit.cappedEntries, before + 2)
+    }
+
     func testSlotCountsPastTwentyFourBits() {
         let table = TokenTable(storesBytes: true, capacity: 16)
         let a: UInt64 = 0x61  // "a", zero-padded (TokenTable.word)

@@ -167,7 +167,7 @@ public enum Counter {
             }
         }
         var maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
-        let docs = joinParts(docs, parts, maps: &maps, types: n)
+        let (docs, excess) = joinParts(docs, parts, maps: &maps, types: n, capping: buildMatrix)
 
         // 3. Totals and document frequencies (one pass over the entries).
         var rowStart = [Int](repeating: 0, count: docs.count + 1)
@@ -202,6 +202,8 @@ public enum Counter {
                 }
             }
         }
+        // A count capped in its document's row still counts whole in the totals.
+        for (g, more) in excess { totals[g] += more }
         // 4. CSR rows sorted by canonical id, without comparisons: scatter
         //    the entries into columns (a counting sort by column, rows in
         //    order), then read the columns back into rows. O(nnz + V).
@@ -271,16 +273,24 @@ extension Counter {
     /// summed by canonical id, under an extra worker index whose map (added
     /// to `maps`) is the identity. Documents read whole are unchanged.
     /// - Complexity: O(entries of the parts + the types of those documents).
+    /// Each document read in parts as one row, its counts summed (in
+    /// `Int`: a file of 4.4 GB of one word has 2.2 billion of it, past
+    /// `Int32`, though each 4 MB part holds at most 2 million). A sum past
+    /// 2³¹ − 1 is capped in the row; `excess` gives what the cap left out,
+    /// by global id, for exact totals. `capping`: the rows are kept (a
+    /// matrix), so a cap is recorded (`CountLimit`); without a matrix the
+    /// rows only feed the totals, which stay exact.
     static func joinParts(
         _ docs: [(worker: Int, output: LocalCounts)], _ parts: [Int: [(worker: Int, output: LocalCounts)]], maps: inout [[Int32]],
-        types: Int
-    ) -> [(worker: Int, output: LocalCounts)] {
-        guard !parts.isEmpty else { return docs }
+        types: Int, capping: Bool
+    ) -> (docs: [(worker: Int, output: LocalCounts)], excess: [(Int, Int)]) {
+        guard !parts.isEmpty else { return (docs, []) }
         let identity = maps.count
         maps.append((0..<types).map { Int32($0) })
         var out = docs
-        var sum = [Int32](repeating: 0, count: types)
-        for (d, rest) in parts {
+        var excess: [(Int, Int)] = []
+        var sum = [Int](repeating: 0, count: types)
+        for (d, rest) in parts.sorted(by: { $0.key < $1.key }) {
             var ids: [Int32] = []
             var tokens = 0
             for piece in [docs[d]] + rest {
@@ -288,16 +298,21 @@ extension Counter {
                 for (id, c) in zip(piece.output.ids, piece.output.counts) {
                     let g = Int(map[Int(id)])
                     if sum[g] == 0 { ids.append(Int32(g)) }
-                    sum[g] &+= c
+                    sum[g] += Int(c)
                 }
                 tokens += piece.output.tokens
             }
             ids.sort()
-            let counts = ids.map { sum[Int($0)] }
+            let counts = ids.map { id -> Int32 in
+                let c = sum[Int(id)]
+                guard c > Int(Int32.max) else { return Int32(c) }
+                excess.append((Int(id), c - Int(Int32.max)))
+                return capping ? CountLimit.clamp(c) : .max
+            }
             for id in ids { sum[Int(id)] = 0 }
             out[d] = (worker: identity, output: LocalCounts(ids: ids, counts: counts, tokens: tokens))
         }
-        return out
+        return (out, excess)
     }
 
     /// Counts documents held in memory (tests, benchmarks, generated data),

@@ -312,11 +312,11 @@ package final class TokenTable: @unchecked Sendable {
 
     /// The current document's (ids, counts), ids in the order of their
     /// first occurrence; resets the counts for the next document. Counts
-    /// past 2³¹ − 1 wrap, as `Int32` arithmetic does.
+    /// past 2³¹ − 1 are capped there (`CountLimit`).
     func drainCounts() -> (ids: [Int32], counts: [Int32]) {
         let ids = Array(UnsafeBufferPointer(start: touched, count: touchedCount))
         var cs = [Int32](repeating: 0, count: touchedCount)
-        for k in 0..<touchedCount { cs[k] = Int32(truncatingIfNeeded: takeCount(touched[k])) }
+        for k in 0..<touchedCount { cs[k] = CountLimit.clamp(takeCount(touched[k])) }
         touchedCount = 0
         return (ids, cs)
     }
