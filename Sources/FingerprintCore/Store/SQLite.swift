@@ -154,11 +154,16 @@ package final class SQLiteStatement {
     }
 
     /// Binds raw bytes as a blob (an empty buffer binds an empty blob, not NULL).
-    public func bind(_ i: Int, bytes: UnsafeRawBufferPointer) {
+    public func bind(_ i: Int, bytes: UnsafeRawBufferPointer) { bindBlob(i, bytes, SQLiteStatement.transient) }
+
+    /// A blob binding with SQLite's destructor argument: SQLITE_TRANSIENT
+    /// (copied now) or nil, SQLITE_STATIC (read where it is while the
+    /// statement runs; `run(binding:)`).
+    private func bindBlob(_ i: Int, _ bytes: UnsafeRawBufferPointer, _ destructor: sqlite3_destructor_type?) {
         if bytes.isEmpty {
             sqlite3_bind_zeroblob(handle, Int32(i), 0)
         } else {
-            sqlite3_bind_blob64(handle, Int32(i), bytes.baseAddress, sqlite3_uint64(bytes.count), SQLiteStatement.transient)
+            sqlite3_bind_blob64(handle, Int32(i), bytes.baseAddress, sqlite3_uint64(bytes.count), destructor)
         }
     }
 
@@ -199,25 +204,17 @@ package final class SQLiteStatement {
 
     private func run<T: FixedWidthInteger>(binding blobs: ArraySlice<(index: Int, values: [T])>) throws {
         guard let (i, values) = blobs.first else { return try run() }
-        try values.withUnsafeBytes { raw in try run(binding: i, bytes: raw, then: blobs.dropFirst()) }
+        try values.withUnsafeBytes { raw in
+            bindBlob(i, raw, nil)
+            try run(binding: blobs.dropFirst())
+        }
     }
 
     /// Runs the statement with `bytes` bound, where they are, as a blob at
     /// parameter `index` (see `run(binding:)`).
     public func run(binding index: Int, bytes: UnsafeRawBufferPointer) throws {
-        try run(binding: index, bytes: bytes, then: ArraySlice<(index: Int, values: [UInt8])>())
-    }
-
-    private func run<T: FixedWidthInteger>(
-        binding index: Int, bytes: UnsafeRawBufferPointer, then rest: ArraySlice<(index: Int, values: [T])>
-    ) throws {
-        if bytes.isEmpty {
-            sqlite3_bind_zeroblob(handle, Int32(index), 0)
-        } else {
-            // A nil destructor is SQLITE_STATIC: not copied, not freed.
-            sqlite3_bind_blob64(handle, Int32(index), bytes.baseAddress, sqlite3_uint64(bytes.count), nil)
-        }
-        try run(binding: rest)
+        bindBlob(index, bytes, nil)
+        try run()
     }
 
     public func isNull(_ c: Int) -> Bool { sqlite3_column_type(handle, Int32(c)) == SQLITE_NULL }
