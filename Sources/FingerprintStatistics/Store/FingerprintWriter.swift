@@ -109,12 +109,7 @@ package final class FingerprintWriter {
         let ids = sketch.counts.ids
         let n = ids.count
         var slots = [Int32](repeating: 0, count: n)
-        if table.count > map.count { map.append(contentsOf: repeatElement(-1, count: table.count - map.count)) }
-        for k in 0..<n {
-            let local = ids[k]
-            let known = Int(local) < map.count ? map[Int(local)] : -1
-            slots[k] = known >= 0 ? known : slot(local: local, map: &map, table: table)
-        }
+        for k in 0..<n { slots[k] = slot(local: ids[k], map: &map, table: table) }
         swap(&map, &localMaps[w])
         var counts: [(slot: Int32, id: Int64, count: Int32)] = []
         counts.reserveCapacity(n)
