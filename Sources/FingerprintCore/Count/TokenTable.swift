@@ -316,8 +316,9 @@ package final class TokenTable: @unchecked Sendable {
     func drainCounts() -> (ids: [Int32], counts: [Int32]) {
         let ids = Array(UnsafeBufferPointer(start: touched, count: touchedCount))
         var cs = [Int32](repeating: 0, count: touchedCount)
-        for k in 0..<touchedCount { cs[k] = CountLimit.clamp(takeCount(touched[k])) }
-        touchedCount = 0
+        cs.withUnsafeMutableBufferPointer { c in
+            takeTouched(ahead: { _ in }) { k, _, n in c[k] = CountLimit.clamp(n) }
+        }
         return (ids, cs)
     }
 
@@ -326,12 +327,36 @@ package final class TokenTable: @unchecked Sendable {
     func foldCounts(into totals: inout [Int], _ df: inout [Int32]) {
         totals.withUnsafeMutableBufferPointer { t in
             df.withUnsafeMutableBufferPointer { f in
-                for k in 0..<touchedCount {
-                    let id = touched[k]
-                    t[Int(id)] &+= takeCount(id)
-                    f[Int(id)] &+= 1
+                takeTouched(ahead: { id in
+                    fp_prefetch(t.baseAddress! + id)
+                    fp_prefetch(f.baseAddress! + id)
+                }) { _, id, n in
+                    t[id] &+= n
+                    f[id] &+= 1
                 }
             }
+        }
+    }
+
+    /// Calls `body(k, id, count)` for the k-th type counted in the current
+    /// document, in order, taking its count (the slot's is reset), then
+    /// empties `touched`. The ids are in first-occurrence order, so their
+    /// `slotStore` entries and slots are scattered over arrays larger than
+    /// the cache: each id's entry is prefetched 32 types ahead, its slot
+    /// (and whatever `ahead` prefetches by id) 16 ahead (session 20: the
+    /// fold of `stats` of 99 files of 1 MB, 6.2% → 3.7% of the samples).
+    @inline(__always)
+    private func takeTouched(ahead: (Int) -> Void, _ body: (Int, Int, Int) -> Void) {
+        let n = touchedCount
+        for k in 0..<n {
+            if k &+ 32 < n { fp_prefetch(slotStore + Int(touched[k &+ 32])) }
+            if k &+ 16 < n {
+                let next = Int(touched[k &+ 16])
+                fp_prefetch(slots + (2 &* slotStore[next] &+ 1))
+                ahead(next)
+            }
+            let id = touched[k]
+            body(k, Int(id), takeCount(id))
         }
         touchedCount = 0
     }
