@@ -50,7 +50,9 @@ enum ExitStatus {
 func runReporting(_ options: SharedOptions? = nil, _ body: () throws -> Void) throws {
     options?.configure()
     do {
-        try body()
+        // The check before a run lists (walks and stats) the inputs once and
+        // the run reads what it listed (`CorpusSurvey.takeListing`).
+        try CorpusSurvey.withListingsKept(threads: options?.readOptions.threads ?? 1, body)
     } catch let e as FingerprintError {
         let (status, message) = ExitStatus.of(e)
         FileHandle.standardError.write(Data("fingerprint: error: \(message.terminalSafe)\n".utf8))

@@ -258,6 +258,45 @@ final class SurveyTests: XCTestCase {
         XCTAssertEqual(try CorpusSurvey.survey(input, tokenizer: .word, pairs: []).units, 4)
     }
 
+    /// The run after the check reads the files the check listed, with the
+    /// walk's skips, and takes the listing: a file added between the check
+    /// and the run is not read (the check measured the corpus without it),
+    /// and a second read in the same scope lists the directory again.
+    func testTheRunTakesTheListingOfTheCheck() throws {
+        let dir = try temporaryDirectory(self)
+        for i in 0..<3 { try write("alpha beta gamma \(i)", to: dir.appendingPathComponent("d\(i).txt")) }
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("dangling.txt").path, withDestinationPath: dir.appendingPathComponent("nowhere").path)
+        let input = try CorpusInput(path: dir.path)
+        let (stored, first, second) = try CorpusSurvey.withListingsKept(threads: 2) {
+            let stored = try CorpusSurvey.storedBytes(input)
+            try write("delta epsilon", to: dir.appendingPathComponent("d3.txt"))
+            return (stored, try Counter.count(input), try Counter.count(input))
+        }
+        XCTAssertEqual(stored, 3 * "alpha beta gamma 0".utf8.count)
+        XCTAssertEqual(first.documents.map(\.name), ["d0.txt", "d1.txt", "d2.txt"])
+        XCTAssertEqual(first.skips.map { ($0.path as NSString).lastPathComponent }, ["dangling.txt"])
+        XCTAssertEqual(second.documents.map(\.name), ["d0.txt", "d1.txt", "d2.txt", "d3.txt"])
+        XCTAssertEqual(second.skips.count, 1)
+        // Outside a scope nothing is kept: each read lists.
+        XCTAssertEqual(try Counter.count(input).documents.count, 4)
+    }
+
+    /// The sizes a listing stats on several threads are each file's.
+    func testListingStatsEveryFileOnSeveralThreads() throws {
+        let dir = try temporaryDirectory(self)
+        var total = 0
+        for i in 0..<1500 {
+            let text = String(repeating: "w ", count: i % 37 + 1)
+            total += text.utf8.count
+            try write(text, to: dir.appendingPathComponent(String(format: "f%04d.txt", i)))
+        }
+        let input = try CorpusInput(path: dir.path)
+        for threads in [1, 2, 3] {
+            XCTAssertEqual(try CorpusSurvey.withListingsKept(threads: threads) { try CorpusSurvey.storedBytes(input) }, total)
+        }
+    }
+
     /// Past `SampleCounter.jaccardSample` shingles the pair Jaccards come
     /// from a consistent sample of the sets; they stay within 0.03 of the
     /// whole sets' Jaccards, computed here on the shingles' text.

@@ -198,7 +198,14 @@ package enum CorpusReader {
         progress: ProgressSink? = nil, makeWorker: () -> W, consume: (CorpusScan<W>) throws -> Void
     ) throws -> ReadTotals {
         var planSkips: [Skip] = []
-        var units = try UnitPlanner.plan(input, skips: &planSkips)
+        var units: [ReadUnit]
+        if let listed = CorpusSurvey.takeListing(input) {
+            // Listed (and stat'ed) by the check before the run.
+            units = listed.units
+            planSkips = listed.skips
+        } else {
+            units = try UnitPlanner.plan(input, skips: &planSkips)
+        }
         let firstWorker = makeWorker()
         if firstWorker.splitsDocuments { units = UnitPlanner.splitLargeFiles(units, partBytes: options.partBytes) }
         let threads = max(1, min(options.threads, units.count))
