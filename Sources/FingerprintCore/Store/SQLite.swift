@@ -126,6 +126,9 @@ package final class SQLiteDatabase {
 
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// The rowid of the last row inserted on this connection (0 before any).
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 
 /// A prepared statement. Bindings are 1-based, columns 0-based, as in SQLite.

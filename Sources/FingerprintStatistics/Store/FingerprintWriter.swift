@@ -208,7 +208,9 @@ package final class FingerprintWriter {
             }
             throw error
         }
-        let row = try db.integer("SELECT last_insert_rowid()")!
+        // Not `SELECT last_insert_rowid()`: that statement was prepared
+        // (parsed) anew for every document.
+        let row = db.lastInsertRowID
         if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
             for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() {
                 pendingBands.append((band, Int64(bitPattern: h), row))
