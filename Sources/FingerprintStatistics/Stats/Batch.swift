@@ -326,7 +326,7 @@ public enum Batch {
                 return Sketched(documents: f.documents, sketches: f.sketches, skips: f.skips, keyID: f.keyID)
             }
             let s = try CorpusReader.read(i, options: o.read, progress: progress) {
-                SketchWorker(shingle: d.shingle, hasher: hasher, tokenizer: d.tokenizer)
+                SketchWorker(shingle: d.shingle, hasher: hasher, tokenizer: d.tokenizer, method: .minhash)
             }
             for w in s.workers { w.release() }
             return Sketched(documents: s.documents, sketches: s.outputs.map(\.output), skips: s.skips, keyID: nil)
