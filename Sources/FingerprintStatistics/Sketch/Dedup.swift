@@ -61,7 +61,6 @@ public struct SketchedDocument: Sendable {
 public struct SketchWorker: DocumentWorker {
     var scanner: TokenStream
     let hasher: MinHasher
-    let keepShingles: Bool
     let method: DedupMethod
     /// Sorting buffers, kept between documents.
     var scratch: [UInt64] = []
@@ -72,13 +71,10 @@ public struct SketchWorker: DocumentWorker {
     var sink: NGramSink
     var shingles: NGramCollector { sink.collector }
 
-    public init(
-        shingle: Int, hasher: MinHasher, keepShingles: Bool = true, tokenizer: TokenizerSpec = .word, method: DedupMethod = .minhash
-    ) {
+    public init(shingle: Int, hasher: MinHasher, tokenizer: TokenizerSpec = .word, method: DedupMethod = .minhash) {
         scanner = TokenStream(tokenizer)
         sink = NGramSink(NGramCollector(sizes: [shingle]))
         self.hasher = hasher
-        self.keepShingles = keepShingles && method == .minhash
         self.method = method
     }
 
@@ -109,7 +105,7 @@ public struct SketchWorker: DocumentWorker {
             break
         }
         return SketchedDocument(
-            tokens: shingles.lastTokens, shingles: keepShingles ? unique : [], signature: sig, simhash: simhash,
+            tokens: shingles.lastTokens, shingles: method == .minhash ? unique : [], signature: sig, simhash: simhash,
             exact: shingles.lastDigest)
     }
 
