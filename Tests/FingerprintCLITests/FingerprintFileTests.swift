@@ -245,13 +245,16 @@ final class FingerprintFileTests: XCTestCase {
         return rows
     }
 
-    /// Every value in the file's gram index (blocks decoded by the test), and
-    /// the number of runs; checks each block is sorted, distinct and keyed by
-    /// its first value with the top bit flipped.
-    func gramIndex(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> (values: Set<UInt64>, runs: Int) {
+    /// The file's gram index decoded by the test: each value's counts
+    /// summed over the runs (a block without counts: 1 a value; a schema-2
+    /// file has no counts column), and the number of runs; checks each block
+    /// is sorted, distinct and keyed by its first value with the top bit
+    /// flipped, and its counts are (position, count) pairs inside it.
+    func gramIndex(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> (counts: [UInt64: Int], runs: Int) {
         let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
-        let s = try db.prepare("SELECT run, first, grams FROM gram_blocks")
-        var values = Set<UInt64>()
+        let schema = try db.integer("SELECT value FROM meta WHERE key = 'schema_version'") ?? 0
+        let s = try db.prepare("SELECT run, first, grams, \(schema >= 3 ? "counts" : "NULL") FROM gram_blocks")
+        var counts: [UInt64: Int] = [:]
         var runs = Set<Int64>()
         while try s.step() {
             runs.insert(s.int64(0))
@@ -260,19 +263,37 @@ final class FingerprintFileTests: XCTestCase {
             XCTAssertEqual(block, block.sorted(), file: file, line: line)
             XCTAssertEqual(Set(block).count, block.count, file: file, line: line)
             XCTAssertEqual(UInt64(bitPattern: s.int64(1)), block.first.map { $0 ^ (1 << 63) }, file: file, line: line)
-            values.formUnion(block)
+            var mine = [Int](repeating: 1, count: block.count)
+            if !s.isNull(3) {
+                let pairs = s.array(3, of: Int32.self) ?? [-1]
+                XCTAssertTrue(pairs.count % 2 == 0 && !pairs.isEmpty, file: file, line: line)
+                for k in stride(from: 0, to: pairs.count - 1, by: 2) {
+                    XCTAssertTrue(pairs[k] >= 0 && Int(pairs[k]) < block.count, file: file, line: line)
+                    XCTAssertTrue(pairs[k + 1] != 0 && pairs[k + 1] != 1, "a count stored for nothing", file: file, line: line)
+                    if pairs[k] >= 0 && Int(pairs[k]) < block.count { mine[Int(pairs[k])] = Int(pairs[k + 1]) }
+                }
+            }
+            for (v, c) in zip(block, mine) { counts[v, default: 0] += schema >= 3 ? c : 1 }
         }
-        return (values, runs.count)
+        return (counts.filter { $0.value != 0 }, runs.count)
     }
 
-    func gramIndexValues(_ url: URL) throws -> Set<UInt64> { try gramIndex(url).values }
+    /// The values some document holds, by the gram index (their counts sum above 0; none below).
+    func gramIndexValues(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> Set<UInt64> {
+        let counts = try gramIndex(url, file: file, line: line).counts
+        XCTAssertFalse(counts.values.contains { $0 < 0 }, "a count below zero", file: file, line: line)
+        return Set(counts.filter { $0.value > 0 }.keys)
+    }
 
     /// The union of the documents' stored 13-gram sets.
-    func documentGrams(_ url: URL) throws -> Set<UInt64> {
+    func documentGrams(_ url: URL) throws -> Set<UInt64> { Set(try documentGramCounts(url).keys) }
+
+    /// For each 13-gram, how many documents hold it (from their stored sets).
+    func documentGramCounts(_ url: URL) throws -> [UInt64: Int] {
         let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
         let s = try db.prepare("SELECT grams13 FROM documents")
-        var out = Set<UInt64>()
-        while try s.step() { out.formUnion(s.array(0, of: UInt64.self) ?? []) }
+        var out: [UInt64: Int] = [:]
+        while try s.step() { for g in s.array(0, of: UInt64.self) ?? [] { out[g, default: 0] += 1 } }
         return out
     }
 
@@ -541,7 +562,7 @@ final class FingerprintFileTests: XCTestCase {
             let got = try containments(idx, q)
             let want = expectedContainment(questioned, reference: try referenceTexts())
             for (name, value) in want { XCTAssertEqual(got[name]!, value, accuracy: 1e-12, "\(what): \(name)") }
-            XCTAssertEqual(try gramIndexValues(idx), try documentGrams(idx), what)
+            XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx), what)
         }
         try check("added")
         XCTAssertEqual(try containments(idx, q)["unique.txt"], 1)
@@ -558,6 +579,106 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(c["replaced"] as? Int, 1)
         try check("replaced")
         XCTAssertLessThan(try containments(idx, q)["doc4.txt"]!, 0.5)
+    }
+
+    /// Removing a document subtracts its 13-grams in one new run (a −1 for
+    /// each) and leaves the runs before it as they were; a 13-gram two
+    /// documents hold stays in the index until both are gone.
+    func testRemovalSubtractsFromTheGramIndex() throws {
+        let dir = try tempDir()
+        let ref = dir.appendingPathComponent("ref")
+        try FileManager.default.createDirectory(at: ref, withIntermediateDirectories: true)
+        let source = CLITests.root.appendingPathComponent("Corpora/source-a")
+        for k in 1...6 {
+            let name = String(format: "doc%04d.txt", k)
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: ref.appendingPathComponent(name))
+        }
+        let doc1 = try String(contentsOf: ref.appendingPathComponent("doc0001.txt"), encoding: .utf8)
+        try doc1.write(to: ref.appendingPathComponent("twin.txt"), atomically: true, encoding: .utf8)
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, ref.path, "-q"])
+        let q = dir.appendingPathComponent("q")
+        try FileManager.default.createDirectory(at: q, withIntermediateDirectories: true)
+        try doc1.write(to: q.appendingPathComponent("doc1.txt"), atomically: true, encoding: .utf8)
+        func blocks() throws -> [String] {
+            let db = try SQLiteDatabase(path: idx.path, mode: .readOnly)
+            let s = try db.prepare("SELECT run, first, hex(grams), hex(counts) FROM gram_blocks ORDER BY run, first")
+            var out: [String] = []
+            while try s.step() { out.append((0..<4).map { s.string($0) ?? "NULL" }.joined(separator: "|")) }
+            return out
+        }
+        let stored = try SQLiteDatabase(path: idx.path, mode: .readOnly).prepare("SELECT grams13 FROM documents WHERE name = 'twin.txt'")
+        XCTAssertTrue(try stored.step())
+        let twinGrams = Set(stored.array(0, of: UInt64.self)!)
+        XCTAssertEqual(twinGrams.count, thirteenGrams(doc1).count)
+        let held = try documentGramCounts(idx)
+        XCTAssertTrue(twinGrams.allSatisfy { held[$0]! >= 2 }, "doc0001's 13-grams, held twice")
+        XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
+        let before = try blocks()
+        let runsBefore = try gramIndex(idx).runs
+
+        try run(["index", "remove", idx.path, "twin.txt"])
+        let after = try blocks()
+        XCTAssertEqual(Array(after.prefix(before.count)), before, "the runs before the removal are untouched")
+        XCTAssertEqual(try gramIndex(idx).runs, runsBefore + 1)
+        // The new run: each of the twin's 13-grams with −1.
+        let db = try SQLiteDatabase(path: idx.path, mode: .readOnly)
+        let newest = try db.integer("SELECT max(run) FROM gram_blocks")!
+        let s = try db.prepare("SELECT grams, counts FROM gram_blocks WHERE run = ?")
+        s.bind(1, newest)
+        var subtracted = Set<UInt64>()
+        while try s.step() {
+            let values = s.array(0, of: UInt64.self)!
+            let pairs = s.array(1, of: Int32.self)!
+            XCTAssertEqual(pairs, (0..<values.count).flatMap { [Int32($0), -1] })
+            subtracted.formUnion(values)
+        }
+        XCTAssertEqual(subtracted, twinGrams)
+        XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
+        XCTAssertEqual(try containments(idx, q)["doc1.txt"], 1, "doc0001 still holds them")
+
+        try run(["index", "remove", idx.path, "doc0001.txt"])
+        XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
+        let others = try (2...6).map {
+            try String(contentsOf: ref.appendingPathComponent(String(format: "doc%04d.txt", $0)), encoding: .utf8)
+        }
+        let want = expectedContainment(["doc1.txt": doc1], reference: others)["doc1.txt"]!
+        XCTAssertLessThan(want, 0.5)
+        XCTAssertEqual(try containments(idx, q)["doc1.txt"]!, want, accuracy: 1e-12)
+        // Added back: the +1s and the −1s of one 13-gram meet in the sum.
+        try run(["index", "add", idx.path, ref.path, "-q"])
+        XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
+        XCTAssertEqual(try containments(idx, q)["doc1.txt"], 1)
+    }
+
+    /// A schema-2 file (runs of the gram index without counts) gives the
+    /// same answers, and its first write upgrades it: the index rebuilt with
+    /// counts, schema 3, and the write's removal applied.
+    func testSchemaTwoFilesAreReadAndUpgraded() throws {
+        let dir = try tempDir()
+        let ref = dir.appendingPathComponent("ref")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: ref)
+        let doc1 = try String(contentsOf: ref.appendingPathComponent("doc0001.txt"), encoding: .utf8)
+        try doc1.write(to: ref.appendingPathComponent("twin.txt"), atomically: true, encoding: .utf8)
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, ref.path, "-q"])
+        // Made by additions only: every run's values are the distinct
+        // 13-grams of its documents, as schema 2 stored them.
+        let old = dir.appendingPathComponent("old.fp")
+        try FileManager.default.copyItem(at: idx, to: old)
+        let db = try SQLiteDatabase(path: old.path, mode: .readWrite)
+        try db.execute("ALTER TABLE gram_blocks DROP COLUMN counts; UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        let report: (URL) throws -> String = { f in
+            self.normalised(try self.run(["index", "query", f.path, ref.path, "--format", "json", "-q"]).stdout, [f.path])
+        }
+        XCTAssertEqual(try report(old), try report(idx))
+        XCTAssertTrue(try documentGramCounts(old).values.contains(2), "doc0001's 13-grams, held twice")
+        try run(["index", "remove", old.path, "twin.txt"])
+        try run(["index", "remove", idx.path, "twin.txt"])
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try gramIndex(old).counts, try documentGramCounts(old))
+        XCTAssertEqual(try report(old), try report(idx))
+        XCTAssertEqual(try containments(old, ref)["twin.txt"], 1, "doc0001 still holds the twin's 13-grams")
     }
 
     /// Many small additions make many runs; past 16 the smallest are merged.
@@ -582,7 +703,7 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(Array(runCounts.prefix(16)), Array(1...16), "one run an addition")
         XCTAssertEqual(runCounts[16], 8, "the 17th addition merges the 10 smallest runs into one")
         XCTAssertEqual(runCounts.last, 11)
-        XCTAssertEqual(try gramIndexValues(idx), try documentGrams(idx))
+        XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
         // Questioned: documents in the index, documents not in it, and mixtures.
         let q = dir.appendingPathComponent("q")
         try FileManager.default.createDirectory(at: q, withIntermediateDirectories: true)
@@ -606,17 +727,17 @@ final class FingerprintFileTests: XCTestCase {
             self.normalised(try self.run(["index", "query", f.path, q.path, "--format", "json", "-q"]).stdout, [f.path])
         }
         XCTAssertEqual(try report(old), try report(idx))
-        // merge of the one file: a copy in schema 2, the same documents and answers.
+        // merge of the one file: a copy in schema 3, the same documents and answers.
         let copy = dir.appendingPathComponent("copy.fp")
         try run(["merge", old.path, "-o", copy.path])
         XCTAssertEqual(
-            try SQLiteDatabase(path: copy.path, mode: .readOnly).integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
-        XCTAssertEqual(try gramIndexValues(copy), try documentGrams(old))
+            try SQLiteDatabase(path: copy.path, mode: .readOnly).integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try gramIndex(copy).counts, try documentGramCounts(old))
         XCTAssertEqual(try report(copy), try report(idx))
         // Its next write (here: nothing new) upgrades it in place.
         try run(["index", "add", old.path, dir.appendingPathComponent("in0").path, "-q"])
-        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
-        XCTAssertEqual(try gramIndexValues(old), try documentGrams(old))
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try gramIndex(old).counts, try documentGramCounts(old))
         XCTAssertEqual(try report(old), try report(idx))
     }
 
@@ -644,8 +765,8 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 1, "the failed write changed nothing")
         try run(["index", "remove", f.path, "doc0005.txt"])
-        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 2)
-        XCTAssertEqual(try gramIndexValues(f), try documentGrams(f))
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try gramIndex(f).counts, try documentGramCounts(f))
         XCTAssertEqual(try documentGrams(f).count > 1000, true)
         // A damaged block: queries and writes refuse the file with one line.
         try db.execute("UPDATE gram_blocks SET grams = x'0102' WHERE id = (SELECT min(id) FROM gram_blocks)")

@@ -132,12 +132,20 @@ def fpfile(meta, docs, vocab, blocks=()):
         con = sqlite3.connect(path)
         con.execute("PRAGMA page_size=512")
         con.executescript(schema)
-        if meta.get("schema_version") == "2":
+        if meta.get("schema_version") in ("2", "3"):
             con.executescript(grams)
-            for run, values in blocks:  # the key: the first value with its top bit flipped, as a signed integer
+            if meta["schema_version"] == "2":  # schema 2's runs had no counts
+                con.execute("ALTER TABLE gram_blocks DROP COLUMN counts")
+            for block in blocks:  # the key: the first value with its top bit flipped, as a signed integer
+                run, values = block[0], block[1]
+                counts = block[2] if len(block) > 2 else None  # schema 3: (position, count) pairs, None for all 1
                 first = struct.unpack("<q", struct.pack("<Q", values[0] ^ (1 << 63)))[0]
-                con.execute("INSERT INTO gram_blocks(run, first, grams) VALUES(?, ?, ?)",
-                            (run, first, b"".join(struct.pack("<Q", v) for v in values)))
+                row = (run, first, b"".join(struct.pack("<Q", v) for v in values))
+                if meta["schema_version"] == "3":
+                    pairs = None if counts is None else b"".join(struct.pack("<ii", p, c) for p, c in counts)
+                    con.execute("INSERT INTO gram_blocks(run, first, grams, counts) VALUES(?, ?, ?, ?)", row + (pairs,))
+                else:
+                    con.execute("INSERT INTO gram_blocks(run, first, grams) VALUES(?, ?, ?)", row)
         con.executemany("INSERT INTO meta VALUES(?, ?)", meta.items())
         for i, (tok, n, df) in enumerate(vocab, 1):
             con.execute("INSERT INTO vocabulary VALUES(?, ?, ?, ?)", (i, tok, n, df))
@@ -160,6 +168,9 @@ write("fpfile", fpfile(meta, [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), 
 write("fpfile", fpfile(dict(meta, keyed="1", key_id="00112233aabbccdd", keep_names="0"), [("#0123456789abcdef", [(1, 1)])], [(bytes(8), 1, 1)]))
 write("fpfile", fpfile(dict(meta, schema_version="2"), [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab,
                        [(1, [11, 12]), (2, [12]), (2, [2**63 + 5, 2**64 - 1])]))
-write("fpfile", fpfile(dict(meta, schema_version="3"), [], vocab))
+# Schema 3: counts, a removal's run of −1s, a count of 2 (two documents hold 12).
+write("fpfile", fpfile(dict(meta, schema_version="3"), [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab,
+                       [(1, [11, 12, 13], [(1, 2)]), (2, [13], [(0, -1)]), (3, [2**63 + 5, 2**64 - 1]), (4, [5], [(0, 3), (0, -2)])]))
+write("fpfile", fpfile(dict(meta, schema_version="4"), [], vocab))
 write("fpfile", fpfile(meta, [("d1.txt", [(9, 1)])], vocab))  # a token missing from the vocabulary
 write("fpfile", fpfile({k: v for k, v in meta.items() if k != "bands"}, [], vocab))

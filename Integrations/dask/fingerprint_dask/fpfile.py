@@ -1,4 +1,4 @@
-"""Reading fingerprint files (docs/FINGERPRINT-FILES.md, schema versions 1 and 2).
+"""Reading fingerprint files (docs/FINGERPRINT-FILES.md, schema versions 1 to 3).
 
 A `.fp` is an SQLite database; the driver reads the tables it needs for the
 distributed stages (LSH bands, shingle and 13-gram sets, names) with the
@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 # Version 2 added the gram index (the table gram_blocks); version 1 files are read without it.
-SCHEMA_VERSIONS = ("1", "2")
+# Version 3 gave the gram index's runs counts (the column gram_blocks.counts), so that removing
+# a document subtracts its 13-grams; version 2's runs are sets.
+SCHEMA_VERSIONS = ("1", "2", "3")
 
 # The parameters that must agree for two files to be compared (as the binary
 # checks them), and the LSH banding the stored bands were made with.
@@ -57,7 +59,7 @@ def meta(path: str) -> dict[str, str]:
             raise ValueError(f"{path}: not a fingerprint file ({e})") from None
     if rows.get("schema_version") not in SCHEMA_VERSIONS:
         raise ValueError(f"{path}: fingerprint file schema {rows.get('schema_version')!r}, "
-                         f"this driver reads {' and '.join(SCHEMA_VERSIONS)}")
+                         f"this driver reads {', '.join(SCHEMA_VERSIONS)}")
     return rows
 
 
@@ -140,19 +142,39 @@ def all_uint64(path: str, column: str) -> np.ndarray:
 
 def reference_grams(path: str) -> np.ndarray:
     """The distinct 13-gram hashes of every document of the file, sorted:
-    from its gram index (schema 2: the union, without reading the document
-    rows), else from every document's set."""
+    from its gram index (schema 2 and 3, without reading the document rows),
+    else from every document's set. Schema 3: a hash is held when its counts
+    over the runs sum above zero (a block's counts: NULL for all 1, else
+    little-endian int32 (position, count) pairs); schema 2: every run is a set."""
     with opened(path) as db:
         try:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 raise ValueError(f"{path}: not a fingerprint file (no schema_version)")
             if row[0] != "1":
-                blobs = [b for (b,) in db.execute("SELECT grams FROM gram_blocks")]
-                if any(len(b) % 8 for b in blobs):
-                    raise ValueError(f"{path}: the gram index is damaged (a block's length is not a whole number of hashes)")
-                parts = [np.frombuffer(b, dtype="<u8") for b in blobs]
-                return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+                column = "counts" if row[0] != "2" else "NULL"
+                values, counts = [], []
+                for grams, exceptions in db.execute(f"SELECT grams, {column} FROM gram_blocks"):
+                    if len(grams) % 8 or not grams or (exceptions is not None and len(exceptions) % 8):
+                        raise ValueError(f"{path}: the gram index is damaged (a block's length is not a whole number "
+                                         "of hashes, or its counts do not fit it)")
+                    v = np.frombuffer(grams, dtype="<u8")
+                    c = np.ones(len(v), dtype=np.int64)
+                    if exceptions is not None:
+                        pairs = np.frombuffer(exceptions, dtype="<i4").reshape(-1, 2)
+                        if len(pairs) and (pairs[:, 0].min() < 0 or pairs[:, 0].max() >= len(v)):
+                            raise ValueError(f"{path}: the gram index is damaged (a count outside its block)")
+                        c[pairs[:, 0]] = pairs[:, 1]
+                    values.append(v)
+                    counts.append(c)
+                if not values:
+                    return np.zeros(0, dtype=np.uint64)
+                unique, where = np.unique(np.concatenate(values), return_inverse=True)
+                total = np.zeros(len(unique), dtype=np.int64)
+                np.add.at(total, where, np.concatenate(counts))
+                if (total < 0).any():
+                    raise ValueError(f"{path}: the gram index is damaged (a 13-gram held by fewer than no documents)")
+                return unique[total > 0]
         except sqlite3.DatabaseError as e:
             raise ValueError(f"{path}: cannot read the gram index ({e})") from None
     return all_uint64(path, "grams13")

@@ -557,6 +557,50 @@ class ClusterJobs(unittest.TestCase):
 
 
 @unittest.skipUnless(BIN and os.access(BIN, os.X_OK), "FINGERPRINT_BIN is not set to the fingerprint binary")
+class ReferenceGrams(unittest.TestCase):
+    """fpfile.reference_grams reads the gram index as the binary writes it:
+    after a removal (schema 3: a run of −1s) and from a schema-2 file (runs
+    as sets), it is the union of the documents' stored 13-gram sets."""
+
+    def test_the_gram_index_after_a_removal_is_the_union_of_the_documents(self):
+        import numpy as np
+        from fingerprint_dask import fpfile
+        with tempfile.TemporaryDirectory() as d:
+            texts = os.path.join(d, "texts")
+            os.makedirs(texts)
+            source = os.path.join(REPO, "Corpora", "source-a")
+            for k in range(1, 5):
+                with open(os.path.join(source, f"doc{k:04d}.txt"), "rb") as f:
+                    data = f.read()
+                with open(os.path.join(texts, f"doc{k:04d}.txt"), "wb") as f:
+                    f.write(data)
+            with open(os.path.join(texts, "twin.txt"), "wb") as f, open(os.path.join(source, "doc0001.txt"), "rb") as g:
+                f.write(g.read())
+            idx = os.path.join(d, "idx.fp")
+            fingerprint("index", "add", idx, texts, "-q")
+
+            def union() -> np.ndarray:
+                with sqlite3.connect(idx) as db:
+                    parts = [np.frombuffer(b, dtype="<u8") for (b,) in db.execute("SELECT grams13 FROM documents")]
+                return np.unique(np.concatenate(parts))
+
+            np.testing.assert_array_equal(fpfile.reference_grams(idx), union())
+            fingerprint("index", "remove", idx, "twin.txt", "doc0002.txt")
+            with sqlite3.connect(idx) as db:
+                negative = [c for (c,) in db.execute("SELECT counts FROM gram_blocks WHERE counts IS NOT NULL")
+                            if (np.frombuffer(c, dtype="<i4")[1::2] < 0).any()]
+            self.assertTrue(negative, "the removal wrote a run of negative counts")
+            np.testing.assert_array_equal(fpfile.reference_grams(idx), union())
+            # A schema-2 file: the same runs without counts, read as sets.
+            fingerprint("index", "add", os.path.join(d, "v2.fp"), texts, "-q")
+            with sqlite3.connect(os.path.join(d, "v2.fp")) as db:
+                db.execute("ALTER TABLE gram_blocks DROP COLUMN counts")
+                db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            idx = os.path.join(d, "v2.fp")
+            np.testing.assert_array_equal(fpfile.reference_grams(idx), union())
+
+
+@unittest.skipUnless(BIN and os.access(BIN, os.X_OK), "FINGERPRINT_BIN is not set to the fingerprint binary")
 class WorkerKilled(unittest.TestCase):
     """One of two workers killed with SIGKILL while it runs a task; the
     scheduler moves its tasks to the other worker and the result is the

@@ -7,10 +7,11 @@ import Foundation
 /// What decides whether two fingerprint files (or a file and a run) can be
 /// compared: stored in the file's `meta` table (docs/FINGERPRINT-FILES.md).
 public struct FingerprintParameters: Sendable, Equatable, Codable {
-    /// The schema this code writes. It reads 1 too: a schema-1 file has no
-    /// gram index, and is upgraded the first time it is written to.
-    public static let schemaVersion = 2
-    public static let readableSchemas = 1...2
+    /// The schema this code writes. It reads 1 and 2 too: a schema-1 file
+    /// has no gram index, a schema-2 file's gram index has no counts; either
+    /// is upgraded the first time it is written to (GramIndex.swift).
+    public static let schemaVersion = 3
+    public static let readableSchemas = 1...3
 
     public var schema = FingerprintParameters.schemaVersion
     /// The tool version that made the file.

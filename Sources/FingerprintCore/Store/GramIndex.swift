@@ -1,21 +1,33 @@
 import Foundation
 
-/// The gram index (schema 2): the union of the documents' stored 13-gram
-/// sets, kept for lookups so that `index query`'s containment reads what the
-/// questioned grams need instead of every document row.
+/// The gram index (schema 3): for every 13-gram hash, how many of the
+/// stored documents hold it in their 13-gram set, kept for lookups so that
+/// `index query`'s containment reads what the questioned grams need instead
+/// of every document row.
 ///
-/// It is a small log-structured set: *runs* of sorted, distinct hashes, each
-/// cut into blocks of at most `gramBlockValues` values (16 KB blobs) keyed
-/// by (run, first value). A write appends a run (one per batch of documents);
-/// when there are more than `maxGramRuns`, the smallest are merged into one
-/// (a k-way merge, a block per run in memory). A value may occur in several
-/// runs. Removing a document cannot take its grams out of a union (another
-/// document may hold them), so a removal or replacement rebuilds the index
-/// from the documents' `grams13` column.
+/// It is a small log-structured multiset: *runs* of sorted, distinct hashes,
+/// each with a signed count (the change a write made to the number of
+/// documents holding it), cut into blocks of at most `gramBlockValues`
+/// values (16 KB blobs) keyed by (run, first value). A hash is in the union
+/// of the documents' sets when its counts over all runs sum to more than
+/// zero. A write appends one run a batch: +1 a hash for each document added
+/// that holds it, −1 for each removed (a replaced document is both); when
+/// there are more than `maxGramRuns`, the smallest are merged into one (a
+/// k-way merge summing the counts, a block per run in memory, hashes whose
+/// sum is zero dropped). So removing a document costs its own 13-grams, not
+/// the index.
+///
+/// A block's counts: NULL when every count is 1 (a run of additions whose
+/// hashes no two documents share), else (uint32 position, int32 count)
+/// pairs for the values whose count is not 1.
 ///
 /// A lookup of N sorted questioned values reads the block directory (a few
 /// bytes per block) and only the blocks some value falls in: O(N + blocks
 /// touched × block size), never more than the index itself.
+///
+/// Schema 2 stored runs of hashes without counts (a set union, which a
+/// removal could not subtract from): such a file is read as if every count
+/// were 1, and its first write rebuilds the index with counts.
 extension FingerprintFile {
     /// Values per stored block.
     static let gramBlockValues = 2048
@@ -28,7 +40,7 @@ extension FingerprintFile {
     package static let gramRunHashes = 1 << 24
 
     static let gramSchema = """
-        CREATE TABLE IF NOT EXISTS gram_blocks(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, first INTEGER NOT NULL, grams BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS gram_blocks(id INTEGER PRIMARY KEY, run INTEGER NOT NULL, first INTEGER NOT NULL, grams BLOB NOT NULL, counts BLOB);
         CREATE INDEX IF NOT EXISTS gram_blocks_order ON gram_blocks(run, first);
         """
 
@@ -39,6 +51,8 @@ extension FingerprintFile {
 
     /// Whether the file has the gram index (schema 2 and later).
     public var hasGramIndex: Bool { parameters.schema >= 2 }
+    /// Whether its runs carry counts (schema 3 and later; schema 2's are sets).
+    var gramRunsCount: Bool { parameters.schema >= 3 }
 
     func damagedGrams(_ what: String) -> FingerprintError {
         .badData(
@@ -46,13 +60,31 @@ extension FingerprintFile {
             reason: "the gram index is damaged (\(what)); fingerprint merge \(path) -o NEW.fp rebuilds it from the documents")
     }
 
+    /// A block's counts from its stored `counts` (empty or NULL: every count
+    /// is 1; else (int32 position, int32 count) pairs) into `out`, one a
+    /// value; false when the blob is damaged.
+    static func decodeGramCounts(_ raw: UnsafeRawBufferPointer, values n: Int, into out: inout [Int32]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: repeatElement(1, count: n))
+        guard raw.count % 8 == 0 else { return false }
+        for k in stride(from: 0, to: raw.count, by: 8) {
+            let position = Int(raw.loadUnaligned(fromByteOffset: k, as: Int32.self))
+            guard position >= 0 && position < n else { return false }
+            out[position] = raw.loadUnaligned(fromByteOffset: k + 4, as: Int32.self)
+        }
+        return true
+    }
+
     /// Which of `sorted` (ascending, distinct hashes) occur in some stored
     /// document's 13-gram set; nil when the file has no gram index (schema
     /// 1: the caller reads every document's set instead).
     public func storedGramsPresent(_ sorted: [UInt64]) throws -> [Bool]? {
         guard hasGramIndex else { return nil }
-        var found = [Bool](repeating: false, count: sorted.count)
-        guard !sorted.isEmpty else { return found }
+        // Each value's count summed over the runs (schema 2: 1 in the first
+        // run that holds it, and no further look-ups for it).
+        var total = [Int64](repeating: 0, count: sorted.count)
+        guard !sorted.isEmpty else { return [] }
+        let sets = !gramRunsCount
         // The directory: each run's blocks by first value.
         var runs: [(firsts: [UInt64], ids: [Int64])] = []
         let directory = try database.prepare("SELECT run, first, id FROM gram_blocks ORDER BY run, first")
@@ -66,8 +98,9 @@ extension FingerprintFile {
             runs[runs.count - 1].firsts.append(FingerprintFile.gramValue(directory.int64(1)))
             runs[runs.count - 1].ids.append(directory.int64(2))
         }
-        let load = try database.prepare("SELECT grams FROM gram_blocks WHERE id = ?")
+        let load = try database.prepare("SELECT grams, \(sets ? "NULL" : "counts") FROM gram_blocks WHERE id = ?")
         var missing = sorted.count
+        var counts: [Int32] = []
         for run in runs where missing > 0 {
             let firsts = run.firsts
             // Values below the run's first block are not in it.
@@ -84,54 +117,63 @@ extension FingerprintFile {
                 } else {
                     j = sorted.count
                 }
-                var wanted = false
-                for q in i..<j where !found[q] {
-                    wanted = true
-                    break
-                }
-                if wanted {
+                if !sets || total[i..<j].contains(0) {
                     load.bind(1, run.ids[k])
                     guard try load.step() else { throw damagedGrams("a block is missing") }
-                    let ok = load.withBytes(0) { raw -> Bool in
-                        guard raw.count % 8 == 0, raw.count > 0 else { return false }
-                        let n = raw.count / 8
-                        var p = 0
-                        for q in i..<j where !found[q] {
-                            let g = sorted[q]
-                            while p < n && raw.loadUnaligned(fromByteOffset: 8 * p, as: UInt64.self) < g { p += 1 }
-                            if p == n { break }
-                            if raw.loadUnaligned(fromByteOffset: 8 * p, as: UInt64.self) == g {
-                                found[q] = true
-                                missing -= 1
+                    let n = load.withBytes(0) { $0.count / 8 }
+                    let countsFit = sets || load.withBytes(1) { FingerprintFile.decodeGramCounts($0, values: n, into: &counts) }
+                    let ok =
+                        countsFit
+                        && load.withBytes(0) { raw -> Bool in
+                            guard raw.count % 8 == 0, raw.count > 0 else { return false }
+                            let n = raw.count / 8
+                            var p = 0
+                            for q in i..<j where !sets || total[q] == 0 {
+                                let g = sorted[q]
+                                while p < n && raw.loadUnaligned(fromByteOffset: 8 * p, as: UInt64.self) < g { p += 1 }
+                                if p == n { break }
+                                if raw.loadUnaligned(fromByteOffset: 8 * p, as: UInt64.self) == g {
+                                    if sets {
+                                        total[q] = 1
+                                        missing -= 1
+                                    } else {
+                                        total[q] += Int64(counts[p])
+                                    }
+                                }
                             }
+                            return true
                         }
-                        return true
-                    }
                     load.reset()
-                    guard ok else { throw damagedGrams("a block's length is not a whole number of hashes") }
+                    guard ok else { throw damagedGrams("a block's length is not a whole number of hashes, or its counts do not fit it") }
                 }
                 i = j
             }
         }
-        return found
+        if total.contains(where: { $0 < 0 }) { throw damagedGrams("a 13-gram is held by fewer than no documents") }
+        return total.map { $0 > 0 }
     }
 
     // MARK: Writing (inside the writer's transaction)
 
-    /// Makes a schema-1 file a schema-2 one, inside the writer's
-    /// transaction: the gram_blocks table and `schema_version` 2. Returns
-    /// whether the gram index still has to be filled from the documents'
-    /// 13-gram sets (the writer rebuilds it when it finishes, after its own
-    /// removals, so that a damaged document can still be removed).
+    /// Brings the file to the current schema inside the writer's
+    /// transaction: from schema 1 the gram_blocks table, from schema 2 its
+    /// `counts` column, and `schema_version` 3. Returns whether the gram
+    /// index has to be filled (again) from the documents' 13-gram sets (the
+    /// writer rebuilds it when it finishes, after its own removals, so that
+    /// a damaged document can still be removed).
     package func upgradeSchema() throws -> Bool {
-        guard !hasGramIndex else { return false }
+        guard parameters.schema < FingerprintParameters.schemaVersion else { return false }
         // Another writer may have upgraded the file since it was opened here.
         let stored = try database.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 1
-        if stored >= 2 {
+        if stored >= FingerprintParameters.schemaVersion {
             parameters.schema = Int(stored)
             return false
         }
-        try database.execute(FingerprintFile.gramSchema)
+        if stored < 2 {
+            try database.execute(FingerprintFile.gramSchema)
+        } else {
+            try database.execute("ALTER TABLE gram_blocks ADD COLUMN counts BLOB")
+        }
         try database.execute("UPDATE meta SET value = '\(FingerprintParameters.schemaVersion)' WHERE key = 'schema_version'")
         parameters.schema = FingerprintParameters.schemaVersion
         return true
@@ -149,24 +191,32 @@ extension FingerprintFile {
         }
     }
 
-    /// Appends sorted, distinct `values` as a new run, then merges runs if
-    /// there are too many.
-    package func addGramRun(_ values: [UInt64]) throws {
-        guard !values.isEmpty else { return }
-        let run = (try database.integer("SELECT max(run) FROM gram_blocks") ?? 0) + 1
-        let insert = try database.prepare("INSERT INTO gram_blocks(run, first, grams) VALUES(?, ?, ?)")
+    /// Appends `run` as a new run, then merges runs if there are too many.
+    package func addGramRun(_ run: GramRun) throws {
+        guard !run.values.isEmpty else { return }
+        let id = (try database.integer("SELECT max(run) FROM gram_blocks") ?? 0) + 1
+        let insert = try database.prepare("INSERT INTO gram_blocks(run, first, grams, counts) VALUES(?, ?, ?, ?)")
         var start = 0
-        while start < values.count {
-            let end = min(start + FingerprintFile.gramBlockValues, values.count)
-            try writeBlock(insert, run: run, values[start..<end])
+        while start < run.values.count {
+            let end = min(start + FingerprintFile.gramBlockValues, run.values.count)
+            try writeBlock(insert, run: id, run.values[start..<end], run.counts.isEmpty ? [][...] : run.counts[start..<end])
             start = end
         }
         try compactGramRuns()
     }
 
-    private func writeBlock(_ insert: SQLiteStatement, run: Int64, _ values: ArraySlice<UInt64>) throws {
+    /// Writes a block; `counts` empty when every count is 1.
+    private func writeBlock(_ insert: SQLiteStatement, run: Int64, _ values: ArraySlice<UInt64>, _ counts: ArraySlice<Int32>)
+        throws
+    {
         insert.bind(1, run)
         insert.bind(2, FingerprintFile.gramKey(values.first!))
+        var exceptions: [Int32] = []
+        for (k, c) in counts.enumerated() where c != 1 {
+            exceptions.append(Int32(k))
+            exceptions.append(c)
+        }
+        if exceptions.isEmpty { insert.bindNull(4) } else { insert.bind(4, array: exceptions) }
         try values.withUnsafeBytes { try insert.run(binding: 3, bytes: $0) }
     }
 
@@ -176,6 +226,7 @@ extension FingerprintFile {
         try database.execute("DELETE FROM gram_blocks")
         let s = try database.prepare("SELECT name, grams13 FROM documents")
         var parts: [[UInt64]] = []
+        var none: [[UInt64]] = []
         var n = 0
         while try s.step() {
             guard let g = s.array(1, of: UInt64.self) else {
@@ -185,12 +236,12 @@ extension FingerprintFile {
             n += g.count
             parts.append(g)
             if n >= FingerprintFile.gramRunHashes {
-                try addGramRun(RadixSort.sortedUnique(parts: &parts))
+                try addGramRun(GramRun.counting(added: &parts, removed: &none))
                 parts = []
                 n = 0
             }
         }
-        if n > 0 { try addGramRun(RadixSort.sortedUnique(parts: &parts)) }
+        if n > 0 { try addGramRun(GramRun.counting(added: &parts, removed: &none)) }
     }
 
     /// Runs and their sizes in blocks, smallest first.
@@ -202,7 +253,8 @@ extension FingerprintFile {
     }
 
     /// With more than `maxGramRuns` runs, merges the smallest into one so
-    /// that `gramRunsAfterCompaction` remain.
+    /// that `gramRunsAfterCompaction` remain: a value's counts are summed,
+    /// and a value whose sum is zero (added and removed since) is dropped.
     func compactGramRuns() throws {
         let runs = try gramRuns()
         guard runs.count > FingerprintFile.maxGramRuns else { return }
@@ -211,48 +263,146 @@ extension FingerprintFile {
         // One cursor a run, each holding one block.
         final class Cursor {
             let statement: SQLiteStatement
-            var block: [UInt64] = []
+            var values: [UInt64] = []
+            var counts: [Int32] = []
             var at = 0
             init(_ s: SQLiteStatement) { statement = s }
         }
         var cursors: [Cursor] = []
         func advance(_ c: Cursor) throws -> Bool {
             c.at += 1
-            if c.at < c.block.count { return true }
+            if c.at < c.values.count { return true }
             guard try c.statement.step() else { return false }
-            guard let b = c.statement.array(0, of: UInt64.self), !b.isEmpty else {
-                throw damagedGrams("a block's length is not a whole number of hashes")
+            guard let b = c.statement.array(0, of: UInt64.self), !b.isEmpty,
+                c.statement.withBytes(1, { FingerprintFile.decodeGramCounts($0, values: b.count, into: &c.counts) })
+            else {
+                throw damagedGrams("a block's length is not a whole number of hashes, or its counts do not fit it")
             }
-            c.block = b
+            c.values = b
             c.at = 0
             return true
         }
         for run in merging {
-            let s = try database.prepare("SELECT grams FROM gram_blocks WHERE run = ? ORDER BY first")
+            let s = try database.prepare("SELECT grams, counts FROM gram_blocks WHERE run = ? ORDER BY first")
             s.bind(1, run)
             let c = Cursor(s)
             c.at = -1
             if try advance(c) { cursors.append(c) }
         }
-        let insert = try database.prepare("INSERT INTO gram_blocks(run, first, grams) VALUES(?, ?, ?)")
-        var out: [UInt64] = []
-        out.reserveCapacity(FingerprintFile.gramBlockValues)
-        var last: UInt64? = nil
+        let insert = try database.prepare("INSERT INTO gram_blocks(run, first, grams, counts) VALUES(?, ?, ?, ?)")
+        var values: [UInt64] = []
+        var counts: [Int32] = []
+        values.reserveCapacity(FingerprintFile.gramBlockValues)
+        counts.reserveCapacity(FingerprintFile.gramBlockValues)
+        // The value being summed, and its sum so far.
+        var last: (value: UInt64, count: Int64)? = nil
+        func emit() throws {
+            guard let (v, c) = last, c != 0 else { return }
+            guard let c32 = Int32(exactly: c) else { throw damagedGrams("a 13-gram's count is out of range") }
+            values.append(v)
+            counts.append(c32)
+            if values.count == FingerprintFile.gramBlockValues {
+                try writeBlock(insert, run: target, values[...], counts[...])
+                values.removeAll(keepingCapacity: true)
+                counts.removeAll(keepingCapacity: true)
+            }
+        }
         while !cursors.isEmpty {
             var m = 0
-            for k in 1..<cursors.count where cursors[k].block[cursors[k].at] < cursors[m].block[cursors[m].at] { m = k }
-            let v = cursors[m].block[cursors[m].at]
-            if v != last {
-                out.append(v)
-                last = v
-                if out.count == FingerprintFile.gramBlockValues {
-                    try writeBlock(insert, run: target, out[...])
-                    out.removeAll(keepingCapacity: true)
-                }
+            for k in 1..<cursors.count where cursors[k].values[cursors[k].at] < cursors[m].values[cursors[m].at] { m = k }
+            let v = cursors[m].values[cursors[m].at]
+            let c = Int64(cursors[m].counts[cursors[m].at])
+            if let l = last, l.value == v {
+                last = (v, l.count + c)
+            } else {
+                try emit()
+                last = (v, c)
             }
             if try !advance(cursors[m]) { cursors.remove(at: m) }
         }
-        if !out.isEmpty { try writeBlock(insert, run: target, out[...]) }
+        try emit()
+        if !values.isEmpty { try writeBlock(insert, run: target, values[...], counts[...]) }
         try database.execute("DELETE FROM gram_blocks WHERE run IN (\(merging.map(String.init).joined(separator: ",")))")
+    }
+}
+
+/// A run of the gram index as written: sorted, distinct hashes and each
+/// one's count (never zero).
+package struct GramRun: Sendable {
+    public var values: [UInt64] = []
+    /// Each value's count; empty when every count is 1 (a batch of
+    /// additions no two of whose documents share a 13-gram: the usual run).
+    public var counts: [Int32] = []
+
+    public init() {}
+
+    @inline(__always) func count(_ i: Int) -> Int32 { counts.isEmpty ? 1 : counts[i] }
+
+    /// The run of a batch's changes: each hash counted +1 for every set in
+    /// `added` that holds it and −1 for every set in `removed` (each set
+    /// distinct); hashes whose changes cancel are left out. Empties both.
+    public static func counting(
+        added: inout [[UInt64]], removed: inout [[UInt64]], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> GramRun {
+        let plus = counted(RadixSort.sortedUnique(parts: &added, unique: false, threads: threads))
+        if removed.isEmpty { return plus }
+        let minus = counted(RadixSort.sortedUnique(parts: &removed, unique: false, threads: threads))
+        // Merge, subtracting.
+        var out = GramRun()
+        let n = plus.values.count + minus.values.count
+        out.values.reserveCapacity(n)
+        out.counts.reserveCapacity(n)
+        var i = 0
+        var j = 0
+        while i < plus.values.count || j < minus.values.count {
+            if j == minus.values.count || (i < plus.values.count && plus.values[i] < minus.values[j]) {
+                out.values.append(plus.values[i])
+                out.counts.append(plus.count(i))
+                i += 1
+            } else if i == plus.values.count || minus.values[j] < plus.values[i] {
+                out.values.append(minus.values[j])
+                out.counts.append(-minus.count(j))
+                j += 1
+            } else {
+                let c = plus.count(i) - minus.count(j)
+                if c != 0 {
+                    out.values.append(plus.values[i])
+                    out.counts.append(c)
+                }
+                i += 1
+                j += 1
+            }
+        }
+        return out
+    }
+
+    /// Sorted values with repeats → the distinct values and how often each
+    /// occurs, compacted in place (no counts when nothing repeats).
+    static func counted(_ sorted: consuming [UInt64]) -> GramRun {
+        var out = GramRun()
+        out.values = sorted
+        let n = out.values.count
+        guard n > 1 else { return out }
+        let repeats = out.values.withUnsafeBufferPointer { v in (1..<n).contains { v[$0] == v[$0 - 1] } }
+        guard repeats else { return out }
+        var counts: [Int32] = []
+        counts.reserveCapacity(n)
+        let kept = out.values.withUnsafeMutableBufferPointer { v -> Int in
+            var w = 0
+            var r = 0
+            while r < n {
+                let x = v[r]
+                var e = r + 1
+                while e < n && v[e] == x { e += 1 }
+                v[w] = x
+                counts.append(Int32(e - r))
+                w += 1
+                r = e
+            }
+            return w
+        }
+        out.values.removeLast(n - kept)
+        out.counts = counts
+        return out
     }
 }

@@ -113,9 +113,9 @@ public struct WorkPlan: Codable, Sendable {
         p.add(memory: "one batch's sketches", batchTokens * 3 * 8 * 2)
         // The gram index gathers 13-gram sets (about one a token) across
         // batches up to a run's worth of hashes, then sorts them into a new
-        // array; a rebuild after `index add` replaced or removed documents
-        // reads the stored sets in runs of the same size.
-        p.add(memory: "gram index run", min(s.tokens, Double(FingerprintFile.gramRunHashes)) * 8 * 2)
+        // array and counts each distinct one (4 bytes); a rebuild after an
+        // upgrade reads the stored sets in runs of the same size.
+        p.add(memory: "gram index run", min(s.tokens, Double(FingerprintFile.gramRunHashes)) * (8 * 2 + 4))
         p.seconds = s.textBytes / (scanRate(s) * t) + s.tokens * 3 / (gramRate * t) + s.tokens * Double(o.perms) / (gramRate * 50 * t)
         return p
     }

@@ -195,7 +195,7 @@ public enum FingerprintStore {
                 try writer.remove(row: row, pairs: pairs)
                 removed += 1
             }
-            try writer.finishGrams()
+            try writer.finish()
         }
         return (removed, missing)
     }

@@ -224,23 +224,29 @@ package final class FingerprintWriter {
         return row
     }
 
-    /// 13-gram sets of the documents inserted since the last flush, for the
-    /// gram index (docs/FINGERPRINT-FILES.md).
+    /// 13-gram sets of the documents inserted and removed since the last
+    /// flush: the next run of the gram index (docs/FINGERPRINT-FILES.md).
     var pendingGrams: [[UInt64]] = []
+    var pendingRemovedGrams: [[UInt64]] = []
     /// Reused by `insertRow`'s sort.
     private var sortScratch: [UInt64] = []
     var pendingGramCount = 0
-    /// A document was removed, or the file has just been upgraded: the gram
-    /// index is rebuilt by `finishGrams()`.
+    /// The file has just been upgraded (its gram index is new, or had no
+    /// counts), or a removed document's 13-gram set was damaged: the gram
+    /// index is rebuilt from the documents by `finishGrams()`.
     var gramsStale = false
 
     /// A run of the gram index being sorted on another thread while this
     /// one goes on with the next batch's rows; the next flush writes it.
     private var sortingRun: (done: DispatchGroup, run: SortedRun)?
     final class SortedRun: @unchecked Sendable {
-        var parts: [[UInt64]]
-        var values: [UInt64] = []
-        init(_ parts: [[UInt64]]) { self.parts = parts }
+        var added: [[UInt64]]
+        var removed: [[UInt64]]
+        var run = GramRun()
+        init(added: [[UInt64]], removed: [[UInt64]]) {
+            self.added = added
+            self.removed = removed
+        }
     }
     /// Runs up to this many hashes (a batch's, typically ~2 million) are
     /// sorted off the writer's thread: with the run being filled, memory
@@ -256,19 +262,24 @@ package final class FingerprintWriter {
     /// times on one core while the readers waited for the writer).
     func flushGrams() throws {
         try writeSortedRun()
-        guard !gramsStale, !pendingGrams.isEmpty else { return }
-        var parts = pendingGrams
+        guard !gramsStale, !pendingGrams.isEmpty || !pendingRemovedGrams.isEmpty else { return }
+        var added = pendingGrams
+        var removed = pendingRemovedGrams
         let count = pendingGramCount
         pendingGrams = []
+        pendingRemovedGrams = []
         pendingGramCount = 0
         guard count <= FingerprintWriter.backgroundRunHashes else {
-            try file.addGramRun(RadixSort.sortedUnique(parts: &parts))
+            try file.addGramRun(GramRun.counting(added: &added, removed: &removed))
             return
         }
-        let run = SortedRun(parts)
-        parts = []
+        let run = SortedRun(added: added, removed: removed)
+        added = []
+        removed = []
         let done = DispatchGroup()
-        DispatchQueue.global().async(group: done) { run.values = RadixSort.sortedUnique(parts: &run.parts, threads: 1) }
+        DispatchQueue.global().async(group: done) {
+            run.run = GramRun.counting(added: &run.added, removed: &run.removed, threads: 1)
+        }
         sortingRun = (done, run)
     }
 
@@ -277,11 +288,12 @@ package final class FingerprintWriter {
         guard let (done, run) = sortingRun else { return }
         done.wait()
         sortingRun = nil
-        if !gramsStale { try file.addGramRun(run.values) }
+        if !gramsStale { try file.addGramRun(run.run) }
     }
 
-    /// Brings the gram index up to date: the pending sets added, or, after a
-    /// removal, the whole index rebuilt from the stored sets.
+    /// Brings the gram index up to date: the pending sets written as a run,
+    /// or, after an upgrade (or the removal of a document whose set was
+    /// damaged), the whole index rebuilt from the stored sets.
     func finishGrams() throws {
         if gramsStale {
             try writeSortedRun()
@@ -325,23 +337,26 @@ package final class FingerprintWriter {
     }
 
     /// Removes a document: its row, its band keys (recomputed from its
-    /// stored signature) and its counts from the vocabulary.
+    /// stored signature), its 13-grams from the gram index (a −1 each in
+    /// the next run) and its counts from the vocabulary (by `finish()`).
     /// `pairs`: its stored `counts` column, (file id, count) pairs.
     func remove(row: Int64, pairs: [Int32]) throws {
         try flushBands()
-        gramsStale = true
-        pendingGrams = []
-        pendingGramCount = 0
-        let u = try db.prepare("UPDATE vocabulary SET count = count - ?, documents = documents - 1 WHERE id = ?")
         for k in stride(from: 0, to: pairs.count - 1, by: 2) {
-            u.bind(1, Int(pairs[k + 1]))
-            u.bind(2, Int(pairs[k]))
-            try u.run()
+            // A pair naming no vocabulary row (a damaged file) changes nothing.
+            guard let slot = slot(fileID: Int64(pairs[k])) else { continue }
+            if slot >= countDelta.count {
+                countDelta.append(contentsOf: repeatElement(0, count: slot + 1 - countDelta.count))
+                documentDelta.append(contentsOf: repeatElement(0, count: slot + 1 - documentDelta.count))
+            }
+            countDelta[slot] -= Int(pairs[k + 1])
+            documentDelta[slot] -= 1
         }
-        let m = try db.prepare("SELECT minhash FROM documents WHERE id = ?")
+        let m = try removing.stored()
         m.bind(1, row)
-        if try m.step(), let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
-            let d = try db.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
+        let found = try m.step()
+        if found, let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
+            let d = try removing.band()
             for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() {
                 d.bind(1, band)
                 d.bind(2, Int64(bitPattern: h))
@@ -353,8 +368,54 @@ package final class FingerprintWriter {
             // every band row of the document goes (a scan of the table).
             try db.execute("DELETE FROM bands WHERE document = \(row)")
         }
+        if found, let grams = m.array(1, of: UInt64.self) {
+            if !gramsStale && !grams.isEmpty {
+                pendingRemovedGrams.append(grams)
+                pendingGramCount += grams.count
+            }
+        } else if !gramsStale {
+            // Its 13-grams cannot be subtracted: rebuilt from the others.
+            gramsStale = true
+            pendingGrams = []
+            pendingRemovedGrams = []
+            pendingGramCount = 0
+        }
         m.reset()
         try db.execute("DELETE FROM documents WHERE id = \(row)")
+        if pendingGramCount >= FingerprintFile.gramRunHashes { try flushGrams() }
+    }
+
+    /// The statements `remove` runs, prepared on its first call.
+    private lazy var removing = RemoveStatements(db: db)
+    final class RemoveStatements {
+        let db: SQLiteDatabase
+        private var s: SQLiteStatement?
+        private var b: SQLiteStatement?
+        init(db: SQLiteDatabase) { self.db = db }
+        func stored() throws -> SQLiteStatement {
+            if let s { return s }
+            let p = try db.prepare("SELECT minhash, grams13 FROM documents WHERE id = ?")
+            s = p
+            return p
+        }
+        func band() throws -> SQLiteStatement {
+            if let b { return b }
+            let p = try db.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
+            b = p
+            return p
+        }
+    }
+
+    /// The slot of a stored token by its vocabulary row id (`fileID` is
+    /// ascending: loaded in id order, new ids above all stored ones).
+    func slot(fileID id: Int64) -> Int? {
+        var lo = 0
+        var hi = fileID.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if fileID[mid] < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < fileID.count && fileID[lo] == id ? lo : nil
     }
 
     /// Writes the new tokens and the vocabulary's count changes (after both
