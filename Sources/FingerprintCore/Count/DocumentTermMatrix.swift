@@ -106,10 +106,20 @@ public enum Counter {
         workers: [CountingWorker], hashed: Bool, buildMatrix: Bool = true
     ) -> DocumentTermMatrix {
         let tables = workers.map(\.localTable)
-        // 1. One table over all workers' tokens.
-        let global = TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
+        // 1. One table over all workers' tokens: with the tokens' bytes, the
+        // first worker's own, its ids kept, with the others' tokens added (a
+        // new table filled from all of them took twice the inserts, in the
+        // serial tail of every run; the workers' tables are not used after
+        // the merge). In hashed mode a new one: a worker's slots hold its
+        // tokens' lengths, which the hashes alone do not give.
+        let reuse = !hashed && tables.first?.storesBytes == true
+        let global = reuse ? tables[0] : TokenTable(storesBytes: !hashed, capacity: tables.map(\.count).max() ?? 16)
         var localToTmp: [[Int32]] = []
-        for t in tables {
+        for (w, t) in tables.enumerated() {
+            guard w > 0 || !reuse else {
+                localToTmp.append((0..<Int32(t.count)).map { $0 })
+                continue
+            }
             var map = [Int32](repeating: 0, count: t.count)
             for id in 0..<t.count {
                 map[id] = t.withToken(id) { global.insert($0, hash: t.hashes[id]) }
