@@ -651,6 +651,27 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(try containments(idx, q)["doc1.txt"], 1)
     }
 
+    /// Removing a document whose stored 13-gram set is damaged but whole
+    /// (not sorted and distinct any more) rebuilds the gram index from the
+    /// other documents instead of subtracting hashes it never added.
+    func testRemovingADocumentWithADamagedSetRebuildsTheGramIndex() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("f.fp")
+        try sketch("Corpora/source-a", f)
+        let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
+        let s = try db.prepare("SELECT grams13 FROM documents WHERE name = 'doc0005.txt'")
+        XCTAssertTrue(try s.step())
+        var grams = s.array(0, of: UInt64.self)!
+        s.reset()
+        XCTAssertGreaterThan(grams.count, 100)
+        grams[0] = UInt64.max  // a hash the index never had, out of order
+        let u = try db.prepare("UPDATE documents SET grams13 = ? WHERE name = 'doc0005.txt'")
+        u.bind(1, array: grams)
+        try u.run()
+        try run(["index", "remove", f.path, "doc0005.txt"])
+        XCTAssertEqual(try gramIndex(f).counts, try documentGramCounts(f))
+    }
+
     /// A schema-2 file (runs of the gram index without counts) gives the
     /// same answers, and its first write upgrades it: the index rebuilt with
     /// counts, schema 3, and the write's removal applied.

@@ -552,3 +552,74 @@ final class RadixSortTests: XCTestCase {
         }
     }
 }
+
+/// Writes to an existing fingerprint file (`index add`) on two threads.
+final class IndexWriteTests: XCTestCase {
+    /// `index add` in many batches where every batch replaces documents
+    /// (the writer's thread subtracts their counts) while the reading thread
+    /// maps the next batch's new tokens: the vocabulary's counts and document
+    /// frequencies equal the test's own count of the texts, and the gram
+    /// index holds exactly the documents' 13-grams. (9c5eaeb looked the
+    /// removed documents' ids up in the array the reading thread appends to:
+    /// "Index out of range" in 3 of 4 such runs.)
+    func testReplacementsInManyBatchesWhileNewTokensArrive() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-replace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("c")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        var state: UInt64 = 42
+        func word() -> String {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return "w\((state >> 33) % 3000)"
+        }
+        var texts = (0..<300).map { _ in (0..<300).map { _ in word() }.joined(separator: " ") }
+        func write() throws {
+            for (k, t) in texts.enumerated() {
+                try t.write(to: corpus.appendingPathComponent(String(format: "d%03d.txt", k)), atomically: true, encoding: .utf8)
+            }
+        }
+        try write()
+        let path = dir.appendingPathComponent("i.fp").path
+        var o = SketchOptions()
+        o.read = ReadOptions(threads: 2)
+        o.batchBytes = 8_000
+        let input = try CorpusInput(path: corpus.path)
+        try FingerprintStore.sketch(input, to: path, options: o)
+        for round in 1...2 {
+            // Every document changes, and gains words no batch before it had.
+            for k in texts.indices { texts[k] += " " + (0..<5).map { "new\(round)x\(k)y\($0)" }.joined(separator: " ") }
+            try write()
+            let file = try FingerprintFile(path: path, writable: true)
+            let change = try FingerprintStore.add(input, to: file, options: o)
+            XCTAssertEqual(change.replaced, texts.count, "round \(round)")
+            // The vocabulary against the texts.
+            var want: [String: (count: Int, documents: Int)] = [:]
+            for t in texts {
+                var mine: [String: Int] = [:]
+                for w in t.split(separator: " ") { mine[String(w), default: 0] += 1 }
+                for (w, c) in mine {
+                    let before = want[w, default: (0, 0)]
+                    want[w] = (before.count + c, before.documents + 1)
+                }
+            }
+            var got: [String: (count: Int, documents: Int)] = [:]
+            let v = try file.database.prepare("SELECT token, count, documents FROM vocabulary WHERE count > 0 OR documents > 0")
+            while try v.step() { got[String(decoding: v.bytes(0), as: UTF8.self)] = (v.int(1), v.int(2)) }
+            XCTAssertEqual(got.count, want.count, "round \(round)")
+            for (w, c) in want where got[w]?.count != c.count || got[w]?.documents != c.documents {
+                XCTFail("round \(round): '\(w)' \(String(describing: got[w])) against \(c)")
+                break
+            }
+            // The gram index: every stored 13-gram in it, and nothing else of what was stored before.
+            var now = Set<UInt64>()
+            let g = try file.database.prepare("SELECT grams13 FROM documents")
+            while try g.step() { now.formUnion(g.array(0, of: UInt64.self)!) }
+            var probes = Array(now)
+            for k in 0..<20 { probes.append(UInt64(k) &* 0x9E37_79B9_7F4A_7C15) }
+            probes = Array(Set(probes)).sorted()
+            let present = try file.storedGramsPresent(probes)!
+            XCTAssertEqual(zip(probes, present).filter { $0.1 }.map(\.0), probes.filter { now.contains($0) }, "round \(round)")
+        }
+    }
+}

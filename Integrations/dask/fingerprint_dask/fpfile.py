@@ -148,6 +148,7 @@ def reference_grams(path: str) -> np.ndarray:
     little-endian int32 (position, count) pairs); schema 2: every run is a set."""
     with opened(path) as db:
         try:
+            db.execute("BEGIN")  # one snapshot: the schema and the blocks of the same commit
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is None:
                 raise ValueError(f"{path}: not a fingerprint file (no schema_version)")
@@ -162,8 +163,9 @@ def reference_grams(path: str) -> np.ndarray:
                     c = np.ones(len(v), dtype=np.int64)
                     if exceptions is not None:
                         pairs = np.frombuffer(exceptions, dtype="<i4").reshape(-1, 2)
-                        if len(pairs) and (pairs[:, 0].min() < 0 or pairs[:, 0].max() >= len(v)):
-                            raise ValueError(f"{path}: the gram index is damaged (a count outside its block)")
+                        if len(pairs) and (pairs[0, 0] < 0 or pairs[-1, 0] >= len(v) or (np.diff(pairs[:, 0]) <= 0).any()
+                                           or (pairs[:, 1] == 0).any()):
+                            raise ValueError(f"{path}: the gram index is damaged (its counts do not fit a block)")
                         c[pairs[:, 0]] = pairs[:, 1]
                     values.append(v)
                     counts.append(c)

@@ -18,8 +18,8 @@ import Foundation
 /// the index.
 ///
 /// A block's counts: NULL when every count is 1 (a run of additions whose
-/// hashes no two documents share), else (uint32 position, int32 count)
-/// pairs for the values whose count is not 1.
+/// hashes no two documents share), else (int32 position, int32 count)
+/// pairs, positions ascending, for the values whose count is not 1.
 ///
 /// A lookup of N sorted questioned values reads the block directory (a few
 /// bytes per block) and only the blocks some value falls in: O(N + blocks
@@ -51,8 +51,6 @@ extension FingerprintFile {
 
     /// Whether the file has the gram index (schema 2 and later).
     public var hasGramIndex: Bool { parameters.schema >= 2 }
-    /// Whether its runs carry counts (schema 3 and later; schema 2's are sets).
-    var gramRunsCount: Bool { parameters.schema >= 3 }
 
     func damagedGrams(_ what: String) -> FingerprintError {
         .badData(
@@ -61,16 +59,20 @@ extension FingerprintFile {
     }
 
     /// A block's counts from its stored `counts` (empty or NULL: every count
-    /// is 1; else (int32 position, int32 count) pairs) into `out`, one a
-    /// value; false when the blob is damaged.
+    /// is 1; else (int32 position, int32 count) pairs, positions ascending)
+    /// into `out`, one a value; false when the blob is damaged (a position
+    /// outside the block or out of order, a count of 0).
     static func decodeGramCounts(_ raw: UnsafeRawBufferPointer, values n: Int, into out: inout [Int32]) -> Bool {
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: repeatElement(1, count: n))
         guard raw.count % 8 == 0 else { return false }
+        var last = -1
         for k in stride(from: 0, to: raw.count, by: 8) {
             let position = Int(raw.loadUnaligned(fromByteOffset: k, as: Int32.self))
-            guard position >= 0 && position < n else { return false }
-            out[position] = raw.loadUnaligned(fromByteOffset: k + 4, as: Int32.self)
+            let count = raw.loadUnaligned(fromByteOffset: k + 4, as: Int32.self)
+            guard position > last && position < n && count != 0 else { return false }
+            out[position] = count
+            last = position
         }
         return true
     }
@@ -84,7 +86,10 @@ extension FingerprintFile {
         // run that holds it, and no further look-ups for it).
         var total = [Int64](repeating: 0, count: sorted.count)
         guard !sorted.isEmpty else { return [] }
-        let sets = !gramRunsCount
+        // The schema as of the caller's read transaction (another process
+        // may have upgraded the file since it was opened here).
+        let schema = try database.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'")
+        let sets = (schema.map(Int.init) ?? parameters.schema) < 3
         // The directory: each run's blocks by first value.
         var runs: [(firsts: [UInt64], ids: [Int64])] = []
         let directory = try database.prepare("SELECT run, first, id FROM gram_blocks ORDER BY run, first")

@@ -16,8 +16,14 @@ package final class FingerprintWriter {
     // Mapping stage.
     /// Stored token (bytes, or the 8-byte keyed hash) → vocabulary slot.
     let vocabulary = TokenTable(storesBytes: true, capacity: 1 << 16)
-    /// File id of each slot.
+    /// File id of each slot (appended to by the mapping stage).
     var fileID: [Int64] = []
+    /// The ids of the tokens the file held when opened, ascending (the first
+    /// slots), and the first id given to a new token: the rows stage maps a
+    /// removed document's ids to slots through these, never through
+    /// `fileID`, which the mapping stage appends to meanwhile.
+    private(set) var storedIDs: [Int64] = []
+    private(set) var firstNewID: Int64 = 0
     /// Tokens new to the file, written by `finish()`.
     var newTokens: [(slot: Int32, id: Int64, token: [UInt8])] = []
     var nextFileID: Int64
@@ -53,16 +59,20 @@ package final class FingerprintWriter {
         insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
         if try file.upgradeSchema() { gramsStale = true }
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
+        var ids: [Int64] = []
         let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
         while try s.step() {
             let id = s.int64(0)
             s.withBytes(1) { raw in
                 raw.withMemoryRebound(to: UInt8.self) { b in
                     let v = Int(vocabulary.insert(b, hash: TokenTable.hash(b)))
-                    if v == fileID.count { fileID.append(id) }
+                    if v == ids.count { ids.append(id) }
                 }
             }
         }
+        fileID = ids
+        storedIDs = ids
+        firstNewID = nextFileID
     }
 
     // MARK: Mapping stage
@@ -161,10 +171,18 @@ package final class FingerprintWriter {
         // on the writer's thread).
         var packed = [UInt64](repeating: 0, count: counts.count)
         var maxSlot = -1
+        var maxID: Int64 = 0
         for (k, c) in counts.enumerated() {
-            packed[k] = UInt64(UInt32(bitPattern: Int32(c.id))) << 32 | UInt64(UInt32(bitPattern: c.count))
+            packed[k] = UInt64(UInt32(truncatingIfNeeded: c.id)) << 32 | UInt64(UInt32(bitPattern: c.count))
             maxSlot = max(maxSlot, Int(c.slot))
+            maxID = max(maxID, c.id)
         }
+        // Ids past 2³¹ − 1 come only from a damaged vocabulary (a stored id
+        // that large, and new tokens after it).
+        guard maxID <= Int64(Int32.max) else {
+            throw FingerprintError.badData(path: file.path, reason: "its vocabulary ids run past 2^31 (a damaged file)")
+        }
+        rowsMaxID = max(rowsMaxID, maxID)
         if maxSlot >= countDelta.count {
             countDelta.append(contentsOf: repeatElement(0, count: maxSlot + 1 - countDelta.count))
             documentDelta.append(contentsOf: repeatElement(0, count: maxSlot + 1 - documentDelta.count))
@@ -228,6 +246,8 @@ package final class FingerprintWriter {
     /// flush: the next run of the gram index (docs/FINGERPRINT-FILES.md).
     var pendingGrams: [[UInt64]] = []
     var pendingRemovedGrams: [[UInt64]] = []
+    /// The largest vocabulary id of a document this write inserted (rows stage).
+    var rowsMaxID: Int64 = 0
     /// Reused by `insertRow`'s sort.
     private var sortScratch: [UInt64] = []
     var pendingGramCount = 0
@@ -344,7 +364,7 @@ package final class FingerprintWriter {
         try flushBands()
         for k in stride(from: 0, to: pairs.count - 1, by: 2) {
             // A pair naming no vocabulary row (a damaged file) changes nothing.
-            guard let slot = slot(fileID: Int64(pairs[k])) else { continue }
+            guard let slot = slot(removedID: Int64(pairs[k])) else { continue }
             if slot >= countDelta.count {
                 countDelta.append(contentsOf: repeatElement(0, count: slot + 1 - countDelta.count))
                 documentDelta.append(contentsOf: repeatElement(0, count: slot + 1 - documentDelta.count))
@@ -368,13 +388,15 @@ package final class FingerprintWriter {
             // every band row of the document goes (a scan of the table).
             try db.execute("DELETE FROM bands WHERE document = \(row)")
         }
-        if found, let grams = m.array(1, of: UInt64.self) {
+        if found, let grams = m.array(1, of: UInt64.self), FingerprintWriter.strictlyAscending(grams) {
             if !gramsStale && !grams.isEmpty {
                 pendingRemovedGrams.append(grams)
                 pendingGramCount += grams.count
             }
         } else if !gramsStale {
-            // Its 13-grams cannot be subtracted: rebuilt from the others.
+            // Its stored 13-gram set is damaged (not whole hashes, or not
+            // sorted and distinct as written), so it cannot be subtracted:
+            // the gram index is rebuilt from the other documents' sets.
             gramsStale = true
             pendingGrams = []
             pendingRemovedGrams = []
@@ -406,16 +428,25 @@ package final class FingerprintWriter {
         }
     }
 
-    /// The slot of a stored token by its vocabulary row id (`fileID` is
-    /// ascending: loaded in id order, new ids above all stored ones).
-    func slot(fileID id: Int64) -> Int? {
+    /// The slot of the token a removed document counts, by its vocabulary
+    /// id: a token the file held when opened (binary search in `storedIDs`),
+    /// or one this write added (a document added and removed in one write):
+    /// new tokens get slots and ids in step. Nil for an id the file never
+    /// had (a damaged file).
+    func slot(removedID id: Int64) -> Int? {
+        if id >= firstNewID { return id <= rowsMaxID ? storedIDs.count + Int(id - firstNewID) : nil }
         var lo = 0
-        var hi = fileID.count
+        var hi = storedIDs.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if fileID[mid] < id { lo = mid + 1 } else { hi = mid }
+            if storedIDs[mid] < id { lo = mid + 1 } else { hi = mid }
         }
-        return lo < fileID.count && fileID[lo] == id ? lo : nil
+        return lo < storedIDs.count && storedIDs[lo] == id ? lo : nil
+    }
+
+    /// Whether `values` is sorted and distinct, as a stored n-gram set is written.
+    static func strictlyAscending(_ values: [UInt64]) -> Bool {
+        values.withUnsafeBufferPointer { v in v.count < 2 || !(1..<v.count).contains { v[$0] <= v[$0 - 1] } }
     }
 
     /// Writes the new tokens and the vocabulary's count changes (after both
