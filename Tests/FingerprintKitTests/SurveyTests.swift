@@ -282,6 +282,30 @@ final class SurveyTests: XCTestCase {
         XCTAssertEqual(try Counter.count(input).documents.count, 4)
     }
 
+    /// A large file split into parts by the size the check listed, then
+    /// grown before the run: the last part reads to the end of the file,
+    /// so the text appended meanwhile is counted, not cut off silently.
+    func testAFileThatGrowsAfterTheCheckIsReadWhole() throws {
+        let dir = try temporaryDirectory(self)
+        let big = dir.appendingPathComponent("big.txt")
+        let words = (0..<20_000).map { "w\($0 % 997)" }
+        try write(words.joined(separator: " "), to: big)
+        let input = try CorpusInput(path: dir.path)
+        var options = ReadOptions(threads: 2)
+        options.partBytes = 16_384
+        let counted = try CorpusSurvey.withListingsKept(threads: 2) { () -> CountedCorpus in
+            _ = try CorpusSurvey.storedBytes(input)
+            let h = try FileHandle(forWritingTo: big)
+            try h.seekToEnd()
+            try h.write(contentsOf: Data(" zzzappended".utf8))
+            try h.close()
+            return try Counter.count(input, options: options)
+        }
+        XCTAssertEqual(counted.documents.map(\.name), ["big.txt"])
+        XCTAssertEqual(counted.matrix.tokenCount, words.count + 1)
+        XCTAssertNotNil(counted.matrix.vocabulary.id(of: "zzzappended"))
+    }
+
     /// The sizes a listing stats on several threads are each file's.
     func testListingStatsEveryFileOnSeveralThreads() throws {
         let dir = try temporaryDirectory(self)

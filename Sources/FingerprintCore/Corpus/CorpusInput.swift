@@ -375,7 +375,10 @@ enum UnitPlanner {
             for (k, s) in starts.enumerated() {
                 var u = unit
                 let e = k + 1 < starts.count ? starts[k + 1] : size
-                u.source = .filePart(start: s, end: e, part: k)
+                // The last part reads to the end of the file, wherever that
+                // is by then (the size may be the check's, listed before
+                // the run): text appended meanwhile is read, not cut.
+                u.source = .filePart(start: s, end: k + 1 < starts.count ? e : .max, part: k)
                 u.size = e - s
                 out.append(u)
             }
@@ -541,10 +544,12 @@ enum UnitPlanner {
         var units: [ReadUnit] = []
         for (i, s) in starts.enumerated() {
             let e = i + 1 < starts.count ? starts[i + 1] : size
+            // The last range reads to the end of the file, wherever that is
+            // by then: lines appended after this listing are read, not cut.
             units.append(
                 ReadUnit(
                     path: path, name: (path as NSString).lastPathComponent,
-                    source: .jsonlRange(start: s, end: e), size: e - s, raw: raw))
+                    source: .jsonlRange(start: s, end: i + 1 < starts.count ? e : .max), size: e - s, raw: raw))
         }
         return units
     }
