@@ -302,6 +302,44 @@ final class SketchTests: XCTestCase {
         XCTAssertEqual(report.keptDocuments, n)
         XCTAssertTrue(report.csv().split(separator: "\n")[1] == "id,cluster,kept,score")
     }
+
+    /// `--write-kept` with file names that are not UTF-8: each kept file is
+    /// copied under its own bytes (its display name has \xNN escapes), also
+    /// in a subdirectory and for a JSONL file's kept lines; a removed
+    /// duplicate is not written.
+    func testWriteKeptKeepsNamesThatAreNotUTF8() throws {
+        let dir = try temporaryDirectory(self)
+        let root = Array(dir.path.utf8) + [0x2F]
+        func create(_ name: [UInt8], _ text: String) throws {
+            for (k, b) in name.enumerated() where b == 0x2F {
+                _ = FileName.withCString(root + Array(name[..<k])) { mkdir($0, 0o755) }
+            }
+            let fd = FileName.withCString(root + name) { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            try AtomicFile.writeAll(fd: fd, Array(text.utf8), name: "test")
+            close(fd)
+        }
+        func contents(_ name: [UInt8], in base: URL) -> String? {
+            Dedup.readRaw(Array(base.path.utf8) + [0x2F] + name).map { String(decoding: $0, as: UTF8.self) }
+        }
+        let x = (0..<60).map { "x\($0 % 17)y\($0)" }.joined(separator: " ")
+        let y = (0..<60).map { "p\($0 % 13)q\($0)" }.joined(separator: " ")
+        let jsonl = #"{"text": "one line of its own words here and there"}"# + "\n" + #"{"text": "another line with other words in it"}"# + "\n"
+        try create(Array("b".utf8) + [0xFF] + Array(".txt".utf8), x)
+        try create(Array("z.txt".utf8), x)
+        try create(Array("sub/c".utf8) + [0xFE] + Array(".txt".utf8), y)
+        try create(Array("l".utf8) + [0xFD] + Array(".jsonl".utf8), jsonl)
+        let input = try CorpusInput(path: dir.path, globs: ["*.txt", "*.jsonl"])
+        let r = try Dedup.run(input, options: DedupOptions())
+        XCTAssertEqual(r.clusters.count, 1)
+        XCTAssertEqual(r.documents.count, 5)
+        let out = try temporaryDirectory(self).appendingPathComponent("kept")
+        XCTAssertEqual(try Dedup.writeKept(r, input: input, to: out.path), 4)
+        XCTAssertEqual(contents(Array("b".utf8) + [0xFF] + Array(".txt".utf8), in: out), x)
+        XCTAssertNil(contents(Array("z.txt".utf8), in: out), "the duplicate of b\\xFF.txt")
+        XCTAssertEqual(contents(Array("sub/c".utf8) + [0xFE] + Array(".txt".utf8), in: out), y)
+        XCTAssertEqual(contents(Array("l".utf8) + [0xFD] + Array(".jsonl".utf8), in: out), jsonl)
+    }
 }
 
 final class DedupBoilerplateTests: XCTestCase {

@@ -27,7 +27,7 @@ package enum AtomicFile {
         try write(Array(text.utf8), to: path)
     }
 
-    static func writeAll(fd: Int32, _ data: [UInt8], name: String) throws {
+    package static func writeAll(fd: Int32, _ data: [UInt8], name: String) throws {
         var off = 0
         try data.withUnsafeBytes { raw in
             while off < raw.count {

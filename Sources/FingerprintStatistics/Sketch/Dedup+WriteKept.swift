@@ -28,9 +28,18 @@ extension Dedup {
         let root = URL(fileURLWithPath: directory)
         var written = 0
         var jsonlKeep: [String: Set<Int>] = [:]
+        var jsonlRaw: [String: [UInt8]] = [:]
         for (i, d) in r.documents.enumerated() where !removed.contains(i) {
             if let line = d.line {
                 jsonlKeep[d.path, default: []].insert(line)
+                if let raw = d.rawPath { jsonlRaw[d.path] = raw }
+                written += 1
+                continue
+            }
+            if let raw = d.rawPath {
+                // A file name that is not UTF-8: copied by its bytes, under
+                // the same bytes (its display name has \xNN escapes).
+                try copyRaw(from: raw, to: Array(directory.utf8) + [0x2F] + relativeBytes(raw, root: input.path))
                 written += 1
                 continue
             }
@@ -46,7 +55,8 @@ extension Dedup {
             }
         }
         for (path, lines) in jsonlKeep.sorted(by: { $0.key < $1.key }) {
-            guard let data = fm.contents(atPath: path) else {
+            let raw = jsonlRaw[path]
+            guard let data = raw.map({ readRaw($0) }) ?? fm.contents(atPath: path) else {
                 throw FingerprintError.inputNotFound(path: path, reason: "cannot re-read it to copy the kept lines")
             }
             var out = Data()
@@ -58,10 +68,64 @@ extension Dedup {
                     out.append(0x0A)
                 }
             }
-            let target = root.appendingPathComponent((path as NSString).lastPathComponent)
             try fm.createDirectory(at: root, withIntermediateDirectories: true)
+            if let raw {
+                try writeRaw(Array(out), to: Array(directory.utf8) + [0x2F] + (raw.split(separator: 0x2F).last.map(Array.init) ?? []))
+                continue
+            }
+            let target = root.appendingPathComponent((path as NSString).lastPathComponent)
             try AtomicFile.write(Array(out), to: target.path)
         }
         return written
+    }
+
+    /// A file's path relative to the corpus `root`, as bytes: what follows
+    /// the root and a `/`, or (a single-file corpus) the last component.
+    static func relativeBytes(_ raw: [UInt8], root: String) -> [UInt8] {
+        var prefix = Array(root.utf8)
+        if prefix.last != 0x2F { prefix.append(0x2F) }
+        if raw.count > prefix.count && raw.starts(with: prefix) { return Array(raw.dropFirst(prefix.count)) }
+        return raw.split(separator: 0x2F).last.map(Array.init) ?? raw
+    }
+
+    /// The whole content of the file named by the bytes `raw`; nil when it cannot be read.
+    static func readRaw(_ raw: [UInt8]) -> Data? {
+        let fd = FileName.open("", raw: raw)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    /// Copies the file named by the bytes `source` to a new file named by
+    /// the bytes `target`, making the directories on its way.
+    static func copyRaw(from source: [UInt8], to target: [UInt8]) throws {
+        guard let data = readRaw(source) else {
+            throw FingerprintError.inputNotFound(path: FileName.display(source), reason: "cannot re-read it to copy it")
+        }
+        try writeRaw(Array(data), to: target)
+    }
+
+    /// Writes `data` to a new file named by the bytes `target` (never over
+    /// an existing one), making the directories on its way.
+    static func writeRaw(_ data: [UInt8], to target: [UInt8]) throws {
+        let name = FileName.display(target)
+        for (k, b) in target.enumerated() where b == 0x2F && k > 0 {
+            let made = FileName.withCString(Array(target[..<k])) { Glibc.mkdir($0, 0o755) }
+            if made != 0 && errno != EEXIST {
+                throw FingerprintError.outputFailed(path: name, reason: String(cString: strerror(errno)))
+            }
+        }
+        let fd = FileName.withCString(target) { Glibc.open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else { throw FingerprintError.outputFailed(path: name, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        try AtomicFile.writeAll(fd: fd, data, name: name)
     }
 }
