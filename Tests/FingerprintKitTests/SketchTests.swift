@@ -324,7 +324,9 @@ final class SketchTests: XCTestCase {
         }
         let x = (0..<60).map { "x\($0 % 17)y\($0)" }.joined(separator: " ")
         let y = (0..<60).map { "p\($0 % 13)q\($0)" }.joined(separator: " ")
-        let jsonl = #"{"text": "one line of its own words here and there"}"# + "\n" + #"{"text": "another line with other words in it"}"# + "\n"
+        let jsonl =
+            #"{"text": "one line of its own words here and there"}"# + "\n" + #"{"text": "another line with other words in it"}"#
+            + "\n"
         try create(Array("b".utf8) + [0xFF] + Array(".txt".utf8), x)
         try create(Array("z.txt".utf8), x)
         try create(Array("sub/c".utf8) + [0xFE] + Array(".txt".utf8), y)
