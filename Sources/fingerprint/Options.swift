@@ -127,14 +127,19 @@ extension SharedOptions {
     /// Checks, before any work, that `--output` can be written and is not
     /// one of the `inputs` (nor a file inside an input directory, nor a hard
     /// link to an input file): a run never overwrites what it reads.
+    /// The tokenizer's file (a ranks file, a tokenizer.json) is an input too.
     func checkOutput(inputs: [String?]) throws {
+        let read = inputs.compactMap { $0 } + (OutputGuard.tokenizerFile(tokenizer).map { [$0] } ?? [])
         if let skipped {
             try StreamingOutput.preflight(skipped)
-            try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: inputs.compactMap { $0 })
+            try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: read)
+            if let output, output != "-" {
+                try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: [output], what: "the --output path")
+            }
         }
         guard let output, output != "-" else { return }
         try StreamingOutput.preflight(output)
-        try OutputGuard.refuseOverlap(output, flag: "--output", inputs: inputs.compactMap { $0 })
+        try OutputGuard.refuseOverlap(output, flag: "--output", inputs: read)
     }
 
     /// Checks that each of `paths` (optional inputs such as --against or
@@ -146,7 +151,8 @@ extension SharedOptions {
 
 /// Refuses an output path that is, or lies inside, an input.
 enum OutputGuard {
-    static func refuseOverlap(_ output: String, flag: String, inputs: [String]) throws {
+    /// `what`: how the message names the path it must not be (default: the input).
+    static func refuseOverlap(_ output: String, flag: String, inputs: [String], what: String? = nil) throws {
         let out = absolute(output)
         var os = stat()
         let outExists = stat(output, &os) == 0
@@ -155,13 +161,24 @@ enum OutputGuard {
             var st = stat()
             let sameFile = outExists && stat(input, &st) == 0 && st.st_dev == os.st_dev && st.st_ino == os.st_ino
             if sameFile || out == inp {
-                throw FingerprintError.invalidParameter(name: flag, value: output, reason: "is the input \(input); choose another path")
+                throw FingerprintError.invalidParameter(
+                    name: flag, value: output, reason: "is \(what ?? "the input \(input)"); choose another path")
             }
             if out.hasPrefix(inp.hasSuffix("/") ? inp : inp + "/") {
                 throw FingerprintError.invalidParameter(
                     name: flag, value: output, reason: "lies inside the input \(input); choose a path outside it")
             }
         }
+    }
+
+    /// The file a `--tokenizer` value reads (`cl100k:RANKS-FILE`,
+    /// `hf:TOKENIZER-JSON`), if any.
+    static func tokenizerFile(_ spec: String) -> String? {
+        guard let colon = spec.firstIndex(of: ":") else { return nil }
+        let name = String(spec[..<colon])
+        let rest = String(spec[spec.index(after: colon)...])
+        guard !rest.isEmpty, name == "hf" || TiktokenPreset(rawValue: name) != nil else { return nil }
+        return rest
     }
 
     /// The absolute path with symbolic links resolved, as far as it exists:

@@ -85,7 +85,7 @@ struct SketchCommand: ParsableCommand {
     func run() throws {
         try runReporting(options) {
             let out = options.output!
-            try options.checkOutput(inputs: [corpus])
+            try options.checkOutput(inputs: [corpus, sketch.key])
             var st = stat()
             if stat(out, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
                 throw FingerprintError.outputFailed(path: out, reason: "is not a regular file; a fingerprint file is a database file")
@@ -218,7 +218,7 @@ struct IndexAdd: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
-            try OutputGuard.refuseOverlap(file, flag: "FILE", inputs: [corpus])
+            try OutputGuard.refuseOverlap(file, flag: "FILE", inputs: [corpus] + (sketch.key.map { [$0] } ?? []))
             let input = try options.input(corpus)
             if input.kind == .fingerprint { throw ValidationError("\(corpus) is a fingerprint file; fingerprint merge combines files.") }
             let o = try sketch.options(options)
@@ -356,7 +356,7 @@ struct IndexQuery: ParsableCommand {
 
     func run() throws {
         try runReporting(options) {
-            try options.checkOutput(inputs: [file, corpus])
+            try options.checkOutput(inputs: [file, corpus, key])
             let f = try openFingerprint(file, writable: false)
             var o = QueryOptions()
             o.threshold = threshold

@@ -65,6 +65,10 @@ struct TokenizersCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
+            if let output, output != "-" {
+                let files = [a, b].map { t in OutputGuard.tokenizerFile(t) ?? t }
+                try OutputGuard.refuseOverlap(output, flag: "--output", inputs: files)
+            }
             let ea = try Self.load(a)
             let eb = try Self.load(b)
             let c = TokenizerComparison(

@@ -165,6 +165,42 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: jsonl, encoding: .utf8), lines)
     }
 
+    /// Session 21's hostile review: the files a run reads besides its
+    /// corpora (a tokenizer's ranks file or tokenizer.json, a key file, the
+    /// two files `tokenizers` compares) were not guarded, so `--output`
+    /// replaced them (a lost key); and `--output X --skipped X` left only the
+    /// skip list. Each is refused before any work, the file as it was.
+    func testOutputNamingAReadFileOrTheSkipListIsRefused() throws {
+        let dir = try tempDir()
+        func check(_ args: [String], _ file: URL, _ line: UInt = #line) throws {
+            let before = try Data(contentsOf: file)
+            let r = try run(args)
+            XCTAssertEqual(r.status, 64, "\(args.joined(separator: " ")): \(r.stderr)", line: line)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, line: line)
+            XCTAssertEqual(try Data(contentsOf: file), before, "\(file.lastPathComponent) was changed", line: line)
+        }
+        let ranks = dir.appendingPathComponent("t.tiktoken")
+        try write("not read: the output is refused first\n", ranks)
+        try check(["stats", "Corpora/source-a", "--tokenizer", "cl100k:\(ranks.path)", "-o", ranks.path], ranks)
+        try check(["batch", "Corpora/source-a", "--tokenizer", "cl100k:\(ranks.path)", "--skipped", ranks.path], ranks)
+        let json = dir.appendingPathComponent("wp.json")
+        try write("{}", json)
+        try check(["dedup", "Corpora/source-a", "--tokenizer", "hf:\(json.path)", "-o", json.path], json)
+        try check(["tokenizers", json.path, "cl100k:\(ranks.path)", "-o", json.path], json)
+        try check(["tokenizers", json.path, "cl100k:\(ranks.path)", "-o", ranks.path], ranks)
+        let key = dir.appendingPathComponent("key.txt")
+        try write(String(repeating: "ab", count: 32) + "\n", key)
+        try check(["sketch", "Corpora/source-a", "--key", key.path, "-o", key.path], key)
+        try check(["index", "add", key.path, "Corpora/source-a", "--key", key.path], key)
+        let fp = dir.appendingPathComponent("k.fp")
+        XCTAssertEqual(try run(["sketch", "Corpora/source-a", "--key", key.path, "-o", fp.path, "-q"]).status, 0)
+        try check(["index", "query", fp.path, "Corpora/source-b", "--key", key.path, "-o", key.path], key)
+        // The report and the skip list in one file.
+        let same = dir.appendingPathComponent("same.txt")
+        try write("old", same)
+        try check(["stats", "Corpora/source-a", "-o", same.path, "--skipped", same.path], same)
+    }
+
     /// Finding 6: `dedup --write-kept EXISTING --output out.json` wrote the
     /// report, then failed. The destination is checked before any work.
     func testFinding06WriteKeptIntoNonEmptyDirectoryFailsBeforeTheReport() throws {
