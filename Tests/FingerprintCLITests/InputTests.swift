@@ -94,6 +94,26 @@ final class InputTests: XCTestCase {
         XCTAssertTrue((skips[0]["reason"] as? String ?? "").contains("truncated gzip stream (ends at byte 200)"), "\(skips)")
         let strict = try CLITests.run(["stats", bad.path, "--strict"])
         XCTAssertEqual(strict.status, 65)
+        // The skipped document's tokens, counted before the stream broke,
+        // are not types of the corpus: the vocabulary is ok.txt's alone
+        // (its distinct words, counted here), in stats and in compare.
+        let ok = try String(contentsOf: bad.appendingPathComponent("ok.txt"), encoding: .utf8)
+        let words = Set(ok.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "_") })
+        XCTAssertEqual(j["types"] as? Int, words.count)
+        let clean = dir.appendingPathComponent("clean")
+        try FileManager.default.createDirectory(at: clean, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: bad.appendingPathComponent("ok.txt"), to: clean.appendingPathComponent("ok.txt"))
+        func compare(_ a: URL) throws -> String {
+            let r = try CLITests.run(["compare", a.path, "Corpora/source-b", "--format", "json", "--permutations", "99", "-q"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            var j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            j["a"] = nil
+            j["skips"] = nil
+            j["notes"] = nil
+            return String(decoding: try JSONSerialization.data(withJSONObject: j, options: [.sortedKeys]), as: UTF8.self)
+                .replacingOccurrences(of: a.path, with: "A")
+        }
+        XCTAssertEqual(try compare(bad), try compare(clean))
     }
 
     /// `--stdin jsonl` reads standard input as JSON Lines, streamed, with

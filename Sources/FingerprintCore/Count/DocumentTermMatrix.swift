@@ -129,7 +129,7 @@ public enum Counter {
         // 2. Canonical order: by bytes (8-byte big-endian prefix, then memcmp), or by hash.
         // Radix-sorted by the key, then each run of equal prefixes (tokens
         // longer than 8 bytes that share their first 8) by the full bytes.
-        let n = global.count
+        var n = global.count
         var order: [Int]
         if hashed {
             order = RadixSort.orderByKeys(Array(global.hashes))
@@ -214,6 +214,35 @@ public enum Counter {
         }
         // A count capped in its document's row still counts whole in the totals.
         for (g, more) in excess { totals[g] += more }
+        // 3b. Types no document counts: seen only in documents a worker
+        //     tokenised and then discarded (a compressed file found corrupt
+        //     or truncated at its end, a document over a limit) are dropped,
+        //     and the ids after them renumbered in the same order.
+        if totals.contains(0) {
+            var newID = [Int32](repeating: -1, count: n)
+            var keptArena: [UInt8] = []
+            var keptOffsets = [0]
+            var keptHashes: [UInt64] = []
+            var keptTotals: [Int] = []
+            var keptDF: [Int32] = []
+            for c in 0..<n where totals[c] > 0 {
+                newID[c] = Int32(keptHashes.count)
+                keptHashes.append(hashes[c])
+                keptTotals.append(totals[c])
+                keptDF.append(df[c])
+                if !hashed {
+                    keptArena.append(contentsOf: arena[offsets[c]..<offsets[c + 1]])
+                    keptOffsets.append(keptArena.count)
+                }
+            }
+            for w in maps.indices {
+                maps[w].withUnsafeMutableBufferPointer { m in
+                    for i in 0..<m.count where m[i] >= 0 { m[i] = newID[Int(m[i])] }
+                }
+            }
+            (arena, offsets, hashes, totals, df) = (keptArena, keptOffsets, keptHashes, keptTotals, keptDF)
+            n = hashes.count
+        }
         // 4. CSR rows sorted by canonical id, without comparisons: scatter
         //    the entries into columns (a counting sort by column, rows in
         //    order), then read the columns back into rows. O(nnz + V).
