@@ -116,7 +116,7 @@ package struct TextTable {
     public var rows: [[String]] = []
 
     public init(_ headers: [String], align: [Align]? = nil) {
-        self.headers = headers
+        self.headers = headers.map(\.terminalSafe)
         self.align = align ?? headers.map { _ in .left }
     }
 

@@ -51,4 +51,27 @@ final class CorpusMatrixTests: XCTestCase {
         XCTAssertGreaterThan(try p([]), 0.05)
         XCTAssertEqual(try CLITests.run(["batch", "Corpora/paired", "--paired"]).status, 64)
     }
+
+    /// Subdirectory names with an escape sequence and a newline: every
+    /// header of the matrices is escaped as the rows are (the column headers
+    /// were written raw; found by a hostile review in session 21).
+    func testCorpusNamesAreEscapedInTheHeaders() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-matrix-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let source = CLITests.root.appendingPathComponent("Corpora")
+        for (sub, from) in [("e\u{1B}[2Jx", "source-a"), ("n\nl", "source-b"), ("plain", "source-a")] {
+            let d = dir.appendingPathComponent(sub)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            for k in 1...4 {
+                let name = String(format: "doc%04d.txt", k + (sub == "plain" ? 10 : 0))
+                try FileManager.default.copyItem(
+                    at: source.appendingPathComponent(from).appendingPathComponent(name), to: d.appendingPathComponent(name))
+            }
+        }
+        let r = try CLITests.run(["batch", dir.path, "--by-subdir", "--permutations", "19"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains("\u{1B}"), "a raw escape")
+        XCTAssertFalse(r.stdout.contains("n\nl"), "a raw newline in a name")
+        XCTAssertTrue(r.stdout.contains("plain"))
+    }
 }
