@@ -71,6 +71,11 @@ struct DedupCommand: ParsableCommand {
             try options.checkOutput(inputs: [dir, boilerplate, writeKept])
             try options.checkReadable([boilerplate])
             if let writeKept {
+                if dir == "-" {
+                    throw FingerprintError.invalidParameter(
+                        name: "--write-kept", value: writeKept,
+                        reason: "needs a corpus of files to copy; standard input cannot be read again")
+                }
                 if FingerprintFile.looksLikeFingerprint(dir) {
                     throw FingerprintError.badData(
                         path: dir, reason: "is a fingerprint file, which keeps no text: --write-kept needs the corpus itself")

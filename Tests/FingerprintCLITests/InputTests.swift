@@ -116,6 +116,38 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(try compare(bad), try compare(clean))
     }
 
+    /// `dedup --write-kept` of JSONL files: two files of one name in two
+    /// subdirectories keep their paths (the second overwrote the first), a
+    /// gzip file's kept lines are written decompressed under its name
+    /// without `.gz` (they were cut out of the compressed bytes), and
+    /// standard input, which cannot be read again, is refused before work.
+    func testWriteKeptOfJSONLKeepsPathsAndDecompresses() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("c")
+        func line(_ words: String) -> String { "{\"text\": \"\(words)\"}\n" }
+        let a = line("alpha beta gamma delta epsilon zeta eta theta") + line("one two three four five six seven eight")
+        let b = line("iota kappa lambda mu nu xi omicron pi rho") + line("one two three four five six seven eight")
+        let z = line("sigma tau upsilon phi chi psi omega and more")
+        for (path, text) in [("a/data.jsonl", a), ("b/data.jsonl", b), ("z/more.jsonl", z)] {
+            let url = corpus.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try sh("gzip '\(corpus.path)/z/more.jsonl'")
+        let out = dir.appendingPathComponent("kept")
+        let r = try CLITests.run(["dedup", corpus.path, "--glob", "*.jsonl", "--glob", "*.jsonl.gz", "--write-kept", out.path, "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        func read(_ p: String) -> String? { try? String(contentsOf: out.appendingPathComponent(p), encoding: .utf8) }
+        // The duplicate line's first occurrence (a/data.jsonl:2) is kept.
+        XCTAssertEqual(read("a/data.jsonl"), a)
+        XCTAssertEqual(read("b/data.jsonl"), line("iota kappa lambda mu nu xi omicron pi rho"))
+        XCTAssertEqual(read("z/more.jsonl"), z)
+        XCTAssertNil(read("data.jsonl"))
+        let stdin = try CLITests.run(["dedup", "-", "--write-kept", dir.appendingPathComponent("k2").path], stdin: a)
+        XCTAssertEqual(stdin.status, 64, stdin.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k2").path))
+    }
+
     /// `--stdin jsonl` reads standard input as JSON Lines, streamed, with
     /// broken lines as counted skips (`-:LINE`); the default stays one text.
     func testJSONLOnStandardInput() throws {

@@ -17,7 +17,9 @@ extension Dedup {
     /// Writes a deduplicated copy of the corpus into `directory` (which must
     /// not exist or be empty): every document except the non-kept members of
     /// clusters. Files keep their relative paths; JSONL documents are
-    /// written as their original lines to files of the same names.
+    /// written as their original lines to files of the same relative paths
+    /// (a compressed JSONL file's lines uncompressed, under its name without
+    /// `.gz` or `.zst`).
     /// - Returns: the number of documents written.
     @discardableResult
     public static func writeKept(_ r: DedupResult, input: CorpusInput, to directory: String) throws -> Int {
@@ -27,12 +29,13 @@ extension Dedup {
         for c in r.clusters { for m in c.members where m.document != c.kept { removed.insert(m.document) } }
         let root = URL(fileURLWithPath: directory)
         var written = 0
-        var jsonlKeep: [String: Set<Int>] = [:]
-        var jsonlRaw: [String: [UInt8]] = [:]
+        // JSONL files by their path relative to the corpus (the documents'
+        // names without `:LINE`): the file read and the kept lines.
+        var jsonlKeep: [String: (path: String, raw: [UInt8]?, lines: Set<Int>)] = [:]
         for (i, d) in r.documents.enumerated() where !removed.contains(i) {
             if let line = d.line {
-                jsonlKeep[d.path, default: []].insert(line)
-                if let raw = d.rawPath { jsonlRaw[d.path] = raw }
+                let rel = d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
+                jsonlKeep[rel, default: (d.path, d.rawPath, [])].lines.insert(line)
                 written += 1
                 continue
             }
@@ -54,27 +57,30 @@ extension Dedup {
                 throw FingerprintError.outputFailed(path: target.path, reason: error.localizedDescription)
             }
         }
-        for (path, lines) in jsonlKeep.sorted(by: { $0.key < $1.key }) {
-            let raw = jsonlRaw[path]
-            guard let data = raw.map({ readRaw($0) }) ?? fm.contents(atPath: path) else {
-                throw FingerprintError.inputNotFound(path: path, reason: "cannot re-read it to copy the kept lines")
+        for (rel, file) in jsonlKeep.sorted(by: { $0.key < $1.key }) {
+            guard let data = readDecompressed(file.path, raw: file.raw) else {
+                throw FingerprintError.inputNotFound(path: file.path, reason: "cannot re-read it to copy the kept lines")
             }
-            var out = Data()
+            var out: [UInt8] = []
             var lineNo = 0
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 lineNo += 1
-                if lines.contains(lineNo) {
+                if file.lines.contains(lineNo) {
                     out.append(contentsOf: line)
                     out.append(0x0A)
                 }
             }
-            try fm.createDirectory(at: root, withIntermediateDirectories: true)
-            if let raw {
-                try writeRaw(Array(out), to: Array(directory.utf8) + [0x2F] + (raw.split(separator: 0x2F).last.map(Array.init) ?? []))
+            if let raw = file.raw {
+                try writeRaw(out, to: Array(directory.utf8) + [0x2F] + strippingCompression(relativeBytes(raw, root: input.path)))
                 continue
             }
-            let target = root.appendingPathComponent((path as NSString).lastPathComponent)
-            try AtomicFile.write(Array(out), to: target.path)
+            let target = root.appendingPathComponent(Compression.stripSuffix(rel))
+            do {
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw FingerprintError.outputFailed(path: target.path, reason: error.localizedDescription)
+            }
+            try AtomicFile.write(out, to: target.path)
         }
         return written
     }
@@ -86,6 +92,30 @@ extension Dedup {
         if prefix.last != 0x2F { prefix.append(0x2F) }
         if raw.count > prefix.count && raw.starts(with: prefix) { return Array(raw.dropFirst(prefix.count)) }
         return raw.split(separator: 0x2F).last.map(Array.init) ?? raw
+    }
+
+    /// `name` without a `.gz` or `.zst` ending (any case).
+    static func strippingCompression(_ name: [UInt8]) -> [UInt8] {
+        let lower = name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        if lower.count > 3 && lower.suffix(3) == Array(".gz".utf8) { return Array(name.dropLast(3)) }
+        if lower.count > 4 && lower.suffix(4) == Array(".zst".utf8) { return Array(name.dropLast(4)) }
+        return name
+    }
+
+    /// The text of a file as the reader sees it (a gzip or Zstandard file
+    /// decompressed); nil when it cannot be read whole.
+    static func readDecompressed(_ path: String, raw: [UInt8]?) -> [UInt8]? {
+        let fd = FileName.open(path, raw: raw)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            guard let n = try? buffer.withUnsafeMutableBytes({ try source.read(into: $0) }) else { return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buffer[0..<n])
+        }
     }
 
     /// The whole content of the file named by the bytes `raw`; nil when it cannot be read.
