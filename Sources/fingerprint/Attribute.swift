@@ -150,10 +150,10 @@ struct AttributeCommand: ParsableCommand {
         if maskSingle && mask == nil { throw ValidationError("--mask-single needs --mask.") }
         if let c, !(c > 0 && c.isFinite) { throw ValidationError("--C must be a positive number.") }
         if corpus && questioned == nil { throw ValidationError("--corpus needs QUESTIONED.") }
-        guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1.") }
-        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more.") }
+        guard (1...1_000_000).contains(permutations) else { throw ValidationError("--permutations must be from 1 to 1,000,000.") }
+        guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be from 0 to 100,000.") }
         guard topFeatures >= 0 else { throw ValidationError("--top-features must be 0 or more.") }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1.") }
+        guard (1...100_000).contains(rounds) else { throw ValidationError("--rounds must be from 1 to 100,000.") }
         guard impostors >= 1 else { throw ValidationError("--impostors must be at least 1.") }
         guard abstainAlpha > 0 && abstainAlpha < 1 else { throw ValidationError("--abstain-alpha must be between 0 and 1.") }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }

@@ -122,6 +122,22 @@ struct BatchCommand: ParsableCommand {
         }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
         if bySubdir && format == .jsonl { throw ValidationError("--by-subdir writes table, json, csv or html.") }
+        if method == .minhash, let t = threshold, !(t > 0 && t <= 1) {
+            throw ValidationError("--threshold with --method minhash is a Jaccard similarity in (0, 1], not \(t).")
+        }
+        // The corpus-matrix modes compare corpora, not documents: the
+        // options of the document pairs would be ignored (--fail-on-match
+        // silently never failing a CI job), so they are refused.
+        if bySubdir || byField != nil || labels != nil {
+            let mode = bySubdir ? "--by-subdir" : byField != nil ? "--by-field" : "--labels"
+            let ignored = [
+                (threshold != nil, "--threshold"), (failOnMatch, "--fail-on-match"), (method != .tfidf, "--method"),
+                (evidence > 0, "--evidence"), (top != 10, "--top"), (dims != 128, "--dims"),
+            ].filter(\.0).map(\.1)
+            if let first = ignored.first {
+                throw ValidationError("\(first) applies to document pairs; \(mode) compares corpora and does not take it.")
+            }
+        }
     }
 
     func run() throws {

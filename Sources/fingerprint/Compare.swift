@@ -39,10 +39,10 @@ struct Compare: ParsableCommand {
     @Option(help: "Bootstrap resamples for the confidence interval of the statistic (0 for none).")
     var bootstrap: Int = 200
 
-    @Option(help: "Additive smoothing for KL and cross-entropy.")
+    @Option(help: "Additive smoothing for KL and cross-entropy (from 1e-9 to 1e9).")
     var alpha: Double = 0.5
 
-    @Option(help: "Total mass a0 of the keyness prior (pooled distribution scaled to a0).")
+    @Option(help: "Total mass a0 of the keyness prior (pooled distribution scaled to a0; from 1e-9 to 1e12).")
     var prior: Double = 1000
 
     @Option(help: "With --format html: show at most N items of each list (tokens, passages, skipped inputs).")
@@ -74,8 +74,10 @@ struct Compare: ParsableCommand {
         guard features >= 1 else { throw ValidationError("--features must be at least 1.") }
         guard (1...1_000_000).contains(permutations) else { throw ValidationError("--permutations must be from 1 to 1,000,000.") }
         guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be from 0 to 100,000.") }
-        guard alpha > 0 else { throw ValidationError("--alpha must be positive.") }
-        guard prior > 0 else { throw ValidationError("--prior must be positive.") }
+        // Outside these the sums lose every digit (a denormal α gave a
+        // cross-entropy below the entropy; α = 1e308 one of 0).
+        guard alpha >= 1e-9 && alpha <= 1e9 else { throw ValidationError("--alpha must be from 1e-9 to 1e9, not \(alpha).") }
+        guard prior >= 1e-9 && prior <= 1e12 else { throw ValidationError("--prior must be from 1e-9 to 1e12, not \(prior).") }
         guard a != "-" || (b ?? a) != "-" else { throw ValidationError("Only one of A and B can be standard input.") }
         if b == nil && (whereA == nil || whereB == nil) {
             throw ValidationError("Give corpus B, or --where F=V1 and --vs F=V2 to compare two groups of one JSONL file.")

@@ -74,4 +74,23 @@ final class CorpusMatrixTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("n\nl"), "a raw newline in a name")
         XCTAssertTrue(r.stdout.contains("plain"))
     }
+
+    /// The options of document pairs are refused with the corpus-matrix
+    /// modes (they were ignored: `--threshold 0.5 --fail-on-match` exited 0),
+    /// and a MinHash threshold outside (0, 1] is refused (a Jaccard of −0.5
+    /// reported no pair at all).
+    func testOptionsThatWouldBeIgnoredAreRefused() throws {
+        for args in [
+            ["batch", "Corpora", "--by-subdir", "--threshold", "0.5", "--fail-on-match"],
+            ["batch", "Corpora", "--by-subdir", "--method", "minhash"],
+            ["batch", "Corpora", "--by-subdir", "--top", "3"],
+            ["batch", "Corpora", "--by-subdir", "--evidence", "2"],
+            ["batch", "Corpora/source-a", "--method", "minhash", "--threshold", "-0.5"],
+            ["batch", "Corpora/source-a", "--method", "minhash", "--threshold", "0"],
+        ] {
+            let r = try CLITests.run(args)
+            XCTAssertEqual(r.status, 64, "\(args.joined(separator: " ")): \(r.stderr)")
+            XCTAssertTrue(r.stdout.isEmpty, args.joined(separator: " "))
+        }
+    }
 }

@@ -201,6 +201,26 @@ final class ReliabilityTests: XCTestCase {
         try check(["stats", "Corpora/source-a", "-o", same.path, "--skipped", same.path], same)
     }
 
+    /// Numbers whose results lose every digit, or whose runs would take a
+    /// week, are refused before any work: a denormal or huge --alpha (a
+    /// cross-entropy below the entropy, or of 0), an infinite --prior (an
+    /// empty keyness table), attribute's --bootstrap, --rounds and
+    /// --permutations past their caps (--bootstrap 99999999999 ran on).
+    func testNumbersOutsideTheirRangesAreRefused() throws {
+        let compare = ["compare", "Corpora/source-a", "Corpora/source-b"]
+        let attribute = ["attribute", "--reference", "Corpora/paired"]
+        for args in [
+            compare + ["--alpha", "1e-320"], compare + ["--alpha", "1e308"], compare + ["--alpha", "inf"],
+            compare + ["--prior", "inf"], compare + ["--prior", "1e-320"],
+            attribute + ["--bootstrap", "99999999999"], attribute + ["--rounds", "99999999999"],
+            attribute + ["--permutations", "99999999999"],
+        ] {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 64, "\(args.joined(separator: " ")): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count <= 3, true, r.stderr)
+        }
+    }
+
     /// Finding 6: `dedup --write-kept EXISTING --output out.json` wrote the
     /// report, then failed. The destination is checked before any work.
     func testFinding06WriteKeptIntoNonEmptyDirectoryFailsBeforeTheReport() throws {
