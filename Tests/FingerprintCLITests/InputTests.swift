@@ -148,6 +148,17 @@ final class InputTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k2").path))
     }
 
+    /// Standard input follows the NUL rule of files: its first read is the
+    /// few bytes sniffed for compression, and the NUL after them was not
+    /// looked for (the same bytes as a file were skipped as binary).
+    func testStandardInputWithANulByteIsSkippedAsBinary() throws {
+        let r = try CLITests.run(["stats", "-", "--format", "json"], stdin: "hello\u{0}world and more words\n")
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("binary file"), r.stderr)
+        let ok = try CLITests.run(["stats", "-", "--format", "json"], stdin: "hello world and more words\n")
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+    }
+
     /// `--stdin jsonl` reads standard input as JSON Lines, streamed, with
     /// broken lines as counted skips (`-:LINE`); the default stays one text.
     func testJSONLOnStandardInput() throws {

@@ -426,11 +426,13 @@ package enum CorpusReader {
                 return
             }
             if n == 0 { break }
-            if first {
-                first = false
-                let probe = min(n, 8192)
-                let binary = (part ?? 0) == 0 && buffer.withUnsafeBufferPointer { memchr($0.baseAddress!, 0, probe) != nil }
-                if binary {
+            first = false
+            // The first 8 KiB, over as many reads as they take (standard
+            // input's first read is the few bytes sniffed for compression).
+            if (part ?? 0) == 0 && total < 8192 {
+                let probe = min(n, 8192 - total)
+                if buffer.withUnsafeBufferPointer({ memchr($0.baseAddress!, 0, probe) != nil }) {
+                    if total > 0 { worker.discard() }
                     r.skips.append((nil, Skip(path: path, reason: "binary file (NUL byte in the first 8 KiB)")))
                     return
                 }
