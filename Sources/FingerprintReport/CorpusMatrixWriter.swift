@@ -45,6 +45,10 @@ extension CorpusMatrixReport {
             label.append(name)
         }
         for n in notes { s += "\nnote: \(n.terminalSafe)\n" }
+        if !skips.isEmpty {
+            s += "\nskipped \(skips.count): \(skips.prefix(3).map(\.description.terminalSafe).joined(separator: "; "))"
+            s += skips.count > 3 ? "; …\n" : "\n"
+        }
         return s
     }
 

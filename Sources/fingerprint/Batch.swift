@@ -186,7 +186,7 @@ struct BatchCommand: ParsableCommand {
                 case .html: try options.write(BatchHTML.page(r, limit: htmlLimit))
                 default: try options.write(r.table())
                 }
-                return
+                return try options.reportSkips(r.skips, listedInOutput: format == .json || format == .table)
             }
             let out = try StreamingOutput(path: options.output)
             let outcome: Batch.Outcome

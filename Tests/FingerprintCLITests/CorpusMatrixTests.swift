@@ -93,4 +93,30 @@ final class CorpusMatrixTests: XCTestCase {
             XCTAssertTrue(r.stdout.isEmpty, args.joined(separator: " "))
         }
     }
+
+    /// A skipped input is counted and listed in the corpus-matrix reports
+    /// as in every other (it vanished from table, JSON, CSV and HTML).
+    func testSkipsAreReported() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-matrix-skips-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        for (sub, from) in [("x", "source-a"), ("y", "source-b")] {
+            let d = dir.appendingPathComponent(sub)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            for k in 1...4 {
+                let name = String(format: "doc%04d.txt", k)
+                try FileManager.default.copyItem(
+                    at: CLITests.root.appendingPathComponent("Corpora").appendingPathComponent(from).appendingPathComponent(name),
+                    to: d.appendingPathComponent(name))
+            }
+        }
+        try Data().write(to: dir.appendingPathComponent("y/empty.txt"))
+        let j = try json(["batch", dir.path, "--by-subdir", "--permutations", "19"])
+        let skips = try XCTUnwrap(j["skips"] as? [[String: Any]])
+        XCTAssertEqual(skips.count, 1)
+        XCTAssertTrue((skips.first?["path"] as? String ?? "").hasSuffix("y/empty.txt"), "\(skips)")
+        let table = try CLITests.run(["batch", dir.path, "--by-subdir", "--permutations", "19"])
+        XCTAssertTrue(table.stdout.contains("skipped 1: "), table.stdout)
+        let csv = try CLITests.run(["batch", dir.path, "--by-subdir", "--permutations", "19", "--format", "csv"])
+        XCTAssertTrue(csv.stderr.contains("1 inputs skipped"), csv.stderr)
+    }
 }

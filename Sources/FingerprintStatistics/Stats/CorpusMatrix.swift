@@ -33,6 +33,8 @@ public struct CorpusMatrixReport: Codable, Sendable {
     /// `compare` (JSD over the pair's top types + other; p-value, null mean,
     /// effect). A large p says the two are not distinguishable at this size.
     public var tests: [PairTest] = []
+    /// Inputs skipped while reading (counted and listed as every report does).
+    public var skips: [Skip] = []
 
     public struct Baseline: Codable, Sendable {
         public var corpus: String
@@ -65,7 +67,7 @@ public struct CorpusMatrixReport: Codable, Sendable {
         case centroidCosine = "centroid_cosine"
         case merges, order, notes
         case selfBaseline = "self_baseline"
-        case tests
+        case tests, skips
     }
 
     /// - Complexity: one read and count of the corpus, then O(nnz + k²·V) for k corpora of V types.
@@ -148,6 +150,7 @@ public struct CorpusMatrixReport: Codable, Sendable {
         var report = CorpusMatrixReport(
             directory: input.path, tokenizer: o.tokenizer, features: t.cols, corpora: corpora,
             jsd: jsd, centroidCosine: cos, merges: merges, order: order, notes: notes)
+        report.skips = c.skips
         if let f = input.groupField { report.mode = "by-field \(f)" }
         if let labels { report.mode = "labels \(labels)" }
         report.selfBaseline = names.enumerated().map { g, n in
