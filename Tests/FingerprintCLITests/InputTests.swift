@@ -159,6 +159,34 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(ok.status, 0, ok.stderr)
     }
 
+    /// `compare --paired` of two folders of JSONL files pairs each line with
+    /// the same line of the same-named file (every file's line 1 was one
+    /// name, "line 1", so no line paired and the run failed).
+    func testComparePairedMatchesLinesOfSameNamedJSONLFiles() throws {
+        let dir = try tempDir()
+        var state: UInt64 = 5
+        func text() -> String {
+            (0..<40).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return "w\((state >> 33) % 200)"
+            }.joined(separator: " ")
+        }
+        for side in ["A", "B"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(side), withIntermediateDirectories: true)
+            for f in ["x", "y"] {
+                let lines = (0..<6).map { _ in "{\"text\": \"\(text())\"}\n" }.joined()
+                try lines.write(to: dir.appendingPathComponent("\(side)/\(f).jsonl"), atomically: true, encoding: .utf8)
+            }
+        }
+        let r = try CLITests.run([
+            "compare", dir.appendingPathComponent("A").path, dir.appendingPathComponent("B").path, "--glob", "*.jsonl", "--paired",
+            "--permutations", "99", "--format", "json", "-q",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((j["test"] as? [String: Any])?["pairs"] as? Int, 12)
+    }
+
     /// `--stdin jsonl` reads standard input as JSON Lines, streamed, with
     /// broken lines as counted skips (`-:LINE`); the default stays one text.
     func testJSONLOnStandardInput() throws {

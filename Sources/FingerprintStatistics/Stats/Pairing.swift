@@ -8,8 +8,20 @@ struct Pairing {
     var strata: [Int32]
     var pairs: Int { pairList.count }
 
+    /// With a key `field`, by its value; else by name (relative path, and
+    /// `:LINE` for JSONL: the lines of same-named JSONL files in two
+    /// folders); when no name matches and the documents are JSONL lines (two
+    /// single JSONL files of different names), by line number.
     init(a: [DocumentInfo], b: [DocumentInfo], field: String?) {
-        func key(_ d: DocumentInfo) -> String { field != nil ? (d.key ?? "") : d.pairName }
+        if field != nil {
+            self.init(a: a, b: b, key: { $0.key ?? "" })
+            return
+        }
+        self.init(a: a, b: b, key: { $0.name })
+        if pairList.isEmpty && a.contains(where: { $0.line != nil }) { self.init(a: a, b: b, key: { $0.pairName }) }
+    }
+
+    private init(a: [DocumentInfo], b: [DocumentInfo], key: (DocumentInfo) -> String) {
         var indexA: [String: Int] = [:]
         var dupA = Set<String>()
         for (i, d) in a.enumerated() {
