@@ -20,8 +20,11 @@ public enum CompareReportWriter {
         d.add(["entropy B", Num.f(v.entropyB, 5)])
         d.add(["Jensen-Shannon divergence", Num.f(v.jsd, 5)])
         d.add(["Jensen-Shannon distance", Num.f(v.jsDistance, 5)])
-        d.add(["KL(A||B), alpha = \(Num.f(v.smoothingAlpha, 2))", Num.f(v.klAB, 5)])
-        d.add(["KL(B||A), alpha = \(Num.f(v.smoothingAlpha, 2))", Num.f(v.klBA, 5)])
+        // Two decimals for the usual α (0.50); all its digits past them (0.001 printed 0.00).
+        let alpha = v.smoothingAlpha
+        let alphaText = alpha >= 0.01 && alpha < 1000 && (alpha * 100).rounded() == alpha * 100 ? Num.f(alpha, 2) : "\(alpha)"
+        d.add(["KL(A||B), alpha = \(alphaText)", Num.f(v.klAB, 5)])
+        d.add(["KL(B||A), alpha = \(alphaText)", Num.f(v.klBA, 5)])
         d.add(["cross-entropy H(A, B)", Num.f(v.crossEntropyAB, 5)])
         d.add(["Hellinger", Num.f(v.hellinger, 5)])
         d.add(["total variation", Num.f(v.totalVariation, 5)])

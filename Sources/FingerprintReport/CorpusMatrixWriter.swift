@@ -4,7 +4,12 @@ import FingerprintStatistics
 /// Table and CSV output of `batch --by-subdir`.
 extension CorpusMatrixReport {
     public func table() -> String {
-        let unit = mode == "by-subdir" ? "one per subdirectory" : "one per value of field \(mode.dropFirst("by-field ".count))"
+        let unit =
+            mode == "by-subdir"
+            ? "one per subdirectory"
+            : mode.hasPrefix("labels ")
+                ? "one per corpus named in \(mode.dropFirst("labels ".count))"
+                : "one per value of field \(mode.dropFirst("by-field ".count))"
         var s = "Corpora in \(directory.terminalSafe) (\(unit.terminalSafe)), in clustering order\n\nJensen-Shannon divergence (bits)\n"
         let labels = order.map { corpora[$0].name }
         func matrix(_ x: [[Double]]) -> String {

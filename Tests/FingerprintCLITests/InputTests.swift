@@ -300,6 +300,8 @@ final class InputTests: XCTestCase {
             XCTAssertEqual(a[key] as? NSObject, b[key] as? NSObject, key)
         }
         XCTAssertEqual(a["mode"] as? String, "labels \(labels.path)")
+        let table = try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", labels.path, "-q"])
+        XCTAssertTrue(table.stdout.contains("(one per corpus named in \(labels.path))"), table.stdout)
         try sh("cp '\(CLITests.root.path)/Corpora/source-a/doc0001.txt' '\(dir.path)/flat/unlabelled.txt'")
         let u = try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", labels.path, "--format", "json"])
         let uj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(u.stdout.utf8)) as? [String: Any])

@@ -221,6 +221,19 @@ final class ReliabilityTests: XCTestCase {
         }
     }
 
+    /// Small numbers are printed as given: --alpha 0.001 printed "0.00",
+    /// a MinHash threshold of 0.01 "0.009999999776482582".
+    func testSmallNumbersArePrintedAsGiven() throws {
+        let c = try run(["compare", "Corpora/source-a", "Corpora/source-b", "--alpha", "0.001", "--permutations", "9", "-q"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        XCTAssertTrue(c.stdout.contains("KL(A||B), alpha = 0.001 "), c.stdout)
+        let d = try run(["compare", "Corpora/source-a", "Corpora/source-b", "--permutations", "9", "-q"])
+        XCTAssertTrue(d.stdout.contains("KL(A||B), alpha = 0.50 "), d.stdout)
+        let b = try run(["batch", "Corpora/source-a", "--method", "minhash", "--threshold", "0.01", "-q"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertTrue(b.stdout.contains("Jaccard ≥ 0.01,"), b.stdout)
+    }
+
     /// Finding 6: `dedup --write-kept EXISTING --output out.json` wrote the
     /// report, then failed. The destination is checked before any work.
     func testFinding06WriteKeptIntoNonEmptyDirectoryFailsBeforeTheReport() throws {

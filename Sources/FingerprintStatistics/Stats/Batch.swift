@@ -358,7 +358,7 @@ public enum Batch {
         pairs.sort { ($0.a, $0.b) < ($1.a, $1.b) }
         var notes = evidenceUnavailable([input, reference].compactMap { $0 }, options: o)
         notes += [
-            "minhash: \(d.perms) permutations, \(d.shingle)-\(o.tokenizer.isModel ? "token" : "word") shingles, Jaccard ≥ \(d.threshold), candidates verified exactly; only verified pairs are listed"
+            "minhash: \(d.perms) permutations, \(d.shingle)-\(o.tokenizer.isModel ? "token" : "word") shingles, Jaccard ≥ \(Float(d.threshold)), candidates verified exactly; only verified pairs are listed"
         ]
         let tooShort = (0..<nq).filter { sketches[$0].tokens < d.shingle }.count
         if tooShort > 0 { notes.append("\(tooShort) documents are shorter than one shingle and have no neighbours") }
