@@ -37,7 +37,11 @@ extension CorpusMatrixReport {
                     p[j][i] = x.pValue
                 }
             }
-            s += "\nPermutation test p-values (\(tests[0].design), \(tests[0].permutations) relabellings; documents are the units)\n"
+            // A pair with too few documents runs no test (0 relabellings):
+            // the header counts the tests that ran.
+            let ran = tests.map(\.permutations).filter { $0 > 0 }
+            let count = ran.isEmpty ? "no" : Set(ran).count == 1 ? "\(ran[0])" : "up to \(ran.max()!)"
+            s += "\nPermutation test p-values (\(tests[0].design), \(count) relabellings; documents are the units)\n"
             var t = TextTable([""] + labels, align: [.left] + labels.map { _ in .right })
             for i in order { t.add([corpora[i].name] + order.map { j in i == j ? "-" : (p[i][j].map { Num.f($0, 3) } ?? "n/a") }) }
             s += t.render()

@@ -119,4 +119,28 @@ final class CorpusMatrixTests: XCTestCase {
         let csv = try CLITests.run(["batch", dir.path, "--by-subdir", "--permutations", "19", "--format", "csv"])
         XCTAssertTrue(csv.stderr.contains("1 inputs skipped"), csv.stderr)
     }
+
+    /// The p-value table's header counts the relabellings of the tests that
+    /// ran: a corpus of one document runs none, and when its pair came first
+    /// the header said "0 relabellings".
+    func testTheHeaderCountsTheTestsThatRan() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-matrix-header-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        var state: UInt64 = 9
+        func text() -> String {
+            (0..<50).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return "w\((state >> 33) % 300)"
+            }.joined(separator: " ")
+        }
+        let groups = ["a"] + Array(repeating: "b", count: 5) + Array(repeating: "c", count: 5)
+        let lines = groups.map { "{\"model\": \"\($0)\", \"text\": \"\(text())\"}\n" }.joined()
+        let file = dir.appendingPathComponent("g.jsonl")
+        try lines.write(to: file, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["batch", file.path, "--by-field", "model", "--permutations", "19", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("19 relabellings"), r.stdout)
+        XCTAssertFalse(r.stdout.contains(" 0 relabellings"), r.stdout)
+    }
 }
