@@ -672,6 +672,29 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(try gramIndex(f).counts, try documentGramCounts(f))
     }
 
+    /// `index remove` takes a name as `index list` shows it: with its
+    /// control characters escaped (it took only the raw name, which a user
+    /// cannot copy from the table).
+    func testRemoveTakesANameAsListShowsIt() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("c")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        let source = CLITests.root.appendingPathComponent("Corpora/source-a")
+        try FileManager.default.copyItem(
+            at: source.appendingPathComponent("doc0001.txt"), to: corpus.appendingPathComponent("x\u{1B}[31mred.txt"))
+        try FileManager.default.copyItem(at: source.appendingPathComponent("doc0002.txt"), to: corpus.appendingPathComponent("plain.txt"))
+        let idx = dir.appendingPathComponent("i.fp")
+        try run(["index", "add", idx.path, corpus.path, "-q"])
+        let list = try run(["index", "list", idx.path])
+        XCTAssertTrue(list.stdout.contains("x\\e[31mred.txt"), list.stdout)
+        let r = try run(["index", "remove", idx.path, "x\\e[31mred.txt"])
+        XCTAssertTrue(r.stdout.contains("removed 1"), r.stdout)
+        let after = try run(["index", "list", idx.path, "--format", "json"]).stdout
+        XCTAssertFalse(after.contains("red.txt"), after)
+        XCTAssertTrue(after.contains("plain.txt"), after)
+        XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
+    }
+
     /// A schema-2 file (runs of the gram index without counts) gives the
     /// same answers, and its first write upgrades it: the index rebuilt with
     /// counts, schema 3, and the write's removal applied.

@@ -181,10 +181,33 @@ public enum FingerprintStore {
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: key)
             let s = try file.database.prepare("SELECT id, counts FROM documents WHERE name = ?")
+            // Names as `index list` shows them, control characters escaped:
+            // the stored name each escaped form stands for, when it is one
+            // (read on the first name not found as given).
+            var shown: [String: String?]? = nil
             for n in names {
-                let stored = key != nil && !file.parameters.keepNames ? key!.name(n) : n
+                var stored = key != nil && !file.parameters.keepNames ? key!.name(n) : n
                 s.bind(1, stored)
-                guard try s.step() else {
+                var found = try s.step()
+                if !found && (key == nil || file.parameters.keepNames) {
+                    s.reset()
+                    if shown == nil {
+                        var map: [String: String?] = [:]
+                        let all = try file.database.prepare("SELECT name FROM documents")
+                        while try all.step() {
+                            guard let name = all.string(0), name.terminalSafe != name else { continue }
+                            // Two names shown alike stand for neither.
+                            map[name.terminalSafe] = map[name.terminalSafe] == nil ? .some(name) : .some(nil)
+                        }
+                        shown = map
+                    }
+                    if case .some(.some(let real)) = shown?[n] {
+                        stored = real
+                        s.bind(1, stored)
+                        found = try s.step()
+                    }
+                }
+                guard found else {
                     s.reset()
                     missing.append(n)
                     continue
