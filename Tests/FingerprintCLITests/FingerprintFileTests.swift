@@ -367,7 +367,9 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(try dump(m), expected)
         // Names must be distinct across the shards.
         let again = try run(["merge", a.path, a.path, "-o", dir.appendingPathComponent("x.fp").path], 65)
-        XCTAssertTrue(again.stderr.contains("already"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("an earlier input holds too"), again.stderr)
+        XCTAssertTrue(again.stderr.contains(a.path + ":"), "names the input, not the temporary file: \(again.stderr)")
+        XCTAssertFalse(again.stderr.contains(".tmp-"), again.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.fp").path))
     }
 

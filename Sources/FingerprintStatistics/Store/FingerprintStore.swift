@@ -249,7 +249,15 @@ public enum FingerprintStore {
                         let id = v.int(0)
                         map[id] = v.withBytes(1) { raw in writer.slot(stored: raw.bindMemory(to: UInt8.self)) }
                     }
-                    try copyDocuments(of: f, into: writer, map: map)
+                    do {
+                        try copyDocuments(of: f, into: writer, map: map)
+                    } catch FingerprintError.badData(let at, let reason) where at == out.path {
+                        // A name an earlier input holds: said of this input,
+                        // not of the new file's temporary name.
+                        throw FingerprintError.badData(
+                            path: f.path,
+                            reason: reason.replacingOccurrences(of: "' already (", with: "' that an earlier input holds too ("))
+                    }
                     try writer.insert(skips: try f.skips())
                     change.added += try f.documentCount()
                 }
