@@ -10,8 +10,11 @@ struct SketchParameters: ParsableArguments {
     @Option(help: "MinHash permutations.")
     var perms: Int = 128
 
-    @Option(help: "Jaccard threshold the index's LSH bands are tuned for (index query --threshold defaults to it).")
-    var threshold: Double = 0.8
+    @Option(
+        help:
+            "Jaccard threshold the index's LSH bands are tuned for, when the file is made (default 0.8; index query --threshold defaults to it)."
+    )
+    var threshold: Double?
 
     @Option(help: "Key file (32 random bytes or 64 hex digits): tokens, n-grams and names stored as keyed hashes, never as text.")
     var key: String?
@@ -25,7 +28,7 @@ struct SketchParameters: ParsableArguments {
     func validate() throws {
         if !(1...64).contains(shingle) { throw ValidationError("--shingle must be between 1 and 64.") }
         if !(1...4096).contains(perms) { throw ValidationError("--perms must be between 1 and 4096.") }
-        if !(threshold > 0 && threshold <= 1) { throw ValidationError("--threshold must be in (0, 1].") }
+        if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1].") }
         if keepNames && key == nil { throw ValidationError("--keep-names goes with --key.") }
     }
 
@@ -35,7 +38,7 @@ struct SketchParameters: ParsableArguments {
         o.shingle = shingle
         o.perms = perms
         o.seed = shared.seed == 0 ? 1 : shared.seed
-        o.threshold = threshold
+        o.threshold = threshold ?? 0.8
         o.key = try key.map { try FingerprintKey.read(path: $0) }
         o.keepNames = keepNames
         o.namePrefix = namePrefix
@@ -237,6 +240,15 @@ struct IndexAdd: ParsableCommand {
             let f = try openFingerprint(file, writable: true)
             if f.parameters.keyed && o.key == nil {
                 throw FingerprintError.badData(path: file, reason: "is keyed: adding documents needs its key (--key)")
+            }
+            // The bands were chosen when the file was made (it was silently
+            // ignored); queries choose their own threshold.
+            if let t = sketch.threshold, t != f.parameters.threshold {
+                throw FingerprintError.invalidParameter(
+                    name: "--threshold", value: "\(t)",
+                    reason:
+                        "this file's LSH bands were made for Jaccard ≥ \(f.parameters.threshold) and cannot change; index query --threshold takes any"
+                )
             }
             var o2 = o
             o2.keepNames = f.parameters.keepNames

@@ -674,6 +674,21 @@ final class FingerprintFileTests: XCTestCase {
         XCTAssertEqual(try gramIndex(f).counts, try documentGramCounts(f))
     }
 
+    /// `index add --threshold` on an existing file: its LSH bands were made
+    /// for the file's threshold, so another one is refused (it was silently
+    /// ignored); the same one, or none, adds as usual.
+    func testIndexAddRefusesAnotherThreshold() throws {
+        let dir = try tempDir()
+        let idx = dir.appendingPathComponent("i.fp")
+        try run(["index", "add", idx.path, "Corpora/source-a", "--threshold", "0.5", "-q"])
+        let r = try run(["index", "add", idx.path, "Corpora/source-b", "--threshold", "0.8", "-q"], 64)
+        XCTAssertTrue(r.stderr.contains("Jaccard ≥ 0.5"), r.stderr)
+        try run(["index", "add", idx.path, "Corpora/source-b", "--threshold", "0.5", "-q"])
+        try run(["index", "add", idx.path, "Corpora/mix-10", "-q"])
+        let db = try SQLiteDatabase(path: idx.path, mode: .readOnly)
+        XCTAssertEqual(try db.integer("SELECT CAST(CAST(value AS REAL) * 10 AS INTEGER) FROM meta WHERE key = 'threshold'"), 5)
+    }
+
     /// `index remove` takes a name as `index list` shows it: with its
     /// control characters escaped (it took only the raw name, which a user
     /// cannot copy from the table).
