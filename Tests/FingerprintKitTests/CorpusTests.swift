@@ -120,6 +120,25 @@ final class CorpusTests: XCTestCase {
         XCTAssertEqual(body.documents.map(\.line), [5])
     }
 
+    /// A name given twice in one object: the last value counts, as Python's
+    /// `json.loads` keeps it (`json.loads('{"text": "a", "text": "b"}')` is
+    /// `{'text': 'b'}`); a last value that is not a string is a skip.
+    func testDuplicateNamesTakeTheLastValue() throws {
+        func extract(_ line: String, key: String? = nil) -> Result<(text: [UInt8], key: String?, group: String?), JSONLine.Failure> {
+            Array(line.utf8).withUnsafeBufferPointer {
+                JSONLine.extract($0, field: Array("text".utf8), keyField: key.map { Array($0.utf8) }, groupField: nil)
+            }
+        }
+        guard case .success(let v) = extract(#"{"text": "first", "id": 1, "text": "second", "id": 2}"#, key: "id") else {
+            return XCTFail("a valid line")
+        }
+        XCTAssertEqual(String(decoding: v.text, as: UTF8.self), "second")
+        XCTAssertEqual(v.key, "2")
+        guard case .failure(.notString) = extract(#"{"text": "a string", "text": 5}"#) else { return XCTFail("the last value is 5") }
+        guard case .success(let w) = extract(#"{"text": 5, "text": "now a string"}"#) else { return XCTFail("the last value is a string") }
+        XCTAssertEqual(String(decoding: w.text, as: UTF8.self), "now a string")
+    }
+
     /// JSONL split into many ranges keeps line numbers and order.
     func testLargeJSONLIsSplitButOrdered() throws {
         let dir = try temporaryDirectory(self)

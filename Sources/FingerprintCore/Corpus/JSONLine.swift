@@ -62,17 +62,21 @@ package enum JSONLine {
                     guard p.peek == UInt8(ascii: ":") else { throw Failure.invalid("expected ':' at column \(p.i + 1)") }
                     p.i += 1
                     p.skipWS()
-                    if keyName == field && found == nil {
+                    // A name given twice: the last value counts, as in
+                    // Python's json (and JavaScript's).
+                    if keyName == field {
                         if p.peek == UInt8(ascii: "\"") {
                             found = try p.string()
+                            foundNonString = false
                         } else {
                             try p.value(depth: 1)
+                            found = nil
                             foundNonString = true
                         }
-                    } else if let keyField, key == nil, keyName == keyField {
+                    } else if let keyField, keyName == keyField {
                         key = try scalar(&p)
                         if let groupField, groupField == keyField { group = key }
-                    } else if let groupField, group == nil, keyName == groupField {
+                    } else if let groupField, keyName == groupField {
                         group = try scalar(&p)
                     } else {
                         try p.value(depth: 1)
