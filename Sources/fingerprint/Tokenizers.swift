@@ -41,6 +41,11 @@ struct TokenizersCommand: ParsableCommand {
     /// A ranks file by preset (`cl100k:PATH`, `cl100k`) or by plain path,
     /// or a byte-level BPE tokenizer.json (`.json`, or `hf:PATH`).
     static func load(_ text: String) throws -> Loaded {
+        var isDirectory: ObjCBool = false
+        let file = OutputGuard.tokenizerFile(text) ?? text
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw FingerprintError.badData(path: file, reason: "is a directory; give a ranks file (.tiktoken) or a tokenizer.json")
+        }
         if TiktokenPreset(rawValue: String(text.prefix { $0 != ":" })) != nil,
             case .tiktoken(let e) = try TokenizerSpec(parsing: text)
         {
