@@ -187,6 +187,26 @@ final class InputTests: XCTestCase {
         XCTAssertEqual((j["test"] as? [String: Any])?["pairs"] as? Int, 12)
     }
 
+    /// `--pair-field` values that repeat on a side pair nothing in A: when
+    /// no pair is left, the error says why instead of only "no document
+    /// matches".
+    func testRepeatedPairValuesAreNamedInTheError() throws {
+        let dir = try tempDir()
+        func lines(_ ids: [Int]) -> String {
+            ids.enumerated().map { k, id in "{\"id\": \(id), \"text\": \"words of document \(k) with id \(id) and more words\"}\n" }
+                .joined()
+        }
+        try lines([1, 1, 2, 2]).write(to: dir.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
+        try lines([1, 2]).write(to: dir.appendingPathComponent("b.jsonl"), atomically: true, encoding: .utf8)
+        let r = try CLITests.run([
+            "compare", dir.appendingPathComponent("a.jsonl").path, dir.appendingPathComponent("b.jsonl").path, "--paired",
+            "--pair-field", "id", "-q",
+        ])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("2 values are held by more than one document of a side"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
     /// `--stdin jsonl` reads standard input as JSON Lines, streamed, with
     /// broken lines as counted skips (`-:LINE`); the default stays one text.
     func testJSONLOnStandardInput() throws {

@@ -144,11 +144,20 @@ public enum Comparison {
         var design = Design(a: na, b: nb)
         if o.paired {
             guard pairing.pairs > 0 else {
-                throw FingerprintError.noPairs(a: ca.input, b: cb.input, key: o.pairField.map { "field '\($0)'" } ?? "relative path")
+                let by = o.pairField.map { "field '\($0)'" } ?? "relative path"
+                let repeated = pairing.repeatedKeys
+                throw FingerprintError.noPairs(
+                    a: ca.input, b: cb.input,
+                    key: by + (repeated > 0 ? " (\(repeated) values are held by more than one document of a side)" : ""))
             }
             design.strata = pairing.strata
             if pairing.pairs < min(na, nb) {
                 notes.append("\(min(na, nb) - pairing.pairs) documents have no partner and keep their side in the paired test")
+            }
+            if pairing.repeatedKeys > 0 {
+                notes.append(
+                    "\(pairing.repeatedKeys) pairing values are held by more than one document of a side: in A such documents are not paired, in B only the first is"
+                )
             }
         } else if pairing.pairs * 2 > min(na, nb) && pairing.pairs >= 4 && pairing.namesakesAreCloser(m) {
             notes.append(

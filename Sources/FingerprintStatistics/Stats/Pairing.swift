@@ -7,6 +7,9 @@ struct Pairing {
     var pairList: [(Int, Int)] = []
     var strata: [Int32]
     var pairs: Int { pairList.count }
+    /// Keys that more than one document of a side holds: in A those
+    /// documents pair with nothing, in B only the first does.
+    var repeatedKeys = 0
 
     /// With a key `field`, by its value; else by name (relative path, and
     /// `:LINE` for JSONL: the lines of same-named JSONL files in two
@@ -30,13 +33,16 @@ struct Pairing {
             if indexA[k] != nil { dupA.insert(k) } else { indexA[k] = i }
         }
         var seenB = Set<String>()
+        var dupB = Set<String>()
         strata = (0..<(a.count + b.count)).map { Int32($0) }
         for (j, d) in b.enumerated() {
             let k = key(d)
+            if !k.isEmpty && seenB.contains(k) { dupB.insert(k) }
             guard !k.isEmpty, !dupA.contains(k), let i = indexA[k], seenB.insert(k).inserted else { continue }
             pairList.append((i, a.count + j))
             strata[a.count + j] = Int32(i)
         }
+        repeatedKeys = dupA.union(dupB).count
     }
 }
 
