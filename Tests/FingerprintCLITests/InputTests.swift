@@ -332,6 +332,14 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stderr.contains("bad.csv:2: needs a path and a value"), r.stderr)
         XCTAssertEqual(try CLITests.run(["batch", "Corpora", "--labels", bad.path, "--by-subdir"]).status, 64)
+        // A path labelled twice with two values is refused; twice alike is fine.
+        let twice = dir.appendingPathComponent("twice.csv")
+        try (csv + "source-a-doc0001.txt,copy-a\n").write(to: twice, atomically: true, encoding: .utf8)
+        let t = try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", twice.path])
+        XCTAssertEqual(t.status, 65, t.stderr)
+        XCTAssertTrue(t.stderr.contains("gives 'source-a-doc0001.txt' another value than line"), t.stderr)
+        try (csv + "source-a-doc0001.txt,source-a\n").write(to: twice, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLITests.run(["batch", dir.appendingPathComponent("flat").path, "--labels", twice.path, "-q"]).status, 0)
     }
 
     /// `compare FILE --where F=V1 --vs F=V2` equals compare of the two

@@ -58,11 +58,18 @@ package enum LabelTable {
         }
         guard header.count >= 2 else { throw FingerprintError.badData(path: path, reason: "needs two columns: path and a value") }
         var out: [String: String] = [:]
+        var line: [String: Int] = [:]
         for (i, r) in rows.dropFirst().enumerated() {
             guard r.count >= 2, !r[0].isEmpty, !r[1].isEmpty else {
                 throw FingerprintError.badData(path: "\(path):\(i + 2)", reason: "needs a path and a value")
             }
+            // A path given twice: which value holds would be a guess.
+            if let before = line[r[0]], out[r[0]] != r[1] {
+                throw FingerprintError.badData(
+                    path: "\(path):\(i + 2)", reason: "gives '\(r[0])' another value than line \(before) does")
+            }
             out[r[0]] = r[1]
+            line[r[0]] = line[r[0]] ?? i + 2
         }
         return out
     }
