@@ -30,6 +30,19 @@ final class CLITests: XCTestCase {
     @discardableResult
     func run(_ args: [String], stdin: String? = nil) throws -> Run { try CLITests.run(args, stdin: stdin) }
 
+    /// Texts of words `w0`…`w(vocabulary − 1)` drawn by a seeded LCG, for
+    /// tests that need documents unlike each other without fixtures.
+    final class SeededWords {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        func text(_ words: Int, vocabulary: UInt64) -> String {
+            (0..<words).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return "w\((state >> 33) % vocabulary)"
+            }.joined(separator: " ")
+        }
+    }
+
     /// Runs the binary from the repository root.
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil) throws -> Run {

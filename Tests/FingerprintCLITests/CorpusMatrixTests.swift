@@ -127,13 +127,8 @@ final class CorpusMatrixTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-matrix-header-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        var state: UInt64 = 9
-        func text() -> String {
-            (0..<50).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return "w\((state >> 33) % 300)"
-            }.joined(separator: " ")
-        }
+        let words = CLITests.SeededWords(seed: 9)
+        func text() -> String { words.text(50, vocabulary: 300) }
         let groups = ["a"] + Array(repeating: "b", count: 5) + Array(repeating: "c", count: 5)
         let lines = groups.map { "{\"model\": \"\($0)\", \"text\": \"\(text())\"}\n" }.joined()
         let file = dir.appendingPathComponent("g.jsonl")

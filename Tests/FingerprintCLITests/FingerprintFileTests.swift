@@ -285,6 +285,21 @@ final class FingerprintFileTests: XCTestCase {
         return Set(counts.filter { $0.value > 0 }.keys)
     }
 
+    /// A copy of `idx` (as `old.fp` beside it) changed by `sql` and marked
+    /// schema version `schema`: how a file of an older schema looks.
+    func olderCopy(of idx: URL, _ sql: String, schema: Int) throws -> (URL, SQLiteDatabase) {
+        let old = idx.deletingLastPathComponent().appendingPathComponent("old.fp")
+        try FileManager.default.copyItem(at: idx, to: old)
+        let db = try SQLiteDatabase(path: old.path, mode: .readWrite)
+        try db.execute("\(sql); UPDATE meta SET value = '\(schema)' WHERE key = 'schema_version'")
+        return (old, db)
+    }
+
+    /// `index query FILE QUESTIONED --format json`, the file's path replaced.
+    func queryReport(_ f: URL, _ questioned: URL) throws -> String {
+        normalised(try run(["index", "query", f.path, questioned.path, "--format", "json", "-q"]).stdout, [f.path])
+    }
+
     /// The union of the documents' stored 13-gram sets.
     func documentGrams(_ url: URL) throws -> Set<UInt64> { Set(try documentGramCounts(url).keys) }
 
@@ -725,13 +740,8 @@ final class FingerprintFileTests: XCTestCase {
         try run(["index", "add", idx.path, ref.path, "-q"])
         // Made by additions only: every run's values are the distinct
         // 13-grams of its documents, as schema 2 stored them.
-        let old = dir.appendingPathComponent("old.fp")
-        try FileManager.default.copyItem(at: idx, to: old)
-        let db = try SQLiteDatabase(path: old.path, mode: .readWrite)
-        try db.execute("ALTER TABLE gram_blocks DROP COLUMN counts; UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        let report: (URL) throws -> String = { f in
-            self.normalised(try self.run(["index", "query", f.path, ref.path, "--format", "json", "-q"]).stdout, [f.path])
-        }
+        let (old, db) = try olderCopy(of: idx, "ALTER TABLE gram_blocks DROP COLUMN counts", schema: 2)
+        let report = { (f: URL) in try self.queryReport(f, ref) }
         XCTAssertEqual(try report(old), try report(idx))
         XCTAssertTrue(try documentGramCounts(old).values.contains(2), "doc0001's 13-grams, held twice")
         try run(["index", "remove", old.path, "twin.txt"])
@@ -780,13 +790,8 @@ final class FingerprintFileTests: XCTestCase {
         let got = try containments(idx, q)
         for (name, value) in want { XCTAssertEqual(got[name]!, value, accuracy: 1e-12, name) }
         // A schema-1 file: the same documents without the gram index.
-        let old = dir.appendingPathComponent("old.fp")
-        try FileManager.default.copyItem(at: idx, to: old)
-        let db = try SQLiteDatabase(path: old.path, mode: .readWrite)
-        try db.execute("DROP TABLE gram_blocks; UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-        let report: (URL) throws -> String = { f in
-            self.normalised(try self.run(["index", "query", f.path, q.path, "--format", "json", "-q"]).stdout, [f.path])
-        }
+        let (old, db) = try olderCopy(of: idx, "DROP TABLE gram_blocks", schema: 1)
+        let report = { (f: URL) in try self.queryReport(f, q) }
         XCTAssertEqual(try report(old), try report(idx))
         // merge of the one file: a copy in schema 3, the same documents and answers.
         let copy = dir.appendingPathComponent("copy.fp")

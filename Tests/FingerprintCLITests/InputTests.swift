@@ -164,13 +164,8 @@ final class InputTests: XCTestCase {
     /// name, "line 1", so no line paired and the run failed).
     func testComparePairedMatchesLinesOfSameNamedJSONLFiles() throws {
         let dir = try tempDir()
-        var state: UInt64 = 5
-        func text() -> String {
-            (0..<40).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return "w\((state >> 33) % 200)"
-            }.joined(separator: " ")
-        }
+        let words = CLITests.SeededWords(seed: 5)
+        func text() -> String { words.text(40, vocabulary: 200) }
         for side in ["A", "B"] {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent(side), withIntermediateDirectories: true)
             for f in ["x", "y"] {
