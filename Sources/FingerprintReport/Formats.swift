@@ -73,7 +73,12 @@ package enum Num {
         let a = abs(x)
         if a >= 1e6 || a < 1e-4 { return String(format: "%.\(max(1, digits - 1))e", x) }
         let intDigits = a >= 1 ? Int(log10(a)) + 1 : 0
-        return String(format: "%.\(max(0, digits - intDigits))f", x)
+        var decimals = max(0, digits - intDigits)
+        // A value that rounds up to the next power of ten is printed as that
+        // power is (0.99999 as 1.000, like 1.00001, not as 1.0000).
+        let scale = pow(10, Double(decimals))
+        if decimals > 0 && (a * scale).rounded() >= pow(10, Double(intDigits)) * scale { decimals -= 1 }
+        return String(format: "%.\(decimals)f", x)
     }
 
     public static func pct(_ x: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f%%", 100 * x) }

@@ -863,3 +863,23 @@ func dedupTexts(_ r: DedupReport) -> (String) -> String? {
     let lookup = texts(r.corpus)
     return { name in lookup(0, name).map { String(decoding: $0, as: UTF8.self) } }
 }
+
+/// Numbers in tables (`Num.f`: `digits` significant digits, decimals after
+/// the integer part).
+final class NumberFormatTests: XCTestCase {
+    /// A value that rounds up to the next power of ten prints as that power
+    /// does: the centroid-cosine diagonal printed 1.0000 for 0.99999999 and
+    /// 1.000 for 1.00000001 in one table.
+    func testValuesRoundingToAPowerOfTenPrintAlike() {
+        XCTAssertEqual(Num.f(0.99999999), "1.000")
+        XCTAssertEqual(Num.f(1.00000001), "1.000")
+        XCTAssertEqual(Num.f(1), "1.000")
+        XCTAssertEqual(Num.f(9.99999), "10.00")
+        XCTAssertEqual(Num.f(10.00001), "10.00")
+        XCTAssertEqual(Num.f(-0.99999999), "-1.000")
+        XCTAssertEqual(Num.f(0.5), "0.5000")
+        XCTAssertEqual(Num.f(0.123456), "0.1235")
+        XCTAssertEqual(Num.f(123.456), "123.5")
+        XCTAssertEqual(Num.f(0.99994), "0.9999")
+    }
+}
