@@ -73,12 +73,13 @@ package enum Num {
         let a = abs(x)
         if a >= 1e6 || a < 1e-4 { return String(format: "%.\(max(1, digits - 1))e", x) }
         let intDigits = a >= 1 ? Int(log10(a)) + 1 : 0
-        var decimals = max(0, digits - intDigits)
-        // A value that rounds up to the next power of ten is printed as that
-        // power is (0.99999 as 1.000, like 1.00001, not as 1.0000).
-        let scale = pow(10, Double(decimals))
-        if decimals > 0 && (a * scale).rounded() >= pow(10, Double(intDigits)) * scale { decimals -= 1 }
-        return String(format: "%.\(decimals)f", x)
+        let decimals = max(0, digits - intDigits)
+        let s = String(format: "%.\(decimals)f", x)
+        // A value that printf rounds up to the next power of ten is printed
+        // as that power is (0.99999 as 1.000, like 1.00001, not as 1.0000).
+        let integer = s.drop { $0 == "-" }.prefix { $0 != "." }
+        let grew = a < 1 ? integer != "0" : integer.count > intDigits
+        return grew && decimals > 0 ? String(format: "%.\(decimals - 1)f", x) : s
     }
 
     public static func pct(_ x: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f%%", 100 * x) }

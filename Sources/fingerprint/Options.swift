@@ -133,7 +133,10 @@ extension SharedOptions {
         if let skipped {
             try StreamingOutput.preflight(skipped)
             try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: read)
-            if let output, output != "-" {
+            // One regular file for both loses the report; one device
+            // (`/dev/null` for both) is fine.
+            var st = stat()
+            if let output, output != "-", stat(output, &st) != 0 || (st.st_mode & S_IFMT) == S_IFREG {
                 try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: [output], what: "the --output path")
             }
         }

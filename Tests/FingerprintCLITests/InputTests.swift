@@ -143,6 +143,14 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(read("b/data.jsonl"), line("iota kappa lambda mu nu xi omicron pi rho"))
         XCTAssertEqual(read("z/more.jsonl"), z)
         XCTAssertNil(read("data.jsonl"))
+        // d.jsonl beside d.jsonl.gz would be one file: refused, nothing written.
+        try "{\"text\": \"zebra yak xenops wolf vole\"}\n".write(
+            to: corpus.appendingPathComponent("z/more.jsonl"), atomically: true, encoding: .utf8)
+        let out2 = dir.appendingPathComponent("kept2")
+        let clash = try CLITests.run(["dedup", corpus.path, "--glob", "*.jsonl", "--glob", "*.jsonl.gz", "--write-kept", out2.path, "-q"])
+        XCTAssertNotEqual(clash.status, 0, clash.stderr)
+        XCTAssertTrue(clash.stderr.contains("would hold the kept lines of both"), clash.stderr)
+        XCTAssertTrue((try? FileManager.default.contentsOfDirectory(atPath: out2.path))?.isEmpty ?? true)
         let stdin = try CLITests.run(["dedup", "-", "--write-kept", dir.appendingPathComponent("k2").path], stdin: a)
         XCTAssertEqual(stdin.status, 64, stdin.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k2").path))
@@ -180,6 +188,19 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((j["test"] as? [String: Any])?["pairs"] as? Int, 12)
+        // Differently named JSONL files beside a same-named text file: the
+        // text pairs by name, the JSONL lines by line number.
+        try FileManager.default.moveItem(at: dir.appendingPathComponent("B/x.jsonl"), to: dir.appendingPathComponent("B/other.jsonl"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("A/y.jsonl"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("B/y.jsonl"))
+        for side in ["A", "B"] { try text().write(to: dir.appendingPathComponent("\(side)/t.txt"), atomically: true, encoding: .utf8) }
+        let m = try CLITests.run([
+            "compare", dir.appendingPathComponent("A").path, dir.appendingPathComponent("B").path, "--glob", "*.jsonl", "--glob", "*.txt",
+            "--paired", "--permutations", "99", "--format", "json", "-q",
+        ])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        let mj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((mj["test"] as? [String: Any])?["pairs"] as? Int, 7)
     }
 
     /// `--pair-field` values that repeat on a side pair nothing in A: when

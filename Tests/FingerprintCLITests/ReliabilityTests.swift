@@ -199,6 +199,10 @@ final class ReliabilityTests: XCTestCase {
         let same = dir.appendingPathComponent("same.txt")
         try write("old", same)
         try check(["stats", "Corpora/source-a", "-o", same.path, "--skipped", same.path], same)
+        // One device for both (a private null device) is fine.
+        let null = try device("null", minor: 3, in: dir)
+        let r = try run(["stats", "Corpora/source-a", "-o", null.path, "--skipped", null.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
     }
 
     /// Numbers whose results lose every digit, or whose runs would take a

@@ -881,5 +881,9 @@ final class NumberFormatTests: XCTestCase {
         XCTAssertEqual(Num.f(0.123456), "0.1235")
         XCTAssertEqual(Num.f(123.456), "123.5")
         XCTAssertEqual(Num.f(0.99994), "0.9999")
+        // printf's rounding of the exact binary value decides: 9.9995 is
+        // stored just below it, so "%.3f" gives 9.999 (Python: '%.3f' % 9.9995).
+        XCTAssertEqual(Num.f(9.9995), "9.999")
+        XCTAssertEqual(Num.f(0.99995), "1.000")
     }
 }

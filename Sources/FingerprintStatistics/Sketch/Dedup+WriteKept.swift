@@ -29,6 +29,20 @@ extension Dedup {
         for c in r.clusters { for m in c.members where m.document != c.kept { removed.insert(m.document) } }
         let root = URL(fileURLWithPath: directory)
         var written = 0
+        // Two JSONL files whose names differ only by a compression suffix
+        // (d.jsonl and d.jsonl.gz) would be written to one file: refused
+        // before anything is written.
+        var targets: [String: String] = [:]
+        for d in r.documents where d.line != nil {
+            let rel = d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
+            let target = Compression.stripSuffix(rel)
+            if let other = targets[target], other != rel {
+                throw FingerprintError.outputFailed(
+                    path: root.appendingPathComponent(target).path,
+                    reason: "would hold the kept lines of both \(other) and \(rel); give them names that differ beyond .gz/.zst")
+            }
+            targets[target] = rel
+        }
         // JSONL files by their path relative to the corpus (the documents'
         // names without `:LINE`): the file read and the kept lines.
         var jsonlKeep: [String: (path: String, raw: [UInt8]?, lines: Set<Int>)] = [:]

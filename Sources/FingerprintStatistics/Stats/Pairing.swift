@@ -21,7 +21,20 @@ struct Pairing {
             return
         }
         self.init(a: a, b: b, key: { $0.name })
-        if pairList.isEmpty && a.contains(where: { $0.line != nil }) { self.init(a: a, b: b, key: { $0.pairName }) }
+        // JSONL lines of which none paired by name (two single files, or
+        // folders of differently named files): by line number, among the
+        // JSONL documents left unpaired.
+        guard !pairList.contains(where: { a[$0.0].line != nil }), a.contains(where: { $0.line != nil }),
+            b.contains(where: { $0.line != nil })
+        else { return }
+        let pairedA = Set(pairList.map(\.0))
+        let byLine = Pairing(a: a, b: b, key: { $0.line != nil ? $0.pairName : "" })
+        for (i, j) in byLine.pairList where !pairedA.contains(i) && strata[j] == Int32(j) {
+            pairList.append((i, j))
+            strata[j] = Int32(i)
+        }
+        pairList.sort { $0.1 < $1.1 }
+        repeatedKeys += byLine.repeatedKeys
     }
 
     private init(a: [DocumentInfo], b: [DocumentInfo], key: (DocumentInfo) -> String) {
