@@ -320,7 +320,7 @@ final class SketchTests: XCTestCase {
             close(fd)
         }
         func contents(_ name: [UInt8], in base: URL) -> String? {
-            Dedup.readRaw(Array(base.path.utf8) + [0x2F] + name).map { String(decoding: $0, as: UTF8.self) }
+            Dedup.readWhole("", raw: Array(base.path.utf8) + [0x2F] + name, decompressed: false).map { String(decoding: $0, as: UTF8.self) }
         }
         let x = (0..<60).map { "x\($0 % 17)y\($0)" }.joined(separator: " ")
         let y = (0..<60).map { "p\($0 % 13)q\($0)" }.joined(separator: " ")

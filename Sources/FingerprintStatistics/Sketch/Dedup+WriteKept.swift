@@ -34,7 +34,7 @@ extension Dedup {
         // before anything is written.
         var targets: [String: String] = [:]
         for d in r.documents where d.line != nil {
-            let rel = d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
+            let rel = jsonlFile(d)
             let target = Compression.stripSuffix(rel)
             if let other = targets[target], other != rel {
                 throw FingerprintError.outputFailed(
@@ -48,8 +48,7 @@ extension Dedup {
         var jsonlKeep: [String: (path: String, raw: [UInt8]?, lines: Set<Int>)] = [:]
         for (i, d) in r.documents.enumerated() where !removed.contains(i) {
             if let line = d.line {
-                let rel = d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
-                jsonlKeep[rel, default: (d.path, d.rawPath, [])].lines.insert(line)
+                jsonlKeep[jsonlFile(d), default: (d.path, d.rawPath, [])].lines.insert(line)
                 written += 1
                 continue
             }
@@ -72,7 +71,7 @@ extension Dedup {
             }
         }
         for (rel, file) in jsonlKeep.sorted(by: { $0.key < $1.key }) {
-            guard let data = readDecompressed(file.path, raw: file.raw) else {
+            guard let data = readWhole(file.path, raw: file.raw, decompressed: true) else {
                 throw FingerprintError.inputNotFound(path: file.path, reason: "cannot re-read it to copy the kept lines")
             }
             var out: [UInt8] = []
@@ -99,6 +98,11 @@ extension Dedup {
         return written
     }
 
+    /// The JSONL file of a line's document, relative to the corpus: its name without `:LINE`.
+    static func jsonlFile(_ d: DocumentInfo) -> String {
+        d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
+    }
+
     /// A file's path relative to the corpus `root`, as bytes: what follows
     /// the root and a `/`, or (a single-file corpus) the last component.
     static func relativeBytes(_ raw: [UInt8], root: String) -> [UInt8] {
@@ -116,13 +120,14 @@ extension Dedup {
         return name
     }
 
-    /// The text of a file as the reader sees it (a gzip or Zstandard file
-    /// decompressed); nil when it cannot be read whole.
-    static func readDecompressed(_ path: String, raw: [UInt8]?) -> [UInt8]? {
+    /// The whole content of a file (by its bytes `raw` when given):
+    /// `decompressed`, as the reader sees it (a gzip or Zstandard file
+    /// decompressed), else as stored. Nil when it cannot be read whole.
+    static func readWhole(_ path: String, raw: [UInt8]?, decompressed: Bool) -> [UInt8]? {
         let fd = FileName.open(path, raw: raw)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        let source = ByteSource(fd: fd, compression: Compression.detect(fd: fd))
+        let source = ByteSource(fd: fd, compression: decompressed ? Compression.detect(fd: fd) : .none)
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -132,29 +137,13 @@ extension Dedup {
         }
     }
 
-    /// The whole content of the file named by the bytes `raw`; nil when it cannot be read.
-    static func readRaw(_ raw: [UInt8]) -> Data? {
-        let fd = FileName.open("", raw: raw)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out = Data()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out.append(contentsOf: buffer[0..<n])
-        }
-    }
-
     /// Copies the file named by the bytes `source` to a new file named by
     /// the bytes `target`, making the directories on its way.
     static func copyRaw(from source: [UInt8], to target: [UInt8]) throws {
-        guard let data = readRaw(source) else {
+        guard let data = readWhole("", raw: source, decompressed: false) else {
             throw FingerprintError.inputNotFound(path: FileName.display(source), reason: "cannot re-read it to copy it")
         }
-        try writeRaw(Array(data), to: target)
+        try writeRaw(data, to: target)
     }
 
     /// Writes `data` to a new file named by the bytes `target` (never over

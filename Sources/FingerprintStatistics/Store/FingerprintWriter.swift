@@ -36,6 +36,9 @@ package final class FingerprintWriter {
     var documentDelta: [Int] = []
     let insertDocument: SQLiteStatement
     let insertBand: SQLiteStatement
+    /// What `remove` reads of a document, and deletes of its band keys.
+    let removedDocument: SQLiteStatement
+    let deleteBand: SQLiteStatement
     let banding: LSHBanding
 
     /// A document ready for the rows stage: its counts by (slot, file id).
@@ -57,6 +60,8 @@ package final class FingerprintWriter {
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
+        removedDocument = try file.database.prepare("SELECT minhash, grams13 FROM documents WHERE id = ?")
+        deleteBand = try file.database.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
         if try file.upgradeSchema() { gramsStale = true }
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
         var ids: [Int64] = []
@@ -183,10 +188,7 @@ package final class FingerprintWriter {
             throw FingerprintError.badData(path: file.path, reason: "its vocabulary ids run past 2^31 (a damaged file)")
         }
         rowsMaxID = max(rowsMaxID, maxID)
-        if maxSlot >= countDelta.count {
-            countDelta.append(contentsOf: repeatElement(0, count: maxSlot + 1 - countDelta.count))
-            documentDelta.append(contentsOf: repeatElement(0, count: maxSlot + 1 - documentDelta.count))
-        }
+        growDeltas(through: maxSlot)
         // Through buffers: indexing the class's arrays checked exclusive
         // access on every pair (6% of `sketch`'s samples on 9 KB files).
         countDelta.withUnsafeMutableBufferPointer { cd in
@@ -365,18 +367,15 @@ package final class FingerprintWriter {
         for k in stride(from: 0, to: pairs.count - 1, by: 2) {
             // A pair naming no vocabulary row (a damaged file) changes nothing.
             guard let slot = slot(removedID: Int64(pairs[k])) else { continue }
-            if slot >= countDelta.count {
-                countDelta.append(contentsOf: repeatElement(0, count: slot + 1 - countDelta.count))
-                documentDelta.append(contentsOf: repeatElement(0, count: slot + 1 - documentDelta.count))
-            }
+            growDeltas(through: slot)
             countDelta[slot] -= Int(pairs[k + 1])
             documentDelta[slot] -= 1
         }
-        let m = try removing.stored()
+        let m = removedDocument
         m.bind(1, row)
         let found = try m.step()
         if found, let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
-            let d = try removing.band()
+            let d = deleteBand
             for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() {
                 d.bind(1, band)
                 d.bind(2, Int64(bitPattern: h))
@@ -407,25 +406,11 @@ package final class FingerprintWriter {
         if pendingGramCount >= FingerprintFile.gramRunHashes { try flushGrams() }
     }
 
-    /// The statements `remove` runs, prepared on its first call.
-    private lazy var removing = RemoveStatements(db: db)
-    final class RemoveStatements {
-        let db: SQLiteDatabase
-        private var s: SQLiteStatement?
-        private var b: SQLiteStatement?
-        init(db: SQLiteDatabase) { self.db = db }
-        func stored() throws -> SQLiteStatement {
-            if let s { return s }
-            let p = try db.prepare("SELECT minhash, grams13 FROM documents WHERE id = ?")
-            s = p
-            return p
-        }
-        func band() throws -> SQLiteStatement {
-            if let b { return b }
-            let p = try db.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
-            b = p
-            return p
-        }
+    /// `countDelta` and `documentDelta` long enough to hold `slot`.
+    private func growDeltas(through slot: Int) {
+        guard slot >= countDelta.count else { return }
+        countDelta.append(contentsOf: repeatElement(0, count: slot + 1 - countDelta.count))
+        documentDelta.append(contentsOf: repeatElement(0, count: slot + 1 - documentDelta.count))
     }
 
     /// The slot of the token a removed document counts, by its vocabulary
