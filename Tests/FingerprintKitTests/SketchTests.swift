@@ -370,6 +370,29 @@ final class DedupBoilerplateTests: XCTestCase {
 }
 
 final class RadixSortTests: XCTestCase {
+    /// The gram index's galloping search gives the first position whose
+    /// value is at least x, as a linear walk from the same start does, at
+    /// every start and for values below, between, on and above the stored ones.
+    func testGallopLowerBoundEqualsALinearWalk() {
+        var rng = Xoshiro256(seed: 21)
+        for n in [0, 1, 2, 3, 7, 64, 2_047] {
+            var a = (0..<n).map { _ in rng.next() % 10_000 }
+            a.sort()
+            var probes: [UInt64] = [0, 10_001, .max]
+            for v in a.prefix(50) { probes += [v, v &+ 1, v &- 1] }
+            for _ in 0..<50 { probes.append(rng.next() % 10_001) }
+            a.withUnsafeBytes { raw in
+                for from in Set([0, n / 3, n / 2, max(0, n - 1), n]) {
+                    for x in probes {
+                        var walk = from
+                        while walk < n && a[walk] < x { walk += 1 }
+                        XCTAssertEqual(gallopLowerBound(raw, count: n, from: from, x), walk, "n \(n) from \(from) x \(x)")
+                    }
+                }
+            }
+        }
+    }
+
     func testRadixSortEqualsStandardSort() {
         var rng = Xoshiro256(seed: 9)
         for n in [0, 1, 5, 70_000, 300_000] {

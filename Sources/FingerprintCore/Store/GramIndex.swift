@@ -135,7 +135,9 @@ extension FingerprintFile {
                             var p = 0
                             for q in i..<j where !sets || total[q] == 0 {
                                 let g = sorted[q]
-                                while p < n && raw.loadUnaligned(fromByteOffset: 8 * p, as: UInt64.self) < g { p += 1 }
+                                // A block holds ~2,000 values and a query
+                                // usually a few dozen of them: gallop, do not walk.
+                                p = gallopLowerBound(raw, count: n, from: p, g)
                                 if p == n { break }
                                 if raw.loadUnaligned(fromByteOffset: 8 * p, as: UInt64.self) == g {
                                     if sets {
@@ -410,4 +412,27 @@ package struct GramRun: Sendable {
         out.counts = counts
         return out
     }
+}
+
+/// The first position at or after `from` among the `count` ascending
+/// `UInt64`s in `raw` whose value is at least `x` (`count` if none): steps
+/// of 1, 2, 4, … from `from`, then a binary search in the last step.
+/// - Complexity: O(log d) for an answer d positions past `from`.
+@inline(__always)
+func gallopLowerBound(_ raw: UnsafeRawBufferPointer, count: Int, from: Int, _ x: UInt64) -> Int {
+    @inline(__always) func at(_ k: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: 8 &* k, as: UInt64.self) }
+    var lo = from
+    var step = 1
+    var hi = from
+    while hi < count && at(hi) < x {
+        lo = hi &+ 1
+        hi = from &+ step
+        step &<<= 1
+    }
+    hi = min(hi, count)
+    while lo < hi {
+        let m = (lo &+ hi) &>> 1
+        if at(m) < x { lo = m &+ 1 } else { hi = m }
+    }
+    return lo
 }
