@@ -28,6 +28,17 @@ struct FingerprintCommand: ParsableCommand {
     /// one that looks like a file name is refused with a hint to put it
     /// after `--`.
     static func main() {
+        if let (index, bytes) = nonUTF8Argument() {
+            // Swift hands arguments over as strings, each invalid byte
+            // replaced by U+FFFD: such a name would open another file or
+            // none, and an output would be written under another name.
+            FileHandle.standardError.write(
+                Data(
+                    ("fingerprint: error: argument \(index), '\(FileName.display(bytes).terminalSafe)', is not valid UTF-8 and cannot be used as given: "
+                        + "name the folder that holds such a file instead (names found in a folder are read by their bytes), or rename it\n")
+                        .utf8))
+            Foundation.exit(ExitStatus.usage)
+        }
         if let arg = dashedPath(in: Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardError.write(
                 Data(
@@ -46,6 +57,16 @@ struct FingerprintCommand: ParsableCommand {
                         .utf8))
         }
         main(nil)
+    }
+
+    /// The first argument (1-based) whose bytes are not valid UTF-8, with them.
+    static func nonUTF8Argument() -> (Int, [UInt8])? {
+        for i in 1..<Int(CommandLine.argc) {
+            guard let p = CommandLine.unsafeArgv[i] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
+            if !FileName.isUTF8(bytes) { return (i, bytes) }
+        }
+        return nil
     }
 
     /// The first argument before `--` that starts with a single '-', is not

@@ -455,6 +455,33 @@ final class ReliabilityTests: XCTestCase {
         let fp = try tempDir().appendingPathComponent("out.fp").path
         XCTAssertEqual(try run(["sketch", dir.path, "-o", fp, "-q"]).status, 0)
         XCTAssertTrue(try run(["index", "list", fp]).stdout.contains(#"caf\xE9.txt"#))
+        // Named on the command line, such a name would reach us with U+FFFD
+        // for its invalid byte (another file, or an output under another
+        // name): refused in one line that shows the bytes, before any work.
+        // (Foundation's Process takes strings, so sh builds the arguments.)
+        let outDir = try tempDir()
+        let out = outDir.appendingPathComponent("out").path
+        func shell(_ script: String) throws -> CLITests.Run {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", script, "sh", CLITests.binary.path, dir.path, out]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            try p.run()
+            let e = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return CLITests.Run(status: p.terminationStatus, stdout: "", stderr: String(decoding: e, as: UTF8.self))
+        }
+        let named = try shell(#"exec "$1" stats "$2/$(printf 'caf\351.txt')" --format json"#)
+        XCTAssertEqual(named.status, 64, named.stderr)
+        XCTAssertTrue(named.stderr.contains(#"argument 2, '"# + dir.path + #"/caf\xE9.txt', is not valid UTF-8"#), named.stderr)
+        XCTAssertEqual(named.stderr.split(separator: "\n").count, 1, named.stderr)
+        let output = try shell(#"exec "$1" stats "$2" -o "$3$(printf '\376\033').json""#)
+        XCTAssertEqual(output.status, 64, output.stderr)
+        XCTAssertTrue(output.stderr.contains(#"out\xFE\e.json'"#), output.stderr)
+        XCTAssertFalse(output.stderr.contains("\u{1B}"), output.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outDir.path), [])
     }
 
     /// Finding 15: a JSONL file that starts with a UTF-8 byte-order mark

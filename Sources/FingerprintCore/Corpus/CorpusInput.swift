@@ -199,7 +199,7 @@ struct ReadUnit: Sendable {
 /// File names as bytes: Linux allows any bytes but NUL and '/', and a name
 /// that is not valid UTF-8 must still be opened by its bytes.
 package enum FileName {
-    static func isUTF8(_ b: [UInt8]) -> Bool {
+    package static func isUTF8(_ b: [UInt8]) -> Bool {
         var it = b.makeIterator()
         var decoder = UTF8()
         while true {
