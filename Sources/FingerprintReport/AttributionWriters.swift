@@ -37,7 +37,7 @@ extension AttributionReport {
     public func table() -> String {
         var out = "attribute — \(mode == "evaluate" ? "evaluation on the reference" : "questioned documents")\n"
         out += "  model: \(modelLine)\n"
-        out += "  candidates: " + candidates.map { "\($0.name) (\($0.documents))" }.joined(separator: ", ") + "\n\n"
+        out += "  candidates: " + candidates.map { "\($0.name.terminalSafe) (\($0.documents))" }.joined(separator: ", ") + "\n\n"
         if let e = evaluation {
             out += "  \(e.scheme == "leave-one-group-out" ? "leave-one-group-out (\(e.folds) groups)" : "\(e.folds)-fold stratified CV"), "
             out += "\(e.documents) documents; 95% bootstrap intervals over \(e.bootstrap) resamples of \(e.bootstrapUnit)s\n"
@@ -56,7 +56,7 @@ extension AttributionReport {
             out += c.render()
             let wrong = predictions.filter { $0.truth != $0.predicted }
             if !wrong.isEmpty {
-                out += "\n  misattributed (first 20 of \(wrong.count))\n"
+                out += "\n  misattributed (" + (wrong.count > 20 ? "first 20 of \(wrong.count)" : "\(wrong.count)") + ")\n"
                 var w = TextTable(["document", "true", "predicted", "margin"], align: [.left, .left, .left, .right])
                 for p in wrong.prefix(20) { w.add([p.document, p.truth ?? "", p.predicted, Num.f(p.margin, 3)]) }
                 out += w.render()

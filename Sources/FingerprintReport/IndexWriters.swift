@@ -108,13 +108,18 @@ public struct IndexListing: Codable, Sendable {
         var s =
             "\(file.terminalSafe): \(Num.count(documents.count)) documents, \(Num.count(documents.reduce(0) { $0 + $1.tokens })) tokens\n"
         s +=
-            "tokenizer \(p.tokenizer); \(p.shingle)-token shingles, \(p.permutations) permutations (seed \(p.seed)), LSH \(p.bands)×\(p.rows) for Jaccard ≥ \(p.threshold)"
+            "tokenizer \(p.tokenizer.terminalSafe); \(p.shingle)-token shingles, \(p.permutations) permutations (seed \(p.seed)), LSH \(p.bands)×\(p.rows) for Jaccard ≥ \(p.threshold)"
         s += p.keyed ? "; keyed (key id \(p.keyID!))\(p.keepNames ? ", names kept" : ", names hashed")" : ""
-        s += "; schema \(p.schema), made by fingerprint \(p.tool)\n"
+        s += "; schema \(p.schema), made by fingerprint \(p.tool.terminalSafe)\n"
         if !documents.isEmpty {
             var t = TextTable(
                 ["document", "bytes", "tokens", p.keyed ? "HMAC-SHA-256" : "SHA-256"], align: [.left, .right, .right, .left])
             for d in documents { t.add([d.name, "\(d.bytes)", "\(d.tokens)", String(d.sha256.prefix(16)) + "…"]) }
+            s += "\n" + t.render()
+        }
+        if !skipped.isEmpty {
+            var t = TextTable(["skipped when sketched", "reason"], align: [.left, .left])
+            for k in skipped { t.add([k.path, k.reason]) }
             s += "\n" + t.render()
         }
         return s

@@ -42,8 +42,8 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "CSV file (path,label) with each reference document's candidate label.")
     var labels: String?
 
-    @Option(help: "Folds of the stratified cross-validation when there is no QUESTIONED.")
-    var cv: Int = 10
+    @Option(help: "Folds of the stratified cross-validation when there is no QUESTIONED (default: 10).")
+    var cv: Int?
 
     @Option(help: "JSONL field that holds each reference document's group, for leave-one-group-out evaluation.")
     var groupField: String?
@@ -54,8 +54,8 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "delta (nearest centroid), linear (multinomial logistic regression) or impostors (General Impostors: may answer none).")
     var method: AttributionMethod = .linear
 
-    @Option(help: "The distance --method delta ranks by: cosine (Cosine Delta) or burrows (Burrows's Delta).")
-    var delta: DeltaDistance = .cosine
+    @Option(help: "The distance --method delta ranks by: cosine (Cosine Delta) or burrows (Burrows's Delta) (default: cosine).")
+    var delta: DeltaDistance?
 
     @Option(help: "Most frequent --tokenizer types used as features (0: none).")
     var mfw: Int = 300
@@ -87,11 +87,11 @@ struct AttributeCommand: ParsableCommand {
     @Flag(help: "With QUESTIONED: also attribute it as one corpus, with a permutation test against each other candidate.")
     var corpus = false
 
-    @Option(help: "With --corpus: the distance, cosine (Cosine Delta of centroids) or jsd (JSD of pooled counts).")
-    var corpusDistance: CorpusDistance = .cosine
+    @Option(help: "With --corpus: the distance, cosine (Cosine Delta of centroids) or jsd (JSD of pooled counts) (default: cosine).")
+    var corpusDistance: CorpusDistance?
 
-    @Option(help: "With --corpus: relabellings of each permutation test.")
-    var permutations: Int = 999
+    @Option(help: "With --corpus: relabellings of each permutation test (default: 999).")
+    var permutations: Int?
 
     @Option(help: "Bootstrap resamples for the 95% intervals of the evaluation metrics.")
     var bootstrap: Int = 1000
@@ -102,17 +102,17 @@ struct AttributeCommand: ParsableCommand {
     @Option(help: "Output format.")
     var format: AttributeFormat = .table
 
-    @Option(help: "--method impostors: rounds, each on a random half of the features.")
-    var rounds: Int = 100
+    @Option(help: "--method impostors: rounds, each on a random half of the features (default: 100).")
+    var rounds: Int?
 
-    @Option(help: "--method impostors: impostor documents drawn per candidate and round.")
-    var impostors: Int = 10
+    @Option(help: "--method impostors: impostor documents drawn per candidate and round (default: 10).")
+    var impostors: Int?
 
     @Option(
         help:
-            "--method impostors: the share of documents whose source is not a candidate that may still get one (sets the threshold below which the answer is none)."
+            "--method impostors: the share of documents whose source is not a candidate that may still get one (sets the threshold below which the answer is none) (default: 0.05)."
     )
-    var abstainAlpha: Double = 0.05
+    var abstainAlpha: Double?
 
     @Option(help: "With --format html: show at most N documents.")
     var htmlLimit: Int = 200
@@ -133,7 +133,26 @@ struct AttributeCommand: ParsableCommand {
         if questioned != nil && (groupField != nil || groups != nil) {
             throw ValidationError("--group-field/--groups are for evaluation (no QUESTIONED).")
         }
-        guard cv >= 2 else { throw ValidationError("--cv must be at least 2.") }
+        if let cv, cv < 2 { throw ValidationError("--cv must be at least 2.") }
+        // Options that would be ignored are refused, not dropped in silence.
+        if cv != nil && questioned != nil { throw ValidationError("--cv is for evaluation (no QUESTIONED).") }
+        // Leave-one-group-out has one fold a group. A --dry-run cannot know
+        // a --group-field's groups before reading, so there --cv K tells it
+        // how many folds to assume.
+        if cv != nil && (groups != nil || (groupField != nil && !options.dryRun)) {
+            throw ValidationError(
+                "--cv and --group-field/--groups cannot be combined (leave-one-group-out has one fold a group; with --group-field, --dry-run takes --cv as the number of groups to assume)."
+            )
+        }
+        if delta != nil && method != .delta { throw ValidationError("--delta is for --method delta.") }
+        if c != nil && method != .linear { throw ValidationError("--C is for --method linear.") }
+        if method != .impostors && (rounds != nil || impostors != nil || abstainAlpha != nil) {
+            throw ValidationError("--rounds, --impostors and --abstain-alpha are for --method impostors.")
+        }
+        if !corpus && (permutations != nil || corpusDistance != nil) {
+            throw ValidationError("--permutations and --corpus-distance are for --corpus.")
+        }
+        if charFeatures != nil && char == nil { throw ValidationError("--char-features needs --char.") }
         guard mfw >= 0 else { throw ValidationError("--mfw must be 0 or more.") }
         if let char {
             guard let r = Self.charRange(char), r.lowerBound >= 1, r.upperBound <= 64 else {
@@ -150,12 +169,16 @@ struct AttributeCommand: ParsableCommand {
         if maskSingle && mask == nil { throw ValidationError("--mask-single needs --mask.") }
         if let c, !(c > 0 && c.isFinite) { throw ValidationError("--C must be a positive number.") }
         if corpus && questioned == nil { throw ValidationError("--corpus needs QUESTIONED.") }
-        guard (1...1_000_000).contains(permutations) else { throw ValidationError("--permutations must be from 1 to 1,000,000.") }
+        if let permutations, !(1...1_000_000).contains(permutations) {
+            throw ValidationError("--permutations must be from 1 to 1,000,000.")
+        }
         guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be from 0 to 100,000.") }
         guard topFeatures >= 0 else { throw ValidationError("--top-features must be 0 or more.") }
-        guard (1...100_000).contains(rounds) else { throw ValidationError("--rounds must be from 1 to 100,000.") }
-        guard impostors >= 1 else { throw ValidationError("--impostors must be at least 1.") }
-        guard abstainAlpha > 0 && abstainAlpha < 1 else { throw ValidationError("--abstain-alpha must be between 0 and 1.") }
+        if let rounds, !(1...100_000).contains(rounds) { throw ValidationError("--rounds must be from 1 to 100,000.") }
+        if let impostors, impostors < 1 { throw ValidationError("--impostors must be at least 1.") }
+        if let abstainAlpha, !(abstainAlpha > 0 && abstainAlpha < 1) {
+            throw ValidationError("--abstain-alpha must be between 0 and 1.")
+        }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
     }
 
@@ -173,14 +196,14 @@ struct AttributeCommand: ParsableCommand {
             o.features.mask = mask
             o.features.maskSingle = maskSingle
             o.method = method
-            o.delta = delta
+            o.delta = delta ?? o.delta
             o.inverseRegularization = c
-            o.impostorRounds = rounds
-            o.impostorsPerRound = impostors
-            o.abstainAlpha = abstainAlpha
-            o.folds = cv
-            o.corpus = corpus ? corpusDistance : nil
-            o.permutations = permutations
+            o.impostorRounds = rounds ?? o.impostorRounds
+            o.impostorsPerRound = impostors ?? o.impostorsPerRound
+            o.abstainAlpha = abstainAlpha ?? o.abstainAlpha
+            o.folds = cv ?? o.folds
+            o.corpus = corpus ? corpusDistance ?? .cosine : nil
+            o.permutations = permutations ?? o.permutations
             o.bootstrap = bootstrap
             o.topFeatures = topFeatures
             o.seed = options.seed
@@ -198,14 +221,14 @@ struct AttributeCommand: ParsableCommand {
                 // reading; the fits count folds × (1 + the inner folds × the C grid).
                 // Leave-one-group-out has a fold a group: a --groups table
                 // names them all (a --group-field's are only known after
-                // reading the whole corpus, and --cv stands in for them).
+                // reading the whole corpus, and --cv K, by default 10, stands in for them).
                 let grid = AttributionFit.grid(weighting).count
-                let folds = try groups.map { Set(try LabelTable.read($0).values).count } ?? cv
+                let folds = try groups.map { Set(try LabelTable.read($0).values).count } ?? o.folds
                 let fits = (questionedInput == nil ? folds : 1) * (c == nil && method == .linear ? 1 + o.innerFolds * grid : 1)
                 let notes =
                     groupField != nil && groups == nil
                     ? [
-                        "folds: --cv \(cv) stands in for the groups of --group-field \(groupField!), which are known only after reading the reference"
+                        "folds: --cv \(o.folds) stands in for the groups of --group-field \(groupField!), which are known only after reading the reference"
                     ] : []
                 return WorkPlan.attribute(
                     r,

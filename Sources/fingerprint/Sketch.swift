@@ -219,16 +219,25 @@ struct IndexAdd: ParsableCommand {
 
     @OptionGroup var options: SharedOptions
 
+    func validate() throws {
+        if options.output != nil {
+            throw ValidationError("index add writes FILE and prints its summary on standard output; it takes no --output.")
+        }
+    }
+
     func run() throws {
         try runReporting(options) {
             try OutputGuard.refuseOverlap(file, flag: "FILE", inputs: [corpus] + (sketch.key.map { [$0] } ?? []))
+            // The skip list must not replace the index, the corpus or the key.
+            try options.checkOutput(inputs: [file, corpus, sketch.key])
             let input = try options.input(corpus)
             if input.kind == .fingerprint { throw ValidationError("\(corpus) is a fingerprint file; fingerprint merge combines files.") }
             let o = try sketch.options(options)
             let stop = try options.planGate(inputs: [input], json: format == .json, advice: "--threads 1 keeps one counting table") {
                 depth in
                 WorkPlan.sketch(
-                    try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle, pairs: [], depth: depth), options: o)
+                    try CorpusSurvey.survey(input, tokenizer: o.tokenizer, shingle: o.shingle, pairs: [], depth: depth), options: o,
+                    command: "index add")
             }
             if stop { return }
             guard FileManager.default.fileExists(atPath: file) else {
@@ -354,7 +363,7 @@ struct IndexQuery: ParsableCommand {
     @Flag(help: "Exit with status 1 when any document matches (for CI).")
     var failOnMatch = false
 
-    @Option(help: "Output format.")
+    @Option(help: "Output format: table, json, jsonl or csv (no html).")
     var format: StreamFormat = .table
 
     @OptionGroup var options: SharedOptions

@@ -807,6 +807,10 @@ def query(client: Client, items: list[str], questioned: list[str], *, workdir: s
     if threshold < stored:
         notes.append(f"--threshold {threshold} is below the {stored} the index's {m['bands']}×{m['rows']} LSH bands "
                      "were tuned for: pairs between them are found with lower probability")
+    index_skips = sum(len(fpfile.skips(f)) for f in files)
+    if index_skips:
+        notes.append(f"the index's own inputs had {index_skips} skipped when they were sketched "
+                     "(fingerprint index list shows which)")
     return {
         "schema": "fingerprint.query/1", "version": version, "index": " ".join(items),
         "reference_documents": sum(p["documents"] for p in parts), "questioned": " ".join(questioned),

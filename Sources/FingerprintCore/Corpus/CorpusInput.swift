@@ -95,6 +95,14 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
             }
             kind = .directory
         } else {
+            // A pipe or a device: opening a FIFO without a writer waits
+            // forever, and sniffing one for the fingerprint-file header
+            // would eat the start of its stream.
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                throw FingerprintError.inputNotFound(
+                    path: path,
+                    reason: "is a pipe or a device, not a regular file; to read a stream, give - and redirect it to standard input")
+            }
             guard access(path, R_OK) == 0 else {
                 throw FingerprintError.inputNotFound(path: path, reason: "file is not readable; check its permissions")
             }
@@ -241,6 +249,18 @@ package enum FileName {
     /// Opens a file for reading by its bytes when given (`raw`), else by `path`.
     package static func open(_ path: String, raw: [UInt8]?) -> Int32 {
         raw.map { r in withCString(r) { Glibc.open($0, O_RDONLY | O_CLOEXEC) } } ?? Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    }
+
+    /// The whole contents of the file at `path` (nil when it cannot be
+    /// read, a directory included).
+    /// - Throws: `inputNotFound` for a pipe or a device: opening a FIFO
+    ///   without a writer would wait forever.
+    package static func contents(ofRegularFile path: String) throws -> Data? {
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR {
+            throw FingerprintError.inputNotFound(path: path, reason: "is a pipe or a device, not a regular file")
+        }
+        return FileManager.default.contents(atPath: path)
     }
 
     /// Calls `body` with the bytes as a NUL-terminated C string.

@@ -16,7 +16,8 @@ package enum JSONLine {
     }
 
     /// The decoded text of top-level `field`, and the value of `keyField`
-    /// (a string, or the literal text of a number) when present.
+    /// (a string, or the literal text of a number) when present; null, a
+    /// boolean, an array or an object counts as absent.
     package static func extract(_ line: UnsafeBufferPointer<UInt8>, field: [UInt8], keyField: [UInt8]?) -> Result<
         (text: [UInt8], key: String?), Failure
     > {
@@ -42,11 +43,14 @@ package enum JSONLine {
         var foundNonString = false
         var key: String? = nil
         var group: String? = nil
-        func scalar(_ p: inout Parser) throws -> String {
+        // A string, or a number's literal text; null, true, false, an array
+        // or an object is no value (as a missing field: no "null" label).
+        func scalar(_ p: inout Parser) throws -> String? {
             if p.peek == UInt8(ascii: "\"") { return String(decoding: try p.string(), as: UTF8.self) }
             let s = p.i
+            let number = p.peek == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.peek)
             try p.value(depth: 1)
-            return String(decoding: UnsafeBufferPointer(rebasing: line[s..<p.i]), as: UTF8.self)
+            return number ? String(decoding: UnsafeBufferPointer(rebasing: line[s..<p.i]), as: UTF8.self) : nil
         }
         do {
             p.i += 1

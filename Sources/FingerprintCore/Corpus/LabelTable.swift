@@ -9,7 +9,7 @@ package enum LabelTable {
     /// quotes) into a map from path to value.
     /// - Throws: `inputNotFound` when unreadable, `badData` on a malformed line.
     package static func read(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try FileName.contents(ofRegularFile: path) else {
             throw FingerprintError.inputNotFound(path: path, reason: "cannot be read")
         }
         var rows: [[String]] = []

@@ -154,6 +154,9 @@ package final class FingerprintFile {
 
     /// Whether `path` starts like an SQLite database (a fingerprint file).
     public static func looksLikeFingerprint(_ path: String) -> Bool {
+        // Only a regular file can be one (opening a FIFO would wait for a writer).
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
         guard let h = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? h.close() }
         return (try? h.read(upToCount: 16)).map { [UInt8]($0) == magic } ?? false
@@ -262,7 +265,9 @@ package final class FingerprintFile {
                 }
                 return r
             } ?? (p.shingle == 64 ? 1 : 2)
-        guard (1...64).contains(p.shingle), p.permutations >= 1, p.bands >= 1, p.rows >= 1,
+        // Permutations as `sketch --perms` allows (a damaged value sized a
+        // signature of gigabytes before any row was read).
+        guard (1...64).contains(p.shingle), (1...4096).contains(p.permutations), p.bands >= 1, p.rows >= 1,
             case (let cells, let overflow) = p.bands.multipliedReportingOverflow(by: p.rows), !overflow, cells <= p.permutations
         else { throw bad("meta holds impossible sketch parameters") }
         if m["keyed"] == "1" && p.keyID == nil { throw bad("meta says keyed but has no key_id") }

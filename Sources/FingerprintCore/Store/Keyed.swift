@@ -134,7 +134,7 @@ public struct FingerprintKey: Sendable {
     /// `openssl rand -hex 32 > k` make.
     /// - Throws: `.inputNotFound` when unreadable, `.badData` for any other content.
     public static func read(path: String) throws -> FingerprintKey {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try FileName.contents(ofRegularFile: path) else {
             throw FingerprintError.inputNotFound(path: path, reason: "cannot read the key file")
         }
         let bytes = [UInt8](data)

@@ -258,9 +258,22 @@ public enum Attribution {
         try o.validate()
         let labelled = data.labels.indices.filter { data.labels[$0] >= 0 }
         try checkClasses(data, labelled)
+        var perClass = [Int](repeating: 0, count: data.classes.count)
+        for d in labelled { perClass[data.labels[d]] += 1 }
+        var foldNotes: [String] = []
         let fold: [Int]
         let nFolds: Int
         if let g = data.groups {
+            // A candidate all of whose documents are in one group is, when
+            // that group is held out, unknown to the model that predicts it.
+            var groupsOf = [Set<Int>](repeating: [], count: data.classes.count)
+            for d in labelled { groupsOf[data.labels[d]].insert(g[d]) }
+            let single = groupsOf.indices.filter { perClass[$0] > 0 && groupsOf[$0].count == 1 }
+            if !single.isEmpty {
+                foldNotes.append(
+                    "\(single.count) candidates have all their documents in one group (\(single.prefix(5).map { data.classes[$0] }.joined(separator: ", "))): "
+                        + "when that group is held out, no model has seen them, so their documents cannot be attributed correctly")
+            }
             let present = Array(Set(labelled.map { g[$0] })).sorted()
             guard present.count >= 2 else {
                 throw FingerprintError.invalidParameter(
@@ -273,6 +286,20 @@ public enum Attribution {
             guard o.folds <= labelled.count else {
                 throw FingerprintError.invalidParameter(
                     name: "cv", value: "\(o.folds)", reason: "more folds than the \(labelled.count) labelled documents")
+            }
+            // A candidate's only document is tested by a model that never saw the candidate.
+            if let c = perClass.indices.first(where: { perClass[$0] == 1 }) {
+                throw FingerprintError.badData(
+                    path: "reference",
+                    reason:
+                        "candidate \(data.classes[c]) has 1 document: cross-validation needs at least 2 of each (the model that predicts the one would never have seen the candidate)"
+                )
+            }
+            let few = perClass.indices.filter { perClass[$0] > 0 && perClass[$0] < o.folds }
+            if !few.isEmpty {
+                foldNotes.append(
+                    "\(few.count) candidates have fewer documents than the \(o.folds) folds (\(few.prefix(5).map { "\(data.classes[$0]): \(perClass[$0])" }.joined(separator: ", "))): "
+                        + "some folds test them with fewer training documents, and some test none of them")
             }
             fold = stratifiedFolds(
                 labels: labelled.map { data.labels[$0] }, classes: data.classes.count, folds: o.folds, seed: o.seed,
@@ -311,6 +338,7 @@ public enum Attribution {
         r.abstainThresholds = thresholds.isEmpty ? nil : thresholds
         r.iterations = iterations.isEmpty ? nil : iterations
         r.featureCount = featureCounts.max() ?? 0
+        r.notes += foldNotes
         r.evaluation = AttributionMetrics.evaluate(
             predictions: r.predictions, classes: data.classes, units: data.groups.map { g in preds.map { g[$0.0] } },
             folds: nFolds, scheme: data.groups == nil ? "stratified-k-fold" : "leave-one-group-out", options: o)

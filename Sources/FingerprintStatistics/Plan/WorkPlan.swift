@@ -94,9 +94,10 @@ public struct WorkPlan: Codable, Sendable {
     /// sets of ≈ one UInt64 per token each, before and after sorting);
     /// the file takes the sets, the counts, a signature per document and
     /// the vocabulary.
-    public static func sketch(_ s: CorpusSurvey, options o: SketchOptions) -> WorkPlan {
+    /// `command`: as the plan's heading names it (`index add` plans the same work).
+    public static func sketch(_ s: CorpusSurvey, options o: SketchOptions, command: String = "sketch") -> WorkPlan {
         let t = Double(min(o.read.threads, max(1, s.units)))
-        var p = WorkPlan(command: "sketch", corpora: [s])
+        var p = WorkPlan(command: command, corpora: [s])
         let tokensPerByte = s.textBytes > 0 ? s.tokens / s.textBytes : 0.2
         let batchTokens = min(s.tokens, Double(o.batchBytes) * tokensPerByte)
         let fileBytes =

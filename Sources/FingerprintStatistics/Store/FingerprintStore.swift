@@ -35,6 +35,8 @@ public struct SketchOptions: Sendable {
 
 /// What `sketch` and `index add` did.
 public struct IndexChange: Codable, Sendable, Equatable {
+    public var schema = "fingerprint.change/1"
+    public var version = Fingerprint.version
     public var file: String
     public var added = 0
     public var replaced = 0
@@ -45,6 +47,11 @@ public struct IndexChange: Codable, Sendable, Equatable {
     public var documents = 0
     public var vocabulary = 0
     public var fileBytes = 0
+
+    enum CodingKeys: String, CodingKey {
+        case schema, version, file, added, replaced, unchanged, removed, skipped, documents, vocabulary
+        case fileBytes = "file_bytes"
+    }
 }
 
 /// Making, changing and reading fingerprint files (docs/FINGERPRINT-FILES.md).
@@ -185,6 +192,9 @@ public enum FingerprintStore {
             // the stored name each escaped form stands for, when it is one
             // (read on the first name not found as given).
             var shown: [String: String?]? = nil
+            // A document named twice (or as given and as shown) is removed
+            // once, and is not "missing" the second time.
+            var removedNames = Set<String>()
             for n in names {
                 var stored = key != nil && !file.parameters.keepNames ? key!.name(n) : n
                 s.bind(1, stored)
@@ -209,13 +219,14 @@ public enum FingerprintStore {
                 }
                 guard found else {
                     s.reset()
-                    missing.append(n)
+                    if !removedNames.contains(stored) { missing.append(n) }
                     continue
                 }
                 let row = s.int64(0)
                 let pairs = s.array(1, of: Int32.self) ?? []
                 s.reset()
                 try writer.remove(row: row, pairs: pairs)
+                removedNames.insert(stored)
                 removed += 1
             }
             try writer.finish()

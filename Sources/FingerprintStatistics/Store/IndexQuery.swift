@@ -237,6 +237,10 @@ extension FingerprintStore {
                 "--threshold \(threshold) is below the \(p.threshold) the index's \(p.bands)×\(p.rows) LSH bands were tuned for: pairs between them are found with lower probability"
             )
         }
+        let indexSkips = try file.skips().count
+        if indexSkips > 0 {
+            notes.append("the index's own inputs had \(indexSkips) skipped when they were sketched (fingerprint index list shows which)")
+        }
         let referenceDocuments = try file.documentCount()
         Trace.mark("query: neighbours, results")
         return QueryReport(

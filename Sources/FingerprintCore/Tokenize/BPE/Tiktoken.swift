@@ -74,7 +74,7 @@ public enum TiktokenPreset: String, Sendable, Hashable, CaseIterable {
             : "looked in " + tried.joined(separator: ", ")
         throw FingerprintError.inputNotFound(
             path: rawValue,
-            reason: "no \(encodingName) ranks file (\(looked)); give one as --tokenizer \(rawValue):PATH")
+            reason: "no \(encodingName) ranks file (\(looked)); name one as \(rawValue):PATH (as in --tokenizer \(rawValue):PATH)")
     }
 }
 
@@ -95,8 +95,9 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
     /// lines skipped). - Throws: `inputNotFound` if it cannot be read,
     /// `badData` naming the line on anything malformed.
     public convenience init(preset: TiktokenPreset, path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FingerprintError.inputNotFound(path: path, reason: "cannot read the \(preset.encodingName) ranks file")
+        guard let data = try FileName.contents(ofRegularFile: path) else {
+            let why = access(path, F_OK) != 0 ? "no such file; check the path" : "cannot be read as a ranks file"
+            throw FingerprintError.inputNotFound(path: path, reason: why)
         }
         try self.init(preset: preset, contents: [UInt8](data), path: path)
     }
@@ -109,6 +110,7 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
         sha256 = SHA256.hex(bytes)
         var tokens: [[UInt8]] = []
         var ranks: [UInt32] = []
+        var lines: [Int] = []
         var line = 0
         var i = 0
         while i < bytes.count {
@@ -128,14 +130,27 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
             }
             tokens.append(token)
             ranks.append(rank)
+            lines.append(line)
         }
         guard !tokens.isEmpty else { throw FingerprintError.badData(path: path, reason: "no tokens: not a .tiktoken ranks file") }
         do {
             vocabulary = try BPEVocabulary(tokens: tokens, ranks: ranks)
         } catch {
-            throw FingerprintError.badData(path: path, reason: "\(error)")
+            let at = Self.entry(showing: error, tokens: tokens, ranks: ranks)
+            throw FingerprintError.badData(path: path, reason: (at.map { "line \(lines[$0]): " } ?? "") + "\(error)")
         }
         decimal = DecimalIDs(count: Int(ranks.max()!) + 1)
+    }
+
+    /// The entry a vocabulary problem shows on: a rank's first when it is
+    /// too large, the second of a repeated rank or token; nil for a missing byte.
+    static func entry(showing problem: BPEVocabulary.Problem, tokens: [[UInt8]], ranks: [UInt32]) -> Int? {
+        switch problem {
+        case .rankTooLarge(let r): return ranks.firstIndex(of: r)
+        case .duplicateRank(let r): return ranks.indices.filter { ranks[$0] == r }.dropFirst().first
+        case .duplicateToken(let t, _, let b): return ranks.indices.first { ranks[$0] == b && tokens[$0] == t }
+        case .missingByte: return nil
+        }
     }
 
     /// `cl100k (sha256 …)`: the preset and the ranks file's hash, as reports print it.

@@ -43,7 +43,7 @@ public final class HFTokenizer: @unchecked Sendable, Hashable, CustomStringConve
     public var description: String { "hf (sha256 \(sha256))" }
 
     public convenience init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try FileName.contents(ofRegularFile: path) else {
             throw FingerprintError.inputNotFound(path: path, reason: "cannot read the tokenizer.json file")
         }
         try self.init(contents: [UInt8](data), path: path)
