@@ -81,6 +81,7 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// The weight map of a shard index: `{"weight_map": {name: shard file}}`.
     static func readIndex(_ index: String) throws -> [(name: String, shard: String)] {
+        try MappedFile.requireRegularFile(index)
         guard let data = FileManager.default.contents(atPath: index) else {
             throw FingerprintError.inputNotFound(path: index, reason: "cannot read")
         }
