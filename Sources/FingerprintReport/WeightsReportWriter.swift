@@ -20,7 +20,7 @@ public enum WeightsReportWriter {
         }
         s += models.render()
         for p in r.pairs {
-            s += "\n\(p.a + 1) vs \(p.b + 1): \(p.verdict.rawValue.uppercased())\n  \(p.evidence.terminalSafe)\n"
+            s += "\n\(p.a + 1) vs \(p.b + 1): \(p.verdict?.rawValue.uppercased() ?? "NO VERDICT")\n  \(p.evidence.terminalSafe)\n"
             if r.models.count == 2 {
                 var t = TextTable(
                     ["tensor", "shape", "cosine", "rel L2", "pearson", "z", "aligned", "axis", "moved", "z al.", "spectra r", "z sp."],
@@ -52,13 +52,17 @@ public enum WeightsReportWriter {
             s += "\nLineages (joined by \"derived\" verdicts)\n"
             for g in r.lineages { s += "  " + g.map { "\($0 + 1)" }.joined(separator: " ") + "\n" }
         }
+        if r.options.nullPartners + r.options.inits == 0 {
+            s += "\nno null: flat statistics only, no verdict\n"
+            return s
+        }
         s += "\nnull: \(r.options.nullPartners) mismatched tensors of the same shape + \(r.options.inits) independent initialisations "
         s +=
             "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ))\n"
         return s
     }
 
-    /// One row per pair and matched tensor.
+    /// One row per pair and matched tensor; `verdict` is empty without a null.
     public static func csv(_ r: WeightsReport) -> String {
         var s = CSV.row([
             "model_a", "model_b", "verdict", "tensor", "tensor_b", "matched_by", "shape", "dtype_a", "dtype_b", "not_compared", "cosine",
@@ -68,7 +72,7 @@ public enum WeightsReportWriter {
         for p in r.pairs {
             for m in p.tensors {
                 s += CSV.row([
-                    r.models[p.a].path, r.models[p.b].path, p.verdict.rawValue, m.name, m.nameB ?? "", m.matchedBy,
+                    r.models[p.a].path, r.models[p.b].path, p.verdict?.rawValue ?? "", m.name, m.nameB ?? "", m.matchedBy,
                     m.shape.map(String.init).joined(separator: "x"), m.dtypeA, m.dtypeB, m.notCompared ?? "", raw(m.cosine),
                     raw(m.relativeL2), raw(m.pearson), raw(m.zPearson), m.alignment?.axis.rawValue ?? "", raw(m.alignment?.cosine),
                     m.alignment.map { "\($0.moved)" } ?? "", raw(m.alignment?.gap), raw(m.zAligned), raw(m.spectralCorrelation),

@@ -76,7 +76,7 @@ final class WeightsCLITests: XCTestCase {
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--null", "0", "--inits", "1"]).status, 64)
         let flat = try CLITests.run(["weights", a, b, "--null", "0", "--inits", "0", "--align", "none", "--no-spectra"])
         XCTAssertEqual(flat.status, 0, flat.stderr)
-        XCTAssertTrue(flat.stdout.contains("INCONCLUSIVE"), flat.stdout)
+        XCTAssertTrue(flat.stdout.contains("1 vs 2: NO VERDICT"), flat.stdout)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--format", "jsonl"]).status, 64)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--output", a]).status, 64, "never overwrite an input")
     }
@@ -102,6 +102,43 @@ final class WeightsCLITests: XCTestCase {
         XCTAssertEqual(bad.status, 65)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
     }
+    /// `--null 0 --inits 0` (flat statistics only) gives no verdict in any
+    /// format: the table says so, the JSON pair has no `verdict` key, the CSV
+    /// verdict cells are empty and the HTML names none; the flat statistics
+    /// are those of the full run. (It printed "INCONCLUSIVE".)
+    func testNoVerdictWithoutANull() throws {
+        let flat = ["--null", "0", "--inits", "0"]
+        let t = try CLITests.run(["weights", a, b] + flat)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("1 vs 2: NO VERDICT\n  no null (0 mismatched tensors, 0 initialisations)"), t.stdout)
+        for v in ["DERIVED", "INDEPENDENT", "INCONCLUSIVE"] { XCTAssertFalse(t.stdout.contains(v), t.stdout) }
+
+        let j = try CLITests.run(["weights", a, b, "--format", "json"] + flat)
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let pair = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])?["pairs"] as? [[String: Any]])?.first)
+        XCTAssertNil(pair["verdict"], "no verdict key without a null")
+        XCTAssertTrue((pair["evidence"] as? String)?.contains("no verdict") == true)
+        let full = try CLITests.run(["weights", a, b, "--format", "json"])
+        let fullPair = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)) as? [String: Any])?["pairs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(fullPair["verdict"] as? String, "derived")
+        let pearson = { (p: [String: Any]) in (p["tensors"] as! [[String: Any]]).map { $0["pearson"] as? Double } }
+        XCTAssertEqual(pearson(pair), pearson(fullPair), "the same flat statistics")
+
+        let c = try CLITests.run(["weights", a, b, "--format", "csv"] + flat)
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let rows = c.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows[0][2], "verdict")
+        XCTAssertEqual(rows.count, 1 + 11)
+        for r in rows.dropFirst() { XCTAssertEqual(r[2], "", r.joined(separator: ",")) }
+
+        let h = try CLITests.run(["weights", a, b, "--format", "html"] + flat)
+        XCTAssertEqual(h.status, 0, h.stderr)
+        XCTAssertTrue(h.stdout.contains("a.safetensors vs b.safetensors: no verdict — no null"), h.stdout)
+        for v in ["derived —", "independent —", "inconclusive —", "Inconclusive:", "Derived:"] { XCTAssertFalse(h.stdout.contains(v), v) }
+    }
+
     /// Runs the binary; a run still going after `seconds` is killed and
     /// reported as status −1.
     func run(_ args: [String], within seconds: Double) throws -> CLITests.Run {

@@ -132,7 +132,9 @@ public struct TensorMatch: Codable, Sendable {
 public struct PairComparison: Codable, Sendable {
     public var a: Int
     public var b: Int
-    public var verdict: WeightsVerdict
+    /// nil (absent from the JSON) without a null (`nullPartners` and
+    /// `inits` both 0): flat statistics only.
+    public var verdict: WeightsVerdict?
     public var evidence: String
     /// Median over compared tensors of `TensorMatch.similarity`.
     public var similarity: Double?
@@ -310,7 +312,9 @@ public enum WeightsComparison {
                 ca, ta, cb, tb, a: a, b: b, byName: byName, partners: groups[tb.shape] ?? [], inits: inits[ta.shape] ?? [],
                 options: options, cache: cache)
         }
-        return verdict(a: a, b: b, tensors: results, unmatchedA: unmatchedA.map(\.name), unmatchedB: unmatchedB.map(\.name))
+        return verdict(
+            a: a, b: b, tensors: results, unmatchedA: unmatchedA.map(\.name), unmatchedB: unmatchedB.map(\.name),
+            null: options.nullPartners + options.inits > 0)
     }
 
     static func shapeKey(_ shape: [Int]) -> UInt64 {
@@ -420,18 +424,24 @@ public enum WeightsComparison {
         return (x - mean) / max(sd, WeightsVerdictRule.sdFloor)
     }
 
-    /// The pair's verdict from its tensors (the rule in `WeightsVerdictRule`).
-    static func verdict(a: Int, b: Int, tensors: [TensorMatch], unmatchedA: [String], unmatchedB: [String]) -> PairComparison {
+    /// The pair's verdict from its tensors (the rule in `WeightsVerdictRule`);
+    /// none without a null (`null` false: flat statistics only).
+    static func verdict(
+        a: Int, b: Int, tensors: [TensorMatch], unmatchedA: [String], unmatchedB: [String], null: Bool = true
+    ) -> PairComparison {
         let evaluated = tensors.filter { $0.evidence != nil }
         let strong = evaluated.filter(\.strong)
         let moderate = evaluated.filter { $0.evidence! >= WeightsVerdictRule.moderateZ }
         let sims = tensors.compactMap(\.similarity).sorted()
         let median: Double? =
             sims.isEmpty ? nil : sims.count % 2 == 1 ? sims[sims.count / 2] : (sims[sims.count / 2 - 1] + sims[sims.count / 2]) / 2
-        let verdict: WeightsVerdict
+        let verdict: WeightsVerdict?
         var text: String
         let medianText = median.map { String(format: "median similarity %.4f", $0) } ?? "no similarity"
-        if evaluated.isEmpty {
+        if !null {
+            verdict = nil
+            text = "no null (0 mismatched tensors, 0 initialisations): flat statistics only, no verdict; " + medianText
+        } else if evaluated.isEmpty {
             verdict = .inconclusive
             text = "no tensor could be compared against a null (\(tensors.count) matched)"
         } else if strong.count >= min(WeightsVerdictRule.minStrong, evaluated.count) {
