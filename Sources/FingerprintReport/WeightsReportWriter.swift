@@ -58,7 +58,8 @@ public enum WeightsReportWriter {
         }
         s += "\nnull: \(r.options.nullPartners) mismatched tensors of the same shape + \(r.options.inits) independent initialisations "
         s +=
-            "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ))\n"
+            "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ)), "
+        s += "independent none and \(WeightsVerdictRule.minInformative) whose null lets z reach it\n"
         return s
     }
 

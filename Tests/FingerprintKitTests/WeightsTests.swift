@@ -331,6 +331,79 @@ final class WeightsTests: XCTestCase {
         }
     }
 
+    // MARK: - Tensors too small to tell
+
+    /// Writes `tensors` (name, dtype, shape, values) as one safetensors file.
+    func write(_ tensors: [(name: String, dtype: TensorDType, shape: [Int], values: [Float])], _ path: String) throws {
+        try SafetensorsWriter.write(tensors.map { SafetensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape) }, to: path) {
+            TensorConversion.encode(tensors[$0].values, as: tensors[$0].dtype)
+        }
+    }
+
+    /// The JSON object of an encodable value.
+    func object(_ value: some Encodable) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try JSONOutput.encode(value).utf8)) as? [String: Any])
+    }
+
+    /// A copy of a checkpoint of four tensors of 16 values compared with
+    /// itself (r = 1 for each) was called independent: a null that wide
+    /// leaves no similarity room to stand out, and "none strong" was read as
+    /// independence. It is inconclusive, saying why. Built so the null is
+    /// known by hand: t₀ = a centred ramp, t₁ = an even function of the
+    /// same positions (orthogonal to the ramp once centred), t₂ = −t₀,
+    /// t₃ = −t₁; without initialisations, tᵢ's null is its Pearson's r with
+    /// the next three: {0, −1, 0}, mean −1/3, sample sd √(1/3), so z and the
+    /// best attainable z are (1 + 1/3)/√(1/3) = 4/√3 ≈ 2.309 < 8.
+    func testTensorsTooSmallForTheirNullAreNotEvidenceOfIndependence() throws {
+        let tmp = try temporaryDirectory(self)
+        let ramp = (0..<16).map { Float($0) - 7.5 }
+        let even = ramp.map { $0 * $0 - 21.25 }  // mean of (i − 7.5)² over i < 16 is 21.25
+        let tiny = [ramp, even, ramp.map { -$0 }, even.map { -$0 }].enumerated().map {
+            (name: "tiny.\($0.offset).w", dtype: TensorDType.f32, shape: [16], values: $0.element)
+        }
+        let path = tmp.appendingPathComponent("v.safetensors").path
+        try write(tiny, path)
+        var o = WeightsOptions()
+        o.inits = 0
+        let v = try Checkpoint(path: path)
+        let p = try WeightsComparison.run([v, v], options: o).pairs[0]
+        for t in p.tensors {
+            assertClose(t.pearson!, 1, 1e-12, t.name)
+            assertClose(t.null!.pearsonMean!, -1.0 / 3, 1e-12, t.name)
+            assertClose(t.null!.pearsonSD!, (1.0 / 3).squareRoot(), 1e-12, t.name)
+            assertClose(t.evidence!, 4 / 3.0.squareRoot(), 1e-12, t.name)
+            assertClose(try object(t)["attainable"] as? Double ?? .nan, 4 / 3.0.squareRoot(), 1e-12, t.name)
+        }
+        XCTAssertEqual(p.verdict, .inconclusive, p.evidence)
+        XCTAssertTrue(p.evidence.hasPrefix("4 of 4 compared tensors too small for their null to show derivation"), p.evidence)
+        XCTAssertEqual(try object(p)["informative"] as? Int, 0)
+
+        // Three tensors large enough to tell (4,096 values, independent in
+        // A and B) are enough for "independent", the tiny ones noted; two are not.
+        var rng = Xoshiro256(seed: 3, stream: 1)
+        func large(_ k: Int) -> [(name: String, dtype: TensorDType, shape: [Int], values: [Float])] {
+            (0..<k).map { ("large.\($0).w", .f32, [4096], (0..<4096).map { _ in Float(0.02 * rng.nextGaussian()) }) }
+        }
+        o.inits = 2
+        for k in [2, 3] {
+            let pa = tmp.appendingPathComponent("a\(k).safetensors").path
+            let pb = tmp.appendingPathComponent("b\(k).safetensors").path
+            try write(tiny + large(k), pa)
+            try write(tiny + large(k), pb)
+            let q = try WeightsComparison.run([try Checkpoint(path: pa), try Checkpoint(path: pb)], options: o).pairs[0]
+            XCTAssertEqual(q.compared, 4 + k)
+            XCTAssertEqual(q.strong + q.moderate, 0, q.evidence)
+            XCTAssertEqual(try object(q)["informative"] as? Int, k, q.evidence)
+            if k == 3 {
+                XCTAssertEqual(q.verdict, .independent, q.evidence)
+                XCTAssertTrue(q.evidence.hasSuffix("; 4 tensors too small for their null to show derivation"), q.evidence)
+            } else {
+                XCTAssertEqual(q.verdict, .inconclusive, q.evidence)
+                XCTAssertTrue(q.evidence.hasPrefix("4 of 6 compared tensors too small"), q.evidence)
+            }
+        }
+    }
+
     /// The randomized SVD's leading values against LAPACK's exact ones, on
     /// a matrix with a decaying spectrum (the error DESIGN.md states).
     func testRandomizedSpectrumError() throws {

@@ -43,8 +43,15 @@ public enum WeightsVerdictRule {
     public static let moderateZ = 5.0
     /// Derived: at least this many strong tensors (or all compared tensors, when fewer).
     public static let minStrong = 3
-    /// Independent: no strong tensor and at most this share of moderate ones.
+    /// Independent: no strong tensor, at most this share of moderate ones…
     public static let independentShare = 0.05
+    /// …and at least this many informative tensors (or all compared
+    /// tensors, when fewer): tensors whose null leaves room for a strong
+    /// z-score, (1 − null mean)/max(null sd, `sdFloor`) ≥ `strongZ` for a
+    /// statistic that has a z-score (similarities are at most 1). A tensor of
+    /// a few values has a null too wide for any similarity to stand out:
+    /// finding it unremarkable says nothing about derivation.
+    public static let minInformative = 3
     /// The null's standard deviation is floored at this, so a z-score needs
     /// a difference of statistic, not only a tight null.
     public static let sdFloor = 0.01
@@ -106,12 +113,18 @@ public struct TensorMatch: Codable, Sendable {
     public var zSpectral: Double?
     /// max(zPearson, zAligned).
     public var evidence: Double?
+    /// The largest evidence the tensor could have had: the z-score of a
+    /// similarity of 1, max over the statistics with a z-score of
+    /// (1 − null mean)/max(null sd, `WeightsVerdictRule.sdFloor`). Below
+    /// `WeightsVerdictRule.strongZ` the tensor cannot be strong, so it is not
+    /// informative (it does not count toward "independent").
+    public var attainable: Double?
     public var strong: Bool
     /// max(pearson, aligned cosine): what the similarity matrix takes the median of.
     public var similarity: Double?
 
     enum CodingKeys: String, CodingKey {
-        case name, shape, cosine, pearson, alignment, null, evidence, strong, similarity
+        case name, shape, cosine, pearson, alignment, null, evidence, attainable, strong, similarity
         case nameB = "name_b"
         case dtypeA = "dtype_a"
         case dtypeB = "dtype_b"
@@ -138,15 +151,18 @@ public struct PairComparison: Codable, Sendable {
     public var evidence: String
     /// Median over compared tensors of `TensorMatch.similarity`.
     public var similarity: Double?
+    /// Tensors with an evidence value (compared against a null).
     public var compared: Int
     public var strong: Int
     public var moderate: Int
+    /// Compared tensors whose null leaves room for a strong z-score (`TensorMatch.attainable`).
+    public var informative: Int
     public var tensors: [TensorMatch]
     public var unmatchedA: [String]
     public var unmatchedB: [String]
 
     enum CodingKeys: String, CodingKey {
-        case a, b, verdict, evidence, similarity, compared, strong, moderate, tensors
+        case a, b, verdict, evidence, similarity, compared, strong, moderate, informative, tensors
         case unmatchedA = "unmatched_a"
         case unmatchedB = "unmatched_b"
     }
@@ -218,6 +234,7 @@ public enum WeightsComparison {
                 "strong_z": WeightsVerdictRule.strongZ, "strong_statistic": WeightsVerdictRule.strongStatistic,
                 "moderate_z": WeightsVerdictRule.moderateZ, "min_strong": Double(WeightsVerdictRule.minStrong),
                 "independent_share": WeightsVerdictRule.independentShare, "sd_floor": WeightsVerdictRule.sdFloor,
+                "min_informative": Double(WeightsVerdictRule.minInformative),
             ],
             pairs: pairs, matrix: matrix, lineages: lineages, order: order, merges: merges)
     }
@@ -406,6 +423,8 @@ public enum WeightsComparison {
             m.evidence = best.0
             m.strong = best.0 >= WeightsVerdictRule.strongZ && best.1 >= WeightsVerdictRule.strongStatistic
         }
+        // The evidence a similarity of 1 (the most there is) would have given.
+        m.attainable = [(m.zPearson, pm, psd), (m.zAligned, am, asd)].compactMap { zz, mean, sd in zz == nil ? nil : z(1, mean, sd) }.max()
         let sims = [m.pearson, m.alignment?.cosine].compactMap { $0 }
         m.similarity = sims.max()
         return m
@@ -432,12 +451,15 @@ public enum WeightsComparison {
         let evaluated = tensors.filter { $0.evidence != nil }
         let strong = evaluated.filter(\.strong)
         let moderate = evaluated.filter { $0.evidence! >= WeightsVerdictRule.moderateZ }
+        let informative = evaluated.filter { ($0.attainable ?? -.infinity) >= WeightsVerdictRule.strongZ }
         let sims = tensors.compactMap(\.similarity).sorted()
         let median: Double? =
             sims.isEmpty ? nil : sims.count % 2 == 1 ? sims[sims.count / 2] : (sims[sims.count / 2 - 1] + sims[sims.count / 2]) / 2
         let verdict: WeightsVerdict?
         var text: String
         let medianText = median.map { String(format: "median similarity %.4f", $0) } ?? "no similarity"
+        let small = evaluated.count - informative.count
+        let smallText = "too small for \(small == 1 ? "its" : "their") null to show derivation"
         if !null {
             verdict = nil
             text = "no null (0 mismatched tensors, 0 initialisations): flat statistics only, no verdict; " + medianText
@@ -455,11 +477,22 @@ public enum WeightsComparison {
             let permuted = strong.filter { ($0.alignment?.moved ?? 0) > 0 && ($0.zAligned ?? 0) > ($0.zPearson ?? 0) }
             if !permuted.isEmpty { text += "; \(permuted.count) recognised only after re-ordering units" }
         } else if strong.isEmpty && Double(moderate.count) <= WeightsVerdictRule.independentShare * Double(evaluated.count) {
-            verdict = .independent
             let top = evaluated.max { $0.evidence! < $1.evidence! }!
             text = String(
                 format: "no compared tensor (of %d) beyond the null (largest z %.1f at %@); %@", evaluated.count, top.evidence!, top.name,
                 medianText)
+            if informative.count >= min(WeightsVerdictRule.minInformative, evaluated.count) {
+                verdict = .independent
+                if small > 0 { text += "; \(small) \(small == 1 ? "tensor" : "tensors") \(smallText)" }
+            } else {
+                // None could have been strong: finding none strong says nothing.
+                verdict = .inconclusive
+                text = String(
+                    format:
+                        "%d of %d compared tensors %@ (z < %.0f even at similarity 1; independent needs %d that could reach it), and none beyond the null (largest z %.1f at %@); %@",
+                    small, evaluated.count, smallText, WeightsVerdictRule.strongZ, min(WeightsVerdictRule.minInformative, evaluated.count),
+                    top.evidence!, top.name, medianText)
+            }
         } else {
             verdict = .inconclusive
             text = String(
@@ -469,7 +502,7 @@ public enum WeightsComparison {
         if !unmatchedA.isEmpty || !unmatchedB.isEmpty { text += "; unmatched: \(unmatchedA.count) in A, \(unmatchedB.count) in B" }
         return PairComparison(
             a: a, b: b, verdict: verdict, evidence: text, similarity: median, compared: evaluated.count, strong: strong.count,
-            moderate: moderate.count, tensors: tensors, unmatchedA: unmatchedA, unmatchedB: unmatchedB)
+            moderate: moderate.count, informative: informative.count, tensors: tensors, unmatchedA: unmatchedA, unmatchedB: unmatchedB)
     }
 }
 
