@@ -103,6 +103,11 @@ public enum CheckpointStatsWriter {
             ])
         }
         s += t.render()
+        let notes = p.tensors.filter { $0.note != nil }
+        if !notes.isEmpty {
+            s += "\n"
+            for x in notes { s += "  \(x.name.terminalSafe): \(x.note!)\n" }
+        }
         if !p.layers.isEmpty {
             s += "\nPer-layer profile (pooled values of each layer)\n"
             var l = TextTable(["layer", "tensors", "values", "mean", "std"], align: [.right, .right, .right, .right, .right])
@@ -117,16 +122,16 @@ public enum CheckpointStatsWriter {
 
     public static func csv(_ p: CheckpointProfile) -> String {
         var s = CSV.row([
-            "kind", "name", "layer", "dtype", "shape", "count", "mean", "std", "kurtosis", "spectral_norm", "effective_rank",
+            "kind", "name", "layer", "dtype", "shape", "count", "mean", "std", "kurtosis", "spectral_norm", "effective_rank", "non_finite",
         ])
         for x in p.tensors {
             s += CSV.row([
                 "tensor", x.name, x.layer.map(String.init) ?? "", x.dtype, x.shape.map(String.init).joined(separator: "x"), "\(x.count)",
-                raw(x.mean), raw(x.std), raw(x.kurtosis), raw(x.spectralNorm), raw(x.effectiveRank),
+                raw(x.mean), raw(x.std), raw(x.kurtosis), raw(x.spectralNorm), raw(x.effectiveRank), x.nonFinite.map(String.init) ?? "",
             ])
         }
         for x in p.layers {
-            s += CSV.row(["layer", "layer \(x.layer)", "\(x.layer)", "", "", "\(x.parameters)", raw(x.mean), raw(x.std), "", "", ""])
+            s += CSV.row(["layer", "layer \(x.layer)", "\(x.layer)", "", "", "\(x.parameters)", raw(x.mean), raw(x.std), "", "", "", ""])
         }
         return s
     }

@@ -65,7 +65,8 @@ struct WeightsCommand: ParsableCommand {
             to match, with the permutation recovered. Each statistic gets a z-score against a null: the same \
             statistic between mismatched tensors of equal shape and against independent initialisations. Each \
             pair of models gets a verdict (derived, independent or inconclusive; none without a null) with its \
-            evidence; the rule is in docs/DESIGN.md. A malformed file is exit 65, naming the file and the fault.
+            evidence; the rule is in docs/DESIGN.md. A tensor holding NaN or infinite values is not compared, \
+            and listed with their count. A malformed file is exit 65, naming the file and the fault.
             """
     )
 

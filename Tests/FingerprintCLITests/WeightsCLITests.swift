@@ -139,6 +139,78 @@ final class WeightsCLITests: XCTestCase {
         for v in ["derived —", "independent —", "inconclusive —", "Inconclusive:", "Derived:"] { XCTAssertFalse(h.stdout.contains(v), v) }
     }
 
+    /// `stats` and `weights` on a checkpoint holding NaN and ±Inf: no
+    /// LAPACK failure (exit 70) but each tensor's count of non-finite
+    /// values, its statistics over the finite ones (by hand below), no
+    /// spectrum for a matrix with any, and a note; `weights` lists the
+    /// tensors as not compared, with the counts.
+    func testStatsAndWeightsOnACheckpointWithNonFiniteValues() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-wnan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let tensors: [(String, [Int], [Float])] = [
+            ("layer.0.a", [9], [1, 2, 3, 4, .nan, 5, 6, 7, 8]),
+            ("layer.0.b", [3, 3], [1, 2, 3, 4, .infinity, 6, 7, 8, 9]),
+            ("layer.0.c", [2], [.nan, -.infinity]),
+            ("layer.1.w", [3, 3], [0, 3, 0, 2, 0, 0, 0, 0, 1]),
+        ]
+        let path = dir.appendingPathComponent("nan.safetensors").path
+        try SafetensorsWriter.write(tensors.map { SafetensorsWriter.Entry(name: $0.0, dtype: .f32, shape: $0.1) }, to: path) {
+            TensorConversion.encode(tensors[$0].2, as: .f32)
+        }
+        let j = try CLITests.run(["stats", path, "--format", "json"])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        var byName: [String: [String: Any]] = [:]
+        for t in json["tensors"] as! [[String: Any]] { byName[t["name"] as! String] = t }
+        func close(_ x: Any?, _ y: Double, _ what: String, line: UInt = #line) {
+            let v = (x as? Double) ?? .nan
+            XCTAssertLessThanOrEqual(abs(v - y), 1e-12 * max(1, abs(y)), "\(what): \(v) vs \(y)", line: line)
+        }
+        // 1…8: mean 4.5, variance (8² − 1)/12 = 5.25, excess kurtosis −6(8² + 1)/(5(8² − 1)) = −26/21.
+        let a = try XCTUnwrap(byName["layer.0.a"])
+        XCTAssertEqual(a["non_finite"] as? Int, 1)
+        close(a["mean"], 4.5, "mean")
+        close(a["std"], 5.25.squareRoot(), "std")
+        close(a["kurtosis"], -26.0 / 21, "kurtosis")
+        // 1…9 without 5: mean 5, deviations ±1…±4: m₂ = 60/8 = 7.5, m₄ = 708/8 = 88.5, kurtosis 88.5/7.5² − 3.
+        let b = try XCTUnwrap(byName["layer.0.b"])
+        XCTAssertEqual(b["non_finite"] as? Int, 1)
+        close(b["mean"], 5, "mean")
+        close(b["std"], 7.5.squareRoot(), "std")
+        close(b["kurtosis"], 88.5 / 56.25 - 3, "kurtosis")
+        XCTAssertNil(b["spectral_norm"])
+        XCTAssertTrue((b["note"] as? String)?.contains("no spectrum") == true, "\(b)")
+        let c = try XCTUnwrap(byName["layer.0.c"])
+        XCTAssertEqual(c["non_finite"] as? Int, 2)
+        XCTAssertNil(c["mean"])
+        XCTAssertEqual(c["note"] as? String, "all 2 values are NaN or infinite: no statistic")
+        // A finite matrix as before: a permuted diag(3, 2, 1) has σ₁ = 3.
+        let w = try XCTUnwrap(byName["layer.1.w"])
+        XCTAssertEqual(w["non_finite"] as? Int, 0)
+        close(w["spectral_norm"], 3, "σ₁")
+        // Layer 0 pools the 16 finite values: Σ = 36 + 40 = 76, Σx² = 204 + 260 = 464; mean 4.75, variance 29 − 4.75².
+        let layer0 = try XCTUnwrap((json["layers"] as? [[String: Any]])?.first { $0["layer"] as? Int == 0 })
+        XCTAssertEqual(layer0["tensors"] as? Int, 2)
+        XCTAssertEqual(layer0["parameters"] as? Int, 16)
+        close(layer0["mean"], 4.75, "layer mean")
+        close(layer0["std"], (29 - 4.75 * 4.75).squareRoot(), "layer std")
+
+        let t = try CLITests.run(["stats", path])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("layer.0.b: 1 of 9 values are NaN or infinite"), t.stdout)
+        let csv = try CLITests.run(["stats", path, "--format", "csv"])
+        let lines = csv.stdout.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasSuffix(",non_finite"), String(lines[0]))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("tensor,layer.0.c,") && $0.hasSuffix(",2") }, csv.stdout)
+
+        let r = try CLITests.run(["weights", path, path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for (name, n) in [("layer.0.a", 1), ("layer.0.b", 1), ("layer.0.c", 2)] {
+            XCTAssertTrue(r.stdout.contains("not compared: \(name): non-finite values (NaN or ±Inf): \(n) in A, \(n) in B"), r.stdout)
+        }
+    }
+
     /// Runs the binary; a run still going after `seconds` is killed and
     /// reported as status −1.
     func run(_ args: [String], within seconds: Double) throws -> CLITests.Run {

@@ -331,7 +331,7 @@ final class WeightsTests: XCTestCase {
         }
     }
 
-    // MARK: - Tensors too small to tell
+    // MARK: - Non-finite values; tensors too small to tell
 
     /// Writes `tensors` (name, dtype, shape, values) as one safetensors file.
     func write(_ tensors: [(name: String, dtype: TensorDType, shape: [Int], values: [Float])], _ path: String) throws {
@@ -343,6 +343,108 @@ final class WeightsTests: XCTestCase {
     /// The JSON object of an encodable value.
     func object(_ value: some Encodable) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try JSONOutput.encode(value).utf8)) as? [String: Any])
+    }
+
+    /// A matched pair with a NaN or ±Inf on either side (F32 or F16, 2-D or
+    /// 1-D, first value or not), and an unmatched tensor with one, are not
+    /// compared, their non-finite values counted, and enter no other
+    /// tensor's null: every other tensor's results are those of the same
+    /// checkpoints without them, in either order, with or without spectra
+    /// (`--align all`), and no number in the JSON is NaN or infinite. (One
+    /// NaN in a matrix aborted the run with LAPACK's error; without
+    /// spectra the tensor got invented statistics, counted as compared, and
+    /// entered the null of every other tensor of its shape.)
+    func testNonFiniteTensorsAreNotComparedAndLeaveTheOthersAsWithoutThem() throws {
+        let tmp = try temporaryDirectory(self)
+        var rng = Xoshiro256(seed: 5, stream: 9)
+        func gaussian(_ n: Int, _ std: Double) -> [Float] { (0..<n).map { _ in Float(std * rng.nextGaussian()) } }
+        typealias T = (name: String, dtype: TensorDType, shape: [Int], values: [Float])
+        var a: [T] = []
+        for i in 0..<4 {
+            a.append(("layer.\(i).w", .f32, [64, 32], gaussian(64 * 32, 0.02)))
+            a.append(("layer.\(i).b", i == 0 ? .f16 : .f32, [64], gaussian(64, 0.02)))
+        }
+        // B: A plus noise of 10% of its std (derived), and an unmatched matrix.
+        var b = a.map { t -> T in (t.name, t.dtype, t.shape, t.values.map { $0 + Float(0.002 * rng.nextGaussian()) }) }
+        b.append(("unmatched.w", .f32, [64, 32], gaussian(64 * 32, 0.02)))
+        func index(_ t: [T], _ name: String) -> Int { t.firstIndex { $0.name == name }! }
+        b[index(b, "layer.2.w")].values[5 * 32 + 7] = .nan  // row 5, column 7
+        a[index(a, "layer.1.b")].values[3] = .infinity
+        b[index(b, "layer.1.b")].values[10] = -.infinity
+        b[index(b, "layer.0.b")].values[0] = .nan  // F16, the first value (the chunk's shift)
+        b[index(b, "unmatched.w")].values[0] = .infinity
+        let bad = ["layer.2.w": (0, 1), "layer.1.b": (1, 1), "layer.0.b": (0, 1)]
+        let path = { (n: String) in tmp.appendingPathComponent(n + ".safetensors").path }
+        try write(a, path("a"))
+        try write(b, path("b"))
+        // The same checkpoints without those tensors.
+        try write(a.filter { bad[$0.name] == nil }, path("a-clean"))
+        try write(b.filter { bad[$0.name] == nil && $0.name != "unmatched.w" }, path("b-clean"))
+        for spectra in [false, true] {
+            for (x, y, swapped) in [("a", "b", false), ("b", "a", true)] {
+                var o = WeightsOptions()
+                o.align = .all
+                o.spectra = spectra
+                o.threads = 2
+                let what = "\(x) vs \(y), spectra \(spectra)"
+                let r = try WeightsComparison.run([try Checkpoint(path: path(x)), try Checkpoint(path: path(y))], options: o)
+                let clean = try WeightsComparison.run(
+                    [try Checkpoint(path: path(x + "-clean")), try Checkpoint(path: path(y + "-clean"))], options: o)
+                let json = try JSONOutput.encode(r)
+                XCTAssertFalse(json.contains("\"nan\"") || json.contains("inf\""), "a non-finite number in the JSON, \(what)")
+                let p = r.pairs[0]
+                let q = clean.pairs[0]
+                XCTAssertEqual(p.tensors.count, 8, what)
+                XCTAssertEqual(q.tensors.count, 5, what)
+                for t in p.tensors {
+                    if let (na, nb) = bad[t.name] {
+                        let j = try object(t)
+                        XCTAssertEqual(j["non_finite_a"] as? Int, swapped ? nb : na, "\(t.name), \(what)")
+                        XCTAssertEqual(j["non_finite_b"] as? Int, swapped ? na : nb, "\(t.name), \(what)")
+                        XCTAssertTrue(t.notCompared?.contains("non-finite values") == true, "\(t.name): \(t.notCompared ?? "compared")")
+                        XCTAssertTrue(t.cosine == nil && t.pearson == nil && t.null == nil && t.evidence == nil && t.alignment == nil)
+                        XCTAssertTrue(t.spectralCorrelation == nil && t.similarity == nil, t.name)
+                    } else {
+                        let u = try XCTUnwrap(q.tensors.first { $0.name == t.name })
+                        XCTAssertEqual(try JSONOutput.encode(t), try JSONOutput.encode(u), "\(t.name), \(what)")
+                        // The other finite tensors of its shape (matrices 0, 1, 3; biases 2, 3) and 2 initialisations.
+                        XCTAssertEqual(t.null?.count, t.shape.count == 2 ? 2 + 2 : 1 + 2, "\(t.name), \(what)")
+                        XCTAssertNotNil(t.evidence)
+                    }
+                }
+                XCTAssertEqual(p.verdict, q.verdict, what)
+                XCTAssertEqual(p.verdict, .derived, p.evidence)
+                XCTAssertEqual(p.similarity, q.similarity, what)
+                XCTAssertEqual([p.compared, p.strong, p.moderate], [q.compared, q.strong, q.moderate], what)
+                XCTAssertEqual(p.compared, 5, what)
+                XCTAssertTrue(p.evidence.contains("3 not compared for NaN or infinite values"), p.evidence)
+                XCTAssertEqual(swapped ? p.unmatchedA : p.unmatchedB, ["unmatched.w"])
+            }
+        }
+    }
+
+    /// F64 values so large that sums of their squares overflow double,
+    /// though none is NaN or infinite: the pair is not compared, with that
+    /// reason and counts of 0, and `stats` gives no statistic rather than ±Inf.
+    func testSumsOverflowingDoubleAreReportedNotInfinite() throws {
+        let tmp = try temporaryDirectory(self)
+        let values: [Double] = [1e200, -2e200, 3e200, 5e200]  // squares near 1e400, over the largest double (1.8e308)
+        let path = tmp.appendingPathComponent("huge.safetensors").path
+        try SafetensorsWriter.write([SafetensorsWriter.Entry(name: "huge", dtype: .f64, shape: [4])], to: path) { _ in
+            values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+        }
+        let c = try Checkpoint(path: path)
+        XCTAssertEqual(c.doubles(c.tensors[0]), values)
+        let t = try WeightsComparison.run([c, c], options: WeightsOptions()).pairs[0].tensors[0]
+        XCTAssertEqual(t.notCompared, "values too large: a sum of their squares overflows double")
+        XCTAssertEqual(try object(t)["non_finite_a"] as? Int, 0)
+        XCTAssertEqual(try object(t)["non_finite_b"] as? Int, 0)
+        XCTAssertNil(t.cosine)
+        let s = try object(try TensorSummary.compute(c, c.tensors[0]))
+        XCTAssertNil(s["mean"])
+        XCTAssertNil(s["std"])
+        XCTAssertEqual(s["non_finite"] as? Int, 0)
+        XCTAssertEqual(s["note"] as? String, "values too large: their sums overflow double")
     }
 
     /// A copy of a checkpoint of four tensors of 16 values compared with

@@ -93,8 +93,13 @@ public struct TensorMatch: Codable, Sendable {
     public var dtypeB: String
     /// "name" or "order".
     public var matchedBy: String
-    /// Why the tensor was not compared (integer dtype, 8-bit float, empty).
+    /// Why the tensor was not compared (integer dtype, 8-bit float, fewer
+    /// than 2 values, NaN or infinite values).
     public var notCompared: String?
+    /// NaN and ±Inf values in A's and B's tensor, counted when either has
+    /// any (the pair is then not compared, and neither tensor enters a null).
+    public var nonFiniteA: Int?
+    public var nonFiniteB: Int?
     public var cosine: Double?
     public var relativeL2: Double?
     public var pearson: Double?
@@ -130,6 +135,8 @@ public struct TensorMatch: Codable, Sendable {
         case dtypeB = "dtype_b"
         case matchedBy = "matched_by"
         case notCompared = "not_compared"
+        case nonFiniteA = "non_finite_a"
+        case nonFiniteB = "non_finite_b"
         case relativeL2 = "relative_l2"
         case spectralCorrelation = "spectral_correlation"
         case spectrumApproximate = "spectrum_approximate"
@@ -309,26 +316,53 @@ public enum WeightsComparison {
         -> PairComparison
     {
         let (pairs, unmatchedA, unmatchedB) = match(ca.tensors, cb.tensors)
-        // Same-shape groups of B's float tensors, for the mismatched null.
+        // The flat statistics of every matched pair first: they tell which
+        // pairs hold a NaN or ±Inf. Such a pair is not compared, and neither
+        // of its tensors enters a null, so every other tensor's results are
+        // those of the checkpoints without it.
+        var results = try Parallel.map(pairs.count, threads: options.threads) { k -> TensorMatch in
+            flatMatch(ca, pairs[k].0, cb, pairs[k].1, byName: pairs[k].byName)
+        }
+        let compared = results.indices.filter { results[$0].notCompared == nil }
+        var excluded = Set<String>()
+        var known = Set<String>()
+        for (k, (_, tb, _)) in pairs.enumerated() {
+            if results[k].nonFiniteA != nil { excluded.insert(tb.name) } else if results[k].notCompared == nil { known.insert(tb.name) }
+        }
+        // B's other float tensors of a compared shape (unmatched, or matched
+        // with a tensor that was not read) are null partners once found finite.
+        let shapes = Set(compared.map { pairs[$0].1.shape })
+        let unknown = cb.tensors.filter {
+            $0.dtype.isFloat && $0.count > 1 && shapes.contains($0.shape) && !known.contains($0.name) && !excluded.contains($0.name)
+        }
+        let counts = try Parallel.map(unknown.count, threads: options.threads) {
+            FlatStatistics.nonFiniteCount(TensorSource(cb, unknown[$0]))
+        }
+        for (t, n) in zip(unknown, counts) where n > 0 { excluded.insert(t.name) }
+        // Same-shape groups of B's finite float tensors, for the mismatched null.
         var groups: [[Int]: [TensorInfo]] = [:]
-        for t in cb.tensors where t.dtype.isFloat && t.count > 1 { groups[t.shape, default: []].append(t) }
+        for t in cb.tensors where t.dtype.isFloat && t.count > 1 && shapes.contains(t.shape) && !excluded.contains(t.name) {
+            groups[t.shape, default: []].append(t)
+        }
         // Independent initialisations, one set per shape, made before the parallel part.
         var inits: [[Int]: [TensorSource]] = [:]
         if options.inits > 0 {
-            for (t, _, _) in pairs where t.dtype.isFloat && t.count > 1 && t.count <= Spectrum.maxElements && inits[t.shape] == nil {
-                inits[t.shape] = (0..<options.inits).map { k in
+            for k in compared where pairs[k].0.count <= Spectrum.maxElements && inits[pairs[k].0.shape] == nil {
+                let shape = pairs[k].0.shape
+                inits[shape] = (0..<options.inits).map { i in
                     TensorSource.gaussian(
-                        shape: t.shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(t.shape) &* 64 &+ UInt64(k)
-                    )
+                        shape: shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(shape) &* 64 &+ UInt64(i))
                 }
             }
         }
-        let results = try Parallel.map(pairs.count, threads: options.threads) { k -> TensorMatch in
-            let (ta, tb, byName) = pairs[k]
+        let done = try Parallel.map(compared.count, threads: options.threads) { i -> TensorMatch in
+            let k = compared[i]
+            let (ta, tb, _) = pairs[k]
             return try compareTensor(
-                ca, ta, cb, tb, a: a, b: b, byName: byName, partners: groups[tb.shape] ?? [], inits: inits[ta.shape] ?? [],
-                options: options, cache: cache)
+                results[k], ca, ta, cb, tb, a: a, b: b, partners: groups[tb.shape] ?? [], inits: inits[ta.shape] ?? [], options: options,
+                cache: cache)
         }
+        for (i, k) in compared.enumerated() { results[k] = done[i] }
         return verdict(
             a: a, b: b, tensors: results, unmatchedA: unmatchedA.map(\.name), unmatchedB: unmatchedB.map(\.name),
             null: options.nullPartners + options.inits > 0)
@@ -343,10 +377,11 @@ public enum WeightsComparison {
         return h >> 8
     }
 
-    static func compareTensor(
-        _ ca: Checkpoint, _ ta: TensorInfo, _ cb: Checkpoint, _ tb: TensorInfo, a: Int, b: Int, byName: Bool,
-        partners group: [TensorInfo], inits: [TensorSource], options: WeightsOptions, cache: SpectrumCache
-    ) throws -> TensorMatch {
+    /// The flat statistics of a matched pair, or why it is not compared: a
+    /// type that is not read as float, fewer than 2 values, or sums that are
+    /// not finite (NaN or ±Inf values, counted on each side; `nonFiniteA`
+    /// and `nonFiniteB` are set, also when the sums overflowed).
+    static func flatMatch(_ ca: Checkpoint, _ ta: TensorInfo, _ cb: Checkpoint, _ tb: TensorInfo, byName: Bool) -> TensorMatch {
         var m = TensorMatch(
             name: ta.name, nameB: ta.name == tb.name ? nil : tb.name, shape: ta.shape, dtypeA: ta.dtype.rawValue,
             dtypeB: tb.dtype.rawValue, matchedBy: byName ? "name" : "order", strong: false)
@@ -361,9 +396,30 @@ public enum WeightsComparison {
         let sa = TensorSource(ca, ta)
         let sb = TensorSource(cb, tb)
         let flat = FlatStatistics.moments(sa, sb)
+        guard flat.isFinite else {
+            let na = FlatStatistics.nonFiniteCount(sa)
+            let nb = FlatStatistics.nonFiniteCount(sb)
+            m.nonFiniteA = na
+            m.nonFiniteB = nb
+            m.notCompared =
+                na + nb > 0
+                ? "non-finite values (NaN or ±Inf): \(na) in A, \(nb) in B" : "values too large: a sum of their squares overflows double"
+            return m
+        }
         m.cosine = flat.cosine
         m.relativeL2 = flat.relativeL2
         m.pearson = flat.pearson
+        return m
+    }
+
+    /// The null, z-scores, spectra and alignment of a pair `flatMatch` compared.
+    static func compareTensor(
+        _ flat: TensorMatch, _ ca: Checkpoint, _ ta: TensorInfo, _ cb: Checkpoint, _ tb: TensorInfo, a: Int, b: Int,
+        partners group: [TensorInfo], inits: [TensorSource], options: WeightsOptions, cache: SpectrumCache
+    ) throws -> TensorMatch {
+        var m = flat
+        let sa = TensorSource(ca, ta)
+        let sb = TensorSource(cb, tb)
         // The null partners: the next tensors of the same shape in B (cyclically), never B's match itself.
         var nulls: [TensorSource] = []
         if let p = group.firstIndex(where: { $0.name == tb.name }) {
@@ -499,6 +555,8 @@ public enum WeightsComparison {
                 format: "%d strong and %d moderate (z ≥ %.0f) of %d compared tensors; %@", strong.count, moderate.count,
                 WeightsVerdictRule.moderateZ, evaluated.count, medianText)
         }
+        let nonFinite = tensors.filter { ($0.nonFiniteA ?? 0) + ($0.nonFiniteB ?? 0) > 0 }.count
+        if nonFinite > 0 { text += "; \(nonFinite) not compared for NaN or infinite values" }
         if !unmatchedA.isEmpty || !unmatchedB.isEmpty { text += "; unmatched: \(unmatchedA.count) in A, \(unmatchedB.count) in B" }
         return PairComparison(
             a: a, b: b, verdict: verdict, evidence: text, similarity: median, compared: evaluated.count, strong: strong.count,
