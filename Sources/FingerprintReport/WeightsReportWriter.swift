@@ -20,7 +20,7 @@ public enum WeightsReportWriter {
         }
         s += models.render()
         for p in r.pairs {
-            s += "\n\(p.a + 1) vs \(p.b + 1): \(p.verdict.rawValue.uppercased())\n  \(p.evidence.terminalSafe)\n"
+            s += "\n\(p.a + 1) vs \(p.b + 1): \(p.verdict?.rawValue.uppercased() ?? "NO VERDICT")\n  \(p.evidence.terminalSafe)\n"
             if r.models.count == 2 {
                 var t = TextTable(
                     ["tensor", "shape", "cosine", "rel L2", "pearson", "z", "aligned", "axis", "moved", "z al.", "spectra r", "z sp."],
@@ -52,13 +52,18 @@ public enum WeightsReportWriter {
             s += "\nLineages (joined by \"derived\" verdicts)\n"
             for g in r.lineages { s += "  " + g.map { "\($0 + 1)" }.joined(separator: " ") + "\n" }
         }
+        if r.options.nullPartners + r.options.inits == 0 {
+            s += "\nno null: flat statistics only, no verdict\n"
+            return s
+        }
         s += "\nnull: \(r.options.nullPartners) mismatched tensors of the same shape + \(r.options.inits) independent initialisations "
         s +=
-            "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ))\n"
+            "(N(0, \(r.options.initStd)²)) per tensor; derived needs \(WeightsVerdictRule.minStrong) tensors with z ≥ \(Int(WeightsVerdictRule.strongZ)), "
+        s += "independent none and \(WeightsVerdictRule.minInformative) whose null lets z reach it\n"
         return s
     }
 
-    /// One row per pair and matched tensor.
+    /// One row per pair and matched tensor; `verdict` is empty without a null.
     public static func csv(_ r: WeightsReport) -> String {
         var s = CSV.row([
             "model_a", "model_b", "verdict", "tensor", "tensor_b", "matched_by", "shape", "dtype_a", "dtype_b", "not_compared", "cosine",
@@ -68,7 +73,7 @@ public enum WeightsReportWriter {
         for p in r.pairs {
             for m in p.tensors {
                 s += CSV.row([
-                    r.models[p.a].path, r.models[p.b].path, p.verdict.rawValue, m.name, m.nameB ?? "", m.matchedBy,
+                    r.models[p.a].path, r.models[p.b].path, p.verdict?.rawValue ?? "", m.name, m.nameB ?? "", m.matchedBy,
                     m.shape.map(String.init).joined(separator: "x"), m.dtypeA, m.dtypeB, m.notCompared ?? "", raw(m.cosine),
                     raw(m.relativeL2), raw(m.pearson), raw(m.zPearson), m.alignment?.axis.rawValue ?? "", raw(m.alignment?.cosine),
                     m.alignment.map { "\($0.moved)" } ?? "", raw(m.alignment?.gap), raw(m.zAligned), raw(m.spectralCorrelation),
@@ -98,6 +103,11 @@ public enum CheckpointStatsWriter {
             ])
         }
         s += t.render()
+        let notes = p.tensors.filter { $0.note != nil }
+        if !notes.isEmpty {
+            s += "\n"
+            for x in notes { s += "  \(x.name.terminalSafe): \(x.note!)\n" }
+        }
         if !p.layers.isEmpty {
             s += "\nPer-layer profile (pooled values of each layer)\n"
             var l = TextTable(["layer", "tensors", "values", "mean", "std"], align: [.right, .right, .right, .right, .right])
@@ -112,16 +122,16 @@ public enum CheckpointStatsWriter {
 
     public static func csv(_ p: CheckpointProfile) -> String {
         var s = CSV.row([
-            "kind", "name", "layer", "dtype", "shape", "count", "mean", "std", "kurtosis", "spectral_norm", "effective_rank",
+            "kind", "name", "layer", "dtype", "shape", "count", "mean", "std", "kurtosis", "spectral_norm", "effective_rank", "non_finite",
         ])
         for x in p.tensors {
             s += CSV.row([
                 "tensor", x.name, x.layer.map(String.init) ?? "", x.dtype, x.shape.map(String.init).joined(separator: "x"), "\(x.count)",
-                raw(x.mean), raw(x.std), raw(x.kurtosis), raw(x.spectralNorm), raw(x.effectiveRank),
+                raw(x.mean), raw(x.std), raw(x.kurtosis), raw(x.spectralNorm), raw(x.effectiveRank), x.nonFinite.map(String.init) ?? "",
             ])
         }
         for x in p.layers {
-            s += CSV.row(["layer", "layer \(x.layer)", "\(x.layer)", "", "", "\(x.parameters)", raw(x.mean), raw(x.std), "", "", ""])
+            s += CSV.row(["layer", "layer \(x.layer)", "\(x.layer)", "", "", "\(x.parameters)", raw(x.mean), raw(x.std), "", "", "", ""])
         }
         return s
     }

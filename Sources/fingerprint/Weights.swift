@@ -64,8 +64,9 @@ struct WeightsCommand: ParsableCommand {
             the correlation of log singular values and the cosine after re-ordering units (rows or columns) \
             to match, with the permutation recovered. Each statistic gets a z-score against a null: the same \
             statistic between mismatched tensors of equal shape and against independent initialisations. Each \
-            pair of models gets a verdict (derived, independent or inconclusive) with its evidence; the rule \
-            is in docs/DESIGN.md. A malformed file is exit 65, naming the file and the fault.
+            pair of models gets a verdict (derived, independent or inconclusive; none without a null) with its \
+            evidence; the rule is in docs/DESIGN.md. A tensor holding NaN or infinite values is not compared, \
+            and listed with their count. A malformed file is exit 65, naming the file and the fault.
             """
     )
 
@@ -74,7 +75,9 @@ struct WeightsCommand: ParsableCommand {
 
     @Option(
         name: .customLong("null"),
-        help: "Mismatched tensors of the same shape compared with each tensor, as its null (--null 0 --inits 0: flat statistics only).")
+        help:
+            "Mismatched tensors of the same shape compared with each tensor, as its null (--null 0 --inits 0: flat statistics only, no verdict)."
+    )
     var nullPartners = 4
 
     @Option(help: "Independent initialisations of each shape in the null.")

@@ -76,7 +76,7 @@ final class WeightsCLITests: XCTestCase {
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--null", "0", "--inits", "1"]).status, 64)
         let flat = try CLITests.run(["weights", a, b, "--null", "0", "--inits", "0", "--align", "none", "--no-spectra"])
         XCTAssertEqual(flat.status, 0, flat.stderr)
-        XCTAssertTrue(flat.stdout.contains("INCONCLUSIVE"), flat.stdout)
+        XCTAssertTrue(flat.stdout.contains("1 vs 2: NO VERDICT"), flat.stdout)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--format", "jsonl"]).status, 64)
         XCTAssertEqual(try CLITests.run(["weights", a, b, "--output", a]).status, 64, "never overwrite an input")
     }
@@ -102,6 +102,170 @@ final class WeightsCLITests: XCTestCase {
         XCTAssertEqual(bad.status, 65)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
     }
+    /// `--null 0 --inits 0` (flat statistics only) gives no verdict in any
+    /// format: the table says so, the JSON pair has no `verdict` key, the CSV
+    /// verdict cells are empty and the HTML names none; the flat statistics
+    /// are those of the full run. (It printed "INCONCLUSIVE".)
+    func testNoVerdictWithoutANull() throws {
+        let flat = ["--null", "0", "--inits", "0"]
+        let t = try CLITests.run(["weights", a, b] + flat)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("1 vs 2: NO VERDICT\n  no null (0 mismatched tensors, 0 initialisations)"), t.stdout)
+        for v in ["DERIVED", "INDEPENDENT", "INCONCLUSIVE"] { XCTAssertFalse(t.stdout.contains(v), t.stdout) }
+
+        let j = try CLITests.run(["weights", a, b, "--format", "json"] + flat)
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let pair = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])?["pairs"] as? [[String: Any]])?.first)
+        XCTAssertNil(pair["verdict"], "no verdict key without a null")
+        XCTAssertTrue((pair["evidence"] as? String)?.contains("no verdict") == true)
+        let full = try CLITests.run(["weights", a, b, "--format", "json"])
+        let fullPair = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)) as? [String: Any])?["pairs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(fullPair["verdict"] as? String, "derived")
+        let pearson = { (p: [String: Any]) in (p["tensors"] as! [[String: Any]]).map { $0["pearson"] as? Double } }
+        XCTAssertEqual(pearson(pair), pearson(fullPair), "the same flat statistics")
+
+        let c = try CLITests.run(["weights", a, b, "--format", "csv"] + flat)
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let rows = c.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(rows[0][2], "verdict")
+        XCTAssertEqual(rows.count, 1 + 11)
+        for r in rows.dropFirst() { XCTAssertEqual(r[2], "", r.joined(separator: ",")) }
+
+        let h = try CLITests.run(["weights", a, b, "--format", "html"] + flat)
+        XCTAssertEqual(h.status, 0, h.stderr)
+        XCTAssertTrue(h.stdout.contains("a.safetensors vs b.safetensors: no verdict — no null"), h.stdout)
+        for v in ["derived —", "independent —", "inconclusive —", "Inconclusive:", "Derived:"] { XCTAssertFalse(h.stdout.contains(v), v) }
+    }
+
+    /// `stats` and `weights` on a checkpoint holding NaN and ±Inf: no
+    /// LAPACK failure (exit 70) but each tensor's count of non-finite
+    /// values, its statistics over the finite ones (by hand below), no
+    /// spectrum for a matrix with any, and a note; `weights` lists the
+    /// tensors as not compared, with the counts.
+    func testStatsAndWeightsOnACheckpointWithNonFiniteValues() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-wnan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let tensors: [(String, [Int], [Float])] = [
+            ("layer.0.a", [9], [1, 2, 3, 4, .nan, 5, 6, 7, 8]),
+            ("layer.0.b", [3, 3], [1, 2, 3, 4, .infinity, 6, 7, 8, 9]),
+            ("layer.0.c", [2], [.nan, -.infinity]),
+            ("layer.1.w", [3, 3], [0, 3, 0, 2, 0, 0, 0, 0, 1]),
+        ]
+        let path = dir.appendingPathComponent("nan.safetensors").path
+        try SafetensorsWriter.write(tensors.map { SafetensorsWriter.Entry(name: $0.0, dtype: .f32, shape: $0.1) }, to: path) {
+            TensorConversion.encode(tensors[$0].2, as: .f32)
+        }
+        let j = try CLITests.run(["stats", path, "--format", "json"])
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        var byName: [String: [String: Any]] = [:]
+        for t in json["tensors"] as! [[String: Any]] { byName[t["name"] as! String] = t }
+        func close(_ x: Any?, _ y: Double, _ what: String, line: UInt = #line) {
+            let v = (x as? Double) ?? .nan
+            XCTAssertLessThanOrEqual(abs(v - y), 1e-12 * max(1, abs(y)), "\(what): \(v) vs \(y)", line: line)
+        }
+        // 1…8: mean 4.5, variance (8² − 1)/12 = 5.25, excess kurtosis −6(8² + 1)/(5(8² − 1)) = −26/21.
+        let a = try XCTUnwrap(byName["layer.0.a"])
+        XCTAssertEqual(a["non_finite"] as? Int, 1)
+        close(a["mean"], 4.5, "mean")
+        close(a["std"], 5.25.squareRoot(), "std")
+        close(a["kurtosis"], -26.0 / 21, "kurtosis")
+        // 1…9 without 5: mean 5, deviations ±1…±4: m₂ = 60/8 = 7.5, m₄ = 708/8 = 88.5, kurtosis 88.5/7.5² − 3.
+        let b = try XCTUnwrap(byName["layer.0.b"])
+        XCTAssertEqual(b["non_finite"] as? Int, 1)
+        close(b["mean"], 5, "mean")
+        close(b["std"], 7.5.squareRoot(), "std")
+        close(b["kurtosis"], 88.5 / 56.25 - 3, "kurtosis")
+        XCTAssertNil(b["spectral_norm"])
+        XCTAssertTrue((b["note"] as? String)?.contains("no spectrum") == true, "\(b)")
+        let c = try XCTUnwrap(byName["layer.0.c"])
+        XCTAssertEqual(c["non_finite"] as? Int, 2)
+        XCTAssertNil(c["mean"])
+        XCTAssertEqual(c["note"] as? String, "all 2 values are NaN or infinite: no statistic")
+        // A finite matrix as before: a permuted diag(3, 2, 1) has σ₁ = 3.
+        let w = try XCTUnwrap(byName["layer.1.w"])
+        XCTAssertEqual(w["non_finite"] as? Int, 0)
+        close(w["spectral_norm"], 3, "σ₁")
+        // Layer 0 pools the 16 finite values: Σ = 36 + 40 = 76, Σx² = 204 + 260 = 464; mean 4.75, variance 29 − 4.75².
+        let layer0 = try XCTUnwrap((json["layers"] as? [[String: Any]])?.first { $0["layer"] as? Int == 0 })
+        XCTAssertEqual(layer0["tensors"] as? Int, 2)
+        XCTAssertEqual(layer0["parameters"] as? Int, 16)
+        close(layer0["mean"], 4.75, "layer mean")
+        close(layer0["std"], (29 - 4.75 * 4.75).squareRoot(), "layer std")
+
+        let t = try CLITests.run(["stats", path])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("layer.0.b: 1 of 9 values are NaN or infinite"), t.stdout)
+        let csv = try CLITests.run(["stats", path, "--format", "csv"])
+        let lines = csv.stdout.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasSuffix(",non_finite"), String(lines[0]))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("tensor,layer.0.c,") && $0.hasSuffix(",2") }, csv.stdout)
+
+        let r = try CLITests.run(["weights", path, path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for (name, n) in [("layer.0.a", 1), ("layer.0.b", 1), ("layer.0.c", 2)] {
+            XCTAssertTrue(r.stdout.contains("not compared: \(name): non-finite values (NaN or ±Inf): \(n) in A, \(n) in B"), r.stdout)
+        }
+    }
+
+    /// Runs the binary; a run still going after `seconds` is killed and
+    /// reported as status −1.
+    func run(_ args: [String], within seconds: Double) throws -> CLITests.Run {
+        let p = Process()
+        p.executableURL = CLITests.binary
+        p.arguments = args
+        p.currentDirectoryURL = CLITests.root
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        let hung = p.isRunning
+        if hung {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLITests.Run(
+            status: hung ? -1 : p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A FIFO given as a checkpoint, as its shard or as its shard index is
+    /// refused at once, before it is opened (which waits for a writer), in
+    /// one line with exit 66, as a device is. (`weights` and `stats` hung.)
+    func testNonRegularFilesAreRefusedWithoutWaiting() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-wfifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("f.safetensors").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let sharded = dir.appendingPathComponent("sharded")
+        try FileManager.default.createDirectory(at: sharded, withIntermediateDirectories: true)
+        try Data(#"{"weight_map": {"layers.0.up.bias": "s.safetensors"}}"#.utf8).write(
+            to: sharded.appendingPathComponent(Checkpoint.indexName))
+        XCTAssertEqual(mkfifo(sharded.appendingPathComponent("s.safetensors").path, 0o600), 0)
+        let indexed = dir.appendingPathComponent("indexed")
+        try FileManager.default.createDirectory(at: indexed, withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(indexed.appendingPathComponent(Checkpoint.indexName).path, 0o600), 0)
+        let cases: [([String], String)] = [
+            (["weights", a, fifo], fifo), (["stats", fifo], fifo), (["weights", sharded.path, a], sharded.path + "/s.safetensors"),
+            (["weights", a, indexed.path], indexed.path + "/" + Checkpoint.indexName), (["weights", a, "/dev/null"], "/dev/null"),
+        ]
+        for (args, culprit) in cases {
+            let r = try run(args, within: 20)
+            XCTAssertEqual(r.status, 66, "\(args): \(r.status == -1 ? "hung, killed after 20 s" : r.stderr)")
+            XCTAssertEqual(r.stderr, "fingerprint: error: \(culprit): not a regular file\n", "\(args)")
+        }
+    }
+
     // MARK: - The HTML spectra chart
 
     /// The parts of the JSON the spectra chart draws (JSONDecoder: its

@@ -331,6 +331,181 @@ final class WeightsTests: XCTestCase {
         }
     }
 
+    // MARK: - Non-finite values; tensors too small to tell
+
+    /// Writes `tensors` (name, dtype, shape, values) as one safetensors file.
+    func write(_ tensors: [(name: String, dtype: TensorDType, shape: [Int], values: [Float])], _ path: String) throws {
+        try SafetensorsWriter.write(tensors.map { SafetensorsWriter.Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape) }, to: path) {
+            TensorConversion.encode(tensors[$0].values, as: tensors[$0].dtype)
+        }
+    }
+
+    /// The JSON object of an encodable value.
+    func object(_ value: some Encodable) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try JSONOutput.encode(value).utf8)) as? [String: Any])
+    }
+
+    /// A matched pair with a NaN or ±Inf on either side (F32 or F16, 2-D or
+    /// 1-D, first value or not), and an unmatched tensor with one, are not
+    /// compared, their non-finite values counted, and enter no other
+    /// tensor's null: every other tensor's results are those of the same
+    /// checkpoints without them, in either order, with or without spectra
+    /// (`--align all`), and no number in the JSON is NaN or infinite. (One
+    /// NaN in a matrix aborted the run with LAPACK's error; without
+    /// spectra the tensor got invented statistics, counted as compared, and
+    /// entered the null of every other tensor of its shape.)
+    func testNonFiniteTensorsAreNotComparedAndLeaveTheOthersAsWithoutThem() throws {
+        let tmp = try temporaryDirectory(self)
+        var rng = Xoshiro256(seed: 5, stream: 9)
+        func gaussian(_ n: Int, _ std: Double) -> [Float] { (0..<n).map { _ in Float(std * rng.nextGaussian()) } }
+        typealias T = (name: String, dtype: TensorDType, shape: [Int], values: [Float])
+        var a: [T] = []
+        for i in 0..<4 {
+            a.append(("layer.\(i).w", .f32, [64, 32], gaussian(64 * 32, 0.02)))
+            a.append(("layer.\(i).b", i == 0 ? .f16 : .f32, [64], gaussian(64, 0.02)))
+        }
+        // B: A plus noise of 10% of its std (derived), and an unmatched matrix.
+        var b = a.map { t -> T in (t.name, t.dtype, t.shape, t.values.map { $0 + Float(0.002 * rng.nextGaussian()) }) }
+        b.append(("unmatched.w", .f32, [64, 32], gaussian(64 * 32, 0.02)))
+        func index(_ t: [T], _ name: String) -> Int { t.firstIndex { $0.name == name }! }
+        b[index(b, "layer.2.w")].values[5 * 32 + 7] = .nan  // row 5, column 7
+        a[index(a, "layer.1.b")].values[3] = .infinity
+        b[index(b, "layer.1.b")].values[10] = -.infinity
+        b[index(b, "layer.0.b")].values[0] = .nan  // F16, the first value (the chunk's shift)
+        b[index(b, "unmatched.w")].values[0] = .infinity
+        let bad = ["layer.2.w": (0, 1), "layer.1.b": (1, 1), "layer.0.b": (0, 1)]
+        let path = { (n: String) in tmp.appendingPathComponent(n + ".safetensors").path }
+        try write(a, path("a"))
+        try write(b, path("b"))
+        // The same checkpoints without those tensors.
+        try write(a.filter { bad[$0.name] == nil }, path("a-clean"))
+        try write(b.filter { bad[$0.name] == nil && $0.name != "unmatched.w" }, path("b-clean"))
+        for spectra in [false, true] {
+            for (x, y, swapped) in [("a", "b", false), ("b", "a", true)] {
+                var o = WeightsOptions()
+                o.align = .all
+                o.spectra = spectra
+                o.threads = 2
+                let what = "\(x) vs \(y), spectra \(spectra)"
+                let r = try WeightsComparison.run([try Checkpoint(path: path(x)), try Checkpoint(path: path(y))], options: o)
+                let clean = try WeightsComparison.run(
+                    [try Checkpoint(path: path(x + "-clean")), try Checkpoint(path: path(y + "-clean"))], options: o)
+                let json = try JSONOutput.encode(r)
+                XCTAssertFalse(json.contains("\"nan\"") || json.contains("inf\""), "a non-finite number in the JSON, \(what)")
+                let p = r.pairs[0]
+                let q = clean.pairs[0]
+                XCTAssertEqual(p.tensors.count, 8, what)
+                XCTAssertEqual(q.tensors.count, 5, what)
+                for t in p.tensors {
+                    if let (na, nb) = bad[t.name] {
+                        let j = try object(t)
+                        XCTAssertEqual(j["non_finite_a"] as? Int, swapped ? nb : na, "\(t.name), \(what)")
+                        XCTAssertEqual(j["non_finite_b"] as? Int, swapped ? na : nb, "\(t.name), \(what)")
+                        XCTAssertTrue(t.notCompared?.contains("non-finite values") == true, "\(t.name): \(t.notCompared ?? "compared")")
+                        XCTAssertTrue(t.cosine == nil && t.pearson == nil && t.null == nil && t.evidence == nil && t.alignment == nil)
+                        XCTAssertTrue(t.spectralCorrelation == nil && t.similarity == nil, t.name)
+                    } else {
+                        let u = try XCTUnwrap(q.tensors.first { $0.name == t.name })
+                        XCTAssertEqual(try JSONOutput.encode(t), try JSONOutput.encode(u), "\(t.name), \(what)")
+                        // The other finite tensors of its shape (matrices 0, 1, 3; biases 2, 3) and 2 initialisations.
+                        XCTAssertEqual(t.null?.count, t.shape.count == 2 ? 2 + 2 : 1 + 2, "\(t.name), \(what)")
+                        XCTAssertNotNil(t.evidence)
+                    }
+                }
+                XCTAssertEqual(p.verdict, q.verdict, what)
+                XCTAssertEqual(p.verdict, .derived, p.evidence)
+                XCTAssertEqual(p.similarity, q.similarity, what)
+                XCTAssertEqual([p.compared, p.strong, p.moderate], [q.compared, q.strong, q.moderate], what)
+                XCTAssertEqual(p.compared, 5, what)
+                XCTAssertTrue(p.evidence.contains("3 not compared for NaN or infinite values"), p.evidence)
+                XCTAssertEqual(swapped ? p.unmatchedA : p.unmatchedB, ["unmatched.w"])
+            }
+        }
+    }
+
+    /// F64 values so large that sums of their squares overflow double,
+    /// though none is NaN or infinite: the pair is not compared, with that
+    /// reason and counts of 0, and `stats` gives no statistic rather than ±Inf.
+    func testSumsOverflowingDoubleAreReportedNotInfinite() throws {
+        let tmp = try temporaryDirectory(self)
+        let values: [Double] = [1e200, -2e200, 3e200, 5e200]  // squares near 1e400, over the largest double (1.8e308)
+        let path = tmp.appendingPathComponent("huge.safetensors").path
+        try SafetensorsWriter.write([SafetensorsWriter.Entry(name: "huge", dtype: .f64, shape: [4])], to: path) { _ in
+            values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+        }
+        let c = try Checkpoint(path: path)
+        XCTAssertEqual(c.doubles(c.tensors[0]), values)
+        let t = try WeightsComparison.run([c, c], options: WeightsOptions()).pairs[0].tensors[0]
+        XCTAssertEqual(t.notCompared, "values too large: a sum of their squares overflows double")
+        XCTAssertEqual(try object(t)["non_finite_a"] as? Int, 0)
+        XCTAssertEqual(try object(t)["non_finite_b"] as? Int, 0)
+        XCTAssertNil(t.cosine)
+        let s = try object(try TensorSummary.compute(c, c.tensors[0]))
+        XCTAssertNil(s["mean"])
+        XCTAssertNil(s["std"])
+        XCTAssertEqual(s["non_finite"] as? Int, 0)
+        XCTAssertEqual(s["note"] as? String, "values too large: their sums overflow double")
+    }
+
+    /// A copy of a checkpoint of four tensors of 16 values compared with
+    /// itself (r = 1 for each) was called independent: a null that wide
+    /// leaves no similarity room to stand out, and "none strong" was read as
+    /// independence. It is inconclusive, saying why. Built so the null is
+    /// known by hand: t₀ = a centred ramp, t₁ = an even function of the
+    /// same positions (orthogonal to the ramp once centred), t₂ = −t₀,
+    /// t₃ = −t₁; without initialisations, tᵢ's null is its Pearson's r with
+    /// the next three: {0, −1, 0}, mean −1/3, sample sd √(1/3), so z and the
+    /// best attainable z are (1 + 1/3)/√(1/3) = 4/√3 ≈ 2.309 < 8.
+    func testTensorsTooSmallForTheirNullAreNotEvidenceOfIndependence() throws {
+        let tmp = try temporaryDirectory(self)
+        let ramp = (0..<16).map { Float($0) - 7.5 }
+        let even = ramp.map { $0 * $0 - 21.25 }  // mean of (i − 7.5)² over i < 16 is 21.25
+        let tiny = [ramp, even, ramp.map { -$0 }, even.map { -$0 }].enumerated().map {
+            (name: "tiny.\($0.offset).w", dtype: TensorDType.f32, shape: [16], values: $0.element)
+        }
+        let path = tmp.appendingPathComponent("v.safetensors").path
+        try write(tiny, path)
+        var o = WeightsOptions()
+        o.inits = 0
+        let v = try Checkpoint(path: path)
+        let p = try WeightsComparison.run([v, v], options: o).pairs[0]
+        for t in p.tensors {
+            assertClose(t.pearson!, 1, 1e-12, t.name)
+            assertClose(t.null!.pearsonMean!, -1.0 / 3, 1e-12, t.name)
+            assertClose(t.null!.pearsonSD!, (1.0 / 3).squareRoot(), 1e-12, t.name)
+            assertClose(t.evidence!, 4 / 3.0.squareRoot(), 1e-12, t.name)
+            assertClose(try object(t)["attainable"] as? Double ?? .nan, 4 / 3.0.squareRoot(), 1e-12, t.name)
+        }
+        XCTAssertEqual(p.verdict, .inconclusive, p.evidence)
+        XCTAssertTrue(p.evidence.hasPrefix("4 of 4 compared tensors too small for their null to show derivation"), p.evidence)
+        XCTAssertEqual(try object(p)["informative"] as? Int, 0)
+
+        // Three tensors large enough to tell (4,096 values, independent in
+        // A and B) are enough for "independent", the tiny ones noted; two are not.
+        var rng = Xoshiro256(seed: 3, stream: 1)
+        func large(_ k: Int) -> [(name: String, dtype: TensorDType, shape: [Int], values: [Float])] {
+            (0..<k).map { ("large.\($0).w", .f32, [4096], (0..<4096).map { _ in Float(0.02 * rng.nextGaussian()) }) }
+        }
+        o.inits = 2
+        for k in [2, 3] {
+            let pa = tmp.appendingPathComponent("a\(k).safetensors").path
+            let pb = tmp.appendingPathComponent("b\(k).safetensors").path
+            try write(tiny + large(k), pa)
+            try write(tiny + large(k), pb)
+            let q = try WeightsComparison.run([try Checkpoint(path: pa), try Checkpoint(path: pb)], options: o).pairs[0]
+            XCTAssertEqual(q.compared, 4 + k)
+            XCTAssertEqual(q.strong + q.moderate, 0, q.evidence)
+            XCTAssertEqual(try object(q)["informative"] as? Int, k, q.evidence)
+            if k == 3 {
+                XCTAssertEqual(q.verdict, .independent, q.evidence)
+                XCTAssertTrue(q.evidence.hasSuffix("; 4 tensors too small for their null to show derivation"), q.evidence)
+            } else {
+                XCTAssertEqual(q.verdict, .inconclusive, q.evidence)
+                XCTAssertTrue(q.evidence.hasPrefix("4 of 6 compared tensors too small"), q.evidence)
+            }
+        }
+    }
+
     /// The randomized SVD's leading values against LAPACK's exact ones, on
     /// a matrix with a decaying spectrum (the error DESIGN.md states).
     func testRandomizedSpectrumError() throws {

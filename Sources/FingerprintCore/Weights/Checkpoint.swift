@@ -81,7 +81,8 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// The weight map of a shard index: `{"weight_map": {name: shard file}}`.
     static func readIndex(_ index: String) throws -> [(name: String, shard: String)] {
-        guard let data = try FileName.contents(ofRegularFile: index) else {
+        try MappedFile.requireRegularFile(index)
+        guard let data = FileManager.default.contents(atPath: index) else {
             throw FingerprintError.inputNotFound(path: index, reason: "cannot read")
         }
         func bad(_ r: String) -> FingerprintError { .badData(path: index, reason: "not a valid shard index: " + r) }

@@ -64,10 +64,15 @@ public final class MappedFile: @unchecked Sendable {
     public let size: Int
 
     /// Maps `path`. An empty file maps to no memory (`base` nil, size 0).
-    /// - Throws: `.inputNotFound` when the file cannot be opened or mapped.
+    /// - Throws: `.inputNotFound` when the file is not a regular file or
+    ///   cannot be opened or mapped.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Opening a FIFO for reading waits for a writer: refuse anything but
+        // a regular file before opening it (and open without blocking, in
+        // case the path changes in between; fstat below checks again).
+        try Self.requireRegularFile(path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw FingerprintError.inputNotFound(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
@@ -84,6 +89,16 @@ public final class MappedFile: @unchecked Sendable {
         }
         _ = madvise(p, size, MADV_SEQUENTIAL)
         base = UnsafeRawPointer(p)
+    }
+
+    /// Throws unless `path` (its target, for a symbolic link) is a regular
+    /// file: a FIFO, a device or a socket is refused without being opened.
+    /// - Throws: `.inputNotFound` ("not a regular file", or the system's
+    ///   reason when it cannot be examined).
+    public static func requireRegularFile(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw FingerprintError.inputNotFound(path: path, reason: String(cString: strerror(errno))) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FingerprintError.inputNotFound(path: path, reason: "not a regular file") }
     }
 
     deinit {

@@ -23,7 +23,7 @@ public enum WeightsHTML {
         for pair in r.pairs {
             p.element(
                 "p", [("class", "verdict")],
-                "\(names[pair.a]) vs \(names[pair.b]): \(pair.verdict.rawValue) — \(pair.evidence).")
+                "\(names[pair.a]) vs \(names[pair.b]): \(pair.verdict?.rawValue ?? "no verdict") — \(pair.evidence).")
         }
         p.open("dl", [("class", "figures")])
         p.figure("models", count: r.models.count)
@@ -71,7 +71,9 @@ public enum WeightsHTML {
 
         for (pairIndex, pair) in r.pairs.enumerated() {
             let id = "pair-\(pair.a)-\(pair.b)"
-            p.section(id, "\(names[pair.a]) vs \(names[pair.b])", intro: "\(pair.verdict.rawValue.capitalized): \(pair.evidence).")
+            p.section(
+                id, "\(names[pair.a]) vs \(names[pair.b])",
+                intro: "\(pair.verdict?.rawValue.capitalized ?? "No verdict"): \(pair.evidence).")
             // Per-layer similarity: the median over each layer's tensors.
             var byLayer: [Int: [Double]] = [:]
             var other: [Double] = []

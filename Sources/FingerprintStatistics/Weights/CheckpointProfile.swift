@@ -14,7 +14,7 @@ public struct CheckpointProfile: Codable, Sendable {
     public var tensors: [TensorSummary]
     public var layers: [LayerProfile]
 
-    /// One layer's float values pooled: their count, mean and population std.
+    /// One layer's finite float values pooled: their count, mean and population std.
     public struct LayerProfile: Codable, Sendable, Equatable {
         public var layer: Int
         public var tensors: Int
@@ -31,18 +31,19 @@ public struct CheckpointProfile: Codable, Sendable {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(saved) }
         let summaries = try Parallel.map(c.tensors.count, threads: threads) { try TensorSummary.compute(c, c.tensors[$0]) }
-        // Pooled moments per layer: N μ = Σ n_t μ_t, N σ² = Σ n_t (σ_t² + (μ_t − μ)²).
-        var byLayer: [Int: [(TensorSummary, TensorInfo)]] = [:]
-        for (s, t) in zip(summaries, c.tensors) where t.dtype.isFloat && t.count > 0 {
-            if let l = s.layer { byLayer[l, default: []].append((s, t)) }
+        // Pooled moments per layer of the n_t finite values of each float tensor:
+        // N μ = Σ n_t μ_t, N σ² = Σ n_t (σ_t² + (μ_t − μ)²).
+        var byLayer: [Int: [(summary: TensorSummary, finite: Int)]] = [:]
+        for (s, t) in zip(summaries, c.tensors) where t.dtype.isFloat && s.mean != nil {
+            if let l = s.layer { byLayer[l, default: []].append((s, t.count - (s.nonFinite ?? 0))) }
         }
         let layers = byLayer.keys.sorted().map { l -> LayerProfile in
             let items = byLayer[l]!
-            let n = items.reduce(0) { $0 + $1.1.count }
-            let mean = items.reduce(0.0) { $0 + Double($1.1.count) * $1.0.mean! } / Double(n)
+            let n = items.reduce(0) { $0 + $1.finite }
+            let mean = items.reduce(0.0) { $0 + Double($1.finite) * $1.summary.mean! } / Double(n)
             let ss = items.reduce(0.0) { acc, x in
-                let d = x.0.mean! - mean
-                return acc + Double(x.1.count) * (x.0.std! * x.0.std! + d * d)
+                let d = x.summary.mean! - mean
+                return acc + Double(x.finite) * (x.summary.std! * x.summary.std! + d * d)
             }
             return LayerProfile(layer: l, tensors: items.count, parameters: n, mean: mean, std: (ss / Double(n)).squareRoot())
         }

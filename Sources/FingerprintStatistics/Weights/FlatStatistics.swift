@@ -14,8 +14,21 @@ public struct PairMoments: Sendable, Equatable {
     public var m2A = 0.0, m2B = 0.0, cAB = 0.0
     /// Σa², Σb², Σab, Σ(a − b)².
     public var aa = 0.0, bb = 0.0, ab = 0.0, dd = 0.0
+    /// Whether every sum the moments came from was finite. A NaN or ±Inf
+    /// among the values makes a sum non-finite (Σx² of an infinity is +Inf,
+    /// and nothing added after brings it back), and so does the overflow of
+    /// a sum of squares of F64 values near 10¹⁵⁴; the clamps to 0 below
+    /// would otherwise hide it.
+    public var sumsFinite = true
 
     public init() {}
+
+    /// Whether the sums and every moment are finite: no value was NaN or
+    /// ±Inf and no sum overflowed. The statistics are nil otherwise.
+    public var isFinite: Bool {
+        sumsFinite && meanA.isFinite && meanB.isFinite && m2A.isFinite && m2B.isFinite && cAB.isFinite && aa.isFinite && bb.isFinite
+            && ab.isFinite && dd.isFinite
+    }
 
     /// The merge of two disjoint parts (Chan, Golub & LeVeque 1979).
     public static func + (x: PairMoments, y: PairMoments) -> PairMoments {
@@ -37,15 +50,16 @@ public struct PairMoments: Sendable, Equatable {
         r.bb = x.bb + y.bb
         r.ab = x.ab + y.ab
         r.dd = x.dd + y.dd
+        r.sumsFinite = x.sumsFinite && y.sumsFinite
         return r
     }
 
-    /// a·b / (‖a‖‖b‖); nil when either norm is 0.
-    public var cosine: Double? { aa > 0 && bb > 0 ? clamp(ab / (aa.squareRoot() * bb.squareRoot())) : nil }
-    /// ‖a − b‖ / ‖a‖; nil when ‖a‖ = 0.
-    public var relativeL2: Double? { aa > 0 ? (dd / aa).squareRoot() : nil }
-    /// Pearson's r, the cosine of the centred values; nil when either side is constant.
-    public var pearson: Double? { m2A > 0 && m2B > 0 ? clamp(cAB / (m2A.squareRoot() * m2B.squareRoot())) : nil }
+    /// a·b / (‖a‖‖b‖); nil when either norm is 0 or `!isFinite`.
+    public var cosine: Double? { isFinite && aa > 0 && bb > 0 ? clamp(ab / (aa.squareRoot() * bb.squareRoot())) : nil }
+    /// ‖a − b‖ / ‖a‖; nil when ‖a‖ = 0 or `!isFinite`.
+    public var relativeL2: Double? { isFinite && aa > 0 ? (dd / aa).squareRoot() : nil }
+    /// Pearson's r, the cosine of the centred values; nil when either side is constant or `!isFinite`.
+    public var pearson: Double? { isFinite && m2A > 0 && m2B > 0 ? clamp(cAB / (m2A.squareRoot() * m2B.squareRoot())) : nil }
 
     private func clamp(_ x: Double) -> Double { min(1, max(-1, x)) }
 }
@@ -75,6 +89,29 @@ public enum FlatStatistics {
             }
         }
         return parts.reduce(PairMoments(), +)
+    }
+
+    /// The number of NaN and ±Inf values of `t`, read block by block as
+    /// double (conversion keeps them: a NaN stays NaN, ±Inf stays ±Inf).
+    /// - Complexity: O(n), one read of the tensor.
+    public static func nonFiniteCount(_ t: TensorSource) -> Int {
+        let buf = UnsafeMutablePointer<Double>.allocate(capacity: block)
+        defer { buf.deallocate() }
+        var bad = 0
+        var start = 0
+        while start < t.count {
+            let end = min(t.count, start + chunk)
+            var b = start
+            while b < end {
+                let k = min(block, end - b)
+                t.read(b..<b + k, into: buf)
+                for i in 0..<k where !buf[i].isFinite { bad += 1 }
+                b += k
+            }
+            t.release(start..<end)
+            start = end
+        }
+        return bad
     }
 
     /// The kernel's element type when both sides can be read as stored (same
@@ -184,6 +221,7 @@ extension PairMoments {
         bb = max(0, syy + kb * (2 * sy + nd * kb))
         ab = sxy + ka * sy + kb * sx + nd * ka * kb
         dd = sdd
+        sumsFinite = sx.isFinite && sy.isFinite && sxx.isFinite && syy.isFinite && sxy.isFinite && sdd.isFinite
     }
 }
 
@@ -198,6 +236,12 @@ public struct TensorSummary: Codable, Sendable, Equatable {
     public var std: Double?
     /// Excess (Fisher) kurtosis m₄/m₂² − 3, biased moments as scipy's default.
     public var kurtosis: Double?
+    /// NaN and ±Inf values (nil for a tensor that is not read: F8). Mean,
+    /// std and kurtosis are those of the finite values, and a tensor with
+    /// any gets no spectrum (`note` says so).
+    public var nonFinite: Int?
+    /// Why a statistic is missing or how it was computed (non-finite values).
+    public var note: String?
     /// Largest singular value (2-D tensors).
     public var spectralNorm: Double?
     /// exp(−Σ pᵢ ln pᵢ), pᵢ = σᵢ / Σσ (Roy & Vetterli 2007; 2-D tensors).
@@ -207,13 +251,16 @@ public struct TensorSummary: Codable, Sendable, Equatable {
     public var layer: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, dtype, shape, count, mean, std, kurtosis, layer
+        case name, dtype, shape, count, mean, std, kurtosis, layer, note
+        case nonFinite = "non_finite"
         case spectralNorm = "spectral_norm"
         case effectiveRank = "effective_rank"
         case spectrumApproximate = "spectrum_approximate"
     }
 
-    /// Two passes over the tensor (mean, then centred powers), in double.
+    /// Two passes over the tensor (mean, then centred powers), in double,
+    /// over its finite values: NaN and ±Inf are counted (`nonFinite`) and
+    /// left out, and such a tensor gets no spectrum (LAPACK cannot take them).
     public static func compute(_ c: Checkpoint, _ t: TensorInfo, threads: Int = 1) throws -> TensorSummary {
         var s = TensorSummary(name: t.name, dtype: t.dtype.rawValue, shape: t.shape, count: t.count)
         s.layer = WeightNames.layer(t.name)
@@ -221,27 +268,46 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         let src = TensorSource(c, t)
         let n = t.count
         let chunks = (n + FlatStatistics.chunk - 1) / FlatStatistics.chunk
-        var sums = [Double](repeating: 0, count: chunks)
+        var sums = [(s1: Double, nonFinite: Int)](repeating: (0, 0), count: chunks)
         sums.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.chunks(n, chunk: FlatStatistics.chunk, threads: threads) { r in
-                base[r.lowerBound / FlatStatistics.chunk] = powerSums(src, r, mean: 0).s1
+                let p = powerSums(src, r, mean: 0)
+                base[r.lowerBound / FlatStatistics.chunk] = (p.s1, p.nonFinite)
             }
         }
-        let mean = sums.reduce(0, +) / Double(n)
-        var parts = [(s1: Double, s2: Double, s4: Double)](repeating: (0, 0, 0), count: chunks)
+        let bad = sums.reduce(0) { $0 + $1.nonFinite }
+        let finite = n - bad
+        s.nonFinite = bad
+        let is2D = t.shape.count == 2 && min(t.shape[0], t.shape[1]) > 0
+        if bad == n {
+            s.note = "all \(n) values are NaN or infinite: no statistic"
+        } else if bad > 0 {
+            s.note =
+                "\(bad) of \(n) values are NaN or infinite: mean, std and kurtosis are of the finite values"
+                + (is2D ? "; no spectrum" : "")
+        }
+        guard finite > 0 else { return s }
+        let mean = sums.reduce(0) { $0 + $1.s1 } / Double(finite)
+        var parts = [(s1: Double, s2: Double, s4: Double, nonFinite: Int)](repeating: (0, 0, 0, 0), count: chunks)
         parts.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.chunks(n, chunk: FlatStatistics.chunk, threads: threads) { r in
                 base[r.lowerBound / FlatStatistics.chunk] = powerSums(src, r, mean: mean)
             }
         }
-        let m2 = parts.reduce(0) { $0 + $1.s2 } / Double(n)
-        let m4 = parts.reduce(0) { $0 + $1.s4 } / Double(n)
+        let m2 = parts.reduce(0) { $0 + $1.s2 } / Double(finite)
+        let m4 = parts.reduce(0) { $0 + $1.s4 } / Double(finite)
+        // Sums of powers of huge F64 values (|x| over about 10⁷⁷ for x⁴) overflow: no statistic rather than ±Inf or NaN.
+        guard mean.isFinite, m2.isFinite else {
+            s.note = (s.note.map { $0 + "; " } ?? "") + "values too large: their sums overflow double"
+            return s
+        }
         s.mean = mean
         s.std = m2.squareRoot()
-        s.kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : nil
-        if t.shape.count == 2, min(t.shape[0], t.shape[1]) > 0, t.count <= Spectrum.maxElements {
+        let kurtosis = m4 / (m2 * m2) - 3
+        s.kurtosis = m2 > 0 && kurtosis.isFinite ? kurtosis : nil
+        if is2D, bad == 0, t.count <= Spectrum.maxElements {
             let sv = try Spectrum.singularValues(src)
             s.spectralNorm = sv.values.first
             s.effectiveRank = Spectrum.effectiveRank(sv.values)
@@ -250,8 +316,11 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         return s
     }
 
-    /// Σ(x − mean), Σ(x − mean)², Σ(x − mean)⁴ over `range`.
-    static func powerSums(_ src: TensorSource, _ range: Range<Int>, mean: Double) -> (s1: Double, s2: Double, s4: Double) {
+    /// Σ(x − mean), Σ(x − mean)², Σ(x − mean)⁴ over the finite values of
+    /// `range`, and the number of the others (NaN, ±Inf).
+    static func powerSums(_ src: TensorSource, _ range: Range<Int>, mean: Double) -> (
+        s1: Double, s2: Double, s4: Double, nonFinite: Int
+    ) {
         let block = FlatStatistics.block
         let buf = UnsafeMutablePointer<Double>.allocate(capacity: 3 * block)
         defer { buf.deallocate() }
@@ -262,13 +331,19 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         var s1 = 0.0
         var s2 = 0.0
         var s4 = 0.0
+        var bad = 0
         var start = range.lowerBound
         while start < range.upperBound {
             let k = min(block, range.upperBound - start)
             src.read(start..<start + k, into: x)
             var i = 0
             while i < k {
-                x[i] -= mean
+                if x[i].isFinite {
+                    x[i] -= mean
+                } else {
+                    x[i] = 0
+                    bad += 1
+                }
                 q[i] = x[i] * x[i]
                 i += 1
             }
@@ -279,7 +354,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
             start += k
         }
         src.release(range)
-        return (s1, s2, s4)
+        return (s1, s2, s4, bad)
     }
 }
 

@@ -43,8 +43,15 @@ public enum WeightsVerdictRule {
     public static let moderateZ = 5.0
     /// Derived: at least this many strong tensors (or all compared tensors, when fewer).
     public static let minStrong = 3
-    /// Independent: no strong tensor and at most this share of moderate ones.
+    /// Independent: no strong tensor, at most this share of moderate ones…
     public static let independentShare = 0.05
+    /// …and at least this many informative tensors (or all compared
+    /// tensors, when fewer): tensors whose null leaves room for a strong
+    /// z-score, (1 − null mean)/max(null sd, `sdFloor`) ≥ `strongZ` for a
+    /// statistic that has a z-score (similarities are at most 1). A tensor of
+    /// a few values has a null too wide for any similarity to stand out:
+    /// finding it unremarkable says nothing about derivation.
+    public static let minInformative = 3
     /// The null's standard deviation is floored at this, so a z-score needs
     /// a difference of statistic, not only a tight null.
     public static let sdFloor = 0.01
@@ -86,8 +93,13 @@ public struct TensorMatch: Codable, Sendable {
     public var dtypeB: String
     /// "name" or "order".
     public var matchedBy: String
-    /// Why the tensor was not compared (integer dtype, 8-bit float, empty).
+    /// Why the tensor was not compared (integer dtype, 8-bit float, fewer
+    /// than 2 values, NaN or infinite values).
     public var notCompared: String?
+    /// NaN and ±Inf values in A's and B's tensor, counted when either has
+    /// any (the pair is then not compared, and neither tensor enters a null).
+    public var nonFiniteA: Int?
+    public var nonFiniteB: Int?
     public var cosine: Double?
     public var relativeL2: Double?
     public var pearson: Double?
@@ -106,17 +118,25 @@ public struct TensorMatch: Codable, Sendable {
     public var zSpectral: Double?
     /// max(zPearson, zAligned).
     public var evidence: Double?
+    /// The largest evidence the tensor could have had: the z-score of a
+    /// similarity of 1, max over the statistics with a z-score of
+    /// (1 − null mean)/max(null sd, `WeightsVerdictRule.sdFloor`). Below
+    /// `WeightsVerdictRule.strongZ` the tensor cannot be strong, so it is not
+    /// informative (it does not count toward "independent").
+    public var attainable: Double?
     public var strong: Bool
     /// max(pearson, aligned cosine): what the similarity matrix takes the median of.
     public var similarity: Double?
 
     enum CodingKeys: String, CodingKey {
-        case name, shape, cosine, pearson, alignment, null, evidence, strong, similarity
+        case name, shape, cosine, pearson, alignment, null, evidence, attainable, strong, similarity
         case nameB = "name_b"
         case dtypeA = "dtype_a"
         case dtypeB = "dtype_b"
         case matchedBy = "matched_by"
         case notCompared = "not_compared"
+        case nonFiniteA = "non_finite_a"
+        case nonFiniteB = "non_finite_b"
         case relativeL2 = "relative_l2"
         case spectralCorrelation = "spectral_correlation"
         case spectrumApproximate = "spectrum_approximate"
@@ -132,19 +152,24 @@ public struct TensorMatch: Codable, Sendable {
 public struct PairComparison: Codable, Sendable {
     public var a: Int
     public var b: Int
-    public var verdict: WeightsVerdict
+    /// nil (absent from the JSON) without a null (`nullPartners` and
+    /// `inits` both 0): flat statistics only.
+    public var verdict: WeightsVerdict?
     public var evidence: String
     /// Median over compared tensors of `TensorMatch.similarity`.
     public var similarity: Double?
+    /// Tensors with an evidence value (compared against a null).
     public var compared: Int
     public var strong: Int
     public var moderate: Int
+    /// Compared tensors whose null leaves room for a strong z-score (`TensorMatch.attainable`).
+    public var informative: Int
     public var tensors: [TensorMatch]
     public var unmatchedA: [String]
     public var unmatchedB: [String]
 
     enum CodingKeys: String, CodingKey {
-        case a, b, verdict, evidence, similarity, compared, strong, moderate, tensors
+        case a, b, verdict, evidence, similarity, compared, strong, moderate, informative, tensors
         case unmatchedA = "unmatched_a"
         case unmatchedB = "unmatched_b"
     }
@@ -216,6 +241,7 @@ public enum WeightsComparison {
                 "strong_z": WeightsVerdictRule.strongZ, "strong_statistic": WeightsVerdictRule.strongStatistic,
                 "moderate_z": WeightsVerdictRule.moderateZ, "min_strong": Double(WeightsVerdictRule.minStrong),
                 "independent_share": WeightsVerdictRule.independentShare, "sd_floor": WeightsVerdictRule.sdFloor,
+                "min_informative": Double(WeightsVerdictRule.minInformative),
             ],
             pairs: pairs, matrix: matrix, lineages: lineages, order: order, merges: merges)
     }
@@ -290,27 +316,56 @@ public enum WeightsComparison {
         -> PairComparison
     {
         let (pairs, unmatchedA, unmatchedB) = match(ca.tensors, cb.tensors)
-        // Same-shape groups of B's float tensors, for the mismatched null.
+        // The flat statistics of every matched pair first: they tell which
+        // pairs hold a NaN or ±Inf. Such a pair is not compared, and neither
+        // of its tensors enters a null, so every other tensor's results are
+        // those of the checkpoints without it.
+        var results = try Parallel.map(pairs.count, threads: options.threads) { k -> TensorMatch in
+            flatMatch(ca, pairs[k].0, cb, pairs[k].1, byName: pairs[k].byName)
+        }
+        let compared = results.indices.filter { results[$0].notCompared == nil }
+        var excluded = Set<String>()
+        var known = Set<String>()
+        for (k, (_, tb, _)) in pairs.enumerated() {
+            if results[k].nonFiniteA != nil { excluded.insert(tb.name) } else if results[k].notCompared == nil { known.insert(tb.name) }
+        }
+        // B's other float tensors of a compared shape (unmatched, or matched
+        // with a tensor that was not read) are null partners once found finite.
+        let shapes = Set(compared.map { pairs[$0].1.shape })
+        let unknown = cb.tensors.filter {
+            $0.dtype.isFloat && $0.count > 1 && shapes.contains($0.shape) && !known.contains($0.name) && !excluded.contains($0.name)
+        }
+        let counts = try Parallel.map(unknown.count, threads: options.threads) {
+            FlatStatistics.nonFiniteCount(TensorSource(cb, unknown[$0]))
+        }
+        for (t, n) in zip(unknown, counts) where n > 0 { excluded.insert(t.name) }
+        // Same-shape groups of B's finite float tensors, for the mismatched null.
         var groups: [[Int]: [TensorInfo]] = [:]
-        for t in cb.tensors where t.dtype.isFloat && t.count > 1 { groups[t.shape, default: []].append(t) }
+        for t in cb.tensors where t.dtype.isFloat && t.count > 1 && shapes.contains(t.shape) && !excluded.contains(t.name) {
+            groups[t.shape, default: []].append(t)
+        }
         // Independent initialisations, one set per shape, made before the parallel part.
         var inits: [[Int]: [TensorSource]] = [:]
         if options.inits > 0 {
-            for (t, _, _) in pairs where t.dtype.isFloat && t.count > 1 && t.count <= Spectrum.maxElements && inits[t.shape] == nil {
-                inits[t.shape] = (0..<options.inits).map { k in
+            for k in compared where pairs[k].0.count <= Spectrum.maxElements && inits[pairs[k].0.shape] == nil {
+                let shape = pairs[k].0.shape
+                inits[shape] = (0..<options.inits).map { i in
                     TensorSource.gaussian(
-                        shape: t.shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(t.shape) &* 64 &+ UInt64(k)
-                    )
+                        shape: shape, std: options.initStd, seed: options.seed, stream: initStream &+ shapeKey(shape) &* 64 &+ UInt64(i))
                 }
             }
         }
-        let results = try Parallel.map(pairs.count, threads: options.threads) { k -> TensorMatch in
-            let (ta, tb, byName) = pairs[k]
+        let done = try Parallel.map(compared.count, threads: options.threads) { i -> TensorMatch in
+            let k = compared[i]
+            let (ta, tb, _) = pairs[k]
             return try compareTensor(
-                ca, ta, cb, tb, a: a, b: b, byName: byName, partners: groups[tb.shape] ?? [], inits: inits[ta.shape] ?? [],
-                options: options, cache: cache)
+                results[k], ca, ta, cb, tb, a: a, b: b, partners: groups[tb.shape] ?? [], inits: inits[ta.shape] ?? [], options: options,
+                cache: cache)
         }
-        return verdict(a: a, b: b, tensors: results, unmatchedA: unmatchedA.map(\.name), unmatchedB: unmatchedB.map(\.name))
+        for (i, k) in compared.enumerated() { results[k] = done[i] }
+        return verdict(
+            a: a, b: b, tensors: results, unmatchedA: unmatchedA.map(\.name), unmatchedB: unmatchedB.map(\.name),
+            null: options.nullPartners + options.inits > 0)
     }
 
     static func shapeKey(_ shape: [Int]) -> UInt64 {
@@ -322,10 +377,11 @@ public enum WeightsComparison {
         return h >> 8
     }
 
-    static func compareTensor(
-        _ ca: Checkpoint, _ ta: TensorInfo, _ cb: Checkpoint, _ tb: TensorInfo, a: Int, b: Int, byName: Bool,
-        partners group: [TensorInfo], inits: [TensorSource], options: WeightsOptions, cache: SpectrumCache
-    ) throws -> TensorMatch {
+    /// The flat statistics of a matched pair, or why it is not compared: a
+    /// type that is not read as float, fewer than 2 values, or sums that are
+    /// not finite (NaN or ±Inf values, counted on each side; `nonFiniteA`
+    /// and `nonFiniteB` are set, also when the sums overflowed).
+    static func flatMatch(_ ca: Checkpoint, _ ta: TensorInfo, _ cb: Checkpoint, _ tb: TensorInfo, byName: Bool) -> TensorMatch {
         var m = TensorMatch(
             name: ta.name, nameB: ta.name == tb.name ? nil : tb.name, shape: ta.shape, dtypeA: ta.dtype.rawValue,
             dtypeB: tb.dtype.rawValue, matchedBy: byName ? "name" : "order", strong: false)
@@ -340,9 +396,30 @@ public enum WeightsComparison {
         let sa = TensorSource(ca, ta)
         let sb = TensorSource(cb, tb)
         let flat = FlatStatistics.moments(sa, sb)
+        guard flat.isFinite else {
+            let na = FlatStatistics.nonFiniteCount(sa)
+            let nb = FlatStatistics.nonFiniteCount(sb)
+            m.nonFiniteA = na
+            m.nonFiniteB = nb
+            m.notCompared =
+                na + nb > 0
+                ? "non-finite values (NaN or ±Inf): \(na) in A, \(nb) in B" : "values too large: a sum of their squares overflows double"
+            return m
+        }
         m.cosine = flat.cosine
         m.relativeL2 = flat.relativeL2
         m.pearson = flat.pearson
+        return m
+    }
+
+    /// The null, z-scores, spectra and alignment of a pair `flatMatch` compared.
+    static func compareTensor(
+        _ flat: TensorMatch, _ ca: Checkpoint, _ ta: TensorInfo, _ cb: Checkpoint, _ tb: TensorInfo, a: Int, b: Int,
+        partners group: [TensorInfo], inits: [TensorSource], options: WeightsOptions, cache: SpectrumCache
+    ) throws -> TensorMatch {
+        var m = flat
+        let sa = TensorSource(ca, ta)
+        let sb = TensorSource(cb, tb)
         // The null partners: the next tensors of the same shape in B (cyclically), never B's match itself.
         var nulls: [TensorSource] = []
         if let p = group.firstIndex(where: { $0.name == tb.name }) {
@@ -402,6 +479,8 @@ public enum WeightsComparison {
             m.evidence = best.0
             m.strong = best.0 >= WeightsVerdictRule.strongZ && best.1 >= WeightsVerdictRule.strongStatistic
         }
+        // The evidence a similarity of 1 (the most there is) would have given.
+        m.attainable = [(m.zPearson, pm, psd), (m.zAligned, am, asd)].compactMap { zz, mean, sd in zz == nil ? nil : z(1, mean, sd) }.max()
         let sims = [m.pearson, m.alignment?.cosine].compactMap { $0 }
         m.similarity = sims.max()
         return m
@@ -420,18 +499,27 @@ public enum WeightsComparison {
         return (x - mean) / max(sd, WeightsVerdictRule.sdFloor)
     }
 
-    /// The pair's verdict from its tensors (the rule in `WeightsVerdictRule`).
-    static func verdict(a: Int, b: Int, tensors: [TensorMatch], unmatchedA: [String], unmatchedB: [String]) -> PairComparison {
+    /// The pair's verdict from its tensors (the rule in `WeightsVerdictRule`);
+    /// none without a null (`null` false: flat statistics only).
+    static func verdict(
+        a: Int, b: Int, tensors: [TensorMatch], unmatchedA: [String], unmatchedB: [String], null: Bool = true
+    ) -> PairComparison {
         let evaluated = tensors.filter { $0.evidence != nil }
         let strong = evaluated.filter(\.strong)
         let moderate = evaluated.filter { $0.evidence! >= WeightsVerdictRule.moderateZ }
+        let informative = evaluated.filter { ($0.attainable ?? -.infinity) >= WeightsVerdictRule.strongZ }
         let sims = tensors.compactMap(\.similarity).sorted()
         let median: Double? =
             sims.isEmpty ? nil : sims.count % 2 == 1 ? sims[sims.count / 2] : (sims[sims.count / 2 - 1] + sims[sims.count / 2]) / 2
-        let verdict: WeightsVerdict
+        let verdict: WeightsVerdict?
         var text: String
         let medianText = median.map { String(format: "median similarity %.4f", $0) } ?? "no similarity"
-        if evaluated.isEmpty {
+        let small = evaluated.count - informative.count
+        let smallText = "too small for \(small == 1 ? "its" : "their") null to show derivation"
+        if !null {
+            verdict = nil
+            text = "no null (0 mismatched tensors, 0 initialisations): flat statistics only, no verdict; " + medianText
+        } else if evaluated.isEmpty {
             verdict = .inconclusive
             text = "no tensor could be compared against a null (\(tensors.count) matched)"
         } else if strong.count >= min(WeightsVerdictRule.minStrong, evaluated.count) {
@@ -445,21 +533,34 @@ public enum WeightsComparison {
             let permuted = strong.filter { ($0.alignment?.moved ?? 0) > 0 && ($0.zAligned ?? 0) > ($0.zPearson ?? 0) }
             if !permuted.isEmpty { text += "; \(permuted.count) recognised only after re-ordering units" }
         } else if strong.isEmpty && Double(moderate.count) <= WeightsVerdictRule.independentShare * Double(evaluated.count) {
-            verdict = .independent
             let top = evaluated.max { $0.evidence! < $1.evidence! }!
             text = String(
                 format: "no compared tensor (of %d) beyond the null (largest z %.1f at %@); %@", evaluated.count, top.evidence!, top.name,
                 medianText)
+            if informative.count >= min(WeightsVerdictRule.minInformative, evaluated.count) {
+                verdict = .independent
+                if small > 0 { text += "; \(small) \(small == 1 ? "tensor" : "tensors") \(smallText)" }
+            } else {
+                // None could have been strong: finding none strong says nothing.
+                verdict = .inconclusive
+                text = String(
+                    format:
+                        "%d of %d compared tensors %@ (z < %.0f even at similarity 1; independent needs %d that could reach it), and none beyond the null (largest z %.1f at %@); %@",
+                    small, evaluated.count, smallText, WeightsVerdictRule.strongZ, min(WeightsVerdictRule.minInformative, evaluated.count),
+                    top.evidence!, top.name, medianText)
+            }
         } else {
             verdict = .inconclusive
             text = String(
                 format: "%d strong and %d moderate (z ≥ %.0f) of %d compared tensors; %@", strong.count, moderate.count,
                 WeightsVerdictRule.moderateZ, evaluated.count, medianText)
         }
+        let nonFinite = tensors.filter { ($0.nonFiniteA ?? 0) + ($0.nonFiniteB ?? 0) > 0 }.count
+        if nonFinite > 0 { text += "; \(nonFinite) not compared for NaN or infinite values" }
         if !unmatchedA.isEmpty || !unmatchedB.isEmpty { text += "; unmatched: \(unmatchedA.count) in A, \(unmatchedB.count) in B" }
         return PairComparison(
             a: a, b: b, verdict: verdict, evidence: text, similarity: median, compared: evaluated.count, strong: strong.count,
-            moderate: moderate.count, tensors: tensors, unmatchedA: unmatchedA, unmatchedB: unmatchedB)
+            moderate: moderate.count, informative: informative.count, tensors: tensors, unmatchedA: unmatchedA, unmatchedB: unmatchedB)
     }
 }
 
