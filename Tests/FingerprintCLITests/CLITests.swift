@@ -72,6 +72,27 @@ final class CLITests: XCTestCase {
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs another program (`/bin/sh` to pass bytes Foundation's `Process`
+    /// cannot, `/usr/bin/timeout` to bound a run that may hang) from the
+    /// repository root, standard input empty.
+    static func runProgram(_ path: String, _ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.currentDirectoryURL = CLITests.root
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Standard error first: the programs here write little to either.
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
     /// Runs the binary under GNU time and returns its peak resident memory
     /// in bytes. A child's own `ru_maxrss` (wait4, or RUSAGE_CHILDREN)
     /// includes the resident size of the process that spawned it (Linux

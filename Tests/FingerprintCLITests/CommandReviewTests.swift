@@ -156,31 +156,14 @@ final class CommandReviewTests: XCTestCase {
             ["stats", c.path, "--tokenizer", "cl100k:" + fifo.path],
         ]
         for args in cases {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-            p.arguments = ["20", CLITests.binary.path] + args
-            p.currentDirectoryURL = CLITests.root
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = Pipe()
-            try p.run()
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 66, "\(args): \(e)")
-            XCTAssertTrue(e.contains("not a regular file"), "\(args): \(e)")
+            let r = try CLITests.runProgram("/usr/bin/timeout", ["20", CLITests.binary.path] + args)
+            XCTAssertEqual(r.status, 66, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("not a regular file"), "\(args): \(r.stderr)")
         }
         // A stream given as a path (bash's <(…) is /dev/fd/N): refused, not half read.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", #"echo hello world | timeout 20 "$0" stats /dev/stdin"#, CLITests.binary.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 66, e)
-        XCTAssertTrue(e.contains("give - and redirect it"), e)
+        let r = try CLITests.runProgram("/bin/sh", ["-c", #"echo hello world | timeout 20 "$0" stats /dev/stdin"#, CLITests.binary.path])
+        XCTAssertEqual(r.status, 66, r.stderr)
+        XCTAssertTrue(r.stderr.contains("give - and redirect it"), r.stderr)
     }
 
     /// JSONL labels `null` and `["A"]` became candidates named "null" and

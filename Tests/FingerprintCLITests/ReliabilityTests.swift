@@ -462,16 +462,7 @@ final class ReliabilityTests: XCTestCase {
         let outDir = try tempDir()
         let out = outDir.appendingPathComponent("out").path
         func shell(_ script: String) throws -> CLITests.Run {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", script, "sh", CLITests.binary.path, dir.path, out]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = Pipe()
-            try p.run()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return CLITests.Run(status: p.terminationStatus, stdout: "", stderr: String(decoding: e, as: UTF8.self))
+            try CLITests.runProgram("/bin/sh", ["-c", script, "sh", CLITests.binary.path, dir.path, out])
         }
         let named = try shell(#"exec "$1" stats "$2/$(printf 'caf\351.txt')" --format json"#)
         XCTAssertEqual(named.status, 64, named.stderr)
