@@ -176,11 +176,16 @@ public enum Bench {
         return Workspace(root: root, generated: generated, manifest: try SynthManifest.decode(data), read: read)
     }
 
-    /// Ingest: stats over everything.
+    /// Ingest: stats over everything, the faster of two runs. It is the
+    /// first task to read the corpus, which may not be in the page cache
+    /// (a given corpus read long ago; session 22's suite timed a cold read
+    /// at 2.4 s against 0.48 s warm), and its peers take their best of three.
     static func statsTask(_ w: Workspace, tokenizer: TokenizerSpec = .word) throws -> (BenchReport.Task, CountedCorpus) {
-        let (counted, t, m) = try timed {
+        var (counted, t, m) = try timed {
             try Counter.count(try w.input(""), tokenizer: tokenizer, buildMatrix: false, options: w.read)
         }
+        let (_, again, _) = try timed { try Counter.count(try w.input(""), tokenizer: tokenizer, buildMatrix: false, options: w.read) }
+        t = min(t, again)
         let task = BenchReport.Task(
             name: tokenizer == .word ? "stats" : "stats \(tokenizer.shortName)", seconds: t,
             megabytesPerSecond: Double(counted.bytes) / 1e6 / t,
