@@ -74,8 +74,10 @@ final class CLITests: XCTestCase {
 
     /// Runs another program (`/bin/sh` to pass bytes Foundation's `Process`
     /// cannot, `/usr/bin/timeout` to bound a run that may hang) from the
-    /// repository root, standard input empty.
-    static func runProgram(_ path: String, _ args: [String]) throws -> Run {
+    /// repository root, standard input empty. With `within`, a run still
+    /// going after that many seconds is killed and reported as status −1
+    /// (its output must then fit in the pipes: the programs here write little).
+    static func runProgram(_ path: String, _ args: [String], within seconds: Double? = nil) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -86,11 +88,20 @@ final class CLITests: XCTestCase {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
+        var hung = false
+        if let seconds {
+            let deadline = Date().addingTimeInterval(seconds)
+            while p.isRunning && Date() < deadline { usleep(20_000) }
+            hung = p.isRunning
+            if hung { p.terminate() }
+        }
         // Standard error first: the programs here write little to either.
         let e = err.fileHandleForReading.readDataToEndOfFile()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Run(
+            status: hung ? -1 : p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     /// Runs the binary under GNU time and returns its peak resident memory

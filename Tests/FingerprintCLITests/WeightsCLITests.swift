@@ -211,33 +211,6 @@ final class WeightsCLITests: XCTestCase {
         }
     }
 
-    /// Runs the binary; a run still going after `seconds` is killed and
-    /// reported as status −1.
-    func run(_ args: [String], within seconds: Double) throws -> CLITests.Run {
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = args
-        p.currentDirectoryURL = CLITests.root
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        let hung = p.isRunning
-        if hung {
-            p.terminate()
-            p.waitUntilExit()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLITests.Run(
-            status: hung ? -1 : p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
     /// A FIFO given as a checkpoint, as its shard or as its shard index is
     /// refused at once, before it is opened (which waits for a writer), in
     /// one line with exit 66, as a device is. (`weights` and `stats` hung.)
@@ -260,7 +233,7 @@ final class WeightsCLITests: XCTestCase {
             (["weights", a, indexed.path], indexed.path + "/" + Checkpoint.indexName), (["weights", a, "/dev/null"], "/dev/null"),
         ]
         for (args, culprit) in cases {
-            let r = try run(args, within: 20)
+            let r = try CLITests.runProgram(CLITests.binary.path, args, within: 20)
             XCTAssertEqual(r.status, 66, "\(args): \(r.status == -1 ? "hung, killed after 20 s" : r.stderr)")
             XCTAssertEqual(r.stderr, "fingerprint: error: \(culprit): not a regular file\n", "\(args)")
         }
