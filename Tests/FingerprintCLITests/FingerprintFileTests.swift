@@ -937,4 +937,91 @@ final class FingerprintFileTests: XCTestCase {
         try run(["index", "add", idx.path, big.path, "-q"])
         XCTAssertTrue(try run(["index", "list", idx.path]).stdout.contains("2,050 documents"))
     }
+    /// The file's generation (the header's user_version): 1 when made, one
+    /// more for every write transaction, untouched by readers and by a
+    /// write refused before it starts.
+    func testGenerationCountsWriteTransactions() throws {
+        let dir = try tempDir()
+        let idx = dir.appendingPathComponent("idx.fp")
+        func generation() throws -> Int64? { try SQLiteDatabase(path: idx.path, mode: .readOnly).integer("PRAGMA user_version") }
+        try sketch("Corpora/source-a", idx)
+        XCTAssertEqual(try generation(), 1)
+        try run(["index", "add", idx.path, "Corpora/source-b", "--name-prefix", "b/", "-q"])
+        XCTAssertEqual(try generation(), 2)
+        try run(["index", "query", idx.path, "Corpora/mix-10", "-q"])
+        try run(["stats", idx.path, "-q"])
+        XCTAssertEqual(try generation(), 2)
+        try run(["index", "remove", idx.path, "b/doc0001.txt"])
+        XCTAssertEqual(try generation(), 3)
+        try run(["index", "add", idx.path, "Corpora/source-a", "--threshold", "0.5", "-q"], 64)
+        XCTAssertEqual(try generation(), 3)
+        let merged = dir.appendingPathComponent("merged.fp")
+        try run(["merge", idx.path, "-o", merged.path])
+        XCTAssertEqual(try SQLiteDatabase(path: merged.path, mode: .readOnly).integer("PRAGMA user_version"), 1)
+    }
+
+    /// What lets `index query` read on two connections at once: a read
+    /// transaction keeps the commit it started on while a writer commits, and
+    /// a connection that starts reading after the commit sees another
+    /// generation, so the query can tell that the two would disagree.
+    func testAReaderStartedAfterACommitSeesAnotherGeneration() throws {
+        let dir = try tempDir()
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, "Corpora/source-a", "-q"])
+        let first = try FingerprintFile(path: idx.path)
+        try first.database.reading {
+            let before = try first.generation()
+            let documents = try first.documentCount()
+            try run(["index", "add", idx.path, "Corpora/source-b", "--name-prefix", "b/", "-q"])
+            let second = try FingerprintFile(path: idx.path)
+            try second.database.reading {
+                XCTAssertEqual(try second.generation(), before + 1)
+                XCTAssertEqual(try second.documentCount(), documents + 50)
+            }
+            XCTAssertEqual(try first.generation(), before)
+            XCTAssertEqual(try first.documentCount(), documents)
+        }
+    }
+
+    /// `index query` on two threads (near-duplicates and containment on two
+    /// connections at once) reports exactly what it reports on one, and what
+    /// it reports on a file whose generation is 0 (made before generations:
+    /// read on one connection); on an index of several runs and a removal.
+    func testQueryOnTwoConnectionsEqualsOne() throws {
+        let dir = try tempDir()
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, "Corpora/source-a", "-q"])
+        try run(["index", "add", idx.path, "Corpora/near-dups", "--name-prefix", "n/", "-q"])
+        try run(["index", "add", idx.path, "Corpora/source-b", "--name-prefix", "b/", "-q"])
+        try run([
+            "index", "remove", idx.path, "b/doc0002.txt",
+            "n/"
+                + (try FileManager.default.contentsOfDirectory(
+                    atPath: CLITests.root.appendingPathComponent("Corpora/near-dups").path
+                ).filter { $0.hasSuffix(".txt") }.sorted()[0]),
+        ])
+        for corpus in ["Corpora/near-dups", "Corpora/planted"] {
+            let query = ["index", "query", idx.path, corpus, "--format", "json", "-q", "--top", "2"]
+            func traced(_ extra: [String]) throws -> (stdout: String, parallel: Bool) {
+                let r = try CLITests.runMeasured(query + extra, environment: ["FINGERPRINT_TRACE": "1"]).run
+                XCTAssertEqual(r.status, 0, r.stderr)
+                return (r.stdout, r.stderr.contains("near-duplicates and containment, in parallel"))
+            }
+            let (two, parallel) = try traced(["--threads", "2"])
+            XCTAssertTrue(parallel)
+            let report = try JSONSerialization.jsonObject(with: Data(two.utf8)) as! [String: Any]
+            let results = report["results"] as! [[String: Any]]
+            XCTAssertTrue(results.contains { !($0["near_duplicates"] as! [Any]).isEmpty } || corpus.hasSuffix("planted"))
+            XCTAssertGreaterThan(report["shared_grams"] as! Int, 0)
+            let one = try traced(["--threads", "1"])
+            XCTAssertEqual(one.stdout, two)
+            XCTAssertFalse(one.parallel)
+            let db = try SQLiteDatabase(path: idx.path, mode: .readWrite)
+            try db.execute("PRAGMA user_version = 0")
+            let old = try traced(["--threads", "2"])
+            XCTAssertEqual(old.stdout, two)
+            XCTAssertFalse(old.parallel)
+            try db.execute("PRAGMA user_version = 7")
+        }
+    }
 }

@@ -115,3 +115,53 @@ final class CountingTests: XCTestCase {
         XCTAssertEqual(Entropy.zipf([0, 5, 0, 5]).ranks, 2)
     }
 }
+
+/// `Parallel.pair`: both halves run, each on its own thread, and an error
+/// comes back after both have finished (the first's before the second's).
+final class ParallelPairTests: XCTestCase {
+    struct Failure: Error, Equatable { let which: Int }
+
+    func testBothRunAtOnceAndReturnTheirValues() throws {
+        // Each half waits for the other to have started: on one thread, or
+        // one after the other, this would time out.
+        let a = DispatchSemaphore(value: 0)
+        let b = DispatchSemaphore(value: 0)
+        let (x, y) = try Parallel.pair(
+            { () -> Bool in
+                a.signal()
+                return b.wait(timeout: .now() + 20) == .success
+            },
+            { () -> Bool in
+                b.signal()
+                return a.wait(timeout: .now() + 20) == .success
+            })
+        XCTAssertTrue(x)
+        XCTAssertTrue(y)
+    }
+
+    func testErrorsAreRethrownAfterBothFinish() {
+        let finished = NSLock()
+        var done: [Int] = []
+        func mark(_ k: Int) {
+            finished.lock()
+            done.append(k)
+            finished.unlock()
+        }
+        XCTAssertThrowsError(
+            try Parallel.pair(
+                { () throws -> Int in
+                    mark(1)
+                    throw Failure(which: 1)
+                },
+                { () throws -> Int in
+                    Thread.sleep(forTimeInterval: 0.05)
+                    mark(2)
+                    throw Failure(which: 2)
+                })
+        ) { XCTAssertEqual($0 as? Failure, Failure(which: 1)) }
+        XCTAssertEqual(Set(done), [1, 2])
+        XCTAssertThrowsError(try Parallel.pair({ 1 }, { () throws -> Int in throw Failure(which: 2) })) {
+            XCTAssertEqual($0 as? Failure, Failure(which: 2))
+        }
+    }
+}

@@ -218,6 +218,22 @@ package final class FingerprintFile {
         parameters = try FingerprintFile.decodeMeta(meta, path: path)
     }
 
+    /// The file's generation (the header's `user_version`) as of the
+    /// connection's transaction: the number of write transactions it has
+    /// seen (`sketch` and `merge` write one, `index add` and `index remove`
+    /// one each); 0 in a file made before generations were kept and not
+    /// written since. Two connections
+    /// in read transactions that see the same nonzero generation see the
+    /// same commit.
+    public func generation() throws -> Int32 { try database.userVersion() }
+
+    /// Advances the generation (inside the writer's transaction; after
+    /// Int32.max it starts again at 1, never 0).
+    func advanceGeneration() throws {
+        let g = try database.userVersion()
+        try database.setUserVersion(g == Int32.max || g < 0 ? 1 : g + 1)
+    }
+
     init(database: SQLiteDatabase, parameters: FingerprintParameters) {
         self.database = database
         self.parameters = parameters

@@ -186,12 +186,16 @@ extension FingerprintFile {
         return true
     }
 
-    /// Runs `body` in one write transaction; if it fails, what this object
-    /// believes about the file (its schema) is put back as it was.
+    /// Runs `body` in one write transaction, which advances the file's
+    /// generation; if it fails, what this object believes about the file
+    /// (its schema) is put back as it was.
     package func writing<T>(_ body: () throws -> T) throws -> T {
         let before = parameters
         do {
-            return try database.transaction(body)
+            return try database.transaction {
+                try advanceGeneration()
+                return try body()
+            }
         } catch {
             parameters = before
             throw error

@@ -28,6 +28,7 @@ package final class SQLiteDatabase {
     ///   when it cannot be created.
     public init(path: String, mode: Mode) throws {
         self.path = path
+        _ = SQLiteDatabase.configured
         var flags = SQLITE_OPEN_NOMUTEX
         switch mode {
         // A reader opens the file for writing where the system allows it
@@ -52,6 +53,9 @@ package final class SQLiteDatabase {
         sqlite3_busy_timeout(db, 60_000)
         if mode == .readOnly { sqlite3_exec(db, "PRAGMA query_only=1", nil, nil, nil) }
     }
+
+    /// SQLite's process-wide settings, made once before the first connection.
+    private static let configured: Void = { _ = fingerprint_sqlite_disable_memstatus() }()
 
     deinit { sqlite3_close_v2(handle) }
 
@@ -115,6 +119,15 @@ package final class SQLiteDatabase {
         defer { try? execute("COMMIT") }
         return try body()
     }
+
+    /// The header's `user_version` as of this connection's transaction (a
+    /// fingerprint file keeps its generation there).
+    public func userVersion() throws -> Int32 {
+        Int32(truncatingIfNeeded: try integer("PRAGMA user_version") ?? 0)
+    }
+
+    /// Sets the header's `user_version` (inside the caller's transaction).
+    public func setUserVersion(_ v: Int32) throws { try execute("PRAGMA user_version = \(v)") }
 
     /// The single integer a query returns (nil when it returns no row or NULL).
     public func integer(_ sql: String, _ bindings: [Int64] = []) throws -> Int64? {

@@ -66,7 +66,25 @@ package enum Parallel {
         return workers
     }
 
-    /// `(0..<count).map(work)` computed by `queue`.
+    /// `(a(), b())`, computed at once: `a` on this thread, `b` on a new one
+    /// (a thread of its own, so the two overlap whatever the machine's
+    /// width). Both run to the end; the first's error is rethrown before
+    /// the second's.
+    package static func pair<A, B>(_ a: () throws -> A, _ b: () throws -> B) throws -> (A, B) {
+        let done = DispatchSemaphore(value: 0)
+        return try withoutActuallyEscaping(b) { b in
+            let job = Job(b)
+            Thread.detachNewThread {
+                job.run()
+                done.signal()
+            }
+            let ra = Result { try a() }
+            done.wait()
+            return (try ra.get(), try job.result!.get())
+        }
+    }
+
+    /// `(0..<count).map(work)` computed by `queue`.    /// `(0..<count).map(work)` computed by `queue`.
     package static func map<T>(_ count: Int, threads: Int, batch: Int = 1, _ work: (Int) throws -> T) throws -> [T] {
         var slots = [T?](repeating: nil, count: count)
         try slots.withUnsafeMutableBufferPointer { out in
@@ -96,5 +114,18 @@ package enum Parallel {
             if failure == nil { failure = error }
             lock.unlock()
         }
+    }
+}
+
+/// Work for another thread: the closure (dropped as soon as it has run, so
+/// that a caller's `withoutActuallyEscaping` finds it released) and its result.
+private final class Job<T>: @unchecked Sendable {
+    private var body: (() throws -> T)?
+    private(set) var result: Result<T, Error>? = nil
+    init(_ body: @escaping () throws -> T) { self.body = body }
+    func run() {
+        let f = body!
+        body = nil
+        result = Result { try f() }
     }
 }

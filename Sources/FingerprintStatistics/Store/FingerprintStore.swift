@@ -250,7 +250,7 @@ public enum FingerprintStore {
         parameters.tool = Fingerprint.version
         return try writeNew(path, parameters: parameters) { out in
             var change = IndexChange(file: path)
-            try out.database.transaction {
+            try out.writing {
                 let writer = try FingerprintWriter(file: out, key: nil)
                 for f in inputs {
                     // Vocabulary in file-id order, so that ids come out as sketching the whole would give them.

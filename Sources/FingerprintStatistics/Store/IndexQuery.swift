@@ -85,15 +85,40 @@ extension FingerprintStore {
         _ questioned: CorpusInput, against file: FingerprintFile, tokenizer: TokenizerSpec, options o: QueryOptions,
         progress: ProgressSink? = nil
     ) throws -> QueryReport {
-        // One read transaction: one snapshot of the index, however long the run.
-        try file.database.reading {
-            try querySnapshot(questioned, against: file, tokenizer: tokenizer, options: o, progress: progress)
+        // One read transaction: one snapshot of the index, however long the
+        // run. With two threads, the containment reads on a second
+        // connection while the near-duplicates are looked up on the first,
+        // when the second's read transaction sees the same commit (the same
+        // generation; a file whose generation is 0 predates them, and is
+        // read on one connection).
+        let second = o.read.threads > 1 && file.hasGramIndex ? try? FingerprintFile(path: file.path) : nil
+        // Every page the query reads (band look-ups in key order, gram
+        // blocks, candidates in row order) is read once: a small page cache,
+        // recycled, instead of 128 MB of new pages.
+        let cache = try file.database.integer("PRAGMA cache_size") ?? -2000
+        try file.database.execute("PRAGMA cache_size=-4096")
+        defer { try? file.database.execute("PRAGMA cache_size=\(cache)") }
+        return try file.database.reading {
+            let generation = try file.generation()
+            guard let second, generation != 0 else {
+                return try querySnapshot(questioned, against: file, tokenizer: tokenizer, options: o, progress: progress)
+            }
+            return try second.database.reading {
+                try second.database.execute("PRAGMA cache_size=-4096")
+                let same = try second.generation() == generation
+                return try querySnapshot(
+                    questioned, against: file, containmentFrom: same ? second : nil, tokenizer: tokenizer, options: o,
+                    progress: progress)
+            }
         }
     }
 
+    /// `containmentFrom`: a second connection to the file, in a read
+    /// transaction that sees the same commit, on which the containment is
+    /// read in parallel with the near-duplicates.
     private static func querySnapshot(
-        _ questioned: CorpusInput, against file: FingerprintFile, tokenizer: TokenizerSpec, options o: QueryOptions,
-        progress: ProgressSink?
+        _ questioned: CorpusInput, against file: FingerprintFile, containmentFrom second: FingerprintFile? = nil,
+        tokenizer: TokenizerSpec, options o: QueryOptions, progress: ProgressSink?
     ) throws -> QueryReport {
         Trace.mark("query: start")
         let p = file.parameters
@@ -125,77 +150,94 @@ extension FingerprintStore {
         // Near-duplicates: band lookups in key order (each B-tree page is
         // visited once, not once a questioned document), then the candidates
         // loaded in row order and verified by exact Jaccard.
-        let lookup = try db.prepare("SELECT document FROM bands WHERE band = ? AND hash = ?")
-        let load = try db.prepare("SELECT name, shingles FROM documents WHERE id = ?")
-        var keys: [(band: Int, hash: Int64, document: Int)] = []
-        for (i, out) in scan.outputs.enumerated() {
-            let s = out.output
-            guard !s.shingles.isEmpty && s.shingleTokens >= p.shingle else { continue }
-            for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() {
-                keys.append((band, Int64(bitPattern: h), i))
+        let outputs = scan.outputs
+        func nearDuplicates() throws -> (near: [[QueryResult.Match]], candidates: Int, unreadable: Int) {
+            let lookup = try db.prepare("SELECT document FROM bands WHERE band = ? AND hash = ?")
+            let load = try db.prepare("SELECT name, shingles FROM documents WHERE id = ?")
+            var keys: [(band: Int, hash: Int64, document: Int)] = []
+            for (i, out) in outputs.enumerated() {
+                let s = out.output
+                guard !s.shingles.isEmpty && s.shingleTokens >= p.shingle else { continue }
+                for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() {
+                    keys.append((band, Int64(bitPattern: h), i))
+                }
             }
-        }
-        keys.sort { ($0.band, $0.hash, $0.document) < ($1.band, $1.hash, $1.document) }
-        var found = [Set<Int64>](repeating: [], count: scan.outputs.count)
-        var k = 0
-        var rows: [Int64] = []
-        while k < keys.count {
-            lookup.bind(1, keys[k].band)
-            lookup.bind(2, keys[k].hash)
-            rows.removeAll(keepingCapacity: true)
-            while try lookup.step() { rows.append(lookup.int64(0)) }
-            lookup.reset()
-            var e = k
-            while e < keys.count && keys[e].band == keys[k].band && keys[e].hash == keys[k].hash {
-                found[keys[e].document].formUnion(rows)
-                e += 1
+            keys.sort { ($0.band, $0.hash, $0.document) < ($1.band, $1.hash, $1.document) }
+            var found = [Set<Int64>](repeating: [], count: outputs.count)
+            var k = 0
+            var rows: [Int64] = []
+            while k < keys.count {
+                lookup.bind(1, keys[k].band)
+                lookup.bind(2, keys[k].hash)
+                rows.removeAll(keepingCapacity: true)
+                while try lookup.step() { rows.append(lookup.int64(0)) }
+                lookup.reset()
+                var e = k
+                while e < keys.count && keys[e].band == keys[k].band && keys[e].hash == keys[k].hash {
+                    found[keys[e].document].formUnion(rows)
+                    e += 1
+                }
+                k = e
             }
-            k = e
-        }
-        var stored: [Int64: (name: String, shingles: [UInt64])] = [:]
-        var unreadable = 0
-        for row in Set(found.joined()).sorted() {
-            load.bind(1, row)
-            if try load.step(), let sh = load.array(1, of: UInt64.self) {
-                stored[row] = (load.string(0) ?? "", sh)
-            } else {
-                unreadable += 1
+            var stored: [Int64: (name: String, shingles: [UInt64])] = [:]
+            var unreadable = 0
+            for row in Set(found.joined()).sorted() {
+                load.bind(1, row)
+                if try load.step(), let sh = load.array(1, of: UInt64.self) {
+                    stored[row] = (load.string(0) ?? "", sh)
+                } else {
+                    unreadable += 1
+                }
+                load.reset()
             }
-            load.reset()
-        }
-        var candidates = 0
-        var near: [[QueryResult.Match]] = []
-        for (i, out) in scan.outputs.enumerated() {
-            candidates += found[i].count
-            var matches: [QueryResult.Match] = []
-            for row in found[i] {
-                guard let c = stored[row] else { continue }
-                let j = exactJaccard(out.output.shingles, c.shingles)
-                if j >= threshold { matches.append(.init(document: c.name, score: j)) }
+            var candidates = 0
+            var near: [[QueryResult.Match]] = []
+            for (i, out) in outputs.enumerated() {
+                candidates += found[i].count
+                var matches: [QueryResult.Match] = []
+                for row in found[i] {
+                    guard let c = stored[row] else { continue }
+                    let j = exactJaccard(out.output.shingles, c.shingles)
+                    if j >= threshold { matches.append(.init(document: c.name, score: j)) }
+                }
+                matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.document < $1.document }
+                near.append(matches)
             }
-            matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.document < $1.document }
-            near.append(matches)
+            return (near, candidates, unreadable)
         }
 
-        Trace.mark("query: near-duplicates")
         // Containment: which questioned 13-grams occur in the reference, from
         // the gram index (a schema-1 file: from every document's stored set).
-        var questionedParts = scan.outputs.map { $0.output.grams[1] }
-        let all = NGramIndex(parts: &questionedParts)
-        let present: NGramIndex
-        if let found = try file.storedGramsPresent(all.hashes) {
-            var hits: [UInt64] = []
-            for (k, h) in all.hashes.enumerated() where found[k] { hits.append(h) }
-            present = NGramIndex(consuming: &hits)
-        } else {
-            var parts: [[UInt64]] = []
-            try file.forEachDocument(columns: .grams) { _, d in parts.append(d.grams[1]) }
-            let reference = NGramIndex(parts: &parts)
-            present = NGramIndex(all.hashes.filter { reference.contains($0) })
+        func contained(in file: FingerprintFile) throws -> (all: NGramIndex, shared: [Int], sharedAll: Int) {
+            var questionedParts = outputs.map { $0.output.grams[1] }
+            let all = NGramIndex(parts: &questionedParts)
+            let present: NGramIndex
+            if let found = try file.storedGramsPresent(all.hashes) {
+                var hits: [UInt64] = []
+                for (k, h) in all.hashes.enumerated() where found[k] { hits.append(h) }
+                present = NGramIndex(consuming: &hits)
+            } else {
+                var parts: [[UInt64]] = []
+                try file.forEachDocument(columns: .grams) { _, d in parts.append(d.grams[1]) }
+                let reference = NGramIndex(parts: &parts)
+                present = NGramIndex(all.hashes.filter { reference.contains($0) })
+            }
+            let shared = outputs.map { out in out.output.grams[1].filter { present.contains($0) }.count }
+            return (all, shared, present.count)
         }
-        let shared = scan.outputs.map { out in out.output.grams[1].filter { present.contains($0) }.count }
-        let sharedAll = present.count
-        Trace.mark("query: containment")
+
+        // With a second connection the two run at once, each on its own.
+        let (near, candidates, unreadable): ([[QueryResult.Match]], Int, Int)
+        let (all, shared, sharedAll): (NGramIndex, [Int], Int)
+        if let second {
+            ((near, candidates, unreadable), (all, shared, sharedAll)) = try Parallel.pair(nearDuplicates, { try contained(in: second) })
+            Trace.mark("query: near-duplicates and containment, in parallel")
+        } else {
+            (near, candidates, unreadable) = try nearDuplicates()
+            Trace.mark("query: near-duplicates")
+            (all, shared, sharedAll) = try contained(in: file)
+            Trace.mark("query: containment")
+        }
         // Nearest neighbours by TF-IDF cosine over the stored counts.
         var neighbors = [[QueryResult.Match]](repeating: [], count: scan.documents.count)
         var notes: [String] = []
