@@ -66,6 +66,79 @@ final class SimilarityTests: XCTestCase {
         }
     }
 
+    /// Top-k lists and threshold pairs against a brute force written here,
+    /// on vectors of eighths (every dot product exact in float, so scores
+    /// tie often and exactly): with and without self-pairs, k from 0 to more
+    /// than the candidates, with and without a threshold, tiles of 16 and
+    /// one, dense and split columns. Checks the search's skipping of scores
+    /// that can change nothing (16 at a time, against the row's worst kept
+    /// score and the threshold): a tie with the worst kept must not be
+    /// skipped when its index is lower.
+    func testSkippedScoresChangeNothing() throws {
+        var rng = Xoshiro256(seed: 23)
+        func vectors(_ n: Int, _ dims: Int) -> [[Float]] {
+            (0..<n).map { _ in (0..<dims).map { _ in rng.next() % 3 == 0 ? Float(rng.next() % 5) / 8 : 0 } }
+        }
+        func split(_ v: [[Float]], head: (Int) -> Bool) -> SplitVectors {
+            var rowStart = [0]
+            var columns: [Int32] = []
+            var values: [Float] = []
+            for row in v {
+                for (c, x) in row.enumerated() where x != 0 {
+                    columns.append(Int32(c))
+                    values.append(x)
+                }
+                rowStart.append(columns.count)
+            }
+            return SplitVectors(
+                rowStart: rowStart, columns: columns, values: values, cols: v[0].count, rows: Array(0..<v.count),
+                columnIsHead: (0..<v[0].count).map(head))
+        }
+        let dims = 9
+        let candidates = vectors(75, dims)
+        let others = vectors(21, dims)
+        for selfPairs in [true, false] {
+            let queries = selfPairs ? candidates : others
+            // The brute force: scores clamped at 1, as the search reports a cosine.
+            func score(_ i: Int, _ j: Int) -> Float { min(zip(queries[i], candidates[j]).reduce(0) { $0 + $1.0 * $1.1 }, 1) }
+            for k in [0, 1, 3, 80] {
+                for threshold in [nil, Float(0.25), Float(0.5)] where k > 0 || threshold != nil {
+                    var expectedLists: [[String]] = []
+                    var expectedPairs: [String] = []
+                    for i in 0..<queries.count {
+                        var all = (0..<candidates.count).filter { !selfPairs || $0 != i }.map { (j: $0, s: score(i, $0)) }
+                        all.sort { $0.s != $1.s ? $0.s > $1.s : $0.j < $1.j }
+                        expectedLists.append(all.prefix(k).map { "\($0.j):\($0.s)" })
+                        if let threshold {
+                            for j in 0..<candidates.count where (!selfPairs || i < j) && score(i, j) >= threshold {
+                                expectedPairs.append("\(i)-\(j)")
+                            }
+                        }
+                    }
+                    for tile in [16, 2048] {
+                        for (name, head) in [("dense", { (_: Int) in true }), ("split", { (c: Int) in c % 2 == 0 })] {
+                            var o = SimilarityOptions()
+                            o.k = k
+                            o.threshold = threshold
+                            o.tile = tile
+                            var lists: [[Neighbor]] = []
+                            var pairs: [String] = []
+                            try SimilaritySearch.run(
+                                queries: split(queries, head: head), candidates: split(candidates, head: head), selfPairs: selfPairs,
+                                options: o, pairs: { batch in pairs += batch.map { p in "\(p.0)-\(p.1)" } },
+                                neighbors: { _, l in lists += l })
+                            let shown = threshold.map { "\($0)" } ?? "none"
+                            let what = "self \(selfPairs) k \(k) threshold \(shown) tile \(tile) \(name)"
+                            let got: [[String]] = lists.map { l in l.map { nb in "\(nb.index):\(nb.score)" } }
+                            if k > 0 { XCTAssertEqual(got, expectedLists, what) }
+                            XCTAssertEqual(pairs.sorted(), expectedPairs.sorted(), what)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testTopKLargerThanNAndThresholdPairs() throws {
         let (c, _) = try load()
         let t = TfIdfMatrix(c.matrix, features: 1000)

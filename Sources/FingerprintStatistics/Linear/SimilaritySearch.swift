@@ -184,6 +184,11 @@ public enum SimilaritySearch {
         let symmetric = selfPairs
         let tailCols = c.tailCols
         let hcols = q.head.cols
+        // One block of scores (tq × tc, row-major) for every pair of tiles:
+        // allocated once, not 16 MB of new, zeroed pages a block. The GEMM
+        // overwrites it (β = 0); without head columns it is cleared a row
+        // chunk at a time before the tail is added.
+        var scores = [Float](repeating: 0, count: min(nq, tile) * min(nc, tile))
         var q0 = 0
         while q0 < nq {
             let q1 = min(nq, q0 + tile)
@@ -195,11 +200,10 @@ public enum SimilaritySearch {
                 let c0 = ct * tile
                 let c1 = min(nc, c0 + tile)
                 let tc = c1 - c0
-                var s = Matrix<Float>(rows: tq, cols: tc)
                 var tGemm = 0.0
                 var tTail = 0.0
                 let lock = NSLock()
-                try s.storage.withUnsafeMutableBufferPointer { sp in
+                try scores.withUnsafeMutableBufferPointer { sp in
                     try q.head.storage.withUnsafeBufferPointer { qh in
                         try c.head.storage.withUnsafeBufferPointer { ch in
                             try heapIdx.withUnsafeMutableBufferPointer { hi in
@@ -219,6 +223,8 @@ public enum SimilaritySearch {
                                                         a: qh.baseAddress! + (q0 + rows.lowerBound) * hcols, lda: hcols,
                                                         b: ch.baseAddress! + c0 * hcols, ldb: hcols, transB: true,
                                                         c: spb + rows.lowerBound * tc, ldc: tc)
+                                                } else {
+                                                    (spb + rows.lowerBound * tc).update(repeating: 0, count: rows.count * tc)
                                                 }
                                                 let t1 = clock()
                                                 for r in rows {
@@ -235,15 +241,27 @@ public enum SimilaritySearch {
                                                     }
                                                     let jStart = symmetric && ct * tile == q0 ? r + 1 : 0
                                                     if !symmetric && selfPairs && i >= c0 && i < c1 { row[i - c0] = -.infinity }
-                                                    for j in jStart..<tc {
-                                                        let cj = c0 + j
-                                                        if !symmetric && selfPairs && cj == i { continue }
-                                                        // A float32 cosine of a document with its copy can
-                                                        // round to 1.0000006; a cosine is at most 1.
-                                                        let v = min(row[j], 1)
-                                                        if k > 0 { heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, Int32(cj), v) }
-                                                        if let th = o.threshold, v >= th, !selfPairs || i < cj {
-                                                            ppb[r].append((Int32(i), Int32(cj), v))
+                                                    var j = jStart
+                                                    while j < tc {
+                                                        // Scores below both the row's worst kept
+                                                        // neighbour and the threshold change nothing:
+                                                        // skipped 16 at a time.
+                                                        let cutoff = Swift.min(
+                                                            k == 0 ? Float.infinity : hcb[i] < k ? -Float.infinity : hsb[i * kk],
+                                                            o.threshold ?? Float.infinity)
+                                                        j = firstBlock(row, from: j, to: tc, atLeast: cutoff)
+                                                        let end = Swift.min(tc, j + 16)
+                                                        while j < end {
+                                                            defer { j += 1 }
+                                                            let cj = c0 + j
+                                                            if !symmetric && selfPairs && cj == i { continue }
+                                                            // A float32 cosine of a document with its copy can
+                                                            // round to 1.0000006; a cosine is at most 1.
+                                                            let v = min(row[j], 1)
+                                                            if k > 0 { heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, Int32(cj), v) }
+                                                            if let th = o.threshold, v >= th, !selfPairs || i < cj {
+                                                                ppb[r].append((Int32(i), Int32(cj), v))
+                                                            }
                                                         }
                                                     }
                                                 }
@@ -300,6 +318,28 @@ public enum SimilaritySearch {
             q0 = q1
         }
         return timing
+    }
+
+    /// The start of the first run of 16 scores from `from` (the last may be
+    /// shorter, ending at `to`) holding one at least `cutoff`; `to` if none.
+    /// What is skipped is below `cutoff` (NaN included), so it can enter
+    /// neither a top-k heap whose worst score is `cutoff` nor a threshold
+    /// pair.
+    @inline(__always)
+    static func firstBlock(_ row: UnsafeMutablePointer<Float>, from: Int, to: Int, atLeast cutoff: Float) -> Int {
+        if cutoff == -.infinity { return from }
+        var j = from
+        let c = SIMD16<Float>(repeating: cutoff)
+        while j &+ 16 <= to {
+            if any(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Float>.self) .>= c) { return j }
+            j &+= 16
+        }
+        var t = j
+        while t < to {
+            if row[t] >= cutoff { return j }
+            t &+= 1
+        }
+        return to
     }
 
     /// Is (s1, i1) ranked below (s2, i2)? Lower score, or equal score and higher index.
