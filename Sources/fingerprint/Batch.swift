@@ -145,6 +145,10 @@ struct BatchCommand: ParsableCommand {
         try runReporting(options) {
             try options.checkOutput(inputs: [dir, against, boilerplate, labels])
             try options.checkReadable([against, boilerplate, labels])
+            // Evidence passages and the HTML report read documents again.
+            if (dir == "-" || against == "-") && (evidence > 0 || format == .html) {
+                try StandardInput.keepForRereading()
+            }
             var o = BatchOptions()
             o.tokenizer = try options.tokenizerSpec()
             o.features = features

@@ -98,6 +98,8 @@ struct Compare: ParsableCommand {
         try runReporting(options) {
             try options.checkOutput(inputs: [a, b ?? a, boilerplate])
             try options.checkReadable([boilerplate])
+            // Shared passages and the HTML report read documents again.
+            if a == "-" || b == "-" { try StandardInput.keepForRereading() }
             var o = CompareOptions()
             o.tokenizer = try options.tokenizerSpec()
             o.features = features

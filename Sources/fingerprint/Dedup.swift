@@ -70,6 +70,8 @@ struct DedupCommand: ParsableCommand {
         try runReporting(options) {
             try options.checkOutput(inputs: [dir, boilerplate, writeKept])
             try options.checkReadable([boilerplate])
+            // The HTML report reads documents again.
+            if dir == "-" && format == .html { try StandardInput.keepForRereading() }
             if let writeKept {
                 if dir == "-" {
                     throw FingerprintError.invalidParameter(

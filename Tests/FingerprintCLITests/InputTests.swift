@@ -276,6 +276,63 @@ final class InputTests: XCTestCase {
         XCTAssertTrue(e.contains("truncated gzip stream"), e)
     }
 
+    /// Commands that read standard input twice — `index query --top`
+    /// counts the questioned text again, `compare`'s shared passages read
+    /// the documents again — keep it (a pipe copied to an unlinked
+    /// temporary file first) and report what they report for the same
+    /// text given as a file: piped, gzip-piped and redirected, text and
+    /// JSONL. (Before, `index query - --top` said "no usable documents"
+    /// and `compare A -` "standard input cannot be read twice".)
+    func testStandardInputReadTwice() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gzip") else { throw XCTSkip("gzip is not installed") }
+        let dir = try tempDir()
+        let bin = CLITests.binary.path
+        let idx = dir.appendingPathComponent("idx.fp").path
+        XCTAssertEqual(try CLITests.run(["index", "add", idx, "Corpora/source-a", "-q"]).status, 0)
+        let doc = dir.appendingPathComponent("q.txt").path
+        let text = try String(contentsOfFile: CLITests.root.appendingPathComponent("Corpora/copy-a/doc0003.txt").path, encoding: .utf8)
+        try text.write(toFile: doc, atomically: true, encoding: .utf8)
+        let jsonl = dir.appendingPathComponent("q.jsonl").path
+        let lines = [
+            text, try String(contentsOfFile: CLITests.root.appendingPathComponent("Corpora/planted/doc0001.txt").path, encoding: .utf8),
+        ]
+        try lines.map { String(decoding: try JSONSerialization.data(withJSONObject: ["text": $0]), as: UTF8.self) }
+            .joined(separator: "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
+        func out(_ command: String) throws -> [String: Any] {
+            let file = dir.appendingPathComponent("out-\(UUID().uuidString).json").path
+            try sh("cd '\(CLITests.root.path)' && \(command) -q --format json -o '\(file)'")
+            return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
+        }
+        /// Each result's findings, without the document's name.
+        func findings(_ report: [String: Any]) -> [String] {
+            (report["results"] as! [[String: Any]]).map { r in
+                let neighbours = (r["neighbors"] as! [[String: Any]]).map { "\($0["document"]!) \($0["score"]!)" }
+                let near = (r["near_duplicates"] as! [[String: Any]]).map { "\($0["document"]!) \($0["score"]!)" }
+                return "\(r["containment"]!) \(near) \(neighbours)"
+            }
+        }
+        for (input, flags) in [(doc, ""), (jsonl, "--stdin jsonl")] {
+            let expected = findings(try out("'\(bin)' index query '\(idx)' '\(input)' --top 3"))
+            XCTAssertTrue(expected[0].contains("doc0003.txt 1"), expected[0])
+            for feed in ["cat '\(input)' |", "gzip -c '\(input)' |"] {
+                XCTAssertEqual(findings(try out("\(feed) '\(bin)' index query '\(idx)' - \(flags) --top 3")), expected, feed)
+            }
+            XCTAssertEqual(findings(try out("'\(bin)' index query '\(idx)' - \(flags) --top 3 < '\(input)'")), expected)
+        }
+        // compare's shared passages, with standard input on either side.
+        func passages(_ report: [String: Any]) -> [String] {
+            (report["passages"] as! [[String: Any]]).map { p in
+                let at = p["passage"] as! [String: Any]
+                return "\(p["a_index"]!) \(p["b_index"]!) \(at["tokens"]!) \(at["a_start"]!) \(at["b_start"]!) \(at["snippet"]!)"
+            }
+        }
+        let expected = passages(try out("'\(bin)' compare Corpora/source-a '\(doc)'"))
+        XCTAssertFalse(expected.isEmpty)
+        XCTAssertEqual(passages(try out("cat '\(doc)' | '\(bin)' compare Corpora/source-a -")), expected)
+        let reversed = passages(try out("'\(bin)' compare '\(doc)' Corpora/source-a"))
+        XCTAssertEqual(passages(try out("gzip -c '\(doc)' | '\(bin)' compare - Corpora/source-a")), reversed)
+    }
+
     /// One JSONL file with a `model` field holding three corpora of Corpora/.
     func groupedJSONL(in dir: URL) throws -> URL {
         var lines: [String] = []

@@ -41,6 +41,7 @@ package struct SourceError: Error, CustomStringConvertible {
 /// range of a plain file.
 package final class ByteSource {
     private let fd: Int32
+    private let owned: Bool
     private let compression: Compression
     private var remaining: Int
     private var input: [UInt8]
@@ -59,8 +60,10 @@ package final class ByteSource {
 
     /// Reads `fd` from its current offset, at most `limit` stored bytes;
     /// `prefix`: stored bytes already read from it, which come first.
-    package init(fd: Int32, compression: Compression, limit: Int = .max, prefix: [UInt8] = []) {
+    /// `owning`: `fd` is closed with the source.
+    package init(fd: Int32, compression: Compression, limit: Int = .max, prefix: [UInt8] = [], owning: Bool = false) {
         self.fd = fd
+        owned = owning
         self.compression = compression
         remaining = limit
         input = compression == .none ? [] : [UInt8](repeating: 0, count: max(1 << 17, prefix.count))
@@ -84,6 +87,8 @@ package final class ByteSource {
     /// Standard input, told gzip, Zstandard or plain by its first bytes
     /// (read here, and given back first): a pipe cannot be read twice.
     package static func standardInput() throws -> ByteSource {
+        // Kept for reading again (StandardInput): a file, read from its start.
+        if let fd = StandardInput.reopen() { return ByteSource(fd: fd, compression: Compression.detect(fd: fd), owning: true) }
         var magic = [UInt8](repeating: 0, count: 4)
         var have = 0
         while have < 4 {
@@ -100,6 +105,7 @@ package final class ByteSource {
     }
 
     deinit {
+        if owned { close(fd) }
         if zActive { inflateEnd(&z) }
         if let zd { ZSTD_freeDStream(zd) }
     }

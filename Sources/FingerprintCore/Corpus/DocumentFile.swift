@@ -38,7 +38,7 @@ public struct DocumentFile: Sendable, Hashable, Codable {
     /// Reads the document's bytes again: the whole file, or the decoded
     /// text field of its JSONL line; at most `limit` bytes.
     /// - Throws: `.inputNotFound` when the file cannot be read (or is
-    ///   standard input, which cannot be read twice), `.badData` when the
+    ///   standard input not kept for reading again), `.badData` when the
     ///   JSONL line is gone or has no usable text.
     /// - Complexity: O(size of the file up to the line).
     public func read(limit: Int = .max) throws -> [UInt8] {
@@ -46,11 +46,16 @@ public struct DocumentFile: Sendable, Hashable, Codable {
         if let fingerprintFile {
             throw FingerprintError.inputNotFound(path: name, reason: "text unavailable: read from the fingerprint file \(fingerprintFile)")
         }
-        guard path != "-" else {
-            throw FingerprintError.inputNotFound(
-                path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
+        let fd: Int32
+        if path == "-" {
+            guard let kept = StandardInput.reopen() else {
+                throw FingerprintError.inputNotFound(
+                    path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
+            }
+            fd = kept
+        } else {
+            fd = FileName.open(path, raw: rawPath)
         }
-        let fd = FileName.open(path, raw: rawPath)
         guard fd >= 0 else {
             throw FingerprintError.inputNotFound(path: path, reason: "\(String(cString: strerror(errno))); check the path")
         }

@@ -85,6 +85,8 @@ extension FingerprintStore {
         _ questioned: CorpusInput, against file: FingerprintFile, tokenizer: TokenizerSpec, options o: QueryOptions,
         progress: ProgressSink? = nil
     ) throws -> QueryReport {
+        // The neighbours count the questioned text again.
+        if o.top > 0 && questioned.path == "-" && questioned.kind != .memory { try StandardInput.keepForRereading() }
         // One read transaction: one snapshot of the index, however long the
         // run. With two threads, the containment reads on a second
         // connection while the near-duplicates are looked up on the first,
