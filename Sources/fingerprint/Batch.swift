@@ -146,8 +146,8 @@ struct BatchCommand: ParsableCommand {
             try options.checkOutput(inputs: [dir, against, boilerplate, labels])
             try options.checkReadable([against, boilerplate, labels])
             // Evidence passages and the HTML report read documents again.
-            if (dir == "-" || against == "-") && (evidence > 0 || format == .html) {
-                try StandardInput.keepForRereading()
+            if evidence > 0 || format == .html {
+                for path in [dir, against].compactMap({ $0 }) { try StreamInput.keep(path) }
             }
             var o = BatchOptions()
             o.tokenizer = try options.tokenizerSpec()

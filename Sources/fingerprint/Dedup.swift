@@ -71,9 +71,9 @@ struct DedupCommand: ParsableCommand {
             try options.checkOutput(inputs: [dir, boilerplate, writeKept])
             try options.checkReadable([boilerplate])
             // The HTML report reads documents again.
-            if dir == "-" && format == .html { try StandardInput.keepForRereading() }
+            if format == .html { try StreamInput.keep(dir) }
             if let writeKept {
-                if dir == "-" {
+                if StreamInput.isStream(dir) {
                     throw FingerprintError.invalidParameter(
                         name: "--write-kept", value: writeKept,
                         reason: "needs a corpus of files to copy; standard input cannot be read again")

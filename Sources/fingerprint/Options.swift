@@ -48,7 +48,10 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "JSONL field that holds the text.")
     var field: String = "text"
 
-    @Option(help: "How standard input (-) is read: text (one document) or jsonl (one document a line, the text in --field).")
+    @Option(
+        help:
+            "How standard input (-) and pipes (<(…), FIFOs) are read: text (one document) or jsonl (one document a line, the text in --field)."
+    )
     var stdin: StdinFormat = .text
 
     @Flag(help: "Treat any skipped input as an error (exit 65).")

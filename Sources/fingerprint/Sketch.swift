@@ -168,6 +168,7 @@ struct MergeCommand: ParsableCommand {
             try OutputGuard.refuseOverlap(output, flag: "--output", inputs: files)
             for f in files {
                 let input = try CorpusInput(path: f)
+                try refusePipe(input)
                 guard input.kind == .fingerprint else {
                     throw FingerprintError.badData(path: f, reason: "is not a fingerprint file (make one with fingerprint sketch)")
                 }
@@ -189,9 +190,18 @@ struct IndexCommand: ParsableCommand {
     )
 }
 
+/// A fingerprint file is read in place by SQLite: a pipe (or `-`) given as
+/// one is refused before it is opened.
+func refusePipe(_ input: CorpusInput) throws {
+    guard input.isStream else { return }
+    throw FingerprintError.inputNotFound(
+        path: input.path, reason: "is a pipe, not a regular file; a fingerprint file is read in place, not as a stream")
+}
+
 /// Opens an existing fingerprint file named on the command line.
 func openFingerprint(_ path: String, writable: Bool) throws -> FingerprintFile {
     let input = try CorpusInput(path: path)
+    try refusePipe(input)
     guard input.kind == .fingerprint else {
         throw FingerprintError.badData(path: path, reason: "is not a fingerprint file (make one with fingerprint sketch CORPUS -o \(path))")
     }

@@ -139,8 +139,11 @@ final class CommandReviewTests: XCTestCase {
     /// A FIFO without a writer as a corpus, a fingerprint file, a label
     /// table, a key or a ranks file hung the command (opening it waits for
     /// a writer); `<(…)` lost its first 16 bytes to the fingerprint-file
-    /// sniff. Each is one line, exit 66, at once. (sh's `timeout` bounds a
-    /// regression.)
+    /// sniff. A fingerprint file, a label table, a key or a ranks file that
+    /// is a pipe is one line, exit 66, at once; a corpus that is a pipe is
+    /// read as a stream (StreamInput), so a FIFO no one writes to is an
+    /// empty corpus (65), not a hang, and `/dev/stdin` is read whole. (sh's
+    /// `timeout` bounds a regression.)
     func testPipesAndDevicesAreRefusedWithoutOpeningThem() throws {
         let dir = try tempDir()
         let fifo = dir.appendingPathComponent("f.fp")
@@ -148,8 +151,11 @@ final class CommandReviewTests: XCTestCase {
         let c = try corpus(in: dir)
         let fp = dir.appendingPathComponent("ok.fp")
         XCTAssertEqual(try run(["sketch", c.path, "-o", fp.path, "-q"]).status, 0)
+        let empty = try CLITests.runProgram("/usr/bin/timeout", ["20", CLITests.binary.path, "stats", fifo.path])
+        XCTAssertEqual(empty.status, 65, empty.stderr)
+        XCTAssertTrue(empty.stderr.contains("empty document"), empty.stderr)
         let cases: [[String]] = [
-            ["stats", fifo.path], ["index", "list", fifo.path],
+            ["index", "list", fifo.path],
             ["merge", fifo.path, fp.path, "-o", dir.appendingPathComponent("m.fp").path],
             ["attribute", "--reference", "Corpora/source-a", "--labels", fifo.path],
             ["sketch", c.path, "-o", dir.appendingPathComponent("k.fp").path, "--key", fifo.path],
@@ -160,10 +166,15 @@ final class CommandReviewTests: XCTestCase {
             XCTAssertEqual(r.status, 66, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("not a regular file"), "\(args): \(r.stderr)")
         }
-        // A stream given as a path (bash's <(…) is /dev/fd/N): refused, not half read.
-        let r = try CLITests.runProgram("/bin/sh", ["-c", #"echo hello world | timeout 20 "$0" stats /dev/stdin"#, CLITests.binary.path])
-        XCTAssertEqual(r.status, 66, r.stderr)
-        XCTAssertTrue(r.stderr.contains("give - and redirect it"), r.stderr)
+        // A stream given as a path (bash's <(…) is /dev/fd/N): read whole, not half read.
+        let r = try CLITests.runProgram(
+            "/bin/sh", ["-c", #"echo hello world | timeout 20 "$0" stats /dev/stdin --format json"#, CLITests.binary.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\"tokens\" : 2"), r.stdout)
+        // A device is not a corpus.
+        let zero = try CLITests.runProgram("/usr/bin/timeout", ["20", CLITests.binary.path, "stats", "/dev/zero"])
+        XCTAssertEqual(zero.status, 66, zero.stderr)
+        XCTAssertTrue(zero.stderr.contains("is a device"), zero.stderr)
     }
 
     /// JSONL labels `null` and `["A"]` became candidates named "null" and

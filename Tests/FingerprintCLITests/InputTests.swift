@@ -276,14 +276,15 @@ final class InputTests: XCTestCase {
         XCTAssertTrue(e.contains("truncated gzip stream"), e)
     }
 
-    /// Commands that read standard input twice — `index query --top`
-    /// counts the questioned text again, `compare`'s shared passages read
-    /// the documents again — keep it (a pipe copied to an unlinked
-    /// temporary file first) and report what they report for the same
-    /// text given as a file: piped, gzip-piped and redirected, text and
-    /// JSONL. (Before, `index query - --top` said "no usable documents"
-    /// and `compare A -` "standard input cannot be read twice".)
-    func testStandardInputReadTwice() throws {
+    /// Streams as inputs: standard input (piped, gzip-piped, redirected),
+    /// bash's `<(…)` and a named FIFO, as text and as JSONL, report what
+    /// the same text given as a file reports — also in commands that read
+    /// an input twice (`index query --top` counts the questioned text
+    /// again, `compare`'s shared passages read the documents again), which
+    /// keep a stream first (a copy in an unlinked temporary file). (Before,
+    /// `index query - --top` said "no usable documents", `compare A -`
+    /// "standard input cannot be read twice", and `<(…)` was refused.)
+    func testStreamsAreReadAsTheirTextAndReadTwice() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gzip") else { throw XCTSkip("gzip is not installed") }
         let dir = try tempDir()
         let bin = CLITests.binary.path
@@ -300,7 +301,8 @@ final class InputTests: XCTestCase {
             .joined(separator: "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
         func out(_ command: String) throws -> [String: Any] {
             let file = dir.appendingPathComponent("out-\(UUID().uuidString).json").path
-            try sh("cd '\(CLITests.root.path)' && \(command) -q --format json -o '\(file)'")
+            let r = try CLITests.runProgram("/bin/bash", ["-c", "cd '\(CLITests.root.path)' && \(command) -q --format json -o '\(file)'"])
+            XCTAssertEqual(r.status, 0, "\(command): \(r.stderr)")
             return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
         }
         /// Each result's findings, without the document's name.
@@ -318,6 +320,13 @@ final class InputTests: XCTestCase {
                 XCTAssertEqual(findings(try out("\(feed) '\(bin)' index query '\(idx)' - \(flags) --top 3")), expected, feed)
             }
             XCTAssertEqual(findings(try out("'\(bin)' index query '\(idx)' - \(flags) --top 3 < '\(input)'")), expected)
+            for pipe in ["<(cat '\(input)')", "<(gzip -c '\(input)')"] {
+                XCTAssertEqual(findings(try out("'\(bin)' index query '\(idx)' \(pipe) \(flags) --top 3")), expected, pipe)
+            }
+            let fifo = dir.appendingPathComponent("fifo-\(UUID().uuidString)").path
+            XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+            XCTAssertEqual(
+                findings(try out("(cat '\(input)' > '\(fifo)' &) && '\(bin)' index query '\(idx)' '\(fifo)' \(flags) --top 3")), expected)
         }
         // compare's shared passages, with standard input on either side.
         func passages(_ report: [String: Any]) -> [String] {
@@ -331,6 +340,11 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(passages(try out("cat '\(doc)' | '\(bin)' compare Corpora/source-a -")), expected)
         let reversed = passages(try out("'\(bin)' compare '\(doc)' Corpora/source-a"))
         XCTAssertEqual(passages(try out("gzip -c '\(doc)' | '\(bin)' compare - Corpora/source-a")), reversed)
+        XCTAssertEqual(passages(try out("'\(bin)' compare Corpora/source-a <(cat '\(doc)')")), expected)
+        let other = CLITests.root.appendingPathComponent("Corpora/source-a/doc0003.txt").path
+        let both = passages(try out("'\(bin)' compare '\(doc)' '\(other)'"))
+        XCTAssertFalse(both.isEmpty)
+        XCTAssertEqual(passages(try out("'\(bin)' compare <(gzip -c '\(doc)') <(cat '\(other)')")), both)
     }
 
     /// One JSONL file with a `model` field holding three corpora of Corpora/.

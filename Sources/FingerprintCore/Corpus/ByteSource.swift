@@ -84,24 +84,27 @@ package final class ByteSource {
         }
     }
 
-    /// Standard input, told gzip, Zstandard or plain by its first bytes
-    /// (read here, and given back first): a pipe cannot be read twice.
-    package static func standardInput() throws -> ByteSource {
-        // Kept for reading again (StandardInput): a file, read from its start.
-        if let fd = StandardInput.reopen() { return ByteSource(fd: fd, compression: Compression.detect(fd: fd), owning: true) }
+    /// A stream at `fd` (standard input, a pipe), told gzip, Zstandard or
+    /// plain by its first bytes (read here, and given back first): a pipe
+    /// cannot be read twice. `owning`: `fd` is closed with the source.
+    package static func sniffing(fd: Int32, owning: Bool) throws -> ByteSource {
         var magic = [UInt8](repeating: 0, count: 4)
         var have = 0
         while have < 4 {
-            let n = magic.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress! + have, 4 - have) }
+            let n = magic.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + have, 4 - have) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw SourceError(reason: "cannot read: \(String(cString: strerror(errno)))") }
+            if n < 0 {
+                let reason = "cannot read: \(String(cString: strerror(errno)))"
+                if owning { close(fd) }
+                throw SourceError(reason: reason)
+            }
             if n == 0 { break }
             have += n
         }
         let head = Array(magic[0..<have])
         let c: Compression =
             have >= 2 && head[0] == 0x1F && head[1] == 0x8B ? .gzip : (have >= 4 && head == [0x28, 0xB5, 0x2F, 0xFD] ? .zstd : .none)
-        return ByteSource(fd: 0, compression: c, prefix: head)
+        return ByteSource(fd: fd, compression: c, prefix: head, owning: owning)
     }
 
     deinit {

@@ -62,7 +62,11 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         precondition(Set(documentNames).count == documentNames.count, "document names must be distinct")
     }
 
-    public var description: String { kind == .stdin ? "standard input" : path }
+    public var description: String { kind == .stdin && path == "-" ? "standard input" : path }
+
+    /// Standard input or a pipe (bash's `<(…)`, a FIFO): read once, as it
+    /// arrives (StreamInput).
+    public private(set) var isStream = false
 
     /// Resolves `path` (`-` is standard input).
     /// - Throws: `.noInput` (exit 66) when the path does not exist or cannot be read.
@@ -78,6 +82,7 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         self.keyField = keyField
         if path == "-" {
             kind = standardInputIsJSONL ? .jsonl : .stdin
+            isStream = true
             var st = stat()
             guard fstat(0, &st) == 0 else {
                 throw FingerprintError.inputNotFound(path: "standard input", reason: "is closed (\(String(cString: strerror(errno))))")
@@ -94,14 +99,21 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
                 throw FingerprintError.inputNotFound(path: path, reason: "directory is not readable; check its permissions")
             }
             kind = .directory
+        } else if (st.st_mode & S_IFMT) == S_IFIFO {
+            // A pipe: read as standard input is (one document, or JSON Lines
+            // with --stdin jsonl), never sniffed for a fingerprint file's
+            // header (that would eat the start of the stream), and opened
+            // without waiting for a writer (StreamInput.openPipe).
+            guard access(path, R_OK) == 0 else {
+                throw FingerprintError.inputNotFound(path: path, reason: "pipe is not readable; check its permissions")
+            }
+            kind = standardInputIsJSONL ? .jsonl : .stdin
+            isStream = true
         } else {
-            // A pipe or a device: opening a FIFO without a writer waits
-            // forever, and sniffing one for the fingerprint-file header
-            // would eat the start of its stream.
+            // A device (a terminal, /dev/zero) is not a corpus.
             guard (st.st_mode & S_IFMT) == S_IFREG else {
                 throw FingerprintError.inputNotFound(
-                    path: path,
-                    reason: "is a pipe or a device, not a regular file; to read a stream, give - and redirect it to standard input")
+                    path: path, reason: "is a device, not a regular file; to read a stream, give - or a pipe such as <(…)")
             }
             guard access(path, R_OK) == 0 else {
                 throw FingerprintError.inputNotFound(path: path, reason: "file is not readable; check its permissions")
@@ -326,7 +338,7 @@ enum UnitPlanner {
             throw FingerprintError.badData(
                 path: input.path, reason: "is a fingerprint file (counts and sketches, no text); this needs the text itself")
         case .stdin:
-            return [ReadUnit(path: "-", name: "-", source: .stdin, size: 0)]
+            return [ReadUnit(path: input.path, name: input.path, source: .stdin, size: 0)]
         case .memory:
             return input.documents.indices.map {
                 ReadUnit(path: input.path, name: input.documentNames[$0], source: .memory($0), size: input.documents[$0].utf8.count)
@@ -336,7 +348,7 @@ enum UnitPlanner {
             let name = (input.path as NSString).lastPathComponent
             return [ReadUnit(path: input.path, name: name, source: .file, size: size)]
         case .jsonl:
-            if input.path == "-" { return [ReadUnit(path: "-", name: "-", source: .jsonlRange(start: 0, end: .max), size: 0)] }
+            if input.isStream { return [ReadUnit(path: input.path, name: input.path, source: .jsonlRange(start: 0, end: .max), size: 0)] }
             return try jsonlRanges(input.path)
         case .directory:
             // The walk works on the file names' bytes: a name that is not

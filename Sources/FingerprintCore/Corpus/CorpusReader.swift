@@ -345,13 +345,13 @@ package enum CorpusReader {
     ) {
         switch unit.source {
         case .stdin:
-            // Standard input may be gzip or Zstandard too (told by its first bytes).
+            // Standard input or a pipe, gzip or Zstandard too (told by its first bytes).
             let source: ByteSource
-            do { source = try ByteSource.standardInput() } catch {
-                r.skips.append((nil, Skip(path: "-", reason: "\(error)")))
+            do { source = try StreamInput.source(unit.path) } catch {
+                r.skips.append((nil, Skip(path: unit.path, reason: "\(error)")))
                 return
             }
-            readStream(source, name: "-", path: "-", options: options, worker: &worker, buffer: &buffer, into: r)
+            readStream(source, name: unit.name, path: unit.path, options: options, worker: &worker, buffer: &buffer, into: r)
         case .file, .filePart:
             let fd =
                 FileName.open(unit.path, raw: unit.raw)
@@ -456,20 +456,19 @@ package enum CorpusReader {
         options: ReadOptions,
         worker: inout W, buffer: inout [UInt8], into r: UnitResult<W.Output>
     ) {
-        // Standard input read as JSON Lines (--stdin jsonl) streams from fd 0.
-        let fd =
-            unit.path == "-"
-            ? 0 : FileName.open(unit.path, raw: unit.raw)
+        // Standard input or a pipe read as JSON Lines (--stdin jsonl): one stream.
+        let stream = StreamInput.isStream(unit.path)
+        let fd = stream ? 0 : FileName.open(unit.path, raw: unit.raw)
         guard fd >= 0 else {
             r.skips.append((nil, Skip(path: unit.path, reason: "cannot open: \(String(cString: strerror(errno)))")))
             return
         }
-        defer { if fd != 0 { close(fd) } }
+        defer { if !stream { close(fd) } }
         r.raw = unit.raw
         let source: ByteSource
-        if fd == 0 {
-            do { source = try ByteSource.standardInput() } catch {
-                r.skips.append((nil, Skip(path: "-", reason: "\(error)")))
+        if stream {
+            do { source = try StreamInput.source(unit.path) } catch {
+                r.skips.append((nil, Skip(path: unit.path, reason: "\(error)")))
                 return
             }
         } else {

@@ -119,7 +119,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// Bytes of `input` as stored (a walk of its files, no reading): what
     /// decides whether a real run is worth surveying before it starts.
     public static func storedBytes(_ input: CorpusInput) throws -> Int {
-        guard input.path != "-" || input.kind == .memory else { return 0 }
+        guard !input.isStream else { return 0 }
         // A fingerprint file is loaded, not read as text: its counts are exact (`survey`).
         if input.kind == .fingerprint { return 0 }
         return try sizedUnits(input).reduce(0) { $0 + $1.size }
@@ -226,9 +226,10 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         _ input: CorpusInput, tokenizer: TokenizerSpec, shingle: Int = 5, pairs: SamplePairs = [.cosines, .jaccards],
         depth: SurveyDepth = .estimate, sampleUnits: Int = 512, sampleBytes: Int = 16 << 20
     ) throws -> CorpusSurvey {
-        if input.path == "-" && input.kind != .memory {
+        if input.isStream {
             throw FingerprintError.invalidParameter(
-                name: "--dry-run", value: "-", reason: "cannot estimate standard input without reading it; save it to a file first")
+                name: "--dry-run", value: input.path,
+                reason: "cannot estimate a stream (standard input, a pipe) without reading it; save it to a file first")
         }
         if input.kind == .fingerprint { return try FingerprintFile(path: input.path).survey() }
         let units = try sizedUnits(input)

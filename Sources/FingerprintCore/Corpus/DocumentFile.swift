@@ -47,10 +47,10 @@ public struct DocumentFile: Sendable, Hashable, Codable {
             throw FingerprintError.inputNotFound(path: name, reason: "text unavailable: read from the fingerprint file \(fingerprintFile)")
         }
         let fd: Int32
-        if path == "-" {
-            guard let kept = StandardInput.reopen() else {
+        if StreamInput.isStream(path) {
+            guard let kept = StreamInput.reopen(path) else {
                 throw FingerprintError.inputNotFound(
-                    path: name, reason: "standard input cannot be read twice; save it to a file for passage alignment")
+                    path: name, reason: "a stream cannot be read twice; save it to a file for passage alignment")
             }
             fd = kept
         } else {
@@ -151,7 +151,7 @@ extension CorpusInput {
         case .fingerprint:
             return nil  // a fingerprint file keeps no text
         case .stdin:
-            return name == "-" ? DocumentFile(name: name, path: "-") : nil
+            return name == path ? DocumentFile(name: name, path: path) : nil
         case .memory:
             guard let i = documentNames.firstIndex(of: name) else { return nil }
             var d = DocumentFile(name: name, path: path)

@@ -86,7 +86,7 @@ extension FingerprintStore {
         progress: ProgressSink? = nil
     ) throws -> QueryReport {
         // The neighbours count the questioned text again.
-        if o.top > 0 && questioned.path == "-" && questioned.kind != .memory { try StandardInput.keepForRereading() }
+        if o.top > 0 && questioned.isStream { try StreamInput.keep(questioned.path) }
         // One read transaction: one snapshot of the index, however long the
         // run. With two threads, the containment reads on a second
         // connection while the near-duplicates are looked up on the first,
