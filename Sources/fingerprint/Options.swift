@@ -259,7 +259,10 @@ extension SharedOptions {
         let available = WorkPlan.availableMemory()
         let plan = try (dryRun ? make(.estimate) : WorkPlan.gated(available: available, make)).finished(
             gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: BLAS.runtime.library, available: available, advice: advice)
-        Trace.mark("plan: surveyed (\(plan.corpora.contains { $0.isBound } ? "a bound" : "the estimate"))")
+        let depth =
+            plan.corpora.contains { $0.isWorstCase }
+            ? "the worst case, from sizes" : plan.corpora.contains { $0.isBound } ? "a bound" : "the estimate"
+        Trace.mark("plan: surveyed (\(depth))")
         if dryRun {
             print(json ? try JSONOutput.encode(plan) : PlanReport.table(plan), terminator: "")
             return true

@@ -188,16 +188,84 @@ final class SurveyTests: XCTestCase {
         XCTAssertLessThan(kept, n * (n - 1) / 2)
         asked = []
         _ = try WorkPlan.gated(available: 2 * boundPeak, make)
-        XCTAssertEqual(asked, [.bound])
+        XCTAssertEqual(asked, [.worstCase])
         asked = []
         let tight = try WorkPlan.gated(available: 2 * boundPeak - 1, make)
-        XCTAssertEqual(asked, [.bound, .estimate])
+        XCTAssertEqual(asked, [.worstCase, .estimate])
         XCTAssertEqual(tight.work.first { $0.name.hasPrefix("pairs over the threshold") }?.value, kept)
     }
 
-    /// The check before a run asks for a bound first and keeps it when its
-    /// peak is at most half the memory available; otherwise, and only then,
-    /// it asks for the estimate. Without a bound (the whole corpus read) or
+    /// The worst case from sizes alone (nothing read) bounds what the files
+    /// hold — documents exactly, tokens, types and a document's types at
+    /// least the counts made here of the words written — and the check
+    /// before a run stops at it when it fits, goes on to a bound, then to
+    /// the estimate. Another tokenizer, or a file named .gz, is a bound.
+    func testWorstCaseFromSizesBoundsTheCorpusAndComesFirst() throws {
+        let dir = try temporaryDirectory(self)
+        var rng = Xoshiro256(seed: 7)
+        var tokens = 0
+        var types = Set<String>()
+        var nonzeros = 0
+        for i in 0..<40 {
+            let words = (0..<(50 + i * 7)).map { _ in ["a", "bb", "Ccc", "dé", "x_1", "w\(rng.next() % 500)"][Int(rng.next() % 6)] }
+            tokens += words.count
+            types.formUnion(words.map { $0.lowercased() })
+            nonzeros += Set(words.map { $0.lowercased() }).count
+            try write(words.joined(separator: i % 2 == 0 ? " " : ", "), to: dir.appendingPathComponent("d\(i).txt"))
+        }
+        let input = try CorpusInput(path: dir.path)
+        let worst = try CorpusSurvey.survey(input, tokenizer: .word, pairs: [], depth: .worstCase)
+        XCTAssertTrue(worst.isWorstCase && worst.isBound)
+        XCTAssertEqual(worst.sampleBytes, 0)
+        XCTAssertEqual(worst.documents, 40)
+        XCTAssertTrue(worst.documentsExact)
+        XCTAssertGreaterThanOrEqual(worst.tokens, Double(tokens))
+        XCTAssertGreaterThanOrEqual(worst.types, Double(types.count))
+        XCTAssertGreaterThanOrEqual(worst.typesPerDocument * worst.documents, Double(nonzeros))
+        XCTAssertEqual(Int(worst.textBytes), worst.storedBytes)
+        let estimate = try CorpusSurvey.survey(input, tokenizer: .word, pairs: [], depth: .estimate)
+        XCTAssertEqual(estimate.tokens, Double(tokens), "the estimate of a corpus read whole is its count")
+
+        var asked: [SurveyDepth] = []
+        func make(_ depth: SurveyDepth) throws -> WorkPlan {
+            asked.append(depth)
+            return WorkPlan.stats(try CorpusSurvey.survey(input, tokenizer: .word, pairs: [], depth: depth), threads: 2)
+        }
+        func peak(_ p: WorkPlan) -> Double { p.memory.reduce(0) { $0 + $1.value } }
+        let worstPeak = peak(try make(.worstCase))
+        let boundPeak = peak(try make(.bound))
+        XCTAssertGreaterThan(worstPeak, boundPeak)
+        asked = []
+        XCTAssertTrue(try WorkPlan.gated(available: 2 * worstPeak, make).corpora[0].isWorstCase)
+        XCTAssertEqual(asked, [.worstCase])
+        // 40 small files are read whole by a bound: a count, which stands.
+        asked = []
+        let second = try WorkPlan.gated(available: 2 * worstPeak - 1, make)
+        XCTAssertEqual(asked, [.worstCase, .bound])
+        XCTAssertFalse(second.corpora[0].isWorstCase)
+        XCTAssertEqual(peak(second), boundPeak)
+
+        // The most types a text can spell, by hand: 100 bytes hold 50
+        // one-byte types and their separators (of 63 possible); 1,000 bytes
+        // all 63 (126 bytes), then 291 of the 63² + 1,920 two-byte runs
+        // (873 bytes), 2 bytes left; lower-cased, 1.5 times the bytes.
+        XCTAssertEqual(CorpusSurvey.mostWordTypes(bytes: 100).types, 50)
+        XCTAssertEqual(CorpusSurvey.mostWordTypes(bytes: 100).typeBytes, 1.5)
+        XCTAssertEqual(CorpusSurvey.mostWordTypes(bytes: 1000).types, 63 + 291)
+        XCTAssertEqual(CorpusSurvey.mostWordTypes(bytes: 1000).typeBytes, 1.5 * Double(63 + 2 * 291) / Double(63 + 291), accuracy: 1e-12)
+
+        // Sizes alone bound neither another tokenizer nor a gzip file's text.
+        XCTAssertFalse(try CorpusSurvey.survey(input, tokenizer: .char(3), pairs: [], depth: .worstCase).isWorstCase)
+        try Data([0x1F, 0x8B, 0x08, 0x00]).write(to: dir.appendingPathComponent("z.txt.gz"))
+        var gz = try CorpusInput(path: dir.path)
+        gz.globs = ["*.txt", "*.gz"]
+        XCTAssertFalse(try CorpusSurvey.survey(gz, tokenizer: .word, pairs: [], depth: .worstCase).isWorstCase)
+    }
+
+    /// The check before a run asks for the worst case first (for documents
+    /// in memory, a bound: sizes alone do not bound them) and keeps it when
+    /// its peak is at most half the memory available; otherwise, and only
+    /// then, it asks for the estimate. Without a bound (the whole corpus read) or
     /// without a known limit, the first plan stands.
     func testGateSurveysForTheEstimateOnlyWhenTheBoundDoesNotFit() throws {
         let input = CorpusInput(documents: zipfDocuments())
@@ -212,18 +280,18 @@ final class SurveyTests: XCTestCase {
 
         asked = []
         let roomy = try WorkPlan.gated(available: 2 * boundPeak, make)
-        XCTAssertEqual(asked, [.bound])
+        XCTAssertEqual(asked, [.worstCase])
         XCTAssertTrue(roomy.corpora[0].isBound)
 
         asked = []
         let tight = try WorkPlan.gated(available: 2 * boundPeak - 1, make)
-        XCTAssertEqual(asked, [.bound, .estimate])
+        XCTAssertEqual(asked, [.worstCase, .estimate])
         XCTAssertFalse(tight.corpora[0].isBound)
         XCTAssertEqual(tight.memory.reduce(0) { $0 + $1.value }, estimatePeak)
 
         asked = []
         _ = try WorkPlan.gated(available: nil, make)
-        XCTAssertEqual(asked, [.bound])
+        XCTAssertEqual(asked, [.worstCase])
 
         let whole = CorpusInput(documents: ["a few words", "and a few more"])
         asked = []
@@ -231,7 +299,7 @@ final class SurveyTests: XCTestCase {
             asked.append(depth)
             return WorkPlan.stats(try CorpusSurvey.survey(whole, tokenizer: .word, pairs: [], depth: depth), threads: 2)
         }
-        XCTAssertEqual(asked, [.bound])
+        XCTAssertEqual(asked, [.worstCase])
         XCTAssertFalse(small.corpora[0].isBound)
     }
 

@@ -28,6 +28,16 @@ public enum SurveyDepth: Sendable {
     /// surveyed again for the estimate. A survey that reads the whole
     /// corpus and was asked for no pairs is an `estimate` whatever was asked.
     case bound
+    /// Nothing read: the most a corpus of plain text files can hold, from
+    /// their sizes alone, for the `word` tokenizer: at most a token every
+    /// two bytes, and the most distinct types that many bytes can spell
+    /// (`mostWordTypes`). A check before a run settles on it when even
+    /// that fits (`WorkPlan.gated`), with no file opened. For anything
+    /// else (another tokenizer, JSONL, files named `.gz` or `.zst`, whose
+    /// text can be any size, standard input) it is a `bound` survey. A
+    /// compressed file under another name is taken at its stored size, as
+    /// the sampled surveys take it.
+    case worstCase
 }
 
 /// What a dry run knows about a corpus without reading it: its files and
@@ -84,6 +94,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     /// `SurveyDepth.bound` survey (of a part of the corpus). Not encoded: a
     /// dry run always prints an estimate.
     public var isBound = false
+    /// Whether it is a `SurveyDepth.worstCase` survey, from sizes alone. Not encoded.
+    public var isWorstCase = false
 
     enum CodingKeys: String, CodingKey {
         case corpus, units, documents, tokens, types, complete
@@ -233,6 +245,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         }
         if input.kind == .fingerprint { return try FingerprintFile(path: input.path).survey() }
         let units = try sizedUnits(input)
+        if depth == .worstCase, let worst = worstCase(input, units: units, tokenizer: tokenizer) { return worst }
+        let depth: SurveyDepth = depth == .worstCase ? .bound : depth
         let stored = units.reduce(0) { $0 + $1.size }
         let count = min(sampleUnits, units.count)
         let chosen: [Int] = count == units.count ? Array(units.indices) : (0..<count).map { $0 * units.count / count }
@@ -375,6 +389,65 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
 
     /// A unit's compression told by its name (`.gz`, `.zst`): the survey
     /// does not open every file of a large directory.
+    /// A `SurveyDepth.worstCase` survey of `units`, or nil when sizes alone
+    /// cannot bound what they hold (see there).
+    static func worstCase(_ input: CorpusInput, units: [ReadUnit], tokenizer: TokenizerSpec) -> CorpusSurvey? {
+        guard tokenizer == .word, input.kind == .directory || input.kind == .file else { return nil }
+        var files = 0
+        for u in units {
+            guard compressionOf(u) == .none else { return nil }
+            switch u.source {
+            case .file: files += 1
+            case .filePart(_, _, let part): if part == 0 { files += 1 }
+            default: return nil
+            }
+        }
+        let stored = units.reduce(0) { $0 + max(0, $1.size) }
+        let tokens = (Double(stored + 1) / 2).rounded(.down)
+        let most = mostWordTypes(bytes: stored)
+        var s = CorpusSurvey(
+            corpus: input.description, units: units.count, storedBytes: stored, textBytes: Double(stored), documents: Double(files),
+            documentsExact: true, tokens: tokens, types: most.types,
+            typesPerDocument: files > 0 ? min(most.types, tokens / Double(files)) : 0, typeBytes: most.typeBytes,
+            sampleDocuments: 0, sampleBytes: 0, sampleTokens: 0, sampleTypes: 0, heapsBeta: 1, complete: false)
+        s.isBound = true
+        s.isWorstCase = true
+        return s
+    }
+
+    /// The most distinct `word` types a text of `bytes` bytes can hold, and
+    /// the most bytes a type's lower-cased text can then take on average.
+    /// Each type is a distinct run of word characters that occurs at least
+    /// once, followed by a separator (but the last), so the most types come
+    /// from the shortest runs, spelled in at most 63 one-byte word
+    /// characters (A–Z, a–z, 0–9, _) and, as upper bounds, every 2-, 3- and
+    /// 4-byte code point (1,920, 61,440, 1,048,576): S(L) = 63 S(L−1) +
+    /// 1,920 S(L−2) + 61,440 S(L−3) + 1,048,576 S(L−4) runs of L bytes,
+    /// taken shortest first, L + 1 bytes each. Lower-casing (on which types
+    /// are told apart) maps runs to types, so never makes more of them; it
+    /// can lengthen a run's text by half (U+0130 İ, 2 bytes, is "i̇", 3).
+    /// A text of 104 MB holds at most 20.9 million types of ≤ 4 bytes, not
+    /// the 52 million its tokens would allow.
+    static func mostWordTypes(bytes: Int) -> (types: Double, typeBytes: Double) {
+        let perLength: [Double] = [63, 1_920, 61_440, 1_048_576]
+        var runs: [Double] = [1]  // runs[L]: distinct runs of L bytes (runs[0]: the empty one)
+        var budget = Double(bytes) + 1  // the last type needs no separator
+        var types = 0.0
+        var spelled = 0.0
+        var length = 1
+        while budget >= Double(length + 1) {
+            var n = 0.0
+            for (k, c) in perLength.enumerated() where length - k - 1 >= 0 { n += c * runs[length - k - 1] }
+            runs.append(n)
+            let taken = min(n, (budget / Double(length + 1)).rounded(.down))
+            types += taken
+            spelled += taken * Double(length)
+            budget -= taken * Double(length + 1)
+            length += 1
+        }
+        return (types, types > 0 ? 1.5 * spelled / types : 0)
+    }
+
     private static func compressionOf(_ unit: ReadUnit) -> Compression {
         let lower = unit.path.lowercased()
         if lower.hasSuffix(".gz") { return .gzip }
