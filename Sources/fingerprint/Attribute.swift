@@ -186,6 +186,8 @@ struct AttributeCommand: ParsableCommand {
         try runReporting(options) {
             try options.checkOutput(inputs: [reference, questioned, labels, groups])
             try options.checkReadable([questioned, labels, groups])
+            // --group-field reads each record again for its group.
+            if groupField != nil && !options.dryRun { try StreamInput.keep(reference) }
             var o = AttributionOptions()
             o.features.tokenizer = try options.tokenizerSpec()
             o.features.mfw = mfw

@@ -146,7 +146,7 @@ struct BatchCommand: ParsableCommand {
             try options.checkOutput(inputs: [dir, against, boilerplate, labels])
             try options.checkReadable([against, boilerplate, labels])
             // Evidence passages and the HTML report read documents again.
-            if evidence > 0 || format == .html {
+            if (evidence > 0 || format == .html) && !options.dryRun {
                 for path in [dir, against].compactMap({ $0 }) { try StreamInput.keep(path) }
             }
             var o = BatchOptions()

@@ -99,7 +99,9 @@ struct Compare: ParsableCommand {
             try options.checkOutput(inputs: [a, b ?? a, boilerplate])
             try options.checkReadable([boilerplate])
             // Shared passages and the HTML report read documents again.
-            for path in [a, b].compactMap({ $0 }) { try StreamInput.keep(path) }
+            if (passages > 0 || format == .html) && !options.dryRun {
+                for path in [a, b].compactMap({ $0 }) { try StreamInput.keep(path) }
+            }
             var o = CompareOptions()
             o.tokenizer = try options.tokenizerSpec()
             o.features = features

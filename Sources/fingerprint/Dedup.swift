@@ -70,13 +70,11 @@ struct DedupCommand: ParsableCommand {
         try runReporting(options) {
             try options.checkOutput(inputs: [dir, boilerplate, writeKept])
             try options.checkReadable([boilerplate])
-            // The HTML report reads documents again.
-            if format == .html { try StreamInput.keep(dir) }
             if let writeKept {
                 if StreamInput.isStream(dir) {
                     throw FingerprintError.invalidParameter(
                         name: "--write-kept", value: writeKept,
-                        reason: "needs a corpus of files to copy; standard input cannot be read again")
+                        reason: "needs a corpus of files to copy; a stream (standard input, a pipe) cannot be copied from")
                 }
                 if FingerprintFile.looksLikeFingerprint(dir) {
                     throw FingerprintError.badData(
@@ -85,6 +83,8 @@ struct DedupCommand: ParsableCommand {
                 try Dedup.checkDestination(writeKept)
                 try OutputGuard.refuseOverlap(writeKept, flag: "--write-kept", inputs: [dir])
             }
+            // The HTML report reads documents again.
+            if format == .html && !options.dryRun { try StreamInput.keep(dir) }
             var o = DedupOptions()
             o.method = method
             o.shingle = shingle

@@ -195,7 +195,10 @@ struct IndexCommand: ParsableCommand {
 func refusePipe(_ input: CorpusInput) throws {
     guard input.isStream else { return }
     throw FingerprintError.inputNotFound(
-        path: input.path, reason: "is a pipe, not a regular file; a fingerprint file is read in place, not as a stream")
+        path: input.path,
+        reason: input.path == "-"
+            ? "a fingerprint file is read in place, not from standard input: give its path"
+            : "is a pipe, not a regular file; a fingerprint file is read in place, not as a stream")
 }
 
 /// Opens an existing fingerprint file named on the command line.

@@ -141,9 +141,9 @@ final class CommandReviewTests: XCTestCase {
     /// a writer); `<(…)` lost its first 16 bytes to the fingerprint-file
     /// sniff. A fingerprint file, a label table, a key or a ranks file that
     /// is a pipe is one line, exit 66, at once; a corpus that is a pipe is
-    /// read as a stream (StreamInput), so a FIFO no one writes to is an
-    /// empty corpus (65), not a hang, and `/dev/stdin` is read whole. (sh's
-    /// `timeout` bounds a regression.)
+    /// read as a stream (StreamInput): a FIFO waits for its writer with a
+    /// note saying so, and `/dev/stdin` is read whole. (sh's `timeout`
+    /// bounds a regression.)
     func testPipesAndDevicesAreRefusedWithoutOpeningThem() throws {
         let dir = try tempDir()
         let fifo = dir.appendingPathComponent("f.fp")
@@ -151,9 +151,19 @@ final class CommandReviewTests: XCTestCase {
         let c = try corpus(in: dir)
         let fp = dir.appendingPathComponent("ok.fp")
         XCTAssertEqual(try run(["sketch", c.path, "-o", fp.path, "-q"]).status, 0)
-        let empty = try CLITests.runProgram("/usr/bin/timeout", ["20", CLITests.binary.path, "stats", fifo.path])
-        XCTAssertEqual(empty.status, 65, empty.stderr)
-        XCTAssertTrue(empty.stderr.contains("empty document"), empty.stderr)
+        // A corpus that is a FIFO waits for its writer, as cat does, and
+        // says so; a writer that comes late is read whole.
+        let waiting = try CLITests.runProgram("/usr/bin/timeout", ["4", CLITests.binary.path, "stats", fifo.path])
+        XCTAssertEqual(waiting.status, 124, waiting.stderr)
+        XCTAssertTrue(waiting.stderr.contains("waiting for a writer to open this pipe"), waiting.stderr)
+        let late = try CLITests.runProgram(
+            "/bin/sh",
+            [
+                "-c", #"(sleep 0.5; echo hello late world > "$1") & timeout 20 "$0" stats "$1" --format json"#, CLITests.binary.path,
+                fifo.path,
+            ])
+        XCTAssertEqual(late.status, 0, late.stderr)
+        XCTAssertTrue(late.stdout.contains("\"tokens\" : 3"), late.stdout)
         let cases: [[String]] = [
             ["index", "list", fifo.path],
             ["merge", fifo.path, fp.path, "-o", dir.appendingPathComponent("m.fp").path],

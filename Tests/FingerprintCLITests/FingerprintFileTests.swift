@@ -1024,4 +1024,40 @@ final class FingerprintFileTests: XCTestCase {
             try db.execute("PRAGMA user_version = 7")
         }
     }
+
+    /// The two connections of a parallel query must hold one file: a file
+    /// replaced by another (`sketch -o` renames a new file over it; every
+    /// new file starts at generation 1) while the query waits for its
+    /// questioned stream gave near-duplicates from the old file and
+    /// containment from the new. Now the second connection's file (device
+    /// and inode) is compared, and the query reads the old file alone, on
+    /// one connection, as the file it opened.
+    func testAQueryReadsOneFileWhenThePathIsReplaced() throws {
+        let dir = try tempDir()
+        let old = dir.appendingPathComponent("old.fp")
+        let idx = dir.appendingPathComponent("idx.fp")
+        try sketch("Corpora/source-a", old)
+        try FileManager.default.copyItem(at: old, to: idx)
+        let doc = CLITests.root.appendingPathComponent("Corpora/source-b/doc0001.txt").path
+        let query = "index query '\(idx.path)' <(sleep 2; cat '\(doc)') --top 1 --format json -q"
+        let r = try CLITests.runProgram(
+            "/bin/bash",
+            [
+                "-c",
+                "(sleep 0.5; '\(CLITests.binary.path)' sketch Corpora/source-b -o '\(idx.path)' -q --force > '\(dir.path)/sketch.out') & "
+                    + "FINGERPRINT_TRACE=1 '\(CLITests.binary.path)' \(query); wait",
+            ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("in parallel"), r.stderr)
+        let expected = try run(["index", "query", old.path, doc, "--top", "1", "--format", "json", "-q"]).stdout
+        func findings(_ json: String) throws -> [String] {
+            let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+            return (report["results"] as! [[String: Any]]).map { r in
+                let near = (r["near_duplicates"] as! [[String: Any]]).map { "\($0["document"]!) \($0["score"]!)" }
+                let neighbours = (r["neighbors"] as! [[String: Any]]).map { "\($0["document"]!) \($0["score"]!)" }
+                return "\(r["containment"]!) \(r["shared_grams"]!) \(near) \(neighbours)"
+            }
+        }
+        XCTAssertEqual(try findings(r.stdout), try findings(expected))
+    }
 }

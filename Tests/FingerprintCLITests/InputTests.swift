@@ -347,6 +347,64 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(passages(try out("'\(bin)' compare <(gzip -c '\(doc)') <(cat '\(other)')")), both)
     }
 
+    /// Streams in the places a review found wanting: the HTML report of
+    /// JSONL read from a pipe shows the documents' text as the file's does
+    /// (their names were looked up by the pipe's last path component);
+    /// `attribute --group-field` reads a piped reference's records again
+    /// for their groups (every document was "ungrouped"); a FIFO its
+    /// writer removes once written is read from the kept copy; `compare`
+    /// copies a stream only when it reads it twice (with --passages 0 an
+    /// unwritable $TMPDIR does not matter).
+    func testStreamsInHTMLAttributionAndRemovedFIFOs() throws {
+        let dir = try tempDir()
+        let bin = CLITests.binary.path
+        let jsonl = dir.appendingPathComponent("nd.jsonl").path
+        var lines: [String] = []
+        for (k, src) in ["source-a", "copy-a", "source-b"].enumerated() {
+            for i in 1...8 {
+                let text = try String(
+                    contentsOfFile: CLITests.root.appendingPathComponent("Corpora/\(src)/doc000\(i).txt").path, encoding: .utf8)
+                let data = try JSONSerialization.data(
+                    withJSONObject: ["src": k == 2 ? "b" : "a", "set": src, "topic": "t\(i % 4)", "text": text], options: [.sortedKeys])
+                lines.append(String(decoding: data, as: UTF8.self))
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
+        /// Runs `command` with its standard output to a file (an HTML report
+        /// does not fit in a pipe that is read only at the end), and returns it.
+        func bash(_ command: String, _ status: Int32 = 0) throws -> CLITests.Run {
+            let out = dir.appendingPathComponent("out-\(UUID().uuidString)").path
+            var r = try CLITests.runProgram("/bin/bash", ["-c", "cd '\(dir.path)' || exit 1\n\(command) > '\(out)'"])
+            XCTAssertEqual(r.status, status, "\(command): \(r.stderr)")
+            r.stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            return r
+        }
+        func normalised(_ html: String) -> String {
+            html.replacingOccurrences(of: #"/dev/fd/[0-9]+"#, with: "nd.jsonl", options: .regularExpression)
+        }
+        let compare = "compare --where set=source-a --vs set=copy-a --format html -q"
+        let file = try bash("'\(bin)' \(compare) nd.jsonl").stdout
+        XCTAssertEqual(normalised(try bash("'\(bin)' \(compare) <(cat nd.jsonl) --stdin jsonl").stdout), file)
+        let attribute = "attribute --label-field src --group-field topic --format json"
+        let byFile = try bash("'\(bin)' \(attribute) --reference nd.jsonl").stdout
+        XCTAssertTrue(byFile.contains("\"accuracy\""), byFile)
+        XCTAssertEqual(
+            try bash("'\(bin)' \(attribute) --reference <(gzip -c nd.jsonl) --stdin jsonl").stdout
+                .replacingOccurrences(of: #"/dev/fd/[0-9]+"#, with: "nd.jsonl", options: .regularExpression), byFile)
+        // A FIFO removed by its writer once written, read twice (index query --top).
+        let idx = dir.appendingPathComponent("idx.fp").path
+        XCTAssertEqual(try CLITests.run(["index", "add", idx, "Corpora/source-a", "-q"]).status, 0)
+        let query = "index query idx.fp --stdin jsonl --top 2 --format json -q"
+        let expected = try bash("'\(bin)' \(query) nd.jsonl").stdout
+        XCTAssertEqual(mkfifo(dir.appendingPathComponent("jf").path, 0o600), 0)
+        let fromFIFO = try bash("(cat nd.jsonl > jf; rm -f jf) & '\(bin)' \(query) jf").stdout
+        XCTAssertEqual(fromFIFO.replacingOccurrences(of: "jf", with: "nd.jsonl"), expected)
+        // No copy when nothing is read twice.
+        let a = CLITests.root.appendingPathComponent("Corpora/source-a").path
+        try bash("TMPDIR=/nonexistent '\(bin)' compare --passages 0 <(cat nd.jsonl) '\(a)' -q")
+        try bash("TMPDIR=/nonexistent '\(bin)' compare <(cat nd.jsonl) '\(a)' -q", 74)
+    }
+
     /// One JSONL file with a `model` field holding three corpora of Corpora/.
     func groupedJSONL(in dir: URL) throws -> URL {
         var lines: [String] = []

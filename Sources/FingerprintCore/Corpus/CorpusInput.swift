@@ -89,6 +89,12 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
             }
             return
         }
+        if StreamInput.isKept(path) {
+            // A pipe already copied to be read twice (its FIFO may be gone).
+            kind = standardInputIsJSONL ? .jsonl : .stdin
+            isStream = true
+            return
+        }
         var st = stat()
         guard stat(path, &st) == 0 else {
             let why = errno == ENOENT ? "no such file or directory" : String(cString: strerror(errno))
@@ -102,8 +108,7 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
         } else if (st.st_mode & S_IFMT) == S_IFIFO {
             // A pipe: read as standard input is (one document, or JSON Lines
             // with --stdin jsonl), never sniffed for a fingerprint file's
-            // header (that would eat the start of the stream), and opened
-            // without waiting for a writer (StreamInput.openPipe).
+            // header (that would eat the start of the stream).
             guard access(path, R_OK) == 0 else {
                 throw FingerprintError.inputNotFound(path: path, reason: "pipe is not readable; check its permissions")
             }

@@ -160,7 +160,8 @@ extension CorpusInput {
         case .file:
             return name == (path as NSString).lastPathComponent ? DocumentFile(name: name, path: path) : nil
         case .jsonl:
-            guard let (file, line) = jsonl(name), file == (path as NSString).lastPathComponent else { return nil }
+            // A stream's records are named by its path (`-:3`, `/dev/fd/63:3`), a file's by its name.
+            guard let (file, line) = jsonl(name), file == (isStream ? path : (path as NSString).lastPathComponent) else { return nil }
             return DocumentFile(name: name, path: path, line: line, field: field)
         case .directory:
             guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else { return nil }

@@ -25,7 +25,7 @@ package enum StreamInput {
 
     /// Whether `path` is a stream: `-`, or a pipe (S_IFIFO).
     package static func isStream(_ path: String) -> Bool {
-        if path == "-" { return true }
+        if path == "-" || isKept(path) { return true }
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO
     }
@@ -37,16 +37,24 @@ package enum StreamInput {
         return kept[path] != nil
     }
 
-    /// Opens the pipe at `path` for reading without waiting for a writer (a
-    /// FIFO no one writes to reads as empty, instead of hanging), then
-    /// makes reads blocking again.
+    /// Opens the pipe at `path` for reading. Opening a FIFO waits for a
+    /// writer to open it, as `cat` does (bash's `<(…)` has its writer
+    /// already); when that takes more than two seconds, a note on standard
+    /// error says what the run is waiting for.
     static func openPipe(_ path: String) throws -> Int32 {
-        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let opened = DispatchSemaphore(value: 0)
+        let shown = path.terminalSafe
+        DispatchQueue.global().async {
+            if opened.wait(timeout: .now() + 2) == .timedOut {
+                FileHandle.standardError.write(Data("fingerprint: \(shown): waiting for a writer to open this pipe\n".utf8))
+            }
+        }
+        var fd: Int32
+        repeat { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        opened.signal()
         guard fd >= 0 else {
             throw FingerprintError.inputNotFound(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
         return fd
     }
 

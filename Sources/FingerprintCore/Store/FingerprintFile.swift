@@ -147,6 +147,13 @@ package struct StoredColumns: OptionSet, Sendable {
 package final class FingerprintFile {
     public let database: SQLiteDatabase
     public internal(set) var parameters: FingerprintParameters
+    /// The file this connection opened (device and inode), when known:
+    /// nil for a file made here, or when the path was replaced while it was
+    /// being opened. Two connections read the same file only when their
+    /// identities are equal: a generation alone cannot tell two files apart
+    /// (every new file starts at 1, and `sketch -o` replaces a file by
+    /// renaming a new one over it).
+    public private(set) var identity: FileIdentity? = nil
     public var path: String { database.path }
 
     /// The first 16 bytes of every SQLite database.
@@ -205,6 +212,7 @@ package final class FingerprintFile {
     /// - Throws: `.badData` naming the file for anything that is not a
     ///   fingerprint file of a schema this version reads.
     public init(path: String, writable: Bool = false) throws {
+        let before = FileIdentity(path)
         database = try SQLiteDatabase(path: path, mode: writable ? .readWrite : .readOnly)
         // A 128 MB page cache: an index's band B-tree is written and probed at random.
         try? database.execute("PRAGMA cache_size=-131072")
@@ -216,6 +224,10 @@ package final class FingerprintFile {
             throw FingerprintError.badData(path: path, reason: "not a fingerprint file (no meta table; make one with fingerprint sketch)")
         }
         parameters = try FingerprintFile.decodeMeta(meta, path: path)
+        // The path named the same file before the connection opened it and
+        // after: the connection holds that file.
+        let after = FileIdentity(path)
+        identity = before != nil && before == after ? before : nil
     }
 
     /// The file's generation (the header's `user_version`) as of the
@@ -493,5 +505,18 @@ package final class FingerprintFile {
             tokens: s.double(2), types: types, typesPerDocument: documents > 0 ? s.double(3) / documents : 0,
             typeBytes: types > 0 ? v.double(1) / types : 0, sampleDocuments: Int(documents), sampleBytes: Int(s.double(1)),
             sampleTokens: Int(s.double(2)), sampleTypes: Int(types), heapsBeta: 0, complete: true)
+    }
+}
+
+/// A file's device and inode: which file a path names now.
+package struct FileIdentity: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(_ path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
     }
 }

@@ -90,9 +90,10 @@ extension FingerprintStore {
         // One read transaction: one snapshot of the index, however long the
         // run. With two threads, the containment reads on a second
         // connection while the near-duplicates are looked up on the first,
-        // when the second's read transaction sees the same commit (the same
-        // generation; a file whose generation is 0 predates them, and is
-        // read on one connection).
+        // when the second holds the same file (device and inode) and its
+        // read transaction sees the same commit (the same generation; a
+        // file whose generation is 0 predates them, and is read on one
+        // connection).
         let second = o.read.threads > 1 && file.hasGramIndex ? try? FingerprintFile(path: file.path) : nil
         // Every page the query reads (band look-ups in key order, gram
         // blocks, candidates in row order) is read once: a small page cache,
@@ -107,7 +108,8 @@ extension FingerprintStore {
             }
             return try second.database.reading {
                 try second.database.execute("PRAGMA cache_size=-4096")
-                let same = try second.generation() == generation
+                let sameGeneration = try second.generation() == generation
+                let same = second.identity != nil && second.identity == file.identity && sameGeneration
                 return try querySnapshot(
                     questioned, against: file, containmentFrom: same ? second : nil, tokenizer: tokenizer, options: o,
                     progress: progress)
