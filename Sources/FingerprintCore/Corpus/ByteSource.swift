@@ -15,8 +15,14 @@ package enum Compression: Sendable, Equatable {
     package static func detect(fd: Int32) -> Compression {
         var magic = [UInt8](repeating: 0, count: 4)
         let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4, 0) }
-        if n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B { return .gzip }
-        if n >= 4 && magic == [0x28, 0xB5, 0x2F, 0xFD] { return .zstd }
+        return of(magic: magic.prefix(max(0, n)))
+    }
+
+    /// The compression a stream's first (up to four) bytes announce.
+    package static func of(magic: ArraySlice<UInt8>) -> Compression {
+        let m = Array(magic.prefix(4))
+        if m.count >= 2 && m[0] == 0x1F && m[1] == 0x8B { return .gzip }
+        if m == [0x28, 0xB5, 0x2F, 0xFD] { return .zstd }
         return .none
     }
 
@@ -102,9 +108,7 @@ package final class ByteSource {
             have += n
         }
         let head = Array(magic[0..<have])
-        let c: Compression =
-            have >= 2 && head[0] == 0x1F && head[1] == 0x8B ? .gzip : (have >= 4 && head == [0x28, 0xB5, 0x2F, 0xFD] ? .zstd : .none)
-        return ByteSource(fd: fd, compression: c, prefix: head, owning: owning)
+        return ByteSource(fd: fd, compression: Compression.of(magic: head[...]), prefix: head, owning: owning)
     }
 
     deinit {
