@@ -202,9 +202,13 @@ final class IngestTests: XCTestCase {
     /// in both modes, across growth of the slot array in mid-document (the
     /// table starts at 16 types), over three documents (each drained or
     /// folded, so each starts from zero); ids in first-occurrence order.
+    /// Once a token at a time, once through `TokenBatch` (`countBatch`, as
+    /// the counting worker does), whose first counts join the document
+    /// without a branch.
     func testSlotCountsEqualADictionary() {
-        for hashed in [false, true] {
+        for (hashed, viaBatch) in [(false, false), (true, false), (false, true), (true, true)] {
             let table = TokenTable(storesBytes: !hashed, capacity: 16)
+            let batch = TokenBatch()
             var rng = SplitMix64(seed: hashed ? 2 : 1)
             var totals: [Int] = []
             var df: [Int32] = []
@@ -222,21 +226,34 @@ final class IngestTests: XCTestCase {
                     var t = token
                     t.withUTF8 { b in
                         let h = TokenTable.hash(b)
-                        if b.count <= 8 {
+                        if viaBatch {
+                            let full: Bool
+                            if b.count <= 8 {
+                                full = batch.append(word: TokenTable.word(b), length: b.count, hash: h)
+                            } else if b.count <= TokenBatch.longest {
+                                full = batch.append(long: b, word: TokenTable.word(b), hash: h)
+                            } else {
+                                _ = batch.count(into: table)
+                                table.count(b, hash: h, word: TokenTable.word(b))
+                                full = false
+                            }
+                            if full { _ = batch.count(into: table) }
+                        } else if b.count <= 8 {
                             table.countShort(word: TokenTable.word(b), length: b.count, hash: h)
                         } else {
                             table.count(b, hash: h, word: TokenTable.word(b))
                         }
                     }
                 }
+                _ = batch.count(into: table)
                 let id: (String) -> Int32 = { s in
                     var s = s
                     return s.withUTF8 { table.find($0)! }
                 }
                 if document == 1 {
                     let (ids, counts) = table.drainCounts()
-                    XCTAssertEqual(ids, order.map(id), "hashed \(hashed)")
-                    XCTAssertEqual(counts, order.map { Int32(want[$0]!) }, "hashed \(hashed)")
+                    XCTAssertEqual(ids, order.map(id), "hashed \(hashed), batch \(viaBatch)")
+                    XCTAssertEqual(counts, order.map { Int32(want[$0]!) }, "hashed \(hashed), batch \(viaBatch)")
                 } else {
                     totals += Array(repeating: 0, count: table.count - totals.count)
                     df += Array(repeating: 0, count: table.count - df.count)
@@ -246,8 +263,8 @@ final class IngestTests: XCTestCase {
                         wantDF[t, default: 0] += 1
                     }
                     for (t, c) in wantTotals {
-                        XCTAssertEqual(totals[Int(id(t))], c, "\(t), hashed \(hashed)")
-                        XCTAssertEqual(Int(df[Int(id(t))]), wantDF[t]!, "\(t), hashed \(hashed)")
+                        XCTAssertEqual(totals[Int(id(t))], c, "\(t), hashed \(hashed), batch \(viaBatch)")
+                        XCTAssertEqual(Int(df[Int(id(t))]), wantDF[t]!, "\(t), hashed \(hashed), batch \(viaBatch)")
                     }
                 }
             }
@@ -286,19 +303,55 @@ final class IngestTests: XCTestCase {
         XCTAssertEqual(CountLimit.cappedEntries, before + 2)
     }
 
-    func testSlotCountsPastTwentyFourBits() {
-        let table = TokenTable(storesBytes: true, capacity: 16)
-        let a: UInt64 = 0x61  // "a", zero-padded (TokenTable.word)
-        let ha = TokenTable.shortHash(word: a, length: 1)
-        let b: UInt64 = 0x62  // "b"
-        let hb = TokenTable.shortHash(word: b, length: 1)
-        for _ in 0..<2 {
-            let n = (1 << 24) + 5
-            table.countShort(word: b, length: 1, hash: hb)
-            for _ in 0..<n { table.countShort(word: a, length: 1, hash: ha) }
+    /// Documents of about as many types as `touched` first holds (4,096)
+    /// and more, each type counted twice through a batch: the list of first
+    /// counts keeps room for one id more than there are types, so the
+    /// branch-free write past its end never leaves it (with exactly 4,096
+    /// types, a list that grew only when a first count found it full would
+    /// be written one past its end by the next count).
+    func testABatchCountsMoreTypesThanTouchedFirstHolds() {
+        for n in [4095, 4096, 4097, 10_000] {
+            let table = TokenTable(storesBytes: true, capacity: 16)
+            let batch = TokenBatch()
+            for _ in 0..<2 {
+                for k in 0..<n {
+                    var t = "t\(k)"
+                    let full = t.withUTF8 { b in
+                        batch.append(word: TokenTable.word(b), length: b.count, hash: TokenTable.hash(b))
+                    }
+                    if full { _ = batch.count(into: table) }
+                    XCTAssertTrue(table.touchedHasRoom, "\(n) types, at \(k)")
+                }
+            }
+            _ = batch.count(into: table)
+            XCTAssertTrue(table.touchedHasRoom)
             let (ids, counts) = table.drainCounts()
-            XCTAssertEqual(ids, [0, 1])
-            XCTAssertEqual(counts, [1, Int32(n)])
+            XCTAssertEqual(ids, (0..<Int32(n)).map { $0 })
+            XCTAssertEqual(counts, Array(repeating: 2, count: n))
+        }
+    }
+
+    func testSlotCountsPastTwentyFourBits() {
+        for viaBatch in [false, true] {
+            let table = TokenTable(storesBytes: true, capacity: 16)
+            let batch = TokenBatch()
+            let a: UInt64 = 0x61  // "a", zero-padded (TokenTable.word)
+            let ha = TokenTable.shortHash(word: a, length: 1)
+            let b: UInt64 = 0x62  // "b"
+            let hb = TokenTable.shortHash(word: b, length: 1)
+            for _ in 0..<2 {
+                let n = (1 << 24) + 5
+                table.countShort(word: b, length: 1, hash: hb)
+                if viaBatch {
+                    for _ in 0..<n where batch.append(word: a, length: 1, hash: ha) { _ = batch.count(into: table) }
+                    _ = batch.count(into: table)
+                } else {
+                    for _ in 0..<n { table.countShort(word: a, length: 1, hash: ha) }
+                }
+                let (ids, counts) = table.drainCounts()
+                XCTAssertEqual(ids, [0, 1], "batch \(viaBatch)")
+                XCTAssertEqual(counts, [1, Int32(n)], "batch \(viaBatch)")
+            }
         }
     }
 }

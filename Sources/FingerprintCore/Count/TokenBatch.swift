@@ -7,7 +7,7 @@
 /// the batch (`TokenTable.prefetch`, by the caller), the stored bytes long
 /// tokens are compared with when the batch is counted (`TokenTable.warm`),
 /// then the tokens are counted in order, each in its slot
-/// (`TokenTable.countShort`; session 18). On 104 MB of Zipf text over 50,000 types (a
+/// (`TokenTable.countBatch`; session 18). On 104 MB of Zipf text over 50,000 types (a
 /// 2 MB slot array, past the 1 MB L2 cache of a core of the machine it was
 /// measured on) loading a batch's slots before inserting cut the CPU time
 /// of `stats --force` by about 40% (1.2–1.3 s to 0.74–0.84 s); prefetching
@@ -25,6 +25,9 @@ final class TokenBatch {
     /// Where each long token's bytes start in `bytes`.
     private let offsets: UnsafeMutablePointer<Int>
     private let bytes: UnsafeMutablePointer<UInt8>
+    /// The positions of the batch's long tokens (whose stored bytes `warm` loads).
+    private let longTokens: UnsafeMutablePointer<Int>
+    private var longCount = 0
     private var used = 0
     private(set) var count = 0
 
@@ -34,6 +37,7 @@ final class TokenBatch {
         lengths = .allocate(capacity: TokenBatch.capacity)
         offsets = .allocate(capacity: TokenBatch.capacity)
         bytes = .allocate(capacity: TokenBatch.capacity * TokenBatch.longest)
+        longTokens = .allocate(capacity: TokenBatch.capacity)
     }
 
     deinit {
@@ -42,6 +46,7 @@ final class TokenBatch {
         lengths.deallocate()
         offsets.deallocate()
         bytes.deallocate()
+        longTokens.deallocate()
     }
 
     /// Adds a token of up to 8 bytes, given as `word`; returns true when
@@ -73,6 +78,8 @@ final class TokenBatch {
             dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self)
         }
         offsets[count] = used
+        longTokens[longCount] = count
+        longCount &+= 1
         used &+= token.count
         return append(word: word, length: token.count, hash: hash)
     }
@@ -83,17 +90,11 @@ final class TokenBatch {
     @inline(__always)
     func count(into table: TokenTable) -> Int {
         let n = count
-        table.warm(hashes, lengths: lengths, count: n)
-        for j in 0..<n {
-            let length = lengths[j]
-            if length > 8 {
-                table.count(UnsafeBufferPointer(start: bytes + offsets[j], count: length), hash: hashes[j], word: words[j])
-                continue
-            }
-            table.countShort(word: words[j], length: length, hash: hashes[j])
-        }
+        table.warm(hashes, longTokens: longTokens, count: longCount)
+        table.countBatch(words: words, lengths: lengths, hashes: hashes, count: n, bytes: bytes, offsets: offsets)
         count = 0
         used = 0
+        longCount = 0
         return n
     }
 }
