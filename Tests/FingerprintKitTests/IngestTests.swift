@@ -194,7 +194,31 @@ final class IngestTests: XCTestCase {
         }
         XCTAssertEqual(longest, 4)
         XCTAssertEqual(ScalarInfo(0x130).lower, [0x69, 0xCC, 0x87])  // İ → i + U+0307
-        XCTAssertEqual(ScalarTable.shared.flat[0xC9].lower, [0xC3, 0xA9])  // É → é
+        XCTAssertEqual(ScalarTable.shared.info(0xC9).lower, [0xC3, 0xA9])  // É → é
+    }
+
+    /// The shared table, built a page of 256 scalars at a time on first
+    /// use, gives every scalar below `flatLimit` the facts computed for it
+    /// directly, when four threads look them up at once, each in its own
+    /// order (pages first met on different threads, and met again).
+    func testScalarTablePagesBuiltOnFirstUseFromManyThreads() {
+        let limit = Int(ScalarTable.flatLimit)
+        let facts: (ScalarInfo) -> [UInt64] = { i in
+            [UInt64(i.kind), i.cased ? 1 : 0, i.caseIgnorable ? 1 : 0, i.whitespace ? 1 : 0, i.lowerBytes, UInt64(i.lowerCount)]
+        }
+        let want = (0..<limit).map { facts(ScalarInfo(UInt32($0))) }
+        let mismatches = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        mismatches.initialize(repeating: 0, count: 4)
+        defer { mismatches.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            var rng = SplitMix64(seed: UInt64(t) + 1)
+            for _ in 0..<(2 * limit) {
+                let v = Int(rng.next() % UInt64(limit))
+                if facts(ScalarTable.shared.info(UInt32(v))) != want[v] { mismatches[t] += 1 }
+            }
+            for v in 0..<limit where facts(ScalarTable.shared.info(UInt32(v))) != want[v] { mismatches[t] += 1 }
+        }
+        XCTAssertEqual((0..<4).map { mismatches[$0] }, [0, 0, 0, 0])
     }
 
     /// The per-document counts a counting table keeps in its slots, against

@@ -25,6 +25,12 @@ extern "C" {
 /// Swift loop (see `TokenTable.prefetch`).
 static inline void fp_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+/// A byte read with acquire order and written with release order: a flag
+/// that publishes what was written before it to other threads
+/// (ScalarTable's pages).
+static inline unsigned char fp_load_acquire_u8(const unsigned char *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void fp_store_release_u8(unsigned char *p, unsigned char v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
 /// 64 bytes of text classified for the `word` tokenizer's ASCII path
 /// (AsciiBlock.swift): bit k of `*word` is set when p[k] is A-Z, a-z, 0-9
 /// or _, bit k of `*high` when p[k] >= 0x80, and lower[0..<64] is p with

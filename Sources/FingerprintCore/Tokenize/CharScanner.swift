@@ -78,7 +78,7 @@ package struct CharScanner {
     }
 
     private mutating func info(_ v: UInt32) -> ScalarInfo {
-        if v < ScalarTable.flatLimit { return table.flat[Int(v)] }
+        if v < ScalarTable.flatLimit { return table.info(v) }
         if let c = cache[v] { return c }
         let c = ScalarInfo(v)
         if cache.count < 65536 { cache[v] = c }
@@ -134,7 +134,7 @@ package struct CharScanner {
     }
 
     private func isSpace(_ c: UInt32) -> Bool {
-        c < ScalarTable.flatLimit ? table.flat[Int(c)].whitespace : c == 0x3000
+        c < ScalarTable.flatLimit ? table.info(c).whitespace : c == 0x3000
     }
 
     private mutating func flushWhitespace<S: TokenSink>(into sink: inout S) {

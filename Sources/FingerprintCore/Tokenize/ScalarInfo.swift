@@ -1,3 +1,6 @@
+import CKernels
+import Foundation
+
 /// Per-scalar facts the tokenizers need: is it part of a word, is it a token
 /// of its own (CJK), its lower-case mapping, and the two properties of the
 /// Unicode Final_Sigma rule (Cased, Case_Ignorable).
@@ -81,26 +84,55 @@ struct ScalarInfo: Sendable {
     }
 }
 
-/// A lazily built, process-wide table of `ScalarInfo` for the scalars below
-/// U+3400 (Latin, Greek, Cyrillic, and most alphabets), plus a per-scanner
-/// cache for the rest.
+/// A process-wide table of `ScalarInfo` for the scalars below U+3400
+/// (Latin, Greek, Cyrillic, and most alphabets), built a page of 256
+/// scalars at a time, when a scalar of the page is first looked up; the
+/// scanners cache the rest themselves.
+///
+/// Built whole, the table cost 30 M instructions (13,312 scalars' Unicode
+/// properties and lower-case mappings, ~2,300 instructions each): ~7 ms
+/// at the start of every run that met a non-ASCII scalar, with the other
+/// threads waiting for it — 5% of `stats` of 104 MB on two cores, more of
+/// a small input. Text with é, ü, ß, σ and ж needs three pages.
+///
 /// The table is never freed, and is read through a pointer: an array read
 /// would retain and release its buffer, a reference count all threads share.
+/// A page's flag is set with release order after its entries are written,
+/// and read with acquire order before them; pages are built under a lock.
 @usableFromInline
 final class ScalarTable: @unchecked Sendable {
     @usableFromInline static let shared = ScalarTable()
     @usableFromInline static let flatLimit: UInt32 = 0x3400
-    @usableFromInline let flat: UnsafePointer<ScalarInfo>
+    private static let pageBits: UInt32 = 8
+    private let flat: UnsafeMutablePointer<ScalarInfo>
+    private let ready: UnsafeMutablePointer<UInt8>
+    private let lock = NSLock()
 
     private init() {
-        var t = [ScalarInfo]()
-        t.reserveCapacity(Int(ScalarTable.flatLimit))
-        for v in 0..<ScalarTable.flatLimit {
-            t.append(ScalarInfo(v))
+        flat = .allocate(capacity: Int(ScalarTable.flatLimit))
+        let pages = Int(ScalarTable.flatLimit >> ScalarTable.pageBits)
+        ready = .allocate(capacity: pages)
+        ready.initialize(repeating: 0, count: pages)
+    }
+
+    /// The facts of scalar `v` (< `flatLimit`).
+    @inline(__always) @usableFromInline
+    func info(_ v: UInt32) -> ScalarInfo {
+        let page = Int(v &>> ScalarTable.pageBits)
+        if fp_load_acquire_u8(ready + page) == 0 { build(page) }
+        return flat[Int(v)]
+    }
+
+    @inline(never)
+    private func build(_ page: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if ready[page] != 0 { return }
+        let first = page << Int(ScalarTable.pageBits)
+        for v in first..<(first + (1 << Int(ScalarTable.pageBits))) {
+            (flat + v).initialize(to: ScalarInfo(UInt32(v)))
         }
-        let table = UnsafeMutablePointer<ScalarInfo>.allocate(capacity: t.count)
-        table.initialize(from: t, count: t.count)
-        flat = UnsafePointer(table)
+        fp_store_release_u8(ready + page, 1)
     }
 }
 

@@ -284,10 +284,9 @@ package struct WordScanner {
 
     @inline(__always)
     private mutating func info(_ v: UInt32) -> ScalarInfo {
-        // `ScalarTable.shared` is built (13,312 scalars' properties, ~2 ms)
-        // on the first non-ASCII scalar, not with the scanner: ASCII text
-        // never needs it.
-        if v < ScalarTable.flatLimit { return ScalarTable.shared.flat[Int(v)] }
+        // `ScalarTable.shared` builds a page of 256 scalars' properties when
+        // one of them is first looked up: ASCII text never needs it.
+        if v < ScalarTable.flatLimit { return ScalarTable.shared.info(v) }
         if let c = cache[v] { return c }
         let c = ScalarInfo(v)
         if cache.count < 65536 { cache[v] = c }
