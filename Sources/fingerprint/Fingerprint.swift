@@ -28,6 +28,7 @@ struct FingerprintCommand: ParsableCommand {
     /// one that looks like a file name is refused with a hint to put it
     /// after `--`.
     static func main() {
+        Trace.mark("main")
         if let (index, bytes) = nonUTF8Argument() {
             // Swift hands arguments over as strings, each invalid byte
             // replaced by U+FFFD: such a name would open another file or

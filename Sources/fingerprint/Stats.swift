@@ -53,15 +53,18 @@ struct Stats: ParsableCommand {
                     try CorpusSurvey.survey(input, tokenizer: tokenizer, pairs: [], depth: depth), threads: options.readOptions.threads)
             }
             if stop { return }
+            Trace.mark("stats: checked")
             let counted = try Counter.count(
                 input, tokenizer: try options.tokenizerSpec(), hashed: hashed, buildMatrix: false,
                 options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)
+            Trace.mark("stats: profile")
             switch format.output {
             case .json: try options.write(JSONOutput.encode(profile))
             case .csv: try options.write(StatsReport.csv(profile))
             default: try options.write(StatsReport.table(profile))
             }
+            Trace.mark("stats: written")
             try options.reportSkips(counted.skips, listedInOutput: format != .csv)
         }
     }

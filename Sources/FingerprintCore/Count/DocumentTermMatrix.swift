@@ -92,7 +92,9 @@ public enum Counter {
             CountingWorker(tokenizer: tokenizer, hashed: hashed, keepDocuments: buildMatrix)
         }
         defer { for w in scan.workers { w.release() } }
+        Trace.mark("count: documents read")
         let matrix = merge(scan.outputs, parts: scan.parts, workers: scan.workers, hashed: hashed, buildMatrix: buildMatrix)
+        Trace.mark("count: vocabulary merged")
         return CountedCorpus(
             input: input.description, tokenizer: tokenizer, documents: scan.documents, matrix: matrix,
             skips: scan.skips, bytes: scan.bytes, invalidSequences: scan.invalidSequences, truncatedTokens: scan.truncatedTokens)
@@ -134,12 +136,19 @@ public enum Counter {
         if hashed {
             order = RadixSort.orderByKeys(Array(global.hashes))
         } else {
+            let arena = global.arenaBytes
             let prefixes: [UInt64] = (0..<n).map { id in
-                global.withToken(id) { b in
-                    var v: UInt64 = 0
-                    for k in 0..<8 { v = v << 8 | UInt64(k < b.count ? b[k] : 0) }
-                    return v
+                let start = global.offset(id)
+                let length = global.offset(id + 1) - start
+                if start + 8 <= arena.count {
+                    // One load: the first 8 bytes (the token's, then
+                    // whatever follows it), masked to the token's, big-endian.
+                    let w = UnsafeRawPointer(arena.baseAddress! + start).loadUnaligned(as: UInt64.self)
+                    return (length >= 8 ? w : w & ((1 &<< UInt64(8 &* length)) &- 1)).byteSwapped
                 }
+                var v: UInt64 = 0
+                for k in 0..<8 { v = v << 8 | UInt64(k < length ? arena[start + k] : 0) }
+                return v
             }
             order = RadixSort.orderByKeys(prefixes)
             let a = global.arenaBytes.baseAddress
@@ -165,15 +174,23 @@ public enum Counter {
         var arena: [UInt8] = []
         var offsets = [0]
         var hashes = [UInt64](repeating: 0, count: n)
+        if !hashed { offsets.reserveCapacity(n + 1) }
+        let globalHashes = global.hashes
+        for (rank, id) in order.enumerated() { hashes[rank] = globalHashes[id] }
         if !hashed {
-            arena.reserveCapacity(global.arenaBytes.count)
-            offsets.reserveCapacity(n + 1)
-        }
-        for (rank, id) in order.enumerated() {
-            hashes[rank] = global.hashes[id]
-            if !hashed {
-                global.withToken(id) { arena.append(contentsOf: $0) }
-                offsets.append(arena.count)
+            // The tokens' bytes in the new order, copied into one array
+            // (an append a token was 100 instructions each).
+            let from = global.arenaBytes
+            arena = [UInt8](unsafeUninitializedCapacity: from.count) { to, initialized in
+                var at = 0
+                for id in order {
+                    let start = global.offset(id)
+                    let length = global.offset(id + 1) - start
+                    if length > 0 { (to.baseAddress! + at).initialize(from: from.baseAddress! + start, count: length) }
+                    at += length
+                    offsets.append(at)
+                }
+                initialized = at
             }
         }
         var maps = localToTmp.map { $0.map { tmpToFinal[Int($0)] } }
