@@ -347,6 +347,40 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(passages(try out("'\(bin)' compare <(gzip -c '\(doc)') <(cat '\(other)')")), both)
     }
 
+    /// Two names of one stream — `-` and `/dev/stdin` while standard input
+    /// is a pipe, a FIFO and a link to it — are refused before anything is
+    /// read (the first read took the whole stream and the second found it
+    /// empty); the same names on a redirected regular file read it twice.
+    func testTwoNamesOfOneStreamAreRefused() throws {
+        let dir = try tempDir()
+        let bin = CLITests.binary.path
+        let doc = CLITests.root.appendingPathComponent("Corpora/source-a/doc0003.txt").path
+        func run(_ command: String) throws -> (status: Int32, stderr: String) {
+            let out = "\(dir.path)/out-\(UUID().uuidString)"
+            let r = try CLITests.runProgram("/bin/bash", ["-c", "cd '\(dir.path)' || exit 1\n\(command) > '\(out)'"])
+            return (r.status, r.stderr)
+        }
+        for command in [
+            "cat '\(doc)' | '\(bin)' compare - /dev/stdin -q", "cat '\(doc)' | '\(bin)' compare /dev/stdin - -q",
+            "cat '\(doc)' | '\(bin)' batch - --against /dev/stdin -q",
+        ] {
+            let r = try run(command)
+            XCTAssertEqual(r.status, 64, command)
+            XCTAssertEqual(
+                r.stderr,
+                "fingerprint: error: input '/dev/stdin': is the same stream as '-' (standard input), which can be read only once; "
+                    + "give it once, or save it to a file and name the file twice\n", command)
+        }
+        let fifo = dir.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        XCTAssertEqual(symlink(fifo, dir.appendingPathComponent("link").path), 0)
+        let r = try run("'\(bin)' compare fifo link -q")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("input 'link': is the same stream as 'fifo'"), r.stderr)
+        // Nothing opened the FIFO: a writer would still be waiting. A regular file twice is read twice.
+        XCTAssertEqual(try run("'\(bin)' compare - /dev/stdin -q --format json < '\(doc)'").status, 0)
+    }
+
     /// Streams in the places a review found wanting: the HTML report of
     /// JSONL read from a pipe shows the documents' text as the file's does
     /// (their names were looked up by the pipe's last path component);

@@ -30,6 +30,23 @@ package enum StreamInput {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO
     }
 
+    /// Two of `paths` that name one stream — `-` and `/dev/stdin` while
+    /// standard input is a pipe, or two names of one FIFO — as
+    /// `(first, second)`, or nil. A stream gives its bytes once: the first
+    /// read would take them all and the second find it empty. (The same
+    /// string twice is the caller's to judge; two names of one regular file
+    /// read alike and are not a conflict.)
+    package static func sharedStream(among paths: [String]) -> (String, String)? {
+        var seen: [(path: String, id: FileIdentity)] = []
+        for p in Set(paths).sorted() where isStream(p) {
+            // Kept streams are copies already: each name is read afresh.
+            guard !isKept(p), let id = FileIdentity(p == "-" ? "/dev/stdin" : p) else { continue }
+            if let other = seen.first(where: { $0.id == id }) { return (other.path, p) }
+            seen.append((p, id))
+        }
+        return nil
+    }
+
     /// Whether the stream at `path` has been kept for reading again.
     package static func isKept(_ path: String) -> Bool {
         lock.lock()
