@@ -133,12 +133,6 @@ extension SharedOptions {
     /// The tokenizer's file (a ranks file, a tokenizer.json) is an input too.
     func checkOutput(inputs: [String?]) throws {
         let read = inputs.compactMap { $0 } + (OutputGuard.tokenizerFile(tokenizer).map { [$0] } ?? [])
-        if let (first, second) = StreamInput.sharedStream(among: inputs.compactMap { $0 }) {
-            throw FingerprintError.invalidParameter(
-                name: "input", value: second,
-                reason: "is the same stream as \(first == "-" ? "'-' (standard input)" : "'\(first)'"), which can be read only once; "
-                    + "give it once, or save it to a file and name the file twice")
-        }
         if let skipped {
             try StreamingOutput.preflight(skipped)
             try OutputGuard.refuseOverlap(skipped, flag: "--skipped", inputs: read)

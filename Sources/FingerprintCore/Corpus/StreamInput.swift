@@ -22,29 +22,45 @@ package enum StreamInput {
     private static let lock = NSLock()
     /// Kept streams: path → the descriptor of the copy (0 for standard input).
     nonisolated(unsafe) private static var kept: [String: Int32] = [:]
+    /// Streams read or kept, by the pipe's device and inode → the name it
+    /// was first given. One stream can have several names (`-` and
+    /// `/dev/stdin` while standard input is a pipe; a FIFO and a link to
+    /// it, or the same name twice): it gives its bytes once, so a second
+    /// read of one not kept is refused (it would find the stream empty, or
+    /// wait for ever for a FIFO's writer), and keeping it under a second
+    /// name reads the first name's copy.
+    nonisolated(unsafe) private static var taken: [FileIdentity: String] = [:]
+
+    /// The pipe `path` names (standard input's for `-`), or nil when it
+    /// cannot be told (standard input closed).
+    private static func identity(_ path: String) -> FileIdentity? {
+        FileIdentity(path == "-" ? "/dev/stdin" : path)
+    }
+
+    private static func sameStream(_ path: String, as first: String) -> FingerprintError {
+        let fix = "give it once, or save it to a file and name the file"
+        guard path != first else {
+            return .invalidParameter(
+                name: "input", value: path, reason: "is a stream given twice, and a stream can be read only once; \(fix)")
+        }
+        let other = first == "-" ? "'-' (standard input)" : "'\(first)'"
+        return .invalidParameter(
+            name: "input", value: path, reason: "is the same stream as \(other), and a stream can be read only once; \(fix) twice")
+    }
+
+    /// Records that the stream at `path` is being read (call with `lock`
+    /// held); throws when it was read already.
+    private static func take(_ path: String) throws {
+        guard let id = identity(path) else { return }
+        if let first = taken[id] { throw sameStream(path, as: first) }
+        taken[id] = path
+    }
 
     /// Whether `path` is a stream: `-`, or a pipe (S_IFIFO).
     package static func isStream(_ path: String) -> Bool {
         if path == "-" || isKept(path) { return true }
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO
-    }
-
-    /// Two of `paths` that name one stream — `-` and `/dev/stdin` while
-    /// standard input is a pipe, or two names of one FIFO — as
-    /// `(first, second)`, or nil. A stream gives its bytes once: the first
-    /// read would take them all and the second find it empty. (The same
-    /// string twice is the caller's to judge; two names of one regular file
-    /// read alike and are not a conflict.)
-    package static func sharedStream(among paths: [String]) -> (String, String)? {
-        var seen: [(path: String, id: FileIdentity)] = []
-        for p in Set(paths).sorted() where isStream(p) {
-            // Kept streams are copies already: each name is read afresh.
-            guard !isKept(p), let id = FileIdentity(p == "-" ? "/dev/stdin" : p) else { continue }
-            if let other = seen.first(where: { $0.id == id }) { return (other.path, p) }
-            seen.append((p, id))
-        }
-        return nil
     }
 
     /// Whether the stream at `path` has been kept for reading again.
@@ -84,6 +100,13 @@ package enum StreamInput {
         lock.lock()
         defer { lock.unlock() }
         guard kept[path] == nil else { return }
+        // Another name of a stream kept already reads its copy.
+        if let id = identity(path), let first = taken[id] {
+            guard let fd = kept[first] else { throw sameStream(path, as: first) }
+            kept[path] = fd
+            return
+        }
+        try take(path)
         let shown = path == "-" ? "standard input" : path
         let source: Int32
         if path == "-" {
@@ -159,6 +182,14 @@ package enum StreamInput {
     /// kept copy from its start, or the stream itself, read once.
     package static func source(_ path: String) throws -> ByteSource {
         if let fd = reopen(path) { return ByteSource(fd: fd, compression: Compression.detect(fd: fd), owning: true) }
+        lock.lock()
+        do {
+            try take(path)
+            lock.unlock()
+        } catch {
+            lock.unlock()
+            throw error
+        }
         if path == "-" { return try ByteSource.sniffing(fd: 0, owning: false) }
         return try ByteSource.sniffing(fd: openPipe(path), owning: true)
     }

@@ -509,7 +509,7 @@ package final class FingerprintFile {
 }
 
 /// A file's device and inode: which file a path names now.
-package struct FileIdentity: Equatable, Sendable {
+package struct FileIdentity: Hashable, Sendable {
     let device: UInt64
     let inode: UInt64
 

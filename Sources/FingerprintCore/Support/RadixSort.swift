@@ -293,7 +293,11 @@ package enum RadixSort {
             }
         }
         let varying = any ^ all
-        var keyA = keys
+        guard varying != 0 else { return Array(0..<n) }
+        // The first pass reads `keys`; later ones go between two buffers of
+        // their own (`keys` is the caller's: writing into it would copy it).
+        var first = true
+        var keyA = [UInt64](repeating: 0, count: n)
         var keyB = [UInt64](repeating: 0, count: n)
         var idA = [Int32](unsafeUninitializedCapacity: n) { b, c in
             for i in 0..<n { b[i] = Int32(truncatingIfNeeded: i) }
@@ -308,7 +312,7 @@ package enum RadixSort {
                 next[d] = sum
                 sum &+= counts[byte &* 256 &+ d]
             }
-            keyA.withUnsafeBufferPointer { kf in
+            (first ? keys : keyA).withUnsafeBufferPointer { kf in
                 idA.withUnsafeBufferPointer { fi in
                     keyB.withUnsafeMutableBufferPointer { kt in
                         idB.withUnsafeMutableBufferPointer { ti in
@@ -328,6 +332,7 @@ package enum RadixSort {
             }
             swap(&keyA, &keyB)
             swap(&idA, &idB)
+            first = false
         }
         return idA.map { Int($0) }
     }
