@@ -387,8 +387,6 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         }.filter { $0 < n }
     }
 
-    /// A unit's compression told by its name (`.gz`, `.zst`): the survey
-    /// does not open every file of a large directory.
     /// A `SurveyDepth.worstCase` survey of `units`, or nil when sizes alone
     /// cannot bound what they hold (see there).
     static func worstCase(_ input: CorpusInput, units: [ReadUnit], tokenizer: TokenizerSpec) -> CorpusSurvey? {
@@ -448,6 +446,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         return (types, types > 0 ? 1.5 * spelled / types : 0)
     }
 
+    /// A unit's compression told by its name (`.gz`, `.zst`): the survey
+    /// does not open every file of a large directory.
     private static func compressionOf(_ unit: ReadUnit) -> Compression {
         let lower = unit.path.lowercased()
         if lower.hasSuffix(".gz") { return .gzip }

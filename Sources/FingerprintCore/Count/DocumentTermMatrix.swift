@@ -151,7 +151,7 @@ public enum Counter {
                 return v
             }
             order = RadixSort.orderByKeys(prefixes)
-            let a = global.arenaBytes.baseAddress
+            let a = arena.baseAddress
             var start = 0
             while start < n {
                 var end = start + 1

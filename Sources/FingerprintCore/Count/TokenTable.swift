@@ -288,47 +288,43 @@ package final class TokenTable: @unchecked Sendable {
         var t = touched
         var tc = touchedCount
         let byKey = storesBytes
-        for j in 0..<n {
+        tokens: for j in 0..<n {
             let len = lengths[j]
             let h = hashes[j]
-            if len > 8 {
-                touchedCount = tc
-                count(UnsafeBufferPointer(start: bytes + offsets[j], count: len), hash: h, word: words[j])
-                s = slots
-                msk = mask
-                t = touched
-                tc = touchedCount
-                continue
-            }
-            let key = byKey ? words[j] : h
-            let m = meta(len)
-            var i = Int(truncatingIfNeeded: h) & msk
-            while true {
-                let p = s + (2 &* i)
-                let sm = p[1]
-                if sm == 0 {
-                    // A new type: inserted (the slot array may grow) and counted.
-                    touchedCount = tc
-                    countShort(word: words[j], length: len, hash: h)
-                    s = slots
-                    msk = mask
-                    t = touched
-                    tc = touchedCount
-                    break
-                }
-                if sm & 0xFF_0000_0000 == m && p[0] == key {
-                    let c = sm &>> TokenTable.countShift
-                    if c == TokenTable.countMax {
-                        p[1] = spill(sm) &+ TokenTable.countOne
-                        break
+            if len <= 8 {
+                let key = byKey ? words[j] : h
+                let m = meta(len)
+                var i = Int(truncatingIfNeeded: h) & msk
+                while true {
+                    let p = s + (2 &* i)
+                    let sm = p[1]
+                    if sm == 0 { break }  // a new type
+                    if sm & 0xFF_0000_0000 == m && p[0] == key {
+                        let c = sm &>> TokenTable.countShift
+                        if c == TokenTable.countMax {
+                            p[1] = spill(sm) &+ TokenTable.countOne
+                            continue tokens
+                        }
+                        t[tc] = Int32(truncatingIfNeeded: sm & 0xFFFF_FFFF) &- 1
+                        tc &+= c == 0 ? 1 : 0
+                        p[1] = sm &+ TokenTable.countOne
+                        continue tokens
                     }
-                    t[tc] = Int32(truncatingIfNeeded: sm & 0xFFFF_FFFF) &- 1
-                    tc &+= c == 0 ? 1 : 0
-                    p[1] = sm &+ TokenTable.countOne
-                    break
+                    i = (i &+ 1) & msk
                 }
-                i = (i &+ 1) & msk
             }
+            // A longer token, or a new type: the general path, which may
+            // grow the slot array and `touched`.
+            touchedCount = tc
+            if len > 8 {
+                count(UnsafeBufferPointer(start: bytes + offsets[j], count: len), hash: h, word: words[j])
+            } else {
+                countShort(word: words[j], length: len, hash: h)
+            }
+            s = slots
+            msk = mask
+            t = touched
+            tc = touchedCount
         }
         touchedCount = tc
     }
