@@ -22,12 +22,10 @@ let package = Package(
     targets: [
         // MARK: - C libraries
 
-        /// CBLAS and LAPACKE from the system (`libblas-dev`, `liblapacke-dev`).
-        .systemLibrary(
-            name: "CBLAS",
-            pkgConfig: "blas",
-            providers: [.apt(["libblas-dev", "liblapacke-dev"])]
-        ),
+        /// CBLAS and LAPACKE headers from the system (`libblas-dev`,
+        /// `liblapacke-dev`). Nothing is linked: the libraries are opened
+        /// when a command first multiplies a matrix (`BLASLibrary`).
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libblas-dev", "liblapacke-dev"])]),
 
         /// zlib (gzip inputs) and Zstandard (.zst inputs) from the system
         /// (`zlib1g-dev`, `libzstd-dev`).

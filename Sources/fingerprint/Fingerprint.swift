@@ -16,7 +16,9 @@ struct FingerprintCommand: ParsableCommand {
             A path that starts with '-' goes after '--': fingerprint stats -- -notes.txt. \
             The definitions of every statistic are in docs/DESIGN.md.
             """,
-        version: versionText,
+        // What ArgumentParser would print; `main()` answers --version
+        // itself, with the BLAS library, which this would load every run.
+        version: "fingerprint \(Fingerprint.version)",
         subcommands: [
             Stats.self, Compare.self, BatchCommand.self, DedupCommand.self, AttributeCommand.self, WeightsCommand.self,
             TokenizersCommand.self, SketchCommand.self, IndexCommand.self, MergeCommand.self, BenchCommand.self, Synth.self,
@@ -39,6 +41,11 @@ struct FingerprintCommand: ParsableCommand {
                         + "name the folder that holds such a file instead (names found in a folder are read by their bytes), or rename it\n")
                         .utf8))
             Foundation.exit(ExitStatus.usage)
+        }
+        // Wherever ArgumentParser takes it: any argument before '--'.
+        if CommandLine.arguments.dropFirst().prefix(while: { $0 != "--" }).contains("--version") {
+            print(versionText)
+            Foundation.exit(0)
         }
         if let arg = dashedPath(in: Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardError.write(

@@ -221,12 +221,11 @@ extension SharedOptions {
 }
 
 /// The BLAS thread count follows --threads, and OpenBLAS's idle pool is
-/// stopped before the work starts (`BLAS.stopIdleThreads`). Both option
-/// groups' `configure()` call this.
+/// stopped before the work starts (`BLAS.stopIdleThreads`), both when the
+/// library opens: commands that multiply no matrix never load it
+/// (`BLASLibrary`). Both option groups' `configure()` call this.
 func configureBLAS(threads: Int?) {
-    if let threads { BLAS.setThreads(threads) }
-    let stopped = BLAS.stopIdleThreads()
-    Trace.mark("BLAS: stopped \(stopped) idle OpenBLAS workers")
+    BLAS.configure(threads: threads, stopPool: true)
 }
 
 extension SharedOptions {
@@ -252,13 +251,13 @@ extension SharedOptions {
             let available = WorkPlan.availableMemory() ?? .infinity
             guard Double(stored) >= min(Double(SharedOptions.surveyThreshold), available / 64) else { return false }
         }
-        // The GEMM rate only feeds the time estimate, which only --dry-run
-        // prints; measuring it would wake OpenBLAS's pool (see
-        // `BLAS.stopIdleThreads`) at the start of the real run.
+        // The GEMM rate and the library only feed what --dry-run prints;
+        // measuring would wake OpenBLAS's pool (see `BLAS.stopIdleThreads`),
+        // and naming the library would load it, at the start of the real run.
         Trace.mark("plan: inputs listed")
         let available = WorkPlan.availableMemory()
         let plan = try (dryRun ? make(.estimate) : WorkPlan.gated(available: available, make)).finished(
-            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: BLAS.runtime.library, available: available, advice: advice)
+            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: dryRun ? BLAS.runtime.library : "", available: available, advice: advice)
         let depth =
             plan.corpora.contains { $0.isWorstCase }
             ? "the worst case, from sizes" : plan.corpora.contains { $0.isBound } ? "a bound" : "the estimate"

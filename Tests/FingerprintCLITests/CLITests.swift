@@ -45,16 +45,19 @@ final class CLITests: XCTestCase {
 
     /// Runs the binary from the repository root.
     @discardableResult
-    static func run(_ args: [String], stdin: String? = nil) throws -> Run {
+    static func run(_ args: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = CLITests.root
-        if underSanitizer {
-            // Leaks inside Foundation are not ours (Tests/Sanitizers/lsan.supp).
+        if underSanitizer || !extra.isEmpty {
             var env = ProcessInfo.processInfo.environment
-            let supp = "print_suppressions=0:suppressions=" + CLITests.root.appendingPathComponent("Tests/Sanitizers/lsan.supp").path
-            env["LSAN_OPTIONS"] = env["LSAN_OPTIONS"].map { $0 + ":" + supp } ?? supp
+            for (k, v) in extra { env[k] = v }
+            if underSanitizer {
+                // Leaks inside Foundation are not ours (Tests/Sanitizers/lsan.supp).
+                let supp = "print_suppressions=0:suppressions=" + CLITests.root.appendingPathComponent("Tests/Sanitizers/lsan.supp").path
+                env["LSAN_OPTIONS"] = env["LSAN_OPTIONS"].map { $0 + ":" + supp } ?? supp
+            }
             p.environment = env
         }
         let out = Pipe()

@@ -25,6 +25,7 @@ public enum BLAS {
         _ a: Matrix<T>, _ b: Matrix<T>, transA ta: Transpose = .none, transB tb: Transpose = .none,
         alpha: T = 1, beta: T = 0, into c: inout Matrix<T>
     ) throws {
+        _ = try BLASLibrary.load()
         let (m, k) = ta == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         let (kb, n) = tb == .none ? (b.rows, b.cols) : (b.cols, b.rows)
         precondition(k == kb, "gemm: inner dimensions differ (\(k) vs \(kb))")
@@ -66,6 +67,7 @@ public enum BLAS {
         _ a: Matrix<T>, trans t: Transpose = .none, triangle: Triangle = .upper,
         alpha: T = 1, beta: T = 0, into c: inout Matrix<T>
     ) throws {
+        _ = try BLASLibrary.load()
         let (n, k) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         precondition(c.rows == n && c.cols == n, "syrk: C is \(c.rows)×\(c.cols), expected \(n)×\(n)")
         guard n > 0, k > 0 else { return }
@@ -85,6 +87,7 @@ public enum BLAS {
         _ a: Matrix<T>, _ x: [T], trans t: Transpose = .none,
         alpha: T = 1, beta: T = 0, into y: inout [T]
     ) throws {
+        _ = try BLASLibrary.load()
         let (m, n) = t == .none ? (a.rows, a.cols) : (a.cols, a.rows)
         precondition(x.count == n && y.count == m, "gemv: x has \(x.count) (expected \(n)), y has \(y.count) (expected \(m))")
         guard m > 0 else { return }
@@ -106,6 +109,7 @@ public enum BLAS {
 
     /// x · y.
     public static func dot<T: BLASScalar>(_ x: [T], _ y: [T]) throws -> T {
+        _ = try BLASLibrary.load()
         precondition(x.count == y.count, "dot: lengths differ (\(x.count) vs \(y.count))")
         guard !x.isEmpty else { return 0 }
         let n = try blasInt(x.count)
@@ -114,6 +118,7 @@ public enum BLAS {
 
     /// ‖x‖₂ (scaled to avoid overflow, as BLAS does).
     public static func nrm2<T: BLASScalar>(_ x: [T]) throws -> T {
+        _ = try BLASLibrary.load()
         guard !x.isEmpty else { return 0 }
         let n = try blasInt(x.count)
         return x.withUnsafeBufferPointer { T.nrm2(n, $0.baseAddress!, 1) }
@@ -127,16 +132,37 @@ public enum BLAS {
         m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int, transA: Bool = false, b: UnsafePointer<T>, ldb: Int,
         transB: Bool, c: UnsafeMutablePointer<T>, ldc: Int, beta: T = 0
     ) throws {
+        _ = try BLASLibrary.load()
         guard m > 0, n > 0, k > 0 else { return }
         T.gemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, try blasInt(m), try blasInt(n),
             try blasInt(k), 1, a, try blasInt(lda), b, try blasInt(ldb), beta, c, try blasInt(ldc))
     }
 
-    /// The BLAS library's thread count (1 when it cannot be asked).
+    /// What a command asks of BLAS before its work: the thread count
+    /// (--threads), and OpenBLAS's idle pool stopped (`stopIdleThreads`).
+    /// Applied now when the library is open, else when it opens: a command
+    /// that never multiplies a matrix never loads it (`BLASLibrary`).
+    public static func configure(threads: Int?, stopPool: Bool) {
+        let open = BLASLibrary.Settings.lock.withLock {
+            if let threads { BLASLibrary.Settings.threads = threads }
+            BLASLibrary.Settings.stopPool = BLASLibrary.Settings.stopPool || stopPool
+            return BLASLibrary.Settings.open
+        }
+        guard open, let library = try? BLASLibrary.load() else { return }
+        if let threads { setThreads(threads, in: library) }
+        if stopPool { stopIdleThreads(in: library) }
+    }
+
+    /// The BLAS library's thread count (1 when it cannot be asked). Opens the library.
     public static var threads: Int {
+        guard let library = try? BLASLibrary.load() else { return 1 }
+        return threads(in: library)
+    }
+
+    static func threads(in library: BLASLibrary) -> Int {
         typealias GetFn = @convention(c) () -> Int32
-        if let f = dlsym(dlopen(nil, RTLD_NOW), "openblas_get_num_threads") { return Int(unsafeBitCast(f, to: GetFn.self)()) }
+        if let f = library.symbol("openblas_get_num_threads") { return Int(unsafeBitCast(f, to: GetFn.self)()) }
         return 1
     }
 
@@ -144,66 +170,78 @@ public enum BLAS {
     /// A pool `stopIdleThreads` stopped stays stopped: OpenBLAS 0.3.4 and
     /// later restart it in `openblas_set_num_threads`, and the engine sets
     /// the count around its own threaded loops, where the restarted workers
-    /// would only spin beside ours.
+    /// would only spin beside ours. Opens the library.
     public static func setThreads(_ n: Int) {
+        guard let library = try? BLASLibrary.load() else { return }
+        setThreads(n, in: library)
+    }
+
+    static func setThreads(_ n: Int, in library: BLASLibrary) {
         typealias SetFn = @convention(c) (Int32) -> Void
-        let h = dlopen(nil, RTLD_NOW)
-        guard let f = dlsym(h, "openblas_set_num_threads") else { return }
+        guard let f = library.symbol("openblas_set_num_threads") else { return }
         let wanted = max(1, min(n, 256))
-        guard wanted != threads else { return }
-        let stopped = pool(h)?.available == false
+        guard wanted != threads(in: library) else { return }
+        let stopped = pool(library)?.available == false
         unsafeBitCast(f, to: SetFn.self)(Int32(wanted))
-        if stopped { stopIdleThreads() }
+        if stopped { stopIdleThreads(in: library) }
     }
 
     /// Stops OpenBLAS's worker threads until the next threaded BLAS call
     /// needs them; returns how many it stopped (0 for another BLAS library,
     /// an OpenBLAS build without a thread pool of its own, or a pool that
-    /// is stopped already).
+    /// is stopped already). Opens the library.
     ///
     /// The pthreads build of OpenBLAS starts its workers when the library
     /// loads, and each spins on `sched_yield` for 2²⁸ cycles before it
-    /// sleeps: about 0.13 s of CPU at the start of every process, taken from
-    /// the cores our own workers read and count on, whether or not the
-    /// command ever calls BLAS (most do not). `blas_thread_shutdown_` — what
-    /// OpenBLAS's fork handler calls — joins them; OpenBLAS starts the pool
-    /// again on its next threaded call (`exec_blas` re-initialises a pool
-    /// that is not available, as it does in a forked child).
+    /// sleeps: about 0.13 s of CPU, taken from the cores our own workers
+    /// read and count on. `blas_thread_shutdown_` — what OpenBLAS's fork
+    /// handler calls — joins them; OpenBLAS starts the pool again on its
+    /// next threaded call (`exec_blas` re-initialises a pool that is not
+    /// available, as it does in a forked child).
     ///
     /// `setThreads` keeps a stopped pool stopped (OpenBLAS's own
     /// `openblas_set_num_threads` would restart it).
     @discardableResult
     public static func stopIdleThreads() -> Int {
+        guard let library = try? BLASLibrary.load() else { return 0 }
+        return stopIdleThreads(in: library)
+    }
+
+    @discardableResult
+    static func stopIdleThreads(in library: BLASLibrary) -> Int {
         typealias ShutdownFn = @convention(c) () -> Int32
-        let h = dlopen(nil, RTLD_NOW)
-        guard let shutdown = dlsym(h, "blas_thread_shutdown_") else { return 0 }
-        let workers = pool(h)?.workers ?? 0
+        guard let shutdown = library.symbol("blas_thread_shutdown_") else { return 0 }
+        let workers = pool(library)?.workers ?? 0
         _ = unsafeBitCast(shutdown, to: ShutdownFn.self)()
         return workers
     }
 
     /// OpenBLAS's running pool workers: `blas_num_threads` − 1 while
     /// `blas_server_avail` is set, else 0 (nil when those are not exported).
-    package static var poolWorkers: Int? { pool(dlopen(nil, RTLD_NOW))?.workers }
+    /// Opens the library.
+    package static var poolWorkers: Int? { (try? BLASLibrary.load()).flatMap { pool($0)?.workers } }
 
     /// OpenBLAS's pool as its exported `int`s say (nil when they are not
     /// exported): whether it runs, and its workers then.
-    private static func pool(_ h: UnsafeMutableRawPointer?) -> (available: Bool, workers: Int)? {
-        guard let avail = dlsym(h, "blas_server_avail"), let count = dlsym(h, "blas_num_threads") else { return nil }
+    private static func pool(_ library: BLASLibrary) -> (available: Bool, workers: Int)? {
+        guard let avail = library.symbol("blas_server_avail"), let count = library.symbol("blas_num_threads") else { return nil }
         let available = avail.load(as: Int32.self) != 0
         return (available, available ? max(0, Int(count.load(as: Int32.self)) - 1) : 0)
     }
 
     /// Which BLAS library is loaded, its kernel and thread count (printed by
-    /// benchmarks, because the reference BLAS is 20–40× slower).
+    /// benchmarks, because the reference BLAS is 20–40× slower). Opens the
+    /// library; says so when it cannot be opened.
     public static var runtime: (library: String, core: String, threads: Int) {
         typealias CfgFn = @convention(c) () -> UnsafePointer<CChar>?
         typealias IntFn = @convention(c) () -> Int32
-        let h = dlopen(nil, RTLD_NOW)
-        if let cfg = dlsym(h, "openblas_get_config") {
+        let library: BLASLibrary
+        do { library = try BLASLibrary.load() } catch { return ("none (\(error))", "none", 0) }
+        if let cfg = library.symbol("openblas_get_config") {
             let config = unsafeBitCast(cfg, to: CfgFn.self)().map { String(cString: $0) } ?? "OpenBLAS"
-            let core = dlsym(h, "openblas_get_corename").flatMap { unsafeBitCast($0, to: CfgFn.self)() }.map { String(cString: $0) } ?? "?"
-            let threads = dlsym(h, "openblas_get_num_threads").map { Int(unsafeBitCast($0, to: IntFn.self)()) } ?? 1
+            let core =
+                library.symbol("openblas_get_corename").flatMap { unsafeBitCast($0, to: CfgFn.self)() }.map { String(cString: $0) } ?? "?"
+            let threads = library.symbol("openblas_get_num_threads").map { Int(unsafeBitCast($0, to: IntFn.self)()) } ?? 1
             return (config.hasPrefix("OpenBLAS") ? config : "OpenBLAS " + config, core, threads)
         }
         return ("reference BLAS (netlib; slow — install libopenblas0-pthread)", "generic", 1)

@@ -53,49 +53,49 @@ extension Float: BLASScalar {
         _ al: Float, _ a: UnsafePointer<Float>, _ lda: Int32, _ b: UnsafePointer<Float>, _ ldb: Int32,
         _ be: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32
     ) {
-        cblas_sgemm(o, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc)
+        BLASLibrary.functions.sgemm(o, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc)
     }
     public static func syrk(
         _ o: CBLAS_LAYOUT, _ u: CBLAS_UPLO, _ t: CBLAS_TRANSPOSE, _ n: Int32, _ k: Int32, _ al: Float,
         _ a: UnsafePointer<Float>, _ lda: Int32, _ be: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32
     ) {
-        cblas_ssyrk(o, u, t, n, k, al, a, lda, be, c, ldc)
+        BLASLibrary.functions.ssyrk(o, u, t, n, k, al, a, lda, be, c, ldc)
     }
     public static func gemv(
         _ o: CBLAS_LAYOUT, _ t: CBLAS_TRANSPOSE, _ m: Int32, _ n: Int32, _ al: Float, _ a: UnsafePointer<Float>,
         _ lda: Int32, _ x: UnsafePointer<Float>, _ ix: Int32, _ be: Float, _ y: UnsafeMutablePointer<Float>, _ iy: Int32
     ) {
-        cblas_sgemv(o, t, m, n, al, a, lda, x, ix, be, y, iy)
+        BLASLibrary.functions.sgemv(o, t, m, n, al, a, lda, x, ix, be, y, iy)
     }
     public static func dot(_ n: Int32, _ x: UnsafePointer<Float>, _ ix: Int32, _ y: UnsafePointer<Float>, _ iy: Int32) -> Float {
-        cblas_sdot(n, x, ix, y, iy)
+        BLASLibrary.functions.sdot(n, x, ix, y, iy)
     }
-    public static func nrm2(_ n: Int32, _ x: UnsafePointer<Float>, _ ix: Int32) -> Float { cblas_snrm2(n, x, ix) }
+    public static func nrm2(_ n: Int32, _ x: UnsafePointer<Float>, _ ix: Int32) -> Float { BLASLibrary.functions.snrm2(n, x, ix) }
     public static func gesdd(
         _ l: Int32, _ j: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
         _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int32,
         _ vt: UnsafeMutablePointer<Float>, _ ldvt: Int32
     ) -> Int32 {
-        LAPACKE_sgesdd(l, j, m, n, a, lda, s, u, ldu, vt, ldvt)
+        BLASLibrary.functions.sgesdd(l, j, m, n, a, lda, s, u, ldu, vt, ldvt)
     }
     public static func gesvd(
         _ l: Int32, _ ju: CChar, _ jv: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>,
         _ lda: Int32, _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int32,
         _ vt: UnsafeMutablePointer<Float>, _ ldvt: Int32, _ sb: UnsafeMutablePointer<Float>
     ) -> Int32 {
-        LAPACKE_sgesvd(l, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, sb)
+        BLASLibrary.functions.sgesvd(l, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, sb)
     }
     public static func geqrf(
         _ l: Int32, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
         _ tau: UnsafeMutablePointer<Float>
     ) -> Int32 {
-        LAPACKE_sgeqrf(l, m, n, a, lda, tau)
+        BLASLibrary.functions.sgeqrf(l, m, n, a, lda, tau)
     }
     public static func orgqr(
         _ l: Int32, _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
         _ tau: UnsafePointer<Float>
     ) -> Int32 {
-        LAPACKE_sorgqr(l, m, n, k, a, lda, tau)
+        BLASLibrary.functions.sorgqr(l, m, n, k, a, lda, tau)
     }
 }
 
@@ -105,48 +105,48 @@ extension Double: BLASScalar {
         _ al: Double, _ a: UnsafePointer<Double>, _ lda: Int32, _ b: UnsafePointer<Double>, _ ldb: Int32,
         _ be: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int32
     ) {
-        cblas_dgemm(o, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc)
+        BLASLibrary.functions.dgemm(o, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc)
     }
     public static func syrk(
         _ o: CBLAS_LAYOUT, _ u: CBLAS_UPLO, _ t: CBLAS_TRANSPOSE, _ n: Int32, _ k: Int32, _ al: Double,
         _ a: UnsafePointer<Double>, _ lda: Int32, _ be: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int32
     ) {
-        cblas_dsyrk(o, u, t, n, k, al, a, lda, be, c, ldc)
+        BLASLibrary.functions.dsyrk(o, u, t, n, k, al, a, lda, be, c, ldc)
     }
     public static func gemv(
         _ o: CBLAS_LAYOUT, _ t: CBLAS_TRANSPOSE, _ m: Int32, _ n: Int32, _ al: Double, _ a: UnsafePointer<Double>,
         _ lda: Int32, _ x: UnsafePointer<Double>, _ ix: Int32, _ be: Double, _ y: UnsafeMutablePointer<Double>, _ iy: Int32
     ) {
-        cblas_dgemv(o, t, m, n, al, a, lda, x, ix, be, y, iy)
+        BLASLibrary.functions.dgemv(o, t, m, n, al, a, lda, x, ix, be, y, iy)
     }
     public static func dot(_ n: Int32, _ x: UnsafePointer<Double>, _ ix: Int32, _ y: UnsafePointer<Double>, _ iy: Int32) -> Double {
-        cblas_ddot(n, x, ix, y, iy)
+        BLASLibrary.functions.ddot(n, x, ix, y, iy)
     }
-    public static func nrm2(_ n: Int32, _ x: UnsafePointer<Double>, _ ix: Int32) -> Double { cblas_dnrm2(n, x, ix) }
+    public static func nrm2(_ n: Int32, _ x: UnsafePointer<Double>, _ ix: Int32) -> Double { BLASLibrary.functions.dnrm2(n, x, ix) }
     public static func gesdd(
         _ l: Int32, _ j: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
         _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int32,
         _ vt: UnsafeMutablePointer<Double>, _ ldvt: Int32
     ) -> Int32 {
-        LAPACKE_dgesdd(l, j, m, n, a, lda, s, u, ldu, vt, ldvt)
+        BLASLibrary.functions.dgesdd(l, j, m, n, a, lda, s, u, ldu, vt, ldvt)
     }
     public static func gesvd(
         _ l: Int32, _ ju: CChar, _ jv: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>,
         _ lda: Int32, _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int32,
         _ vt: UnsafeMutablePointer<Double>, _ ldvt: Int32, _ sb: UnsafeMutablePointer<Double>
     ) -> Int32 {
-        LAPACKE_dgesvd(l, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, sb)
+        BLASLibrary.functions.dgesvd(l, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, sb)
     }
     public static func geqrf(
         _ l: Int32, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
         _ tau: UnsafeMutablePointer<Double>
     ) -> Int32 {
-        LAPACKE_dgeqrf(l, m, n, a, lda, tau)
+        BLASLibrary.functions.dgeqrf(l, m, n, a, lda, tau)
     }
     public static func orgqr(
         _ l: Int32, _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
         _ tau: UnsafePointer<Double>
     ) -> Int32 {
-        LAPACKE_dorgqr(l, m, n, k, a, lda, tau)
+        BLASLibrary.functions.dorgqr(l, m, n, k, a, lda, tau)
     }
 }

@@ -48,6 +48,7 @@ public enum LAPACK {
         guard r > 0 else { return SVD(u: Matrix(rows: m, cols: 0), s: [], vt: Matrix(rows: 0, cols: n)) }
         let m32 = try blasInt(m)
         let n32 = try blasInt(n)
+        _ = try BLASLibrary.load()
         var work = a.storage
         var s = [T](repeating: 0, count: r)
         var u = Matrix<T>(rows: m, cols: r)
@@ -75,6 +76,7 @@ public enum LAPACK {
         guard k > 0 else { return Matrix(rows: m, cols: 0) }
         let m32 = try blasInt(m)
         let n32 = try blasInt(n)
+        _ = try BLASLibrary.load()
         let k32 = try blasInt(k)
         var q = a.storage
         var tau = [T](repeating: 0, count: k)

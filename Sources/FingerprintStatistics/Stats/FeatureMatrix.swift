@@ -179,6 +179,7 @@ public struct FeatureMatrix<T: BLASScalar> {
         consume: (Int, UnsafeBufferPointer<T>) -> Void
     ) throws -> Double {
         precondition(w.count == weightRows * rows)
+        _ = try BLASLibrary.load()
         let clock = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         var gemmSeconds = 0.0
         var s = Matrix<T>(rows: weightRows, cols: cols)

@@ -265,6 +265,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         var s = TensorSummary(name: t.name, dtype: t.dtype.rawValue, shape: t.shape, count: t.count)
         s.layer = WeightNames.layer(t.name)
         guard t.dtype.isReadable, t.count > 0 else { return s }
+        let ddot = try BLASLibrary.load().ddot
         let src = TensorSource(c, t)
         let n = t.count
         let chunks = (n + FlatStatistics.chunk - 1) / FlatStatistics.chunk
@@ -272,7 +273,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         sums.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.chunks(n, chunk: FlatStatistics.chunk, threads: threads) { r in
-                let p = powerSums(src, r, mean: 0)
+                let p = powerSums(src, r, mean: 0, ddot: ddot)
                 base[r.lowerBound / FlatStatistics.chunk] = (p.s1, p.nonFinite)
             }
         }
@@ -293,7 +294,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
         parts.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             Parallel.chunks(n, chunk: FlatStatistics.chunk, threads: threads) { r in
-                base[r.lowerBound / FlatStatistics.chunk] = powerSums(src, r, mean: mean)
+                base[r.lowerBound / FlatStatistics.chunk] = powerSums(src, r, mean: mean, ddot: ddot)
             }
         }
         let m2 = parts.reduce(0) { $0 + $1.s2 } / Double(finite)
@@ -318,7 +319,7 @@ public struct TensorSummary: Codable, Sendable, Equatable {
 
     /// Σ(x − mean), Σ(x − mean)², Σ(x − mean)⁴ over the finite values of
     /// `range`, and the number of the others (NaN, ±Inf).
-    static func powerSums(_ src: TensorSource, _ range: Range<Int>, mean: Double) -> (
+    static func powerSums(_ src: TensorSource, _ range: Range<Int>, mean: Double, ddot: BLASLibrary.DDOT) -> (
         s1: Double, s2: Double, s4: Double, nonFinite: Int
     ) {
         let block = FlatStatistics.block
@@ -348,9 +349,9 @@ public struct TensorSummary: Codable, Sendable, Equatable {
                 i += 1
             }
             let k32 = Int32(k)
-            s1 += cblas_ddot(k32, x, 1, ones, 1)
-            s2 += cblas_ddot(k32, q, 1, ones, 1)
-            s4 += cblas_ddot(k32, q, 1, q, 1)
+            s1 += ddot(k32, x, 1, ones, 1)
+            s2 += ddot(k32, q, 1, ones, 1)
+            s4 += ddot(k32, q, 1, q, 1)
             start += k
         }
         src.release(range)

@@ -46,10 +46,11 @@ public enum Spectrum {
         var dummy = [Double](repeating: 0, count: 1)
         let m32 = try blasInt(m)
         let n32 = try blasInt(n)
+        let lapack = try BLASLibrary.load()
         let info = work.withUnsafeMutableBufferPointer { ap in
             s.withUnsafeMutableBufferPointer { sp in
                 dummy.withUnsafeMutableBufferPointer { dp in
-                    LAPACKE_dgesdd(
+                    lapack.dgesdd(
                         LAPACK.rowMajor, CChar(UInt8(ascii: "N")), m32, n32, ap.baseAddress!, n32, sp.baseAddress!, dp.baseAddress!,
                         max(1, m32), dp.baseAddress!, max(1, n32))
                 }
