@@ -686,3 +686,74 @@ final class IndexWriteTests: XCTestCase {
         }
     }
 }
+
+/// A new fingerprint file's page size follows its input
+/// (`FingerprintFile.pageSize(forInputBytes:)`): 4 KB pages below 4 MB of
+/// stored input, whether a file or a directory, so that a small corpus does
+/// not take a 64 KB page a table; 64 KB pages at or above it; `merge` by
+/// the sizes of its inputs.
+/// Whatever the pages, a document is stored the same.
+final class PageSizeTests: XCTestCase {
+    func pageSize(_ path: String) throws -> Int {
+        Int(try XCTUnwrap(try FingerprintFile(path: path).database.integer("PRAGMA page_size")))
+    }
+
+    func testPagesFollowTheInputsStoredSize() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-pages-\(UUID().uuidString)")
+        let small = dir.appendingPathComponent("small")
+        let large = dir.appendingPathComponent("large")
+        for d in [small, large] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var state: UInt64 = 7
+        func text(words: Int) -> String {
+            (0..<words).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return "w\((state >> 33) % 5000)"
+            }.joined(separator: " ")
+        }
+        for k in 0..<3 { try text(words: 2000).write(to: small.appendingPathComponent("s\(k).txt"), atomically: true, encoding: .utf8) }
+        // Five files of about 0.9 MB: 4.5 MB in all, none of them 4 MB.
+        for k in 0..<5 { try text(words: 150_000).write(to: large.appendingPathComponent("l\(k).txt"), atomically: true, encoding: .utf8) }
+        let largeBytes = try FileManager.default.contentsOfDirectory(atPath: large.path).reduce(0) {
+            $0 + (try FileManager.default.attributesOfItem(atPath: large.appendingPathComponent($1).path)[.size] as! Int)
+        }
+        XCTAssertGreaterThanOrEqual(largeBytes, FingerprintFile.smallInput)
+
+        let o = SketchOptions()
+        func sketch(_ input: String, _ name: String) throws -> String {
+            let out = dir.appendingPathComponent(name).path
+            try FingerprintStore.sketch(try CorpusInput(path: input), to: out, options: o)
+            return out
+        }
+        XCTAssertEqual(try pageSize(try sketch(small.path, "small.fp")), 4096)
+        XCTAssertEqual(try pageSize(try sketch(small.appendingPathComponent("s0.txt").path, "one.fp")), 4096)
+        XCTAssertEqual(try pageSize(try sketch(large.path, "large.fp")), 65536)
+        XCTAssertEqual(try pageSize(try sketch(large.appendingPathComponent("l0.txt").path, "l0.fp")), 4096, "one 0.9 MB file")
+
+        // merge: by the bytes of the files it merges.
+        let a = try sketch(small.appendingPathComponent("s1.txt").path, "a.fp")
+        let both = dir.appendingPathComponent("both.fp").path
+        try FingerprintStore.merge([dir.appendingPathComponent("one.fp").path, a], to: both)
+        XCTAssertEqual(try pageSize(both), 4096)
+        let big = dir.appendingPathComponent("big.fp").path
+        try FingerprintStore.merge([dir.appendingPathComponent("large.fp").path, a], to: big)
+        XCTAssertEqual(try pageSize(big), 65536)
+
+        // The same document whatever the pages: l0.txt in the 64 KB file of
+        // its directory and in the 4 KB file of its own.
+        var stored: [String: StoredDocument] = [:]
+        for path in [dir.appendingPathComponent("large.fp").path, dir.appendingPathComponent("l0.fp").path] {
+            try FingerprintFile(path: path).forEachDocument { _, d in
+                guard d.info.name == "l0.txt" else { return }
+                stored[path] = d
+            }
+        }
+        XCTAssertEqual(stored.count, 2)
+        let (x, y) = (try XCTUnwrap(stored.values.first), try XCTUnwrap(stored.values.dropFirst().first))
+        XCTAssertEqual(x.shingles, y.shingles)
+        XCTAssertEqual(x.grams, y.grams)
+        XCTAssertEqual(x.minhash, y.minhash)
+        XCTAssertEqual(x.tokens, y.tokens)
+        XCTAssertFalse(x.shingles.isEmpty)
+    }
+}

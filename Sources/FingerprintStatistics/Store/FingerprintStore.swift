@@ -65,16 +65,22 @@ public enum FingerprintStore {
     public static func sketch(
         _ input: CorpusInput, to path: String, options o: SketchOptions, progress: ProgressSink? = nil
     ) throws -> IndexChange {
-        try writeNew(path, parameters: o.parameters) { try add(input, to: $0, options: o, progress: progress) }
+        // Small inputs make a file of small pages (`FingerprintFile.pageSize`).
+        // Run in `CorpusSurvey.withListingsKept`, the walk this takes is the
+        // one the run reads.
+        let bytes = input.isStream ? nil : try CorpusSurvey.storedBytes(input)
+        return try writeNew(path, parameters: o.parameters, pageSize: FingerprintFile.pageSize(forInputBytes: bytes)) {
+            try add(input, to: $0, options: o, progress: progress)
+        }
     }
 
     /// Makes a new fingerprint file at `path` with `body`, on a temporary
     /// file beside it (`.NAME.tmp-PID`, no journal) that is switched to WAL
     /// and renamed over `path` once `body` returns; an error or a signal
     /// (SIGINT, SIGTERM, SIGHUP) leaves nothing behind.
-    static func writeNew(_ path: String, parameters: FingerprintParameters, _ body: (FingerprintFile) throws -> IndexChange) throws
-        -> IndexChange
-    {
+    static func writeNew(
+        _ path: String, parameters: FingerprintParameters, pageSize: Int, _ body: (FingerprintFile) throws -> IndexChange
+    ) throws -> IndexChange {
         let dir = (path as NSString).deletingLastPathComponent
         let temporary = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
         unlink(temporary)
@@ -85,7 +91,7 @@ public enum FingerprintStore {
         }
         var change: IndexChange
         do {
-            let file = try FingerprintFile.create(path: temporary, parameters: parameters, bulk: true)
+            let file = try FingerprintFile.create(path: temporary, parameters: parameters, bulk: true, pageSize: pageSize)
             change = try body(file)
             Trace.mark("sketch: committed")
             try file.database.execute("PRAGMA journal_mode=WAL")
@@ -248,7 +254,8 @@ public enum FingerprintStore {
         }
         var parameters = first.parameters
         parameters.tool = Fingerprint.version
-        return try writeNew(path, parameters: parameters) { out in
+        let bytes = paths.reduce(0) { $0 + fileSize($1) }
+        return try writeNew(path, parameters: parameters, pageSize: FingerprintFile.pageSize(forInputBytes: bytes)) { out in
             var change = IndexChange(file: path)
             try out.writing {
                 let writer = try FingerprintWriter(file: out, key: nil)
