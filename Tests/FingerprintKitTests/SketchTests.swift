@@ -757,3 +757,59 @@ final class PageSizeTests: XCTestCase {
         XCTAssertFalse(x.shingles.isEmpty)
     }
 }
+
+/// `index add` looks up the stored digest of each document it reads
+/// (`FingerprintStore.StoredDigests`): one name at a time on a connection
+/// of its own in a WAL file, which still sees a document the writer's
+/// open transaction has deleted; from a table loaded first in a file of
+/// another journal mode; from any number of threads at once.
+final class StoredDigestsTests: XCTestCase {
+    func testLookUpsSeeTheFileAsItWasBeforeTheWrite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-digests-\(UUID().uuidString)")
+        let corpus = dir.appendingPathComponent("c")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let names = (0..<40).map { String(format: "d%02d.txt", $0) }
+        for (k, n) in names.enumerated() {
+            try "text number \(k) of the test corpus, and some more words".write(
+                to: corpus.appendingPathComponent(n), atomically: true, encoding: .utf8)
+        }
+        let path = dir.appendingPathComponent("c.fp").path
+        try FingerprintStore.sketch(try CorpusInput(path: corpus.path), to: path, options: SketchOptions())
+        let file = try FingerprintFile(path: path, writable: true)
+        var expected: [String: [UInt8]] = [:]
+        try file.forEachDocument { _, d in expected[d.info.name] = d.digest }
+        XCTAssertEqual(Set(expected.keys), Set(names))
+        XCTAssertEqual(Set(expected.values.map { $0 }).count, names.count, "distinct texts, distinct digests")
+
+        func check(_ digests: FingerprintStore.StoredDigests, _ what: String) {
+            DispatchQueue.concurrentPerform(iterations: 4) { t in
+                for (k, n) in names.enumerated() where k % 4 == t {
+                    XCTAssertEqual(digests.digest(n), expected[n], "\(what): \(n)")
+                }
+                XCTAssertNil(digests.digest("absent-\(t).txt"), what)
+            }
+        }
+        // WAL, as sketch leaves it; the writer's uncommitted delete is not seen.
+        do {
+            let wal = try FingerprintStore.StoredDigests(file)
+            struct RolledBack: Error {}
+            XCTAssertThrowsError(
+                try file.writing {
+                    try file.database.execute("DELETE FROM documents WHERE name = 'd07.txt'")
+                    XCTAssertEqual(try file.documentCount(), names.count - 1)
+                    check(wal, "WAL, during a write")
+                    throw RolledBack()
+                })
+            check(wal, "WAL")
+        }
+
+        // Another journal mode (switched to with no other connection open): loaded first.
+        try file.database.execute("PRAGMA journal_mode=DELETE")
+        check(try FingerprintStore.StoredDigests(file), "DELETE journal")
+
+        // An empty file: nothing to look up.
+        let empty = try FingerprintFile.create(path: dir.appendingPathComponent("e.fp").path, parameters: file.parameters)
+        XCTAssertNil(try FingerprintStore.StoredDigests(empty).digest("d00.txt"))
+    }
+}
