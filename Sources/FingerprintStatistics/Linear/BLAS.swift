@@ -144,14 +144,7 @@ public enum BLAS {
     /// Applied now when the library is open, else when it opens: a command
     /// that never multiplies a matrix never loads it (`BLASLibrary`).
     public static func configure(threads: Int?, stopPool: Bool) {
-        let open = BLASLibrary.Settings.lock.withLock {
-            if let threads { BLASLibrary.Settings.threads = threads }
-            BLASLibrary.Settings.stopPool = BLASLibrary.Settings.stopPool || stopPool
-            return BLASLibrary.Settings.open
-        }
-        guard open, let library = try? BLASLibrary.load() else { return }
-        if let threads { setThreads(threads, in: library) }
-        if stopPool { stopIdleThreads(in: library) }
+        BLASLibrary.Settings.request(threads: threads, stopPool: stopPool)
     }
 
     /// The BLAS library's thread count (1 when it cannot be asked). Opens the library.

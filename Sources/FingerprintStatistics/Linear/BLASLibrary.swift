@@ -137,9 +137,6 @@ package struct BLASLibrary: @unchecked Sendable {
         }
     }
 
-    /// Whether the libraries have been opened (without opening them).
-    package static var isOpen: Bool { Settings.lock.withLock { Settings.open } }
-
     private init(named name: String) throws {
         func open(_ name: String) throws -> UnsafeMutableRawPointer {
             guard let handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL) else {
@@ -153,7 +150,10 @@ package struct BLASLibrary: @unchecked Sendable {
         let lapacke = try open(Self.lapackeName)
         func resolve<F>(_ handle: UnsafeMutableRawPointer, _ symbol: String, _: F.Type) throws -> F {
             guard let address = dlsym(handle, symbol) else {
-                throw FingerprintError.limit("the BLAS library \(name) has no \(symbol); install libopenblas0-pthread (or libblas3)")
+                throw FingerprintError.limit(
+                    handle == blas
+                        ? "the BLAS library \(name) has no \(symbol); install libopenblas0-pthread (or libblas3)"
+                        : "\(Self.lapackeName) has no \(symbol); install liblapacke")
             }
             return unsafeBitCast(address, to: F.self)
         }
@@ -186,19 +186,38 @@ package struct BLASLibrary: @unchecked Sendable {
     /// applied when it opens: the thread count, and whether OpenBLAS's idle
     /// pool is stopped.
     enum Settings {
-        static let lock = NSLock()
-        nonisolated(unsafe) static var open = false
-        nonisolated(unsafe) static var threads: Int?
-        nonisolated(unsafe) static var stopPool = false
+        private static let lock = NSLock()
+        private nonisolated(unsafe) static var open = false
+        private nonisolated(unsafe) static var threads: Int?
+        private nonisolated(unsafe) static var stopPool = false
 
+        /// Records what `BLAS.configure` asks for, and applies it now when
+        /// the library is open already.
+        static func request(threads: Int?, stopPool: Bool) {
+            let isOpen = lock.withLock {
+                if let threads { Settings.threads = threads }
+                Settings.stopPool = Settings.stopPool || stopPool
+                return open
+            }
+            guard isOpen, let library = try? BLASLibrary.load() else { return }
+            apply(library, threads: threads, stopPool: stopPool)
+        }
+
+        /// Applies what was asked for before the library opened.
         static func applyOnOpen(_ library: BLASLibrary) {
             let (threads, stop) = lock.withLock {
                 open = true
                 return (Settings.threads, stopPool)
             }
-            if let threads { BLAS.setThreads(threads, in: library) }
-            let stopped = stop ? BLAS.stopIdleThreads(in: library) : 0
+            let stopped = apply(library, threads: threads, stopPool: stop)
             Trace.mark("BLAS: opened \(library.name), stopped \(stopped) idle OpenBLAS workers")
+        }
+
+        /// Sets the thread count and stops the idle pool, as asked; returns the workers stopped.
+        @discardableResult
+        private static func apply(_ library: BLASLibrary, threads: Int?, stopPool: Bool) -> Int {
+            if let threads { BLAS.setThreads(threads, in: library) }
+            return stopPool ? BLAS.stopIdleThreads(in: library) : 0
         }
     }
 }
