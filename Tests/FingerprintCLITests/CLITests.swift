@@ -43,9 +43,10 @@ final class CLITests: XCTestCase {
         }
     }
 
-    /// Runs the binary from the repository root.
+    /// Runs the binary from the repository root; `environment` sets
+    /// variables over this process's (a nil value unsets one).
     @discardableResult
-    static func run(_ args: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Run {
+    static func run(_ args: [String], stdin: String? = nil, environment extra: [String: String?] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args

@@ -8,27 +8,10 @@ import XCTest
 final class TokenizerCLITests: XCTestCase {
     func run(_ args: [String], environment: [String: String]? = nil) throws -> CLITests.Run {
         guard let environment else { return try CLITests.run(args) }
-        // Runs with a chosen environment (TIKTOKEN_CACHE_DIR).
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = args
-        p.currentDirectoryURL = CLITests.root
-        var env = ProcessInfo.processInfo.environment
-        env["TIKTOKEN_CACHE_DIR"] = nil
-        env["DATA_GYM_CACHE_DIR"] = nil
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = Pipe()
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLITests.Run(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        // Runs with a chosen environment (TIKTOKEN_CACHE_DIR), tiktoken's cache variables otherwise unset.
+        var env: [String: String?] = ["TIKTOKEN_CACHE_DIR": .none, "DATA_GYM_CACHE_DIR": .none]
+        for (k, v) in environment { env.updateValue(v, forKey: k) }
+        return try CLITests.run(args, environment: env)
     }
 
     func tempDir() throws -> URL {
