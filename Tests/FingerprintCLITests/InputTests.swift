@@ -421,7 +421,7 @@ final class InputTests: XCTestCase {
         try (lines.joined(separator: "\n") + "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
         /// Runs `command` with its standard output to a file (an HTML report
         /// does not fit in a pipe that is read only at the end), and returns it.
-        func bash(_ command: String, _ status: Int32 = 0) throws -> CLITests.Run {
+        @discardableResult func bash(_ command: String, _ status: Int32 = 0) throws -> CLITests.Run {
             let out = dir.appendingPathComponent("out-\(UUID().uuidString)").path
             var r = try CLITests.runProgram("/bin/bash", ["-c", "cd '\(dir.path)' || exit 1\n\(command) > '\(out)'"])
             XCTAssertEqual(r.status, status, "\(command): \(r.stderr)")
