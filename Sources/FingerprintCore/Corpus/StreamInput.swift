@@ -182,14 +182,7 @@ package enum StreamInput {
     /// kept copy from its start, or the stream itself, read once.
     package static func source(_ path: String) throws -> ByteSource {
         if let fd = reopen(path) { return ByteSource(fd: fd, compression: Compression.detect(fd: fd), owning: true) }
-        lock.lock()
-        do {
-            try take(path)
-            lock.unlock()
-        } catch {
-            lock.unlock()
-            throw error
-        }
+        try lock.withLock { try take(path) }
         if path == "-" { return try ByteSource.sniffing(fd: 0, owning: false) }
         return try ByteSource.sniffing(fd: openPipe(path), owning: true)
     }
