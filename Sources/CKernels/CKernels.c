@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -653,4 +654,134 @@ void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
     }
 #endif
     sha256_portable(state, data, blocks);
+}
+
+// MARK: Sorting 64-bit values (hashes)
+
+static void insertion_sort_u64(uint64_t *x, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = x[i];
+        if (x[i - 1] <= v) continue;
+        size_t j = i;
+        while (j > 0 && x[j - 1] > v) {
+            x[j] = x[j - 1];
+            j--;
+        }
+        x[j] = v;
+    }
+}
+
+/// One insertion pass that gives up after `budget` moves: 1 when done.
+static int insertion_pass_within(uint64_t *x, size_t n, size_t budget) {
+    size_t moves = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = x[i];
+        if (x[i - 1] <= v) continue;
+        size_t j = i;
+        while (j > 0 && x[j - 1] > v) {
+            x[j] = x[j - 1];
+            j--;
+        }
+        x[j] = v;
+        moves += i - j;
+        if (moves > budget) return 0;
+    }
+    return 1;
+}
+
+enum { SORT_SMALL = 32, SORT_DIGIT = 12 };
+
+/// Sorts the n values at a by their `bits` bits below the top `shared`
+/// (stable), through t, in least-significant-digit passes of at most
+/// SORT_DIGIT bits. n < 2³², so bits ≤ 36 and passes ≤ 3. Its counters
+/// (48 KB) are on the stack only while it runs, not while sort_u64 recurses.
+__attribute__((noinline)) static void sort_u64_digits(uint64_t *a, uint64_t *t, size_t n, int shared, int bits) {
+    int passes = (bits + SORT_DIGIT - 1) / SORT_DIGIT;
+    // Digits from the least significant of the sorted bits up, as even as
+    // the bits allow.
+    int width[3], shift[3];
+    int low = 64 - shared - bits;
+    for (int p = 0; p < passes; p++) {
+        width[p] = bits / passes + (p < bits % passes);
+        shift[p] = low;
+        low += width[p];
+    }
+    uint32_t counts[3 << SORT_DIGIT];
+    uint32_t *c[3];
+    size_t used = 0;
+    for (int p = 0; p < passes; p++) {
+        c[p] = counts + used;
+        used += (size_t)1 << width[p];
+    }
+    memset(counts, 0, used * sizeof counts[0]);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = a[i];
+        for (int p = 0; p < passes; p++) c[p][(v >> shift[p]) & ((1u << width[p]) - 1)]++;
+    }
+    uint64_t *x = a, *y = t;
+    for (int p = 0; p < passes; p++) {
+        const int s = shift[p];
+        const uint64_t m = (1u << width[p]) - 1;
+        uint32_t *q = c[p];
+        // A digit every value shares moves nothing.
+        if (q[(a[0] >> s) & m] == n) continue;
+        uint32_t run = 0;
+        for (size_t d = 0; d <= m; d++) {
+            uint32_t k = q[d];
+            q[d] = run;
+            run += k;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = x[i];
+            y[q[(v >> s) & m]++] = v;
+        }
+        uint64_t *swap = x;
+        x = y;
+        y = swap;
+    }
+    if (x != a) memcpy(a, x, n * sizeof *a);
+}
+
+static void sort_u64(uint64_t *a, uint64_t *t, size_t n, int shared) {
+    if (n <= SORT_SMALL) {
+        insertion_sort_u64(a, n);
+        return;
+    }
+    int bits = (64 - __builtin_clzll((unsigned long long)(n - 1))) + 4;
+    if (bits > 64 - shared) bits = 64 - shared;
+    sort_u64_digits(a, t, n, shared, bits);
+    if (shared + bits == 64) return;
+    if (insertion_pass_within(a, n, 2 * n + 64)) return;
+    // Ties beyond what uniform values give. The insertion moves each value
+    // only past larger ones of its own run (the values sharing the top
+    // shared + bits bits), so the runs are still in order: sort each on
+    // the bits below those its values share (at least shared + bits, so
+    // each level of this recursion sorts 10 or more bits further down).
+    const int sorted = shared + bits;
+    size_t lo = 0;
+    while (lo < n) {
+        uint64_t prefix = a[lo] >> (64 - sorted);
+        size_t hi = lo + 1;
+        uint64_t any = a[lo], all = a[lo];
+        while (hi < n && (a[hi] >> (64 - sorted)) == prefix) {
+            any |= a[hi];
+            all &= a[hi];
+            hi++;
+        }
+        if (any != all) sort_u64(a + lo, t + lo, hi - lo, __builtin_clzll((unsigned long long)(any ^ all)));
+        lo = hi;
+    }
+}
+
+static int compare_u64(const void *l, const void *r) {
+    uint64_t a = *(const uint64_t *)l, b = *(const uint64_t *)r;
+    return (a > b) - (a < b);
+}
+
+void fp_sort_u64(uint64_t *a, uint64_t *scratch, size_t n, int shared) {
+    if (n > UINT32_MAX) {
+        qsort(a, n, sizeof *a, compare_u64);
+        return;
+    }
+    sort_u64(a, scratch, n, shared < 0 ? 0 : shared > 63 ? 63 : shared);
 }

@@ -157,6 +157,17 @@ int fp_sha256_set_hardware(int allowed);
 /// constants serves both).
 void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+/// Sorts the n values at `a` into ascending order; `scratch` holds n
+/// values; all values share their top `shared` bits (0 when nothing is
+/// known). Least-significant-digit passes of at most 12 bits over the
+/// ⌈log₂ n⌉ + 4 bits below the shared ones (at least 16 slots a value),
+/// then one insertion pass for the values that tie on those bits. Made for
+/// uniform hashes, where ties are rare: when the insertion pass would move
+/// more than about 2n values (values crafted or clustered to share more
+/// bits), each run of tied values is sorted the same way on the bits below
+/// those it shares, so no input costs more than a few passes a bit-range.
+void fp_sort_u64(uint64_t *a, uint64_t *scratch, size_t n, int shared);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,9 +62,8 @@ public struct SketchWorker: DocumentWorker {
     var scanner: TokenStream
     let hasher: MinHasher
     let method: DedupMethod
-    /// Sorting buffers, kept between documents.
+    /// The sort's buffer, kept between documents.
     var scratch: [UInt64] = []
-    var counts: [Int] = []
 
     /// The shingles of each document with repeats, its token count and the
     /// hash of its token sequence (what `--method exact` compares).
@@ -98,7 +97,7 @@ public struct SketchWorker: DocumentWorker {
             h.add(contentsOf: unique)
             simhash = h.finish()
         case .minhash:
-            RadixSort.sortHashes(&unique, scratch: &scratch, counts: &counts)
+            RadixSort.sortHashes(&unique, scratch: &scratch)
             RadixSort.compact(&unique)
             sig = hasher.signature(of: unique)
         case .exact:

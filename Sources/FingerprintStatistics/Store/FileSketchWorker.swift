@@ -40,7 +40,6 @@ package struct FileSketchWorker: DocumentWorker {
     var invalidBefore = 0
     var truncatedBefore = 0
     var scratch: [UInt64] = []
-    var counts: [Int] = []
 
     public init(tokenizer: TokenizerSpec, shingle: Int, hasher: MinHasher, key: FingerprintKey?) {
         counting = CountingWorker(tokenizer: tokenizer, keepDocuments: true)
@@ -81,7 +80,7 @@ package struct FileSketchWorker: DocumentWorker {
     /// Sorted and distinct, in place (`values` is the only reference to its
     /// storage, so sorting copies nothing).
     mutating func finished(_ values: inout [UInt64]) -> [UInt64] {
-        RadixSort.sortHashes(&values, scratch: &scratch, counts: &counts)
+        RadixSort.sortHashes(&values, scratch: &scratch)
         RadixSort.compact(&values)
         return values
     }
