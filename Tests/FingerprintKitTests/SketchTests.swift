@@ -118,12 +118,23 @@ final class SketchTests: XCTestCase {
         XCTAssertLessThanOrEqual(ours / Double(pairs.count), 2 * theirs / Double(pairs.count) + 0.01)
     }
 
-    /// The (bands, rows) choice equals datasketch's `_optimal_param(t, 128, 0.5, 0.5)`:
-    /// (25, 5) at 0.5, (9, 13) at 0.8, (5, 25) at 0.9.
+    /// The (bands, rows) choice equals datasketch 2.0.0's
+    /// `datasketch.lsh._optimal_param(t, perms, 0.5, 0.5)` (its integrals
+    /// by scipy's `quad`; printed by a Python one-liner over these
+    /// thresholds and permutation counts).
     func testBandingMatchesDatasketch() {
-        XCTAssertEqual(LSHBanding.optimal(threshold: 0.5, perms: 128), LSHBanding(bands: 25, rows: 5))
-        XCTAssertEqual(LSHBanding.optimal(threshold: 0.8, perms: 128), LSHBanding(bands: 9, rows: 13))
-        XCTAssertEqual(LSHBanding.optimal(threshold: 0.9, perms: 128), LSHBanding(bands: 5, rows: 25))
+        let datasketch: [Int: [(Double, Int, Int)]] = [
+            64: [(0.3, 21, 3), (0.5, 14, 4), (0.6, 10, 6), (0.7, 8, 8), (0.8, 5, 11), (0.9, 3, 21), (0.95, 2, 32)],
+            128: [(0.3, 37, 3), (0.5, 25, 5), (0.6, 18, 7), (0.7, 14, 9), (0.8, 9, 13), (0.9, 5, 25), (0.95, 3, 42)],
+            256: [(0.3, 64, 4), (0.5, 42, 6), (0.6, 32, 8), (0.7, 25, 10), (0.8, 17, 15), (0.9, 9, 28), (0.95, 5, 51)],
+        ]
+        for (perms, choices) in datasketch {
+            for (t, bands, rows) in choices {
+                XCTAssertEqual(LSHBanding.optimal(threshold: t, perms: perms), LSHBanding(bands: bands, rows: rows), "t \(t), \(perms)")
+                // Asked again: the choice kept for the process.
+                XCTAssertEqual(LSHBanding.optimal(threshold: t, perms: perms), LSHBanding(bands: bands, rows: rows))
+            }
+        }
         let b = LSHBanding(bands: 9, rows: 13)
         XCTAssertEqual(b.candidateProbability(0.8), 1 - pow(1 - pow(0.8, 13), 9), accuracy: 1e-15)
     }
