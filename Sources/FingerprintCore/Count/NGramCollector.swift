@@ -205,6 +205,17 @@ package final class NGramCollector {
         return result
     }
 
+    /// Gives the collection of size index `k` storage for the current
+    /// document's n-grams (`HashBufferPool`), when it holds none: with
+    /// room enough, `finishDocument` copies them into memory already
+    /// touched. The count is what this document has so far, plus the up to
+    /// 64 hashes not yet rolled.
+    public func supply(_ k: Int, from pool: HashBufferPool) {
+        guard all[k].isEmpty else { return }
+        let buffer = pool.take(atLeast: docCount[k] &+ 64)
+        if buffer.capacity > all[k].capacity { all[k] = buffer }
+    }
+
     /// Hands over the collected n-grams of size index `k` (and forgets them).
     public func takeAll(_ k: Int) -> [UInt64] {
         let a = all[k]

@@ -352,12 +352,15 @@ package struct GramRun: Sendable {
     /// The run of a batch's changes: each hash counted +1 for every set in
     /// `added` that holds it and −1 for every set in `removed` (each set
     /// distinct); hashes whose changes cancel are left out. Empties both.
+    /// With a `pool`, the sets' storage goes back to it, and the run's
+    /// storage comes from it (`RadixSort.sortedUnique`).
     public static func counting(
-        added: inout [[UInt64]], removed: inout [[UInt64]], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        added: inout [[UInt64]], removed: inout [[UInt64]], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        pool: HashBufferPool? = nil
     ) -> GramRun {
-        let plus = counted(RadixSort.sortedUnique(parts: &added, unique: false, threads: threads))
+        let plus = counted(RadixSort.sortedUnique(parts: &added, unique: false, threads: threads, pool: pool))
         if removed.isEmpty { return plus }
-        let minus = counted(RadixSort.sortedUnique(parts: &removed, unique: false, threads: threads))
+        let minus = counted(RadixSort.sortedUnique(parts: &removed, unique: false, threads: threads, pool: pool))
         // Merge, subtracting.
         var out = GramRun()
         let n = plus.values.count + minus.values.count

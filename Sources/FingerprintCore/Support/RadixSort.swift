@@ -33,8 +33,13 @@ package enum RadixSort {
     /// values, cache-sized — is sorted on its own, in parallel. For uniform
     /// hashes this is several times faster than a comparison sort of the
     /// whole array and needs no second full-size buffer.
+    ///
+    /// With a `pool`, the result's storage comes from it when it has a
+    /// buffer large enough, and each part's storage goes back to it once
+    /// scattered (`HashBufferPool`: memory already faulted in).
     public static func sortedUnique(
-        parts: inout [[UInt64]], unique: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        parts: inout [[UInt64]], unique: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        pool: HashBufferPool? = nil
     ) -> [UInt64] {
         let n = parts.reduce(0) { $0 + $1.count }
         guard n > 4096 else {
@@ -49,7 +54,7 @@ package enum RadixSort {
         var start = [Int](repeating: 0, count: buckets + 1)
         for p in parts { for x in p { start[Int(x >> (64 - bits)) + 1] += 1 } }
         for b in 0..<buckets { start[b + 1] += start[b] }
-        var out = [UInt64](unsafeUninitializedCapacity: n) { buf, initialized in
+        func scatter(_ buf: UnsafeMutableBufferPointer<UInt64>) {
             var next = Array(start.prefix(buckets))
             for i in parts.indices {
                 for x in parts[i] {
@@ -57,9 +62,19 @@ package enum RadixSort {
                     buf[next[b]] = x
                     next[b] += 1
                 }
-                parts[i] = []
+                if let pool { pool.give(&parts[i]) } else { parts[i] = [] }
             }
-            initialized = n
+        }
+        var out: [UInt64]
+        if let pool, case var kept = pool.take(atLeast: n, orSmaller: false), kept.capacity >= n {
+            kept.append(contentsOf: repeatElement(0, count: n))
+            kept.withUnsafeMutableBufferPointer { scatter($0) }
+            out = kept
+        } else {
+            out = [UInt64](unsafeUninitializedCapacity: n) { buf, initialized in
+                scatter(buf)
+                initialized = n
+            }
         }
         parts = []
         // Sort (and de-duplicate) each bucket; record its new length.

@@ -112,6 +112,11 @@ public struct WorkPlan: Codable, Sendable {
         p.add(memory: "documents of a batch", min(s.documents, batchTokens / max(1, s.tokens / max(1, s.documents))) * perDocument)
         p.add(memory: "counting tables", s.types * ((perTypeTable + s.typeBytes) * t + perTypeMerged + s.typeBytes))
         p.add(memory: "one batch's sketches", batchTokens * 3 * 8 * 2)
+        // Storage of written sets kept for the next batch (`HashBufferPool`:
+        // large sets only).
+        if s.tokens / max(1, s.documents) >= Double(HashBufferPool.smallest) {
+            p.add(memory: "sets' storage kept", min(batchTokens * 3 * 8, Double(o.keptStorageBytes)))
+        }
         // The gram index gathers 13-gram sets (about one a token) across
         // batches up to a run's worth of hashes, then sorts them into a new
         // array and counts each distinct one (4 bytes); a rebuild after an

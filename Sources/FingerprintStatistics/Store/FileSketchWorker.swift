@@ -40,8 +40,11 @@ package struct FileSketchWorker: DocumentWorker {
     var invalidBefore = 0
     var truncatedBefore = 0
     var scratch: [UInt64] = []
+    /// Where the n-gram sets' storage comes from, when the writer gives it back.
+    let pool: HashBufferPool?
 
-    public init(tokenizer: TokenizerSpec, shingle: Int, hasher: MinHasher, key: FingerprintKey?) {
+    public init(tokenizer: TokenizerSpec, shingle: Int, hasher: MinHasher, key: FingerprintKey?, pool: HashBufferPool? = nil) {
+        self.pool = pool
         counting = CountingWorker(tokenizer: tokenizer, keepDocuments: true)
         if tokenizer.isModel {
             words = NGramCollector(sizes: [8, 13])
@@ -88,6 +91,10 @@ package struct FileSketchWorker: DocumentWorker {
     public mutating func finish() -> FileSketch {
         let counts = counting.finish()
         if scanner != nil { scanner!.finish(into: &wordSink) }
+        if let pool {
+            for k in 0..<words.sizes.count { words.supply(k, from: pool) }
+            modelShingles?.supply(0, from: pool)
+        }
         _ = words.finishDocument()
         let shingleSource = modelShingles ?? words
         if let m = modelShingles { _ = m.finishDocument() }

@@ -23,6 +23,10 @@ public struct SketchOptions: Sendable {
     public var read = ReadOptions()
     /// Stored bytes read per batch (memory holds one batch's sketches).
     public var batchBytes = 16 << 20
+    /// The most storage of written n-gram sets kept for the readers'
+    /// next documents (`HashBufferPool`): a batch's three sets take about
+    /// 4 bytes a byte of text, and its gram index run 1.3.
+    var keptStorageBytes: Int { batchBytes >= 1 << 27 ? 1 << 30 : 8 * batchBytes }
     public init() {}
 
     var parameters: FingerprintParameters {
@@ -137,9 +141,14 @@ public enum FingerprintStore {
         read.unchanged = UnchangedDocuments(key: o.key) { [stored, key = o.key, prefix = o.namePrefix] name in
             stored.digest(keepNames ? prefix + name : key!.name(prefix + name))
         }
+        // The n-gram sets' storage, handed back by the rows stage and the
+        // gram index's runs to the readers.
+        let pool = HashBufferPool(limitBytes: o.keptStorageBytes)
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: o.key)
-            let rows = try RowStage(writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix)
+            writer.pool = pool
+            let rows = try RowStage(
+                writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix, pool: pool)
             // The rows of one batch are written on `queue` while the next batch is read.
             let queue = DispatchQueue(label: "fingerprint.sketch.writer")
             let group = DispatchGroup()
@@ -147,11 +156,12 @@ public enum FingerprintStore {
             do {
                 totals = try CorpusReader.readInBatches(
                     input, options: read, batchBytes: o.batchBytes, progress: progress,
-                    makeWorker: { FileSketchWorker(tokenizer: o.tokenizer, shingle: o.shingle, hasher: hasher, key: o.key) }
+                    makeWorker: { FileSketchWorker(tokenizer: o.tokenizer, shingle: o.shingle, hasher: hasher, key: o.key, pool: pool) }
                 ) { batch in
-                    let ready = zip(batch.documents, batch.outputs).map { d, out in
-                        writer.row(d, out.output, worker: out.worker, table: batch.workers[out.worker].counting.localTable)
-                    }
+                    let ready = RowStage.Batch(
+                        zip(batch.documents, batch.outputs).map { d, out in
+                            writer.row(d, out.output, worker: out.worker, table: batch.workers[out.worker].counting.localTable)
+                        })
                     group.wait()
                     if let failure = rows.failure { throw failure }
                     queue.async(group: group) { rows.write(ready) }
@@ -378,40 +388,39 @@ final class RowStage: @unchecked Sendable {
     let existing: SQLiteStatement
     let keepNames: Bool
     let namePrefix: String
+    let pool: HashBufferPool?
     var added = 0
     var replaced = 0
     var unchanged = 0
     var failure: Error? = nil
 
-    init(writer: FingerprintWriter, keepNames: Bool, namePrefix: String) throws {
+    /// A batch's rows, handed to the writer's thread by reference: the
+    /// only reference to the n-gram sets once the readers are done with
+    /// the batch, so that the sets' storage goes back to `pool` unshared.
+    final class Batch: @unchecked Sendable {
+        var rows: [FingerprintWriter.Row]
+        init(_ rows: [FingerprintWriter.Row]) { self.rows = rows }
+    }
+
+    init(writer: FingerprintWriter, keepNames: Bool, namePrefix: String, pool: HashBufferPool? = nil) throws {
         self.writer = writer
         existing = try writer.db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
         self.keepNames = keepNames
         self.namePrefix = namePrefix
+        self.pool = pool
     }
 
-    func write(_ rows: [FingerprintWriter.Row]) {
+    func write(_ batch: Batch) {
         guard failure == nil else { return }
         do {
-            for r in rows {
-                let name = namePrefix + r.info.name
-                existing.bind(1, keepNames ? name : writer.key!.name(name))
-                if try existing.step() {
-                    let row = existing.int64(0)
-                    let digest = existing.bytes(1)
-                    let pairs = existing.array(2, of: Int32.self) ?? []
-                    existing.reset()
-                    if digest == r.sketch.digest {
-                        unchanged += 1
-                        continue
-                    }
-                    try writer.remove(row: row, pairs: pairs)
-                    replaced += 1
-                } else {
-                    existing.reset()
-                    added += 1
-                }
-                try writer.insert(r, namePrefix: namePrefix)
+            for i in batch.rows.indices {
+                let inserted = try write(batch.rows[i])
+                // The 13-gram set stays with the gram index's next run,
+                // which gives it back once sorted.
+                guard let pool else { continue }
+                pool.give(&batch.rows[i].sketch.shingles)
+                pool.give(&batch.rows[i].sketch.grams[0])
+                if inserted { batch.rows[i].sketch.grams = [] } else { pool.give(&batch.rows[i].sketch.grams[1]) }
             }
             try writer.flushBands()
             try writer.flushGrams()
@@ -422,5 +431,28 @@ final class RowStage: @unchecked Sendable {
         } catch {
             failure = error
         }
+    }
+
+    /// Writes a document new or changed (true), or counts it unchanged.
+    private func write(_ r: FingerprintWriter.Row) throws -> Bool {
+        let name = namePrefix + r.info.name
+        existing.bind(1, keepNames ? name : writer.key!.name(name))
+        if try existing.step() {
+            let row = existing.int64(0)
+            let digest = existing.bytes(1)
+            let pairs = existing.array(2, of: Int32.self) ?? []
+            existing.reset()
+            if digest == r.sketch.digest {
+                unchanged += 1
+                return false
+            }
+            try writer.remove(row: row, pairs: pairs)
+            replaced += 1
+        } else {
+            existing.reset()
+            added += 1
+        }
+        try writer.insert(r, namePrefix: namePrefix)
+        return true
     }
 }

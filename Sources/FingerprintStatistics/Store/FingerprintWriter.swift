@@ -40,6 +40,8 @@ package final class FingerprintWriter {
     let removedDocument: SQLiteStatement
     let deleteBand: SQLiteStatement
     let banding: LSHBanding
+    /// Where n-gram sets' storage goes once written (`HashBufferPool`).
+    var pool: HashBufferPool?
 
     /// A document ready for the rows stage: its counts by (slot, file id).
     struct Row: Sendable {
@@ -292,15 +294,17 @@ package final class FingerprintWriter {
         pendingRemovedGrams = []
         pendingGramCount = 0
         guard count <= FingerprintWriter.backgroundRunHashes else {
-            try file.addGramRun(GramRun.counting(added: &added, removed: &removed))
+            var run = GramRun.counting(added: &added, removed: &removed, pool: pool)
+            try file.addGramRun(run)
+            pool?.give(&run.values)
             return
         }
         let run = SortedRun(added: added, removed: removed)
         added = []
         removed = []
         let done = DispatchGroup()
-        DispatchQueue.global().async(group: done) {
-            run.run = GramRun.counting(added: &run.added, removed: &run.removed, threads: 1)
+        DispatchQueue.global().async(group: done) { [pool] in
+            run.run = GramRun.counting(added: &run.added, removed: &run.removed, threads: 1, pool: pool)
         }
         sortingRun = (done, run)
     }
@@ -311,6 +315,7 @@ package final class FingerprintWriter {
         done.wait()
         sortingRun = nil
         if !gramsStale { try file.addGramRun(run.run) }
+        pool?.give(&run.run.values)
     }
 
     /// Brings the gram index up to date: the pending sets written as a run,
@@ -439,6 +444,7 @@ package final class FingerprintWriter {
     func finish() throws {
         try flushBands()
         try finishGrams()
+        Trace.mark("sketch: gram index written")
         // New tokens are inserted with their counts (all of a new file's:
         // one statement a type instead of an insert and an update).
         let t = try db.prepare("INSERT INTO vocabulary(id, token, count, documents) VALUES(?, ?, ?, ?)")
