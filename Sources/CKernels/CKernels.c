@@ -693,10 +693,16 @@ enum { SORT_SMALL = 32, SORT_DIGIT = 12 };
 
 /// Sorts the n values at a by their `bits` bits below the top `shared`
 /// (stable), through t, in least-significant-digit passes of at most
-/// SORT_DIGIT bits. n < 2³², so bits ≤ 36 and passes ≤ 3. Its counters
-/// (48 KB) are on the stack only while it runs, not while sort_u64 recurses.
+/// SORT_DIGIT bits. n < 2³², so bits ≤ 36 and passes ≤ 3 (n ≥ 2¹² takes
+/// digits of 12 bits; below, digits of ⌈log₂ n⌉ ≥ 6 bits cover the
+/// ⌈log₂ n⌉ + 4 bits in 2 passes). Its counters (48 KB) are on the stack
+/// only while it runs, not while sort_u64 recurses.
 __attribute__((noinline)) static void sort_u64_digits(uint64_t *a, uint64_t *t, size_t n, int shared, int bits) {
-    int passes = (bits + SORT_DIGIT - 1) / SORT_DIGIT;
+    // Digits of at most ⌈log₂ n⌉ bits (and SORT_DIGIT): clearing and summing
+    // 2^digit counters costs no more than the pass over the values.
+    int log = 64 - __builtin_clzll((unsigned long long)(n - 1));
+    int widest = log < 4 ? 4 : log > SORT_DIGIT ? SORT_DIGIT : log;
+    int passes = (bits + widest - 1) / widest;
     // Digits from the least significant of the sorted bits up, as even as
     // the bits allow.
     int width[3], shift[3];

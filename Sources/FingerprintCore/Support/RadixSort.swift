@@ -62,7 +62,7 @@ package enum RadixSort {
                     buf[next[b]] = x
                     next[b] += 1
                 }
-                if let pool { pool.give(&parts[i]) } else { parts[i] = [] }
+                if let pool, HashBufferPool.keeps(parts[i]) { pool.give(&parts[i]) } else { parts[i] = [] }
             }
         }
         var out: [UInt64]

@@ -416,11 +416,16 @@ final class RowStage: @unchecked Sendable {
             for i in batch.rows.indices {
                 let inserted = try write(batch.rows[i])
                 // The 13-gram set stays with the gram index's next run,
-                // which gives it back once sorted.
+                // which gives it back once sorted (so the row lets go of a
+                // large one). Small sets stay with the batch.
                 guard let pool else { continue }
                 pool.give(&batch.rows[i].sketch.shingles)
                 pool.give(&batch.rows[i].sketch.grams[0])
-                if inserted { batch.rows[i].sketch.grams = [] } else { pool.give(&batch.rows[i].sketch.grams[1]) }
+                if !inserted {
+                    pool.give(&batch.rows[i].sketch.grams[1])
+                } else if HashBufferPool.keeps(batch.rows[i].sketch.grams[1]) {
+                    batch.rows[i].sketch.grams[1] = []
+                }
             }
             try writer.flushBands()
             try writer.flushGrams()
