@@ -581,6 +581,41 @@ final class RadixSortTests: XCTestCase {
         XCTAssertTrue(names.contains("m.jsonl:300"))
     }
 
+    /// Batches ramp up and taper off: a quarter of the batch size first,
+    /// then full batches, then half of what is left (at least an eighth)
+    /// once less than two batches remain; without known sizes, no taper.
+    func testBatchesRampUpAndTaperOff() throws {
+        let mb = 1 << 20
+        XCTAssertEqual(CorpusReader.batchTarget(.max, first: true, remaining: 100 * mb), .max)
+        XCTAssertEqual(CorpusReader.batchTarget(16 * mb, first: true, remaining: 100 * mb), 4 * mb)
+        XCTAssertEqual(CorpusReader.batchTarget(16 * mb, first: false, remaining: 100 * mb), 16 * mb)
+        XCTAssertEqual(CorpusReader.batchTarget(16 * mb, first: false, remaining: 20 * mb), 10 * mb)
+        XCTAssertEqual(CorpusReader.batchTarget(16 * mb, first: false, remaining: 3 * mb), 2 * mb)
+        XCTAssertEqual(CorpusReader.batchTarget(16 * mb, first: false, remaining: nil), 16 * mb)
+        // 40 files of 10,000 bytes listed with their sizes (as `sketch`'s
+        // survey lists them), in batches of 80,000 bytes: 20,000 first
+        // (2 files), then 80,000 (8 files) while 160,000 or more remain,
+        // then half of what remains, at least 10,000.
+        let dir = try temporaryDirectory(self)
+        for i in 0..<40 {
+            try write(String(repeating: "abcd ", count: 2_000), to: dir.appendingPathComponent(String(format: "f%02d.txt", i)))
+        }
+        let input = try CorpusInput(path: dir.path)
+        var files: [Int] = []
+        try CorpusSurvey.withListingsKept {
+            _ = try CorpusSurvey.storedBytes(input)
+            _ = try CorpusReader.readInBatches(input, options: ReadOptions(threads: 2), batchBytes: 80_000) {
+                CountingWorker(tokenizer: .word)
+            } consume: { scan in
+                files.append(scan.documents.count)
+            }
+        }
+        // Remaining after each batch: 380,000, 300,000, 220,000, 140,000
+        // (now < 160,000: half, 70,000 = 7 files), 70,000 (35,000: 4 files),
+        // 30,000 (15,000: 2 files), 10,000 (10,000: 1 file).
+        XCTAssertEqual(files, [2, 8, 8, 8, 7, 4, 2, 1])
+    }
+
     /// `index add`'s shortcut: a file whose stored digest equals its text's
     /// (SHA-256 of the text, also when the file is gzip-compressed, or
     /// HMAC-SHA-256 under a key) never reaches the worker and is counted as

@@ -183,8 +183,21 @@ package enum CorpusReader {
         public var unchanged = 0
     }
 
+    /// The stored bytes the next batch of a batched read takes: a quarter
+    /// of `batchBytes` for the first, so that the consumer (the writer of
+    /// a fingerprint file) starts sooner; half of what is left once less
+    /// than two batches' bytes are (at least an eighth of `batchBytes`),
+    /// so that little is left to consume after the last is read
+    /// (`remaining`: nil when the listing does not know every size).
+    static func batchTarget(_ batchBytes: Int, first: Bool, remaining: Int?) -> Int {
+        guard batchBytes < .max else { return .max }
+        if first { return max(1, batchBytes / 4) }
+        if let remaining, remaining < 2 * batchBytes { return max(batchBytes / 8, remaining / 2) }
+        return batchBytes
+    }
+
     /// Reads `input` in batches of consecutive read units of about
-    /// `batchBytes` stored bytes each, handing each batch to `consume` in
+    /// `batchBytes` stored bytes each (`batchTarget`), handing each batch to `consume` in
     /// document order before reading the next: memory holds one batch's
     /// outputs, not the corpus's. The workers (and their token tables) live
     /// across batches; `consume` gets them with each batch, and they are
@@ -217,10 +230,14 @@ package enum CorpusReader {
         var totals = ReadTotals(skips: planSkips)
         var lineBase: [String: Int] = [:]
         var first = 0
+        // Batches ramp up and taper off (`batchTarget`); the stored bytes
+        // of the units not yet read, when the listing knows every size.
+        var remaining: Int? = units.allSatisfy { $0.size > 0 } ? units.reduce(0) { $0 + $1.size } : nil
         repeat {
             var last = first
             var size = 0
-            while last < units.count && (last == first || size < batchBytes) {
+            let target = batchTarget(batchBytes, first: first == 0, remaining: remaining)
+            while last < units.count && (last == first || size < target) {
                 // The directory walk leaves most files' sizes unknown (0): stat them here.
                 var unitSize = units[last].size
                 if unitSize <= 0, batchBytes < .max, case .file = units[last].source {
@@ -235,6 +252,7 @@ package enum CorpusReader {
                 }
             }
             let batch = Array(units[first..<last])
+            if let r = remaining { remaining = r - batch.reduce(0) { $0 + $1.size } }
             first = last
             let results = UnsafeMutableBufferPointer<UnitResult<W.Output>?>.allocate(capacity: batch.count)
             results.initialize(repeating: nil)
