@@ -446,19 +446,33 @@ package final class FingerprintWriter {
         try finishGrams()
         Trace.mark("sketch: gram index written")
         // New tokens are inserted with their counts (all of a new file's:
-        // one statement a type instead of an insert and an update).
-        let t = try db.prepare("INSERT INTO vocabulary(id, token, count, documents) VALUES(?, ?, ?, ?)")
-        for (v, id, token) in newTokens {
-            t.bind(1, id)
-            t.bind(2, array: token)
-            let slot = Int(v)
-            t.bind(3, slot < countDelta.count ? countDelta[slot] : 0)
-            t.bind(4, slot < documentDelta.count ? documentDelta[slot] : 0)
-            try t.run()
-            if slot < countDelta.count {
-                countDelta[slot] = 0
-                documentDelta[slot] = 0
-            }
+        // one row a type instead of an insert and an update), 64 rows a
+        // statement: a new file's 50,013 types took 45 ms one row a
+        // statement, on one core after all documents were written; 29 ms
+        // so, measured in C on the same rows.
+        let rowsPerInsert = 64
+        let single = try db.prepare("INSERT INTO vocabulary(id, token, count, documents) VALUES(?, ?, ?, ?)")
+        let many = try db.prepare(
+            "INSERT INTO vocabulary(id, token, count, documents) VALUES"
+                + Array(repeating: "(?, ?, ?, ?)", count: rowsPerInsert).joined(separator: ", "))
+        func bind(_ s: SQLiteStatement, row r: Int, _ entry: (slot: Int32, id: Int64, token: [UInt8])) {
+            s.bind(4 * r + 1, entry.id)
+            s.bind(4 * r + 2, array: entry.token)
+            let slot = Int(entry.slot)
+            s.bind(4 * r + 3, slot < countDelta.count ? countDelta[slot] : 0)
+            s.bind(4 * r + 4, slot < documentDelta.count ? documentDelta[slot] : 0)
+        }
+        var k = 0
+        while k < newTokens.count {
+            let s = newTokens.count - k >= rowsPerInsert ? many : single
+            let rows = s === many ? rowsPerInsert : 1
+            for r in 0..<rows { bind(s, row: r, newTokens[k + r]) }
+            try s.run()
+            k += rows
+        }
+        for (v, _, _) in newTokens where Int(v) < countDelta.count {
+            countDelta[Int(v)] = 0
+            documentDelta[Int(v)] = 0
         }
         newTokens = []
         let u = try db.prepare("UPDATE vocabulary SET count = count + ?, documents = documents + ? WHERE id = ?")
