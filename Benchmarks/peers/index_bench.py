@@ -2,7 +2,8 @@
 """Fingerprint files and the index (issue 13), in one run:
 
 1. `sketch` throughput against `stats` (read + count) and `dedup` (read +
-   shingle + sign) on the same corpus, and `cat > /dev/null`.
+   shingle + sign) on the same corpus, and `cat > /dev/null`: each command
+   --rounds times in turns, the median (and the fastest) reported.
 2. An index of N short generated documents built with `index add`: time,
    peak memory (GNU time), size on disk per document.
 3. `index query` of Q documents (half near-duplicates of indexed ones, half
@@ -13,7 +14,7 @@
    shingles and signs; datasketch gets the signatures ready-made, so the
    ratio is conservative).
 
-usage: index_bench.py FINGERPRINT_BINARY WORK_DIR [--docs N] [--queries Q] [--corpus DIR] [--json OUT]
+usage: index_bench.py FINGERPRINT_BINARY WORK_DIR [--docs N] [--queries Q] [--corpus DIR] [--rounds R] [--json OUT]
 """
 import argparse, json, os, sqlite3, subprocess, sys, time
 
@@ -64,6 +65,7 @@ def main():
     ap.add_argument("--queries", type=int, default=10_000)
     ap.add_argument("--words", type=int, default=40)
     ap.add_argument("--corpus", help="a directory for the sketch throughput test (default: a generated one)")
+    ap.add_argument("--rounds", type=int, default=5, help="runs of each throughput command, in turns (the median is reported)")
     ap.add_argument("--json")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -79,17 +81,30 @@ def main():
             subprocess.run([b, "synth", corpus, "--size", "100MB", "--quiet"], check=True)
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(corpus) for f in fs if f.endswith(".txt"))
     fp = os.path.join(a.work, "corpus.fp")
-    rows = {}
-    for name, cmd in [
+    # Each command --rounds times, in turns (a run of each, then again):
+    # the median and the fastest, since single runs of under a second on a
+    # shared 2-core machine vary by 10-20%.
+    commands = [
         ("cat > /dev/null", ["sh", "-c", f"find '{corpus}' -name '*.txt' -print0 | xargs -0 cat > /dev/null"]),
         ("stats (read, tokenise, count)", [b, "stats", corpus, "-q", "--format", "json"]),
         ("dedup (read, shingle, sign, LSH)", [b, "dedup", corpus, "-q", "--format", "json"]),
         ("sketch (all of the above, n-gram sets, SQLite)", [b, "sketch", corpus, "-o", fp, "-q", "--force"]),
-    ]:
-        if os.path.exists(fp):
-            os.remove(fp)
-        dt, peak, _ = timed(cmd)
-        rows[name] = {"seconds": dt, "mb_per_s": size / 1e6 / dt, "peak_mb": peak}
+    ]
+    runs = {name: [] for name, _ in commands}
+    for _ in range(a.rounds):
+        for name, cmd in commands:
+            for suffix in ["", "-wal", "-shm"]:
+                if os.path.exists(fp + suffix):
+                    os.remove(fp + suffix)
+            os.sync()
+            runs[name].append(timed(cmd)[:2])
+    rows = {}
+    for name, _ in commands:
+        times = sorted(dt for dt, _ in runs[name])
+        dt = times[len(times) // 2]
+        rows[name] = {"seconds": dt, "seconds_min": times[0], "mb_per_s": size / 1e6 / dt,
+                      "mb_per_s_best": size / 1e6 / times[0], "peak_mb": max(p for _, p in runs[name]),
+                      "rounds": len(times)}
     rows["sketch (all of the above, n-gram sets, SQLite)"]["file_bytes"] = os.path.getsize(fp)
     out["corpus_bytes"] = size
     out["throughput"] = rows
