@@ -658,20 +658,7 @@ void fp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
 
 // MARK: Sorting 64-bit values (hashes)
 
-static void insertion_sort_u64(uint64_t *x, size_t n) {
-    for (size_t i = 1; i < n; i++) {
-        uint64_t v = x[i];
-        if (x[i - 1] <= v) continue;
-        size_t j = i;
-        while (j > 0 && x[j - 1] > v) {
-            x[j] = x[j - 1];
-            j--;
-        }
-        x[j] = v;
-    }
-}
-
-/// One insertion pass that gives up after `budget` moves: 1 when done.
+/// One insertion pass that gives up after `budget` moves (SIZE_MAX: none): 1 when done.
 static int insertion_pass_within(uint64_t *x, size_t n, size_t budget) {
     size_t moves = 0;
     for (size_t i = 1; i < n; i++) {
@@ -750,7 +737,7 @@ __attribute__((noinline)) static void sort_u64_digits(uint64_t *a, uint64_t *t, 
 
 static void sort_u64(uint64_t *a, uint64_t *t, size_t n, int shared) {
     if (n <= SORT_SMALL) {
-        insertion_sort_u64(a, n);
+        (void)insertion_pass_within(a, n, SIZE_MAX);
         return;
     }
     int bits = (64 - __builtin_clzll((unsigned long long)(n - 1))) + 4;
