@@ -276,6 +276,14 @@ struct IndexAdd: ParsableCommand {
             o2.keepNames = f.parameters.keepNames
             let change = try FingerprintStore.add(input, to: f, options: o2, progress: options.progress())
             try printChange(change, format: format, verb: "added")
+            // A stream's documents are named by its path, which is the same
+            // for every run of `index add FILE -` or `<(…)` (/dev/fd/63):
+            // a second stream replaces the first's documents.
+            if input.isStream && o.namePrefix.isEmpty && change.replaced > 0 {
+                options.note(
+                    "fingerprint: note: \(change.replaced) documents replaced stored ones of the same names: a stream's documents are named by its path (\(input.path)), the same in every run; --name-prefix keeps two streams' documents apart"
+                )
+            }
             try options.reportSkips(change.skipped, listedInOutput: format == .json)
         }
     }

@@ -443,6 +443,37 @@ final class FingerprintFileTests: XCTestCase {
         return Set((0...(w.count - 13)).map { w[$0..<($0 + 13)].joined(separator: " ") })
     }
 
+    /// A stream's documents are named by its path, the same in every run:
+    /// a second stream given to `index add` replaces the first's documents,
+    /// and says so on standard error, pointing at --name-prefix (which
+    /// keeps both, and needs no note). A stream equal to the stored one is
+    /// unchanged, without a note.
+    func testIndexAddOfASecondStreamNotesTheReplacedNames() throws {
+        let dir = try tempDir()
+        let idx = dir.appendingPathComponent("idx.fp").path
+        let first = #"{"text": "alpha beta gamma delta"}"# + "\n" + #"{"text": "epsilon zeta eta theta"}"# + "\n"
+        let second = #"{"text": "iota kappa lambda mu"}"# + "\n" + #"{"text": "nu xi omicron pi"}"# + "\n"
+        func add(_ text: String, _ extra: [String] = []) throws -> (change: [String: Any], stderr: String) {
+            let r = try CLITests.run(["index", "add", idx, "-", "--stdin", "jsonl", "--format", "json"] + extra, stdin: text)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any], r.stderr)
+        }
+        var r = try add(first)
+        XCTAssertEqual(r.change["added"] as? Int, 2)
+        r = try add(first)
+        XCTAssertEqual(r.change["unchanged"] as? Int, 2)
+        XCTAssertFalse(r.stderr.contains("note:"), r.stderr)
+        r = try add(second)
+        XCTAssertEqual(r.change["replaced"] as? Int, 2)
+        XCTAssertEqual(r.change["documents"] as? Int, 2)
+        XCTAssertTrue(r.stderr.contains("note: 2 documents replaced stored ones of the same names"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--name-prefix"), r.stderr)
+        r = try add(first, ["--name-prefix", "first/"])
+        XCTAssertEqual(r.change["added"] as? Int, 2)
+        XCTAssertEqual(r.change["documents"] as? Int, 4)
+        XCTAssertFalse(r.stderr.contains("note:"), r.stderr)
+    }
+
     /// index add / remove / list / query: changes by SHA-256, containment
     /// against every reference document, near-duplicates verified.
     func testIndexAddRemoveAndQuery() throws {
