@@ -899,6 +899,26 @@ final class FingerprintFileTests: XCTestCase {
         }
     }
 
+    /// A file's vocabulary ids are 1, 2, … (rows are never deleted), and the
+    /// counted corpus is built through arrays indexed by them: an id far
+    /// past the rows, or below 1, is a damaged file refused in one line (an
+    /// array of 10¹² entries, or a negative index, would end the process).
+    func testVocabularyIdsOutsideTheRowsAreADamagedFile() throws {
+        let dir = try tempDir()
+        for (k, id) in ["1000000000000", "-5"].enumerated() {
+            let f = dir.appendingPathComponent("v\(k).fp")
+            try sketch("Corpora/source-a", f)
+            let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
+            try db.execute("UPDATE vocabulary SET id = \(id) WHERE id = (SELECT max(id) FROM vocabulary)")
+            for args in [["stats", f.path], ["batch", f.path]] {
+                let r = try run(args, 65)
+                XCTAssertTrue(r.stderr.contains("vocabulary ids run outside 1…"), r.stderr)
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+                XCTAssertEqual(r.stdout, "")
+            }
+        }
+    }
+
     /// Found while fixing fpfile-1: a stored MinHash signature shorter than
     /// the file's permutations went into `dedup`'s bands as it was (an
     /// index out of range: a trap), bands × rows in the meta table could

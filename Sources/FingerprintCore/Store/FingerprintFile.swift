@@ -461,11 +461,20 @@ package final class FingerprintFile {
             rows.append((d.ids, d.counts))
         }
         // Only tokens some document counts (a removed document leaves its
-        // tokens in the vocabulary at count 0).
-        var used = Set<Int32>()
-        for r in rows { for id in r.ids { used.insert(id) } }
+        // tokens in the vocabulary at count 0). File ids are vocabulary row
+        // ids, dense from 1: arrays by id, not a set and a dictionary (on
+        // an index of 1,000,000 short documents, 35 million look-ups).
+        let maxID = tokens.keys.max() ?? 0
+        // A file's vocabulary ids are 1, 2, … (its rows are never deleted).
+        guard (tokens.keys.min() ?? 1) >= 1, maxID <= 2 * tokens.count + 1024 else {
+            throw FingerprintError.badData(path: path, reason: "its vocabulary ids run outside 1…\(tokens.count) (damaged file)")
+        }
+        var used = [Bool](repeating: false, count: maxID + 1)
+        for r in rows {
+            for id in r.ids where Int(id) <= maxID { used[Int(id)] = true }
+        }
         // File ids → canonical ids: sorted by bytes (or by hash).
-        let fileIDs = tokens.keys.filter { used.contains(Int32($0)) }.sorted()
+        let fileIDs = tokens.keys.filter { used[$0] }.sorted()
         let hashed = parameters.keyed || wantHashes
         func hashOf(_ b: [UInt8]) -> UInt64 {
             parameters.keyed
@@ -475,8 +484,7 @@ package final class FingerprintFile {
         let order = fileIDs.sorted { x, y in
             hashed ? hashOf(tokens[x]!) < hashOf(tokens[y]!) : tokens[x]!.lexicographicallyPrecedes(tokens[y]!)
         }
-        var canonical: [Int: Int32] = [:]
-        canonical.reserveCapacity(order.count)
+        var canonical = [Int32](repeating: -1, count: maxID + 1)
         for (rank, id) in order.enumerated() { canonical[id] = Int32(rank) }
         var arena: [UInt8] = []
         var offsets = [0]
@@ -500,7 +508,8 @@ package final class FingerprintFile {
             pairs.reserveCapacity(r.ids.count)
             var length = 0
             for k in 0..<r.ids.count {
-                guard let c = canonical[Int(r.ids[k])] else {
+                let id = Int(r.ids[k])
+                guard id <= maxID, case let c = canonical[id], c >= 0 else {
                     throw FingerprintError.badData(
                         path: path, reason: "a document counts a token missing from the vocabulary (damaged file)")
                 }
