@@ -462,10 +462,10 @@ package final class FingerprintFile {
         }
         // Only tokens some document counts (a removed document leaves its
         // tokens in the vocabulary at count 0). File ids are vocabulary row
-        // ids, dense from 1: arrays by id, not a set and a dictionary (on
-        // an index of 1,000,000 short documents, 35 million look-ups).
+        // ids, 1, 2, … (its rows are never deleted): arrays by id, not a set
+        // and a dictionary (on an index of 1,000,000 short documents, 35
+        // million look-ups).
         let maxID = tokens.keys.max() ?? 0
-        // A file's vocabulary ids are 1, 2, … (its rows are never deleted).
         guard (tokens.keys.min() ?? 1) >= 1, maxID <= 2 * tokens.count + 1024 else {
             throw FingerprintError.badData(path: path, reason: "its vocabulary ids run outside 1…\(tokens.count) (damaged file)")
         }

@@ -18,12 +18,7 @@ package enum RadixSort {
     /// 1 MB document's 8-grams), this 2.4 ns; the same two passes written
     /// in Swift took 3.8 ns. `scratch` is reused across calls.
     package static func sortHashes(_ a: inout [UInt64], scratch: inout [UInt64]) {
-        let n = a.count
-        guard n > 1 else { return }
-        if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
-        a.withUnsafeMutableBufferPointer { x in
-            scratch.withUnsafeMutableBufferPointer { y in fp_sort_u64(x.baseAddress!, y.baseAddress!, n, 0) }
-        }
+        a.withUnsafeMutableBufferPointer { sort($0, sharingTopBits: 0, scratch: &scratch) }
     }
 
     /// The values of `parts`, sorted, optionally without repeats. One
@@ -62,7 +57,8 @@ package enum RadixSort {
                     buf[next[b]] = x
                     next[b] += 1
                 }
-                if let pool, HashBufferPool.keeps(parts[i]) { pool.give(&parts[i]) } else { parts[i] = [] }
+                pool?.give(&parts[i])
+                parts[i] = []
             }
         }
         var out: [UInt64]
@@ -112,12 +108,18 @@ package enum RadixSort {
         return out
     }
 
-    /// Sorts values that share their top 10 bits (`fp_sort_u64` on the bits below).
+    /// Sorts values that share their top 10 bits.
     static func sortBucket(_ p: UnsafeMutableBufferPointer<UInt64>, scratch: inout [UInt64]) {
+        sort(p, sharingTopBits: 10, scratch: &scratch)
+    }
+
+    /// `fp_sort_u64` on values that share their top `shared` bits, through
+    /// `scratch` (grown to the values' count, reused across calls).
+    private static func sort(_ p: UnsafeMutableBufferPointer<UInt64>, sharingTopBits shared: Int32, scratch: inout [UInt64]) {
         let n = p.count
         guard n > 1 else { return }
         if scratch.count < n { scratch = [UInt64](repeating: 0, count: n) }
-        scratch.withUnsafeMutableBufferPointer { s in fp_sort_u64(p.baseAddress!, s.baseAddress!, n, 10) }
+        scratch.withUnsafeMutableBufferPointer { s in fp_sort_u64(p.baseAddress!, s.baseAddress!, n, shared) }
     }
 
     /// Sorts by the high 32 bits only (stable: values with the same high

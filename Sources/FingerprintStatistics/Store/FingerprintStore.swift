@@ -147,8 +147,7 @@ public enum FingerprintStore {
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: o.key)
             writer.pool = pool
-            let rows = try RowStage(
-                writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix, pool: pool)
+            let rows = try RowStage(writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix)
             // The rows of one batch are written on `queue` while the next batch is read.
             let queue = DispatchQueue(label: "fingerprint.sketch.writer")
             let group = DispatchGroup()
@@ -388,7 +387,6 @@ final class RowStage: @unchecked Sendable {
     let existing: SQLiteStatement
     let keepNames: Bool
     let namePrefix: String
-    let pool: HashBufferPool?
     var added = 0
     var replaced = 0
     var unchanged = 0
@@ -396,18 +394,18 @@ final class RowStage: @unchecked Sendable {
 
     /// A batch's rows, handed to the writer's thread by reference: the
     /// only reference to the n-gram sets once the readers are done with
-    /// the batch, so that the sets' storage goes back to `pool` unshared.
+    /// the batch, so that the sets' storage goes back to the writer's
+    /// `pool` unshared.
     final class Batch: @unchecked Sendable {
         var rows: [FingerprintWriter.Row]
         init(_ rows: [FingerprintWriter.Row]) { self.rows = rows }
     }
 
-    init(writer: FingerprintWriter, keepNames: Bool, namePrefix: String, pool: HashBufferPool? = nil) throws {
+    init(writer: FingerprintWriter, keepNames: Bool, namePrefix: String) throws {
         self.writer = writer
         existing = try writer.db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
         self.keepNames = keepNames
         self.namePrefix = namePrefix
-        self.pool = pool
     }
 
     func write(_ batch: Batch) {
@@ -418,7 +416,7 @@ final class RowStage: @unchecked Sendable {
                 // The 13-gram set stays with the gram index's next run,
                 // which gives it back once sorted (so the row lets go of a
                 // large one). Small sets stay with the batch.
-                guard let pool else { continue }
+                guard let pool = writer.pool else { continue }
                 pool.give(&batch.rows[i].sketch.shingles)
                 pool.give(&batch.rows[i].sketch.grams[0])
                 if !inserted {

@@ -464,8 +464,8 @@ package final class FingerprintWriter {
         }
         var k = 0
         while k < newTokens.count {
-            let s = newTokens.count - k >= rowsPerInsert ? many : single
-            let rows = s === many ? rowsPerInsert : 1
+            let rows = newTokens.count - k >= rowsPerInsert ? rowsPerInsert : 1
+            let s = rows == 1 ? single : many
             for r in 0..<rows { bind(s, row: r, newTokens[k + r]) }
             try s.run()
             k += rows
