@@ -736,6 +736,71 @@ final class IndexWriteTests: XCTestCase {
             XCTAssertEqual(zip(probes, present).filter { $0.1 }.map(\.0), probes.filter { now.contains($0) }, "round \(round)")
         }
     }
+
+    /// The band table holds exactly each document's band keys, recomputed
+    /// from its stored signature: after a sketch in many batches (each
+    /// flush a count of keys that is not a multiple of the rows a statement)
+    /// of documents of which many share band keys (near and exact copies),
+    /// and after an `index add` that adds to it and replaces some of it.
+    func testTheBandTableHoldsEveryDocumentsBandKeys() throws {
+        let dir = try temporaryDirectory(self)
+        var state: UInt64 = 5
+        func word() -> String {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return "w\((state >> 33) % 5000)"
+        }
+        func jsonl(_ texts: [String]) -> String {
+            texts.map { "{\"text\": \"\($0)\"}" }.joined(separator: "\n") + "\n"
+        }
+        var texts = (0..<300).map { _ in (0..<40).map { _ in word() }.joined(separator: " ") }
+        for k in 0..<300 {
+            var w = texts[k].split(separator: " ").map(String.init)
+            w[k % 40] = "changed\(k)"
+            texts.append(w.joined(separator: " "))
+        }
+        texts += texts.prefix(100)
+        texts += (0..<7).map { "short text \($0)" }
+        let first = dir.appendingPathComponent("first.jsonl")
+        try write(jsonl(texts), to: first)
+        let path = dir.appendingPathComponent("b.fp").path
+        var o = SketchOptions()
+        o.read = ReadOptions(threads: 2)
+        o.batchBytes = 5_000
+        try FingerprintStore.sketch(try CorpusInput(path: first.path), to: path, options: o)
+
+        func check(_ stage: String, documents signed: Int) throws {
+            let file = try FingerprintFile(path: path)
+            let banding = LSHBanding(bands: file.parameters.bands, rows: file.parameters.rows)
+            var want: [String] = []
+            let d = try file.database.prepare("SELECT id, minhash, shingle_tokens FROM documents")
+            var documents = 0
+            while try d.step() {
+                guard d.int(2) >= file.parameters.shingle else { continue }
+                documents += 1
+                let keys = FingerprintWriter.bandKeys(d.array(1, of: UInt32.self)!, banding)
+                for (band, h) in keys.enumerated() { want.append("\(band) \(Int64(bitPattern: h)) \(d.int64(0))") }
+            }
+            var got: [String] = []
+            let b = try file.database.prepare("SELECT band, hash, document FROM bands")
+            while try b.step() { got.append("\(b.int64(0)) \(b.int64(1)) \(b.int64(2))") }
+            XCTAssertEqual(documents, signed, stage)
+            XCTAssertEqual(got.count, documents * banding.bands, stage)
+            XCTAssertEqual(got.sorted(), want.sorted(), stage)
+            // Copies share keys (50 exact copies throughout): the table is not a key a row.
+            let distinct = Int(try file.database.integer("SELECT count(DISTINCT band || ' ' || hash) FROM bands") ?? 0)
+            XCTAssertLessThanOrEqual(distinct, got.count - 50 * banding.bands, stage)
+        }
+        try check("sketch", documents: 700)
+        // New documents, and the first file's first 50 changed.
+        let file = try FingerprintFile(path: path, writable: true)
+        for k in 0..<50 { texts[k] += " " + word() }
+        try write(jsonl(texts), to: first)
+        XCTAssertEqual(try FingerprintStore.add(try CorpusInput(path: first.path), to: file, options: o).replaced, 50)
+        let second = dir.appendingPathComponent("second.jsonl")
+        try write(jsonl((0..<150).map { _ in (0..<30).map { _ in word() }.joined(separator: " ") }), to: second)
+        XCTAssertEqual(try FingerprintStore.add(try CorpusInput(path: second.path), to: file, options: o).added, 150)
+        try check("index add", documents: 850)
+    }
 }
 
 /// A new fingerprint file's page size follows its input
