@@ -12,7 +12,9 @@
    stores and querying the Q signatures of the questioned documents, against
    our `index add` and `index query` end to end (ours also reads, tokenises,
    shingles and signs; datasketch gets the signatures ready-made, so the
-   ratio is conservative).
+   ratio is conservative), and against our LSH on its own: the time our
+   runs spent inserting and probing the band table (FINGERPRINT_TRACE's
+   parts), on the same signatures.
 
 usage: index_bench.py FINGERPRINT_BINARY WORK_DIR [--docs N] [--queries Q] [--corpus DIR] [--rounds R] [--json OUT]
 """
@@ -31,6 +33,26 @@ def timed(cmd, **kw):
     with open("/tmp/fp-index-bench.peak") as f:
         peak = int(f.read().split()[-1]) / 1024
     return dt, peak, r.stdout
+
+
+def timed_parts(cmd):
+    """As timed(), with FINGERPRINT_TRACE=1: also the trace's measured parts
+    ("trace:   part: NAME   SECONDS s" lines), by name without a count in
+    parentheses."""
+    t = time.perf_counter()
+    env = dict(os.environ, FINGERPRINT_TRACE="1")
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", "/tmp/fp-index-bench.peak"] + cmd, capture_output=True, env=env)
+    dt = time.perf_counter() - t
+    if r.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-500:]}")
+    with open("/tmp/fp-index-bench.peak") as f:
+        peak = int(f.read().split()[-1]) / 1024
+    parts = {}
+    for line in r.stderr.decode().splitlines():
+        if line.startswith("trace:   part: "):
+            name, seconds = line[len("trace:   part: "):].rsplit(None, 2)[:2]
+            parts[name.split(" (")[0].strip()] = float(seconds)
+    return dt, peak, r.stdout, parts
 
 
 def generate(path, n, words, vocab, rng, near_of=None, near_share=0.0):
@@ -120,13 +142,14 @@ def main():
     for p in [idx, idx + "-wal", idx + "-shm"]:
         if os.path.exists(p):
             os.remove(p)
-    dt, peak, _ = timed([b, "index", "add", idx, ref, "-q", "--force"])
+    dt, peak, _, add_parts = timed_parts([b, "index", "add", idx, ref, "-q", "--force"])
     out["index_add"] = {
         "seconds": dt, "docs_per_s": a.docs / dt, "peak_mb": peak, "file_bytes": os.path.getsize(idx),
-        "bytes_per_doc": os.path.getsize(idx) / a.docs, "ref_bytes": os.path.getsize(ref)}
+        "bytes_per_doc": os.path.getsize(idx) / a.docs, "ref_bytes": os.path.getsize(ref),
+        "band_insert_seconds": add_parts.get("band keys inserted, in all")}
 
     # 3. query against dedup of the union.
-    dt_q, peak_q, stdout = timed([b, "index", "query", idx, qpath, "-q", "--format", "json", "--top", "0"])
+    dt_q, peak_q, stdout, query_parts = timed_parts([b, "index", "query", idx, qpath, "-q", "--format", "json", "--top", "0"])
     report = json.loads(stdout)
     found = sum(1 for r in report["results"] if r["near_duplicates"])
     dt_q5, peak_q5, _ = timed([b, "index", "query", idx, qpath, "-q", "--format", "json", "--top", "5"])
@@ -179,6 +202,16 @@ def main():
             "ours_query_docs_per_s": a.queries / dt_q,
             "insert_ratio": (a.docs / out["index_add"]["seconds"]) / (len(sigs) / ins),
             "query_ratio": (a.queries / dt_q) / (len(qs) / qt)}
+        # The LSH on its own, on the same signatures: our time in the band
+        # table's inserts (sorting the keys, SQLite) and in its probes (the
+        # keys, their sort, SQLite), as the trace measures them in the runs
+        # above, against datasketch's insert and query.
+        band_insert = out["index_add"]["band_insert_seconds"]
+        band_probes = query_parts.get("band probes")
+        if band_insert and band_probes:
+            out["datasketch"].update({
+                "ours_band_insert_seconds": band_insert, "ours_band_probe_seconds": band_probes,
+                "lsh_insert_ratio": ins / band_insert, "lsh_query_ratio": qt / band_probes})
 
     if a.json:
         with open(a.json, "w") as f:

@@ -158,6 +158,7 @@ extension FingerprintStore {
         func nearDuplicates() throws -> (near: [[QueryResult.Match]], candidates: Int, unreadable: Int) {
             let lookup = try db.prepare("SELECT document FROM bands WHERE band = ? AND hash = ?")
             let load = try db.prepare("SELECT name, shingles FROM documents WHERE id = ?")
+            let started = Trace.now
             var keys: [(band: Int, hash: Int64, document: Int)] = []
             for (i, out) in outputs.enumerated() {
                 let s = out.output
@@ -183,6 +184,7 @@ extension FingerprintStore {
                 }
                 k = e
             }
+            Trace.part("band probes (\(keys.count))", seconds: Trace.since(started))
             var stored: [Int64: (name: String, shingles: [UInt64])] = [:]
             var unreadable = 0
             for row in Set(found.joined()).sorted() {
