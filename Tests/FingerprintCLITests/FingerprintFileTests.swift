@@ -919,6 +919,44 @@ final class FingerprintFileTests: XCTestCase {
         }
     }
 
+    /// A vocabulary that holds one token in two rows (the column is UNIQUE,
+    /// so only a damaged or hand-made file has it: here the schema is
+    /// edited to drop the constraint) would count one type as two, or split
+    /// its counts between the rows on `index add`. Every reader refuses it
+    /// with one line naming the rows, and the file is left as it was.
+    func testAVocabularyTokenInTwoRowsIsADamagedFile() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/source-a", clean)
+        let f = dir.appendingPathComponent("twice.fp")
+        try sketch("Corpora/source-a", f)
+        do {
+            let db = try SQLiteDatabase(path: f.path, mode: .readWrite)
+            try db.execute(
+                """
+                PRAGMA writable_schema=ON;
+                UPDATE sqlite_master SET sql = 'CREATE TABLE vocabulary(id INTEGER PRIMARY KEY, token BLOB NOT NULL,
+                  count INTEGER NOT NULL DEFAULT 0, documents INTEGER NOT NULL DEFAULT 0)' WHERE name = 'vocabulary';
+                DELETE FROM sqlite_master WHERE name = 'sqlite_autoindex_vocabulary_1';
+                """)
+        }
+        try SQLiteDatabase(path: f.path, mode: .readWrite).execute(
+            "UPDATE vocabulary SET token = (SELECT token FROM vocabulary WHERE id = 3) WHERE id = 7")
+        let before = try Data(contentsOf: f)
+        let out = dir.appendingPathComponent("merged.fp")
+        for args in [
+            ["stats", f.path], ["compare", clean.path, f.path], ["batch", f.path], ["index", "add", f.path, "Corpora/near-dups"],
+            ["merge", clean.path, f.path, "-o", out.path],
+        ] {
+            let r = try run(args, 65)
+            XCTAssertTrue(r.stderr.contains("vocabulary rows 3 and 7 hold the same token (damaged file)"), "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertEqual(r.stdout, "")
+        }
+        XCTAssertEqual(try Data(contentsOf: f), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// Found while fixing fpfile-1: a stored MinHash signature shorter than
     /// the file's permutations went into `dedup`'s bands as it was (an
     /// index out of range: a trap), bands × rows in the meta table could

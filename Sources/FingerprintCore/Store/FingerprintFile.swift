@@ -482,15 +482,26 @@ package final class FingerprintFile {
                 : b.withUnsafeBufferPointer { TokenTable.hash($0) }
         }
         let order = fileIDs.sorted { x, y in
-            hashed ? hashOf(tokens[x]!) < hashOf(tokens[y]!) : tokens[x]!.lexicographicallyPrecedes(tokens[y]!)
+            guard hashed else { return tokens[x]!.lexicographicallyPrecedes(tokens[y]!) }
+            let (hx, hy) = (hashOf(tokens[x]!), hashOf(tokens[y]!))
+            return hx != hy ? hx < hy : tokens[x]!.lexicographicallyPrecedes(tokens[y]!)
         }
         var canonical = [Int32](repeating: -1, count: maxID + 1)
         for (rank, id) in order.enumerated() { canonical[id] = Int32(rank) }
         var arena: [UInt8] = []
         var offsets = [0]
         var hashes: [UInt64] = []
+        var previous: (id: Int, token: [UInt8])? = nil
         for id in order {
             let b = tokens[id]!
+            // Two rows of one token (the column is UNIQUE) would be two types
+            // of the same text: sorted, they are neighbours.
+            if let previous, previous.token == b {
+                throw FingerprintError.badData(
+                    path: path,
+                    reason: "vocabulary rows \(min(previous.id, id)) and \(max(previous.id, id)) hold the same token (damaged file)")
+            }
+            previous = (id, b)
             if !hashed {
                 arena += b
                 offsets.append(arena.count)

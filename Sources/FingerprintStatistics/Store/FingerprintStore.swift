@@ -319,10 +319,16 @@ public enum FingerprintStore {
                 for f in inputs {
                     // Vocabulary in file-id order, so that ids come out as sketching the whole would give them.
                     var map: [Int: Int32] = [:]
+                    var rowOfSlot: [Int32: Int] = [:]
                     let v = try f.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
                     while try v.step() {
                         let id = v.int(0)
-                        map[id] = v.withBytes(1) { raw in writer.slot(stored: raw.bindMemory(to: UInt8.self)) }
+                        let slot = v.withBytes(1) { raw in writer.slot(stored: raw.bindMemory(to: UInt8.self)) }
+                        if let earlier = rowOfSlot.updateValue(id, forKey: slot) {
+                            throw FingerprintError.badData(
+                                path: f.path, reason: "vocabulary rows \(earlier) and \(id) hold the same token (damaged file)")
+                        }
+                        map[id] = slot
                     }
                     do {
                         try copyDocuments(of: f, into: writer, map: map)

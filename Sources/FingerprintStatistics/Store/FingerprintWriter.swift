@@ -74,12 +74,16 @@ package final class FingerprintWriter {
         let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
         while try s.step() {
             let id = s.int64(0)
-            s.withBytes(1) { raw in
-                raw.withMemoryRebound(to: UInt8.self) { b in
-                    let v = Int(vocabulary.insert(b, hash: TokenTable.hash(b)))
-                    if v == ids.count { ids.append(id) }
-                }
+            let v = s.withBytes(1) { raw in
+                raw.withMemoryRebound(to: UInt8.self) { b in Int(vocabulary.insert(b, hash: TokenTable.hash(b))) }
             }
+            // A token's second row (the column is UNIQUE): its counts would
+            // be kept apart from the first's.
+            guard v == ids.count else {
+                throw FingerprintError.badData(
+                    path: file.path, reason: "vocabulary rows \(ids[v]) and \(id) hold the same token (damaged file)")
+            }
+            ids.append(id)
         }
         fileID = ids
         storedIDs = ids
