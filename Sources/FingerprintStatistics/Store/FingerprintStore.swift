@@ -443,25 +443,33 @@ final class RowStage: @unchecked Sendable {
     }
 
     /// Writes a document new or changed (true), or counts it unchanged.
+    /// Inserted first: a name the file holds already inserts nothing, and
+    /// only then is the stored row looked up.
     private func write(_ r: FingerprintWriter.Row) throws -> Bool {
-        let name = namePrefix + r.info.name
-        existing.bind(1, keepNames ? name : writer.key!.name(name))
-        if try existing.step() {
-            let row = existing.int64(0)
-            let digest = existing.bytes(1)
-            let pairs = existing.array(2, of: Int32.self) ?? []
-            existing.reset()
-            if digest == r.sketch.digest {
-                unchanged += 1
-                return false
-            }
-            try writer.remove(row: row, pairs: pairs)
-            replaced += 1
-        } else {
-            existing.reset()
+        if try writer.insert(r, namePrefix: namePrefix) != nil {
             added += 1
+            return true
         }
-        try writer.insert(r, namePrefix: namePrefix)
+        let name = namePrefix + r.info.name
+        let stored = keepNames ? name : writer.key!.name(name)
+        existing.bind(1, stored)
+        guard try existing.step() else {
+            existing.reset()
+            throw FingerprintError.badData(path: writer.file.path, reason: "holds a document named '\(stored)' that cannot be read back")
+        }
+        let row = existing.int64(0)
+        let digest = existing.bytes(1)
+        let pairs = existing.array(2, of: Int32.self) ?? []
+        existing.reset()
+        if digest == r.sketch.digest {
+            unchanged += 1
+            return false
+        }
+        try writer.remove(row: row, pairs: pairs)
+        replaced += 1
+        guard try writer.insert(r, namePrefix: namePrefix) != nil else {
+            throw FingerprintError.badData(path: writer.file.path, reason: "holds a document named '\(stored)' that cannot be replaced")
+        }
         return true
     }
 }

@@ -60,7 +60,7 @@ package final class FingerprintWriter {
             """
             INSERT INTO documents(name, ord, path, line, key, bytes, invalid, truncated, digest, tokens, counts,
               shingle_tokens, exact, simhash, minhash, shingles, grams8, grams13)
-            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING
             """)
         insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
         insertBands = try file.database.prepare(
@@ -154,9 +154,10 @@ package final class FingerprintWriter {
     }
 
     /// Stores one document, named as the file keeps names (keyed when the
-    /// file is keyed without names); returns its row id.
+    /// file is keyed without names); returns its row id, or nil when the
+    /// file holds a document of that name (and nothing changed).
     @discardableResult
-    func insert(_ r: Row, namePrefix: String = "") throws -> Int64 {
+    func insert(_ r: Row, namePrefix: String = "") throws -> Int64? {
         let info = r.info
         let keepNames = key == nil || file.parameters.keepNames
         let realName = namePrefix + info.name
@@ -170,15 +171,20 @@ package final class FingerprintWriter {
     /// Stores a document row copied from another file (names as stored there).
     @discardableResult
     func insertStored(name: String, order: [UInt8], path: String?, row r: Row) throws -> Int64 {
-        try insertRow(
+        let row = try insertRow(
             name: name, order: order, path: path, line: r.info.line, key: r.info.key, bytes: r.info.bytes, counts: r.counts,
             sketch: r.sketch)
+        guard let row else {
+            throw FingerprintError.badData(
+                path: file.path, reason: "holds a document named '\(name)' already (give the shards distinct --name-prefix values)")
+        }
+        return row
     }
 
     private func insertRow(
         name: String, order: [UInt8], path: String?, line: Int?, key documentKey: String?, bytes: Int,
         counts: [(slot: Int32, id: Int64, count: Int32)], sketch: FileSketch
-    ) throws -> Int64 {
+    ) throws -> Int64? {
         // The (id, count) pairs in id order: one word each, id above count
         // (a document's ids are distinct vocabulary row ids, positive and
         // below 2³¹), radix-sorted by the id (tuples sorted through a
@@ -196,18 +202,6 @@ package final class FingerprintWriter {
         // that large, and new tokens after it).
         guard maxID <= Int64(Int32.max) else {
             throw FingerprintError.badData(path: file.path, reason: "its vocabulary ids run past 2^31 (a damaged file)")
-        }
-        rowsMaxID = max(rowsMaxID, maxID)
-        growDeltas(through: maxSlot)
-        // Through buffers: indexing the class's arrays checked exclusive
-        // access on every pair (6% of `sketch`'s samples on 9 KB files).
-        countDelta.withUnsafeMutableBufferPointer { cd in
-            documentDelta.withUnsafeMutableBufferPointer { dd in
-                for c in counts {
-                    cd[Int(c.slot)] += Int(c.count)
-                    dd[Int(c.slot)] += 1
-                }
-            }
         }
         RadixSort.sortByHigh32(&packed, scratch: &sortScratch)
         var pairs = [Int32](repeating: 0, count: 2 * packed.count)
@@ -231,16 +225,28 @@ package final class FingerprintWriter {
         s.bind(13, Int64(bitPattern: sketch.exact))
         s.bind(14, Int64(bitPattern: sketch.simhash))
         s.bind(15, array: sketch.minhash)
-        do { try s.run(binding: [(16, sketch.shingles), (17, sketch.grams[0]), (18, sketch.grams[1])]) } catch {
-            if try documentExists(name) {
-                throw FingerprintError.badData(
-                    path: file.path, reason: "holds a document named '\(name)' already (give the shards distinct --name-prefix values)")
-            }
-            throw error
-        }
+        // A name the file holds already inserts nothing (ON CONFLICT DO
+        // NOTHING), and the caller decides. Looking every name up before
+        // its insert probed the names' index twice a new document: `index
+        // add` of 1,000,000 new short documents 15.2 → 13.2 s without it
+        // (session 27), and no slower when all 1,000,000 are unchanged.
+        try s.run(binding: [(16, sketch.shingles), (17, sketch.grams[0]), (18, sketch.grams[1])])
+        guard db.changes > 0 else { return nil }
         // Not `SELECT last_insert_rowid()`: that statement was prepared
         // (parsed) anew for every document.
         let row = db.lastInsertRowID
+        rowsMaxID = max(rowsMaxID, maxID)
+        growDeltas(through: maxSlot)
+        // Through buffers: indexing the class's arrays checked exclusive
+        // access on every pair (6% of `sketch`'s samples on 9 KB files).
+        countDelta.withUnsafeMutableBufferPointer { cd in
+            documentDelta.withUnsafeMutableBufferPointer { dd in
+                for c in counts {
+                    cd[Int(c.slot)] += Int(c.count)
+                    dd[Int(c.slot)] += 1
+                }
+            }
+        }
         if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
             for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() {
                 pendingBands.append((band, Int64(bitPattern: h), row))
@@ -397,12 +403,6 @@ package final class FingerprintWriter {
     /// Time in `flushBands`, for the trace (the LSH insert on its own).
     var bandSeconds = 0.0
     private var bandScratch: [UInt64] = []
-
-    func documentExists(_ name: String) throws -> Bool {
-        let s = try db.prepare("SELECT 1 FROM documents WHERE name = ?")
-        s.bind(1, name)
-        return try s.step()
-    }
 
     /// The LSH key of each band of a signature (as `dedup` buckets them).
     static func bandKeys(_ signature: [UInt32], _ b: LSHBanding) -> [UInt64] {
