@@ -89,10 +89,7 @@ struct SketchCommand: ParsableCommand {
         try runReporting(options) {
             let out = options.output!
             try options.checkOutput(inputs: [corpus, sketch.key])
-            var st = stat()
-            if stat(out, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
-                throw FingerprintError.outputFailed(path: out, reason: "is not a regular file; a fingerprint file is a database file")
-            }
+            try FingerprintStore.checkNewFile(out)
             var input = try options.input(corpus)
             if input.kind == .fingerprint {
                 throw ValidationError("\(corpus) is already a fingerprint file; fingerprint merge combines files.")
@@ -165,6 +162,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             try StreamingOutput.preflight(output)
+            try FingerprintStore.checkNewFile(output)
             try OutputGuard.refuseOverlap(output, flag: "--output", inputs: files)
             for f in files {
                 let input = try CorpusInput(path: f)
@@ -335,8 +333,13 @@ struct IndexList: ParsableCommand {
         try runReporting {
             let f = try openFingerprint(file, writable: false)
             var docs: [IndexListing.Document] = []
+            var tokens = 0
             try f.forEachDocument(columns: []) { _, d in
                 docs.append(.init(name: d.info.name, bytes: d.info.bytes, tokens: d.tokens, sha256: SHA256.hexString(d.digest)))
+                // The table's total (a damaged file's counts could pass Int.max: a trap).
+                let (sum, overflow) = tokens.addingReportingOverflow(d.tokens)
+                if overflow { throw FingerprintError.badData(path: file, reason: "damaged document sizes") }
+                tokens = sum
             }
             let listing = IndexListing(file: file, parameters: f.parameters, documents: docs, skipped: try f.skips())
             switch format {

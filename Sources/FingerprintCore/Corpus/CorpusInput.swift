@@ -364,8 +364,23 @@ enum UnitPlanner {
             walk(root: Array(input.path.utf8), rel: [], globs: input.globs, visited: &visited, files: &files, skips: &skips)
             files.sort { $0.rel.lexicographicallyPrecedes($1.rel) }
             var units: [ReadUnit] = []
+            // A name that is not UTF-8 is shown with \xNN escapes, which a
+            // valid name can spell out itself ("bad\xFF.txt"): two files
+            // would then be one document name (and one of them lost in a
+            // fingerprint file, whose names are unique). The later in the
+            // walk's order is skipped and said so. Only names holding a
+            // backslash can meet this way.
+            var escapedNames = Set<String>()
             for f in files {
                 let rel = FileName.display(f.rel)
+                if rel.contains("\\") && !escapedNames.insert(rel).inserted {
+                    skips.append(
+                        Skip(
+                            path: FileName.display(f.path),
+                            reason:
+                                "its name reads as another file's, \(rel) (a name that is not UTF-8 is shown with \\xNN escapes); skipped"))
+                    continue
+                }
                 let path = FileName.display(f.path)
                 let raw = FileName.isUTF8(f.path) ? nil : f.path
                 if Compression.stripSuffix(rel).lowercased().hasSuffix(".jsonl") {

@@ -103,6 +103,11 @@ extension FingerprintFile {
             runs[runs.count - 1].firsts.append(FingerprintFile.gramValue(directory.int64(1)))
             runs[runs.count - 1].ids.append(directory.int64(2))
         }
+        // No blocks while documents hold 13-grams: an index emptied by
+        // hand, which would say "nothing is contained".
+        if runs.isEmpty, try database.integer("SELECT 1 FROM documents WHERE length(grams13) > 0 LIMIT 1") != nil {
+            throw damagedGrams("it has no blocks, but documents hold 13-grams")
+        }
         let load = try database.prepare("SELECT grams, \(sets ? "NULL" : "counts") FROM gram_blocks WHERE id = ?")
         var missing = sorted.count
         var counts: [Int32] = []
@@ -132,6 +137,12 @@ extension FingerprintFile {
                         && load.withBytes(0) { raw -> Bool in
                             guard raw.count % 8 == 0, raw.count > 0 else { return false }
                             let n = raw.count / 8
+                            // The block starts where the directory says and
+                            // ends before the next block's start (a block
+                            // filed under another value is looked up there).
+                            guard raw.loadUnaligned(as: UInt64.self) == firsts[k],
+                                k + 1 == firsts.count || raw.loadUnaligned(fromByteOffset: 8 * (n - 1), as: UInt64.self) < firsts[k + 1]
+                            else { return false }
                             var p = 0
                             for q in i..<j where !sets || total[q] == 0 {
                                 let g = sorted[q]
@@ -151,7 +162,11 @@ extension FingerprintFile {
                             return true
                         }
                     load.reset()
-                    guard ok else { throw damagedGrams("a block's length is not a whole number of hashes, or its counts do not fit it") }
+                    guard ok else {
+                        throw damagedGrams(
+                            "a block's length is not a whole number of hashes, its counts do not fit it, or it is not where the directory puts it"
+                        )
+                    }
                 }
                 i = j
             }

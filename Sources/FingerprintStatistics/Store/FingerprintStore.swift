@@ -81,10 +81,15 @@ public enum FingerprintStore {
     /// Makes a new fingerprint file at `path` with `body`, on a temporary
     /// file beside it (`.NAME.tmp-PID`, no journal) that is switched to WAL
     /// and renamed over `path` once `body` returns; an error or a signal
-    /// (SIGINT, SIGTERM, SIGHUP) leaves nothing behind.
+    /// (SIGINT, SIGTERM, SIGHUP) leaves nothing behind. A symbolic link
+    /// keeps pointing at the new file (its target is replaced); an existing
+    /// path that is not a regular file (a device, a FIFO, a directory) is
+    /// refused before any work.
     static func writeNew(
-        _ path: String, parameters: FingerprintParameters, pageSize: Int, _ body: (FingerprintFile) throws -> IndexChange
+        _ given: String, parameters: FingerprintParameters, pageSize: Int, _ body: (FingerprintFile) throws -> IndexChange
     ) throws -> IndexChange {
+        try checkNewFile(given)
+        let path = access(given, F_OK) == 0 ? StreamingOutput.resolved(given) : given
         let dir = (path as NSString).deletingLastPathComponent
         let temporary = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp-\(getpid())"
         unlink(temporary)
@@ -101,12 +106,30 @@ public enum FingerprintStore {
             try file.database.execute("PRAGMA journal_mode=WAL")
             Trace.mark("sketch: WAL mode")
         }
-        guard rename(temporary, path) == 0 else {
-            throw FingerprintError.outputFailed(path: path, reason: String(cString: strerror(errno)))
+        // The replaced file's write-ahead log and its index (or a rollback
+        // journal), left when a writer of it stopped before a checkpoint:
+        // SQLite would replay that log into the new file when it is next
+        // opened (a silent mix of the two files' pages).
+        for suffix in ["-wal", "-shm", "-journal"] where unlink(path + suffix) != 0 && errno != ENOENT {
+            throw FingerprintError.outputFailed(
+                path: path + suffix, reason: "cannot remove the replaced file's \(suffix): " + String(cString: strerror(errno)))
         }
-        change.file = path
+        guard rename(temporary, path) == 0 else {
+            throw FingerprintError.outputFailed(path: given, reason: String(cString: strerror(errno)))
+        }
+        change.file = given
         change.fileBytes = fileSize(path)
         return change
+    }
+
+    /// Refuses a path for a new fingerprint file that exists and is not a
+    /// regular file (a device, a FIFO, a directory): it would be replaced
+    /// by one. The commands check before they read; `writeNew` again.
+    public static func checkNewFile(_ path: String) throws {
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            throw FingerprintError.outputFailed(path: path, reason: "is not a regular file; a fingerprint file is a database file")
+        }
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -182,7 +205,10 @@ public enum FingerprintStore {
         }
         change.documents = try file.documentCount()
         change.vocabulary = Int(try db.integer("SELECT count(*) FROM vocabulary WHERE count > 0") ?? 0)
-        change.fileBytes = fileSize(file.path)
+        // The size the file has once its log is checkpointed (at the last
+        // close): in WAL mode the new pages are still in the log here.
+        let pages = try db.integer("PRAGMA page_count") ?? 0
+        change.fileBytes = Int(pages * (try db.integer("PRAGMA page_size") ?? 0))
         return change
     }
 
@@ -244,7 +270,11 @@ public enum FingerprintStore {
         removed: Int, missing: [String]
     ) {
         if file.parameters.keyed && key?.id != file.parameters.keyID {
-            throw FingerprintError.badData(path: file.path, reason: "is keyed: removing documents needs its key (--key)")
+            throw FingerprintError.badData(
+                path: file.path,
+                reason: key == nil
+                    ? "is keyed: removing documents needs its key (--key)"
+                    : "was made with another key (key id \(file.parameters.keyID!); --key gives \(key!.id))")
         }
         var removed = 0
         var missing: [String] = []

@@ -1,0 +1,286 @@
+import FingerprintCore
+import Foundation
+import XCTest
+
+/// The findings of session 27's hostile review of fingerprint files, each
+/// pinned by a test that failed before its fix. They run the real binary;
+/// device nodes are made privately in a temporary directory (`mknod`, as
+/// root; skipped otherwise), never the system's /dev.
+final class FingerprintFileReviewTests: XCTestCase {
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-review-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    @discardableResult
+    func run(_ args: [String], _ status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CLITests.Run {
+        let r = try CLITests.run(args)
+        XCTAssertEqual(r.status, status, "\(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        return r
+    }
+
+    /// `args` exits 65 with one line on standard error holding `words`, and nothing on standard output.
+    func refuses(_ args: [String], _ words: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try run(args, 65, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(words), "\(args): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stdout, "", file: file, line: line)
+    }
+
+    func sketch(_ corpus: String, _ out: URL, _ extra: [String] = []) throws {
+        try run(["sketch", corpus, "-o", out.path, "-q"] + extra)
+    }
+
+    /// Each document's name and SHA-256, as `index list` shows them.
+    func listing(_ url: URL) throws -> [String] {
+        let r = try run(["index", "list", url.path, "--format", "csv"])
+        return r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+    }
+
+    /// A file replaced by `sketch -o`, `merge -o` or a first `index add`
+    /// may have a write-ahead log beside it, from a writer that committed
+    /// and stopped before a checkpoint. SQLite replayed that log into the
+    /// new file on its next open: `index list` showed the old file's names
+    /// over the new file's pages (exit 0). The log is now removed with the
+    /// file it belonged to.
+    func testAReplacedFilesLeftoverLogIsNotReplayedIntoTheNewFile() throws {
+        let dir = try tempDir()
+        let fresh = dir.appendingPathComponent("fresh.fp")
+        try sketch("Corpora/source-b", fresh)
+        let expected = try listing(fresh)
+        XCTAssertEqual(expected.count, 51)
+        let makers: [(URL) throws -> Void] = [
+            { x in try self.sketch("Corpora/source-b", x) },
+            { x in try self.run(["merge", fresh.path, "-o", x.path]) },
+            { x in
+                try FileManager.default.removeItem(at: x)
+                try self.run(["index", "add", x.path, "Corpora/source-b", "-q"])
+            },
+        ]
+        for (k, make) in makers.enumerated() {
+            let x = dir.appendingPathComponent("x\(k).fp")
+            try sketch("Corpora/source-a", x)
+            // A writer of the old file that has committed and not checkpointed.
+            let writer = try SQLiteDatabase(path: x.path, mode: .readWrite)
+            try writer.execute("PRAGMA wal_autocheckpoint=0; UPDATE documents SET name = 'STALE-' || name")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: x.path + "-wal"), "case \(k)")
+            try make(x)
+            let got = try listing(x)
+            XCTAssertFalse(got.joined().contains("STALE-"), "case \(k)")
+            XCTAssertEqual(got, expected, "case \(k)")
+            withExtendedLifetime(writer) {}
+        }
+    }
+
+    /// `merge -o` to a device or a FIFO replaced it with a regular file
+    /// (`sketch -o` refused them already); now both refuse, exit 74.
+    func testMergeDoesNotReplaceADeviceOrAFIFO() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a.fp")
+        try sketch("Corpora/source-a", a)
+        let fifo = dir.appendingPathComponent("fifo")
+        XCTAssertEqual(mkfifo(fifo.path, 0o644), 0)
+        var targets = [fifo]
+        if getuid() == 0 {
+            let full = dir.appendingPathComponent("full")
+            // glibc's makedev(1, 7): the numbers of the system's full device.
+            if mknod(full.path, S_IFCHR | 0o666, dev_t((1 << 8) | 7)) == 0 { targets.append(full) }
+        }
+        for t in targets {
+            var before = stat()
+            lstat(t.path, &before)
+            for args in [["merge", a.path, "-o", t.path], ["sketch", "Corpora/source-b", "-o", t.path]] {
+                let r = try run(args, 74)
+                XCTAssertTrue(r.stderr.contains("is not a regular file"), r.stderr)
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            }
+            var after = stat()
+            lstat(t.path, &after)
+            XCTAssertEqual(after.st_mode & S_IFMT, before.st_mode & S_IFMT, t.lastPathComponent)
+            XCTAssertEqual(after.st_ino, before.st_ino, t.lastPathComponent)
+        }
+    }
+
+    /// `sketch -o LINK` and `merge -o LINK` replaced the symbolic link
+    /// itself with the new file, leaving its target stale; now the target
+    /// is replaced and the link stays (DESIGN §10; `index add` always wrote
+    /// through it).
+    func testANewFileReplacesASymbolicLinksTarget() throws {
+        let dir = try tempDir()
+        let source = dir.appendingPathComponent("b.fp")
+        try sketch("Corpora/source-b", source)
+        for (k, args) in [["sketch", "Corpora/source-b", "-q"], ["merge", source.path]].enumerated() {
+            let target = dir.appendingPathComponent("target\(k).fp")
+            try sketch("Corpora/source-a", target)
+            let link = dir.appendingPathComponent("link\(k).fp")
+            try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: target.lastPathComponent)
+            try run(args + ["-o", link.path])
+            XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), target.lastPathComponent)
+            XCTAssertEqual(try listing(target), try listing(source))
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }, [], "no temporary left")
+        }
+    }
+
+    /// Sizes a damaged file holds at any value: summing them trapped
+    /// (exit 132) in `stats`, `compare`, `batch`, `index query --top`,
+    /// `index list` and the dry runs. Now one line, exit 65; a negative
+    /// size is refused too.
+    func testHugeOrNegativeStoredSizesAreADamagedFile() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/source-a", clean)
+        func damaged(_ name: String, _ sql: String) throws -> URL {
+            let f = dir.appendingPathComponent(name)
+            try FileManager.default.copyItem(at: clean, to: f)
+            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
+            return f
+        }
+        let max = "9223372036854775807"
+        let second = "name IN ('doc0002.txt', 'doc0003.txt')"
+        let bytes = try damaged("bytes.fp", "UPDATE documents SET bytes = \(max) WHERE \(second)")
+        for args in [
+            ["stats", bytes.path], ["compare", bytes.path, "Corpora/source-b"], ["batch", bytes.path],
+            ["batch", "Corpora/source-b", "--against", bytes.path], ["index", "query", bytes.path, "Corpora/source-b", "--top", "3"],
+            ["stats", bytes.path, "--dry-run"], ["compare", bytes.path, "Corpora/source-b", "--dry-run"],
+            ["dedup", bytes.path, "--dry-run"], ["index", "list", bytes.path],
+        ] {
+            try refuses(args, "damaged")
+        }
+        let tokens = try damaged("tokens.fp", "UPDATE documents SET tokens = \(max) WHERE \(second)")
+        try refuses(["index", "list", tokens.path], "damaged")
+        for column in ["invalid", "truncated"] {
+            try refuses(["stats", try damaged("\(column).fp", "UPDATE documents SET \(column) = \(max) WHERE \(second)").path], "damaged")
+        }
+        try refuses(["stats", try damaged("negative.fp", "UPDATE documents SET bytes = -5 WHERE name = 'doc0002.txt'").path], "damaged")
+        try refuses(
+            ["index", "list", try damaged("ntokens.fp", "UPDATE documents SET tokens = -5 WHERE name = 'doc0002.txt'").path], "damaged")
+    }
+
+    /// A threshold in the meta table outside (0, 1] (as `sketch
+    /// --threshold` takes it): NaN, infinity or 2 made `index query` report
+    /// no near-duplicates at all, exit 0.
+    func testAnImpossibleStoredThresholdIsADamagedFile() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/near-dups", clean)
+        XCTAssertTrue(try run(["index", "query", clean.path, "Corpora/near-dups", "--format", "json"]).stdout.contains("\"score\""))
+        for (k, value) in ["nan", "inf", "2", "0", "-1"].enumerated() {
+            let f = dir.appendingPathComponent("t\(k).fp")
+            try FileManager.default.copyItem(at: clean, to: f)
+            try SQLiteDatabase(path: f.path, mode: .readWrite).execute("UPDATE meta SET value = '\(value)' WHERE key = 'threshold'")
+            try refuses(["index", "query", f.path, "Corpora/near-dups"], "meta 'threshold' is \(value), not in (0, 1]")
+            try refuses(["stats", f.path], "meta 'threshold'")
+        }
+    }
+
+    /// The gram index's directory was trusted: a block filed under another
+    /// first value was looked up in the wrong place (containment 3.1%
+    /// instead of 100%, exit 0), and an emptied index said 0%. Both are a
+    /// damaged file now.
+    func testAMisfiledOrEmptiedGramIndexIsADamagedFile() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/source-a", clean)
+        let whole = try run(["index", "query", clean.path, "Corpora/source-a", "--format", "json"]).stdout
+        XCTAssertTrue(whole.contains("\"containment\" : 1"), whole)
+        for (k, sql) in ["UPDATE gram_blocks SET first = 0", "DELETE FROM gram_blocks"].enumerated() {
+            let f = dir.appendingPathComponent("g\(k).fp")
+            try FileManager.default.copyItem(at: clean, to: f)
+            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
+            try refuses(["index", "query", f.path, "Corpora/source-a"], "the gram index is damaged")
+        }
+    }
+
+    /// A file whose name is not UTF-8 is shown with \xNN escapes, and a
+    /// valid name can spell the same text: the two were one document name,
+    /// so a fresh sketch said "1 added, 1 replaced" and kept one of them,
+    /// and every later `index add` replaced it again. The later file in the
+    /// walk's order is now a counted skip, in every command.
+    func testTwoFilesWhoseNamesReadAlikeAreNotOneDocument() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("u")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        let a = try Data(contentsOf: CLITests.root.appendingPathComponent("Corpora/source-a/doc0001.txt"))
+        let b = try Data(contentsOf: CLITests.root.appendingPathComponent("Corpora/source-b/doc0002.txt"))
+        // "bad\xFF.txt" spelled out (a backslash), and "bad" + the byte 0xFF + ".txt".
+        try b.write(to: corpus.appendingPathComponent("bad\\xFF.txt"))
+        let raw = Array(corpus.path.utf8) + Array("/bad".utf8) + [0xFF] + Array(".txt".utf8) + [0]
+        let fd = raw.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+        }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        _ = a.withUnsafeBytes { write(fd, $0.baseAddress, a.count) }
+        close(fd)
+        let f = dir.appendingPathComponent("u.fp")
+        for args in [
+            ["sketch", corpus.path, "-o", f.path, "--format", "json"], ["index", "add", f.path, corpus.path, "--format", "json"],
+        ] {
+            let r = try run(args)
+            let change = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            XCTAssertEqual(change["added"] as? Int ?? -1, args[0] == "sketch" ? 1 : 0, r.stdout)
+            XCTAssertEqual(change["replaced"] as? Int, 0, r.stdout)
+            let skipped = change["skipped"] as? [[String: Any]] ?? []
+            XCTAssertEqual(skipped.count, 1, r.stdout)
+            XCTAssertTrue((skipped.first?["reason"] as? String ?? "").contains("reads as another file's"), r.stdout)
+        }
+        // The one kept is the first in the walk's order (by bytes: the backslash, 0x5C, before 0xFF).
+        let stats = try run(["stats", corpus.path, "--format", "json", "-q"]).stdout
+        XCTAssertTrue(stats.contains("\"documents\" : 1"), stats)
+        let kept = try run(["stats", f.path, "--format", "json", "-q"]).stdout
+        let text = try run(["stats", corpus.appendingPathComponent("bad\\xFF.txt").path, "--format", "json", "-q"]).stdout
+        func bytes(_ json: String) throws -> Int? {
+            (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["bytes"] as? Int
+        }
+        XCTAssertEqual(try bytes(kept), b.count)
+        XCTAssertEqual(try bytes(text), b.count)
+        XCTAssertNotEqual(a.count, b.count)
+    }
+
+    /// `compare` and `batch` read token counts and 8- and 13-gram sets,
+    /// which do not depend on the shingle size, the permutations or the
+    /// seed: files that differ only there give the reports their texts give
+    /// (FINGERPRINT-FILES.md said they were refused, which only `merge` and
+    /// `index add` do).
+    func testCompareTakesFilesThatDifferOnlyInTheirSketches() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a.fp")
+        let b = dir.appendingPathComponent("b.fp")
+        let other = dir.appendingPathComponent("other.fp")
+        try sketch("Corpora/source-a", a)
+        try sketch("Corpora/source-b", b)
+        try sketch("Corpora/source-b", other, ["--shingle", "7", "--perms", "64", "--seed", "9"])
+        func report(_ args: [String], _ path: String) throws -> String {
+            try run(args + ["--format", "json", "-q"]).stdout.replacingOccurrences(of: path, with: "B")
+        }
+        XCTAssertEqual(try report(["compare", a.path, other.path], other.path), try report(["compare", a.path, b.path], b.path))
+        XCTAssertEqual(
+            try report(["batch", other.path, "--against", a.path], other.path), try report(["batch", b.path, "--against", a.path], b.path))
+        try refuses(["merge", a.path, other.path, "-o", dir.appendingPathComponent("m.fp").path], "shingle sizes differ")
+    }
+
+    /// `index add`'s "bytes on disk" was read before the log was
+    /// checkpointed (at the last close), so it was the file's old size.
+    /// And `index remove` with the wrong key said a key was needed.
+    func testIndexAddReportsTheSizeTheFileEndsAtAndRemoveNamesAWrongKey() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("z.fp")
+        try sketch("Corpora/source-a", f)
+        let r = try run(["index", "add", f.path, "Corpora/source-b", "--format", "json", "-q"])
+        let change = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let size = (try FileManager.default.attributesOfItem(atPath: f.path)[.size] as? NSNumber)?.intValue
+        XCTAssertEqual(change["file_bytes"] as? Int, size)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: f.path + "-wal"))
+
+        let k1 = dir.appendingPathComponent("k1")
+        let k2 = dir.appendingPathComponent("k2")
+        try (String(repeating: "ab", count: 32) + "\n").write(to: k1, atomically: true, encoding: .utf8)
+        try (String(repeating: "cd", count: 32) + "\n").write(to: k2, atomically: true, encoding: .utf8)
+        let keyed = dir.appendingPathComponent("k.fp")
+        try sketch("Corpora/source-a", keyed, ["--key", k1.path])
+        try refuses(["index", "remove", keyed.path, "doc0001.txt", "--key", k2.path], "was made with another key")
+        try refuses(["index", "remove", keyed.path, "doc0001.txt"], "needs its key (--key)")
+    }
+}
