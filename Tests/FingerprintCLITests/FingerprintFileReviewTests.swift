@@ -239,6 +239,39 @@ final class FingerprintFileReviewTests: XCTestCase {
         XCTAssertNotEqual(a.count, b.count)
     }
 
+    /// A JSONL file's records are named FILE:LINE, and a file of the same
+    /// directory can carry such a name ("a.jsonl:1" beside a.jsonl): the
+    /// two were one document, and every `index add` replaced one with the
+    /// other. The file is now a counted skip, in every run.
+    func testAFileNamedAsAJSONLRecordIsSkipped() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("c")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        try "{\"text\": \"alpha beta gamma delta epsilon zeta\"}\n{\"text\": \"one two three four five six\"}\n".write(
+            to: corpus.appendingPathComponent("a.jsonl"), atomically: true, encoding: .utf8)
+        try "completely different words here now\n".write(
+            to: corpus.appendingPathComponent("a.jsonl:1"), atomically: true, encoding: .utf8)
+        try "a file of its own\n".write(to: corpus.appendingPathComponent("b.jsonl:1"), atomically: true, encoding: .utf8)
+        let f = dir.appendingPathComponent("c.fp")
+        for (k, args) in [
+            ["sketch", corpus.path, "-o", f.path], ["index", "add", f.path, corpus.path], ["index", "add", f.path, corpus.path],
+        ].enumerated() {
+            let r = try run(args + ["--glob", "*", "--format", "json"])
+            let change = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            XCTAssertEqual(change["added"] as? Int, k == 0 ? 3 : 0, r.stdout)
+            XCTAssertEqual(change["unchanged"] as? Int, k == 0 ? 0 : 3, r.stdout)
+            XCTAssertEqual(change["replaced"] as? Int, 0, r.stdout)
+            let skipped = change["skipped"] as? [[String: Any]] ?? []
+            XCTAssertEqual(skipped.count, 1, r.stdout)
+            XCTAssertTrue((skipped.first?["reason"] as? String ?? "").contains("line 1 of a.jsonl"), r.stdout)
+        }
+        let listed = try run(["index", "list", f.path, "--format", "csv"]).stdout
+        XCTAssertTrue(listed.contains("a.jsonl:1,35,"), listed)
+        XCTAssertTrue(listed.contains("b.jsonl:1,"), listed)
+        let stats = try run(["stats", corpus.path, "--glob", "*", "--format", "json", "-q"]).stdout
+        XCTAssertTrue(stats.contains("\"documents\" : 3"), stats)
+    }
+
     /// `compare` and `batch` read token counts and 8- and 13-gram sets,
     /// which do not depend on the shingle size, the permutations or the
     /// seed: files that differ only there give the reports their texts give

@@ -801,6 +801,64 @@ final class IndexWriteTests: XCTestCase {
         XCTAssertEqual(try FingerprintStore.add(try CorpusInput(path: second.path), to: file, options: o).added, 150)
         try check("index add", documents: 850)
     }
+
+    /// The rows stage never lets a document replace one this same write
+    /// stored: a second document under a name already written in the run
+    /// is a counted skip and the first stays (no input names two documents
+    /// alike today: the listing skips the two ways it could happen). A later
+    /// write replaces it as usual.
+    func testADocumentNamedAsOneThisWriteStoredIsASkip() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("w.fp").path
+        let p = SketchOptions().parameters
+        let file = try FingerprintFile.create(path: path, parameters: p)
+        let hasher = MinHasher(perms: p.permutations, seed: p.seed)
+        func rows(_ writer: FingerprintWriter, _ docs: [(String, String)]) -> RowStage.Batch {
+            var worker = FileSketchWorker(tokenizer: .word, shingle: p.shingle, hasher: hasher, key: nil)
+            return RowStage.Batch(
+                docs.map { name, text in
+                    Array(text.utf8).withUnsafeBufferPointer { worker.feed($0) }
+                    let sketch = worker.finish()
+                    return writer.row(
+                        DocumentInfo(name: name, path: name, line: nil, bytes: text.utf8.count), sketch, worker: 0,
+                        table: worker.counting.localTable)
+                })
+        }
+        let first = "one two three four five six seven"
+        let second = "eight nine ten eleven twelve thirteen fourteen"
+        func digest(_ text: String) -> [UInt8] {
+            var h = SHA256()
+            h.update(Array(text.utf8))
+            return h.digest()
+        }
+        func stored() throws -> [String: [UInt8]] {
+            var out: [String: [UInt8]] = [:]
+            let s = try file.database.prepare("SELECT name, digest FROM documents")
+            while try s.step() { out[s.string(0)!] = s.bytes(1) }
+            return out
+        }
+        try file.writing {
+            let writer = try FingerprintWriter(file: file, key: nil)
+            let stage = try RowStage(writer: writer, keepNames: true, namePrefix: "")
+            stage.write(rows(writer, [("x", first), ("y", second), ("x", second)]))
+            if let failure = stage.failure { throw failure }
+            try writer.finish()
+            XCTAssertEqual(stage.added, 2)
+            XCTAssertEqual(stage.replaced, 0)
+            XCTAssertEqual(stage.collisions.map(\.path), ["x"])
+        }
+        XCTAssertEqual(try stored(), ["x": digest(first), "y": digest(second)])
+        try file.writing {
+            let writer = try FingerprintWriter(file: file, key: nil)
+            let stage = try RowStage(writer: writer, keepNames: true, namePrefix: "")
+            stage.write(rows(writer, [("x", second)]))
+            if let failure = stage.failure { throw failure }
+            try writer.finish()
+            XCTAssertEqual(stage.replaced, 1)
+            XCTAssertEqual(stage.collisions.count, 0)
+        }
+        XCTAssertEqual(try stored(), ["x": digest(second), "y": digest(second)])
+    }
 }
 
 /// A new fingerprint file's page size follows its input

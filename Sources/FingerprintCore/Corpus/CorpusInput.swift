@@ -371,6 +371,11 @@ enum UnitPlanner {
             // walk's order is skipped and said so. Only names holding a
             // backslash can meet this way.
             var escapedNames = Set<String>()
+            // A JSONL file's records are named FILE:LINE, which a file of
+            // its own can be named too ("a.jsonl:3" beside a.jsonl): such a
+            // file is skipped and said so, whatever the order.
+            func isJSONL(_ rel: String) -> Bool { Compression.stripSuffix(rel).lowercased().hasSuffix(".jsonl") }
+            let jsonlNames = Set(files.lazy.map { FileName.display($0.rel) }.filter(isJSONL))
             for f in files {
                 let rel = FileName.display(f.rel)
                 if rel.contains("\\") && !escapedNames.insert(rel).inserted {
@@ -381,9 +386,19 @@ enum UnitPlanner {
                                 "its name reads as another file's, \(rel) (a name that is not UTF-8 is shown with \\xNN escapes); skipped"))
                     continue
                 }
+                if !jsonlNames.isEmpty, let colon = rel.lastIndex(of: ":"), !isJSONL(rel),
+                    case let line = rel[rel.index(after: colon)...], !line.isEmpty, line.allSatisfy({ $0.isASCII && $0.isNumber }),
+                    jsonlNames.contains(String(rel[..<colon]))
+                {
+                    skips.append(
+                        Skip(
+                            path: FileName.display(f.path),
+                            reason: "its name is that of line \(line) of \(rel[..<colon]), a JSONL file of this corpus; skipped"))
+                    continue
+                }
                 let path = FileName.display(f.path)
                 let raw = FileName.isUTF8(f.path) ? nil : f.path
-                if Compression.stripSuffix(rel).lowercased().hasSuffix(".jsonl") {
+                if isJSONL(rel) {
                     // A JSONL file inside a directory contributes its lines.
                     for var u in try jsonlRanges(path, raw: raw) {
                         u.name = rel

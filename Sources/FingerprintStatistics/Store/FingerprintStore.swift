@@ -197,11 +197,12 @@ public enum FingerprintStore {
             Trace.mark("sketch: documents written")
             try writer.finish()
             Trace.mark("sketch: vocabulary written")
-            try writer.insert(skips: totals.skips)
+            let skips = totals.skips + rows.collisions
+            try writer.insert(skips: skips)
             change.added = rows.added
             change.replaced = rows.replaced
             change.unchanged = rows.unchanged + totals.unchanged
-            change.skipped = totals.skips
+            change.skipped = skips
         }
         change.documents = try file.documentCount()
         change.vocabulary = Int(try db.integer("SELECT count(*) FROM vocabulary WHERE count > 0") ?? 0)
@@ -426,6 +427,8 @@ final class RowStage: @unchecked Sendable {
     var added = 0
     var replaced = 0
     var unchanged = 0
+    /// Documents named as one this write stored already (counted skips).
+    var collisions: [Skip] = []
     var failure: Error? = nil
 
     /// A batch's rows, handed to the writer's thread by reference: the
@@ -491,6 +494,14 @@ final class RowStage: @unchecked Sendable {
         let digest = existing.bytes(1)
         let pairs = existing.array(2, of: Int32.self) ?? []
         existing.reset()
+        // Two documents of this corpus under one name (say a text file
+        // named "a.jsonl:3" beside a.jsonl): the first stays, the second is
+        // a counted skip, never a silent replacement.
+        if writer.insertedHere(row) {
+            collisions.append(
+                Skip(path: name, reason: "another document of this corpus has the same name (the first is kept); skipped"))
+            return false
+        }
         if digest == r.sketch.digest {
             unchanged += 1
             return false

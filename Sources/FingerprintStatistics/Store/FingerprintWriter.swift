@@ -70,6 +70,7 @@ package final class FingerprintWriter {
         deleteBand = try file.database.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
         if try file.upgradeSchema() { gramsStale = true }
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
+        rowsBefore = try file.database.integer("SELECT max(id) FROM documents") ?? 0
         var ids: [Int64] = []
         let s = try file.database.prepare("SELECT id, token FROM vocabulary ORDER BY id")
         while try s.step() {
@@ -235,6 +236,7 @@ package final class FingerprintWriter {
         // Not `SELECT last_insert_rowid()`: that statement was prepared
         // (parsed) anew for every document.
         let row = db.lastInsertRowID
+        if row <= rowsBefore { rowsGivenAgain.insert(row) }
         rowsMaxID = max(rowsMaxID, maxID)
         growDeltas(through: maxSlot)
         // Through buffers: indexing the class's arrays checked exclusive
@@ -266,6 +268,13 @@ package final class FingerprintWriter {
     var pendingRemovedGrams: [[UInt64]] = []
     /// The largest vocabulary id of a document this write inserted (rows stage).
     var rowsMaxID: Int64 = 0
+    /// The largest document row id before this write, and the ids at or
+    /// below it that this write gave again (SQLite's next row id follows
+    /// the largest, so a removed last row's id comes back).
+    let rowsBefore: Int64
+    private var rowsGivenAgain = Set<Int64>()
+    /// Whether this write inserted the document row `row`.
+    func insertedHere(_ row: Int64) -> Bool { row > rowsBefore || rowsGivenAgain.contains(row) }
     /// Reused by `insertRow`'s sort.
     private var sortScratch: [UInt64] = []
     var pendingGramCount = 0
