@@ -174,6 +174,15 @@ enum OutputGuard {
                 throw FingerprintError.invalidParameter(
                     name: flag, value: output, reason: "lies inside the input \(input); choose a path outside it")
             }
+            // An input read by SQLite (a fingerprint file) has its log, its
+            // log's index and its journal beside it, under its name: an
+            // output there would be replaced by SQLite, or replace the log
+            // of commits not yet in the file.
+            for suffix in ["-wal", "-shm", "-journal"] where out == inp + suffix {
+                throw FingerprintError.invalidParameter(
+                    name: flag, value: output, reason: "is where SQLite keeps the \(suffix) file of the input \(input); choose another path"
+                )
+            }
         }
     }
 

@@ -270,6 +270,11 @@ struct IndexAdd: ParsableCommand {
                         "this file's LSH bands were made for Jaccard ≥ \(f.parameters.threshold) and cannot change; index query --threshold takes any"
                 )
             }
+            // Whether names are kept is the file's (it was silently ignored).
+            if sketch.keepNames && !f.parameters.keepNames {
+                throw ValidationError(
+                    "--keep-names: \(file) hashes its documents' names and cannot keep them in clear; sketch a new file with --keep-names")
+            }
             var o2 = o
             o2.keepNames = f.parameters.keepNames
             let change = try FingerprintStore.add(input, to: f, options: o2, progress: options.progress())

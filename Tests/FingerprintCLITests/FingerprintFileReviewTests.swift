@@ -316,4 +316,149 @@ final class FingerprintFileReviewTests: XCTestCase {
         try refuses(["index", "remove", keyed.path, "doc0001.txt", "--key", k2.path], "was made with another key")
         try refuses(["index", "remove", keyed.path, "doc0001.txt"], "needs its key (--key)")
     }
+
+    // MARK: - The second pass over the same commands
+
+    /// An output named as an input fingerprint file's `-wal` (or `-shm`,
+    /// `-journal`) was taken: SQLite deleted it when the input closed (the
+    /// output gone, exit 0), or it replaced the log of commits not yet in
+    /// the file. Refused now, exit 64.
+    func testAnOutputWhereSQLiteKeepsAnInputsLogIsRefused() throws {
+        let dir = try tempDir()
+        let w = dir.appendingPathComponent("W.fp")
+        try sketch("Corpora/source-a", w)
+        for suffix in ["-wal", "-shm", "-journal"] {
+            for args in [
+                ["stats", w.path, "-o", w.path + suffix], ["index", "query", w.path, "Corpora/source-a", "-o", w.path + suffix],
+                ["index", "add", w.path, "Corpora/source-b", "--skipped", w.path + suffix],
+            ] {
+                let r = try run(args, 64)
+                XCTAssertTrue(r.stderr.contains("is where SQLite keeps the \(suffix) file of the input"), r.stderr)
+            }
+        }
+        XCTAssertEqual(try listing(w).count, 51, "index add was refused before it wrote")
+    }
+
+    /// An empty fingerprint file (an empty shard, or every document
+    /// removed) read as a corpus: `compare` of it against text said JSD 0,
+    /// "identical", exit 0, where an empty folder exits 65.
+    func testAnEmptyFingerprintFileIsNoCorpus() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("c")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        for k in 1...3 {
+            try FileManager.default.copyItem(
+                at: CLITests.root.appendingPathComponent("Corpora/source-a/doc000\(k).txt"),
+                to: corpus.appendingPathComponent("doc000\(k).txt"))
+        }
+        let empty = dir.appendingPathComponent("s1.fp")
+        try sketch(corpus.path, empty, ["--shard", "1/8"])
+        XCTAssertEqual(try listing(empty).count, 1, "a header and no document")
+        for args in [
+            ["compare", empty.path, corpus.path], ["stats", empty.path], ["batch", empty.path],
+            ["batch", corpus.path, "--against", empty.path],
+            ["dedup", empty.path], ["index", "query", empty.path, corpus.path, "--top", "2"],
+        ] {
+            try refuses(args, "holds no document")
+        }
+        // Without --top a query of an empty index is an answer: nothing found.
+        try run(["index", "query", empty.path, corpus.path])
+    }
+
+    /// `merge` took the first file's `keep_names`: a keyed file that hashes
+    /// its names merged with one that keeps them held names and paths in
+    /// clear under a meta table saying "names hashed". And `index add
+    /// --keep-names` to a file that hashes names ignored the flag.
+    func testKeyedFilesThatKeepAndHashNamesDoNotMerge() throws {
+        let dir = try tempDir()
+        let key = dir.appendingPathComponent("k")
+        try (String(repeating: "5a", count: 32) + "\n").write(to: key, atomically: true, encoding: .utf8)
+        let hashed = dir.appendingPathComponent("kh.fp")
+        let kept = dir.appendingPathComponent("kn.fp")
+        try sketch("Corpora/source-b", hashed, ["--key", key.path])
+        try sketch("Corpora/source-a", kept, ["--key", key.path, "--keep-names"])
+        for (a, b) in [(hashed, kept), (kept, hashed)] {
+            let m = dir.appendingPathComponent("m.fp")
+            try refuses(["merge", a.path, b.path, "-o", m.path], "one keeps its documents' names in clear")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: m.path))
+        }
+        let r = try run(["index", "add", hashed.path, "Corpora/source-a", "--key", key.path, "--keep-names"], 64)
+        XCTAssertTrue(r.stderr.contains("hashes its documents' names"), r.stderr)
+    }
+
+    /// A run's skips were appended to the file's at every `index add`: a
+    /// file skipped once and stored since was still listed, and three runs
+    /// over one folder showed each skip three times. An input's skips now
+    /// replace those earlier runs recorded under its path.
+    func testTheSkipsAreTheInputsAsOfItsLastRun() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("d")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: CLITests.root.appendingPathComponent("Corpora/source-a/doc0001.txt"), to: corpus.appendingPathComponent("doc0001.txt"))
+        try Data().write(to: corpus.appendingPathComponent("e.txt"))
+        let f = dir.appendingPathComponent("y.fp")
+        func skips() throws -> [String] {
+            let db = try SQLiteDatabase(path: f.path, mode: .readOnly)
+            let s = try db.prepare("SELECT path, reason FROM skips ORDER BY rowid")
+            var out: [String] = []
+            while try s.step() { out.append("\(s.string(0)!): \(s.string(1)!)") }
+            return out
+        }
+        for _ in 0..<3 { try run(["index", "add", f.path, corpus.path, "-q"]) }
+        XCTAssertEqual(try skips(), ["\(corpus.path)/e.txt: empty document"])
+        try "now it has words\n".write(to: corpus.appendingPathComponent("e.txt"), atomically: true, encoding: .utf8)
+        try run(["index", "add", f.path, corpus.path, "-q"])
+        XCTAssertEqual(try skips(), [])
+        XCTAssertEqual(try listing(f).count, 3)
+    }
+
+    /// Merging many files opened them all at once (three descriptors each
+    /// in WAL mode): past the descriptor limit, the open that failed called
+    /// a good file "not a fingerprint file". A limit of 64 against 40
+    /// shards: they merge, equal to the whole, one file open at a time.
+    func testMergeOfManyShardsOpensOneAtATime() throws {
+        let dir = try tempDir()
+        var shards: [String] = []
+        for k in 0..<40 {
+            let s = dir.appendingPathComponent(String(format: "s%02d.fp", k))
+            try sketch("Corpora/source-a", s, ["--shard", "\(k)/40"])
+            shards.append(s.path)
+        }
+        let whole = dir.appendingPathComponent("whole.fp")
+        try sketch("Corpora/source-a", whole)
+        let merged = dir.appendingPathComponent("merged.fp")
+        let r = try CLITests.runProgram(
+            "/bin/sh", ["-c", "ulimit -n 64 && exec \"$0\" merge \"$@\" -o '\(merged.path)'", CLITests.binary.path] + shards)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try listing(merged), try listing(whole))
+    }
+
+    /// A damaged size was copied on by `merge` (exit 0), the documented way
+    /// to mend a damaged gram index; and a gram index whose directory was
+    /// edited past a run's last block (first = the largest value) still
+    /// gave a wrong containment. Both are refused now.
+    func testMergeAndTheGramIndexCheckWhatTheyOtherwiseMissed() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/source-a", clean)
+        func damaged(_ name: String, _ sql: String) throws -> URL {
+            let f = dir.appendingPathComponent(name)
+            try FileManager.default.copyItem(at: clean, to: f)
+            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
+            return f
+        }
+        let sizes = try damaged("sizes.fp", "UPDATE documents SET bytes = -1 WHERE id = 1")
+        let m = dir.appendingPathComponent("m.fp")
+        try refuses(["merge", sizes.path, "-o", m.path], "is damaged")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: m.path))
+        let largest = "9223372036854775807"
+        for (k, sql) in [
+            "UPDATE gram_blocks SET first = \(largest) WHERE id = (SELECT min(id) FROM gram_blocks)",
+            "UPDATE gram_blocks SET first = \(largest)",
+        ].enumerated() {
+            let g = try damaged("g\(k).fp", sql)
+            try refuses(["index", "query", g.path, "Corpora/source-a/doc0003.txt"], "the gram index is damaged")
+        }
+    }
 }

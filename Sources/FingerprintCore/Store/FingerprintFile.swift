@@ -86,6 +86,11 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
             return "MinHash parameters differ (\(permutations) permutations, seed \(seed); and \(other.permutations), seed \(other.seed))"
         }
         if ngramSizes != other.ngramSizes { return "n-gram sizes differ" }
+        // A merged keyed file would hold names in clear under a meta table
+        // that says they are hashed, or the other way round.
+        if keyID != nil && keepNames != other.keepNames {
+            return "one keeps its documents' names in clear (sketch --keep-names) and the other hashes them"
+        }
         return nil
     }
 }
@@ -503,6 +508,12 @@ package final class FingerprintFile {
                 case (let n2, false) = invalid.addingReportingOverflow(n), case (let t2, false) = truncated.addingReportingOverflow(t)
             else { throw FingerprintError.badData(path: path, reason: "document '\(name)': damaged sizes") }
             (bytes, invalid, truncated) = (b2, n2, t2)
+        }
+        // An empty file (an empty shard, or every document removed) is no
+        // corpus, as an empty folder is not (it read as one: JSD 0,
+        // "identical").
+        guard !docs.isEmpty else {
+            throw FingerprintError.noDocuments(path: path, reason: "the fingerprint file holds no document", patterns: [])
         }
         // Only tokens some document counts (a removed document leaves its
         // tokens in the vocabulary at count 0). File ids are vocabulary row

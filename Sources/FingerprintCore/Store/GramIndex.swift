@@ -100,13 +100,33 @@ extension FingerprintFile {
                 runs.append(([], []))
                 current = run
             }
-            runs[runs.count - 1].firsts.append(FingerprintFile.gramValue(directory.int64(1)))
+            let first = FingerprintFile.gramValue(directory.int64(1))
+            // Blocks of a run hold distinct sorted values: their firsts rise.
+            if let last = runs[runs.count - 1].firsts.last, first <= last { throw damagedGrams("two blocks of a run start alike") }
+            runs[runs.count - 1].firsts.append(first)
             runs[runs.count - 1].ids.append(directory.int64(2))
         }
         // No blocks while documents hold 13-grams: an index emptied by
         // hand, which would say "nothing is contained".
         if runs.isEmpty, try database.integer("SELECT 1 FROM documents WHERE length(grams13) > 0 LIMIT 1") != nil {
             throw damagedGrams("it has no blocks, but documents hold 13-grams")
+        }
+        // Each run's first and last blocks start where the directory says,
+        // whether or not a look-up reads them: a block filed under a value
+        // past its own (the last in the run's order then) would otherwise
+        // hide its values from every look-up, and values below a misfiled
+        // first block would never be looked for. (A block misfiled between
+        // its neighbours is found when a look-up reads it.)
+        let head = try database.prepare("SELECT substr(grams, 1, 8) FROM gram_blocks WHERE id = ?")
+        for run in runs {
+            for k in Set([0, run.firsts.count - 1]) {
+                head.bind(1, run.ids[k])
+                guard try head.step(), head.withBytes(0, { $0.count == 8 && $0.loadUnaligned(as: UInt64.self) == run.firsts[k] }) else {
+                    head.reset()
+                    throw damagedGrams("a block is not where the directory puts it")
+                }
+                head.reset()
+            }
         }
         let load = try database.prepare("SELECT grams, \(sets ? "NULL" : "counts") FROM gram_blocks WHERE id = ?")
         var missing = sorted.count

@@ -198,7 +198,7 @@ public enum FingerprintStore {
             try writer.finish()
             Trace.mark("sketch: vocabulary written")
             let skips = totals.skips + rows.collisions
-            try writer.insert(skips: skips)
+            try writer.insert(skips: skips, replacing: input.path)
             change.added = rows.added
             change.replaced = rows.replaced
             change.unchanged = rows.unchanged + totals.unchanged
@@ -333,21 +333,31 @@ public enum FingerprintStore {
     /// counts, sketches). Names must be distinct across the inputs.
     @discardableResult
     public static func merge(_ paths: [String], to path: String) throws -> IndexChange {
-        let inputs = try paths.map { try FingerprintFile(path: $0) }
-        guard let first = inputs.first else { throw FingerprintError.invalidParameter(name: "merge", value: "", reason: "no input file") }
-        for f in inputs.dropFirst() {
-            if let m = first.parameters.mismatch(f.parameters) {
-                throw FingerprintError.badData(path: f.path, reason: "cannot be merged with \(first.path): \(m)")
-            }
+        // Each input is open only while it is read (to check it, then to
+        // copy it), not all at once: 600 shards held ~1,800 descriptors,
+        // past the usual limit of 1,024, and the open that failed called a
+        // good file "not a fingerprint file".
+        guard let firstPath = paths.first else {
+            throw FingerprintError.invalidParameter(name: "merge", value: "", reason: "no input file")
         }
-        var parameters = first.parameters
+        let first = try FingerprintFile(path: firstPath).parameters
+        func open(_ path: String) throws -> FingerprintFile {
+            let f = try FingerprintFile(path: path)
+            if let m = first.mismatch(f.parameters) {
+                throw FingerprintError.badData(path: f.path, reason: "cannot be merged with \(firstPath): \(m)")
+            }
+            return f
+        }
+        for p in paths.dropFirst() { _ = try open(p) }
+        var parameters = first
         parameters.tool = Fingerprint.version
         let bytes = paths.reduce(0) { $0 + fileSize($1) }
         return try writeNew(path, parameters: parameters, pageSize: FingerprintFile.pageSize(forInputBytes: bytes)) { out in
             var change = IndexChange(file: path)
             try out.writing {
                 let writer = try FingerprintWriter(file: out, key: nil)
-                for f in inputs {
+                for p in paths {
+                    let f = try open(p)
                     // Vocabulary in file-id order, so that ids come out as sketching the whole would give them.
                     var map: [Int: Int32] = [:]
                     var rowOfSlot: [Int32: Int] = [:]
@@ -393,7 +403,9 @@ public enum FingerprintStore {
             let name = s.string(1) ?? ""
             guard let pairs = s.array(11, of: Int32.self), pairs.count % 2 == 0,
                 let minhash = s.array(15, of: UInt32.self), minhash.count == f.parameters.permutations,
-                let shingles = s.array(16, of: UInt64.self), let g8 = s.array(17, of: UInt64.self), let g13 = s.array(18, of: UInt64.self)
+                let shingles = s.array(16, of: UInt64.self), let g8 = s.array(17, of: UInt64.self), let g13 = s.array(18, of: UInt64.self),
+                // Sizes as readers take them (merge is how a damaged gram index is mended: it must not copy damage on).
+                [6, 7, 8, 10, 12].allSatisfy({ (0...FingerprintFile.largestDocumentValue).contains(s.int($0)) })
             else { throw FingerprintError.badData(path: f.path, reason: "document '\(name)' is damaged") }
             var counts: [(slot: Int32, id: Int64, count: Int32)] = []
             for k in stride(from: 0, to: pairs.count, by: 2) {

@@ -547,10 +547,30 @@ package final class FingerprintWriter {
     }
 
     /// Stores skipped inputs.
-    func insert(skips: [Skip]) throws {
+    /// Records skips, each (path, reason) once. `replacing`: the input
+    /// these skips are from (its path as given): what earlier runs recorded
+    /// under that path (the path, PATH/…, PATH:LINE) is dropped first, so
+    /// the table holds the input's skips as of this run, not every run's
+    /// (a file skipped once and stored since was still listed). Not in a
+    /// keyed file without names, whose paths are hashed.
+    func insert(skips: [Skip], replacing input: String? = nil) throws {
+        if let input, key == nil || file.parameters.keepNames {
+            let d = try db.prepare(
+                "DELETE FROM skips WHERE path = ?1 OR substr(path, 1, length(?2)) = ?2 OR substr(path, 1, length(?3)) = ?3")
+            d.bind(1, input)
+            d.bind(2, input.hasSuffix("/") ? input : input + "/")
+            d.bind(3, input + ":")
+            try d.run()
+        }
+        // Each (path, reason) once: the table has no index to ask.
+        var recorded = Set<[String]>()
+        let r = try db.prepare("SELECT path, reason FROM skips")
+        while try r.step() { recorded.insert([r.string(0) ?? "", r.string(1) ?? ""]) }
         let s = try db.prepare("INSERT INTO skips(path, reason) VALUES(?, ?)")
         for k in skips {
-            s.bind(1, key == nil || file.parameters.keepNames ? k.path : key!.name(k.path))
+            let path = key == nil || file.parameters.keepNames ? k.path : key!.name(k.path)
+            guard recorded.insert([path, k.reason]).inserted else { continue }
+            s.bind(1, path)
             s.bind(2, k.reason)
             try s.run()
         }
