@@ -461,4 +461,21 @@ final class FingerprintFileReviewTests: XCTestCase {
             try refuses(["index", "query", g.path, "Corpora/source-a/doc0003.txt"], "the gram index is damaged")
         }
     }
+
+    /// Minor findings: a document of fewer than 13 words showed
+    /// containment "0/0" with no word why, and `index remove --key` on a
+    /// file that is not keyed took the key silently.
+    func testAShortQuestionedDocumentGetsANoteAndRemoveRefusesAKeyItCannotUse() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("a.fp")
+        try sketch("Corpora/source-a", f)
+        let short = dir.appendingPathComponent("short.txt")
+        try "one two three\n".write(to: short, atomically: true, encoding: .utf8)
+        let r = try run(["index", "query", f.path, short.path, "--format", "json"])
+        XCTAssertTrue(r.stdout.contains("1 documents hold no 13-gram (fewer than 13 words)"), r.stdout)
+        let key = dir.appendingPathComponent("k")
+        try (String(repeating: "ab", count: 32) + "\n").write(to: key, atomically: true, encoding: .utf8)
+        try refuses(["index", "remove", f.path, "doc0001.txt", "--key", key.path], "is not keyed")
+        XCTAssertEqual(try listing(f).count, 51)
+    }
 }

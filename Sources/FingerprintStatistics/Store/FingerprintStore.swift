@@ -270,6 +270,9 @@ public enum FingerprintStore {
     package static func remove(_ names: [String], from file: FingerprintFile, key: FingerprintKey?) throws -> (
         removed: Int, missing: [String]
     ) {
+        if !file.parameters.keyed && key != nil {
+            throw FingerprintError.badData(path: file.path, reason: "is not keyed; remove its documents without --key")
+        }
         if file.parameters.keyed && key?.id != file.parameters.keyID {
             throw FingerprintError.badData(
                 path: file.path,

@@ -280,6 +280,10 @@ extension FingerprintStore {
         if tooShort > 0 {
             notes.append("\(tooShort) documents are shorter than one \(p.shingle)-token shingle: no near-duplicates for them")
         }
+        let noGrams = scan.outputs.filter { $0.output.grams[1].isEmpty }.count
+        if noGrams > 0 {
+            notes.append("\(noGrams) documents hold no 13-gram (fewer than 13 words): no containment for them (shown as 0/0)")
+        }
         if threshold < p.threshold {
             notes.append(
                 "--threshold \(threshold) is below the \(p.threshold) the index's \(p.bands)×\(p.rows) LSH bands were tuned for: pairs between them are found with lower probability"
