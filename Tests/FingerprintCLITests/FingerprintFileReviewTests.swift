@@ -6,31 +6,13 @@ import XCTest
 /// pinned by a test that failed before its fix. They run the real binary;
 /// device nodes are made privately in a temporary directory (`mknod`, as
 /// root; skipped otherwise), never the system's /dev.
-final class FingerprintFileReviewTests: XCTestCase {
-    func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-review-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
-    @discardableResult
-    func run(_ args: [String], _ status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CLITests.Run {
-        let r = try CLITests.run(args)
-        XCTAssertEqual(r.status, status, "\(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
-        return r
-    }
-
+final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
     /// `args` exits 65 with one line on standard error holding `words`, and nothing on standard output.
     func refuses(_ args: [String], _ words: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try run(args, 65, file: file, line: line)
         XCTAssertTrue(r.stderr.contains(words), "\(args): \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
         XCTAssertEqual(r.stdout, "", file: file, line: line)
-    }
-
-    func sketch(_ corpus: String, _ out: URL, _ extra: [String] = []) throws {
-        try run(["sketch", corpus, "-o", out.path, "-q"] + extra)
     }
 
     /// Each document's name and SHA-256, as `index list` shows them.
@@ -132,15 +114,9 @@ final class FingerprintFileReviewTests: XCTestCase {
         let dir = try tempDir()
         let clean = dir.appendingPathComponent("clean.fp")
         try sketch("Corpora/source-a", clean)
-        func damaged(_ name: String, _ sql: String) throws -> URL {
-            let f = dir.appendingPathComponent(name)
-            try FileManager.default.copyItem(at: clean, to: f)
-            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
-            return f
-        }
         let max = "9223372036854775807"
         let second = "name IN ('doc0002.txt', 'doc0003.txt')"
-        let bytes = try damaged("bytes.fp", "UPDATE documents SET bytes = \(max) WHERE \(second)")
+        let bytes = try damaged(clean, "bytes.fp", "UPDATE documents SET bytes = \(max) WHERE \(second)")
         for args in [
             ["stats", bytes.path], ["compare", bytes.path, "Corpora/source-b"], ["batch", bytes.path],
             ["batch", "Corpora/source-b", "--against", bytes.path], ["index", "query", bytes.path, "Corpora/source-b", "--top", "3"],
@@ -149,14 +125,17 @@ final class FingerprintFileReviewTests: XCTestCase {
         ] {
             try refuses(args, "damaged")
         }
-        let tokens = try damaged("tokens.fp", "UPDATE documents SET tokens = \(max) WHERE \(second)")
+        let tokens = try damaged(clean, "tokens.fp", "UPDATE documents SET tokens = \(max) WHERE \(second)")
         try refuses(["index", "list", tokens.path], "damaged")
         for column in ["invalid", "truncated"] {
-            try refuses(["stats", try damaged("\(column).fp", "UPDATE documents SET \(column) = \(max) WHERE \(second)").path], "damaged")
+            try refuses(
+                ["stats", try damaged(clean, "\(column).fp", "UPDATE documents SET \(column) = \(max) WHERE \(second)").path], "damaged")
         }
-        try refuses(["stats", try damaged("negative.fp", "UPDATE documents SET bytes = -5 WHERE name = 'doc0002.txt'").path], "damaged")
         try refuses(
-            ["index", "list", try damaged("ntokens.fp", "UPDATE documents SET tokens = -5 WHERE name = 'doc0002.txt'").path], "damaged")
+            ["stats", try damaged(clean, "negative.fp", "UPDATE documents SET bytes = -5 WHERE name = 'doc0002.txt'").path], "damaged")
+        try refuses(
+            ["index", "list", try damaged(clean, "ntokens.fp", "UPDATE documents SET tokens = -5 WHERE name = 'doc0002.txt'").path],
+            "damaged")
     }
 
     /// A threshold in the meta table outside (0, 1] (as `sketch
@@ -442,13 +421,7 @@ final class FingerprintFileReviewTests: XCTestCase {
         let dir = try tempDir()
         let clean = dir.appendingPathComponent("clean.fp")
         try sketch("Corpora/source-a", clean)
-        func damaged(_ name: String, _ sql: String) throws -> URL {
-            let f = dir.appendingPathComponent(name)
-            try FileManager.default.copyItem(at: clean, to: f)
-            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
-            return f
-        }
-        let sizes = try damaged("sizes.fp", "UPDATE documents SET bytes = -1 WHERE id = 1")
+        let sizes = try damaged(clean, "sizes.fp", "UPDATE documents SET bytes = -1 WHERE id = 1")
         let m = dir.appendingPathComponent("m.fp")
         try refuses(["merge", sizes.path, "-o", m.path], "is damaged")
         XCTAssertFalse(FileManager.default.fileExists(atPath: m.path))
@@ -457,7 +430,7 @@ final class FingerprintFileReviewTests: XCTestCase {
             "UPDATE gram_blocks SET first = \(largest) WHERE id = (SELECT min(id) FROM gram_blocks)",
             "UPDATE gram_blocks SET first = \(largest)",
         ].enumerated() {
-            let g = try damaged("g\(k).fp", sql)
+            let g = try damaged(clean, "g\(k).fp", sql)
             try refuses(["index", "query", g.path, "Corpora/source-a/doc0003.txt"], "the gram index is damaged")
         }
     }

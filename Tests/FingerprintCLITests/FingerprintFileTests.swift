@@ -5,25 +5,7 @@ import XCTest
 
 /// Fingerprint files (issue 13): `sketch`, a `.fp` read wherever a corpus is,
 /// keyed files, `merge`, and the incremental index.
-final class FingerprintFileTests: XCTestCase {
-    func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fp-file-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
-    @discardableResult
-    func run(_ args: [String], _ status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CLITests.Run {
-        let r = try CLITests.run(args)
-        XCTAssertEqual(r.status, status, "\(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
-        return r
-    }
-
-    func sketch(_ corpus: String, _ out: URL, _ extra: [String] = []) throws {
-        try run(["sketch", corpus, "-o", out.path, "-q"] + extra)
-    }
-
+final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
     /// A report with the given input paths replaced by one placeholder, so
     /// that the text run and the file run can be compared as strings.
     func normalised(_ json: String, _ paths: [String]) -> String {
