@@ -105,6 +105,10 @@ struct DedupCommand: ParsableCommand {
             o.seed = options.seed == 0 ? 1 : options.seed
             o.read = options.readOptions
             let input = try options.input(dir)
+            // What the run would refuse of a file, a dry run refuses too.
+            if options.dryRun && input.kind == .fingerprint {
+                try FingerprintStore.requireSketches(of: try FingerprintFile(path: input.path), options: o)
+            }
             let stop = try options.planGate(
                 inputs: [input], json: format == .json || format == .jsonl, advice: "--method simhash keeps no shingle sets"
             ) { depth in

@@ -253,6 +253,13 @@ extension SharedOptions {
     }
 
     private func checkPlan(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
+        // A fingerprint file made with another tokenizer is refused by the
+        // run; a dry run says so too, instead of a plan (exit 0).
+        if dryRun {
+            for input in inputs where input.kind == .fingerprint {
+                try FingerprintFile(path: input.path).requireCompatible(tokenizer: try tokenizerSpec())
+            }
+        }
         if !dryRun {
             if force { return false }
             let stored = try inputs.reduce(0) { try $0 + CorpusSurvey.storedBytes($1) }

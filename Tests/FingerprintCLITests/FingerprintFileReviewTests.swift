@@ -451,4 +451,23 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         try refuses(["index", "remove", f.path, "doc0001.txt", "--key", key.path], "is not keyed")
         XCTAssertEqual(try listing(f).count, 51)
     }
+
+    /// `--dry-run` printed a plan (exit 0) for runs the real command
+    /// refuses: a file of another tokenizer, `dedup` of a file of another
+    /// shingle size, `attribute` of a file (it reads the text). It refuses
+    /// them alike now; a file the run takes still gets its plan.
+    func testADryRunRefusesWhatTheRunRefuses() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("a.fp")
+        try sketch("Corpora/source-a", a)
+        try refuses(["stats", a.path, "--tokenizer", "char:3", "--dry-run"], "was sketched with tokenizer word")
+        try refuses(["batch", a.path, "--tokenizer", "char:3", "--dry-run"], "was sketched with tokenizer word")
+        try refuses(["compare", a.path, "Corpora/source-b", "--tokenizer", "char:3", "--dry-run"], "was sketched with tokenizer word")
+        try refuses(["dedup", a.path, "--shingle", "3", "--dry-run"], "5-token shingles; this run asks for 3")
+        try refuses(["attribute", "--reference", a.path, "--dry-run"], "is a fingerprint file")
+        try refuses(["attribute", "--reference", a.path], "is a fingerprint file")
+        for args in [["stats", a.path], ["dedup", a.path], ["compare", a.path, "Corpora/source-b"]] {
+            XCTAssertFalse(try run(args + ["--dry-run"]).stdout.isEmpty, "\(args)")
+        }
+    }
 }

@@ -15,15 +15,12 @@ extension FingerprintStore {
         throw FingerprintError.badData(path: keyed.input, reason: why)
     }
 
-    /// The sketches `dedup` and `batch --method minhash` need, from a file.
-    /// Signatures are recomputed from the stored shingles when the run's
-    /// permutations or seed differ from the file's; the shingle size and the
-    /// tokenizer must be the file's.
+    /// What `dedup` and `batch --method minhash` need of a file before they
+    /// read it (also what their `--dry-run` checks): its tokenizer and
+    /// shingle size are the run's, its shingles current, and a keyed file
+    /// has no boilerplate to match.
     /// - Throws: `.badData` naming the file and the mismatch.
-    static func sketches(_ input: CorpusInput, options o: DedupOptions) throws -> (
-        documents: [DocumentInfo], sketches: [SketchedDocument], skips: [Skip], keyID: String?
-    ) {
-        let file = try FingerprintFile(path: input.path)
+    package static func requireSketches(of file: FingerprintFile, options o: DedupOptions) throws {
         if file.parameters.keyed && o.boilerplate != nil {
             throw FingerprintError.badData(
                 path: file.path, reason: "is keyed: boilerplate files cannot be matched against its keyed shingles")
@@ -37,6 +34,18 @@ extension FingerprintStore {
                     "was sketched with \(file.parameters.shingle)-token shingles; this run asks for \(o.shingle) (set --shingle \(file.parameters.shingle), or sketch again)"
             )
         }
+    }
+
+    /// The sketches `dedup` and `batch --method minhash` need, from a file.
+    /// Signatures are recomputed from the stored shingles when the run's
+    /// permutations or seed differ from the file's; the shingle size and the
+    /// tokenizer must be the file's.
+    /// - Throws: `.badData` naming the file and the mismatch.
+    static func sketches(_ input: CorpusInput, options o: DedupOptions) throws -> (
+        documents: [DocumentInfo], sketches: [SketchedDocument], skips: [Skip], keyID: String?
+    ) {
+        let file = try FingerprintFile(path: input.path)
+        try requireSketches(of: file, options: o)
         let resign = file.parameters.permutations != o.perms || file.parameters.seed != o.seed
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
         var documents: [DocumentInfo] = []
