@@ -255,10 +255,19 @@ extension SharedOptions {
     private func checkPlan(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
         // A fingerprint file made with another tokenizer is refused by the
         // run; a dry run says so too, instead of a plan (exit 0).
+        // So is a keyed file beside text or a file of another key.
         if dryRun {
-            for input in inputs where input.kind == .fingerprint {
-                try FingerprintFile(path: input.path).requireCompatible(tokenizer: try tokenizerSpec())
+            var keys: [(input: String, keyID: String?)] = []
+            for input in inputs {
+                guard input.kind == .fingerprint else {
+                    keys.append((input.description, nil))
+                    continue
+                }
+                let file = try FingerprintFile(path: input.path)
+                try file.requireCompatible(tokenizer: try tokenizerSpec())
+                keys.append((input.path, file.parameters.keyID))
             }
+            for k in keys.dropFirst() { try FingerprintStore.requireSameKey(keys[0], k) }
         }
         if !dryRun {
             if force { return false }

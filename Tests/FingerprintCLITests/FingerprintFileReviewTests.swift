@@ -454,8 +454,9 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
 
     /// `--dry-run` printed a plan (exit 0) for runs the real command
     /// refuses: a file of another tokenizer, `dedup` of a file of another
-    /// shingle size, `attribute` of a file (it reads the text). It refuses
-    /// them alike now; a file the run takes still gets its plan.
+    /// shingle size, `attribute` of a file (it reads the text), a keyed
+    /// file beside text. It refuses them alike now; a file the run takes
+    /// still gets its plan.
     func testADryRunRefusesWhatTheRunRefuses() throws {
         let dir = try tempDir()
         let a = dir.appendingPathComponent("a.fp")
@@ -466,6 +467,14 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         try refuses(["dedup", a.path, "--shingle", "3", "--dry-run"], "5-token shingles; this run asks for 3")
         try refuses(["attribute", "--reference", a.path, "--dry-run"], "is a fingerprint file")
         try refuses(["attribute", "--reference", a.path], "is a fingerprint file")
+        let key = dir.appendingPathComponent("k")
+        try (String(repeating: "ab", count: 32) + "\n").write(to: key, atomically: true, encoding: .utf8)
+        let keyed = dir.appendingPathComponent("k.fp")
+        try sketch("Corpora/source-a", keyed, ["--key", key.path])
+        for args in [["compare", keyed.path, "Corpora/source-b"], ["batch", "Corpora/source-b", "--against", keyed.path]] {
+            try refuses(args + ["--dry-run"], "is keyed (sketch --key) and Corpora/source-b is not")
+            try refuses(args, "is keyed (sketch --key) and Corpora/source-b is not")
+        }
         for args in [["stats", a.path], ["dedup", a.path], ["compare", a.path, "Corpora/source-b"]] {
             XCTAssertFalse(try run(args + ["--dry-run"]).stdout.isEmpty, "\(args)")
         }

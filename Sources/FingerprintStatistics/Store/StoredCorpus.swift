@@ -6,6 +6,12 @@ extension FingerprintStore {
     /// Refuses to put side by side corpora whose tokens are not comparable:
     /// a keyed file and text (or an unkeyed file), or files of two keys.
     public static func requireSameKey(_ a: CountedCorpus, _ b: CountedCorpus) throws {
+        try requireSameKey((a.input, a.keyID), (b.input, b.keyID))
+    }
+
+    /// The same, of two inputs by name and key id (nil: text, or a file
+    /// made without a key), as a dry run knows them before reading.
+    public static func requireSameKey(_ a: (input: String, keyID: String?), _ b: (input: String, keyID: String?)) throws {
         guard a.keyID != b.keyID else { return }
         let (keyed, other) = a.keyID != nil ? (a, b) : (b, a)
         let why =
