@@ -215,10 +215,7 @@ struct AttributeCommand: ParsableCommand {
             let groupSource: AttributionGroups? = groups.map { .table($0) } ?? groupField.map { .field($0) }
             let questionedInput = try questioned.map { try options.input($0) }
             // Attribution reads the text (a dry run said "ok" to a file the run refuses).
-            for input in [ref] + (questionedInput.map { [$0] } ?? []) where input.kind == .fingerprint {
-                throw FingerprintError.badData(
-                    path: input.path, reason: "is a fingerprint file (counts and sketches, no text); this needs the text itself")
-            }
+            for input in [ref] + (questionedInput.map { [$0] } ?? []) where input.kind == .fingerprint { throw input.textNeeded }
             let stop = try options.planGate(
                 inputs: [ref] + (questionedInput.map { [$0] } ?? []), json: format == .json || format == .jsonl,
                 advice: "fewer --mfw or --char-features lower the feature rows"

@@ -44,6 +44,12 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
     public private(set) var documents: [String] = []
     public private(set) var documentNames: [String] = []
 
+    /// The error for a fingerprint file where the text itself is read
+    /// (counts and sketches are all it holds).
+    package var textNeeded: FingerprintError {
+        .badData(path: path, reason: "is a fingerprint file (counts and sketches, no text); this needs the text itself")
+    }
+
     public static let defaultGlobs = ["*.txt", "*.md", "*.text"]
 
     /// A corpus of documents held in memory, one string a document, read
@@ -340,8 +346,7 @@ enum UnitPlanner {
     private static func planAll(_ input: CorpusInput, skips: inout [Skip]) throws -> [ReadUnit] {
         switch input.kind {
         case .fingerprint:
-            throw FingerprintError.badData(
-                path: input.path, reason: "is a fingerprint file (counts and sketches, no text); this needs the text itself")
+            throw input.textNeeded
         case .stdin:
             return [ReadUnit(path: input.path, name: input.path, source: .stdin, size: 0)]
         case .memory:

@@ -402,7 +402,7 @@ package final class FingerprintFile {
         var info = DocumentInfo(
             name: name, path: s.string(2) ?? name, line: s.isNull(3) ? nil : s.int(3), bytes: s.int(5), key: s.string(4))
         info.group = nil
-        for c in [5, 7, 9, 16, 17] where !(0...FingerprintFile.largestDocumentValue).contains(s.int(c)) { throw damaged("sizes") }
+        guard FingerprintFile.sizesFit(s, columns: [5, 7, 9, 16, 17]) else { throw damaged("sizes") }
         guard let pairs = s.array(8, of: Int32.self), pairs.count % 2 == 0 else { throw damaged("counts") }
         var ids = [Int32](repeating: 0, count: pairs.count / 2)
         var counts = ids
@@ -502,9 +502,7 @@ package final class FingerprintFile {
             // Sizes and counts a damaged file may hold at any value: never
             // negative, never summed past Int.max (a trap).
             let (b, n, t) = (info.bytes, s.int(6), s.int(7))
-            let largest = FingerprintFile.largestDocumentValue
-            guard (0...largest).contains(b), (0...largest).contains(n), (0...largest).contains(t),
-                case (let b2, false) = bytes.addingReportingOverflow(b),
+            guard FingerprintFile.sizesFit(s, columns: [4, 6, 7]), case (let b2, false) = bytes.addingReportingOverflow(b),
                 case (let n2, false) = invalid.addingReportingOverflow(n), case (let t2, false) = truncated.addingReportingOverflow(t)
             else { throw FingerprintError.badData(path: path, reason: "document '\(name)': damaged sizes") }
             (bytes, invalid, truncated) = (b2, n2, t2)
@@ -608,6 +606,12 @@ package final class FingerprintFile {
     /// read in memory. So sums over documents stay far from `Int.max` (a
     /// trap) short of millions of crafted rows.
     public static let largestDocumentValue = 1 << 40
+
+    /// Whether the statement's integer `columns` (sizes and counts of a
+    /// document) are each in 0…`largestDocumentValue`.
+    package static func sizesFit(_ s: SQLiteStatement, columns: [Int]) -> Bool {
+        columns.allSatisfy { (0...largestDocumentValue).contains(s.int($0)) }
+    }
 
     /// What `--dry-run` needs, exact: a fingerprint file knows its sizes.
     public func survey() throws -> CorpusSurvey {

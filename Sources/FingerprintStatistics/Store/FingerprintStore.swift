@@ -159,10 +159,10 @@ public enum FingerprintStore {
         // Files whose stored digest equals their text's are not tokenised
         // again (the names as RowStage looks them up).
         let stored = try StoredDigests(file)
-        let keepNames = o.key == nil || file.parameters.keepNames
         var read = o.read
-        read.unchanged = UnchangedDocuments(key: o.key) { [stored, key = o.key, prefix = o.namePrefix] name in
-            stored.digest(keepNames ? prefix + name : key!.name(prefix + name))
+        read.unchanged = UnchangedDocuments(key: o.key) {
+            [stored, key = o.key, keepNames = file.parameters.keepNames, prefix = o.namePrefix] name in
+            stored.digest(FingerprintWriter.stored(prefix + name, key: key, keepNames: keepNames))
         }
         // The n-gram sets' storage, handed back by the rows stage and the
         // gram index's runs to the readers.
@@ -170,7 +170,7 @@ public enum FingerprintStore {
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: o.key)
             writer.pool = pool
-            let rows = try RowStage(writer: writer, keepNames: o.key == nil || file.parameters.keepNames, namePrefix: o.namePrefix)
+            let rows = try RowStage(writer: writer, namePrefix: o.namePrefix)
             // The rows of one batch are written on `queue` while the next batch is read.
             let queue = DispatchQueue(label: "fingerprint.sketch.writer")
             let group = DispatchGroup()
@@ -408,7 +408,7 @@ public enum FingerprintStore {
                 let minhash = s.array(15, of: UInt32.self), minhash.count == f.parameters.permutations,
                 let shingles = s.array(16, of: UInt64.self), let g8 = s.array(17, of: UInt64.self), let g13 = s.array(18, of: UInt64.self),
                 // Sizes as readers take them (merge is how a damaged gram index is mended: it must not copy damage on).
-                [6, 7, 8, 10, 12].allSatisfy({ (0...FingerprintFile.largestDocumentValue).contains(s.int($0)) })
+                FingerprintFile.sizesFit(s, columns: [6, 7, 8, 10, 12])
             else { throw FingerprintError.badData(path: f.path, reason: "document '\(name)' is damaged") }
             var counts: [(slot: Int32, id: Int64, count: Int32)] = []
             for k in stride(from: 0, to: pairs.count, by: 2) {
@@ -437,7 +437,6 @@ public enum FingerprintStore {
 final class RowStage: @unchecked Sendable {
     let writer: FingerprintWriter
     let existing: SQLiteStatement
-    let keepNames: Bool
     let namePrefix: String
     var added = 0
     var replaced = 0
@@ -455,10 +454,9 @@ final class RowStage: @unchecked Sendable {
         init(_ rows: [FingerprintWriter.Row]) { self.rows = rows }
     }
 
-    init(writer: FingerprintWriter, keepNames: Bool, namePrefix: String) throws {
+    init(writer: FingerprintWriter, namePrefix: String) throws {
         self.writer = writer
         existing = try writer.db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
-        self.keepNames = keepNames
         self.namePrefix = namePrefix
     }
 
@@ -499,7 +497,7 @@ final class RowStage: @unchecked Sendable {
             return true
         }
         let name = namePrefix + r.info.name
-        let stored = keepNames ? name : writer.key!.name(name)
+        let stored = writer.stored(name)
         existing.bind(1, stored)
         guard try existing.step() else {
             existing.reset()

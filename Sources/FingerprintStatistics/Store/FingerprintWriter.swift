@@ -35,11 +35,10 @@ package final class FingerprintWriter {
     var countDelta: [Int] = []
     var documentDelta: [Int] = []
     let insertDocument: SQLiteStatement
-    let insertBand: SQLiteStatement
+    let insertBands: RowsInsert
     /// What `remove` reads of a document, and deletes of its band keys.
     let removedDocument: SQLiteStatement
     let deleteBand: SQLiteStatement
-    let insertBands: SQLiteStatement
     let banding: LSHBanding
     /// Where n-gram sets' storage goes once written (`HashBufferPool`).
     var pool: HashBufferPool?
@@ -62,10 +61,7 @@ package final class FingerprintWriter {
               shingle_tokens, exact, simhash, minhash, shingles, grams8, grams13)
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING
             """)
-        insertBand = try file.database.prepare("INSERT OR IGNORE INTO bands(band, hash, document) VALUES(?, ?, ?)")
-        insertBands = try file.database.prepare(
-            "INSERT OR IGNORE INTO bands(band, hash, document) VALUES"
-                + Array(repeating: "(?, ?, ?)", count: FingerprintWriter.bandRowsPerInsert).joined(separator: ", "))
+        insertBands = try RowsInsert(file.database, "INSERT OR IGNORE INTO bands(band, hash, document)", columns: 3)
         removedDocument = try file.database.prepare("SELECT minhash, grams13 FROM documents WHERE id = ?")
         deleteBand = try file.database.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
         if try file.upgradeSchema() { gramsStale = true }
@@ -161,12 +157,19 @@ package final class FingerprintWriter {
     func insert(_ r: Row, namePrefix: String = "") throws -> Int64? {
         let info = r.info
         let keepNames = key == nil || file.parameters.keepNames
-        let realName = namePrefix + info.name
-        let order = namePrefix + FingerprintWriter.order(info)
         return try insertRow(
-            name: keepNames ? realName : key!.name(realName), order: Array((keepNames ? order : key!.name(order)).utf8),
+            name: stored(namePrefix + info.name), order: Array(stored(namePrefix + FingerprintWriter.order(info)).utf8),
             path: keepNames ? info.path : nil, line: info.line, key: keepNames ? info.key : nil, bytes: info.bytes, counts: r.counts,
             sketch: r.sketch)
+    }
+
+    /// A name (or path) as the file keeps it: itself, or its keyed hash in
+    /// a keyed file without names.
+    func stored(_ name: String) -> String { FingerprintWriter.stored(name, key: key, keepNames: file.parameters.keepNames) }
+
+    /// The same, for readers that look names up before a writer exists.
+    static func stored(_ name: String, key: FingerprintKey?, keepNames: Bool) -> String {
+        key == nil || keepNames ? name : key!.name(name)
     }
 
     /// Stores a document row copied from another file (names as stored there).
@@ -393,22 +396,14 @@ package final class FingerprintWriter {
             RadixSort.sortHashes(&part, scratch: &bandScratch)
             for (j, key) in part.enumerated() { order[start[b] + j] = Int(key & low) }
         }
-        var k = 0
-        while k < n {
-            let rows = n - k >= FingerprintWriter.bandRowsPerInsert ? FingerprintWriter.bandRowsPerInsert : 1
-            let s = rows > 1 ? insertBands : insertBand
-            for r in 0..<rows {
-                let e = pendingBands[order[k + r]]
-                s.bind(3 * r + 1, e.band)
-                s.bind(3 * r + 2, e.hash)
-                s.bind(3 * r + 3, e.row)
-            }
-            try s.run()
-            k += rows
+        try insertBands.run(n) { s, p, k in
+            let e = pendingBands[order[k]]
+            s.bind(p, e.band)
+            s.bind(p + 1, e.hash)
+            s.bind(p + 2, e.row)
         }
         pendingBands.removeAll(keepingCapacity: true)
     }
-    static let bandRowsPerInsert = 64
     /// Time in `flushBands`, for the trace (the LSH insert on its own).
     var bandSeconds = 0.0
     private var bandScratch: [UInt64] = []
@@ -510,25 +505,14 @@ package final class FingerprintWriter {
         // statement: a new file's 50,013 types took 45 ms one row a
         // statement, on one core after all documents were written; 29 ms
         // so, measured in C on the same rows.
-        let rowsPerInsert = 64
-        let single = try db.prepare("INSERT INTO vocabulary(id, token, count, documents) VALUES(?, ?, ?, ?)")
-        let many = try db.prepare(
-            "INSERT INTO vocabulary(id, token, count, documents) VALUES"
-                + Array(repeating: "(?, ?, ?, ?)", count: rowsPerInsert).joined(separator: ", "))
-        func bind(_ s: SQLiteStatement, row r: Int, _ entry: (slot: Int32, id: Int64, token: [UInt8])) {
-            s.bind(4 * r + 1, entry.id)
-            s.bind(4 * r + 2, array: entry.token)
-            let slot = Int(entry.slot)
-            s.bind(4 * r + 3, slot < countDelta.count ? countDelta[slot] : 0)
-            s.bind(4 * r + 4, slot < documentDelta.count ? documentDelta[slot] : 0)
-        }
-        var k = 0
-        while k < newTokens.count {
-            let rows = newTokens.count - k >= rowsPerInsert ? rowsPerInsert : 1
-            let s = rows == 1 ? single : many
-            for r in 0..<rows { bind(s, row: r, newTokens[k + r]) }
-            try s.run()
-            k += rows
+        let insertTypes = try RowsInsert(db, "INSERT INTO vocabulary(id, token, count, documents)", columns: 4)
+        try insertTypes.run(newTokens.count) { s, p, k in
+            let (v, id, token) = newTokens[k]
+            let slot = Int(v)
+            s.bind(p, id)
+            s.bind(p + 1, array: token)
+            s.bind(p + 2, slot < countDelta.count ? countDelta[slot] : 0)
+            s.bind(p + 3, slot < documentDelta.count ? documentDelta[slot] : 0)
         }
         for (v, _, _) in newTokens where Int(v) < countDelta.count {
             countDelta[Int(v)] = 0
@@ -568,11 +552,43 @@ package final class FingerprintWriter {
         while try r.step() { recorded.insert([r.string(0) ?? "", r.string(1) ?? ""]) }
         let s = try db.prepare("INSERT INTO skips(path, reason) VALUES(?, ?)")
         for k in skips {
-            let path = key == nil || file.parameters.keepNames ? k.path : key!.name(k.path)
+            let path = stored(k.path)
             guard recorded.insert([path, k.reason]).inserted else { continue }
             s.bind(1, path)
             s.bind(2, k.reason)
             try s.run()
+        }
+    }
+}
+
+/// An INSERT prepared for one row and for `RowsInsert.perStatement` rows
+/// (`VALUES (…), (…), …`): rows go `perStatement` a statement, the rest one
+/// a statement. Per-statement overhead was most of a row's cost for the
+/// band keys and a new file's vocabulary.
+struct RowsInsert {
+    static let perStatement = 64
+    let one: SQLiteStatement
+    let many: SQLiteStatement
+    let columns: Int
+
+    /// `head`: the statement up to `VALUES` ("INSERT INTO t(a, b)").
+    init(_ db: SQLiteDatabase, _ head: String, columns: Int) throws {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        one = try db.prepare(head + " VALUES" + row)
+        many = try db.prepare(head + " VALUES" + Array(repeating: row, count: RowsInsert.perStatement).joined(separator: ", "))
+        self.columns = columns
+    }
+
+    /// Inserts rows 0..<count; `bind(statement, first, k)` binds row k's
+    /// values at parameters first, first + 1, ….
+    func run(_ count: Int, _ bind: (SQLiteStatement, Int, Int) -> Void) throws {
+        var k = 0
+        while k < count {
+            let rows = count - k >= RowsInsert.perStatement ? RowsInsert.perStatement : 1
+            let s = rows > 1 ? many : one
+            for r in 0..<rows { bind(s, columns * r + 1, k + r) }
+            try s.run()
+            k += rows
         }
     }
 }
