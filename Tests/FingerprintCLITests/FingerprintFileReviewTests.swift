@@ -7,14 +7,6 @@ import XCTest
 /// device nodes are made privately in a temporary directory (`mknod`, as
 /// root; skipped otherwise), never the system's /dev.
 final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
-    /// `args` exits 65 with one line on standard error holding `words`, and nothing on standard output.
-    func refuses(_ args: [String], _ words: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try run(args, 65, file: file, line: line)
-        XCTAssertTrue(r.stderr.contains(words), "\(args): \(r.stderr)", file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
-        XCTAssertEqual(r.stdout, "", file: file, line: line)
-    }
-
     /// Each document's name and SHA-256, as `index list` shows them.
     func listing(_ url: URL) throws -> [String] {
         let r = try run(["index", "list", url.path, "--format", "csv"])
@@ -147,9 +139,7 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         try sketch("Corpora/near-dups", clean)
         XCTAssertTrue(try run(["index", "query", clean.path, "Corpora/near-dups", "--format", "json"]).stdout.contains("\"score\""))
         for (k, value) in ["nan", "inf", "2", "0", "-1"].enumerated() {
-            let f = dir.appendingPathComponent("t\(k).fp")
-            try FileManager.default.copyItem(at: clean, to: f)
-            try SQLiteDatabase(path: f.path, mode: .readWrite).execute("UPDATE meta SET value = '\(value)' WHERE key = 'threshold'")
+            let f = try damaged(clean, "t\(k).fp", "UPDATE meta SET value = '\(value)' WHERE key = 'threshold'")
             try refuses(["index", "query", f.path, "Corpora/near-dups"], "meta 'threshold' is \(value), not in (0, 1]")
             try refuses(["stats", f.path], "meta 'threshold'")
         }
@@ -166,9 +156,7 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         let whole = try run(["index", "query", clean.path, "Corpora/source-a", "--format", "json"]).stdout
         XCTAssertTrue(whole.contains("\"containment\" : 1"), whole)
         for (k, sql) in ["UPDATE gram_blocks SET first = 0", "DELETE FROM gram_blocks"].enumerated() {
-            let f = dir.appendingPathComponent("g\(k).fp")
-            try FileManager.default.copyItem(at: clean, to: f)
-            try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
+            let f = try damaged(clean, "g\(k).fp", sql)
             try refuses(["index", "query", f.path, "Corpora/source-a"], "the gram index is damaged")
         }
     }

@@ -22,6 +22,14 @@ extension FingerprintFileTesting {
         return r
     }
 
+    /// `args` exits 65 with one line on standard error holding `words`, and nothing on standard output.
+    func refuses(_ args: [String], _ words: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try run(args, 65, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(words), "\(args): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stdout, "", file: file, line: line)
+    }
+
     func sketch(_ corpus: String, _ out: URL, _ extra: [String] = []) throws {
         try run(["sketch", corpus, "-o", out.path, "-q"] + extra)
     }

@@ -533,7 +533,6 @@ final class RadixSortTests: XCTestCase {
     func testSortingOfCrowdedHashes() {
         var rng = Xoshiro256(seed: 12)
         var scratch: [UInt64] = []
-        var counts: [Int] = []
         let top: UInt64 = 0xABCD_E400_0000_0000
         for n in [33, 300, 5000, 50000] {
             var a = (0..<n).map { _ in top | (rng.next() & ((1 << 42) - 1)) }
@@ -839,7 +838,7 @@ final class IndexWriteTests: XCTestCase {
         }
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: nil)
-            let stage = try RowStage(writer: writer, keepNames: true, namePrefix: "")
+            let stage = try RowStage(writer: writer, namePrefix: "")
             stage.write(rows(writer, [("x", first), ("y", second), ("x", second)]))
             if let failure = stage.failure { throw failure }
             try writer.finish()
@@ -850,7 +849,7 @@ final class IndexWriteTests: XCTestCase {
         XCTAssertEqual(try stored(), ["x": digest(first), "y": digest(second)])
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: nil)
-            let stage = try RowStage(writer: writer, keepNames: true, namePrefix: "")
+            let stage = try RowStage(writer: writer, namePrefix: "")
             stage.write(rows(writer, [("x", second)]))
             if let failure = stage.failure { throw failure }
             try writer.finish()
