@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(REPO, "Integrations", "dask"))
 
 from distributed import Client  # noqa: E402
 
-from fingerprint_dask import jobs  # noqa: E402
+from fingerprint_dask import fpfile, jobs  # noqa: E402
 from fingerprint_dask.__main__ import _size  # noqa: E402
 
 
@@ -58,7 +58,8 @@ def timed(fn, repeat: int):
 def rows(path: str):
     db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
-        return [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("vocabulary", "documents", "bands")]
+        tables = [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("vocabulary", "documents")]
+        return tables + [sorted(zip(*(a.tolist() for a in fpfile.bands(path))))]
     finally:
         db.close()
 

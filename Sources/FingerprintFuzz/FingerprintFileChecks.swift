@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Opening the file, loading its counted corpus (with the tokenizer it
 /// names, if it names `word`), reading every document, its skips and its
-/// survey, and looking 13-grams up in its gram index either succeeds or
+/// survey, and looking 13-grams up in its gram index and band keys up in
+/// its band index (or a schema-3 file's band table) either succeeds or
 /// throws a `FingerprintError` whose message is one line; never another
 /// error, a crash or an out-of-bounds read. Every document read has one
 /// MinHash value a permutation (what `dedup` and the index's bands index by)
@@ -33,6 +34,10 @@ enum FingerprintFileChecks {
             }
             probes = Array(Set(probes)).sorted()
             if let found = try file.storedGramsPresent(probes) { try require(found.count == probes.count, "one answer a probe") }
+            var keys: [(band: Int, hash: UInt64)] = []
+            for b in 0..<file.parameters.bands { for h: UInt64 in [0, 7, 42, 1 << 63, UInt64.max] { keys.append((b, h)) } }
+            let held = try file.storedBandDocuments(keys)
+            try require(held.count == keys.count, "one answer a band key")
             try require(documents == corpus.documents.count, "documents read twice differ")
             _ = try file.skips()
             _ = try file.survey()

@@ -161,6 +161,55 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         }
     }
 
+    /// The band index is checked as the gram index is: a misfiled or
+    /// emptied directory, a block whose lengths disagree or whose entries
+    /// are out of order, a block of a band the file does not have, and
+    /// entries held twice (a run copied) each stop `index query` with one
+    /// line, where they would have hidden or invented near-duplicates.
+    func testADamagedBandIndexIsADamagedFile() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/source-a", clean)
+        let whole = try run(["index", "query", clean.path, "Corpora/source-a", "--format", "json"]).stdout
+        XCTAssertTrue(whole.contains("\"candidates\" : 50"), whole)
+        let damage = [
+            "UPDATE band_blocks SET first = 0",
+            "DELETE FROM band_blocks",
+            "UPDATE band_blocks SET documents = substr(documents, 1, 8)",
+            // Entries 1 and 2 swapped (the first stays where the directory puts it).
+            "UPDATE band_blocks SET hashes = substr(hashes, 1, 8) || substr(hashes, 17, 8) || substr(hashes, 9, 8) || substr(hashes, 25)",
+            "UPDATE band_blocks SET band = 99 WHERE band = 0",
+            """
+            INSERT INTO band_blocks(run, band, first, hashes, documents, counts)
+              SELECT run + 100, band, first, hashes, documents, counts FROM band_blocks
+            """,
+        ]
+        for (k, sql) in damage.enumerated() {
+            let f = try damaged(clean, "b\(k).fp", sql)
+            try refuses(["index", "query", f.path, "Corpora/source-a"], "the band index is damaged")
+        }
+    }
+
+    /// Removing a document whose stored signature is damaged cannot
+    /// subtract its band keys (they are recomputed from it): the band index
+    /// is rebuilt from the other documents, and holds what a sketch of them
+    /// holds.
+    func testRemovingADocumentWithADamagedSignatureRebuildsTheBandIndex() throws {
+        let dir = try tempDir()
+        let f = dir.appendingPathComponent("f.fp")
+        try sketch("Corpora/source-a", f)
+        try SQLiteDatabase(path: f.path, mode: .readWrite).execute("UPDATE documents SET minhash = x'0102' WHERE name = 'doc0005.txt'")
+        try run(["index", "remove", f.path, "doc0005.txt"])
+        let rest = dir.appendingPathComponent("rest")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: rest)
+        try FileManager.default.removeItem(at: rest.appendingPathComponent("doc0005.txt"))
+        let fresh = dir.appendingPathComponent("fresh.fp")
+        try sketch(rest.path, fresh)
+        let got = try bandIndexByName(f)
+        XCTAssertEqual(got.count, 49 * 9)
+        XCTAssertEqual(got, try bandIndexByName(fresh))
+    }
+
     /// A file whose name is not UTF-8 is shown with \xNN escapes, and a
     /// valid name can spell the same text: the two were one document name,
     /// so a fresh sketch said "1 added, 1 replaced" and kept one of them,

@@ -3,8 +3,8 @@ import Foundation
 import XCTest
 
 /// What the fingerprint-file CLI tests share: a temporary directory, a run
-/// of the binary with its expected status, a sketch, and a copy of a file
-/// damaged by one SQL statement.
+/// of the binary with its expected status, a sketch, a copy of a file
+/// damaged by one SQL statement, and the band index decoded.
 protocol FingerprintFileTesting: XCTestCase {}
 
 extension FingerprintFileTesting {
@@ -40,5 +40,67 @@ extension FingerprintFileTesting {
         try FileManager.default.copyItem(at: clean, to: f)
         try SQLiteDatabase(path: f.path, mode: .readWrite).execute(sql)
         return f
+    }
+
+    /// The file's band index decoded by the test: the (band, key, document)
+    /// entries whose counts sum to 1 over the runs. Checks each block: keys
+    /// of one band ascending by (key, document), keyed by its first key with
+    /// the top bit flipped, documents 4 or 8 bytes each, counts (position,
+    /// count) pairs inside it; a key in one block of its run's band; every
+    /// entry's sum 0 or 1.
+    func bandIndex(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> [(band: Int, hash: UInt64, document: Int64)] {
+        let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
+        let s = try db.prepare("SELECT run, band, first, hashes, documents, counts FROM band_blocks ORDER BY run, band, first")
+        var sums: [[UInt64]: Int] = [:]
+        var lastKey: (run: Int64, band: Int64, hash: UInt64)? = nil
+        while try s.step() {
+            let hashes = s.array(3, of: UInt64.self) ?? []
+            XCTAssertFalse(hashes.isEmpty, file: file, line: line)
+            let raw = s.bytes(4)
+            var documents: [Int64] = []
+            if raw.count == 4 * hashes.count {
+                for k in stride(from: 0, to: raw.count, by: 4) {
+                    var d: Int64 = 0
+                    for b in (0..<4).reversed() { d = d << 8 | Int64(raw[k + b]) }
+                    documents.append(d)
+                }
+            } else {
+                XCTAssertEqual(raw.count, 8 * hashes.count, "documents 4 or 8 bytes each", file: file, line: line)
+                documents = s.array(4, of: Int64.self) ?? []
+            }
+            XCTAssertEqual(UInt64(bitPattern: s.int64(2)), hashes.first.map { $0 ^ (1 << 63) }, file: file, line: line)
+            for k in hashes.indices.dropFirst() {
+                XCTAssertTrue(
+                    hashes[k] > hashes[k - 1] || (hashes[k] == hashes[k - 1] && documents[k] > documents[k - 1]), file: file, line: line)
+            }
+            let (run, band) = (s.int64(0), s.int64(1))
+            if let l = lastKey, l.run == run, l.band == band {
+                XCTAssertGreaterThan(hashes.first ?? 0, l.hash, "a key in two blocks of a run's band", file: file, line: line)
+            }
+            lastKey = (run, band, hashes.last ?? 0)
+            var mine = [Int](repeating: 1, count: hashes.count)
+            if !s.isNull(5) {
+                let pairs = s.array(5, of: Int32.self) ?? [-1]
+                XCTAssertTrue(pairs.count % 2 == 0 && !pairs.isEmpty, file: file, line: line)
+                for k in stride(from: 0, to: pairs.count - 1, by: 2) {
+                    XCTAssertTrue(pairs[k] >= 0 && Int(pairs[k]) < hashes.count, file: file, line: line)
+                    if pairs[k] >= 0 && Int(pairs[k]) < hashes.count { mine[Int(pairs[k])] = Int(pairs[k + 1]) }
+                }
+            }
+            for k in hashes.indices { sums[[UInt64(band), hashes[k], UInt64(bitPattern: documents[k])], default: 0] += mine[k] }
+        }
+        XCTAssertTrue(sums.values.allSatisfy { $0 == 0 || $0 == 1 }, "an entry's counts sum to neither 0 nor 1", file: file, line: line)
+        return sums.filter { $0.value == 1 }.keys.map { (Int($0[0]), $0[1], Int64(bitPattern: $0[2])) }
+    }
+
+    /// The band index as (band, key, document name) lines, sorted.
+    func bandIndexByName(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        let db = try SQLiteDatabase(path: url.path, mode: .readOnly)
+        let names = try db.prepare("SELECT name FROM documents WHERE id = ?")
+        return try bandIndex(url, file: file, line: line).map { e in
+            names.bind(1, e.document)
+            defer { names.reset() }
+            return "\(e.band)|\(e.hash)|" + (try names.step() ? names.string(0) ?? "" : "?")
+        }.sorted()
     }
 }

@@ -220,8 +220,8 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
         while try s.step() { rows.append((0..<15).map { s.string($0) ?? "NULL" }.joined(separator: "|")) }
         let v = try db.prepare("SELECT id, hex(token), count, documents FROM vocabulary ORDER BY id")
         while try v.step() { rows.append((0..<4).map { v.string($0) ?? "" }.joined(separator: "|")) }
-        let b = try db.prepare("SELECT band, hash, (SELECT name FROM documents WHERE id = document) FROM bands ORDER BY 1, 2, 3")
-        while try b.step() { rows.append((0..<3).map { b.string($0) ?? "" }.joined(separator: "|")) }
+        // The band index as a set of (band, key, document name).
+        rows += try bandIndexByName(url)
         // The gram index as a set (how it is cut into runs and blocks may differ).
         rows.append("grams|" + (try gramIndexValues(url)).sorted().map { String($0, radix: 16) }.joined(separator: ","))
         return rows
@@ -268,12 +268,28 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
     }
 
     /// A copy of `idx` (as `old.fp` beside it) changed by `sql` and marked
-    /// schema version `schema`: how a file of an older schema looks.
+    /// schema version `schema`: how a file of an older schema looks (below
+    /// 4, its band keys in a table, a row a key, as schemas 1–3 kept them).
     func olderCopy(of idx: URL, _ sql: String, schema: Int) throws -> (URL, SQLiteDatabase) {
         let old = idx.deletingLastPathComponent().appendingPathComponent("old.fp")
         try FileManager.default.copyItem(at: idx, to: old)
         let db = try SQLiteDatabase(path: old.path, mode: .readWrite)
         try db.execute("\(sql); UPDATE meta SET value = '\(schema)' WHERE key = 'schema_version'")
+        if schema < 4 {
+            try db.execute(
+                """
+                CREATE TABLE bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, document INTEGER NOT NULL,
+                  PRIMARY KEY(band, hash, document)) WITHOUT ROWID;
+                DROP TABLE band_blocks
+                """)
+            let insert = try db.prepare("INSERT INTO bands VALUES(?, ?, ?)")
+            for e in try bandIndex(idx) {
+                insert.bind(1, e.band)
+                insert.bind(2, Int64(bitPattern: e.hash))
+                insert.bind(3, e.document)
+                try insert.run()
+            }
+        }
         return (old, db)
     }
 
@@ -742,7 +758,7 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
 
     /// A schema-2 file (runs of the gram index without counts) gives the
     /// same answers, and its first write upgrades it: the index rebuilt with
-    /// counts, schema 3, and the write's removal applied.
+    /// counts, schema 4, and the write's removal applied.
     func testSchemaTwoFilesAreReadAndUpgraded() throws {
         let dir = try tempDir()
         let ref = dir.appendingPathComponent("ref")
@@ -759,10 +775,40 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
         XCTAssertTrue(try documentGramCounts(old).values.contains(2), "doc0001's 13-grams, held twice")
         try run(["index", "remove", old.path, "twin.txt"])
         try run(["index", "remove", idx.path, "twin.txt"])
-        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 4)
         XCTAssertEqual(try gramIndex(old).counts, try documentGramCounts(old))
         XCTAssertEqual(try report(old), try report(idx))
         XCTAssertEqual(try containments(old, ref)["twin.txt"], 1, "doc0001 still holds the twin's 13-grams")
+    }
+
+    /// A schema-3 file (band keys in a table, a row a key) gives the same
+    /// answers, and its first write converts the table into the band index:
+    /// the same entries as the file that never had the table, after the
+    /// same removal and addition.
+    func testSchemaThreeFilesAreReadAndTheirBandTableConverted() throws {
+        let dir = try tempDir()
+        let ref = dir.appendingPathComponent("ref")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: ref)
+        let doc1 = try String(contentsOf: ref.appendingPathComponent("doc0001.txt"), encoding: .utf8)
+        try doc1.write(to: ref.appendingPathComponent("twin.txt"), atomically: true, encoding: .utf8)
+        let idx = dir.appendingPathComponent("idx.fp")
+        try run(["index", "add", idx.path, ref.path, "-q"])
+        let (old, db) = try olderCopy(of: idx, "SELECT 1", schema: 3)
+        XCTAssertEqual(try db.integer("SELECT count(*) FROM bands"), 51 * 9)
+        let report = { (f: URL) in try self.queryReport(f, ref) }
+        XCTAssertEqual(try report(old), try report(idx))
+        XCTAssertTrue(try report(old).contains("twin.txt"))
+        let more = dir.appendingPathComponent("more")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-b"), to: more)
+        for f in [old, idx] {
+            try run(["index", "remove", f.path, "twin.txt", "doc0002.txt"])
+            try run(["index", "add", f.path, more.path, "--name-prefix", "b/", "-q"])
+        }
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 4)
+        XCTAssertNil(try db.integer("SELECT 1 FROM sqlite_master WHERE name = 'bands'"), "the table is dropped")
+        XCTAssertEqual(try dump(old), try dump(idx))
+        XCTAssertEqual(try report(old), try report(idx))
+        XCTAssertEqual(try bandIndex(idx).count, (49 + 50) * 9)
     }
 
     /// Many small additions make many runs; past 16 the smallest are merged.
@@ -806,16 +852,16 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
         let (old, db) = try olderCopy(of: idx, "DROP TABLE gram_blocks", schema: 1)
         let report = { (f: URL) in try self.queryReport(f, q) }
         XCTAssertEqual(try report(old), try report(idx))
-        // merge of the one file: a copy in schema 3, the same documents and answers.
+        // merge of the one file: a copy in schema 4, the same documents and answers.
         let copy = dir.appendingPathComponent("copy.fp")
         try run(["merge", old.path, "-o", copy.path])
         XCTAssertEqual(
-            try SQLiteDatabase(path: copy.path, mode: .readOnly).integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+            try SQLiteDatabase(path: copy.path, mode: .readOnly).integer("SELECT value FROM meta WHERE key = 'schema_version'"), 4)
         XCTAssertEqual(try gramIndex(copy).counts, try documentGramCounts(old))
         XCTAssertEqual(try report(copy), try report(idx))
         // Its next write (here: nothing new) upgrades it in place.
         try run(["index", "add", old.path, dir.appendingPathComponent("in0").path, "-q"])
-        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 4)
         XCTAssertEqual(try gramIndex(old).counts, try documentGramCounts(old))
         XCTAssertEqual(try report(old), try report(idx))
     }
@@ -844,7 +890,7 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 1, "the failed write changed nothing")
         try run(["index", "remove", f.path, "doc0005.txt"])
-        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 3)
+        XCTAssertEqual(try db.integer("SELECT value FROM meta WHERE key = 'schema_version'"), 4)
         XCTAssertEqual(try gramIndex(f).counts, try documentGramCounts(f))
         XCTAssertEqual(try documentGrams(f).count > 1000, true)
         // A damaged block: queries and writes refuse the file with one line.

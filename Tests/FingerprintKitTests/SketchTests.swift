@@ -736,12 +736,12 @@ final class IndexWriteTests: XCTestCase {
         }
     }
 
-    /// The band table holds exactly each document's band keys, recomputed
-    /// from its stored signature: after a sketch in many batches (each
-    /// flush a count of keys that is not a multiple of the rows a statement)
-    /// of documents of which many share band keys (near and exact copies),
-    /// and after an `index add` that adds to it and replaces some of it.
-    func testTheBandTableHoldsEveryDocumentsBandKeys() throws {
+    /// The band index holds exactly each document's band keys, recomputed
+    /// from its stored signature: after a sketch in many batches of
+    /// documents of which many share band keys (near and exact copies),
+    /// after an `index add` that adds to it and replaces some of it, after
+    /// a removal, and after its runs are merged.
+    func testTheBandIndexHoldsEveryDocumentsBandKeys() throws {
         let dir = try temporaryDirectory(self)
         var state: UInt64 = 5
         func word() -> String {
@@ -767,27 +767,37 @@ final class IndexWriteTests: XCTestCase {
         o.batchBytes = 5_000
         try FingerprintStore.sketch(try CorpusInput(path: first.path), to: path, options: o)
 
+        // Every band key any stage's documents held: a look-up of them all
+        // finds the documents that hold them now and no others (a removed
+        // or replaced document's keys find nothing, or another document
+        // that holds the same key).
+        var seen = Set<[UInt64]>()
         func check(_ stage: String, documents signed: Int) throws {
             let file = try FingerprintFile(path: path)
             let banding = LSHBanding(bands: file.parameters.bands, rows: file.parameters.rows)
             var want: [String] = []
+            var keys = Set<[UInt64]>()
             let d = try file.database.prepare("SELECT id, minhash, shingle_tokens FROM documents")
             var documents = 0
             while try d.step() {
                 guard d.int(2) >= file.parameters.shingle else { continue }
                 documents += 1
-                let keys = FingerprintWriter.bandKeys(d.array(1, of: UInt32.self)!, banding)
-                for (band, h) in keys.enumerated() { want.append("\(band) \(Int64(bitPattern: h)) \(d.int64(0))") }
+                let bandKeys = FingerprintWriter.bandKeys(d.array(1, of: UInt32.self)!, banding)
+                for (band, h) in bandKeys.enumerated() {
+                    want.append("\(band) \(h) \(d.int64(0))")
+                    keys.insert([UInt64(band), h])
+                }
             }
+            seen.formUnion(keys)
+            let all = seen.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
+            let held = try file.storedBandDocuments(all.map { (Int($0[0]), $0[1]) })
             var got: [String] = []
-            let b = try file.database.prepare("SELECT band, hash, document FROM bands")
-            while try b.step() { got.append("\(b.int64(0)) \(b.int64(1)) \(b.int64(2))") }
+            for (k, rows) in zip(all, held) { got += rows.map { "\(k[0]) \(k[1]) \($0)" } }
             XCTAssertEqual(documents, signed, stage)
             XCTAssertEqual(got.count, documents * banding.bands, stage)
             XCTAssertEqual(got.sorted(), want.sorted(), stage)
-            // Copies share keys (50 exact copies throughout): the table is not a key a row.
-            let distinct = Int(try file.database.integer("SELECT count(DISTINCT band || ' ' || hash) FROM bands") ?? 0)
-            XCTAssertLessThanOrEqual(distinct, got.count - 50 * banding.bands, stage)
+            // Copies share keys (50 exact copies throughout).
+            XCTAssertLessThanOrEqual(keys.count, got.count - 50 * banding.bands, stage)
         }
         try check("sketch", documents: 700)
         // New documents, and the first file's first 50 changed.
@@ -799,6 +809,21 @@ final class IndexWriteTests: XCTestCase {
         try write(jsonl((0..<150).map { _ in (0..<30).map { _ in word() }.joined(separator: " ") }), to: second)
         XCTAssertEqual(try FingerprintStore.add(try CorpusInput(path: second.path), to: file, options: o).added, 150)
         try check("index add", documents: 850)
+        // Removed: 100 of the first file's near copies, then 17 more writes
+        // of one document each, so that runs are merged.
+        let names = (0..<100).map { "first.jsonl:\(301 + 3 * $0)" }
+        XCTAssertEqual(try FingerprintStore.remove(names, from: file, key: nil).removed, 100)
+        try check("index remove", documents: 750)
+        for k in 0..<17 {
+            let one = dir.appendingPathComponent("one\(k).jsonl")
+            try write(jsonl([(0..<30).map { _ in word() }.joined(separator: " ")]), to: one)
+            XCTAssertEqual(try FingerprintStore.add(try CorpusInput(path: one.path), to: file, options: o).added, 1)
+        }
+        // A run a write (sketch, two adds, the removal, then one each): the
+        // 13th single write made 17, merged into 8 (the 10 smallest into
+        // one); 4 more make 12.
+        XCTAssertEqual(try file.database.integer("SELECT count(DISTINCT run) FROM band_blocks"), 12)
+        try check("17 more writes", documents: 767)
     }
 
     /// The rows stage never lets a document replace one this same write

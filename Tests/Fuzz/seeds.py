@@ -126,13 +126,18 @@ schema = schema[:schema.index('"""')]
 grams = open(os.path.join(here, "..", "..", "Sources", "FingerprintCore", "Store", "GramIndex.swift")).read()
 grams = grams[grams.index('static let gramSchema = """') + len('static let gramSchema = """'):]
 grams = grams[:grams.index('"""')]
-def fpfile(meta, docs, vocab, blocks=()):
+bands = open(os.path.join(here, "..", "..", "Sources", "FingerprintCore", "Store", "BandIndex.swift")).read()
+bands = bands[bands.index('static let bandSchema = """') + len('static let bandSchema = """'):]
+bands = bands[:bands.index('"""')]
+def flipped(v):  # a block's key: its first value with the top bit flipped, as a signed integer
+    return struct.unpack("<q", struct.pack("<Q", v ^ (1 << 63)))[0]
+def fpfile(meta, docs, vocab, blocks=(), band_blocks=()):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "s.fp")
         con = sqlite3.connect(path)
         con.execute("PRAGMA page_size=512")
         con.executescript(schema)
-        if meta.get("schema_version") in ("2", "3"):
+        if meta.get("schema_version") in ("2", "3", "4"):
             con.executescript(grams)
             if meta["schema_version"] == "2":  # schema 2's runs had no counts
                 con.execute("ALTER TABLE gram_blocks DROP COLUMN counts")
@@ -141,7 +146,7 @@ def fpfile(meta, docs, vocab, blocks=()):
                 counts = block[2] if len(block) > 2 else None  # schema 3: (position, count) pairs, None for all 1
                 first = struct.unpack("<q", struct.pack("<Q", values[0] ^ (1 << 63)))[0]
                 row = (run, first, b"".join(struct.pack("<Q", v) for v in values))
-                if meta["schema_version"] == "3":
+                if meta["schema_version"] in ("3", "4"):
                     pairs = None if counts is None else b"".join(struct.pack("<ii", p, c) for p, c in counts)
                     con.execute("INSERT INTO gram_blocks(run, first, grams, counts) VALUES(?, ?, ?, ?)", row + (pairs,))
                 else:
@@ -156,7 +161,18 @@ def fpfile(meta, docs, vocab, blocks=()):
                         "VALUES(?, ?, ?, NULL, NULL, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (name, name.encode(), name, 10 + k, bytes(32), sum(b for _, b in pairs), blob, 6, k, 7 * k,
                          struct.pack("<4I", 1, 2, 3, 4), struct.pack("<2Q", 5, 9), struct.pack("<Q", 11), struct.pack("<Q", 12)))
-        con.execute("INSERT INTO bands VALUES(0, 42, 1)")
+        if meta.get("schema_version") == "4":
+            # The band index: (run, band, [(key, document)], counts as (position, count) pairs or None).
+            con.executescript(bands)
+            for run, band, entries, counts in band_blocks:
+                pairs = None if counts is None else b"".join(struct.pack("<ii", p, c) for p, c in counts)
+                con.execute("INSERT INTO band_blocks(run, band, first, hashes, documents, counts) VALUES(?, ?, ?, ?, ?, ?)",
+                            (run, band, flipped(entries[0][0]), b"".join(struct.pack("<Q", h) for h, _ in entries),
+                             b"".join(struct.pack("<I", d) for _, d in entries), pairs))
+        else:  # schemas 1-3: a table, a row a key
+            con.execute("CREATE TABLE bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, document INTEGER NOT NULL, "
+                        "PRIMARY KEY(band, hash, document)) WITHOUT ROWID")
+            con.execute("INSERT INTO bands VALUES(0, 42, 1)")
         con.execute("INSERT INTO skips VALUES('x.txt', 'empty')")
         con.commit()
         con.close()
@@ -171,6 +187,11 @@ write("fpfile", fpfile(dict(meta, schema_version="2"), [("d1.txt", [(1, 2), (2, 
 # Schema 3: counts, a removal's run of −1s, a count of 2 (two documents hold 12).
 write("fpfile", fpfile(dict(meta, schema_version="3"), [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab,
                        [(1, [11, 12, 13], [(1, 2)]), (2, [13], [(0, -1)]), (3, [2**63 + 5, 2**64 - 1]), (4, [5], [(0, 3), (0, -2)])]))
-write("fpfile", fpfile(dict(meta, schema_version="4"), [], vocab))
+write("fpfile", fpfile(dict(meta, schema_version="5"), [], vocab))
+# Schema 4: the band index, with a removal's run (d2 leaves key 42 of band 0).
+write("fpfile", fpfile(dict(meta, schema_version="4"), [("d1.txt", [(1, 2), (2, 1)]), ("d2.txt", [(1, 1), (3, 2)])], vocab,
+                       [(1, [11, 12], [(1, 2)])],
+                       [(1, 0, [(42, 1), (42, 2), (2**63 + 1, 1)], None), (1, 1, [(7, 1), (7, 2)], None),
+                        (2, 0, [(42, 2)], [(0, -1)]), (2, 1, [(2**64 - 1, 2)], None)]))
 write("fpfile", fpfile(meta, [("d1.txt", [(9, 1)])], vocab))  # a token missing from the vocabulary
 write("fpfile", fpfile({k: v for k, v in meta.items() if k != "bands"}, [], vocab))

@@ -19,7 +19,7 @@ import numpy as np
 # Version 2 added the gram index (the table gram_blocks); version 1 files are read without it.
 # Version 3 gave the gram index's runs counts (the column gram_blocks.counts), so that removing
 # a document subtracts its 13-grams; version 2's runs are sets.
-SCHEMA_VERSIONS = ("1", "2", "3")
+SCHEMA_VERSIONS = ("1", "2", "3", "4")
 
 # The parameters that must agree for two files to be compared (as the binary
 # checks them), and the LSH banding the stored bands were made with.
@@ -101,15 +101,53 @@ def skips(path: str) -> list[dict[str, str]]:
         return [{"path": p, "reason": r} for p, r in db.execute("SELECT path, reason FROM skips ORDER BY rowid")]
 
 
-def bands(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(band, hash, row id) of every stored LSH band key."""
-    # Streamed from the cursor into one array (no list of row tuples: a
-    # shard of a million documents has nine million band rows).
+def bands(path: str, only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(band, hash, row id) of every stored LSH band key (the hash as int64,
+    its bit pattern); with `only` (int64 hashes), just the keys among them.
+    Schema 4 keeps them in the band index, `band_blocks` (docs/FINGERPRINT-
+    FILES.md): runs of blocks of one band, each block's keys (uint64), row ids
+    (uint32, or int64 when any does not fit) and counts (NULL for all 1, else
+    int32 (position, count) pairs); a document holds a key when its counts
+    over the runs sum to 1. Schemas 1-3: the `bands` table, a row a key."""
     with opened(path) as db:
-        n = db.execute("SELECT count(*) FROM bands").fetchone()[0]
-        a = np.fromiter(db.execute("SELECT band, hash, document FROM bands"),
-                        dtype=[("band", "<i8"), ("hash", "<i8"), ("document", "<i8")], count=n)
-    return a["band"].copy(), a["hash"].copy(), a["document"].copy()
+        db.execute("BEGIN")  # one snapshot: the schema and the blocks of the same commit
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and row[0] in ("1", "2", "3"):
+            # Streamed from the cursor into one array (no list of row tuples:
+            # a shard of a million documents has nine million band rows).
+            n = db.execute("SELECT count(*) FROM bands").fetchone()[0]
+            a = np.fromiter(db.execute("SELECT band, hash, document FROM bands"),
+                            dtype=[("band", "<i8"), ("hash", "<i8"), ("document", "<i8")], count=n)
+            keep = np.ones(n, dtype=bool) if only is None else np.isin(a["hash"], only)
+            return a["band"][keep].copy(), a["hash"][keep].copy(), a["document"][keep].copy()
+        parts = []
+        for band, hashes, documents, exceptions in db.execute("SELECT band, hashes, documents, counts FROM band_blocks"):
+            n = len(hashes) // 8
+            if (not hashes or len(hashes) % 8 or len(documents) not in (4 * n, 8 * n)
+                    or (exceptions is not None and len(exceptions) % 8)):
+                raise ValueError(f"{path}: the band index is damaged (a block's lengths do not agree)")
+            h = np.frombuffer(hashes, dtype="<i8")
+            d = np.frombuffer(documents, dtype="<u4" if len(documents) == 4 * n else "<i8").astype(np.int64)
+            c = np.ones(n, dtype=np.int64)
+            if exceptions:
+                pairs = np.frombuffer(exceptions, dtype="<i4").reshape(-1, 2)
+                if pairs[:, 0].min() < 0 or pairs[:, 0].max() >= n or (pairs[:, 1] == 0).any():
+                    raise ValueError(f"{path}: the band index is damaged (a block's counts do not fit it)")
+                c[pairs[:, 0]] = pairs[:, 1]
+            keep = slice(None) if only is None else np.isin(h, only)
+            parts.append((np.full(n, band, dtype=np.int64)[keep], h[keep], d[keep], c[keep]))
+    b, h, d, c = (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.int64) for k in range(4))
+    if len(b) == 0:
+        return b, h, d
+    # Each (band, hash, document)'s counts summed over the runs.
+    order = np.lexsort((d, h, b))
+    b, h, d, c = b[order], h[order], d[order], c[order]
+    starts = np.flatnonzero(np.r_[True, (b[1:] != b[:-1]) | (h[1:] != h[:-1]) | (d[1:] != d[:-1])])
+    sums = np.add.reduceat(c, starts)
+    if ((sums != 0) & (sums != 1)).any():
+        raise ValueError(f"{path}: the band index is damaged (a document holds a band key more than once, or less than never)")
+    held = starts[sums == 1]
+    return b[held], h[held], d[held]
 
 
 _COLUMNS = ("shingles", "grams8", "grams13")

@@ -700,13 +700,16 @@ def _query_shard(shard: str, questioned: str, threshold: float) -> dict:
     lookups, exact verification), and which of the questioned corpus's
     distinct 13-grams the shard holds (a bit per gram)."""
     _fault_delay()
-    with contextlib.closing(fpfile.connect(questioned)) as db:
-        q_bands = db.execute("SELECT band, hash, document FROM bands").fetchall()
+    qb, qh, qd = fpfile.bands(questioned)
+    rb, rh, rd = fpfile.bands(shard, only=np.unique(qh))
+    asking: dict[tuple[int, int], list[int]] = {}
+    for band, h, q in zip(qb.tolist(), qh.tolist(), qd.tolist()):
+        asking.setdefault((band, h), []).append(q)
     hits: set[tuple[int, int]] = set()
+    for band, h, r in zip(rb.tolist(), rh.tolist(), rd.tolist()):
+        for q in asking.get((band, h), ()):
+            hits.add((q, r))
     with contextlib.closing(fpfile.connect(shard)) as db:
-        for band, h, q in q_bands:
-            for (r,) in db.execute("SELECT document FROM bands WHERE band = ? AND hash = ?", (band, h)):
-                hits.add((q, r))
         refs = sorted({r for _, r in hits})
         names: dict[int, str] = {}
         for k in range(0, len(refs), 500):

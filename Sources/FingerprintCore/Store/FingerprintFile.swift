@@ -7,11 +7,12 @@ import Foundation
 /// What decides whether two fingerprint files (or a file and a run) can be
 /// compared: stored in the file's `meta` table (docs/FINGERPRINT-FILES.md).
 public struct FingerprintParameters: Sendable, Equatable, Codable {
-    /// The schema this code writes. It reads 1 and 2 too: a schema-1 file
-    /// has no gram index, a schema-2 file's gram index has no counts; either
-    /// is upgraded the first time it is written to (GramIndex.swift).
-    public static let schemaVersion = 3
-    public static let readableSchemas = 1...3
+    /// The schema this code writes. It reads 1 to 3 too: a schema-1 file
+    /// has no gram index, a schema-2 file's gram index has no counts, a
+    /// schema-3 file keeps its band keys in a table; each is upgraded the
+    /// first time it is written to (GramIndex.swift, BandIndex.swift).
+    public static let schemaVersion = 4
+    public static let readableSchemas = 1...4
 
     public var schema = FingerprintParameters.schemaVersion
     /// The tool version that made the file.
@@ -184,8 +185,6 @@ package final class FingerprintFile {
           bytes INTEGER NOT NULL, invalid INTEGER NOT NULL, truncated INTEGER NOT NULL, digest BLOB NOT NULL, tokens INTEGER NOT NULL, counts BLOB NOT NULL,
           shingle_tokens INTEGER NOT NULL, exact INTEGER NOT NULL, simhash INTEGER NOT NULL,
           minhash BLOB NOT NULL, shingles BLOB NOT NULL, grams8 BLOB NOT NULL, grams13 BLOB NOT NULL);
-        CREATE TABLE bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, document INTEGER NOT NULL,
-          PRIMARY KEY(band, hash, document)) WITHOUT ROWID;
         CREATE INDEX documents_order ON documents(ord, line);
         CREATE TABLE skips(path TEXT NOT NULL, reason TEXT NOT NULL);
         """
@@ -207,6 +206,7 @@ package final class FingerprintFile {
         try db.transaction {
             try db.execute(schema)
             try db.execute(gramSchema)
+            try db.execute(bandSchema)
             let s = try db.prepare("INSERT INTO meta(key, value) VALUES(?, ?)")
             for (k, v) in try encodeMeta(parameters) {
                 s.bind(1, k)

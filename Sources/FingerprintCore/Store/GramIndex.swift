@@ -88,8 +88,7 @@ extension FingerprintFile {
         guard !sorted.isEmpty else { return [] }
         // The schema as of the caller's read transaction (another process
         // may have upgraded the file since it was opened here).
-        let schema = try database.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'")
-        let sets = (schema.map(Int.init) ?? parameters.schema) < 3
+        let sets = try storedSchema() < 3
         // The directory: each run's blocks by first value.
         var runs: [(firsts: [UInt64], ids: [Int64])] = []
         let directory = try database.prepare("SELECT run, first, id FROM gram_blocks ORDER BY run, first")
@@ -199,26 +198,28 @@ extension FingerprintFile {
 
     /// Brings the file to the current schema inside the writer's
     /// transaction: from schema 1 the gram_blocks table, from schema 2 its
-    /// `counts` column, and `schema_version` 3. Returns whether the gram
-    /// index has to be filled (again) from the documents' 13-gram sets (the
-    /// writer rebuilds it when it finishes, after its own removals, so that
-    /// a damaged document can still be removed).
+    /// `counts` column, from schema 3 the band index (BandIndex.swift, made
+    /// from the `bands` table), and `schema_version` 4. Returns whether the
+    /// gram index has to be filled (again) from the documents' 13-gram sets
+    /// (the writer rebuilds it when it finishes, after its own removals, so
+    /// that a damaged document can still be removed).
     package func upgradeSchema() throws -> Bool {
         guard parameters.schema < FingerprintParameters.schemaVersion else { return false }
         // Another writer may have upgraded the file since it was opened here.
-        let stored = try database.integer("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") ?? 1
+        let stored = try storedSchema()
         if stored >= FingerprintParameters.schemaVersion {
-            parameters.schema = Int(stored)
+            parameters.schema = stored
             return false
         }
         if stored < 2 {
             try database.execute(FingerprintFile.gramSchema)
-        } else {
+        } else if stored < 3 {
             try database.execute("ALTER TABLE gram_blocks ADD COLUMN counts BLOB")
         }
+        try convertBandTable()
         try database.execute("UPDATE meta SET value = '\(FingerprintParameters.schemaVersion)' WHERE key = 'schema_version'")
         parameters.schema = FingerprintParameters.schemaVersion
-        return true
+        return stored < 3
     }
 
     /// Runs `body` in one write transaction, which advances the file's

@@ -122,6 +122,11 @@ public struct WorkPlan: Codable, Sendable {
         // array and counts each distinct one (4 bytes); a rebuild after an
         // upgrade reads the stored sets in runs of the same size.
         p.add(memory: "gram index run", min(s.tokens, Double(FingerprintFile.gramRunHashes)) * (8 * 2 + 4))
+        // The band index gathers every document's band keys (a key and a
+        // row id, 16 bytes) up to a run's worth, then sorts them a band at
+        // a time (32 bytes a key of that band).
+        let bands = Double(LSHBanding.optimal(threshold: o.threshold, perms: o.perms).bands)
+        p.add(memory: "band index run", min(s.documents * bands, Double(FingerprintFile.bandRunEntries)) * (16 + 32 / bands))
         p.seconds = s.textBytes / (scanRate(s) * t) + s.tokens * 3 / (gramRate * t) + s.tokens * Double(o.perms) / (gramRate * 50 * t)
         return p
     }

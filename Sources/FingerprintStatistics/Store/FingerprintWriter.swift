@@ -35,10 +35,8 @@ package final class FingerprintWriter {
     var countDelta: [Int] = []
     var documentDelta: [Int] = []
     let insertDocument: SQLiteStatement
-    let insertBands: RowsInsert
-    /// What `remove` reads of a document, and deletes of its band keys.
+    /// What `remove` reads of a document.
     let removedDocument: SQLiteStatement
-    let deleteBand: SQLiteStatement
     let banding: LSHBanding
     /// Where n-gram sets' storage goes once written (`HashBufferPool`).
     var pool: HashBufferPool?
@@ -61,10 +59,11 @@ package final class FingerprintWriter {
               shingle_tokens, exact, simhash, minhash, shingles, grams8, grams13)
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING
             """)
-        insertBands = try RowsInsert(file.database, "INSERT OR IGNORE INTO bands(band, hash, document)", columns: 3)
-        removedDocument = try file.database.prepare("SELECT minhash, grams13 FROM documents WHERE id = ?")
-        deleteBand = try file.database.prepare("DELETE FROM bands WHERE band = ? AND hash = ? AND document = ?")
+        removedDocument = try file.database.prepare(
+            "SELECT minhash, grams13, shingle_tokens, length(shingles) FROM documents WHERE id = ?")
         if try file.upgradeSchema() { gramsStale = true }
+        pendingBands = Array(repeating: BandEntries(), count: banding.bands)
+        pendingRemovedBands = pendingBands
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
         rowsBefore = try file.database.integer("SELECT max(id) FROM documents") ?? 0
         var ids: [Int64] = []
@@ -253,9 +252,8 @@ package final class FingerprintWriter {
             }
         }
         if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
-            for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() {
-                pendingBands.append((band, Int64(bitPattern: h), row))
-            }
+            for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() { pendingBands[band].append(h, row) }
+            pendingBandCount += banding.bands
         }
         if !gramsStale && !sketch.grams[1].isEmpty {
             pendingGrams.append(sketch.grams[1])
@@ -358,55 +356,61 @@ package final class FingerprintWriter {
         }
     }
 
-    /// Band keys of the documents inserted since the last flush, written
-    /// sorted: B-tree inserts in key order touch each page once, where the
-    /// random order of hashes would touch a page per key.
-    var pendingBands: [(band: Int, hash: Int64, row: Int64)] = []
+    /// Band keys of the documents inserted and removed since the last run
+    /// of the band index was written, by band (BandIndex.swift).
+    var pendingBands: [BandEntries] = []
+    var pendingRemovedBands: [BandEntries] = []
+    var pendingBandCount = 0
+    /// A removed document's signature was damaged, so its band keys cannot
+    /// be subtracted: the band index is rebuilt from the documents by
+    /// `finishBands()`.
+    var bandsStale = false
 
-    /// Inserts the pending band keys in key order, so that each B-tree page
-    /// is visited once a batch, 64 rows a statement: `index add` of
-    /// 1,000,000 short documents 15.4 → 13.5 s (session 27).
-    func flushBands() throws {
-        guard !pendingBands.isEmpty else { return }
+    /// Writes the pending band keys as a run of the band index once there
+    /// are `FingerprintFile.bandRunEntries` of them (`force`: whatever
+    /// there is). Schema 3 inserted each key into a B-tree table at 0.5 µs
+    /// a key, in random places: 4.7 of the 11.7 s of `index add` of
+    /// 1,000,000 short documents (session 27).
+    func flushBands(force: Bool = false) throws {
+        guard pendingBandCount > 0, force || pendingBandCount >= FingerprintFile.bandRunEntries else { return }
         let started = Trace.now
         defer { bandSeconds += Trace.since(started) }
-        // By band (a counting pass; bands are small numbers), then by a
-        // radix sort of keys made of the hash's top bits (the sign bit
-        // flipped, so that unsigned order is SQLite's signed order) and the
-        // entry's index below them. Entries whose hashes share those top
-        // bits keep their own order: that costs locality, never a row.
-        let n = pendingBands.count
-        let indexBits = Int.bitWidth - (n - 1).leadingZeroBitCount
-        let low: UInt64 = (1 << UInt64(indexBits)) &- 1
-        var perBand = [Int](repeating: 0, count: (pendingBands.lazy.map(\.band).max() ?? 0) + 1)
-        for e in pendingBands { perBand[e.band] += 1 }
-        var start = [Int](repeating: 0, count: perBand.count + 1)
-        for b in perBand.indices { start[b + 1] = start[b] + perBand[b] }
-        var keys = [UInt64](repeating: 0, count: n)
-        var next = start
-        for (k, e) in pendingBands.enumerated() {
-            keys[next[e.band]] = ((UInt64(bitPattern: e.hash) ^ (1 << 63)) & ~low) | UInt64(k)
-            next[e.band] += 1
+        pendingBandCount = 0
+        guard !bandsStale else {
+            pendingBands = Array(repeating: BandEntries(), count: banding.bands)
+            pendingRemovedBands = pendingBands
+            return
         }
-        var order = [Int](repeating: 0, count: n)
-        var part: [UInt64] = []
-        for b in perBand.indices where perBand[b] > 0 {
-            part.removeAll(keepingCapacity: true)
-            part.append(contentsOf: keys[start[b]..<start[b + 1]])
-            RadixSort.sortHashes(&part, scratch: &bandScratch)
-            for (j, key) in part.enumerated() { order[start[b] + j] = Int(key & low) }
-        }
-        try insertBands.run(n) { s, p, k in
-            let e = pendingBands[order[k]]
-            s.bind(p, e.band)
-            s.bind(p + 1, e.hash)
-            s.bind(p + 2, e.row)
-        }
-        pendingBands.removeAll(keepingCapacity: true)
+        try file.addBandRun(added: &pendingBands, removed: &pendingRemovedBands)
     }
+
+    /// Brings the band index up to date: the pending keys written as a run,
+    /// or, after the removal of a document whose signature was damaged, the
+    /// whole index rebuilt from the stored signatures.
+    func finishBands() throws {
+        try flushBands(force: true)
+        guard bandsStale else { return }
+        let started = Trace.now
+        defer { bandSeconds += Trace.since(started) }
+        try db.execute("DELETE FROM band_blocks")
+        let s = try db.prepare("SELECT id, name, minhash, shingle_tokens, length(shingles) FROM documents")
+        bandsStale = false
+        while try s.step() {
+            guard s.int(3) >= file.parameters.shingle && s.int(4) > 0 else { continue }
+            guard let signature = s.array(2, of: UInt32.self), signature.count == file.parameters.permutations else {
+                throw FingerprintError.badData(
+                    path: file.path,
+                    reason: "document '\(s.string(1) ?? "")': damaged MinHash signature (fingerprint index remove can take it out)")
+            }
+            for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() { pendingBands[band].append(h, s.int64(0)) }
+            pendingBandCount += banding.bands
+            try flushBands()
+        }
+        try flushBands(force: true)
+    }
+
     /// Time in `flushBands`, for the trace (the LSH insert on its own).
     var bandSeconds = 0.0
-    private var bandScratch: [UInt64] = []
 
     /// The LSH key of each band of a signature (as `dedup` buckets them).
     static func bandKeys(_ signature: [UInt32], _ b: LSHBanding) -> [UInt64] {
@@ -422,7 +426,6 @@ package final class FingerprintWriter {
     /// the next run) and its counts from the vocabulary (by `finish()`).
     /// `pairs`: its stored `counts` column, (file id, count) pairs.
     func remove(row: Int64, pairs: [Int32]) throws {
-        try flushBands()
         for k in stride(from: 0, to: pairs.count - 1, by: 2) {
             // A pair naming no vocabulary row (a damaged file) changes nothing.
             guard let slot = slot(removedID: Int64(pairs[k])) else { continue }
@@ -434,17 +437,14 @@ package final class FingerprintWriter {
         m.bind(1, row)
         let found = try m.step()
         if found, let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
-            let d = deleteBand
-            for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() {
-                d.bind(1, band)
-                d.bind(2, Int64(bitPattern: h))
-                d.bind(3, row)
-                try d.run()
+            if !bandsStale && m.int(2) >= file.parameters.shingle && m.int(3) > 0 {
+                for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() { pendingRemovedBands[band].append(h, row) }
+                pendingBandCount += banding.bands
             }
         } else {
-            // A damaged signature: its band keys cannot be recomputed, so
-            // every band row of the document goes (a scan of the table).
-            try db.execute("DELETE FROM bands WHERE document = \(row)")
+            // A damaged signature: its band keys cannot be recomputed and
+            // subtracted, so the band index is rebuilt without it.
+            bandsStale = true
         }
         if found, let grams = m.array(1, of: UInt64.self), FingerprintWriter.strictlyAscending(grams) {
             if !gramsStale && !grams.isEmpty {
@@ -496,7 +496,7 @@ package final class FingerprintWriter {
     /// Writes the new tokens and the vocabulary's count changes (after both
     /// stages are done).
     func finish() throws {
-        try flushBands()
+        try finishBands()
         Trace.part("band keys inserted, in all", seconds: bandSeconds)
         try finishGrams()
         Trace.mark("sketch: gram index written")

@@ -151,40 +151,39 @@ extension FingerprintStore {
         Trace.mark("query: questioned corpus read")
         let db = file.database
 
-        // Near-duplicates: band lookups in key order (each B-tree page is
-        // visited once, not once a questioned document), then the candidates
-        // loaded in row order and verified by exact Jaccard.
+        // Near-duplicates: each distinct band key looked up once, in key
+        // order (the band index reads each block some key falls in once),
+        // then the candidates loaded in row order and verified by exact
+        // Jaccard.
         let outputs = scan.outputs
         func nearDuplicates() throws -> (near: [[QueryResult.Match]], candidates: Int, unreadable: Int) {
-            let lookup = try db.prepare("SELECT document FROM bands WHERE band = ? AND hash = ?")
             let load = try db.prepare("SELECT name, shingles FROM documents WHERE id = ?")
             let started = Trace.now
-            var keys: [(band: Int, hash: Int64, document: Int)] = []
+            // Each band's keys, sorted by (key, questioned document).
+            var perBand = [BandEntries](repeating: BandEntries(), count: banding.bands)
+            var probes = 0
             for (i, out) in outputs.enumerated() {
                 let s = out.output
                 guard !s.shingles.isEmpty && s.shingleTokens >= p.shingle else { continue }
-                for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() {
-                    keys.append((band, Int64(bitPattern: h), i))
-                }
+                for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() { perBand[band].append(h, Int64(i)) }
+                probes += banding.bands
             }
-            keys.sort { ($0.band, $0.hash, $0.document) < ($1.band, $1.hash, $1.document) }
+            var scratch: [UInt64] = []
+            var distinct: [(band: Int, hash: UInt64)] = []
+            for b in perBand.indices {
+                perBand[b].sort(scratch: &scratch)
+                for h in perBand[b].hashes where distinct.last.map({ $0 != (b, h) }) ?? true { distinct.append((b, h)) }
+            }
+            let held = try file.storedBandDocuments(distinct)
             var found = [Set<Int64>](repeating: [], count: outputs.count)
-            var k = 0
-            var rows: [Int64] = []
-            while k < keys.count {
-                lookup.bind(1, keys[k].band)
-                lookup.bind(2, keys[k].hash)
-                rows.removeAll(keepingCapacity: true)
-                while try lookup.step() { rows.append(lookup.int64(0)) }
-                lookup.reset()
-                var e = k
-                while e < keys.count && keys[e].band == keys[k].band && keys[e].hash == keys[k].hash {
-                    found[keys[e].document].formUnion(rows)
-                    e += 1
+            var d = 0
+            for b in perBand.indices {
+                for (h, i) in zip(perBand[b].hashes, perBand[b].documents) {
+                    if distinct[d] != (b, h) { d += 1 }
+                    found[Int(i)].formUnion(held[d])
                 }
-                k = e
             }
-            Trace.part("band probes (\(keys.count))", seconds: Trace.since(started))
+            Trace.part("band probes (\(probes))", seconds: Trace.since(started))
             var stored: [Int64: (name: String, shingles: [UInt64])] = [:]
             var unreadable = 0
             for row in Set(found.joined()).sorted() {
