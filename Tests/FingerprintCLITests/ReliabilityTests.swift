@@ -97,6 +97,28 @@ final class ReliabilityTests: XCTestCase {
 
     // MARK: - Data destroyed
 
+    /// An output that is a symbolic link to a path that does not exist
+    /// became a regular file in the link's place (exit 0). It is refused
+    /// with one line, for a report and for a fingerprint file, and the link
+    /// stays as it was, pointing at nothing.
+    func testOutputOntoADanglingLinkIsRefusedAndTheLinkKept() throws {
+        let dir = try tempDir()
+        let link = dir.appendingPathComponent("link.out")
+        let target = dir.appendingPathComponent("missing").path
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: target)
+        for args in [
+            ["stats", "Corpora/source-a", "--format", "json", "--output", link.path],
+            ["sketch", "Corpora/source-a", "-o", link.path, "-q"],
+        ] {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 74, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("symbolic link to \(target)"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertEqual(mode(link), S_IFLNK, "the link was replaced")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+        }
+    }
+
     /// Finding 4: `--output` onto a device node, FIFO or symlink replaced it
     /// with a regular file, and a full device reported success.
     func testFinding04OutputOntoDeviceFIFOOrSymlinkKeepsIt() throws {

@@ -47,6 +47,7 @@ package final class StreamingOutput {
             }
             return
         }
+        try refuseDanglingLink(path)
         let dir = parent(of: path)
         var ds = stat()
         guard stat(dir, &ds) == 0, (ds.st_mode & S_IFMT) == S_IFDIR else {
@@ -159,6 +160,17 @@ package final class StreamingOutput {
             unlink(temporary)
             TemporaryFiles.unregister(slot)
         }
+    }
+
+    /// Refuses a symbolic link to a path that does not exist: writing
+    /// would replace the link with a regular file (a link that resolves is
+    /// written through, its target replaced).
+    package static func refuseDanglingLink(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) != 0, lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return }
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+        throw FingerprintError.outputFailed(
+            path: path, reason: "is a symbolic link to \(target), which does not exist; give that path, or remove the link")
     }
 
     /// The path with symbolic links resolved (itself when that fails).

@@ -123,9 +123,11 @@ public enum FingerprintStore {
     }
 
     /// Refuses a path for a new fingerprint file that exists and is not a
-    /// regular file (a device, a FIFO, a directory): it would be replaced
-    /// by one. The commands check before they read; `writeNew` again.
+    /// regular file (a device, a FIFO, a directory), or is a symbolic link
+    /// to nothing: it would be replaced by one. The commands check before
+    /// they read; `writeNew` again.
     public static func checkNewFile(_ path: String) throws {
+        try StreamingOutput.refuseDanglingLink(path)
         var st = stat()
         if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             throw FingerprintError.outputFailed(path: path, reason: "is not a regular file; a fingerprint file is a database file")
