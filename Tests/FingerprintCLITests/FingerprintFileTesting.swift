@@ -78,15 +78,7 @@ extension FingerprintFileTesting {
                 XCTAssertGreaterThan(hashes.first ?? 0, l.hash, "a key in two blocks of a run's band", file: file, line: line)
             }
             lastKey = (run, band, hashes.last ?? 0)
-            var mine = [Int](repeating: 1, count: hashes.count)
-            if !s.isNull(5) {
-                let pairs = s.array(5, of: Int32.self) ?? [-1]
-                XCTAssertTrue(pairs.count % 2 == 0 && !pairs.isEmpty, file: file, line: line)
-                for k in stride(from: 0, to: pairs.count - 1, by: 2) {
-                    XCTAssertTrue(pairs[k] >= 0 && Int(pairs[k]) < hashes.count, file: file, line: line)
-                    if pairs[k] >= 0 && Int(pairs[k]) < hashes.count { mine[Int(pairs[k])] = Int(pairs[k + 1]) }
-                }
-            }
+            let mine = blockCounts(s, 5, values: hashes.count, file: file, line: line)
             for k in hashes.indices { sums[[UInt64(band), hashes[k], UInt64(bitPattern: documents[k])], default: 0] += mine[k] }
         }
         XCTAssertTrue(sums.values.allSatisfy { $0 == 0 || $0 == 1 }, "an entry's counts sum to neither 0 nor 1", file: file, line: line)
@@ -102,5 +94,21 @@ extension FingerprintFileTesting {
             defer { names.reset() }
             return "\(e.band)|\(e.hash)|" + (try names.step() ? names.string(0) ?? "" : "?")
         }.sorted()
+    }
+
+    /// A block's counts (the gram index's and the band index's), decoded
+    /// by the test from column `c`: NULL, 1 a value; else (position,
+    /// count) pairs inside the block, each count other than 0 and 1.
+    func blockCounts(_ s: SQLiteStatement, _ c: Int, values n: Int, file: StaticString = #filePath, line: UInt = #line) -> [Int] {
+        var counts = [Int](repeating: 1, count: n)
+        guard !s.isNull(c) else { return counts }
+        let pairs = s.array(c, of: Int32.self) ?? [-1]
+        XCTAssertTrue(pairs.count % 2 == 0 && !pairs.isEmpty, file: file, line: line)
+        for k in stride(from: 0, to: pairs.count - 1, by: 2) {
+            XCTAssertTrue(pairs[k] >= 0 && Int(pairs[k]) < n, file: file, line: line)
+            XCTAssertTrue(pairs[k + 1] != 0 && pairs[k + 1] != 1, "a count stored for nothing", file: file, line: line)
+            if pairs[k] >= 0 && Int(pairs[k]) < n { counts[Int(pairs[k])] = Int(pairs[k + 1]) }
+        }
+        return counts
     }
 }

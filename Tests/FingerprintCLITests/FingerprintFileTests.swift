@@ -245,16 +245,7 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
             XCTAssertEqual(block, block.sorted(), file: file, line: line)
             XCTAssertEqual(Set(block).count, block.count, file: file, line: line)
             XCTAssertEqual(UInt64(bitPattern: s.int64(1)), block.first.map { $0 ^ (1 << 63) }, file: file, line: line)
-            var mine = [Int](repeating: 1, count: block.count)
-            if !s.isNull(3) {
-                let pairs = s.array(3, of: Int32.self) ?? [-1]
-                XCTAssertTrue(pairs.count % 2 == 0 && !pairs.isEmpty, file: file, line: line)
-                for k in stride(from: 0, to: pairs.count - 1, by: 2) {
-                    XCTAssertTrue(pairs[k] >= 0 && Int(pairs[k]) < block.count, file: file, line: line)
-                    XCTAssertTrue(pairs[k + 1] != 0 && pairs[k + 1] != 1, "a count stored for nothing", file: file, line: line)
-                    if pairs[k] >= 0 && Int(pairs[k]) < block.count { mine[Int(pairs[k])] = Int(pairs[k + 1]) }
-                }
-            }
+            let mine = blockCounts(s, 3, values: block.count, file: file, line: line)
             for (v, c) in zip(block, mine) { counts[v, default: 0] += schema >= 3 ? c : 1 }
         }
         return (counts.filter { $0.value != 0 }, runs.count)
@@ -756,10 +747,9 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
         XCTAssertEqual(try gramIndex(idx).counts, try documentGramCounts(idx))
     }
 
-    /// A schema-2 file (runs of the gram index without counts) gives the
-    /// same answers, and its first write upgrades it: the index rebuilt with
-    /// counts, schema 4, and the write's removal applied.
-    func testSchemaTwoFilesAreReadAndUpgraded() throws {
+    /// An index of source-a and `twin.txt`, a copy of its doc0001.txt: a
+    /// temporary directory, the corpus (`ref`) and the index.
+    func indexWithATwin() throws -> (dir: URL, ref: URL, idx: URL) {
         let dir = try tempDir()
         let ref = dir.appendingPathComponent("ref")
         try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: ref)
@@ -767,6 +757,14 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
         try doc1.write(to: ref.appendingPathComponent("twin.txt"), atomically: true, encoding: .utf8)
         let idx = dir.appendingPathComponent("idx.fp")
         try run(["index", "add", idx.path, ref.path, "-q"])
+        return (dir, ref, idx)
+    }
+
+    /// A schema-2 file (runs of the gram index without counts) gives the
+    /// same answers, and its first write upgrades it: the index rebuilt with
+    /// counts, schema 4, and the write's removal applied.
+    func testSchemaTwoFilesAreReadAndUpgraded() throws {
+        let (_, ref, idx) = try indexWithATwin()
         // Made by additions only: every run's values are the distinct
         // 13-grams of its documents, as schema 2 stored them.
         let (old, db) = try olderCopy(of: idx, "ALTER TABLE gram_blocks DROP COLUMN counts", schema: 2)
@@ -786,13 +784,7 @@ final class FingerprintFileTests: XCTestCase, FingerprintFileTesting {
     /// the same entries as the file that never had the table, after the
     /// same removal and addition.
     func testSchemaThreeFilesAreReadAndTheirBandTableConverted() throws {
-        let dir = try tempDir()
-        let ref = dir.appendingPathComponent("ref")
-        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("Corpora/source-a"), to: ref)
-        let doc1 = try String(contentsOf: ref.appendingPathComponent("doc0001.txt"), encoding: .utf8)
-        try doc1.write(to: ref.appendingPathComponent("twin.txt"), atomically: true, encoding: .utf8)
-        let idx = dir.appendingPathComponent("idx.fp")
-        try run(["index", "add", idx.path, ref.path, "-q"])
+        let (dir, ref, idx) = try indexWithATwin()
         let (old, db) = try olderCopy(of: idx, "SELECT 1", schema: 3)
         XCTAssertEqual(try db.integer("SELECT count(*) FROM bands"), 51 * 9)
         let report = { (f: URL) in try self.queryReport(f, ref) }
