@@ -312,8 +312,16 @@ struct IndexRemove: ParsableCommand {
     func run() throws {
         try runReporting {
             let f = try openFingerprint(file, writable: true)
-            let (removed, missing) = try FingerprintStore.remove(names, from: f, key: try key.map { try FingerprintKey.read(path: $0) })
+            let (removed, missing, shadowing) = try FingerprintStore.remove(
+                names, from: f, key: try key.map { try FingerprintKey.read(path: $0) })
             print("\(file.terminalSafe): removed \(removed) documents; now \(try f.documentCount())")
+            for n in shadowing {
+                FileHandle.standardError.write(
+                    Data(
+                        ("fingerprint: note: '\(n.terminalSafe)' is a document's name and also how index list shows another's, "
+                            + "whose name holds control characters: the first was removed, the other kept (give its raw name to remove it)\n")
+                            .utf8))
+            }
             if !missing.isEmpty {
                 FileHandle.standardError.write(
                     Data(

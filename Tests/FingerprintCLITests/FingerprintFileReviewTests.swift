@@ -210,6 +210,42 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         XCTAssertEqual(got, try bandIndexByName(fresh))
     }
 
+    /// A name that is one document's own and also how `index list` shows
+    /// another's (an escape character there, a backslash and an `e` here):
+    /// `index remove` removes the one it names, as before, and now says
+    /// with one line that the other was kept (it said nothing). The other
+    /// goes by its raw name.
+    func testRemoveOfANameThatAlsoShowsAnotherSaysSo() throws {
+        let dir = try tempDir()
+        let corpus = dir.appendingPathComponent("c")
+        try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+        let source = CLITests.root.appendingPathComponent("Corpora/source-a")
+        let raw = "x\u{1B}[31mred.txt"
+        let literal = "x\\e[31mred.txt"
+        try FileManager.default.copyItem(at: source.appendingPathComponent("doc0001.txt"), to: corpus.appendingPathComponent(raw))
+        try FileManager.default.copyItem(at: source.appendingPathComponent("doc0002.txt"), to: corpus.appendingPathComponent(literal))
+        let idx = dir.appendingPathComponent("i.fp")
+        try run(["index", "add", idx.path, corpus.path, "-q"])
+        let list = try run(["index", "list", idx.path]).stdout
+        XCTAssertEqual(list.components(separatedBy: literal).count, 3, "both shown alike: \(list)")
+        let r = try run(["index", "remove", idx.path, literal])
+        XCTAssertTrue(r.stdout.contains("removed 1"), r.stdout)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("the other kept"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("\u{1B}"), "an escape on the terminal")
+        func names() throws -> [String] {
+            let s = try SQLiteDatabase(path: idx.path, mode: .readOnly).prepare("SELECT name FROM documents")
+            var out: [String] = []
+            while try s.step() { out.append(s.string(0) ?? "") }
+            return out
+        }
+        XCTAssertEqual(try names(), [raw])
+        let second = try run(["index", "remove", idx.path, raw])
+        XCTAssertTrue(second.stdout.contains("removed 1"), second.stdout)
+        XCTAssertEqual(second.stderr, "")
+        XCTAssertEqual(try names(), [])
+    }
+
     /// A file whose name is not UTF-8 is shown with \xNN escapes, and a
     /// valid name can spell the same text: the two were one document name,
     /// so a fresh sketch said "1 added, 1 replaced" and kept one of them,

@@ -268,9 +268,13 @@ public enum FingerprintStore {
 
     /// Removes the documents named `names` (as `index list` shows them; in a
     /// keyed file without names, the original names, hashed with `key`) in
-    /// one transaction. Returns the names not found.
+    /// one transaction. A name that is a document's own and also how `index
+    /// list` shows another's (one holding control characters: `\e` is an
+    /// escape there, two characters here) removes the document it names
+    /// itself. Returns the names not found, and those that also stand for
+    /// another document, which was kept (`shadowing`).
     package static func remove(_ names: [String], from file: FingerprintFile, key: FingerprintKey?) throws -> (
-        removed: Int, missing: [String]
+        removed: Int, missing: [String], shadowing: [String]
     ) {
         if !file.parameters.keyed && key != nil {
             throw FingerprintError.badData(path: file.path, reason: "is not keyed; remove its documents without --key")
@@ -284,6 +288,7 @@ public enum FingerprintStore {
         }
         var removed = 0
         var missing: [String] = []
+        var shadowing: [String] = []
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: key)
             let s = try file.database.prepare("SELECT id, counts FROM documents WHERE name = ?")
@@ -291,6 +296,18 @@ public enum FingerprintStore {
             // the stored name each escaped form stands for, when it is one
             // (read on the first name not found as given).
             var shown: [String: String?]? = nil
+            func shownNames() throws -> [String: String?] {
+                if let shown { return shown }
+                var map: [String: String?] = [:]
+                let all = try file.database.prepare("SELECT name FROM documents")
+                while try all.step() {
+                    guard let name = all.string(0), name.terminalSafe != name else { continue }
+                    // Two names shown alike stand for neither.
+                    map[name.terminalSafe] = map[name.terminalSafe] == nil ? .some(name) : .some(nil)
+                }
+                shown = map
+                return map
+            }
             // A document named twice (or as given and as shown) is removed
             // once, and is not "missing" the second time.
             var removedNames = Set<String>()
@@ -298,23 +315,18 @@ public enum FingerprintStore {
                 var stored = key != nil && !file.parameters.keepNames ? key!.name(n) : n
                 s.bind(1, stored)
                 var found = try s.step()
-                if !found && (key == nil || file.parameters.keepNames) {
+                let namesKept = key == nil || file.parameters.keepNames
+                if !found && namesKept {
                     s.reset()
-                    if shown == nil {
-                        var map: [String: String?] = [:]
-                        let all = try file.database.prepare("SELECT name FROM documents")
-                        while try all.step() {
-                            guard let name = all.string(0), name.terminalSafe != name else { continue }
-                            // Two names shown alike stand for neither.
-                            map[name.terminalSafe] = map[name.terminalSafe] == nil ? .some(name) : .some(nil)
-                        }
-                        shown = map
-                    }
-                    if case .some(.some(let real)) = shown?[n] {
+                    if case .some(.some(let real)) = try shownNames()[n] {
                         stored = real
                         s.bind(1, stored)
                         found = try s.step()
                     }
+                } else if found && namesKept && n.contains("\\") {
+                    // Only a name with a backslash can be another's shown
+                    // form (the names are read only then).
+                    if let other = try shownNames()[n], other != n { shadowing.append(n) }
                 }
                 guard found else {
                     s.reset()
@@ -330,7 +342,7 @@ public enum FingerprintStore {
             }
             try writer.finish()
         }
-        return (removed, missing)
+        return (removed, missing, shadowing)
     }
 
     /// Merges files made with the same parameters into a new one: the same
