@@ -183,10 +183,40 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
             INSERT INTO band_blocks(run, band, first, hashes, documents, counts)
               SELECT run + 100, band, first, hashes, documents, counts FROM band_blocks
             """,
+            "UPDATE band_blocks SET documents = zeroblob(length(documents))",
+            "DROP TABLE band_blocks",
         ]
         for (k, sql) in damage.enumerated() {
             let f = try damaged(clean, "b\(k).fp", sql)
             try refuses(["index", "query", f.path, "Corpora/source-a"], "the band index is damaged")
+        }
+        // Every entry held by a row id past every document's (50 entries a block here).
+        let past = try damaged(clean, "past.fp", "SELECT 1")
+        let u = try SQLiteDatabase(path: past.path, mode: .readWrite).prepare("UPDATE band_blocks SET documents = ?")
+        u.bind(1, array: [UInt32](repeating: 0x7FFF_FFFF, count: 50))
+        try u.run()
+        try refuses(["index", "query", past.path, "Corpora/source-a"], "past every document's")
+    }
+
+    /// Writes to damaged indexes: a run numbered Int64.max made the next
+    /// run's number overflow (a trap, exit 132, in `index add` and `index
+    /// remove`, for either index); an emptied index took the write's run
+    /// and then looked merely incomplete to a query (exit 0, no matches).
+    /// Both are refused with one line now, and the file is left as it was.
+    func testAWriteRefusesAnEmptiedIndexOrARunNumberedInt64Max() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("clean.fp")
+        try sketch("Corpora/source-a", clean)
+        for (k, (sql, words)) in [
+            ("UPDATE band_blocks SET run = 9223372036854775807", "the band index is damaged (a run numbered"),
+            ("UPDATE gram_blocks SET run = 9223372036854775807", "the gram index is damaged (a run numbered"),
+            ("DELETE FROM band_blocks", "the band index is damaged (it has no blocks"),
+            ("DELETE FROM gram_blocks", "the gram index is damaged (it has no blocks"),
+        ].enumerated() {
+            let f = try damaged(clean, "w\(k).fp", sql)
+            try refuses(["index", "remove", f.path, "doc0001.txt"], words)
+            try refuses(["index", "add", f.path, "Corpora/source-b", "--name-prefix", "b/", "-q"], words)
+            XCTAssertEqual(try SQLiteDatabase(path: f.path, mode: .readOnly).integer("SELECT count(*) FROM documents"), 50)
         }
     }
 

@@ -120,22 +120,39 @@ def bands(path: str, only: np.ndarray | None = None) -> tuple[np.ndarray, np.nda
                             dtype=[("band", "<i8"), ("hash", "<i8"), ("document", "<i8")], count=n)
             keep = np.ones(n, dtype=bool) if only is None else np.isin(a["hash"], only)
             return a["band"][keep].copy(), a["hash"][keep].copy(), a["document"][keep].copy()
+        def damaged(what: str) -> ValueError:
+            return ValueError(f"{path}: the band index is damaged ({what}); "
+                              f"fingerprint merge {path} -o NEW.fp rebuilds it from the documents")
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'band_blocks'").fetchone() is None:
+            raise damaged("it has no band_blocks table")
+        settings = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bands', 'shingle')").fetchall())
+        nbands, shingle = int(settings.get("bands", 0)), int(settings.get("shingle", 0))
         parts = []
+        blocks = 0
         for band, hashes, documents, exceptions in db.execute("SELECT band, hashes, documents, counts FROM band_blocks"):
+            blocks += 1
+            if not isinstance(band, int) or not 0 <= band < nbands:
+                raise damaged(f"a block of band {band!r}, of {nbands}")
             n = len(hashes) // 8
             if (not hashes or len(hashes) % 8 or len(documents) not in (4 * n, 8 * n)
                     or (exceptions is not None and len(exceptions) % 8)):
-                raise ValueError(f"{path}: the band index is damaged (a block's lengths do not agree)")
+                raise damaged("a block's lengths do not agree")
             h = np.frombuffer(hashes, dtype="<i8")
             d = np.frombuffer(documents, dtype="<u4" if len(documents) == 4 * n else "<i8").astype(np.int64)
             c = np.ones(n, dtype=np.int64)
             if exceptions:
                 pairs = np.frombuffer(exceptions, dtype="<i4").reshape(-1, 2)
                 if pairs[:, 0].min() < 0 or pairs[:, 0].max() >= n or (pairs[:, 1] == 0).any():
-                    raise ValueError(f"{path}: the band index is damaged (a block's counts do not fit it)")
+                    raise damaged("a block's counts do not fit it")
                 c[pairs[:, 0]] = pairs[:, 1]
             keep = slice(None) if only is None else np.isin(h, only)
+            if (d < 1).any():
+                raise damaged("a row id below 1")
             parts.append((np.full(n, band, dtype=np.int64)[keep], h[keep], d[keep], c[keep]))
+        # No blocks while documents have band keys: an index emptied by hand.
+        if blocks == 0 and db.execute("SELECT 1 FROM documents WHERE shingle_tokens >= ? AND length(shingles) > 0 LIMIT 1",
+                                      (shingle,)).fetchone() is not None:
+            raise damaged("it has no blocks, but documents have band keys")
     b, h, d, c = (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=np.int64) for k in range(4))
     if len(b) == 0:
         return b, h, d
@@ -145,7 +162,8 @@ def bands(path: str, only: np.ndarray | None = None) -> tuple[np.ndarray, np.nda
     starts = np.flatnonzero(np.r_[True, (b[1:] != b[:-1]) | (h[1:] != h[:-1]) | (d[1:] != d[:-1])])
     sums = np.add.reduceat(c, starts)
     if ((sums != 0) & (sums != 1)).any():
-        raise ValueError(f"{path}: the band index is damaged (a document holds a band key more than once, or less than never)")
+        raise ValueError(f"{path}: the band index is damaged (a document holds a band key more than once, or less than never); "
+                         f"fingerprint merge {path} -o NEW.fp rebuilds it from the documents")
     held = starts[sums == 1]
     return b[held], h[held], d[held]
 

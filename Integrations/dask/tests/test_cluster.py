@@ -24,6 +24,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -37,6 +38,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+import numpy as np  # noqa: E402
 from distributed import Client  # noqa: E402
 
 from fingerprint_dask import fpfile, jobs  # noqa: E402
@@ -599,6 +601,64 @@ class ReferenceGrams(unittest.TestCase):
                 db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
             idx = os.path.join(d, "v2.fp")
             np.testing.assert_array_equal(fpfile.reference_grams(idx), union())
+
+
+@unittest.skipUnless(BIN and os.access(BIN, os.X_OK), "FINGERPRINT_BIN is not set to the fingerprint binary")
+class ReferenceBands(unittest.TestCase):
+    """fpfile.bands reads the band index as the binary writes it: after a
+    removal (a run of −1s) it holds what a sketch of the remaining documents
+    holds, a schema-3 file's table of the same keys reads alike, and an
+    emptied index or a block of a band the file does not have is refused."""
+
+    def test_the_band_index_after_a_removal_and_as_a_table(self):
+        with tempfile.TemporaryDirectory() as d:
+            texts, rest = os.path.join(d, "texts"), os.path.join(d, "rest")
+            os.makedirs(texts)
+            os.makedirs(rest)
+            source = os.path.join(REPO, "Corpora", "source-a")
+            for name in ["doc0001.txt", "doc0002.txt", "doc0003.txt", "doc0004.txt", "twin.txt"]:
+                with open(os.path.join(source, "doc0001.txt" if name == "twin.txt" else name), "rb") as f:
+                    data = f.read()
+                for folder in [texts] + ([rest] if name not in ("twin.txt", "doc0002.txt") else []):
+                    with open(os.path.join(folder, name), "wb") as f:
+                        f.write(data)
+            idx, fresh = os.path.join(d, "idx.fp"), os.path.join(d, "fresh.fp")
+            fingerprint("index", "add", idx, texts, "-q")
+            fingerprint("index", "remove", idx, "twin.txt", "doc0002.txt")
+            fingerprint("sketch", rest, "-o", fresh, "-q")
+
+            def by_name(path: str) -> list:
+                b, h, doc = fpfile.bands(path)
+                with sqlite3.connect(path) as db:
+                    names = dict(db.execute("SELECT id, name FROM documents").fetchall())
+                return sorted(zip(b.tolist(), h.tolist(), [names[x] for x in doc.tolist()]))
+
+            with sqlite3.connect(idx) as db:
+                meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+                negative = [c for (c,) in db.execute("SELECT counts FROM band_blocks WHERE counts IS NOT NULL")
+                            if (np.frombuffer(c, dtype="<i4")[1::2] < 0).any()]
+            self.assertTrue(negative, "the removal wrote a run of negative counts")
+            held = by_name(idx)
+            self.assertEqual(len(held), 3 * int(meta["bands"]))
+            self.assertEqual(held, by_name(fresh))
+            # Schema 3: the same keys in the table, a row a key.
+            old = os.path.join(d, "old.fp")
+            shutil.copyfile(idx, old)
+            b, h, doc = fpfile.bands(idx)
+            with sqlite3.connect(old) as db:
+                db.execute("CREATE TABLE bands(band INTEGER NOT NULL, hash INTEGER NOT NULL, document INTEGER NOT NULL, "
+                           "PRIMARY KEY(band, hash, document)) WITHOUT ROWID")
+                db.executemany("INSERT INTO bands VALUES(?, ?, ?)", zip(b.tolist(), h.tolist(), doc.tolist()))
+                db.execute("DROP TABLE band_blocks")
+                db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+            self.assertEqual(by_name(old), held)
+            for k, sql in enumerate(["DELETE FROM band_blocks", f"UPDATE band_blocks SET band = {meta['bands']}"]):
+                bad = os.path.join(d, f"bad{k}.fp")
+                shutil.copyfile(idx, bad)
+                with sqlite3.connect(bad) as db:
+                    db.execute(sql)
+                with self.assertRaisesRegex(ValueError, "the band index is damaged"):
+                    fpfile.bands(bad)
 
 
 @unittest.skipUnless(BIN and os.access(BIN, os.X_OK), "FINGERPRINT_BIN is not set to the fingerprint binary")

@@ -50,6 +50,21 @@ extension FingerprintFile {
             reason: "the band index is damaged (\(what)); fingerprint merge \(path) -o NEW.fp rebuilds it from the documents")
     }
 
+    /// The run after the largest in `table` (the next run's id); a largest
+    /// run of Int64.max is damage (`damage`).
+    func nextRun(_ table: String, _ damage: (String) -> FingerprintError) throws -> Int64 {
+        let (next, overflow) = (try database.integer("SELECT max(run) FROM \(table)") ?? 0).addingReportingOverflow(1)
+        guard !overflow else { throw damage("a run numbered \(Int64.max)") }
+        return next
+    }
+
+    /// The table exists (a file of its schema without it is damaged).
+    func requireTable(_ name: String, _ damage: (String) -> FingerprintError) throws {
+        guard try database.integer("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '\(name)'") != nil else {
+            throw damage("it has no \(name) table")
+        }
+    }
+
     /// The schema as of the connection's read transaction (another process
     /// may have upgraded the file since it was opened here).
     func storedSchema() throws -> Int {
@@ -64,6 +79,7 @@ extension FingerprintFile {
     public func storedBandDocuments(_ keys: [(band: Int, hash: UInt64)]) throws -> [[Int64]] {
         guard !keys.isEmpty else { return [] }
         if try storedSchema() < 4 { return try tableBandDocuments(keys) }
+        try requireTable("band_blocks", damagedBands)
         // The directory: each run's band's blocks by first key.
         var groups: [(band: Int, firsts: [UInt64], ids: [Int64])] = []
         let directory = try database.prepare("SELECT run, band, first, id FROM band_blocks ORDER BY run, band, first")
@@ -127,28 +143,29 @@ extension FingerprintFile {
                 }
                 load.bind(1, g.ids[k])
                 guard try load.step() else { throw damagedBands("a block is missing") }
-                let ok = BandBlock.read(load, first: firsts[k], next: k + 1 < firsts.count ? firsts[k + 1] : nil, counts: &counts) {
-                    block, counts -> Bool in
-                    guard let block else { return false }
+                let fault = try BandBlock.read(load, first: firsts[k], next: k + 1 < firsts.count ? firsts[k + 1] : nil, counts: &counts) {
+                    block, counts -> String? in
                     var p = 0
                     for q in i..<j {
                         p = gallopLowerBound(block.hashes, count: block.count, from: p, keys[q].hash)
                         while p < block.count && block.hash(p) == keys[q].hash {
-                            hits.append((q, block.document(p), counts.isEmpty ? 1 : counts[p]))
+                            let document = block.document(p)
+                            guard document >= 1 else { return "a row id \(document), below 1" }
+                            hits.append((q, document, counts.isEmpty ? 1 : counts[p]))
                             p += 1
                         }
                     }
-                    return true
+                    return nil
                 }
                 load.reset()
-                guard ok else {
-                    throw damagedBands(
-                        "a block's lengths do not agree, its entries are out of order, or it is not where the directory puts it")
-                }
+                if let fault { throw damagedBands(fault) }
                 i = j
             }
         }
-        // Each (key, document)'s counts summed over the runs: 1 (held) or 0.
+        // Each (key, document)'s counts summed over the runs: 1 (held) or 0;
+        // a document held has a row id up to the largest document's (a
+        // removed one's entries, summing to 0, may be above it).
+        let largest = try database.integer("SELECT max(id) FROM documents") ?? 0
         hits.sort { ($0.key, $0.document) < ($1.key, $1.document) }
         var out = [[Int64]](repeating: [], count: keys.count)
         var s = 0
@@ -160,6 +177,7 @@ extension FingerprintFile {
                 e += 1
             }
             guard sum == 0 || sum == 1 else { throw damagedBands("a document holds a band key \(sum) times") }
+            if sum == 1 && hits[s].document > largest { throw damagedBands("a row id \(hits[s].document), past every document's") }
             if sum == 1 { out[hits[s].key].append(hits[s].document) }
             s = e
         }
@@ -168,6 +186,7 @@ extension FingerprintFile {
 
     /// The same from a schema-3 file's `bands` table, a look-up a key.
     private func tableBandDocuments(_ keys: [(band: Int, hash: UInt64)]) throws -> [[Int64]] {
+        try requireTable("bands", damagedBands)
         let lookup = try database.prepare("SELECT document FROM bands WHERE band = ? AND hash = ? ORDER BY document")
         return try keys.map { k in
             lookup.bind(1, k.band)
@@ -181,13 +200,30 @@ extension FingerprintFile {
 
     // MARK: Writing (inside the writer's transaction)
 
+    /// Refuses to write to a file whose band index (and, unless it is to be
+    /// rebuilt, gram index) has no blocks while its documents have band keys
+    /// (13-grams): an index emptied by hand, which a query refuses, would
+    /// otherwise take the write's run and then look merely incomplete.
+    package func requireIndexesNotEmptied(gramsRebuilt: Bool) throws {
+        if try database.integer("SELECT 1 FROM band_blocks LIMIT 1") == nil {
+            let signed = try database.prepare("SELECT 1 FROM documents WHERE shingle_tokens >= ? AND length(shingles) > 0 LIMIT 1")
+            signed.bind(1, parameters.shingle)
+            if try signed.step() { throw damagedBands("it has no blocks, but documents have band keys") }
+        }
+        if !gramsRebuilt, try database.integer("SELECT 1 FROM gram_blocks LIMIT 1") == nil,
+            try database.integer("SELECT 1 FROM documents WHERE length(grams13) > 0 LIMIT 1") != nil
+        {
+            throw damagedGrams("it has no blocks, but documents hold 13-grams")
+        }
+    }
+
     /// Appends a write's changes as a new run, then merges runs if there
     /// are too many: for each band, +1 an entry of `added` and −1 an entry
     /// of `removed` (by band: keys and documents in step), summed where they
     /// meet; entries whose changes cancel are left out. Sorts and writes a
     /// band at a time, and empties both.
     package func addBandRun(added: inout [BandEntries], removed: inout [BandEntries]) throws {
-        let id = (try database.integer("SELECT max(run) FROM band_blocks") ?? 0) + 1
+        let id = try nextRun("band_blocks", damagedBands)
         let out = try BandBlockWriter(self, run: id)
         var scratch: [UInt64] = []
         for band in 0..<max(added.count, removed.count) {
@@ -257,7 +293,7 @@ extension FingerprintFile {
         while try s.step() { runs.append(s.int64(0)) }
         guard runs.count > FingerprintFile.maxBandRuns else { return }
         let merging = Array(runs.prefix(runs.count - FingerprintFile.bandRunsAfterCompaction + 1))
-        let target = (runs.max() ?? 0) + 1
+        let target = try nextRun("band_blocks", damagedBands)
         // One cursor a run, each holding one block.
         final class Cursor {
             let statement: SQLiteStatement
@@ -276,14 +312,14 @@ extension FingerprintFile {
             if c.at < c.hashes.count { return true }
             guard try c.statement.step() else { return false }
             let band = c.statement.int(0)
-            let ok = BandBlock.read(c.statement, column: 1, first: nil, next: nil, counts: &c.counts) { block, _ -> Bool in
-                guard let block, band >= 0, band < parameters.bands, last.map({ ($0.band, $0.hash) < (band, block.hash(0)) }) ?? true
-                else { return false }
+            guard band >= 0, band < parameters.bands else { throw damagedBands("a block of band \(band), of \(parameters.bands)") }
+            let fault = BandBlock.read(c.statement, column: 1, first: nil, next: nil, counts: &c.counts) { block, _ -> String? in
+                guard last.map({ ($0.band, $0.hash) < (band, block.hash(0)) }) ?? true else { return "a run's blocks overlap" }
                 c.hashes = (0..<block.count).map(block.hash)
                 c.documents = (0..<block.count).map(block.document)
-                return true
+                return nil
             }
-            guard ok else { throw damagedBands("a block's lengths do not agree, or its entries are out of order") }
+            if let fault { throw damagedBands(fault) }
             c.band = band
             c.at = 0
             return true
@@ -340,18 +376,19 @@ struct BandBlock {
 
     /// Columns `column` (keys), `column + 1` (documents) and `column + 2`
     /// (counts, decoded into `counts`: empty when every count is 1) of the
-    /// statement's row, checked; nil when the block is damaged: lengths
-    /// that do not agree, entries not ascending by (key, document), a count
-    /// of 0, a first key other than `first`, or a key at or past `next` (the
-    /// next block's first).
-    static func read<T>(
+    /// statement's row, checked, given to `body`; or what is wrong with the
+    /// block (`body` not called): lengths that do not agree, counts outside
+    /// it or of 0, entries not ascending by (key, document), a first key
+    /// other than `first`, or a key at or past `next` (the next block's first).
+    static func read(
         _ s: SQLiteStatement, column c: Int = 0, first: UInt64?, next: UInt64?, counts: inout [Int32],
-        _ body: (BandBlock?, _ counts: [Int32]) throws -> T
-    ) rethrows -> T {
+        _ body: (BandBlock, _ counts: [Int32]) throws -> String?
+    ) rethrows -> String? {
         try s.withBytes(c) { h in
             try s.withBytes(c + 1) { d in
                 let n = h.count / 8
-                guard n > 0, h.count == 8 * n, d.count == 4 * n || d.count == 8 * n else { return try body(nil, []) }
+                guard n > 0, h.count == 8 * n else { return "a block's keys are not a whole number of 8-byte keys" }
+                guard d.count == 4 * n || d.count == 8 * n else { return "a block's row ids and keys differ in number" }
                 let block = BandBlock(hashes: h, documents: d, width: d.count / n, count: n)
                 let countsFit = s.withBytes(c + 2) { raw -> Bool in
                     if raw.isEmpty {
@@ -360,13 +397,17 @@ struct BandBlock {
                     }
                     return FingerprintFile.decodeGramCounts(raw, values: n, into: &counts)
                 }
-                guard countsFit, first.map({ block.hash(0) == $0 }) ?? true, next.map({ block.hash(n - 1) < $0 }) ?? true
-                else { return try body(nil, []) }
+                guard countsFit else { return "a block's counts do not fit it" }
+                guard first.map({ block.hash(0) == $0 }) ?? true, next.map({ block.hash(n - 1) < $0 }) ?? true else {
+                    return "a block is not where the directory puts it"
+                }
                 // Ascending by (key, document): a look-up gallops through the keys.
                 var previous = block.hash(0)
                 for k in 1..<n {
                     let x = block.hash(k)
-                    guard x > previous || (x == previous && block.document(k) > block.document(k - 1)) else { return try body(nil, []) }
+                    guard x > previous || (x == previous && block.document(k) > block.document(k - 1)) else {
+                        return "a block's entries are out of order"
+                    }
                     previous = x
                 }
                 return try body(block, counts)

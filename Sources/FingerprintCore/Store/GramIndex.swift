@@ -241,7 +241,7 @@ extension FingerprintFile {
     /// Appends `run` as a new run, then merges runs if there are too many.
     package func addGramRun(_ run: GramRun) throws {
         guard !run.values.isEmpty else { return }
-        let id = (try database.integer("SELECT max(run) FROM gram_blocks") ?? 0) + 1
+        let id = try nextRun("gram_blocks", damagedGrams)
         let insert = try database.prepare("INSERT INTO gram_blocks(run, first, grams, counts) VALUES(?, ?, ?, ?)")
         var start = 0
         while start < run.values.count {
@@ -306,7 +306,7 @@ extension FingerprintFile {
         let runs = try gramRuns()
         guard runs.count > FingerprintFile.maxGramRuns else { return }
         let merging = runs.prefix(runs.count - FingerprintFile.gramRunsAfterCompaction + 1).map(\.run)
-        let target = (runs.map(\.run).max() ?? 0) + 1
+        let target = try nextRun("gram_blocks", damagedGrams)
         // One cursor a run, each holding one block.
         final class Cursor {
             let statement: SQLiteStatement

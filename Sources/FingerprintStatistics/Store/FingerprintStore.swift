@@ -491,7 +491,6 @@ final class RowStage: @unchecked Sendable {
                     batch.rows[i].sketch.grams[1] = []
                 }
             }
-            try writer.flushBands()
             try writer.flushGrams()
             // The batch's pages written while the next batch is read, not
             // all at the commit, after the last (0.09 s of 128 MB of cache

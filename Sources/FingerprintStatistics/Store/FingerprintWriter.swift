@@ -62,6 +62,7 @@ package final class FingerprintWriter {
         removedDocument = try file.database.prepare(
             "SELECT minhash, grams13, shingle_tokens, length(shingles) FROM documents WHERE id = ?")
         if try file.upgradeSchema() { gramsStale = true }
+        try file.requireIndexesNotEmptied(gramsRebuilt: gramsStale)
         pendingBands = Array(repeating: BandEntries(), count: banding.bands)
         pendingRemovedBands = pendingBands
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
@@ -254,6 +255,7 @@ package final class FingerprintWriter {
         if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
             for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() { pendingBands[band].append(h, row) }
             pendingBandCount += banding.bands
+            try flushBands()
         }
         if !gramsStale && !sketch.grams[1].isEmpty {
             pendingGrams.append(sketch.grams[1])
@@ -440,6 +442,7 @@ package final class FingerprintWriter {
             if !bandsStale && m.int(2) >= file.parameters.shingle && m.int(3) > 0 {
                 for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() { pendingRemovedBands[band].append(h, row) }
                 pendingBandCount += banding.bands
+                try flushBands()
             }
         } else {
             // A damaged signature: its band keys cannot be recomputed and
