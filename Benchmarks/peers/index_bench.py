@@ -180,6 +180,14 @@ def main():
             for (blob,) in con.execute("SELECT minhash FROM documents ORDER BY id"):
                 yield np.frombuffer(blob, dtype="<u4").astype(np.uint64)
 
+        def banded(path):
+            """Per document (in id order), whether it has band keys: at least
+            `shingle` shingle tokens (shorter ones are not in the index)."""
+            con = sqlite3.connect(path)
+            shingle = int(dict(con.execute("SELECT key, value FROM meta"))["shingle"])
+            return [bool(x) for (x,) in con.execute(
+                "SELECT shingle_tokens >= ? AND length(shingles) > 0 FROM documents ORDER BY id", (shingle,))]
+
         # The signatures are ours; the scheme only labels them for datasketch's own checks.
         SCHEME = MinHash(num_perm=1).scheme
         meta = dict(sqlite3.connect(idx).execute("SELECT key, value FROM meta"))
@@ -193,11 +201,18 @@ def main():
         ins = time.perf_counter() - t
         qs = [LeanMinHash(seed=1, hashvalues=h, scheme=SCHEME) for h in signatures(qfp)]
         t = time.perf_counter()
-        hits = sum(1 for m in qs if lsh.query(m))
+        answers = [lsh.query(m) for m in qs]
         qt = time.perf_counter() - t
+        hits = sum(1 for r in answers if r)
+        # The same candidates as ours, as a check of the band index: every
+        # (question, reference) pair sharing a band, among documents with
+        # band keys (`candidates` of our report counts the same pairs).
+        ref_banded, q_banded = banded(idx), banded(qfp)
+        theirs = sum(sum(1 for c in r if ref_banded[c]) for r, ok in zip(answers, q_banded) if ok)
         out["datasketch"] = {
             "insert_seconds": ins, "insert_docs_per_s": len(sigs) / ins, "query_seconds": qt,
             "query_docs_per_s": len(qs) / qt, "queries_with_candidates": hits,
+            "candidates": theirs, "ours_candidates": report["candidates"], "same_candidates": theirs == report["candidates"],
             "ours_insert_docs_per_s": a.docs / out["index_add"]["seconds"],
             "ours_query_docs_per_s": a.queries / dt_q,
             "insert_ratio": (a.docs / out["index_add"]["seconds"]) / (len(sigs) / ins),
