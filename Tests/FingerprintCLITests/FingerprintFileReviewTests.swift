@@ -155,10 +155,8 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         try sketch("Corpora/source-a", clean)
         let whole = try run(["index", "query", clean.path, "Corpora/source-a", "--format", "json"]).stdout
         XCTAssertTrue(whole.contains("\"containment\" : 1"), whole)
-        for (k, sql) in ["UPDATE gram_blocks SET first = 0", "DELETE FROM gram_blocks"].enumerated() {
-            let f = try damaged(clean, "g\(k).fp", sql)
-            try refuses(["index", "query", f.path, "Corpora/source-a"], "the gram index is damaged")
-        }
+        try queryRefuses(
+            clean, damagedBy: ["UPDATE gram_blocks SET first = 0", "DELETE FROM gram_blocks"], named: "g", "the gram index is damaged")
     }
 
     /// The band index is checked as the gram index is: a misfiled or
@@ -186,10 +184,7 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
             "UPDATE band_blocks SET documents = zeroblob(length(documents))",
             "DROP TABLE band_blocks",
         ]
-        for (k, sql) in damage.enumerated() {
-            let f = try damaged(clean, "b\(k).fp", sql)
-            try refuses(["index", "query", f.path, "Corpora/source-a"], "the band index is damaged")
-        }
+        try queryRefuses(clean, damagedBy: damage, named: "b", "the band index is damaged")
         // Every entry held by a row id past every document's (50 entries a block here).
         let past = try damaged(clean, "past.fp", "SELECT 1")
         let u = try SQLiteDatabase(path: past.path, mode: .readWrite).prepare("UPDATE band_blocks SET documents = ?")
@@ -529,13 +524,12 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         try refuses(["merge", sizes.path, "-o", m.path], "is damaged")
         XCTAssertFalse(FileManager.default.fileExists(atPath: m.path))
         let largest = "9223372036854775807"
-        for (k, sql) in [
-            "UPDATE gram_blocks SET first = \(largest) WHERE id = (SELECT min(id) FROM gram_blocks)",
-            "UPDATE gram_blocks SET first = \(largest)",
-        ].enumerated() {
-            let g = try damaged(clean, "g\(k).fp", sql)
-            try refuses(["index", "query", g.path, "Corpora/source-a/doc0003.txt"], "the gram index is damaged")
-        }
+        try queryRefuses(
+            clean,
+            damagedBy: [
+                "UPDATE gram_blocks SET first = \(largest) WHERE id = (SELECT min(id) FROM gram_blocks)",
+                "UPDATE gram_blocks SET first = \(largest)",
+            ], named: "g", "the gram index is damaged", questioned: "Corpora/source-a/doc0003.txt")
     }
 
     /// Minor findings: a document of fewer than 13 words showed

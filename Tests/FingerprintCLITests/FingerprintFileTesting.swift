@@ -34,6 +34,19 @@ extension FingerprintFileTesting {
         try run(["sketch", corpus, "-o", out.path, "-q"] + extra)
     }
 
+    /// Copies of `clean`, each changed by one of `sqls` (named `name`0.fp,
+    /// `name`1.fp, … beside it): `index query` of each against `questioned`
+    /// refuses with one line holding `words`.
+    func queryRefuses(
+        _ clean: URL, damagedBy sqls: [String], named name: String, _ words: String, questioned: String = "Corpora/source-a",
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        for (k, sql) in sqls.enumerated() {
+            let f = try damaged(clean, "\(name)\(k).fp", sql)
+            try refuses(["index", "query", f.path, questioned], words, file: file, line: line)
+        }
+    }
+
     /// A copy of `clean` named `name` beside it, changed by `sql`.
     func damaged(_ clean: URL, _ name: String, _ sql: String) throws -> URL {
         let f = clean.deletingLastPathComponent().appendingPathComponent(name)

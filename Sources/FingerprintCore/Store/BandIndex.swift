@@ -58,11 +58,23 @@ extension FingerprintFile {
         return next
     }
 
+    /// Whether the file has the table `name`.
+    func hasTable(_ name: String) throws -> Bool {
+        try database.integer("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '\(name)'") != nil
+    }
+
     /// The table exists (a file of its schema without it is damaged).
     func requireTable(_ name: String, _ damage: (String) -> FingerprintError) throws {
-        guard try database.integer("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '\(name)'") != nil else {
-            throw damage("it has no \(name) table")
-        }
+        guard try hasTable(name) else { throw damage("it has no \(name) table") }
+    }
+
+    /// Called when the band index has no blocks: damage when documents
+    /// have band keys (an index emptied by hand, which would say "no
+    /// near-duplicates").
+    func refuseEmptiedBandIndex() throws {
+        let banded = try database.prepare("SELECT 1 FROM documents WHERE shingle_tokens >= ? AND length(shingles) > 0 LIMIT 1")
+        banded.bind(1, parameters.shingle)
+        if try banded.step() { throw damagedBands("it has no blocks, but documents have band keys") }
     }
 
     /// The schema as of the connection's read transaction (another process
@@ -98,13 +110,7 @@ extension FingerprintFile {
             groups[groups.count - 1].firsts.append(first)
             groups[groups.count - 1].ids.append(directory.int64(3))
         }
-        // No blocks while documents have band keys: an index emptied by
-        // hand, which would say "no near-duplicates".
-        if groups.isEmpty {
-            let signed = try database.prepare("SELECT 1 FROM documents WHERE shingle_tokens >= ? AND length(shingles) > 0 LIMIT 1")
-            signed.bind(1, parameters.shingle)
-            if try signed.step() { throw damagedBands("it has no blocks, but documents have band keys") }
-        }
+        if groups.isEmpty { try refuseEmptiedBandIndex() }
         // Each run's band's first and last blocks start where the directory
         // says, whether or not a look-up reads them (as the gram index's).
         let head = try database.prepare("SELECT substr(hashes, 1, 8) FROM band_blocks WHERE id = ?")
@@ -205,16 +211,8 @@ extension FingerprintFile {
     /// (13-grams): an index emptied by hand, which a query refuses, would
     /// otherwise take the write's run and then look merely incomplete.
     package func requireIndexesNotEmptied(gramsRebuilt: Bool) throws {
-        if try database.integer("SELECT 1 FROM band_blocks LIMIT 1") == nil {
-            let signed = try database.prepare("SELECT 1 FROM documents WHERE shingle_tokens >= ? AND length(shingles) > 0 LIMIT 1")
-            signed.bind(1, parameters.shingle)
-            if try signed.step() { throw damagedBands("it has no blocks, but documents have band keys") }
-        }
-        if !gramsRebuilt, try database.integer("SELECT 1 FROM gram_blocks LIMIT 1") == nil,
-            try database.integer("SELECT 1 FROM documents WHERE length(grams13) > 0 LIMIT 1") != nil
-        {
-            throw damagedGrams("it has no blocks, but documents hold 13-grams")
-        }
+        if try database.integer("SELECT 1 FROM band_blocks LIMIT 1") == nil { try refuseEmptiedBandIndex() }
+        if !gramsRebuilt, try database.integer("SELECT 1 FROM gram_blocks LIMIT 1") == nil { try refuseEmptiedGramIndex() }
     }
 
     /// Appends a write's changes as a new run, then merges runs if there
@@ -265,7 +263,7 @@ extension FingerprintFile {
     /// (one run, read in key order) and drops the table.
     func convertBandTable() throws {
         try database.execute(FingerprintFile.bandSchema)
-        guard try database.integer("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bands'") != nil else { return }
+        guard try hasTable("bands") else { return }
         let out = try BandBlockWriter(self, run: 1)
         // The table's order is the hashes' signed order: the non-negative
         // half first is their unsigned order.

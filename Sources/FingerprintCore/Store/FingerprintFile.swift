@@ -51,6 +51,11 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
 
     public var keyed: Bool { keyID != nil }
 
+    /// Whether a document has LSH band keys (in the index, and in a query):
+    /// at least one shingle, of `shingle` tokens or more. `shingles`: how
+    /// many it has (or their stored bytes: only whether there are any counts).
+    public func hasBandKeys(shingleTokens: Int, shingles: Int) -> Bool { shingles > 0 && shingleTokens >= shingle }
+
     public init(
         tokenizer: String, shingle: Int, permutations: Int, seed: UInt64, bands: Int, rows: Int, threshold: Double,
         keyID: String?, keepNames: Bool

@@ -58,6 +58,15 @@ extension FingerprintFile {
             reason: "the gram index is damaged (\(what)); fingerprint merge \(path) -o NEW.fp rebuilds it from the documents")
     }
 
+    /// Called when the gram index has no blocks: damage when documents hold
+    /// 13-grams (an index emptied by hand, which would say "nothing is
+    /// contained").
+    func refuseEmptiedGramIndex() throws {
+        if try database.integer("SELECT 1 FROM documents WHERE length(grams13) > 0 LIMIT 1") != nil {
+            throw damagedGrams("it has no blocks, but documents hold 13-grams")
+        }
+    }
+
     /// A block's counts from its stored `counts` (empty or NULL: every count
     /// is 1; else (int32 position, int32 count) pairs, positions ascending)
     /// into `out`, one a value; false when the blob is damaged (a position
@@ -105,11 +114,7 @@ extension FingerprintFile {
             runs[runs.count - 1].firsts.append(first)
             runs[runs.count - 1].ids.append(directory.int64(2))
         }
-        // No blocks while documents hold 13-grams: an index emptied by
-        // hand, which would say "nothing is contained".
-        if runs.isEmpty, try database.integer("SELECT 1 FROM documents WHERE length(grams13) > 0 LIMIT 1") != nil {
-            throw damagedGrams("it has no blocks, but documents hold 13-grams")
-        }
+        if runs.isEmpty { try refuseEmptiedGramIndex() }
         // Each run's first and last blocks start where the directory says,
         // whether or not a look-up reads them: a block filed under a value
         // past its own (the last in the run's order then) would otherwise

@@ -63,8 +63,6 @@ package final class FingerprintWriter {
             "SELECT minhash, grams13, shingle_tokens, length(shingles) FROM documents WHERE id = ?")
         if try file.upgradeSchema() { gramsStale = true }
         try file.requireIndexesNotEmptied(gramsRebuilt: gramsStale)
-        pendingBands = Array(repeating: BandEntries(), count: banding.bands)
-        pendingRemovedBands = pendingBands
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
         rowsBefore = try file.database.integer("SELECT max(id) FROM documents") ?? 0
         var ids: [Int64] = []
@@ -85,6 +83,7 @@ package final class FingerprintWriter {
         fileID = ids
         storedIDs = ids
         firstNewID = nextFileID
+        clearPendingBands()
     }
 
     // MARK: Mapping stage
@@ -252,7 +251,7 @@ package final class FingerprintWriter {
                 }
             }
         }
-        if !sketch.shingles.isEmpty && sketch.shingleTokens >= file.parameters.shingle {
+        if file.parameters.hasBandKeys(shingleTokens: sketch.shingleTokens, shingles: sketch.shingles.count) {
             for (band, h) in FingerprintWriter.bandKeys(sketch.minhash, banding).enumerated() { pendingBands[band].append(h, row) }
             pendingBandCount += banding.bands
             try flushBands()
@@ -378,12 +377,14 @@ package final class FingerprintWriter {
         let started = Trace.now
         defer { bandSeconds += Trace.since(started) }
         pendingBandCount = 0
-        guard !bandsStale else {
-            pendingBands = Array(repeating: BandEntries(), count: banding.bands)
-            pendingRemovedBands = pendingBands
-            return
-        }
+        guard !bandsStale else { return clearPendingBands() }
         try file.addBandRun(added: &pendingBands, removed: &pendingRemovedBands)
+    }
+
+    /// No band keys pending: an empty list for each band.
+    private func clearPendingBands() {
+        pendingBands = Array(repeating: BandEntries(), count: banding.bands)
+        pendingRemovedBands = pendingBands
     }
 
     /// Brings the band index up to date: the pending keys written as a run,
@@ -398,7 +399,7 @@ package final class FingerprintWriter {
         let s = try db.prepare("SELECT id, name, minhash, shingle_tokens, length(shingles) FROM documents")
         bandsStale = false
         while try s.step() {
-            guard s.int(3) >= file.parameters.shingle && s.int(4) > 0 else { continue }
+            guard file.parameters.hasBandKeys(shingleTokens: s.int(3), shingles: s.int(4)) else { continue }
             guard let signature = s.array(2, of: UInt32.self), signature.count == file.parameters.permutations else {
                 throw FingerprintError.badData(
                     path: file.path,
@@ -439,7 +440,7 @@ package final class FingerprintWriter {
         m.bind(1, row)
         let found = try m.step()
         if found, let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
-            if !bandsStale && m.int(2) >= file.parameters.shingle && m.int(3) > 0 {
+            if !bandsStale && file.parameters.hasBandKeys(shingleTokens: m.int(2), shingles: m.int(3)) {
                 for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() { pendingRemovedBands[band].append(h, row) }
                 pendingBandCount += banding.bands
                 try flushBands()
@@ -566,8 +567,8 @@ package final class FingerprintWriter {
 
 /// An INSERT prepared for one row and for `RowsInsert.perStatement` rows
 /// (`VALUES (…), (…), …`): rows go `perStatement` a statement, the rest one
-/// a statement. Per-statement overhead was most of a row's cost for the
-/// band keys and a new file's vocabulary.
+/// a statement. Per-statement overhead was most of a row's cost for a new
+/// file's vocabulary (and for schema 3's band keys).
 struct RowsInsert {
     static let perStatement = 64
     let one: SQLiteStatement

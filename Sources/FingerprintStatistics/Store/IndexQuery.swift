@@ -164,7 +164,7 @@ extension FingerprintStore {
             var probes = 0
             for (i, out) in outputs.enumerated() {
                 let s = out.output
-                guard !s.shingles.isEmpty && s.shingleTokens >= p.shingle else { continue }
+                guard p.hasBandKeys(shingleTokens: s.shingleTokens, shingles: s.shingles.count) else { continue }
                 for (band, h) in FingerprintWriter.bandKeys(s.minhash, banding).enumerated() { perBand[band].append(h, Int64(i)) }
                 probes += banding.bands
             }
