@@ -294,7 +294,7 @@ public enum FingerprintStore {
             let s = try file.database.prepare("SELECT id, counts FROM documents WHERE name = ?")
             // Names as `index list` shows them, control characters escaped:
             // the stored name each escaped form stands for, when it is one
-            // (read on the first name not found as given).
+            // (read on the first name not found as given, or with a backslash).
             var shown: [String: String?]? = nil
             func shownNames() throws -> [String: String?] {
                 if let shown { return shown }
@@ -311,11 +311,11 @@ public enum FingerprintStore {
             // A document named twice (or as given and as shown) is removed
             // once, and is not "missing" the second time.
             var removedNames = Set<String>()
+            let namesKept = key == nil || file.parameters.keepNames
             for n in names {
-                var stored = key != nil && !file.parameters.keepNames ? key!.name(n) : n
+                var stored = writer.stored(n)
                 s.bind(1, stored)
                 var found = try s.step()
-                let namesKept = key == nil || file.parameters.keepNames
                 if !found && namesKept {
                     s.reset()
                     if case .some(.some(let real)) = try shownNames()[n] {
