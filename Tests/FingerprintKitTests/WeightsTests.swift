@@ -506,6 +506,50 @@ final class WeightsTests: XCTestCase {
         }
     }
 
+    /// A tensor of zeros has no cosine, aligned or not, as a constant one has
+    /// no Pearson's r: it is not compared and is no evidence either way.
+    /// (The aligned cosine of a zero tensor was 0, against a null of zeros
+    /// with sd 0, so it counted as informative and not similar: a file of
+    /// three zero matrices compared with its own copy was "independent",
+    /// and one identical zero matrix tipped two otherwise inconclusive
+    /// checkpoints to "independent" — review, session 29.)
+    func testZeroTensorsAreNoEvidenceOfIndependence() throws {
+        let tmp = try temporaryDirectory(self)
+        let zeros = (0..<3).map {
+            (name: "layer.\($0).bias", dtype: TensorDType.f32, shape: [16, 16], values: [Float](repeating: 0, count: 256))
+        }
+        let path = tmp.appendingPathComponent("zeros.safetensors").path
+        try write(zeros, path)
+        let v = try Checkpoint(path: path)
+        var o = WeightsOptions()
+        o.align = .all
+        let p = try WeightsComparison.run([v, v], options: o).pairs[0]
+        XCTAssertEqual(p.verdict, .inconclusive, p.evidence)
+        XCTAssertEqual(try object(p)["informative"] as? Int, 0)
+        for t in p.tensors {
+            XCTAssertNil(t.pearson, t.name)
+            XCTAssertNil(t.alignment, t.name)
+            XCTAssertNil(t.evidence, t.name)
+        }
+
+        // Two large independent tensors and an identical zero matrix: the
+        // zero matrix is not among the compared or the informative tensors.
+        var rng = Xoshiro256(seed: 11, stream: 2)
+        func large(_ k: Int) -> [(name: String, dtype: TensorDType, shape: [Int], values: [Float])] {
+            (0..<k).map { ("large.\($0).w", .f32, [64, 64], (0..<4096).map { _ in Float(0.02 * rng.nextGaussian()) }) }
+        }
+        let zero = (name: "zero.w", dtype: TensorDType.f32, shape: [8, 8], values: [Float](repeating: 0, count: 64))
+        let pa = tmp.appendingPathComponent("a.safetensors").path
+        let pb = tmp.appendingPathComponent("b.safetensors").path
+        try write(large(2) + [zero], pa)
+        try write(large(2) + [zero], pb)
+        let q = try WeightsComparison.run([try Checkpoint(path: pa), try Checkpoint(path: pb)], options: WeightsOptions()).pairs[0]
+        XCTAssertEqual(q.verdict, .independent, q.evidence)
+        XCTAssertTrue(q.evidence.hasPrefix("no compared tensor (of 2) beyond the null"), q.evidence)
+        XCTAssertEqual(try object(q)["informative"] as? Int, 2, q.evidence)
+        XCTAssertNil(q.tensors.first { $0.name == "zero.w" }?.evidence)
+    }
+
     /// The randomized SVD's leading values against LAPACK's exact ones, on
     /// a matrix with a decaying spectrum (the error DESIGN.md states).
     func testRandomizedSpectrumError() throws {

@@ -44,7 +44,11 @@ public struct UnitAlignment: Codable, Sendable, Equatable {
     /// the assignment is greedy, in rounds: each free unit's `candidates`
     /// best free partners are sorted by cosine (ties by index) and taken
     /// when both are free. Zero units have cosine 0 with everything.
-    /// - Returns: nil when the axis has more than `maxUnits` units or none.
+    /// - Returns: nil when the axis has more than `maxUnits` units or none,
+    ///   or when either tensor is all zeros: it has no cosine with anything,
+    ///   as a constant tensor has no Pearson's r. (A 0 here made two
+    ///   identical zero tensors look like an informative dissimilar pair,
+    ///   their null's sd being 0, and identical checkpoints "independent".)
     /// - Complexity: O(u²·d) for the GEMM (u units of length d), O(u² · rounds) for the assignment.
     public static func align(_ a: Matrix<Float>, _ b: Matrix<Float>, axis: Axis) throws -> UnitAlignment? {
         precondition(a.rows == b.rows && a.cols == b.cols)
@@ -55,6 +59,7 @@ public struct UnitAlignment: Codable, Sendable, Equatable {
         guard u > 0, d > 0, u <= maxUnits else { return nil }
         let (xn, xNorm) = normalised(x)
         let (yn, yNorm) = normalised(y)
+        guard xNorm.contains(where: { $0 > 0 }), yNorm.contains(where: { $0 > 0 }) else { return nil }
         let c = try BLAS.product(xn, yn, transB: .transpose)
         // Greedy assignment in rounds: each free unit's `candidates` best
         // free partners, sorted by cosine (ties: smaller unit, then smaller
@@ -126,7 +131,7 @@ public struct UnitAlignment: Codable, Sendable, Equatable {
         let ny = yNorm.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let moved = (0..<u).filter { perm[$0] != $0 }.count
         return UnitAlignment(
-            axis: axis, cosine: nx > 0 && ny > 0 ? min(1, max(-1, dot / (nx * ny))) : 0, meanUnitCosine: achieved / Double(u),
+            axis: axis, cosine: min(1, max(-1, dot / (nx * ny))), meanUnitCosine: achieved / Double(u),
             gap: max(0, sumMax - achieved) / Double(u), moved: moved, permutation: moved > 0 ? perm : nil)
     }
 
