@@ -17,6 +17,7 @@ public enum TokenizersReport {
         u.add(["shared merges", Num.count(c.sharedMerges)])
         u.add(["merge-order rank correlation (Spearman)", c.mergeOrderSpearman.map { Num.f($0, 5) } ?? "n/a"])
         u.add(["longest common prefix of the merge lists", Num.count(c.commonMergePrefix)])
+        u.add(["shared merges first learnt in the same order", Num.count(c.sharedHistory)])
         s += "\n" + u.render()
         s += "\nVerdict: \(c.verdictText)\n"
         return s

@@ -15,8 +15,11 @@ struct TokenizersCommand: ParsableCommand {
             A and B are tiktoken ranks files, as a path or as r50k|p50k|cl100k|o200k[:PATH] (without a \
             path the file is looked for in TIKTOKEN_CACHE_DIR), or Hugging Face byte-level BPE \
             tokenizer.json files. The merge list is the multi-byte tokens in rank order (tiktoken) or \
-            the tokens the merges make, in order (tokenizer.json). Verdicts: same; A extends B (B's merges are A's first ones) or B extends A; \
-            a common origin (at least 1,000 first merges agree); unrelated.
+            the tokens the merges make, in order (tokenizer.json); a merge listed twice counts once. \
+            Verdicts: same; the same merges with other ids, or with tokens no merge makes; A extends B (B's merges are \
+            A's first ones) or B extends A; a common origin (at least 1,000 first merges agree); a common origin, \
+            edited (the first 1,000 or more merges both have come in the same order, at most 1% out of place, \
+            whatever merges only one has); unrelated.
             """
     )
 

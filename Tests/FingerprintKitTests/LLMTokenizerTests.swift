@@ -414,9 +414,12 @@ final class TokenizerComparisonTests: XCTestCase {
             "first60000": Array(tokens[..<60000]),
             "reversed_tail": Array(tokens[..<2000]) + tokens[2000..<10000].reversed(),
             "shuffled": Array(tokens[..<256]) + rest,
+            "pruned_extended": tokens[..<20000].filter { !($0.count >= 2 && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }) }
+                + (0..<3000).map { [0xF5, UInt8($0 >> 8), UInt8($0 & 0xFF)] },
+            "swapped": Array(tokens[..<300]) + [tokens[301], tokens[300]] + tokens[302..<20000],
         ]
         let pairs = (try loadJSON("llm/tokenizers.json") as! [String: Any])["pairs"] as! [String: [String: Any]]
-        XCTAssertEqual(pairs.count, 6)
+        XCTAssertEqual(pairs.count, 10)
         func vocabulary(_ t: [[UInt8]]) throws -> BPEVocabulary {
             try BPEVocabulary(tokens: t, ranks: (0..<t.count).map { UInt32($0) })
         }
@@ -432,6 +435,7 @@ final class TokenizerComparisonTests: XCTestCase {
                 XCTAssertEqual(c.sameIds, ref["same_ids"] as? Int, key)
                 XCTAssertEqual(c.sharedMerges, ref["shared_merges"] as? Int, key)
                 XCTAssertEqual(c.commonMergePrefix, ref["common_merge_prefix"] as? Int, key)
+                XCTAssertEqual(c.sharedHistory, ref["shared_history"] as? Int, key)
                 assertClose(c.shareOfA, ref["share_of_a"] as! Double, 1e-12, key)
                 assertClose(c.shareOfB, ref["share_of_b"] as! Double, 1e-12, key)
                 assertClose(c.mergeOrderSpearman!, ref["merge_order_spearman"] as! Double, 1e-9, key)
@@ -447,6 +451,46 @@ final class TokenizerComparisonTests: XCTestCase {
         XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: tail, bName: "b", bSHA256: "").verdict, "shared_prefix")
         let shuffled = try vocabulary(derived["shuffled"]!)
         XCTAssertEqual(TokenizerComparison(a: full, aName: "a", aSHA256: "", b: shuffled, bName: "b", bSHA256: "").verdict, "unrelated")
+        // Tokens pruned and added, or two merges swapped, leave a common
+        // history: a common origin, edited (the literal prefix is 154 and 44).
+        for name in ["pruned_extended", "swapped"] {
+            let v = try vocabulary(derived[name]!)
+            for c in [
+                TokenizerComparison(a: full, aName: "a", aSHA256: "", b: v, bName: "b", bSHA256: ""),
+                TokenizerComparison(a: v, aName: "a", aSHA256: "", b: full, bName: "b", bSHA256: ""),
+            ] {
+                XCTAssertLessThan(c.commonMergePrefix, TokenizerComparison.sharedPrefixMinimum, name)
+                XCTAssertEqual(c.verdict, "common_origin", name)
+            }
+        }
+    }
+
+    /// What the verdict says when the merges are the same: same ids, or
+    /// tokens no merge makes on one side (the table showed every shared
+    /// token with its id and the verdict said "other ids"), or other ids;
+    /// and a merge listed twice counts once (review, session 29: shared
+    /// merges exceeded the other side's merges).
+    func testVerdictsOfTheSameMerges() throws {
+        let alphabet = (0..<256).map { [UInt8($0)] }
+        let merges: [[UInt8]] = [Array("th".utf8), Array("the".utf8), Array("he".utf8)]
+        func entries(_ tokens: [[UInt8]]) -> [([UInt8], UInt32)] { tokens.enumerated().map { ($0.element, UInt32($0.offset)) } }
+        func compare(_ a: [[UInt8]], _ b: [[UInt8]], aMerges: [[UInt8]] = merges) -> TokenizerComparison {
+            TokenizerComparison(
+                a: entries(a), aMerges: aMerges, aName: "a", aSHA256: "", b: entries(b), bMerges: merges, bName: "b", bSHA256: "")
+        }
+        let base = alphabet + merges
+        XCTAssertEqual(compare(base, base).verdict, "same")
+        let padded = compare(base + [Array("<pad>".utf8)], base)
+        XCTAssertEqual(padded.verdict, "same_merges_other_tokens")
+        XCTAssertEqual(padded.sameIds, padded.sharedTokens)
+        XCTAssertTrue(padded.verdictText.hasSuffix("A has 1 token the other lacks (no merge makes it)"), padded.verdictText)
+        let moved = compare([Array("<pad>".utf8)] + base, base)
+        XCTAssertEqual(moved.verdict, "same_merges_other_ids")
+        XCTAssertEqual(moved.sameIds, 0)
+        let twice = compare(base, base, aMerges: merges + merges.prefix(2))
+        XCTAssertEqual(twice.a.merges, 3)
+        XCTAssertEqual(twice.sharedMerges, 3)
+        XCTAssertEqual(twice.verdict, "same")
     }
 }
 

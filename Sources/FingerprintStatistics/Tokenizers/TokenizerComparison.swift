@@ -32,7 +32,15 @@ public struct TokenizerComparison: Codable, Sendable {
     public var mergeOrderSpearman: Double?
     /// Length of the longest common prefix of the two merge lists.
     public var commonMergePrefix: Int
-    /// `same`, `a_extends_b`, `b_extends_a`, `shared_prefix` or `unrelated`.
+    /// The shared merges' common history: each merge list cut to the merges
+    /// the other also has, the largest N for which the two cut lists differ
+    /// in at most 1% of their first N places (`historyTolerance`). Merges
+    /// only one side has (pruned, or added) do not end it, nor do a few
+    /// merges out of place; a different merge order does.
+    public var sharedHistory: Int
+    /// `same`, `same_merges_other_ids`, `same_merges_other_tokens`,
+    /// `a_extends_b`, `b_extends_a`, `shared_prefix`, `common_origin` or
+    /// `unrelated`.
     public var verdict: String
 
     enum CodingKeys: String, CodingKey {
@@ -44,6 +52,7 @@ public struct TokenizerComparison: Codable, Sendable {
         case sharedMerges = "shared_merges"
         case mergeOrderSpearman = "merge_order_spearman"
         case commonMergePrefix = "common_merge_prefix"
+        case sharedHistory = "shared_history"
     }
 
     /// A common merge prefix at least this long (and not the whole of either
@@ -51,6 +60,12 @@ public struct TokenizerComparison: Codable, Sendable {
     /// agree on the first few merges (`t h`, ` t`, …) and then diverge within
     /// a few dozen, while a retrained or pruned copy keeps thousands.
     public static let sharedPrefixMinimum = 1_000
+
+    /// The share of places in which the shared merges' histories may differ
+    /// (`sharedHistory`). Independent trainings differ in almost every place
+    /// once their common first merges end (two BPE files trained on the same
+    /// text: 26), so any small share separates them from an edited copy.
+    public static let historyTolerance = 0.01
 
     /// Compares two tiktoken-style vocabularies, whose merge list is the
     /// multi-byte tokens in rank order.
@@ -70,6 +85,9 @@ public struct TokenizerComparison: Codable, Sendable {
         a ea: [([UInt8], UInt32)], aMerges ma: [[UInt8]], aName: String, aSHA256: String,
         b eb: [([UInt8], UInt32)], bMerges mb: [[UInt8]], bName: String, bSHA256: String
     ) {
+        // A merge listed again makes no new token: the first one counts.
+        let ma = Self.distinct(ma)
+        let mb = Self.distinct(mb)
         self.a = Side(name: aName, sha256: aSHA256, tokens: ea.count, merges: ma.count)
         self.b = Side(name: bName, sha256: bSHA256, tokens: eb.count, merges: mb.count)
         var rankB: [[UInt8]: UInt32] = [:]
@@ -113,19 +131,41 @@ public struct TokenizerComparison: Codable, Sendable {
         var k = 0
         while k < ma.count && k < mb.count && ma[k] == mb[k] { k += 1 }
         commonMergePrefix = k
+        // The shared merges in A's order and in B's.
+        let inA = Set(ma)
+        let cutA = ma.filter { positionB[$0] != nil }
+        let cutB = mb.filter { inA.contains($0) }
+        var history = 0
+        var differing = 0
+        for n in 0..<cutA.count {
+            if cutA[n] != cutB[n] { differing += 1 }
+            if Double(differing) <= Self.historyTolerance * Double(n + 1) { history = n + 1 }
+        }
+        sharedHistory = history
         let alphabetA = Set(ea.filter { $0.0.count == 1 }.map(\.0))
         let alphabetB = Set(eb.filter { $0.0.count == 1 }.map(\.0))
         if k == ma.count && k == mb.count && alphabetA == alphabetB {
-            verdict = same == ea.count && ea.count == eb.count ? "same" : "same_merges_other_ids"
+            verdict =
+                same == ea.count && ea.count == eb.count
+                ? "same" : same == shared ? "same_merges_other_tokens" : "same_merges_other_ids"
         } else if k == mb.count && alphabetB.isSubset(of: alphabetA) {
             verdict = "a_extends_b"
         } else if k == ma.count && alphabetA.isSubset(of: alphabetB) {
             verdict = "b_extends_a"
         } else if k >= Self.sharedPrefixMinimum {
             verdict = "shared_prefix"
+        } else if history >= Self.sharedPrefixMinimum {
+            verdict = "common_origin"
         } else {
             verdict = "unrelated"
         }
+    }
+
+    /// The list without repeats, each kept where it first appears.
+    static func distinct(_ list: [[UInt8]]) -> [[UInt8]] {
+        var seen = Set<[UInt8]>()
+        seen.reserveCapacity(list.count)
+        return list.filter { seen.insert($0).inserted }
     }
 
     /// The verdict in words.
@@ -133,9 +173,21 @@ public struct TokenizerComparison: Codable, Sendable {
         switch verdict {
         case "same": return "the same tokenizer (identical tokens, ids and merge order)"
         case "same_merges_other_ids": return "the same merges in the same order, with other ids"
+        case "same_merges_other_tokens":
+            let onlyA = a.tokens - sharedTokens
+            let onlyB = b.tokens - sharedTokens
+            let extra = [(onlyA, "A"), (onlyB, "B")].filter { $0.0 > 0 }.map {
+                "\($0.1) has \($0.0) \($0.0 == 1 ? "token" : "tokens") the other lacks"
+            }
+            let them = onlyA + onlyB == 1 ? "it" : "them"
+            return "the same merges in the same order, shared tokens with the same ids; "
+                + "\(extra.joined(separator: ", ")) (no merge makes \(them))"
         case "a_extends_b": return "A extends B: B's \(b.merges) merges are A's first \(b.merges)"
         case "b_extends_a": return "B extends A: A's \(a.merges) merges are B's first \(a.merges)"
         case "shared_prefix": return "a common origin: the first \(commonMergePrefix) merges agree, then the lists diverge"
+        case "common_origin":
+            return "a common origin, edited: the first \(sharedHistory) merges they share come in the same order "
+                + "(at most 1% out of place), though the lists themselves agree on only \(commonMergePrefix) first merges"
         default: return "unrelated: the merge lists diverge after \(commonMergePrefix) merges"
         }
     }

