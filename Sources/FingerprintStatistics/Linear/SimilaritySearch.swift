@@ -20,6 +20,11 @@ public struct SplitVectors: Sendable {
     public var tailColumns: [Int32]
     public var tailValues: [Float]
     public let tailCols: Int
+    /// Each row's non-zero head columns, in order (`headNonzeroStart` as
+    /// `tailStart`): what the exact rescoring reads, 2 bytes a value. Empty
+    /// for dense vectors (every column counts) and past 65,536 head columns.
+    var headNonzeroStart: [Int] = []
+    var headNonzeros: [UInt16] = []
 
     /// Dense vectors only (e.g. LSA): no tail.
     public init(dense: Matrix<Float>) {
@@ -52,22 +57,85 @@ public struct SplitVectors: Sendable {
         var ts = [0]
         var tc: [Int32] = []
         var tv: [Float] = []
+        let indexed = h <= 1 << 16
+        var hs = indexed ? [0] : []
+        var hn: [UInt16] = []
         for (r, d) in docs.enumerated() {
             for k in rowStart[d]..<rowStart[d + 1] {
                 let c = Int(columns[k])
                 if headIndex[c] >= 0 {
                     dense[r, Int(headIndex[c])] = values[k]
+                    if indexed && values[k] != 0 { hn.append(UInt16(headIndex[c])) }
                 } else {
                     tc.append(tailIndex[c])
                     tv.append(values[k])
                 }
             }
             ts.append(tc.count)
+            if indexed { hs.append(hn.count) }
         }
         head = dense
         tailStart = ts
         tailColumns = tc
         tailValues = tv
+        headNonzeroStart = hs
+        headNonzeros = hn
+    }
+}
+
+/// Exact cosines of one query row against candidate rows, as reported:
+/// float64 products of the columns both rows hold, summed in column order
+/// (the head's, then the tail's), capped at 1. Those of the candidate's
+/// non-zero columns are summed; the query's zeros among them add +0, which
+/// changes no sum (no product of two floats is 0 in float64 unless one is):
+/// so (i, j) and (j, i) of one set of rows score alike to the bit, and so
+/// do any two copies of a row, wherever the GEMM put them. The query's tail is spread over the tail columns; the
+/// candidate's non-zero head columns (`headNonzeros`) are looked up in the
+/// query's dense head row. One per thread.
+struct ExactScorer {
+    let q: SplitVectors
+    let c: SplitVectors
+    private var spread: [Double]
+    private var row = -1
+
+    init(queries q: SplitVectors, candidates c: SplitVectors) {
+        self.q = q
+        self.c = c
+        spread = [Double](repeating: 0, count: q.tailCols)
+    }
+
+    /// Makes query row i the one scored.
+    mutating func load(_ i: Int) {
+        guard i != row else { return }
+        if row >= 0 { for k in q.tailStart[row]..<q.tailStart[row + 1] { spread[Int(q.tailColumns[k])] = 0 } }
+        row = i
+        for k in q.tailStart[i]..<q.tailStart[i + 1] { spread[Int(q.tailColumns[k])] = Double(q.tailValues[k]) }
+    }
+
+    /// The cosine of the loaded query row and candidate row j.
+    func score(_ j: Int) -> Float {
+        var sum = 0.0
+        let h = q.head.cols
+        if h > 0 {
+            q.head.storage.withUnsafeBufferPointer { qs in
+                c.head.storage.withUnsafeBufferPointer { cs in
+                    let a = qs.baseAddress! + row * h
+                    let b = cs.baseAddress! + j * h
+                    if c.headNonzeroStart.isEmpty {
+                        for x in 0..<h { sum += Double(a[x]) * Double(b[x]) }
+                    } else {
+                        c.headNonzeros.withUnsafeBufferPointer { nz in
+                            for k in c.headNonzeroStart[j]..<c.headNonzeroStart[j + 1] {
+                                let x = Int(nz[k])
+                                sum += Double(a[x]) * Double(b[x])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for k in c.tailStart[j]..<c.tailStart[j + 1] { sum += spread[Int(c.tailColumns[k])] * Double(c.tailValues[k]) }
+        return Float(min(sum, 1))
     }
 }
 
@@ -88,6 +156,16 @@ public struct SimilarityOptions: Sendable {
 /// whatever the threshold (threshold pairs are handed over block by block).
 ///
 /// Ranking: higher score first; equal scores: lower candidate index first.
+///
+/// The GEMM's float32 scores only choose candidates. An optimised BLAS sums
+/// a dot product in an order that depends on where its row and column fall
+/// in the kernel's registers, so two exact copies can score a float32 step
+/// apart (OpenBLAS's Haswell kernel: in 16 of every 32 positions). Every
+/// score reported is therefore computed again exactly (`ExactScorer`: float64
+/// sums in column order), and lists are ranked by those scores. The GEMM
+/// keeps what may rank after rescoring: a row's k best and those within
+/// `rescoreMargin` below its k-th, and pairs within the margin below the
+/// threshold.
 public enum SimilaritySearch {
     /// The share of documents above which a column goes to the dense head.
     ///
@@ -99,6 +177,16 @@ public enum SimilaritySearch {
     /// the documents on both sides. Fixed (not measured at run time) so
     /// results are reproducible.
     public static let denseShare = 0.06
+
+    /// How far below a row's k-th float32 score, or below the threshold, a
+    /// candidate is still kept for exact rescoring: far more than the few
+    /// float32 steps (~1e-7) a GEMM's summation order moves a cosine.
+    public static let rescoreMargin: Float = 1e-5
+
+    /// Candidates within the margin below a row's k-th score kept at most,
+    /// beyond its k (the best by float32 score, then index): bounds memory
+    /// when many candidates tie there (scores of 0, or many copies).
+    static func nearLimit(_ k: Int) -> Int { max(64, 4 * k) }
 
     /// Head columns for TF-IDF rows: those whose document frequency share
     /// on both sides exceeds `denseShare`.
@@ -181,6 +269,10 @@ public enum SimilaritySearch {
         var heapIdx = [Int32](repeating: -1, count: nq * kk)
         var heapScore = [Float](repeating: -.infinity, count: nq * kk)
         var heapCount = [Int](repeating: 0, count: nq)
+        // Per row: candidates the heap displaced within the margin below its worst kept.
+        var near = [[(Int32, Float)]](repeating: [], count: nq)
+        let nearLimit = Self.nearLimit(k)
+        let margin = rescoreMargin
         let symmetric = selfPairs
         let tailCols = c.tailCols
         let hcols = q.head.cols
@@ -209,78 +301,103 @@ public enum SimilaritySearch {
                             try heapIdx.withUnsafeMutableBufferPointer { hi in
                                 try heapScore.withUnsafeMutableBufferPointer { hs in
                                     try heapCount.withUnsafeMutableBufferPointer { hc in
-                                        try pairs.withUnsafeMutableBufferPointer { pp in
-                                            let spb = sp.baseAddress!
-                                            let hib = hi.baseAddress!
-                                            let hsb = hs.baseAddress!
-                                            let hcb = hc.baseAddress!
-                                            let ppb = pp.baseAddress!
-                                            try Parallel.chunks(tq, chunk: 128, threads: o.threads) { (rows: Range<Int>) throws in
-                                                let t0 = clock()
-                                                if hcols > 0 {
-                                                    try BLAS.gemmRaw(
-                                                        m: rows.count, n: tc, k: hcols,
-                                                        a: qh.baseAddress! + (q0 + rows.lowerBound) * hcols, lda: hcols,
-                                                        b: ch.baseAddress! + c0 * hcols, ldb: hcols, transB: true,
-                                                        c: spb + rows.lowerBound * tc, ldc: tc)
-                                                } else {
-                                                    (spb + rows.lowerBound * tc).update(repeating: 0, count: rows.count * tc)
+                                        try near.withUnsafeMutableBufferPointer { nr in
+                                            try pairs.withUnsafeMutableBufferPointer { pp in
+                                                let spb = sp.baseAddress!
+                                                let hib = hi.baseAddress!
+                                                let hsb = hs.baseAddress!
+                                                let hcb = hc.baseAddress!
+                                                let ppb = pp.baseAddress!
+                                                let nrb = nr.baseAddress!
+                                                // The candidate (cj, v) offered to row i's heap; what the heap
+                                                // displaces within the margin below its worst is kept near.
+                                                func offer(_ i: Int, _ cj: Int32, _ v: Float) {
+                                                    guard let (dj, dv) = heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, cj, v) else {
+                                                        return
+                                                    }
+                                                    let floor = hsb[i * kk] - margin
+                                                    guard dv >= floor else { return }
+                                                    nrb[i].append((dj, dv))
+                                                    if nrb[i].count >= 2 * nearLimit { prune(&nrb[i], floor: floor, limit: nearLimit) }
                                                 }
-                                                let t1 = clock()
-                                                for r in rows {
-                                                    let i = q0 + r
-                                                    let row = spb + r * tc
-                                                    if tailCols > 0 {
-                                                        for x in q.tailStart[i]..<q.tailStart[i + 1] {
-                                                            let w = q.tailValues[x]
-                                                            let key = ct * tailCols + Int(q.tailColumns[x])
-                                                            for p in postStart[key]..<postStart[key + 1] {
-                                                                row[Int(postDoc[p]) - c0] += w * postVal[p]
+                                                try Parallel.chunks(tq, chunk: 128, threads: o.threads) { (rows: Range<Int>) throws in
+                                                    var scorer = ExactScorer(queries: q, candidates: c)
+                                                    let t0 = clock()
+                                                    if hcols > 0 {
+                                                        try BLAS.gemmRaw(
+                                                            m: rows.count, n: tc, k: hcols,
+                                                            a: qh.baseAddress! + (q0 + rows.lowerBound) * hcols, lda: hcols,
+                                                            b: ch.baseAddress! + c0 * hcols, ldb: hcols, transB: true,
+                                                            c: spb + rows.lowerBound * tc, ldc: tc)
+                                                    } else {
+                                                        (spb + rows.lowerBound * tc).update(repeating: 0, count: rows.count * tc)
+                                                    }
+                                                    let t1 = clock()
+                                                    for r in rows {
+                                                        let i = q0 + r
+                                                        let row = spb + r * tc
+                                                        if tailCols > 0 {
+                                                            for x in q.tailStart[i]..<q.tailStart[i + 1] {
+                                                                let w = q.tailValues[x]
+                                                                let key = ct * tailCols + Int(q.tailColumns[x])
+                                                                for p in postStart[key]..<postStart[key + 1] {
+                                                                    row[Int(postDoc[p]) - c0] += w * postVal[p]
+                                                                }
                                                             }
                                                         }
+                                                        let jStart = symmetric && ct * tile == q0 ? r + 1 : 0
+                                                        if !symmetric && selfPairs && i >= c0 && i < c1 { row[i - c0] = -.infinity }
+                                                        var j = jStart
+                                                        while j < tc {
+                                                            // Scores below both the row's worst kept
+                                                            // neighbour and the threshold change nothing:
+                                                            // skipped 16 at a time.
+                                                            let cutoff = Swift.min(
+                                                                k == 0
+                                                                    ? Float.infinity : hcb[i] < k ? -Float.infinity : hsb[i * kk] - margin,
+                                                                (o.threshold ?? Float.infinity) - margin)
+                                                            j = firstBlock(row, from: j, to: tc, atLeast: cutoff)
+                                                            let end = Swift.min(tc, j + 16)
+                                                            while j < end {
+                                                                defer { j += 1 }
+                                                                let cj = c0 + j
+                                                                if !symmetric && selfPairs && cj == i { continue }
+                                                                // A float32 cosine of a document with its copy can
+                                                                // round to 1.0000006; a cosine is at most 1.
+                                                                let v = min(row[j], 1)
+                                                                if k > 0 { offer(i, Int32(cj), v) }
+                                                                if let th = o.threshold, v >= th - margin, !selfPairs || i < cj {
+                                                                    ppb[r].append((Int32(i), Int32(cj), v))
+                                                                }
+                                                            }
+                                                        }
+                                                        // The row's pairs of this block, scored exactly.
+                                                        if let th = o.threshold, !ppb[r].isEmpty {
+                                                            scorer.load(i)
+                                                            var kept = 0
+                                                            for x in 0..<ppb[r].count {
+                                                                let s = scorer.score(Int(ppb[r][x].1))
+                                                                if s >= th {
+                                                                    ppb[r][kept] = (ppb[r][x].0, ppb[r][x].1, s)
+                                                                    kept += 1
+                                                                }
+                                                            }
+                                                            ppb[r].removeLast(ppb[r].count - kept)
+                                                        }
                                                     }
-                                                    let jStart = symmetric && ct * tile == q0 ? r + 1 : 0
-                                                    if !symmetric && selfPairs && i >= c0 && i < c1 { row[i - c0] = -.infinity }
-                                                    var j = jStart
-                                                    while j < tc {
-                                                        // Scores below both the row's worst kept
-                                                        // neighbour and the threshold change nothing:
-                                                        // skipped 16 at a time.
-                                                        let cutoff = Swift.min(
-                                                            k == 0 ? Float.infinity : hcb[i] < k ? -Float.infinity : hsb[i * kk],
-                                                            o.threshold ?? Float.infinity)
-                                                        j = firstBlock(row, from: j, to: tc, atLeast: cutoff)
-                                                        let end = Swift.min(tc, j + 16)
-                                                        while j < end {
-                                                            defer { j += 1 }
+                                                    let t2 = clock()
+                                                    lock.lock()
+                                                    tGemm += t1 - t0
+                                                    tTail += t2 - t1
+                                                    lock.unlock()
+                                                }
+                                                // Sᵀ: the candidates' rows get the queries as neighbours.
+                                                if symmetric && k > 0 {
+                                                    Parallel.chunks(tc, chunk: 128, threads: o.threads) { cols in
+                                                        for j in cols {
                                                             let cj = c0 + j
-                                                            if !symmetric && selfPairs && cj == i { continue }
-                                                            // A float32 cosine of a document with its copy can
-                                                            // round to 1.0000006; a cosine is at most 1.
-                                                            let v = min(row[j], 1)
-                                                            if k > 0 { heapPush(hib + i * kk, hsb + i * kk, &hcb[i], k, Int32(cj), v) }
-                                                            if let th = o.threshold, v >= th, !selfPairs || i < cj {
-                                                                ppb[r].append((Int32(i), Int32(cj), v))
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                                let t2 = clock()
-                                                lock.lock()
-                                                tGemm += t1 - t0
-                                                tTail += t2 - t1
-                                                lock.unlock()
-                                            }
-                                            // Sᵀ: the candidates' rows get the queries as neighbours.
-                                            if symmetric && k > 0 {
-                                                Parallel.chunks(tc, chunk: 128, threads: o.threads) { cols in
-                                                    for j in cols {
-                                                        let cj = c0 + j
-                                                        let rEnd = ct * tile == q0 ? j : tq
-                                                        for r in 0..<rEnd {
-                                                            heapPush(
-                                                                hib + cj * kk, hsb + cj * kk, &hcb[cj], k, Int32(q0 + r),
-                                                                min(spb[r * tc + j], 1))
+                                                            let rEnd = ct * tile == q0 ? j : tq
+                                                            for r in 0..<rEnd { offer(cj, Int32(q0 + r), min(spb[r * tc + j], 1)) }
                                                         }
                                                     }
                                                 }
@@ -305,14 +422,27 @@ public enum SimilaritySearch {
                 timing.tail += tTail / used
             }
             let t = clock()
-            var lists: [[Neighbor]] = []
-            lists.reserveCapacity(tq)
-            for r in 0..<tq {
-                let i = q0 + r
-                var l = (0..<heapCount[i]).map { Neighbor(index: Int(heapIdx[i * kk + $0]), score: heapScore[i * kk + $0]) }
-                l.sort { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
-                lists.append(l)
+            // Each row's kept candidates scored exactly and ranked by those scores.
+            var lists = [[Neighbor]](repeating: [], count: tq)
+            try lists.withUnsafeMutableBufferPointer { lp in
+                let lpb = lp.baseAddress!
+                try Parallel.chunks(tq, chunk: 128, threads: o.threads) { (rows: Range<Int>) throws in
+                    var scorer = ExactScorer(queries: q, candidates: c)
+                    for r in rows {
+                        let i = q0 + r
+                        var kept = (0..<heapCount[i]).map { heapIdx[i * kk + $0] }
+                        if heapCount[i] == k {
+                            let floor = heapScore[i * kk] - margin
+                            kept += near[i].lazy.filter { $0.1 >= floor }.map(\.0)
+                        }
+                        scorer.load(i)
+                        var l = kept.map { Neighbor(index: Int($0), score: scorer.score(Int($0))) }
+                        l.sort { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+                        lpb[r] = Array(l.prefix(k))
+                    }
+                }
             }
+            for i in q0..<q1 { near[i] = [] }
             timing.select += clock() - t
             try emit(q0, lists)
             q0 = q1
@@ -348,12 +478,15 @@ public enum SimilaritySearch {
         s1 != s2 ? s1 < s2 : i1 > i2
     }
 
-    /// Keeps the k best (score, index) in a min-heap whose root is the worst kept.
+    /// Keeps the k best (score, index) in a min-heap whose root is the worst
+    /// kept. Returns what is left out: the new entry, or the root it replaced
+    /// (nil while the heap fills).
     @inline(__always)
+    @discardableResult
     static func heapPush(
         _ idx: UnsafeMutablePointer<Int32>, _ sc: UnsafeMutablePointer<Float>, _ n: inout Int, _ k: Int,
         _ i: Int32, _ s: Float
-    ) {
+    ) -> (Int32, Float)? {
         if n < k {
             var c = n
             idx[c] = i
@@ -369,9 +502,10 @@ public enum SimilaritySearch {
                     break
                 }
             }
-            return
+            return nil
         }
-        guard below(sc[0], idx[0], s, i) else { return }
+        guard below(sc[0], idx[0], s, i) else { return (i, s) }
+        let out = (idx[0], sc[0])
         idx[0] = i
         sc[0] = s
         var c = 0
@@ -381,11 +515,20 @@ public enum SimilaritySearch {
             var m = c
             if l < k && below(sc[l], idx[l], sc[m], idx[m]) { m = l }
             if r < k && below(sc[r], idx[r], sc[m], idx[m]) { m = r }
-            if m == c { return }
+            if m == c { return out }
             swap(&idx[c], &idx[m])
             swap(&sc[c], &sc[m])
             c = m
         }
+    }
+
+    /// Drops near candidates below `floor` and keeps at most `limit`: the
+    /// best by score, then lower index.
+    static func prune(_ near: inout [(Int32, Float)], floor: Float, limit: Int) {
+        near.removeAll { $0.1 < floor }
+        guard near.count > limit else { return }
+        near.sort { below($1.1, $1.0, $0.1, $0.0) }
+        near.removeLast(near.count - limit)
     }
 }
 
