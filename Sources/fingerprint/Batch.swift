@@ -165,7 +165,7 @@ struct BatchCommand: ParsableCommand {
             o.read = options.readOptions
             o.permutations = permutations
             o.paired = paired
-            let input = try options.input(dir, keyField: pairField, group: byField.map { ($0, nil) })
+            let input = try options.input(dir, keyField: pairField, group: byField.map { ($0, nil) }, groupOption: "--by-field")
             let reference = try against.map { try options.input($0) }
             let stop = try options.planGate(
                 inputs: [input] + (reference.map { [$0] } ?? []), json: format == .json || format == .jsonl,

@@ -119,7 +119,7 @@ struct Compare: ParsableCommand {
             o.boilerplate = boilerplate
             o.read = options.readOptions
             let inputA = try options.input(a, keyField: pairField, group: whereA.flatMap(Compare.selector))
-            let inputB = try options.input(b ?? a, keyField: pairField, group: whereB.flatMap(Compare.selector))
+            let inputB = try options.input(b ?? a, keyField: pairField, group: whereB.flatMap(Compare.selector), groupOption: "--vs")
             let stop = try options.planGate(
                 inputs: [inputA, inputB], json: format == .json,
                 advice:

@@ -98,10 +98,27 @@ struct SharedOptions: ParsableArguments {
     /// The corpus at `path`; `group` selects JSONL records by a field
     /// (`F=V`: only those with value V) or names the field that groups them
     /// (`F`, value nil).
-    func input(_ path: String, keyField: String? = nil, group: (field: String, value: String?)? = nil) throws -> CorpusInput {
+    /// `group`: the records of a JSON Lines input to keep or group by a
+    /// field, named by `groupOption` (`--where FIELD=VALUE`, `--by-field
+    /// FIELD`); any other input is refused (exit 64), since it has no
+    /// fields: the option was ignored and the whole corpus compared.
+    func input(
+        _ path: String, keyField: String? = nil, group: (field: String, value: String?)? = nil, groupOption: String = "--where"
+    ) throws -> CorpusInput {
         var input = try CorpusInput(
             path: path, globs: globs.isEmpty ? CorpusInput.defaultGlobs : globs, field: field, keyField: keyField,
             standardInputIsJSONL: stdin == .jsonl)
+        if let group, input.kind != .jsonl {
+            let what =
+                switch input.kind {
+                case .directory: "a directory"
+                case .fingerprint: "a fingerprint file"
+                default: "not JSON Lines (a .jsonl file, or standard input with --stdin jsonl)"
+                }
+            throw FingerprintError.invalidParameter(
+                name: groupOption, value: group.value.map { "\(group.field)=\($0)" } ?? group.field,
+                reason: "\(input.description) is \(what): it has no fields to select its documents by")
+        }
         input.groupField = group?.field
         input.groupValue = group?.value
         return input

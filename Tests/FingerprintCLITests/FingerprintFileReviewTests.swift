@@ -164,6 +164,35 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
     /// are out of order, a block of a band the file does not have, and
     /// entries held twice (a run copied) each stop `index query` with one
     /// line, where they would have hidden or invented near-duplicates.
+    /// A stored shingle or n-gram set that is not sorted and distinct, as
+    /// every set is written, is damage wherever it is read: `dedup` of a
+    /// file with one document's shingles reversed lost a whole cluster with
+    /// exit 0 while `stats` refused the file (review, session 29).
+    func testAnUnsortedStoredSetIsADamagedFileForEveryReader() throws {
+        let dir = try tempDir()
+        let clean = dir.appendingPathComponent("near.fp")
+        try sketch("Corpora/near-dups", clean)
+        let db = try SQLiteDatabase(path: clean.path, mode: .readOnly)
+        let s = try db.prepare("SELECT name FROM documents WHERE length(shingles) >= 16 AND length(grams13) >= 16 ORDER BY id LIMIT 1")
+        XCTAssertTrue(try s.step())
+        let name = try XCTUnwrap(s.string(0))
+        s.reset()
+        // SQLite cannot reverse a blob; swapping its first two hashes is enough.
+        func swapped(_ column: String) -> String {
+            "UPDATE documents SET \(column) = substr(\(column), 9, 8) || substr(\(column), 1, 8) || substr(\(column), 17) WHERE name = '\(name)'"
+        }
+        // Each set, to the commands that read it.
+        for (column, what, commands) in [
+            ("shingles", "damaged shingles", [["dedup"], ["batch", "--method", "minhash"]]),
+            ("grams13", "damaged n-grams", [["compare", "Corpora/near-dups"]]),
+        ] {
+            let f = try damaged(clean, "\(column).fp", swapped(column))
+            for c in commands {
+                try refuses([c[0], f.path] + c.dropFirst(), "document '\(name)': \(what)")
+            }
+        }
+    }
+
     func testADamagedBandIndexIsADamagedFile() throws {
         let dir = try tempDir()
         let clean = dir.appendingPathComponent("clean.fp")

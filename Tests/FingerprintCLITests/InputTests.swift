@@ -561,4 +561,50 @@ final class InputTests: XCTestCase {
         XCTAssertEqual(t["pairs"] as? Int, 50)
         XCTAssertEqual(try CLITests.run(["compare", jsonl.path, "--where", "model"]).status, 64)
     }
+
+    /// `--where`/`--vs` and `--by-field` select records by a JSONL field; a
+    /// directory or a fingerprint file has none, and the options were
+    /// ignored: the whole corpora were compared, exit 0, no note (review,
+    /// session 29). Now a usage error naming the option and the input.
+    func testFieldOptionsOnInputsWithoutFieldsAreRefused() throws {
+        let dir = try tempDir()
+        let jsonl = try groupedJSONL(in: dir)
+        let fp = dir.appendingPathComponent("a.fp")
+        XCTAssertEqual(try CLITests.run(["sketch", "Corpora/source-a", "-o", fp.path, "-q"]).status, 0)
+        for (args, words) in [
+            (
+                ["compare", "Corpora/source-a", "Corpora/source-a", "--where", "src=x", "--vs", "src=y"],
+                "--where 'src=x': Corpora/source-a is a directory"
+            ),
+            (
+                ["compare", jsonl.path, "Corpora/source-b", "--where", "model=source-a", "--vs", "model=x"],
+                "--vs 'model=x': Corpora/source-b is a directory"
+            ),
+            (["compare", fp.path, jsonl.path, "--where", "model=source-a", "--vs", "model=source-b"], "is a fingerprint file"),
+            (["batch", "Corpora/source-a", "--by-field", "model"], "--by-field 'model': Corpora/source-a is a directory"),
+        ] {
+            let r = try CLITests.run(args)
+            XCTAssertEqual(r.status, 64, "\(args) \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("fingerprint: error: ") && r.stderr.contains(words), r.stderr)
+            XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr)
+            XCTAssertEqual(r.stdout, "")
+        }
+    }
+
+    /// `/dev/stdin` follows `--stdin jsonl` as `-` does when standard input
+    /// is redirected from a file: it was read as one text file, the JSON's
+    /// keys counted as words (review, session 29). The shell redirects.
+    func testDevStdinRedirectedFromAFileFollowsStdin() throws {
+        let dir = try tempDir()
+        let two = dir.appendingPathComponent("two.jsonl")
+        try Data(#"{"text":"alpha beta"}"#.utf8 + [0x0A] + #"{"text":"gamma delta"}"#.utf8 + [0x0A]).write(to: two)
+        let bin = CLITests.binary.path
+        for name in ["-", "/dev/stdin", "/dev/fd/0"] {
+            let r = try CLITests.runProgram("/bin/sh", ["-c", "'\(bin)' stats \(name) --stdin jsonl --format json -q < '\(two.path)'"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], name)
+            XCTAssertEqual(j["documents"] as? Int, 2, name)
+            XCTAssertEqual(j["types"] as? Int, 4, name)
+        }
+    }
 }

@@ -74,6 +74,9 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
     /// arrives (StreamInput).
     public private(set) var isStream = false
 
+    /// Names of standard input that follow `--stdin` as `-` does, whatever it is.
+    static let standardInputNames: Set<String> = ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]
+
     /// Resolves `path` (`-` is standard input).
     /// - Throws: `.noInput` (exit 66) when the path does not exist or cannot be read.
     /// `standardInputIsJSONL`: `-` is read as JSON Lines (text in `field`)
@@ -129,7 +132,13 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
             guard access(path, R_OK) == 0 else {
                 throw FingerprintError.inputNotFound(path: path, reason: "file is not readable; check its permissions")
             }
-            if FingerprintFile.looksLikeFingerprint(path) {
+            if standardInputIsJSONL && Self.standardInputNames.contains(path) {
+                // Standard input redirected from a file, named: a file (it
+                // can be read again), but JSON Lines as --stdin says, as `-`
+                // would be (it was read as one text document, the JSON's
+                // keys counted as words — review, session 29).
+                kind = .jsonl
+            } else if FingerprintFile.looksLikeFingerprint(path) {
                 kind = .fingerprint
             } else {
                 kind = Compression.stripSuffix(path).lowercased().hasSuffix(".jsonl") ? .jsonl : .file

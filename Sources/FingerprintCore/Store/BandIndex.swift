@@ -149,7 +149,7 @@ extension FingerprintFile {
                 }
                 load.bind(1, g.ids[k])
                 guard try load.step() else { throw damagedBands("a block is missing") }
-                let fault = try BandBlock.read(load, first: firsts[k], next: k + 1 < firsts.count ? firsts[k + 1] : nil, counts: &counts) {
+                let fault = BandBlock.read(load, first: firsts[k], next: k + 1 < firsts.count ? firsts[k + 1] : nil, counts: &counts) {
                     block, counts -> String? in
                     var p = 0
                     for q in i..<j {

@@ -400,6 +400,11 @@ package final class FingerprintFile {
         }
     }
 
+    /// Whether `values` is sorted and distinct, as a stored set is written.
+    public static func strictlyAscending(_ values: [UInt64]) -> Bool {
+        values.withUnsafeBufferPointer { v in v.count < 2 || !(1..<v.count).contains { v[$0] <= v[$0 - 1] } }
+    }
+
     /// `sketch`: the signature was loaded, and must have one value a permutation.
     func document(_ s: SQLiteStatement, sketch: Bool) throws -> StoredDocument {
         let name = s.string(1) ?? ""
@@ -420,8 +425,12 @@ package final class FingerprintFile {
         guard let minhash = s.array(12, of: UInt32.self), !sketch || minhash.count == parameters.permutations else {
             throw damaged("minhash")
         }
-        guard let shingles = s.array(13, of: UInt64.self) else { throw damaged("shingles") }
-        guard let g8 = s.array(14, of: UInt64.self), let g13 = s.array(15, of: UInt64.self) else { throw damaged("n-grams") }
+        // Sets are written sorted and distinct; one that is not was damaged
+        // (dedup matched its documents wrongly and said nothing).
+        guard let shingles = s.array(13, of: UInt64.self), Self.strictlyAscending(shingles) else { throw damaged("shingles") }
+        guard let g8 = s.array(14, of: UInt64.self), let g13 = s.array(15, of: UInt64.self),
+            Self.strictlyAscending(g8), Self.strictlyAscending(g13)
+        else { throw damaged("n-grams") }
         var d = StoredDocument(
             info: info, digest: s.bytes(6), tokens: s.int(7), ids: ids, counts: counts, shingleTokens: s.int(9),
             exact: UInt64(bitPattern: s.int64(10)), simhash: UInt64(bitPattern: s.int64(11)), minhash: minhash, shingles: shingles,

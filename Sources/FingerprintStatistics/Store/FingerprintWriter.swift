@@ -450,7 +450,7 @@ package final class FingerprintWriter {
             // subtracted, so the band index is rebuilt without it.
             bandsStale = true
         }
-        if found, let grams = m.array(1, of: UInt64.self), FingerprintWriter.strictlyAscending(grams) {
+        if found, let grams = m.array(1, of: UInt64.self), FingerprintFile.strictlyAscending(grams) {
             if !gramsStale && !grams.isEmpty {
                 pendingRemovedGrams.append(grams)
                 pendingGramCount += grams.count
@@ -490,11 +490,6 @@ package final class FingerprintWriter {
             if storedIDs[mid] < id { lo = mid + 1 } else { hi = mid }
         }
         return lo < storedIDs.count && storedIDs[lo] == id ? lo : nil
-    }
-
-    /// Whether `values` is sorted and distinct, as a stored n-gram set is written.
-    static func strictlyAscending(_ values: [UInt64]) -> Bool {
-        values.withUnsafeBufferPointer { v in v.count < 2 || !(1..<v.count).contains { v[$0] <= v[$0 - 1] } }
     }
 
     /// Writes the new tokens and the vocabulary's count changes (after both
