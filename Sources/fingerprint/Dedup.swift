@@ -115,7 +115,7 @@ struct DedupCommand: ParsableCommand {
                 WorkPlan.dedup(
                     try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle, pairs: .jaccards, depth: depth), perms: perms,
                     threads: options.readOptions.threads,
-                    threshold: threshold)
+                    threshold: threshold, minhash: o.method == .minhash)
             }
             if stop { return }
             let result = try Dedup.run(input, options: o, progress: options.progress())

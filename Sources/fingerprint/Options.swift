@@ -288,7 +288,7 @@ extension SharedOptions {
         }
         if !dryRun {
             if force { return false }
-            let stored = try inputs.reduce(0) { try $0 + CorpusSurvey.storedBytes($1) }
+            let stored = try inputs.reduce(0) { try $0 &+ CorpusSurvey.planningBytes($1) }
             // Small inputs are not worth the survey, unless the memory is scarce.
             let available = WorkPlan.availableMemory() ?? .infinity
             guard Double(stored) >= min(Double(SharedOptions.surveyThreshold), available / 64) else { return false }

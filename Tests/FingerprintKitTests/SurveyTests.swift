@@ -420,4 +420,43 @@ final class SurveyTests: XCTestCase {
         XCTAssertGreaterThan(want.last!, 0.6)
         XCTAssertLessThan(want.first!, 0.1)
     }
+
+    /// What compressed files declare they hold, read from the bytes the
+    /// formats define (RFC 1952: a gzip member ends with ISIZE, its size
+    /// modulo 2³², little-endian; RFC 8878 §3.1.1.1: a Zstandard frame
+    /// header's descriptor gives the width of Frame_Content_Size, 2-byte
+    /// values being offset by 256), written here by hand: each file counts
+    /// at the larger of its size and what it declares, one that declares
+    /// nothing at 1,032 times its size.
+    func testCompressedFilesCountAtTheSizeTheyDeclare() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-declared-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
+        let zstdMagic: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
+        let block = [UInt8](repeating: 0x11, count: 10)
+        let cases: [(name: String, bytes: [UInt8], counts: Int)] = [
+            // gzip: header (10 bytes), 8 bytes of "data", CRC32, ISIZE = 5,000,000.
+            ("a.txt.gz", [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3] + block.prefix(8) + le(0, 4) + le(5_000_000, 4), 5_000_000),
+            // Zstandard, single segment, a 4-byte content size (flag 2): 0xA0.
+            ("b.txt.zst", zstdMagic + [0xA0] + le(123_456_789, 4) + block, 123_456_789),
+            // Single segment, a 2-byte size (flag 1): 0x60; 256 + 0x0100 = 512.
+            ("c.txt.zst", zstdMagic + [0x60] + le(0x0100, 2) + block, 512),
+            // No content size and no single segment (flag 0): a window byte, then blocks.
+            ("d.txt.zst", zstdMagic + [0x00, 0x58] + block, 16 * 1032),
+            // A plain file counts at its size.
+            ("e.txt", Array("plain text\n".utf8), 11),
+        ]
+        for c in cases {
+            try Data(c.bytes).write(to: dir.appendingPathComponent(c.name))
+            let sub = dir.appendingPathComponent("only-" + c.name)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try Data(c.bytes).write(to: sub.appendingPathComponent(c.name))
+            let got = try CorpusSurvey.withListingsKept { try CorpusSurvey.planningBytes(try CorpusInput(path: sub.path)) }
+            XCTAssertEqual(got, c.counts, c.name)
+        }
+        // The directory holds each file twice: beside the others, and alone in its own folder.
+        let all = try CorpusSurvey.withListingsKept { try CorpusSurvey.planningBytes(try CorpusInput(path: dir.path)) }
+        XCTAssertEqual(all, 2 * cases.map(\.counts).reduce(0, +))
+    }
 }

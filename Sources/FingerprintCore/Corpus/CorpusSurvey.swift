@@ -96,6 +96,12 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
     public var isBound = false
     /// Whether it is a `SurveyDepth.worstCase` survey, from sizes alone. Not encoded.
     public var isWorstCase = false
+    /// Estimated bytes of text of the largest document: the largest file
+    /// (decompressed, its parts together), or the longest record sampled
+    /// from JSON Lines. A document's tokens are all held while it is
+    /// sketched, so one large document sets a floor under the peak
+    /// (`WorkPlan.largestDocument`). Not encoded.
+    public var largestDocumentBytes = 0.0
 
     enum CodingKeys: String, CodingKey {
         case corpus, units, documents, tokens, types, complete
@@ -135,6 +141,60 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         // A fingerprint file is loaded, not read as text: its counts are exact (`survey`).
         if input.kind == .fingerprint { return 0 }
         return try sizedUnits(input).reduce(0) { $0 + $1.size }
+    }
+
+    /// Bytes of text `input` may hold, from its listing and what its
+    /// compressed files declare (no decompressing): what decides whether a
+    /// real run is worth surveying before it starts. A plain file counts at
+    /// its size; a compressed one at what it declares it holds (gzip's
+    /// ISIZE, when it cannot have wrapped at 4 GiB; a Zstandard frame's
+    /// content size), else at deflate's largest ratio, 1,032 times its
+    /// size. (At their stored size, 2 MB of gzip holding 2 GiB of text was
+    /// never surveyed, and `dedup` ran out of memory — review, session 29.)
+    public static func planningBytes(_ input: CorpusInput) throws -> Int {
+        guard !input.isStream, input.kind != .fingerprint else { return 0 }
+        return try sizedUnits(input).reduce(0) { sum, u in
+            guard compressionOf(u) != .none else { return sum &+ u.size }
+            let most = u.size.multipliedReportingOverflow(by: 1032)
+            let declared = declaredSize(u).map { max($0, u.size) }
+            return sum &+ (declared ?? (most.overflow ? Int.max / 2 : most.partialValue))
+        }
+    }
+
+    /// The decompressed size a compressed unit declares: gzip's last
+    /// member's ISIZE (modulo 2³², so only for files too small to hold
+    /// 4 GiB at deflate's largest ratio), or the content size in a
+    /// Zstandard frame's header; nil when it declares none.
+    static func declaredSize(_ unit: ReadUnit) -> Int? {
+        let c = compressionOf(unit)
+        guard c != .none else { return nil }
+        let fd = FileName.open(unit.path, raw: unit.raw)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        switch c {
+        case .gzip:
+            guard st.st_size >= 18, Int(st.st_size) < (1 << 32) / 1032 else { return nil }
+            var trailer: UInt32 = 0
+            guard pread(fd, &trailer, 4, off_t(st.st_size - 4)) == 4 else { return nil }
+            return Int(UInt32(littleEndian: trailer))
+        case .zstd:
+            var h = [UInt8](repeating: 0, count: 18)
+            let n = h.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 18, 0) }
+            guard n >= 6, Array(h[0..<4]) == [0x28, 0xB5, 0x2F, 0xFD] else { return nil }
+            let descriptor = h[4]
+            let single = descriptor & 0x20 != 0
+            let at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][Int(descriptor & 3)]
+            let width = [single ? 1 : 0, 2, 4, 8][Int(descriptor >> 6)]
+            guard width > 0, at + width <= n else { return nil }
+            var v: UInt64 = 0
+            for i in 0..<width { v |= UInt64(h[at + i]) << (8 * i) }
+            if width == 2 { v += 256 }
+            return v > UInt64(Int.max / 2) ? Int.max / 2 : Int(v)
+        default:
+            return nil
+        }
     }
 
     /// Inputs listed (walked and stat'ed) by the surveys of one command,
@@ -273,6 +333,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         var jsonlRecords = 0
         var jsonlLineBytes = 0
         var jsonlTextBytes = 0
+        var longestRecord = 0
         var fileDocBytes = 0
         var fileDocs = 0
         var allRead = true
@@ -301,6 +362,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
                     if case .success(let r) = res, input.groupValue == nil || r.group == input.groupValue, !r.text.isEmpty {
                         jsonlRecords += 1
                         jsonlTextBytes += r.text.count
+                        longestRecord = max(longestRecord, r.text.count)
                         r.text.withUnsafeBufferPointer { counter.document($0, scale: 1) }
                     }
                 }
@@ -332,6 +394,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         var exact = true
         let lineToText = jsonlLineBytes > 0 ? Double(jsonlTextBytes) / Double(jsonlLineBytes) : 1
         let bytesPerRecord = jsonlRecords > 0 ? Double(jsonlLineBytes) / Double(jsonlRecords) : .infinity
+        var fileBytes: [String: Double] = [:]
         for unit in units {
             let c = compressionOf(unit)
             let raw = decompressed(unit, c)
@@ -343,6 +406,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             default:
                 textBytes += raw
                 documents += 1
+                fileBytes[unit.path, default: 0] += raw
             }
         }
         if case .memory = units.first?.source { textBytes = Double(units.reduce(0) { $0 + $1.size }) }
@@ -366,6 +430,8 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             sampleJaccards: pairs.contains(.jaccards) ? counter.jaccards() : [],
             scanRate: counter.scanSeconds > 0 ? sampleText / counter.scanSeconds : 0)
         survey.isBound = bound && (!complete || !asked.isEmpty)
+        survey.largestDocumentBytes = max(fileBytes.values.max() ?? 0, Double(longestRecord))
+        if case .memory = units.first?.source { survey.largestDocumentBytes = Double(units.map(\.size).max() ?? 0) }
         return survey
     }
 
@@ -410,6 +476,9 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             sampleDocuments: 0, sampleBytes: 0, sampleTokens: 0, sampleTypes: 0, heapsBeta: 1, complete: false)
         s.isBound = true
         s.isWorstCase = true
+        var fileBytes: [String: Int] = [:]
+        for u in units { fileBytes[u.path, default: 0] += max(0, u.size) }
+        s.largestDocumentBytes = Double(fileBytes.values.max() ?? 0)
         return s
     }
 

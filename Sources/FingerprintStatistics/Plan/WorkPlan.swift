@@ -112,6 +112,7 @@ public struct WorkPlan: Codable, Sendable {
         p.add(memory: "documents of a batch", min(s.documents, batchTokens / max(1, s.tokens / max(1, s.documents))) * perDocument)
         p.add(memory: "counting tables", s.types * ((perTypeTable + s.typeBytes) * t + perTypeMerged + s.typeBytes))
         p.add(memory: "one batch's sketches", batchTokens * 3 * 8 * 2)
+        p.largestDocument([s], bytesPerToken: LargestDocument.sketch)
         // Storage of written sets kept for the next batch (`HashBufferPool`:
         // large sets only).
         if s.tokens / max(1, s.documents) >= Double(HashBufferPool.smallest) {
@@ -129,6 +130,32 @@ public struct WorkPlan: Codable, Sendable {
         p.add(memory: "band index run", min(s.documents * bands, Double(FingerprintFile.bandRunEntries)) * (16 + 32 / bands))
         p.seconds = s.textBytes / (scanRate(s) * t) + s.tokens * 3 / (gramRate * t) + s.tokens * Double(o.perms) / (gramRate * 50 * t)
         return p
+    }
+
+    /// Bytes a token of the largest document takes while it is read, beyond
+    /// what the other components count: its token ids, its shingle and
+    /// n-gram hashes before they are sorted into sets, and the sort's copy.
+    /// Measured on one document of 104 MB of English (19 million tokens)
+    /// and on one of 134 MB holding one word (67 million tokens, whose sets
+    /// are a single hash, so nearly all its peak is these buffers): the gap
+    /// between the estimate without them and the peak was 11 and 15 bytes a
+    /// token for `dedup` (and `batch --method minhash`), 5 and 7.5 for
+    /// `dedup --method exact` (13 and 16 bytes a token in all: it keeps no
+    /// shingle sets), 17 and 42 for `sketch`, 16 and 21 for `compare`. The
+    /// larger is taken: an estimate below the peak lets a run the memory
+    /// cannot hold start (2.4–4.1× below, review of session 29).
+    public enum LargestDocument {
+        public static let dedup = 16.0
+        public static let sketch = 42.0
+        public static let compare = 21.0
+    }
+
+    /// The largest document's buffers (`LargestDocument`), of `s` or of
+    /// the larger of two corpora: one document is read at a time on a thread.
+    mutating func largestDocument(_ corpora: [CorpusSurvey], bytesPerToken: Double) {
+        let tokens = corpora.map { s in s.largestDocumentBytes * (s.textBytes > 0 ? s.tokens / s.textBytes : 0.2) }.max() ?? 0
+        guard tokens >= 1 else { return }
+        add(memory: "the largest document's buffers", tokens * bytesPerToken)
     }
 
     /// The cost of counting a corpus with its document-term matrix.
@@ -164,6 +191,7 @@ public struct WorkPlan: Codable, Sendable {
         p.countWithMatrix(a, threads: threads, label: "A")
         p.countWithMatrix(b, threads: threads, label: "B")
         p.add(memory: "n-gram sets", sizes * (a.tokens + b.tokens) * perGram)
+        p.largestDocument([a, b], bytesPerToken: LargestDocument.compare)
         // The permutation null: one block of rows × features in Double at a time.
         p.add(memory: "permutation block", min(Double(o.permutations), max(1, Double(1 << 20) / f)) * f * 8)
         let mmdDocs = min(a.documents, Double(o.mmdMaxDocuments)) + min(b.documents, Double(o.mmdMaxDocuments))
@@ -200,6 +228,7 @@ public struct WorkPlan: Codable, Sendable {
             p.add(work: "shingles", s.tokens + (r?.tokens ?? 0), "")
             p.add(memory: "documents", (n + (r == nil ? 0 : m)) * (perDocument + 128 * 4))
             p.add(memory: "shingle sets", (s.tokens + (r?.tokens ?? 0)) * 8)
+            p.largestDocument([s] + (r.map { [$0] } ?? []), bytesPerToken: LargestDocument.dedup)
             p.seconds += s.textBytes / (scanRate(s) * Double(threads)) + (r.map { $0.textBytes / (scanRate($0) * Double(threads)) } ?? 0)
             p.seconds += (s.tokens + (r?.tokens ?? 0)) * 128 / (gramRate * 50 * Double(threads))
         case .tfidf, .lsa:
@@ -232,14 +261,16 @@ public struct WorkPlan: Codable, Sendable {
         return p
     }
 
-    /// `dedup`: shingle sets, signatures, LSH buckets, candidates verified.
-    public static func dedup(_ s: CorpusSurvey, perms: Int, threads: Int, threshold: Double) -> WorkPlan {
+    /// `dedup`: shingle sets, signatures, LSH buckets, candidates verified
+    /// (`minhash`; SimHash and exact hashing keep no shingle sets).
+    public static func dedup(_ s: CorpusSurvey, perms: Int, threads: Int, threshold: Double, minhash: Bool = true) -> WorkPlan {
         var p = WorkPlan(command: "dedup", corpora: [s])
         p.add(work: "documents", s.documents, "")
         p.add(work: "shingles", s.tokens, "")
         p.add(memory: "process", base)
         p.add(memory: "documents", s.documents * (perDocument + Double(perms) * 4))
-        p.add(memory: "shingle sets", s.tokens * 8)
+        if minhash { p.add(memory: "shingle sets", s.tokens * 8) }
+        p.largestDocument([s], bytesPerToken: LargestDocument.dedup)
         p.add(memory: "LSH buckets", s.documents * Double(perms) * 12)
         let share = s.pairShare(atLeast: threshold, jaccard: true) ?? 0
         p.add(work: "candidate pairs (from the sample)", s.documents * (s.documents - 1) / 2 * share, "")
