@@ -40,11 +40,15 @@ extension AttributionReport {
         out += "  candidates: " + candidates.map { "\($0.name.terminalSafe) (\($0.documents))" }.joined(separator: ", ") + "\n\n"
         if let e = evaluation {
             out += "  \(e.scheme == "leave-one-group-out" ? "leave-one-group-out (\(e.folds) groups)" : "\(e.folds)-fold stratified CV"), "
-            out += "\(e.documents) documents; 95% bootstrap intervals over \(e.bootstrap) resamples of \(e.bootstrapUnit)s\n"
+            out +=
+                e.bootstrap > 0
+                ? "\(e.documents) documents; 95% bootstrap intervals over \(e.bootstrap) resamples of \(e.bootstrapUnit)s\n"
+                : "\(e.documents) documents; no intervals (--bootstrap 0)\n"
             var t = TextTable(["metric", "value", "95% interval", "chance"], align: [.left, .right, .right, .right])
             func row(_ name: String, _ x: Estimate?, _ chance: String) {
                 guard let x else { return }
-                t.add([name, Num.f(x.value, 3), "\(Num.f(x.low, 3))–\(Num.f(x.high, 3))", chance])
+                let interval = x.low.flatMap { low in x.high.map { "\(Num.f(low, 3))–\(Num.f($0, 3))" } } ?? "—"
+                t.add([name, Num.f(x.value, 3), interval, chance])
             }
             row("accuracy", e.accuracy, "\(Num.f(e.chanceUniform, 3)) (majority \(Num.f(e.chanceMajority, 3)))")
             row("macro-F1", e.macroF1, "")

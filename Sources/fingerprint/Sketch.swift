@@ -56,7 +56,7 @@ struct SketchCommand: ParsableCommand {
             (shared passages, evidence, --write-kept) is reported as unavailable for that side. With --key the \
             file holds keyed hashes instead of tokens, n-grams and names: two parties with the same key can compare \
             their files, and the text cannot be read back (docs/FINGERPRINT-FILES.md says what still leaks). \
-            The file is written under a temporary name and renamed when complete.
+            -o NAME.fp is required: the file is written under a temporary name and renamed when complete.
             """
     )
 
@@ -214,7 +214,8 @@ struct IndexAdd: ParsableCommand {
         commandName: "add",
         abstract: "Add a corpus's documents: new ones added, changed ones (by SHA-256) replaced, unchanged ones left.",
         discussion:
-            "The file is created when it does not exist (as sketch would). Documents are known by name (--name-prefix keeps two corpora's names apart)."
+            "The file is created when it does not exist (as sketch would). Documents are known by name (--name-prefix keeps two corpora's names apart). "
+            + "FILE is what is written: --output is not taken, and the summary goes to standard output."
     )
 
     @Argument(help: "The fingerprint file (the index).")
@@ -372,7 +373,8 @@ struct IndexQuery: ParsableCommand {
             Near-duplicates come from the stored LSH bands, every candidate verified by the exact Jaccard of the \
             stored shingle sets. Containment is the share of a document's distinct word 13-grams found anywhere in \
             the index (the contamination question). Neighbours are by TF-IDF cosine over the stored counts. \
-            With --fail-on-match the exit status is 1 when any document matches.
+            With --fail-on-match the exit status is 1 when any document matches. --dry-run is not taken (index \
+            list shows the index's size), and --format html is not offered.
             """
     )
 

@@ -122,6 +122,102 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.hasPrefix("Error: --sublinear needs --weighting tfidf."), bad.stderr)
     }
 
+    /// A questioned document without a word, or without a word the
+    /// reference holds, or whose best two candidates tie exactly gets no
+    /// candidate: it was attributed with a margin, top features it does not
+    /// contain, and no note (review, session 29). A document with evidence
+    /// is attributed as before.
+    func testNoCandidateIsNamedWithoutEvidence() throws {
+        let tmp = try tempDir()
+        let q = tmp.appendingPathComponent("q")
+        try FileManager.default.createDirectory(at: q, withIntermediateDirectories: true)
+        try Data("!!! ... ???\n".utf8).write(to: q.appendingPathComponent("punct.txt"))
+        try Data("zzzq yyyq xxxq\n".utf8).write(to: q.appendingPathComponent("unseen.txt"))
+        try FileManager.default.copyItem(
+            at: CLITests.root.appendingPathComponent(Self.fixture + "/alpha/doc01.txt"), to: q.appendingPathComponent("known.txt"))
+        for method in ["delta", "linear"] {
+            let r = try run(["attribute", "--reference", Self.fixture, q.path, "--method", method, "--format", "json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let predictions = try XCTUnwrap(j["predictions"] as? [[String: Any]])
+            let byName = Dictionary(uniqueKeysWithValues: predictions.map { ($0["document"] as! String, $0) })
+            for name in ["punct.txt", "unseen.txt"] {
+                XCTAssertEqual(byName[name]?["abstained"] as? Bool, true, "\(method) \(name)")
+                XCTAssertEqual((byName[name]?["top_features"] as? [Any])?.count, 0, "\(method) \(name)")
+            }
+            XCTAssertNotEqual(byName["known.txt"]?["abstained"] as? Bool, true, method)
+            XCTAssertEqual(byName["known.txt"]?["predicted"] as? String, "alpha", method)
+            XCTAssertEqual(j["abstentions"] as? Int, 2, method)
+            let notes = try XCTUnwrap(j["notes"] as? [String])
+            XCTAssertTrue(notes.contains("1 questioned document holds no word: no candidate is named"), "\(notes)")
+            XCTAssertTrue(
+                notes.contains("1 questioned document shares no word with the reference documents: no candidate is named"), "\(notes)")
+        }
+        // Two candidates with the same documents: every questioned document ties.
+        let same = tmp.appendingPathComponent("same")
+        for who in ["ann", "bob"] {
+            try FileManager.default.createDirectory(at: same.appendingPathComponent(who), withIntermediateDirectories: true)
+            for i in 0..<3 { try Data("the cat sat on the mat\n".utf8).write(to: same.appendingPathComponent("\(who)/d\(i).txt")) }
+        }
+        let sq = tmp.appendingPathComponent("same-q.txt")
+        try Data("the cat sat on the mat\n".utf8).write(to: sq)
+        let t = try run(["attribute", "--reference", same.path, sq.path, "--method", "delta"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("none (best: ann)"), t.stdout)
+        XCTAssertTrue(t.stdout.contains("1 questioned document ties exactly between its best two candidates"), t.stdout)
+    }
+
+    /// A `--labels` row that names no document is said, and so is a
+    /// candidate it leaves with no document: a mistyped path, or one written
+    /// `./name`, vanished with its candidate and no word (review, session 29).
+    func testLabelRowsNamingNoDocumentAreNoted() throws {
+        let tmp = try tempDir()
+        var labels = "path,label\n"
+        for s in ["alpha", "beta"] {
+            for i in 1...12 { labels += String(format: "%@/doc%02d.txt,%@\n", s, i, s) }
+        }
+        labels += "./gamma/doc01.txt,gamma\ntypo.txt,gamma\n"
+        let csv = tmp.appendingPathComponent("labels.csv")
+        try Data(labels.utf8).write(to: csv)
+        let r = try run([
+            "attribute", "--reference", Self.fixture, "--labels", csv.path, "--method", "delta", "--cv", "3", "--bootstrap", "0",
+            "--format",
+            "json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let notes = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["notes"] as? [String])
+        XCTAssertTrue(
+            notes.contains(
+                "2 rows of \(csv.path) name no document ('./gamma/doc01.txt', 'typo.txt'); a row gives a document's name (its path inside the corpus) or its path as given; left with no document: 'gamma'"
+            ), "\(notes)")
+        // The same rule for batch --labels.
+        let b = try CLITests.run(["batch", Self.fixture, "--labels", csv.path, "--format", "json"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertTrue(b.stdout.contains("2 rows of \(csv.path) name no document"), b.stdout)
+    }
+
+    /// Without resamples there is no interval: `--bootstrap 0` printed
+    /// "95% bootstrap intervals over 0 resamples" and value–value intervals,
+    /// and the JSON had low = high = value (review, session 29).
+    func testNoResamplesNoIntervals() throws {
+        let base = ["attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "0", "--method", "delta"]
+        let t = try run(base)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(t.stdout.contains("36 documents; no intervals (--bootstrap 0)"), t.stdout)
+        XCTAssertFalse(t.stdout.contains("resamples"), t.stdout)
+        let accuracy = try XCTUnwrap(
+            t.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("accuracy") })
+        XCTAssertTrue(accuracy.contains("—"), String(accuracy))
+        let j = try run(base + ["--format", "json"])
+        let e = (try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any])["evaluation"] as! [String: Any]
+        for key in ["accuracy", "macro_f1"] {
+            let x = try XCTUnwrap(e[key] as? [String: Double], key)
+            XCTAssertEqual(Set(x.keys), ["value"], key)
+        }
+        let h = try run(base + ["--format", "html"])
+        XCTAssertTrue(h.stdout.contains("there is no interval"), h.stdout)
+    }
+
     func testEvaluationTableAndDeterminismAcrossThreads() throws {
         let base = ["attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "100", "--char", "2-3", "--char-features", "50"]
         let one = try run(base + ["--format", "json", "--threads", "1"])

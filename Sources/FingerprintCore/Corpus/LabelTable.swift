@@ -77,4 +77,26 @@ package enum LabelTable {
     /// Looks a document up in a table by its name, or by its path.
     package static func lookup(_ t: [String: String], _ info: DocumentInfo) -> String? { t[info.name] ?? t[info.path] }
 
+    /// A note on the rows of `t` (read from `path`) that name none of
+    /// `documents`, and on the values left with no document: nil when every
+    /// row names one. (A mistyped path, or one written `./name`, was dropped
+    /// without a word, and with it a whole candidate.)
+    package static func unmatchedNote(_ t: [String: String], _ documents: [DocumentInfo], table path: String) -> String? {
+        var known = Set<String>()
+        for d in documents {
+            known.insert(d.name)
+            known.insert(d.path)
+        }
+        let missing = t.keys.filter { !known.contains($0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard !missing.isEmpty else { return nil }
+        let shown = missing.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (missing.count > 3 ? ", …" : "")
+        var note =
+            "\(missing.count) \(missing.count == 1 ? "row" : "rows") of \(path) \(missing.count == 1 ? "names" : "name") no document "
+            + "(\(shown)); a row gives a document's name (its path inside the corpus) or its path as given"
+        let left = Set(documents.compactMap { lookup(t, $0) })
+        let lost = Set(t.values).subtracting(left).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        if !lost.isEmpty { note += "; left with no document: " + lost.map { "'\($0)'" }.joined(separator: ", ") }
+        return note
+    }
+
 }

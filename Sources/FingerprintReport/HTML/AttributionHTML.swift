@@ -147,13 +147,21 @@ public enum AttributionHTML {
         return p.finish(subtitle: r.candidates.map(\.name).joined(separator: " · "), version: r.version)
     }
 
-    static func interval(_ e: Estimate) -> String { "\(Num.f(e.value, 3)) [\(Num.f(e.low, 3)), \(Num.f(e.high, 3))]" }
+    static func interval(_ e: Estimate) -> String {
+        guard let low = e.low, let high = e.high else { return Num.f(e.value, 3) }
+        return "\(Num.f(e.value, 3)) [\(Num.f(low, 3)), \(Num.f(high, 3))]"
+    }
 
     static func verdict(_ r: AttributionReport) -> String {
         if let e = r.evaluation {
-            let above = e.accuracy.low > e.chanceMajority
+            guard let low = e.accuracy.low, let high = e.accuracy.high else {
+                return
+                    "Held-out accuracy \(Num.pct(e.accuracy.value)) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
+                    + "Without bootstrap resamples (--bootstrap 0) there is no interval, so whether the candidates are told apart better than chance is not tested."
+            }
+            let above = low > e.chanceMajority
             return
-                "Held-out accuracy \(Num.pct(e.accuracy.value)) (95% interval \(Num.pct(e.accuracy.low))–\(Num.pct(e.accuracy.high))) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
+                "Held-out accuracy \(Num.pct(e.accuracy.value)) (95% interval \(Num.pct(low))–\(Num.pct(high))) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
                 + (above
                     ? "The candidates are told apart better than chance."
                     : "The interval reaches chance: these candidates are not reliably told apart with these features.")

@@ -229,6 +229,7 @@ public enum Attribution {
         )
         var r = AttributionReport(mode: "attribute", data: data, training: training, options: o)
         r.predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
+        try abstainWithoutEvidence(&r, data, training: training, testing: testing)
         r.c = out.c.map { [$0] }
         r.abstainThresholds = out.threshold.map { [$0] }
         r.iterations = out.iterations.map { [$0] }
@@ -242,6 +243,51 @@ public enum Attribution {
             r.corpus = try corpusLevel(data, families: families, options: o, distance: distance, permutations: o.permutations)
         }
         return r
+    }
+
+    /// No candidate is named for a questioned document the model has nothing
+    /// to go on for: one without a word, or without a word any reference
+    /// document has (its features are then the same for every such
+    /// document, and the answer says nothing about its text), or one whose
+    /// best two candidates tie exactly (the first in name order won). Each
+    /// is marked abstained (the table shows "none (best: …)"), its top
+    /// features dropped, and a note says how many and why (review, session
+    /// 29: such documents were attributed with a margin and no word said).
+    static func abstainWithoutEvidence(
+        _ r: inout AttributionReport, _ data: AttributionData, training: [Int], testing: [Int]
+    ) throws {
+        let words = try FeatureCounting.countTexts(testing.map { data.texts[$0] } + training.map { data.texts[$0] }, spec: .word)
+        var known = [Bool](repeating: false, count: words.typeCount)
+        for d in testing.count..<words.documentCount { words.forEach(inRow: d) { c, _ in known[c] = true } }
+        var empty = 0
+        var unseen = 0
+        var tied = 0
+        for k in testing.indices {
+            var shared = false
+            words.forEach(inRow: k) { c, _ in shared = shared || known[c] }
+            if words.lengths[k] == 0 {
+                empty += 1
+            } else if !shared {
+                unseen += 1
+            } else if r.predictions[k].margin == 0 {
+                tied += 1
+            } else {
+                continue
+            }
+            r.predictions[k].abstained = true
+            r.predictions[k].topFeatures = []
+        }
+        func count(_ n: Int) -> String { n == 1 ? "1 questioned document" : "\(n) questioned documents" }
+        if empty > 0 { r.notes.append("\(count(empty)) \(empty == 1 ? "holds" : "hold") no word: no candidate is named") }
+        if unseen > 0 {
+            r.notes.append(
+                "\(count(unseen)) \(unseen == 1 ? "shares" : "share") no word with the reference documents: no candidate is named")
+        }
+        if tied > 0 {
+            r.notes.append(
+                "\(count(tied)) \(tied == 1 ? "ties" : "tie") exactly between \(tied == 1 ? "its" : "their") best two candidates: no candidate is named"
+            )
+        }
     }
 
     /// Cross-validates on the labelled documents of `data`: leave-one-group-out

@@ -94,6 +94,8 @@ package enum AttributionCorpus {
             groupNames.append(group ?? "")
         }
         if unlabelled > 0 { notes.append("\(unlabelled) reference documents have no candidate label and were left out") }
+        if case .table(let p) = labels, let note = LabelTable.unmatchedNote(labelTable!, ref.infos, table: p) { notes.append(note) }
+        if case .table(let p) = groups, let note = LabelTable.unmatchedNote(groupTable!, ref.infos, table: p) { notes.append(note) }
         if ungrouped > 0 { notes.append("\(ungrouped) reference documents have no group and were left out") }
         let classes = Array(Set(labelNames)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard classes.count >= 2 else {

@@ -1,11 +1,12 @@
 import FingerprintCore
 import Foundation
 
-/// A value with its 95% bootstrap percentile interval.
+/// A value with its 95% bootstrap percentile interval (none without
+/// resamples, `--bootstrap 0`: it was printed as value–value).
 public struct Estimate: Codable, Sendable, Equatable {
     public var value: Double
-    public var low: Double
-    public var high: Double
+    public var low: Double?
+    public var high: Double?
 }
 
 /// Cross-validated quality of an attribution method.
@@ -65,12 +66,16 @@ public struct AttributionReport: Codable, Sendable {
     /// `impostors`: the score below which a document gets no candidate (one
     /// a fold), from the open-set simulation on its training documents.
     public var abstainThresholds: [Double]?
-    /// `impostors`: documents that got no candidate (kept with `predictions`).
+    /// Documents that got no candidate (kept with `predictions`): with
+    /// `impostors`, and with any method when one had nothing to go on.
     public private(set) var abstentions: Int?
     public var seed: UInt64
     public var candidates: [Candidate]
     public var predictions: [AttributionPrediction] = [] {
-        didSet { abstentions = method == .impostors ? predictions.filter { $0.abstained == true }.count : nil }
+        didSet {
+            let n = predictions.filter { $0.abstained == true }.count
+            abstentions = method == .impostors || n > 0 ? n : nil
+        }
     }
     public var evaluation: AttributionEvaluation?
     /// The questioned documents attributed as one corpus (`--corpus`).
@@ -206,7 +211,7 @@ package enum AttributionMetrics {
         func estimate(_ value: Double, _ draws: [Double]) -> Estimate {
             let s = draws.sorted()
             return s.isEmpty
-                ? Estimate(value: value, low: value, high: value)
+                ? Estimate(value: value, low: nil, high: nil)
                 : Estimate(value: value, low: percentile(s, 0.025), high: percentile(s, 0.975))
         }
         return AttributionEvaluation(

@@ -107,6 +107,7 @@ public struct CorpusMatrixReport: Codable, Sendable {
             }
             groups[String(parts[0]), default: []].append(i)
         }
+        if let table, let labels, let note = LabelTable.unmatchedNote(table, c.documents, table: labels) { notes.append(note) }
         if loose > 0 {
             notes.append(
                 labels.map { "\(loose) documents have no row in \($0) and were left out" }
