@@ -274,6 +274,14 @@ final class InputTests: XCTestCase {
         r.waitUntilExit()
         XCTAssertEqual(r.terminationStatus, 65, e)
         XCTAssertTrue(e.contains("truncated gzip stream"), e)
+        // A valid Zstandard frame whose window is over the decoder's limit
+        // (compressed from a pipe with --long=30, so its size is unknown and
+        // its window 1 GiB) is said to be so, not "corrupt" (review, session 29).
+        let zl = try tempDir()
+        try sh("zstd -q --long=30 -c < '\(doc)' > '\(zl.path)/a.txt.zst'")
+        let w = try CLITests.run(["stats", zl.path])
+        XCTAssertEqual(w.status, 65, w.stderr)
+        XCTAssertTrue(w.stderr.contains("Zstandard frame needs a window over 128 MiB") && !w.stderr.contains("corrupt"), w.stderr)
     }
 
     /// Streams as inputs: standard input (piped, gzip-piped, redirected),

@@ -158,6 +158,22 @@ final class TokenizerCLITests: XCTestCase {
         r = try run(["stats", "--tokenizer", "p50k", "--format", "json", corpus], environment: ["TIKTOKEN_CACHE_DIR": dir.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("\"p50k (sha256 "), r.stdout)
+        // Token and rank separated by a tab, or by several spaces: tiktoken's
+        // reader splits on any whitespace, and these were refused (review,
+        // session 29). The same ranks give the same tokens.
+        func counts(_ separator: String) throws -> [String: Any] {
+            let f = dir.appendingPathComponent("sep\(separator.utf8.count)\(separator.first == "\t" ? "t" : "s").tiktoken")
+            try Data(lines.map { $0.replacingOccurrences(of: " ", with: separator) }.joined(separator: "\n").utf8).write(to: f)
+            let r = try run(["stats", "--tokenizer", "cl100k:\(f.path)", "--format", "json", corpus])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            var j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            j["tokenizer"] = nil
+            return j
+        }
+        let spaced = try counts(" ")
+        for separator in ["\t", "  ", " \t"] {
+            XCTAssertEqual(try counts(separator) as NSDictionary, spaced as NSDictionary, "separator \(separator.debugDescription)")
+        }
     }
 
     func testTokenizersCommand() throws {

@@ -121,9 +121,13 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
             if stop > i && bytes[stop - 1] == 0x0D { stop -= 1 }
             defer { i = e + 1 }
             if stop == i { continue }
-            guard let space = bytes[i..<stop].firstIndex(of: 0x20),
+            // Token and rank are separated by spaces or tabs, as tiktoken's
+            // own reader splits a line on any whitespace.
+            guard let space = bytes[i..<stop].firstIndex(where: { $0 == 0x20 || $0 == 0x09 }),
                 let token = Base64.decode(bytes[i..<space]),
-                let rank = UInt32(String(decoding: bytes[(space + 1)..<stop], as: UTF8.self)), !token.isEmpty
+                let rank = UInt32(
+                    String(decoding: bytes[(space + 1)..<stop], as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))),
+                !token.isEmpty
             else {
                 throw FingerprintError.badData(
                     path: path, reason: "line \(line) is not '<base64 token> <rank>': not a .tiktoken ranks file")
