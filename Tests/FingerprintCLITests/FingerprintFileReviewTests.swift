@@ -159,15 +159,11 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
             clean, damagedBy: ["UPDATE gram_blocks SET first = 0", "DELETE FROM gram_blocks"], named: "g", "the gram index is damaged")
     }
 
-    /// The band index is checked as the gram index is: a misfiled or
-    /// emptied directory, a block whose lengths disagree or whose entries
-    /// are out of order, a block of a band the file does not have, and
-    /// entries held twice (a run copied) each stop `index query` with one
-    /// line, where they would have hidden or invented near-duplicates.
     /// A stored shingle or n-gram set that is not sorted and distinct, as
     /// every set is written, is damage wherever it is read: `dedup` of a
     /// file with one document's shingles reversed lost a whole cluster with
-    /// exit 0 while `stats` refused the file (review, session 29).
+    /// exit 0 while `stats` refused the file (review, session 29). Each set
+    /// is checked by the commands that read it.
     func testAnUnsortedStoredSetIsADamagedFileForEveryReader() throws {
         let dir = try tempDir()
         let clean = dir.appendingPathComponent("near.fp")
@@ -193,6 +189,11 @@ final class FingerprintFileReviewTests: XCTestCase, FingerprintFileTesting {
         }
     }
 
+    /// The band index is checked as the gram index is: a misfiled or
+    /// emptied directory, a block whose lengths disagree or whose entries
+    /// are out of order, a block of a band the file does not have, and
+    /// entries held twice (a run copied) each stop `index query` with one
+    /// line, where they would have hidden or invented near-duplicates.
     func testADamagedBandIndexIsADamagedFile() throws {
         let dir = try tempDir()
         let clean = dir.appendingPathComponent("clean.fp")

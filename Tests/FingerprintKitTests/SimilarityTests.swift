@@ -16,6 +16,24 @@ final class SimilarityTests: XCTestCase {
         return (c, e)
     }
 
+    /// Dense rows as split vectors (their non-zero values as CSR; columns
+    /// where `head` holds go to the dense head).
+    static func split(_ v: [[Float]], head: (Int) -> Bool) -> SplitVectors {
+        var rowStart = [0]
+        var columns: [Int32] = []
+        var values: [Float] = []
+        for row in v {
+            for (c, x) in row.enumerated() where x != 0 {
+                columns.append(Int32(c))
+                values.append(x)
+            }
+            rowStart.append(columns.count)
+        }
+        return SplitVectors(
+            rowStart: rowStart, columns: columns, values: values, cols: v[0].count, rows: Array(0..<v.count),
+            columnIsHead: (0..<v[0].count).map(head))
+    }
+
     func allPairs(_ t: TfIdfMatrix, k: Int, head: (Int) -> Bool, tile: Int = 2048) throws -> [[Neighbor]] {
         let v = SplitVectors(
             rowStart: t.rowStart, columns: t.columns, values: t.values, cols: t.cols,
@@ -79,21 +97,6 @@ final class SimilarityTests: XCTestCase {
         func vectors(_ n: Int, _ dims: Int) -> [[Float]] {
             (0..<n).map { _ in (0..<dims).map { _ in rng.next() % 3 == 0 ? Float(rng.next() % 5) / 8 : 0 } }
         }
-        func split(_ v: [[Float]], head: (Int) -> Bool) -> SplitVectors {
-            var rowStart = [0]
-            var columns: [Int32] = []
-            var values: [Float] = []
-            for row in v {
-                for (c, x) in row.enumerated() where x != 0 {
-                    columns.append(Int32(c))
-                    values.append(x)
-                }
-                rowStart.append(columns.count)
-            }
-            return SplitVectors(
-                rowStart: rowStart, columns: columns, values: values, cols: v[0].count, rows: Array(0..<v.count),
-                columnIsHead: (0..<v[0].count).map(head))
-        }
         let dims = 9
         let candidates = vectors(75, dims)
         let others = vectors(21, dims)
@@ -124,7 +127,8 @@ final class SimilarityTests: XCTestCase {
                             var lists: [[Neighbor]] = []
                             var pairs: [String] = []
                             try SimilaritySearch.run(
-                                queries: split(queries, head: head), candidates: split(candidates, head: head), selfPairs: selfPairs,
+                                queries: Self.split(queries, head: head), candidates: Self.split(candidates, head: head),
+                                selfPairs: selfPairs,
                                 options: o, pairs: { batch in pairs += batch.map { p in "\(p.0)-\(p.1)" } },
                                 neighbors: { _, l in lists += l })
                             let shown = threshold.map { "\($0)" } ?? "none"
@@ -281,23 +285,8 @@ final class SimilarityTests: XCTestCase {
         }
         let cosines = (0..<n).map { i in (0..<n).map { j in zip(rows[i], rows[j]).reduce(0) { $0 + Double($1.0) * Double($1.1) } } }
         let isCopy = Set(copies)
-        func split(_ v: [[Float]], head: (Int) -> Bool) -> SplitVectors {
-            var rowStart = [0]
-            var columns: [Int32] = []
-            var values: [Float] = []
-            for row in v {
-                for (c, x) in row.enumerated() where x != 0 {
-                    columns.append(Int32(c))
-                    values.append(x)
-                }
-                rowStart.append(columns.count)
-            }
-            return SplitVectors(
-                rowStart: rowStart, columns: columns, values: values, cols: dims, rows: Array(0..<v.count),
-                columnIsHead: (0..<dims).map(head))
-        }
         for (name, head) in [("dense", { (_: Int) in true }), ("split", { (c: Int) in c % 5 != 0 })] {
-            let v = split(rows, head: head)
+            let v = Self.split(rows, head: head)
             for tile in [16, 48, 100, 2048] {
                 for selfPairs in [true, false] {
                     var o = SimilarityOptions()
