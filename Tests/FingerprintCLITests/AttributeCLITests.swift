@@ -152,6 +152,11 @@ final class AttributeCLITests: XCTestCase {
             XCTAssertTrue(notes.contains("1 questioned document holds no word: no candidate is named"), "\(notes)")
             XCTAssertTrue(
                 notes.contains("1 questioned document shares no word with the reference documents: no candidate is named"), "\(notes)")
+            // known.txt is a reference document's text.
+            XCTAssertTrue(
+                notes.contains(
+                    "1 questioned document is also among the reference documents (the same text): the model was fitted on it, so its attribution is no evidence"
+                ), "\(notes)")
         }
         // Two candidates with the same documents: every questioned document ties.
         let same = tmp.appendingPathComponent("same")

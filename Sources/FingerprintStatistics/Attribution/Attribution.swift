@@ -283,6 +283,16 @@ public enum Attribution {
             r.notes.append(
                 "\(count(unseen)) \(unseen == 1 ? "shares" : "share") no word with the reference documents: no candidate is named")
         }
+        // A questioned document that is a reference document too (the same
+        // text) is attributed, but its answer is no evidence: the model was
+        // fitted on it.
+        let referenceTexts = Set(training.map { data.texts[$0] })
+        let seen = testing.filter { referenceTexts.contains(data.texts[$0]) }.count
+        if seen > 0 {
+            r.notes.append(
+                "\(count(seen)) \(seen == 1 ? "is" : "are") also among the reference documents (the same text): "
+                    + "the model was fitted on \(seen == 1 ? "it" : "them"), so \(seen == 1 ? "its" : "their") attribution is no evidence")
+        }
         if tied > 0 {
             r.notes.append(
                 "\(count(tied)) \(tied == 1 ? "ties" : "tie") exactly between \(tied == 1 ? "its" : "their") best two candidates: no candidate is named"
