@@ -265,11 +265,16 @@ extension SharedOptions {
     /// is not given, refuses to start (exit 75) if the estimated peak exceeds
     /// the memory available now, naming the option that lowers it (the
     /// inputs surveyed for a bound first, `WorkPlan.gated`).
-    func planGate(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
-        try CorpusSurvey.withListingsKept { try checkPlan(inputs: inputs, json: json, advice: advice, make) }
+    /// `dryRunShows`: the refusal points at `--dry-run` (not for `index query`, which takes none).
+    func planGate(
+        inputs: [CorpusInput], json: Bool, advice: String, dryRunShows: Bool = true, _ make: (SurveyDepth) throws -> WorkPlan
+    ) throws -> Bool {
+        try CorpusSurvey.withListingsKept { try checkPlan(inputs: inputs, json: json, advice: advice, dryRunShows: dryRunShows, make) }
     }
 
-    private func checkPlan(inputs: [CorpusInput], json: Bool, advice: String, _ make: (SurveyDepth) throws -> WorkPlan) throws -> Bool {
+    private func checkPlan(
+        inputs: [CorpusInput], json: Bool, advice: String, dryRunShows: Bool, _ make: (SurveyDepth) throws -> WorkPlan
+    ) throws -> Bool {
         // A fingerprint file made with another tokenizer is refused by the
         // run; a dry run says so too, instead of a plan (exit 0).
         // So is a keyed file beside text or a file of another key.
@@ -298,8 +303,10 @@ extension SharedOptions {
         // and naming the library would load it, at the start of the real run.
         Trace.mark("plan: inputs listed")
         let available = WorkPlan.availableMemory()
-        let plan = try (dryRun ? make(.estimate) : WorkPlan.gated(available: available, make)).finished(
-            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: dryRun ? BLAS.runtime.library : "", available: available, advice: advice)
+        let made = try dryRun ? make(.estimate) : WorkPlan.gated(available: available, make)
+        let plan = made.finished(
+            gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: dryRun ? BLAS.runtime.library : "", available: available,
+            advice: made.largestDocumentAdvice ?? advice)
         let depth =
             plan.corpora.contains { $0.isWorstCase }
             ? "the worst case, from sizes" : plan.corpora.contains { $0.isBound } ? "a bound" : "the estimate"
@@ -311,7 +318,8 @@ extension SharedOptions {
         if plan.exceedsAvailable {
             let message =
                 "fingerprint: error: this run needs about \(PlanReport.bytes(plan.peakBytes)) at its peak, more than the "
-                + "\(PlanReport.bytes(plan.availableBytes ?? 0)) available now; \(advice), or --force to run anyway (--dry-run shows the estimate)"
+                + "\(PlanReport.bytes(plan.availableBytes ?? 0)) available now; \(plan.advice ?? advice), or --force to run anyway"
+                + (dryRunShows ? " (--dry-run shows the estimate)" : "")
             FileHandle.standardError.write(Data((message.terminalSafe + "\n").utf8))
             throw ExitCode(ExitStatus.tooBig)
         }

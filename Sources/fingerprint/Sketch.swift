@@ -430,6 +430,20 @@ struct IndexQuery: ParsableCommand {
                     "index query does not take --dry-run: it reads the questioned corpus once (twice with --top) and looks its n-grams and bands up in the index (index list shows the index's size)."
                 )
             }
+            // The questioned documents are sketched as `sketch` would: the
+            // same check before the run (a compressed file holding far more
+            // text than its size, or one large document, is refused, exit 75).
+            var so = SketchOptions()
+            so.tokenizer = try options.tokenizerSpec()
+            so.shingle = f.parameters.shingle
+            so.read = options.readOptions
+            _ = try options.planGate(
+                inputs: [input], json: false, advice: "question fewer or smaller documents at a time", dryRunShows: false
+            ) { depth in
+                WorkPlan.sketch(
+                    try CorpusSurvey.survey(input, tokenizer: so.tokenizer, shingle: so.shingle, pairs: [], depth: depth), options: so,
+                    command: "index query")
+            }
             let report = try FingerprintStore.query(
                 input, against: f, tokenizer: try options.tokenizerSpec(), options: o, progress: options.progress())
             switch format {

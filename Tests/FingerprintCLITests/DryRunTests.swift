@@ -225,6 +225,16 @@ final class DryRunTests: XCTestCase {
         let r = try spawn(["dedup", corpus.path, "-o", out], environment: ["FINGERPRINT_MEMORY_LIMIT": "100MB"])
         XCTAssertEqual(r.status, 75, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("fingerprint: error: this run needs about"), r.stderr)
+        // One document is most of the peak: no option lowers it, and the message says so.
+        XCTAssertTrue(r.stderr.contains("the largest document alone needs about"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        // index query sketches its questioned documents as sketch does, with the same check (it had none).
+        let idx = dir.appendingPathComponent("idx.fp").path
+        XCTAssertEqual(try spawn(["sketch", "Corpora/source-a", "-o", idx, "-q"]).status, 0)
+        let q = try spawn(["index", "query", idx, corpus.path, "-o", out], environment: ["FINGERPRINT_MEMORY_LIMIT": "100MB"])
+        XCTAssertEqual(q.status, 75, q.stderr)
+        XCTAssertEqual(q.stderr.split(separator: "\n").count, 1, q.stderr)
+        XCTAssertFalse(q.stderr.contains("--dry-run"), q.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 

@@ -150,13 +150,29 @@ public struct WorkPlan: Codable, Sendable {
         public static let compare = 21.0
     }
 
+    /// The memory component `largestDocument` adds.
+    static let largestDocumentItem = "the largest document's buffers"
+
     /// The largest document's buffers (`LargestDocument`), of `s` or of
     /// the larger of two corpora: one document is read at a time on a thread.
     mutating func largestDocument(_ corpora: [CorpusSurvey], bytesPerToken: Double) {
         let tokens = corpora.map { s in s.largestDocumentBytes * (s.textBytes > 0 ? s.tokens / s.textBytes : 0.2) }.max() ?? 0
         guard tokens >= 1 else { return }
-        add(memory: "the largest document's buffers", tokens * bytesPerToken)
+        add(memory: WorkPlan.largestDocumentItem, tokens * bytesPerToken)
     }
+
+    /// What lowers the peak when one document is half of it or more: no
+    /// option does, only a smaller document (nil otherwise).
+    public var largestDocumentAdvice: String? {
+        let total = memory.reduce(0) { $0 + $1.value }
+        guard let largest = memory.first(where: { $0.name == WorkPlan.largestDocumentItem })?.value, largest >= total / 2 else {
+            return nil
+        }
+        return "the largest document alone needs about \(Self.megabytes(largest)) while it is read (its tokens are held): split it"
+    }
+
+    /// Bytes as a short text for a message (MB below 10 GB, else GB).
+    static func megabytes(_ b: Double) -> String { b < 10e9 ? "\(Int((b / 1e6).rounded())) MB" : String(format: "%.1f GB", b / 1e9) }
 
     /// The cost of counting a corpus with its document-term matrix.
     private mutating func countWithMatrix(_ s: CorpusSurvey, threads: Int, label: String) {
