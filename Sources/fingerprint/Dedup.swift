@@ -118,6 +118,7 @@ struct DedupCommand: ParsableCommand {
                     threshold: threshold, minhash: o.method == .minhash)
             }
             if stop { return }
+            if let writeKept { try Dedup.checkKeptNames(try input.jsonlFileNames(), in: writeKept) }
             let result = try Dedup.run(input, options: o, progress: options.progress())
             let report = DedupReport(result, corpus: input.description, options: o)
             switch format.output {

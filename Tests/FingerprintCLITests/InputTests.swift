@@ -148,8 +148,10 @@ final class InputTests: XCTestCase {
             to: corpus.appendingPathComponent("z/more.jsonl"), atomically: true, encoding: .utf8)
         let out2 = dir.appendingPathComponent("kept2")
         let clash = try CLITests.run(["dedup", corpus.path, "--glob", "*.jsonl", "--glob", "*.jsonl.gz", "--write-kept", out2.path, "-q"])
-        XCTAssertNotEqual(clash.status, 0, clash.stderr)
+        XCTAssertEqual(clash.status, 74, clash.stderr)
         XCTAssertTrue(clash.stderr.contains("would hold the kept lines of both"), clash.stderr)
+        // Found before the run: no report was printed (it was, then exit 74 — review, session 29).
+        XCTAssertEqual(clash.stdout, "")
         XCTAssertTrue((try? FileManager.default.contentsOfDirectory(atPath: out2.path))?.isEmpty ?? true)
         let stdin = try CLITests.run(["dedup", "-", "--write-kept", dir.appendingPathComponent("k2").path], stdin: a)
         XCTAssertEqual(stdin.status, 64, stdin.stderr)

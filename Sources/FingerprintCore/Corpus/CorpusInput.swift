@@ -305,6 +305,22 @@ extension String {
     fileprivate func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
 }
 
+extension CorpusInput {
+    /// The JSON Lines files of a directory corpus, by their names inside
+    /// it, each once and in reading order (a listing; nothing read); none
+    /// for other kinds of input.
+    package func jsonlFileNames() throws -> [String] {
+        guard kind == .directory else { return [] }
+        var skips: [Skip] = []
+        var seen = Set<String>()
+        var names: [String] = []
+        for u in try UnitPlanner.plan(self, skips: &skips) {
+            if case .jsonlRange = u.source, seen.insert(u.name).inserted { names.append(u.name) }
+        }
+        return names
+    }
+}
+
 /// Lists the read units of an input: sorted paths for a directory (recursive,
 /// symlinks followed, loops detected), newline-aligned ranges for JSONL.
 enum UnitPlanner {

@@ -29,20 +29,7 @@ extension Dedup {
         for c in r.clusters { for m in c.members where m.document != c.kept { removed.insert(m.document) } }
         let root = URL(fileURLWithPath: directory)
         var written = 0
-        // Two JSONL files whose names differ only by a compression suffix
-        // (d.jsonl and d.jsonl.gz) would be written to one file: refused
-        // before anything is written.
-        var targets: [String: String] = [:]
-        for d in r.documents where d.line != nil {
-            let rel = jsonlFile(d)
-            let target = Compression.stripSuffix(rel)
-            if let other = targets[target], other != rel {
-                throw FingerprintError.outputFailed(
-                    path: root.appendingPathComponent(target).path,
-                    reason: "would hold the kept lines of both \(other) and \(rel); give them names that differ beyond .gz/.zst")
-            }
-            targets[target] = rel
-        }
+        try checkKeptNames(r.documents.filter { $0.line != nil }.map(jsonlFile), in: directory)
         // JSONL files by their path relative to the corpus (the documents'
         // names without `:LINE`): the file read and the kept lines.
         var jsonlKeep: [String: (path: String, raw: [UInt8]?, lines: Set<Int>)] = [:]
@@ -99,6 +86,24 @@ extension Dedup {
     }
 
     /// The JSONL file of a line's document, relative to the corpus: its name without `:LINE`.
+    /// Two JSONL files whose names differ only by a compression suffix
+    /// (d.jsonl and d.jsonl.gz) would be written to one file of
+    /// `directory`: refused (exit 74) before anything is written — by the
+    /// command before the run too, from the corpus's listing, so that a
+    /// run does not print its report and then fail.
+    public static func checkKeptNames(_ names: [String], in directory: String) throws {
+        var targets: [String: String] = [:]
+        for rel in names {
+            let target = Compression.stripSuffix(rel)
+            if let other = targets[target], other != rel {
+                throw FingerprintError.outputFailed(
+                    path: URL(fileURLWithPath: directory).appendingPathComponent(target).path,
+                    reason: "would hold the kept lines of both \(other) and \(rel); give them names that differ beyond .gz/.zst")
+            }
+            targets[target] = rel
+        }
+    }
+
     static func jsonlFile(_ d: DocumentInfo) -> String {
         d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
     }
