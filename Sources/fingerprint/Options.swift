@@ -97,11 +97,9 @@ struct SharedOptions: ParsableArguments {
 
     /// The corpus at `path`; `group` selects JSONL records by a field
     /// (`F=V`: only those with value V) or names the field that groups them
-    /// (`F`, value nil).
-    /// `group`: the records of a JSON Lines input to keep or group by a
-    /// field, named by `groupOption` (`--where FIELD=VALUE`, `--by-field
-    /// FIELD`); any other input is refused (exit 64), since it has no
-    /// fields: the option was ignored and the whole corpus compared.
+    /// (`F`, value nil), given by the option `groupOption` (`--where`,
+    /// `--vs`, `--by-field`). Any input but JSON Lines is then refused
+    /// (exit 64): it has no fields, and the option was ignored.
     func input(
         _ path: String, keyField: String? = nil, group: (field: String, value: String?)? = nil, groupOption: String = "--where"
     ) throws -> CorpusInput {
@@ -306,7 +304,9 @@ extension SharedOptions {
         let made = try dryRun ? make(.estimate) : WorkPlan.gated(available: available, make)
         let plan = made.finished(
             gflops: dryRun ? WorkPlan.measureGflops() : 0, blas: dryRun ? BLAS.runtime.library : "", available: available,
-            advice: made.largestDocumentAdvice ?? advice)
+            advice: made.largestDocumentBytes.map {
+                "the largest document alone needs about \(PlanReport.bytes($0)) while it is read (its tokens are held): split it"
+            } ?? advice)
         let depth =
             plan.corpora.contains { $0.isWorstCase }
             ? "the worst case, from sizes" : plan.corpora.contains { $0.isBound } ? "a bound" : "the estimate"

@@ -445,7 +445,7 @@ struct IndexQuery: ParsableCommand {
                     command: "index query")
             }
             let report = try FingerprintStore.query(
-                input, against: f, tokenizer: try options.tokenizerSpec(), options: o, progress: options.progress())
+                input, against: f, tokenizer: so.tokenizer, options: o, progress: options.progress())
             switch format {
             case .json: try options.write(JSONOutput.encode(report))
             case .jsonl: try options.write(QueryReportWriter.jsonl(report))

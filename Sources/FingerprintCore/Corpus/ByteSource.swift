@@ -208,16 +208,15 @@ package final class ByteSource {
             }
             consumed += inputStart - before
             if ZSTD_isError(ret) != 0 {
-                let name = String(cString: ZSTD_getErrorName(ret))
                 // A frame written with a window over the decoder's default
                 // limit (zstd --long=28 or more) is not corrupt: say what it needs.
-                if name.contains("too much memory") {
+                if ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge {
                     throw SourceError(
                         reason:
                             "Zstandard frame needs a window over 128 MiB (written with zstd --long=28 or more), more than is allowed "
                             + "here: decompress it first (zstd -d --long=31 FILE) or compress it again with a smaller window")
                 }
-                throw SourceError(reason: "corrupt Zstandard stream near byte \(consumed): \(name)")
+                throw SourceError(reason: "corrupt Zstandard stream near byte \(consumed): \(String(cString: ZSTD_getErrorName(ret)))")
             }
             // 0: a frame ended exactly here; otherwise more input is expected
             // (or output is still buffered, which the next call flushes).

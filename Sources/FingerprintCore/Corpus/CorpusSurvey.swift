@@ -394,7 +394,6 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
         var exact = true
         let lineToText = jsonlLineBytes > 0 ? Double(jsonlTextBytes) / Double(jsonlLineBytes) : 1
         let bytesPerRecord = jsonlRecords > 0 ? Double(jsonlLineBytes) / Double(jsonlRecords) : .infinity
-        var fileBytes: [String: Double] = [:]
         for unit in units {
             let c = compressionOf(unit)
             let raw = decompressed(unit, c)
@@ -406,7 +405,6 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             default:
                 textBytes += raw
                 documents += 1
-                fileBytes[unit.path, default: 0] += raw
             }
         }
         if case .memory = units.first?.source { textBytes = Double(units.reduce(0) { $0 + $1.size }) }
@@ -430,9 +428,18 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             sampleJaccards: pairs.contains(.jaccards) ? counter.jaccards() : [],
             scanRate: counter.scanSeconds > 0 ? sampleText / counter.scanSeconds : 0)
         survey.isBound = bound && (!complete || !asked.isEmpty)
-        survey.largestDocumentBytes = max(fileBytes.values.max() ?? 0, Double(longestRecord))
+        let files = units.filter { if case .jsonlRange = $0.source { false } else { true } }
+        survey.largestDocumentBytes = max(largestFile(files) { decompressed($0, compressionOf($0)) }, Double(longestRecord))
         if case .memory = units.first?.source { survey.largestDocumentBytes = Double(units.map(\.size).max() ?? 0) }
         return survey
+    }
+
+    /// The bytes of the largest file among `units` (a file read in parts:
+    /// its parts together), each unit counting `bytes(unit)`.
+    static func largestFile(_ units: [ReadUnit], _ bytes: (ReadUnit) -> Double) -> Double {
+        var perFile: [String: Double] = [:]
+        for u in units { perFile[u.path, default: 0] += bytes(u) }
+        return perFile.values.max() ?? 0
     }
 
     /// Text a `SurveyDepth.bound` survey reads at most: 2 MB, an eighth of
@@ -476,9 +483,7 @@ public struct CorpusSurvey: Codable, Sendable, Equatable {
             sampleDocuments: 0, sampleBytes: 0, sampleTokens: 0, sampleTypes: 0, heapsBeta: 1, complete: false)
         s.isBound = true
         s.isWorstCase = true
-        var fileBytes: [String: Int] = [:]
-        for u in units { fileBytes[u.path, default: 0] += max(0, u.size) }
-        s.largestDocumentBytes = Double(fileBytes.values.max() ?? 0)
+        s.largestDocumentBytes = largestFile(units) { Double(max(0, $0.size)) }
         return s
     }
 

@@ -89,9 +89,10 @@ public struct SplitVectors: Sendable {
 /// non-zero columns are summed; the query's zeros among them add +0, which
 /// changes no sum (no product of two floats is 0 in float64 unless one is):
 /// so (i, j) and (j, i) of one set of rows score alike to the bit, and so
-/// do any two copies of a row, wherever the GEMM put them. The query's tail is spread over the tail columns; the
-/// candidate's non-zero head columns (`headNonzeros`) are looked up in the
-/// query's dense head row. One per thread.
+/// do any two copies of a row, wherever the GEMM put them. The query's tail
+/// is spread over the tail columns; the candidate's non-zero head columns
+/// (`headNonzeros`) are looked up in the query's dense head row. One per
+/// thread.
 struct ExactScorer {
     let q: SplitVectors
     let c: SplitVectors
@@ -482,7 +483,6 @@ public enum SimilaritySearch {
     /// kept. Returns what is left out: the new entry, or the root it replaced
     /// (nil while the heap fills).
     @inline(__always)
-    @discardableResult
     static func heapPush(
         _ idx: UnsafeMutablePointer<Int32>, _ sc: UnsafeMutablePointer<Float>, _ n: inout Int, _ k: Int,
         _ i: Int32, _ s: Float

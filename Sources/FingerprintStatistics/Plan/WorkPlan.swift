@@ -161,18 +161,16 @@ public struct WorkPlan: Codable, Sendable {
         add(memory: WorkPlan.largestDocumentItem, tokens * bytesPerToken)
     }
 
-    /// What lowers the peak when one document is half of it or more: no
-    /// option does, only a smaller document (nil otherwise).
-    public var largestDocumentAdvice: String? {
+    /// The largest document's buffers when they are half of the peak or
+    /// more (nil otherwise): then no option lowers the peak, only a
+    /// smaller document.
+    public var largestDocumentBytes: Double? {
         let total = memory.reduce(0) { $0 + $1.value }
         guard let largest = memory.first(where: { $0.name == WorkPlan.largestDocumentItem })?.value, largest >= total / 2 else {
             return nil
         }
-        return "the largest document alone needs about \(Self.megabytes(largest)) while it is read (its tokens are held): split it"
+        return largest
     }
-
-    /// Bytes as a short text for a message (MB below 10 GB, else GB).
-    static func megabytes(_ b: Double) -> String { b < 10e9 ? "\(Int((b / 1e6).rounded())) MB" : String(format: "%.1f GB", b / 1e9) }
 
     /// The cost of counting a corpus with its document-term matrix.
     private mutating func countWithMatrix(_ s: CorpusSurvey, threads: Int, label: String) {

@@ -85,7 +85,6 @@ extension Dedup {
         return written
     }
 
-    /// The JSONL file of a line's document, relative to the corpus: its name without `:LINE`.
     /// Two JSONL files whose names differ only by a compression suffix
     /// (d.jsonl and d.jsonl.gz) would be written to one file of
     /// `directory`: refused (exit 74) before anything is written — by the
@@ -104,6 +103,7 @@ extension Dedup {
         }
     }
 
+    /// The JSONL file of a line's document, relative to the corpus: its name without `:LINE`.
     static func jsonlFile(_ d: DocumentInfo) -> String {
         d.name.lastIndex(of: ":").map { String(d.name[..<$0]) } ?? d.name
     }

@@ -123,11 +123,12 @@ public final class TiktokenEncoding: @unchecked Sendable, Hashable, CustomString
             if stop == i { continue }
             // Token and rank are separated by spaces or tabs, as tiktoken's
             // own reader splits a line on any whitespace.
-            guard let space = bytes[i..<stop].firstIndex(where: { $0 == 0x20 || $0 == 0x09 }),
+            func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+            guard let space = bytes[i..<stop].firstIndex(where: blank),
                 let token = Base64.decode(bytes[i..<space]),
-                let rank = UInt32(
-                    String(decoding: bytes[(space + 1)..<stop], as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))),
-                !token.isEmpty
+                let first = bytes[space..<stop].firstIndex(where: { !blank($0) }),
+                let last = bytes[first..<stop].lastIndex(where: { !blank($0) }),
+                let rank = UInt32(String(decoding: bytes[first...last], as: UTF8.self)), !token.isEmpty
             else {
                 throw FingerprintError.badData(
                     path: path, reason: "line \(line) is not '<base64 token> <rank>': not a .tiktoken ranks file")
