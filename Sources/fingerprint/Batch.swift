@@ -171,7 +171,8 @@ struct BatchCommand: ParsableCommand {
                 inputs: [input] + (reference.map { [$0] } ?? []), json: format == .json || format == .jsonl,
                 advice: threshold != nil
                     ? "a higher --threshold keeps fewer pairs, --method minhash holds no matrix"
-                    : "--features or --tile lower the matrix and GEMM tiles, --method minhash holds no matrix"
+                    : "--features or --tile lower the matrix and GEMM tiles, --method minhash holds no matrix",
+                shingling: method == .minhash
             ) { depth in
                 WorkPlan.batch(
                     try CorpusSurvey.survey(

@@ -110,7 +110,8 @@ struct DedupCommand: ParsableCommand {
                 try FingerprintStore.requireSketches(of: try FingerprintFile(path: input.path), options: o)
             }
             let stop = try options.planGate(
-                inputs: [input], json: format == .json || format == .jsonl, advice: "--method simhash keeps no shingle sets"
+                inputs: [input], json: format == .json || format == .jsonl, advice: "--method simhash keeps no shingle sets",
+                shingling: true
             ) { depth in
                 WorkPlan.dedup(
                     try CorpusSurvey.survey(input, tokenizer: .word, shingle: shingle, pairs: .jaccards, depth: depth), perms: perms,

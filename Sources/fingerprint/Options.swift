@@ -199,6 +199,15 @@ enum OutputGuard {
                 )
             }
         }
+        // Beside any SQLite file, not only an input's (said above): SQLite takes
+        // `X.fp-wal` for X.fp's log, and the next read of X.fp deleted it.
+        for suffix in ["-wal", "-shm", "-journal"] where output.hasSuffix(suffix) {
+            let base = String(output.dropLast(suffix.count))
+            if FingerprintFile.looksLikeFingerprint(base) {
+                throw FingerprintError.invalidParameter(
+                    name: flag, value: output, reason: "is where SQLite keeps the \(suffix) file of \(base); choose another path")
+            }
+        }
     }
 
     /// The file a `--tokenizer` value reads (`cl100k:RANKS-FILE`,
@@ -264,14 +273,20 @@ extension SharedOptions {
     /// the memory available now, naming the option that lowers it (the
     /// inputs surveyed for a bound first, `WorkPlan.gated`).
     /// `dryRunShows`: the refusal points at `--dry-run` (not for `index query`, which takes none).
+    /// `shingling`: the run reads a file's shingles, not its counts
+    /// (`FingerprintFile.requireShingles`).
     func planGate(
-        inputs: [CorpusInput], json: Bool, advice: String, dryRunShows: Bool = true, _ make: (SurveyDepth) throws -> WorkPlan
+        inputs: [CorpusInput], json: Bool, advice: String, dryRunShows: Bool = true, shingling: Bool = false,
+        _ make: (SurveyDepth) throws -> WorkPlan
     ) throws -> Bool {
-        try CorpusSurvey.withListingsKept { try checkPlan(inputs: inputs, json: json, advice: advice, dryRunShows: dryRunShows, make) }
+        try CorpusSurvey.withListingsKept {
+            try checkPlan(inputs: inputs, json: json, advice: advice, dryRunShows: dryRunShows, shingling: shingling, make)
+        }
     }
 
     private func checkPlan(
-        inputs: [CorpusInput], json: Bool, advice: String, dryRunShows: Bool, _ make: (SurveyDepth) throws -> WorkPlan
+        inputs: [CorpusInput], json: Bool, advice: String, dryRunShows: Bool, shingling: Bool,
+        _ make: (SurveyDepth) throws -> WorkPlan
     ) throws -> Bool {
         // A fingerprint file made with another tokenizer is refused by the
         // run; a dry run says so too, instead of a plan (exit 0).
@@ -284,7 +299,11 @@ extension SharedOptions {
                     continue
                 }
                 let file = try FingerprintFile(path: input.path)
-                try file.requireCompatible(tokenizer: try tokenizerSpec())
+                if shingling {
+                    try file.requireShingles(tokenizer: try tokenizerSpec())
+                } else {
+                    try file.requireCompatible(tokenizer: try tokenizerSpec())
+                }
                 keys.append((input.path, file.parameters.keyID))
             }
             for k in keys.dropFirst() { try FingerprintStore.requireSameKey(keys[0], k) }

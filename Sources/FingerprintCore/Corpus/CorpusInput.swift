@@ -140,6 +140,9 @@ public struct CorpusInput: Sendable, CustomStringConvertible {
                 kind = .jsonl
             } else if FingerprintFile.looksLikeFingerprint(path) {
                 kind = .fingerprint
+            } else if path.lowercased().hasSuffix(".fp") && FingerprintFile.looksLikeCutFingerprint(path) {
+                throw FingerprintError.badData(
+                    path: path, reason: "holds \(st.st_size) bytes, fewer than a fingerprint file's 16-byte header (a copy cut short?)")
             } else {
                 kind = Compression.stripSuffix(path).lowercased().hasSuffix(".jsonl") ? .jsonl : .file
             }

@@ -86,6 +86,7 @@ public enum Counter {
         if input.kind == .fingerprint {
             let file = try FingerprintFile(path: input.path)
             try file.requireCompatible(tokenizer: tokenizer)
+            try file.requireNoSkips(strict: options.strict)
             return try file.countedCorpus(tokenizer: tokenizer, hashed: hashed, buildMatrix: buildMatrix)
         }
         let scan = try CorpusReader.read(input, options: options, progress: progress) {

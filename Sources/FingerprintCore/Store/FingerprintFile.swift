@@ -51,6 +51,12 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
 
     public var keyed: Bool { keyID != nil }
 
+    /// Whether the shingles (and so `shingle_tokens`) are of words: with
+    /// every tokenizer but a model's (whose shingles are of its tokens).
+    public var shinglesAreWords: Bool {
+        tokenizer == "word" || tokenizer.hasPrefix("char:") || tokenizer.hasPrefix("ngram:")
+    }
+
     /// Whether a document has LSH band keys (in the index, and in a query):
     /// at least one shingle, of `shingle` tokens or more. `shingles`: how
     /// many it has (or their stored bytes: only whether there are any counts).
@@ -89,7 +95,10 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
         if shingle != other.shingle { return "shingle sizes differ (\(shingle) and \(other.shingle))" }
         if shingleRevision != other.shingleRevision { return Self.oldShingles }
         if permutations != other.permutations || seed != other.seed {
-            return "MinHash parameters differ (\(permutations) permutations, seed \(seed); and \(other.permutations), seed \(other.seed))"
+            // Seed 1 is what --seed 0, the default, stores.
+            func seedText(_ s: UInt64) -> String { s == 1 ? "seed 1 (the default)" : "seed \(s)" }
+            return
+                "MinHash parameters differ (\(permutations) permutations, \(seedText(seed)); and \(other.permutations), \(seedText(other.seed)))"
         }
         if ngramSizes != other.ngramSizes { return "n-gram sizes differ" }
         // A merged keyed file would hold names in clear under a meta table
@@ -178,6 +187,16 @@ package final class FingerprintFile {
         guard let h = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? h.close() }
         return (try? h.read(upToCount: 16)).map { [UInt8]($0) == magic } ?? false
+    }
+
+    /// Whether the file at `path` holds fewer bytes than the header and
+    /// those begin one (an interrupted copy of a fingerprint file, which
+    /// read as a text of one document).
+    public static func looksLikeCutFingerprint(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        guard let head = try? h.read(upToCount: 16).map({ [UInt8]($0) }) ?? [] else { return false }
+        return head.count < magic.count && head == Array(magic.prefix(head.count))
     }
 
     static let schema = """
@@ -365,6 +384,14 @@ package final class FingerprintFile {
         return out
     }
 
+    /// With `strict` (`--strict`), refuses a file that stores skips, as
+    /// reading its corpus would have (its first skip, exit 65); a file's
+    /// skips were otherwise reported again while `--strict` exited 0.
+    public func requireNoSkips(strict: Bool) throws {
+        guard strict, let first = try skips().first else { return }
+        throw FingerprintError.strictSkip(path: first.path, reason: "\(first.reason) (a skip stored in \(path))")
+    }
+
     /// The vocabulary by file id: token bytes (8 bytes of keyed hash in a keyed file).
     /// A keyed token of another length is a damaged file (`badData`), never
     /// read past its end.
@@ -396,8 +423,28 @@ package final class FingerprintFile {
                 + (columns.contains(.grams) ? "grams8, grams13" : "x'', x''")
                 + ", invalid, truncated FROM documents \(clause) ORDER BY ord, line")
         while try s.step() {
-            try body(s.int64(0), try document(s, sketch: columns.contains(.sketch)))
+            try body(s.int64(0), try document(s, columns: columns))
         }
+    }
+
+    /// Reads a stored `counts` blob (little-endian int32 (vocabulary id,
+    /// count) pairs), handing each pair to `each`; false when it is not as
+    /// written: whole pairs, ids ascending and distinct from 0, counts from
+    /// 1, summing to the document's `tokens` (a pair given twice, or a blob
+    /// emptied, changed every count-based number with exit 0).
+    package static func readCounts(_ raw: UnsafeRawBufferPointer, tokens: Int, _ each: (Int32, Int32) -> Void) -> Bool {
+        guard raw.count % 8 == 0 else { return false }
+        var last: Int32 = -1
+        var sum = 0
+        for k in stride(from: 0, to: raw.count, by: 8) {
+            let id = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: Int32.self))
+            let n = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: k + 4, as: Int32.self))
+            guard id > last && n >= 1 else { return false }
+            last = id
+            sum += Int(n)  // below 2^31 a pair, 2^27 pairs in SQLite's largest blob: no overflow
+            each(id, n)
+        }
+        return sum == tokens
     }
 
     /// Whether `values` is sorted and distinct, as a stored set is written.
@@ -405,34 +452,48 @@ package final class FingerprintFile {
         values.withUnsafeBufferPointer { v in v.count < 2 || !(1..<v.count).contains { v[$0] <= v[$0 - 1] } }
     }
 
-    /// `sketch`: the signature was loaded, and must have one value a permutation.
-    func document(_ s: SQLiteStatement, sketch: Bool) throws -> StoredDocument {
+    /// `columns`: those loaded (the others are empty blobs); a loaded
+    /// signature must have one value a permutation.
+    func document(_ s: SQLiteStatement, columns: StoredColumns) throws -> StoredDocument {
         let name = s.string(1) ?? ""
         func damaged(_ what: String) -> FingerprintError { .badData(path: path, reason: "document '\(name)': damaged \(what)") }
         var info = DocumentInfo(
             name: name, path: s.string(2) ?? name, line: s.isNull(3) ? nil : s.int(3), bytes: s.int(5), key: s.string(4))
         info.group = nil
         guard FingerprintFile.sizesFit(s, columns: [5, 7, 9, 16, 17]) else { throw damaged("sizes") }
-        guard let pairs = s.array(8, of: Int32.self), pairs.count % 2 == 0 else { throw damaged("counts") }
-        var ids = [Int32](repeating: 0, count: pairs.count / 2)
-        var counts = ids
-        for k in 0..<ids.count {
-            ids[k] = pairs[2 * k]
-            counts[k] = pairs[2 * k + 1]
-            // A stored count is a token's occurrences in the document: at least 1.
-            guard ids[k] >= 0 && counts[k] >= 1 else { throw damaged("counts") }
+        var ids: [Int32] = []
+        var counts: [Int32] = []
+        if columns.contains(.counts) {
+            let fits = s.withBytes(8) { raw in
+                ids.reserveCapacity(raw.count / 8)
+                counts.reserveCapacity(raw.count / 8)
+                return Self.readCounts(raw, tokens: s.int(7)) { id, n in
+                    ids.append(id)
+                    counts.append(n)
+                }
+            }
+            guard fits else { throw damaged("counts") }
         }
+        let sketch = columns.contains(.sketch)
         guard let minhash = s.array(12, of: UInt32.self), !sketch || minhash.count == parameters.permutations else {
             throw damaged("minhash")
         }
         // Sets are written sorted and distinct; one that is not was damaged
-        // (dedup matched its documents wrongly and said nothing).
-        guard let shingles = s.array(13, of: UInt64.self), Self.strictlyAscending(shingles) else { throw damaged("shingles") }
+        // (dedup matched its documents wrongly and said nothing). A
+        // document of enough words has at least one shingle and n-gram (an
+        // emptied set made it "too short" for dedup, and lowered compare's
+        // containment).
+        let shingleTokens = s.int(9)
+        guard let shingles = s.array(13, of: UInt64.self), Self.strictlyAscending(shingles),
+            !sketch || !shingles.isEmpty || shingleTokens < parameters.shingle
+        else { throw damaged("shingles") }
         guard let g8 = s.array(14, of: UInt64.self), let g13 = s.array(15, of: UInt64.self),
-            Self.strictlyAscending(g8), Self.strictlyAscending(g13)
+            Self.strictlyAscending(g8), Self.strictlyAscending(g13),
+            !columns.contains(.grams) || !parameters.shinglesAreWords
+                || ((!g8.isEmpty || shingleTokens < 8) && (!g13.isEmpty || shingleTokens < 13))
         else { throw damaged("n-grams") }
         var d = StoredDocument(
-            info: info, digest: s.bytes(6), tokens: s.int(7), ids: ids, counts: counts, shingleTokens: s.int(9),
+            info: info, digest: s.bytes(6), tokens: s.int(7), ids: ids, counts: counts, shingleTokens: shingleTokens,
             exact: UInt64(bitPattern: s.int64(10)), simhash: UInt64(bitPattern: s.int64(11)), minhash: minhash, shingles: shingles,
             grams: [g8, g13])
         d.invalid = s.int(16)
@@ -463,6 +524,21 @@ package final class FingerprintFile {
         }
     }
 
+    /// Checks that a run shingling with `tokenizer` (`dedup`, `batch
+    /// --method minhash`: words, or a model's tokens) can use this file's
+    /// shingles: a model tokenizer's must be the file's; words are stored by
+    /// every file but a model tokenizer's (a `char:3` file's shingles are
+    /// words, as `dedup` makes them).
+    /// - Throws: `.badData` naming the file and the mismatch.
+    public func requireShingles(tokenizer: TokenizerSpec) throws {
+        if tokenizer.isModel { return try requireCompatible(tokenizer: tokenizer) }
+        guard parameters.shinglesAreWords else {
+            throw FingerprintError.badData(
+                path: path,
+                reason: "holds shingles of \(parameters.tokenizer)'s tokens, not of words (set --tokenizer \(parameters.tokenizer))")
+        }
+    }
+
     /// The counted corpus stored in the file: the same documents, vocabulary
     /// and document-term matrix as `Counter.count` gives on the text the
     /// file was made from.
@@ -482,7 +558,7 @@ package final class FingerprintFile {
         var rowEnd: [Int] = []
         var lastPath: String? = nil
         let s = try database.prepare(
-            "SELECT name, path, line, key, bytes, counts, invalid, truncated FROM documents ORDER BY ord, line")
+            "SELECT name, path, line, key, bytes, counts, invalid, truncated, tokens FROM documents ORDER BY ord, line")
         while try s.step() {
             let name = s.string(0) ?? ""
             // A JSONL file's records share its path: one string for them all.
@@ -497,18 +573,11 @@ package final class FingerprintFile {
             }
             var info = DocumentInfo(name: name, path: docPath, line: s.isNull(2) ? nil : s.int(2), bytes: s.int(4), key: s.string(3))
             info.group = nil
-            // As `forEachDocument` checks them: pairs of little-endian
-            // Int32, an id at least 0 and a count at least 1.
-            let fits = s.withBytes(5) { raw -> Bool in
-                guard raw.count % 8 == 0 else { return false }
-                for k in stride(from: 0, to: raw.count, by: 8) {
-                    let id = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: Int32.self))
-                    let n = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: k + 4, as: Int32.self))
-                    guard id >= 0 && n >= 1 else { return false }
+            let fits = s.withBytes(5) { raw in
+                FingerprintFile.readCounts(raw, tokens: s.int(8)) { id, n in
                     pairIDs.append(id)
                     pairCounts.append(n)
                 }
-                return true
             }
             guard fits else { throw FingerprintError.badData(path: path, reason: "document '\(name)': damaged counts") }
             rowEnd.append(pairIDs.count)
@@ -516,7 +585,7 @@ package final class FingerprintFile {
             // Sizes and counts a damaged file may hold at any value: never
             // negative, never summed past Int.max (a trap).
             let (b, n, t) = (info.bytes, s.int(6), s.int(7))
-            guard FingerprintFile.sizesFit(s, columns: [4, 6, 7]), case (let b2, false) = bytes.addingReportingOverflow(b),
+            guard FingerprintFile.sizesFit(s, columns: [4, 6, 7, 8]), case (let b2, false) = bytes.addingReportingOverflow(b),
                 case (let n2, false) = invalid.addingReportingOverflow(n), case (let t2, false) = truncated.addingReportingOverflow(t)
             else { throw FingerprintError.badData(path: path, reason: "document '\(name)': damaged sizes") }
             (bytes, invalid, truncated) = (b2, n2, t2)

@@ -18,7 +18,8 @@ public enum Comparison {
     ) throws -> Counted {
         if input.kind == .fingerprint {
             let side = try FingerprintStore.compareSide(
-                input, tokenizer: o.tokenizer, sizes: o.collectedSizes, reference: reference?[o.ngramSizes.count - 1])
+                input, tokenizer: o.tokenizer, sizes: o.collectedSizes, reference: reference?[o.ngramSizes.count - 1],
+                strict: o.read.strict)
             return Counted(
                 corpus: side.corpus, ngrams: side.ngrams, documentHits: side.documentHits,
                 hitHashes: side.documentHits.map { _ in [] })

@@ -291,7 +291,7 @@ public enum FingerprintStore {
         var shadowing: [String] = []
         try file.writing {
             let writer = try FingerprintWriter(file: file, key: key)
-            let s = try file.database.prepare("SELECT id, counts FROM documents WHERE name = ?")
+            let s = try file.database.prepare("SELECT id FROM documents WHERE name = ?")
             // Names as `index list` shows them, control characters escaped:
             // the stored name each escaped form stands for, when it is one
             // (read on the first name not found as given, or with a backslash).
@@ -316,7 +316,13 @@ public enum FingerprintStore {
                 var stored = writer.stored(n)
                 s.bind(1, stored)
                 var found = try s.step()
-                if !found && namesKept {
+                if !found && !namesKept {
+                    // A hashed name as `index list` shows it (`#…`): the stored name itself.
+                    s.reset()
+                    stored = n
+                    s.bind(1, stored)
+                    found = try s.step()
+                } else if !found && namesKept {
                     s.reset()
                     if case .some(.some(let real)) = try shownNames()[n] {
                         stored = real
@@ -334,9 +340,8 @@ public enum FingerprintStore {
                     continue
                 }
                 let row = s.int64(0)
-                let pairs = s.array(1, of: Int32.self) ?? []
                 s.reset()
-                try writer.remove(row: row, pairs: pairs)
+                try writer.remove(row: row)
                 removedNames.insert(stored)
                 removed += 1
             }
@@ -362,6 +367,16 @@ public enum FingerprintStore {
             let f = try FingerprintFile(path: path)
             if let m = first.mismatch(f.parameters) {
                 throw FingerprintError.badData(path: f.path, reason: "cannot be merged with \(firstPath): \(m)")
+            }
+            // The merged file's bands are one threshold's: taking the first
+            // file's made the default of index query depend on the order.
+            let (a, b) = (first, f.parameters)
+            if a.threshold != b.threshold || a.bands != b.bands || a.rows != b.rows {
+                throw FingerprintError.badData(
+                    path: f.path,
+                    reason:
+                        "cannot be merged with \(firstPath): their LSH bands were made for other thresholds (Jaccard ≥ \(b.threshold), \(b.bands) bands of \(b.rows); and ≥ \(a.threshold), \(a.bands) of \(a.rows)); sketch them with one --threshold"
+                )
             }
             return f
         }
@@ -470,7 +485,7 @@ final class RowStage: @unchecked Sendable {
 
     init(writer: FingerprintWriter, namePrefix: String) throws {
         self.writer = writer
-        existing = try writer.db.prepare("SELECT id, digest, counts FROM documents WHERE name = ?")
+        existing = try writer.db.prepare("SELECT id, digest FROM documents WHERE name = ?")
         self.namePrefix = namePrefix
     }
 
@@ -518,7 +533,6 @@ final class RowStage: @unchecked Sendable {
         }
         let row = existing.int64(0)
         let digest = existing.bytes(1)
-        let pairs = existing.array(2, of: Int32.self) ?? []
         existing.reset()
         // Two documents of this corpus under one name (say a text file
         // named "a.jsonl:3" beside a.jsonl): the first stays, the second is
@@ -532,7 +546,7 @@ final class RowStage: @unchecked Sendable {
             unchanged += 1
             return false
         }
-        try writer.remove(row: row, pairs: pairs)
+        try writer.remove(row: row)
         replaced += 1
         guard try writer.insert(r, namePrefix: namePrefix) != nil else {
             throw FingerprintError.badData(path: writer.file.path, reason: "holds a document named '\(stored)' that cannot be replaced")

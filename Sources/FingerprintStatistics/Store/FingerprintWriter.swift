@@ -60,7 +60,7 @@ package final class FingerprintWriter {
             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING
             """)
         removedDocument = try file.database.prepare(
-            "SELECT minhash, grams13, shingle_tokens, length(shingles) FROM documents WHERE id = ?")
+            "SELECT minhash, grams13, shingle_tokens, length(shingles), counts, tokens FROM documents WHERE id = ?")
         if try file.upgradeSchema() { gramsStale = true }
         try file.requireIndexesNotEmptied(gramsRebuilt: gramsStale)
         nextFileID = (try file.database.integer("SELECT max(id) FROM vocabulary") ?? 0) + 1
@@ -427,18 +427,28 @@ package final class FingerprintWriter {
     /// Removes a document: its row, its band keys (recomputed from its
     /// stored signature), its 13-grams from the gram index (a −1 each in
     /// the next run) and its counts from the vocabulary (by `finish()`).
-    /// `pairs`: its stored `counts` column, (file id, count) pairs.
-    func remove(row: Int64, pairs: [Int32]) throws {
-        for k in stride(from: 0, to: pairs.count - 1, by: 2) {
-            // A pair naming no vocabulary row (a damaged file) changes nothing.
-            guard let slot = slot(removedID: Int64(pairs[k])) else { continue }
-            growDeltas(through: slot)
-            countDelta[slot] -= Int(pairs[k + 1])
-            documentDelta[slot] -= 1
-        }
+    func remove(row: Int64) throws {
         let m = removedDocument
         m.bind(1, row)
         let found = try m.step()
+        // Its counts, as every reader checks them; damaged ones (or a pair
+        // naming no vocabulary row) cannot be subtracted, so the
+        // vocabulary's counts are summed again from the documents left.
+        var pairs: [(slot: Int, count: Int32)] = []
+        let fits =
+            found
+            && m.withBytes(4) { raw in
+                FingerprintFile.readCounts(raw, tokens: m.int(5)) { id, n in pairs.append((slot(removedID: Int64(id)) ?? -1, n)) }
+            }
+        if fits && !pairs.contains(where: { $0.slot < 0 }) {
+            for (slot, n) in pairs {
+                growDeltas(through: slot)
+                countDelta[slot] -= Int(n)
+                documentDelta[slot] -= 1
+            }
+        } else {
+            vocabularyStale = true
+        }
         if found, let signature = m.array(0, of: UInt32.self), signature.count == file.parameters.permutations {
             if !bandsStale && file.parameters.hasBandKeys(shingleTokens: m.int(2), shingles: m.int(3)) {
                 for (band, h) in FingerprintWriter.bandKeys(signature, banding).enumerated() { pendingRemovedBands[band].append(h, row) }
@@ -492,6 +502,35 @@ package final class FingerprintWriter {
         return lo < storedIDs.count && storedIDs[lo] == id ? lo : nil
     }
 
+    /// A removed document's counts were damaged: `finish()` sums the
+    /// vocabulary's counts again from the documents.
+    var vocabularyStale = false
+
+    /// Every vocabulary row's count and documents summed from the documents
+    /// held (those whose counts can be read: a damaged one is refused by
+    /// every reader).
+    func recountVocabulary() throws {
+        var totals: [Int64: (count: Int, documents: Int)] = [:]
+        let r = try db.prepare("SELECT counts, tokens FROM documents")
+        var pairs: [(Int32, Int32)] = []
+        while try r.step() {
+            pairs.removeAll(keepingCapacity: true)
+            guard r.withBytes(0, { raw in FingerprintFile.readCounts(raw, tokens: r.int(1)) { pairs.append(($0, $1)) } }) else {
+                continue
+            }
+            for (id, n) in pairs { totals[Int64(id), default: (0, 0)].count += Int(n) }
+            for (id, _) in pairs { totals[Int64(id), default: (0, 0)].documents += 1 }
+        }
+        try db.execute("UPDATE vocabulary SET count = 0, documents = 0")
+        let u = try db.prepare("UPDATE vocabulary SET count = ?, documents = ? WHERE id = ?")
+        for (id, t) in totals.sorted(by: { $0.key < $1.key }) {
+            u.bind(1, t.count)
+            u.bind(2, t.documents)
+            u.bind(3, id)
+            try u.run()
+        }
+    }
+
     /// Writes the new tokens and the vocabulary's count changes (after both
     /// stages are done).
     func finish() throws {
@@ -526,6 +565,10 @@ package final class FingerprintWriter {
             try u.run()
             countDelta[v] = 0
             documentDelta[v] = 0
+        }
+        if vocabularyStale {
+            try recountVocabulary()
+            vocabularyStale = false
         }
     }
 

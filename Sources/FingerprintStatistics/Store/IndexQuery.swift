@@ -189,6 +189,12 @@ extension FingerprintStore {
             for row in Set(found.joined()).sorted() {
                 load.bind(1, row)
                 if try load.step(), let sh = load.array(1, of: UInt64.self) {
+                    // As every reader of a document's sets: written sorted,
+                    // distinct, and not empty when it has band keys (a
+                    // damaged set gave a wrong Jaccard with exit 0).
+                    guard !sh.isEmpty && FingerprintFile.strictlyAscending(sh) else {
+                        throw FingerprintError.badData(path: file.path, reason: "document '\(load.string(0) ?? "")': damaged shingles")
+                    }
                     stored[row] = (load.string(0) ?? "", sh)
                 } else {
                     unreadable += 1

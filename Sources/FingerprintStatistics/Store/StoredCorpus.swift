@@ -22,8 +22,8 @@ extension FingerprintStore {
     }
 
     /// What `dedup` and `batch --method minhash` need of a file before they
-    /// read it (also what their `--dry-run` checks): its tokenizer and
-    /// shingle size are the run's, its shingles current, and a keyed file
+    /// read it (also what their `--dry-run` checks): its shingles are of the
+    /// run's tokens (`requireShingles`) and size, and current, and a keyed file
     /// has no boilerplate to match.
     /// - Throws: `.badData` naming the file and the mismatch.
     package static func requireSketches(of file: FingerprintFile, options o: DedupOptions) throws {
@@ -31,7 +31,7 @@ extension FingerprintStore {
             throw FingerprintError.badData(
                 path: file.path, reason: "is keyed: boilerplate files cannot be matched against its keyed shingles")
         }
-        try file.requireCompatible(tokenizer: o.tokenizer)
+        try file.requireShingles(tokenizer: o.tokenizer)
         try file.requireCurrentShingles()
         guard file.parameters.shingle == o.shingle else {
             throw FingerprintError.badData(
@@ -44,14 +44,15 @@ extension FingerprintStore {
 
     /// The sketches `dedup` and `batch --method minhash` need, from a file.
     /// Signatures are recomputed from the stored shingles when the run's
-    /// permutations or seed differ from the file's; the shingle size and the
-    /// tokenizer must be the file's.
+    /// permutations or seed differ from the file's; the shingle size and
+    /// the tokens shingled must be the file's.
     /// - Throws: `.badData` naming the file and the mismatch.
     static func sketches(_ input: CorpusInput, options o: DedupOptions) throws -> (
         documents: [DocumentInfo], sketches: [SketchedDocument], skips: [Skip], keyID: String?
     ) {
         let file = try FingerprintFile(path: input.path)
         try requireSketches(of: file, options: o)
+        try file.requireNoSkips(strict: o.read.strict)
         let resign = file.parameters.permutations != o.perms || file.parameters.seed != o.seed
         let hasher = MinHasher(perms: o.perms, seed: o.seed)
         var documents: [DocumentInfo] = []
@@ -72,11 +73,12 @@ extension FingerprintStore {
     /// One side of `compare` from a file: its counts, and the n-gram sets
     /// of each stored size with, per document, its distinct n-grams of the
     /// reported size found in `reference`.
-    static func compareSide(_ input: CorpusInput, tokenizer: TokenizerSpec, sizes: [Int], reference: NGramIndex?) throws -> (
-        corpus: CountedCorpus, ngrams: [NGramIndex], documentHits: [Int]
-    ) {
+    static func compareSide(
+        _ input: CorpusInput, tokenizer: TokenizerSpec, sizes: [Int], reference: NGramIndex?, strict: Bool
+    ) throws -> (corpus: CountedCorpus, ngrams: [NGramIndex], documentHits: [Int]) {
         let file = try FingerprintFile(path: input.path)
         try file.requireCompatible(tokenizer: tokenizer)
+        try file.requireNoSkips(strict: strict)
         guard sizes.allSatisfy(file.parameters.ngramSizes.contains) else {
             throw FingerprintError.badData(path: file.path, reason: "stores n-grams of sizes \(file.parameters.ngramSizes), not \(sizes)")
         }
