@@ -36,7 +36,9 @@ struct Stats: ParsableCommand {
                 if options.dryRun {
                     throw ValidationError("--dry-run is for corpora; stats on a checkpoint maps it and reads each tensor once.")
                 }
-                let profile = try CheckpointProfile.compute(try Checkpoint(path: corpus), threads: options.readOptions.threads)
+                let checkpoint = try Checkpoint(path: corpus)
+                if let note = CheckpointOptions.unmappedNote(checkpoint) { options.note(note) }
+                let profile = try CheckpointProfile.compute(checkpoint, threads: options.readOptions.threads)
                 switch format.output {
                 case .json: try options.write(JSONOutput.encode(profile))
                 case .csv: try options.write(CheckpointStatsWriter.csv(profile))

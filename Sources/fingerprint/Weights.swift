@@ -31,6 +31,22 @@ struct CheckpointOptions: ParsableArguments {
 
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
+    /// The note for tensors of a checkpoint's shards that its weight map
+    /// does not list (not read: a counted skip, never a silent one), on
+    /// standard error unless --quiet.
+    func noteUnmapped(_ c: Checkpoint) {
+        guard !quiet, let note = CheckpointOptions.unmappedNote(c) else { return }
+        FileHandle.standardError.write(Data((note.terminalSafe + "\n").utf8))
+    }
+
+    static func unmappedNote(_ c: Checkpoint) -> String? {
+        guard !c.unmapped.isEmpty else { return nil }
+        let n = c.unmapped.count
+        let shown = c.unmapped.prefix(3).joined(separator: ", ") + (n > 3 ? ", …" : "")
+        return "fingerprint: note: \(c.path): \(n) \(n == 1 ? "tensor" : "tensors") in its shards \(n == 1 ? "is" : "are") not in "
+            + "\(Checkpoint.indexName)'s weight map and not read, as Hugging Face's loaders leave \(n == 1 ? "it" : "them"): \(shown)"
+    }
+
     func configure() {
         configureBLAS(threads: threads)
         CSV.neutralizeFormulas = !csvFormulas
@@ -122,6 +138,7 @@ struct WeightsCommand: ParsableCommand {
         try runReporting(options) {
             try options.checkOutput(inputs: models)
             let checkpoints = try models.map { try Checkpoint(path: $0) }
+            for c in checkpoints { options.noteUnmapped(c) }
             var o = WeightsOptions()
             o.nullPartners = nullPartners
             o.inits = inits

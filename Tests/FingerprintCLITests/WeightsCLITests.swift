@@ -211,6 +211,35 @@ final class WeightsCLITests: XCTestCase {
         }
     }
 
+    /// A tensor a shard holds but the index's weight map does not list is
+    /// not read (as Hugging Face's loaders leave it), and was left out
+    /// without a word: now a note names it (review, session 29).
+    func testTensorsOutsideTheWeightMapAreNoted() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-wmap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let tensors: [(String, [Int], [Float])] = [
+            ("layer.0.w", [2, 2], [1, 2, 3, 4]), ("layer.1.w", [2, 2], [4, 3, 2, 1]), ("extra.bias", [2], [5, 6]),
+        ]
+        try SafetensorsWriter.write(
+            tensors.map { SafetensorsWriter.Entry(name: $0.0, dtype: .f32, shape: $0.1) },
+            to: dir.appendingPathComponent("s.safetensors").path
+        ) { TensorConversion.encode(tensors[$0].2, as: .f32) }
+        try Data(#"{"weight_map": {"layer.0.w": "s.safetensors", "layer.1.w": "s.safetensors"}}"#.utf8).write(
+            to: dir.appendingPathComponent(Checkpoint.indexName))
+        let note =
+            "fingerprint: note: \(dir.path): 1 tensor in its shards is not in \(Checkpoint.indexName)'s weight map and not read, "
+            + "as Hugging Face's loaders leave it: extra.bias\n"
+        let stats = try CLITests.run(["stats", dir.path, "--format", "json"])
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        XCTAssertEqual(stats.stderr, note)
+        XCTAssertFalse(stats.stdout.contains("extra.bias"), stats.stdout)
+        let w = try CLITests.run(["weights", dir.path, dir.path, "--format", "json"])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        XCTAssertEqual(w.stderr, note + note)
+        XCTAssertEqual(try CLITests.run(["weights", dir.path, dir.path, "--format", "json", "-q"]).stderr, "")
+    }
+
     /// A FIFO given as a checkpoint, as its shard or as its shard index is
     /// refused at once, before it is opened (which waits for a writer), in
     /// one line with exit 66, as a device is. (`weights` and `stats` hung.)

@@ -14,6 +14,9 @@ public final class Checkpoint: @unchecked Sendable {
     public let metadata: [String: String]
     /// Whether the checkpoint came from a shard index.
     public let sharded: Bool
+    /// Tensors a shard holds that the index's weight map does not list, by
+    /// name: not read (Hugging Face's loaders do not load them either).
+    public let unmapped: [String]
 
     public static let indexName = "model.safetensors.index.json"
 
@@ -34,6 +37,7 @@ public final class Checkpoint: @unchecked Sendable {
             tensors = Self.naturalOrder(h.tensors)
             metadata = h.metadata
             sharded = false
+            unmapped = []
             return
         }
         let index = (path as NSString).appendingPathComponent(Self.indexName)
@@ -50,6 +54,7 @@ public final class Checkpoint: @unchecked Sendable {
             tensors = Self.naturalOrder(h.tensors)
             metadata = h.metadata
             sharded = false
+            unmapped = []
             return
         }
         let weightMap = try Self.readIndex(index)
@@ -58,6 +63,7 @@ public final class Checkpoint: @unchecked Sendable {
         var opened: [MappedFile] = []
         var all: [TensorInfo] = []
         var meta: [String: String] = [:]
+        var unlisted: [String] = []
         for (i, shard) in shardNames.enumerated() {
             let p = (path as NSString).appendingPathComponent(shard)
             let f = try MappedFile(path: p)
@@ -71,12 +77,15 @@ public final class Checkpoint: @unchecked Sendable {
                 }
                 all.append(t)
             }
+            let mapped = Set(weightMap.map(\.name))
+            unlisted += h.tensors.map(\.name).filter { !mapped.contains($0) }
             meta.merge(h.metadata) { a, _ in a }
         }
         files = opened
         tensors = Self.naturalOrder(all)
         metadata = meta
         sharded = true
+        unmapped = Array(Set(unlisted)).sorted(by: Self.naturalLess)
     }
 
     /// The weight map of a shard index: `{"weight_map": {name: shard file}}`.
