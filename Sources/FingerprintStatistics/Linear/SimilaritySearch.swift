@@ -25,6 +25,9 @@ public struct SplitVectors: Sendable {
     /// for dense vectors (every column counts) and past 65,536 head columns.
     var headNonzeroStart: [Int] = []
     var headNonzeros: [UInt16] = []
+    /// Their values, in step: read in order, where the dense row's were
+    /// gathered from a matrix of every candidate (a cache miss a value).
+    var headNonzeroValues: [Float] = []
 
     /// Dense vectors only (e.g. LSA): no tail.
     public init(dense: Matrix<Float>) {
@@ -60,12 +63,16 @@ public struct SplitVectors: Sendable {
         let indexed = h <= 1 << 16
         var hs = indexed ? [0] : []
         var hn: [UInt16] = []
+        var hv: [Float] = []
         for (r, d) in docs.enumerated() {
             for k in rowStart[d]..<rowStart[d + 1] {
                 let c = Int(columns[k])
                 if headIndex[c] >= 0 {
                     dense[r, Int(headIndex[c])] = values[k]
-                    if indexed && values[k] != 0 { hn.append(UInt16(headIndex[c])) }
+                    if indexed && values[k] != 0 {
+                        hn.append(UInt16(headIndex[c]))
+                        hv.append(values[k])
+                    }
                 } else {
                     tc.append(tailIndex[c])
                     tv.append(values[k])
@@ -80,6 +87,7 @@ public struct SplitVectors: Sendable {
         tailValues = tv
         headNonzeroStart = hs
         headNonzeros = hn
+        headNonzeroValues = hv
     }
 }
 
@@ -126,9 +134,10 @@ struct ExactScorer {
                         for x in 0..<h { sum += Double(a[x]) * Double(b[x]) }
                     } else {
                         c.headNonzeros.withUnsafeBufferPointer { nz in
-                            for k in c.headNonzeroStart[j]..<c.headNonzeroStart[j + 1] {
-                                let x = Int(nz[k])
-                                sum += Double(a[x]) * Double(b[x])
+                            c.headNonzeroValues.withUnsafeBufferPointer { v in
+                                for k in c.headNonzeroStart[j]..<c.headNonzeroStart[j + 1] {
+                                    sum += Double(a[Int(nz[k])]) * Double(v[k])
+                                }
                             }
                         }
                     }

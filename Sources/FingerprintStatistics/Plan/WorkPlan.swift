@@ -269,6 +269,9 @@ public struct WorkPlan: Codable, Sendable {
                 let gemm = 2 * n * m * head / (r == nil ? 2 : 1)
                 p.add(work: "GEMM", gemm, "flops")
                 p.add(memory: "GEMM tiles", 2 * tile * head * 4 + tile * tile * 4)
+                // Each row's non-zero head columns and their values (UInt16 +
+                // Float), which the exact rescoring reads: at most every nonzero.
+                p.add(memory: "rescoring lists", nnz * 6)
                 p.flops = gemm
             }
         }
