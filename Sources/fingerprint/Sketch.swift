@@ -152,11 +152,18 @@ struct MergeCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The merged fingerprint file to write (atomically).")
     var output: String
 
+    @Option(
+        help:
+            "Jaccard threshold the merged file's LSH bands are made for, from the stored signatures (default: the files', which must then agree)."
+    )
+    var threshold: Double?
+
     @Option(help: "Output format of the summary.")
     var format: TableFormat = .table
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("merge needs one or more fingerprint files.") }
+        if let t = threshold, !(t > 0 && t <= 1) { throw ValidationError("--threshold must be in (0, 1].") }
     }
 
     func run() throws {
@@ -171,7 +178,7 @@ struct MergeCommand: ParsableCommand {
                     throw FingerprintError.badData(path: f, reason: "is not a fingerprint file (make one with fingerprint sketch)")
                 }
             }
-            try printChange(try FingerprintStore.merge(files, to: output), format: format, verb: "merged")
+            try printChange(try FingerprintStore.merge(files, to: output, threshold: threshold), format: format, verb: "merged")
         }
     }
 }

@@ -37,6 +37,8 @@ final class FingerprintFileReview30Tests: XCTestCase, FingerprintFileTesting {
             "UPDATE documents SET shingles = substr(shingles, 9, 8) || substr(shingles, 1, 8) || substr(shingles, 17) WHERE name = '\(name)'",
             "UPDATE documents SET shingles = substr(shingles, 1, 8) || shingles WHERE name = '\(name)'",
             "UPDATE documents SET shingles = x'' WHERE name = '\(name)'",
+            // Not a whole number of hashes (a note before, exit 0).
+            "UPDATE documents SET shingles = substr(shingles, 1, length(shingles) - 1) WHERE name = '\(name)'",
         ].enumerated() {
             let f = try damaged(clean, "s\(k).fp", sql)
             try refuses(["index", "query", f.path, questioned], "document '\(name)': damaged shingles")
@@ -73,8 +75,34 @@ final class FingerprintFileReview30Tests: XCTestCase, FingerprintFileTesting {
                 try refuses(command, "document '\(name)': damaged counts")
             }
         }
+        // merge, which mends a damaged index, does not copy damage on.
+        for (k, sql) in [
+            "UPDATE documents SET counts = substr(counts, 1, 8) || counts WHERE name = '\(name)'",
+            "UPDATE documents SET shingles = substr(shingles, 9, 8) || substr(shingles, 1, 8) || substr(shingles, 17) WHERE name = '\(name)'",
+        ].enumerated() {
+            let f = try damaged(clean, "m\(k).fp", sql)
+            try refuses(["merge", f.path, "-o", dir.appendingPathComponent("merged\(k).fp").path], "document '\(name)' is damaged")
+        }
         let grams = try damaged(clean, "g.fp", "UPDATE documents SET grams13 = x'' WHERE name = '\(name)'")
         try refuses(["compare", grams.path, "Corpora/near-dups"], "document '\(name)': damaged n-grams")
+        // A count capped at 2^31 − 1 (CountLimit) keeps the document's true
+        // total in `tokens`: the counts sum to less, and the file is intact.
+        let capped = dir.appendingPathComponent("capped.fp")
+        try FileManager.default.copyItem(at: clean, to: capped)
+        let db = try SQLiteDatabase(path: capped.path, mode: .readWrite)
+        let read = try db.prepare("SELECT counts, tokens FROM documents WHERE name = ?")
+        read.bind(1, name)
+        XCTAssertTrue(try read.step())
+        var pairs = try XCTUnwrap(read.array(0, of: Int32.self))
+        let total = read.int(1) - Int(pairs[1]) + Int(Int32.max) + 5
+        read.reset()
+        pairs[1] = Int32.max
+        let write = try db.prepare("UPDATE documents SET counts = ?, tokens = ? WHERE name = ?")
+        write.bind(1, array: pairs)
+        write.bind(2, total)
+        write.bind(3, name)
+        try write.run()
+        try run(["stats", capped.path, "-q"])
         // The clean file reads.
         try run(["stats", clean.path, "-q"])
         try run(["compare", clean.path, "Corpora/near-dups", "-q", "--permutations", "99", "--bootstrap", "0"])
@@ -116,12 +144,31 @@ final class FingerprintFileReview30Tests: XCTestCase, FingerprintFileTesting {
         try sketch("Corpora/source-a", a)
         try sketch("Corpora/source-b", b, ["--threshold", "0.5", "--name-prefix", "b/"])
         let out = dir.appendingPathComponent("m.fp")
-        try refuses(["merge", a.path, b.path, "-o", out.path], "other thresholds")
-        try refuses(["merge", b.path, a.path, "-o", out.path], "other thresholds")
+        try refuses(["merge", a.path, b.path, "-o", out.path], "give merge --threshold")
+        try refuses(["merge", b.path, a.path, "-o", out.path], "give merge --threshold")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
         let b8 = dir.appendingPathComponent("b8.fp")
         try sketch("Corpora/source-b", b8, ["--name-prefix", "b/"])
         try run(["merge", a.path, b8.path, "-o", out.path])
+        // --threshold makes the merged file's bands again from the stored
+        // signatures: the index a merge of files sketched at 0.5 has.
+        let a5 = dir.appendingPathComponent("a5.fp")
+        try sketch("Corpora/source-a", a5, ["--threshold", "0.5"])
+        let expected = dir.appendingPathComponent("e.fp")
+        try run(["merge", a5.path, b.path, "-o", expected.path])
+        let merged = dir.appendingPathComponent("m5.fp")
+        try run(["merge", a.path, b.path, "-o", merged.path, "--threshold", "0.5"])
+        func meta(_ url: URL) throws -> [String] {
+            let s = try SQLiteDatabase(path: url.path, mode: .readOnly).prepare(
+                "SELECT key || '=' || value FROM meta WHERE key IN ('threshold', 'bands', 'rows') ORDER BY key")
+            var out: [String] = []
+            while try s.step() { out.append(s.string(0) ?? "") }
+            return out
+        }
+        XCTAssertEqual(try meta(merged), try meta(expected))
+        XCTAssertEqual(try meta(merged).count, 3)
+        XCTAssertNotEqual(try meta(merged), try meta(a))
+        XCTAssertEqual(try bandIndexByName(merged), try bandIndexByName(expected))
     }
 
     /// `index remove` takes names "as index list shows them", but in a
@@ -145,6 +192,19 @@ final class FingerprintFileReview30Tests: XCTestCase, FingerprintFileTesting {
         let r = try run(["index", "remove", f.path, shown, "--key", key.path])
         XCTAssertFalse(r.stderr.contains("not in the index"), r.stderr)
         XCTAssertEqual(try names(), before.filter { $0 != shown })
+        // A document named twice, hashed and in clear, is removed once and
+        // not "missing" (which hashed name a clear one has: removed from a copy).
+        let clear = try FileManager.default.contentsOfDirectory(atPath: CLITests.root.appendingPathComponent("Corpora/source-a").path)
+            .filter { $0.hasSuffix(".txt") }.sorted()[10]
+        let copy = dir.appendingPathComponent("copy.fp")
+        try FileManager.default.copyItem(at: f, to: copy)
+        try run(["index", "remove", copy.path, clear, "--key", key.path])
+        let left = try names()
+        let copyNames = try run(["index", "list", copy.path, "--format", "json"]).stdout
+        let hashed = try XCTUnwrap(left.first { !copyNames.contains("\"\($0)\"") })
+        let twice = try run(["index", "remove", f.path, hashed, clear, "--key", key.path])
+        XCTAssertFalse(twice.stderr.contains("not in the index"), twice.stderr)
+        XCTAssertEqual(try names(), left.filter { $0 != hashed })
     }
 
     /// An output named `X.fp-wal` beside an SQLite file X.fp that is not

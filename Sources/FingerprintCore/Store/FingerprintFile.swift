@@ -51,6 +51,24 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
 
     public var keyed: Bool { keyID != nil }
 
+    /// Which of a document's stored sets is not as written ("shingles",
+    /// "n-grams"), or nil: each sorted and distinct, and not empty in a
+    /// document long enough to have one (shingles when `shingleTokens`
+    /// reaches the shingle size; 8- and 13-grams when the shingles are words
+    /// and as many). Nil sets were not loaded: only their order is asked
+    /// of the empty blobs read in their place.
+    public func setsAsWritten(shingles: [UInt64]?, grams: [[UInt64]]?, shingleTokens: Int) -> String? {
+        if let shingles, !FingerprintFile.strictlyAscending(shingles) || (shingles.isEmpty && shingleTokens >= shingle) {
+            return "shingles"
+        }
+        if let grams {
+            for (g, n) in zip(grams, ngramSizes) {
+                if !FingerprintFile.strictlyAscending(g) || (g.isEmpty && shinglesAreWords && shingleTokens >= n) { return "n-grams" }
+            }
+        }
+        return nil
+    }
+
     /// Whether the shingles (and so `shingle_tokens`) are of words: with
     /// every tokenizer but a model's (whose shingles are of its tokens).
     public var shinglesAreWords: Bool {
@@ -96,9 +114,9 @@ public struct FingerprintParameters: Sendable, Equatable, Codable {
         if shingleRevision != other.shingleRevision { return Self.oldShingles }
         if permutations != other.permutations || seed != other.seed {
             // Seed 1 is what --seed 0, the default, stores.
-            func seedText(_ s: UInt64) -> String { s == 1 ? "seed 1 (the default)" : "seed \(s)" }
+            func seedText(_ s: UInt64) -> String { s == 1 ? "the default seed 1" : "seed \(s)" }
             return
-                "MinHash parameters differ (\(permutations) permutations, \(seedText(seed)); and \(other.permutations), \(seedText(other.seed)))"
+                "MinHash parameters differ: \(permutations) permutations with \(seedText(seed)), and \(other.permutations) with \(seedText(other.seed))"
         }
         if ngramSizes != other.ngramSizes { return "n-gram sizes differ" }
         // A merged keyed file would hold names in clear under a meta table
@@ -389,7 +407,7 @@ package final class FingerprintFile {
     /// skips were otherwise reported again while `--strict` exited 0.
     public func requireNoSkips(strict: Bool) throws {
         guard strict, let first = try skips().first else { return }
-        throw FingerprintError.strictSkip(path: first.path, reason: "\(first.reason) (a skip stored in \(path))")
+        throw FingerprintError.strictSkip(path: path, reason: "holds a skip of the corpus it was made from: \(first.path): \(first.reason)")
     }
 
     /// The vocabulary by file id: token bytes (8 bytes of keyed hash in a keyed file).
@@ -431,20 +449,24 @@ package final class FingerprintFile {
     /// count) pairs), handing each pair to `each`; false when it is not as
     /// written: whole pairs, ids ascending and distinct from 0, counts from
     /// 1, summing to the document's `tokens` (a pair given twice, or a blob
-    /// emptied, changed every count-based number with exit 0).
+    /// emptied, changed every count-based number with exit 0) — or to less
+    /// when a count is capped at 2^31 − 1 (`CountLimit`: `tokens` keeps the
+    /// document's true total).
     package static func readCounts(_ raw: UnsafeRawBufferPointer, tokens: Int, _ each: (Int32, Int32) -> Void) -> Bool {
         guard raw.count % 8 == 0 else { return false }
         var last: Int32 = -1
         var sum = 0
+        var capped = false
         for k in stride(from: 0, to: raw.count, by: 8) {
             let id = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: Int32.self))
             let n = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: k + 4, as: Int32.self))
             guard id > last && n >= 1 else { return false }
             last = id
             sum += Int(n)  // below 2^31 a pair, 2^27 pairs in SQLite's largest blob: no overflow
+            capped = capped || n == Int32.max
             each(id, n)
         }
-        return sum == tokens
+        return sum == tokens || (capped && sum < tokens)
     }
 
     /// Whether `values` is sorted and distinct, as a stored set is written.
@@ -484,14 +506,14 @@ package final class FingerprintFile {
         // emptied set made it "too short" for dedup, and lowered compare's
         // containment).
         let shingleTokens = s.int(9)
-        guard let shingles = s.array(13, of: UInt64.self), Self.strictlyAscending(shingles),
-            !sketch || !shingles.isEmpty || shingleTokens < parameters.shingle
-        else { throw damaged("shingles") }
-        guard let g8 = s.array(14, of: UInt64.self), let g13 = s.array(15, of: UInt64.self),
-            Self.strictlyAscending(g8), Self.strictlyAscending(g13),
-            !columns.contains(.grams) || !parameters.shinglesAreWords
-                || ((!g8.isEmpty || shingleTokens < 8) && (!g13.isEmpty || shingleTokens < 13))
-        else { throw damaged("n-grams") }
+        guard let shingles = s.array(13, of: UInt64.self), let g8 = s.array(14, of: UInt64.self),
+            let g13 = s.array(15, of: UInt64.self)
+        else { throw damaged(s.array(13, of: UInt64.self) == nil ? "shingles" : "n-grams") }
+        if let what = parameters.setsAsWritten(
+            shingles: sketch ? shingles : nil, grams: columns.contains(.grams) ? [g8, g13] : nil, shingleTokens: shingleTokens)
+        {
+            throw damaged(what)
+        }
         var d = StoredDocument(
             info: info, digest: s.bytes(6), tokens: s.int(7), ids: ids, counts: counts, shingleTokens: shingleTokens,
             exact: UInt64(bitPattern: s.int64(10)), simhash: UInt64(bitPattern: s.int64(11)), minhash: minhash, shingles: shingles,
@@ -531,11 +553,19 @@ package final class FingerprintFile {
     /// words, as `dedup` makes them).
     /// - Throws: `.badData` naming the file and the mismatch.
     public func requireShingles(tokenizer: TokenizerSpec) throws {
-        if tokenizer.isModel { return try requireCompatible(tokenizer: tokenizer) }
+        if tokenizer.isModel {
+            guard !parameters.shinglesAreWords else {
+                throw FingerprintError.badData(
+                    path: path, reason: "holds shingles of words; this run shingles \(tokenizer.shortName) tokens (leave --tokenizer out)")
+            }
+            return try requireCompatible(tokenizer: tokenizer)
+        }
         guard parameters.shinglesAreWords else {
             throw FingerprintError.badData(
                 path: path,
-                reason: "holds shingles of \(parameters.tokenizer)'s tokens, not of words (set --tokenizer \(parameters.tokenizer))")
+                reason:
+                    "holds shingles of a model tokenizer's tokens (\(parameters.tokenizer)), not of words (set --tokenizer to that tokenizer and its file)"
+            )
         }
     }
 

@@ -313,7 +313,8 @@ public enum FingerprintStore {
             var removedNames = Set<String>()
             let namesKept = key == nil || file.parameters.keepNames
             for n in names {
-                var stored = writer.stored(n)
+                let primary = writer.stored(n)
+                var stored = primary
                 s.bind(1, stored)
                 var found = try s.step()
                 if !found && !namesKept {
@@ -336,7 +337,7 @@ public enum FingerprintStore {
                 }
                 guard found else {
                     s.reset()
-                    if !removedNames.contains(stored) { missing.append(n) }
+                    if !removedNames.contains(primary) && !removedNames.contains(stored) { missing.append(n) }
                     continue
                 }
                 let row = s.int64(0)
@@ -354,7 +355,10 @@ public enum FingerprintStore {
     /// content as sketching their corpora as one (documents, vocabulary,
     /// counts, sketches). Names must be distinct across the inputs.
     @discardableResult
-    public static func merge(_ paths: [String], to path: String) throws -> IndexChange {
+    /// `threshold`: the Jaccard threshold the merged file's LSH bands are
+    /// made for (they are made again from the stored signatures); nil: the
+    /// files' own, which must then be one.
+    public static func merge(_ paths: [String], to path: String, threshold: Double? = nil) throws -> IndexChange {
         // Each input is open only while it is read (to check it, then to
         // copy it), not all at once: 600 shards held ~1,800 descriptors,
         // past the usual limit of 1,024, and the open that failed called a
@@ -371,11 +375,11 @@ public enum FingerprintStore {
             // The merged file's bands are one threshold's: taking the first
             // file's made the default of index query depend on the order.
             let (a, b) = (first, f.parameters)
-            if a.threshold != b.threshold || a.bands != b.bands || a.rows != b.rows {
+            if threshold == nil && (a.threshold != b.threshold || a.bands != b.bands || a.rows != b.rows) {
                 throw FingerprintError.badData(
                     path: f.path,
                     reason:
-                        "cannot be merged with \(firstPath): their LSH bands were made for other thresholds (Jaccard ≥ \(b.threshold), \(b.bands) bands of \(b.rows); and ≥ \(a.threshold), \(a.bands) of \(a.rows)); sketch them with one --threshold"
+                        "was made for LSH threshold \(b.threshold) and \(firstPath) for \(a.threshold): give merge --threshold for the merged file's bands"
                 )
             }
             return f
@@ -383,6 +387,10 @@ public enum FingerprintStore {
         for p in paths.dropFirst() { _ = try open(p) }
         var parameters = first
         parameters.tool = Fingerprint.version
+        if let threshold {
+            let b = LSHBanding.optimal(threshold: threshold, perms: first.permutations)
+            (parameters.threshold, parameters.bands, parameters.rows) = (threshold, b.bands, b.rows)
+        }
         let bytes = paths.reduce(0) { $0 + fileSize($1) }
         return try writeNew(path, parameters: parameters, pageSize: FingerprintFile.pageSize(forInputBytes: bytes)) { out in
             var change = IndexChange(file: path)
@@ -433,18 +441,21 @@ public enum FingerprintStore {
             """)
         while try s.step() {
             let name = s.string(1) ?? ""
-            guard let pairs = s.array(11, of: Int32.self), pairs.count % 2 == 0,
+            var pairs: [(id: Int32, count: Int32)] = []
+            // Checked as readers check them (merge is how a damaged index is
+            // mended: it must not copy damage on).
+            guard s.withBytes(11, { raw in FingerprintFile.readCounts(raw, tokens: s.int(10)) { pairs.append(($0, $1)) } }),
                 let minhash = s.array(15, of: UInt32.self), minhash.count == f.parameters.permutations,
                 let shingles = s.array(16, of: UInt64.self), let g8 = s.array(17, of: UInt64.self), let g13 = s.array(18, of: UInt64.self),
-                // Sizes as readers take them (merge is how a damaged gram index is mended: it must not copy damage on).
+                f.parameters.setsAsWritten(shingles: shingles, grams: [g8, g13], shingleTokens: s.int(12)) == nil,
                 FingerprintFile.sizesFit(s, columns: [6, 7, 8, 10, 12])
             else { throw FingerprintError.badData(path: f.path, reason: "document '\(name)' is damaged") }
             var counts: [(slot: Int32, id: Int64, count: Int32)] = []
-            for k in stride(from: 0, to: pairs.count, by: 2) {
-                guard let v = map[Int(pairs[k])] else {
+            for (id, n) in pairs {
+                guard let v = map[Int(id)] else {
                     throw FingerprintError.badData(path: f.path, reason: "document '\(name)' counts a token missing from the vocabulary")
                 }
-                counts.append((v, writer.fileID[Int(v)], pairs[k + 1]))
+                counts.append((v, writer.fileID[Int(v)], n))
             }
             var info = DocumentInfo(
                 name: name, path: s.string(3) ?? name, line: s.isNull(4) ? nil : s.int(4), bytes: s.int(6), key: s.string(5))

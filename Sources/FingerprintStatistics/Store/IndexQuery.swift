@@ -188,11 +188,11 @@ extension FingerprintStore {
             var unreadable = 0
             for row in Set(found.joined()).sorted() {
                 load.bind(1, row)
-                if try load.step(), let sh = load.array(1, of: UInt64.self) {
-                    // As every reader of a document's sets: written sorted,
-                    // distinct, and not empty when it has band keys (a
-                    // damaged set gave a wrong Jaccard with exit 0).
-                    guard !sh.isEmpty && FingerprintFile.strictlyAscending(sh) else {
+                if try load.step() {
+                    // As every reader of a document's sets: whole hashes,
+                    // sorted, distinct, and not empty when it has band keys
+                    // (a damaged set gave a wrong Jaccard with exit 0).
+                    guard let sh = load.array(1, of: UInt64.self), !sh.isEmpty && FingerprintFile.strictlyAscending(sh) else {
                         throw FingerprintError.badData(path: file.path, reason: "document '\(load.string(0) ?? "")': damaged shingles")
                     }
                     stored[row] = (load.string(0) ?? "", sh)
@@ -278,7 +278,7 @@ extension FingerprintStore {
         }
         if unreadable > 0 {
             notes.append(
-                "\(unreadable) candidate reference documents could not be read (a band points at a missing or damaged row): not verified, not reported"
+                "\(unreadable) candidate reference documents could not be read (a band points at a missing row): not verified, not reported"
             )
         }
         let tooShort = scan.outputs.filter { $0.output.shingleTokens < p.shingle }.count
