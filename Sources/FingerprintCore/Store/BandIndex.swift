@@ -92,6 +92,7 @@ extension FingerprintFile {
         guard !keys.isEmpty else { return [] }
         if try storedSchema() < 4 { return try tableBandDocuments(keys) }
         try requireTable("band_blocks", damagedBands)
+        var t0 = Trace.now
         // The directory: each run's band's blocks by first key.
         var groups: [(band: Int, firsts: [UInt64], ids: [Int64])] = []
         let directory = try database.prepare("SELECT run, band, first, id FROM band_blocks ORDER BY run, band, first")
@@ -122,6 +123,8 @@ extension FingerprintFile {
                 else { throw damagedBands("a block is not where the directory puts it") }
             }
         }
+        Trace.part("band probes: the directory", seconds: Trace.since(t0))
+        t0 = Trace.now
         // Where each band's keys start in `keys`.
         var bandStart = [Int](repeating: keys.count, count: parameters.bands + 1)
         for (i, k) in keys.enumerated().reversed() where k.band >= 0 && k.band < parameters.bands { bandStart[k.band] = i }
@@ -168,6 +171,8 @@ extension FingerprintFile {
                 i = j
             }
         }
+        Trace.part("band probes: the blocks (\(hits.count) entries found)", seconds: Trace.since(t0))
+        t0 = Trace.now
         // Each (key, document)'s counts summed over the runs: 1 (held) or 0;
         // a document held has a row id up to the largest document's (a
         // removed one's entries, summing to 0, may be above it).
@@ -187,6 +192,7 @@ extension FingerprintFile {
             if sum == 1 { out[hits[s].key].append(hits[s].document) }
             s = e
         }
+        Trace.part("band probes: sums over the runs", seconds: Trace.since(t0))
         return out
     }
 

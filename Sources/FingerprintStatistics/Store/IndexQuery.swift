@@ -174,6 +174,7 @@ extension FingerprintStore {
                 perBand[b].sort(scratch: &scratch)
                 for h in perBand[b].hashes where distinct.last.map({ $0 != (b, h) }) ?? true { distinct.append((b, h)) }
             }
+            Trace.part("band probes: keys computed and sorted", seconds: Trace.since(started))
             let held = try file.storedBandDocuments(distinct)
             var found = [Set<Int64>](repeating: [], count: outputs.count)
             var d = 0
