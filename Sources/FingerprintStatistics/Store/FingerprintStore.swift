@@ -354,10 +354,10 @@ public enum FingerprintStore {
     /// Merges files made with the same parameters into a new one: the same
     /// content as sketching their corpora as one (documents, vocabulary,
     /// counts, sketches). Names must be distinct across the inputs.
-    @discardableResult
     /// `threshold`: the Jaccard threshold the merged file's LSH bands are
     /// made for (they are made again from the stored signatures); nil: the
     /// files' own, which must then be one.
+    @discardableResult
     public static func merge(_ paths: [String], to path: String, threshold: Double? = nil) throws -> IndexChange {
         // Each input is open only while it is read (to check it, then to
         // copy it), not all at once: 600 shards held ~1,800 descriptors,

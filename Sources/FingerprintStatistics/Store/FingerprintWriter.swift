@@ -518,8 +518,10 @@ package final class FingerprintWriter {
             guard r.withBytes(0, { raw in FingerprintFile.readCounts(raw, tokens: r.int(1)) { pairs.append(($0, $1)) } }) else {
                 continue
             }
-            for (id, n) in pairs { totals[Int64(id), default: (0, 0)].count += Int(n) }
-            for (id, _) in pairs { totals[Int64(id), default: (0, 0)].documents += 1 }
+            for (id, n) in pairs {
+                let t = totals[Int64(id)] ?? (0, 0)
+                totals[Int64(id)] = (t.count + Int(n), t.documents + 1)
+            }
         }
         try db.execute("UPDATE vocabulary SET count = 0, documents = 0")
         let u = try db.prepare("UPDATE vocabulary SET count = ?, documents = ? WHERE id = ?")
