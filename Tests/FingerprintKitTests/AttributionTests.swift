@@ -463,3 +463,36 @@ final class AttributionReferenceTests: XCTestCase {
         }
     }
 }
+
+/// Features of a model tokenizer are its token ids; reports showed them
+/// bare (`cl100k 4669`), which tells a reader nothing. Each now carries its
+/// text, checked against the ranks file decoded here by hand (base64 of
+/// the token's bytes, then its rank).
+final class AttributionModelFeatureTests: XCTestCase {
+    func testModelTokenFeaturesCarryTheirText() throws {
+        let e = try LLMTokenizerTests.cl100k()
+        var text: [String: String] = [:]
+        for line in try String(contentsOfFile: try XCTUnwrap(LLMTokenizerTests.cl100kPath), encoding: .utf8).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let bytes = Data(base64Encoded: String(parts[0])) else { continue }
+            text[String(parts[1])] = String(decoding: bytes, as: UTF8.self)
+        }
+        XCTAssertEqual(text.count, 100_256)
+        let texts = [Array("The towel, the towel and the soda.".utf8), Array("A shave in the steam, then a towel.".utf8)]
+        var o = AttributionFeatureOptions()
+        o.mfw = 50
+        o.tokenizer = .tiktoken(e)
+        let family = try XCTUnwrap(try FeatureCounting.families(texts, options: o, keep: nil, threads: 1).first)
+        XCTAssertGreaterThan(family.typeCount, 8)
+        var labels: [String] = []
+        for t in 0..<family.typeCount {
+            let label = family.token(t)
+            let id = String(label.prefix { $0 != " " })
+            let expected = try XCTUnwrap(text[id], label)
+            XCTAssertFalse(expected.contains("\"") || expected.contains("\\"), expected)
+            XCTAssertEqual(label, "\(id) \"\(expected)\"")
+            labels.append(label)
+        }
+        XCTAssertTrue(labels.contains { $0.hasSuffix(" \" towel\"") }, "\(labels)")
+    }
+}

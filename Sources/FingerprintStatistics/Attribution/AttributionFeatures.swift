@@ -260,13 +260,33 @@ package enum FeatureCounting {
                 case .word: return TextMask.count(tokenStreams: distorted.map(\.tokens), n: 1, name: name)
                 case .ngram(let n): return TextMask.count(tokenStreams: distorted.map(\.tokens), n: n, name: name)
                 case .char, .tiktoken, .huggingFace:
-                    return FeatureFamily(name: name, matrix: try countTexts(distorted.map(\.text), spec: spec))
+                    return labelled(FeatureFamily(name: name, matrix: try countTexts(distorted.map(\.text), spec: spec)), spec: spec)
                 }
             }
         }
         return try Parallel.map(specs.count, threads: threads) { i in
-            FeatureFamily(name: specs[i].0, matrix: try countTexts(texts, spec: specs[i].1))
+            labelled(FeatureFamily(name: specs[i].0, matrix: try countTexts(texts, spec: specs[i].1)), spec: specs[i].1)
         }
+    }
+
+    /// A model tokenizer's types are its token ids (decimal): each is
+    /// labelled with its text too, quoted with escapes as `stats` shows it
+    /// (`cl100k 43713 " towel"`; the bare id told a reader nothing).
+    static func labelled(_ family: FeatureFamily, spec: TokenizerSpec) -> FeatureFamily {
+        let text: @Sendable (UInt32) -> String?
+        switch spec {
+        case .tiktoken(let e): text = { id in e.bytes(of: id).map { String(decoding: $0, as: UTF8.self) } }
+        case .huggingFace(let t): text = { id in t.token(of: id) }
+        default: return family
+        }
+        var f = family
+        let base = family.token
+        f.token = { t in
+            let id = base(t)
+            guard let n = UInt32(id), let s = text(n) else { return id }
+            return id + " \"" + s.unicodeScalars.map { $0.escaped(asASCII: false) }.joined() + "\""
+        }
+        return f
     }
 
     /// Counts every text as one document (an empty text is a document with
