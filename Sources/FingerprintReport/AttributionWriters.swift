@@ -73,7 +73,7 @@ extension AttributionReport {
                 t.add(
                     [p.document, p.abstained == true ? "none (best: \(p.predicted))" : p.predicted, Num.f(p.margin, 3)]
                         + scores.map { Num.f($0, 3) }
-                        + [p.topFeatures.prefix(3).map(\.feature).joined(separator: ", ")])
+                        + [p.topFeatures.prefix(3).map(\.label).joined(separator: ", ")])
             }
             out +=
                 "  "
@@ -120,7 +120,7 @@ extension AttributionReport {
             out += CSV.row(
                 [p.document, p.truth ?? "", p.predicted, "\(p.margin)", p.fold.map(String.init) ?? ""]
                     + (abstains ? [p.abstained == true ? "true" : "false"] : []) + scores.map { "\($0)" }
-                    + [p.topFeatures.map(\.feature).joined(separator: " | ")])
+                    + [p.topFeatures.map(\.label).joined(separator: " | ")])
         }
         return out
     }

@@ -20,11 +20,11 @@ public enum StatsReport {
         s += t.render()
         s += "\nTop \(p.top.count) tokens\n"
         if p.bytesPerToken != nil {
-            // Model tokens: the id, then its text quoted with escapes.
+            // Model tokens: the id, then its text quoted (invalid UTF-8 as
+            // \xNN, control characters escaped for the terminal).
             var top = TextTable(["rank", "id", "text", "count", "share"], align: [.right, .right, .left, .right, .right])
             for (i, x) in p.top.enumerated() {
-                let text = (x.text ?? "").unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
-                top.add(["\(i + 1)", x.token, "\"\(Num.abbreviated(text).terminalSafe)\"", Num.count(x.count), Num.pct(x.share, 2)])
+                top.add(["\(i + 1)", x.token, "\"\(Num.abbreviated(x.text ?? "").terminalSafe)\"", Num.count(x.count), Num.pct(x.share, 2)])
             }
             s += top.render()
         } else {

@@ -43,8 +43,8 @@ struct CheckpointOptions: ParsableArguments {
         guard !c.unmapped.isEmpty else { return nil }
         let n = c.unmapped.count
         let shown = c.unmapped.prefix(3).joined(separator: ", ") + (n > 3 ? ", …" : "")
-        return "fingerprint: note: \(c.path): \(n) \(n == 1 ? "tensor" : "tensors") in its shards \(n == 1 ? "is" : "are") not in "
-            + "\(Checkpoint.indexName)'s weight map and not read, as Hugging Face's loaders leave \(n == 1 ? "it" : "them"): \(shown)"
+        return "fingerprint: note: \(c.path): \(n) \(n == 1 ? "tensor" : "tensors") in its shards \(n == 1 ? "is" : "are") not where "
+            + "\(Checkpoint.indexName)'s weight map puts \(n == 1 ? "it" : "them"), and not read: \(shown)"
     }
 
     func configure() {

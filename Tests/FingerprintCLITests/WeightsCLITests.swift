@@ -211,33 +211,46 @@ final class WeightsCLITests: XCTestCase {
         }
     }
 
-    /// A tensor a shard holds but the index's weight map does not list is
-    /// not read (as Hugging Face's loaders leave it), and was left out
-    /// without a word: now a note names it (review, session 29).
+    /// A tensor a shard holds where the index's weight map does not put it
+    /// (not listed, or listed in another shard) is not read, and was left
+    /// out without a word: now a note names it, and the JSON lists it
+    /// (review, session 29; the copy in another shard: session 30).
     func testTensorsOutsideTheWeightMapAreNoted() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-wmap-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let tensors: [(String, [Int], [Float])] = [
-            ("layer.0.w", [2, 2], [1, 2, 3, 4]), ("layer.1.w", [2, 2], [4, 3, 2, 1]), ("extra.bias", [2], [5, 6]),
-        ]
-        try SafetensorsWriter.write(
-            tensors.map { SafetensorsWriter.Entry(name: $0.0, dtype: .f32, shape: $0.1) },
-            to: dir.appendingPathComponent("s.safetensors").path
-        ) { TensorConversion.encode(tensors[$0].2, as: .f32) }
-        try Data(#"{"weight_map": {"layer.0.w": "s.safetensors", "layer.1.w": "s.safetensors"}}"#.utf8).write(
+        func shard(_ name: String, _ tensors: [(String, [Int], [Float])]) throws {
+            try SafetensorsWriter.write(
+                tensors.map { SafetensorsWriter.Entry(name: $0.0, dtype: .f32, shape: $0.1) }, to: dir.appendingPathComponent(name).path
+            ) { TensorConversion.encode(tensors[$0].2, as: .f32) }
+        }
+        try shard("s1.safetensors", [("layer.0.w", [2, 2], [1, 2, 3, 4]), ("extra.bias", [2], [5, 6])])
+        try shard("s2.safetensors", [("layer.1.w", [2, 2], [4, 3, 2, 1]), ("layer.0.w", [2, 2], [9, 9, 9, 9])])
+        try Data(#"{"weight_map": {"layer.0.w": "s1.safetensors", "layer.1.w": "s2.safetensors"}}"#.utf8).write(
             to: dir.appendingPathComponent(Checkpoint.indexName))
         let note =
-            "fingerprint: note: \(dir.path): 1 tensor in its shards is not in \(Checkpoint.indexName)'s weight map and not read, "
-            + "as Hugging Face's loaders leave it: extra.bias\n"
+            "fingerprint: note: \(dir.path): 2 tensors in its shards are not where \(Checkpoint.indexName)'s weight map puts them, "
+            + "and not read: extra.bias, layer.0.w\n"
         let stats = try CLITests.run(["stats", dir.path, "--format", "json"])
         XCTAssertEqual(stats.status, 0, stats.stderr)
         XCTAssertEqual(stats.stderr, note)
-        XCTAssertFalse(stats.stdout.contains("extra.bias"), stats.stdout)
+        let profile = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(profile["unmapped"] as? [String], ["extra.bias", "layer.0.w"])
+        let tensors = try XCTUnwrap(profile["tensors"] as? [[String: Any]])
+        XCTAssertEqual(tensors.compactMap { $0["name"] as? String }, ["layer.0.w", "layer.1.w"])
+        // layer.0.w is s1's (mean 2.5), not s2's copy (mean 9).
+        XCTAssertEqual(tensors.first?["mean"] as? Double, 2.5)
         let w = try CLITests.run(["weights", dir.path, dir.path, "--format", "json"])
         XCTAssertEqual(w.status, 0, w.stderr)
         XCTAssertEqual(w.stderr, note + note)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [String: Any])
+        let models = try XCTUnwrap(report["models"] as? [[String: Any]])
+        XCTAssertEqual(models.map { $0["unmapped"] as? [String] }, [["extra.bias", "layer.0.w"], ["extra.bias", "layer.0.w"]])
         XCTAssertEqual(try CLITests.run(["weights", dir.path, dir.path, "--format", "json", "-q"]).stderr, "")
+        // A checkpoint without such tensors has no field.
+        XCTAssertNil(
+            (try JSONSerialization.jsonObject(with: Data(try CLITests.run(["stats", a, "--format", "json"]).stdout.utf8)) as? [String: Any])?[
+                "unmapped"])
     }
 
     /// A FIFO given as a checkpoint, as its shard or as its shard index is

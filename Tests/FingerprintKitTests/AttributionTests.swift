@@ -467,32 +467,46 @@ final class AttributionReferenceTests: XCTestCase {
 /// Features of a model tokenizer are its token ids; reports showed them
 /// bare (`cl100k 4669`), which tells a reader nothing. Each now carries its
 /// text, checked against the ranks file decoded here by hand (base64 of
-/// the token's bytes, then its rank).
+/// the token's bytes, then its rank); a token that is part of a UTF-8
+/// sequence shows its bytes as \xNN (U+FFFD made ten tokens look alike).
 final class AttributionModelFeatureTests: XCTestCase {
     func testModelTokenFeaturesCarryTheirText() throws {
         let e = try LLMTokenizerTests.cl100k()
-        var text: [String: String] = [:]
+        var bytesOf: [String: [UInt8]] = [:]
         for line in try String(contentsOfFile: try XCTUnwrap(LLMTokenizerTests.cl100kPath), encoding: .utf8).split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count == 2, let bytes = Data(base64Encoded: String(parts[0])) else { continue }
-            text[String(parts[1])] = String(decoding: bytes, as: UTF8.self)
+            bytesOf[String(parts[1])] = Array(bytes)
         }
-        XCTAssertEqual(text.count, 100_256)
+        XCTAssertEqual(bytesOf.count, 100_256)
         let texts = [Array("The towel, the towel and the soda.".utf8), Array("A shave in the steam, then a towel.".utf8)]
         var o = AttributionFeatureOptions()
         o.mfw = 50
         o.tokenizer = .tiktoken(e)
         let family = try XCTUnwrap(try FeatureCounting.families(texts, options: o, keep: nil, threads: 1).first)
         XCTAssertGreaterThan(family.typeCount, 8)
-        var labels: [String] = []
+        var shown: [String] = []
         for t in 0..<family.typeCount {
-            let label = family.token(t)
-            let id = String(label.prefix { $0 != " " })
-            let expected = try XCTUnwrap(text[id], label)
-            XCTAssertFalse(expected.contains("\"") || expected.contains("\\"), expected)
-            XCTAssertEqual(label, "\(id) \"\(expected)\"")
-            labels.append(label)
+            let id = family.token(t)
+            let expected = String(decoding: try XCTUnwrap(bytesOf[id], id), as: UTF8.self)
+            XCTAssertEqual(family.text?(t), expected, id)
+            shown.append(expected)
         }
-        XCTAssertTrue(labels.contains { $0.hasSuffix(" \" towel\"") }, "\(labels)")
+        XCTAssertTrue(shown.contains(" towel"), "\(shown)")
+        // Single bytes 0x80–0xFF (each one token): \xNN, upper-case hex, all distinct.
+        let single = bytesOf.filter { $0.value.count == 1 && $0.value[0] >= 0x80 }.sorted { $0.key < $1.key }
+        XCTAssertEqual(single.count, 128)
+        let byID = Dictionary(uniqueKeysWithValues: single.map { ($0.key, $0.value[0]) })
+        let ids = single.map(\.key)
+        let probe = FeatureFamily(
+            name: "cl100k", rowStart: [0], columns: [], counts: [], lengths: [0], typeCount: ids.count, token: { ids[$0] })
+        let labelled = FeatureCounting.labelled(probe, spec: .tiktoken(e))
+        for (t, id) in ids.enumerated() {
+            let hex = String(byID[id]!, radix: 16, uppercase: true)
+            XCTAssertEqual(labelled.text?(t), "\\x" + hex, id)
+        }
+        // Words have no text of their own: the feature is the word.
+        o.tokenizer = .word
+        XCTAssertNil(try FeatureCounting.families(texts, options: o, keep: nil, threads: 1).first?.text)
     }
 }

@@ -14,8 +14,8 @@ public final class Checkpoint: @unchecked Sendable {
     public let metadata: [String: String]
     /// Whether the checkpoint came from a shard index.
     public let sharded: Bool
-    /// Tensors a shard holds that the index's weight map does not list, by
-    /// name: not read (Hugging Face's loaders do not load them either).
+    /// Tensors a shard holds that the index's weight map does not put in
+    /// that shard (not listed, or listed in another), by name: not read.
     public let unmapped: [String]
 
     public static let indexName = "model.safetensors.index.json"
@@ -77,8 +77,7 @@ public final class Checkpoint: @unchecked Sendable {
                 }
                 all.append(t)
             }
-            let mapped = Set(weightMap.map(\.name))
-            unlisted += h.tensors.map(\.name).filter { !mapped.contains($0) }
+            unlisted += h.tensors.map(\.name).filter { !wanted.contains($0) }
             meta.merge(h.metadata) { a, _ in a }
         }
         files = opened

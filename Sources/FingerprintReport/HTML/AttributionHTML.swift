@@ -138,7 +138,7 @@ public enum AttributionHTML {
             p.element("td", [], d.truth ?? "")
             p.element("td", [], d.abstained == true ? "none (best: \(d.predicted))" : d.predicted)
             p.numberCell(Num.f(d.margin, 3), key: "predictions.\(i).margin", value: d.margin)
-            p.element("td", [], d.topFeatures.map(\.feature).joined(separator: ", "))
+            p.element("td", [], d.topFeatures.map(\.label).joined(separator: ", "))
             p.close("tr")
         }
         p.close("tbody")
@@ -212,7 +212,7 @@ public enum AttributionHTML {
     {
         names.compactMap { name -> (String, [(feature: String, value: Double)])? in
             var sum: [String: Double] = [:]
-            for p in predictions where p.predicted == name { for f in p.topFeatures { sum[f.feature, default: 0] += f.value } }
+            for p in predictions where p.predicted == name { for f in p.topFeatures { sum[f.label, default: 0] += f.value } }
             guard !sum.isEmpty else { return nil }
             let top = sum.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
             return (name, top.map { (feature: $0.key, value: $0.value) })

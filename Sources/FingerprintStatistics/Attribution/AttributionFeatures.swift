@@ -87,6 +87,8 @@ package struct FeatureFamily: Sendable {
     package var typeCount: Int
     /// The text of type `t`.
     package var token: @Sendable (Int) -> String
+    /// With a model tokenizer (whose types are token ids): the token's text.
+    package var text: (@Sendable (Int) -> String?)? = nil
 
     package init(name: String, matrix m: DocumentTermMatrix) {
         let vocabulary = m.vocabulary
@@ -269,22 +271,17 @@ package enum FeatureCounting {
         }
     }
 
-    /// A model tokenizer's types are its token ids (decimal): each is
-    /// labelled with its text too, quoted with escapes as `stats` shows it
-    /// (`cl100k 43713 " towel"`; the bare id told a reader nothing).
+    /// A model tokenizer's types are its token ids (decimal): each gets its
+    /// text too (`FeatureFamily.text`; the bare id told a reader nothing):
+    /// a ranks file's bytes (invalid UTF-8 as \xNN, as file names show it), or a
+    /// tokenizer.json's vocabulary entry, as `stats` shows them.
     static func labelled(_ family: FeatureFamily, spec: TokenizerSpec) -> FeatureFamily {
-        let text: @Sendable (UInt32) -> String?
-        switch spec {
-        case .tiktoken(let e): text = { id in e.bytes(of: id).map { String(decoding: $0, as: UTF8.self) } }
-        case .huggingFace(let t): text = { id in t.token(of: id) }
-        default: return family
-        }
-        var f = family
         let base = family.token
-        f.token = { t in
-            let id = base(t)
-            guard let n = UInt32(id), let s = text(n) else { return id }
-            return id + " \"" + s.unicodeScalars.map { $0.escaped(asASCII: false) }.joined() + "\""
+        var f = family
+        switch spec {
+        case .tiktoken(let e): f.text = { t in UInt32(base(t)).flatMap { e.bytes(of: $0) }.map(FileName.display) }
+        case .huggingFace(let h): f.text = { t in UInt32(base(t)).flatMap { h.token(of: $0) } }
+        default: break
         }
         return f
     }
@@ -307,6 +304,9 @@ package enum FeatureCounting {
 package struct FoldFeatures: Sendable {
     /// Feature names, as `family token` (e.g. `word the`, `char:3 th`).
     package var names: [String]
+    /// A model token's text, by feature (`FeatureFamily.text`); empty when
+    /// no family has any.
+    package var texts: [String?] = []
     /// Training mean and population standard deviation of each feature.
     package var mean: [Double]
     package var sd: [Double]
@@ -326,6 +326,7 @@ package struct FoldFeatures: Sendable {
         _ families: [FeatureFamily], options o: AttributionFeatureOptions, training: [Int], documents: [Int]
     ) -> FoldFeatures {
         var names: [String] = []
+        var texts: [String?] = []
         // Column of each type of each family, −1 when it is not selected (an
         // array, not a dictionary: this look-up runs once per nonzero).
         var maps: [[Int32]] = []
@@ -334,6 +335,7 @@ package struct FoldFeatures: Sendable {
             for t in fam.trainingTypes(training, cap: o.cap(family: fi, dense: true)).types {
                 map[t] = Int32(names.count)
                 names.append(fam.name + " " + fam.token(t))
+                texts.append(fam.text?(t))
             }
             maps.append(map)
         }
@@ -379,6 +381,7 @@ package struct FoldFeatures: Sendable {
                 for j in 0..<p { row[j] = sd[j] > 0 ? (row[j] - mean[j]) / sd[j] : 0 }
             }
         }
-        return FoldFeatures(names: names, mean: mean, sd: sd, z: z, rows: documents.count)
+        return FoldFeatures(
+            names: names, texts: texts.contains { $0 != nil } ? texts : [], mean: mean, sd: sd, z: z, rows: documents.count)
     }
 }

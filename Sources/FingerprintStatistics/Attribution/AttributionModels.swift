@@ -61,6 +61,11 @@ package enum DeltaDistances {
 public struct FeatureContribution: Codable, Sendable, Equatable {
     public var feature: String
     public var value: Double
+    /// A model token's text (the feature names its id), else absent.
+    public var text: String? = nil
+
+    /// As reports show it: the feature, and a model token's text quoted.
+    public var label: String { text.map { "\(feature) \"\($0)\"" } ?? feature }
 }
 
 /// The decision for one document.
@@ -153,7 +158,9 @@ package enum AttributionFit {
             var v: [(Int, Double)] = []
             f.forEach(inRow: nt + i) { j, x in v.append((j, x * (model.weights[best * p + j] - model.weights[second * p + j]))) }
             v.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            return v.prefix(o.topFeatures).map { FeatureContribution(feature: f.names[$0.0], value: $0.1) }
+            return v.prefix(o.topFeatures).map {
+                FeatureContribution(feature: f.names[$0.0], value: $0.1, text: f.texts.isEmpty ? nil : f.texts[$0.0])
+            }
         }
     }
 
@@ -215,7 +222,9 @@ package enum AttributionFit {
         var contributions = [[FeatureContribution]](repeating: [], count: m)
         func top(_ values: [Double]) -> [FeatureContribution] {
             let order = values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }
-            return order.prefix(o.topFeatures).map { FeatureContribution(feature: f.names[$0], value: values[$0]) }
+            return order.prefix(o.topFeatures).map {
+                FeatureContribution(feature: f.names[$0], value: values[$0], text: f.texts.isEmpty ? nil : f.texts[$0])
+            }
         }
         switch o.method {
         case .delta:

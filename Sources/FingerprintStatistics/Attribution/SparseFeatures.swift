@@ -24,6 +24,8 @@ public enum FeatureWeighting: String, Codable, Sendable, CaseIterable {
 package struct SparseFoldFeatures: Sendable {
     /// Feature names, as `family token` (e.g. `char:3 th`).
     package var names: [String]
+    /// A model token's text, by feature (as `FoldFeatures.texts`).
+    package var texts: [String?] = []
     /// Smooth idf of each column: ln((1 + n) / (1 + df)) + 1, n training documents.
     package var idf: [Double]
     /// CSR rows of the documents asked for, in order.
@@ -60,12 +62,14 @@ package struct SparseFoldFeatures: Sendable {
         let n = Double(training.count)
         var maps = families.map { [Int32](repeating: -1, count: $0.typeCount) }
         var names: [String] = []
+        var texts: [String?] = []
         var idf: [Double] = []
         names.reserveCapacity(selected.count)
         idf.reserveCapacity(selected.count)
         for (j, s) in selected.enumerated() {
             maps[s.family][s.type] = Int32(j)
             names.append(families[s.family].name + " " + families[s.family].token(s.type))
+            texts.append(families[s.family].text?(s.type))
             idf.append(Foundation.log((1 + n) / (1 + Double(s.df))) + 1)
         }
         var rowStart: [Int64] = [0]
@@ -97,7 +101,9 @@ package struct SparseFoldFeatures: Sendable {
             }
             rowStart.append(Int64(columns.count))
         }
-        return SparseFoldFeatures(names: names, idf: idf, rowStart: rowStart, columns: columns, values: values)
+        return SparseFoldFeatures(
+            names: names, texts: texts.contains { $0 != nil } ? texts : [], idf: idf, rowStart: rowStart, columns: columns,
+            values: values)
     }
 
     /// Calls `body(column, value)` for each entry of row `i`.

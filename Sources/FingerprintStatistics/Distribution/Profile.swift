@@ -69,8 +69,9 @@ public struct CorpusProfile: Codable, Sendable {
         public var token: String
         public var count: Int
         public var share: Double
-        /// With a model tokenizer: the token's bytes as text (invalid UTF-8
-        /// of a partial byte token replaced by U+FFFD).
+        /// With a model tokenizer: the token's bytes as text (the invalid
+        /// UTF-8 of a partial byte token as \xNN, as file names show it:
+        /// U+FFFD made tokens of different bytes look alike).
         public var text: String?
     }
 
@@ -139,7 +140,7 @@ public struct CorpusProfile: Codable, Sendable {
         case .tiktoken(let e):
             bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
             for i in top.indices {
-                if let id = UInt32(top[i].token), let b = e.bytes(of: id) { top[i].text = String(decoding: b, as: UTF8.self) }
+                if let id = UInt32(top[i].token), let b = e.bytes(of: id) { top[i].text = FileName.display(b) }
             }
         case .huggingFace(let t):
             bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0

@@ -9,6 +9,9 @@ public struct CheckpointProfile: Codable, Sendable {
     public var path: String
     public var files: Int
     public var sharded: Bool
+    /// Tensors the shards hold where the weight map does not put them: not
+    /// read (`Checkpoint.unmapped`); absent when there are none.
+    public var unmapped: [String]?
     public var parameters: Int
     public var bytes: Int
     public var tensors: [TensorSummary]
@@ -48,7 +51,8 @@ public struct CheckpointProfile: Codable, Sendable {
             return LayerProfile(layer: l, tensors: items.count, parameters: n, mean: mean, std: (ss / Double(n)).squareRoot())
         }
         return CheckpointProfile(
-            path: c.path, files: c.files.count, sharded: c.sharded, parameters: c.tensors.reduce(0) { $0 + $1.count },
+            path: c.path, files: c.files.count, sharded: c.sharded, unmapped: c.unmapped.isEmpty ? nil : c.unmapped,
+            parameters: c.tensors.reduce(0) { $0 + $1.count },
             bytes: c.tensors.reduce(0) { $0 + $1.byteCount }, tensors: summaries, layers: layers)
     }
 

@@ -179,6 +179,9 @@ public struct WeightsModelInfo: Codable, Sendable {
     public var path: String
     public var files: Int
     public var sharded: Bool
+    /// Tensors the shards hold where the weight map does not put them: not
+    /// read (`Checkpoint.unmapped`); absent when there are none.
+    public var unmapped: [String]?
     public var tensors: Int
     public var parameters: Int
     public var bytes: Int
@@ -250,7 +253,8 @@ public enum WeightsComparison {
         var dtypes: [String: Int] = [:]
         for t in c.tensors { dtypes[t.dtype.rawValue, default: 0] += 1 }
         return WeightsModelInfo(
-            path: c.path, files: c.files.count, sharded: c.sharded, tensors: c.tensors.count,
+            path: c.path, files: c.files.count, sharded: c.sharded, unmapped: c.unmapped.isEmpty ? nil : c.unmapped,
+            tensors: c.tensors.count,
             parameters: c.tensors.reduce(0) { $0 + $1.count }, bytes: c.tensors.reduce(0) { $0 + $1.byteCount }, dtypes: dtypes)
     }
 
