@@ -197,24 +197,25 @@ package final class FingerprintFile {
     /// The first 16 bytes of every SQLite database.
     static let magic = Array("SQLite format 3\0".utf8)
 
-    /// Whether `path` starts like an SQLite database (a fingerprint file).
-    public static func looksLikeFingerprint(_ path: String) -> Bool {
-        // Only a regular file can be one (opening a FIFO would wait for a writer).
+    /// The first bytes of a regular file, up to the header's 16; nil when it
+    /// is not one or cannot be read (only a regular file can be a fingerprint
+    /// file: opening a FIFO would wait for a writer).
+    static func header(_ path: String) -> [UInt8]? {
         var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let h = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? h.close() }
-        return (try? h.read(upToCount: 16)).map { [UInt8]($0) == magic } ?? false
+        // `read` gives nil at the end of the file: an empty file's header is empty.
+        do { return [UInt8](try h.read(upToCount: magic.count) ?? Data()) } catch { return nil }
     }
+
+    /// Whether `path` starts like an SQLite database (a fingerprint file).
+    public static func looksLikeFingerprint(_ path: String) -> Bool { header(path) == magic }
 
     /// Whether the file at `path` holds fewer bytes than the header and
     /// those begin one (an interrupted copy of a fingerprint file, which
     /// read as a text of one document).
     public static func looksLikeCutFingerprint(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        guard let head = try? h.read(upToCount: 16).map({ [UInt8]($0) }) ?? [] else { return false }
-        return head.count < magic.count && head == Array(magic.prefix(head.count))
+        header(path).map { $0.count < magic.count && magic.starts(with: $0) } ?? false
     }
 
     static let schema = """

@@ -87,6 +87,19 @@ public enum TokenizerSpec: Equatable, Hashable, Sendable, CustomStringConvertibl
         return description
     }
 
+    /// A model token's text, for reports (the token is its id, decimal):
+    /// a ranks file's bytes, invalid UTF-8 shown as \xNN as file names are;
+    /// a tokenizer.json's vocabulary entry. Nil for other tokenizers and
+    /// ids the model does not have.
+    public func text(ofToken token: String) -> String? {
+        guard let id = UInt32(token) else { return nil }
+        switch self {
+        case .tiktoken(let e): return e.bytes(of: id).map(FileName.display)
+        case .huggingFace(let t): return t.token(of: id)
+        default: return nil
+        }
+    }
+
     /// Whether tokens are model token ids (decimal text) rather than text.
     public var isModel: Bool {
         switch self {

@@ -272,17 +272,13 @@ package enum FeatureCounting {
     }
 
     /// A model tokenizer's types are its token ids (decimal): each gets its
-    /// text too (`FeatureFamily.text`; the bare id told a reader nothing):
-    /// a ranks file's bytes (invalid UTF-8 as \xNN, as file names show it), or a
-    /// tokenizer.json's vocabulary entry, as `stats` shows them.
+    /// text too (`FeatureFamily.text`, from `TokenizerSpec.text(ofToken:)`;
+    /// the bare id told a reader nothing).
     static func labelled(_ family: FeatureFamily, spec: TokenizerSpec) -> FeatureFamily {
+        guard spec.isModel else { return family }
         let base = family.token
         var f = family
-        switch spec {
-        case .tiktoken(let e): f.text = { t in UInt32(base(t)).flatMap { e.bytes(of: $0) }.map(FileName.display) }
-        case .huggingFace(let h): f.text = { t in UInt32(base(t)).flatMap { h.token(of: $0) } }
-        default: break
-        }
+        f.text = { t in spec.text(ofToken: base(t)) }
         return f
     }
 

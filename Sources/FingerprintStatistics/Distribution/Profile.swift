@@ -136,18 +136,9 @@ public struct CorpusProfile: Codable, Sendable {
         top = v.topByCount(topN).map {
             TopToken(token: v.token($0), count: v.totalCounts[$0], share: tokensTotal > 0 ? Double(v.totalCounts[$0]) / Double(total) : 0)
         }
-        switch c.tokenizer {
-        case .tiktoken(let e):
+        if c.tokenizer.isModel {
             bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
-            for i in top.indices {
-                if let id = UInt32(top[i].token), let b = e.bytes(of: id) { top[i].text = FileName.display(b) }
-            }
-        case .huggingFace(let t):
-            bytesPerToken = tokens > 0 ? Double(bytes) / Double(tokens) : 0
-            for i in top.indices {
-                if let id = UInt32(top[i].token) { top[i].text = t.token(of: id) }
-            }
-        default: break
+            for i in top.indices { top[i].text = c.tokenizer.text(ofToken: top[i].token) }
         }
     }
 }

@@ -317,20 +317,17 @@ public enum FingerprintStore {
                 var stored = primary
                 s.bind(1, stored)
                 var found = try s.step()
-                if !found && !namesKept {
-                    // A hashed name as `index list` shows it (`#…`): the stored name itself.
+                if !found {
+                    // The name as `index list` shows it: a hashed name (`#…`)
+                    // is the stored name itself; an escaped one stands for
+                    // the name it escapes.
                     s.reset()
-                    stored = n
-                    s.bind(1, stored)
-                    found = try s.step()
-                } else if !found && namesKept {
-                    s.reset()
-                    if case .some(.some(let real)) = try shownNames()[n] {
-                        stored = real
+                    if let other = namesKept ? try shownNames()[n].flatMap({ $0 }) : n {
+                        stored = other
                         s.bind(1, stored)
                         found = try s.step()
                     }
-                } else if found && namesKept && n.contains("\\") {
+                } else if namesKept && n.contains("\\") {
                     // Only a name with a backslash can be another's shown
                     // form (the names are read only then).
                     if let other = try shownNames()[n], other != n { shadowing.append(n) }
