@@ -54,7 +54,16 @@ extension AttributionReport {
             row("macro-F1", e.macroF1, "")
             row("Brier score", e.brier, "")
             row("calibration error (ECE)", e.ece, "")
-            out += t.render() + "\n  confusion (rows: true source, columns: predicted)\n"
+            row("answered (coverage)", e.coverage, "")
+            row("accuracy of the answered", e.answeredAccuracy, "")
+            row("c@1", e.cAt1, "")
+            out += t.render()
+            if let a = e.abstained {
+                out +=
+                    "  \(a) of \(e.documents) documents got no candidate; accuracy, macro-F1 and the confusion take each one's best candidate, "
+                    + "c@1 = (right + unanswered × right / n) / n\n"
+            }
+            out += "\n  confusion (rows: true source, columns: predicted)\n"
             var c = TextTable([""] + candidates.map(\.name), align: [.left] + candidates.map { _ in .right })
             for (i, r) in e.confusion.enumerated() { c.add([candidates[i].name] + r.map(String.init)) }
             out += c.render()
@@ -62,7 +71,11 @@ extension AttributionReport {
             if !wrong.isEmpty {
                 out += "\n  misattributed (" + (wrong.count > 20 ? "first 20 of \(wrong.count)" : "\(wrong.count)") + ")\n"
                 var w = TextTable(["document", "true", "predicted", "margin"], align: [.left, .left, .left, .right])
-                for p in wrong.prefix(20) { w.add([p.document, p.truth ?? "", p.predicted, Num.f(p.margin, 3)]) }
+                for p in wrong.prefix(20) {
+                    w.add([
+                        p.document, p.truth ?? "", p.abstained == true ? "none (best: \(p.predicted))" : p.predicted, Num.f(p.margin, 3),
+                    ])
+                }
                 out += w.render()
             }
         } else {

@@ -242,6 +242,78 @@ final class AttributeCLITests: XCTestCase {
         XCTAssertTrue(t.stdout.contains("confusion (rows: true source, columns: predicted)"), t.stdout)
     }
 
+    /// Cross-validation tells answers from abstentions: a held-out document
+    /// with no word gets no candidate, as a questioned one does, and the
+    /// evaluation gives coverage, the accuracy of the answered and c@1 next
+    /// to the forced-choice accuracy (session 31: an abstention counted as
+    /// its best candidate). Every figure is recomputed here from the
+    /// per-document predictions.
+    func testEvaluationCountsAbstentionsApart() throws {
+        let tmp = try tempDir()
+        let ref = tmp.appendingPathComponent("ref")
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent(Self.fixture), to: ref)
+        try Data("!!! ... ???\n".utf8).write(to: ref.appendingPathComponent("alpha/punct.txt"))
+        try FileManager.default.copyItem(
+            at: ref.appendingPathComponent("beta/doc01.txt"), to: ref.appendingPathComponent("beta/doc01-copy.txt"))
+        // Three groups by document number; the copy is held out apart from
+        // its original, so each is tested by a model trained on the other.
+        var groups = "path,group\n"
+        for s in ["alpha", "beta", "gamma"] {
+            for i in 1...12 { groups += String(format: "%@/doc%02d.txt,g%d\n", s, i, i % 3) }
+        }
+        groups += "alpha/punct.txt,g0\nbeta/doc01-copy.txt,g2\n"
+        let groupsFile = tmp.appendingPathComponent("groups.csv")
+        try Data(groups.utf8).write(to: groupsFile)
+        for method in ["delta", "impostors"] {
+            let r = try run([
+                "attribute", "--reference", ref.path, "--groups", groupsFile.path, "--method", method, "--bootstrap", "200",
+                "--format", "json",
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let predictions = try XCTUnwrap(j["predictions"] as? [[String: Any]])
+            XCTAssertEqual(predictions.count, 38)
+            let byName = Dictionary(uniqueKeysWithValues: predictions.map { ($0["document"] as! String, $0) })
+            XCTAssertEqual(byName["alpha/punct.txt"]?["abstained"] as? Bool, true, method)
+            let n = Double(predictions.count)
+            let answered = predictions.filter { $0["abstained"] as? Bool != true }
+            let right = { (p: [String: Any]) in p["truth"] as! String == p["predicted"] as! String }
+            let rightAnswers = Double(answered.filter(right).count)
+            let unanswered = n - Double(answered.count)
+            let e = try XCTUnwrap(j["evaluation"] as? [String: Any])
+            func value(_ key: String) throws -> Double { try XCTUnwrap((e[key] as? [String: Double])?["value"], key) }
+            XCTAssertEqual(e["abstained"] as? Int, Int(unanswered), method)
+            XCTAssertEqual(j["abstentions"] as? Int, Int(unanswered), method)
+            XCTAssertEqual(try value("accuracy"), Double(predictions.filter(right).count) / n, accuracy: 1e-12, method)
+            XCTAssertEqual(try value("coverage"), Double(answered.count) / n, accuracy: 1e-12, method)
+            XCTAssertEqual(try value("answered_accuracy"), rightAnswers / Double(answered.count), accuracy: 1e-12, method)
+            XCTAssertEqual(try value("c_at_1"), (rightAnswers + unanswered * rightAnswers / n) / n, accuracy: 1e-12, method)
+            for key in ["coverage", "answered_accuracy", "c_at_1"] {
+                let x = try XCTUnwrap(e[key] as? [String: Double], key)
+                XCTAssert(x["low"]! <= x["value"]! && x["value"]! <= x["high"]!, "\(method) \(key) \(x)")
+            }
+            let notes = try XCTUnwrap(j["notes"] as? [String])
+            XCTAssertTrue(notes.contains("1 held-out document holds no word: no candidate is named"), "\(notes)")
+            XCTAssertTrue(
+                notes.contains(
+                    "2 held-out documents have the same text as a document their model was trained on: their predictions are no test, and the metrics are optimistic"
+                ), "\(notes)")
+        }
+        let t = try run(["attribute", "--reference", ref.path, "--groups", groupsFile.path, "--method", "delta", "--bootstrap", "0"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        for line in ["answered (coverage)", "accuracy of the answered", "c@1", "1 of 38 documents got no candidate"] {
+            XCTAssertTrue(t.stdout.contains(line), "\(line)\n\(t.stdout)")
+        }
+        // Without an abstention, a method that never abstains says nothing of answers.
+        let plain = try run([
+            "attribute", "--reference", Self.fixture, "--cv", "3", "--bootstrap", "0", "--method", "delta", "--format", "json",
+        ])
+        let pe = try XCTUnwrap(
+            (JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])?["evaluation"] as? [String: Any])
+        XCTAssertNil(pe["coverage"])
+        XCTAssertNil(pe["c_at_1"])
+    }
+
     func testLeaveOneGroupOutWithLabelAndGroupTables() throws {
         let tmp = try tempDir()
         var labels = "path,label\n"

@@ -672,6 +672,13 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(
             page.all("tr").filter { $0.attributes["class"] == "right" || $0.attributes["class"] == "wrong" }.count, r.predictions.count)
         XCTAssertTrue(html.contains("Held-out accuracy"))
+        // An open-set method's page shows its answers apart.
+        var io = o
+        io.method = .impostors
+        let ir = try Attribution.run(reference: reference, labels: .subdirectories, groups: nil, questioned: nil, options: io)
+        let ik = try assertFiguresMatchJSON(parse(AttributionHTML.page(ir)), JSONOutput.encode(ir))
+        XCTAssertTrue(ik.isSuperset(of: ["evaluation.coverage.value", "evaluation.c_at_1.value"]), "\(ik)")
+        XCTAssertTrue(AttributionHTML.page(ir).contains("documents got no candidate."))
 
         o.corpus = .cosine
         let q = try CorpusInput(path: corpora.appendingPathComponent("copy-a").path)

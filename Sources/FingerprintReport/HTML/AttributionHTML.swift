@@ -22,6 +22,11 @@ public enum AttributionHTML {
             p.figure("macro-F1", interval(e.macroF1), key: "evaluation.macro_f1.value", value: e.macroF1.value)
             if let b = e.brier { p.figure("Brier score", interval(b), key: "evaluation.brier.value", value: b.value) }
             if let c = e.ece { p.figure("calibration error (ECE)", interval(c), key: "evaluation.ece.value", value: c.value) }
+            if let c = e.coverage { p.figure("answered (coverage)", interval(c), key: "evaluation.coverage.value", value: c.value) }
+            if let a = e.answeredAccuracy {
+                p.figure("accuracy of the answered", interval(a), key: "evaluation.answered_accuracy.value", value: a.value)
+            }
+            if let c = e.cAt1 { p.figure("c@1", interval(c), key: "evaluation.c_at_1.value", value: c.value) }
             p.figure("chance (uniform)", Num.f(e.chanceUniform, 3), key: "evaluation.chance_uniform", value: e.chanceUniform)
         }
         p.close()
@@ -153,19 +158,7 @@ public enum AttributionHTML {
     }
 
     static func verdict(_ r: AttributionReport) -> String {
-        if let e = r.evaluation {
-            guard let low = e.accuracy.low, let high = e.accuracy.high else {
-                return
-                    "Held-out accuracy \(Num.pct(e.accuracy.value)) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
-                    + "Without bootstrap resamples (--bootstrap 0) there is no interval, so whether the candidates are told apart better than chance is not tested."
-            }
-            let above = low > e.chanceMajority
-            return
-                "Held-out accuracy \(Num.pct(e.accuracy.value)) (95% interval \(Num.pct(low))–\(Num.pct(high))) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
-                + (above
-                    ? "The candidates are told apart better than chance."
-                    : "The interval reaches chance: these candidates are not reliably told apart with these features.")
-        }
+        if let e = r.evaluation { return accuracyVerdict(r, e) + answers(e) }
         var counts: [String: Int] = [:]
         for p in r.predictions { counts[p.predicted, default: 0] += 1 }
         let ranked = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
@@ -173,6 +166,28 @@ public enum AttributionHTML {
         if let top = ranked.first { s += "; most to \(top.key) (\(Num.count(top.value)))" }
         if let c = r.corpus { s += ". As a whole, nearest to \(c.nearest)" }
         return s + "."
+    }
+
+    /// The held-out accuracy against chance.
+    static func accuracyVerdict(_ r: AttributionReport, _ e: AttributionEvaluation) -> String {
+        guard let low = e.accuracy.low, let high = e.accuracy.high else {
+            return
+                "Held-out accuracy \(Num.pct(e.accuracy.value)) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
+                + "Without bootstrap resamples (--bootstrap 0) there is no interval, so whether the candidates are told apart better than chance is not tested."
+        }
+        let above = low > e.chanceMajority
+        return
+            "Held-out accuracy \(Num.pct(e.accuracy.value)) (95% interval \(Num.pct(low))–\(Num.pct(high))) over \(Num.count(e.documents)) documents and \(r.candidates.count) candidates; chance is \(Num.pct(e.chanceUniform)) (always the largest: \(Num.pct(e.chanceMajority))). "
+            + (above
+                ? "The candidates are told apart better than chance."
+                : "The interval reaches chance: these candidates are not reliably told apart with these features.")
+    }
+
+    /// With abstentions: how many were answered, and how well.
+    static func answers(_ e: AttributionEvaluation) -> String {
+        guard let a = e.abstained, let c = e.cAt1 else { return "" }
+        let right = e.answeredAccuracy.map { " Of the answered, \(Num.pct($0.value)) were right" } ?? " None was answered"
+        return " \(Num.count(a)) of \(Num.count(e.documents)) documents got no candidate.\(right); c@1 \(Num.f(c.value, 3))."
     }
 
     struct Bin {

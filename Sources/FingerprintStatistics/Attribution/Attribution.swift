@@ -228,8 +228,10 @@ public enum Attribution {
             data, families: fams, words: words, training: training, testing: testing, options: o, innerStream: AttributionStreams.innerFolds
         )
         var r = AttributionReport(mode: "attribute", data: data, training: training, options: o)
-        r.predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
-        try abstainWithoutEvidence(&r, data, training: training, testing: testing)
+        var predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
+        let wordCounts = try words ?? FeatureFamily(name: "word", matrix: FeatureCounting.countTexts(data.texts, spec: .word))
+        r.notes += markWithoutEvidence(&predictions, data, words: wordCounts, training: training, testing: testing).notes(heldOut: false)
+        r.predictions = predictions
         r.c = out.c.map { [$0] }
         r.abstainThresholds = out.threshold.map { [$0] }
         r.iterations = out.iterations.map { [$0] }
@@ -245,59 +247,85 @@ public enum Attribution {
         return r
     }
 
-    /// No candidate is named for a questioned document the model has nothing
-    /// to go on for: one without a word, or without a word any reference
-    /// document has (its features are then the same for every such
-    /// document, and the answer says nothing about its text), or one whose
-    /// best two candidates tie exactly (the first in name order won). Each
-    /// is marked abstained (the table shows "none (best: …)"), its top
-    /// features dropped, and a note says how many and why (review, session
-    /// 29: such documents were attributed with a margin and no word said).
-    static func abstainWithoutEvidence(
-        _ r: inout AttributionReport, _ data: AttributionData, training: [Int], testing: [Int]
-    ) throws {
-        let words = try FeatureCounting.countTexts(testing.map { data.texts[$0] } + training.map { data.texts[$0] }, spec: .word)
-        var known = [Bool](repeating: false, count: words.typeCount)
-        for d in testing.count..<words.documentCount { words.forEach(inRow: d) { c, _ in known[c] = true } }
+    /// What `markWithoutEvidence` found, for the notes.
+    struct WithoutEvidence {
         var empty = 0
         var unseen = 0
         var tied = 0
-        for k in testing.indices {
+        /// Attributed, but the same text as a training document.
+        var seen = 0
+
+        mutating func add(_ o: WithoutEvidence) {
+            empty += o.empty
+            unseen += o.unseen
+            tied += o.tied
+            seen += o.seen
+        }
+
+        /// One note a kind found. `heldOut`: cross-validation's test
+        /// documents, whose model is their fold's.
+        func notes(heldOut: Bool) -> [String] {
+            let what = heldOut ? "held-out document" : "questioned document"
+            let references = heldOut ? "the documents their model was trained on" : "the reference documents"
+            func count(_ n: Int) -> String { n == 1 ? "1 \(what)" : "\(n) \(what)s" }
+            var out: [String] = []
+            if empty > 0 { out.append("\(count(empty)) \(empty == 1 ? "holds" : "hold") no word: no candidate is named") }
+            if unseen > 0 {
+                out.append("\(count(unseen)) \(unseen == 1 ? "shares" : "share") no word with \(references): no candidate is named")
+            }
+            if seen > 0 {
+                out.append(
+                    heldOut
+                        ? "\(count(seen)) \(seen == 1 ? "has" : "have") the same text as a document \(seen == 1 ? "its" : "their") model was trained on: "
+                            + "\(seen == 1 ? "its prediction is" : "their predictions are") no test, and the metrics are optimistic"
+                        : "\(count(seen)) \(seen == 1 ? "is" : "are") also among the reference documents (the same text): "
+                            + "the model was fitted on \(seen == 1 ? "it" : "them"), so \(seen == 1 ? "its" : "their") attribution is no evidence"
+                )
+            }
+            if tied > 0 {
+                out.append(
+                    "\(count(tied)) \(tied == 1 ? "ties" : "tie") exactly between \(tied == 1 ? "its" : "their") best two candidates: no candidate is named"
+                )
+            }
+            return out
+        }
+    }
+
+    /// No candidate is named for a document the model has nothing to go on
+    /// for: one without a word, or without a word any training document
+    /// has (its features are then the same for every such document, and
+    /// the answer says nothing about its text), or one whose best two
+    /// candidates tie exactly (the first in name order won). Each is marked
+    /// abstained (the table shows "none (best: …)") and its top features
+    /// dropped (review, session 29: such documents were attributed with a
+    /// margin and no word said). A document whose text is a training
+    /// document's is counted, not marked: its answer is no evidence.
+    /// `predictions[k]` is `testing[k]`'s; `words` counts every document of
+    /// the data (a row each).
+    static func markWithoutEvidence(
+        _ predictions: inout [AttributionPrediction], _ data: AttributionData, words: FeatureFamily, training: [Int], testing: [Int]
+    ) -> WithoutEvidence {
+        var known = [Bool](repeating: false, count: words.typeCount)
+        for d in training { words.forEach(inRow: d) { c, _ in known[c] = true } }
+        let trainingTexts = Set(training.map { data.texts[$0] })
+        var found = WithoutEvidence()
+        for (k, d) in testing.enumerated() {
+            if trainingTexts.contains(data.texts[d]) { found.seen += 1 }
             var shared = false
-            words.forEach(inRow: k) { c, _ in shared = shared || known[c] }
-            if words.lengths[k] == 0 {
-                empty += 1
+            words.forEach(inRow: d) { c, _ in shared = shared || known[c] }
+            if words.lengths[d] == 0 {
+                found.empty += 1
             } else if !shared {
-                unseen += 1
-            } else if r.predictions[k].margin == 0 {
-                tied += 1
+                found.unseen += 1
+            } else if predictions[k].margin == 0 {
+                found.tied += 1
             } else {
                 continue
             }
-            r.predictions[k].abstained = true
-            r.predictions[k].topFeatures = []
+            predictions[k].abstained = true
+            predictions[k].topFeatures = []
         }
-        func count(_ n: Int) -> String { n == 1 ? "1 questioned document" : "\(n) questioned documents" }
-        if empty > 0 { r.notes.append("\(count(empty)) \(empty == 1 ? "holds" : "hold") no word: no candidate is named") }
-        if unseen > 0 {
-            r.notes.append(
-                "\(count(unseen)) \(unseen == 1 ? "shares" : "share") no word with the reference documents: no candidate is named")
-        }
-        // A questioned document that is a reference document too (the same
-        // text) is attributed, but its answer is no evidence: the model was
-        // fitted on it.
-        let referenceTexts = Set(training.map { data.texts[$0] })
-        let seen = testing.filter { referenceTexts.contains(data.texts[$0]) }.count
-        if seen > 0 {
-            r.notes.append(
-                "\(count(seen)) \(seen == 1 ? "is" : "are") also among the reference documents (the same text): "
-                    + "the model was fitted on \(seen == 1 ? "it" : "them"), so \(seen == 1 ? "its" : "their") attribution is no evidence")
-        }
-        if tied > 0 {
-            r.notes.append(
-                "\(count(tied)) \(tied == 1 ? "ties" : "tie") exactly between \(tied == 1 ? "its" : "their") best two candidates: no candidate is named"
-            )
-        }
+        return found
     }
 
     /// Cross-validates on the labelled documents of `data`: leave-one-group-out
@@ -388,13 +416,27 @@ public enum Attribution {
             featureCounts.append(o.out.featureCount)
         }
         preds.sort { $0.0 < $1.0 }
+        // Each held-out document with nothing to go on, or tied, abstains
+        // as a questioned one would (its fold's training set is its reference).
+        var predictions = preds.map(\.1)
+        let position = Dictionary(uniqueKeysWithValues: preds.enumerated().map { ($1.0, $0) })
+        let wordCounts = try words ?? FeatureFamily(name: "word", matrix: FeatureCounting.countTexts(data.texts, spec: .word))
+        var withoutEvidence = WithoutEvidence()
+        for f in 0..<nFolds {
+            let test = labelled.indices.filter { fold[$0] == f }.map { labelled[$0] }
+            guard !test.isEmpty else { continue }
+            let train = labelled.indices.filter { fold[$0] != f }.map { labelled[$0] }
+            var held = test.map { predictions[position[$0]!] }
+            withoutEvidence.add(markWithoutEvidence(&held, data, words: wordCounts, training: train, testing: test))
+            for (k, d) in test.enumerated() { predictions[position[d]!] = held[k] }
+        }
         var r = AttributionReport(mode: "evaluate", data: data, training: labelled, options: o)
-        r.predictions = preds.map(\.1)
+        r.predictions = predictions
         r.c = cs.isEmpty ? nil : cs
         r.abstainThresholds = thresholds.isEmpty ? nil : thresholds
         r.iterations = iterations.isEmpty ? nil : iterations
         r.featureCount = featureCounts.max() ?? 0
-        r.notes += foldNotes
+        r.notes += foldNotes + withoutEvidence.notes(heldOut: true)
         r.evaluation = AttributionMetrics.evaluate(
             predictions: r.predictions, classes: data.classes, units: data.groups.map { g in preds.map { g[$0.0] } },
             folds: nFolds, scheme: data.groups == nil ? "stratified-k-fold" : "leave-one-group-out", options: o)

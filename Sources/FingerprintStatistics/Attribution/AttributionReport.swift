@@ -23,7 +23,21 @@ public struct AttributionEvaluation: Codable, Sendable {
     /// Expected calibration error of the top probability, 10 equal-width bins.
     public var ece: Estimate?
     /// Counts: rows are the true candidates, columns the predicted ones.
+    /// Accuracy, macro-F1, the Brier score, ECE and the confusion matrix
+    /// take every document's best candidate, answered or not (a forced
+    /// choice); the four below tell the answers apart.
     public var confusion: [[Int]]
+    /// Documents that got no candidate (`impostors`, ties, no evidence);
+    /// these four are present with `impostors` or any abstention.
+    public var abstained: Int?
+    /// Share of documents that got a candidate.
+    public var coverage: Estimate?
+    /// Accuracy over the documents that got a candidate (none: absent).
+    public var answeredAccuracy: Estimate?
+    /// c@1 (Peñas & Rodrigo 2011): (R + U·R/n) / n for R right answers and
+    /// U abstentions in n documents: an abstention counts as the answered
+    /// accuracy, so it scores above a wrong answer and below a right one.
+    public var cAt1: Estimate?
     /// Accuracy of guessing: 1 / candidates, and always the largest candidate.
     public var chanceUniform: Double
     public var chanceMajority: Double
@@ -34,7 +48,9 @@ public struct AttributionEvaluation: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case scheme, folds, documents, accuracy
         case macroF1 = "macro_f1"
-        case brier, ece, confusion
+        case brier, ece, confusion, abstained, coverage
+        case answeredAccuracy = "answered_accuracy"
+        case cAt1 = "c_at_1"
         case chanceUniform = "chance_uniform"
         case chanceMajority = "chance_majority"
         case bootstrap
@@ -113,9 +129,21 @@ package enum AttributionMetrics {
         var truth: Int
         var predicted: Int
         var probabilities: [Double]?
+        var answered = true
     }
 
-    static func values(_ pts: [Point], _ idx: [Int], classes k: Int) -> (acc: Double, f1: Double, brier: Double?, ece: Double?) {
+    struct Values {
+        var acc: Double
+        var f1: Double
+        var brier: Double?
+        var ece: Double?
+        var coverage: Double
+        /// nil when no document was answered.
+        var answeredAcc: Double?
+        var cAt1: Double
+    }
+
+    static func values(_ pts: [Point], _ idx: [Int], classes k: Int) -> Values {
         var tp = [Int](repeating: 0, count: k)
         var fp = tp
         var fn = tp
@@ -125,8 +153,14 @@ package enum AttributionMetrics {
         var binConf = [Double](repeating: 0, count: calibrationBins)
         var binAcc = [Double](repeating: 0, count: calibrationBins)
         let withP = pts.first?.probabilities != nil
+        var answered = 0
+        var answeredRight = 0
         for i in idx {
             let p = pts[i]
+            if p.answered {
+                answered += 1
+                if p.truth == p.predicted { answeredRight += 1 }
+            }
             if p.truth == p.predicted {
                 correct += 1
                 tp[p.truth] += 1
@@ -155,7 +189,11 @@ package enum AttributionMetrics {
         }
         var ece = 0.0
         for b in 0..<calibrationBins where binN[b] > 0 { ece += abs(binAcc[b] - binConf[b]) / n }
-        return (Double(correct) / n, used > 0 ? f1 / Double(used) : 0, withP ? brier / n : nil, withP ? ece : nil)
+        let right = Double(answeredRight)
+        return Values(
+            acc: Double(correct) / n, f1: used > 0 ? f1 / Double(used) : 0, brier: withP ? brier / n : nil, ece: withP ? ece : nil,
+            coverage: Double(answered) / n, answeredAcc: answered > 0 ? right / Double(answered) : nil,
+            cAt1: (right + Double(idx.count - answered) * right / n) / n)
     }
 
     /// Percentile (linear interpolation, as NumPy's default) of sorted values.
@@ -176,7 +214,12 @@ package enum AttributionMetrics {
     ) -> AttributionEvaluation {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let k = classes.count
-        let pts = predictions.map { Point(truth: index[$0.truth!]!, predicted: index[$0.predicted]!, probabilities: $0.probabilities) }
+        let pts = predictions.map {
+            Point(
+                truth: index[$0.truth!]!, predicted: index[$0.predicted]!, probabilities: $0.probabilities, answered: $0.abstained != true)
+        }
+        let abstained = pts.filter { !$0.answered }.count
+        let abstention = o.method == .impostors || abstained > 0
         let all = Array(pts.indices)
         let v = values(pts, all, classes: k)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
@@ -198,6 +241,9 @@ package enum AttributionMetrics {
         var f1: [Double] = []
         var brier: [Double] = []
         var ece: [Double] = []
+        var coverage: [Double] = []
+        var answeredAcc: [Double] = []
+        var cAt1: [Double] = []
         for b in 0..<o.bootstrap {
             var rng = Xoshiro256(seed: o.seed, stream: AttributionStreams.bootstrap &+ UInt64(b))
             var idx: [Int] = []
@@ -207,6 +253,11 @@ package enum AttributionMetrics {
             f1.append(r.f1)
             if let x = r.brier { brier.append(x) }
             if let x = r.ece { ece.append(x) }
+            coverage.append(r.coverage)
+            // A resample without an answer has no answered accuracy: the
+            // interval is over the resamples that have one.
+            if let x = r.answeredAcc { answeredAcc.append(x) }
+            cAt1.append(r.cAt1)
         }
         func estimate(_ value: Double, _ draws: [Double]) -> Estimate {
             let s = draws.sorted()
@@ -217,6 +268,9 @@ package enum AttributionMetrics {
         return AttributionEvaluation(
             scheme: scheme, folds: folds, documents: pts.count, accuracy: estimate(v.acc, acc), macroF1: estimate(v.f1, f1),
             brier: v.brier.map { estimate($0, brier) }, ece: v.ece.map { estimate($0, ece) }, confusion: confusion,
+            abstained: abstention ? abstained : nil, coverage: abstention ? estimate(v.coverage, coverage) : nil,
+            answeredAccuracy: abstention ? v.answeredAcc.map { estimate($0, answeredAcc) } : nil,
+            cAt1: abstention ? estimate(v.cAt1, cAt1) : nil,
             chanceUniform: 1 / Double(k), chanceMajority: Double(support.max() ?? 0) / Double(max(1, pts.count)),
             bootstrap: o.bootstrap, bootstrapUnit: units == nil ? "document" : "group")
     }
