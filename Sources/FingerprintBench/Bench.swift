@@ -173,7 +173,25 @@ public enum Bench {
         }
         var read = ReadOptions(threads: o.threads)
         read.strict = false
-        return Workspace(root: root, generated: generated, manifest: try SynthManifest.decode(data), read: read)
+        let manifest: SynthManifest
+        do {
+            manifest = try SynthManifest.decode(data)
+        } catch {
+            // One line naming the file, exit 65 (review 31b: a raw DecodingError, exit 1).
+            throw FingerprintError.badData(
+                path: "\(root)/manifest.json", reason: "not a manifest written by `fingerprint synth` (\(describe(error)))")
+        }
+        return Workspace(root: root, generated: generated, manifest: manifest, read: read)
+
+        func describe(_ error: Error) -> String {
+            switch error {
+            case DecodingError.keyNotFound(let key, _): return "no field '\(key.stringValue)'"
+            case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+                return "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is not what synth writes"
+            case DecodingError.dataCorrupted: return "not valid JSON"
+            default: return "\(error)"
+            }
+        }
     }
 
     /// Ingest: stats over everything, the faster of two runs. It is the

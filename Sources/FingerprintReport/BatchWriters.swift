@@ -302,7 +302,7 @@ public final class BatchCollector: BatchSink {
                 for p in x.passages {
                     e.add([
                         "\(queryNames[x.a]) ~ \(candidateNames[x.b])", "\(p.tokens)",
-                        "line \(p.bLine) / line \(p.aLine)", String(p.snippet.prefix(80)),
+                        "line \(p.aLine) / line \(p.bLine)", String(p.snippet.prefix(80)),
                     ])
                 }
             }

@@ -92,7 +92,7 @@ public struct DedupReport: Codable, Sendable {
         s += "; \(Num.count(candidatePairs)) candidate pairs, \(Num.count(verifiedPairs)) verified\n"
         if !tooShort.isEmpty {
             s +=
-                "\(tooShort.count) documents too short for one shingle (never duplicates): \(tooShort.prefix(5).map(\.terminalSafe).joined(separator: ", "))\(tooShort.count > 5 ? ", …" : "")\n"
+                "\(tooShort.count) documents too short \(method == .exact ? "(no token)" : "for one shingle") (never duplicates): \(tooShort.prefix(5).map(\.terminalSafe).joined(separator: ", "))\(tooShort.count > 5 ? ", …" : "")\n"
         }
         if !skipped.isEmpty {
             s += "\(skipped.count) skipped: \(skipped.prefix(3).map(\.description.terminalSafe).joined(separator: "; "))\n"

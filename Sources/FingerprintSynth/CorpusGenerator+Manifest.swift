@@ -17,6 +17,17 @@ extension CorpusGenerator {
         let rates = CorpusGenerator.substitutionRates
         let props = CorpusGenerator.mixtureProportions
         func pct(_ p: Double) -> String { String(Int((p * 100).rounded())) + "%" }
+        // A passage is at most a whole document: with short documents (review 31b,
+        // --words 10) the manifest said 30-80 where every passage had --words words.
+        // So can a near-copy of a short document be byte-identical to its original.
+        let unchanged =
+            nd.contains { $0.variant.map { $0.substitutedWords == 0 && $0.droppedSentences == 0 } ?? false }
+            ? "; a short document can come out unchanged, its entry then records 0 of each" : ""
+        let lengths = CorpusGenerator.passageWords
+        let passageWords =
+            w >= lengths.upperBound
+            ? "\(lengths.lowerBound)-\(lengths.upperBound)"
+            : w > lengths.lowerBound ? "\(lengths.lowerBound)-\(w)" : "\(w) (whole documents)"
         typealias C = SynthManifest.Corpus
         var corpora: [C] = [
             C(path: "source-a", relation: "source", description: "documents written by source A", source: "A"),
@@ -51,13 +62,13 @@ extension CorpusGenerator {
             C(
                 path: "planted", relation: "planted",
                 description:
-                    "documents written by source C (independent of A and B), into which verbatim passages of \(CorpusGenerator.passageWords.lowerBound)-\(CorpusGenerator.passageWords.upperBound) words copied from documents of source-a are inserted at word boundaries (each followed by a space); passages gives exact byte offsets in both files",
+                    "documents written by source C (independent of A and B), into which verbatim passages of \(passageWords) words copied from documents of source-a are inserted at word boundaries (each followed by a space); passages gives exact byte offsets in both files",
                 source: "C", base: "source-a"))
         corpora.append(
             C(
                 path: "near-dups", relation: "near-duplicates",
                 description:
-                    "documents written by source A; clusters lists groups of one original and 1-3 near-copies of it (\(pct(CorpusGenerator.nearDuplicateRates.first!))-\(pct(CorpusGenerator.nearDuplicateRates.last!)) of words substituted and/or one sentence dropped); every other document is unrelated",
+                    "documents written by source A; clusters lists groups of one original and 1-3 near-copies of it (\(pct(CorpusGenerator.nearDuplicateRates.first!))-\(pct(CorpusGenerator.nearDuplicateRates.last!)) of words substituted and/or one sentence dropped\(unchanged)); every other document is unrelated",
                 source: "A"))
         var pa = C(
             path: "paired/a", relation: "paired",

@@ -248,6 +248,7 @@ struct AttributeCommand: ParsableCommand {
             let report = try Attribution.run(
                 reference: ref, labels: labelSource, groups: groupSource, questioned: questionedInput,
                 options: o, read: options.readOptions, progress: options.progress())
+            try options.writeSkipped(report.skips)
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(report.csv())
@@ -255,7 +256,7 @@ struct AttributeCommand: ParsableCommand {
             case .html: try options.write(AttributionHTML.page(report, limit: htmlLimit))
             default: try options.write(report.table())
             }
-            try options.reportSkips(report.skips, listedInOutput: format != .csv && format != .jsonl)
+            options.noteSkips(report.skips, listedInOutput: format != .csv && format != .jsonl)
         }
     }
 }

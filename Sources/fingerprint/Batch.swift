@@ -137,7 +137,17 @@ struct BatchCommand: ParsableCommand {
             if let first = ignored.first {
                 throw ValidationError("\(first) applies to document pairs; \(mode) compares corpora and does not take it.")
             }
+        } else if permutations != 199 {
+            throw ValidationError("--permutations applies to --by-subdir, --by-field and --labels (the corpora's tests).")
         }
+        // Options of another method are refused, not ignored (review 31a).
+        if dims != 128 && method != .lsa { throw ValidationError("--dims applies to --method lsa.") }
+        if shingle != 5 && method != .minhash { throw ValidationError("--shingle applies to --method minhash.") }
+        if method == .minhash {
+            if sublinear { throw ValidationError("--sublinear applies to TF-IDF (--method tfidf or lsa), not minhash.") }
+            if features != 16384 { throw ValidationError("--features applies to TF-IDF (--method tfidf or lsa), not minhash.") }
+        }
+        if boilerplate != nil && evidence == 0 { throw ValidationError("--boilerplate applies to --evidence.") }
     }
 
     func run() throws {
@@ -185,13 +195,14 @@ struct BatchCommand: ParsableCommand {
             if bySubdir || byField != nil || labels != nil {
                 if bySubdir && input.kind != .directory { throw ValidationError("--by-subdir needs a directory, not \(dir).") }
                 let r = try CorpusMatrixReport.compute(input, labels: labels, options: o, progress: options.progress())
+                try options.writeSkipped(r.skips)
                 switch format.output {
                 case .json: try options.write(JSONOutput.encode(r))
                 case .csv: try options.write(r.csv())
                 case .html: try options.write(BatchHTML.page(r, limit: htmlLimit))
                 default: try options.write(r.table())
                 }
-                return try options.reportSkips(r.skips, listedInOutput: format == .json || format == .table)
+                return options.noteSkips(r.skips, listedInOutput: format == .json || format == .table)
             }
             let out = try StreamingOutput(path: options.output)
             let outcome: Batch.Outcome
@@ -211,12 +222,13 @@ struct BatchCommand: ParsableCommand {
                     default: try out.write(c.table())
                     }
                 }
+                try options.writeSkipped(outcome.skipped)
                 try out.commit()
             } catch {
                 out.abort()
                 throw error
             }
-            try options.reportSkips(outcome.skipped, listedInOutput: format != .csv)
+            options.noteSkips(outcome.skipped, listedInOutput: format != .csv)
             if failOnMatch && outcome.matched {
                 options.note("fingerprint: --fail-on-match: \(outcome.pairsOverThreshold) pairs reached the threshold \(threshold!)")
                 matchFound = true

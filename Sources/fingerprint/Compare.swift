@@ -133,6 +133,7 @@ struct Compare: ParsableCommand {
             if stop { return }
             options.noteSlowBLAS()
             let report = try Comparison.run(inputA, inputB, options: o, progress: options.progress()).withVerdict()
+            try options.writeSkipped(report.a.skips + report.b.skips)
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .csv: try options.write(CompareReportWriter.csv(report))
@@ -140,7 +141,7 @@ struct Compare: ParsableCommand {
                 try options.write(CompareHTML.page(report, limit: htmlLimit, documentText: CorpusInput.textLookup([inputA, inputB])))
             default: try options.write(CompareReportWriter.table(report))
             }
-            try options.reportSkips(report.a.skips + report.b.skips, listedInOutput: format != .csv)
+            options.noteSkips(report.a.skips + report.b.skips, listedInOutput: format != .csv)
         }
     }
 

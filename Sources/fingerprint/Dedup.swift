@@ -18,13 +18,13 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "minhash, simhash or exact.")
     var method: DedupMethod = .minhash
 
-    @Option(help: "Words per shingle (minhash).")
+    @Option(help: "Words per shingle (minhash, simhash).")
     var shingle: Int = 5
 
-    @Option(help: "MinHash permutations.")
+    @Option(help: "MinHash permutations (minhash).")
     var perms: Int = 128
 
-    @Option(help: "Jaccard similarity threshold (minhash).")
+    @Option(parsing: .unconditional, help: "Jaccard similarity threshold (minhash).")
     var threshold: Double = 0.8
 
     @Option(help: "Largest Hamming distance between SimHash fingerprints (simhash).")
@@ -64,6 +64,16 @@ struct DedupCommand: ParsableCommand {
         guard (0...31).contains(hamming) else { throw ValidationError("--hamming must be from 0 to 31.") }
         guard maxDF > 0 && maxDF <= 1 else { throw ValidationError("--max-df must be in (0, 1].") }
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
+        // Options of another method are refused, not ignored (review 31b: --method exact
+        // --boilerplate removed no boilerplate, and said nothing).
+        let ignored = [
+            (method != .minhash && threshold != 0.8, "--threshold"), (method != .minhash && perms != 128, "--perms"),
+            (method != .minhash && maxDF != 1, "--max-df"), (method != .minhash && boilerplate != nil, "--boilerplate"),
+            (method != .simhash && hamming != 3, "--hamming"), (method == .exact && shingle != 5, "--shingle"),
+        ].filter(\.0).map(\.1)
+        if let first = ignored.first {
+            throw ValidationError("\(first) does not apply to --method \(method.rawValue).")
+        }
     }
 
     func run() throws {
@@ -122,6 +132,22 @@ struct DedupCommand: ParsableCommand {
             if let writeKept { try Dedup.checkKeptNames(try input.jsonlFileNames(), in: writeKept) }
             let result = try Dedup.run(input, options: o, progress: options.progress())
             let report = DedupReport(result, corpus: input.description, options: o)
+            // What can fail goes first: the kept copy (into a temporary directory beside
+            // its target, renamed last), the skipped list, then the report. A failure
+            // leaves -o's file as it was, and an interruption leaves a directory named as
+            // temporary, not a partial copy under the name asked for (review 31b).
+            var kept: (temporary: String, count: Int)? = nil
+            if let writeKept {
+                let temporary = Dedup.temporarySibling(of: writeKept)
+                do {
+                    kept = (temporary, try Dedup.writeKept(result, input: input, to: temporary))
+                } catch {
+                    Dedup.removeTemporary(temporary)
+                    throw error
+                }
+            }
+            defer { if let kept { Dedup.removeTemporary(kept.temporary) } }
+            try options.writeSkipped(result.skips)
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
             case .jsonl: try options.write(report.jsonl())
@@ -132,10 +158,10 @@ struct DedupCommand: ParsableCommand {
                     DedupHTML.page(report, limit: htmlLimit) { name in read(0, name).map { String(decoding: $0, as: UTF8.self) } })
             default: try options.write(report.table())
             }
-            try options.reportSkips(result.skips, listedInOutput: format != .csv)
-            if let writeKept {
-                let n = try Dedup.writeKept(result, input: input, to: writeKept)
-                options.note("wrote \(n) documents to \(writeKept)")
+            options.noteSkips(result.skips, listedInOutput: format != .csv)
+            if let writeKept, let k = kept {
+                try Dedup.commitKept(k.temporary, to: writeKept)
+                options.note("wrote \(k.count) documents to \(writeKept)")
             }
         }
     }

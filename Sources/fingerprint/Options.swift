@@ -242,9 +242,21 @@ extension SharedOptions {
     /// `--skipped FILE` when given, and counted on standard error (with the
     /// first few) when `listedInOutput` is false — CSV rows, streamed lines.
     func reportSkips(_ skips: [Skip], listedInOutput: Bool) throws {
+        try writeSkipped(skips)
+        noteSkips(skips, listedInOutput: listedInOutput)
+    }
+
+    /// `--skipped FILE`: written before the command's own output is
+    /// committed, so that a failure here leaves `-o`'s file as it was
+    /// (review 31b: the report was already replaced, then exit 74).
+    func writeSkipped(_ skips: [Skip]) throws {
         if let skipped {
             try AtomicFile.write(CSV.row(["path", "reason"]) + skips.map { CSV.row([$0.path, $0.reason]) }.joined(), to: skipped)
         }
+    }
+
+    /// The note on standard error of skips the output does not list.
+    func noteSkips(_ skips: [Skip], listedInOutput: Bool) {
         guard !listedInOutput, !skips.isEmpty else { return }
         let first = skips.prefix(3).map(\.description).joined(separator: "; ")
         note(

@@ -11,6 +11,7 @@ struct SketchParameters: ParsableArguments {
     var perms: Int = 128
 
     @Option(
+        parsing: .unconditional,
         help:
             "Jaccard threshold the index's LSH bands are tuned for, when the file is made (default 0.8; index query --threshold defaults to it)."
     )
@@ -153,6 +154,7 @@ struct MergeCommand: ParsableCommand {
     var output: String
 
     @Option(
+        parsing: .unconditional,
         help:
             "Jaccard threshold the merged file's LSH bands are made for, from the stored signatures (default: the files', which must then agree)."
     )
@@ -391,7 +393,7 @@ struct IndexQuery: ParsableCommand {
     @Argument(help: "The questioned corpus: a directory, a text file, a .jsonl file, or - for standard input.")
     var corpus: String
 
-    @Option(help: "Jaccard threshold for near-duplicates (default: the one the index was made for).")
+    @Option(parsing: .unconditional, help: "Jaccard threshold for near-duplicates (default: the one the index was made for).")
     var threshold: Double?
 
     @Option(

@@ -61,13 +61,14 @@ struct Stats: ParsableCommand {
                 options: options.readOptions, progress: options.progress())
             let profile = CorpusProfile(counted, topN: top)
             Trace.mark("stats: profile")
+            try options.writeSkipped(counted.skips)
             switch format.output {
             case .json: try options.write(JSONOutput.encode(profile))
             case .csv: try options.write(StatsReport.csv(profile))
             default: try options.write(StatsReport.table(profile))
             }
             Trace.mark("stats: written")
-            try options.reportSkips(counted.skips, listedInOutput: format != .csv)
+            options.noteSkips(counted.skips, listedInOutput: format != .csv)
         }
     }
 }

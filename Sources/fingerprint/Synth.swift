@@ -65,10 +65,11 @@ struct Synth: ParsableCommand {
                 let seconds = Date().timeIntervalSince(start)
                 let mb = Double(manifest.totalBytes) / 1e6
                 let line = String(
-                    format: "wrote %d files, %.1f MB in %d corpora to %@ in %.2f s (%.0f MB/s)\n",
+                    format: "wrote %d files, %.1f MB in %d corpora to %@ in %.2f s (%.0f MB/s)",
                     manifest.totalFiles, mb, manifest.corpora.count, outdir, seconds,
                     mb / max(seconds, 1e-9))
-                FileHandle.standardError.write(Data(line.terminalSafe.utf8))
+                // The newline after the escaping (review 31b: it was shown as "\n").
+                FileHandle.standardError.write(Data((line.terminalSafe + "\n").utf8))
             }
         }
     }

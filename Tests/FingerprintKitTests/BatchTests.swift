@@ -217,10 +217,10 @@ final class BatchTests: XCTestCase {
             let q = c.queryNames[e.a]
             let cand = c.candidateNames[e.b]
             for p in e.passages {
-                // Passage.a* = the reference (candidate) file, b* = the query file.
+                // Passage.a* = pair.a's file (the query), b* = pair.b's (the candidate).
                 if planted.contains(where: {
                     $0["target_file"] as? String == q && $0["origin_file"] as? String == cand
-                        && p.bStart <= $0["target_offset"] as! Int && p.aStart <= $0["origin_offset"] as! Int
+                        && p.aStart <= $0["target_offset"] as! Int && p.bStart <= $0["origin_offset"] as! Int
                 }) {
                     matched += 1
                 }

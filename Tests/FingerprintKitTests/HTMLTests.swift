@@ -356,7 +356,9 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(
             HTMLPage.escape("<script>alert(1)</script> & \"x\" 'y'"),
             "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;")
-        XCTAssertEqual(HTMLPage.escape("a\u{1}b\u{7F}c\td\ne"), "a\u{FFFD}b\u{FFFD}c\td\ne")
+        XCTAssertEqual(HTMLPage.escape("a\u{1}b\u{7F}c\td\ne\u{1B}[31m\u{85}"), "a\\x01b\\x7Fc\td\ne\\e[31m\\x85")
+        // A bidirectional override is shown, not obeyed: the score after the name stays as written.
+        XCTAssertEqual(HTMLPage.escape("b\u{202E}.txt 0.782 \u{2066}x\u{FFFF}"), "b\\u{202E}.txt 0.782 \\u{2066}x\u{FFFD}")
         XCTAssertEqual(HTMLPage.highlight("a <b> & c", [2..<5]), "a <mark>&lt;b&gt;</mark> &amp; c")
         // A range that splits "é" (bytes 1–2) is widened to whole characters.
         XCTAssertEqual(HTMLPage.highlight("héllo", [1..<2]), "h<mark>é</mark>llo")
@@ -582,9 +584,9 @@ final class HTMLTests: XCTestCase {
             let a = Array(try Data(contentsOf: dir.appendingPathComponent(c.queryNames[e.a])))
             let b = Array(try Data(contentsOf: dir.appendingPathComponent(c.candidateNames[e.b])))
             for x in e.passages {
-                // The alignment's B side is the query document, its A side the candidate.
-                XCTAssertEqual(marks[k].text, String(decoding: a[x.bStart..<x.bEnd], as: UTF8.self))
-                XCTAssertEqual(marks[k + 1].text, String(decoding: b[x.aStart..<x.aEnd], as: UTF8.self))
+                // a* are the query document's (pair.a), b* the candidate's (pair.b).
+                XCTAssertEqual(marks[k].text, String(decoding: a[x.aStart..<x.aEnd], as: UTF8.self))
+                XCTAssertEqual(marks[k + 1].text, String(decoding: b[x.bStart..<x.bEnd], as: UTF8.self))
                 k += 2
             }
         }
@@ -800,7 +802,7 @@ final class HTMLTests: XCTestCase {
         XCTAssertEqual(page.all("b").count, 0)
         let pres = page.all("pre")
         XCTAssertEqual(pres.count, 2)
-        for p in pres { XCTAssertTrue(p.text.contains("Hello <script>alert(1)</script> & <b>bold</b> \u{FFFD} \"quoted\" 'single'")) }
+        for p in pres { XCTAssertTrue(p.text.contains("Hello <script>alert(1)</script> & <b>bold</b> \\x01 \"quoted\" 'single'")) }
         XCTAssertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"))
         XCTAssertTrue(page.elements.contains { $0.name == "span" && $0.text == "<x&y>.txt" })
     }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 
@@ -136,8 +137,19 @@ def _client(args):
 
     if args.scheduler:
         return Client(args.scheduler, timeout="30s")
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    # -q: distributed's own "Compute Failed" tracebacks too (the driver says what failed, in one line).
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.CRITICAL if args.quiet else logging.ERROR)
     return Client(cluster)
+
+
+def _index_files(items: list[str]) -> list[str]:
+    """An index's shards for the output check; none when the index is unreadable
+    (the output is checked first, as the binary does; the job then says what is wrong)."""
+    try:
+        return jobs.index_files(items)
+    except (OSError, ValueError):
+        return []
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -145,6 +157,28 @@ def _emit(text: str, output: str | None) -> None:
         jobs._write_atomically(output, text)
     else:
         sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def safe(text: str) -> str:
+    """Text for the terminal, as the binary shows it (`SafeText.terminal`):
+    C0 and C1 controls, DEL and the bidirectional overrides as escapes, and
+    the bytes of a name that is not UTF-8 (Python's surrogate escapes) as
+    \\xNN, so that an argument cannot clear the screen or set a title."""
+    out = []
+    for ch in text:
+        v = ord(ch)
+        if 0xDC80 <= v <= 0xDCFF:
+            out.append(f"\\x{v - 0xDC00:02X}")
+        elif v in (0x0A, 0x0D, 0x09, 0x1B):
+            out.append({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x1B: "\\e"}[v])
+        elif v < 0x20 or 0x7F <= v < 0xA0:
+            out.append(f"\\x{v:02X}")
+        elif 0x202A <= v <= 0x202E or 0x2066 <= v <= 0x2069:
+            out.append(f"\\u{{{v:04X}}}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,31 +201,40 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 client = stack.enter_context(_client(args))
             except OSError as e:
-                print(f"fingerprint-dask: error: no cluster: {e}", file=sys.stderr)
+                print(f"fingerprint-dask: error: no cluster: {safe(str(e))}", file=sys.stderr)
                 return 69
             return _run(client, args)
     except fpbin.FingerprintFailed as e:
-        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        print(f"fingerprint-dask: error: {safe(str(e))}", file=sys.stderr)
         return e.status if 0 < e.status < 256 else 70
+    except jobs.UsageError as e:
+        print(f"fingerprint-dask: error: {safe(str(e))}", file=sys.stderr)
+        return 64
     except jobs.OutputError as e:
-        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        print(f"fingerprint-dask: error: {safe(str(e))}", file=sys.stderr)
         return 74
     except jobs.Busy as e:
-        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        print(f"fingerprint-dask: error: {safe(str(e))}", file=sys.stderr)
         return 75
     except FileNotFoundError as e:
-        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        print(f"fingerprint-dask: error: {safe(str(e))}", file=sys.stderr)
         return 66
     except ValueError as e:
-        print(f"fingerprint-dask: error: {e}", file=sys.stderr)
+        print(f"fingerprint-dask: error: {safe(str(e))}", file=sys.stderr)
         return 65
     except KeyboardInterrupt:
         print("fingerprint-dask: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Standard output closed early (`| head`): as the binary, which SIGPIPE ends (128 + 13),
+        # without a traceback when Python flushes at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as e:  # noqa: BLE001 - one line, not a traceback (FINGERPRINT_DASK_DEBUG=1 shows it)
         if os.environ.get("FINGERPRINT_DASK_DEBUG"):
             raise
-        print(f"fingerprint-dask: error: {type(e).__name__}: {e} (FINGERPRINT_DASK_DEBUG=1 shows the traceback)",
+        print(f"fingerprint-dask: error: {type(e).__name__}: {safe(str(e))} (FINGERPRINT_DASK_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return 70
 
@@ -211,13 +254,14 @@ def _run(client, args) -> int:
         print(json.dumps(summary, sort_keys=True))
         return 0
     if args.job == "dedup":
-        output = jobs.check_output(args.output) if args.output else None
+        output = jobs.check_output(args.output, args.index + _index_files(args.index)) if args.output else None
         report = jobs.dedup(client, args.index, threshold=args.threshold, keep=args.keep, partitions=args.partitions,
                             quiet=quiet, exe=args.binary)
         _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", output)
         return 0
     if args.job == "query":
-        output = jobs.check_output(args.output) if args.output else None
+        inputs = [args.index] + _index_files([args.index]) + args.questioned
+        output = jobs.check_output(args.output, inputs) if args.output else None
         report = jobs.query(client, [args.index], args.questioned, workdir=args.workdir, threshold=args.threshold,
                             min_containment=args.min_containment, key=args.key, tokenizer=args.tokenizer,
                             field_name=args.field, globs=args.glob, shard_bytes=args.shard_bytes,
@@ -225,7 +269,7 @@ def _run(client, args) -> int:
         _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", output)
         return 1 if args.fail_on_match and any(r["matched"] for r in report["results"]) else 0
     if args.job == "compare":
-        output = jobs.check_output(args.output) if args.output else None
+        output = jobs.check_output(args.output, [args.a, args.b]) if args.output else None
         text = jobs.compare(client, [args.a], [args.b], _settings(args), workdir=args.workdir,
                             compare_args=args.compare_args, shard_bytes=args.shard_bytes, fan_in=args.fan_in,
                             threads=args.sketch_threads, compare_threads=args.compare_threads, exe=args.binary,

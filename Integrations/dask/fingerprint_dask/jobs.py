@@ -137,6 +137,11 @@ def expand_inputs(items: list[str]) -> list[str]:
     for p in out:
         if not os.path.exists(p):
             raise FileNotFoundError(f"{p}: no such file or directory")
+        try:
+            p.encode()
+        except UnicodeEncodeError:
+            # The binary refuses an argument that is not UTF-8; inside a folder it reads such names.
+            raise UsageError(f"{p}: the name is not valid UTF-8; give the folder that holds it") from None
     # Workers run in directories of their own: every path they get is absolute.
     return [os.path.abspath(p) for p in out]
 
@@ -210,6 +215,10 @@ def plan_shards(srcs: list[Source], workdir: str, shard_bytes: int, globs: list[
 
 # ---------------------------------------------------------------------------
 # Errors the command line maps to exit statuses
+
+
+class UsageError(ValueError):
+    """Arguments that cannot go together (an output that is an input): exit 64."""
 
 
 class OutputError(OSError):
@@ -311,18 +320,62 @@ def _locked(path: str):
             os.unlink(lock_path)
 
 
-def check_output(path: str) -> str:
+def check_output(path: str, inputs: list[str] = ()) -> str:
     """The absolute path of an output file (or of a directory still to be
-    made), after checking that its parent exists and is writable (before any
-    work, as the binary checks)."""
+    made), after checking that its parent exists and is writable and that
+    it is none of `inputs` and lies inside none of them (before any work, as
+    the binary checks: a sketch written over its own text, or a report over
+    the index it read, was data lost with exit 0)."""
     path = os.path.abspath(path)
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
-        raise OutputError(f"{path}: the directory {parent} does not exist")
+        what = "is not a directory" if os.path.exists(parent) else "does not exist"
+        raise OutputError(f"{path}: {parent} {what}")
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{path}: the directory {parent} is not writable")
     if os.path.isdir(path):
         raise OutputError(f"{path}: is a directory")
+    _not_an_input(path, inputs)
+    return path
+
+
+def _not_an_input(path: str, inputs: list[str]) -> None:
+    real = os.path.realpath(path)
+    for item in inputs:
+        given = os.path.abspath(item)
+        if not os.path.exists(given):
+            continue
+        if os.path.exists(path) and os.path.samefile(path, given):
+            raise UsageError(f"{path} is the input {item}; choose another path")
+        inside = os.path.realpath(given)
+        if os.path.isdir(given) and real.startswith(inside.rstrip(os.sep) + os.sep):
+            raise UsageError(f"{path} lies inside the input directory {item}; choose another path")
+
+
+def check_shard_directory(path: str, inputs: list[str]) -> str:
+    """The absolute path of `--sharded DIR`: new, empty, or an index this
+    driver wrote (its manifest.json is ours), and none of the inputs nor
+    inside one (a folder's manifest.json was replaced by ours)."""
+    path = os.path.abspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise OutputError(f"{path}: is not a directory")
+    if os.path.isdir(path):
+        _not_an_input(path, inputs)
+    else:
+        check_output(path, inputs)
+    for item in inputs:
+        given = os.path.realpath(item)
+        if os.path.isdir(path) and os.path.isdir(given) and given.startswith(os.path.realpath(path).rstrip(os.sep) + os.sep):
+            raise UsageError(f"{path} holds the input {item}; give the shards a directory of their own")
+    if os.path.isdir(path) and os.listdir(path):
+        manifest = os.path.join(path, "manifest.json")
+        try:
+            with open(manifest, encoding="utf-8") as f:
+                ours = json.load(f).get("schema") == MANIFEST_SCHEMA
+        except (OSError, ValueError, AttributeError):
+            ours = False
+        if not ours:
+            raise UsageError(f"{path} is not empty and holds no fingerprint-dask index; give a new or empty directory")
     return path
 
 
@@ -361,17 +414,18 @@ def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, outpu
         raise ValueError("--fan-in must be at least 2")
     if shard_bytes <= 0 or threads < 1:
         raise ValueError("--shard-bytes and --sketch-threads must be positive")
-    srcs = sources(expand_inputs(inputs))
+    paths = expand_inputs(inputs)
+    srcs = sources(paths)
     if output is not None:
-        output = check_output(output)
+        output = check_output(output, paths)
         workdir = output + ".shards"
         target = output
     else:
-        workdir = os.path.abspath(sharded)
-        if os.path.exists(workdir) and not os.path.isdir(workdir):
-            raise OutputError(f"{workdir}: is not a directory")
-        check_output(os.path.join(workdir, "manifest.json") if os.path.isdir(workdir) else workdir)
+        workdir = check_shard_directory(sharded, paths)
+        if os.path.isdir(workdir):
+            check_output(os.path.join(workdir, "manifest.json"), paths)
         target = workdir
+    created = not os.path.exists(workdir)
     with _locked(target):
         os.makedirs(workdir, exist_ok=True)
         _clear(workdir)  # a previous run's shards (perhaps more of them) must not linger
@@ -411,6 +465,9 @@ def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, outpu
                     os.rmdir(workdir)
             elif not done:
                 _clear(workdir)
+                if created:  # a failed job leaves no empty directory of its own
+                    with contextlib.suppress(OSError):
+                        os.rmdir(workdir)
 
 
 def merge_tree(client: Client, parts: list[dict], output: str, workdir: str, fan_in: int, exe: str | None,
@@ -807,6 +864,9 @@ def query(client: Client, items: list[str], questioned: list[str], *, workdir: s
     too_short = int((qdocs.tokens < int(m["shingle"])).sum())
     if too_short:
         notes.append(f"{too_short} documents are shorter than one {m['shingle']}-token shingle: no near-duplicates for them")
+    no_grams = sum(1 for rid in qdocs.ids.tolist() if len(per_doc[rid]) == 0)
+    if no_grams:
+        notes.append(f"{no_grams} documents hold no 13-gram (fewer than 13 words): no containment for them (shown as 0/0)")
     if threshold < stored:
         notes.append(f"--threshold {threshold} is below the {stored} the index's {m['bands']}×{m['rows']} LSH bands "
                      "were tuned for: pairs between them are found with lower probability")

@@ -372,8 +372,14 @@ class ClusterJobs(unittest.TestCase):
         jobs.sketch(self.client, [texts], jobs.SketchSettings(), sharded=sharded, shard_bytes=24 << 10)
         merged = self.path("query-merged.fp")
         fingerprint("merge", *jobs.index_files([sharded]), "-o", merged)
+        # A questioned document of fewer than 13 words has no 13-gram: both say so (review 31b).
+        short = os.path.join(self.questioned, "zz-short.txt")
+        with open(short, "w") as f:
+            f.write("a short questioned note of nine words in all\n")
+        self.addCleanup(os.unlink, short)
         ours = jobs.query(self.client, [sharded], [self.questioned], workdir=self.dir)
         theirs = json.loads(fingerprint("index", "query", merged, self.questioned, "--top", "0", "--format", "json"))
+        self.assertTrue(any("hold no 13-gram" in n for n in theirs["notes"]), theirs["notes"])
         for k in ("results", "grams", "shared_grams", "containment", "candidates", "reference_documents", "threshold",
                   "min_containment", "banding", "tokenizer", "notes", "skipped"):
             self.assertEqual(ours[k], theirs[k], k)
@@ -521,6 +527,76 @@ class ClusterJobs(unittest.TestCase):
         self.assertLess(few["shards"], many["shards"])
         left = sorted(f for f in os.listdir(sharded) if f != "manifest.json")
         self.assertEqual(left, sorted(os.path.basename(f) for f in jobs.index_files([sharded])))
+
+    def test_an_output_that_is_an_input_is_refused(self):
+        """Review 31b: a sketch written over its own text, a report over a shard
+        or the manifest of the index it read, and shards written into a folder
+        holding the corpus (its own manifest.json replaced), each with exit 0."""
+        address = self.client.scheduler.address
+        text = self.path("own-input.txt")
+        with open(text, "w") as f:
+            f.write("one two three four five six seven eight nine ten eleven twelve thirteen\n")
+        sharded = self.path("own-index")
+        jobs.sketch(self.client, [self.questioned], jobs.SketchSettings(), sharded=sharded, shard_bytes=24 << 10)
+        manifest = os.path.join(sharded, "manifest.json")
+        shard = jobs.index_files([sharded])[0]
+        folder = self.path("own-folder")
+        os.makedirs(os.path.join(folder, "corpus"))
+        with open(os.path.join(folder, "corpus", "a.txt"), "w") as f:
+            f.write("some text of the folder\n")
+        foreign = self.path("own-foreign")
+        os.makedirs(foreign)
+        with open(os.path.join(foreign, "manifest.json"), "w") as f:
+            f.write("{}\n")
+        before = {p: open(p, "rb").read() for p in (text, manifest, shard, os.path.join(foreign, "manifest.json"))}
+        for args in (
+            ["sketch", text, "-o", text],
+            ["dedup", sharded, "-o", manifest],
+            ["dedup", shard, "-o", shard],
+            ["dedup", manifest, "-o", shard],
+            ["query", sharded, self.questioned, "-o", os.path.join(self.questioned, "report.json")],
+            ["sketch", os.path.join(folder, "corpus"), "--sharded", folder],
+            ["sketch", self.questioned, "--sharded", foreign],
+        ):
+            err = self.path("stderr.txt")
+            with open(err, "w") as f:
+                saved = sys.stderr
+                sys.stderr = f
+                try:
+                    got = cli_main(["--scheduler", address, "-q", *args])
+                finally:
+                    sys.stderr = saved
+            with open(err) as f:
+                lines = f.read().strip().splitlines()
+            self.assertEqual(got, 64, (args, lines))
+            self.assertEqual(len(lines), 1, lines)
+        for p, data in before.items():
+            with open(p, "rb") as f:
+                self.assertEqual(f.read(), data, p)
+        self.assertFalse(os.path.exists(os.path.join(folder, "manifest.json")))
+        self.assertFalse(os.path.exists(os.path.join(self.questioned, "report.json")))
+        # Sketching into the driver's own index again is allowed (it replaces its shards).
+        jobs.sketch(self.client, [self.questioned], jobs.SketchSettings(), sharded=sharded, shard_bytes=24 << 10)
+
+    def test_error_lines_escape_what_the_user_gave(self):
+        """Review 31b: the driver's own error lines printed the escape sequences
+        of an argument (clearing the screen, setting the title)."""
+        err = self.path("stderr-escape.txt")
+        with open(err, "w") as f:
+            saved = sys.stderr
+            sys.stderr = f
+            try:
+                got = cli_main(["--scheduler", self.client.scheduler.address, "-q", "dedup",
+                                self.path("nope\x1b[2J\x1b]0;pwned\x07\u202e")])
+            finally:
+                sys.stderr = saved
+        with open(err, encoding="utf-8") as f:
+            line = f.read()
+        self.assertEqual(got, 66)
+        self.assertNotIn("\x1b", line)
+        self.assertNotIn("\x07", line)
+        self.assertNotIn("\u202e", line)
+        self.assertIn("nope\\e[2J\\e]0;pwned\\x07\\u{202E}", line)
 
     def test_bad_input_is_one_line_and_an_exit_status(self):
         bad = self.path("not-a-manifest.json")

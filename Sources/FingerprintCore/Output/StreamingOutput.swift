@@ -50,8 +50,11 @@ package final class StreamingOutput {
         try refuseDanglingLink(path)
         let dir = parent(of: path)
         var ds = stat()
-        guard stat(dir, &ds) == 0, (ds.st_mode & S_IFMT) == S_IFDIR else {
+        guard stat(dir, &ds) == 0 else {
             throw FingerprintError.outputFailed(path: path, reason: "directory \(dir) does not exist; create it or choose another output")
+        }
+        guard (ds.st_mode & S_IFMT) == S_IFDIR else {
+            throw FingerprintError.outputFailed(path: path, reason: "\(dir) is not a directory; choose another output")
         }
         guard access(dir, W_OK | X_OK) == 0 else {
             throw FingerprintError.outputFailed(path: path, reason: "directory \(dir) is not writable")

@@ -38,12 +38,11 @@ public enum BatchHTML {
                 }
                 return (snippet, 0..<snippet.utf8.count)
             }
-            // The alignment's A side is the candidate (e.b), its B side the query document (e.a).
             let passages = e.passages.prefix(limit).map { x -> HTMLPassage in
-                let (at, ar) = excerpt(aBytes, x.bStart, x.bEnd, snippet: x.snippet)
-                let (bt, br) = excerpt(bBytes, x.aStart, x.aEnd, snippet: x.snippet)
+                let (at, ar) = excerpt(aBytes, x.aStart, x.aEnd, snippet: x.snippet)
+                let (bt, br) = excerpt(bBytes, x.bStart, x.bEnd, snippet: x.snippet)
                 return HTMLPassage(
-                    aName: aName, aLine: x.bLine, bName: bName, bLine: x.aLine, aText: at, bText: bt,
+                    aName: aName, aLine: x.aLine, bName: bName, bLine: x.bLine, aText: at, bText: bt,
                     matchedRangeInA: ar, matchedRangeInB: br, tokens: x.tokens)
             }
             return HTMLPairEvidence(a: aName, b: bName, passages: passages)

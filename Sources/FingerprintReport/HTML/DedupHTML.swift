@@ -103,7 +103,7 @@ public enum DedupHTML {
             p.section(
                 "side-by-side", "Side by side",
                 intro:
-                    "Each cluster's kept document beside its duplicates: the first \(excerpt) characters of each; in a duplicate, words that differ from the kept document are marked."
+                    "Each cluster's kept document beside its duplicates: the first \(excerpt) characters of each; in a duplicate, words that differ from the kept document as written (case and punctuation count here, not in the score) are marked."
             )
             for idx in shown {
                 let c = r.clusters[idx]
@@ -149,7 +149,10 @@ public enum DedupHTML {
         if !r.tooShort.isEmpty || !r.skipped.isEmpty {
             p.section("input", "Input problems")
             if !r.tooShort.isEmpty {
-                p.element("p", [], "\(Num.count(r.tooShort.count)) documents have fewer words than one shingle and are never duplicates:")
+                p.element(
+                    "p", [],
+                    "\(Num.count(r.tooShort.count)) documents \(r.method == .exact ? "hold no token" : "have fewer words than one shingle") and are never duplicates:"
+                )
                 p.open("ul", [("class", "skips")])
                 for n in r.tooShort.prefix(limit) {
                     p.open("li")

@@ -23,9 +23,12 @@ package struct HTMLPage {
     // MARK: - Escaping
 
     /// Escapes text for element content and attribute values: `& < > " '`
-    /// become references, and characters XML 1.0 forbids (C0 controls other
-    /// than tab, line feed and carriage return; DEL and C1 controls;
-    /// U+FFFE, U+FFFF) become U+FFFD.
+    /// become references; C0 controls other than tab, line feed and
+    /// carriage return, DEL and C1 controls (which XML 1.0 forbids) and the
+    /// bidirectional overrides and isolates are shown as the terminal shows
+    /// them (`\e`, `\xNN`, `\u{202E}`): an override in a file name reversed
+    /// the score printed after it, and names that differed only in control
+    /// bytes looked alike as U+FFFD (review 31b). U+FFFE and U+FFFF become U+FFFD.
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count + 16)
@@ -38,7 +41,11 @@ package struct HTMLPage {
             case "'": out += "&#39;"
             default:
                 let v = u.value
-                if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || (0x7F...0x9F).contains(v) || v == 0xFFFE || v == 0xFFFF {
+                if v == 0x09 || v == 0x0A || v == 0x0D {
+                    out.unicodeScalars.append(u)
+                } else if SafeText.needsEscape(u) {
+                    out += SafeText.terminal(String(u))
+                } else if v == 0xFFFE || v == 0xFFFF {
                     out.unicodeScalars.append("\u{FFFD}")
                 } else {
                     out.unicodeScalars.append(u)

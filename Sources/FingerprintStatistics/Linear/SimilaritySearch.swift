@@ -28,6 +28,10 @@ public struct SplitVectors: Sendable {
     /// Their values, in step: read in order, where the dense row's were
     /// gathered from a matrix of every candidate (a cache miss a value).
     var headNonzeroValues: [Float] = []
+    /// Each row's squared norm in float64, summed as `ExactScorer` sums a
+    /// product (head columns, then tail, each in order), so that a row's
+    /// product with itself or a copy equals it to the bit.
+    private(set) var squaredNorms: [Double] = []
 
     /// Dense vectors only (e.g. LSA): no tail.
     public init(dense: Matrix<Float>) {
@@ -37,6 +41,30 @@ public struct SplitVectors: Sendable {
         tailColumns = []
         tailValues = []
         tailCols = 0
+        squaredNorms = measureNorms()
+    }
+
+    func measureNorms() -> [Double] {
+        (0..<rows).map { j in
+            var sum = 0.0
+            let h = head.cols
+            if headNonzeroStart.isEmpty {
+                for x in 0..<h {
+                    let v = Double(head.storage[j * h + x])
+                    sum += v * v
+                }
+            } else {
+                for k in headNonzeroStart[j]..<headNonzeroStart[j + 1] {
+                    let v = Double(headNonzeroValues[k])
+                    sum += v * v
+                }
+            }
+            for k in tailStart[j]..<tailStart[j + 1] {
+                let v = Double(tailValues[k])
+                sum += v * v
+            }
+            return sum
+        }
     }
 
     /// Splits CSR rows by `columnIsHead` (head columns keep their order).
@@ -88,12 +116,17 @@ public struct SplitVectors: Sendable {
         headNonzeroStart = hs
         headNonzeros = hn
         headNonzeroValues = hv
+        squaredNorms = measureNorms()
     }
 }
 
 /// Exact cosines of one query row against candidate rows, as reported:
 /// float64 products of the columns both rows hold, summed in column order
-/// (the head's, then the tail's), capped at 1. Those of the candidate's
+/// (the head's, then the tail's), with `unitRows` divided by √(‖q‖²‖c‖²)
+/// of the float32 rows in float64, and capped at 1. The rows are unit vectors only to
+/// float32 precision, so an exact copy summed to 0.99999988 or so and a
+/// threshold of 1 missed it (review 31a); divided by the norms, summed in
+/// the same order, it is 1 exactly (√(x²) = x in IEEE arithmetic). Those of the candidate's
 /// non-zero columns are summed; the query's zeros among them add +0, which
 /// changes no sum (no product of two floats is 0 in float64 unless one is):
 /// so (i, j) and (j, i) of one set of rows score alike to the bit, and so
@@ -104,12 +137,14 @@ public struct SplitVectors: Sendable {
 struct ExactScorer {
     let q: SplitVectors
     let c: SplitVectors
+    let unitRows: Bool
     private var spread: [Double]
     private var row = -1
 
-    init(queries q: SplitVectors, candidates c: SplitVectors) {
+    init(queries q: SplitVectors, candidates c: SplitVectors, unitRows: Bool) {
         self.q = q
         self.c = c
+        self.unitRows = unitRows
         spread = [Double](repeating: 0, count: q.tailCols)
     }
 
@@ -145,7 +180,9 @@ struct ExactScorer {
             }
         }
         for k in c.tailStart[j]..<c.tailStart[j + 1] { sum += spread[Int(c.tailColumns[k])] * Double(c.tailValues[k]) }
-        return Float(min(sum, 1))
+        guard unitRows else { return Float(min(sum, 1)) }
+        let norms = q.squaredNorms[row] * c.squaredNorms[j]
+        return norms > 0 ? Float(min(sum / norms.squareRoot(), 1)) : 0
     }
 }
 
@@ -158,6 +195,10 @@ public struct SimilarityOptions: Sendable {
     /// Documents per tile (GEMM block size).
     public var tile = 2048
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// The rows are unit vectors to float32 precision (TF-IDF, LSA): every
+    /// exact score is divided by the two rows' norms, so that a copy scores
+    /// exactly 1 (`ExactScorer`). Without it a score is the dot product.
+    public var unitRows = false
     public init() {}
 }
 
@@ -328,10 +369,16 @@ public enum SimilaritySearch {
                                                     let floor = hsb[i * kk] - margin
                                                     guard dv >= floor else { return }
                                                     nrb[i].append((dj, dv))
-                                                    if nrb[i].count >= 2 * nearLimit { prune(&nrb[i], floor: floor, limit: nearLimit) }
+                                                    if nrb[i].count >= 2 * nearLimit {
+                                                        // Many candidates within the margin (copies): which to keep is
+                                                        // decided by the exact scores, then the index, as the lists are.
+                                                        var exact = ExactScorer(queries: q, candidates: c, unitRows: o.unitRows)
+                                                        exact.load(i)
+                                                        prune(&nrb[i], floor: floor, limit: nearLimit) { exact.score(Int($0)) }
+                                                    }
                                                 }
                                                 try Parallel.chunks(tq, chunk: 128, threads: o.threads) { (rows: Range<Int>) throws in
-                                                    var scorer = ExactScorer(queries: q, candidates: c)
+                                                    var scorer = ExactScorer(queries: q, candidates: c, unitRows: o.unitRows)
                                                     let t0 = clock()
                                                     if hcols > 0 {
                                                         try BLAS.gemmRaw(
@@ -437,7 +484,7 @@ public enum SimilaritySearch {
             try lists.withUnsafeMutableBufferPointer { lp in
                 let lpb = lp.baseAddress!
                 try Parallel.chunks(tq, chunk: 128, threads: o.threads) { (rows: Range<Int>) throws in
-                    var scorer = ExactScorer(queries: q, candidates: c)
+                    var scorer = ExactScorer(queries: q, candidates: c, unitRows: o.unitRows)
                     for r in rows {
                         let i = q0 + r
                         var kept = (0..<heapCount[i]).map { heapIdx[i * kk + $0] }
@@ -532,12 +579,17 @@ public enum SimilaritySearch {
     }
 
     /// Drops near candidates below `floor` and keeps at most `limit`: the
-    /// best by score, then lower index.
-    static func prune(_ near: inout [(Int32, Float)], floor: Float, limit: Int) {
+    /// best by exact score (`exact`), then lower index.
+    static func prune(_ near: inout [(Int32, Float)], floor: Float, limit: Int, exact: (Int32) -> Float) {
         near.removeAll { $0.1 < floor }
         guard near.count > limit else { return }
-        near.sort { below($1.1, $1.0, $0.1, $0.0) }
-        near.removeLast(near.count - limit)
+        // By the float32 scores, more than `limit` copies of a row kept those the GEMM
+        // happened to score highest, not the first (review 31a: 300 copies, --top 10 gave
+        // c008–c017): the exact scores tie, and the index decides.
+        let scored = near.map { (entry: $0, score: exact($0.0)) }.sorted {
+            $0.score != $1.score ? $0.score > $1.score : $0.entry.0 < $1.entry.0
+        }
+        near = scored.prefix(limit).map(\.entry)
     }
 }
 

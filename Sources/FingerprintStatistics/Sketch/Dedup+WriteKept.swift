@@ -22,6 +22,26 @@ extension Dedup {
     /// `.gz` or `.zst`).
     /// - Returns: the number of documents written.
     @discardableResult
+    /// `.NAME.tmp-PID` beside `directory`: where `--write-kept` is written
+    /// before it is renamed into place.
+    public static func temporarySibling(of directory: String) -> String {
+        let url = URL(fileURLWithPath: directory).standardizedFileURL
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+    }
+
+    /// Removes a kept copy that was not committed (nothing when it was).
+    public static func removeTemporary(_ temporary: String) {
+        try? FileManager.default.removeItem(atPath: temporary)
+    }
+
+    /// Renames the finished copy `temporary` to `directory` (new, or an
+    /// empty directory, which the rename replaces).
+    public static func commitKept(_ temporary: String, to directory: String) throws {
+        guard rename(temporary, directory) == 0 else {
+            throw FingerprintError.outputFailed(path: directory, reason: String(cString: strerror(errno)))
+        }
+    }
+
     public static func writeKept(_ r: DedupResult, input: CorpusInput, to directory: String) throws -> Int {
         let fm = FileManager.default
         try checkDestination(directory)
@@ -54,6 +74,10 @@ extension Dedup {
                 try fm.copyItem(atPath: d.path, toPath: target.path)
                 written += 1
             } catch {
+                // A kept input that vanished since it was read is the input's fault, not the copy's.
+                if !fm.fileExists(atPath: d.path) {
+                    throw FingerprintError.inputNotFound(path: d.path, reason: "removed since it was read; cannot copy it")
+                }
                 throw FingerprintError.outputFailed(path: target.path, reason: error.localizedDescription)
             }
         }

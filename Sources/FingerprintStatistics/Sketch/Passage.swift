@@ -83,6 +83,14 @@ public struct Passage: Codable, Sendable, Equatable {
         self.snippet = snippet
     }
 
+    /// The same passage with its sides exchanged (the snippet stays: it is
+    /// the shared text).
+    public func swapped() -> Passage {
+        Passage(
+            tokens: tokens, aStart: bStart, aEnd: bEnd, bStart: aStart, bEnd: aEnd, aLine: bLine, aColumn: bColumn, bLine: aLine,
+            bColumn: aColumn, snippet: snippet)
+    }
+
     enum CodingKeys: String, CodingKey {
         case tokens, snippet
         case aStart = "a_start"

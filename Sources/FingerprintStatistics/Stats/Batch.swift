@@ -186,16 +186,24 @@ public enum Batch {
         case .minhash:
             preconditionFailure("batch --method minhash is handled by runMinHash")
         case .lsa:
-            let csr = RandomizedSVD.CSR(rows: t.rows, cols: t.cols, rowStart: t.rowStart, columns: t.columns, values: t.values)
-            let rank = min(o.dims, max(1, min(t.rows, t.cols)))
-            if rank < o.dims { notes.append("--dims \(o.dims) reduced to \(rank), the rank bound of a \(t.rows) × \(t.cols) matrix") }
-            let svd = try RandomizedSVD.compute(csr, rank: rank, powerIterations: o.powerIterations, seed: o.seed)
+            // Without a column there is nothing to decompose: every vector is 0 (one
+            // dimension, so the search has a shape), as every TF-IDF row is (review 31a:
+            // the SVD of a 0-column matrix trapped).
+            var u = Matrix<Float>(rows: t.rows, cols: 1)
+            var sigma = [Float](repeating: 0, count: 1)
+            if t.cols > 0 {
+                let csr = RandomizedSVD.CSR(rows: t.rows, cols: t.cols, rowStart: t.rowStart, columns: t.columns, values: t.values)
+                let rank = min(o.dims, max(1, min(t.rows, t.cols)))
+                if rank < o.dims { notes.append("--dims \(o.dims) reduced to \(rank), the rank bound of a \(t.rows) × \(t.cols) matrix") }
+                let svd = try RandomizedSVD.compute(csr, rank: rank, powerIterations: o.powerIterations, seed: o.seed)
+                u = svd.u
+                sigma = svd.s
+            }
             // Document vectors U·Σ, L2-normalised: their dot products approximate the TF-IDF cosines.
-            var u = svd.u
             for i in 0..<u.rows {
                 var norm: Float = 0
                 for j in 0..<u.cols {
-                    u[i, j] *= svd.s[j]
+                    u[i, j] *= sigma[j]
                     norm += u[i, j] * u[i, j]
                 }
                 norm = norm.squareRoot()
@@ -204,6 +212,9 @@ public enum Batch {
             headCols = u.cols
             q = SplitVectors(dense: u.rowsBlock(0..<nq))
             c = ref == nil ? q : SplitVectors(dense: u.rowsBlock(nq..<(nq + nc)))
+        }
+        if t.cols == 0 && !m.lengths.isEmpty {
+            notes.append("no document holds a \(o.tokenizer) token, so no feature: every score is 0")
         }
         if nc < 2 && ref == nil { notes.append("only \(nq) document: no pairs to score") }
         notes += evidenceUnavailable([input, reference].compactMap { $0 }, options: o)
@@ -220,6 +231,7 @@ public enum Batch {
         try sink.begin(header, queryNames: main.documents.map(\.name), candidateNames: (ref ?? main).documents.map(\.name))
 
         var so = SimilarityOptions()
+        so.unitRows = true
         so.k = o.top
         so.threshold = o.threshold
         so.tile = o.tile
@@ -269,6 +281,7 @@ public enum Batch {
         }
         let clusters = ref == nil && o.threshold != nil ? clusterer.clusters() : []
         if o.evidence > 0 {
+            if let n = evidenceCutNote(found == 0 ? evidencePairs.count : found) { notes.append(n) }
             try sink.evidence(
                 evidenceFor(
                     found == 0 ? evidencePairs : strongest.pairs,
@@ -294,8 +307,10 @@ public enum Batch {
         var out: [PairEvidence] = []
         for p in chosen {
             guard let a = try? queries[p.a].read(), let b = try? candidates[p.b].read() else { continue }
-            var passages = PassageAlignment.align(b, a, options: aligner)  // A side of the passage = the candidate
-            passages.sort { $0.tokens != $1.tokens ? $0.tokens > $1.tokens : $0.bStart < $1.bStart }
+            // The candidate is aligned as the A side; the passages are turned round so that
+            // a_* are the offsets in document a (review 31a: JSON gave b's as a's).
+            var passages = PassageAlignment.align(b, a, options: aligner).map { $0.swapped() }
+            passages.sort { $0.tokens != $1.tokens ? $0.tokens > $1.tokens : $0.aStart < $1.aStart }
             out.append(PairEvidence(a: p.a, b: p.b, passages: Array(passages.prefix(o.evidence))))
         }
         return out.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
@@ -375,6 +390,7 @@ public enum Batch {
         }
         if !pairs.isEmpty { try sink.pairs(pairs) }
         if o.evidence > 0 {
+            if let n = evidenceCutNote(pairs.count) { notes.append(n) }
             let queries = main.documents.map { input.document($0) }
             let candidates = ref.map { r in r.documents.map { reference!.document($0) } } ?? queries
             try sink.evidence(evidenceFor(pairs, queries: queries, candidates: candidates, options: o))
@@ -394,6 +410,13 @@ public enum Batch {
 
     /// Pairs of a run that get evidence (the strongest, at most).
     static let evidenceLimit = 1000
+
+    /// Said when `--evidence` leaves pairs without passages (review 31a: the
+    /// weaker pairs past 1,000 had none, and nothing said so).
+    static func evidenceCutNote(_ pairs: Int) -> String? {
+        pairs > evidenceLimit
+            ? "--evidence: passages for the \(evidenceLimit) strongest of the \(pairs) pairs; the rest have none" : nil
+    }
 
     /// Connected components of the pair graph (union–find), each with the
     /// member that has the most pairs as representative.

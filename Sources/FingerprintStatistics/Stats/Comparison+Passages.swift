@@ -4,8 +4,9 @@ import Foundation
 extension Comparison {
     /// The longest passages B shares with A. Candidates: each document of B
     /// with an n-gram of A (n = `passageCandidateSize`: 13, or the passage
-    /// guarantee w + k − 1 when that is shorter), paired with the (at most 8)
-    /// documents of A that hold the most of those n-grams — found by one
+    /// guarantee w + k − 1 when that is shorter), paired with the 8
+    /// documents of A that hold the most of those n-grams and, for each
+    /// sampled n-gram none of them holds, its best-voted holder — found by one
     /// more read of A, which keeps only the n-grams B hit. Each pair is then aligned exactly
     /// (winnowing seeds, maximal spans), re-reading just its two files.
     static func sharedPassages(_ sa: Counted, _ sb: Counted, inputA: CorpusInput, inputB: CorpusInput, options o: CompareOptions) throws
@@ -24,8 +25,16 @@ extension Comparison {
         for (j, hits) in sb.hitHashes.enumerated() where !hits.isEmpty {
             var votes: [Int32: Int] = [:]
             for h in hits { for d in holders[h] ?? [] { votes[d, default: 0] += 1 } }
-            let best = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(8)
-            for (d, _) in best { pairs.append((Int(d), j)) }
+            let ranked = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+            var chosen = Set(ranked.prefix(8))
+            // Then, for each sampled n-gram none of those holds, its best-voted holder: a
+            // document stitched from more than 8 sources has every source aligned.
+            for h in hits {
+                let held = holders[h] ?? []
+                guard !held.isEmpty, !held.contains(where: chosen.contains) else { continue }
+                chosen.insert(held.min { (votes[$0]!, -$0) > (votes[$1]!, -$1) }!)
+            }
+            for d in ranked where chosen.contains(d) { pairs.append((Int(d), j)) }
         }
         var filter: BoilerplateFilter? = nil
         if let dir = o.boilerplate { filter = try BoilerplateFilter.files(in: dir, k: o.passageK, readOptions: o.read) }

@@ -38,6 +38,13 @@ extension Comparison {
             test.reason = "the design allows no relabelling"
             return test
         }
+        // Without a token on a side there is no distribution to test (review 31a:
+        // two sides of punctuation ran, p = 1, "not distinguishable").
+        let emptySides = [("A", ta), ("B", tb)].filter { $0.1.allSatisfy { $0 == 0 } }.map(\.0)
+        guard emptySides.isEmpty else {
+            test.reason = "\(emptySides.joined(separator: " and ")) \(emptySides.count == 1 ? "holds" : "hold") no token among the features"
+            return test
+        }
         var totals = [Double](repeating: 0, count: f)
         for i in 0..<f { totals[i] = ta[i] + tb[i] }
         // Float sums are exact below 2^24; beyond, use Double GEMMs.

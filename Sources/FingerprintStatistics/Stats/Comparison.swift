@@ -152,8 +152,13 @@ public enum Comparison {
                     key: by + (repeated > 0 ? " (\(repeated) values are held by more than one document of a side)" : ""))
             }
             design.strata = pairing.strata
-            if pairing.pairs < min(na, nb) {
-                notes.append("\(min(na, nb) - pairing.pairs) documents have no partner and keep their side in the paired test")
+            // Every document outside a pair keeps its side (review 31a: the note counted
+            // min(na, nb) − pairs, 2 where 12 + 11 documents in 9 pairs leave 5).
+            let unpaired = na + nb - 2 * pairing.pairs
+            if unpaired > 0 {
+                notes.append(
+                    "\(unpaired) \(unpaired == 1 ? "document has" : "documents have") no partner and \(unpaired == 1 ? "keeps its" : "keep their") side in the paired test"
+                )
             }
             if pairing.repeatedKeys > 0 {
                 notes.append(

@@ -114,6 +114,15 @@ public struct CorpusMatrixReport: Codable, Sendable {
                     ?? input.groupField.map { "\(loose) documents have no field '\($0)' and were left out" }
                     ?? "\(loose) documents directly in \(input.path) belong to no subdirectory and were left out")
         }
+        // A corpus without a token has no distribution: its JSD to every other
+        // would be 0 and it would join the first at distance 0 (review 31a).
+        let empty = groups.keys.sorted().filter { g in groups[g]!.allSatisfy { c.matrix.lengths[$0] == 0 } }
+        if !empty.isEmpty {
+            for g in empty { groups[g] = nil }
+            notes.append(
+                "\(empty.count == 1 ? "corpus" : "corpora") \(empty.map { "'\($0.terminalSafe)'" }.joined(separator: ", ")) "
+                    + "\(empty.count == 1 ? "holds" : "hold") no \(o.tokenizer) token and \(empty.count == 1 ? "was" : "were") left out")
+        }
         let names = groups.keys.sorted()
         guard names.count >= 2 else {
             throw FingerprintError.badData(
@@ -127,10 +136,18 @@ public struct CorpusMatrixReport: Codable, Sendable {
         }
         let m = c.matrix
         let totals = names.map { FeatureMatrix<Double>.pooled(m, rows: groups[$0]!) }
-        let t = TfIdfMatrix(m, features: o.features, sublinear: o.sublinear)
+        // The documents left out take no part in the vocabulary nor the idf
+        // (review 31a: they moved the centroid cosines).
+        let grouped = groups.values.flatMap { $0 }.sorted()
+        let kept = grouped.count < m.documentCount ? grouped : nil
+        let t = TfIdfMatrix(m, features: o.features, sublinear: o.sublinear, documents: kept)
+        let row = kept.map { k in Dictionary(uniqueKeysWithValues: k.enumerated().map { ($1, $0) }) }
         let centroids: [[Double]] = names.map { n in
             var v = [Double](repeating: 0, count: t.cols)
-            for d in groups[n]! { for k in t.rowStart[d]..<t.rowStart[d + 1] { v[Int(t.columns[k])] += Double(t.values[k]) } }
+            for doc in groups[n]! {
+                let d = row?[doc] ?? doc
+                for k in t.rowStart[d]..<t.rowStart[d + 1] { v[Int(t.columns[k])] += Double(t.values[k]) }
+            }
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 0 ? v.map { $0 / norm } : v
         }
