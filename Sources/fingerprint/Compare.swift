@@ -54,7 +54,9 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("passage-k"), help: "Passage noise threshold: shortest shared run reported, in words.")
     var passageK: Int = 8
 
-    @Option(name: .customLong("passage-w"), help: "Winnowing window; every shared run of w + k - 1 words or more is found.")
+    @Option(
+        name: .customLong("passage-w"),
+        help: "Winnowing window; in each pair of documents aligned, every shared run of w + k - 1 words or more is found.")
     var passageW: Int = 8
 
     @Option(

@@ -75,10 +75,13 @@ public enum Comparison {
         Trace.mark("read and count B")
         try FingerprintStore.requireSameKey(sideA.corpus, sideB.corpus)
         let files = [inputA, inputB].filter { $0.kind == .fingerprint }.map(\.path)
-        let passages = files.isEmpty ? try sharedPassages(sideA, sideB, inputA: inputA, inputB: inputB, options: o) : []
+        var passageNotes: [String] = []
+        let passages =
+            files.isEmpty ? try sharedPassages(sideA, sideB, inputA: inputA, inputB: inputB, options: o, notes: &passageNotes) : []
         Trace.mark("shared passages")
         var report = try analyze(&sideA, &sideB, options: o)
         report.passages = passages
+        report.notes += passageNotes
         if !files.isEmpty && o.passages > 0 {
             report.notes.append(
                 "shared passages: unavailable (\(files.joined(separator: " and ")) \(files.count == 1 ? "is a fingerprint file" : "are fingerprint files"), which keep no text); the n-gram overlap above is exact"
