@@ -391,6 +391,20 @@ def _clear(workdir: str) -> None:
                     os.unlink(os.path.join(workdir, name))
 
 
+def _clear_stale_temporaries(output: str) -> None:
+    """Removes `.OUTPUT.tmp-PID` files beside the output: a final merge whose
+    worker was killed left its binary's (review 31b, 4 runs of 4). The job
+    holds OUTPUT's lock, so no other job writes them, and the merge that
+    succeeded has renamed its own."""
+    folder, name = os.path.split(output)
+    prefix = f".{name}.tmp-"
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.listdir(folder or "."):
+            if entry.startswith(prefix) and entry[len(prefix):].isdigit():
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, entry))
+
+
 def _write_atomically(path: str, text: str) -> None:
     tmp = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -459,6 +473,8 @@ def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, outpu
         finally:
             if not done:
                 client.cancel(futures)
+            if output is not None:
+                _clear_stale_temporaries(output)
             if output is not None and not (keep_shards and done):
                 _clear(workdir)
                 with contextlib.suppress(OSError):

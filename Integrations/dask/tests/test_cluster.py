@@ -846,3 +846,17 @@ class WorkerKilled(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StaleTemporaries(unittest.TestCase):
+    def test_a_killed_final_merge_leaves_no_temporary(self):
+        """Review 31b: a worker killed while its binary wrote the final merge left
+        `.OUTPUT.tmp-PID` beside the output; the job removes such files, and
+        only those."""
+        with tempfile.TemporaryDirectory() as d:
+            names = ["all.fp", ".all.fp.tmp-123", ".all.fp.tmp-45x", ".other.fp.tmp-123", "all.fp.lock"]
+            for n in names:
+                with open(os.path.join(d, n), "w") as f:
+                    f.write("x")
+            jobs._clear_stale_temporaries(os.path.join(d, "all.fp"))
+            self.assertEqual(sorted(os.listdir(d)), sorted(n for n in names if n != ".all.fp.tmp-123"))

@@ -14,14 +14,6 @@ extension Dedup {
         }
     }
 
-    /// Writes a deduplicated copy of the corpus into `directory` (which must
-    /// not exist or be empty): every document except the non-kept members of
-    /// clusters. Files keep their relative paths; JSONL documents are
-    /// written as their original lines to files of the same relative paths
-    /// (a compressed JSONL file's lines uncompressed, under its name without
-    /// `.gz` or `.zst`).
-    /// - Returns: the number of documents written.
-    @discardableResult
     /// `.NAME.tmp-PID` beside `directory`: where `--write-kept` is written
     /// before it is renamed into place.
     public static func temporarySibling(of directory: String) -> String {
@@ -42,6 +34,14 @@ extension Dedup {
         }
     }
 
+    /// Writes a deduplicated copy of the corpus into `directory` (which must
+    /// not exist or be empty): every document except the non-kept members of
+    /// clusters. Files keep their relative paths; JSONL documents are
+    /// written as their original lines to files of the same relative paths
+    /// (a compressed JSONL file's lines uncompressed, under its name without
+    /// `.gz` or `.zst`).
+    /// - Returns: the number of documents written.
+    @discardableResult
     public static func writeKept(_ r: DedupResult, input: CorpusInput, to directory: String) throws -> Int {
         let fm = FileManager.default
         try checkDestination(directory)
