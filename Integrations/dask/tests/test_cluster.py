@@ -300,6 +300,20 @@ class ClusterJobs(unittest.TestCase):
     def path(self, *parts: str) -> str:
         return os.path.join(self.dir, *parts)
 
+    def cli(self, args: list[str]) -> tuple[int, list[str]]:
+        """The driver's command line on this cluster, quietly: its status and
+        the lines it wrote on standard error."""
+        err = self.path("stderr.txt")
+        with open(err, "w", encoding="utf-8") as f:
+            saved = sys.stderr
+            sys.stderr = f
+            try:
+                got = cli_main(["--scheduler", self.client.scheduler.address, "-q", *args])
+            finally:
+                sys.stderr = saved
+        with open(err, encoding="utf-8") as f:
+            return got, f.read().strip().splitlines()
+
     def settings(self, **kw) -> jobs.SketchSettings:
         return jobs.SketchSettings(globs=["*.txt", "*.jsonl.gz"], **kw)
 
@@ -532,7 +546,6 @@ class ClusterJobs(unittest.TestCase):
         """Review 31b: a sketch written over its own text, a report over a shard
         or the manifest of the index it read, and shards written into a folder
         holding the corpus (its own manifest.json replaced), each with exit 0."""
-        address = self.client.scheduler.address
         text = self.path("own-input.txt")
         with open(text, "w") as f:
             f.write("one two three four five six seven eight nine ten eleven twelve thirteen\n")
@@ -558,16 +571,7 @@ class ClusterJobs(unittest.TestCase):
             ["sketch", os.path.join(folder, "corpus"), "--sharded", folder],
             ["sketch", self.questioned, "--sharded", foreign],
         ):
-            err = self.path("stderr.txt")
-            with open(err, "w") as f:
-                saved = sys.stderr
-                sys.stderr = f
-                try:
-                    got = cli_main(["--scheduler", address, "-q", *args])
-                finally:
-                    sys.stderr = saved
-            with open(err) as f:
-                lines = f.read().strip().splitlines()
+            got, lines = self.cli(args)
             self.assertEqual(got, 64, (args, lines))
             self.assertEqual(len(lines), 1, lines)
         for p, data in before.items():
@@ -581,17 +585,8 @@ class ClusterJobs(unittest.TestCase):
     def test_error_lines_escape_what_the_user_gave(self):
         """Review 31b: the driver's own error lines printed the escape sequences
         of an argument (clearing the screen, setting the title)."""
-        err = self.path("stderr-escape.txt")
-        with open(err, "w") as f:
-            saved = sys.stderr
-            sys.stderr = f
-            try:
-                got = cli_main(["--scheduler", self.client.scheduler.address, "-q", "dedup",
-                                self.path("nope\x1b[2J\x1b]0;pwned\x07\u202e")])
-            finally:
-                sys.stderr = saved
-        with open(err, encoding="utf-8") as f:
-            line = f.read()
+        got, lines = self.cli(["dedup", self.path("nope\x1b[2J\x1b]0;pwned\x07\u202e")])
+        line = "\n".join(lines)
         self.assertEqual(got, 66)
         self.assertNotIn("\x1b", line)
         self.assertNotIn("\x07", line)
@@ -602,7 +597,6 @@ class ClusterJobs(unittest.TestCase):
         bad = self.path("not-a-manifest.json")
         with open(bad, "w") as f:
             json.dump({"schema": "something else"}, f)
-        address = self.client.scheduler.address
         not_fp = self.path("not-a-fingerprint.fp")
         with open(not_fp, "w") as f:
             f.write("plain text\n")
@@ -620,16 +614,7 @@ class ClusterJobs(unittest.TestCase):
             (["query", bad, self.questioned], 65),
             (["dedup", bad, "-o", self.path("no-dir", "x.json")], 74),
         ):
-            err = self.path("stderr.txt")
-            with open(err, "w") as f:
-                saved = sys.stderr
-                sys.stderr = f
-                try:
-                    got = cli_main(["--scheduler", address, "-q", *args])
-                finally:
-                    sys.stderr = saved
-            with open(err) as f:
-                lines = f.read().strip().splitlines()
+            got, lines = self.cli(args)
             self.assertEqual(got, status, args)
             self.assertEqual(len(lines), 1, lines)
             self.assertTrue(lines[0].startswith("fingerprint-dask: error: "), lines)
