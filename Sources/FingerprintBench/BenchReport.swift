@@ -177,6 +177,13 @@ public struct BenchReport: Codable, Sendable {
 
     public func csv() -> String {
         var s = CSV.row(["task", "figure", "value"])
+        // Which machine and BLAS the times were taken on, as the table and JSON say (review 31b).
+        for (k, v) in [
+            ("cpu", machine.cpu), ("cores", "\(machine.cores)"), ("threads", "\(machine.threads)"), ("blas_library", machine.blasLibrary),
+            ("blas_core", machine.blasCore), ("blas_threads", "\(machine.blasThreads)"),
+        ] {
+            s += CSV.row(["machine", k, v])
+        }
         for x in tasks {
             s += CSV.row([x.name, "seconds", "\(x.seconds)"])
             if let v = x.megabytesPerSecond { s += CSV.row([x.name, "mb_per_s", "\(v)"]) }

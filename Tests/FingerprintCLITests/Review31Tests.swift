@@ -289,4 +289,22 @@ final class Review31Tests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: kept.path).sorted(), ["a.txt", "c.txt"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }, [])
     }
+
+    /// `bench` with a damaged manifest printed a raw DecodingError and exited
+    /// 1 (the --fail-on-match status); it ignored shared options it has no
+    /// use for (review 31b).
+    func testBenchRefusesADamagedManifestAndOptionsItIgnores() throws {
+        let dir = try tempDir()
+        try Data("{\"schema\": \"fingerprint.synth/1\", \"generator\": \"x\"}".utf8).write(to: dir.appendingPathComponent("manifest.json"))
+        let r = try CLITests.run(["bench", "--corpus", dir.path, "-q"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("manifest.json: not a manifest written by `fingerprint synth` (no field 'seed')"), r.stderr)
+        for args in [
+            ["--glob", "*.md"], ["--strict"], ["--tokenizer", "char:3"], ["--skipped", dir.appendingPathComponent("s.csv").path],
+        ] {
+            let x = try CLITests.run(["bench", "--corpus", dir.path] + args)
+            XCTAssertEqual(x.status, 64, "\(args): \(x.stderr)")
+        }
+    }
 }

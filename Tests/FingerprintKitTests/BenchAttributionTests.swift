@@ -47,4 +47,24 @@ final class BenchAttributionTests: XCTestCase {
         XCTAssertEqual(figures["features"], 1200)
         XCTAssertGreaterThan(figures["accuracy"]!, 0.2)
     }
+
+    /// `bench --format csv` names the machine and the BLAS the times were
+    /// taken on, as the table and JSON do (review 31b: it left them out).
+    func testCSVNamesTheMachineAndBLAS() throws {
+        let json = """
+            {"schema": "fingerprint.bench/1", "version": "0", "machine": {"cpu": "Test CPU", "cores": 2, "threads": 2, "blas_library": "OpenBLAS 0.3.21", "blas_core": "Haswell",
+              "blas_threads": 2},
+             "corpus": {"path": "c", "generated": true, "files": 1, "bytes": 10},
+             "tasks": [{"name": "stats", "seconds": 1.5, "figures": {}, "notes": []}], "peers": [], "targets": []}
+            """
+        let report = try JSONDecoder().decode(BenchReport.self, from: Data(json.utf8))
+        let rows = report.csv().split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows.first, "task,figure,value")
+        for row in [
+            "machine,cpu,Test CPU", "machine,blas_library,OpenBLAS 0.3.21", "machine,blas_core,Haswell", "machine,blas_threads,2",
+            "stats,seconds,1.5",
+        ] {
+            XCTAssertTrue(rows.contains(row), "\(row) in \(rows)")
+        }
+    }
 }
