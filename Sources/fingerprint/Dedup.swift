@@ -69,7 +69,7 @@ struct DedupCommand: ParsableCommand {
         let ignored = [
             (method != .minhash && threshold != 0.8, "--threshold"), (method != .minhash && perms != 128, "--perms"),
             (method != .minhash && maxDF != 1, "--max-df"), (method != .minhash && boilerplate != nil, "--boilerplate"),
-            (method != .simhash && hamming != 3, "--hamming"), (method == .exact && shingle != 5, "--shingle"),
+            (method != .simhash && hamming != 3, "--hamming"),
         ].filter(\.0).map(\.1)
         if let first = ignored.first {
             throw ValidationError("\(first) does not apply to --method \(method.rawValue).")
@@ -136,17 +136,22 @@ struct DedupCommand: ParsableCommand {
             // its target, renamed last), the skipped list, then the report. A failure
             // leaves -o's file as it was, and an interruption leaves a directory named as
             // temporary, not a partial copy under the name asked for (review 31b).
-            var kept: (temporary: String, count: Int)? = nil
+            // An existing (empty) target — a directory, a link to one, "." — is written into
+            // directly (renaming over it would replace the link or the working directory:
+            // review 31c), and emptied again if the run fails.
+            var kept: (directory: String, temporary: Bool, count: Int)? = nil
+            var committed = false
             if let writeKept {
-                let temporary = Dedup.temporarySibling(of: writeKept)
+                let existing = Dedup.exists(writeKept)
+                let into = existing ? writeKept : Dedup.temporarySibling(of: writeKept)
                 do {
-                    kept = (temporary, try Dedup.writeKept(result, input: input, to: temporary))
+                    kept = (into, !existing, try Dedup.writeKept(result, input: input, to: into))
                 } catch {
-                    Dedup.removeTemporary(temporary)
+                    Dedup.discardKept(into, temporary: !existing)
                     throw error
                 }
             }
-            defer { if let kept { Dedup.removeTemporary(kept.temporary) } }
+            defer { if let kept, !committed { Dedup.discardKept(kept.directory, temporary: kept.temporary) } }
             try options.writeSkipped(result.skips)
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
@@ -160,7 +165,8 @@ struct DedupCommand: ParsableCommand {
             }
             options.noteSkips(result.skips, listedInOutput: format != .csv)
             if let writeKept, let k = kept {
-                try Dedup.commitKept(k.temporary, to: writeKept)
+                if k.temporary { try Dedup.commitKept(k.directory, to: writeKept) }
+                committed = true
                 options.note("wrote \(k.count) documents to \(writeKept)")
             }
         }

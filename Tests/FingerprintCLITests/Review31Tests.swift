@@ -307,4 +307,94 @@ final class Review31Tests: XCTestCase {
             XCTAssertEqual(x.status, 64, "\(args): \(x.stderr)")
         }
     }
+
+    /// Review 31c: under a vote that counted stretches of shared n-grams, a
+    /// 100-word copy lost to documents sharing seven 16-word phrases each, and
+    /// only 16-token passages were listed. The longest passage comes first.
+    func testTheLongestPassageIsFound() throws {
+        let dir = try tempDir()
+        let a = dir.appendingPathComponent("A")
+        let b = dir.appendingPathComponent("B")
+        for d in [a, b] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        var next = 0
+        func fresh(_ n: Int, _ tag: String) -> [String] {
+            (0..<n).map { _ in
+                next += 1
+                return "\(tag)\(next)"
+            }
+        }
+        let run = fresh(100, "long")
+        try Data(((fresh(40, "lf") + run + fresh(40, "lf")).joined(separator: " ") + "\n").utf8).write(
+            to: a.appendingPathComponent("L.txt"))
+        var body = fresh(10, "bf") + run + fresh(10, "bf")
+        for s in 0..<28 {
+            var doc: [String] = []
+            for _ in 0..<7 {
+                let phrase = fresh(16, "s\(s)p")
+                doc += phrase + fresh(20, "sf")
+                body += phrase + fresh(5, "bf")
+            }
+            try Data((doc.joined(separator: " ") + "\n").utf8).write(to: a.appendingPathComponent(String(format: "S%02d.txt", s)))
+        }
+        try Data((body.joined(separator: " ") + "\n").utf8).write(to: b.appendingPathComponent("b.txt"))
+        let j = try json(CLITests.run(["compare", a.path, b.path, "--permutations", "9", "--bootstrap", "0", "--format", "json", "-q"]))
+        let first = try XCTUnwrap((j["passages"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["a"] as? String, "L.txt")
+        XCTAssertEqual((first["passage"] as? [String: Any])?["tokens"] as? Int, 100)
+    }
+
+    /// Review 31c: `--write-kept` into an existing empty directory named
+    /// through a link, as ".", or as "DIR/." failed (74) after the kept copy
+    /// was made; `--method exact` refused the `--shingle` a fingerprint file
+    /// sketched with another size needs; one side without a token still ran
+    /// the MMD test; "needs at least 2" did not say a corpus had been left out.
+    func testSecondReviewOfTheFixes() throws {
+        let dir = try tempDir()
+        let corpus = CLITests.root.appendingPathComponent("Corpora/near-dups").path
+        let fm = FileManager.default
+        let empty = dir.appendingPathComponent("empty")
+        try fm.createDirectory(at: empty, withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("link").path, withDestinationPath: empty.path)
+        let viaLink = try CLITests.run([
+            "dedup", corpus, "-q", "-o", dir.appendingPathComponent("r1.json").path, "--write-kept",
+            dir.appendingPathComponent("link").path,
+        ])
+        XCTAssertEqual(viaLink.status, 0, viaLink.stderr)
+        XCTAssertFalse(try fm.contentsOfDirectory(atPath: empty.path).isEmpty)
+        let dot = dir.appendingPathComponent("dot")
+        try fm.createDirectory(at: dot, withIntermediateDirectories: true)
+        let viaDot = try CLITests.run([
+            "dedup", corpus, "-q", "-o", dir.appendingPathComponent("r2.json").path, "--write-kept", dot.path + "/.",
+        ])
+        XCTAssertEqual(viaDot.status, 0, viaDot.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dot.path).sorted(), try fm.contentsOfDirectory(atPath: empty.path).sorted())
+
+        let fp = dir.appendingPathComponent("s3.fp")
+        let sketch = try CLITests.run(["sketch", corpus, "--shingle", "3", "-o", fp.path, "-q"])
+        XCTAssertEqual(sketch.status, 0, sketch.stderr)
+        let exact = try CLITests.run(["dedup", fp.path, "--method", "exact", "--shingle", "3", "--format", "json", "-q"])
+        XCTAssertEqual(exact.status, 0, exact.stderr)
+
+        let sides = dir.appendingPathComponent("sides")
+        for side in ["A", "B"] { try fm.createDirectory(at: sides.appendingPathComponent(side), withIntermediateDirectories: true) }
+        for i in 0..<3 {
+            try Data("... !!! ???\n".utf8).write(to: sides.appendingPathComponent("A/\(i).txt"))
+            try Data((words(i * 20..<(i * 20 + 20)) + "\n").utf8).write(to: sides.appendingPathComponent("B/\(i).txt"))
+        }
+        let c = try json(
+            CLITests.run([
+                "compare", sides.appendingPathComponent("A").path, sides.appendingPathComponent("B").path, "--format", "json", "-q",
+            ]))
+        XCTAssertEqual((c["mmd"] as? [String: Any])?["ran"] as? Bool, false)
+        XCTAssertEqual((c["mmd"] as? [String: Any])?["reason"] as? String, "A holds no token among the features")
+
+        let two = dir.appendingPathComponent("two")
+        for (path, text) in [("x/a.txt", "alpha beta"), ("z/a.txt", "...")] {
+            try fm.createDirectory(at: two.appendingPathComponent(path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data((text + "\n").utf8).write(to: two.appendingPathComponent(path))
+        }
+        let r = try CLITests.run(["batch", two.path, "--by-subdir", "-q"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("(found 1 with a token; 'z' holds none)"), r.stderr)
+    }
 }

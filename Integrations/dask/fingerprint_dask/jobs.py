@@ -430,14 +430,16 @@ def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, outpu
         raise ValueError("--shard-bytes and --sketch-threads must be positive")
     paths = expand_inputs(inputs)
     srcs = sources(paths)
+    # Also the files that name inputs (@LIST) and the key: none may be written over.
+    read = paths + [item[1:] for item in inputs if item.startswith("@")] + ([settings.key] if settings.key else [])
     if output is not None:
-        output = check_output(output, paths)
+        output = check_output(output, read)
         workdir = output + ".shards"
         target = output
     else:
-        workdir = check_shard_directory(sharded, paths)
+        workdir = check_shard_directory(sharded, read)
         if os.path.isdir(workdir):
-            check_output(os.path.join(workdir, "manifest.json"), paths)
+            check_output(os.path.join(workdir, "manifest.json"), read)
         target = workdir
     created = not os.path.exists(workdir)
     with _locked(target):

@@ -20,6 +20,7 @@ The binary is $FINGERPRINT_BIN (swift test sets it). Run alone with
 
 from __future__ import annotations
 
+import glob
 import gzip
 import json
 import os
@@ -561,9 +562,18 @@ class ClusterJobs(unittest.TestCase):
         os.makedirs(foreign)
         with open(os.path.join(foreign, "manifest.json"), "w") as f:
             f.write("{}\n")
-        before = {p: open(p, "rb").read() for p in (text, manifest, shard, os.path.join(foreign, "manifest.json"))}
+        key = self.path("own-key.hex")
+        with open(key, "w") as f:
+            f.write(random.Random(5).randbytes(32).hex() + "\n")
+        listing = self.path("own-list.txt")
+        with open(listing, "w") as f:
+            f.write(text + "\n")
+        before = {p: open(p, "rb").read() for p in (text, manifest, shard, os.path.join(foreign, "manifest.json"), key, listing)}
         for args in (
             ["sketch", text, "-o", text],
+            ["sketch", text, "--key", key, "-o", key],
+            ["sketch", "@" + listing, "-o", listing],
+            ["query", sharded, os.path.join(self.questioned, "*.txt"), "-o", sorted(glob.glob(os.path.join(self.questioned, "*.txt")))[0]],
             ["dedup", sharded, "-o", manifest],
             ["dedup", shard, "-o", shard],
             ["dedup", manifest, "-o", shard],

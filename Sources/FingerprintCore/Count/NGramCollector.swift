@@ -40,14 +40,10 @@ package final class NGramCollector {
     /// without one, in `reference`), distinct, at most `maxHitsKept`: the
     /// seeds of passage alignment.
     public private(set) var lastHits: [UInt64] = []
-    /// Hits kept per document: the first of each stretch of consecutive
-    /// shared n-grams and every `hitStride`-th after it, so that every
-    /// shared run, wherever it came from, seeds a candidate (the 64
-    /// smallest hashes alone could miss a source: review 31a); past
-    /// `maxHitsKept`, the smallest hash values of those, a deterministic
-    /// sample (memory stays O(documents) when B is largely contained in A).
-    public var maxHitsKept = 1024
-    public static let hitStride = 16
+    /// Hits kept per document: the smallest hash values among its shared
+    /// n-grams, a uniform and deterministic sample spread over the document
+    /// (memory stays O(documents) when B is largely contained in A).
+    public var maxHitsKept = 64
     /// The finished document's token count and the hash of its token
     /// sequence (`Hash64.combine` over the token hashes, then the count):
     /// what `dedup --method exact` compares.
@@ -191,18 +187,7 @@ package final class NGramCollector {
             if k == candidateIndex {
                 lastHits.removeAll(keepingCapacity: true)
                 if let set = candidateReference ?? reference {
-                    var since = Int.max
-                    for x in grams {
-                        guard set.contains(x) else {
-                            since = Int.max
-                            continue
-                        }
-                        if since >= NGramCollector.hitStride {
-                            lastHits.append(x)
-                            since = 0
-                        }
-                        since += 1
-                    }
+                    for x in grams where set.contains(x) { lastHits.append(x) }
                     if lastHits.count > 1 {
                         lastHits.sort()
                         RadixSort.compact(&lastHits)

@@ -21,9 +21,20 @@ extension Dedup {
         return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
     }
 
-    /// Removes a kept copy that was not committed (nothing when it was).
-    public static func removeTemporary(_ temporary: String) {
-        try? FileManager.default.removeItem(atPath: temporary)
+    /// Whether `path` names something (a link is followed).
+    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Undoes a kept copy that was not committed: a temporary directory is
+    /// removed; an existing target, empty before the run, is emptied again.
+    public static func discardKept(_ directory: String, temporary: Bool) {
+        let fm = FileManager.default
+        guard !temporary else {
+            try? fm.removeItem(atPath: directory)
+            return
+        }
+        for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] {
+            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
     }
 
     /// Renames the finished copy `temporary` to `directory` (new, or an

@@ -73,6 +73,17 @@ extension Comparison {
             result.reason = "no features"
             return result
         }
+        // A side whose documents hold no feature has no distribution to test (review 31c:
+        // the JSD test stopped there and the MMD ran on, p 0.107).
+        var sideHasFeature = [false, false]
+        for (i, d) in docs.enumerated() where !sideHasFeature[Int(sub.labels[i])] {
+            m.forEach(inRow: d) { t, _ in if typeToColumn[t] >= 0 { sideHasFeature[Int(sub.labels[i])] = true } }
+        }
+        let empty = ["A", "B"].indices.filter { !sideHasFeature[$0] }.map { ["A", "B"][$0] }
+        guard empty.isEmpty else {
+            result.reason = "\(empty.joined(separator: " and ")) \(empty.count == 1 ? "holds" : "hold") no token among the features"
+            return result
+        }
         // In float64: the group sums of TF-IDF values are not integers, and the
         // complement of the observed labelling (a balanced or paired design
         // holds it) must tie with it within `PermutationTest.tieTolerance`.

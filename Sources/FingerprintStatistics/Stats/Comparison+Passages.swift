@@ -14,7 +14,16 @@ extension Comparison {
     ) throws -> [SharedPassage] {
         guard o.passages > 0, sb.hitHashes.contains(where: { !$0.isEmpty }) else { return [] }
         var wanted = Set<UInt64>()
-        for h in sb.hitHashes { for x in h where wanted.count < 1 << 20 { wanted.insert(x) } }
+        var cappedSample = false
+        for h in sb.hitHashes {
+            for x in h {
+                guard wanted.count < 1 << 20 else {
+                    cappedSample = cappedSample || !wanted.contains(x)
+                    continue
+                }
+                wanted.insert(x)
+            }
+        }
         let n = o.passageCandidateSize
         let want = wanted
         let scan = try CorpusReader.read(inputA, options: o.read) { GramFilterWorker(n: n, keep: want) }
@@ -22,27 +31,36 @@ extension Comparison {
         var holders: [UInt64: [Int32]] = [:]
         for (d, out) in scan.outputs.enumerated() { for h in out.output { holders[h, default: []].append(Int32(d)) } }
         // Each document of B with the 8 documents of A that hold the most of its sampled
-        // n-grams (the sample is positional, so votes grow with the length shared); then,
-        // of the pairs left, the `--passages` with the most votes over the whole corpus,
-        // so that a document of B stitched from more sources than 8 has its longest
-        // passages found (review 31a: 12 sources gave 8 passages and no note) without
-        // aligning every pair: when B holds A's text over again, that was 4.6 times the time.
+        // n-grams (the 64 smallest hash values of those it shares: votes grow with the
+        // length shared); then, of the pairs left, the `--passages` with the most votes over
+        // the whole corpus, so that a document of B copied from more sources than 8 has its
+        // longest passages found (review 31a: 12 sources gave 8 passages and no note). At
+        // most `--passages` pairs left are kept a document of B: where every document holds
+        // one licence line, keeping them all took memory quadratic in the documents (review 31c).
         var pairs: [(a: Int, b: Int)] = []
         var rest: [(a: Int, b: Int, votes: Int)] = []
+        var notAligned = 0
         for (j, hits) in sb.hitHashes.enumerated() where !hits.isEmpty {
             var votes: [Int32: Int] = [:]
             for h in hits { for d in holders[h] ?? [] { votes[d, default: 0] += 1 } }
             let ranked = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             for (d, _) in ranked.prefix(8) { pairs.append((Int(d), j)) }
-            for (d, v) in ranked.dropFirst(8) { rest.append((Int(d), j, v)) }
+            for (d, v) in ranked.dropFirst(8).prefix(o.passages) { rest.append((Int(d), j, v)) }
+            notAligned += max(0, ranked.count - 8 - o.passages)
         }
         rest.sort { ($1.votes, $0.b, $0.a) < ($0.votes, $1.b, $1.a) }
         pairs += rest.prefix(o.passages).map { ($0.a, $0.b) }
-        if rest.count > o.passages {
+        notAligned += max(0, rest.count - o.passages)
+        if notAligned > 0 {
             notes.append(
-                "shared passages: \(rest.count - o.passages) pairs of documents that share n-grams were not aligned "
-                    + "(each document of B is aligned with the 8 documents of A that share the most with it, then the \(o.passages) pairs that share the most of the rest); "
-                    + "a shorter passage among them may be missing from the list")
+                "shared passages: \(notAligned) pairs of documents that share n-grams were not aligned "
+                    + "(each document of B is aligned with the 8 documents of A that share the most with it, then the \(o.passages) pairs that share the most of the rest)"
+            )
+        }
+        if cappedSample {
+            notes.append(
+                "shared passages: the sample of shared n-grams reached its bound (\(wanted.count) values); later documents of B got no candidates"
+            )
         }
         var filter: BoilerplateFilter? = nil
         if let dir = o.boilerplate { filter = try BoilerplateFilter.files(in: dir, k: o.passageK, readOptions: o.read) }

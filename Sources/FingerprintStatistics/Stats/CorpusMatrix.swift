@@ -127,11 +127,14 @@ public struct CorpusMatrixReport: Codable, Sendable {
         guard names.count >= 2 else {
             throw FingerprintError.badData(
                 path: input.path,
-                reason: labels.map { "needs at least 2 corpora named in \($0) (found \(names.count))" }
+                reason: (labels.map { "needs at least 2 corpora named in \($0) (found \(names.count)" }
                     ?? input.groupField.map {
-                        "needs at least 2 values of field '\($0)' to compare them as corpora (found \(names.count))"
+                        "needs at least 2 values of field '\($0)' to compare them as corpora (found \(names.count)"
                     }
-                    ?? "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count))"
+                    ?? "needs at least 2 subdirectories with documents to compare them as corpora (found \(names.count)")
+                    + (empty.isEmpty
+                        ? ")"
+                        : " with a token; \(empty.map { "'\($0.terminalSafe)'" }.joined(separator: ", ")) \(empty.count == 1 ? "holds" : "hold") none)")
             )
         }
         let m = c.matrix
