@@ -397,4 +397,35 @@ final class Review31Tests: XCTestCase {
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stderr.contains("(found 1 with a token; 'z' holds none)"), r.stderr)
     }
+
+    /// Review 31c, seen on the way: with `--dims` at or past the matrix's
+    /// rank, LSA gave a document without a token a unit vector of SVD noise
+    /// (0.07 against another document); it is the zero vector, as in TF-IDF.
+    func testLSAKeepsATokenlessDocumentAtZero() throws {
+        let dir = try tempDir()
+        // 36 documents of 60 words drawn from 400, 5 copies of one, one repeated twice and
+        // three times: a matrix short of full rank, whose null directions the noise fills.
+        var x: UInt64 = 12345
+        func next() -> UInt64 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return x >> 33
+        }
+        var texts: [String] = []
+        for i in 0..<36 {
+            let t = (0..<60).map { _ in "w\(next() % 400)" }.joined(separator: " ")
+            texts.append(t)
+            try Data((t + "\n").utf8).write(to: dir.appendingPathComponent(String(format: "d%02d.txt", i)))
+        }
+        for i in 1...5 { try Data((texts[0] + "\n").utf8).write(to: dir.appendingPathComponent("copy\(i).txt")) }
+        try Data((texts[1] + " " + texts[1] + "\n").utf8).write(to: dir.appendingPathComponent("rep2.txt"))
+        try Data((Array(repeating: texts[1], count: 3).joined(separator: " ") + "\n").utf8).write(
+            to: dir.appendingPathComponent("rep3.txt"))
+        try Data("... !!! ???\n".utf8).write(to: dir.appendingPathComponent("punct.txt"))
+        let j = try json(CLITests.run(["batch", dir.path, "--method", "lsa", "--dims", "64", "--format", "json", "-q"]))
+        let rows = try XCTUnwrap(j["neighbors"] as? [[String: Any]])
+        let punct = try XCTUnwrap(rows.first { $0["query"] as? String == "punct.txt" })
+        let scores = try XCTUnwrap(punct["neighbors"] as? [[String: Any]]).compactMap { $0["score"] as? Double }
+        XCTAssertEqual(scores.count, 10)
+        XCTAssertEqual(Set(scores), [0])
+    }
 }

@@ -163,7 +163,8 @@ public struct CorpusMatrixReport: Codable, Sendable {
                     jsd[i][j] = Divergence.jensenShannon(totals[i], totals[j])
                     jsd[j][i] = jsd[i][j]
                 }
-                cos[i][j] = zip(centroids[i], centroids[j]).reduce(0) { $0 + $1.0 * $1.1 }
+                // Capped at 1 as document scores are (the diagonal summed to 1.0000000000000007).
+                cos[i][j] = min(zip(centroids[i], centroids[j]).reduce(0) { $0 + $1.0 * $1.1 }, 1)
             }
         }
         let (merges, order) = AverageLinkage.cluster(jsd)
