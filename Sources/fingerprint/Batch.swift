@@ -130,13 +130,10 @@ struct BatchCommand: ParsableCommand {
         // silently never failing a CI job), so they are refused.
         if bySubdir || byField != nil || labels != nil {
             let mode = bySubdir ? "--by-subdir" : byField != nil ? "--by-field" : "--labels"
-            let ignored = [
+            try refuseIgnored([
                 (threshold != nil, "--threshold"), (failOnMatch, "--fail-on-match"), (method != .tfidf, "--method"),
                 (evidence > 0, "--evidence"), (top != 10, "--top"), (dims != 128, "--dims"),
-            ].filter(\.0).map(\.1)
-            if let first = ignored.first {
-                throw ValidationError("\(first) applies to document pairs; \(mode) compares corpora and does not take it.")
-            }
+            ]) { "\($0) applies to document pairs; \(mode) compares corpora and does not take it." }
         } else if permutations != 199 {
             throw ValidationError("--permutations applies to --by-subdir, --by-field and --labels (the corpora's tests).")
         }

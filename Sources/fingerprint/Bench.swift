@@ -56,13 +56,10 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("bench measures by running: it has no --dry-run or --force; --size sets its cost.")
         }
         // The shared options bench has no use for are refused, not ignored (review 31b).
-        let ignored = [
+        try refuseIgnored([
             (!options.globs.isEmpty, "--glob"), (options.field != "text", "--field"), (options.stdin != .text, "--stdin"),
             (options.strict, "--strict"), (options.skipped != nil, "--skipped"), (options.csvFormulas, "--csv-formulas"),
-        ].filter(\.0).map(\.1)
-        if let first = ignored.first {
-            throw ValidationError("\(first) does not apply to bench, which reads a corpus made by synth as it is.")
-        }
+        ]) { "\($0) does not apply to bench, which reads a corpus made by synth as it is." }
         if options.tokenizer != "word" {
             guard case .tiktoken = try? options.tokenizerSpec() else {
                 throw ValidationError("bench takes --tokenizer cl100k:FILE (a tiktoken encoding) only, not \(options.tokenizer).")

@@ -170,6 +170,13 @@ extension SharedOptions {
     }
 }
 
+/// Refuses, in one line, the first option given that the run would ignore
+/// (an option of another method or mode): `options` pairs whether each was
+/// given with its flag, `why` words the refusal of that flag (exit 64).
+func refuseIgnored(_ options: [(given: Bool, flag: String)], because why: (String) -> String) throws {
+    if let first = options.first(where: \.given) { throw ValidationError(why(first.flag)) }
+}
+
 /// Refuses an output path that is, or lies inside, an input.
 enum OutputGuard {
     /// `what`: how the message names the path it must not be (default: the input).
