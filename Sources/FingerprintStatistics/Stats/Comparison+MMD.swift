@@ -2,6 +2,14 @@ import FingerprintCore
 import Foundation
 
 extension Comparison {
+    /// Why a test of A against B cannot run when a side holds no token among
+    /// its features (no distribution to test), or nil: the JSD and MMD tests' one wording.
+    static func noTokenReason(aHolds: Bool, bHolds: Bool) -> String? {
+        let empty = [("A", aHolds), ("B", bHolds)].filter { !$0.1 }.map(\.0)
+        return empty.isEmpty
+            ? nil : "\(empty.joined(separator: " and ")) \(empty.count == 1 ? "holds" : "hold") no token among the features"
+    }
+
     /// Unbiased MMD² with the cosine kernel between L2-normalised TF-IDF
     /// vectors. With a linear kernel, Σ_{i,j∈A} k(xᵢ, xⱼ) = ‖Σ_A x‖², so every
     /// permutation needs only its group sums: one GEMM, like the JSD test.
@@ -75,13 +83,12 @@ extension Comparison {
         }
         // A side whose documents hold no feature has no distribution to test (review 31c:
         // the JSD test stopped there and the MMD ran on, p 0.107).
-        var sideHasFeature = [false, false]
-        for (i, d) in docs.enumerated() where !sideHasFeature[Int(sub.labels[i])] {
-            m.forEach(inRow: d) { t, _ in if typeToColumn[t] >= 0 { sideHasFeature[Int(sub.labels[i])] = true } }
+        var holds = [false, false]
+        for (i, d) in docs.enumerated() where !holds[Int(sub.labels[i])] {
+            m.forEach(inRow: d) { t, _ in if typeToColumn[t] >= 0 { holds[Int(sub.labels[i])] = true } }
         }
-        let empty = ["A", "B"].indices.filter { !sideHasFeature[$0] }.map { ["A", "B"][$0] }
-        guard empty.isEmpty else {
-            result.reason = "\(empty.joined(separator: " and ")) \(empty.count == 1 ? "holds" : "hold") no token among the features"
+        if let reason = noTokenReason(aHolds: holds[0], bHolds: holds[1]) {
+            result.reason = reason
             return result
         }
         // In float64: the group sums of TF-IDF values are not integers, and the

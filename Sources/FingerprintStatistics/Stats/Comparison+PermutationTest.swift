@@ -40,9 +40,8 @@ extension Comparison {
         }
         // Without a token on a side there is no distribution to test (review 31a:
         // two sides of punctuation ran, p = 1, "not distinguishable").
-        let emptySides = [("A", ta), ("B", tb)].filter { $0.1.allSatisfy { $0 == 0 } }.map(\.0)
-        guard emptySides.isEmpty else {
-            test.reason = "\(emptySides.joined(separator: " and ")) \(emptySides.count == 1 ? "holds" : "hold") no token among the features"
+        if let reason = noTokenReason(aHolds: ta.contains { $0 != 0 }, bHolds: tb.contains { $0 != 0 }) {
+            test.reason = reason
             return test
         }
         var totals = [Double](repeating: 0, count: f)
