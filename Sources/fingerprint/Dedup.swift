@@ -66,14 +66,11 @@ struct DedupCommand: ParsableCommand {
         guard htmlLimit >= 1 else { throw ValidationError("--html-limit must be at least 1.") }
         // Options of another method are refused, not ignored (review 31b: --method exact
         // --boilerplate removed no boilerplate, and said nothing).
-        let ignored = [
+        try refuseIgnored([
             (method != .minhash && threshold != 0.8, "--threshold"), (method != .minhash && perms != 128, "--perms"),
             (method != .minhash && maxDF != 1, "--max-df"), (method != .minhash && boilerplate != nil, "--boilerplate"),
             (method != .simhash && hamming != 3, "--hamming"),
-        ].filter(\.0).map(\.1)
-        if let first = ignored.first {
-            throw ValidationError("\(first) does not apply to --method \(method.rawValue).")
-        }
+        ]) { "\($0) does not apply to --method \(method.rawValue)." }
     }
 
     func run() throws {
@@ -132,26 +129,12 @@ struct DedupCommand: ParsableCommand {
             if let writeKept { try Dedup.checkKeptNames(try input.jsonlFileNames(), in: writeKept) }
             let result = try Dedup.run(input, options: o, progress: options.progress())
             let report = DedupReport(result, corpus: input.description, options: o)
-            // What can fail goes first: the kept copy (into a temporary directory beside
-            // its target, renamed last), the skipped list, then the report. A failure
-            // leaves -o's file as it was, and an interruption leaves a directory named as
+            // What can fail goes first: the kept copy (`KeptCopy`: staged beside a new
+            // target, committed last), the skipped list, then the report. A failure leaves
+            // -o's file as it was, and an interruption leaves a directory named as
             // temporary, not a partial copy under the name asked for (review 31b).
-            // An existing (empty) target — a directory, a link to one, "." — is written into
-            // directly (renaming over it would replace the link or the working directory:
-            // review 31c), and emptied again if the run fails.
-            var kept: (directory: String, temporary: Bool, count: Int)? = nil
-            var committed = false
-            if let writeKept {
-                let existing = Dedup.exists(writeKept)
-                let into = existing ? writeKept : Dedup.temporarySibling(of: writeKept)
-                do {
-                    kept = (into, !existing, try Dedup.writeKept(result, input: input, to: into))
-                } catch {
-                    Dedup.discardKept(into, temporary: !existing)
-                    throw error
-                }
-            }
-            defer { if let kept, !committed { Dedup.discardKept(kept.directory, temporary: kept.temporary) } }
+            let kept = try writeKept.map { try KeptCopy(result, input: input, to: $0) }
+            defer { kept?.discard() }
             try options.writeSkipped(result.skips)
             switch format.output {
             case .json: try options.write(JSONOutput.encode(report))
@@ -164,10 +147,9 @@ struct DedupCommand: ParsableCommand {
             default: try options.write(report.table())
             }
             options.noteSkips(result.skips, listedInOutput: format != .csv)
-            if let writeKept, let k = kept {
-                if k.temporary { try Dedup.commitKept(k.directory, to: writeKept) }
-                committed = true
-                options.note("wrote \(k.count) documents to \(writeKept)")
+            if let kept {
+                try kept.commit()
+                options.note("wrote \(kept.documents) documents to \(kept.directory)")
             }
         }
     }

@@ -14,37 +14,6 @@ extension Dedup {
         }
     }
 
-    /// `.NAME.tmp-PID` beside `directory`: where `--write-kept` is written
-    /// before it is renamed into place.
-    public static func temporarySibling(of directory: String) -> String {
-        let url = URL(fileURLWithPath: directory).standardizedFileURL
-        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-    }
-
-    /// Whether `path` names something (a link is followed).
-    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-
-    /// Undoes a kept copy that was not committed: a temporary directory is
-    /// removed; an existing target, empty before the run, is emptied again.
-    public static func discardKept(_ directory: String, temporary: Bool) {
-        let fm = FileManager.default
-        guard !temporary else {
-            try? fm.removeItem(atPath: directory)
-            return
-        }
-        for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] {
-            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
-        }
-    }
-
-    /// Renames the finished copy `temporary` to `directory` (new, or an
-    /// empty directory, which the rename replaces).
-    public static func commitKept(_ temporary: String, to directory: String) throws {
-        guard rename(temporary, directory) == 0 else {
-            throw FingerprintError.outputFailed(path: directory, reason: String(cString: strerror(errno)))
-        }
-    }
-
     /// Writes a deduplicated copy of the corpus into `directory` (which must
     /// not exist or be empty): every document except the non-kept members of
     /// clusters. Files keep their relative paths; JSONL documents are
@@ -200,5 +169,63 @@ extension Dedup {
         guard fd >= 0 else { throw FingerprintError.outputFailed(path: name, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         try AtomicFile.writeAll(fd: fd, data, name: name)
+    }
+}
+
+/// `--write-kept`, staged so that the command can write what else may fail
+/// before it commits: a new directory is written as `.NAME.tmp-PID` beside it
+/// and renamed into place by `commit()`; an existing (empty) one — a
+/// directory, a link to one, "." — is written into directly, since renaming
+/// over it would replace the link or the working directory (review 31c).
+/// `discard()` undoes a copy not committed: the temporary directory is
+/// removed, or the existing one, empty before the run, emptied again.
+public final class KeptCopy {
+    public let directory: String
+    /// Documents written.
+    public let documents: Int
+    private let staging: String
+    private let temporary: Bool
+    private var committed = false
+
+    /// Writes the copy (`Dedup.writeKept`); on failure nothing is left.
+    public init(_ r: DedupResult, input: CorpusInput, to directory: String) throws {
+        self.directory = directory
+        temporary = !FileManager.default.fileExists(atPath: directory)
+        if temporary {
+            let url = URL(fileURLWithPath: directory).standardizedFileURL
+            staging = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        } else {
+            staging = directory
+        }
+        do {
+            documents = try Dedup.writeKept(r, input: input, to: staging)
+        } catch {
+            Self.undo(staging, temporary: temporary)
+            throw error
+        }
+    }
+
+    /// Puts the copy under its name (a rename when it was staged).
+    public func commit() throws {
+        if temporary && rename(staging, directory) != 0 {
+            throw FingerprintError.outputFailed(path: directory, reason: String(cString: strerror(errno)))
+        }
+        committed = true
+    }
+
+    /// Undoes the copy unless it was committed.
+    public func discard() {
+        if !committed { Self.undo(staging, temporary: temporary) }
+    }
+
+    private static func undo(_ staging: String, temporary: Bool) {
+        let fm = FileManager.default
+        guard !temporary else {
+            try? fm.removeItem(atPath: staging)
+            return
+        }
+        for name in (try? fm.contentsOfDirectory(atPath: staging)) ?? [] {
+            try? fm.removeItem(atPath: (staging as NSString).appendingPathComponent(name))
+        }
     }
 }
