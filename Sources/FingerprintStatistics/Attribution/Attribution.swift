@@ -230,7 +230,9 @@ public enum Attribution {
         var r = AttributionReport(mode: "attribute", data: data, training: training, options: o)
         var predictions = testing.enumerated().map { prediction(data, $1, out, $0, fold: nil) }
         let wordCounts = try words ?? FeatureFamily(name: "word", matrix: FeatureCounting.countTexts(data.texts, spec: .word))
-        r.notes += markWithoutEvidence(&predictions, data, words: wordCounts, training: training, testing: testing).notes(heldOut: false)
+        r.notes += markWithoutEvidence(
+            &predictions, data, words: wordCounts, textClass: textClasses(data), training: training, testing: testing
+        ).notes(heldOut: false)
         r.predictions = predictions
         r.c = out.c.map { [$0] }
         r.abstainThresholds = out.threshold.map { [$0] }
@@ -291,6 +293,16 @@ public enum Attribution {
         }
     }
 
+    /// The same number for documents of the same text, in order of first appearance.
+    static func textClasses(_ data: AttributionData) -> [Int] {
+        var ids: [[UInt8]: Int] = [:]
+        return data.texts.map { t in
+            if let i = ids[t] { return i }
+            ids[t] = ids.count
+            return ids.count - 1
+        }
+    }
+
     /// No candidate is named for a document the model has nothing to go on
     /// for: one without a word, or without a word any training document
     /// has (its features are then the same for every such document, and
@@ -301,16 +313,18 @@ public enum Attribution {
     /// margin and no word said). A document whose text is a training
     /// document's is counted, not marked: its answer is no evidence.
     /// `predictions[k]` is `testing[k]`'s; `words` counts every document of
-    /// the data (a row each).
+    /// the data (a row each), and `textClass` numbers its distinct texts
+    /// (`textClasses`: each text hashed once a run, not once a fold).
     static func markWithoutEvidence(
-        _ predictions: inout [AttributionPrediction], _ data: AttributionData, words: FeatureFamily, training: [Int], testing: [Int]
+        _ predictions: inout [AttributionPrediction], _ data: AttributionData, words: FeatureFamily, textClass: [Int], training: [Int],
+        testing: [Int]
     ) -> WithoutEvidence {
         var known = [Bool](repeating: false, count: words.typeCount)
         for d in training { words.forEach(inRow: d) { c, _ in known[c] = true } }
-        let trainingTexts = Set(training.map { data.texts[$0] })
+        let trainingTexts = Set(training.map { textClass[$0] })
         var found = WithoutEvidence()
         for (k, d) in testing.enumerated() {
-            if trainingTexts.contains(data.texts[d]) { found.seen += 1 }
+            if trainingTexts.contains(textClass[d]) { found.seen += 1 }
             var shared = false
             words.forEach(inRow: d) { c, _ in shared = shared || known[c] }
             if words.lengths[d] == 0 {
@@ -393,45 +407,39 @@ public enum Attribution {
         let (fams, words) = try prepare(data, options: o)
         var inner = o
         inner.threads = 1
-        let outcomes = try Parallel.map(nFolds, threads: o.threads) { f -> (test: [Int], out: FoldOutcome)? in
+        let outcomes = try Parallel.map(nFolds, threads: o.threads) { f -> (test: [Int], train: [Int], out: FoldOutcome)? in
             let test = labelled.indices.filter { fold[$0] == f }.map { labelled[$0] }
             let train = labelled.indices.filter { fold[$0] != f }.map { labelled[$0] }
             guard !test.isEmpty else { return nil }
             let out = try split(
                 data, families: fams, words: words, training: train, testing: test, options: inner,
                 innerStream: AttributionStreams.innerFolds &+ UInt64(f))
-            return (test, out)
+            return (test, train, out)
         }
         var preds: [(Int, AttributionPrediction)] = []
         var cs: [Double] = []
         var featureCounts: [Int] = []
         var iterations: [Int] = []
         var thresholds: [Double] = []
+        let wordCounts = try words ?? FeatureFamily(name: "word", matrix: FeatureCounting.countTexts(data.texts, spec: .word))
+        let textClass = textClasses(data)
+        var withoutEvidence = WithoutEvidence()
         for (f, o) in outcomes.enumerated() {
             guard let o else { continue }
             if let t = o.out.threshold { thresholds.append(t) }
-            for (i, d) in o.test.enumerated() { preds.append((d, prediction(data, d, o.out, i, fold: f))) }
+            // Each held-out document with nothing to go on, or tied, abstains
+            // as a questioned one would (its fold's training set is its reference).
+            var held = o.test.enumerated().map { i, d in prediction(data, d, o.out, i, fold: f) }
+            withoutEvidence.add(
+                markWithoutEvidence(&held, data, words: wordCounts, textClass: textClass, training: o.train, testing: o.test))
+            preds += zip(o.test, held).map { ($0, $1) }
             if let c = o.out.c { cs.append(c) }
             if let it = o.out.iterations { iterations.append(it) }
             featureCounts.append(o.out.featureCount)
         }
         preds.sort { $0.0 < $1.0 }
-        // Each held-out document with nothing to go on, or tied, abstains
-        // as a questioned one would (its fold's training set is its reference).
-        var predictions = preds.map(\.1)
-        let position = Dictionary(uniqueKeysWithValues: preds.enumerated().map { ($1.0, $0) })
-        let wordCounts = try words ?? FeatureFamily(name: "word", matrix: FeatureCounting.countTexts(data.texts, spec: .word))
-        var withoutEvidence = WithoutEvidence()
-        for f in 0..<nFolds {
-            let test = labelled.indices.filter { fold[$0] == f }.map { labelled[$0] }
-            guard !test.isEmpty else { continue }
-            let train = labelled.indices.filter { fold[$0] != f }.map { labelled[$0] }
-            var held = test.map { predictions[position[$0]!] }
-            withoutEvidence.add(markWithoutEvidence(&held, data, words: wordCounts, training: train, testing: test))
-            for (k, d) in test.enumerated() { predictions[position[d]!] = held[k] }
-        }
         var r = AttributionReport(mode: "evaluate", data: data, training: labelled, options: o)
-        r.predictions = predictions
+        r.predictions = preds.map(\.1)
         r.c = cs.isEmpty ? nil : cs
         r.abstainThresholds = thresholds.isEmpty ? nil : thresholds
         r.iterations = iterations.isEmpty ? nil : iterations
