@@ -143,18 +143,6 @@ def _client(args):
     return Client(cluster)
 
 
-def _given_inputs(items: list[str], key: str | None = None) -> list[str]:
-    """Every file a job reads, for the output check: the items, what their globs
-    and @LISTs name, the @LIST files themselves and the key file (review 31c: an
-    output over a glob's match, a list or the key was written with exit 0)."""
-    out = list(items) + [item[1:] for item in items if item.startswith("@")] + ([key] if key else [])
-    try:
-        out += jobs.expand_inputs(items)
-    except (OSError, ValueError):
-        pass  # the job says what is wrong with them
-    return out
-
-
 def _index_files(items: list[str]) -> list[str]:
     """An index's shards for the output check; none when the index is unreadable
     (the output is checked first, as the binary does; the job then says what is wrong)."""
@@ -272,7 +260,7 @@ def _run(client, args) -> int:
         _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", output)
         return 0
     if args.job == "query":
-        inputs = [args.index] + _index_files([args.index]) + _given_inputs(args.questioned, args.key)
+        inputs = [args.index] + _index_files([args.index]) + jobs.files_read(args.questioned, args.key)
         output = jobs.check_output(args.output, inputs) if args.output else None
         report = jobs.query(client, [args.index], args.questioned, workdir=args.workdir, threshold=args.threshold,
                             min_containment=args.min_containment, key=args.key, tokenizer=args.tokenizer,
@@ -281,7 +269,7 @@ def _run(client, args) -> int:
         _emit(json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n", output)
         return 1 if args.fail_on_match and any(r["matched"] for r in report["results"]) else 0
     if args.job == "compare":
-        output = jobs.check_output(args.output, _given_inputs([args.a, args.b], args.key)) if args.output else None
+        output = jobs.check_output(args.output, jobs.files_read([args.a, args.b], args.key)) if args.output else None
         text = jobs.compare(client, [args.a], [args.b], _settings(args), workdir=args.workdir,
                             compare_args=args.compare_args, shard_bytes=args.shard_bytes, fan_in=args.fan_in,
                             threads=args.sketch_threads, compare_threads=args.compare_threads, exe=args.binary,

@@ -146,6 +146,20 @@ def expand_inputs(items: list[str]) -> list[str]:
     return [os.path.abspath(p) for p in out]
 
 
+def files_read(items: list[str], key: str | None = None, expanded: list[str] | None = None) -> list[str]:
+    """Every file a job reads from its arguments, which no output may be: the
+    items, what their globs and @LISTs name (`expanded`, else expanded here,
+    none when they cannot be), the @LIST files themselves and the key file
+    (review 31c: an output over a glob's match, a list or the key was written
+    with exit 0)."""
+    if expanded is None:
+        try:
+            expanded = expand_inputs(items)
+        except (OSError, ValueError):
+            expanded = []  # the job says what is wrong with them
+    return list(items) + expanded + [item[1:] for item in items if item.startswith("@")] + ([key] if key else [])
+
+
 def sources(paths: list[str]) -> list[Source]:
     """The inputs as sources, in reading order, named relative to their
     common root. One directory keeps the names `fingerprint sketch DIR`
@@ -430,8 +444,7 @@ def sketch(client: Client, inputs: list[str], settings: SketchSettings, *, outpu
         raise ValueError("--shard-bytes and --sketch-threads must be positive")
     paths = expand_inputs(inputs)
     srcs = sources(paths)
-    # Also the files that name inputs (@LIST) and the key: none may be written over.
-    read = paths + [item[1:] for item in inputs if item.startswith("@")] + ([settings.key] if settings.key else [])
+    read = files_read(inputs, settings.key, expanded=paths)
     if output is not None:
         output = check_output(output, read)
         workdir = output + ".shards"
